@@ -1,0 +1,47 @@
+# Shared by ops/run and ops/test: install what is missing, configure, build.
+# Sourced, not executed. Idempotent: a second call installs and rebuilds
+# nothing that is already current.
+
+ISMS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# Debian 12 packages the build and the tests need.
+ISMS_BUILD_PACKAGES=(
+  g++ cmake ninja-build ccache pkg-config git curl ca-certificates
+  libboost1.81-dev librocksdb-dev nlohmann-json3-dev
+  libssl-dev libsodium-dev libgtest-dev libgmock-dev
+)
+
+log() { printf '[ops] %s\n' "$*" >&2; }
+
+# ensure_packages PKG... : apt-get install only the packages not yet installed.
+ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    log "missing packages: ${missing[*]} — run as root or install them first"
+    return 1
+  fi
+  log "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# build BUILD_TYPE BUILD_DIR [TARGET...] : configure once, then an incremental build.
+build() {
+  local type="$1" dir="$2"; shift 2
+  local launcher=()
+  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  if [ ! -f "$dir/build.ninja" ] || ! grep -q "CMAKE_BUILD_TYPE:STRING=$type" "$dir/CMakeCache.txt" 2>/dev/null; then
+    cmake -S "$ISMS_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "${launcher[@]}" >/dev/null
+  fi
+  local jobs; jobs="$(nproc)"
+  if [ $# -gt 0 ]; then
+    cmake --build "$dir" --parallel "$jobs" --target "$@"
+  else
+    cmake --build "$dir" --parallel "$jobs"
+  fi
+}
