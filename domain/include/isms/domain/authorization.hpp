@@ -1,0 +1,61 @@
+#pragma once
+// Who may issue which command: one table, role × command type.
+//
+// The table is the first gate (role-based). Rules that depend on state — a
+// risk owner acts only on their own risks, an implementer does not verify
+// their own corrective action, an auditor does not audit their own area, a
+// requester never approves their own request — are checked in each
+// aggregate's decide. The table is written out in docs/domain.md.
+//
+// Thread-safety: the table is immutable; every function here is pure.
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "isms/domain/core.hpp"
+
+namespace isms::domain {
+
+// A set of roles as a bit mask (bit = the role's enumerator value).
+using role_set = std::uint16_t;
+
+[[nodiscard]] constexpr role_set roles_of(std::initializer_list<role> rs) noexcept {
+  role_set s = 0;
+  for (role r : rs) s = static_cast<role_set>(s | (1u << static_cast<unsigned>(r)));
+  return s;
+}
+
+[[nodiscard]] constexpr bool contains(role_set s, role r) noexcept {
+  return (s & (1u << static_cast<unsigned>(r))) != 0;
+}
+
+// One row of the table: the roles that may issue a command type.
+struct permission {
+  std::string_view command_type;  // wire type, e.g. "risk.assess"
+  role_set allowed;
+};
+
+// Every command type of the ISMS and the roles that may issue it.
+// external_auditor appears in no row (read-only). system appears only in rows
+// of commands issued by reactions and time rules.
+[[nodiscard]] std::span<const permission> authorization_table() noexcept;
+
+// The roles that may issue `command_type`, or nullopt for an unknown type.
+[[nodiscard]] std::optional<role_set> allowed_roles(std::string_view command_type) noexcept;
+
+// True if the actor holds at least one role that may issue `command_type`.
+// Unknown command types: false.
+[[nodiscard]] bool may_issue(const actor& who, std::string_view command_type) noexcept;
+
+// The forbidden rejection for an actor that may not issue `command_type`.
+[[nodiscard]] rejection forbidden_command(const actor& who, std::string_view command_type);
+
+// The table as a Markdown table (command type × roles), as written in
+// docs/domain.md.
+[[nodiscard]] std::string authorization_table_markdown();
+
+}  // namespace isms::domain

@@ -1,0 +1,82 @@
+#include "isms/domain/dispatch.hpp"
+
+#include <vector>
+
+#include "isms/domain/authorization.hpp"
+
+namespace isms::domain {
+
+namespace {
+
+// One line per aggregate: command prefix, stream kind, singleton id (empty:
+// any id), handle. Add a line when an aggregate lands; keep prefixes unique.
+const std::vector<route>& table() {
+  static const std::vector<route> routes{
+  };
+  return routes;
+}
+
+bool id_char(char c, bool first) {
+  const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  return alnum || (!first && (c == '_' || c == '.' || c == '-'));
+}
+
+const route* route_for_stream(std::string_view stream) noexcept {
+  for (const auto& r : table()) {
+    if (stream.size() <= r.stream_kind.size() + 1) continue;
+    if (stream.substr(0, r.stream_kind.size()) != r.stream_kind) continue;
+    if (stream[r.stream_kind.size()] != '-') continue;
+    const auto id = stream.substr(r.stream_kind.size() + 1);
+    if (!valid_stream_id(id)) continue;
+    if (!r.singleton_id.empty() && id != r.singleton_id) continue;
+    return &r;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::span<const route> routing_table() noexcept { return table(); }
+
+bool valid_stream_id(std::string_view id) noexcept {
+  if (id.empty() || id.size() > 64) return false;
+  for (std::size_t i = 0; i < id.size(); ++i)
+    if (!id_char(id[i], i == 0)) return false;
+  return true;
+}
+
+std::optional<std::string> stream_kind_of(std::string_view stream) {
+  if (const route* r = route_for_stream(stream)) return std::string(r->stream_kind);
+  return std::nullopt;
+}
+
+const route* route_for_command(std::string_view command_type) noexcept {
+  const auto dot = command_type.find('.');
+  if (dot == std::string_view::npos || dot + 1 >= command_type.size()) return nullptr;
+  const auto prefix = command_type.substr(0, dot);
+  for (const auto& r : table())
+    if (r.command_prefix == prefix) return &r;
+  return nullptr;
+}
+
+decision decide_command(std::string_view command_type, std::string_view stream, const json& data,
+                        std::span<const recorded_event> history, const command_context& ctx,
+                        const related_streams& related) {
+  const route* r = route_for_command(command_type);
+  if (r == nullptr || !allowed_roles(command_type))
+    return std::unexpected(rejection{rejection_kind::invalid, "type",
+                                     "unknown command type '" + std::string(command_type) + "'"});
+  const route* by_stream = route_for_stream(stream);
+  if (by_stream != r) {
+    std::string rule = "stream must be '" + std::string(r->stream_kind) + "-";
+    rule += r->singleton_id.empty() ? std::string("<id>'") : std::string(r->singleton_id) + "'";
+    if (r->singleton_id.empty()) rule += " with <id> matching [A-Za-z0-9][A-Za-z0-9_.-]{0,63}";
+    return std::unexpected(rejection{rejection_kind::invalid, "stream", rule});
+  }
+  if (!may_issue(ctx.by, command_type)) return std::unexpected(forbidden_command(ctx.by, command_type));
+  if (!data.is_object())
+    return std::unexpected(rejection{rejection_kind::invalid, "data", "data must be a JSON object"});
+  return r->handle(command_type, data, history, ctx, related);
+}
+
+}  // namespace isms::domain

@@ -1,0 +1,280 @@
+#include "isms/domain/reactions.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "json_fields.hpp"
+
+namespace isms::domain {
+
+namespace {
+
+namespace f = fields;
+
+// The reactions react() runs, in order. Append new ones at the end (see
+// reactions.hpp): the command ids of existing follow-ups must not move.
+constexpr std::array all_reactions{
+    named_reaction{"open the approval a subject requested", &open_requested_approval},
+    named_reaction{"conclude the subject of a completed approval", &conclude_approved_subject},
+    named_reaction{"void the open approval of a changed subject", &void_approval_on_subject_change},
+};
+
+bool is_approval_stream(std::string_view stream) { return stream.starts_with("approval-"); }
+
+// The "approval" object of a subject event, if it carries a well-formed one.
+std::optional<approval_request> request_in(const recorded_event& e) {
+  if (!e.data.is_object()) return std::nullopt;
+  const auto it = e.data.find("approval");
+  if (it == e.data.end()) return std::nullopt;
+  auto r = parse_approval_request(*it, "approval");
+  if (!r) return std::nullopt;
+  return *r;
+}
+
+// Whether an approval stream has been opened and has not completed or been voided.
+bool approval_open(const std::vector<recorded_event>& history) {
+  bool opened = false;
+  for (const auto& e : history) {
+    if (e.type == "approval.opened.v1") opened = true;
+    if (e.type == "approval.approved.v1" || e.type == "approval.rejected.v1" ||
+        e.type == "approval.voided.v1")
+      return false;
+  }
+  return opened;
+}
+
+}  // namespace
+
+std::span<const named_reaction> reactions() noexcept { return all_reactions; }
+
+std::vector<follow_up> react(const recorded_event& event, const related_streams& related) {
+  std::vector<follow_up> out;
+  for (const auto& r : all_reactions) {
+    std::vector<follow_up> some;
+    try {
+      some = r.run(event, related);
+    } catch (const std::exception&) {
+      // A reaction meeting malformed data yields nothing; the event stays recorded.
+      some.clear();
+    }
+    for (auto& fu : some) out.push_back(std::move(fu));
+  }
+  for (std::size_t n = 0; n < out.size(); ++n)
+    out[n].command_id = "react:" + std::to_string(event.position) + ":" + std::to_string(n);
+  return out;
+}
+
+// Step 2: a subject event carrying an "approval" object opens the approval.
+std::vector<follow_up> open_requested_approval(const recorded_event& event,
+                                               const related_streams&) {
+  if (is_approval_stream(event.stream)) return {};
+  const auto req = request_in(event);
+  if (!req) return {};
+  json data = {
+      {"approval_id", req->approval_id},
+      {"subject_stream", event.stream},
+      {"subject_version", event.version},
+      {"subject_kind", req->subject_kind},
+      {"content_hash", req->content_hash},
+      {"policy", to_json(req->policy)},
+      {"on_approved", req->on_approved},
+      {"on_rejected", req->on_rejected},
+      {"summary", req->summary},
+      {"requested_by", event.meta.actor},
+  };
+  return {follow_up{"approval.open", approval_stream_for(req->approval_id), std::move(data), {}}};
+}
+
+// Step 4: a completed approval issues the subject's on_approved / on_rejected.
+std::vector<follow_up> conclude_approved_subject(const recorded_event& event,
+                                                 const related_streams&) {
+  const bool approved = event.type == "approval.approved.v1";
+  const bool rejected = event.type == "approval.rejected.v1";
+  if (!approved && !rejected) return {};
+  const json& d = event.data;
+  if (!d.is_object()) return {};
+  auto id = f::text(d, "approval_id", "", f::max_id + 16);
+  auto subject = f::text(d, "subject_stream", "", 80);
+  auto command = f::text(d, approved ? "on_approved" : "on_rejected", "", 80);
+  auto approvers = f::text_list(d, "approvers", "", f::max_id, 64);
+  auto comment = f::optional_text(d, "comment", "", f::max_text);
+  if (!id || !subject || !command || !approvers || !comment) return {};
+  approval_outcome out{*id, *approvers, *comment, {}};
+  if (rejected) {
+    auto by = f::text(d, "rejected_by", "", f::max_id);
+    if (!by) return {};
+    out.rejected_by = *by;
+  }
+  return {follow_up{*command, *subject, to_json(out), {}}};
+}
+
+// Step 5: any later event on a subject whose approval is still open voids it.
+std::vector<follow_up> void_approval_on_subject_change(const recorded_event& event,
+                                                       const related_streams& related) {
+  if (is_approval_stream(event.stream)) return {};
+  const auto subject = related.history(event.stream);
+  // The latest request recorded before this event.
+  std::optional<approval_request> pending;
+  std::uint64_t pending_version = 0;
+  for (const auto& e : subject) {
+    if (e.version >= event.version) break;
+    if (auto r = request_in(e)) {
+      pending = std::move(r);
+      pending_version = e.version;
+    }
+  }
+  if (!pending) return {};
+  if (!approval_open(related.history(approval_stream_for(pending->approval_id)))) return {};
+  json data = {
+      {"approval_id", pending->approval_id},
+      {"reason", "the subject " + event.stream + " changed after version " +
+                     std::to_string(pending_version) + " (" + event.type + " at version " +
+                     std::to_string(event.version) + ")"},
+      {"subject_version", event.version},
+  };
+  return {follow_up{"approval.void", approval_stream_for(pending->approval_id), std::move(data), {}}};
+}
+
+// ---------------------------------------------------------------------------
+// The approval pattern, subject side
+
+json to_json(const approval_policy& p) {
+  json roles = json::array();
+  for (role r : p.required_roles) roles.push_back(std::string(to_string(r)));
+  return json{{"required_roles", roles},
+              {"required_users", p.required_users},
+              {"min_approvals", p.min_approvals},
+              {"ordered", p.ordered},
+              {"version", p.version}};
+}
+
+std::expected<approval_policy, rejection> parse_approval_policy(const json& j,
+                                                                std::string_view field) {
+  if (!j.is_object()) return f::invalid(std::string(field), "must be an object");
+  approval_policy p;
+  auto roles = f::text_list(j, "required_roles", field, 32, 8);
+  if (!roles) return std::unexpected(roles.error());
+  for (std::size_t i = 0; i < roles->size(); ++i) {
+    const auto r = role_from_string((*roles)[i]);
+    const auto rf = f::name(field, "required_roles") + "[" + std::to_string(i) + "]";
+    if (!r) return f::invalid(rf, "unknown role '" + (*roles)[i] + "'");
+    if (*r == role::system || *r == role::external_auditor || *r == role::admin)
+      return f::invalid(rf, "role '" + (*roles)[i] + "' cannot approve");
+    if (std::find(p.required_roles.begin(), p.required_roles.end(), *r) != p.required_roles.end())
+      return f::invalid(rf, "role listed twice");
+    p.required_roles.push_back(*r);
+  }
+  auto users = f::text_list(j, "required_users", field, f::max_id, 16);
+  if (!users) return std::unexpected(users.error());
+  for (std::size_t i = 0; i < users->size(); ++i)
+    for (std::size_t k = 0; k < i; ++k)
+      if ((*users)[i] == (*users)[k])
+        return f::invalid(f::name(field, "required_users") + "[" + std::to_string(i) + "]",
+                          "user listed twice");
+  p.required_users = std::move(*users);
+  if (p.required_roles.empty() && p.required_users.empty())
+    return f::invalid(f::name(field, "required_roles"),
+                      "at least one required role or required user");
+  auto min = f::integer(j, "min_approvals", field, 1, 20);
+  if (!min) return std::unexpected(min.error());
+  p.min_approvals = static_cast<int>(*min);
+  auto ordered = f::boolean(j, "ordered", field, false);
+  if (!ordered) return std::unexpected(ordered.error());
+  p.ordered = *ordered;
+  auto version = f::integer(j, "version", field, 1, 1'000'000);
+  if (!version) return std::unexpected(version.error());
+  p.version = static_cast<int>(*version);
+  return p;
+}
+
+json to_json(const approval_request& r) {
+  return json{{"approval_id", r.approval_id}, {"subject_kind", r.subject_kind},
+              {"policy", to_json(r.policy)},  {"on_approved", r.on_approved},
+              {"on_rejected", r.on_rejected}, {"summary", r.summary},
+              {"content_hash", r.content_hash}};
+}
+
+std::expected<approval_request, rejection> parse_approval_request(const json& j,
+                                                                  std::string_view field) {
+  if (!j.is_object()) return f::invalid(std::string(field), "must be an object");
+  approval_request r;
+  auto id = f::text(j, "approval_id", field, f::max_id);
+  if (!id) return std::unexpected(id.error());
+  if (!valid_stream_id(*id)) return f::invalid(f::name(field, "approval_id"), "must be a valid stream id");
+  r.approval_id = *id;
+  auto kind = f::text(j, "subject_kind", field, 64);
+  if (!kind) return std::unexpected(kind.error());
+  r.subject_kind = *kind;
+  if (!j.contains("policy")) return f::invalid(f::name(field, "policy"), "is required");
+  auto policy = parse_approval_policy(j.at("policy"), f::name(field, "policy"));
+  if (!policy) return std::unexpected(policy.error());
+  r.policy = std::move(*policy);
+  auto on_approved = f::text(j, "on_approved", field, 80);
+  if (!on_approved) return std::unexpected(on_approved.error());
+  r.on_approved = *on_approved;
+  auto on_rejected = f::text(j, "on_rejected", field, 80);
+  if (!on_rejected) return std::unexpected(on_rejected.error());
+  r.on_rejected = *on_rejected;
+  auto summary = f::text(j, "summary", field, f::max_line);
+  if (!summary) return std::unexpected(summary.error());
+  r.summary = *summary;
+  auto hash = f::text(j, "content_hash", field, 64);
+  if (!hash) return std::unexpected(hash.error());
+  if (hash->size() != 64 ||
+      hash->find_first_not_of("0123456789abcdef") != std::string::npos)
+    return f::invalid(f::name(field, "content_hash"), "must be 64 lower-case hex digits (SHA-256)");
+  r.content_hash = *hash;
+  return r;
+}
+
+std::string approval_id_for(std::string_view subject_stream, std::uint64_t subject_version) {
+  std::string id(subject_stream);
+  id += ".v" + std::to_string(subject_version);
+  if (id.size() <= 64) return id;
+  return "h" + sha256_hex(id).substr(0, 40);
+}
+
+std::string approval_stream_for(std::string_view approval_id) {
+  return "approval-" + std::string(approval_id);
+}
+
+json to_json(const approval_outcome& o) {
+  json j{{"approval_id", o.approval_id}, {"approvers", o.approvers}, {"comment", o.comment}};
+  if (!o.rejected_by.empty()) j["rejected_by"] = o.rejected_by;
+  return j;
+}
+
+std::expected<approval_outcome, rejection> parse_approval_outcome(const json& data) {
+  approval_outcome o;
+  auto id = f::text(data, "approval_id", "data", f::max_id);
+  if (!id) return std::unexpected(id.error());
+  o.approval_id = *id;
+  auto approvers = f::text_list(data, "approvers", "data", f::max_id, 64);
+  if (!approvers) return std::unexpected(approvers.error());
+  o.approvers = std::move(*approvers);
+  auto comment = f::optional_text(data, "comment", "data", f::max_text);
+  if (!comment) return std::unexpected(comment.error());
+  o.comment = *comment;
+  auto by = f::optional_text(data, "rejected_by", "data", f::max_id);
+  if (!by) return std::unexpected(by.error());
+  o.rejected_by = *by;
+  return o;
+}
+
+std::optional<rejection> check_approval_outcome(const command_context& ctx,
+                                                const approval_outcome& outcome,
+                                                std::string_view pending_approval_id) {
+  if (!ctx.by.has(role::system))
+    return rejection{rejection_kind::forbidden, "",
+                     "only the system concludes an approval on its subject"};
+  if (pending_approval_id.empty())
+    return rejection{rejection_kind::rule, "data.approval_id", "no approval is pending on this subject"};
+  if (outcome.approval_id != pending_approval_id)
+    return rejection{rejection_kind::rule, "data.approval_id",
+                     "approval " + outcome.approval_id +
+                         " is not the one pending on this subject (" +
+                         std::string(pending_approval_id) + ")"};
+  return std::nullopt;
+}
+
+}  // namespace isms::domain

@@ -1,0 +1,105 @@
+#include "isms/domain/authorization.hpp"
+
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace isms::domain {
+namespace {
+
+actor as(std::string id, std::initializer_list<role> roles) { return actor{std::move(id), roles}; }
+
+TEST(Authorization, EveryCommandTypeOfTheIsmsHasARow) {
+  const char* expected[] = {
+      "risk_matrix.configure", "risk.identify", "risk.assess", "risk.plan_treatment",
+      "risk.request_acceptance", "risk.accept", "risk.reject_acceptance", "risk.expire_acceptance",
+      "risk.retire", "approval.open", "approval.approve", "approval.reject", "approval.void",
+      "soa.decide_control", "soa.set_implementation_status", "soa.request_publication",
+      "soa.publish", "soa.reject_publication", "user.register", "user.grant_role",
+      "user.revoke_role", "user.disable", "user.enable", "scope.set_statement", "scope.add_issue",
+      "scope.remove_issue", "scope.add_interested_party", "scope.update_interested_party",
+      "scope.request_approval", "scope.approve", "scope.reject", "document.draft",
+      "document.revise", "document.request_approval", "document.approve", "document.reject",
+      "document.publish", "document.record_review", "document.retire", "objective.propose",
+      "objective.request_approval", "objective.set", "objective.reject",
+      "objective.record_progress", "objective.revise", "objective.mark_achieved",
+      "objective.mark_missed", "nc.raise", "nc.record_containment", "nc.record_root_cause",
+      "nc.record_similar_check", "nc.plan_action", "nc.complete_action", "nc.verify_action",
+      "nc.close", "audit.plan", "audit.record_performed", "audit.record_finding",
+      "audit.issue_report", "review.schedule", "review.assemble_inputs", "review.open",
+      "review.record_attendance", "review.record_item", "review.record_decision",
+      "review.record_action", "review.complete_action", "review.request_minutes_approval",
+      "review.approve_minutes", "review.reject_minutes", "review.close"};
+  for (const char* t : expected) EXPECT_TRUE(allowed_roles(t).has_value()) << t;
+}
+
+TEST(Authorization, RowsAreUniqueAndNoneIsEmpty) {
+  std::set<std::string_view> seen;
+  for (const auto& p : authorization_table()) {
+    EXPECT_TRUE(seen.insert(p.command_type).second) << "duplicate row " << p.command_type;
+    EXPECT_NE(p.allowed, 0) << p.command_type;
+  }
+}
+
+TEST(Authorization, ExternalAuditorIsReadOnly) {
+  for (const auto& p : authorization_table())
+    EXPECT_FALSE(contains(p.allowed, role::external_auditor)) << p.command_type;
+  EXPECT_FALSE(may_issue(as("ea", {role::external_auditor}), "nc.raise"));
+}
+
+TEST(Authorization, AdminManagesUsersAndApprovesNothing) {
+  for (const auto& p : authorization_table()) {
+    const bool user_command = p.command_type.starts_with("user.");
+    EXPECT_EQ(contains(p.allowed, role::admin), user_command) << p.command_type;
+  }
+}
+
+TEST(Authorization, OutcomeCommandsOfApprovalsAreSystemOnly) {
+  for (const char* t : {"risk.accept", "risk.reject_acceptance", "risk.expire_acceptance",
+                        "approval.open", "approval.void", "soa.publish", "soa.reject_publication",
+                        "scope.approve", "scope.reject", "document.approve", "document.reject",
+                        "objective.set", "objective.reject", "review.approve_minutes",
+                        "review.reject_minutes"})
+    EXPECT_EQ(allowed_roles(t), roles_of({role::system})) << t;
+}
+
+TEST(Authorization, SystemIssuesOnlyWhatReactionsAndTimeRulesNeed) {
+  const actor system = as("system", {role::system});
+  EXPECT_FALSE(may_issue(system, "risk.identify"));
+  EXPECT_FALSE(may_issue(system, "approval.approve"));
+  EXPECT_FALSE(may_issue(system, "user.grant_role"));
+  EXPECT_TRUE(may_issue(system, "nc.raise"));  // an audit finding raises a nonconformity
+}
+
+TEST(Authorization, AnyHeldRoleThatIsAllowedSuffices) {
+  EXPECT_FALSE(may_issue(as("u", {role::contributor}), "risk.request_acceptance"));
+  EXPECT_TRUE(may_issue(as("u", {role::contributor, role::isms_manager}), "risk.request_acceptance"));
+  EXPECT_TRUE(may_issue(as("o", {role::risk_owner}), "risk.assess"));
+  EXPECT_TRUE(may_issue(as("t", {role::top_management}), "approval.approve"));
+  EXPECT_FALSE(may_issue(as("n", {}), "approval.approve"));
+}
+
+TEST(Authorization, UnknownCommandTypeIsNeverAllowed) {
+  EXPECT_FALSE(allowed_roles("risk.delete").has_value());
+  EXPECT_FALSE(may_issue(as("m", {role::isms_manager, role::system, role::admin}), "risk.delete"));
+}
+
+TEST(Authorization, ForbiddenRejectionNamesUserRolesAndCommand) {
+  const auto r = forbidden_command(as("carol", {role::contributor}), "risk.retire");
+  EXPECT_EQ(r.kind, rejection_kind::forbidden);
+  EXPECT_NE(r.message.find("carol"), std::string::npos);
+  EXPECT_NE(r.message.find("contributor"), std::string::npos);
+  EXPECT_NE(r.message.find("risk.retire"), std::string::npos);
+}
+
+TEST(Authorization, MarkdownTableHasOneLinePerRow) {
+  const auto md = authorization_table_markdown();
+  std::size_t lines = 0;
+  for (char c : md) lines += c == '\n';
+  EXPECT_EQ(lines, authorization_table().size() + 2);
+  EXPECT_NE(md.find("| `risk.accept` |"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace isms::domain
