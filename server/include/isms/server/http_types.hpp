@@ -1,0 +1,45 @@
+#pragma once
+// Transport-neutral HTTP request and response values. The Beast transport
+// converts to and from these, so route handlers never include Beast.
+// Thread-safety: plain values.
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace isms::server {
+
+struct http_request {
+  std::string method;   // "GET", "POST", …
+  std::string target;   // as sent: path and query
+  std::string path;     // target before '?', percent-decoding not applied
+  std::string query;    // target after '?', or empty
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
+  std::string body;
+  std::string remote;   // "address:port" of the peer
+
+  // The first header with this lower-case name, or empty.
+  [[nodiscard]] std::string_view header(std::string_view lower_name) const noexcept {
+    for (const auto& [name, value] : headers)
+      if (name == lower_name) return value;
+    return {};
+  }
+};
+
+struct http_response {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers, e.g. Set-Cookie
+};
+
+// The value of a query parameter ("from" in "from=3&limit=10"), percent-decoded;
+// nullopt-like empty + false when absent.
+[[nodiscard]] bool query_param(std::string_view query, std::string_view name, std::string& value);
+
+// A JSON error body in the shape of the wire contract:
+// {"error":{"code":"…","message":"…"}}.
+[[nodiscard]] http_response json_error(unsigned status, std::string_view code, std::string_view message);
+
+}  // namespace isms::server

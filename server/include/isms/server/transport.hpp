@@ -1,0 +1,103 @@
+#pragma once
+// The HTTP + WebSocket transport (Boost.Beast), hidden behind a small
+// interface so that only transport.cpp includes Beast.
+//
+// Structure after Beast's chat-multi example: a listener accepts; each
+// connection is an http_session on its own strand that reads one request at a
+// time with a fresh parser (body limit, read timeout) and, on an accepted
+// upgrade, hands its socket to a websocket_session (one write in flight, a
+// bounded queue behind it, a slow consumer dropped).
+//
+// Thread-safety: start()/stop()/port() may be called from any thread. The
+// handlers are invoked on the transport's I/O threads, concurrently for
+// different connections, never concurrently for the same connection.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "isms/server/http_types.hpp"
+
+namespace isms::server {
+
+struct transport_options {
+  // Address to listen on. Default: 127.0.0.1
+  std::string address = "127.0.0.1";
+  // Port; 0 lets the OS choose (read it back with port()). Default: 8080
+  std::uint16_t port = 8080;
+  // Threads running the I/O context. Default: 2
+  unsigned threads = 2;
+  // Largest HTTP request body accepted; larger → 413. Default: 1 MiB
+  std::size_t max_body_bytes = 1 << 20;
+  // Time allowed to receive one whole request (headers and body). Default: 30 s
+  std::chrono::seconds read_timeout{30};
+  // Connections open at once; further ones are closed at accept. Default: 1024
+  std::size_t max_connections = 1024;
+  // Largest WebSocket message accepted; larger → closed with "message too big". Default: 256 KiB
+  std::size_t max_ws_message_bytes = 256 * 1024;
+  // Bytes queued for one WebSocket client before it is dropped as too slow. Default: 4 MiB
+  std::size_t max_ws_queued_bytes = 4 << 20;
+  // A WebSocket that sends nothing (not even a ping) for this long is closed. Default: 300 s
+  std::chrono::seconds ws_idle_timeout{300};
+};
+
+// One live WebSocket connection, as the application sees it. send() may be
+// called from any thread; it queues the text frame on the connection's strand.
+// close() closes the connection with a reason. Both are no-ops once closed.
+class ws_connection {
+ public:
+  virtual ~ws_connection() = default;
+  virtual void send(std::string text) = 0;
+  virtual void close(std::string reason) = 0;
+  [[nodiscard]] virtual std::uint64_t id() const noexcept = 0;
+};
+
+// What the application does with a WebSocket connection's life.
+class ws_handler {
+ public:
+  virtual ~ws_handler() = default;
+  virtual void on_open(const std::shared_ptr<ws_connection>& conn) = 0;
+  // A complete text message. Binary messages are answered by the transport.
+  virtual void on_text(const std::shared_ptr<ws_connection>& conn, std::string text) = 0;
+  virtual void on_close(const std::shared_ptr<ws_connection>& conn) = 0;
+};
+
+// The decision on an upgrade request: either a handler for the new WebSocket
+// (accepted) or the HTTP response that refuses it.
+struct upgrade_decision {
+  std::shared_ptr<ws_handler> handler;  // null → refused with `refusal`
+  http_response refusal;
+};
+
+// The application side of the transport.
+class application {
+ public:
+  virtual ~application() = default;
+  // Answers one HTTP request. `reply` must be called exactly once, from any thread.
+  virtual void handle(http_request request, std::function<void(http_response)> reply) = 0;
+  // Decides a WebSocket upgrade on `path` (authentication, Origin). Called on an I/O thread.
+  virtual upgrade_decision upgrade(const http_request& request) = 0;
+  // One line per request for the access log.
+  virtual void log_request(const http_request& request, unsigned status, std::size_t bytes,
+                           std::chrono::microseconds elapsed) = 0;
+};
+
+class transport {
+ public:
+  virtual ~transport() = default;
+  // The port actually bound (useful with port 0).
+  [[nodiscard]] virtual std::uint16_t port() const noexcept = 0;
+  // Stops accepting, closes every connection and joins the I/O threads. Idempotent.
+  virtual void stop() = 0;
+};
+
+// Binds, listens and starts the I/O threads. Fails with a message naming the
+// address and the reason (e.g. "127.0.0.1:8080: address already in use").
+[[nodiscard]] std::expected<std::unique_ptr<transport>, std::string> start_transport(
+    const transport_options& options, std::shared_ptr<application> app);
+
+}  // namespace isms::server

@@ -1,0 +1,239 @@
+// ismsd — the ISMS Ledger server and its operator subcommands.
+//
+//   ismsd serve   [--data DIR] [--address A] [--port N] [--webui DIR]
+//   ismsd verify  [--data DIR] [--from N]
+//   ismsd backup  [--data DIR] --to DIR
+//   ismsd restore --from DIR --data DIR
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "isms/eventstore/store.hpp"
+#include "isms/server/ledger.hpp"
+#include "isms/server/log.hpp"
+#include "isms/server/transport.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace isms;
+
+constexpr const char* usage_text =
+    "usage: ismsd <command> [flags]\n"
+    "\n"
+    "commands:\n"
+    "  serve    run the server        --data DIR --address A --port N --webui DIR --threads N\n"
+    "  verify   verify the hash chain --data DIR [--from POSITION]\n"
+    "  backup   online backup         --data DIR --to DIR\n"
+    "  restore  restore a backup      --from DIR --data DIR\n"
+    "\n"
+    "defaults: --data ./data --address 127.0.0.1 --port 8080 --webui <install>/webui\n";
+
+// Flags as name → value; every flag takes one value.
+struct parsed_args {
+  std::string command;
+  std::map<std::string, std::string> flags;
+};
+
+std::optional<parsed_args> parse_args(int argc, char** argv, std::string& problem) {
+  if (argc < 2) {
+    problem = "no command given";
+    return std::nullopt;
+  }
+  parsed_args out;
+  out.command = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    if (!a.starts_with("--")) {
+      problem = "unexpected argument '" + a + "'";
+      return std::nullopt;
+    }
+    auto eq = a.find('=');
+    if (eq != std::string::npos) {
+      out.flags[a.substr(2, eq - 2)] = a.substr(eq + 1);
+    } else if (i + 1 < argc) {
+      out.flags[a.substr(2)] = argv[++i];
+    } else {
+      problem = "flag " + a + " needs a value";
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+std::string flag(const parsed_args& a, const std::string& name, std::string fallback) {
+  auto it = a.flags.find(name);
+  return it == a.flags.end() ? fallback : it->second;
+}
+
+bool parse_u64(const std::string& s, std::uint64_t& v) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc{} && p == s.data() + s.size();
+}
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "ismsd: %s\n", message.c_str());
+  return 1;
+}
+
+// The data directory must exist (it is created) and be writable, or we say so
+// before RocksDB gives a less helpful message.
+std::optional<std::string> check_data_dir(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return "cannot create data directory " + dir.string() + ": " + ec.message();
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    return "data directory " + dir.string() + " is not writable: " + std::strerror(errno);
+  return std::nullopt;
+}
+
+fs::path default_webui_dir(const char* argv0) {
+  // <repo>/build/<type>/server/ismsd → <repo>/webui; fall back to ./webui.
+  std::error_code ec;
+  auto exe = fs::canonical("/proc/self/exe", ec);
+  if (!ec) {
+    for (auto p = exe.parent_path(); p.has_parent_path() && p != p.parent_path(); p = p.parent_path()) {
+      if (fs::is_regular_file(p / "webui" / "index.html", ec)) return p / "webui";
+    }
+  }
+  (void)argv0;
+  return fs::current_path(ec) / "webui";
+}
+
+std::expected<std::unique_ptr<eventstore::store>, std::string> open_store(const fs::path& dir) {
+  if (auto problem = check_data_dir(dir)) return std::unexpected(*problem);
+  auto s = eventstore::store::open(eventstore::options{}, dir);
+  if (!s)
+    return std::unexpected("cannot open the event store in " + dir.string() + ": " +
+                           std::string(eventstore::to_string(s.error().code)) + ": " + s.error().message);
+  return std::move(*s);
+}
+
+int serve(const parsed_args& args, const char* argv0) {
+  server::transport_options topts;
+  topts.address = flag(args, "address", "127.0.0.1");
+  std::uint64_t port = 8080;
+  if (!parse_u64(flag(args, "port", "8080"), port) || port > 65535) return fail("--port must be 0..65535");
+  topts.port = static_cast<std::uint16_t>(port);
+  std::uint64_t threads = 2;
+  if (!parse_u64(flag(args, "threads", "2"), threads) || threads == 0 || threads > 64)
+    return fail("--threads must be 1..64");
+  topts.threads = static_cast<unsigned>(threads);
+
+  const fs::path data = flag(args, "data", "./data");
+  auto store = open_store(data);
+  if (!store) return fail(store.error());
+  const auto head = (*store)->current_head();
+  server::log::info("store", "opened " + data.string() + " at position " + std::to_string(head.position) +
+                                 " head " + eventstore::to_hex(head.hash));
+
+  server::ledger_options lopts;
+  lopts.webui_dir = flag(args, "webui", default_webui_dir(argv0).string());
+
+  // Signals are taken by sigwait below; block them before any thread starts
+  // so that every thread inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  auto app = std::make_shared<server::ledger>(lopts, **store);
+  auto transport = server::start_transport(topts, app);
+  if (!transport) return fail("cannot listen on " + transport.error());
+
+  const std::string url = "http://" + (topts.address.find(':') != std::string::npos ? "[" + topts.address + "]"
+                                                                                      : topts.address) +
+                          ":" + std::to_string((*transport)->port()) + "/";
+  server::log::info("server", "listening on " + url);
+  std::printf("ISMS Ledger is running at %s\n", url.c_str());
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  server::log::info("server", std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
+                                  ", shutting down");
+  (*transport)->stop();
+  transport->reset();
+  app.reset();
+  store->reset();  // drains the writer: every acknowledged append is on disk
+  server::log::info("server", "stopped");
+  return 0;
+}
+
+int verify(const parsed_args& args) {
+  std::uint64_t from = 1;
+  if (!parse_u64(flag(args, "from", "1"), from)) return fail("--from must be a position");
+  const fs::path data = flag(args, "data", "./data");
+  eventstore::options o;
+  o.create_if_missing = false;
+  auto s = eventstore::store::open(o, data);
+  if (!s) {
+    std::printf("NOT VERIFIED: %s: %s (position %llu)\n", std::string(eventstore::to_string(s.error().code)).c_str(),
+                s.error().message.c_str(), static_cast<unsigned long long>(s.error().position));
+    return 2;
+  }
+  auto v = (*s)->verify(from);
+  if (!v) {
+    std::printf("NOT VERIFIED: first bad position %llu: %s\n",
+                static_cast<unsigned long long>(v.error().position), v.error().message.c_str());
+    return 2;
+  }
+  std::printf("verified positions %llu..%llu, head hash %s\n", static_cast<unsigned long long>(from),
+              static_cast<unsigned long long>(v->position), eventstore::to_hex(v->hash).c_str());
+  return 0;
+}
+
+int backup(const parsed_args& args) {
+  const std::string to = flag(args, "to", "");
+  if (to.empty()) return fail("backup needs --to DIR");
+  auto s = open_store(flag(args, "data", "./data"));
+  if (!s) return fail(s.error());
+  if (auto r = (*s)->backup_to(to); !r) return fail("backup failed: " + r.error().message);
+  std::printf("backup written to %s at position %llu\n", to.c_str(),
+              static_cast<unsigned long long>((*s)->current_head().position));
+  return 0;
+}
+
+int restore(const parsed_args& args) {
+  const std::string from = flag(args, "from", "");
+  const std::string data = flag(args, "data", "");
+  if (from.empty() || data.empty()) return fail("restore needs --from DIR and --data DIR");
+  if (auto r = eventstore::store::restore(from, data); !r) return fail("restore failed: " + r.error().message);
+  std::printf("restored %s into %s; the chain verifies\n", from.c_str(), data.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string problem;
+  auto args = parse_args(argc, argv, problem);
+  if (!args) {
+    std::fprintf(stderr, "ismsd: %s\n\n%s", problem.c_str(), usage_text);
+    return 64;
+  }
+  try {
+    if (args->command == "serve") return serve(*args, argv[0]);
+    if (args->command == "verify") return verify(*args);
+    if (args->command == "backup") return backup(*args);
+    if (args->command == "restore") return restore(*args);
+    if (args->command == "help" || args->command == "--help") {
+      std::fputs(usage_text, stdout);
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    return fail(std::string("fatal: ") + e.what());
+  }
+  std::fprintf(stderr, "ismsd: unknown command '%s'\n\n%s", args->command.c_str(), usage_text);
+  return 64;
+}

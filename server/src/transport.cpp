@@ -1,0 +1,411 @@
+// The only translation unit that includes Beast. See transport.hpp for the
+// structure and the thread-safety contract.
+
+#include "isms/server/transport.hpp"
+
+#include <atomic>
+#include <deque>
+#include <optional>
+#include <thread>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+namespace isms::server {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+// Shared by the listener and every session: options, the application and the
+// count of open connections. Immutable after start except the atomics.
+struct shared_state {
+  transport_options options;
+  std::shared_ptr<application> app;
+  std::atomic<std::size_t> connections{0};
+  std::atomic<std::uint64_t> next_ws_id{1};
+};
+
+// Counts one open connection for as long as it lives.
+class connection_slot {
+ public:
+  explicit connection_slot(std::shared_ptr<shared_state> s) : state_(std::move(s)) {}
+  connection_slot(const connection_slot&) = delete;
+  connection_slot& operator=(const connection_slot&) = delete;
+  ~connection_slot() {
+    if (state_) state_->connections.fetch_sub(1);
+  }
+  connection_slot(connection_slot&& o) noexcept : state_(std::move(o.state_)) {}
+
+ private:
+  std::shared_ptr<shared_state> state_;
+};
+
+std::string endpoint_text(const tcp::socket& socket) {
+  beast::error_code ec;
+  const auto ep = socket.remote_endpoint(ec);
+  if (ec) return "unknown";
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+http_request to_request(const http::request<http::string_body>& req, std::string remote) {
+  http_request out;
+  out.method = std::string(req.method_string());
+  out.target = std::string(req.target());
+  const auto q = out.target.find('?');
+  out.path = out.target.substr(0, q);
+  if (q != std::string::npos) out.query = out.target.substr(q + 1);
+  for (const auto& field : req) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  out.body = req.body();
+  out.remote = std::move(remote);
+  return out;
+}
+
+http::response<http::string_body> to_beast(const http_response& r, unsigned version, bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+  res.set(http::field::server, "ismsd");
+  if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
+  res.set(http::field::cache_control, "no-store");
+  res.set("X-Content-Type-Options", "nosniff");
+  for (const auto& [name, value] : r.headers) res.insert(name, value);
+  res.body() = r.body;
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+// ---------------------------------------------------------------- websocket
+
+class websocket_session final : public ws_connection,
+                                public std::enable_shared_from_this<websocket_session> {
+ public:
+  websocket_session(tcp::socket&& socket, std::shared_ptr<shared_state> state,
+                    std::shared_ptr<ws_handler> handler, connection_slot slot)
+      : ws_(std::move(socket)),
+        state_(std::move(state)),
+        handler_(std::move(handler)),
+        slot_(std::move(slot)),
+        id_(state_->next_ws_id.fetch_add(1)) {}
+
+  void run(http::request<http::string_body> upgrade_request) {
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = std::chrono::seconds(30);
+    t.idle_timeout = state_->options.ws_idle_timeout;
+    t.keep_alive_pings = true;
+    ws_.set_option(t);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "ismsd"); }));
+    // The hard cap closes the connection; the application enforces the
+    // softer max_ws_message_bytes with a too_large reply and keeps it open.
+    ws_.read_message_max(state_->options.max_ws_message_bytes * 4);
+    ws_.async_accept(upgrade_request,
+                     beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
+  }
+
+  void send(std::string text) override {
+    net::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
+      self->enqueue(std::move(text));
+    });
+  }
+
+  void close(std::string reason) override {
+    net::post(ws_.get_executor(), [self = shared_from_this(), reason = std::move(reason)] {
+      if (self->closed_ || self->closing_) return;
+      self->closing_ = true;
+      self->ws_.async_close(websocket::close_reason(websocket::close_code::policy_error, reason),
+                            [self](beast::error_code) {});
+    });
+  }
+
+  std::uint64_t id() const noexcept override { return id_; }
+
+ private:
+  void on_accept(beast::error_code ec) {
+    if (ec) return finish();
+    opened_ = true;
+    handler_->on_open(shared_from_this());
+    do_read();
+  }
+
+  void do_read() {
+    ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec) return finish();
+    if (!ws_.got_text()) {
+      buffer_.consume(buffer_.size());
+      enqueue(R"({"ok":false,"error":{"code":"bad_request","message":"binary frames are not supported; send JSON text frames"}})");
+      return do_read();
+    }
+    std::string text = beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    handler_->on_text(shared_from_this(), std::move(text));
+    do_read();
+  }
+
+  void enqueue(std::string text) {
+    if (closed_) return;
+    queued_bytes_ += text.size();
+    if (queued_bytes_ > state_->options.max_ws_queued_bytes) {
+      // A client that does not read its replies is dropped, so that it
+      // cannot hold memory or slow anyone else down.
+      beast::error_code ignored;
+      beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+      beast::get_lowest_layer(ws_).close();
+      return finish();
+    }
+    queue_.push_back(std::move(text));
+    if (queue_.size() == 1) do_write();
+  }
+
+  void do_write() {
+    ws_.text(true);
+    ws_.async_write(net::buffer(queue_.front()),
+                    beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t) {
+    if (ec) return finish();
+    queued_bytes_ -= queue_.front().size();
+    queue_.pop_front();
+    if (!queue_.empty()) do_write();
+  }
+
+  void finish() {
+    if (closed_) return;
+    closed_ = true;
+    queue_.clear();
+    queued_bytes_ = 0;
+    if (opened_) handler_->on_close(shared_from_this());
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  std::shared_ptr<shared_state> state_;
+  std::shared_ptr<ws_handler> handler_;
+  connection_slot slot_;
+  const std::uint64_t id_;
+  beast::flat_buffer buffer_;
+  std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool opened_ = false;
+  bool closing_ = false;
+  bool closed_ = false;
+};
+
+// ---------------------------------------------------------------- http
+
+class http_session final : public std::enable_shared_from_this<http_session> {
+ public:
+  http_session(tcp::socket&& socket, std::shared_ptr<shared_state> state, connection_slot slot)
+      : stream_(std::move(socket)), state_(std::move(state)), slot_(std::move(slot)) {
+    remote_ = endpoint_text(stream_.socket());
+  }
+
+  void run() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&http_session::do_read, shared_from_this()));
+  }
+
+ private:
+  void do_read() {
+    parser_.emplace();  // a fresh parser per request
+    parser_->body_limit(state_->options.max_body_bytes);
+    parser_->header_limit(16 * 1024);
+    stream_.expires_after(state_->options.read_timeout);
+    started_ = std::chrono::steady_clock::now();
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream) return do_close();
+    if (ec == http::error::body_limit) {
+      return send_error_and_close(413, "too_large", "request body exceeds the limit");
+    }
+    if (ec == beast::error::timeout || ec == net::error::operation_aborted) return;
+    if (ec) return send_error_and_close(400, "bad_request", "malformed HTTP request");
+
+    auto& req = parser_->get();
+    http_request request = to_request(req, remote_);
+
+    if (websocket::is_upgrade(req)) {
+      upgrade_decision decision = state_->app->upgrade(request);
+      if (decision.handler) {
+        state_->app->log_request(request, 101, 0, elapsed());
+        stream_.expires_never();
+        std::make_shared<websocket_session>(stream_.release_socket(), state_,
+                                            std::move(decision.handler), std::move(slot_))
+            ->run(parser_->release());
+        return;
+      }
+      return write(std::move(request), std::move(decision.refusal), false);
+    }
+
+    keep_alive_ = req.keep_alive();
+    version_ = req.version();
+    // The application may answer from another thread; come back to our strand.
+    auto self = shared_from_this();
+    auto req_copy = std::make_shared<http_request>(request);
+    state_->app->handle(std::move(request), [self, req_copy](http_response response) {
+      net::post(self->stream_.get_executor(), [self, req_copy, response = std::move(response)]() mutable {
+        self->write(std::move(*req_copy), std::move(response), self->keep_alive_);
+      });
+    });
+  }
+
+  void write(http_request request, http_response response, bool keep_alive) {
+    auto res = std::make_shared<http::response<http::string_body>>(to_beast(response, version_, keep_alive));
+    state_->app->log_request(request, response.status, res->body().size(), elapsed());
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
+                        if (ec) return;
+                        if (!keep_alive) return self->do_close();
+                        self->do_read();
+                      });
+  }
+
+  void send_error_and_close(unsigned status, std::string_view code, std::string_view message) {
+    http_request request;
+    request.method = "?";
+    request.target = "?";
+    request.remote = remote_;
+    write(std::move(request), json_error(status, code, message), false);
+  }
+
+  void do_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  std::chrono::microseconds elapsed() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_);
+  }
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<shared_state> state_;
+  connection_slot slot_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::string remote_;
+  std::chrono::steady_clock::time_point started_;
+  bool keep_alive_ = true;
+  unsigned version_ = 11;
+};
+
+// ---------------------------------------------------------------- listener
+
+class listener final : public std::enable_shared_from_this<listener> {
+ public:
+  listener(net::io_context& ioc, tcp::acceptor acceptor, std::shared_ptr<shared_state> state)
+      : ioc_(ioc), acceptor_(std::move(acceptor)), state_(std::move(state)) {}
+
+  void run() { do_accept(); }
+
+  void stop() {
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      self->acceptor_.close(ec);
+    });
+  }
+
+ private:
+  void do_accept() {
+    acceptor_.async_accept(net::make_strand(ioc_),
+                           beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+  }
+
+  void on_accept(beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+    if (!ec) {
+      if (state_->connections.fetch_add(1) >= state_->options.max_connections) {
+        state_->connections.fetch_sub(1);
+        beast::error_code ignored;
+        socket.close(ignored);
+      } else {
+        std::make_shared<http_session>(std::move(socket), state_, connection_slot{state_})->run();
+      }
+    }
+    do_accept();
+  }
+
+  net::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  std::shared_ptr<shared_state> state_;
+};
+
+class beast_transport final : public transport {
+ public:
+  beast_transport(const transport_options& options, std::shared_ptr<application> app)
+      : ioc_(static_cast<int>(options.threads)), state_(std::make_shared<shared_state>()) {
+    state_->options = options;
+    state_->app = std::move(app);
+  }
+
+  ~beast_transport() override { stop(); }
+
+  std::expected<void, std::string> start() {
+    const std::string where = state_->options.address + ":" + std::to_string(state_->options.port);
+    beast::error_code ec;
+    const auto address = net::ip::make_address(state_->options.address, ec);
+    if (ec) return std::unexpected(where + ": not an IP address");
+    const tcp::endpoint endpoint{address, state_->options.port};
+    tcp::acceptor acceptor{ioc_};
+    acceptor.open(endpoint.protocol(), ec);
+    if (ec) return std::unexpected(where + ": " + ec.message());
+    acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    acceptor.bind(endpoint, ec);
+    if (ec) return std::unexpected(where + ": " + ec.message());
+    acceptor.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) return std::unexpected(where + ": " + ec.message());
+    port_ = acceptor.local_endpoint().port();
+    listener_ = std::make_shared<listener>(ioc_, std::move(acceptor), state_);
+    listener_->run();
+    const unsigned n = std::max(1u, state_->options.threads);
+    for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
+    return {};
+  }
+
+  std::uint16_t port() const noexcept override { return port_; }
+
+  void stop() override {
+    if (stopped_.exchange(true)) return;
+    if (listener_) listener_->stop();
+    ioc_.stop();
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+  }
+
+ private:
+  net::io_context ioc_;
+  std::shared_ptr<shared_state> state_;
+  std::shared_ptr<listener> listener_;
+  std::vector<std::thread> threads_;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace
+
+std::expected<std::unique_ptr<transport>, std::string> start_transport(const transport_options& options,
+                                                                      std::shared_ptr<application> app) {
+  auto t = std::make_unique<beast_transport>(options, std::move(app));
+  if (auto started = t->start(); !started) return std::unexpected(started.error());
+  return t;
+}
+
+}  // namespace isms::server
