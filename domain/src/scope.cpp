@@ -1,0 +1,351 @@
+#include "isms/domain/scope.hpp"
+
+#include "isms/domain/authorization.hpp"
+#include "wire_fields.hpp"
+
+namespace isms::domain::scope {
+
+namespace {
+
+using wire::fields;
+using wire::overloaded;
+
+constexpr wire::names<issue_kind, 2> issue_kinds{{
+    {issue_kind::internal, "internal"},
+    {issue_kind::external, "external"},
+}};
+
+// ---------------------------------------------------------------------------
+// JSON of the parts
+
+json to_json(const statement& s) {
+  json ex = json::array();
+  for (const auto& e : s.exclusions) ex.push_back({{"item", e.item}, {"justification", e.justification}});
+  return {{"boundaries", s.boundaries},
+          {"inclusions", wire::strings(s.inclusions)},
+          {"exclusions", ex},
+          {"interfaces", s.interfaces}};
+}
+
+json to_json(const issue& i) {
+  return {{"issue_id", i.issue_id}, {"kind", to_string(i.kind)}, {"description", i.description}};
+}
+
+json to_json(const interested_party& p) {
+  return {{"party_id", p.party_id}, {"name", p.name}, {"requirements", wire::strings(p.requirements)}};
+}
+
+statement read_statement(fields& f) {
+  statement s;
+  s.boundaries = f.text("boundaries");
+  s.inclusions = f.texts("inclusions", false, wire::max_text);
+  const json ex = f.array("exclusions");
+  for (std::size_t i = 0; f.ok() && i < ex.size(); ++i) {
+    if (!ex[i].is_object()) {
+      f.fail("exclusions", "entries must be objects {item, justification}");
+      break;
+    }
+    fields e = f.entry(ex[i], "exclusions", i);
+    exclusion x{e.text("item", wire::max_line), e.text("justification")};
+    f.adopt(e);
+    s.exclusions.push_back(std::move(x));
+  }
+  if (ex.size() > wire::max_items) f.fail("exclusions", "must have at most 500 entries");
+  s.interfaces = f.opt_text("interfaces");
+  return s;
+}
+
+issue read_issue(fields& f) {
+  issue i;
+  i.issue_id = f.id("issue_id");
+  i.kind = f.choice("kind", issue_kinds);
+  i.description = f.text("description");
+  return i;
+}
+
+interested_party read_party(fields& f) {
+  interested_party p;
+  p.party_id = f.id("party_id");
+  p.name = f.text("name", wire::max_line);
+  p.requirements = f.texts("requirements", true, wire::max_text);
+  return p;
+}
+
+std::string error_text(const rejection& r) { return r.field.empty() ? r.message : r.field + " " + r.message; }
+
+}  // namespace
+
+std::string_view to_string(issue_kind k) noexcept { return wire::name_of(issue_kinds, k); }
+
+// ---------------------------------------------------------------------------
+// Events
+
+new_event encode(const event& e) {
+  return std::visit(
+      overloaded{
+          [](const statement_set& x) { return new_event{"scope.statement_set.v1", to_json(x.value)}; },
+          [](const issue_added& x) { return new_event{"scope.issue_added.v1", to_json(x.value)}; },
+          [](const issue_removed& x) {
+            return new_event{"scope.issue_removed.v1", {{"issue_id", x.issue_id}, {"reason", x.reason}}};
+          },
+          [](const interested_party_added& x) {
+            return new_event{"scope.interested_party_added.v1", to_json(x.value)};
+          },
+          [](const interested_party_updated& x) {
+            return new_event{"scope.interested_party_updated.v1", to_json(x.value)};
+          },
+          [](const approval_requested& x) {
+            return new_event{"scope.approval_requested.v1",
+                             {{"content_hash", x.content_hash}, {"approval", to_json(x.approval)}}};
+          },
+          [](const approved& x) {
+            return new_event{"scope.approved.v1",
+                             {{"approval_id", x.approval_id},
+                              {"approvers", wire::strings(x.approvers)},
+                              {"comment", x.comment},
+                              {"content_hash", x.content_hash}}};
+          },
+          [](const rejected& x) {
+            return new_event{"scope.rejected.v1",
+                             {{"approval_id", x.approval_id},
+                              {"rejected_by", x.rejected_by},
+                              {"comment", x.comment}}};
+          },
+      },
+      e);
+}
+
+std::expected<event, std::string> decode(std::string_view type, const json& data) {
+  try {
+    if (type == "scope.statement_set.v1")
+      return wire::read_event<event>(type, data, [](fields& f) { return statement_set{read_statement(f)}; });
+    if (type == "scope.issue_added.v1")
+      return wire::read_event<event>(type, data, [](fields& f) { return issue_added{read_issue(f)}; });
+    if (type == "scope.issue_removed.v1")
+      return wire::read_event<event>(type, data, [](fields& f) {
+        return issue_removed{f.id("issue_id"), f.opt_text("reason")};
+      });
+    if (type == "scope.interested_party_added.v1")
+      return wire::read_event<event>(type, data,
+                                     [](fields& f) { return interested_party_added{read_party(f)}; });
+    if (type == "scope.interested_party_updated.v1")
+      return wire::read_event<event>(type, data,
+                                     [](fields& f) { return interested_party_updated{read_party(f)}; });
+    if (type == "scope.approval_requested.v1") {
+      auto e = wire::read_event<approval_requested>(type, data, [](fields& f) {
+        approval_requested x;
+        x.content_hash = f.sha256("content_hash");
+        f.object("approval");
+        return x;
+      });
+      if (!e) return std::unexpected(e.error());
+      auto req = parse_approval_request(data.at("approval"), "approval");
+      if (!req) return std::unexpected(std::string(type) + ": " + error_text(req.error()));
+      e->approval = std::move(*req);
+      return *e;
+    }
+    if (type == "scope.approved.v1")
+      return wire::read_event<event>(type, data, [](fields& f) {
+        approved x;
+        x.approval_id = f.text("approval_id", wire::max_line);
+        x.approvers = f.texts("approvers", true, wire::max_line);
+        x.comment = f.opt_text("comment");
+        x.content_hash = f.sha256("content_hash");
+        return x;
+      });
+    if (type == "scope.rejected.v1")
+      return wire::read_event<event>(type, data, [](fields& f) {
+        rejected x;
+        x.approval_id = f.text("approval_id", wire::max_line);
+        x.rejected_by = f.opt_text("rejected_by", wire::max_line);
+        x.comment = f.opt_text("comment");
+        return x;
+      });
+  } catch (const std::exception& ex) {
+    return std::unexpected(std::string(type) + ": malformed data (" + ex.what() + ")");
+  }
+  return std::unexpected("unknown event type '" + std::string(type) + "'");
+}
+
+// ---------------------------------------------------------------------------
+// Commands
+
+std::string_view command_type(const command& c) noexcept {
+  return std::visit(overloaded{
+                        [](const set_statement&) { return std::string_view{"scope.set_statement"}; },
+                        [](const add_issue&) { return std::string_view{"scope.add_issue"}; },
+                        [](const remove_issue&) { return std::string_view{"scope.remove_issue"}; },
+                        [](const add_interested_party&) {
+                          return std::string_view{"scope.add_interested_party"};
+                        },
+                        [](const update_interested_party&) {
+                          return std::string_view{"scope.update_interested_party"};
+                        },
+                        [](const request_approval&) { return std::string_view{"scope.request_approval"}; },
+                        [](const approve&) { return std::string_view{"scope.approve"}; },
+                        [](const reject&) { return std::string_view{"scope.reject"}; },
+                    },
+                    c);
+}
+
+std::expected<command, rejection> parse_command(std::string_view type, const json& data) {
+  using wire::read_command;
+  if (type == "scope.set_statement")
+    return read_command<command>(data, [&](fields& f) { return set_statement{read_statement(f)}; });
+  if (type == "scope.add_issue")
+    return read_command<command>(data, [](fields& f) { return add_issue{read_issue(f)}; });
+  if (type == "scope.remove_issue")
+    return read_command<command>(data, [](fields& f) {
+      return remove_issue{f.id("issue_id"), f.opt_text("reason")};
+    });
+  if (type == "scope.add_interested_party")
+    return read_command<command>(data, [](fields& f) { return add_interested_party{read_party(f)}; });
+  if (type == "scope.update_interested_party")
+    return read_command<command>(data, [](fields& f) { return update_interested_party{read_party(f)}; });
+  if (type == "scope.request_approval")
+    return read_command<command>(data, [](fields& f) {
+      return request_approval{f.opt_text("summary", wire::max_line)};
+    });
+  if (type == "scope.approve" || type == "scope.reject") {
+    if (!data.is_object()) return std::unexpected(rejection{rejection_kind::invalid, "data", "must be a JSON object"});
+    auto o = parse_approval_outcome(data);
+    if (!o) return std::unexpected(o.error());
+    if (type == "scope.approve") return approve{std::move(*o)};
+    return reject{std::move(*o)};
+  }
+  return std::unexpected(
+      rejection{rejection_kind::invalid, "type", "unknown command type '" + std::string(type) + "'"});
+}
+
+// ---------------------------------------------------------------------------
+// State
+
+json to_json(const content& c) {
+  json issues = json::array(), parties = json::array();
+  for (const auto& [_, i] : c.issues) issues.push_back(to_json(i));
+  for (const auto& [_, p] : c.parties) parties.push_back(to_json(p));
+  return {{"statement", c.scope_statement ? to_json(*c.scope_statement) : json(nullptr)},
+          {"issues", issues},
+          {"interested_parties", parties}};
+}
+
+std::string content_hash(const content& c) { return sha256_hex(canonical_json(to_json(c))); }
+
+state initial_state() { return state{}; }
+
+state evolve(state s, const event& e) {
+  ++s.version;
+  const bool concludes = std::holds_alternative<approved>(e) || std::holds_alternative<rejected>(e);
+  if (!concludes) {
+    // Any change of the draft voids a pending approval (the approval pattern).
+    s.pending_approval_id.clear();
+    s.under_approval.reset();
+  }
+  std::visit(overloaded{
+                 [&](const statement_set& x) { s.draft.scope_statement = x.value; },
+                 [&](const issue_added& x) { s.draft.issues[x.value.issue_id] = x.value; },
+                 [&](const issue_removed& x) { s.draft.issues.erase(x.issue_id); },
+                 [&](const interested_party_added& x) { s.draft.parties[x.value.party_id] = x.value; },
+                 [&](const interested_party_updated& x) { s.draft.parties[x.value.party_id] = x.value; },
+                 [&](const approval_requested& x) {
+                   s.pending_approval_id = x.approval.approval_id;
+                   s.under_approval = s.draft;
+                 },
+                 [&](const approved& x) {
+                   s.effective = s.under_approval ? *s.under_approval : s.draft;
+                   s.effective_hash = x.content_hash;
+                   s.pending_approval_id.clear();
+                   s.under_approval.reset();
+                 },
+                 [&](const rejected&) {
+                   s.pending_approval_id.clear();
+                   s.under_approval.reset();
+                 },
+             },
+             e);
+  return s;
+}
+
+decision decide(const command& c, const state& s, const command_context& ctx) {
+  const auto type = command_type(c);
+  if (!may_issue(ctx.by, type)) return std::unexpected(forbidden_command(ctx.by, type));
+  using wire::one;
+  using wire::refuse;
+  using wire::rule;
+  return std::visit(
+      overloaded{
+          [&](const set_statement& x) -> decision {
+            if (s.draft.scope_statement == x.value)
+              return rule("the draft scope statement already reads exactly so; nothing changes");
+            return one(encode(statement_set{x.value}));
+          },
+          [&](const add_issue& x) -> decision {
+            if (s.draft.issues.contains(x.value.issue_id))
+              return refuse(rejection_kind::rule, "data.issue_id",
+                            "issue " + x.value.issue_id + " is already recorded (4.1)");
+            return one(encode(issue_added{x.value}));
+          },
+          [&](const remove_issue& x) -> decision {
+            if (!s.draft.issues.contains(x.issue_id))
+              return refuse(rejection_kind::not_found, "data.issue_id",
+                            "no issue " + x.issue_id + " in the draft context");
+            return one(encode(issue_removed{x.issue_id, x.reason}));
+          },
+          [&](const add_interested_party& x) -> decision {
+            if (s.draft.parties.contains(x.value.party_id))
+              return refuse(rejection_kind::rule, "data.party_id",
+                            "interested party " + x.value.party_id + " is already recorded (4.2)");
+            return one(encode(interested_party_added{x.value}));
+          },
+          [&](const update_interested_party& x) -> decision {
+            const auto it = s.draft.parties.find(x.value.party_id);
+            if (it == s.draft.parties.end())
+              return refuse(rejection_kind::not_found, "data.party_id",
+                            "no interested party " + x.value.party_id + " in the draft context");
+            if (it->second == x.value)
+              return rule("interested party " + x.value.party_id + " already reads exactly so");
+            return one(encode(interested_party_updated{x.value}));
+          },
+          [&](const request_approval& x) -> decision {
+            if (!s.pending_approval_id.empty())
+              return rule("the draft scope already awaits approval (" + s.pending_approval_id + ")");
+            if (!s.draft.scope_statement)
+              return rule("the ISMS scope must be stated before it is approved (4.3)");
+            const std::string hash = content_hash(s.draft);
+            if (s.effective && hash == s.effective_hash)
+              return rule("nothing to approve: the draft equals the effective scope");
+            approval_request req;
+            req.approval_id = approval_id_for(stream_id, s.version + 1);
+            req.subject_kind = "scope.change";
+            req.policy.required_roles = {role::top_management};
+            req.on_approved = "scope.approve";
+            req.on_rejected = "scope.reject";
+            req.summary = x.summary.empty() ? "Approve the ISMS context and scope (4.1-4.4)" : x.summary;
+            req.content_hash = hash;
+            return one(encode(approval_requested{hash, std::move(req)}));
+          },
+          [&](const approve& x) -> decision {
+            if (auto r = check_approval_outcome(ctx, x.outcome, s.pending_approval_id))
+              return std::unexpected(*r);
+            const std::string hash = content_hash(s.under_approval ? *s.under_approval : s.draft);
+            return one(encode(approved{x.outcome.approval_id, x.outcome.approvers, x.outcome.comment, hash}));
+          },
+          [&](const reject& x) -> decision {
+            if (auto r = check_approval_outcome(ctx, x.outcome, s.pending_approval_id))
+              return std::unexpected(*r);
+            return one(encode(rejected{x.outcome.approval_id, x.outcome.rejected_by, x.outcome.comment}));
+          },
+      },
+      c);
+}
+
+decision handle(std::string_view type, const json& data, std::span<const recorded_event> history,
+                const command_context& ctx, const related_streams&) {
+  auto c = parse_command(type, data);
+  if (!c) return std::unexpected(c.error());
+  auto s = wire::fold(initial_state(), history, decode, evolve);
+  if (!s) return std::unexpected(s.error());
+  return decide(*c, *s, ctx);
+}
+
+}  // namespace isms::domain::scope

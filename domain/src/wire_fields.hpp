@@ -1,0 +1,213 @@
+#pragma once
+// Reading and checking the payloads of commands and events, shared by the
+// context & scope, document, objective, nonconformity, internal audit and
+// management review aggregates. Private to the domain library.
+//
+// A `fields` reader walks one JSON object: each getter checks one field and
+// returns its value, or a neutral default after remembering the first failure
+// (field name and rule). The caller reads every field, then asks ok(): a
+// command parser turns the failure into rejection{invalid, "data.<field>", …},
+// an event decoder into an error string. Nothing here throws.
+//
+// Thread-safety: value types and pure functions only.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "isms/domain/core.hpp"
+
+namespace isms::domain::wire {
+
+// Bounds on what a payload may carry (documented in docs/domain.md).
+inline constexpr std::size_t max_line = 200;          // titles, names, one-line summaries
+inline constexpr std::size_t max_text = 20'000;       // descriptions, notes, evidence
+inline constexpr std::size_t max_document = 1 << 20;  // a document's full text (1 MiB)
+inline constexpr std::size_t max_items = 500;         // entries of one list field
+
+// An enum's wire names: {value, "name"} pairs.
+template <class E, std::size_t N>
+using names = std::array<std::pair<E, std::string_view>, N>;
+
+template <class E, std::size_t N>
+[[nodiscard]] constexpr std::string_view name_of(const names<E, N>& table, E value) noexcept {
+  for (const auto& [v, n] : table)
+    if (v == value) return n;
+  return "unknown";
+}
+
+template <class E, std::size_t N>
+[[nodiscard]] constexpr std::optional<E> value_of(const names<E, N>& table,
+                                                  std::string_view name) noexcept {
+  for (const auto& [v, n] : table)
+    if (n == name) return v;
+  return std::nullopt;
+}
+
+// True if `id` matches [A-Za-z0-9][A-Za-z0-9_.-]{0,63} (ids of aggregates,
+// users, actions, findings, issues).
+[[nodiscard]] bool valid_id(std::string_view id) noexcept;
+
+// True if `ref` names a requirement of ISO/IEC 27001:2022: a clause or
+// subclause of 4–10 ("6.1.3", "10.2") or an Annex A control ("A.5.23").
+[[nodiscard]] bool valid_clause(std::string_view ref) noexcept;
+[[nodiscard]] bool valid_annex_a_control(std::string_view ref) noexcept;
+
+// Lower-case hex SHA-256 (64 characters).
+[[nodiscard]] bool valid_sha256(std::string_view s) noexcept;
+
+// `d` plus `months` calendar months, the day clamped to the month's last day
+// (2026-01-31 + 1 month = 2026-02-28).
+[[nodiscard]] date add_months(date d, int months) noexcept;
+
+class fields {
+ public:
+  // `data` is the payload; `prefix` goes before field names in failures.
+  explicit fields(const json& data, std::string prefix = "data.");
+
+  // A required id ([A-Za-z0-9][A-Za-z0-9_.-]{0,63}).
+  std::string id(std::string_view key);
+  // An optional id: absent or null → empty.
+  std::string opt_id(std::string_view key);
+  // A required string with at least one non-blank character, at most max_len bytes.
+  std::string text(std::string_view key, std::size_t max_len = max_text);
+  // An optional string: absent or null → empty; at most max_len bytes.
+  std::string opt_text(std::string_view key, std::size_t max_len = max_text);
+  // A required string, possibly empty, at most max_len bytes (bytes kept exactly).
+  std::string raw_text(std::string_view key, std::size_t max_len);
+  // A required calendar day, "YYYY-MM-DD".
+  date day(std::string_view key);
+  std::optional<date> opt_day(std::string_view key);
+  // A required integer in [lo, hi].
+  std::int64_t integer(std::string_view key, std::int64_t lo, std::int64_t hi);
+  // A required finite number (integer or decimal).
+  double number(std::string_view key);
+  bool boolean(std::string_view key);
+  // A required list of ids / of non-blank strings, at most max_items entries.
+  std::vector<std::string> ids(std::string_view key, bool allow_empty);
+  std::vector<std::string> texts(std::string_view key, bool allow_empty,
+                                 std::size_t max_len = max_line);
+  // Optional lists: absent or null → empty.
+  std::vector<std::string> opt_ids(std::string_view key);
+  std::vector<std::string> opt_texts(std::string_view key, std::size_t max_len = max_line);
+  // A required 64-digit lower-case hex SHA-256.
+  std::string sha256(std::string_view key);
+  // A required clause or Annex A control reference (valid_clause / valid_annex_a_control).
+  std::string requirement(std::string_view key);
+  // A required JSON object (any content); a null json after a failure.
+  json object(std::string_view key);
+  // A required JSON array (any content).
+  json array(std::string_view key);
+
+  // A required string that names one enumerator of `table`.
+  template <class E, std::size_t N>
+  E choice(std::string_view key, const names<E, N>& table) {
+    const json* v = find(key, true);
+    if (v == nullptr) return table[0].first;
+    if (!v->is_string()) return fail(key, "must be a string"), table[0].first;
+    if (auto e = value_of(table, v->get_ref<const std::string&>())) return *e;
+    std::string allowed;
+    for (const auto& [_, n] : table) allowed += (allowed.empty() ? "" : ", ") + std::string(n);
+    fail(key, "must be one of: " + allowed);
+    return table[0].first;
+  }
+
+  // Records a failure found by the caller (the first failure wins).
+  void fail(std::string_view key, std::string rule);
+  // Takes over the first failure of a reader of a nested object.
+  void adopt(const fields& nested);
+  // A reader for entry `index` of the list `key`: prefix "<prefix><key>[<index>].".
+  [[nodiscard]] fields entry(const json& item, std::string_view key, std::size_t index) const;
+
+  [[nodiscard]] bool ok() const noexcept { return !failed_; }
+  // The first failure as a rejection of kind invalid.
+  [[nodiscard]] rejection error() const;
+  // The first failure as one line, "<field>: <rule>".
+  [[nodiscard]] std::string message() const;
+  // "<prefix><key>".
+  [[nodiscard]] std::string field_name(std::string_view key) const;
+
+  const json* find(std::string_view key, bool required);
+
+ private:
+  const json& data_;
+  std::string prefix_;
+  bool failed_ = false;
+  std::string field_;
+  std::string rule_;
+};
+
+// Runs `read` over `data` with a fresh reader; a payload that is not an object
+// fails as a whole. Returns what `read` built, or the first failure.
+template <class T, class Read>
+[[nodiscard]] std::expected<T, rejection> read_command(const json& data, Read read) {
+  if (!data.is_object())
+    return std::unexpected(rejection{rejection_kind::invalid, "data", "must be a JSON object"});
+  fields f{data};
+  T value = read(f);
+  if (!f.ok()) return std::unexpected(f.error());
+  return value;
+}
+
+template <class T, class Read>
+[[nodiscard]] std::expected<T, std::string> read_event(std::string_view type, const json& data,
+                                                       Read read) {
+  if (!data.is_object()) return std::unexpected(std::string(type) + ": data must be a JSON object");
+  fields f{data, ""};
+  T value = read(f);
+  if (!f.ok()) return std::unexpected(std::string(type) + ": " + f.message());
+  return value;
+}
+
+// Helpers for decide.
+[[nodiscard]] inline decision one(new_event e) {
+  std::vector<new_event> out;
+  out.push_back(std::move(e));
+  return out;
+}
+[[nodiscard]] inline std::unexpected<rejection> refuse(rejection_kind kind, std::string field,
+                                                       std::string message) {
+  return std::unexpected(rejection{kind, std::move(field), std::move(message)});
+}
+[[nodiscard]] inline std::unexpected<rejection> rule(std::string message) {
+  return refuse(rejection_kind::rule, "", std::move(message));
+}
+
+// Folds `history` with `decode`/`evolve` from `initial`. An event that cannot
+// be decoded is a `rule` rejection naming its position and stream version.
+template <class State, class Decode, class Evolve>
+[[nodiscard]] std::expected<State, rejection> fold(State initial,
+                                                   std::span<const recorded_event> history,
+                                                   Decode decode, Evolve evolve) {
+  State s = std::move(initial);
+  for (const auto& r : history) {
+    auto e = decode(r.type, r.data);
+    if (!e)
+      return std::unexpected(rejection{
+          rejection_kind::rule, "history",
+          "the stream's history cannot be read: event at position " + std::to_string(r.position) +
+              " (version " + std::to_string(r.version) + ", " + r.stream + "): " + e.error()});
+    s = evolve(std::move(s), *e);
+  }
+  return s;
+}
+
+// std::visit over lambdas.
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+// JSON of a list of strings.
+[[nodiscard]] json strings(const std::vector<std::string>& v);
+
+}  // namespace isms::domain::wire

@@ -1,0 +1,285 @@
+// Context and scope (4.1–4.4): given events, when a command, then events or a rejection.
+
+#include "isms/domain/scope.hpp"
+
+#include <gtest/gtest.h>
+
+#include "clause_testing.hpp"
+
+namespace isms::domain {
+namespace {
+
+using namespace clause_testing;
+namespace sc = scope;
+
+const json statement_data = {
+    {"boundaries", "Head office Berlin and the production cloud tenancy"},
+    {"inclusions", {"Ledger SaaS platform", "Customer support"}},
+    {"exclusions", {{{"item", "Canteen"}, {"justification", "Run by the landlord, no ISMS data"}}}},
+    {"interfaces", "Cloud provider operates the physical data centres"},
+};
+
+sc::statement the_statement() {
+  return sc::statement{"Head office Berlin and the production cloud tenancy",
+                       {"Ledger SaaS platform", "Customer support"},
+                       {{"Canteen", "Run by the landlord, no ISMS data"}},
+                       "Cloud provider operates the physical data centres"};
+}
+
+new_event statement_set() { return sc::encode(sc::statement_set{the_statement()}); }
+new_event issue_added(std::string id = "I-1") {
+  return sc::encode(sc::issue_added{{id, sc::issue_kind::external, "NIS2 transposition"}});
+}
+new_event party_added() {
+  return sc::encode(sc::interested_party_added{{"P-1", "Customers", {"Contractual confidentiality"}}});
+}
+
+decision when(std::string_view type, const json& data, const events& given,
+              const command_context& ctx = manager()) {
+  const auto h = history_of("scope-main", given);
+  return sc::handle(type, data, h, ctx, no_streams);
+}
+
+sc::state fold(const events& given) {
+  sc::state s = sc::initial_state();
+  for (const auto& e : given) {
+    auto d = sc::decode(e.type, e.data);
+    EXPECT_TRUE(d.has_value()) << e.type;
+    if (d) s = sc::evolve(std::move(s), *d);
+  }
+  return s;
+}
+
+// The approval request recorded after `given` (its version is given.size() + 1).
+new_event approval_requested(const events& given) {
+  const auto s = fold(given);
+  approval_request req;
+  req.approval_id = "scope-main.v" + std::to_string(given.size() + 1);
+  req.subject_kind = "scope.change";
+  req.policy.required_roles = {role::top_management};
+  req.on_approved = "scope.approve";
+  req.on_rejected = "scope.reject";
+  req.summary = "Approve the ISMS context and scope (4.1-4.4)";
+  req.content_hash = sc::content_hash(s.draft);
+  return sc::encode(sc::approval_requested{req.content_hash, req});
+}
+
+json outcome(std::string id) {
+  return {{"approval_id", std::move(id)}, {"approvers", {"tom"}}, {"comment", "agreed"}};
+}
+
+TEST(scope, setting_the_statement_records_it_in_the_draft) {
+  expect_events(when("scope.set_statement", statement_data, {}), {statement_set()});
+  EXPECT_EQ(fold({statement_set()}).draft.scope_statement, the_statement());
+}
+
+TEST(scope, setting_the_same_statement_again_changes_nothing_and_is_rejected) {
+  expect_rejected(when("scope.set_statement", statement_data, {statement_set()}), rejection_kind::rule,
+                  "", "nothing changes");
+}
+
+TEST(scope, the_statement_needs_boundaries_inclusions_and_justified_exclusions) {
+  json d = statement_data;
+  d.erase("boundaries");
+  expect_rejected(when("scope.set_statement", d, {}), rejection_kind::invalid, "data.boundaries");
+  d = statement_data;
+  d["inclusions"] = json::array();
+  expect_rejected(when("scope.set_statement", d, {}), rejection_kind::invalid, "data.inclusions");
+  d = statement_data;
+  d["exclusions"][0].erase("justification");
+  expect_rejected(when("scope.set_statement", d, {}), rejection_kind::invalid,
+                  "data.exclusions[0].justification");
+  d = statement_data;
+  d["exclusions"][0]["justification"] = "   ";
+  expect_rejected(when("scope.set_statement", d, {}), rejection_kind::invalid,
+                  "data.exclusions[0].justification", "must not be empty");
+  d = statement_data;
+  d["exclusions"] = {"Canteen"};
+  expect_rejected(when("scope.set_statement", d, {}), rejection_kind::invalid, "data.exclusions");
+  d = statement_data;
+  d["boundaries"] = 42;
+  expect_rejected(when("scope.set_statement", d, {}), rejection_kind::invalid, "data.boundaries",
+                  "must be a string");
+}
+
+TEST(scope, an_issue_is_internal_or_external_with_a_unique_id) {
+  const json d = {{"issue_id", "I-1"}, {"kind", "external"}, {"description", "NIS2 transposition"}};
+  expect_events(when("scope.add_issue", d, {}), {issue_added()});
+  expect_rejected(when("scope.add_issue", d, {issue_added()}), rejection_kind::rule, "data.issue_id",
+                  "already recorded");
+  json bad = d;
+  bad["kind"] = "global";
+  expect_rejected(when("scope.add_issue", bad, {}), rejection_kind::invalid, "data.kind",
+                  "internal, external");
+  bad = d;
+  bad["issue_id"] = "-bad id";
+  expect_rejected(when("scope.add_issue", bad, {}), rejection_kind::invalid, "data.issue_id");
+}
+
+TEST(scope, removing_an_issue_needs_the_issue) {
+  expect_rejected(when("scope.remove_issue", {{"issue_id", "I-9"}}, {issue_added()}),
+                  rejection_kind::not_found, "data.issue_id");
+  expect_events(when("scope.remove_issue", {{"issue_id", "I-1"}, {"reason", "resolved"}}, {issue_added()}),
+                {sc::encode(sc::issue_removed{"I-1", "resolved"})});
+  EXPECT_TRUE(fold({issue_added(), sc::encode(sc::issue_removed{"I-1", ""})}).draft.issues.empty());
+}
+
+TEST(scope, interested_parties_are_added_once_and_updated_when_they_exist) {
+  const json p = {{"party_id", "P-1"}, {"name", "Customers"}, {"requirements", {"Contractual confidentiality"}}};
+  expect_events(when("scope.add_interested_party", p, {}), {party_added()});
+  expect_rejected(when("scope.add_interested_party", p, {party_added()}), rejection_kind::rule,
+                  "data.party_id");
+  expect_rejected(when("scope.update_interested_party", p, {}), rejection_kind::not_found, "data.party_id");
+  expect_rejected(when("scope.update_interested_party", p, {party_added()}), rejection_kind::rule, "",
+                  "already reads exactly so");
+  json changed = p;
+  changed["requirements"] = {"Contractual confidentiality", "GDPR art. 28"};
+  expect_events(when("scope.update_interested_party", changed, {party_added()}),
+                {sc::encode(sc::interested_party_updated{
+                    {"P-1", "Customers", {"Contractual confidentiality", "GDPR art. 28"}}})});
+}
+
+TEST(scope, approval_is_requested_from_top_management_bound_to_the_draft) {
+  const events given{statement_set(), issue_added(), party_added()};
+  expect_events(when("scope.request_approval", json::object(), given), {approval_requested(given)});
+  const auto d = when("scope.request_approval", json::object(), given);
+  ASSERT_TRUE(d);
+  const json& a = d->front().data.at("approval");
+  EXPECT_EQ(a.at("approval_id"), "scope-main.v4");
+  EXPECT_EQ(a.at("policy").at("required_roles"), json({"top_management"}));
+  EXPECT_EQ(a.at("on_approved"), "scope.approve");
+  EXPECT_EQ(a.at("content_hash"), sc::content_hash(fold(given).draft));
+}
+
+TEST(scope, approval_needs_a_scope_statement) {
+  expect_rejected(when("scope.request_approval", json::object(), {issue_added()}), rejection_kind::rule, "",
+                  "4.3");
+}
+
+TEST(scope, approval_is_not_requested_twice) {
+  events given{statement_set()};
+  given.push_back(approval_requested(given));
+  expect_rejected(when("scope.request_approval", json::object(), given), rejection_kind::rule, "",
+                  "already awaits approval");
+}
+
+TEST(scope, the_approved_draft_becomes_the_effective_scope) {
+  events given{statement_set(), issue_added()};
+  given.push_back(approval_requested(given));
+  const auto hash = sc::content_hash(fold(given).draft);
+  const auto d = when("scope.approve", outcome("scope-main.v3"), given, system_actor());
+  expect_events(d, {sc::encode(sc::approved{"scope-main.v3", {"tom"}, "agreed", hash})});
+  given.push_back(d->front());
+  auto s = fold(given);
+  ASSERT_TRUE(s.effective.has_value());
+  EXPECT_EQ(*s.effective, s.draft);
+  EXPECT_EQ(s.effective_hash, hash);
+  EXPECT_TRUE(s.pending_approval_id.empty());
+
+  // The draft moves on; the effective scope stays what was approved.
+  given.push_back(issue_added("I-2"));
+  s = fold(given);
+  EXPECT_EQ(s.draft.issues.size(), 2u);
+  EXPECT_EQ(s.effective->issues.size(), 1u);
+  // Approving the unchanged effective scope again is pointless.
+  given.pop_back();
+  expect_rejected(when("scope.request_approval", json::object(), given), rejection_kind::rule, "",
+                  "nothing to approve");
+}
+
+TEST(scope, only_the_system_concludes_an_approval_and_only_the_pending_one) {
+  events given{statement_set()};
+  given.push_back(approval_requested(given));
+  expect_rejected(when("scope.approve", outcome("scope-main.v2"), given, top()), rejection_kind::forbidden);
+  expect_rejected(when("scope.approve", outcome("scope-main.v9"), given, system_actor()),
+                  rejection_kind::rule, "data.approval_id");
+  expect_rejected(when("scope.approve", outcome("scope-main.v2"), {statement_set()}, system_actor()),
+                  rejection_kind::rule, "data.approval_id", "no approval is pending");
+}
+
+TEST(scope, a_change_after_the_request_voids_the_pending_approval) {
+  events given{statement_set()};
+  given.push_back(approval_requested(given));
+  given.push_back(issue_added());
+  expect_rejected(when("scope.approve", outcome("scope-main.v2"), given, system_actor()),
+                  rejection_kind::rule, "data.approval_id", "no approval is pending");
+  EXPECT_FALSE(fold(given).effective.has_value());
+}
+
+TEST(scope, a_rejected_draft_stays_a_draft_and_can_be_put_again) {
+  events given{statement_set()};
+  given.push_back(approval_requested(given));
+  json r = outcome("scope-main.v2");
+  r["rejected_by"] = "tom";
+  r["comment"] = "exclusion of the canteen needs a better reason";
+  const auto d = when("scope.reject", r, given, system_actor());
+  expect_events(d, {sc::encode(sc::rejected{"scope-main.v2", "tom",
+                                            "exclusion of the canteen needs a better reason"})});
+  given.push_back(d->front());
+  const auto s = fold(given);
+  EXPECT_FALSE(s.effective.has_value());
+  EXPECT_TRUE(s.pending_approval_id.empty());
+  EXPECT_TRUE(when("scope.request_approval", json::object(), given).has_value());
+}
+
+TEST(scope, only_the_isms_manager_edits_the_context) {
+  expect_rejected(when("scope.set_statement", statement_data, {}, contributor()), rejection_kind::forbidden);
+  expect_rejected(when("scope.add_issue", {{"issue_id", "I-1"}, {"kind", "internal"}, {"description", "x"}},
+                       {}, external()),
+                  rejection_kind::forbidden);
+  expect_rejected(when("scope.request_approval", json::object(), {statement_set()}, admin()),
+                  rejection_kind::forbidden);
+}
+
+TEST(scope, an_unknown_command_type_is_invalid) {
+  expect_rejected(when("scope.delete_everything", json::object(), {}), rejection_kind::invalid, "type");
+  expect_rejected(when("scope.add_issue", json::array(), {}), rejection_kind::invalid, "data");
+}
+
+TEST(scope, an_unreadable_history_is_a_rule_rejection_naming_the_position) {
+  auto h = history_of("scope-main", {statement_set(), issue_added()});
+  h[1].data.erase("kind");
+  const auto d = sc::handle("scope.add_issue", {{"issue_id", "I-2"}, {"kind", "internal"}, {"description", "x"}},
+                            h, manager(), no_streams);
+  expect_rejected(d, rejection_kind::rule, "history", "position 101");
+}
+
+TEST(scope, every_event_type_survives_encode_and_decode) {
+  events given{statement_set()};
+  const std::vector<sc::event> all{
+      sc::statement_set{the_statement()},
+      sc::issue_added{{"I-1", sc::issue_kind::internal, "Staff turnover"}},
+      sc::issue_removed{"I-1", "resolved"},
+      sc::interested_party_added{{"P-1", "Regulator", {"Breach notification in 72h"}}},
+      sc::interested_party_updated{{"P-1", "Regulator", {}}},
+      std::get<sc::approval_requested>(*sc::decode(approval_requested(given).type, approval_requested(given).data)),
+      sc::approved{"scope-main.v2", {"tom", "tina"}, "ok", std::string(64, 'a')},
+      sc::rejected{"scope-main.v2", "tom", "no"},
+  };
+  for (const auto& e : all) {
+    const auto encoded = sc::encode(e);
+    EXPECT_TRUE(encoded.type.starts_with("scope.") && encoded.type.ends_with(".v1")) << encoded.type;
+    const auto decoded = sc::decode(encoded.type, encoded.data);
+    ASSERT_TRUE(decoded.has_value()) << encoded.type << ": " << decoded.error();
+    EXPECT_EQ(decoded->index(), e.index());
+    EXPECT_EQ(sc::encode(*decoded), encoded);
+  }
+}
+
+TEST(scope, malformed_events_decode_to_errors) {
+  EXPECT_FALSE(sc::decode("scope.exploded.v1", json::object()).has_value());
+  EXPECT_FALSE(sc::decode("scope.issue_added.v1", json::array()).has_value());
+  EXPECT_FALSE(sc::decode("scope.issue_added.v1", {{"issue_id", "I-1"}, {"description", "x"}}).has_value());
+  EXPECT_FALSE(
+      sc::decode("scope.issue_added.v1", {{"issue_id", "I-1"}, {"kind", "cosmic"}, {"description", "x"}}).has_value());
+  EXPECT_FALSE(sc::decode("scope.statement_set.v1", {{"boundaries", 7}}).has_value());
+  EXPECT_FALSE(sc::decode("scope.approved.v1", {{"approval_id", "x"}, {"approvers", "tom"}}).has_value());
+  auto req = approval_requested({statement_set()});
+  req.data["approval"].erase("policy");
+  const auto e = sc::decode(req.type, req.data);
+  ASSERT_FALSE(e.has_value());
+  EXPECT_NE(e.error().find("policy"), std::string::npos) << e.error();
+}
+
+}  // namespace
+}  // namespace isms::domain
