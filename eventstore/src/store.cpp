@@ -1,94 +1,735 @@
-// Placeholder until the RocksDB-backed implementation lands: every operation
-// reports errc::io so that code written against the header links and fails loudly.
-#include "isms/eventstore/store.hpp"
+// The store: opening and the open-time check, the single writer with group
+// commit, reads, and verification of the chain.
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/slice.h>
+#include <rocksdb/table.h>
+
+#include <algorithm>
+#include <atomic>
+
+#include "store_impl.hpp"
 
 namespace isms::eventstore {
 
+using detail::make_error;
+
 namespace {
-error not_ready() { return {errc::io, "event store not implemented yet", 0}; }
+
+// The largest WriteBatch one group commit builds; what is queued beyond it
+// goes into the next group commit right after.
+constexpr std::size_t max_group_bytes = std::size_t{32} << 20;
+// The writer's cache of stream versions is cleared when it grows past this
+// (it is reloaded from the stream heads column family on demand).
+constexpr std::size_t max_cached_heads = std::size_t{1} << 20;
+
+std::string encode_head(std::uint64_t position, const digest& hash) {
+  std::string v;
+  v.reserve(40);
+  detail::append_u64(v, position);
+  v.append(reinterpret_cast<const char*>(hash.data()), hash.size());
+  return v;
+}
+
+std::string encode_u64(std::uint64_t x) {
+  std::string v;
+  detail::append_u64(v, x);
+  return v;
+}
+
+std::string encode_idempotency(const append_result& r, std::string_view stream) {
+  std::string v;
+  v.reserve(24 + stream.size());
+  detail::append_u64(v, r.first_position);
+  detail::append_u64(v, r.last_position);
+  detail::append_u64(v, r.version);
+  v.append(stream);
+  return v;
+}
+
+std::string describe(expected_version e) {
+  switch (e.which()) {
+    case expected_version::kind::any: return "any version";
+    case expected_version::kind::no_stream: return "no stream";
+    case expected_version::kind::exact: return "version " + std::to_string(e.value());
+  }
+  return "?";
+}
+
+// Reads the chain head record. nullopt when absent.
+result<std::optional<head>> read_head_record(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf,
+                                             const rocksdb::ReadOptions& ro) {
+  std::string v;
+  auto s = db.Get(ro, cf, rocksdb::Slice(chain_head_key.data(), chain_head_key.size()), &v);
+  if (s.IsNotFound()) return std::optional<head>{};
+  if (!s.ok()) return std::unexpected(io_error(s, "reading the chain head"));
+  if (v.size() != 40)
+    return std::unexpected(make_error(errc::corrupted, "the chain head record is malformed"));
+  head h;
+  h.position = detail::get_u64(v.data());
+  std::memcpy(h.hash.data(), v.data() + 8, 32);
+  return std::optional<head>{h};
+}
+
 }  // namespace
 
-std::string_view to_string(errc e) noexcept {
-  switch (e) {
-    case errc::conflict: return "conflict";
-    case errc::invalid_stream: return "invalid_stream";
-    case errc::invalid_type: return "invalid_type";
-    case errc::invalid_data: return "invalid_data";
-    case errc::invalid_command_id: return "invalid_command_id";
-    case errc::too_large: return "too_large";
-    case errc::too_many_events: return "too_many_events";
-    case errc::empty_append: return "empty_append";
-    case errc::busy: return "busy";
-    case errc::io: return "io";
-    case errc::corrupted: return "corrupted";
-    case errc::closed: return "closed";
-    case errc::not_found: return "not_found";
-    case errc::invalid_argument: return "invalid_argument";
-  }
-  return "unknown";
+error io_error(const rocksdb::Status& s, std::string_view what) {
+  if (s.IsCorruption())
+    return make_error(errc::corrupted, std::string(what) + ": " + s.ToString());
+  return make_error(errc::io, std::string(what) + ": " + s.ToString());
 }
 
-std::string to_hex(const digest& d) {
-  static constexpr char k[] = "0123456789abcdef";
-  std::string s(64, '0');
-  for (std::size_t i = 0; i < d.size(); ++i) {
-    s[2 * i] = k[d[i] >> 4];
-    s[2 * i + 1] = k[d[i] & 15];
+// ---- open -------------------------------------------------------------------------
+
+result<void> store::impl::open_db() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const bool exists = fs::exists(dir_ / "CURRENT", ec);
+  if (!exists && !opts_.create_if_missing)
+    return std::unexpected(
+        make_error(errc::not_found, "no event store in " + dir_.string()));
+
+  rocksdb::DBOptions dbo;
+  dbo.create_if_missing = opts_.create_if_missing;
+  dbo.create_missing_column_families = true;
+  dbo.paranoid_checks = true;
+  dbo.use_fsync = false;  // fdatasync: the WAL is preallocated, its data is what matters
+  dbo.max_background_jobs = 2;
+  dbo.keep_log_file_num = 4;
+  dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+
+  auto cache = rocksdb::NewLRUCache(std::size_t{64} << 20);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  for (std::size_t i = 0; i < cf_count; ++i) {
+    rocksdb::ColumnFamilyOptions co;
+    rocksdb::BlockBasedTableOptions t;
+    t.block_cache = cache;
+    // Point lookups of mostly absent keys (command ids, new streams) want a filter.
+    if (i == cf_idem || i == cf_heads || i == cf_meta)
+      t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    co.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+    if (i == cf_default || i == cf_chain || i == cf_meta) co.write_buffer_size = 4 << 20;
+    descs.emplace_back(cf_names[i], co);
   }
-  return s;
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  auto s = rocksdb::DB::Open(dbo, dir_.string(), descs, &handles, &raw);
+  if (!s.ok()) return std::unexpected(io_error(s, "opening " + dir_.string()));
+  db_.reset(raw);
+  cfs_ = std::move(handles);
+
+  // The format marker distinguishes this store from any other RocksDB.
+  std::string format;
+  s = db_->Get(rocksdb::ReadOptions(), cf(cf_chain),
+               rocksdb::Slice(chain_format_key.data(), chain_format_key.size()), &format);
+  if (s.ok()) {
+    if (format != chain_format_value)
+      return std::unexpected(
+          make_error(errc::corrupted, "unknown store format '" + format.substr(0, 64) + "'"));
+  } else if (s.IsNotFound()) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    s = db_->Put(wo, cf(cf_chain),
+                 rocksdb::Slice(chain_format_key.data(), chain_format_key.size()),
+                 rocksdb::Slice(chain_format_value.data(), chain_format_value.size()));
+    if (!s.ok()) return std::unexpected(io_error(s, "writing the format marker"));
+  } else {
+    return std::unexpected(io_error(s, "reading the format marker"));
+  }
+  return check_head();
 }
-std::optional<digest> digest_from_hex(std::string_view) noexcept { return std::nullopt; }
 
-struct subscription::state {};
-subscription::subscription(std::shared_ptr<state> s) noexcept : state_(std::move(s)) {}
-subscription::~subscription() = default;
-std::uint64_t subscription::next_position() const noexcept { return 0; }
-std::optional<error> subscription::failure() const { return not_ready(); }
+// The cheap open-time check: the head record names the last event, and the
+// last opts_.open_check_events events re-hash and chain to it.
+result<void> store::impl::check_head() {
+  rocksdb::ReadOptions ro;
+  auto rec = read_head_record(*db_, cf(cf_chain), ro);
+  if (!rec) return std::unexpected(rec.error());
 
-struct store::impl {};
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(cf_events)));
+  it->SeekToLast();
+  if (!it->status().ok()) return std::unexpected(io_error(it->status(), "seeking the last event"));
+  const bool any = it->Valid();
+  std::uint64_t last = 0;
+  if (any) {
+    if (it->key().size() != 8)
+      return std::unexpected(make_error(errc::corrupted, "a key of the events column family is not a position"));
+    last = detail::get_u64(it->key().data());
+  }
+
+  auto corrupt = [](std::uint64_t pos, const std::string& why) {
+    return std::unexpected(make_error(
+        errc::corrupted, "store corrupted at position " + std::to_string(pos) + ": " + why, pos));
+  };
+
+  if (!rec->has_value()) {
+    if (any) return corrupt(last, "events are stored but the chain head record is missing");
+    next_position_ = 1;
+    prev_hash_ = {};
+    hub_->committed = {};
+    return {};
+  }
+  const head h = **rec;
+  if (!any)
+    return corrupt(h.position == 0 ? 1 : h.position,
+                   "the head record names position " + std::to_string(h.position) +
+                       " but no event is stored");
+  if (last > h.position)
+    return corrupt(h.position + 1, "events stored beyond the recorded head " +
+                                       std::to_string(h.position));
+  if (last < h.position)
+    return corrupt(last + 1, "events " + std::to_string(last + 1) + ".." +
+                                 std::to_string(h.position) +
+                                 " are missing (the chain was truncated)");
+
+  // Walk backwards: each record re-hashes to its stored hash, and its prev_hash
+  // is the stored hash of the record before it.
+  std::optional<digest> expect_hash = h.hash;  // what the record at `pos` must hash to
+  std::uint64_t pos = h.position;
+  const std::size_t checks = std::max<std::size_t>(1, opts_.open_check_events);
+  for (std::size_t n = 0; n < checks && pos >= 1; ++n) {
+    if (!it->Valid()) {
+      if (!it->status().ok()) return std::unexpected(io_error(it->status(), "reading the last events"));
+      return corrupt(pos, "event missing");
+    }
+    if (it->key().size() != 8 || detail::get_u64(it->key().data()) != pos)
+      return corrupt(pos, "event missing");
+    auto r = detail::parse_record(std::string_view(it->value().data(), it->value().size()));
+    if (!r) return corrupt(pos, r.error());
+    if (r->position != pos) return corrupt(pos, "record names position " + std::to_string(r->position));
+    if (detail::recompute_hash(*r) != r->hash) return corrupt(pos, "stored hash does not match the event's bytes");
+    if (*expect_hash != r->hash)
+      return corrupt(pos, pos == h.position ? "the head record does not match the last event"
+                                            : "the next event's prev_hash does not link to this one");
+    if ((r->flags & detail::flag_data_erased) == 0) {
+      detail::hasher dh;
+      dh.update(r->data);
+      if (dh.finish() != r->data_digest) return corrupt(pos, "payload does not match its digest");
+    }
+    if (pos == 1 && r->prev_hash != digest{}) return corrupt(1, "the first event's prev_hash is not zero");
+    expect_hash = r->prev_hash;
+    --pos;
+    it->Prev();
+  }
+  if (!it->status().ok()) return std::unexpected(io_error(it->status(), "reading the last events"));
+
+  next_position_ = h.position + 1;
+  prev_hash_ = h.hash;
+  hub_->committed = h;
+  return {};
+}
+
+void store::impl::start_writer() {
+  writer_ = std::thread([this] { writer_loop(); });
+}
+
+store::impl::~impl() {
+  {
+    std::lock_guard lk(queue_mu_);
+    closing_ = true;
+  }
+  queue_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+
+  std::vector<std::shared_ptr<subscription::state>> subs;
+  {
+    std::lock_guard lk(hub_->mu);
+    for (auto& w : hub_->subs)
+      if (auto s = w.lock()) subs.push_back(std::move(s));
+    hub_->subs.clear();
+  }
+  for (auto& s : subs) s->stop_and_join();
+
+  if (db_) {
+    for (auto* h : cfs_) db_->DestroyColumnFamilyHandle(h);
+    cfs_.clear();
+    (void)db_->Close();
+    db_.reset();
+  }
+}
+
 store::store(std::unique_ptr<impl> p) noexcept : impl_(std::move(p)) {}
 store::~store() = default;
-result<std::unique_ptr<store>> store::open(const options&, const std::filesystem::path&) {
-  return std::unexpected(not_ready());
-}
-result<append_result> store::append(std::string_view, expected_version, std::vector<event_data>,
-                                    std::string_view) {
-  return std::unexpected(not_ready());
-}
-void store::append_async(std::string, expected_version, std::vector<event_data>, std::string,
-                         std::function<void(result<append_result>)> done) {
-  done(std::unexpected(not_ready()));
-}
-result<std::vector<recorded_event>> store::read_stream(std::string_view, std::uint64_t,
-                                                       std::size_t) const {
-  return std::unexpected(not_ready());
-}
-result<std::vector<recorded_event>> store::read_all(std::uint64_t, std::size_t) const {
-  return std::unexpected(not_ready());
-}
-result<std::uint64_t> store::stream_version(std::string_view) const {
-  return std::unexpected(not_ready());
-}
-head store::current_head() const { return {}; }
-std::unique_ptr<subscription> store::subscribe(std::uint64_t,
-                                               std::function<void(const recorded_event&)>,
-                                               std::function<void(const error&)>) {
-  return std::make_unique<subscription>(std::make_shared<subscription::state>());
-}
-result<head> store::verify(std::uint64_t, std::uint64_t) const { return std::unexpected(not_ready()); }
-result<void> store::backup_to(const std::filesystem::path&) const { return std::unexpected(not_ready()); }
-result<void> store::restore(const std::filesystem::path&, const std::filesystem::path&) {
-  return std::unexpected(not_ready());
-}
-result<void> store::put_meta(std::string_view, std::string_view) { return std::unexpected(not_ready()); }
-result<std::string> store::get_meta(std::string_view) const { return std::unexpected(not_ready()); }
-result<void> store::erase_meta(std::string_view) { return std::unexpected(not_ready()); }
 
-result<std::string> canonical_json(const nlohmann::json&) { return std::unexpected(not_ready()); }
-result<std::string> canonical_bytes(const recorded_event&) { return std::unexpected(not_ready()); }
-digest sha256(std::string_view) { return {}; }
-result<digest> compute_hash(const recorded_event&) { return std::unexpected(not_ready()); }
-nlohmann::json to_export_json(const recorded_event&) { return nlohmann::json::object(); }
-result<recorded_event> from_export_json(const nlohmann::json&) { return std::unexpected(not_ready()); }
+result<std::unique_ptr<store>> store::open(const options& opts, const std::filesystem::path& dir) {
+  try {
+    auto p = std::make_unique<impl>();
+    p->opts_ = opts;
+    p->dir_ = dir;
+    if (auto r = p->open_db(); !r) return std::unexpected(r.error());
+    p->start_writer();
+    return std::unique_ptr<store>(new store(std::move(p)));
+  } catch (const std::exception& e) {
+    return std::unexpected(make_error(errc::io, std::string("opening the store: ") + e.what()));
+  }
+}
+
+// ---- appends ------------------------------------------------------------------------
+
+void store::impl::enqueue(std::unique_ptr<pending_append> p) {
+  bool notify = false;
+  {
+    std::unique_lock lk(queue_mu_);
+    if (closing_) {
+      lk.unlock();
+      p->done(std::unexpected(make_error(errc::closed, "the event store is shutting down")));
+      return;
+    }
+    if (queue_.size() >= opts_.max_queued_appends) {
+      lk.unlock();
+      p->done(std::unexpected(make_error(
+          errc::busy, std::to_string(opts_.max_queued_appends) + " appends already wait for the writer")));
+      return;
+    }
+    queue_.push_back(std::move(p));
+    if (writer_idle_) {
+      writer_idle_ = false;
+      notify = true;
+    }
+  }
+  if (notify) queue_cv_.notify_one();
+}
+
+void store::impl::writer_loop() {
+  std::vector<std::unique_ptr<pending_append>> taken;
+  for (;;) {
+    {
+      std::unique_lock lk(queue_mu_);
+      while (queue_.empty() && !closing_) {
+        writer_idle_ = true;
+        queue_cv_.wait(lk);
+      }
+      writer_idle_ = false;
+      if (queue_.empty()) return;  // closing and drained
+      taken.swap(queue_);
+    }
+    std::size_t i = 0;
+    while (i < taken.size()) {
+      std::size_t j = i;
+      std::size_t bytes = 0;
+      while (j < taken.size() && (j == i || bytes + taken[j]->bytes <= max_group_bytes))
+        bytes += taken[j++]->bytes;
+      commit_group(std::span(taken.begin() + static_cast<std::ptrdiff_t>(i), j - i));
+      i = j;
+    }
+    taken.clear();
+  }
+}
+
+result<std::uint64_t> store::impl::writer_stream_version(std::string_view stream) {
+  if (auto it = group_heads_.find(stream); it != group_heads_.end()) return it->second;
+  if (auto it = heads_.find(std::string(stream)); it != heads_.end()) return it->second;
+  std::string v;
+  auto s = db_->Get(rocksdb::ReadOptions(), cf(cf_heads), rocksdb::Slice(stream.data(), stream.size()), &v);
+  std::uint64_t version = 0;
+  if (s.ok()) {
+    if (v.size() != 8)
+      return std::unexpected(make_error(errc::corrupted, "the head of stream " + std::string(stream) + " is malformed"));
+    version = detail::get_u64(v.data());
+  } else if (!s.IsNotFound()) {
+    return std::unexpected(io_error(s, "reading the head of stream " + std::string(stream)));
+  }
+  if (heads_.size() >= max_cached_heads) heads_.clear();
+  heads_.emplace(std::string(stream), version);
+  return version;
+}
+
+void store::impl::commit_group(std::span<std::unique_ptr<pending_append>> group) {
+  batch_.Clear();
+  group_heads_.clear();
+  group_commands_.clear();
+  std::uint64_t pos = next_position_;
+  digest prev = prev_hash_;
+  bool any = false;
+
+  for (auto& up : group) {
+    pending_append& p = *up;
+    if (failed_) {
+      p.outcome = std::unexpected(*failed_);
+      continue;
+    }
+    if (!p.command_id.empty()) {
+      if (auto it = group_commands_.find(p.command_id); it != group_commands_.end()) {
+        p.duplicate_of = it->second;
+        continue;
+      }
+      std::string v;
+      auto s = db_->Get(rocksdb::ReadOptions(), cf(cf_idem),
+                        rocksdb::Slice(p.command_id.data(), p.command_id.size()), &v);
+      if (s.ok()) {
+        if (v.size() < 24) {
+          p.outcome = std::unexpected(make_error(
+              errc::corrupted, "the idempotency record of command " + p.command_id + " is malformed"));
+        } else {
+          p.outcome = append_result{detail::get_u64(v.data()), detail::get_u64(v.data() + 8),
+                                    detail::get_u64(v.data() + 16), true};
+        }
+        continue;
+      }
+      if (!s.IsNotFound()) {
+        p.outcome = std::unexpected(io_error(s, "looking up command " + p.command_id));
+        continue;
+      }
+    }
+    auto current = writer_stream_version(p.stream);
+    if (!current) {
+      p.outcome = std::unexpected(current.error());
+      continue;
+    }
+    if (!p.expected.admits(*current)) {
+      p.outcome = std::unexpected(make_error(
+          errc::conflict, "stream " + p.stream + " is at version " + std::to_string(*current) +
+                              ", expected " + describe(p.expected)));
+      continue;
+    }
+    const std::uint64_t n = p.events.size();
+    append_result r{pos, pos + n - 1, *current + n, false};
+    std::uint64_t version = *current;
+    for (auto& ev : p.events) {
+      ++version;
+      prev = detail::seal_record(ev.record, pos, version, prev);
+      const std::string key = detail::position_key(pos);
+      batch_.Put(cf(cf_events), key, ev.record);
+      batch_.Put(cf(cf_index), detail::stream_index_key(p.stream, version), key);
+      ++pos;
+    }
+    group_heads_[p.stream] = r.version;
+    if (!p.command_id.empty()) {
+      batch_.Put(cf(cf_idem), p.command_id, encode_idempotency(r, p.stream));
+      group_commands_.emplace(p.command_id, &p);
+    }
+    p.outcome = r;
+    p.accepted = true;
+    any = true;
+  }
+
+  if (any) {
+    for (const auto& [stream, version] : group_heads_)
+      batch_.Put(cf(cf_heads), rocksdb::Slice(stream.data(), stream.size()), encode_u64(version));
+    batch_.Put(cf(cf_chain), rocksdb::Slice(chain_head_key.data(), chain_head_key.size()),
+               encode_head(pos - 1, prev));
+    rocksdb::WriteOptions wo;
+    wo.sync = opts_.sync;
+    auto s = db_->Write(wo, &batch_);
+    if (!s.ok()) {
+      // The outcome of a failed write is unknown (it may have reached the
+      // WAL), so the in-memory state can no longer be trusted: refuse every
+      // later append until the store is reopened and re-derives it from disk.
+      failed_ = io_error(s, "group commit failed; appends are refused until the store is reopened");
+      for (auto& up : group)
+        if (up->accepted) up->outcome = std::unexpected(*failed_);
+    } else {
+      next_position_ = pos;
+      prev_hash_ = prev;
+      for (const auto& [stream, version] : group_heads_) {
+        if (auto it = heads_.find(std::string(stream)); it != heads_.end()) {
+          it->second = version;
+        } else {
+          if (heads_.size() >= max_cached_heads) heads_.clear();
+          heads_.emplace(std::string(stream), version);
+        }
+      }
+      {
+        std::lock_guard lk(hub_->mu);
+        hub_->committed = head{pos - 1, prev};
+      }
+      hub_->cv.notify_all();
+    }
+  }
+
+  for (auto& up : group) {
+    pending_append& p = *up;
+    if (p.duplicate_of != nullptr) {
+      p.outcome = p.duplicate_of->outcome;
+      if (p.outcome) p.outcome->duplicate = true;
+    }
+  }
+  group_heads_.clear();
+  group_commands_.clear();
+  for (auto& up : group) {
+    try {
+      up->done(std::move(up->outcome));
+    } catch (...) {
+      // A completion handler must not throw; the writer stays alive regardless.
+    }
+  }
+}
+
+void store::append_async(std::string stream, expected_version expected,
+                         std::vector<event_data> events, std::string command_id,
+                         std::function<void(result<append_result>)> done) {
+  const options& o = impl_->opts_;
+  auto fail = [&](errc c, std::string msg) { done(std::unexpected(make_error(c, std::move(msg)))); };
+  if (!detail::valid_stream_name(stream, o.max_stream_name))
+    return fail(errc::invalid_stream, "stream name '" + stream.substr(0, 64) +
+                                          "' is not [A-Za-z0-9][A-Za-z0-9_.:-]* of at most " +
+                                          std::to_string(o.max_stream_name) + " bytes");
+  if (command_id.size() > o.max_command_id)
+    return fail(errc::invalid_command_id, "command id longer than " + std::to_string(o.max_command_id) + " bytes");
+  if (!detail::valid_utf8(command_id))
+    return fail(errc::invalid_command_id, "command id is not valid UTF-8");
+  if (events.empty()) return fail(errc::empty_append, "an append needs at least one event");
+  if (events.size() > o.max_events_per_append)
+    return fail(errc::too_many_events, std::to_string(events.size()) + " events in one append; the limit is " +
+                                           std::to_string(o.max_events_per_append));
+  std::unique_ptr<pending_append> p;
+  try {
+    p = std::make_unique<pending_append>();
+    p->events.reserve(events.size());
+    for (const auto& e : events) {
+      auto prepared = detail::prepare_event(o, stream, e, command_id);
+      if (!prepared) {
+        done(std::unexpected(prepared.error()));
+        return;
+      }
+      p->bytes += prepared->record.size() + stream.size() + 48;
+      p->events.push_back(std::move(*prepared));
+    }
+  } catch (const std::exception& ex) {
+    return fail(errc::io, std::string("preparing the append: ") + ex.what());
+  }
+  p->stream = std::move(stream);
+  p->expected = expected;
+  p->command_id = std::move(command_id);
+  p->done = std::move(done);
+  impl_->enqueue(std::move(p));
+}
+
+result<append_result> store::append(std::string_view stream, expected_version expected,
+                                    std::vector<event_data> events, std::string_view command_id) {
+  struct waiter {
+    result<append_result> r;
+    std::atomic<bool> ready{false};
+  };
+  auto w = std::make_shared<waiter>();
+  append_async(std::string(stream), expected, std::move(events), std::string(command_id),
+               [w](result<append_result> r) {
+                 w->r = std::move(r);
+                 w->ready.store(true, std::memory_order_release);
+                 w->ready.notify_one();
+               });
+  w->ready.wait(false, std::memory_order_acquire);
+  return std::move(w->r);
+}
+
+// ---- reads ----------------------------------------------------------------------------
+
+head store::impl::published_head() const {
+  std::lock_guard lk(hub_->mu);
+  return hub_->committed;
+}
+
+head store::current_head() const { return impl_->published_head(); }
+
+result<std::vector<recorded_event>> store::impl::read_range(std::uint64_t from,
+                                                            std::size_t limit) const {
+  if (from == 0) from = 1;
+  const head h = published_head();
+  std::vector<recorded_event> out;
+  if (from > h.position || limit == 0) return out;
+  const std::uint64_t count = std::min<std::uint64_t>(limit, h.position - from + 1);
+  const std::uint64_t last = from + count - 1;
+  const std::string upper = detail::position_key(last + 1);
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  if (last != UINT64_MAX) ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(cf_events)));
+  out.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(count, 4096)));
+  std::uint64_t expect = from;
+  for (it->Seek(detail::position_key(from)); it->Valid() && expect <= last; it->Next(), ++expect) {
+    const rocksdb::Slice k = it->key();
+    if (k.size() != 8 || detail::get_u64(k.data()) != expect)
+      return std::unexpected(make_error(
+          errc::corrupted, "event at position " + std::to_string(expect) + " is missing", expect));
+    auto e = detail::decode_record(expect, std::string_view(it->value().data(), it->value().size()));
+    if (!e) return std::unexpected(e.error());
+    out.push_back(std::move(*e));
+  }
+  if (!it->status().ok()) return std::unexpected(io_error(it->status(), "reading events"));
+  if (expect <= last)
+    return std::unexpected(make_error(
+        errc::corrupted, "event at position " + std::to_string(expect) + " is missing", expect));
+  return out;
+}
+
+result<std::vector<recorded_event>> store::read_all(std::uint64_t from_position,
+                                                    std::size_t limit) const {
+  try {
+    return impl_->read_range(from_position, limit);
+  } catch (const std::exception& e) {
+    return std::unexpected(make_error(errc::io, std::string("reading events: ") + e.what()));
+  }
+}
+
+result<std::vector<recorded_event>> store::read_stream(std::string_view stream,
+                                                       std::uint64_t from_version,
+                                                       std::size_t limit) const {
+  if (!detail::valid_stream_name(stream, impl_->opts_.max_stream_name))
+    return std::unexpected(make_error(errc::invalid_stream, "invalid stream name"));
+  if (from_version == 0) from_version = 1;
+  std::vector<recorded_event> out;
+  if (limit == 0) return out;
+  try {
+    rocksdb::DB& db = *impl_->db_;
+    const rocksdb::Snapshot* snap = db.GetSnapshot();
+    struct release {
+      rocksdb::DB& db;
+      const rocksdb::Snapshot* s;
+      ~release() { db.ReleaseSnapshot(s); }
+    } guard{db, snap};
+
+    std::string upper(stream);
+    upper.push_back('\x01');
+    const rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snap;
+    ro.iterate_upper_bound = &upper_slice;
+
+    std::vector<std::string> keys;
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, impl_->cf(cf_index)));
+    std::uint64_t expect = from_version;
+    for (it->Seek(detail::stream_index_key(stream, from_version)); it->Valid() && keys.size() < limit;
+         it->Next(), ++expect) {
+      const rocksdb::Slice k = it->key();
+      const rocksdb::Slice v = it->value();
+      if (k.size() != stream.size() + 9 || v.size() != 8 ||
+          detail::get_u64(k.data() + stream.size() + 1) != expect)
+        return std::unexpected(make_error(
+            errc::corrupted, "stream index of " + std::string(stream) + " is damaged at version " +
+                                 std::to_string(expect)));
+      keys.emplace_back(v.data(), v.size());
+    }
+    if (!it->status().ok()) return std::unexpected(io_error(it->status(), "reading the stream index"));
+    it.reset();
+
+    std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+    std::vector<rocksdb::PinnableSlice> values(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    if (!keys.empty())
+      db.MultiGet(ro, impl_->cf(cf_events), keys.size(), slices.data(), values.data(),
+                  statuses.data(), /*sorted_input=*/true);
+    out.reserve(keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      const std::uint64_t pos = detail::get_u64(keys[i].data());
+      if (statuses[i].IsNotFound())
+        return std::unexpected(make_error(
+            errc::corrupted, "event at position " + std::to_string(pos) + " is missing", pos));
+      if (!statuses[i].ok()) return std::unexpected(io_error(statuses[i], "reading events"));
+      auto e = detail::decode_record(pos, std::string_view(values[i].data(), values[i].size()));
+      if (!e) return std::unexpected(e.error());
+      if (e->stream != stream || e->version != from_version + i)
+        return std::unexpected(make_error(
+            errc::corrupted, "event at position " + std::to_string(pos) +
+                                 " does not belong to " + std::string(stream) + " version " +
+                                 std::to_string(from_version + i),
+            pos));
+      out.push_back(std::move(*e));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return std::unexpected(make_error(errc::io, std::string("reading a stream: ") + e.what()));
+  }
+}
+
+result<std::uint64_t> store::stream_version(std::string_view stream) const {
+  if (!detail::valid_stream_name(stream, impl_->opts_.max_stream_name))
+    return std::unexpected(make_error(errc::invalid_stream, "invalid stream name"));
+  std::string v;
+  auto s = impl_->db_->Get(rocksdb::ReadOptions(), impl_->cf(cf_heads),
+                           rocksdb::Slice(stream.data(), stream.size()), &v);
+  if (s.IsNotFound()) return 0;
+  if (!s.ok()) return std::unexpected(io_error(s, "reading the head of a stream"));
+  if (v.size() != 8)
+    return std::unexpected(make_error(errc::corrupted, "the head of stream " + std::string(stream) + " is malformed"));
+  return detail::get_u64(v.data());
+}
+
+// ---- verify ---------------------------------------------------------------------------
+
+result<head> store::verify(std::uint64_t from_position, std::uint64_t to_position) const {
+  try {
+    rocksdb::DB& db = *impl_->db_;
+    const rocksdb::Snapshot* snap = db.GetSnapshot();
+    struct release {
+      rocksdb::DB& db;
+      const rocksdb::Snapshot* s;
+      ~release() { db.ReleaseSnapshot(s); }
+    } guard{db, snap};
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snap;
+
+    auto corrupt = [](std::uint64_t pos, const std::string& why) {
+      return std::unexpected(make_error(
+          errc::corrupted, "chain broken at position " + std::to_string(pos) + ": " + why, pos));
+    };
+
+    auto rec = read_head_record(db, impl_->cf(cf_chain), ro);
+    if (!rec) return std::unexpected(rec.error());
+    const head stored = rec->value_or(head{});
+
+    if (from_position == 0) from_position = 1;
+    const std::uint64_t last = std::min(to_position, stored.position);
+
+    digest anchor{};
+    if (from_position > 1) {
+      std::string v;
+      auto s = db.Get(ro, impl_->cf(cf_events), detail::position_key(from_position - 1), &v);
+      if (s.IsNotFound()) return corrupt(from_position - 1, "event missing");
+      if (!s.ok()) return std::unexpected(io_error(s, "reading the anchor event"));
+      auto r = detail::parse_record(v);
+      if (!r) return corrupt(from_position - 1, r.error());
+      anchor = r->hash;
+    }
+
+    std::uint64_t expect = from_position;
+    if (from_position <= last) {
+      const std::string upper = detail::position_key(last + 1);
+      const rocksdb::Slice upper_slice(upper);
+      rocksdb::ReadOptions iro = ro;
+      if (last != UINT64_MAX) iro.iterate_upper_bound = &upper_slice;
+      iro.fill_cache = false;
+      std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(iro, impl_->cf(cf_events)));
+      for (it->Seek(detail::position_key(from_position)); it->Valid(); it->Next(), ++expect) {
+        const rocksdb::Slice k = it->key();
+        if (k.size() != 8 || detail::get_u64(k.data()) != expect) return corrupt(expect, "event missing");
+        auto r = detail::parse_record(std::string_view(it->value().data(), it->value().size()));
+        if (!r) return corrupt(expect, r.error());
+        if (r->position != expect)
+          return corrupt(expect, "record names position " + std::to_string(r->position));
+        if (r->prev_hash != anchor)
+          return corrupt(expect, "prev_hash does not link to the event before");
+        if (detail::recompute_hash(*r) != r->hash)
+          return corrupt(expect, "stored hash does not match the event's bytes");
+        if ((r->flags & detail::flag_data_erased) == 0) {
+          detail::hasher dh;
+          dh.update(r->data);
+          if (dh.finish() != r->data_digest) return corrupt(expect, "payload does not match its digest");
+        }
+        anchor = r->hash;
+      }
+      if (!it->status().ok()) return std::unexpected(io_error(it->status(), "reading events"));
+      if (expect <= last) return corrupt(expect, "event missing");
+    }
+
+    if (last == stored.position) {
+      // The range reaches the head: the head record must be this event, and
+      // nothing may follow it.
+      if (rec->has_value() && stored.hash != anchor && from_position <= last)
+        return corrupt(last, "the head record does not match the last event");
+      std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, impl_->cf(cf_events)));
+      it->Seek(detail::position_key(stored.position + 1));
+      if (it->Valid())
+        return corrupt(stored.position + 1, rec->has_value()
+                                                ? "event stored beyond the recorded head"
+                                                : "events are stored but the chain head record is missing");
+      if (!it->status().ok()) return std::unexpected(io_error(it->status(), "reading events"));
+    }
+    if (from_position > last) return stored;  // nothing in range: the stored head, unwalked
+    return head{last, anchor};
+  } catch (const std::exception& e) {
+    return std::unexpected(make_error(errc::io, std::string("verifying: ") + e.what()));
+  }
+}
 
 }  // namespace isms::eventstore

@@ -177,6 +177,8 @@ struct options {
   bool create_if_missing = true;
   // Events re-hashed backwards from the head when the store opens. Default: 16.
   std::size_t open_check_events = 16;
+  // Largest value put_meta accepts, in bytes. Default: 16 MiB.
+  std::size_t max_meta_bytes = std::size_t{16} << 20;
 };
 
 class store;
@@ -329,6 +331,12 @@ class store {
 
 // SHA-256(prev_hash || canonical_bytes(e)), with e.prev_hash as prev_hash.
 [[nodiscard]] result<digest> compute_hash(const recorded_event& e);
+
+// Checks one event against the hash of the event before it (zeros before
+// position 1): unless the payload is erased, SHA-256(canonical_json(data)) must
+// equal data_digest; prev_hash must equal `expected_prev_hash`; and hash must
+// equal compute_hash(e). errc::corrupted naming e.position and why otherwise.
+[[nodiscard]] result<void> verify_event(const recorded_event& e, const digest& expected_prev_hash);
 
 // The NDJSON export form of an event (one line of GET /api/events):
 // {"position","stream","version","type","data","metadata","data_sha256",

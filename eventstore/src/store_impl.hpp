@@ -1,0 +1,128 @@
+#pragma once
+// Internal: the state behind isms::eventstore::store.
+//
+// Ownership (see docs/eventstore.md, "The writer"):
+//   - the writer thread alone owns next_position_, prev_hash_, heads_,
+//     failed_ and batch_; nothing else reads them;
+//   - queue_, closing_ and writer_idle_ are guarded by queue_mu_;
+//   - the committed head is published through publish_hub (guarded by its
+//     mutex) after each successful group commit; readers and subscriptions
+//     never look past it;
+//   - db_ and cfs_ are set in open() and constant until the destructor.
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "codec.hpp"
+
+namespace isms::eventstore {
+
+// Column families, in the order they are opened.
+enum cf_id : std::size_t {
+  cf_default,  // unused (RocksDB requires it)
+  cf_events,   // position (u64 BE) → stored record
+  cf_index,    // stream 0x00 version (u64 BE) → position (u64 BE)
+  cf_heads,    // stream → version (u64 BE)
+  cf_idem,     // command id → first, last, version (3 × u64 BE) + stream
+  cf_meta,     // the server's side store: key → value
+  cf_chain,    // "head" → position (u64 BE) + hash; "format" → format name
+  cf_count,
+};
+
+inline constexpr const char* cf_names[cf_count] = {
+    "default", "events", "stream_index", "stream_heads", "idempotency", "meta", "chain"};
+inline constexpr std::string_view chain_head_key = "head";
+inline constexpr std::string_view chain_format_key = "format";
+inline constexpr std::string_view chain_format_value = "isms-eventstore/1";
+
+// What the writer publishes after every group commit; shared with the
+// subscriptions so that they can be stopped even after the store is gone.
+struct publish_hub {
+  std::mutex mu;
+  std::condition_variable cv;
+  head committed;                                       // guarded by mu
+  std::vector<std::weak_ptr<subscription::state>> subs;  // guarded by mu
+};
+
+// One append waiting for (or being handled by) the writer.
+struct pending_append {
+  std::string stream;
+  expected_version expected = expected_version::any();
+  std::string command_id;
+  std::vector<detail::prepared_event> events;
+  std::size_t bytes = 0;
+  std::function<void(result<append_result>)> done;
+  // Filled by the writer.
+  result<append_result> outcome;
+  bool accepted = false;                      // part of the group's WriteBatch
+  const pending_append* duplicate_of = nullptr;  // same command id earlier in the group
+};
+
+struct subscription::state {
+  std::shared_ptr<publish_hub> hub;
+  const store::impl* owner = nullptr;  // valid while the thread runs (the store joins it)
+  std::function<void(const recorded_event&)> on_event;
+  std::function<void(const error&)> on_error;
+  std::atomic<std::uint64_t> next{1};
+  std::atomic<bool> stop{false};
+  mutable std::mutex mu;         // guards failure and thread
+  std::optional<error> failure;
+  std::thread thread;
+
+  void run();
+  void stop_and_join();
+};
+
+struct store::impl {
+  options opts_;
+  std::filesystem::path dir_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs_;
+  std::shared_ptr<publish_hub> hub_ = std::make_shared<publish_hub>();
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::vector<std::unique_ptr<pending_append>> queue_;
+  bool closing_ = false;
+  bool writer_idle_ = false;
+
+  // Owned by the writer thread.
+  std::uint64_t next_position_ = 1;
+  digest prev_hash_{};
+  std::unordered_map<std::string, std::uint64_t> heads_;
+  std::optional<error> failed_;
+  rocksdb::WriteBatch batch_;
+  std::unordered_map<std::string_view, std::uint64_t> group_heads_;
+  std::unordered_map<std::string_view, pending_append*> group_commands_;
+
+  std::thread writer_;
+
+  ~impl();
+
+  // Opens RocksDB and checks the head; no thread is running yet.
+  [[nodiscard]] result<void> open_db();
+  [[nodiscard]] result<void> check_head();
+  void start_writer();
+
+  void enqueue(std::unique_ptr<pending_append> p);
+  void writer_loop();
+  void commit_group(std::span<std::unique_ptr<pending_append>> group);
+  [[nodiscard]] result<std::uint64_t> writer_stream_version(std::string_view stream);
+
+  [[nodiscard]] head published_head() const;
+  [[nodiscard]] result<std::vector<recorded_event>> read_range(std::uint64_t from,
+                                                               std::size_t limit) const;
+  [[nodiscard]] rocksdb::ColumnFamilyHandle* cf(cf_id id) const { return cfs_[id]; }
+};
+
+[[nodiscard]] error io_error(const rocksdb::Status& s, std::string_view what);
+
+}  // namespace isms::eventstore

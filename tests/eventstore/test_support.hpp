@@ -1,0 +1,69 @@
+#pragma once
+// Shared helpers of the event store tests: a temporary directory per test and
+// small builders of events. Every test runs against a real RocksDB.
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <system_error>
+
+#include "isms/eventstore/store.hpp"
+
+namespace isms::eventstore::testing {
+
+// A fresh directory under the system temp dir, removed with everything in it.
+class temp_dir {
+ public:
+  temp_dir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "isms-es-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) throw std::system_error(errno, std::generic_category(), "mkdtemp");
+    path_ = tmpl;
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  [[nodiscard]] std::filesystem::path operator/(const std::string& s) const { return path_ / s; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline event_data make_event(std::string type, nlohmann::json data, std::string actor = "u-alice") {
+  event_data e;
+  e.type = std::move(type);
+  e.data = std::move(data);
+  e.metadata.actor = std::move(actor);
+  e.metadata.recorded_at_ms = 1764374400000;  // 2025-11-29T00:00:00Z
+  return e;
+}
+
+inline std::vector<event_data> one_event(int n = 0) {
+  std::vector<event_data> v;
+  v.push_back(make_event("risk.identified.v1", {{"n", n}, {"title", "Laptop theft"}}));
+  return v;
+}
+
+inline std::vector<event_data> events(int count, int base = 0) {
+  std::vector<event_data> v;
+  for (int i = 0; i < count; ++i)
+    v.push_back(make_event("risk.assessed.v1", {{"n", base + i}, {"likelihood", 3}, {"impact", 4}}));
+  return v;
+}
+
+inline std::unique_ptr<store> open_store(const std::filesystem::path& dir, options o = {}) {
+  auto s = store::open(o, dir);
+  if (!s) {
+    ADD_FAILURE() << "open failed: " << to_string(s.error().code) << ": " << s.error().message;
+    return nullptr;
+  }
+  return std::move(*s);
+}
+
+}  // namespace isms::eventstore::testing
