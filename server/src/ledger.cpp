@@ -1,66 +1,405 @@
 #include "isms/server/ledger.hpp"
 
 #include <fstream>
+#include <future>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "isms/server/log.hpp"
+#include "isms/server/reaction_runner.hpp"
+#include "isms/server/scheduler.hpp"
+#include "isms/server/view_access.hpp"
 
 namespace isms::server {
 
+using json = nlohmann::json;
+namespace views = domain::views;
+
 namespace {
+
+constexpr std::string_view cookie_name = "isms_session";
+
 std::string_view content_type_for(const std::filesystem::path& p) {
   const auto ext = p.extension().string();
   if (ext == ".html") return "text/html; charset=utf-8";
   if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
   if (ext == ".css") return "text/css; charset=utf-8";
-  if (ext == ".json") return "application/json";
+  if (ext == ".json" || ext == ".webmanifest") return "application/json";
   if (ext == ".svg") return "image/svg+xml";
   if (ext == ".png") return "image/png";
   if (ext == ".ico") return "image/x-icon";
   if (ext == ".woff2") return "font/woff2";
+  if (ext == ".csv") return "text/csv; charset=utf-8";
   return "application/octet-stream";
 }
-}  // namespace
 
-ledger::ledger(ledger_options options, eventstore::store& store)
-    : options_(std::move(options)), store_(store) {}
-
-ledger::~ledger() = default;
-
-void ledger::handle(http_request request, std::function<void(http_response)> reply) {
-  if (request.path == "/healthz") {
-    if (request.method != "GET" && request.method != "HEAD")
-      return reply(json_error(405, "bad_request", "use GET"));
-    return reply(healthz());
-  }
-  if (request.path.starts_with("/api/"))
-    return reply(json_error(404, "not_found", "no such endpoint"));
-  if (request.method != "GET" && request.method != "HEAD")
-    return reply(json_error(405, "bad_request", "use GET"));
-  reply(static_file(request));
+http_response json_response(unsigned status, const json& body) {
+  http_response r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
 }
 
-upgrade_decision ledger::upgrade(const http_request&) {
-  return {nullptr, json_error(404, "not_found", "no WebSocket endpoint here")};
+// The value of cookie `name` in a Cookie header, or empty.
+std::string_view cookie_value(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    const auto semi = header.find(';');
+    std::string_view pair = header.substr(0, semi);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    const auto eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) return pair.substr(eq + 1);
+    if (semi == std::string_view::npos) break;
+    header.remove_prefix(semi + 1);
+  }
+  return {};
+}
+
+std::string address_only(const std::string& remote) {
+  if (!remote.empty() && remote.front() == '[') return remote.substr(0, remote.find(']') + 1);
+  const auto colon = remote.rfind(':');
+  return colon == std::string::npos ? remote : remote.substr(0, colon);
+}
+
+std::int64_t system_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+ledger::ledger(ledger_options options, eventstore::store& store) : options_(std::move(options)), store_(store) {
+  if (!options_.clock) options_.clock = system_now_ms;
+  pool_ = std::make_unique<worker_pool>(options_.workers);
+  auth_ = std::make_unique<auth_service>(options_.auth, store_, [this](std::string_view user_id) {
+    bool enabled = false;
+    views_->read_current([&](const views::all_views& v) { enabled = user_enabled(v, user_id); });
+    return enabled;
+  });
+  notifier_ = std::make_unique<notifier>(options_.notify, store_, [this](const std::string& user, const json& n) {
+    if (ws_) ws_->push_notification(user, n);
+  });
+  views_ = std::make_unique<projection_engine>(
+      options_.projections, store_,
+      [this](const views::all_views& after, const domain::recorded_event& e, bool replaying) {
+        after_apply(after, e, replaying);
+      });
+  pipeline_ = std::make_unique<command_pipeline>(options_.pipeline, store_, *views_, *pool_, options_.clock);
+  ws_ = std::make_shared<ws_api>(options_.ws, *pipeline_, *views_, *pool_, options_.clock);
+  views_->start();
+  reactions_ = std::make_unique<reaction_runner>(store_, *pipeline_);
+  scheduler_ = std::make_unique<scheduler>(std::chrono::duration_cast<std::chrono::milliseconds>(options_.scheduler_interval),
+                                           [this] { run_scheduler_once(); });
+}
+
+ledger::~ledger() {
+  // Stop the producers of work first, then the consumers.
+  scheduler_.reset();
+  reactions_.reset();
+  pool_.reset();  // runs what is queued
+  views_.reset();
+  pipeline_.reset();
+  ws_.reset();
+  notifier_.reset();
+  auth_.reset();
+}
+
+void ledger::settle() {
+  // Reactions may append more while we wait: settle until the log is quiet.
+  for (;;) {
+    const auto head = store_.current_head().position;
+    views_->wait_applied(head);
+    reactions_->wait_done(head);
+    views_->wait_applied(store_.current_head().position);
+    if (store_.current_head().position == head) return;
+  }
+}
+
+void ledger::after_apply(const views::all_views& after, const domain::recorded_event& e, bool) {
+  std::vector<std::pair<std::string, json>> out;
+  for (const auto& n : views::notifications_for(after, e)) {
+    out.emplace_back(n.user_id, json{{"id", n.id},
+                                     {"user_id", n.user_id},
+                                     {"kind", n.kind},
+                                     {"title", n.title},
+                                     {"subject_stream", n.subject_stream},
+                                     {"approval_id", n.approval_id},
+                                     {"position", n.position}});
+  }
+  notifier_->on_event(e.position, out);
+  if (ws_) ws_->on_applied(after, e);
+}
+
+void ledger::run_scheduler_once() {
+  const std::int64_t now = options_.clock();
+  const domain::date today = std::chrono::floor<std::chrono::days>(domain::instant{std::chrono::milliseconds{now}});
+  domain::actor system{"system", {domain::role::system}};
+  std::expected<json, domain::rejection> due = std::unexpected(domain::rejection{});
+  views_->read_current([&](const views::all_views& v) { due = views::query(v, "due", json::object(), system, today); });
+  if (!due) {
+    log::warn("scheduler", "due view unavailable: " + due.error().message);
+    return;
+  }
+  for (const auto& cmd : due_commands(*due)) {
+    command_request req;
+    req.type = cmd.command_type;
+    req.stream = cmd.stream;
+    req.data = cmd.data;
+    req.command_id = cmd.command_id;
+    const auto o = pipeline_->run("system", std::move(req));
+    if (!o.ok && o.error_code != "rejected")
+      log::warn("scheduler", cmd.command_type + " on " + cmd.stream + ": " + o.error_code + ": " + o.error_message);
+  }
+  for (const auto& n : due_reminders(*due)) {
+    notifier_->remind(n.id, n.user_id,
+                      json{{"id", n.id},
+                           {"user_id", n.user_id},
+                           {"kind", n.kind},
+                           {"title", n.title},
+                           {"subject_stream", n.subject_stream},
+                           {"approval_id", n.approval_id},
+                           {"position", n.position}});
+  }
+}
+
+std::expected<std::optional<std::string>, std::string> ledger::bootstrap_admin(const std::string& password) {
+  settle();
+  bool any_user = false;
+  views_->read_current([&](const views::all_views& v) { any_user = user_count(v) > 0; });
+  if (any_user) return std::optional<std::string>{};
+  const std::string chosen = password.empty() ? auth_service::random_password() : password;
+  command_request req;
+  req.type = "user.register";
+  req.stream = "user-admin";
+  req.command_id = "bootstrap:user-admin";
+  req.data = {{"name", "Administrator"}, {"roles", {"admin"}}};
+  req.roles_override = std::vector<domain::role>{domain::role::admin};
+  const auto o = pipeline_->run("system", std::move(req));
+  if (!o.ok) return std::unexpected("cannot register the first administrator: " + o.error_message);
+  if (auto r = auth_->set_password("admin", chosen); !r) return std::unexpected(r.error().message);
+  return std::optional<std::string>{chosen};
+}
+
+command_outcome ledger::register_user(const std::string& by, const std::string& user_id, const std::string& name,
+                                      const std::vector<std::string>& roles, const std::string& password) {
+  command_request req;
+  req.type = "user.register";
+  req.stream = "user-" + user_id;
+  req.command_id = "register:" + user_id;
+  req.data = {{"name", name}, {"roles", roles}};
+  auto o = pipeline_->run(by, std::move(req));
+  if (!o.ok) return o;
+  if (auto r = auth_->set_password(user_id, password); !r) {
+    o.ok = false;
+    o.error_code = "internal";
+    o.error_message = r.error().message;
+  }
+  return o;
+}
+
+std::optional<ledger::principal> ledger::authenticate(const http_request& request) const {
+  std::string_view token;
+  if (auto authz = request.header("authorization"); authz.starts_with("Bearer ")) {
+    token = authz.substr(7);
+  } else {
+    token = cookie_value(request.header("cookie"), cookie_name);
+  }
+  if (token.empty()) return std::nullopt;
+  auto s = auth_->authenticate(token, std::chrono::system_clock::time_point{std::chrono::milliseconds{now_ms()}});
+  if (!s) return std::nullopt;
+  return principal{s->user_id, std::string(token)};
+}
+
+bool ledger::origin_allowed(const http_request& request) const {
+  const auto origin = request.header("origin");
+  if (origin.empty()) return true;  // not a browser: authenticated by token alone
+  const auto host = request.header("host");
+  if (!host.empty() && (origin == "http://" + std::string(host) || origin == "https://" + std::string(host)))
+    return true;
+  for (const auto& allowed : options_.allowed_origins)
+    if (origin == allowed) return true;
+  return false;
+}
+
+void ledger::handle(http_request request, std::function<void(http_response)> reply) {
+  http_requests_.fetch_add(1);
+  auto counted = [this, reply = std::move(reply)](http_response r) {
+    if (r.status >= 400) http_errors_.fetch_add(1);
+    reply(std::move(r));
+  };
+  const auto& path = request.path;
+  const auto& method = request.method;
+  if (path == "/healthz") {
+    if (method != "GET" && method != "HEAD") return counted(json_error(405, "bad_request", "use GET"));
+    return counted(healthz());
+  }
+  if (path == "/metrics") {
+    if (method != "GET") return counted(json_error(405, "bad_request", "use GET"));
+    return counted(metrics());
+  }
+  if (path == "/api/session") {
+    if (method == "POST") return login(std::move(request), std::move(counted));
+    if (method == "DELETE") return counted(logout(request));
+    if (method == "GET") return counted(whoami(request));
+    return counted(json_error(405, "bad_request", "use POST, GET or DELETE"));
+  }
+  if (path == "/api/events") {
+    if (method != "GET") return counted(json_error(405, "bad_request", "use GET"));
+    // Reading and encoding many events is not for an I/O thread.
+    return pool_->post([this, request = std::move(request), counted = std::move(counted)] {
+      counted(events_export(request));
+    });
+  }
+  if (path == "/api/verify") {
+    if (method != "GET") return counted(json_error(405, "bad_request", "use GET"));
+    return pool_->post([this, request = std::move(request), counted = std::move(counted)] {
+      counted(verify_chain(request));
+    });
+  }
+  if (path == "/api/ws") return counted(json_error(426, "bad_request", "this endpoint speaks WebSocket only"));
+  if (path.starts_with("/api/")) return counted(json_error(404, "not_found", "no such endpoint"));
+  if (method != "GET" && method != "HEAD") return counted(json_error(405, "bad_request", "use GET"));
+  counted(static_file(request));
+}
+
+upgrade_decision ledger::upgrade(const http_request& request) {
+  if (request.path != "/api/ws") return {nullptr, json_error(404, "not_found", "no WebSocket endpoint here")};
+  if (!origin_allowed(request))
+    return {nullptr, json_error(403, "forbidden", "cross-origin WebSocket refused")};
+  auto who = authenticate(request);
+  if (!who) return {nullptr, json_error(401, "unauthenticated", "sign in first (session cookie or bearer token)")};
+  ws_upgrades_.fetch_add(1);
+  return {ws_->handler_for(who->user_id), {}};
 }
 
 void ledger::log_request(const http_request& request, unsigned status, std::size_t bytes,
                          std::chrono::microseconds elapsed) {
   char tail[96];
-  std::snprintf(tail, sizeof tail, " %u %zuB %.1fms", status, bytes,
-                static_cast<double>(elapsed.count()) / 1000.0);
-  log::info("http", request.remote + " \"" + request.method + " " + request.target + "\"" + tail);
+  std::snprintf(tail, sizeof tail, " %u %zuB %.1fms", status, bytes, static_cast<double>(elapsed.count()) / 1000.0);
+  // The query string may carry nothing secret (tokens travel in headers), but
+  // keep log lines bounded.
+  std::string target = request.target.size() > 200 ? request.target.substr(0, 200) + "…" : request.target;
+  log::info("http", request.remote + " \"" + request.method + " " + target + "\"" + tail);
+}
+
+void ledger::login(http_request request, std::function<void(http_response)> reply) {
+  const json body = json::parse(request.body, nullptr, false);
+  if (!body.is_object() || !body.contains("username") || !body["username"].is_string() ||
+      !body.contains("password") || !body["password"].is_string())
+    return reply(json_error(400, "bad_request", "send {\"username\": string, \"password\": string}"));
+  // Argon2id is slow on purpose: off the I/O threads.
+  pool_->post([this, body, remote = address_only(request.remote), reply = std::move(reply)] {
+    const std::string user_id = body["username"].get<std::string>();
+    auto s = auth_->login(user_id, body["password"].get<std::string>(), remote,
+                          std::chrono::system_clock::time_point{std::chrono::milliseconds{now_ms()}});
+    if (!s) {
+      switch (s.error().code) {
+        case auth_errc::rate_limited: return reply(json_error(429, "rate_limited", s.error().message));
+        case auth_errc::invalid: return reply(json_error(400, "bad_request", s.error().message));
+        case auth_errc::io: return reply(json_error(503, "unavailable", s.error().message));
+        case auth_errc::unauthenticated: return reply(json_error(401, "unauthenticated", s.error().message));
+      }
+    }
+    json user;
+    views_->read_current([&](const views::all_views& v) { user = user_summary(v, user_id); });
+    http_response r = json_response(200, json{{"token", s->token}, {"user", user}, {"expires_at_ms", s->expires_at_ms}});
+    const auto max_age = std::chrono::duration_cast<std::chrono::seconds>(options_.auth.session_ttl).count();
+    r.headers.emplace_back("Set-Cookie", std::string(cookie_name) + "=" + s->token +
+                                             "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age) +
+                                             (options_.secure_cookie ? "; Secure" : ""));
+    reply(std::move(r));
+  });
+}
+
+http_response ledger::logout(const http_request& request) {
+  auto who = authenticate(request);
+  http_response r = json_response(200, json{{"ok", true}});
+  r.headers.emplace_back("Set-Cookie", std::string(cookie_name) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+  if (!who) return r;  // already signed out: still clear the cookie
+  auth_->logout(who->token);
+  return r;
+}
+
+http_response ledger::whoami(const http_request& request) const {
+  auto who = authenticate(request);
+  if (!who) return json_error(401, "unauthenticated", "not signed in");
+  json user;
+  views_->read_current([&](const views::all_views& v) { user = user_summary(v, who->user_id); });
+  return json_response(200, json{{"user", user}});
 }
 
 http_response ledger::healthz() const {
   const auto head = store_.current_head();
+  return json_response(200, json{{"status", "ok"},
+                                 {"head", {{"position", head.position}, {"hash", eventstore::to_hex(head.hash)}}},
+                                 {"views_position", views_->position()}});
+}
+
+http_response ledger::metrics() const {
+  const auto head = store_.current_head();
+  std::string out;
+  auto metric = [&](const char* name, const char* type, const char* help, std::uint64_t value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+           std::to_string(value) + "\n";
+  };
+  metric("ismsd_log_head_position", "gauge", "Last committed position of the event log.", head.position);
+  metric("ismsd_views_position", "gauge", "Last position folded into the live views.", views_->position());
+  metric("ismsd_reactions_position", "gauge", "Last position whose reactions are done.", reactions_->checkpoint());
+  metric("ismsd_http_requests_total", "counter", "HTTP requests answered.", http_requests_.load());
+  metric("ismsd_http_errors_total", "counter", "HTTP requests answered with status 400 or above.", http_errors_.load());
+  metric("ismsd_websocket_upgrades_total", "counter", "WebSocket connections accepted.", ws_upgrades_.load());
+  metric("ismsd_websocket_connections", "gauge", "WebSocket connections open.", ws_->connection_count());
+  metric("ismsd_webhook_outbox", "gauge", "Webhook posts waiting for delivery.", notifier_->outbox_size());
+  metric("ismsd_webhook_delivered_total", "counter", "Webhook posts delivered since start.", notifier_->delivered());
   http_response r;
-  r.body = nlohmann::json{{"status", "ok"},
-                          {"head", {{"position", head.position}, {"hash", eventstore::to_hex(head.hash)}}}}
-               .dump();
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = std::move(out);
   return r;
+}
+
+http_response ledger::events_export(const http_request& request) const {
+  auto who = authenticate(request);
+  if (!who) return json_error(401, "unauthenticated", "sign in first");
+  const auto a = pipeline_->actor_of(who->user_id);
+  if (!a.has(domain::role::external_auditor) && !a.has(domain::role::internal_auditor) && !a.has(domain::role::admin))
+    return json_error(403, "forbidden", "the event log export is for auditors and admins");
+  std::uint64_t from = 1, limit = 1000;
+  std::string v;
+  auto number = [&](const char* name, std::uint64_t& out) -> bool {
+    if (!query_param(request.query, name, v)) return true;
+    try {
+      std::size_t used = 0;
+      out = std::stoull(v, &used);
+      return used == v.size() && !v.empty() && v.front() != '-';
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  if (!number("from", from)) return json_error(400, "bad_request", "from must be a position (a non-negative integer)");
+  if (!number("limit", limit) || limit == 0)
+    return json_error(400, "bad_request", "limit must be a positive integer");
+  limit = std::min<std::uint64_t>(limit, options_.max_export_events);
+  auto events = store_.read_all(from, limit);
+  if (!events) return json_error(500, "internal", events.error().message);
+  http_response r;
+  r.content_type = "application/x-ndjson";
+  for (const auto& e : *events) {
+    r.body += eventstore::to_export_json(e).dump(-1, ' ', false, json::error_handler_t::replace);
+    r.body += '\n';
+  }
+  r.headers.emplace_back("X-Head-Position", std::to_string(store_.current_head().position));
+  return r;
+}
+
+http_response ledger::verify_chain(const http_request& request) const {
+  auto who = authenticate(request);
+  if (!who) return json_error(401, "unauthenticated", "sign in first");
+  auto v = store_.verify();
+  if (!v)
+    return json_response(200, json{{"verified", false},
+                                   {"first_bad_position", v.error().position},
+                                   {"reason", v.error().message}});
+  return json_response(200, json{{"verified", true}, {"position", v->position}, {"hash", eventstore::to_hex(v->hash)}});
 }
 
 http_response ledger::static_file(const http_request& request) const {
@@ -84,8 +423,10 @@ http_response ledger::static_file(const http_request& request) const {
   r.content_type = content_type_for(path);
   r.body = std::move(body).str();
   r.headers.emplace_back("Content-Security-Policy",
-                         "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; "
-                         "frame-ancestors 'none'");
+                         "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' "
+                         "'unsafe-inline'; frame-ancestors 'none'");
+  r.headers.emplace_back("X-Frame-Options", "DENY");
+  r.headers.emplace_back("Referrer-Policy", "no-referrer");
   return r;
 }
 

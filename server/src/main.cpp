@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "isms/eventstore/store.hpp"
+#include "isms/server/config.hpp"
 #include "isms/server/ledger.hpp"
 #include "isms/server/log.hpp"
 #include "isms/server/transport.hpp"
@@ -30,7 +31,8 @@ constexpr const char* usage_text =
     "usage: ismsd <command> [flags]\n"
     "\n"
     "commands:\n"
-    "  serve    run the server        --data DIR --address A --port N --webui DIR --threads N\n"
+    "  serve    run the server        --config FILE --data DIR --address A --port N --webui DIR\n"
+    "                                 (every setting of docs/operations.md as --name value)\n"
     "  verify   verify the hash chain --data DIR [--from POSITION]\n"
     "  backup   online backup         --data DIR --to DIR\n"
     "  restore  restore a backup      --from DIR --data DIR\n"
@@ -118,25 +120,17 @@ std::expected<std::unique_ptr<eventstore::store>, std::string> open_store(const 
 }
 
 int serve(const parsed_args& args, const char* argv0) {
-  server::transport_options topts;
-  topts.address = flag(args, "address", "127.0.0.1");
-  std::uint64_t port = 8080;
-  if (!parse_u64(flag(args, "port", "8080"), port) || port > 65535) return fail("--port must be 0..65535");
-  topts.port = static_cast<std::uint16_t>(port);
-  std::uint64_t threads = 2;
-  if (!parse_u64(flag(args, "threads", "2"), threads) || threads == 0 || threads > 64)
-    return fail("--threads must be 1..64");
-  topts.threads = static_cast<unsigned>(threads);
+  server::server_config config;
+  config.ledger.webui_dir = default_webui_dir(argv0);
+  if (auto it = args.flags.find("config"); it != args.flags.end())
+    if (auto r = server::load_config_file(it->second, config); !r) return fail(r.error());
+  if (auto r = server::apply_flags(args.flags, config); !r) return fail(r.error());
 
-  const fs::path data = flag(args, "data", "./data");
-  auto store = open_store(data);
+  auto store = open_store(config.data_dir);
   if (!store) return fail(store.error());
   const auto head = (*store)->current_head();
-  server::log::info("store", "opened " + data.string() + " at position " + std::to_string(head.position) +
+  server::log::info("store", "opened " + config.data_dir.string() + " at position " + std::to_string(head.position) +
                                  " head " + eventstore::to_hex(head.hash));
-
-  server::ledger_options lopts;
-  lopts.webui_dir = flag(args, "webui", default_webui_dir(argv0).string());
 
   // Signals are taken by sigwait below; block them before any thread starts
   // so that every thread inherits the mask.
@@ -147,15 +141,27 @@ int serve(const parsed_args& args, const char* argv0) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
-  auto app = std::make_shared<server::ledger>(lopts, **store);
-  auto transport = server::start_transport(topts, app);
+  auto app = std::make_shared<server::ledger>(config.ledger, **store);
+  const char* env_password = std::getenv("ISMS_ADMIN_PASSWORD");
+  auto admin = app->bootstrap_admin(env_password ? env_password : "");
+  if (!admin) return fail(admin.error());
+
+  auto transport = server::start_transport(config.transport, app);
   if (!transport) return fail("cannot listen on " + transport.error());
 
-  const std::string url = "http://" + (topts.address.find(':') != std::string::npos ? "[" + topts.address + "]"
-                                                                                      : topts.address) +
-                          ":" + std::to_string((*transport)->port()) + "/";
+  const auto& address = config.transport.address;
+  const std::string url = "http://" + (address.find(':') != std::string::npos ? "[" + address + "]" : address) + ":" +
+                          std::to_string((*transport)->port()) + "/";
   server::log::info("server", "listening on " + url);
   std::printf("ISMS Ledger is running at %s\n", url.c_str());
+  if (admin->has_value()) {
+    if (env_password)
+      std::printf("First start: administrator 'admin' created with the password from ISMS_ADMIN_PASSWORD.\n");
+    else
+      std::printf("First start: administrator 'admin' created with password %s\n"
+                  "(shown this once; sign in and register the other users).\n",
+                  (*admin)->c_str());
+  }
   std::fflush(stdout);
 
   int sig = 0;

@@ -1,20 +1,52 @@
 #pragma once
-// The ISMS Ledger application behind the transport: routes HTTP requests and
-// WebSocket connections to the services that own the state.
+// The ISMS Ledger application behind the transport. It owns the services —
+// projections, the command pipeline, reactions, notifications, the scheduler,
+// sessions — and routes HTTP requests and WebSocket upgrades to them.
+//
 // Thread-safety: all members may be called concurrently from the transport's
 // I/O threads.
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "isms/eventstore/store.hpp"
+#include "isms/server/auth.hpp"
+#include "isms/server/commands.hpp"
+#include "isms/server/notifier.hpp"
+#include "isms/server/projections.hpp"
 #include "isms/server/transport.hpp"
+#include "isms/server/ws_api.hpp"
 
 namespace isms::server {
+
+class reaction_runner;
+class scheduler;
 
 struct ledger_options {
   // Folder whose files are served under "/" (index.html for "/"). Default: none (404).
   std::filesystem::path webui_dir;
+  // Browser origins allowed to open the WebSocket besides the server's own
+  // ("http://<Host header>"). Default: none
+  std::vector<std::string> allowed_origins;
+  // Mark the session cookie Secure (set when served behind TLS). Default: false
+  bool secure_cookie = false;
+  // Worker threads for decisions, queries and password hashing. Default: 2
+  unsigned workers = 2;
+  // How often the scheduler asks the domain what is due. Default: 60 s
+  std::chrono::seconds scheduler_interval{60};
+  // Most events one GET /api/events answer carries. Default: 10000
+  std::size_t max_export_events = 10000;
+  auth_options auth;
+  projection_options projections;
+  pipeline_options pipeline;
+  ws_api_options ws;
+  notifier_options notify;
+  // The server's clock, UTC ms. Default: the system clock.
+  clock_fn clock;
 };
 
 class ledger final : public application {
@@ -27,12 +59,58 @@ class ledger final : public application {
   void log_request(const http_request& request, unsigned status, std::size_t bytes,
                    std::chrono::microseconds elapsed) override;
 
+  // On a store with no user yet, registers the first administrator ("admin")
+  // with `password`, or a random one when empty; returns the password it set,
+  // or nullopt when users already exist. There is no default password.
+  [[nodiscard]] std::expected<std::optional<std::string>, std::string> bootstrap_admin(const std::string& password);
+
+  // Registers a user with roles and a password through the command pipeline
+  // (as `by`, who must be allowed to). For the demo loader and tests.
+  [[nodiscard]] command_outcome register_user(const std::string& by, const std::string& user_id,
+                                              const std::string& name, const std::vector<std::string>& roles,
+                                              const std::string& password);
+
+  // The services, for the demo loader and tests running in-process.
+  [[nodiscard]] command_pipeline& pipeline() noexcept { return *pipeline_; }
+  [[nodiscard]] projection_engine& views() noexcept { return *views_; }
+  [[nodiscard]] auth_service& auth() noexcept { return *auth_; }
+  // Blocks until views and reactions have caught up with the log's head.
+  void settle();
+  // Runs the scheduler's rules once, now.
+  void run_scheduler_once();
+
  private:
+  struct principal {
+    std::string user_id;
+    std::string token;
+  };
+  std::optional<principal> authenticate(const http_request& request) const;
+  bool origin_allowed(const http_request& request) const;
   http_response healthz() const;
+  http_response metrics() const;
+  http_response events_export(const http_request& request) const;
+  http_response verify_chain(const http_request& request) const;
   http_response static_file(const http_request& request) const;
+  void login(http_request request, std::function<void(http_response)> reply);
+  http_response logout(const http_request& request);
+  http_response whoami(const http_request& request) const;
+  void after_apply(const domain::views::all_views& after, const domain::recorded_event& e, bool replaying);
+  std::int64_t now_ms() const { return options_.clock(); }
 
   ledger_options options_;
   eventstore::store& store_;
+  std::unique_ptr<worker_pool> pool_;
+  std::unique_ptr<auth_service> auth_;
+  std::unique_ptr<notifier> notifier_;
+  std::shared_ptr<ws_api> ws_;
+  std::unique_ptr<projection_engine> views_;
+  std::unique_ptr<command_pipeline> pipeline_;
+  std::unique_ptr<reaction_runner> reactions_;
+  std::unique_ptr<scheduler> scheduler_;
+
+  std::atomic<std::uint64_t> http_requests_{0};
+  std::atomic<std::uint64_t> http_errors_{0};
+  std::atomic<std::uint64_t> ws_upgrades_{0};
 };
 
 }  // namespace isms::server

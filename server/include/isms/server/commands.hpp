@@ -1,0 +1,91 @@
+#pragma once
+// The command pipeline: a command from a client (or a reaction, or the
+// scheduler) → authorize → the stream's current history → the domain's
+// decide → an append at the version decided against → the views include it
+// → the reply. Appends from every client go through the store's group
+// commit, so concurrent commands share one fsync instead of queueing behind
+// each other's.
+//
+// When the client names no expected version, a conflict (another command
+// won the race for the stream) is retried with fresh state, up to
+// max_conflict_retries times. When it names one, a stale version is a
+// `conflict` reply and nothing is written.
+//
+// Thread-safety: submit() may be called from any thread; `done` runs on a
+// pool thread or the projection delivery thread.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "isms/domain/core.hpp"
+#include "isms/eventstore/store.hpp"
+#include "isms/server/projections.hpp"
+#include "isms/server/worker_pool.hpp"
+
+namespace isms::server {
+
+struct command_request {
+  std::string type;                             // "risk.assess"
+  std::string stream;                           // "risk-R-12"
+  std::optional<std::uint64_t> expected_version;  // none → retry on conflict
+  std::string command_id;                       // idempotency key; empty → generated
+  nlohmann::json data = nlohmann::json::object();
+  std::string comment;                          // the why, recorded in metadata
+  std::string correlation_id;
+  std::string causation_id;
+  // Server-internal, never from the wire: decide with exactly these roles
+  // instead of the user's current ones (the first administrator's bootstrap).
+  std::optional<std::vector<domain::role>> roles_override;
+};
+
+struct command_outcome {
+  bool ok = false;
+  std::string error_code;     // wire error code when !ok
+  std::string error_message;
+  std::string error_field;
+  std::uint64_t position = 0;  // last position written (or of the original, for a duplicate)
+  std::uint64_t version = 0;   // the stream's version after the command
+  bool duplicate = false;
+};
+
+struct pipeline_options {
+  // Retries after a conflict when the client gave no expected version. Default: 5
+  int max_conflict_retries = 5;
+};
+
+// The time source of the server, in UTC milliseconds. Injected so tests and
+// the demo loader can drive time; production uses the system clock.
+using clock_fn = std::function<std::int64_t()>;
+
+class command_pipeline {
+ public:
+  command_pipeline(pipeline_options options, eventstore::store& store, projection_engine& views,
+                   worker_pool& pool, clock_fn clock);
+
+  // Decides and appends `request` on behalf of `user_id` (roles are read from
+  // the users view at decision time; "system" acts with the system role).
+  // `done` is called exactly once, after the views include the result.
+  void submit(std::string user_id, command_request request, std::function<void(command_outcome)> done);
+
+  // submit() and wait. Not for I/O threads.
+  [[nodiscard]] command_outcome run(std::string user_id, command_request request);
+
+  // The roles a user holds now (empty if unknown or disabled).
+  [[nodiscard]] domain::actor actor_of(const std::string& user_id) const;
+
+ private:
+  void attempt(std::string user_id, command_request request, int attempt_no,
+               std::function<void(command_outcome)> done);
+
+  pipeline_options options_;
+  eventstore::store& store_;
+  projection_engine& views_;
+  worker_pool& pool_;
+  clock_fn clock_;
+  std::mutex stamp_mutex_;
+  std::int64_t last_stamp_ = 0;
+};
+
+}  // namespace isms::server

@@ -1,0 +1,101 @@
+#pragma once
+// Notifications: who must be told what, the moment it happens.
+//
+// Live: each notification is pushed at once to every connected session of
+// its user subscribed to "notifications" (an offline reviewer finds the same
+// thing in their inbox view at next login).
+//
+// Webhooks: each notification is also POSTed as JSON to every configured
+// URL, from a durable outbox persisted in the store's meta column family
+// before the event that caused it counts as notified. Delivery is at least
+// once: retried with exponential backoff until a 2xx answer, across
+// restarts. Only plain http:// URLs are supported.
+//
+// Thread-safety: every public member may be called from any thread.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "isms/eventstore/store.hpp"
+
+namespace isms::server {
+
+struct notifier_options {
+  // URLs receiving a JSON POST per notification ("http://host:port/path"). Default: none
+  std::vector<std::string> webhook_urls;
+  // Connect + send + first answer byte, per delivery attempt. Default: 5 s
+  std::chrono::milliseconds webhook_timeout{5000};
+  // First retry delay; doubles per failed attempt up to the maximum. Default: 1 s
+  std::chrono::milliseconds retry_initial{1000};
+  // Longest delay between two attempts. Default: 10 min
+  std::chrono::milliseconds retry_max{10 * 60 * 1000};
+  // Most undelivered webhook posts kept; beyond it the oldest are dropped
+  // (and logged). Default: 10000
+  std::size_t max_outbox = 10000;
+};
+
+class notifier {
+ public:
+  using push_fn = std::function<void(const std::string& user_id, const nlohmann::json& notification)>;
+
+  notifier(notifier_options options, eventstore::store& store, push_fn push);
+  ~notifier();  // stops the delivery thread; the outbox stays persisted
+
+  // The notifications caused by the event at `position`. Events at or below
+  // the persisted checkpoint were already handled before a restart and are
+  // skipped. Called on the projection delivery thread, in position order.
+  // Each notification is (user id, JSON body).
+  void on_event(std::uint64_t position, const std::vector<std::pair<std::string, nlohmann::json>>& notifications);
+
+  // A time-driven reminder, sent once per `key` ever (the set of sent keys is
+  // persisted).
+  void remind(const std::string& key, const std::string& user_id, const nlohmann::json& notification);
+
+  // Undelivered webhook posts (for /metrics and tests).
+  [[nodiscard]] std::size_t outbox_size() const;
+  // Webhook posts delivered since start.
+  [[nodiscard]] std::uint64_t delivered() const;
+
+ private:
+  struct pending {
+    std::uint64_t seq = 0;
+    std::string url;
+    std::string body;
+    int attempts = 0;
+    std::int64_t next_attempt_ms = 0;
+  };
+  void enqueue_locked(const nlohmann::json& notification);
+  void persist_locked();
+  void run();
+
+  notifier_options options_;
+  eventstore::store& store_;
+  push_fn push_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<pending> outbox_;
+  std::set<std::string> reminded_;
+  std::uint64_t checkpoint_ = 0;
+  std::uint64_t next_seq_ = 1;
+  std::uint64_t delivered_ = 0;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+// POSTs `body` as application/json to an http:// URL; true on a 2xx answer.
+// `error` says why not otherwise.
+[[nodiscard]] bool http_post(const std::string& url, const std::string& body, std::chrono::milliseconds timeout,
+                             std::string& error);
+
+}  // namespace isms::server

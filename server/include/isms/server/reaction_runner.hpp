@@ -1,0 +1,53 @@
+#pragma once
+// Runs the domain's reactions: for every event in the log, the follow-up
+// commands the domain names (an approval opened for a request, a subject
+// accepted once its approval completes, an approval voided when its subject
+// changes, a nonconformity raised by an audit finding) are issued as the
+// system actor through the command pipeline.
+//
+// Each follow-up carries a command id derived from the causing event, so a
+// reaction run twice (after a crash, before its checkpoint was persisted)
+// writes nothing twice. The checkpoint (the last position whose reactions
+// are done) is persisted in the store's meta column family.
+//
+// Thread-safety: constructed and destroyed on one thread; runs its own.
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "isms/eventstore/store.hpp"
+#include "isms/server/commands.hpp"
+
+namespace isms::server {
+
+class reaction_runner {
+ public:
+  reaction_runner(eventstore::store& store, command_pipeline& pipeline);
+  ~reaction_runner();  // finishes the event in hand, persists the checkpoint, stops
+
+  // The last position whose reactions are done.
+  [[nodiscard]] std::uint64_t checkpoint() const;
+  // Blocks until the reactions of every event up to `position` are done. For tests and the demo loader.
+  void wait_done(std::uint64_t position);
+
+ private:
+  void run();
+  void persist_checkpoint();
+
+  eventstore::store& store_;
+  command_pipeline& pipeline_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<eventstore::recorded_event> queue_;
+  std::uint64_t done_ = 0;
+  std::uint64_t persisted_ = 0;
+  bool stopping_ = false;
+  std::thread thread_;
+  std::unique_ptr<eventstore::subscription> subscription_;
+};
+
+}  // namespace isms::server

@@ -1,0 +1,88 @@
+#pragma once
+// The WebSocket API (docs/protocol.md): JSON text frames, each request with a
+// client-chosen id echoed in its reply; ops command, query, subscribe,
+// unsubscribe, ping; pushes on channels (notifications, view changes, the
+// live management review with presence, the event feed for auditors).
+//
+// Bad input never closes the connection: malformed JSON, a missing id, an
+// unknown op, wrong field types, a message over the size limit or a flood
+// over the rate limit each get an error reply and the connection stays
+// usable. Nothing is written unless a command is decided and appended whole.
+//
+// Thread-safety: every member may be called from any thread.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "isms/server/commands.hpp"
+#include "isms/server/projections.hpp"
+#include "isms/server/transport.hpp"
+
+namespace isms::server {
+
+struct ws_api_options {
+  // Largest request accepted; larger → too_large (the connection stays). Default: 64 KiB
+  std::size_t max_message_bytes = 64 * 1024;
+  // Sustained requests per second per connection. Default: 50
+  double requests_per_second = 50;
+  // Requests a connection may send in a burst above the sustained rate. Default: 100
+  double burst = 100;
+  // Most channels one connection may subscribe to. Default: 64
+  std::size_t max_subscriptions = 64;
+};
+
+class ws_api final : public std::enable_shared_from_this<ws_api> {
+ public:
+  ws_api(ws_api_options options, command_pipeline& pipeline, projection_engine& views, worker_pool& pool,
+         clock_fn clock);
+
+  // The ws_handler for one authenticated user's connection.
+  [[nodiscard]] std::shared_ptr<ws_handler> handler_for(std::string user_id);
+
+  // After-apply hook: pushes view changes, review events and the event feed.
+  // Called on the projection delivery thread.
+  void on_applied(const domain::views::all_views& after, const domain::recorded_event& e);
+
+  // Pushes a notification to every connection of `user_id` subscribed to
+  // "notifications".
+  void push_notification(const std::string& user_id, const nlohmann::json& notification);
+
+  // Closes every connection of a user (logout everywhere, disabled user).
+  void close_user(const std::string& user_id, const std::string& reason);
+
+  // Open connections and their users, for /metrics.
+  [[nodiscard]] std::size_t connection_count() const;
+
+ private:
+  struct client;
+  class handler;
+  friend class handler;
+
+  void on_open(const std::shared_ptr<ws_connection>& conn, const std::string& user_id);
+  void on_text(const std::shared_ptr<ws_connection>& conn, const std::string& text);
+  void on_close(const std::shared_ptr<ws_connection>& conn);
+
+  void op_command(const std::shared_ptr<ws_connection>& conn, const std::string& user_id,
+                  const nlohmann::json& id, const nlohmann::json& req);
+  void op_query(const std::shared_ptr<ws_connection>& conn, const std::string& user_id, const nlohmann::json& id,
+                const nlohmann::json& req);
+  void op_subscribe(const std::shared_ptr<ws_connection>& conn, const std::string& user_id,
+                    const nlohmann::json& id, const nlohmann::json& req, bool subscribe);
+  void push_presence(const std::string& channel);
+
+  ws_api_options options_;
+  command_pipeline& pipeline_;
+  projection_engine& views_;
+  worker_pool& pool_;
+  clock_fn clock_;
+
+  mutable std::mutex mutex_;
+  std::map<std::uint64_t, std::shared_ptr<client>> clients_;  // by connection id
+};
+
+}  // namespace isms::server

@@ -1,0 +1,191 @@
+#include "isms/server/commands.hpp"
+
+#include <future>
+
+#include <sodium.h>
+
+#include "isms/domain/dispatch.hpp"
+#include "isms/server/log.hpp"
+#include "isms/server/view_access.hpp"
+
+namespace isms::server {
+
+namespace {
+
+// Other streams, read from the store at the moment of one decision.
+class store_streams final : public domain::related_streams {
+ public:
+  explicit store_streams(eventstore::store& s) : store_(s) {}
+  std::vector<domain::recorded_event> history(std::string_view stream) const override {
+    std::vector<domain::recorded_event> out;
+    auto events = store_.read_stream(stream);
+    if (!events) return out;
+    out.reserve(events->size());
+    for (const auto& e : *events) out.push_back(to_domain(e));
+    return out;
+  }
+
+ private:
+  eventstore::store& store_;
+};
+
+std::string_view wire_code(eventstore::errc e) {
+  switch (e) {
+    case eventstore::errc::conflict: return "conflict";
+    case eventstore::errc::too_large:
+    case eventstore::errc::too_many_events: return "too_large";
+    case eventstore::errc::busy: return "unavailable";
+    case eventstore::errc::closed: return "unavailable";
+    case eventstore::errc::invalid_stream:
+    case eventstore::errc::invalid_type:
+    case eventstore::errc::invalid_data:
+    case eventstore::errc::invalid_command_id:
+    case eventstore::errc::empty_append:
+    case eventstore::errc::invalid_argument: return "bad_request";
+    default: return "internal";
+  }
+}
+
+command_outcome failure(std::string_view code, std::string message, std::string field = {}) {
+  command_outcome o;
+  o.error_code = std::string(code);
+  o.error_message = std::move(message);
+  o.error_field = std::move(field);
+  return o;
+}
+
+std::string generated_command_id() {
+  unsigned char raw[16];
+  randombytes_buf(raw, sizeof raw);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out = "srv-";
+  for (unsigned char c : raw) {
+    out += hex[c >> 4];
+    out += hex[c & 0xf];
+  }
+  return out;
+}
+
+}  // namespace
+
+command_pipeline::command_pipeline(pipeline_options options, eventstore::store& store, projection_engine& views,
+                                   worker_pool& pool, clock_fn clock)
+    : options_(options), store_(store), views_(views), pool_(pool), clock_(std::move(clock)) {}
+
+domain::actor command_pipeline::actor_of(const std::string& user_id) const {
+  domain::actor a;
+  a.user_id = user_id;
+  if (user_id == "system") {
+    a.roles = {domain::role::system};
+    return a;
+  }
+  views_.read_current([&](const domain::views::all_views& v) { a.roles = roles_of(v, user_id); });
+  return a;
+}
+
+void command_pipeline::submit(std::string user_id, command_request request,
+                              std::function<void(command_outcome)> done) {
+  if (request.command_id.empty()) request.command_id = generated_command_id();
+  pool_.post([this, user_id = std::move(user_id), request = std::move(request), done = std::move(done)]() mutable {
+    attempt(std::move(user_id), std::move(request), 0, std::move(done));
+  });
+}
+
+command_outcome command_pipeline::run(std::string user_id, command_request request) {
+  std::promise<command_outcome> p;
+  auto f = p.get_future();
+  submit(std::move(user_id), std::move(request), [&p](command_outcome o) { p.set_value(std::move(o)); });
+  return f.get();
+}
+
+void command_pipeline::attempt(std::string user_id, command_request request, int attempt_no,
+                               std::function<void(command_outcome)> done) {
+  domain::command_context ctx;
+  ctx.by = actor_of(user_id);
+  if (request.roles_override) ctx.by.roles = *request.roles_override;
+  ctx.command_id = request.command_id;
+  ctx.now = domain::instant{std::chrono::milliseconds{clock_()}};
+  if (ctx.by.roles.empty())
+    return done(failure("forbidden", "user '" + user_id + "' holds no role or is disabled"));
+
+  auto stored = store_.read_stream(request.stream);
+  if (!stored) {
+    if (stored.error().code == eventstore::errc::invalid_stream)
+      return done(failure("bad_request", "stream: " + stored.error().message, "stream"));
+    return done(failure("internal", stored.error().message));
+  }
+  const std::uint64_t current_version = stored->empty() ? 0 : stored->back().version;
+  if (request.expected_version && *request.expected_version != current_version)
+    return done(failure("conflict", "stream " + request.stream + " is at version " +
+                                        std::to_string(current_version) + ", not " +
+                                        std::to_string(*request.expected_version)));
+
+  std::vector<domain::recorded_event> history;
+  history.reserve(stored->size());
+  for (const auto& e : *stored) history.push_back(to_domain(e));
+
+  store_streams related(store_);
+  auto decided = domain::decide_command(request.type, request.stream, request.data, history, ctx, related);
+  if (!decided) {
+    return done(failure(domain::wire_code(decided.error().kind), decided.error().message, decided.error().field));
+  }
+  if (decided->empty()) {
+    // Nothing to record (the command changes nothing): report where the stream stands.
+    command_outcome o;
+    o.ok = true;
+    o.version = current_version;
+    o.position = stored->empty() ? 0 : stored->back().position;
+    return done(o);
+  }
+
+  std::vector<eventstore::event_data> events;
+  events.reserve(decided->size());
+  for (auto& ne : *decided) {
+    eventstore::event_data ed;
+    ed.type = std::move(ne.type);
+    ed.data = std::move(ne.data);
+    ed.metadata.actor = user_id;
+    ed.metadata.command_id = request.command_id;
+    ed.metadata.correlation_id = request.correlation_id.empty() ? request.command_id : request.correlation_id;
+    ed.metadata.causation_id = request.causation_id;
+    ed.metadata.extra = nlohmann::json::object();
+    if (!request.comment.empty()) ed.metadata.extra["comment"] = request.comment;
+    events.push_back(std::move(ed));
+  }
+
+  auto on_appended = [this, user_id, request, attempt_no, done](eventstore::result<eventstore::append_result> r) mutable {
+    // Runs on the store's writer thread: hand everything else to others.
+    if (!r) {
+      if (r.error().code == eventstore::errc::conflict && !request.expected_version &&
+          attempt_no < options_.max_conflict_retries) {
+        pool_.post([this, user_id = std::move(user_id), request = std::move(request), attempt_no,
+                    done = std::move(done)]() mutable {
+          attempt(std::move(user_id), std::move(request), attempt_no + 1, std::move(done));
+        });
+        return;
+      }
+      auto code = wire_code(r.error().code);
+      if (code == "internal") log::error("commands", "append failed: " + r.error().message);
+      pool_.post([done = std::move(done), o = failure(code, r.error().message)]() mutable { done(std::move(o)); });
+      return;
+    }
+    command_outcome o;
+    o.ok = true;
+    o.position = r->last_position;
+    o.version = r->version;
+    o.duplicate = r->duplicate;
+    views_.when_applied(o.position, [done = std::move(done), o]() mutable { done(std::move(o)); });
+  };
+
+  // Stamping and queueing under one lock makes recorded_at non-decreasing in
+  // commit order (the writer commits in queue order), which time travel by
+  // instant relies on.
+  std::lock_guard lock(stamp_mutex_);
+  const std::int64_t now = std::max(clock_(), last_stamp_);
+  last_stamp_ = now;
+  for (auto& e : events) e.metadata.recorded_at_ms = now;
+  store_.append_async(request.stream, eventstore::expected_version::exact(current_version), std::move(events),
+                      request.command_id, std::move(on_appended));
+}
+
+}  // namespace isms::server

@@ -1,0 +1,192 @@
+#include "isms/server/config.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <vector>
+
+namespace isms::server {
+
+using json = nlohmann::json;
+
+namespace {
+
+// One setting: its name, the range of an integer, and how to store it.
+struct option {
+  std::string_view name;
+  enum class kind { integer, number, text, boolean, text_list } type;
+  double min = 0, max = 0;
+  std::function<void(server_config&, const json&)> set;
+};
+
+const std::vector<option>& options() {
+  using k = option::kind;
+  static const std::vector<option> table = {
+      {"data", k::text, 0, 0, [](server_config& c, const json& v) { c.data_dir = v.get<std::string>(); }},
+      {"address", k::text, 0, 0, [](server_config& c, const json& v) { c.transport.address = v.get<std::string>(); }},
+      {"port", k::integer, 0, 65535,
+       [](server_config& c, const json& v) { c.transport.port = static_cast<std::uint16_t>(v.get<std::int64_t>()); }},
+      {"threads", k::integer, 1, 64,
+       [](server_config& c, const json& v) { c.transport.threads = static_cast<unsigned>(v.get<std::int64_t>()); }},
+      {"webui", k::text, 0, 0, [](server_config& c, const json& v) { c.ledger.webui_dir = v.get<std::string>(); }},
+      {"workers", k::integer, 1, 64,
+       [](server_config& c, const json& v) { c.ledger.workers = static_cast<unsigned>(v.get<std::int64_t>()); }},
+      {"allowed_origins", k::text_list, 0, 0,
+       [](server_config& c, const json& v) { c.ledger.allowed_origins = v.get<std::vector<std::string>>(); }},
+      {"secure_cookie", k::boolean, 0, 0, [](server_config& c, const json& v) { c.ledger.secure_cookie = v.get<bool>(); }},
+      {"webhooks", k::text_list, 0, 0,
+       [](server_config& c, const json& v) { c.ledger.notify.webhook_urls = v.get<std::vector<std::string>>(); }},
+      {"scheduler_interval_s", k::integer, 1, 86400,
+       [](server_config& c, const json& v) { c.ledger.scheduler_interval = std::chrono::seconds{v.get<std::int64_t>()}; }},
+      // limits
+      {"max_body_bytes", k::integer, 1024, 64 << 20,
+       [](server_config& c, const json& v) { c.transport.max_body_bytes = v.get<std::size_t>(); }},
+      {"read_timeout_s", k::integer, 1, 3600,
+       [](server_config& c, const json& v) { c.transport.read_timeout = std::chrono::seconds{v.get<std::int64_t>()}; }},
+      {"max_connections", k::integer, 1, 1000000,
+       [](server_config& c, const json& v) { c.transport.max_connections = v.get<std::size_t>(); }},
+      {"max_ws_message_bytes", k::integer, 1024, 16 << 20,
+       [](server_config& c, const json& v) { c.ledger.ws.max_message_bytes = v.get<std::size_t>(); }},
+      {"max_ws_frame_bytes", k::integer, 1024, 64 << 20,
+       [](server_config& c, const json& v) { c.transport.max_ws_message_bytes = v.get<std::size_t>(); }},
+      {"max_ws_queued_bytes", k::integer, 64 * 1024, 1 << 30,
+       [](server_config& c, const json& v) { c.transport.max_ws_queued_bytes = v.get<std::size_t>(); }},
+      {"ws_idle_timeout_s", k::integer, 5, 86400,
+       [](server_config& c, const json& v) { c.transport.ws_idle_timeout = std::chrono::seconds{v.get<std::int64_t>()}; }},
+      {"requests_per_second", k::number, 0.1, 100000,
+       [](server_config& c, const json& v) { c.ledger.ws.requests_per_second = v.get<double>(); }},
+      {"request_burst", k::number, 1, 100000,
+       [](server_config& c, const json& v) { c.ledger.ws.burst = v.get<double>(); }},
+      {"max_subscriptions", k::integer, 1, 10000,
+       [](server_config& c, const json& v) { c.ledger.ws.max_subscriptions = v.get<std::size_t>(); }},
+      {"login_failures_per_account", k::integer, 1, 1000,
+       [](server_config& c, const json& v) { c.ledger.auth.max_failures_per_account = v.get<std::size_t>(); }},
+      {"login_failures_per_address", k::integer, 1, 100000,
+       [](server_config& c, const json& v) { c.ledger.auth.max_failures_per_address = v.get<std::size_t>(); }},
+      {"login_window_s", k::integer, 1, 86400,
+       [](server_config& c, const json& v) { c.ledger.auth.login_window = std::chrono::seconds{v.get<std::int64_t>()}; }},
+      {"session_ttl_s", k::integer, 60, 90 * 86400,
+       [](server_config& c, const json& v) { c.ledger.auth.session_ttl = std::chrono::seconds{v.get<std::int64_t>()}; }},
+      {"max_export_events", k::integer, 1, 1000000,
+       [](server_config& c, const json& v) { c.ledger.max_export_events = v.get<std::size_t>(); }},
+  };
+  return table;
+}
+
+const option* find_option(std::string_view name) {
+  for (const auto& o : options())
+    if (o.name == name) return &o;
+  return nullptr;
+}
+
+std::expected<void, std::string> apply_one(const option& o, const json& v, server_config& config) {
+  const std::string name(o.name);
+  switch (o.type) {
+    case option::kind::integer: {
+      if (!v.is_number_integer() && !v.is_number_unsigned()) return std::unexpected(name + ": must be an integer");
+      const double d = v.get<double>();
+      if (d < o.min || d > o.max)
+        return std::unexpected(name + ": must be between " + std::to_string(static_cast<long long>(o.min)) + " and " +
+                               std::to_string(static_cast<long long>(o.max)));
+      break;
+    }
+    case option::kind::number: {
+      if (!v.is_number()) return std::unexpected(name + ": must be a number");
+      const double d = v.get<double>();
+      if (!(d >= o.min && d <= o.max)) return std::unexpected(name + ": out of range");
+      break;
+    }
+    case option::kind::text:
+      if (!v.is_string() || v.get_ref<const std::string&>().empty())
+        return std::unexpected(name + ": must be a non-empty string");
+      break;
+    case option::kind::boolean:
+      if (!v.is_boolean()) return std::unexpected(name + ": must be true or false");
+      break;
+    case option::kind::text_list:
+      if (!v.is_array()) return std::unexpected(name + ": must be a list of strings");
+      for (const auto& e : v)
+        if (!e.is_string()) return std::unexpected(name + ": must be a list of strings");
+      break;
+  }
+  o.set(config, v);
+  return {};
+}
+
+}  // namespace
+
+std::expected<void, std::string> apply_config(const json& doc, server_config& config) {
+  if (!doc.is_object()) return std::unexpected("the config must be a JSON object");
+  for (const auto& [key, value] : doc.items()) {
+    if (key == "limits") {
+      if (!value.is_object()) return std::unexpected("limits: must be an object");
+      for (const auto& [lkey, lvalue] : value.items()) {
+        const option* o = find_option(lkey);
+        if (!o || o->name == "data" || o->name == "address" || o->name == "port")
+          return std::unexpected("limits." + lkey + ": unknown setting");
+        if (auto r = apply_one(*o, lvalue, config); !r) return std::unexpected("limits." + r.error());
+      }
+      continue;
+    }
+    const option* o = find_option(key);
+    if (!o) return std::unexpected(key + ": unknown setting");
+    if (auto r = apply_one(*o, value, config); !r) return r;
+  }
+  return {};
+}
+
+std::expected<void, std::string> apply_flags(const std::map<std::string, std::string>& flags, server_config& config) {
+  for (const auto& [name, text] : flags) {
+    if (name == "config") continue;
+    const option* o = find_option(name);
+    if (!o) return std::unexpected("--" + name + ": unknown flag");
+    json value;
+    switch (o->type) {
+      case option::kind::integer: {
+        long long n = 0;
+        auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+        if (ec != std::errc{} || p != text.data() + text.size()) return std::unexpected("--" + name + ": must be an integer");
+        value = n;
+        break;
+      }
+      case option::kind::number: {
+        try {
+          std::size_t used = 0;
+          value = std::stod(text, &used);
+          if (used != text.size()) throw std::invalid_argument("trailing");
+        } catch (const std::exception&) {
+          return std::unexpected("--" + name + ": must be a number");
+        }
+        break;
+      }
+      case option::kind::text: value = text; break;
+      case option::kind::boolean:
+        if (text != "true" && text != "false") return std::unexpected("--" + name + ": must be true or false");
+        value = text == "true";
+        break;
+      case option::kind::text_list: {
+        value = json::array();
+        std::stringstream ss(text);
+        for (std::string item; std::getline(ss, item, ',');)
+          if (!item.empty()) value.push_back(item);
+        break;
+      }
+    }
+    if (auto r = apply_one(*o, value, config); !r) return std::unexpected("--" + r.error());
+  }
+  return {};
+}
+
+std::expected<void, std::string> load_config_file(const std::filesystem::path& file, server_config& config) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::unexpected("cannot read config file " + file.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  const json doc = json::parse(text.str(), nullptr, false);
+  if (doc.is_discarded()) return std::unexpected(file.string() + ": not valid JSON");
+  if (auto r = apply_config(doc, config); !r) return std::unexpected(file.string() + ": " + r.error());
+  return {};
+}
+
+}  // namespace isms::server

@@ -1,0 +1,117 @@
+#include "isms/server/reaction_runner.hpp"
+
+#include "isms/domain/reactions.hpp"
+#include "isms/server/log.hpp"
+#include "isms/server/projections.hpp"
+
+namespace isms::server {
+
+namespace {
+constexpr std::string_view checkpoint_key = "reactions/checkpoint";
+constexpr std::uint64_t persist_every = 500;
+
+class store_streams final : public domain::related_streams {
+ public:
+  explicit store_streams(eventstore::store& s) : store_(s) {}
+  std::vector<domain::recorded_event> history(std::string_view stream) const override {
+    std::vector<domain::recorded_event> out;
+    if (auto events = store_.read_stream(stream))
+      for (const auto& e : *events) out.push_back(to_domain(e));
+    return out;
+  }
+
+ private:
+  eventstore::store& store_;
+};
+}  // namespace
+
+reaction_runner::reaction_runner(eventstore::store& store, command_pipeline& pipeline)
+    : store_(store), pipeline_(pipeline) {
+  if (auto stored = store_.get_meta(checkpoint_key)) {
+    try {
+      done_ = persisted_ = std::stoull(*stored);
+    } catch (const std::exception&) {
+      log::warn("reactions", "unreadable checkpoint; running reactions from position 1 (they are idempotent)");
+    }
+  }
+  thread_ = std::thread([this] { run(); });
+  subscription_ = store_.subscribe(done_ + 1, [this](const eventstore::recorded_event& e) {
+    {
+      std::lock_guard lock(mutex_);
+      queue_.push_back(e);
+    }
+    cv_.notify_all();
+  });
+}
+
+reaction_runner::~reaction_runner() {
+  subscription_.reset();
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+  persist_checkpoint();
+}
+
+std::uint64_t reaction_runner::checkpoint() const {
+  std::lock_guard lock(mutex_);
+  return done_;
+}
+
+void reaction_runner::wait_done(std::uint64_t position) {
+  std::unique_lock lock(mutex_);
+  cv_.wait(lock, [&] { return done_ >= position || stopping_; });
+}
+
+void reaction_runner::persist_checkpoint() {
+  std::uint64_t done;
+  {
+    std::lock_guard lock(mutex_);
+    done = done_;
+    if (done == persisted_) return;
+    persisted_ = done;
+  }
+  if (auto r = store_.put_meta(checkpoint_key, std::to_string(done)); !r)
+    log::warn("reactions", "could not persist the checkpoint: " + r.error().message);
+}
+
+void reaction_runner::run() {
+  store_streams related(store_);
+  for (;;) {
+    eventstore::recorded_event e;
+    {
+      std::unique_lock lock(mutex_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      e = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    const domain::recorded_event de = to_domain(e);
+    const auto follow_ups = domain::react(de, related);
+    for (const auto& f : follow_ups) {
+      command_request req;
+      req.type = f.command_type;
+      req.stream = f.stream;
+      req.data = f.data;
+      req.command_id = f.command_id;
+      req.causation_id = std::to_string(e.position);
+      req.correlation_id = e.metadata.correlation_id;
+      const command_outcome o = pipeline_.run("system", std::move(req));
+      if (!o.ok)
+        log::info("reactions", "event " + std::to_string(e.position) + " → " + f.command_type + " on " + f.stream +
+                                   " not applied: " + o.error_code + ": " + o.error_message);
+    }
+    bool persist = false;
+    {
+      std::lock_guard lock(mutex_);
+      done_ = e.position;
+      persist = !follow_ups.empty() || done_ >= persisted_ + persist_every;
+    }
+    cv_.notify_all();
+    if (persist) persist_checkpoint();
+  }
+}
+
+}  // namespace isms::server

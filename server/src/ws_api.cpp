@@ -1,0 +1,403 @@
+#include "isms/server/ws_api.hpp"
+
+#include "isms/server/log.hpp"
+
+namespace isms::server {
+
+using json = nlohmann::json;
+namespace views = domain::views;
+
+namespace {
+
+constexpr std::string_view channel_notifications = "notifications";
+constexpr std::string_view channel_events = "events";
+constexpr std::string_view view_channel_prefix = "view:";
+constexpr std::string_view review_channel_prefix = "review:";
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+std::string error_reply(const json& id, std::string_view code, std::string_view message, std::string_view field = {}) {
+  json err{{"code", code}, {"message", message}};
+  if (!field.empty()) err["field"] = field;
+  return dump(json{{"id", id}, {"ok", false}, {"error", std::move(err)}});
+}
+
+std::string ok_reply(const json& id, json result) {
+  return dump(json{{"id", id}, {"ok", true}, {"result", std::move(result)}});
+}
+
+bool valid_id(const json& id) {
+  return (id.is_string() && !id.get_ref<const std::string&>().empty() && id.get_ref<const std::string&>().size() <= 128) ||
+         id.is_number_integer() || id.is_number_unsigned();
+}
+
+domain::date today_of(std::int64_t ms) {
+  return std::chrono::floor<std::chrono::days>(domain::instant{std::chrono::milliseconds{ms}});
+}
+
+}  // namespace
+
+// Per-connection state. Guarded by ws_api::mutex_.
+struct ws_api::client {
+  std::weak_ptr<ws_connection> conn;
+  std::string user_id;
+  std::set<std::string> channels;
+  double tokens = 0;
+  std::chrono::steady_clock::time_point refilled;
+};
+
+class ws_api::handler final : public ws_handler {
+ public:
+  handler(std::shared_ptr<ws_api> api, std::string user_id) : api_(std::move(api)), user_id_(std::move(user_id)) {}
+  void on_open(const std::shared_ptr<ws_connection>& conn) override { api_->on_open(conn, user_id_); }
+  void on_text(const std::shared_ptr<ws_connection>& conn, std::string text) override { api_->on_text(conn, text); }
+  void on_close(const std::shared_ptr<ws_connection>& conn) override { api_->on_close(conn); }
+
+ private:
+  std::shared_ptr<ws_api> api_;
+  std::string user_id_;
+};
+
+ws_api::ws_api(ws_api_options options, command_pipeline& pipeline, projection_engine& views, worker_pool& pool,
+               clock_fn clock)
+    : options_(options), pipeline_(pipeline), views_(views), pool_(pool), clock_(std::move(clock)) {}
+
+std::shared_ptr<ws_handler> ws_api::handler_for(std::string user_id) {
+  return std::make_shared<handler>(shared_from_this(), std::move(user_id));
+}
+
+void ws_api::on_open(const std::shared_ptr<ws_connection>& conn, const std::string& user_id) {
+  auto c = std::make_shared<client>();
+  c->conn = conn;
+  c->user_id = user_id;
+  c->tokens = options_.burst;
+  c->refilled = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  clients_[conn->id()] = std::move(c);
+}
+
+void ws_api::on_close(const std::shared_ptr<ws_connection>& conn) {
+  std::set<std::string> review_channels;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = clients_.find(conn->id());
+    if (it == clients_.end()) return;
+    for (const auto& ch : it->second->channels)
+      if (ch.starts_with(review_channel_prefix)) review_channels.insert(ch);
+    clients_.erase(it);
+  }
+  for (const auto& ch : review_channels) push_presence(ch);
+}
+
+std::size_t ws_api::connection_count() const {
+  std::lock_guard lock(mutex_);
+  return clients_.size();
+}
+
+void ws_api::on_text(const std::shared_ptr<ws_connection>& conn, const std::string& text) {
+  std::string user_id;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = clients_.find(conn->id());
+    if (it == clients_.end()) return;
+    client& c = *it->second;
+    // Token bucket: refill at the sustained rate, spend one per request.
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - c.refilled).count();
+    c.tokens = std::min(options_.burst, c.tokens + elapsed * options_.requests_per_second);
+    c.refilled = now;
+    if (c.tokens < 1.0) {
+      conn->send(error_reply(nullptr, "rate_limited",
+                             "more than " + std::to_string(static_cast<int>(options_.requests_per_second)) +
+                                 " requests per second; slow down"));
+      return;
+    }
+    c.tokens -= 1.0;
+    user_id = c.user_id;
+  }
+
+  if (text.size() > options_.max_message_bytes)
+    return conn->send(error_reply(nullptr, "too_large",
+                                  "message of " + std::to_string(text.size()) + " bytes exceeds the limit of " +
+                                      std::to_string(options_.max_message_bytes)));
+  const json req = json::parse(text, nullptr, false);
+  if (req.is_discarded()) return conn->send(error_reply(nullptr, "bad_request", "message is not valid JSON"));
+  if (!req.is_object()) return conn->send(error_reply(nullptr, "bad_request", "message must be a JSON object"));
+  const auto id_it = req.find("id");
+  if (id_it == req.end() || !valid_id(*id_it))
+    return conn->send(error_reply(nullptr, "bad_request", "every request needs an \"id\": a non-empty string or an integer", "id"));
+  const json& id = *id_it;
+  const auto op_it = req.find("op");
+  if (op_it == req.end() || !op_it->is_string())
+    return conn->send(error_reply(id, "bad_request", "\"op\" must be a string", "op"));
+  const std::string& op = op_it->get_ref<const std::string&>();
+
+  if (op == "ping") return conn->send(ok_reply(id, json{{"pong", true}, {"position", views_.position()}}));
+  if (op == "command") return op_command(conn, user_id, id, req);
+  if (op == "query") return op_query(conn, user_id, id, req);
+  if (op == "subscribe") return op_subscribe(conn, user_id, id, req, true);
+  if (op == "unsubscribe") return op_subscribe(conn, user_id, id, req, false);
+  conn->send(error_reply(id, "bad_request",
+                         "unknown op '" + op + "'; use command, query, subscribe, unsubscribe or ping", "op"));
+}
+
+void ws_api::op_command(const std::shared_ptr<ws_connection>& conn, const std::string& user_id, const json& id,
+                        const json& req) {
+  command_request cmd;
+  auto str_field = [&](const char* name, std::string& out, bool required) -> bool {
+    auto it = req.find(name);
+    if (it == req.end() || it->is_null()) {
+      if (required) conn->send(error_reply(id, "bad_request", std::string("\"") + name + "\" is required", name));
+      return !required;
+    }
+    if (!it->is_string() || it->get_ref<const std::string&>().size() > 256) {
+      conn->send(error_reply(id, "bad_request", std::string("\"") + name + "\" must be a string of at most 256 bytes", name));
+      return false;
+    }
+    out = it->get<std::string>();
+    return true;
+  };
+  if (!str_field("type", cmd.type, true) || !str_field("stream", cmd.stream, true) ||
+      !str_field("command_id", cmd.command_id, false) || !str_field("correlation_id", cmd.correlation_id, false))
+    return;
+  if (auto it = req.find("expected_version"); it != req.end() && !it->is_null()) {
+    if (!it->is_number_unsigned() && !(it->is_number_integer() && it->get<std::int64_t>() >= 0))
+      return conn->send(error_reply(id, "bad_request", "\"expected_version\" must be a non-negative integer", "expected_version"));
+    cmd.expected_version = it->get<std::uint64_t>();
+  }
+  if (auto it = req.find("data"); it != req.end() && !it->is_null()) {
+    if (!it->is_object()) return conn->send(error_reply(id, "bad_request", "\"data\" must be an object", "data"));
+    cmd.data = *it;
+  }
+  if (auto it = cmd.data.find("comment"); it != cmd.data.end() && it->is_string()) cmd.comment = it->get<std::string>();
+  if (auto it = req.find("comment"); it != req.end() && it->is_string()) cmd.comment = it->get<std::string>();
+
+  pipeline_.submit(user_id, std::move(cmd), [conn, id](command_outcome o) {
+    if (!o.ok) return conn->send(error_reply(id, o.error_code, o.error_message, o.error_field));
+    json result{{"position", o.position}, {"version", o.version}};
+    if (o.duplicate) result["duplicate"] = true;
+    conn->send(ok_reply(id, std::move(result)));
+  });
+}
+
+void ws_api::op_query(const std::shared_ptr<ws_connection>& conn, const std::string& user_id, const json& id,
+                      const json& req) {
+  auto view_it = req.find("view");
+  if (view_it == req.end() || !view_it->is_string())
+    return conn->send(error_reply(id, "bad_request", "\"view\" must be a string", "view"));
+  json params = json::object();
+  if (auto it = req.find("params"); it != req.end() && !it->is_null()) {
+    if (!it->is_object()) return conn->send(error_reply(id, "bad_request", "\"params\" must be an object", "params"));
+    params = *it;
+  }
+  // A point in history: {"position": N} or {"time": "RFC 3339"}; absent → now.
+  struct point {
+    bool now = true;
+    std::uint64_t position = 0;
+  };
+  auto parse_point = [&](const json& j, const char* field, point& out) -> bool {
+    if (!j.is_object()) {
+      conn->send(error_reply(id, "bad_request", std::string("\"") + field + "\" must be an object with \"position\" or \"time\"", field));
+      return false;
+    }
+    if (auto p = j.find("position"); p != j.end()) {
+      if (!p->is_number_unsigned() && !(p->is_number_integer() && p->get<std::int64_t>() >= 0)) {
+        conn->send(error_reply(id, "bad_request", std::string(field) + ".position must be a non-negative integer", field));
+        return false;
+      }
+      out.now = false;
+      out.position = p->get<std::uint64_t>();
+      return true;
+    }
+    if (auto t = j.find("time"); t != j.end()) {
+      auto instant = t->is_string() ? domain::parse_instant(t->get<std::string>()) : std::nullopt;
+      if (!instant) {
+        conn->send(error_reply(id, "bad_request", std::string(field) + ".time must be RFC 3339 UTC, e.g. 2026-11-29T10:00:00Z", field));
+        return false;
+      }
+      auto pos = views_.position_at(instant->time_since_epoch().count());
+      if (!pos) {
+        conn->send(error_reply(id, "internal", pos.error().message));
+        return false;
+      }
+      out.now = false;
+      out.position = *pos;
+      return true;
+    }
+    conn->send(error_reply(id, "bad_request", std::string("\"") + field + "\" needs \"position\" or \"time\"", field));
+    return false;
+  };
+
+  point at, from;
+  bool want_diff = false;
+  if (auto it = req.find("as_of"); it != req.end() && !it->is_null())
+    if (!parse_point(*it, "as_of", at)) return;
+  if (auto it = req.find("diff"); it != req.end() && !it->is_null()) {
+    if (!it->is_object()) return conn->send(error_reply(id, "bad_request", "\"diff\" must be an object with \"from\"", "diff"));
+    auto f = it->find("from");
+    if (f == it->end()) return conn->send(error_reply(id, "bad_request", "\"diff\" needs \"from\"", "diff.from"));
+    if (!parse_point(*f, "diff.from", from)) return;
+    if (auto t = it->find("to"); t != it->end() && !t->is_null())
+      if (!parse_point(*t, "diff.to", at)) return;
+    want_diff = true;
+  }
+
+  const std::string view = view_it->get<std::string>();
+  const domain::actor viewer = pipeline_.actor_of(user_id);
+  const domain::date today = today_of(clock_());
+
+  // Runs the query on the views at a point; as-of points may read the store,
+  // so the whole query runs on the pool, not on an I/O thread.
+  pool_.post([this, conn, id, view, params, viewer, today, at, from, want_diff] {
+    auto run_at = [&](const point& p, std::uint64_t& position) -> std::expected<json, domain::rejection> {
+      std::expected<json, domain::rejection> out = std::unexpected(domain::rejection{});
+      if (p.now) {
+        views_.read_current([&](const views::all_views& v) {
+          position = v.position;
+          out = views::query(v, view, params, viewer, today);
+        });
+        return out;
+      }
+      auto past = views_.as_of_position(p.position);
+      if (!past) return std::unexpected(domain::rejection{domain::rejection_kind::rule, "", past.error().message});
+      position = past->position;
+      return views::query(*past, view, params, viewer, today);
+    };
+    std::uint64_t to_position = 0;
+    auto result = run_at(at, to_position);
+    if (!result) {
+      return conn->send(error_reply(id, domain::wire_code(result.error().kind), result.error().message,
+                                    result.error().field));
+    }
+    if (!want_diff) return conn->send(ok_reply(id, json{{"view", view}, {"position", to_position}, {"data", std::move(*result)}}));
+    std::uint64_t from_position = 0;
+    auto before = run_at(from, from_position);
+    if (!before)
+      return conn->send(error_reply(id, domain::wire_code(before.error().kind), before.error().message,
+                                    before.error().field));
+    conn->send(ok_reply(id, json{{"view", view},
+                                 {"from_position", from_position},
+                                 {"position", to_position},
+                                 {"diff", views::diff(*before, *result)}}));
+  });
+}
+
+void ws_api::op_subscribe(const std::shared_ptr<ws_connection>& conn, const std::string& user_id, const json& id,
+                          const json& req, bool subscribe) {
+  auto ch_it = req.find("channel");
+  if (ch_it == req.end() || !ch_it->is_string())
+    return conn->send(error_reply(id, "bad_request", "\"channel\" must be a string", "channel"));
+  const std::string channel = ch_it->get<std::string>();
+  const bool known = channel == channel_notifications || channel == channel_events ||
+                     (channel.starts_with(view_channel_prefix) && channel.size() > view_channel_prefix.size()) ||
+                     (channel.starts_with(review_channel_prefix) && channel.size() > review_channel_prefix.size() &&
+                      channel.size() < 80);
+  if (!known)
+    return conn->send(error_reply(id, "bad_request",
+                                  "unknown channel '" + channel +
+                                      "'; use notifications, events, view:<name> or review:<id>",
+                                  "channel"));
+  if (subscribe && channel == channel_events) {
+    const auto a = pipeline_.actor_of(user_id);
+    if (!a.has(domain::role::external_auditor) && !a.has(domain::role::internal_auditor) && !a.has(domain::role::admin) &&
+        !a.has(domain::role::isms_manager))
+      return conn->send(error_reply(id, "forbidden", "the event feed is for auditors, ISMS managers and admins"));
+  }
+  {
+    std::lock_guard lock(mutex_);
+    auto it = clients_.find(conn->id());
+    if (it == clients_.end()) return;
+    auto& channels = it->second->channels;
+    if (subscribe) {
+      if (!channels.contains(channel) && channels.size() >= options_.max_subscriptions)
+        return conn->send(error_reply(id, "too_large", "too many subscriptions on this connection"));
+      channels.insert(channel);
+    } else {
+      channels.erase(channel);
+    }
+  }
+  conn->send(ok_reply(id, json{{"channel", channel}, {"subscribed", subscribe}, {"position", views_.position()}}));
+  if (channel.starts_with(review_channel_prefix)) push_presence(channel);
+}
+
+void ws_api::push_presence(const std::string& channel) {
+  std::set<std::string> present;
+  std::vector<std::shared_ptr<ws_connection>> targets;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [_, c] : clients_) {
+      if (!c->channels.contains(channel)) continue;
+      present.insert(c->user_id);
+      if (auto conn = c->conn.lock()) targets.push_back(std::move(conn));
+    }
+  }
+  const std::string msg = dump(json{{"push", channel}, {"data", {{"presence", present}}}});
+  for (auto& t : targets) t->send(msg);
+}
+
+void ws_api::on_applied(const views::all_views&, const domain::recorded_event& e) {
+  const std::string kind_id = e.stream;  // "review-MR-1" → channel "review:MR-1"
+  std::string review_channel;
+  if (kind_id.starts_with("review-")) review_channel = std::string(review_channel_prefix) + kind_id.substr(7);
+
+  const json change{{"position", e.position}, {"stream", e.stream}, {"version", e.version}, {"type", e.type}};
+  std::string event_msg;  // built lazily: only when someone listens to the feed or the review
+  auto full_event = [&]() -> const std::string& {
+    if (event_msg.empty()) {
+      event_msg = dump(json{{"position", e.position},
+                            {"stream", e.stream},
+                            {"version", e.version},
+                            {"type", e.type},
+                            {"data", e.data},
+                            {"actor", e.meta.actor},
+                            {"recorded_at", domain::format_instant(e.meta.recorded_at)},
+                            {"comment", e.meta.comment}});
+    }
+    return event_msg;
+  };
+
+  std::vector<std::pair<std::shared_ptr<ws_connection>, std::string>> out;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [_, c] : clients_) {
+      auto conn = c->conn.lock();
+      if (!conn) continue;
+      for (const auto& ch : c->channels) {
+        if (ch.starts_with(view_channel_prefix)) {
+          out.emplace_back(conn, dump(json{{"push", ch}, {"data", change}}));
+        } else if (ch == channel_events) {
+          out.emplace_back(conn, "{\"push\":\"events\",\"data\":" + full_event() + "}");
+        } else if (!review_channel.empty() && ch == review_channel) {
+          out.emplace_back(conn, "{\"push\":\"" + ch + "\",\"data\":{\"event\":" + full_event() + "}}");
+        }
+      }
+    }
+  }
+  for (auto& [conn, msg] : out) conn->send(std::move(msg));
+}
+
+void ws_api::push_notification(const std::string& user_id, const json& notification) {
+  const std::string msg = dump(json{{"push", channel_notifications}, {"data", notification}});
+  std::vector<std::shared_ptr<ws_connection>> targets;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [_, c] : clients_) {
+      if (c->user_id != user_id || !c->channels.contains(std::string(channel_notifications))) continue;
+      if (auto conn = c->conn.lock()) targets.push_back(std::move(conn));
+    }
+  }
+  for (auto& t : targets) t->send(msg);
+}
+
+void ws_api::close_user(const std::string& user_id, const std::string& reason) {
+  std::vector<std::shared_ptr<ws_connection>> targets;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [_, c] : clients_)
+      if (c->user_id == user_id)
+        if (auto conn = c->conn.lock()) targets.push_back(std::move(conn));
+  }
+  for (auto& t : targets) t->close(reason);
+}
+
+}  // namespace isms::server
