@@ -370,42 +370,79 @@ digest recompute_hash(const record_view& r) {
   return h.finish();
 }
 
+event_view to_view(const record_view& r) noexcept {
+  event_view v;
+  v.position = r.position;
+  v.stream = r.stream;
+  v.version = r.version;
+  v.type = r.type;
+  v.data_json = r.data;
+  v.actor = r.actor;
+  v.command_id = r.command_id;
+  v.correlation_id = r.correlation_id;
+  v.causation_id = r.causation_id;
+  v.recorded_at_ms = r.recorded_at_ms;
+  v.extra_json = r.extra;
+  v.data_digest = r.data_digest;
+  v.data_erased = (r.flags & flag_data_erased) != 0;
+  v.prev_hash = r.prev_hash;
+  v.hash = r.hash;
+  return v;
+}
+
 result<recorded_event> decode_record(std::uint64_t key_position, std::string_view bytes) {
-  auto bad = [&](const std::string& why) {
-    return std::unexpected(make_error(
-        errc::corrupted, "event at position " + std::to_string(key_position) + ": " + why,
-        key_position));
-  };
   auto r = parse_record(bytes);
-  if (!r) return bad(r.error());
+  if (!r)
+    return std::unexpected(make_error(
+        errc::corrupted, "event at position " + std::to_string(key_position) + ": " + r.error(),
+        key_position));
   if (r->position != key_position)
-    return bad("stored under position " + std::to_string(key_position) + " but records " +
-               std::to_string(r->position));
+    return std::unexpected(make_error(
+        errc::corrupted, "event at position " + std::to_string(key_position) +
+                             ": stored under position " + std::to_string(key_position) +
+                             " but records " + std::to_string(r->position),
+        key_position));
+  return to_view(*r).materialize();
+}
+
+}  // namespace isms::eventstore::detail
+
+namespace isms::eventstore {
+
+result<recorded_event> event_view::materialize() const {
+  auto bad = [&](const std::string& why) {
+    return std::unexpected(detail::make_error(
+        errc::corrupted, "event at position " + std::to_string(position) + ": " + why, position));
+  };
   recorded_event e;
-  e.position = r->position;
-  e.stream.assign(r->stream);
-  e.version = r->version;
-  e.type.assign(r->type);
-  e.data = nlohmann::json::parse(r->data, nullptr, /*allow_exceptions=*/false);
+  e.position = position;
+  e.stream.assign(stream);
+  e.version = version;
+  e.type.assign(type);
+  e.data = nlohmann::json::parse(data_json, nullptr, /*allow_exceptions=*/false);
   if (e.data.is_discarded()) return bad("payload is not valid JSON");
-  e.metadata.actor.assign(r->actor);
-  e.metadata.command_id.assign(r->command_id);
-  e.metadata.correlation_id.assign(r->correlation_id);
-  e.metadata.causation_id.assign(r->causation_id);
-  e.metadata.recorded_at_ms = r->recorded_at_ms;
-  if (r->extra == "{}") {
+  e.metadata.actor.assign(actor);
+  e.metadata.command_id.assign(command_id);
+  e.metadata.correlation_id.assign(correlation_id);
+  e.metadata.causation_id.assign(causation_id);
+  e.metadata.recorded_at_ms = recorded_at_ms;
+  if (extra_json == "{}") {
     e.metadata.extra = nlohmann::json::object();
   } else {
-    e.metadata.extra = nlohmann::json::parse(r->extra, nullptr, false);
+    e.metadata.extra = nlohmann::json::parse(extra_json, nullptr, false);
     if (e.metadata.extra.is_discarded() || !e.metadata.extra.is_object())
       return bad("metadata.extra is not a JSON object");
   }
-  e.data_digest = r->data_digest;
-  e.data_erased = (r->flags & flag_data_erased) != 0;
-  e.prev_hash = r->prev_hash;
-  e.hash = r->hash;
+  e.data_digest = data_digest;
+  e.data_erased = data_erased;
+  e.prev_hash = prev_hash;
+  e.hash = hash;
   return e;
 }
+
+}  // namespace isms::eventstore
+
+namespace isms::eventstore::detail {
 
 // ---- validation ---------------------------------------------------------------
 

@@ -159,6 +159,9 @@ struct record_view {
 [[nodiscard]] result<recorded_event> decode_record(std::uint64_t key_position,
                                                    std::string_view bytes);
 
+// The public view of a parsed record (no JSON parsed, nothing copied).
+[[nodiscard]] event_view to_view(const record_view& r) noexcept;
+
 // Recomputes SHA-256(prev_hash || canonical) of a parsed record.
 [[nodiscard]] digest recompute_hash(const record_view& r);
 

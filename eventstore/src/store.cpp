@@ -5,6 +5,10 @@
 #include <rocksdb/slice.h>
 #include <rocksdb/table.h>
 
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 
@@ -34,16 +38,6 @@ std::string encode_head(std::uint64_t position, const digest& hash) {
 std::string encode_u64(std::uint64_t x) {
   std::string v;
   detail::append_u64(v, x);
-  return v;
-}
-
-std::string encode_idempotency(const append_result& r, std::string_view stream) {
-  std::string v;
-  v.reserve(24 + stream.size());
-  detail::append_u64(v, r.first_position);
-  detail::append_u64(v, r.last_position);
-  detail::append_u64(v, r.version);
-  v.append(stream);
   return v;
 }
 
@@ -319,7 +313,7 @@ void store::impl::writer_loop() {
 
 result<std::uint64_t> store::impl::writer_stream_version(std::string_view stream) {
   if (auto it = group_heads_.find(stream); it != group_heads_.end()) return it->second;
-  if (auto it = heads_.find(std::string(stream)); it != heads_.end()) return it->second;
+  if (auto it = heads_.find(stream); it != heads_.end()) return it->second;
   std::string v;
   auto s = db_->Get(rocksdb::ReadOptions(), cf(cf_heads), rocksdb::Slice(stream.data(), stream.size()), &v);
   std::uint64_t version = 0;
@@ -389,14 +383,23 @@ void store::impl::commit_group(std::span<std::unique_ptr<pending_append>> group)
     for (auto& ev : p.events) {
       ++version;
       prev = detail::seal_record(ev.record, pos, version, prev);
-      const std::string key = detail::position_key(pos);
-      batch_.Put(cf(cf_events), key, ev.record);
-      batch_.Put(cf(cf_index), detail::stream_index_key(p.stream, version), key);
+      char key[8];
+      detail::put_u64(key, pos);
+      batch_.Put(cf(cf_events), rocksdb::Slice(key, 8), ev.record);
+      key_buf_.assign(p.stream);
+      key_buf_.push_back('\0');
+      detail::append_u64(key_buf_, version);
+      batch_.Put(cf(cf_index), key_buf_, rocksdb::Slice(key, 8));
       ++pos;
     }
     group_heads_[p.stream] = r.version;
     if (!p.command_id.empty()) {
-      batch_.Put(cf(cf_idem), p.command_id, encode_idempotency(r, p.stream));
+      value_buf_.clear();
+      detail::append_u64(value_buf_, r.first_position);
+      detail::append_u64(value_buf_, r.last_position);
+      detail::append_u64(value_buf_, r.version);
+      value_buf_.append(p.stream);
+      batch_.Put(cf(cf_idem), p.command_id, value_buf_);
       group_commands_.emplace(p.command_id, &p);
     }
     p.outcome = r;
@@ -423,7 +426,7 @@ void store::impl::commit_group(std::span<std::unique_ptr<pending_append>> group)
       next_position_ = pos;
       prev_hash_ = prev;
       for (const auto& [stream, version] : group_heads_) {
-        if (auto it = heads_.find(std::string(stream)); it != heads_.end()) {
+        if (auto it = heads_.find(stream); it != heads_.end()) {
           it->second = version;
         } else {
           if (heads_.size() >= max_cached_heads) heads_.clear();
@@ -496,21 +499,37 @@ void store::append_async(std::string stream, expected_version expected,
   impl_->enqueue(std::move(p));
 }
 
+namespace {
+
+// A one-shot completion for the blocking append: the appending thread sleeps
+// on a futex, the writer wakes exactly that thread. (std::atomic::wait would
+// first spin with sched_yield, which on a small machine with many appenders
+// takes CPU from the writer.) Kept alive by a shared_ptr on both sides.
+struct completion {
+  result<append_result> r;
+  std::atomic<std::uint32_t> ready{0};
+
+  void set(result<append_result> v) {
+    r = std::move(v);
+    ready.store(1, std::memory_order_release);
+    ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&ready), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+  }
+  void wait() {
+    while (ready.load(std::memory_order_acquire) == 0)
+      ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&ready), FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr, 0);
+  }
+};
+static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
+
+}  // namespace
+
 result<append_result> store::append(std::string_view stream, expected_version expected,
                                     std::vector<event_data> events, std::string_view command_id) {
-  struct waiter {
-    result<append_result> r;
-    std::atomic<bool> ready{false};
-  };
-  auto w = std::make_shared<waiter>();
+  auto c = std::make_shared<completion>();
   append_async(std::string(stream), expected, std::move(events), std::string(command_id),
-               [w](result<append_result> r) {
-                 w->r = std::move(r);
-                 w->ready.store(true, std::memory_order_release);
-                 w->ready.notify_one();
-               });
-  w->ready.wait(false, std::memory_order_acquire);
-  return std::move(w->r);
+               [c](result<append_result> r) { c->set(std::move(r)); });
+  c->wait();
+  return std::move(c->r);
 }
 
 // ---- reads ----------------------------------------------------------------------------
@@ -522,6 +541,41 @@ head store::impl::published_head() const {
 
 head store::current_head() const { return impl_->published_head(); }
 
+namespace {
+
+// Visits the stored records at positions [from, last] in order, naming the
+// first missing position as corrupted. fn(position, bytes) returns
+// result<bool>: false stops early. Returns how many records fn accepted.
+template <class F>
+result<std::uint64_t> for_each_record(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* events,
+                                      std::uint64_t from, std::uint64_t last, F&& fn) {
+  const std::string upper = detail::position_key(last + 1);
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  if (last != UINT64_MAX) ro.iterate_upper_bound = &upper_slice;
+  ro.readahead_size = 2 << 20;  // replays read long sequential ranges
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, events));
+  std::uint64_t expect = from;
+  std::uint64_t visited = 0;
+  auto missing = [&] {
+    return std::unexpected(make_error(
+        errc::corrupted, "event at position " + std::to_string(expect) + " is missing", expect));
+  };
+  for (it->Seek(detail::position_key(from)); it->Valid() && expect <= last; it->Next(), ++expect) {
+    const rocksdb::Slice k = it->key();
+    if (k.size() != 8 || detail::get_u64(k.data()) != expect) return missing();
+    result<bool> more = fn(expect, std::string_view(it->value().data(), it->value().size()));
+    if (!more) return std::unexpected(more.error());
+    ++visited;
+    if (!*more) return visited;
+  }
+  if (!it->status().ok()) return std::unexpected(io_error(it->status(), "reading events"));
+  if (expect <= last) return missing();
+  return visited;
+}
+
+}  // namespace
+
 result<std::vector<recorded_event>> store::impl::read_range(std::uint64_t from,
                                                             std::size_t limit) const {
   if (from == 0) from = 1;
@@ -529,28 +583,36 @@ result<std::vector<recorded_event>> store::impl::read_range(std::uint64_t from,
   std::vector<recorded_event> out;
   if (from > h.position || limit == 0) return out;
   const std::uint64_t count = std::min<std::uint64_t>(limit, h.position - from + 1);
-  const std::uint64_t last = from + count - 1;
-  const std::string upper = detail::position_key(last + 1);
-  const rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  if (last != UINT64_MAX) ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(cf_events)));
-  out.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(count, 4096)));
-  std::uint64_t expect = from;
-  for (it->Seek(detail::position_key(from)); it->Valid() && expect <= last; it->Next(), ++expect) {
-    const rocksdb::Slice k = it->key();
-    if (k.size() != 8 || detail::get_u64(k.data()) != expect)
-      return std::unexpected(make_error(
-          errc::corrupted, "event at position " + std::to_string(expect) + " is missing", expect));
-    auto e = detail::decode_record(expect, std::string_view(it->value().data(), it->value().size()));
-    if (!e) return std::unexpected(e.error());
-    out.push_back(std::move(*e));
-  }
-  if (!it->status().ok()) return std::unexpected(io_error(it->status(), "reading events"));
-  if (expect <= last)
-    return std::unexpected(make_error(
-        errc::corrupted, "event at position " + std::to_string(expect) + " is missing", expect));
+  out.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(count, 1024)));
+  auto r = for_each_record(*db_, cf(cf_events), from, from + count - 1,
+                           [&](std::uint64_t pos, std::string_view bytes) -> result<bool> {
+                             auto e = detail::decode_record(pos, bytes);
+                             if (!e) return std::unexpected(e.error());
+                             out.push_back(std::move(*e));
+                             return true;
+                           });
+  if (!r) return std::unexpected(r.error());
   return out;
+}
+
+result<std::uint64_t> store::scan(std::uint64_t from_position, std::uint64_t to_position,
+                                  const std::function<bool(const event_view&)>& visit) const {
+  if (from_position == 0) from_position = 1;
+  const head h = impl_->published_head();
+  const std::uint64_t last = std::min(to_position, h.position);
+  if (from_position > last) return 0;
+  return for_each_record(*impl_->db_, impl_->cf(cf_events), from_position, last,
+                         [&](std::uint64_t pos, std::string_view bytes) -> result<bool> {
+                           auto r = detail::parse_record(bytes);
+                           if (!r)
+                             return std::unexpected(make_error(
+                                 errc::corrupted, "event at position " + std::to_string(pos) + ": " + r.error(), pos));
+                           if (r->position != pos)
+                             return std::unexpected(make_error(
+                                 errc::corrupted, "event at position " + std::to_string(pos) + " records position " +
+                                                      std::to_string(r->position), pos));
+                           return visit(detail::to_view(*r));
+                         });
 }
 
 result<std::vector<recorded_event>> store::read_all(std::uint64_t from_position,

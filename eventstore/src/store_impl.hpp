@@ -81,6 +81,13 @@ struct subscription::state {
   void stop_and_join();
 };
 
+// Heterogeneous lookup for the writer's maps, so that looking a stream up by
+// string_view allocates nothing.
+struct string_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
 struct store::impl {
   options opts_;
   std::filesystem::path dir_;
@@ -97,9 +104,10 @@ struct store::impl {
   // Owned by the writer thread.
   std::uint64_t next_position_ = 1;
   digest prev_hash_{};
-  std::unordered_map<std::string, std::uint64_t> heads_;
+  std::unordered_map<std::string, std::uint64_t, string_hash, std::equal_to<>> heads_;
   std::optional<error> failed_;
   rocksdb::WriteBatch batch_;
+  std::string key_buf_, value_buf_;  // reused for keys and small values of the batch
   std::unordered_map<std::string_view, std::uint64_t> group_heads_;
   std::unordered_map<std::string_view, pending_append*> group_commands_;
 

@@ -63,6 +63,46 @@ TEST(append, assigns_versions_and_gapless_positions_and_reads_back) {
   EXPECT_TRUE(s->read_all(5, 10)->empty());
 }
 
+TEST(scan, visits_committed_events_in_order_without_copies_and_stops_when_asked) {
+  temp_dir dir;
+  auto s = open_store(dir.path());
+  for (int i = 0; i < 10; ++i) {
+    auto ev = events(3, i * 3);
+    ev[0].metadata.extra = {{"comment", "why " + std::to_string(i)}};
+    ASSERT_TRUE(s->append("risk-" + std::to_string(i % 3), expected_version::any(), std::move(ev), "c" + std::to_string(i)));
+  }
+  auto all = s->read_all(1, SIZE_MAX);
+  ASSERT_TRUE(all);
+  std::vector<std::uint64_t> seen;
+  auto n = s->scan(0, UINT64_MAX, [&](const event_view& v) {
+    const recorded_event& e = (*all)[v.position - 1];
+    EXPECT_EQ(v.stream, e.stream);
+    EXPECT_EQ(v.version, e.version);
+    EXPECT_EQ(v.type, e.type);
+    EXPECT_EQ(v.data_json, *canonical_json(e.data));
+    EXPECT_EQ(v.command_id, e.metadata.command_id);
+    EXPECT_EQ(v.hash, e.hash);
+    auto m = v.materialize();
+    EXPECT_TRUE(m && m->data == e.data && m->metadata.extra == e.metadata.extra && m->hash == e.hash);
+    seen.push_back(v.position);
+    return true;
+  });
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 30u);
+  ASSERT_EQ(seen.size(), 30u);
+  for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], i + 1);
+
+  std::vector<std::uint64_t> part;
+  auto m = s->scan(5, 12, [&](const event_view& v) {
+    part.push_back(v.position);
+    return v.position < 9;  // stop after 9
+  });
+  ASSERT_TRUE(m);
+  EXPECT_EQ(*m, 5u);
+  EXPECT_EQ(part, (std::vector<std::uint64_t>{5, 6, 7, 8, 9}));
+  EXPECT_EQ(*s->scan(31, 40, [](const event_view&) { return true; }), 0u);
+}
+
 TEST(append, state_survives_reopen) {
   temp_dir dir;
   digest h{};

@@ -206,6 +206,12 @@ TEST_F(tamper, garbage_bytes_in_the_events_column_family_are_corrupted_never_a_t
     ASSERT_FALSE(stream);
     EXPECT_EQ(stream.error().code, errc::corrupted);
     EXPECT_EQ(stream.error().position, 10u);
+    std::uint64_t visited = 0;
+    auto scanned = s->scan(1, UINT64_MAX, [&](const event_view&) { return ++visited, true; });
+    ASSERT_FALSE(scanned);
+    EXPECT_EQ(scanned.error().code, errc::corrupted);
+    EXPECT_EQ(scanned.error().position, 10u);
+    EXPECT_EQ(visited, 9u);
     auto v = s->verify();
     ASSERT_FALSE(v);
     EXPECT_EQ(v.error().position, 10u);

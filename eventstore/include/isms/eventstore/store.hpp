@@ -134,6 +134,28 @@ struct recorded_event {
   [[nodiscard]] std::string prev_hash_hex() const { return to_hex(prev_hash); }
 };
 
+// An event decoded without copying: the strings point into the store's read
+// buffers and are valid only during the scan callback that receives the view.
+// The payload and metadata.extra stay canonical JSON text (parse only what a
+// projection needs); materialize() gives the full recorded_event.
+struct event_view {
+  std::uint64_t position = 0;
+  std::string_view stream;
+  std::uint64_t version = 0;
+  std::string_view type;
+  std::string_view data_json;    // canonical JSON of the payload (or of its tombstone)
+  std::string_view actor, command_id, correlation_id, causation_id;
+  std::int64_t recorded_at_ms = 0;
+  std::string_view extra_json;   // canonical JSON object, "{}" when empty
+  digest data_digest{};
+  bool data_erased = false;
+  digest prev_hash{};
+  digest hash{};
+
+  // Parses the JSON parts; errc::corrupted naming the position if they do not parse.
+  [[nodiscard]] result<recorded_event> materialize() const;
+};
+
 // What an append did.
 struct append_result {
   std::uint64_t first_position = 0;  // position of the append's first event
@@ -255,6 +277,14 @@ class store {
   // position is missing), io.
   [[nodiscard]] result<std::vector<recorded_event>> read_all(std::uint64_t from_position,
                                                              std::size_t limit) const;
+
+  // Replay without copies: calls visit for every committed event with position
+  // in [from_position, min(to_position, head)] (0 is read as 1), in order, on
+  // the calling thread, until visit returns false. Returns how many events
+  // were visited. Errors: corrupted (undecodable record or missing position,
+  // after the events before it were visited), io.
+  [[nodiscard]] result<std::uint64_t> scan(std::uint64_t from_position, std::uint64_t to_position,
+                                           const std::function<bool(const event_view&)>& visit) const;
 
   // The stream's current committed version; 0 when the stream does not exist.
   // Errors: invalid_stream, io, corrupted.
