@@ -145,6 +145,10 @@ bool append_json(std::string& out, const nlohmann::json& v, int depth) {
     case vt::number_float: {
       const double d = v.get_ref<const double&>();
       if (!std::isfinite(d)) return false;
+      if (d == 0) {  // -0.0 too: "-0" would read back as the integer 0
+        out.push_back('0');
+        return true;
+      }
       char b[40];
       const int n = std::snprintf(b, sizeof b, "%.17g", d);
       if (n <= 0 || static_cast<std::size_t>(n) >= sizeof b) return false;

@@ -4,6 +4,8 @@
 
 #include <rocksdb/utilities/checkpoint.h>
 
+#include <mutex>
+
 #include "store_impl.hpp"
 
 namespace isms::eventstore {
@@ -70,6 +72,49 @@ result<void> store::restore(const std::filesystem::path& backup, const std::file
   if (!st) return std::unexpected(st.error());
   auto v = (*st)->verify();
   if (!v) return std::unexpected(v.error());
+  return {};
+}
+
+result<void> store::erase_payload(std::uint64_t position, const nlohmann::json& tombstone) {
+  if (!tombstone.is_object())
+    return std::unexpected(make_error(errc::invalid_data, "a tombstone must be a JSON object"));
+  std::string text;
+  if (!detail::append_canonical_json(text, tombstone))
+    return std::unexpected(make_error(errc::invalid_data, "the tombstone cannot be canonicalised"));
+  if (text.size() > impl_->opts_.max_event_bytes)
+    return std::unexpected(make_error(errc::invalid_data, "the tombstone is larger than max_event_bytes"));
+  if (position == 0 || position > impl_->published_head().position)
+    return std::unexpected(make_error(errc::not_found, "no committed event at position " + std::to_string(position)));
+
+  // Erasures are serialized with each other so that two of the same event
+  // cannot interleave their read and write; appends never touch a committed
+  // record, so they need no coordination.
+  static std::mutex erase_mu;
+  std::lock_guard lk(erase_mu);
+  const std::string key = detail::position_key(position);
+  std::string v;
+  auto s = impl_->db_->Get(rocksdb::ReadOptions(), impl_->cf(cf_events), key, &v);
+  if (s.IsNotFound())
+    return std::unexpected(make_error(errc::corrupted, "event at position " + std::to_string(position) + " is missing", position));
+  if (!s.ok()) return std::unexpected(io_error(s, "reading the event to erase"));
+  auto r = detail::parse_record(v);
+  if (!r || r->position != position)
+    return std::unexpected(make_error(errc::corrupted, "event at position " + std::to_string(position) + " does not decode", position));
+  if ((r->flags & detail::flag_data_erased) == 0) {
+    // Never erase a payload that does not match its digest: that would hide tampering.
+    detail::hasher h;
+    h.update(r->data);
+    if (h.finish() != r->data_digest)
+      return std::unexpected(make_error(errc::corrupted, "event at position " + std::to_string(position) +
+                                                             ": payload does not match its digest", position));
+  }
+  std::string rewritten = v.substr(0, detail::rec_canonical + r->canonical.size());
+  rewritten[detail::rec_flags] = static_cast<char>(r->flags | detail::flag_data_erased);
+  rewritten += text;
+  rocksdb::WriteOptions wo;
+  wo.sync = impl_->opts_.sync;
+  s = impl_->db_->Put(wo, impl_->cf(cf_events), key, rewritten);
+  if (!s.ok()) return std::unexpected(io_error(s, "writing the erased event"));
   return {};
 }
 

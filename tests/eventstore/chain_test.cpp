@@ -51,7 +51,24 @@ TEST(canonical_json, writes_floats_as_printf_17g) {
   EXPECT_EQ(*canonical_json(1.5), "1.5");
   EXPECT_EQ(*canonical_json(3.0), "3");
   EXPECT_EQ(*canonical_json(1e100), "1e+100");
-  EXPECT_EQ(*canonical_json(-0.0), "-0");
+  EXPECT_EQ(*canonical_json(-0.0), "0");
+}
+
+// What is stored must canonicalise to itself after a read, and after the
+// export's round trip through nlohmann's own writer, or a payload read back
+// (or exported) would no longer match its digest.
+TEST(canonical_json, is_idempotent_through_reads_and_exports) {
+  const std::vector<nlohmann::json> values = {
+      0.1, -0.0, 0.0, 3.0, 1e16, 1e17, 1e-7, 123.456, 1e300, 5e-324, -1.7976931348623157e308,
+      std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::uint64_t>::max(),
+      nlohmann::json::parse(R"({"b":[1.5,{"z":null,"a":"\u00e9\n"}],"a":-2})")};
+  for (const auto& v : values) {
+    const std::string first = *canonical_json(v);
+    const auto read_back = nlohmann::json::parse(first);
+    EXPECT_EQ(*canonical_json(read_back), first) << first;
+    const auto exported = nlohmann::json::parse(read_back.dump());
+    EXPECT_EQ(*canonical_json(exported), first) << first;
+  }
 }
 
 TEST(canonical_json, rejects_non_finite_numbers_and_invalid_utf8) {

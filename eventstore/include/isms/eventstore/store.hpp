@@ -314,6 +314,17 @@ class store {
   [[nodiscard]] result<head> verify(std::uint64_t from_position = 1,
                                     std::uint64_t to_position = UINT64_MAX) const;
 
+  // Erases personal data: replaces the payload of the event at `position` with
+  // `tombstone` (a JSON object, e.g. {"erased": "gdpr-17", "request": "…"}) and
+  // marks it erased. The chain still verifies, because the canonical bytes hold
+  // the payload's digest, not the payload; the digest stays. Erasing twice
+  // replaces the tombstone. Recording why and by whom is the caller's job (an
+  // event of its own). Backups taken before keep the payload.
+  // Errors: not_found (no committed event there), invalid_data (tombstone not
+  // an object or not canonicalisable, or larger than max_event_bytes),
+  // corrupted, io.
+  [[nodiscard]] result<void> erase_payload(std::uint64_t position, const nlohmann::json& tombstone);
+
   // Writes a consistent, online copy of the store (RocksDB Checkpoint: hard
   // links where possible) into `dir`, which must not exist yet (its parent
   // must). Appends continue meanwhile; the copy holds at least every event
