@@ -71,8 +71,6 @@ interested_party read_party(fields& f) {
   return p;
 }
 
-std::string error_text(const rejection& r) { return r.field.empty() ? r.message : r.field + " " + r.message; }
-
 }  // namespace
 
 std::string_view to_string(issue_kind k) noexcept { return wire::name_of(issue_kinds, k); }
@@ -132,17 +130,11 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       return wire::read_event<event>(type, data,
                                      [](fields& f) { return interested_party_updated{read_party(f)}; });
     if (type == "scope.approval_requested.v1") {
-      auto e = wire::read_event<approval_requested>(type, data, [](fields& f) {
-        approval_requested x;
-        x.content_hash = f.sha256("content_hash");
-        f.object("approval");
-        return x;
+      auto req = wire::approval_in(type, data);
+      if (!req) return std::unexpected(req.error());
+      return wire::read_event<event>(type, data, [&](fields& f) {
+        return approval_requested{f.sha256("content_hash"), *req};
       });
-      if (!e) return std::unexpected(e.error());
-      auto req = parse_approval_request(data.at("approval"), "approval");
-      if (!req) return std::unexpected(std::string(type) + ": " + error_text(req.error()));
-      e->approval = std::move(*req);
-      return *e;
     }
     if (type == "scope.approved.v1")
       return wire::read_event<event>(type, data, [](fields& f) {
@@ -207,8 +199,7 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
       return request_approval{f.opt_text("summary", wire::max_line)};
     });
   if (type == "scope.approve" || type == "scope.reject") {
-    if (!data.is_object()) return std::unexpected(rejection{rejection_kind::invalid, "data", "must be a JSON object"});
-    auto o = parse_approval_outcome(data);
+    auto o = wire::outcome_in(data);
     if (!o) return std::unexpected(o.error());
     if (type == "scope.approve") return approve{std::move(*o)};
     return reject{std::move(*o)};
@@ -314,14 +305,10 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
             const std::string hash = content_hash(s.draft);
             if (s.effective && hash == s.effective_hash)
               return rule("nothing to approve: the draft equals the effective scope");
-            approval_request req;
-            req.approval_id = approval_id_for(stream_id, s.version + 1);
-            req.subject_kind = "scope.change";
-            req.policy.required_roles = {role::top_management};
-            req.on_approved = "scope.approve";
-            req.on_rejected = "scope.reject";
-            req.summary = x.summary.empty() ? "Approve the ISMS context and scope (4.1-4.4)" : x.summary;
-            req.content_hash = hash;
+            auto req = wire::approval_for(
+                stream_id, s.version + 1, "scope.change", role::top_management, "scope.approve",
+                "scope.reject",
+                x.summary.empty() ? "Approve the ISMS context and scope (4.1-4.4)" : x.summary, hash);
             return one(encode(approval_requested{hash, std::move(req)}));
           },
           [&](const approve& x) -> decision {

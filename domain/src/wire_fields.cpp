@@ -77,6 +77,46 @@ date add_months(date d, int months) noexcept {
   return sys_days{year_month_day{ym.year(), ym.month(), std::min(ymd.day(), last)}};
 }
 
+approval_request approval_for(std::string_view stream, std::uint64_t subject_version,
+                              std::string subject_kind, role approver, std::string on_approved,
+                              std::string on_rejected, std::string summary,
+                              std::string content_hash) {
+  approval_request r;
+  r.approval_id = approval_id_for(stream, subject_version);
+  r.subject_kind = std::move(subject_kind);
+  r.policy.required_roles = {approver};
+  r.on_approved = std::move(on_approved);
+  r.on_rejected = std::move(on_rejected);
+  r.summary = std::move(summary);
+  r.content_hash = std::move(content_hash);
+  return r;
+}
+
+std::expected<approval_request, std::string> approval_in(std::string_view type, const json& data) {
+  if (!data.is_object() || !data.contains("approval"))
+    return std::unexpected(std::string(type) + ": approval is required");
+  auto r = parse_approval_request(data.at("approval"), "approval");
+  if (!r)
+    return std::unexpected(std::string(type) + ": " +
+                           (r.error().field.empty() ? r.error().message
+                                                    : r.error().field + " " + r.error().message));
+  return std::move(*r);
+}
+
+std::expected<approval_outcome, rejection> outcome_in(const json& data) {
+  if (!data.is_object())
+    return std::unexpected(rejection{rejection_kind::invalid, "data", "must be a JSON object"});
+  return parse_approval_outcome(data);
+}
+
+std::string clip(std::string s, std::size_t max_len) {
+  if (s.size() <= max_len) return s;
+  std::size_t n = max_len;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  s.resize(n);
+  return s;
+}
+
 json strings(const std::vector<std::string>& v) {
   json out = json::array();
   for (const auto& s : v) out.push_back(s);

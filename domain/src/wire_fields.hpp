@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "isms/domain/core.hpp"
+#include "isms/domain/reactions.hpp"
 
 namespace isms::domain::wire {
 
@@ -199,6 +200,20 @@ template <class State, class Decode, class Evolve>
   return s;
 }
 
+// The approval pattern, subject side (reactions.hpp).
+
+// The request a subject records at `subject_version` of `stream`: one approver
+// of `approver`'s role, unordered, policy version 1.
+[[nodiscard]] approval_request approval_for(std::string_view stream, std::uint64_t subject_version,
+                                            std::string subject_kind, role approver,
+                                            std::string on_approved, std::string on_rejected,
+                                            std::string summary, std::string content_hash);
+// The "approval" object of a request event's data, for decoders.
+[[nodiscard]] std::expected<approval_request, std::string> approval_in(std::string_view type,
+                                                                       const json& data);
+// The payload of an on_approved / on_rejected command.
+[[nodiscard]] std::expected<approval_outcome, rejection> outcome_in(const json& data);
+
 // std::visit over lambdas.
 template <class... F>
 struct overloaded : F... {
@@ -206,6 +221,9 @@ struct overloaded : F... {
 };
 template <class... F>
 overloaded(F...) -> overloaded<F...>;
+
+// `s` cut to at most `max_len` bytes without splitting a UTF-8 character.
+[[nodiscard]] std::string clip(std::string s, std::size_t max_len);
 
 // JSON of a list of strings.
 [[nodiscard]] json strings(const std::vector<std::string>& v);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -91,5 +92,21 @@ inline void expect_rejected(const decision& d, rejection_kind kind, std::string_
 }
 
 inline const no_related_streams no_streams{};
+
+// Other streams a decision may read, given as histories.
+class given_streams final : public related_streams {
+ public:
+  given_streams& with(std::string stream, const events& given) {
+    streams_[stream] = history_of(stream, given);
+    return *this;
+  }
+  [[nodiscard]] std::vector<recorded_event> history(std::string_view stream) const override {
+    const auto it = streams_.find(std::string(stream));
+    return it == streams_.end() ? std::vector<recorded_event>{} : it->second;
+  }
+
+ private:
+  std::map<std::string, std::vector<recorded_event>> streams_;
+};
 
 }  // namespace isms::domain::clause_testing

@@ -1,0 +1,206 @@
+#pragma once
+// Nonconformity and corrective action (ISO/IEC 27001:2022 10.2), stream
+// "nc-<id>" with its corrective actions inside the same stream.
+//
+// Lifecycle: raised (source, clause or Annex A control, severity, description;
+// from an audit finding or a management review where so) → containment
+// recorded (10.2 a) → root cause recorded (10.2 b 2) → similar nonconformities
+// checked (10.2 b 3) → corrective actions planned (10.2 c) → each completed
+// with evidence → each verified effective by someone other than its
+// implementer (10.2 d) → closed. A major or minor nonconformity closes only
+// with containment, root cause and the similar check recorded and at least one
+// action, every action verified effective. An observation is not a
+// nonconformity of a requirement: it may close without any of those, but never
+// with an open or unverified action. Actions past their due date and not done
+// are overdue (overdue_actions).
+//
+// Thread-safety: value types and pure functions only.
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "isms/domain/core.hpp"
+#include "isms/domain/dispatch.hpp"
+
+namespace isms::domain::nonconformity {
+
+enum class source { internal_audit, external_audit, incident, management_review, other };
+enum class severity { major, minor, observation };
+enum class action_status { planned, done, verified };
+
+[[nodiscard]] std::string_view to_string(source s) noexcept;
+[[nodiscard]] std::string_view to_string(severity s) noexcept;
+[[nodiscard]] std::string_view to_string(action_status s) noexcept;
+
+// The nc id a nonconformity raised from an audit finding gets:
+// "<audit_id>-<finding_id>", or "F-" + 40 hex digits of its SHA-256 when that
+// would be longer than 64 characters. Deterministic, so a reaction that runs
+// twice raises one nonconformity.
+[[nodiscard]] std::string nc_id_for_finding(std::string_view audit_id, std::string_view finding_id);
+
+// ---------------------------------------------------------------------------
+// Events. These events are the storage format: change them with care.
+
+struct raised {  // nc.raised.v1
+  std::string nc_id;
+  source from = source::other;
+  std::string reference;  // clause ("8.1") or Annex A control ("A.5.15")
+  severity level = severity::minor;
+  std::string description;
+  date raised_on{};
+  std::string raised_by;
+  std::string audit_id;    // with finding_id when raised from an audit finding, else empty
+  std::string finding_id;
+  std::string review_id;   // when raised from a management review, else empty
+};
+struct containment_recorded {  // nc.containment_recorded.v1 — 10.2 a
+  std::string description;
+  date recorded_on{};
+  std::string recorded_by;
+};
+struct root_cause_recorded {  // nc.root_cause_recorded.v1 — 10.2 b 2
+  std::string description;
+  date recorded_on{};
+  std::string recorded_by;
+};
+struct similar_check_recorded {  // nc.similar_check_recorded.v1 — 10.2 b 3
+  bool similar_found = false;
+  std::string details;
+  std::vector<std::string> related_ncs;  // ids of similar nonconformities, may be empty
+  date recorded_on{};
+  std::string recorded_by;
+};
+struct action_planned {  // nc.action_planned.v1 — 10.2 c
+  std::string action_id;
+  std::string description;
+  std::string owner;  // user id
+  date due_on{};
+};
+struct action_completed {  // nc.action_completed.v1
+  std::string action_id;
+  std::string evidence;
+  date completed_on{};
+  std::string completed_by;  // the implementer
+};
+// 10.2 d. An ineffective action goes back to planned and is done again.
+struct action_verified {  // nc.action_verified.v1
+  std::string action_id;
+  bool effective = true;
+  std::string notes;
+  date verified_on{};
+  std::string verified_by;
+};
+struct closed {  // nc.closed.v1
+  std::string comment;
+  date closed_on{};
+  std::string closed_by;
+};
+
+using event = std::variant<raised, containment_recorded, root_cause_recorded, similar_check_recorded,
+                           action_planned, action_completed, action_verified, closed>;
+
+[[nodiscard]] new_event encode(const event& e);
+[[nodiscard]] std::expected<event, std::string> decode(std::string_view type, const json& data);
+
+// ---------------------------------------------------------------------------
+// Commands ("nc.<verb>").
+
+// nc.raise {nc_id, source, reference, severity, description,
+//           audit_id?, finding_id?, review_id?}
+struct raise {
+  std::string nc_id;
+  source from = source::other;
+  std::string reference;
+  severity level = severity::minor;
+  std::string description;
+  std::string audit_id, finding_id, review_id;
+};
+struct record_containment {  // nc.record_containment {description}
+  std::string description;
+};
+struct record_root_cause {  // nc.record_root_cause {description}
+  std::string description;
+};
+struct record_similar_check {  // nc.record_similar_check {similar_found, details, related_ncs?}
+  bool similar_found = false;
+  std::string details;
+  std::vector<std::string> related_ncs;
+};
+struct plan_action {  // nc.plan_action {action_id, description, owner, due_date}
+  std::string action_id;
+  std::string description;
+  std::string owner;
+  date due_on{};
+};
+struct complete_action {  // nc.complete_action {action_id, evidence}
+  std::string action_id;
+  std::string evidence;
+};
+struct verify_action {  // nc.verify_action {action_id, effective, notes}
+  std::string action_id;
+  bool effective = true;
+  std::string notes;
+};
+struct close {  // nc.close {comment}
+  std::string comment;
+};
+
+using command = std::variant<raise, record_containment, record_root_cause, record_similar_check,
+                             plan_action, complete_action, verify_action, close>;
+
+[[nodiscard]] std::string_view command_type(const command& c) noexcept;
+[[nodiscard]] std::expected<command, rejection> parse_command(std::string_view type,
+                                                              const json& data);
+
+// ---------------------------------------------------------------------------
+// State
+
+struct corrective_action {
+  std::string action_id;
+  std::string description;
+  std::string owner;
+  date due_on{};
+  action_status status = action_status::planned;
+  std::string evidence;
+  std::optional<date> completed_on;
+  std::string completed_by;
+  std::string verified_by;
+  std::string verification_notes;
+  int ineffective_verifications = 0;
+};
+
+struct state {
+  std::uint64_t version = 0;  // events folded (the stream version)
+  bool exists = false;
+  raised nc;                  // as raised
+  std::string containment;    // latest containment, empty before
+  std::string root_cause;     // latest root cause, empty before
+  bool similar_checked = false;
+  bool similar_found = false;
+  std::vector<corrective_action> actions;  // in the order planned
+  bool closed = false;
+  std::optional<date> closed_on;
+
+  [[nodiscard]] const corrective_action* action(std::string_view id) const noexcept;
+};
+
+[[nodiscard]] state initial_state();
+[[nodiscard]] state evolve(state s, const event& e);
+[[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx);
+
+// The dispatcher's entry point. A raise that names an audit finding is checked
+// against the audit's stream (read through `related`): the finding must exist.
+[[nodiscard]] decision handle(std::string_view command_type, const json& data,
+                              std::span<const recorded_event> history, const command_context& ctx,
+                              const related_streams& related);
+
+// Time rule: the actions planned but not done whose due date is before `today`.
+[[nodiscard]] std::vector<corrective_action> overdue_actions(const state& s, date today);
+
+}  // namespace isms::domain::nonconformity

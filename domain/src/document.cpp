@@ -1,0 +1,476 @@
+#include "isms/domain/document.hpp"
+
+#include <algorithm>
+
+#include "isms/domain/authorization.hpp"
+#include "wire_fields.hpp"
+
+namespace isms::domain::document {
+
+namespace {
+
+using wire::fields;
+using wire::overloaded;
+
+constexpr wire::names<document_kind, 3> kinds{{
+    {document_kind::policy, "policy"},
+    {document_kind::procedure, "procedure"},
+    {document_kind::record, "record"},
+}};
+
+constexpr wire::names<classification, 4> levels{{
+    {classification::public_use, "public"},
+    {classification::internal, "internal"},
+    {classification::confidential, "confidential"},
+    {classification::restricted, "restricted"},
+}};
+
+constexpr wire::names<review_outcome, 3> outcomes{{
+    {review_outcome::suitable, "suitable"},
+    {review_outcome::revision_needed, "revision_needed"},
+    {review_outcome::retirement_proposed, "retirement_proposed"},
+}};
+
+constexpr wire::names<stage, 4> stages{{
+    {stage::draft, "draft"},
+    {stage::approval_requested, "approval_requested"},
+    {stage::approved, "approved"},
+    {stage::published, "published"},
+}};
+
+constexpr int max_interval = 60;
+
+void put(json& j, const profile& p) {
+  j["title"] = p.title;
+  j["owner"] = p.owner;
+  j["classification"] = to_string(p.level);
+  j["review_interval_months"] = p.review_interval_months;
+}
+
+profile read_profile(fields& f) {
+  profile p;
+  p.title = f.text("title", wire::max_line);
+  p.owner = f.id("owner");
+  p.level = f.choice("classification", levels);
+  p.review_interval_months = static_cast<int>(f.integer("review_interval_months", 1, max_interval));
+  return p;
+}
+
+std::uint64_t read_version(fields& f) {
+  return static_cast<std::uint64_t>(f.integer("document_version", 1, 1'000'000'000));
+}
+
+// Who may touch a document beyond the table: a contributor only their own.
+std::optional<rejection> owner_rule(const command_context& ctx, const std::string& owner) {
+  if (ctx.by.has(role::isms_manager) || !ctx.by.has(role::contributor)) return std::nullopt;
+  if (ctx.by.user_id == owner) return std::nullopt;
+  return rejection{rejection_kind::forbidden, "",
+                   "a contributor works only on documents they own (owner: " + owner + ")"};
+}
+
+}  // namespace
+
+std::string_view to_string(document_kind k) noexcept { return wire::name_of(kinds, k); }
+std::string_view to_string(classification c) noexcept { return wire::name_of(levels, c); }
+std::string_view to_string(review_outcome o) noexcept { return wire::name_of(outcomes, o); }
+std::string_view to_string(stage s) noexcept { return wire::name_of(stages, s); }
+
+role approver_role(document_kind k) noexcept {
+  return k == document_kind::policy ? role::top_management : role::isms_manager;
+}
+
+// ---------------------------------------------------------------------------
+// Events
+
+new_event encode(const event& e) {
+  return std::visit(
+      overloaded{
+          [](const drafted& x) {
+            json d{{"document_id", x.document_id}, {"kind", to_string(x.kind)}};
+            put(d, x.about);
+            d["text"] = x.text;
+            d["content_sha256"] = x.content_sha256;
+            d["change_note"] = x.change_note;
+            return new_event{"document.drafted.v1", d};
+          },
+          [](const revised& x) {
+            json d{{"document_version", x.document_version}};
+            put(d, x.about);
+            d["text"] = x.text;
+            d["content_sha256"] = x.content_sha256;
+            d["change_note"] = x.change_note;
+            return new_event{"document.revised.v1", d};
+          },
+          [](const approval_requested& x) {
+            return new_event{"document.approval_requested.v1",
+                             {{"document_version", x.document_version},
+                              {"content_sha256", x.content_sha256},
+                              {"approval", to_json(x.approval)}}};
+          },
+          [](const approved& x) {
+            return new_event{"document.approved.v1",
+                             {{"approval_id", x.approval_id},
+                              {"document_version", x.document_version},
+                              {"content_sha256", x.content_sha256},
+                              {"approvers", wire::strings(x.approvers)},
+                              {"comment", x.comment}}};
+          },
+          [](const rejected& x) {
+            return new_event{"document.rejected.v1",
+                             {{"approval_id", x.approval_id},
+                              {"document_version", x.document_version},
+                              {"rejected_by", x.rejected_by},
+                              {"comment", x.comment}}};
+          },
+          [](const published& x) {
+            return new_event{"document.published.v1",
+                             {{"document_version", x.document_version},
+                              {"content_sha256", x.content_sha256},
+                              {"published_on", format_date(x.published_on)}}};
+          },
+          [](const reviewed& x) {
+            return new_event{"document.reviewed.v1",
+                             {{"document_version", x.document_version},
+                              {"outcome", to_string(x.outcome)},
+                              {"notes", x.notes},
+                              {"reviewed_on", format_date(x.reviewed_on)},
+                              {"reviewed_by", x.reviewed_by}}};
+          },
+          [](const retired& x) {
+            return new_event{"document.retired.v1",
+                             {{"reason", x.reason}, {"retired_on", format_date(x.retired_on)}}};
+          },
+      },
+      e);
+}
+
+std::expected<event, std::string> decode(std::string_view type, const json& data) {
+  using wire::read_event;
+  try {
+    if (type == "document.drafted.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        drafted x;
+        x.document_id = f.id("document_id");
+        x.kind = f.choice("kind", kinds);
+        x.about = read_profile(f);
+        x.text = f.raw_text("text", wire::max_document);
+        x.content_sha256 = f.sha256("content_sha256");
+        x.change_note = f.opt_text("change_note");
+        return x;
+      });
+    if (type == "document.revised.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        revised x;
+        x.document_version = read_version(f);
+        x.about = read_profile(f);
+        x.text = f.raw_text("text", wire::max_document);
+        x.content_sha256 = f.sha256("content_sha256");
+        x.change_note = f.opt_text("change_note");
+        return x;
+      });
+    if (type == "document.approval_requested.v1") {
+      auto req = wire::approval_in(type, data);
+      if (!req) return std::unexpected(req.error());
+      return read_event<event>(type, data, [&](fields& f) {
+        approval_requested x;
+        x.document_version = read_version(f);
+        x.content_sha256 = f.sha256("content_sha256");
+        x.approval = *req;
+        return x;
+      });
+    }
+    if (type == "document.approved.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        approved x;
+        x.approval_id = f.text("approval_id", wire::max_line);
+        x.document_version = read_version(f);
+        x.content_sha256 = f.sha256("content_sha256");
+        x.approvers = f.texts("approvers", true);
+        x.comment = f.opt_text("comment");
+        return x;
+      });
+    if (type == "document.rejected.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        rejected x;
+        x.approval_id = f.text("approval_id", wire::max_line);
+        x.document_version = read_version(f);
+        x.rejected_by = f.opt_text("rejected_by", wire::max_line);
+        x.comment = f.opt_text("comment");
+        return x;
+      });
+    if (type == "document.published.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        published x;
+        x.document_version = read_version(f);
+        x.content_sha256 = f.sha256("content_sha256");
+        x.published_on = f.day("published_on");
+        return x;
+      });
+    if (type == "document.reviewed.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        reviewed x;
+        x.document_version = read_version(f);
+        x.outcome = f.choice("outcome", outcomes);
+        x.notes = f.opt_text("notes");
+        x.reviewed_on = f.day("reviewed_on");
+        x.reviewed_by = f.opt_text("reviewed_by", wire::max_line);
+        return x;
+      });
+    if (type == "document.retired.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        retired x;
+        x.reason = f.opt_text("reason");
+        x.retired_on = f.day("retired_on");
+        return x;
+      });
+  } catch (const std::exception& ex) {
+    return std::unexpected(std::string(type) + ": malformed data (" + ex.what() + ")");
+  }
+  return std::unexpected("unknown event type '" + std::string(type) + "'");
+}
+
+// ---------------------------------------------------------------------------
+// Commands
+
+std::string_view command_type(const command& c) noexcept {
+  return std::visit(overloaded{
+                        [](const draft&) { return std::string_view{"document.draft"}; },
+                        [](const revise&) { return std::string_view{"document.revise"}; },
+                        [](const request_approval&) { return std::string_view{"document.request_approval"}; },
+                        [](const approve&) { return std::string_view{"document.approve"}; },
+                        [](const reject&) { return std::string_view{"document.reject"}; },
+                        [](const publish&) { return std::string_view{"document.publish"}; },
+                        [](const record_review&) { return std::string_view{"document.record_review"}; },
+                        [](const retire&) { return std::string_view{"document.retire"}; },
+                    },
+                    c);
+}
+
+std::expected<command, rejection> parse_command(std::string_view type, const json& data) {
+  using wire::read_command;
+  if (type == "document.draft")
+    return read_command<command>(data, [](fields& f) {
+      draft x;
+      x.document_id = f.id("document_id");
+      x.kind = f.choice("kind", kinds);
+      x.about = read_profile(f);
+      x.text = f.text("text", wire::max_document);
+      x.change_note = f.opt_text("change_note");
+      return x;
+    });
+  if (type == "document.revise")
+    return read_command<command>(data, [](fields& f) {
+      revise x;
+      if (f.find("text", false)) x.text = f.text("text", wire::max_document);
+      if (f.find("title", false)) x.title = f.text("title", wire::max_line);
+      if (f.find("owner", false)) x.owner = f.id("owner");
+      if (f.find("classification", false)) x.level = f.choice("classification", levels);
+      if (f.find("review_interval_months", false))
+        x.review_interval_months = static_cast<int>(f.integer("review_interval_months", 1, max_interval));
+      x.change_note = f.text("change_note");
+      return x;
+    });
+  if (type == "document.request_approval")
+    return read_command<command>(data, [](fields& f) {
+      return request_approval{f.opt_text("summary", wire::max_line)};
+    });
+  if (type == "document.approve" || type == "document.reject") {
+    auto o = wire::outcome_in(data);
+    if (!o) return std::unexpected(o.error());
+    if (type == "document.approve") return approve{std::move(*o)};
+    return reject{std::move(*o)};
+  }
+  if (type == "document.publish")
+    return read_command<command>(data, [](fields& f) { return publish{f.sha256("content_sha256")}; });
+  if (type == "document.record_review")
+    return read_command<command>(data, [](fields& f) {
+      record_review x;
+      x.outcome = f.choice("outcome", outcomes);
+      x.notes = f.text("notes");
+      return x;
+    });
+  if (type == "document.retire")
+    return read_command<command>(data, [](fields& f) { return retire{f.text("reason")}; });
+  return std::unexpected(
+      rejection{rejection_kind::invalid, "type", "unknown command type '" + std::string(type) + "'"});
+}
+
+// ---------------------------------------------------------------------------
+// State
+
+json approval_content(const state& s) {
+  json j{{"document_id", s.document_id},
+         {"kind", to_string(s.kind)},
+         {"document_version", s.document_version},
+         {"content_sha256", s.content_sha256}};
+  put(j, s.about);
+  return j;
+}
+
+state initial_state() { return state{}; }
+
+state evolve(state s, const event& e) {
+  ++s.version;
+  const bool concludes = std::holds_alternative<approved>(e) || std::holds_alternative<rejected>(e);
+  if (!concludes) s.pending_approval_id.clear();  // any change voids a pending approval
+  std::visit(overloaded{
+                 [&](const drafted& x) {
+                   s.exists = true;
+                   s.document_id = x.document_id;
+                   s.kind = x.kind;
+                   s.about = x.about;
+                   s.document_version = 1;
+                   s.text = x.text;
+                   s.content_sha256 = x.content_sha256;
+                   s.working = stage::draft;
+                 },
+                 [&](const revised& x) {
+                   s.about = x.about;
+                   s.document_version = x.document_version;
+                   s.text = x.text;
+                   s.content_sha256 = x.content_sha256;
+                   s.working = stage::draft;
+                 },
+                 [&](const approval_requested& x) {
+                   s.working = stage::approval_requested;
+                   s.pending_approval_id = x.approval.approval_id;
+                 },
+                 [&](const approved&) {
+                   s.working = stage::approved;
+                   s.pending_approval_id.clear();
+                 },
+                 [&](const rejected&) {
+                   s.working = stage::draft;
+                   s.pending_approval_id.clear();
+                 },
+                 [&](const published& x) {
+                   s.working = stage::published;
+                   s.in_force = version_in_force{x.document_version, s.text, x.content_sha256, x.published_on};
+                 },
+                 [&](const reviewed& x) {
+                   s.last_reviewed_on = x.reviewed_on;
+                   s.last_review_outcome = x.outcome;
+                 },
+                 [&](const retired&) { s.retired = true; },
+             },
+             e);
+  // A draft that was put to approval and then changed is a draft again.
+  if (!concludes && !std::holds_alternative<approval_requested>(e) &&
+      s.working == stage::approval_requested)
+    s.working = stage::draft;
+  return s;
+}
+
+decision decide(const command& c, const state& s, const command_context& ctx) {
+  const auto type = command_type(c);
+  if (!may_issue(ctx.by, type)) return std::unexpected(forbidden_command(ctx.by, type));
+  using wire::one;
+  using wire::refuse;
+  using wire::rule;
+  const date today = day_of(ctx.now);
+
+  if (std::holds_alternative<draft>(c)) {
+    const auto& x = std::get<draft>(c);
+    if (s.exists) return rule("document " + s.document_id + " already exists; revise it instead");
+    if (auto r = owner_rule(ctx, x.about.owner)) return std::unexpected(*r);
+    return one(encode(drafted{x.document_id, x.kind, x.about, x.text, sha256_hex(x.text), x.change_note}));
+  }
+  if (!s.exists) return refuse(rejection_kind::not_found, "", "no such document; draft it first");
+  if (s.retired) return rule("document " + s.document_id + " is retired and takes no further changes");
+
+  return std::visit(
+      overloaded{
+          [&](const draft&) -> decision { return rule("unreachable"); },
+          [&](const revise& x) -> decision {
+            if (auto r = owner_rule(ctx, s.about.owner)) return std::unexpected(*r);
+            profile p = s.about;
+            if (x.title) p.title = *x.title;
+            if (x.owner) p.owner = *x.owner;
+            if (x.level) p.level = *x.level;
+            if (x.review_interval_months) p.review_interval_months = *x.review_interval_months;
+            const std::string text = x.text ? *x.text : s.text;
+            if (p == s.about && text == s.text)
+              return rule("the revision changes neither the text nor the profile of version " +
+                          std::to_string(s.document_version));
+            // An approved or published version is never edited: its revision is the next version.
+            const bool next = s.working == stage::approved || s.working == stage::published;
+            const std::uint64_t v = next ? s.document_version + 1 : s.document_version;
+            return one(encode(revised{v, p, text, sha256_hex(text), x.change_note}));
+          },
+          [&](const request_approval& x) -> decision {
+            if (s.working == stage::approval_requested)
+              return rule("version " + std::to_string(s.document_version) + " already awaits approval (" +
+                          s.pending_approval_id + ")");
+            if (s.working != stage::draft)
+              return rule("version " + std::to_string(s.document_version) +
+                          " is already approved; revise the document to start a new version");
+            const std::string hash = sha256_hex(canonical_json(approval_content(s)));
+            const std::string summary =
+                x.summary.empty() ? "Approve " + std::string(to_string(s.kind)) + " " + s.document_id +
+                                        " version " + std::to_string(s.document_version) + ": " + s.about.title
+                                  : x.summary;
+            auto req = wire::approval_for("document-" + s.document_id, s.version + 1, "document.approval",
+                                          approver_role(s.kind), "document.approve", "document.reject",
+                                          wire::clip(summary, wire::max_line), hash);
+            return one(encode(approval_requested{s.document_version, s.content_sha256, std::move(req)}));
+          },
+          [&](const approve& x) -> decision {
+            if (auto r = check_approval_outcome(ctx, x.outcome, s.pending_approval_id))
+              return std::unexpected(*r);
+            return one(encode(approved{x.outcome.approval_id, s.document_version, s.content_sha256,
+                                       x.outcome.approvers, x.outcome.comment}));
+          },
+          [&](const reject& x) -> decision {
+            if (auto r = check_approval_outcome(ctx, x.outcome, s.pending_approval_id))
+              return std::unexpected(*r);
+            return one(encode(rejected{x.outcome.approval_id, s.document_version, x.outcome.rejected_by,
+                                       x.outcome.comment}));
+          },
+          [&](const publish& x) -> decision {
+            if (s.working == stage::published)
+              return rule("version " + std::to_string(s.document_version) + " is already published");
+            if (s.working != stage::approved)
+              return rule("only an approved version is published (5.2, 7.5.3); version " +
+                          std::to_string(s.document_version) + " is " + std::string(to_string(s.working)));
+            if (x.content_sha256 != s.content_sha256)
+              return refuse(rejection_kind::rule, "data.content_sha256",
+                            "the published text must be exactly the approved version " +
+                                std::to_string(s.document_version) + ", byte for byte (SHA-256 " +
+                                s.content_sha256 + ")");
+            return one(encode(published{s.document_version, s.content_sha256, today}));
+          },
+          [&](const record_review& x) -> decision {
+            if (auto r = owner_rule(ctx, s.about.owner)) return std::unexpected(*r);
+            if (!s.in_force) return rule("nothing is published yet; a review applies to the version in force");
+            return one(encode(reviewed{s.in_force->document_version, x.outcome, x.notes, today, ctx.by.user_id}));
+          },
+          [&](const retire& x) -> decision { return one(encode(retired{x.reason, today})); },
+      },
+      c);
+}
+
+decision handle(std::string_view type, const json& data, std::span<const recorded_event> history,
+                const command_context& ctx, const related_streams&) {
+  auto c = parse_command(type, data);
+  if (!c) return std::unexpected(c.error());
+  auto s = wire::fold(initial_state(), history, decode, evolve);
+  if (!s) return std::unexpected(s.error());
+  return decide(*c, *s, ctx);
+}
+
+// ---------------------------------------------------------------------------
+// Time rules
+
+std::optional<date> review_due_on(const state& s) {
+  if (!s.exists || s.retired || !s.in_force) return std::nullopt;
+  date from = s.in_force->published_on;
+  if (s.last_reviewed_on && *s.last_reviewed_on > from) from = *s.last_reviewed_on;
+  return wire::add_months(from, s.about.review_interval_months);
+}
+
+bool review_due(const state& s, date today) {
+  const auto due = review_due_on(s);
+  return due && *due <= today;
+}
+
+}  // namespace isms::domain::document

@@ -1,0 +1,619 @@
+#include "isms/domain/management_review.hpp"
+
+#include <algorithm>
+
+#include "isms/domain/authorization.hpp"
+#include "wire_fields.hpp"
+
+namespace isms::domain::management_review {
+
+namespace {
+
+using wire::fields;
+using wire::overloaded;
+
+constexpr wire::names<input, input_count> inputs{{
+    {input::previous_actions, "previous_actions"},
+    {input::issue_changes, "issue_changes"},
+    {input::interested_party_changes, "interested_party_changes"},
+    {input::security_performance, "security_performance"},
+    {input::interested_party_feedback, "interested_party_feedback"},
+    {input::risk_assessment, "risk_assessment"},
+    {input::improvement_opportunities, "improvement_opportunities"},
+}};
+
+// The letter of each input in 9.3.2, for messages.
+constexpr std::array<std::string_view, input_count> letters{"a", "b", "c", "d", "e", "f", "g"};
+
+constexpr wire::names<decision_kind, 2> decision_kinds{{
+    {decision_kind::improvement_opportunity, "improvement_opportunity"},
+    {decision_kind::isms_change, "isms_change"},
+}};
+
+constexpr wire::names<status, 6> statuses{{
+    {status::scheduled, "scheduled"},
+    {status::inputs_assembled, "inputs_assembled"},
+    {status::open, "open"},
+    {status::minutes_pending, "minutes_pending"},
+    {status::minutes_approved, "minutes_approved"},
+    {status::closed, "closed"},
+}};
+
+constexpr int max_interval = 36;
+constexpr std::size_t max_pack = 1 << 20;  // bytes of the canonical pack
+
+// The pack must hold every input of 9.3.2, by name.
+json read_pack(fields& f) {
+  json pack = f.object("pack");
+  if (!f.ok()) return pack;
+  for (std::size_t i = 0; i < input_count; ++i) {
+    const auto name = std::string(inputs[i].second);
+    if (!pack.contains(name) || pack.at(name).is_null()) {
+      f.fail("pack", "must hold input " + std::string(letters[i]) + ") \"" + name + "\" (9.3.2)");
+      return pack;
+    }
+  }
+  if (canonical_json(pack).size() > max_pack)
+    f.fail("pack", "must be at most " + std::to_string(max_pack) + " bytes");
+  return pack;
+}
+
+json to_json(const review_action& a) {
+  return {{"action_id", a.action_id},
+          {"description", a.description},
+          {"owner", a.owner},
+          {"due_date", format_date(a.due_on)},
+          {"decision_id", a.decision_id}};
+}
+
+}  // namespace
+
+std::string_view to_string(input i) noexcept { return wire::name_of(inputs, i); }
+std::string_view to_string(decision_kind k) noexcept { return wire::name_of(decision_kinds, k); }
+std::string_view to_string(status s) noexcept { return wire::name_of(statuses, s); }
+
+const review_action* state::action(std::string_view id) const noexcept {
+  for (const auto& a : actions)
+    if (a.action_id == id) return &a;
+  return nullptr;
+}
+
+// ---------------------------------------------------------------------------
+// Events
+
+new_event encode(const event& e) {
+  return std::visit(
+      overloaded{
+          [](const scheduled& x) {
+            return new_event{"review.scheduled.v1",
+                             {{"review_id", x.review_id},
+                              {"planned_on", format_date(x.planned_on)},
+                              {"chair", x.chair},
+                              {"interval_months", x.interval_months}}};
+          },
+          [](const inputs_assembled& x) {
+            return new_event{"review.inputs_assembled.v1",
+                             {{"pack", x.pack},
+                              {"pack_sha256", x.pack_sha256},
+                              {"as_of_position", x.as_of_position},
+                              {"assembled_on", format_date(x.assembled_on)}}};
+          },
+          [](const opened& x) {
+            return new_event{"review.opened.v1",
+                             {{"opened_on", format_date(x.opened_on)}, {"opened_by", x.opened_by}}};
+          },
+          [](const attendance_recorded& x) {
+            return new_event{"review.attendance_recorded.v1",
+                             {{"attendees", wire::strings(x.attendees)}, {"apologies", wire::strings(x.apologies)}}};
+          },
+          [](const item_recorded& x) {
+            return new_event{"review.item_recorded.v1",
+                             {{"item_id", x.item_id}, {"input", to_string(x.about)}, {"discussion", x.discussion}}};
+          },
+          [](const decision_recorded& x) {
+            return new_event{"review.decision_recorded.v1",
+                             {{"decision_id", x.decision_id},
+                              {"kind", to_string(x.kind)},
+                              {"text", x.text},
+                              {"item_id", x.item_id}}};
+          },
+          [](const action_recorded& x) {
+            return new_event{"review.action_recorded.v1",
+                             {{"action_id", x.action_id},
+                              {"description", x.description},
+                              {"owner", x.owner},
+                              {"due_date", format_date(x.due_on)},
+                              {"decision_id", x.decision_id}}};
+          },
+          [](const action_completed& x) {
+            return new_event{"review.action_completed.v1",
+                             {{"action_id", x.action_id},
+                              {"evidence", x.evidence},
+                              {"completed_on", format_date(x.completed_on)},
+                              {"completed_by", x.completed_by}}};
+          },
+          [](const minutes_approval_requested& x) {
+            return new_event{"review.minutes_approval_requested.v1",
+                             {{"content_hash", x.content_hash}, {"approval", to_json(x.approval)}}};
+          },
+          [](const minutes_approved& x) {
+            return new_event{"review.minutes_approved.v1",
+                             {{"approval_id", x.approval_id},
+                              {"approvers", wire::strings(x.approvers)},
+                              {"comment", x.comment},
+                              {"content_hash", x.content_hash}}};
+          },
+          [](const minutes_rejected& x) {
+            return new_event{"review.minutes_rejected.v1",
+                             {{"approval_id", x.approval_id},
+                              {"rejected_by", x.rejected_by},
+                              {"comment", x.comment}}};
+          },
+          [](const closed& x) {
+            return new_event{"review.closed.v1",
+                             {{"closed_on", format_date(x.closed_on)}, {"closed_by", x.closed_by}}};
+          },
+      },
+      e);
+}
+
+std::expected<event, std::string> decode(std::string_view type, const json& data) {
+  using wire::read_event;
+  try {
+    if (type == "review.scheduled.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        scheduled x;
+        x.review_id = f.id("review_id");
+        x.planned_on = f.day("planned_on");
+        x.chair = f.id("chair");
+        x.interval_months = static_cast<int>(f.integer("interval_months", 1, max_interval));
+        return x;
+      });
+    if (type == "review.inputs_assembled.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        inputs_assembled x;
+        x.pack = f.object("pack");
+        x.pack_sha256 = f.sha256("pack_sha256");
+        x.as_of_position = static_cast<std::uint64_t>(f.integer("as_of_position", 0, INT64_MAX));
+        x.assembled_on = f.day("assembled_on");
+        return x;
+      });
+    if (type == "review.opened.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        opened x;
+        x.opened_on = f.day("opened_on");
+        x.opened_by = f.opt_text("opened_by", wire::max_line);
+        return x;
+      });
+    if (type == "review.attendance_recorded.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        attendance_recorded x;
+        x.attendees = f.ids("attendees", false);
+        x.apologies = f.opt_ids("apologies");
+        return x;
+      });
+    if (type == "review.item_recorded.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        item_recorded x;
+        x.item_id = f.id("item_id");
+        x.about = f.choice("input", inputs);
+        x.discussion = f.text("discussion");
+        return x;
+      });
+    if (type == "review.decision_recorded.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        decision_recorded x;
+        x.decision_id = f.id("decision_id");
+        x.kind = f.choice("kind", decision_kinds);
+        x.text = f.text("text");
+        x.item_id = f.opt_text("item_id", 64);
+        return x;
+      });
+    if (type == "review.action_recorded.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        action_recorded x;
+        x.action_id = f.id("action_id");
+        x.description = f.text("description");
+        x.owner = f.id("owner");
+        x.due_on = f.day("due_date");
+        x.decision_id = f.opt_text("decision_id", 64);
+        return x;
+      });
+    if (type == "review.action_completed.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        action_completed x;
+        x.action_id = f.id("action_id");
+        x.evidence = f.text("evidence");
+        x.completed_on = f.day("completed_on");
+        x.completed_by = f.opt_text("completed_by", wire::max_line);
+        return x;
+      });
+    if (type == "review.minutes_approval_requested.v1") {
+      auto req = wire::approval_in(type, data);
+      if (!req) return std::unexpected(req.error());
+      return read_event<event>(type, data, [&](fields& f) {
+        return minutes_approval_requested{f.sha256("content_hash"), *req};
+      });
+    }
+    if (type == "review.minutes_approved.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        minutes_approved x;
+        x.approval_id = f.text("approval_id", wire::max_line);
+        x.approvers = f.texts("approvers", true);
+        x.comment = f.opt_text("comment");
+        x.content_hash = f.sha256("content_hash");
+        return x;
+      });
+    if (type == "review.minutes_rejected.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        minutes_rejected x;
+        x.approval_id = f.text("approval_id", wire::max_line);
+        x.rejected_by = f.opt_text("rejected_by", wire::max_line);
+        x.comment = f.opt_text("comment");
+        return x;
+      });
+    if (type == "review.closed.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        closed x;
+        x.closed_on = f.day("closed_on");
+        x.closed_by = f.opt_text("closed_by", wire::max_line);
+        return x;
+      });
+  } catch (const std::exception& ex) {
+    return std::unexpected(std::string(type) + ": malformed data (" + ex.what() + ")");
+  }
+  return std::unexpected("unknown event type '" + std::string(type) + "'");
+}
+
+// ---------------------------------------------------------------------------
+// Commands
+
+std::string_view command_type(const command& c) noexcept {
+  return std::visit(
+      overloaded{
+          [](const schedule&) { return std::string_view{"review.schedule"}; },
+          [](const assemble_inputs&) { return std::string_view{"review.assemble_inputs"}; },
+          [](const open&) { return std::string_view{"review.open"}; },
+          [](const record_attendance&) { return std::string_view{"review.record_attendance"}; },
+          [](const record_item&) { return std::string_view{"review.record_item"}; },
+          [](const record_decision&) { return std::string_view{"review.record_decision"}; },
+          [](const record_action&) { return std::string_view{"review.record_action"}; },
+          [](const complete_action&) { return std::string_view{"review.complete_action"}; },
+          [](const request_minutes_approval&) { return std::string_view{"review.request_minutes_approval"}; },
+          [](const approve_minutes&) { return std::string_view{"review.approve_minutes"}; },
+          [](const reject_minutes&) { return std::string_view{"review.reject_minutes"}; },
+          [](const close&) { return std::string_view{"review.close"}; },
+      },
+      c);
+}
+
+std::expected<command, rejection> parse_command(std::string_view type, const json& data) {
+  using wire::read_command;
+  if (type == "review.schedule")
+    return read_command<command>(data, [](fields& f) {
+      schedule x;
+      x.review_id = f.id("review_id");
+      x.planned_on = f.day("planned_on");
+      x.chair = f.id("chair");
+      x.interval_months = static_cast<int>(f.integer("interval_months", 1, max_interval));
+      return x;
+    });
+  if (type == "review.assemble_inputs")
+    return read_command<command>(data, [](fields& f) {
+      assemble_inputs x;
+      x.pack = read_pack(f);
+      if (f.find("as_of_position", false))
+        x.as_of_position = static_cast<std::uint64_t>(f.integer("as_of_position", 0, INT64_MAX));
+      return x;
+    });
+  if (type == "review.open") return read_command<command>(data, [](fields&) { return open{}; });
+  if (type == "review.record_attendance")
+    return read_command<command>(data, [](fields& f) {
+      record_attendance x;
+      x.attendees = f.ids("attendees", false);
+      x.apologies = f.opt_ids("apologies");
+      return x;
+    });
+  if (type == "review.record_item")
+    return read_command<command>(data, [](fields& f) {
+      record_item x;
+      x.item_id = f.id("item_id");
+      x.about = f.choice("input", inputs);
+      x.discussion = f.text("discussion");
+      return x;
+    });
+  if (type == "review.record_decision")
+    return read_command<command>(data, [](fields& f) {
+      record_decision x;
+      x.decision_id = f.id("decision_id");
+      x.kind = f.choice("kind", decision_kinds);
+      x.text = f.text("text");
+      x.item_id = f.opt_id("item_id");
+      return x;
+    });
+  if (type == "review.record_action")
+    return read_command<command>(data, [](fields& f) {
+      record_action x;
+      x.action_id = f.id("action_id");
+      x.description = f.text("description");
+      x.owner = f.id("owner");
+      x.due_on = f.day("due_date");
+      x.decision_id = f.opt_id("decision_id");
+      return x;
+    });
+  if (type == "review.complete_action")
+    return read_command<command>(data, [](fields& f) {
+      complete_action x;
+      x.action_id = f.id("action_id");
+      x.evidence = f.text("evidence");
+      return x;
+    });
+  if (type == "review.request_minutes_approval")
+    return read_command<command>(data, [](fields& f) {
+      return request_minutes_approval{f.opt_text("summary", wire::max_line)};
+    });
+  if (type == "review.approve_minutes" || type == "review.reject_minutes") {
+    auto o = wire::outcome_in(data);
+    if (!o) return std::unexpected(o.error());
+    if (type == "review.approve_minutes") return approve_minutes{std::move(*o)};
+    return reject_minutes{std::move(*o)};
+  }
+  if (type == "review.close") return read_command<command>(data, [](fields&) { return close{}; });
+  return std::unexpected(
+      rejection{rejection_kind::invalid, "type", "unknown command type '" + std::string(type) + "'"});
+}
+
+// ---------------------------------------------------------------------------
+// State
+
+json minutes(const state& s) {
+  json items = json::array(), decisions = json::array(), actions = json::array();
+  for (const auto& i : s.items)
+    items.push_back({{"item_id", i.item_id}, {"input", to_string(i.about)}, {"discussion", i.discussion}});
+  for (const auto& d : s.decisions)
+    decisions.push_back(
+        {{"decision_id", d.decision_id}, {"kind", to_string(d.kind)}, {"text", d.text}, {"item_id", d.item_id}});
+  for (const auto& a : s.actions) actions.push_back(to_json(a));
+  return {{"review_id", s.plan.review_id},
+          {"planned_on", format_date(s.plan.planned_on)},
+          {"chair", s.plan.chair},
+          {"held_on", s.held_on ? json(format_date(*s.held_on)) : json(nullptr)},
+          {"inputs_sha256", s.inputs ? json(s.inputs->pack_sha256) : json(nullptr)},
+          {"attendees", s.attendance ? wire::strings(s.attendance->attendees) : json::array()},
+          {"apologies", s.attendance ? wire::strings(s.attendance->apologies) : json::array()},
+          {"items", items},
+          {"decisions", decisions},
+          {"actions", actions}};
+}
+
+state initial_state() { return state{}; }
+
+state evolve(state s, const event& e) {
+  ++s.version;
+  const bool concludes =
+      std::holds_alternative<minutes_approved>(e) || std::holds_alternative<minutes_rejected>(e);
+  if (!concludes && !s.pending_approval_id.empty()) {
+    // Any change of the minutes voids a pending approval: the review is open again.
+    s.pending_approval_id.clear();
+    if (s.current == status::minutes_pending) s.current = status::open;
+  }
+  std::visit(overloaded{
+                 [&](const scheduled& x) {
+                   s.exists = true;
+                   s.current = status::scheduled;
+                   s.plan = x;
+                 },
+                 [&](const inputs_assembled& x) {
+                   s.inputs = x;
+                   s.current = status::inputs_assembled;
+                 },
+                 [&](const opened& x) {
+                   s.held_on = x.opened_on;
+                   s.current = status::open;
+                 },
+                 [&](const attendance_recorded& x) { s.attendance = x; },
+                 [&](const item_recorded& x) { s.items.push_back(x); },
+                 [&](const decision_recorded& x) { s.decisions.push_back(x); },
+                 [&](const action_recorded& x) {
+                   s.actions.push_back(review_action{x.action_id, x.description, x.owner, x.due_on,
+                                                     x.decision_id, false, {}, std::nullopt, {}});
+                 },
+                 [&](const action_completed& x) {
+                   for (auto& a : s.actions)
+                     if (a.action_id == x.action_id) {
+                       a.done = true;
+                       a.evidence = x.evidence;
+                       a.completed_on = x.completed_on;
+                       a.completed_by = x.completed_by;
+                     }
+                 },
+                 [&](const minutes_approval_requested& x) {
+                   s.pending_approval_id = x.approval.approval_id;
+                   s.current = status::minutes_pending;
+                 },
+                 [&](const minutes_approved& x) {
+                   s.pending_approval_id.clear();
+                   s.minutes_hash = x.content_hash;
+                   s.current = status::minutes_approved;
+                 },
+                 [&](const minutes_rejected&) {
+                   s.pending_approval_id.clear();
+                   s.current = status::open;
+                 },
+                 [&](const closed&) { s.current = status::closed; },
+             },
+             e);
+  return s;
+}
+
+decision decide(const command& c, const state& s, const command_context& ctx) {
+  const auto type = command_type(c);
+  if (!may_issue(ctx.by, type)) return std::unexpected(forbidden_command(ctx.by, type));
+  using wire::one;
+  using wire::refuse;
+  using wire::rule;
+  const date today = day_of(ctx.now);
+  const std::string& who = ctx.by.user_id;
+
+  if (const auto* x = std::get_if<schedule>(&c)) {
+    if (s.exists) return rule("management review " + s.plan.review_id + " is already scheduled");
+    if (x->planned_on < today)
+      return refuse(rejection_kind::rule, "data.planned_on",
+                    "a review is scheduled for today or later, not " + format_date(x->planned_on));
+    return one(encode(scheduled{x->review_id, x->planned_on, x->chair, x->interval_months}));
+  }
+  if (!s.exists) return refuse(rejection_kind::not_found, "", "no such management review; schedule it first");
+
+  const auto in_session = [&](std::string_view what) -> std::optional<std::unexpected<rejection>> {
+    if (s.current == status::open) return std::nullopt;
+    if (s.current == status::minutes_pending)
+      return rule("the minutes await top management's approval; " + std::string(what) +
+                  " is recorded once they are approved or rejected");
+    return rule(std::string(what) + " is recorded while the review is open (it is " +
+                std::string(to_string(s.current)) + ")");
+  };
+
+  return std::visit(
+      overloaded{
+          [&](const schedule&) -> decision { return rule("unreachable"); },
+          [&](const assemble_inputs& x) -> decision {
+            if (s.current != status::scheduled && s.current != status::inputs_assembled)
+              return rule("the inputs are assembled before the review opens");
+            return one(encode(inputs_assembled{x.pack, sha256_hex(canonical_json(x.pack)), x.as_of_position, today}));
+          },
+          [&](const open&) -> decision {
+            if (s.current == status::scheduled)
+              return rule("assemble the inputs pack first: the review considers the inputs of 9.3.2 a-g");
+            if (s.current != status::inputs_assembled) return rule("the review is already opened");
+            return one(encode(opened{today, who}));
+          },
+          [&](const record_attendance& x) -> decision {
+            if (auto r = in_session("attendance")) return *r;
+            if (std::find(x.attendees.begin(), x.attendees.end(), s.plan.chair) == x.attendees.end())
+              return refuse(rejection_kind::rule, "data.attendees",
+                            "top management reviews the ISMS (9.3.1): the chair " + s.plan.chair +
+                                " must attend");
+            return one(encode(attendance_recorded{x.attendees, x.apologies}));
+          },
+          [&](const record_item& x) -> decision {
+            if (auto r = in_session("an item")) return *r;
+            if (!s.attendance) return rule("record the attendance before the items discussed");
+            for (const auto& i : s.items)
+              if (i.item_id == x.item_id)
+                return refuse(rejection_kind::rule, "data.item_id", "item " + x.item_id + " is already recorded");
+            return one(encode(item_recorded{x.item_id, x.about, x.discussion}));
+          },
+          [&](const record_decision& x) -> decision {
+            if (auto r = in_session("a decision")) return *r;
+            for (const auto& d : s.decisions)
+              if (d.decision_id == x.decision_id)
+                return refuse(rejection_kind::rule, "data.decision_id",
+                              "decision " + x.decision_id + " is already recorded");
+            if (!x.item_id.empty() &&
+                std::none_of(s.items.begin(), s.items.end(), [&](const auto& i) { return i.item_id == x.item_id; }))
+              return refuse(rejection_kind::not_found, "data.item_id", "no item " + x.item_id + " in this review");
+            return one(encode(decision_recorded{x.decision_id, x.kind, x.text, x.item_id}));
+          },
+          [&](const record_action& x) -> decision {
+            if (auto r = in_session("an action")) return *r;
+            if (s.action(x.action_id))
+              return refuse(rejection_kind::rule, "data.action_id", "action " + x.action_id + " is already recorded");
+            if (!x.decision_id.empty() && std::none_of(s.decisions.begin(), s.decisions.end(), [&](const auto& d) {
+                  return d.decision_id == x.decision_id;
+                }))
+              return refuse(rejection_kind::not_found, "data.decision_id",
+                            "no decision " + x.decision_id + " in this review");
+            if (x.due_on < today)
+              return refuse(rejection_kind::rule, "data.due_date",
+                            "the due date " + format_date(x.due_on) + " has already passed");
+            return one(encode(action_recorded{x.action_id, x.description, x.owner, x.due_on, x.decision_id}));
+          },
+          [&](const complete_action& x) -> decision {
+            const auto* a = s.action(x.action_id);
+            if (!a)
+              return refuse(rejection_kind::not_found, "data.action_id",
+                            "no action " + x.action_id + " in this review");
+            if (!ctx.by.has(role::isms_manager) && who != a->owner)
+              return refuse(rejection_kind::forbidden, "",
+                            "a contributor completes only the actions they own (owner: " + a->owner + ")");
+            if (a->done) return rule("action " + x.action_id + " is already done");
+            if (s.current == status::minutes_pending)
+              return rule("the minutes await top management's approval; record the completion once they "
+                          "are approved or rejected");
+            return one(encode(action_completed{x.action_id, x.evidence, today, who}));
+          },
+          [&](const request_minutes_approval& x) -> decision {
+            if (s.current == status::minutes_pending)
+              return rule("the minutes already await approval (" + s.pending_approval_id + ")");
+            if (s.current != status::open) return rule("minutes are approved for an open review");
+            if (!s.attendance) return rule("the minutes record who attended (9.3): record the attendance");
+            std::string missing;
+            for (std::size_t i = 0; i < input_count; ++i)
+              if (std::none_of(s.items.begin(), s.items.end(),
+                               [&](const auto& it) { return it.about == inputs[i].first; }))
+                missing += (missing.empty() ? "" : ", ") + std::string(letters[i]) + ") " +
+                           std::string(inputs[i].second);
+            if (!missing.empty())
+              return rule("the review has not yet considered every input of 9.3.2; missing: " + missing);
+            const std::string hash = sha256_hex(canonical_json(minutes(s)));
+            const std::string summary = x.summary.empty()
+                                            ? "Approve the minutes of management review " + s.plan.review_id +
+                                                  " held on " + format_date(*s.held_on)
+                                            : x.summary;
+            auto req = wire::approval_for("review-" + s.plan.review_id, s.version + 1, "review.minutes",
+                                          role::top_management, "review.approve_minutes",
+                                          "review.reject_minutes", wire::clip(summary, wire::max_line), hash);
+            return one(encode(minutes_approval_requested{hash, std::move(req)}));
+          },
+          [&](const approve_minutes& x) -> decision {
+            if (auto r = check_approval_outcome(ctx, x.outcome, s.pending_approval_id))
+              return std::unexpected(*r);
+            return one(encode(minutes_approved{x.outcome.approval_id, x.outcome.approvers, x.outcome.comment,
+                                               sha256_hex(canonical_json(minutes(s)))}));
+          },
+          [&](const reject_minutes& x) -> decision {
+            if (auto r = check_approval_outcome(ctx, x.outcome, s.pending_approval_id))
+              return std::unexpected(*r);
+            return one(encode(minutes_rejected{x.outcome.approval_id, x.outcome.rejected_by, x.outcome.comment}));
+          },
+          [&](const close&) -> decision {
+            if (s.current == status::closed) return rule("the review is already closed");
+            if (s.current != status::minutes_approved)
+              return rule("a review closes once top management has approved its minutes (9.3.3)");
+            return one(encode(closed{today, who}));
+          },
+      },
+      c);
+}
+
+decision handle(std::string_view type, const json& data, std::span<const recorded_event> history,
+                const command_context& ctx, const related_streams&) {
+  auto c = parse_command(type, data);
+  if (!c) return std::unexpected(c.error());
+  auto s = wire::fold(initial_state(), history, decode, evolve);
+  if (!s) return std::unexpected(s.error());
+  return decide(*c, *s, ctx);
+}
+
+// ---------------------------------------------------------------------------
+// Time rules
+
+std::optional<date> next_review_due_on(const state& s) {
+  if (!s.exists) return std::nullopt;
+  if (!s.held_on) return s.plan.planned_on;
+  return wire::add_months(*s.held_on, s.plan.interval_months);
+}
+
+bool review_due(const state& s, date today) {
+  const auto due = next_review_due_on(s);
+  return due && *due <= today;
+}
+
+std::vector<review_action> overdue_actions(const state& s, date today) {
+  std::vector<review_action> out;
+  for (const auto& a : s.actions)
+    if (!a.done && a.due_on < today) out.push_back(a);
+  return out;
+}
+
+}  // namespace isms::domain::management_review

@@ -1,0 +1,477 @@
+#include "isms/domain/nonconformity.hpp"
+
+#include <algorithm>
+
+#include "isms/domain/authorization.hpp"
+#include "isms/domain/internal_audit.hpp"
+#include "wire_fields.hpp"
+
+namespace isms::domain::nonconformity {
+
+namespace {
+
+using wire::fields;
+using wire::overloaded;
+
+constexpr wire::names<source, 5> sources{{
+    {source::internal_audit, "internal_audit"},
+    {source::external_audit, "external_audit"},
+    {source::incident, "incident"},
+    {source::management_review, "management_review"},
+    {source::other, "other"},
+}};
+
+constexpr wire::names<severity, 3> severities{{
+    {severity::major, "major"},
+    {severity::minor, "minor"},
+    {severity::observation, "observation"},
+}};
+
+constexpr wire::names<action_status, 3> action_statuses{{
+    {action_status::planned, "planned"},
+    {action_status::done, "done"},
+    {action_status::verified, "verified"},
+}};
+
+// A note recorded by someone on a day (containment, root cause).
+json note(const std::string& description, date on, const std::string& by) {
+  return {{"description", description}, {"recorded_on", format_date(on)}, {"recorded_by", by}};
+}
+
+template <class T>
+T read_note(fields& f) {
+  T x;
+  x.description = f.text("description");
+  x.recorded_on = f.day("recorded_on");
+  x.recorded_by = f.opt_text("recorded_by", wire::max_line);
+  return x;
+}
+
+}  // namespace
+
+std::string_view to_string(source s) noexcept { return wire::name_of(sources, s); }
+std::string_view to_string(severity s) noexcept { return wire::name_of(severities, s); }
+std::string_view to_string(action_status s) noexcept { return wire::name_of(action_statuses, s); }
+
+std::string nc_id_for_finding(std::string_view audit_id, std::string_view finding_id) {
+  std::string id = std::string(audit_id) + "-" + std::string(finding_id);
+  if (id.size() <= 64) return id;
+  return "F-" + sha256_hex(std::string(audit_id) + "/" + std::string(finding_id)).substr(0, 40);
+}
+
+const corrective_action* state::action(std::string_view id) const noexcept {
+  for (const auto& a : actions)
+    if (a.action_id == id) return &a;
+  return nullptr;
+}
+
+// ---------------------------------------------------------------------------
+// Events
+
+new_event encode(const event& e) {
+  return std::visit(
+      overloaded{
+          [](const raised& x) {
+            json d{{"nc_id", x.nc_id},
+                   {"source", to_string(x.from)},
+                   {"reference", x.reference},
+                   {"severity", to_string(x.level)},
+                   {"description", x.description},
+                   {"raised_on", format_date(x.raised_on)},
+                   {"raised_by", x.raised_by}};
+            if (!x.audit_id.empty()) d["audit_id"] = x.audit_id;
+            if (!x.finding_id.empty()) d["finding_id"] = x.finding_id;
+            if (!x.review_id.empty()) d["review_id"] = x.review_id;
+            return new_event{"nc.raised.v1", d};
+          },
+          [](const containment_recorded& x) {
+            return new_event{"nc.containment_recorded.v1", note(x.description, x.recorded_on, x.recorded_by)};
+          },
+          [](const root_cause_recorded& x) {
+            return new_event{"nc.root_cause_recorded.v1", note(x.description, x.recorded_on, x.recorded_by)};
+          },
+          [](const similar_check_recorded& x) {
+            return new_event{"nc.similar_check_recorded.v1",
+                             {{"similar_found", x.similar_found},
+                              {"details", x.details},
+                              {"related_ncs", wire::strings(x.related_ncs)},
+                              {"recorded_on", format_date(x.recorded_on)},
+                              {"recorded_by", x.recorded_by}}};
+          },
+          [](const action_planned& x) {
+            return new_event{"nc.action_planned.v1",
+                             {{"action_id", x.action_id},
+                              {"description", x.description},
+                              {"owner", x.owner},
+                              {"due_date", format_date(x.due_on)}}};
+          },
+          [](const action_completed& x) {
+            return new_event{"nc.action_completed.v1",
+                             {{"action_id", x.action_id},
+                              {"evidence", x.evidence},
+                              {"completed_on", format_date(x.completed_on)},
+                              {"completed_by", x.completed_by}}};
+          },
+          [](const action_verified& x) {
+            return new_event{"nc.action_verified.v1",
+                             {{"action_id", x.action_id},
+                              {"effective", x.effective},
+                              {"notes", x.notes},
+                              {"verified_on", format_date(x.verified_on)},
+                              {"verified_by", x.verified_by}}};
+          },
+          [](const closed& x) {
+            return new_event{"nc.closed.v1",
+                             {{"comment", x.comment},
+                              {"closed_on", format_date(x.closed_on)},
+                              {"closed_by", x.closed_by}}};
+          },
+      },
+      e);
+}
+
+std::expected<event, std::string> decode(std::string_view type, const json& data) {
+  using wire::read_event;
+  try {
+    if (type == "nc.raised.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        raised x;
+        x.nc_id = f.id("nc_id");
+        x.from = f.choice("source", sources);
+        x.reference = f.requirement("reference");
+        x.level = f.choice("severity", severities);
+        x.description = f.text("description");
+        x.raised_on = f.day("raised_on");
+        x.raised_by = f.opt_text("raised_by", wire::max_line);
+        x.audit_id = f.opt_id("audit_id");
+        x.finding_id = f.opt_id("finding_id");
+        x.review_id = f.opt_id("review_id");
+        return x;
+      });
+    if (type == "nc.containment_recorded.v1")
+      return read_event<event>(type, data, [](fields& f) { return read_note<containment_recorded>(f); });
+    if (type == "nc.root_cause_recorded.v1")
+      return read_event<event>(type, data, [](fields& f) { return read_note<root_cause_recorded>(f); });
+    if (type == "nc.similar_check_recorded.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        similar_check_recorded x;
+        x.similar_found = f.boolean("similar_found");
+        x.details = f.text("details");
+        x.related_ncs = f.opt_ids("related_ncs");
+        x.recorded_on = f.day("recorded_on");
+        x.recorded_by = f.opt_text("recorded_by", wire::max_line);
+        return x;
+      });
+    if (type == "nc.action_planned.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        action_planned x;
+        x.action_id = f.id("action_id");
+        x.description = f.text("description");
+        x.owner = f.id("owner");
+        x.due_on = f.day("due_date");
+        return x;
+      });
+    if (type == "nc.action_completed.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        action_completed x;
+        x.action_id = f.id("action_id");
+        x.evidence = f.text("evidence");
+        x.completed_on = f.day("completed_on");
+        x.completed_by = f.text("completed_by", wire::max_line);
+        return x;
+      });
+    if (type == "nc.action_verified.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        action_verified x;
+        x.action_id = f.id("action_id");
+        x.effective = f.boolean("effective");
+        x.notes = f.opt_text("notes");
+        x.verified_on = f.day("verified_on");
+        x.verified_by = f.text("verified_by", wire::max_line);
+        return x;
+      });
+    if (type == "nc.closed.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        closed x;
+        x.comment = f.opt_text("comment");
+        x.closed_on = f.day("closed_on");
+        x.closed_by = f.opt_text("closed_by", wire::max_line);
+        return x;
+      });
+  } catch (const std::exception& ex) {
+    return std::unexpected(std::string(type) + ": malformed data (" + ex.what() + ")");
+  }
+  return std::unexpected("unknown event type '" + std::string(type) + "'");
+}
+
+// ---------------------------------------------------------------------------
+// Commands
+
+std::string_view command_type(const command& c) noexcept {
+  return std::visit(overloaded{
+                        [](const raise&) { return std::string_view{"nc.raise"}; },
+                        [](const record_containment&) { return std::string_view{"nc.record_containment"}; },
+                        [](const record_root_cause&) { return std::string_view{"nc.record_root_cause"}; },
+                        [](const record_similar_check&) { return std::string_view{"nc.record_similar_check"}; },
+                        [](const plan_action&) { return std::string_view{"nc.plan_action"}; },
+                        [](const complete_action&) { return std::string_view{"nc.complete_action"}; },
+                        [](const verify_action&) { return std::string_view{"nc.verify_action"}; },
+                        [](const close&) { return std::string_view{"nc.close"}; },
+                    },
+                    c);
+}
+
+std::expected<command, rejection> parse_command(std::string_view type, const json& data) {
+  using wire::read_command;
+  if (type == "nc.raise")
+    return read_command<command>(data, [](fields& f) {
+      raise x;
+      x.nc_id = f.id("nc_id");
+      x.from = f.choice("source", sources);
+      x.reference = f.requirement("reference");
+      x.level = f.choice("severity", severities);
+      x.description = f.text("description");
+      x.audit_id = f.opt_id("audit_id");
+      x.finding_id = f.opt_id("finding_id");
+      x.review_id = f.opt_id("review_id");
+      if (!f.ok()) return x;
+      if (x.audit_id.empty() != x.finding_id.empty())
+        f.fail(x.audit_id.empty() ? "audit_id" : "finding_id",
+               "is required with " + std::string(x.audit_id.empty() ? "finding_id" : "audit_id") +
+                   ": a nonconformity from an audit names both the audit and the finding");
+      else if (!x.audit_id.empty() && x.from != source::internal_audit)
+        f.fail("source", "must be internal_audit for a nonconformity raised from an audit finding");
+      else if (!x.review_id.empty() && x.from != source::management_review)
+        f.fail("source", "must be management_review for a nonconformity raised from a management review");
+      else if (!x.review_id.empty() && !x.audit_id.empty())
+        f.fail("review_id", "a nonconformity comes from an audit finding or a review, not both");
+      return x;
+    });
+  if (type == "nc.record_containment")
+    return read_command<command>(data, [](fields& f) { return record_containment{f.text("description")}; });
+  if (type == "nc.record_root_cause")
+    return read_command<command>(data, [](fields& f) { return record_root_cause{f.text("description")}; });
+  if (type == "nc.record_similar_check")
+    return read_command<command>(data, [](fields& f) {
+      record_similar_check x;
+      x.similar_found = f.boolean("similar_found");
+      x.details = f.text("details");
+      x.related_ncs = f.opt_ids("related_ncs");
+      return x;
+    });
+  if (type == "nc.plan_action")
+    return read_command<command>(data, [](fields& f) {
+      plan_action x;
+      x.action_id = f.id("action_id");
+      x.description = f.text("description");
+      x.owner = f.id("owner");
+      x.due_on = f.day("due_date");
+      return x;
+    });
+  if (type == "nc.complete_action")
+    return read_command<command>(data, [](fields& f) {
+      complete_action x;
+      x.action_id = f.id("action_id");
+      x.evidence = f.text("evidence");
+      return x;
+    });
+  if (type == "nc.verify_action")
+    return read_command<command>(data, [](fields& f) {
+      verify_action x;
+      x.action_id = f.id("action_id");
+      x.effective = f.boolean("effective");
+      x.notes = f.text("notes");
+      return x;
+    });
+  if (type == "nc.close")
+    return read_command<command>(data, [](fields& f) { return close{f.text("comment")}; });
+  return std::unexpected(
+      rejection{rejection_kind::invalid, "type", "unknown command type '" + std::string(type) + "'"});
+}
+
+// ---------------------------------------------------------------------------
+// State
+
+state initial_state() { return state{}; }
+
+state evolve(state s, const event& e) {
+  ++s.version;
+  const auto find = [&](const std::string& id) -> corrective_action* {
+    for (auto& a : s.actions)
+      if (a.action_id == id) return &a;
+    return nullptr;
+  };
+  std::visit(overloaded{
+                 [&](const raised& x) {
+                   s.exists = true;
+                   s.nc = x;
+                 },
+                 [&](const containment_recorded& x) { s.containment = x.description; },
+                 [&](const root_cause_recorded& x) { s.root_cause = x.description; },
+                 [&](const similar_check_recorded& x) {
+                   s.similar_checked = true;
+                   s.similar_found = x.similar_found;
+                 },
+                 [&](const action_planned& x) {
+                   corrective_action a;
+                   a.action_id = x.action_id;
+                   a.description = x.description;
+                   a.owner = x.owner;
+                   a.due_on = x.due_on;
+                   s.actions.push_back(std::move(a));
+                 },
+                 [&](const action_completed& x) {
+                   if (auto* a = find(x.action_id)) {
+                     a->status = action_status::done;
+                     a->evidence = x.evidence;
+                     a->completed_on = x.completed_on;
+                     a->completed_by = x.completed_by;
+                   }
+                 },
+                 [&](const action_verified& x) {
+                   if (auto* a = find(x.action_id)) {
+                     a->verified_by = x.verified_by;
+                     a->verification_notes = x.notes;
+                     if (x.effective) {
+                       a->status = action_status::verified;
+                     } else {
+                       a->status = action_status::planned;
+                       ++a->ineffective_verifications;
+                     }
+                   }
+                 },
+                 [&](const closed& x) {
+                   s.closed = true;
+                   s.closed_on = x.closed_on;
+                 },
+             },
+             e);
+  return s;
+}
+
+decision decide(const command& c, const state& s, const command_context& ctx) {
+  const auto type = command_type(c);
+  if (!may_issue(ctx.by, type)) return std::unexpected(forbidden_command(ctx.by, type));
+  using wire::one;
+  using wire::refuse;
+  using wire::rule;
+  const date today = day_of(ctx.now);
+  const std::string& who = ctx.by.user_id;
+
+  if (const auto* x = std::get_if<raise>(&c)) {
+    if (s.exists) return rule("nonconformity " + s.nc.nc_id + " is already raised");
+    return one(encode(raised{x->nc_id, x->from, x->reference, x->level, x->description, today, who,
+                             x->audit_id, x->finding_id, x->review_id}));
+  }
+  if (!s.exists) return refuse(rejection_kind::not_found, "", "no such nonconformity; raise it first");
+  if (s.closed) return rule("nonconformity " + s.nc.nc_id + " is closed");
+
+  const auto missing_action = [&](const std::string& id) {
+    return refuse(rejection_kind::not_found, "data.action_id",
+                  "no corrective action " + id + " on nonconformity " + s.nc.nc_id);
+  };
+
+  return std::visit(
+      overloaded{
+          [&](const raise&) -> decision { return rule("unreachable"); },
+          [&](const record_containment& x) -> decision {
+            return one(encode(containment_recorded{x.description, today, who}));
+          },
+          [&](const record_root_cause& x) -> decision {
+            if (s.containment.empty())
+              return rule("react first: record how the nonconformity is contained and corrected (10.2 a) "
+                          "before its root cause (10.2 b)");
+            return one(encode(root_cause_recorded{x.description, today, who}));
+          },
+          [&](const record_similar_check& x) -> decision {
+            if (s.root_cause.empty())
+              return rule("determine the root cause (10.2 b 2) before checking for similar "
+                          "nonconformities (10.2 b 3)");
+            return one(encode(similar_check_recorded{x.similar_found, x.details, x.related_ncs, today, who}));
+          },
+          [&](const plan_action& x) -> decision {
+            if (s.root_cause.empty() || !s.similar_checked)
+              return rule("corrective action follows the evaluation of the need for action: record the root "
+                          "cause and the check for similar nonconformities first (10.2 b, c)");
+            if (s.action(x.action_id))
+              return refuse(rejection_kind::rule, "data.action_id",
+                            "corrective action " + x.action_id + " is already planned");
+            if (x.due_on < today)
+              return refuse(rejection_kind::rule, "data.due_date",
+                            "the due date " + format_date(x.due_on) + " has already passed");
+            return one(encode(action_planned{x.action_id, x.description, x.owner, x.due_on}));
+          },
+          [&](const complete_action& x) -> decision {
+            const auto* a = s.action(x.action_id);
+            if (!a) return missing_action(x.action_id);
+            if (!ctx.by.has(role::isms_manager) && who != a->owner)
+              return refuse(rejection_kind::forbidden, "",
+                            "a contributor completes only the actions they own (owner: " + a->owner + ")");
+            if (a->status != action_status::planned)
+              return rule("corrective action " + x.action_id + " is already " + std::string(to_string(a->status)));
+            return one(encode(action_completed{x.action_id, x.evidence, today, who}));
+          },
+          [&](const verify_action& x) -> decision {
+            const auto* a = s.action(x.action_id);
+            if (!a) return missing_action(x.action_id);
+            if (a->status != action_status::done)
+              return rule("only a completed action is verified; " + x.action_id + " is " +
+                          std::string(to_string(a->status)));
+            if (who == a->completed_by)
+              return refuse(rejection_kind::forbidden, "",
+                            "the implementer of corrective action " + x.action_id +
+                                " does not verify its effectiveness (10.2 d, segregation of duties)");
+            return one(encode(action_verified{x.action_id, x.effective, x.notes, today, who}));
+          },
+          [&](const close& x) -> decision {
+            for (const auto& a : s.actions)
+              if (a.status != action_status::verified)
+                return rule("corrective action " + a.action_id + " is " + std::string(to_string(a.status)) +
+                            "; a nonconformity closes only when every action is done and verified effective "
+                            "(10.2 d)");
+            if (s.nc.level != severity::observation) {
+              if (s.containment.empty()) return rule("record the containment (10.2 a) before closing");
+              if (s.root_cause.empty()) return rule("record the root cause (10.2 b 2) before closing");
+              if (!s.similar_checked)
+                return rule("record the check for similar nonconformities (10.2 b 3) before closing");
+              if (s.actions.empty())
+                return rule("a " + std::string(to_string(s.nc.level)) +
+                            " nonconformity closes only after corrective action (10.2 c); only an "
+                            "observation may close without one");
+            }
+            return one(encode(closed{x.comment, today, who}));
+          },
+      },
+      c);
+}
+
+decision handle(std::string_view type, const json& data, std::span<const recorded_event> history,
+                const command_context& ctx, const related_streams& related) {
+  auto c = parse_command(type, data);
+  if (!c) return std::unexpected(c.error());
+  auto s = wire::fold(initial_state(), history, decode, evolve);
+  if (!s) return std::unexpected(s.error());
+  if (const auto* x = std::get_if<raise>(&*c); x && !x->audit_id.empty() && !s->exists) {
+    // The finding a nonconformity is raised from must be on record.
+    const auto audit_history = related.history("audit-" + x->audit_id);
+    auto audit = wire::fold(internal_audit::initial_state(), audit_history, internal_audit::decode,
+                            internal_audit::evolve);
+    if (!audit) return std::unexpected(audit.error());
+    if (!audit->exists)
+      return wire::refuse(rejection_kind::not_found, "data.audit_id", "no internal audit " + x->audit_id);
+    if (!audit->find_finding(x->finding_id))
+      return wire::refuse(rejection_kind::not_found, "data.finding_id",
+                          "internal audit " + x->audit_id + " has no finding " + x->finding_id);
+  }
+  return decide(*c, *s, ctx);
+}
+
+std::vector<corrective_action> overdue_actions(const state& s, date today) {
+  std::vector<corrective_action> out;
+  if (!s.exists || s.closed) return out;
+  for (const auto& a : s.actions)
+    if (a.status == action_status::planned && a.due_on < today) out.push_back(a);
+  return out;
+}
+
+}  // namespace isms::domain::nonconformity

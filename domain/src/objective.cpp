@@ -1,0 +1,387 @@
+#include "isms/domain/objective.hpp"
+
+#include "isms/domain/authorization.hpp"
+#include "wire_fields.hpp"
+
+namespace isms::domain::objective {
+
+namespace {
+
+using wire::fields;
+using wire::overloaded;
+
+constexpr wire::names<status, 4> statuses{{
+    {status::proposed, "proposed"},
+    {status::set, "set"},
+    {status::achieved, "achieved"},
+    {status::missed, "missed"},
+}};
+
+json to_json(const terms& t) {
+  return {{"statement", t.statement},   {"measure", t.measure},
+          {"target_value", t.target_value}, {"unit", t.unit},
+          {"owner", t.owner},           {"due_date", format_date(t.due_on)},
+          {"resources", t.resources},   {"evaluation", t.evaluation},
+          {"related_policy", t.related_policy}};
+}
+
+terms read_terms(fields& f) {
+  terms t;
+  t.statement = f.text("statement");
+  t.measure = f.text("measure");
+  t.target_value = f.number("target_value");
+  t.unit = f.text("unit", 40);
+  t.owner = f.id("owner");
+  t.due_on = f.day("due_date");
+  t.resources = f.text("resources");
+  t.evaluation = f.text("evaluation");
+  t.related_policy = f.opt_id("related_policy");
+  return t;
+}
+
+}  // namespace
+
+std::string_view to_string(status s) noexcept { return wire::name_of(statuses, s); }
+
+// ---------------------------------------------------------------------------
+// Events
+
+new_event encode(const event& e) {
+  return std::visit(
+      overloaded{
+          [](const proposed& x) {
+            json d = to_json(x.proposal);
+            d["objective_id"] = x.objective_id;
+            return new_event{"objective.proposed.v1", d};
+          },
+          [](const revised& x) {
+            json d = to_json(x.proposal);
+            d["reason"] = x.reason;
+            return new_event{"objective.revised.v1", d};
+          },
+          [](const approval_requested& x) {
+            return new_event{"objective.approval_requested.v1",
+                             {{"content_hash", x.content_hash}, {"approval", to_json(x.approval)}}};
+          },
+          [](const objective_set& x) {
+            return new_event{"objective.set.v1",
+                             {{"approval_id", x.approval_id},
+                              {"approvers", wire::strings(x.approvers)},
+                              {"comment", x.comment},
+                              {"content_hash", x.content_hash}}};
+          },
+          [](const rejected& x) {
+            return new_event{"objective.rejected.v1",
+                             {{"approval_id", x.approval_id},
+                              {"rejected_by", x.rejected_by},
+                              {"comment", x.comment}}};
+          },
+          [](const progress_recorded& x) {
+            return new_event{"objective.progress_recorded.v1",
+                             {{"measured_value", x.measured_value},
+                              {"measured_on", format_date(x.measured_on)},
+                              {"note", x.note},
+                              {"recorded_by", x.recorded_by}}};
+          },
+          [](const achieved& x) {
+            return new_event{"objective.achieved.v1",
+                             {{"note", x.note}, {"achieved_on", format_date(x.achieved_on)}}};
+          },
+          [](const missed& x) {
+            return new_event{"objective.missed.v1",
+                             {{"reason", x.reason}, {"missed_on", format_date(x.missed_on)}}};
+          },
+      },
+      e);
+}
+
+std::expected<event, std::string> decode(std::string_view type, const json& data) {
+  using wire::read_event;
+  try {
+    if (type == "objective.proposed.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        proposed x;
+        x.objective_id = f.id("objective_id");
+        x.proposal = read_terms(f);
+        return x;
+      });
+    if (type == "objective.revised.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        revised x;
+        x.proposal = read_terms(f);
+        x.reason = f.opt_text("reason");
+        return x;
+      });
+    if (type == "objective.approval_requested.v1") {
+      auto req = wire::approval_in(type, data);
+      if (!req) return std::unexpected(req.error());
+      return read_event<event>(type, data, [&](fields& f) {
+        return approval_requested{f.sha256("content_hash"), *req};
+      });
+    }
+    if (type == "objective.set.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        objective_set x;
+        x.approval_id = f.text("approval_id", wire::max_line);
+        x.approvers = f.texts("approvers", true);
+        x.comment = f.opt_text("comment");
+        x.content_hash = f.sha256("content_hash");
+        return x;
+      });
+    if (type == "objective.rejected.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        rejected x;
+        x.approval_id = f.text("approval_id", wire::max_line);
+        x.rejected_by = f.opt_text("rejected_by", wire::max_line);
+        x.comment = f.opt_text("comment");
+        return x;
+      });
+    if (type == "objective.progress_recorded.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        progress_recorded x;
+        x.measured_value = f.number("measured_value");
+        x.measured_on = f.day("measured_on");
+        x.note = f.opt_text("note");
+        x.recorded_by = f.opt_text("recorded_by", wire::max_line);
+        return x;
+      });
+    if (type == "objective.achieved.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        achieved x;
+        x.note = f.opt_text("note");
+        x.achieved_on = f.day("achieved_on");
+        return x;
+      });
+    if (type == "objective.missed.v1")
+      return read_event<event>(type, data, [](fields& f) {
+        missed x;
+        x.reason = f.opt_text("reason");
+        x.missed_on = f.day("missed_on");
+        return x;
+      });
+  } catch (const std::exception& ex) {
+    return std::unexpected(std::string(type) + ": malformed data (" + ex.what() + ")");
+  }
+  return std::unexpected("unknown event type '" + std::string(type) + "'");
+}
+
+// ---------------------------------------------------------------------------
+// Commands
+
+std::string_view command_type(const command& c) noexcept {
+  return std::visit(overloaded{
+                        [](const propose&) { return std::string_view{"objective.propose"}; },
+                        [](const request_approval&) { return std::string_view{"objective.request_approval"}; },
+                        [](const approve&) { return std::string_view{"objective.set"}; },
+                        [](const reject&) { return std::string_view{"objective.reject"}; },
+                        [](const record_progress&) { return std::string_view{"objective.record_progress"}; },
+                        [](const revise&) { return std::string_view{"objective.revise"}; },
+                        [](const mark_achieved&) { return std::string_view{"objective.mark_achieved"}; },
+                        [](const mark_missed&) { return std::string_view{"objective.mark_missed"}; },
+                    },
+                    c);
+}
+
+std::expected<command, rejection> parse_command(std::string_view type, const json& data) {
+  using wire::read_command;
+  if (type == "objective.propose")
+    return read_command<command>(data, [](fields& f) {
+      propose x;
+      x.objective_id = f.id("objective_id");
+      x.proposal = read_terms(f);
+      return x;
+    });
+  if (type == "objective.request_approval")
+    return read_command<command>(data, [](fields& f) {
+      return request_approval{f.opt_text("summary", wire::max_line)};
+    });
+  if (type == "objective.set" || type == "objective.reject") {
+    auto o = wire::outcome_in(data);
+    if (!o) return std::unexpected(o.error());
+    if (type == "objective.set") return approve{std::move(*o)};
+    return reject{std::move(*o)};
+  }
+  if (type == "objective.record_progress")
+    return read_command<command>(data, [](fields& f) {
+      record_progress x;
+      x.measured_value = f.number("measured_value");
+      x.measured_on = f.day("measured_on");
+      x.note = f.opt_text("note");
+      return x;
+    });
+  if (type == "objective.revise")
+    return read_command<command>(data, [](fields& f) {
+      revise x;
+      const auto some = [&](std::string_view key) { return f.find(key, false) != nullptr; };
+      if (some("statement")) x.statement = f.text("statement");
+      if (some("measure")) x.measure = f.text("measure");
+      if (some("target_value")) x.target_value = f.number("target_value");
+      if (some("unit")) x.unit = f.text("unit", 40);
+      if (some("owner")) x.owner = f.id("owner");
+      if (some("due_date")) x.due_on = f.day("due_date");
+      if (some("resources")) x.resources = f.text("resources");
+      if (some("evaluation")) x.evaluation = f.text("evaluation");
+      if (some("related_policy")) x.related_policy = f.id("related_policy");
+      x.reason = f.text("reason");
+      return x;
+    });
+  if (type == "objective.mark_achieved")
+    return read_command<command>(data, [](fields& f) { return mark_achieved{f.text("note")}; });
+  if (type == "objective.mark_missed")
+    return read_command<command>(data, [](fields& f) { return mark_missed{f.text("reason")}; });
+  return std::unexpected(
+      rejection{rejection_kind::invalid, "type", "unknown command type '" + std::string(type) + "'"});
+}
+
+// ---------------------------------------------------------------------------
+// State
+
+json approval_content(const state& s) {
+  json j = to_json(s.proposal);
+  j["objective_id"] = s.objective_id;
+  return j;
+}
+
+state initial_state() { return state{}; }
+
+state evolve(state s, const event& e) {
+  ++s.version;
+  const bool concludes = std::holds_alternative<objective_set>(e) || std::holds_alternative<rejected>(e);
+  if (!concludes) s.pending_approval_id.clear();  // any change voids a pending approval
+  std::visit(overloaded{
+                 [&](const proposed& x) {
+                   s.exists = true;
+                   s.objective_id = x.objective_id;
+                   s.current = status::proposed;
+                   s.proposal = x.proposal;
+                   s.proposal_open = true;
+                 },
+                 [&](const revised& x) {
+                   s.proposal = x.proposal;
+                   s.proposal_open = true;
+                 },
+                 [&](const approval_requested& x) { s.pending_approval_id = x.approval.approval_id; },
+                 [&](const objective_set&) {
+                   s.in_force = s.proposal;
+                   s.proposal_open = false;
+                   s.current = status::set;
+                   s.pending_approval_id.clear();
+                 },
+                 [&](const rejected&) { s.pending_approval_id.clear(); },
+                 [&](const progress_recorded& x) {
+                   s.progress.push_back(measurement{x.measured_value, x.measured_on, x.note, x.recorded_by});
+                 },
+                 [&](const achieved&) { s.current = status::achieved; },
+                 [&](const missed&) { s.current = status::missed; },
+             },
+             e);
+  return s;
+}
+
+decision decide(const command& c, const state& s, const command_context& ctx) {
+  const auto type = command_type(c);
+  if (!may_issue(ctx.by, type)) return std::unexpected(forbidden_command(ctx.by, type));
+  using wire::one;
+  using wire::refuse;
+  using wire::rule;
+  const date today = day_of(ctx.now);
+
+  if (const auto* x = std::get_if<propose>(&c)) {
+    if (s.exists) return rule("objective " + s.objective_id + " already exists; revise it instead");
+    if (x->proposal.due_on < today)
+      return refuse(rejection_kind::rule, "data.due_date", "the due date " + format_date(x->proposal.due_on) +
+                                                               " has already passed (6.2 i)");
+    return one(encode(proposed{x->objective_id, x->proposal}));
+  }
+  if (!s.exists) return refuse(rejection_kind::not_found, "", "no such objective; propose it first");
+  const bool closed = s.current == status::achieved || s.current == status::missed;
+  if (closed)
+    return rule("objective " + s.objective_id + " is " + std::string(to_string(s.current)) +
+                " and takes no further changes");
+
+  return std::visit(
+      overloaded{
+          [&](const propose&) -> decision { return rule("unreachable"); },
+          [&](const revise& x) -> decision {
+            terms t = s.proposal;
+            if (x.statement) t.statement = *x.statement;
+            if (x.measure) t.measure = *x.measure;
+            if (x.target_value) t.target_value = *x.target_value;
+            if (x.unit) t.unit = *x.unit;
+            if (x.owner) t.owner = *x.owner;
+            if (x.due_on) t.due_on = *x.due_on;
+            if (x.resources) t.resources = *x.resources;
+            if (x.evaluation) t.evaluation = *x.evaluation;
+            if (x.related_policy) t.related_policy = *x.related_policy;
+            if (t == s.proposal) return rule("the revision changes none of the objective's terms");
+            if (x.due_on && *x.due_on < today)
+              return refuse(rejection_kind::rule, "data.due_date",
+                            "the due date " + format_date(*x.due_on) + " has already passed (6.2 i)");
+            return one(encode(revised{t, x.reason}));
+          },
+          [&](const request_approval& x) -> decision {
+            if (!s.pending_approval_id.empty())
+              return rule("the objective already awaits approval (" + s.pending_approval_id + ")");
+            if (!s.proposal_open)
+              return rule("nothing to approve: the terms in force are the latest; revise them first");
+            const std::string hash = sha256_hex(canonical_json(approval_content(s)));
+            const std::string summary =
+                x.summary.empty() ? std::string(s.in_force ? "Approve the revised objective " : "Set the objective ") +
+                                        s.objective_id + ": " + s.proposal.statement
+                                  : x.summary;
+            auto req = wire::approval_for("objective-" + s.objective_id, s.version + 1, "objective.setting",
+                                          role::top_management, "objective.set", "objective.reject",
+                                          wire::clip(summary, wire::max_line), hash);
+            return one(encode(approval_requested{hash, std::move(req)}));
+          },
+          [&](const approve& x) -> decision {
+            if (auto r = check_approval_outcome(ctx, x.outcome, s.pending_approval_id))
+              return std::unexpected(*r);
+            return one(encode(objective_set{x.outcome.approval_id, x.outcome.approvers, x.outcome.comment,
+                                            sha256_hex(canonical_json(approval_content(s)))}));
+          },
+          [&](const reject& x) -> decision {
+            if (auto r = check_approval_outcome(ctx, x.outcome, s.pending_approval_id))
+              return std::unexpected(*r);
+            return one(encode(rejected{x.outcome.approval_id, x.outcome.rejected_by, x.outcome.comment}));
+          },
+          [&](const record_progress& x) -> decision {
+            if (s.current != status::set)
+              return rule("progress is measured against an objective top management has set (6.2, 9.1)");
+            if (!ctx.by.has(role::isms_manager) && ctx.by.user_id != s.in_force->owner)
+              return refuse(rejection_kind::forbidden, "",
+                            "a contributor records progress only on objectives they own (owner: " +
+                                s.in_force->owner + ")");
+            if (x.measured_on > today)
+              return refuse(rejection_kind::rule, "data.measured_on",
+                            "a measurement cannot be dated in the future (" + format_date(x.measured_on) + ")");
+            return one(encode(progress_recorded{x.measured_value, x.measured_on, x.note, ctx.by.user_id}));
+          },
+          [&](const mark_achieved& x) -> decision {
+            if (s.current != status::set) return rule("only a set objective is achieved");
+            if (s.progress.empty())
+              return rule("achievement must be shown by at least one recorded measurement (9.1)");
+            return one(encode(achieved{x.note, today}));
+          },
+          [&](const mark_missed& x) -> decision {
+            if (s.current != status::set) return rule("only a set objective is missed");
+            return one(encode(missed{x.reason, today}));
+          },
+      },
+      c);
+}
+
+decision handle(std::string_view type, const json& data, std::span<const recorded_event> history,
+                const command_context& ctx, const related_streams&) {
+  auto c = parse_command(type, data);
+  if (!c) return std::unexpected(c.error());
+  auto s = wire::fold(initial_state(), history, decode, evolve);
+  if (!s) return std::unexpected(s.error());
+  return decide(*c, *s, ctx);
+}
+
+bool overdue(const state& s, date today) {
+  return s.exists && s.current == status::set && s.in_force && s.in_force->due_on < today;
+}
+
+}  // namespace isms::domain::objective
