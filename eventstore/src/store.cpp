@@ -3,6 +3,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
 #include <linux/futex.h>
@@ -65,6 +66,22 @@ result<std::optional<head>> read_head_record(rocksdb::DB& db, rocksdb::ColumnFam
   return std::optional<head>{h};
 }
 
+// Memtable insert hints: positions arrive in increasing order, and so do the
+// versions of each stream, so each insert starts where the last one of the
+// same prefix ended instead of searching the skiplist from the top.
+class whole_cf_prefix final : public rocksdb::SliceTransform {  // one hint for the CF
+ public:
+  const char* Name() const override { return "isms.eventstore.whole_cf"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override { return {key.data(), 0}; }
+  bool InDomain(const rocksdb::Slice&) const override { return true; }
+};
+class stream_prefix final : public rocksdb::SliceTransform {  // one hint per stream
+ public:
+  const char* Name() const override { return "isms.eventstore.stream_prefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override { return {key.data(), key.size() - 9}; }
+  bool InDomain(const rocksdb::Slice& key) const override { return key.size() >= 9; }
+};
+
 }  // namespace
 
 error io_error(const rocksdb::Status& s, std::string_view what) {
@@ -91,6 +108,9 @@ result<void> store::impl::open_db() {
   dbo.max_background_jobs = 2;
   dbo.keep_log_file_num = 4;
   dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  // One writer thread writes the log; concurrent memtable inserts would only
+  // add atomic operations (and disable the insert hints below).
+  dbo.allow_concurrent_memtable_write = false;
 
   auto cache = rocksdb::NewLRUCache(std::size_t{64} << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
@@ -103,6 +123,15 @@ result<void> store::impl::open_db() {
       t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     co.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
     if (i == cf_default || i == cf_chain || i == cf_meta) co.write_buffer_size = 4 << 20;
+    if (i == cf_events) co.memtable_insert_with_hint_prefix_extractor = std::make_shared<whole_cf_prefix>();
+    if (i == cf_index) co.memtable_insert_with_hint_prefix_extractor = std::make_shared<stream_prefix>();
+    if (i == cf_idem || i == cf_heads) {
+      // Every append looks up its command id, almost always absent, and
+      // streams not cached by the writer: a memtable bloom filter answers
+      // "absent" without walking the skiplist.
+      co.memtable_prefix_bloom_size_ratio = 0.02;
+      co.memtable_whole_key_filtering = true;
+    }
     descs.emplace_back(cf_names[i], co);
   }
 
