@@ -2,7 +2,12 @@
 
 #include <vector>
 
+#include "isms/domain/approval.hpp"
 #include "isms/domain/authorization.hpp"
+#include "isms/domain/risk.hpp"
+#include "isms/domain/risk_matrix.hpp"
+#include "isms/domain/soa.hpp"
+#include "isms/domain/user.hpp"
 
 namespace isms::domain {
 
@@ -12,6 +17,11 @@ namespace {
 // any id), handle. Add a line when an aggregate lands; keep prefixes unique.
 const std::vector<route>& table() {
   static const std::vector<route> routes{
+      {"risk_matrix", "config", "risk-matrix", &risk_matrix::handle},
+      {"risk", "risk", "", &risk::handle},
+      {"approval", "approval", "", &approval::handle, &approval::check_stream},
+      {"soa", "soa", "main", &soa::handle},
+      {"user", "user", "", &user::handle},
   };
   return routes;
 }
@@ -76,6 +86,8 @@ decision decide_command(std::string_view command_type, std::string_view stream, 
   if (!may_issue(ctx.by, command_type)) return std::unexpected(forbidden_command(ctx.by, command_type));
   if (!data.is_object())
     return std::unexpected(rejection{rejection_kind::invalid, "data", "data must be a JSON object"});
+  if (r->bind != nullptr)
+    if (auto bad = r->bind(command_type, stream, data)) return std::unexpected(*bad);
   return r->handle(command_type, data, history, ctx, related);
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <expected>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -144,3 +145,61 @@ inline constexpr std::size_t max_id = 64;       // identifiers: user ids, contro
 }
 
 }  // namespace isms::domain::fields
+
+// Reading stored event data: these throw std::runtime_error naming the field;
+// every decode() calls them inside a try and turns the exception into an error
+// value, so nothing escapes a decoder.
+namespace isms::domain::stored {
+
+[[noreturn]] inline void fail(std::string_view key, std::string_view what) {
+  throw std::runtime_error(std::string(key) + ": " + std::string(what));
+}
+
+[[nodiscard]] inline const json& member(const json& j, std::string_view key) {
+  if (!j.is_object()) fail(key, "event data is not an object");
+  const auto it = j.find(key);
+  if (it == j.end()) fail(key, "missing");
+  return *it;
+}
+
+[[nodiscard]] inline std::string str(const json& j, std::string_view key) {
+  const json& v = member(j, key);
+  if (!v.is_string()) fail(key, "not a string");
+  return v.get<std::string>();
+}
+
+[[nodiscard]] inline std::string opt_str(const json& j, std::string_view key) {
+  if (!j.is_object() || !j.contains(key) || j.at(std::string(key)).is_null()) return {};
+  return str(j, key);
+}
+
+[[nodiscard]] inline std::int64_t integer(const json& j, std::string_view key) {
+  const json& v = member(j, key);
+  if (!v.is_number_integer()) fail(key, "not an integer");
+  return v.get<std::int64_t>();
+}
+
+[[nodiscard]] inline bool boolean(const json& j, std::string_view key) {
+  const json& v = member(j, key);
+  if (!v.is_boolean()) fail(key, "not a boolean");
+  return v.get<bool>();
+}
+
+[[nodiscard]] inline date day(const json& j, std::string_view key) {
+  const auto d = parse_date(str(j, key));
+  if (!d) fail(key, "not a date");
+  return *d;
+}
+
+[[nodiscard]] inline std::vector<std::string> strings(const json& j, std::string_view key) {
+  const json& v = member(j, key);
+  if (!v.is_array()) fail(key, "not an array");
+  std::vector<std::string> out;
+  for (const auto& e : v) {
+    if (!e.is_string()) fail(key, "holds a non-string");
+    out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace isms::domain::stored

@@ -46,12 +46,19 @@ using command_handler = decision (*)(std::string_view command_type, const json& 
                                      std::span<const recorded_event> history,
                                      const command_context& ctx, const related_streams& related);
 
+// Optional per-aggregate check that a command's payload agrees with the stream
+// it is sent to (an approval opened on "approval-<id>" names that <id>).
+// nullopt when it agrees.
+using stream_binding = std::optional<rejection> (*)(std::string_view command_type,
+                                                    std::string_view stream, const json& data);
+
 // One line of the routing table.
 struct route {
   std::string_view command_prefix;  // "risk" routes "risk.identify", "risk.assess", …
   std::string_view stream_kind;     // the <kind> of "<kind>-<id>" this aggregate owns
   std::string_view singleton_id;    // the only id a singleton accepts ("main"); empty: any id
   command_handler handle;
+  stream_binding bind = nullptr;    // checked before handle when set
 };
 
 // The routing table, one line per aggregate (see dispatch.cpp).
@@ -73,6 +80,7 @@ struct route {
 //   - unknown command type                         → invalid, field "type"
 //   - stream id malformed or of another aggregate  → invalid, field "stream"
 //   - the actor's roles may not issue the type     → forbidden (authorization.hpp)
+//   - data is not an object, or disagrees with the stream (route::bind) → invalid
 // Otherwise the aggregate's handle decides (and checks everything else).
 // Never throws for bad input.
 [[nodiscard]] decision decide_command(std::string_view command_type, std::string_view stream,

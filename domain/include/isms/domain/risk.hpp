@@ -1,0 +1,267 @@
+#pragma once
+// A risk of the risk register (ISO/IEC 27001:2022 6.1.2 risk assessment,
+// 6.1.3 risk treatment, 8.2 and 8.3 performing them). Stream "risk-<id>".
+//
+// Lifecycle:
+//   identified (title, asset, threat, vulnerability, owner, category)
+//   → assessed (likelihood × impact on the risk matrix → score and level)
+//   → treatment planned (modify / avoid / share / retain, Annex A controls,
+//     actions, target residual likelihood × impact, due date)
+//   → acceptance requested (approval: the risk owner, then top management when
+//     the residual level is above the risk appetite)
+//   → accepted (until its review date) | acceptance rejected (→ treatment planned)
+//   → acceptance expired at the review date (→ must be reassessed)
+//   → assessed again …; retired (with a reason) from any state.
+// Assessing or re-planning while acceptance is pending withdraws the request
+// (and a reaction voids its approval).
+//
+// Thread-safety: value types and pure functions.
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "isms/domain/core.hpp"
+#include "isms/domain/dispatch.hpp"
+#include "isms/domain/reactions.hpp"
+#include "isms/domain/risk_matrix.hpp"
+
+namespace isms::domain::risk {
+
+enum class status {
+  none,                  // no such risk yet
+  identified,
+  assessed,
+  treatment_planned,
+  acceptance_requested,
+  accepted,
+  acceptance_expired,    // the acceptance reached its review date: reassess
+  retired,
+};
+
+// ISO/IEC 27001:2022 6.1.3 a) risk treatment options.
+enum class treatment_option {
+  modify,  // reduce the risk with controls
+  avoid,   // stop the activity that gives rise to the risk
+  share,   // transfer part of it (insurance, supplier)
+  retain,  // keep it as it is, by informed decision
+};
+
+[[nodiscard]] std::string_view to_string(status s) noexcept;
+[[nodiscard]] std::string_view to_string(treatment_option o) noexcept;
+[[nodiscard]] std::optional<treatment_option> treatment_option_from_string(std::string_view s) noexcept;
+
+// The approval policy version recorded with every acceptance request.
+inline constexpr int acceptance_policy_version = 1;
+
+// Days before an acceptance's review date from which it is "expiring".
+inline constexpr int expiry_warning_days = 30;
+
+// ---------------------------------------------------------------------------
+// Events. These events are the storage format: change them with care.
+
+// risk.identified.v1
+struct identified {
+  std::string title;
+  std::string description;
+  std::string asset;
+  std::string threat;
+  std::string vulnerability;
+  std::string owner;     // user id of the risk owner
+  std::string category;
+  friend bool operator==(const identified&, const identified&) = default;
+};
+
+// risk.assessed.v1 — also a reassessment (reassessment = true)
+struct assessed {
+  int likelihood = 0;
+  int impact = 0;
+  int score = 0;                 // likelihood × impact
+  std::string level;             // the matrix band of the score
+  bool within_appetite = false;
+  std::string rationale;         // why this likelihood and impact
+  std::uint64_t matrix_version = 0;
+  bool reassessment = false;
+  friend bool operator==(const assessed&, const assessed&) = default;
+};
+
+// risk.treatment_planned.v1
+struct treatment_planned {
+  treatment_option option = treatment_option::modify;
+  std::vector<std::string> controls;  // Annex A control ids
+  std::string actions;
+  int target_likelihood = 0;
+  int target_impact = 0;
+  int target_score = 0;
+  std::string target_level;
+  bool target_within_appetite = false;
+  date due{};
+  friend bool operator==(const treatment_planned&, const treatment_planned&) = default;
+};
+
+// risk.acceptance_requested.v1 — carries the "approval" object
+struct acceptance_requested {
+  int residual_likelihood = 0;
+  int residual_impact = 0;
+  int residual_score = 0;
+  std::string residual_level;
+  bool above_appetite = false;
+  date review_date{};   // until when the acceptance holds
+  std::string comment;
+  approval_request approval;
+  friend bool operator==(const acceptance_requested&, const acceptance_requested&) = default;
+};
+
+// risk.accepted.v1 — issued by the system once the approval completed
+struct accepted {
+  std::string approval_id;
+  std::vector<std::string> approvers;
+  std::string comment;
+  date review_date{};
+  friend bool operator==(const accepted&, const accepted&) = default;
+};
+
+// risk.acceptance_rejected.v1 — back to treatment planning
+struct acceptance_rejected {
+  std::string approval_id;
+  std::vector<std::string> approvers;
+  std::string rejected_by;
+  std::string comment;
+  friend bool operator==(const acceptance_rejected&, const acceptance_rejected&) = default;
+};
+
+// risk.acceptance_expired.v1 — the review date was reached; reassess
+struct acceptance_expired {
+  date review_date{};
+  date expired_on{};
+  friend bool operator==(const acceptance_expired&, const acceptance_expired&) = default;
+};
+
+// risk.retired.v1
+struct retired {
+  std::string reason;
+  friend bool operator==(const retired&, const retired&) = default;
+};
+
+using event = std::variant<identified, assessed, treatment_planned, acceptance_requested, accepted,
+                           acceptance_rejected, acceptance_expired, retired>;
+
+[[nodiscard]] new_event encode(const event& e);
+// Unknown type or malformed data → an error naming the field; never throws.
+[[nodiscard]] std::expected<event, std::string> decode(std::string_view type, const json& data);
+
+// ---------------------------------------------------------------------------
+// Commands
+
+// risk.identify {title, description?, asset, threat, vulnerability, owner, category}
+struct identify {
+  identified details;
+};
+// risk.assess {likelihood, impact, rationale}
+struct assess {
+  int likelihood = 0;
+  int impact = 0;
+  std::string rationale;
+};
+// risk.plan_treatment {option, controls[], actions, target_likelihood, target_impact, due}
+struct plan_treatment {
+  treatment_option option = treatment_option::modify;
+  std::vector<std::string> controls;
+  std::string actions;
+  int target_likelihood = 0;
+  int target_impact = 0;
+  date due{};
+};
+// risk.request_acceptance {review_date?, comment?} — review date defaults to one year
+struct request_acceptance {
+  std::optional<date> review_date;
+  std::string comment;
+};
+// risk.accept / risk.reject_acceptance {approval_id, approvers, comment, rejected_by?} (system)
+struct accept {
+  approval_outcome outcome;
+};
+struct reject_acceptance {
+  approval_outcome outcome;
+};
+// risk.expire_acceptance {} (system, from the time rules)
+struct expire_acceptance {};
+// risk.retire {reason}
+struct retire {
+  std::string reason;
+};
+
+using command = std::variant<identify, assess, plan_treatment, request_acceptance, accept,
+                             reject_acceptance, expire_acceptance, retire>;
+
+[[nodiscard]] std::expected<command, rejection> parse_command(std::string_view type, const json& data);
+
+// ---------------------------------------------------------------------------
+// State and decisions
+
+struct state {
+  status status_ = status::none;
+  std::string stream;          // set by fold(); "" before the first event
+  std::uint64_t version = 0;   // set by fold(): the stream version folded
+  identified details;
+  std::optional<assessed> assessment;
+  std::optional<treatment_planned> treatment;
+  std::optional<acceptance_requested> pending;  // the acceptance request awaiting approval
+  std::optional<date> accepted_until;           // review date of the acceptance in force
+  std::vector<std::string> accepted_by;
+  std::string retired_reason;
+};
+
+[[nodiscard]] state initial_state();
+[[nodiscard]] state evolve(state s, const event& e);
+
+// Folds a risk stream's history (stream and version included). An undecodable
+// event is a `rule` rejection naming its position.
+[[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history);
+
+// Holds every rule of the risk. Reads the risk matrix in force and the owner's
+// user record through `related`.
+[[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx,
+                              const related_streams& related);
+
+[[nodiscard]] decision handle(std::string_view command_type, const json& data,
+                              std::span<const recorded_event> history, const command_context& ctx,
+                              const related_streams& related);
+
+// The approval-relevant content of a pending acceptance, as hashed into the
+// request's content_hash.
+[[nodiscard]] json acceptance_content(const state& s, const acceptance_requested& r);
+
+// ---------------------------------------------------------------------------
+// Time rules (6.1.2 / 8.2: reassess at planned intervals; 6.1.3: treatment on time)
+
+enum class due_kind {
+  acceptance_expiring,  // review date within expiry_warning_days: notify the owner and ISMS manager
+  acceptance_expired,   // review date reached: issue risk.expire_acceptance
+  treatment_overdue,    // treatment due date passed before the risk was accepted
+};
+
+[[nodiscard]] std::string_view to_string(due_kind k) noexcept;
+
+struct due_item {
+  due_kind kind;
+  std::string stream;            // the risk
+  date due{};                    // the review date or treatment due date
+  std::string key;               // stable per (kind, risk, date): notify / issue once
+  std::optional<follow_up> command;  // the command to issue (expired only)
+  std::string message;           // one line for the notification
+};
+
+// What is due on `today` for the given risks (stream → folded state).
+// Expiring: accepted and today ∈ [review_date − 30 days, review_date).
+// Expired: accepted and today ≥ review_date → risk.expire_acceptance with
+// command id "time:risk.expire_acceptance:<stream>:<review date>".
+// Overdue: treatment planned or acceptance requested and today > due.
+[[nodiscard]] std::vector<due_item> due_on(std::span<const state> risks, date today);
+
+}  // namespace isms::domain::risk

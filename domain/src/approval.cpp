@@ -1,0 +1,477 @@
+#include "isms/domain/approval.hpp"
+
+#include <algorithm>
+
+#include "aggregate_fold.hpp"
+#include "isms/domain/authorization.hpp"
+#include "json_fields.hpp"
+
+namespace isms::domain::approval {
+
+namespace {
+
+namespace f = fields;
+
+std::unexpected<rejection> rule(std::string message, std::string field = {}) {
+  return std::unexpected(rejection{rejection_kind::rule, std::move(field), std::move(message)});
+}
+
+json role_names(const std::vector<role>& roles) {
+  json out = json::array();
+  for (role r : roles) out.push_back(std::string(to_string(r)));
+  return out;
+}
+
+std::vector<role> stored_roles(const json& d, std::string_view key) {
+  std::vector<role> out;
+  for (const auto& name : stored::strings(d, key)) {
+    const auto r = role_from_string(name);
+    if (!r) stored::fail(key, "unknown role");
+    out.push_back(*r);
+  }
+  return out;
+}
+
+// ---- the policy as steps ----------------------------------------------------
+
+struct step {
+  std::string label;           // "user:<id>" or "role:<role>"
+  std::optional<std::string> user;
+  std::optional<role> by_role;
+
+  [[nodiscard]] bool qualifies(const actor& a) const {
+    if (user) return a.user_id == *user;
+    return a.has(*by_role);
+  }
+};
+
+std::vector<step> steps_of(const approval_policy& p) {
+  std::vector<step> out;
+  for (const auto& u : p.required_users) out.push_back(step{"user:" + u, u, std::nullopt});
+  for (role r : p.required_roles)
+    out.push_back(step{"role:" + std::string(to_string(r)), std::nullopt, r});
+  return out;
+}
+
+struct progress {
+  std::vector<step> steps;
+  std::vector<bool> satisfied;
+  std::size_t approvals = 0;
+  std::size_t unsatisfied = 0;
+};
+
+progress progress_of(const state& s) {
+  progress p;
+  p.steps = steps_of(s.request.policy);
+  p.satisfied.assign(p.steps.size(), false);
+  for (const auto& d : s.decisions) {
+    if (!d.approved) continue;
+    ++p.approvals;
+    for (std::size_t i = 0; i < p.steps.size(); ++i)
+      if (p.steps[i].label == d.step) p.satisfied[i] = true;
+  }
+  p.unsatisfied = static_cast<std::size_t>(std::count(p.satisfied.begin(), p.satisfied.end(), false));
+  return p;
+}
+
+bool complete(const state& s, const progress& p) {
+  return p.unsatisfied == 0 &&
+         p.approvals >= static_cast<std::size_t>(std::max(1, s.request.policy.min_approvals));
+}
+
+// An extra approver beyond the steps is needed when the steps alone cannot
+// reach min_approvals.
+bool additional_needed(const state& s, const progress& p) {
+  return p.approvals + p.unsatisfied < static_cast<std::size_t>(s.request.policy.min_approvals);
+}
+
+bool decided(const state& s, std::string_view user) {
+  return std::any_of(s.decisions.begin(), s.decisions.end(),
+                     [&](const recorded_decision& d) { return d.reviewer == user; });
+}
+
+// The step `who` would fill now, "additional", or an error saying why not.
+std::expected<std::string, rejection> step_for(const state& s, const actor& who) {
+  const auto p = progress_of(s);
+  const bool ordered = s.request.policy.ordered;
+  std::optional<std::size_t> first_unsatisfied;
+  for (std::size_t i = 0; i < p.steps.size(); ++i) {
+    if (p.satisfied[i]) continue;
+    if (!first_unsatisfied) first_unsatisfied = i;
+    if (ordered && i != *first_unsatisfied) break;
+    if (p.steps[i].qualifies(who)) return p.steps[i].label;
+  }
+  const bool qualifies_any =
+      std::any_of(p.steps.begin(), p.steps.end(), [&](const step& st) { return st.qualifies(who); });
+  if (qualifies_any && additional_needed(s, p) && (!ordered || p.unsatisfied == 0))
+    return std::string("additional");
+  if (ordered && first_unsatisfied) {
+    for (std::size_t i = *first_unsatisfied + 1; i < p.steps.size(); ++i)
+      if (!p.satisfied[i] && p.steps[i].qualifies(who))
+        return std::unexpected(rejection{
+            rejection_kind::rule, "",
+            "the policy is ordered: waiting for " + p.steps[*first_unsatisfied].label + " first"});
+  }
+  return std::unexpected(rejection{rejection_kind::forbidden, "",
+                                   "user '" + who.user_id +
+                                       "' is not a reviewer this approval still waits for"});
+}
+
+// ---- codecs -------------------------------------------------------------------
+
+json encode_data(const opened& e) {
+  return {{"approval_id", e.approval_id},   {"subject_stream", e.subject_stream},
+          {"subject_version", e.subject_version}, {"subject_kind", e.subject_kind},
+          {"content_hash", e.content_hash}, {"policy", to_json(e.policy)},
+          {"on_approved", e.on_approved},   {"on_rejected", e.on_rejected},
+          {"summary", e.summary},           {"requested_by", e.requested_by}};
+}
+
+event decode_or_throw(std::string_view type, const json& d) {
+  using namespace stored;
+  if (type == "approval.opened.v1") {
+    auto policy = parse_approval_policy(member(d, "policy"), "policy");
+    if (!policy) fail(policy.error().field, policy.error().message);
+    const auto version = integer(d, "subject_version");
+    if (version < 1) fail("subject_version", "must be at least 1");
+    return opened{str(d, "approval_id"),   str(d, "subject_stream"), static_cast<std::uint64_t>(version),
+                  str(d, "subject_kind"),  str(d, "content_hash"),   std::move(*policy),
+                  str(d, "on_approved"),   str(d, "on_rejected"),    str(d, "summary"),
+                  str(d, "requested_by")};
+  }
+  if (type == "approval.reviewer_approved.v1")
+    return reviewer_approved{str(d, "reviewer"), stored_roles(d, "roles"), str(d, "step"),
+                             opt_str(d, "comment"), static_cast<int>(integer(d, "policy_version"))};
+  if (type == "approval.reviewer_rejected.v1")
+    return reviewer_rejected{str(d, "reviewer"), stored_roles(d, "roles"), str(d, "comment"),
+                             static_cast<int>(integer(d, "policy_version"))};
+  if (type == "approval.approved.v1")
+    return approved{str(d, "approval_id"),
+                    str(d, "subject_stream"),
+                    static_cast<std::uint64_t>(integer(d, "subject_version")),
+                    str(d, "on_approved"),
+                    str(d, "on_rejected"),
+                    strings(d, "approvers"),
+                    opt_str(d, "comment"),
+                    static_cast<int>(integer(d, "policy_version"))};
+  if (type == "approval.rejected.v1")
+    return rejected{str(d, "approval_id"),
+                    str(d, "subject_stream"),
+                    static_cast<std::uint64_t>(integer(d, "subject_version")),
+                    str(d, "on_approved"),
+                    str(d, "on_rejected"),
+                    strings(d, "approvers"),
+                    str(d, "rejected_by"),
+                    str(d, "comment"),
+                    static_cast<int>(integer(d, "policy_version"))};
+  if (type == "approval.voided.v1")
+    return voided{str(d, "approval_id"), str(d, "subject_stream"), str(d, "reason")};
+  throw std::runtime_error("unknown event type '" + std::string(type) + "'");
+}
+
+std::expected<command, rejection> parse_open(const json& d) {
+  opened o;
+  auto id = f::text(d, "approval_id", "data", f::max_id);
+  if (!id) return std::unexpected(id.error());
+  if (!valid_stream_id(*id)) return f::invalid("data.approval_id", "must be a valid stream id");
+  o.approval_id = *id;
+  auto subject = f::text(d, "subject_stream", "data", 80);
+  if (!subject) return std::unexpected(subject.error());
+  const auto dash = subject->find('-');
+  if (dash == std::string::npos || dash == 0 || !valid_stream_id(subject->substr(dash + 1)))
+    return f::invalid("data.subject_stream", "must be a stream id <kind>-<id>");
+  o.subject_stream = *subject;
+  auto version = f::integer(d, "subject_version", "data", 1, std::int64_t{1} << 53);
+  if (!version) return std::unexpected(version.error());
+  o.subject_version = static_cast<std::uint64_t>(*version);
+  auto request = parse_approval_request(d, "data");
+  if (!request) return std::unexpected(request.error());
+  o.subject_kind = request->subject_kind;
+  o.content_hash = request->content_hash;
+  o.policy = request->policy;
+  o.on_approved = request->on_approved;
+  o.on_rejected = request->on_rejected;
+  o.summary = request->summary;
+  auto by = f::text(d, "requested_by", "data", f::max_id);
+  if (!by) return std::unexpected(by.error());
+  o.requested_by = *by;
+  return open{std::move(o)};
+}
+
+}  // namespace
+
+std::string_view to_string(status s) noexcept {
+  switch (s) {
+    case status::none: return "none";
+    case status::open: return "open";
+    case status::approved: return "approved";
+    case status::rejected: return "rejected";
+    case status::voided: return "voided";
+  }
+  return "none";
+}
+
+std::vector<std::string> state::approvers() const {
+  std::vector<std::string> out;
+  for (const auto& d : decisions)
+    if (d.approved) out.push_back(d.reviewer);
+  return out;
+}
+
+new_event encode(const event& e) {
+  return std::visit(
+      [](const auto& v) -> new_event {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, opened>) {
+          return {"approval.opened.v1", encode_data(v)};
+        } else if constexpr (std::is_same_v<T, reviewer_approved>) {
+          return {"approval.reviewer_approved.v1",
+                  {{"reviewer", v.reviewer}, {"roles", role_names(v.roles)}, {"step", v.step},
+                   {"comment", v.comment}, {"policy_version", v.policy_version}}};
+        } else if constexpr (std::is_same_v<T, reviewer_rejected>) {
+          return {"approval.reviewer_rejected.v1",
+                  {{"reviewer", v.reviewer}, {"roles", role_names(v.roles)}, {"comment", v.comment},
+                   {"policy_version", v.policy_version}}};
+        } else if constexpr (std::is_same_v<T, approved>) {
+          return {"approval.approved.v1",
+                  {{"approval_id", v.approval_id}, {"subject_stream", v.subject_stream},
+                   {"subject_version", v.subject_version}, {"on_approved", v.on_approved},
+                   {"on_rejected", v.on_rejected}, {"approvers", v.approvers},
+                   {"comment", v.comment}, {"policy_version", v.policy_version}}};
+        } else if constexpr (std::is_same_v<T, rejected>) {
+          return {"approval.rejected.v1",
+                  {{"approval_id", v.approval_id}, {"subject_stream", v.subject_stream},
+                   {"subject_version", v.subject_version}, {"on_approved", v.on_approved},
+                   {"on_rejected", v.on_rejected}, {"approvers", v.approvers},
+                   {"rejected_by", v.rejected_by}, {"comment", v.comment},
+                   {"policy_version", v.policy_version}}};
+        } else {
+          return {"approval.voided.v1",
+                  {{"approval_id", v.approval_id}, {"subject_stream", v.subject_stream},
+                   {"reason", v.reason}}};
+        }
+      },
+      e);
+}
+
+std::expected<event, std::string> decode(std::string_view type, const json& data) {
+  try {
+    return decode_or_throw(type, data);
+  } catch (const std::exception& ex) {
+    return std::unexpected(std::string(type) + ": " + ex.what());
+  }
+}
+
+std::expected<command, rejection> parse_command(std::string_view type, const json& d) {
+  if (!d.is_object()) return f::invalid("data", "must be an object");
+  if (type == "approval.open") return parse_open(d);
+  if (type == "approval.approve") {
+    auto comment = f::optional_text(d, "comment", "data", f::max_text);
+    if (!comment) return std::unexpected(comment.error());
+    return approve{*comment};
+  }
+  if (type == "approval.reject") {
+    auto comment = f::text(d, "comment", "data", f::max_text);
+    if (!comment) {
+      auto e = comment.error();
+      if (e.field == "data.comment") e.message += " (a rejection says why)";
+      return std::unexpected(e);
+    }
+    return reject{*comment};
+  }
+  if (type == "approval.void") {
+    auto id = f::text(d, "approval_id", "data", f::max_id);
+    if (!id) return std::unexpected(id.error());
+    auto reason = f::text(d, "reason", "data", f::max_text);
+    if (!reason) return std::unexpected(reason.error());
+    return void_request{*id, *reason};
+  }
+  return f::invalid("type", "unknown approval command '" + std::string(type) + "'");
+}
+
+std::optional<rejection> check_stream(std::string_view command_type, std::string_view stream,
+                                      const json& data) {
+  if (command_type != "approval.open") return std::nullopt;
+  if (!data.is_object()) return std::nullopt;  // parse_command names it
+  const auto it = data.find("approval_id");
+  if (it == data.end() || !it->is_string()) return std::nullopt;
+  if (stream != approval_stream_for(it->get<std::string>()))
+    return rejection{rejection_kind::invalid, "stream",
+                     "an approval is opened on approval-<data.approval_id>"};
+  return std::nullopt;
+}
+
+state initial_state() { return state{}; }
+
+state evolve(state s, const event& e) {
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, opened>) {
+          s.status_ = status::open;
+          s.request = v;
+        } else if constexpr (std::is_same_v<T, reviewer_approved>) {
+          s.decisions.push_back(recorded_decision{v.reviewer, true, v.step});
+        } else if constexpr (std::is_same_v<T, reviewer_rejected>) {
+          s.decisions.push_back(recorded_decision{v.reviewer, false, {}});
+        } else if constexpr (std::is_same_v<T, approved>) {
+          s.status_ = status::approved;
+          s.outcome_comment = v.comment;
+        } else if constexpr (std::is_same_v<T, rejected>) {
+          s.status_ = status::rejected;
+          s.outcome_comment = v.comment;
+        } else {
+          s.status_ = status::voided;
+          s.void_reason = v.reason;
+        }
+      },
+      e);
+  return s;
+}
+
+std::expected<state, rejection> fold(std::span<const recorded_event> history) {
+  return detail::fold_history(history, initial_state(), decode, evolve);
+}
+
+namespace {
+
+// The subject's recorded request, and that it has not changed since.
+std::optional<rejection> check_subject(const opened& req, const related_streams& related,
+                                       bool at_open) {
+  const auto subject = related.history(req.subject_stream);
+  if (at_open) {
+    const auto it = std::find_if(subject.begin(), subject.end(), [&](const recorded_event& e) {
+      return e.version == req.subject_version;
+    });
+    bool found = false;
+    if (it != subject.end() && it->data.is_object() && it->data.contains("approval")) {
+      auto r = parse_approval_request(it->data.at("approval"), "approval");
+      found = r && r->approval_id == req.approval_id && r->content_hash == req.content_hash;
+    }
+    if (!found)
+      return rejection{rejection_kind::not_found, "data.subject_version",
+                       req.subject_stream + " holds no request " + req.approval_id +
+                           " with this content hash at version " +
+                           std::to_string(req.subject_version)};
+  }
+  if (!subject.empty() && subject.back().version > req.subject_version)
+    return rejection{rejection_kind::rule, "",
+                     "the subject " + req.subject_stream + " changed since the request (now version " +
+                         std::to_string(subject.back().version) + ", requested at " +
+                         std::to_string(req.subject_version) + "): the approval is void"};
+  return std::nullopt;
+}
+
+std::optional<rejection> check_open(const state& s) {
+  if (s.status_ == status::none)
+    return rejection{rejection_kind::not_found, "", "no such approval"};
+  if (s.status_ != status::open)
+    return rejection{rejection_kind::rule, "",
+                     "the approval is already " + std::string(to_string(s.status_))};
+  return std::nullopt;
+}
+
+std::optional<rejection> check_reviewer(const state& s, const actor& who) {
+  if (who.user_id == s.request.requested_by)
+    return rejection{rejection_kind::rule, "",
+                     "the requester never approves or rejects their own request (segregation of duties)"};
+  if (decided(s, who.user_id))
+    return rejection{rejection_kind::rule, "", "a reviewer decides once; '" + who.user_id + "' already did"};
+  return std::nullopt;
+}
+
+}  // namespace
+
+decision decide(const command& c, const state& s, const command_context& ctx,
+                const related_streams& related) {
+  return std::visit(
+      [&](const auto& cmd) -> decision {
+        using T = std::decay_t<decltype(cmd)>;
+        if constexpr (std::is_same_v<T, open>) {
+          if (!may_issue(ctx.by, "approval.open")) return std::unexpected(forbidden_command(ctx.by, "approval.open"));
+          if (s.status_ != status::none) return rule("the approval is already open");
+          const auto& req = cmd.request;
+          const auto& users = req.policy.required_users;
+          if (std::find(users.begin(), users.end(), req.requested_by) != users.end())
+            return rule("the requester cannot be a required approver (segregation of duties)",
+                        "data.policy.required_users");
+          if (auto r = check_subject(req, related, true)) return std::unexpected(*r);
+          return std::vector<new_event>{encode(req)};
+        } else if constexpr (std::is_same_v<T, approve> || std::is_same_v<T, reject>) {
+          constexpr std::string_view type = std::is_same_v<T, approve> ? "approval.approve" : "approval.reject";
+          if (!may_issue(ctx.by, type)) return std::unexpected(forbidden_command(ctx.by, type));
+          if (auto r = check_open(s)) return std::unexpected(*r);
+          if (auto r = check_reviewer(s, ctx.by)) return std::unexpected(*r);
+          auto step = step_for(s, ctx.by);
+          if (!step) return std::unexpected(step.error());
+          if (auto r = check_subject(s.request, related, false)) return std::unexpected(*r);
+          const auto& req = s.request;
+          const int pv = req.policy.version;
+          if constexpr (std::is_same_v<T, approve>) {
+            std::vector<new_event> out{encode(reviewer_approved{ctx.by.user_id, ctx.by.roles, *step, cmd.comment, pv})};
+            state next = evolve(s, reviewer_approved{ctx.by.user_id, ctx.by.roles, *step, cmd.comment, pv});
+            if (complete(next, progress_of(next)))
+              out.push_back(encode(approved{req.approval_id, req.subject_stream, req.subject_version,
+                                            req.on_approved, req.on_rejected, next.approvers(),
+                                            cmd.comment, pv}));
+            return out;
+          } else {
+            return std::vector<new_event>{
+                encode(reviewer_rejected{ctx.by.user_id, ctx.by.roles, cmd.comment, pv}),
+                encode(rejected{req.approval_id, req.subject_stream, req.subject_version,
+                                req.on_approved, req.on_rejected, s.approvers(), ctx.by.user_id,
+                                cmd.comment, pv})};
+          }
+        } else {
+          if (!may_issue(ctx.by, "approval.void")) return std::unexpected(forbidden_command(ctx.by, "approval.void"));
+          if (auto r = check_open(s)) return std::unexpected(*r);
+          if (cmd.approval_id != s.request.approval_id)
+            return rule("this is approval " + s.request.approval_id, "data.approval_id");
+          return std::vector<new_event>{
+              encode(voided{s.request.approval_id, s.request.subject_stream, cmd.reason})};
+        }
+      },
+      c);
+}
+
+decision handle(std::string_view command_type, const json& data,
+                std::span<const recorded_event> history, const command_context& ctx,
+                const related_streams& related) {
+  auto cmd = parse_command(command_type, data);
+  if (!cmd) return std::unexpected(cmd.error());
+  auto s = fold(history);
+  if (!s) return std::unexpected(s.error());
+  return decide(*cmd, *s, ctx, related);
+}
+
+pending_reviewers who_must_act(const state& s) {
+  pending_reviewers out;
+  if (s.status_ != status::open) return out;
+  out.excluded.push_back(s.request.requested_by);
+  for (const auto& d : s.decisions) out.excluded.push_back(d.reviewer);
+  const auto p = progress_of(s);
+  const bool ordered = s.request.policy.ordered;
+  for (std::size_t i = 0; i < p.steps.size(); ++i) {
+    if (p.satisfied[i]) continue;
+    if (p.steps[i].user) out.users.push_back(*p.steps[i].user);
+    else out.roles.push_back(*p.steps[i].by_role);
+    if (ordered) break;
+  }
+  if (additional_needed(s, p) && (!ordered || p.unsatisfied == 0)) {
+    for (const auto& st : p.steps) {
+      if (st.user && std::find(out.users.begin(), out.users.end(), *st.user) == out.users.end())
+        out.users.push_back(*st.user);
+      if (st.by_role && std::find(out.roles.begin(), out.roles.end(), *st.by_role) == out.roles.end())
+        out.roles.push_back(*st.by_role);
+    }
+  }
+  return out;
+}
+
+bool awaits(const state& s, const actor& who) {
+  if (s.status_ != status::open) return false;
+  if (check_reviewer(s, who)) return false;
+  return step_for(s, who).has_value();
+}
+
+}  // namespace isms::domain::approval

@@ -1,0 +1,336 @@
+#include "isms/domain/soa.hpp"
+
+#include <array>
+
+#include "aggregate_fold.hpp"
+#include "isms/domain/annex_a.hpp"
+#include "isms/domain/authorization.hpp"
+#include "json_fields.hpp"
+
+namespace isms::domain::soa {
+
+namespace {
+
+namespace f = fields;
+
+constexpr std::array<std::pair<implementation, std::string_view>, 4> implementation_names{{
+    {implementation::not_started, "not_started"},
+    {implementation::planned, "planned"},
+    {implementation::partial, "partial"},
+    {implementation::implemented, "implemented"},
+}};
+
+std::unexpected<rejection> rule(std::string message, std::string field = {}) {
+  return std::unexpected(rejection{rejection_kind::rule, std::move(field), std::move(message)});
+}
+
+f::result<std::string> control_id(const json& d) {
+  auto id = f::text(d, "control_id", "data", 8);
+  if (!id) {
+    if (id.error().message.starts_with("must be at most"))
+      return f::invalid("data.control_id", "is not an ISO/IEC 27001:2022 Annex A control");
+    return id;
+  }
+  if (!annex_a::find(*id))
+    return f::invalid("data.control_id", "'" + *id + "' is not an ISO/IEC 27001:2022 Annex A control");
+  return id;
+}
+
+std::size_t index_or_throw(const std::string& id) {
+  const auto i = annex_a::index_of(id);
+  if (!i) stored::fail("control_id", "not an Annex A control");
+  return *i;
+}
+
+event decode_or_throw(std::string_view type, const json& d) {
+  using namespace stored;
+  if (type == "soa.control_decided.v1") {
+    control_decided e{str(d, "control_id"), boolean(d, "applicable"), opt_str(d, "justification"),
+                      strings(d, "linked_risks")};
+    index_or_throw(e.control_id);
+    return e;
+  }
+  if (type == "soa.implementation_status_set.v1") {
+    implementation_status_set e{str(d, "control_id"), implementation::not_started, opt_str(d, "comment")};
+    index_or_throw(e.control_id);
+    const auto st = implementation_from_string(str(d, "status"));
+    if (!st) fail("status", "unknown implementation status");
+    e.status = *st;
+    return e;
+  }
+  if (type == "soa.publication_requested.v1") {
+    auto approval = parse_approval_request(member(d, "approval"), "approval");
+    if (!approval) fail(approval.error().field, approval.error().message);
+    return publication_requested{static_cast<int>(integer(d, "proposed_version")),
+                                 str(d, "content_hash"), opt_str(d, "comment"), std::move(*approval)};
+  }
+  if (type == "soa.published.v1")
+    return published{static_cast<int>(integer(d, "version")), str(d, "approval_id"),
+                     strings(d, "approvers"), str(d, "content_hash"), opt_str(d, "comment")};
+  if (type == "soa.publication_rejected.v1")
+    return publication_rejected{str(d, "approval_id"), strings(d, "approvers"),
+                                str(d, "rejected_by"), opt_str(d, "comment")};
+  throw std::runtime_error("unknown event type '" + std::string(type) + "'");
+}
+
+const entry& entry_of(const state& s, std::string_view control) {
+  return s.entries[*annex_a::index_of(control)];
+}
+
+decision one(const event& e) { return std::vector<new_event>{encode(e)}; }
+
+}  // namespace
+
+std::string_view to_string(implementation i) noexcept {
+  for (const auto& [v, n] : implementation_names)
+    if (v == i) return n;
+  return "not_started";
+}
+
+std::optional<implementation> implementation_from_string(std::string_view s) noexcept {
+  for (const auto& [v, n] : implementation_names)
+    if (n == s) return v;
+  return std::nullopt;
+}
+
+new_event encode(const event& e) {
+  return std::visit(
+      [](const auto& v) -> new_event {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, control_decided>) {
+          return {"soa.control_decided.v1",
+                  {{"control_id", v.control_id}, {"applicable", v.applicable},
+                   {"justification", v.justification}, {"linked_risks", v.linked_risks}}};
+        } else if constexpr (std::is_same_v<T, implementation_status_set>) {
+          return {"soa.implementation_status_set.v1",
+                  {{"control_id", v.control_id}, {"status", to_string(v.status)}, {"comment", v.comment}}};
+        } else if constexpr (std::is_same_v<T, publication_requested>) {
+          return {"soa.publication_requested.v1",
+                  {{"proposed_version", v.proposed_version}, {"content_hash", v.content_hash},
+                   {"comment", v.comment}, {"approval", to_json(v.approval)}}};
+        } else if constexpr (std::is_same_v<T, published>) {
+          return {"soa.published.v1",
+                  {{"version", v.version}, {"approval_id", v.approval_id}, {"approvers", v.approvers},
+                   {"content_hash", v.content_hash}, {"comment", v.comment}}};
+        } else {
+          return {"soa.publication_rejected.v1",
+                  {{"approval_id", v.approval_id}, {"approvers", v.approvers},
+                   {"rejected_by", v.rejected_by}, {"comment", v.comment}}};
+        }
+      },
+      e);
+}
+
+std::expected<event, std::string> decode(std::string_view type, const json& data) {
+  try {
+    return decode_or_throw(type, data);
+  } catch (const std::exception& ex) {
+    return std::unexpected(std::string(type) + ": " + ex.what());
+  }
+}
+
+std::expected<command, rejection> parse_command(std::string_view type, const json& d) {
+  if (!d.is_object()) return f::invalid("data", "must be an object");
+  if (type == "soa.decide_control") {
+    auto id = control_id(d);
+    if (!id) return std::unexpected(id.error());
+    auto applicable = f::boolean(d, "applicable", "data");
+    if (!applicable) return std::unexpected(applicable.error());
+    auto justification = f::optional_text(d, "justification", "data", f::max_text);
+    if (!justification) return std::unexpected(justification.error());
+    if (!*applicable && justification->find_first_not_of(" \t\r\n") == std::string::npos)
+      return f::invalid("data.justification", "is required when a control is excluded");
+    auto risks = f::text_list(d, "linked_risks", "data", f::max_id, 500);
+    if (!risks) return std::unexpected(risks.error());
+    for (std::size_t i = 0; i < risks->size(); ++i) {
+      const auto field = "data.linked_risks[" + std::to_string(i) + "]";
+      if (!valid_stream_id((*risks)[i])) return f::invalid(field, "must be a risk id (the <id> of risk-<id>)");
+      for (std::size_t k = 0; k < i; ++k)
+        if ((*risks)[k] == (*risks)[i]) return f::invalid(field, "risk listed twice");
+    }
+    return decide_control{control_decided{*id, *applicable, *justification, std::move(*risks)}};
+  }
+  if (type == "soa.set_implementation_status") {
+    auto id = control_id(d);
+    if (!id) return std::unexpected(id.error());
+    auto status = f::text(d, "status", "data", 32);
+    if (!status) return std::unexpected(status.error());
+    const auto st = implementation_from_string(*status);
+    if (!st) return f::invalid("data.status", "must be one of not_started, planned, partial, implemented");
+    auto comment = f::optional_text(d, "comment", "data", f::max_text);
+    if (!comment) return std::unexpected(comment.error());
+    return set_implementation_status{*id, *st, *comment};
+  }
+  if (type == "soa.request_publication") {
+    auto comment = f::optional_text(d, "comment", "data", f::max_text);
+    if (!comment) return std::unexpected(comment.error());
+    return request_publication{*comment};
+  }
+  if (type == "soa.publish" || type == "soa.reject_publication") {
+    auto o = parse_approval_outcome(d);
+    if (!o) return std::unexpected(o.error());
+    if (type == "soa.publish") return publish{std::move(*o)};
+    return reject_publication{std::move(*o)};
+  }
+  return f::invalid("type", "unknown Statement of Applicability command '" + std::string(type) + "'");
+}
+
+state initial_state() {
+  state s;
+  s.entries.resize(annex_a::catalogue().size());
+  return s;
+}
+
+state evolve(state s, const event& e) {
+  ++s.version;
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, control_decided>) {
+          if (const auto i = annex_a::index_of(v.control_id)) {
+            auto& en = s.entries[*i];
+            en.decided = true;
+            en.applicable = v.applicable;
+            en.justification = v.justification;
+            en.linked_risks = v.linked_risks;
+            if (!v.applicable) en.status = implementation::not_started;
+          }
+          s.pending.reset();
+        } else if constexpr (std::is_same_v<T, implementation_status_set>) {
+          if (const auto i = annex_a::index_of(v.control_id)) s.entries[*i].status = v.status;
+          s.pending.reset();
+        } else if constexpr (std::is_same_v<T, publication_requested>) {
+          s.pending = v;
+        } else if constexpr (std::is_same_v<T, published>) {
+          s.published_version = v.version;
+          s.published_hash = v.content_hash;
+          s.pending.reset();
+        } else {
+          s.pending.reset();
+        }
+      },
+      e);
+  return s;
+}
+
+std::expected<state, rejection> fold(std::span<const recorded_event> history) {
+  return detail::fold_history(history, initial_state(), decode, evolve);
+}
+
+json content(const state& s) {
+  json out = json::array();
+  const auto cat = annex_a::catalogue();
+  for (std::size_t i = 0; i < cat.size() && i < s.entries.size(); ++i) {
+    const auto& en = s.entries[i];
+    out.push_back({{"control", cat[i].id},
+                   {"decided", en.decided},
+                   {"applicable", en.applicable},
+                   {"justification", en.justification},
+                   {"status", to_string(en.status)},
+                   {"linked_risks", en.linked_risks}});
+  }
+  return out;
+}
+
+std::string content_hash(const state& s) { return sha256_hex(canonical_json(content(s))); }
+
+decision decide(const command& c, const state& s, const command_context& ctx,
+                const related_streams& related) {
+  return std::visit(
+      [&](const auto& cmd) -> decision {
+        using T = std::decay_t<decltype(cmd)>;
+        if constexpr (std::is_same_v<T, decide_control>) {
+          if (!may_issue(ctx.by, "soa.decide_control"))
+            return std::unexpected(forbidden_command(ctx.by, "soa.decide_control"));
+          const auto& d = cmd.decision;
+          for (std::size_t i = 0; i < d.linked_risks.size(); ++i)
+            if (related.history("risk-" + d.linked_risks[i]).empty())
+              return std::unexpected(rejection{rejection_kind::not_found,
+                                               "data.linked_risks[" + std::to_string(i) + "]",
+                                               "no risk " + d.linked_risks[i] + " in the register"});
+          const auto& current = entry_of(s, d.control_id);
+          if (current.decided && current.applicable == d.applicable &&
+              current.justification == d.justification && current.linked_risks == d.linked_risks)
+            return rule("control " + d.control_id + " is already decided this way");
+          return one(d);
+        } else if constexpr (std::is_same_v<T, set_implementation_status>) {
+          if (!may_issue(ctx.by, "soa.set_implementation_status"))
+            return std::unexpected(forbidden_command(ctx.by, "soa.set_implementation_status"));
+          const auto& current = entry_of(s, cmd.control_id);
+          if (!current.decided || !current.applicable)
+            return rule("control " + cmd.control_id +
+                            " is not decided applicable: only applicable controls are implemented",
+                        "data.control_id");
+          if (current.status == cmd.status)
+            return rule("control " + cmd.control_id + " is already " + std::string(to_string(cmd.status)),
+                        "data.status");
+          return one(implementation_status_set{cmd.control_id, cmd.status, cmd.comment});
+        } else if constexpr (std::is_same_v<T, request_publication>) {
+          if (!may_issue(ctx.by, "soa.request_publication"))
+            return std::unexpected(forbidden_command(ctx.by, "soa.request_publication"));
+          if (s.pending)
+            return rule("publication is already requested (approval " + s.pending->approval.approval_id + ")");
+          const auto cat = annex_a::catalogue();
+          std::size_t undecided = 0;
+          std::string first_undecided, first_unjustified;
+          for (std::size_t i = 0; i < cat.size(); ++i) {
+            if (!s.entries[i].decided) {
+              if (undecided++ == 0) first_undecided = std::string(cat[i].id);
+            } else if (s.entries[i].justification.find_first_not_of(" \t\r\n") == std::string::npos &&
+                       first_unjustified.empty()) {
+              first_unjustified = std::string(cat[i].id);
+            }
+          }
+          if (undecided > 0)
+            return rule("every Annex A control needs a decision before the SoA is published (6.1.3 d): " +
+                        std::to_string(undecided) + " undecided, first " + first_undecided);
+          if (!first_unjustified.empty())
+            return rule("every control needs its justification for inclusion or exclusion (6.1.3 d): "
+                        "control " + first_unjustified + " has none");
+          const auto hash = content_hash(s);
+          if (s.published_version > 0 && hash == s.published_hash)
+            return rule("nothing changed since the published version " + std::to_string(s.published_version));
+          publication_requested e;
+          e.proposed_version = s.published_version + 1;
+          e.content_hash = hash;
+          e.comment = cmd.comment;
+          e.approval.approval_id = approval_id_for(stream_id, s.version + 1);
+          e.approval.subject_kind = "soa.publication";
+          e.approval.policy.required_roles = {role::top_management};
+          e.approval.policy.min_approvals = 1;
+          e.approval.policy.ordered = false;
+          e.approval.policy.version = publication_policy_version;
+          e.approval.on_approved = "soa.publish";
+          e.approval.on_rejected = "soa.reject_publication";
+          e.approval.summary = "Publish the Statement of Applicability version " +
+                               std::to_string(e.proposed_version);
+          e.approval.content_hash = hash;
+          return one(e);
+        } else if constexpr (std::is_same_v<T, publish>) {
+          const std::string pending = s.pending ? s.pending->approval.approval_id : std::string{};
+          if (auto r = check_approval_outcome(ctx, cmd.outcome, pending)) return std::unexpected(*r);
+          return one(published{s.pending->proposed_version, cmd.outcome.approval_id,
+                               cmd.outcome.approvers, s.pending->content_hash, cmd.outcome.comment});
+        } else {
+          const std::string pending = s.pending ? s.pending->approval.approval_id : std::string{};
+          if (auto r = check_approval_outcome(ctx, cmd.outcome, pending)) return std::unexpected(*r);
+          if (cmd.outcome.rejected_by.empty())
+            return std::unexpected(rejection{rejection_kind::invalid, "data.rejected_by", "is required"});
+          return one(publication_rejected{cmd.outcome.approval_id, cmd.outcome.approvers,
+                                          cmd.outcome.rejected_by, cmd.outcome.comment});
+        }
+      },
+      c);
+}
+
+decision handle(std::string_view command_type, const json& data,
+                std::span<const recorded_event> history, const command_context& ctx,
+                const related_streams& related) {
+  auto cmd = parse_command(command_type, data);
+  if (!cmd) return std::unexpected(cmd.error());
+  auto s = fold(history);
+  if (!s) return std::unexpected(s.error());
+  return decide(*cmd, *s, ctx, related);
+}
+
+}  // namespace isms::domain::soa

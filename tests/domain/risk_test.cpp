@@ -1,0 +1,546 @@
+#include "isms/domain/risk.hpp"
+
+#include <gtest/gtest.h>
+
+#include "given.hpp"
+
+namespace isms::domain::risk {
+namespace {
+
+using namespace isms::domain::testing;
+
+const std::string stream = "risk-R-1";
+
+json identify_data(std::string owner_id = "olga") {
+  return {{"title", "Ransomware on file servers"},
+          {"asset", "file servers"},
+          {"threat", "ransomware"},
+          {"vulnerability", "unpatched SMB"},
+          {"owner", owner_id},
+          {"category", "operations"}};
+}
+
+identified details() {
+  return identified{"Ransomware on file servers", "", "file servers", "ransomware", "unpatched SMB",
+                    "olga", "operations"};
+}
+
+assessed high_assessment() { return assessed{4, 4, 16, "high", false, "seen twice last year", 0, false}; }
+
+treatment_planned plan(int tl = 3, int ti = 4) {
+  const int score = tl * ti;
+  const std::string level = score <= 4 ? "low" : score <= 9 ? "medium" : score <= 16 ? "high" : "critical";
+  return treatment_planned{treatment_option::modify, {"8.7", "8.8"}, "EDR and monthly patching", tl, ti,
+                           score, level, score <= 9, day("2026-06-30")};
+}
+
+json plan_data(int tl = 3, int ti = 4) {
+  return {{"option", "modify"},        {"controls", {"8.7", "8.8"}}, {"actions", "EDR and monthly patching"},
+          {"target_likelihood", tl}, {"target_impact", ti},        {"due", "2026-06-30"}};
+}
+
+struct world {
+  in_memory_log log;
+  world() { register_users(log); }
+
+  decision when(std::string_view type, const json& data, const events& given,
+                const command_context& ctx = manager()) {
+    const auto h = history_of(stream, given);
+    return handle(type, data, h, ctx, log);
+  }
+};
+
+events planned() { return {encode(details()), encode(high_assessment()), encode(plan())}; }
+
+acceptance_requested request_event(const events& given) {
+  // Decide the request on `given` to get the exact event.
+  world w;
+  auto d = w.when("risk.request_acceptance", {{"review_date", "2027-03-01"}}, given);
+  EXPECT_TRUE(d.has_value());
+  auto e = decode((*d)[0].type, (*d)[0].data);
+  return std::get<acceptance_requested>(*e);
+}
+
+events requested() {
+  auto e = planned();
+  e.push_back(encode(request_event(planned())));
+  return e;
+}
+
+events accepted_until(std::string_view review) {
+  auto e = requested();
+  e.push_back(encode(accepted{"risk-R-1.v4", {"olga", "tom"}, "ok", day(review)}));
+  return e;
+}
+
+approval_outcome outcome(std::string id = "risk-R-1.v4") { return {std::move(id), {"olga", "tom"}, "fine", {}}; }
+
+// ---- identify ------------------------------------------------------------------
+
+TEST(RiskIdentify, RecordsEveryDetailAnAuditorNeeds) {
+  world w;
+  const auto d = w.when("risk.identify", identify_data(), {});
+  ASSERT_TRUE(d) << d.error().message;
+  ASSERT_EQ(d->size(), 1u);
+  EXPECT_EQ((*d)[0].type, "risk.identified.v1");
+  EXPECT_EQ((*d)[0], encode(details()));
+}
+
+TEST(RiskIdentify, OnlyOnAnEmptyStream) {
+  world w;
+  EXPECT_REJECTED(w.when("risk.identify", identify_data(), {encode(details())}), rejection_kind::rule, "");
+}
+
+TEST(RiskIdentify, ARiskOwnerIdentifiesOnlyRisksTheyOwn) {
+  world w;
+  EXPECT_REJECTED(w.when("risk.identify", identify_data("olga"), {}, other_owner()),
+                  rejection_kind::forbidden, "");
+  EXPECT_TRUE(w.when("risk.identify", identify_data("otto"), {}, other_owner()));
+}
+
+TEST(RiskIdentify, OwnerMustBeARegisteredEnabledUser) {
+  world w;
+  EXPECT_REJECTED(w.when("risk.identify", identify_data("nobody"), {}), rejection_kind::not_found, "data.owner");
+  EXPECT_REJECTED(w.when("risk.identify", identify_data("dora"), {}), rejection_kind::rule, "data.owner");
+}
+
+TEST(RiskIdentify, ContributorMayNotIdentify) {
+  world w;
+  EXPECT_REJECTED(w.when("risk.identify", identify_data(), {}, contributor()), rejection_kind::forbidden, "");
+}
+
+TEST(RiskParse, NamesTheFieldAndTheRule) {
+  struct bad {
+    const char* type;
+    json data;
+    const char* field;
+  };
+  auto without = [](json j, const char* k) {
+    j.erase(k);
+    return j;
+  };
+  auto with = [](json j, const char* k, json v) {
+    j[k] = std::move(v);
+    return j;
+  };
+  const bad cases[] = {
+      {"risk.identify", without(identify_data(), "title"), "data.title"},
+      {"risk.identify", with(identify_data(), "title", 7), "data.title"},
+      {"risk.identify", with(identify_data(), "title", "   "), "data.title"},
+      {"risk.identify", with(identify_data(), "title", std::string(301, 'x')), "data.title"},
+      {"risk.identify", without(identify_data(), "asset"), "data.asset"},
+      {"risk.identify", without(identify_data(), "threat"), "data.threat"},
+      {"risk.identify", without(identify_data(), "vulnerability"), "data.vulnerability"},
+      {"risk.identify", with(identify_data(), "owner", "olga smith"), "data.owner"},
+      {"risk.identify", without(identify_data(), "category"), "data.category"},
+      {"risk.assess", {{"impact", 3}, {"rationale", "r"}}, "data.likelihood"},
+      {"risk.assess", {{"likelihood", "3"}, {"impact", 3}, {"rationale", "r"}}, "data.likelihood"},
+      {"risk.assess", {{"likelihood", 2.5}, {"impact", 3}, {"rationale", "r"}}, "data.likelihood"},
+      {"risk.assess", {{"likelihood", 0}, {"impact", 3}, {"rationale", "r"}}, "data.likelihood"},
+      {"risk.assess", {{"likelihood", 3}, {"impact", 11}, {"rationale", "r"}}, "data.impact"},
+      {"risk.assess", {{"likelihood", 3}, {"impact", 3}}, "data.rationale"},
+      {"risk.plan_treatment", with(plan_data(), "option", "transfer"), "data.option"},
+      {"risk.plan_treatment", with(plan_data(), "controls", {"8.7", "5.38"}), "data.controls[1]"},
+      {"risk.plan_treatment", with(plan_data(), "controls", {"8.7", "8.7"}), "data.controls[1]"},
+      {"risk.plan_treatment", with(plan_data(), "controls", "8.7"), "data.controls"},
+      {"risk.plan_treatment", with(plan_data(), "due", "2026-02-30"), "data.due"},
+      {"risk.plan_treatment", with(plan_data(), "due", "30/06/2026"), "data.due"},
+      {"risk.plan_treatment", without(plan_data(), "target_impact"), "data.target_impact"},
+      {"risk.request_acceptance", {{"review_date", "next year"}}, "data.review_date"},
+      {"risk.accept", {{"approvers", {"olga"}}}, "data.approval_id"},
+      {"risk.accept", {{"approval_id", "x"}, {"approvers", "olga"}}, "data.approvers"},
+      {"risk.retire", json::object(), "data.reason"},
+      {"risk.delete", json::object(), "type"},
+  };
+  for (const auto& c : cases) {
+    const auto r = parse_command(c.type, c.data);
+    ASSERT_FALSE(r) << c.type << " " << c.data.dump();
+    EXPECT_EQ(r.error().kind, rejection_kind::invalid) << c.data.dump();
+    EXPECT_EQ(r.error().field, c.field) << c.data.dump();
+  }
+  EXPECT_EQ(parse_command("risk.assess", json::array()).error().field, "data");
+}
+
+// ---- assess ----------------------------------------------------------------------
+
+TEST(RiskAssess, ScoresLikelihoodTimesImpactOnTheDefaultMatrix) {
+  world w;
+  const auto d = w.when("risk.assess", {{"likelihood", 4}, {"impact", 4}, {"rationale", "seen twice last year"}},
+                        {encode(details())});
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ((*d)[0], encode(high_assessment()));
+  const auto m = w.when("risk.assess", {{"likelihood", 2}, {"impact", 3}, {"rationale", "r"}}, {encode(details())});
+  ASSERT_TRUE(m);
+  EXPECT_EQ((*m)[0].data.at("level"), "medium");
+  EXPECT_EQ((*m)[0].data.at("within_appetite"), true);
+}
+
+TEST(RiskAssess, ReadsTheConfiguredMatrixAndRecordsItsVersion) {
+  world w;
+  risk_matrix::matrix three{{"low", "mid", "high"}, {"low", "mid", "high"},
+                            {{"green", 1, 2}, {"amber", 3, 4}, {"red", 5, 9}}, "green", 0};
+  w.log.append(std::string(risk_matrix::stream_id),
+               {risk_matrix::encode(risk_matrix::configured{three, "mia", "smaller scale"})}, manager());
+  const auto d = w.when("risk.assess", {{"likelihood", 2}, {"impact", 2}, {"rationale", "r"}}, {encode(details())});
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ((*d)[0].data.at("level"), "amber");
+  EXPECT_EQ((*d)[0].data.at("within_appetite"), false);
+  EXPECT_EQ((*d)[0].data.at("matrix_version"), 1);
+  EXPECT_REJECTED(w.when("risk.assess", {{"likelihood", 4}, {"impact", 1}, {"rationale", "r"}}, {encode(details())}),
+                  rejection_kind::invalid, "data.likelihood");
+  EXPECT_REJECTED(w.when("risk.assess", {{"likelihood", 1}, {"impact", 4}, {"rationale", "r"}}, {encode(details())}),
+                  rejection_kind::invalid, "data.impact");
+}
+
+TEST(RiskAssess, SecondAssessmentIsAReassessment) {
+  world w;
+  const auto d = w.when("risk.assess", {{"likelihood", 2}, {"impact", 2}, {"rationale", "r"}},
+                        {encode(details()), encode(high_assessment())});
+  ASSERT_TRUE(d);
+  EXPECT_EQ((*d)[0].data.at("reassessment"), true);
+}
+
+TEST(RiskAssess, RiskMustExistAndNotBeRetired) {
+  world w;
+  const json a{{"likelihood", 2}, {"impact", 2}, {"rationale", "r"}};
+  EXPECT_REJECTED(w.when("risk.assess", a, {}), rejection_kind::not_found, "");
+  EXPECT_REJECTED(w.when("risk.assess", a, {encode(details()), encode(retired{"asset gone"})}),
+                  rejection_kind::rule, "");
+}
+
+TEST(RiskAssess, ARiskOwnerAssessesOnlyTheirOwnRisks) {
+  world w;
+  const json a{{"likelihood", 2}, {"impact", 2}, {"rationale", "r"}};
+  EXPECT_REJECTED(w.when("risk.assess", a, {encode(details())}, other_owner()), rejection_kind::forbidden, "");
+  EXPECT_TRUE(w.when("risk.assess", a, {encode(details())}, owner()));
+}
+
+// ---- plan treatment -------------------------------------------------------------
+
+TEST(RiskPlan, RecordsTheTargetResidualLevel) {
+  world w;
+  const auto d = w.when("risk.plan_treatment", plan_data(), {encode(details()), encode(high_assessment())});
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ((*d)[0], encode(plan()));
+}
+
+TEST(RiskPlan, OnlyAfterAssessmentAndBeforeAcceptance) {
+  world w;
+  EXPECT_REJECTED(w.when("risk.plan_treatment", plan_data(), {encode(details())}), rejection_kind::rule, "");
+  EXPECT_REJECTED(w.when("risk.plan_treatment", plan_data(), accepted_until("2027-03-01")), rejection_kind::rule, "");
+}
+
+TEST(RiskPlan, ModifyNeedsAControl) {
+  world w;
+  auto data = plan_data();
+  data["controls"] = json::array();
+  EXPECT_REJECTED(w.when("risk.plan_treatment", data, {encode(details()), encode(high_assessment())}),
+                  rejection_kind::rule, "data.controls");
+}
+
+TEST(RiskPlan, TreatmentOtherThanRetainDescribesItsActions) {
+  world w;
+  auto data = plan_data();
+  data.erase("actions");
+  EXPECT_REJECTED(w.when("risk.plan_treatment", data, {encode(details()), encode(high_assessment())}),
+                  rejection_kind::rule, "data.actions");
+}
+
+TEST(RiskPlan, RetainKeepsTheAssessedRisk) {
+  world w;
+  json data{{"option", "retain"}, {"target_likelihood", 3}, {"target_impact", 4}, {"due", "2026-06-30"}};
+  EXPECT_REJECTED(w.when("risk.plan_treatment", data, {encode(details()), encode(high_assessment())}),
+                  rejection_kind::rule, "data.target_likelihood");
+  data["target_likelihood"] = 4;
+  EXPECT_TRUE(w.when("risk.plan_treatment", data, {encode(details()), encode(high_assessment())}));
+}
+
+TEST(RiskPlan, TargetCannotExceedTheAssessedRisk) {
+  world w;
+  EXPECT_REJECTED(w.when("risk.plan_treatment", plan_data(5, 4), {encode(details()), encode(high_assessment())}),
+                  rejection_kind::rule, "data.target_likelihood");
+}
+
+TEST(RiskPlan, TargetMustFitTheMatrix) {
+  world w;
+  EXPECT_REJECTED(w.when("risk.plan_treatment", plan_data(1, 6), {encode(details()), encode(high_assessment())}),
+                  rejection_kind::invalid, "data.target_impact");
+}
+
+TEST(RiskPlan, DueDateIsNotInThePast) {
+  world w;
+  auto data = plan_data();
+  data["due"] = "2026-03-01";
+  EXPECT_REJECTED(w.when("risk.plan_treatment", data, {encode(details()), encode(high_assessment())}),
+                  rejection_kind::rule, "data.due");
+  data["due"] = "2026-03-02";
+  EXPECT_TRUE(w.when("risk.plan_treatment", data, {encode(details()), encode(high_assessment())}));
+}
+
+TEST(RiskPlan, ARiskOwnerPlansOnlyTheirOwnRisks) {
+  world w;
+  EXPECT_REJECTED(w.when("risk.plan_treatment", plan_data(), {encode(details()), encode(high_assessment())},
+                         other_owner()),
+                  rejection_kind::forbidden, "");
+}
+
+// ---- request acceptance -----------------------------------------------------------
+
+TEST(RiskRequestAcceptance, AboveAppetiteNeedsTheOwnerThenTopManagement) {
+  world w;
+  const auto d = w.when("risk.request_acceptance", {{"review_date", "2027-03-01"}, {"comment", "as planned"}},
+                        planned());
+  ASSERT_TRUE(d) << d.error().message;
+  ASSERT_EQ(d->size(), 1u);
+  const auto& data = (*d)[0].data;
+  EXPECT_EQ((*d)[0].type, "risk.acceptance_requested.v1");
+  EXPECT_EQ(data.at("residual_level"), "high");
+  EXPECT_EQ(data.at("above_appetite"), true);
+  EXPECT_EQ(data.at("review_date"), "2027-03-01");
+  const auto& a = data.at("approval");
+  EXPECT_EQ(a.at("approval_id"), "risk-R-1.v4");
+  EXPECT_EQ(a.at("subject_kind"), "risk.acceptance");
+  EXPECT_EQ(a.at("on_approved"), "risk.accept");
+  EXPECT_EQ(a.at("on_rejected"), "risk.reject_acceptance");
+  EXPECT_EQ(a.at("policy"), (json{{"required_roles", {"top_management"}}, {"required_users", {"olga"}},
+                                  {"min_approvals", 2}, {"ordered", true}, {"version", 1}}));
+  auto s = fold(history_of(stream, planned()));
+  ASSERT_TRUE(s);
+  const auto e = std::get<acceptance_requested>(*decode((*d)[0].type, data));
+  EXPECT_EQ(a.at("content_hash"), sha256_hex(canonical_json(acceptance_content(*s, e))));
+}
+
+TEST(RiskRequestAcceptance, WithinAppetiteNeedsOnlyTheOwner) {
+  world w;
+  events given{encode(details()), encode(high_assessment()), encode(plan(3, 3))};
+  const auto d = w.when("risk.request_acceptance", json::object(), given);
+  ASSERT_TRUE(d) << d.error().message;
+  const auto& data = (*d)[0].data;
+  EXPECT_EQ(data.at("above_appetite"), false);
+  EXPECT_EQ(data.at("review_date"), "2027-03-02");  // one year by default
+  EXPECT_EQ(data.at("approval").at("policy").at("required_roles"), json::array());
+  EXPECT_EQ(data.at("approval").at("policy").at("min_approvals"), 1);
+}
+
+TEST(RiskRequestAcceptance, ContentHashChangesWithTheTreatment) {
+  world w;
+  const auto a = w.when("risk.request_acceptance", json::object(), planned());
+  events other{encode(details()), encode(high_assessment()), encode(plan(2, 4))};
+  const auto b = w.when("risk.request_acceptance", json::object(), other);
+  ASSERT_TRUE(a && b);
+  EXPECT_NE((*a)[0].data.at("approval").at("content_hash"), (*b)[0].data.at("approval").at("content_hash"));
+}
+
+TEST(RiskRequestAcceptance, TheOwnerCannotRequestWhatTheyApprove) {
+  world w;
+  const auto both = as("olga", {role::isms_manager, role::risk_owner});
+  EXPECT_REJECTED(w.when("risk.request_acceptance", json::object(), planned(), both), rejection_kind::rule, "");
+}
+
+TEST(RiskRequestAcceptance, OnlyOnceTheTreatmentIsPlannedAndNotTwice) {
+  world w;
+  EXPECT_REJECTED(w.when("risk.request_acceptance", json::object(), {encode(details()), encode(high_assessment())}),
+                  rejection_kind::rule, "");
+  EXPECT_REJECTED(w.when("risk.request_acceptance", json::object(), requested()), rejection_kind::rule, "");
+}
+
+TEST(RiskRequestAcceptance, ReviewDateIsAfterTodayAndWithinThreeYears) {
+  world w;
+  EXPECT_REJECTED(w.when("risk.request_acceptance", {{"review_date", "2026-03-02"}}, planned()),
+                  rejection_kind::rule, "data.review_date");
+  EXPECT_REJECTED(w.when("risk.request_acceptance", {{"review_date", "2029-12-31"}}, planned()),
+                  rejection_kind::rule, "data.review_date");
+  EXPECT_TRUE(w.when("risk.request_acceptance", {{"review_date", "2026-03-03"}}, planned()));
+}
+
+TEST(RiskRequestAcceptance, OnlyTheIsmsManagerRequests) {
+  world w;
+  EXPECT_REJECTED(w.when("risk.request_acceptance", json::object(), planned(), other_owner()),
+                  rejection_kind::forbidden, "");
+}
+
+// ---- accept / reject -----------------------------------------------------------------
+
+TEST(RiskAccept, SystemAcceptsThePendingApprovalUntilTheReviewDate) {
+  world w;
+  const auto d = w.when("risk.accept", to_json(outcome()), requested(), system_actor());
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ((*d)[0], encode(accepted{"risk-R-1.v4", {"olga", "tom"}, "fine", day("2027-03-01")}));
+}
+
+TEST(RiskAccept, OnlyFromSystemAndOnlyForThePendingApproval) {
+  world w;
+  EXPECT_REJECTED(w.when("risk.accept", to_json(outcome()), requested(), manager()), rejection_kind::forbidden, "");
+  EXPECT_REJECTED(w.when("risk.accept", to_json(outcome("risk-R-1.v2")), requested(), system_actor()),
+                  rejection_kind::rule, "data.approval_id");
+  EXPECT_REJECTED(w.when("risk.accept", to_json(outcome()), planned(), system_actor()), rejection_kind::rule,
+                  "data.approval_id");
+}
+
+TEST(RiskRejectAcceptance, ReturnsToTreatmentPlanning) {
+  world w;
+  auto o = outcome();
+  o.rejected_by = "tom";
+  o.comment = "too high";
+  const auto d = w.when("risk.reject_acceptance", to_json(o), requested(), system_actor());
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ((*d)[0], encode(acceptance_rejected{"risk-R-1.v4", {"olga", "tom"}, "tom", "too high"}));
+  auto given = requested();
+  given.push_back((*d)[0]);
+  auto s = fold(history_of(stream, given));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->status_, status::treatment_planned);
+  EXPECT_FALSE(s->pending);
+  const auto again = w.when("risk.request_acceptance", json::object(), given);
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)[0].data.at("approval").at("approval_id"), "risk-R-1.v6");
+}
+
+TEST(RiskRejectAcceptance, NamesWhoRejected) {
+  world w;
+  EXPECT_REJECTED(w.when("risk.reject_acceptance", to_json(outcome()), requested(), system_actor()),
+                  rejection_kind::invalid, "data.rejected_by");
+}
+
+TEST(RiskChangeWhilePending, WithdrawsTheRequest) {
+  world w;
+  const auto d = w.when("risk.plan_treatment", plan_data(2, 4), requested());
+  ASSERT_TRUE(d) << d.error().message;
+  auto given = requested();
+  given.push_back((*d)[0]);
+  EXPECT_REJECTED(w.when("risk.accept", to_json(outcome()), given, system_actor()), rejection_kind::rule,
+                  "data.approval_id");
+}
+
+// ---- expiry and reassessment -------------------------------------------------------
+
+TEST(RiskExpire, AtTheReviewDateTheRiskReturnsToAssessment) {
+  world w;
+  const auto given = accepted_until("2027-03-01");
+  EXPECT_REJECTED(w.when("risk.expire_acceptance", json::object(), given, system_actor("2027-02-28T23:59:59.999Z")),
+                  rejection_kind::rule, "");
+  const auto d = w.when("risk.expire_acceptance", json::object(), given, system_actor("2027-03-01T00:00:00.000Z"));
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ((*d)[0], encode(acceptance_expired{day("2027-03-01"), day("2027-03-01")}));
+  auto after = given;
+  after.push_back((*d)[0]);
+  EXPECT_EQ(fold(history_of(stream, after))->status_, status::acceptance_expired);
+  EXPECT_REJECTED(w.when("risk.request_acceptance", json::object(), after, manager("2027-03-02T09:00:00.000Z")),
+                  rejection_kind::rule, "");
+  const auto re = w.when("risk.assess", {{"likelihood", 3}, {"impact", 4}, {"rationale", "after a year"}}, after,
+                         manager("2027-03-02T09:00:00.000Z"));
+  ASSERT_TRUE(re);
+  EXPECT_EQ((*re)[0].data.at("reassessment"), true);
+}
+
+TEST(RiskExpire, OnlyTheSchedulerAndOnlyAnAcceptanceInForce) {
+  world w;
+  EXPECT_REJECTED(w.when("risk.expire_acceptance", json::object(), accepted_until("2026-03-01"), manager()),
+                  rejection_kind::forbidden, "");
+  EXPECT_REJECTED(w.when("risk.expire_acceptance", json::object(), planned(), system_actor()), rejection_kind::rule, "");
+}
+
+// ---- retire ---------------------------------------------------------------------------
+
+TEST(RiskRetire, WithAReasonAndOnlyOnce) {
+  world w;
+  const auto d = w.when("risk.retire", {{"reason", "server decommissioned"}}, planned());
+  ASSERT_TRUE(d);
+  EXPECT_EQ((*d)[0], encode(retired{"server decommissioned"}));
+  auto given = planned();
+  given.push_back((*d)[0]);
+  EXPECT_REJECTED(w.when("risk.retire", {{"reason", "again"}}, given), rejection_kind::rule, "");
+  EXPECT_REJECTED(w.when("risk.plan_treatment", plan_data(), given), rejection_kind::rule, "");
+  EXPECT_REJECTED(w.when("risk.retire", {{"reason", "x"}}, planned(), owner()), rejection_kind::forbidden, "");
+}
+
+// ---- codecs ---------------------------------------------------------------------------
+
+TEST(RiskCodec, EveryEventRoundTrips) {
+  const std::vector<event> all{details(),
+                               high_assessment(),
+                               plan(),
+                               request_event(planned()),
+                               accepted{"risk-R-1.v4", {"olga", "tom"}, "ok", day("2027-03-01")},
+                               acceptance_rejected{"risk-R-1.v4", {"olga"}, "tom", "no"},
+                               acceptance_expired{day("2027-03-01"), day("2027-03-02")},
+                               retired{"gone"}};
+  for (const auto& e : all) {
+    const auto wire = encode(e);
+    const auto back = decode(wire.type, wire.data);
+    ASSERT_TRUE(back) << wire.type << ": " << back.error();
+    EXPECT_EQ(*back, e) << wire.type;
+    EXPECT_TRUE(wire.type.ends_with(".v1"));
+    EXPECT_TRUE(wire.type.starts_with("risk."));
+  }
+}
+
+TEST(RiskCodec, MalformedDataIsAnErrorNeverAThrow) {
+  EXPECT_FALSE(decode("risk.unknown.v1", json::object()));
+  EXPECT_FALSE(decode("risk.identified.v1", json::array()));
+  EXPECT_FALSE(decode("risk.identified.v1", json{{"title", 3}}));
+  auto a = encode(high_assessment()).data;
+  a["likelihood"] = "four";
+  EXPECT_FALSE(decode("risk.assessed.v1", a));
+  auto p = encode(plan()).data;
+  p["option"] = "ignore";
+  EXPECT_FALSE(decode("risk.treatment_planned.v1", p));
+  p = encode(plan()).data;
+  p["due"] = "2026-13-01";
+  EXPECT_FALSE(decode("risk.treatment_planned.v1", p));
+  auto r = encode(request_event(planned())).data;
+  r["approval"].erase("policy");
+  EXPECT_FALSE(decode("risk.acceptance_requested.v1", r));
+  EXPECT_FALSE(decode("risk.accepted.v1", json{{"approval_id", "x"}, {"approvers", {1}}, {"review_date", "2027-01-01"}}));
+  EXPECT_FALSE(decode("risk.retired.v1", json(nullptr)));
+}
+
+TEST(RiskHandle, AnUndecodableHistoryEventIsARuleRejectionNamingItsPosition) {
+  world w;
+  auto h = history_of(stream, {encode(details()), new_event{"risk.assessed.v1", json{{"likelihood", "x"}}}});
+  const auto d = handle("risk.retire", {{"reason", "x"}}, h, manager(), w.log);
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().kind, rejection_kind::rule);
+  EXPECT_NE(d.error().message.find("position 101"), std::string::npos) << d.error().message;
+  EXPECT_NE(d.error().message.find("version 2"), std::string::npos) << d.error().message;
+}
+
+// ---- time rules -----------------------------------------------------------------------
+
+state folded(const events& given) { return *fold(history_of(stream, given)); }
+
+TEST(RiskTimeRules, AcceptanceExpiringWithinThirtyDaysIsANotification) {
+  const std::vector<state> risks{folded(accepted_until("2027-03-01"))};
+  EXPECT_TRUE(due_on(risks, day("2027-01-29")).empty());
+  const auto due = due_on(risks, day("2027-01-30"));
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].kind, due_kind::acceptance_expiring);
+  EXPECT_EQ(due[0].stream, stream);
+  EXPECT_FALSE(due[0].command);
+  EXPECT_EQ(due[0].key, "acceptance_expiring:risk-R-1:2027-03-01");
+}
+
+TEST(RiskTimeRules, ExpiredAcceptanceIssuesTheExpireCommandOnce) {
+  const std::vector<state> risks{folded(accepted_until("2027-03-01"))};
+  const auto due = due_on(risks, day("2027-03-01"));
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].kind, due_kind::acceptance_expired);
+  ASSERT_TRUE(due[0].command);
+  EXPECT_EQ(due[0].command->command_type, "risk.expire_acceptance");
+  EXPECT_EQ(due[0].command->stream, stream);
+  EXPECT_EQ(due[0].command->command_id, "time:risk.expire_acceptance:risk-R-1:2027-03-01");
+  EXPECT_EQ(due_on(risks, day("2027-04-01"))[0].command->command_id, due[0].command->command_id);
+}
+
+TEST(RiskTimeRules, TreatmentPastItsDueDateIsOverdueUntilAccepted) {
+  const std::vector<state> risks{folded(planned()), folded(requested()), folded(accepted_until("2027-03-01"))};
+  EXPECT_TRUE(due_on(risks, day("2026-06-30")).empty());
+  const auto due = due_on(risks, day("2026-07-01"));
+  ASSERT_EQ(due.size(), 2u);
+  EXPECT_EQ(due[0].kind, due_kind::treatment_overdue);
+  EXPECT_EQ(due[1].kind, due_kind::treatment_overdue);
+  EXPECT_EQ(due[0].due, day("2026-06-30"));
+}
+
+}  // namespace
+}  // namespace isms::domain::risk
