@@ -333,7 +333,22 @@ void store::impl::writer_loop() {
       std::size_t bytes = 0;
       while (j < taken.size() && (j == i || bytes + taken[j]->bytes <= max_group_bytes))
         bytes += taken[j++]->bytes;
-      commit_group(std::span(taken.begin() + static_cast<std::ptrdiff_t>(i), j - i));
+      const auto group = std::span(taken.begin() + static_cast<std::ptrdiff_t>(i), j - i);
+      try {
+        commit_group(group);
+      } catch (const std::exception& e) {
+        // Only allocation can throw here. Whether the batch was written is
+        // unknown, so treat it like a failed write.
+        failed_ = make_error(errc::io, std::string("group commit failed: ") + e.what() +
+                                           "; appends are refused until the store is reopened");
+        for (auto& up : group) {
+          try {
+            if (up->done) up->done(std::unexpected(*failed_));
+          } catch (...) {
+          }
+          up->done = nullptr;
+        }
+      }
       i = j;
     }
     taken.clear();
@@ -480,8 +495,10 @@ void store::impl::commit_group(std::span<std::unique_ptr<pending_append>> group)
   group_heads_.clear();
   group_commands_.clear();
   for (auto& up : group) {
+    auto done = std::move(up->done);
+    up->done = nullptr;
     try {
-      up->done(std::move(up->outcome));
+      done(std::move(up->outcome));
     } catch (...) {
       // A completion handler must not throw; the writer stays alive regardless.
     }
@@ -582,7 +599,7 @@ result<std::uint64_t> for_each_record(rocksdb::DB& db, rocksdb::ColumnFamilyHand
   const rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions ro;
   if (last != UINT64_MAX) ro.iterate_upper_bound = &upper_slice;
-  ro.readahead_size = 2 << 20;  // replays read long sequential ranges
+  if (last - from >= 1024) ro.readahead_size = 2 << 20;  // replays read long sequential ranges
   std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, events));
   std::uint64_t expect = from;
   std::uint64_t visited = 0;
@@ -763,7 +780,7 @@ result<head> store::verify(std::uint64_t from_position, std::uint64_t to_positio
     const std::uint64_t last = std::min(to_position, stored.position);
 
     digest anchor{};
-    if (from_position > 1) {
+    if (from_position > 1 && from_position <= last) {
       std::string v;
       auto s = db.Get(ro, impl_->cf(cf_events), detail::position_key(from_position - 1), &v);
       if (s.IsNotFound()) return corrupt(from_position - 1, "event missing");
@@ -780,6 +797,7 @@ result<head> store::verify(std::uint64_t from_position, std::uint64_t to_positio
       rocksdb::ReadOptions iro = ro;
       if (last != UINT64_MAX) iro.iterate_upper_bound = &upper_slice;
       iro.fill_cache = false;
+      iro.readahead_size = 2 << 20;
       std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(iro, impl_->cf(cf_events)));
       for (it->Seek(detail::position_key(from_position)); it->Valid(); it->Next(), ++expect) {
         const rocksdb::Slice k = it->key();

@@ -254,6 +254,9 @@ TEST_F(tamper, verify_of_an_intact_store_returns_the_head) {
   ASSERT_TRUE(part);
   EXPECT_EQ(part->position, 20u);
   EXPECT_EQ(part->hash, s->read_all(20, 1)->front().hash);
+  auto beyond = s->verify(60);  // nothing to walk: the stored head, no error
+  ASSERT_TRUE(beyond) << beyond.error().message;
+  EXPECT_EQ(beyond->position, 50u);
 }
 
 }  // namespace
