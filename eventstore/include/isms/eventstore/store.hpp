@@ -297,9 +297,10 @@ class store {
   // from_position (0 is read as 1), in order, exactly once, with no gap or
   // duplicate at the hand-over from catch-up to live, even under concurrent
   // appends. Delivery runs on a thread owned by the subscription. on_event
-  // must not call append (or wait on append_async) on the same store: the
-  // writer may be waiting for nothing but it would still deadlock shutdown.
-  // If reading fails (corrupted, io) delivery stops, on_error (if given) is
+  // must not call append (or block on an append_async) on the same store:
+  // delivery would stall for a disk sync per event, and destroying the
+  // subscription would wait behind that write. Use append_async and let its
+  // completion carry on. If reading fails (corrupted, io) delivery stops, on_error (if given) is
   // called once on the delivery thread and failure() reports it.
   [[nodiscard]] std::unique_ptr<subscription> subscribe(
       std::uint64_t from_position, std::function<void(const recorded_event&)> on_event,
