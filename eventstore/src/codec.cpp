@@ -308,7 +308,7 @@ struct reader {
   std::size_t at = 0;
   bool ok = true;
 
-  const char* take(std::size_t n) {
+  [[gnu::always_inline]] const char* take(std::size_t n) {
     if (!ok || s.size() - at < n) {
       ok = false;
       return nullptr;
@@ -317,11 +317,11 @@ struct reader {
     at += n;
     return p;
   }
-  std::uint64_t u64() {
+  [[gnu::always_inline]] std::uint64_t u64() {
     const char* p = take(8);
     return p ? get_u64(p) : 0;
   }
-  std::string_view lp() {
+  [[gnu::always_inline]] std::string_view lp() {
     const char* p = take(4);
     if (!p) return {};
     const std::uint32_t n = get_u32(p);
@@ -344,8 +344,9 @@ std::expected<record_view, std::string> parse_record(std::string_view bytes) {
   std::memcpy(r.hash.data(), bytes.data() + rec_hash, 32);
   const std::size_t len = get_u32(bytes.data() + rec_canonical_len);
   if (bytes.size() - rec_canonical < len) return std::unexpected("canonical bytes truncated");
+  r.data_erased = (r.flags & flag_data_erased) != 0;
   r.canonical = bytes.substr(rec_canonical, len);
-  r.data = bytes.substr(rec_canonical + len);
+  r.data_json = bytes.substr(rec_canonical + len);
 
   reader rd{r.canonical};
   const char* v = rd.take(1);
@@ -361,7 +362,7 @@ std::expected<record_view, std::string> parse_record(std::string_view bytes) {
   r.correlation_id = rd.lp();
   r.causation_id = rd.lp();
   r.recorded_at_ms = static_cast<std::int64_t>(rd.u64());
-  r.extra = rd.lp();
+  r.extra_json = rd.lp();
   if (!rd.ok) return std::unexpected("canonical bytes truncated");
   if (rd.at != r.canonical.size()) return std::unexpected("trailing bytes after the canonical form");
   return r;
@@ -372,26 +373,6 @@ digest recompute_hash(const record_view& r) {
   h.update(r.prev_hash.data(), r.prev_hash.size());
   h.update(r.canonical);
   return h.finish();
-}
-
-event_view to_view(const record_view& r) noexcept {
-  event_view v;
-  v.position = r.position;
-  v.stream = r.stream;
-  v.version = r.version;
-  v.type = r.type;
-  v.data_json = r.data;
-  v.actor = r.actor;
-  v.command_id = r.command_id;
-  v.correlation_id = r.correlation_id;
-  v.causation_id = r.causation_id;
-  v.recorded_at_ms = r.recorded_at_ms;
-  v.extra_json = r.extra;
-  v.data_digest = r.data_digest;
-  v.data_erased = (r.flags & flag_data_erased) != 0;
-  v.prev_hash = r.prev_hash;
-  v.hash = r.hash;
-  return v;
 }
 
 result<recorded_event> decode_record(std::uint64_t key_position, std::string_view bytes) {
@@ -406,7 +387,7 @@ result<recorded_event> decode_record(std::uint64_t key_position, std::string_vie
                              ": stored under position " + std::to_string(key_position) +
                              " but records " + std::to_string(r->position),
         key_position));
-  return to_view(*r).materialize();
+  return r->materialize();
 }
 
 }  // namespace isms::eventstore::detail

@@ -135,20 +135,11 @@ void append_canonical_bytes(std::string& out, std::uint64_t position, std::strin
 digest seal_record(std::string& record, std::uint64_t position, std::uint64_t version,
                    const digest& prev_hash);
 
-// A stored record split into its parts, without parsing any JSON.
-struct record_view {
+// A stored record split into its parts, without parsing any JSON or copying
+// any string: the public event_view plus what only the store needs.
+struct record_view : event_view {
   unsigned char flags = 0;
-  digest prev_hash{};
-  digest hash{};
   std::string_view canonical;  // the canonical bytes
-  std::string_view data;       // payload canonical JSON (or tombstone)
-  // Parsed from the canonical bytes:
-  std::uint64_t position = 0;
-  std::uint64_t version = 0;
-  std::string_view stream, type;
-  digest data_digest{};
-  std::string_view actor, command_id, correlation_id, causation_id, extra;
-  std::int64_t recorded_at_ms = 0;
 };
 
 // Splits a stored record. Returns an explanation on malformed bytes.
@@ -158,9 +149,6 @@ struct record_view {
 // position the record was stored under; a mismatch is corruption.
 [[nodiscard]] result<recorded_event> decode_record(std::uint64_t key_position,
                                                    std::string_view bytes);
-
-// The public view of a parsed record (no JSON parsed, nothing copied).
-[[nodiscard]] event_view to_view(const record_view& r) noexcept;
 
 // Recomputes SHA-256(prev_hash || canonical) of a parsed record.
 [[nodiscard]] digest recompute_hash(const record_view& r);

@@ -103,7 +103,7 @@ result<void> store::erase_payload(std::uint64_t position, const nlohmann::json& 
   if ((r->flags & detail::flag_data_erased) == 0) {
     // Never erase a payload that does not match its digest: that would hide tampering.
     detail::hasher h;
-    h.update(r->data);
+    h.update(r->data_json);
     if (h.finish() != r->data_digest)
       return std::unexpected(make_error(errc::corrupted, "event at position " + std::to_string(position) +
                                                              ": payload does not match its digest", position));

@@ -227,7 +227,7 @@ result<void> store::impl::check_head() {
                                             : "the next event's prev_hash does not link to this one");
     if ((r->flags & detail::flag_data_erased) == 0) {
       detail::hasher dh;
-      dh.update(r->data);
+      dh.update(r->data_json);
       if (dh.finish() != r->data_digest) return corrupt(pos, "payload does not match its digest");
     }
     if (pos == 1 && r->prev_hash != digest{}) return corrupt(1, "the first event's prev_hash is not zero");
@@ -657,7 +657,7 @@ result<std::uint64_t> store::scan(std::uint64_t from_position, std::uint64_t to_
                              return std::unexpected(make_error(
                                  errc::corrupted, "event at position " + std::to_string(pos) + " records position " +
                                                       std::to_string(r->position), pos));
-                           return visit(detail::to_view(*r));
+                           return visit(*r);
                          });
 }
 
@@ -812,7 +812,7 @@ result<head> store::verify(std::uint64_t from_position, std::uint64_t to_positio
           return corrupt(expect, "stored hash does not match the event's bytes");
         if ((r->flags & detail::flag_data_erased) == 0) {
           detail::hasher dh;
-          dh.update(r->data);
+          dh.update(r->data_json);
           if (dh.finish() != r->data_digest) return corrupt(expect, "payload does not match its digest");
         }
         anchor = r->hash;
