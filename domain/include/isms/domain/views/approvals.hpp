@@ -1,0 +1,101 @@
+#pragma once
+// The approvals view: every approval request with its policy, state and
+// decisions (for auditors), what each request put to its reviewers and the
+// difference from the previously approved version of its subject (for the
+// reviewers' inbox).
+//
+// Thread-safety: value types and pure functions only.
+
+#include <cstdint>
+#include <expected>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "isms/domain/approval.hpp"
+#include "isms/domain/core.hpp"
+#include "isms/domain/reactions.hpp"
+#include "isms/domain/views/common.hpp"
+
+namespace isms::domain::views {
+
+struct approval_decision_entry {
+  std::string reviewer;
+  bool approved = false;
+  std::string step;                // the policy step an approval filled
+  std::vector<std::string> roles;  // the roles the reviewer held
+  std::string comment;
+  int policy_version = 0;
+  std::string at;
+  std::uint64_t position = 0;
+
+  friend bool operator==(const approval_decision_entry&, const approval_decision_entry&) = default;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(approval_decision_entry, reviewer, approved, step,
+                                                roles, comment, policy_version, at, position)
+
+struct approval_entry {
+  std::string id;      // the approval id
+  std::string stream;  // "approval-<id>"
+  // requested: the subject asked, the approval stream is not opened yet;
+  // then open | approved | rejected | voided.
+  std::string state = "requested";
+  std::string subject_stream;
+  std::uint64_t subject_version = 0;
+  std::string subject_kind;
+  std::string content_hash;
+  json policy = json::object();    // reactions.hpp to_json(approval_policy)
+  std::string on_approved;
+  std::string on_rejected;
+  std::string summary;
+  std::string requested_by;
+  std::string requested_at;
+  std::vector<approval_decision_entry> decisions;
+  std::vector<std::string> approvers;
+  std::string rejected_by;
+  std::string outcome_comment;
+  std::string void_reason;
+  std::string concluded_at;
+  // The subject's approval-relevant content as put to approval, and as last
+  // approved before (null when the subject was never approved).
+  json subject_after;
+  json subject_before;
+  std::uint64_t version = 0;  // approval stream version
+  last_change changed;
+
+  friend bool operator==(const approval_entry&, const approval_entry&) = default;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(approval_entry, id, stream, state, subject_stream,
+                                                subject_version, subject_kind, content_hash, policy,
+                                                on_approved, on_rejected, summary, requested_by,
+                                                requested_at, decisions, approvers, rejected_by,
+                                                outcome_comment, void_reason, concluded_at,
+                                                subject_after, subject_before, version, changed)
+
+struct approvals_view {
+  std::map<std::string, approval_entry> approvals;  // by approval id
+  // Subject stream → its approval-relevant content as last approved.
+  std::map<std::string, json> approved_content;
+
+  friend bool operator==(const approvals_view&, const approvals_view&) = default;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(approvals_view, approvals, approved_content)
+
+// A subject's request event (one carrying an "approval" object), folded
+// after the subject's own view: `content` is the subject's approval-relevant
+// content at that moment.
+void note_approval_request(approvals_view& v, const recorded_event& e, const approval_request& req,
+                           json content);
+
+void fold_approval(approvals_view& v, const recorded_event& e, const approval::event& ev);
+
+// The aggregate state the entry mirrors (for approval::awaits / who_must_act).
+[[nodiscard]] approval::state approval_state_of(const approval_entry& a);
+
+[[nodiscard]] json approval_json(const approval_entry& a);
+
+// `approvals`: params {state?, subject_stream?, requested_by?, kind?}.
+[[nodiscard]] std::expected<json, rejection> query_approvals(const approvals_view& v,
+                                                             const json& params);
+
+}  // namespace isms::domain::views

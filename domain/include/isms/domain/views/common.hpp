@@ -1,0 +1,62 @@
+#pragma once
+// Building blocks shared by the ISMS views: who changed an entity last, one
+// step of an entity's history, and the conventions every view follows.
+//
+// Conventions: the state of a view is plain data (strings, numbers, lists,
+// maps) so that a snapshot is an exact JSON round trip; instants are kept as
+// RFC 3339 text and calendar days as "YYYY-MM-DD" text (which order the same
+// way as the moments they name); an absent day is "". Enums are their wire
+// strings.
+//
+// Thread-safety: value types and pure functions only.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "isms/domain/core.hpp"
+
+namespace isms::domain::views {
+
+// Who changed an entity last, when, and by which event.
+struct last_change {
+  std::uint64_t position = 0;  // global position of the event
+  std::string at;              // recorded_at, RFC 3339
+  std::string by;              // user id, or "system"
+  std::string type;            // event wire type
+
+  friend bool operator==(const last_change&, const last_change&) = default;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(last_change, position, at, by, type)
+
+// One step of an entity's history: who, when, why, what.
+struct history_entry {
+  std::uint64_t position = 0;
+  std::uint64_t version = 0;  // the stream version of the event
+  std::string at;
+  std::string by;
+  std::string type;
+  std::string comment;        // the why: the command's comment or the event's own rationale
+  std::string summary;        // one human-readable line
+
+  friend bool operator==(const history_entry&, const history_entry&) = default;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(history_entry, position, version, at, by, type,
+                                                comment, summary)
+
+[[nodiscard]] last_change change_of(const recorded_event& e);
+
+// `comment` is used when the event's metadata carries none.
+[[nodiscard]] history_entry history_of(const recorded_event& e, std::string summary,
+                                       std::string comment = {});
+
+// The id part of a stream: "R-12" for "risk-R-12"; the whole stream when it
+// has no "-".
+[[nodiscard]] std::string id_in_stream(std::string_view stream);
+
+// "" for the zero day (an unset date field), else "YYYY-MM-DD".
+[[nodiscard]] std::string day_text(date d);
+
+}  // namespace isms::domain::views

@@ -1,0 +1,159 @@
+#pragma once
+// The ISMS views: projections of the event log as pure folds.
+//
+//   all_views v = initial_views();
+//   for (const recorded_event& e : log) v = evolve(std::move(v), e);
+//   auto risks = query(v, "risks", params, viewer, today);
+//
+// The server keeps one all_views in memory, fed by the store's subscription;
+// a view as of any past position is the fold up to that position, and a
+// persisted snapshot plus the events after it equals the full fold (the
+// snapshot codec is an exact round trip). The fold never fails: an event it
+// cannot decode, or of a type it does not know, is skipped and counted in
+// `skipped`, never a crash. Every view and its JSON shape is written out in
+// docs/views.md.
+//
+// Thread-safety: value types and pure functions; an all_views is owned by one
+// thread at a time (the server's projection executor).
+
+#include <cstdint>
+#include <deque>
+#include <expected>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "isms/domain/core.hpp"
+#include "isms/domain/views/activity.hpp"
+#include "isms/domain/views/approvals.hpp"
+#include "isms/domain/views/audits.hpp"
+#include "isms/domain/views/documents.hpp"
+#include "isms/domain/views/nonconformities.hpp"
+#include "isms/domain/views/objectives.hpp"
+#include "isms/domain/views/reviews.hpp"
+#include "isms/domain/views/risk_register.hpp"
+#include "isms/domain/views/scope.hpp"
+#include "isms/domain/views/soa.hpp"
+#include "isms/domain/views/users.hpp"
+
+namespace isms::domain::views {
+
+// An event the fold skipped, and why.
+struct skipped_event {
+  std::uint64_t position = 0;
+  std::string stream;
+  std::string type;
+  std::string reason;
+
+  friend bool operator==(const skipped_event&, const skipped_event&) = default;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(skipped_event, position, stream, type, reason)
+
+// How many skipped events are kept with their reason. Default: 20 (the latest).
+inline constexpr std::size_t skipped_kept = 20;
+
+struct all_views {
+  std::uint64_t position = 0;  // the last event folded; 0 before any
+  instant as_of{};             // its recorded_at
+  std::uint64_t skipped = 0;   // events the fold could not decode or does not know
+  std::deque<skipped_event> skipped_recent;
+
+  risk_register risks;
+  soa_view soa;
+  objectives_view objectives;
+  nonconformities_view nonconformities;
+  approvals_view approvals;
+  documents_view documents;
+  audits_view audits;
+  reviews_view reviews;
+  scope_view scope;
+  users_view users;
+  activity_view activity;
+
+  friend bool operator==(const all_views&, const all_views&) = default;
+};
+
+[[nodiscard]] all_views initial_views();
+
+// The fold: never fails; an event it cannot decode or does not know is
+// skipped (counted in `skipped`), never a crash. Events must come in position
+// order; an event at or before `position` (a replay) changes nothing.
+[[nodiscard]] all_views evolve(all_views v, const recorded_event& e);
+
+// Snapshot codec: restore_snapshot(snapshot(v)) == v, also through the JSON
+// text (dump / parse). A snapshot records its format version; restore
+// refuses another version or a malformed document with a message naming the
+// part that failed.
+[[nodiscard]] json snapshot(const all_views& v);
+[[nodiscard]] std::expected<all_views, std::string> restore_snapshot(const json& j);
+
+// The format version of snapshot(). Default: 1.
+inline constexpr int snapshot_format = 1;
+
+// The named view, filtered by params, as the viewer may see it. Unknown view
+// or bad params → rejection{invalid, field, message} (field "view" or
+// "params.<name>"); an entity asked for by id that does not exist →
+// not_found; a viewer without any role → forbidden. `today` is the day the
+// time rules (overdue, review due, expiring) are evaluated on.
+[[nodiscard]] std::expected<json, rejection> query(const all_views& v, std::string_view view,
+                                                   const json& params, const actor& viewer,
+                                                   date today);
+
+// The names query() answers, in documentation order.
+[[nodiscard]] std::vector<std::string_view> view_names();
+
+// The difference between two results of the same query (see docs/views.md):
+// {"equal", "added": [{path, id, value}], "removed": [{path, id, value}],
+//  "changed": [{path, entity, id, before, after}]}. Lists whose entries are all
+// objects with an "id" are matched by id; other lists of the same length
+// entry by entry; anything else is compared as a whole value.
+[[nodiscard]] json diff(const json& before, const json& after);
+
+// Who must be told about an event, computed on the views after folding it.
+struct notification {
+  std::string id;              // "n-<position>-<user_id>": deterministic, one per user and event
+  std::string user_id;
+  std::string kind;            // approval_requested, approval_approved, approval_rejected, …
+  std::string title;           // one line for the user
+  std::string subject_stream;  // what it is about
+  std::string approval_id;     // when it is about an approval, else empty
+  std::uint64_t position = 0;  // the event
+
+  friend bool operator==(const notification&, const notification&) = default;
+};
+
+[[nodiscard]] json to_json(const notification& n);
+
+[[nodiscard]] std::vector<notification> notifications_for(const all_views& after,
+                                                          const recorded_event& e);
+
+// The subject's approval-relevant content as the views hold it now (what an
+// approval of it would bind); null for a stream that is no approval subject.
+[[nodiscard]] json subject_content(const all_views& v, std::string_view stream);
+
+// `due`: what is due at `today` (see docs/views.md).
+[[nodiscard]] json due_at(const all_views& v, date today);
+
+// What a management review's inputs pack compares against: the parts of the
+// views that 9.3.2 a–g speak of, as they stand in `v` (recorded in the
+// reviews view when a review's inputs are assembled).
+[[nodiscard]] json review_baseline(const all_views& v);
+
+// The 9.3.2 a–g inputs pack of review `review_id` as changes from `previous`
+// (a baseline, review_baseline) to `now` — one member per input, named as
+// management_review::to_string(input), so that it can be carried by
+// review.assemble_inputs. `previous_review_id` names the baseline's review
+// ("" for none: everything counts as new).
+[[nodiscard]] json review_pack(const json& previous, std::string_view previous_review_id,
+                               const all_views& now, std::string_view review_id, date today);
+
+// The same from the views at the previous review's position (the server's
+// time travel) and now.
+[[nodiscard]] json review_pack(const all_views& previous, std::string_view previous_review_id,
+                               const all_views& now, std::string_view review_id, date today);
+
+// `inbox`: what waits for `viewer` — approvals they may decide now and their
+// overdue actions.
+[[nodiscard]] json inbox_of(const all_views& v, const actor& viewer, date today);
+
+}  // namespace isms::domain::views

@@ -1,0 +1,168 @@
+#include "isms/domain/views/approvals.hpp"
+
+#include "support.hpp"
+
+namespace isms::domain::views {
+
+namespace {
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+std::vector<std::string> role_names(const std::vector<role>& rs) {
+  std::vector<std::string> out;
+  for (role r : rs) out.emplace_back(to_string(r));
+  return out;
+}
+
+approval_entry& entry_for(approvals_view& v, const std::string& id) {
+  approval_entry& a = v.approvals[id];
+  a.id = id;
+  a.stream = approval_stream_for(id);
+  return a;
+}
+
+}  // namespace
+
+void note_approval_request(approvals_view& v, const recorded_event& e, const approval_request& req,
+                           json content) {
+  approval_entry& a = entry_for(v, req.approval_id);
+  a.subject_stream = e.stream;
+  a.subject_version = e.version;
+  a.subject_kind = req.subject_kind;
+  a.content_hash = req.content_hash;
+  a.policy = to_json(req.policy);
+  a.on_approved = req.on_approved;
+  a.on_rejected = req.on_rejected;
+  a.summary = req.summary;
+  a.requested_by = e.meta.actor;
+  a.requested_at = format_instant(e.meta.recorded_at);
+  a.subject_after = std::move(content);
+  const auto before = v.approved_content.find(e.stream);
+  a.subject_before = before == v.approved_content.end() ? json(nullptr) : before->second;
+  if (a.changed.position == 0) a.changed = change_of(e);
+}
+
+void fold_approval(approvals_view& v, const recorded_event& e, const approval::event& ev) {
+  const std::string id = id_in_stream(e.stream);
+  approval_entry& a = entry_for(v, id);
+  a.version = e.version;
+  a.changed = change_of(e);
+  const std::string at = format_instant(e.meta.recorded_at);
+  std::visit(overloaded{
+                 [&](const approval::opened& x) {
+                   a.state = "open";
+                   a.subject_stream = x.subject_stream;
+                   a.subject_version = x.subject_version;
+                   a.subject_kind = x.subject_kind;
+                   a.content_hash = x.content_hash;
+                   a.policy = to_json(x.policy);
+                   a.on_approved = x.on_approved;
+                   a.on_rejected = x.on_rejected;
+                   a.summary = x.summary;
+                   a.requested_by = x.requested_by;
+                   if (a.requested_at.empty()) a.requested_at = at;
+                 },
+                 [&](const approval::reviewer_approved& x) {
+                   a.decisions.push_back({x.reviewer, true, x.step, role_names(x.roles), x.comment,
+                                          x.policy_version, at, e.position});
+                 },
+                 [&](const approval::reviewer_rejected& x) {
+                   a.decisions.push_back({x.reviewer, false, "", role_names(x.roles), x.comment,
+                                          x.policy_version, at, e.position});
+                 },
+                 [&](const approval::approved& x) {
+                   a.state = "approved";
+                   a.approvers = x.approvers;
+                   a.outcome_comment = x.comment;
+                   a.concluded_at = at;
+                   if (!a.subject_after.is_null()) v.approved_content[a.subject_stream] = a.subject_after;
+                 },
+                 [&](const approval::rejected& x) {
+                   a.state = "rejected";
+                   a.approvers = x.approvers;
+                   a.rejected_by = x.rejected_by;
+                   a.outcome_comment = x.comment;
+                   a.concluded_at = at;
+                 },
+                 [&](const approval::voided& x) {
+                   a.state = "voided";
+                   a.void_reason = x.reason;
+                   a.concluded_at = at;
+                 },
+             },
+             ev);
+}
+
+approval::state approval_state_of(const approval_entry& a) {
+  approval::state s = approval::initial_state();
+  if (a.state == "open") s.status_ = approval::status::open;
+  if (a.state == "approved") s.status_ = approval::status::approved;
+  if (a.state == "rejected") s.status_ = approval::status::rejected;
+  if (a.state == "voided") s.status_ = approval::status::voided;
+  s.request.approval_id = a.id;
+  s.request.subject_stream = a.subject_stream;
+  s.request.subject_version = a.subject_version;
+  s.request.subject_kind = a.subject_kind;
+  s.request.content_hash = a.content_hash;
+  if (auto p = parse_approval_policy(a.policy, "policy")) s.request.policy = *p;
+  s.request.on_approved = a.on_approved;
+  s.request.on_rejected = a.on_rejected;
+  s.request.summary = a.summary;
+  s.request.requested_by = a.requested_by;
+  for (const auto& d : a.decisions) s.decisions.push_back({d.reviewer, d.approved, d.step});
+  s.outcome_comment = a.outcome_comment;
+  s.void_reason = a.void_reason;
+  return s;
+}
+
+json approval_json(const approval_entry& a) {
+  return {{"id", a.id},
+          {"stream", a.stream},
+          {"state", a.state},
+          {"subject_stream", a.subject_stream},
+          {"subject_version", a.subject_version},
+          {"subject_kind", a.subject_kind},
+          {"content_hash", a.content_hash},
+          {"summary", a.summary},
+          {"policy", a.policy},
+          {"requested_by", a.requested_by},
+          {"requested_at", a.requested_at},
+          {"decisions", a.decisions},
+          {"approvers", a.approvers},
+          {"rejected_by", a.rejected_by},
+          {"outcome_comment", a.outcome_comment},
+          {"void_reason", a.void_reason},
+          {"concluded_at", a.concluded_at},
+          {"version", a.version},
+          {"last_change", a.changed}};
+}
+
+std::expected<json, rejection> query_approvals(const approvals_view& v, const json& params) {
+  if (auto bad = support::check_params(params)) return std::unexpected(*bad);
+  auto state = support::choice_param(params, "state", {"requested", "open", "approved", "rejected", "voided"});
+  if (!state) return std::unexpected(state.error());
+  auto subject = support::text_param(params, "subject_stream");
+  if (!subject) return std::unexpected(subject.error());
+  auto by = support::text_param(params, "requested_by");
+  if (!by) return std::unexpected(by.error());
+  auto kind = support::text_param(params, "kind");
+  if (!kind) return std::unexpected(kind.error());
+  json list = json::array();
+  json counts = {{"requested", 0}, {"open", 0}, {"approved", 0}, {"rejected", 0}, {"voided", 0}};
+  for (const auto& [_, a] : v.approvals) {
+    if (!state->empty() && a.state != *state) continue;
+    if (!subject->empty() && a.subject_stream != *subject) continue;
+    if (!by->empty() && a.requested_by != *by) continue;
+    if (!kind->empty() && a.subject_kind != *kind) continue;
+    list.push_back(approval_json(a));
+    counts[a.state] = counts.value(a.state, 0) + 1;
+  }
+  return json{{"approvals", list}, {"count", list.size()}, {"by_state", counts}};
+}
+
+}  // namespace isms::domain::views

@@ -1,0 +1,129 @@
+#include "isms/domain/views/audits.hpp"
+
+#include <algorithm>
+
+#include "isms/domain/nonconformity.hpp"
+#include "support.hpp"
+
+namespace isms::domain::views {
+
+namespace {
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+}  // namespace
+
+void fold_audit(audits_view& v, const recorded_event& e, const internal_audit::event& ev) {
+  const std::string id = id_in_stream(e.stream);
+  audit_entry& a = v.audits[id];
+  a.id = id;
+  a.stream = e.stream;
+  a.version = e.version;
+  a.changed = change_of(e);
+  std::visit(overloaded{
+                 [&](const internal_audit::planned& x) {
+                   a.audit_id = x.audit_id;
+                   a.scope = x.scope;
+                   a.criteria = x.criteria;
+                   a.lead_auditor = x.lead_auditor;
+                   a.area = x.area;
+                   a.process_owner = x.process_owner;
+                   a.planned_start = format_date(x.planned_start);
+                   a.planned_end = format_date(x.planned_end);
+                   a.state = "planned";
+                   a.history.push_back(history_of(e, "planned: " + x.area + " from " + a.planned_start +
+                                                         " to " + a.planned_end + ", lead " + x.lead_auditor));
+                 },
+                 [&](const internal_audit::performed& x) {
+                   a.state = "performed";
+                   a.performed_on = format_date(x.performed_on);
+                   a.auditors = x.auditors;
+                   a.performed_summary = x.summary;
+                   a.history.push_back(history_of(e, "performed on " + a.performed_on, x.summary));
+                 },
+                 [&](const internal_audit::finding_recorded& x) {
+                   audit_finding_entry f{x.finding_id, std::string(internal_audit::to_string(x.type)),
+                                         x.reference, x.text, x.recorded_by,
+                                         format_instant(e.meta.recorded_at), ""};
+                   if (x.type == internal_audit::finding_type::nonconformity_major ||
+                       x.type == internal_audit::finding_type::nonconformity_minor)
+                     f.nc_id = nonconformity::nc_id_for_finding(a.audit_id.empty() ? id : a.audit_id, x.finding_id);
+                   a.findings.push_back(std::move(f));
+                   a.history.push_back(history_of(e, "finding " + x.finding_id + " (" +
+                                                         std::string(internal_audit::to_string(x.type)) +
+                                                         ") against " + x.reference,
+                                                  x.text));
+                 },
+                 [&](const internal_audit::report_issued& x) {
+                   a.state = "reported";
+                   a.reported_on = format_date(x.issued_on);
+                   a.report_summary = x.summary;
+                   a.conclusion = x.conclusion;
+                   a.issued_by = x.issued_by;
+                   a.history.push_back(history_of(e, "report issued", x.conclusion));
+                 },
+             },
+             ev);
+}
+
+json audit_json(const audit_entry& a, date today) {
+  json findings = json::array();
+  json by_type = {{"nonconformity_major", 0}, {"nonconformity_minor", 0}, {"observation", 0}, {"opportunity", 0}};
+  for (const auto& f : a.findings) {
+    json j = f;
+    j["id"] = f.finding_id;
+    findings.push_back(std::move(j));
+    by_type[f.type] = by_type.value(f.type, 0) + 1;
+  }
+  return {{"id", a.id},
+          {"stream", a.stream},
+          {"audit_id", a.audit_id},
+          {"scope", a.scope},
+          {"criteria", a.criteria},
+          {"area", a.area},
+          {"process_owner", a.process_owner},
+          {"lead_auditor", a.lead_auditor},
+          {"auditors", a.auditors},
+          {"planned_start", a.planned_start},
+          {"planned_end", a.planned_end},
+          {"state", a.state},
+          {"overdue", a.state == "planned" && support::before(a.planned_end, today)},
+          {"performed_on", a.performed_on},
+          {"performed_summary", a.performed_summary},
+          {"findings", findings},
+          {"findings_by_type", by_type},
+          {"reported_on", a.reported_on},
+          {"report_summary", a.report_summary},
+          {"conclusion", a.conclusion},
+          {"version", a.version},
+          {"last_change", a.changed}};
+}
+
+std::expected<json, rejection> query_audits(const audits_view& v, const json& params, date today) {
+  if (auto bad = support::check_params(params)) return std::unexpected(*bad);
+  auto state = support::choice_param(params, "state", {"planned", "performed", "reported"});
+  if (!state) return std::unexpected(state.error());
+  auto auditor = support::text_param(params, "auditor");
+  if (!auditor) return std::unexpected(auditor.error());
+  auto year = support::int_param(params, "year", 1970, 9999, 0);
+  if (!year) return std::unexpected(year.error());
+  json list = json::array();
+  json counts = {{"planned", 0}, {"performed", 0}, {"reported", 0}};
+  for (const auto& [_, a] : v.audits) {
+    if (!state->empty() && a.state != *state) continue;
+    if (!auditor->empty() && a.lead_auditor != *auditor &&
+        std::find(a.auditors.begin(), a.auditors.end(), *auditor) == a.auditors.end())
+      continue;
+    if (*year != 0 && !a.planned_start.starts_with(std::to_string(*year))) continue;
+    counts[a.state] = counts.value(a.state, 0) + 1;
+    list.push_back(audit_json(a, today));
+  }
+  return json{{"audits", list}, {"count", list.size()}, {"by_state", counts}};
+}
+
+}  // namespace isms::domain::views

@@ -1,0 +1,144 @@
+#include <algorithm>
+
+#include "isms/domain/approval.hpp"
+#include "isms/domain/risk.hpp"
+#include "isms/domain/views/views.hpp"
+
+namespace isms::domain::views {
+
+namespace {
+
+std::string role_list(const actor& a) {
+  std::string out;
+  for (role r : a.roles) out += (out.empty() ? "" : ",") + std::string(to_string(r));
+  return out;
+}
+
+// Every corrective action (of nonconformities) overdue on `today`, as inbox / due entries.
+json overdue_nc_actions(const all_views& v, date today, const std::string& owner) {
+  json out = json::array();
+  for (const auto& [id, n] : v.nonconformities.ncs) {
+    for (const auto& aid : nc_overdue_actions(n, today)) {
+      for (const auto& a : n.actions) {
+        if (a.action_id != aid || (!owner.empty() && a.owner != owner)) continue;
+        out.push_back({{"id", n.stream + "/" + a.action_id},
+                       {"kind", "corrective_action"},
+                       {"stream", n.stream},
+                       {"action_id", a.action_id},
+                       {"description", a.description},
+                       {"owner", a.owner},
+                       {"due_on", a.due_on}});
+      }
+    }
+  }
+  return out;
+}
+
+// Every action of management reviews overdue on `today`.
+json overdue_review_actions(const all_views& v, date today, const std::string& owner) {
+  json out = json::array();
+  for (const auto& [id, r] : v.reviews.reviews)
+    for (const auto& aid : review_overdue_actions(r, today))
+      for (const auto& a : r.actions) {
+        if (a.action_id != aid || (!owner.empty() && a.owner != owner)) continue;
+        out.push_back({{"id", r.stream + "/" + a.action_id},
+                       {"kind", "review_action"},
+                       {"stream", r.stream},
+                       {"action_id", a.action_id},
+                       {"description", a.description},
+                       {"owner", a.owner},
+                       {"due_on", a.due_on}});
+      }
+  return out;
+}
+
+}  // namespace
+
+json inbox_of(const all_views& v, const actor& viewer, date today) {
+  json approvals = json::array();
+  json mine = json::array();
+  for (const auto& [id, a] : v.approvals.approvals) {
+    if (a.state != "open") continue;
+    if (a.requested_by == viewer.user_id)
+      mine.push_back({{"id", a.id}, {"subject_stream", a.subject_stream}, {"summary", a.summary},
+                      {"requested_at", a.requested_at}, {"decisions", a.decisions}});
+    if (!approval::awaits(approval_state_of(a), viewer)) continue;
+    json item{{"id", a.id},
+              {"approval_id", a.id},
+              {"stream", a.stream},
+              {"subject_stream", a.subject_stream},
+              {"subject_kind", a.subject_kind},
+              {"subject_version", a.subject_version},
+              {"summary", a.summary},
+              {"content_hash", a.content_hash},
+              {"requested_by", a.requested_by},
+              {"requested_at", a.requested_at},
+              {"policy", a.policy},
+              {"decisions", a.decisions},
+              {"content", a.subject_after},
+              {"previously_approved", a.subject_before}};
+    item["difference"] = a.subject_before.is_null() ? json(nullptr) : diff(a.subject_before, a.subject_after);
+    approvals.push_back(std::move(item));
+  }
+  json actions = overdue_nc_actions(v, today, viewer.user_id);
+  for (auto& a : overdue_review_actions(v, today, viewer.user_id)) actions.push_back(std::move(a));
+  return {{"user_id", viewer.user_id},
+          {"roles", role_list(viewer)},
+          {"approvals", approvals},
+          {"overdue_actions", actions},
+          {"my_open_requests", mine},
+          {"count", approvals.size() + actions.size()}};
+}
+
+json due_at(const all_views& v, date today) {
+  // Risk acceptances and treatments, by the risk aggregate's own time rules.
+  std::vector<risk::state> states;
+  for (const auto& [_, r] : v.risks.risks) states.push_back(risk_state_of(r));
+  json expiring = json::array(), expired = json::array(), treatment = json::array();
+  for (const auto& d : risk::due_on(states, today)) {
+    json item{{"id", d.stream},
+              {"stream", d.stream},
+              {"due", format_date(d.due)},
+              {"key", d.key},
+              {"message", d.message}};
+    if (const auto it = v.risks.risks.find(id_in_stream(d.stream)); it != v.risks.risks.end())
+      item["owner"] = it->second.owner;
+    if (d.command) item["command"] = {{"type", d.command->command_type},
+                                      {"stream", d.command->stream},
+                                      {"data", d.command->data},
+                                      {"command_id", d.command->command_id}};
+    switch (d.kind) {
+      case risk::due_kind::acceptance_expiring: expiring.push_back(std::move(item)); break;
+      case risk::due_kind::acceptance_expired: expired.push_back(std::move(item)); break;
+      case risk::due_kind::treatment_overdue: treatment.push_back(std::move(item)); break;
+    }
+  }
+  json documents = json::array();
+  for (const auto& [id, d] : v.documents.documents) {
+    const std::string due = document_review_due(d);
+    if (due.empty() || due > format_date(today)) continue;
+    documents.push_back({{"id", id}, {"stream", d.stream}, {"title", d.title}, {"owner", d.owner},
+                         {"review_due_on", due}, {"overdue", due < format_date(today)}});
+  }
+  json objectives = json::array();
+  for (const auto& [id, o] : v.objectives.objectives)
+    if (objective_overdue(o, today))
+      objectives.push_back({{"id", id}, {"stream", o.stream}, {"statement", o.in_force.statement},
+                            {"owner", o.in_force.owner}, {"due_on", o.in_force.due_on}});
+  json actions = overdue_nc_actions(v, today, "");
+  for (auto& a : overdue_review_actions(v, today, "")) actions.push_back(std::move(a));
+  const std::string review_due_on = next_review_due(v.reviews);
+  const bool review_due = !review_due_on.empty() && review_due_on <= format_date(today);
+  return {{"acceptances_expiring", expiring},
+          {"acceptances_expired", expired},
+          {"treatments_overdue", treatment},
+          {"documents_review_due", documents},
+          {"actions_overdue", actions},
+          {"objectives_overdue", objectives},
+          {"management_review", {{"next_due_on", review_due_on.empty() ? json(nullptr) : json(review_due_on)},
+                                 {"due", review_due}}},
+          {"count", expiring.size() + expired.size() + treatment.size() + documents.size() + actions.size() +
+                        objectives.size() + (review_due ? 1 : 0)}};
+}
+
+}  // namespace isms::domain::views

@@ -1,0 +1,160 @@
+#include <algorithm>
+#include <set>
+
+#include "isms/domain/approval.hpp"
+#include "isms/domain/internal_audit.hpp"
+#include "isms/domain/management_review.hpp"
+#include "isms/domain/nonconformity.hpp"
+#include "isms/domain/objective.hpp"
+#include "isms/domain/risk.hpp"
+#include "isms/domain/views/views.hpp"
+
+namespace isms::domain::views {
+
+namespace {
+
+// Collects notifications for one event: one per user, the first reason wins.
+struct recipients {
+  const recorded_event& e;
+  std::vector<notification> out;
+  std::set<std::string> told;
+
+  void tell(const std::string& user_id, std::string kind, std::string title, std::string subject,
+            std::string approval_id = {}) {
+    if (user_id.empty() || user_id == "system" || !told.insert(user_id).second) return;
+    out.push_back(notification{"n-" + std::to_string(e.position) + "-" + user_id, user_id, std::move(kind),
+                               std::move(title), std::move(subject), std::move(approval_id), e.position});
+  }
+};
+
+const approval_entry* approval_of(const all_views& v, const recorded_event& e) {
+  const auto it = v.approvals.approvals.find(id_in_stream(e.stream));
+  return it == v.approvals.approvals.end() ? nullptr : &it->second;
+}
+
+// Those who must act now on an open approval: its named reviewers and the
+// enabled holders of its required roles (the current step only, when the
+// policy is ordered), without the requester and those who already decided.
+std::vector<std::string> reviewers_now(const all_views& v, const approval_entry& a) {
+  const auto who = approval::who_must_act(approval_state_of(a));
+  std::vector<std::string> out = who.users;
+  for (role r : who.roles)
+    for (auto& u : users_holding(v.users, r)) out.push_back(std::move(u));
+  std::erase_if(out, [&](const std::string& u) {
+    return std::find(who.excluded.begin(), who.excluded.end(), u) != who.excluded.end();
+  });
+  return out;
+}
+
+// Everyone the policy names (for a voided request): named users and holders of required roles.
+std::vector<std::string> all_reviewers(const all_views& v, const approval_entry& a) {
+  std::vector<std::string> out;
+  const auto policy = parse_approval_policy(a.policy, "policy");
+  if (!policy) return out;
+  out = policy->required_users;
+  for (role r : policy->required_roles)
+    for (auto& u : users_holding(v.users, r)) out.push_back(std::move(u));
+  std::erase(out, a.requested_by);
+  return out;
+}
+
+}  // namespace
+
+json to_json(const notification& n) {
+  json j{{"id", n.id},
+         {"user_id", n.user_id},
+         {"kind", n.kind},
+         {"title", n.title},
+         {"subject_stream", n.subject_stream},
+         {"position", n.position}};
+  if (!n.approval_id.empty()) j["approval_id"] = n.approval_id;
+  return j;
+}
+
+std::vector<notification> notifications_for(const all_views& v, const recorded_event& e) {
+  recipients r{e, {}, {}};
+  const std::string& t = e.type;
+  if (t == "approval.opened.v1" || t == "approval.reviewer_approved.v1") {
+    const approval_entry* a = approval_of(v, e);
+    if (a == nullptr || a->state != "open") return {};
+    // On opening: every reviewer who may act; after a step of an ordered
+    // policy: those whose turn has come.
+    if (t == "approval.reviewer_approved.v1" && !parse_approval_policy(a->policy, "policy").value_or(approval_policy{}).ordered)
+      return {};
+    for (const auto& u : reviewers_now(v, *a))
+      r.tell(u, t == "approval.opened.v1" ? "approval_requested" : "approval_your_turn",
+             "Approval requested: " + a->summary, a->subject_stream, a->id);
+  } else if (t == "approval.approved.v1" || t == "approval.rejected.v1") {
+    const approval_entry* a = approval_of(v, e);
+    if (a == nullptr) return {};
+    const bool ok = t == "approval.approved.v1";
+    r.tell(a->requested_by, ok ? "approval_approved" : "approval_rejected",
+           std::string(ok ? "Approved: " : "Rejected by " + a->rejected_by + ": ") + a->summary,
+           a->subject_stream, a->id);
+  } else if (t == "approval.voided.v1") {
+    const approval_entry* a = approval_of(v, e);
+    if (a == nullptr) return {};
+    for (const auto& u : all_reviewers(v, *a))
+      r.tell(u, "approval_voided", "Approval withdrawn: " + a->summary + " — " + a->void_reason,
+             a->subject_stream, a->id);
+  } else if (t == "nc.action_planned.v1") {
+    if (auto ev = nonconformity::decode(e.type, e.data)) {
+      const auto& x = std::get<nonconformity::action_planned>(*ev);
+      r.tell(x.owner, "corrective_action_assigned",
+             "Corrective action " + x.action_id + " of " + e.stream + " is yours, due " + format_date(x.due_on),
+             e.stream);
+    }
+  } else if (t == "nc.action_completed.v1") {
+    // The effectiveness is verified by someone other than the implementer (10.2 d).
+    if (auto ev = nonconformity::decode(e.type, e.data)) {
+      const auto& x = std::get<nonconformity::action_completed>(*ev);
+      for (const auto& u : users_holding(v.users, role::isms_manager))
+        if (u != x.completed_by)
+          r.tell(u, "corrective_action_to_verify",
+                 "Verify the effectiveness of corrective action " + x.action_id + " of " + e.stream, e.stream);
+    }
+  } else if (t == "nc.raised.v1") {
+    for (const auto& u : users_holding(v.users, role::isms_manager))
+      if (u != e.meta.actor) r.tell(u, "nonconformity_raised", "Nonconformity raised: " + e.stream, e.stream);
+  } else if (t == "risk.identified.v1") {
+    if (auto ev = risk::decode(e.type, e.data)) {
+      const auto& x = std::get<risk::identified>(*ev);
+      if (x.owner != e.meta.actor)
+        r.tell(x.owner, "risk_assigned", "You own the risk " + e.stream + " \"" + x.title + "\"", e.stream);
+    }
+  } else if (t == "risk.acceptance_expired.v1") {
+    const auto it = v.risks.risks.find(id_in_stream(e.stream));
+    if (it != v.risks.risks.end())
+      r.tell(it->second.owner, "risk_acceptance_expired",
+             "The acceptance of " + e.stream + " \"" + it->second.title + "\" expired: reassess the risk", e.stream);
+  } else if (t == "objective.set.v1") {
+    const auto it = v.objectives.objectives.find(id_in_stream(e.stream));
+    if (it != v.objectives.objectives.end())
+      r.tell(it->second.in_force.owner, "objective_set",
+             "Objective " + it->second.id + " is set: " + it->second.in_force.statement, e.stream);
+  } else if (t == "review.action_recorded.v1") {
+    if (auto ev = management_review::decode(e.type, e.data)) {
+      const auto& x = std::get<management_review::action_recorded>(*ev);
+      r.tell(x.owner, "review_action_assigned",
+             "Management review action " + x.action_id + " of " + e.stream + " is yours, due " + format_date(x.due_on),
+             e.stream);
+    }
+  } else if (t == "review.scheduled.v1") {
+    if (auto ev = management_review::decode(e.type, e.data)) {
+      const auto& x = std::get<management_review::scheduled>(*ev);
+      r.tell(x.chair, "review_scheduled",
+             "You chair the management review " + x.review_id + " on " + format_date(x.planned_on), e.stream);
+    }
+  } else if (t == "audit.planned.v1") {
+    if (auto ev = internal_audit::decode(e.type, e.data)) {
+      const auto& x = std::get<internal_audit::planned>(*ev);
+      const std::string title = "Internal audit " + x.audit_id + " of " + x.area + " planned from " +
+                                format_date(x.planned_start) + " to " + format_date(x.planned_end);
+      r.tell(x.lead_auditor, "audit_planned", title, e.stream);
+      r.tell(x.process_owner, "audit_planned", title, e.stream);
+    }
+  }
+  return std::move(r.out);
+}
+
+}  // namespace isms::domain::views

@@ -1,0 +1,170 @@
+#include "isms/domain/views/scope.hpp"
+
+#include "support.hpp"
+
+namespace isms::domain::views {
+
+namespace {
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+// The inverse of scope::to_json(content).
+scope::content content_from(const json& j) {
+  scope::content c;
+  const json& st = j.at("statement");
+  if (!st.is_null()) {
+    scope::statement s;
+    s.boundaries = st.at("boundaries").get<std::string>();
+    s.inclusions = st.at("inclusions").get<std::vector<std::string>>();
+    for (const auto& x : st.at("exclusions"))
+      s.exclusions.push_back({x.at("item").get<std::string>(), x.at("justification").get<std::string>()});
+    s.interfaces = st.at("interfaces").get<std::string>();
+    c.scope_statement = std::move(s);
+  }
+  for (const auto& i : j.at("issues")) {
+    scope::issue x;
+    x.issue_id = i.at("issue_id").get<std::string>();
+    x.kind = i.at("kind").get<std::string>() == "external" ? scope::issue_kind::external
+                                                            : scope::issue_kind::internal;
+    x.description = i.at("description").get<std::string>();
+    c.issues[x.issue_id] = std::move(x);
+  }
+  for (const auto& p : j.at("interested_parties")) {
+    scope::interested_party x;
+    x.party_id = p.at("party_id").get<std::string>();
+    x.name = p.at("name").get<std::string>();
+    x.requirements = p.at("requirements").get<std::vector<std::string>>();
+    c.parties[x.party_id] = std::move(x);
+  }
+  return c;
+}
+
+// scope::to_json with an "id" on every issue and interested party, so that
+// diff() matches them by id.
+json with_ids(const scope::content& c) {
+  json j = scope::to_json(c);
+  for (auto& i : j["issues"]) i["id"] = i.at("issue_id");
+  for (auto& p : j["interested_parties"]) p["id"] = p.at("party_id");
+  return j;
+}
+
+}  // namespace
+
+json to_json(const scope_view& v) {
+  return {{"draft", scope::to_json(v.draft)},
+          {"has_effective", v.has_effective},
+          {"effective", scope::to_json(v.effective)},
+          {"effective_hash", v.effective_hash},
+          {"effective_since", v.effective_since},
+          {"approved_by", v.approved_by},
+          {"pending_approval_id", v.pending_approval_id},
+          {"under_approval", scope::to_json(v.under_approval)},
+          {"version", v.version},
+          {"changed", v.changed},
+          {"history", v.history}};
+}
+
+std::expected<scope_view, std::string> scope_view_from_json(const json& j) {
+  try {
+    scope_view v;
+    v.draft = content_from(j.at("draft"));
+    v.has_effective = j.at("has_effective").get<bool>();
+    v.effective = content_from(j.at("effective"));
+    v.effective_hash = j.at("effective_hash").get<std::string>();
+    v.effective_since = j.at("effective_since").get<std::string>();
+    v.approved_by = j.at("approved_by").get<std::vector<std::string>>();
+    v.pending_approval_id = j.at("pending_approval_id").get<std::string>();
+    v.under_approval = content_from(j.at("under_approval"));
+    v.version = j.at("version").get<std::uint64_t>();
+    v.changed = j.at("changed").get<last_change>();
+    v.history = j.at("history").get<std::vector<history_entry>>();
+    return v;
+  } catch (const std::exception& ex) {
+    return std::unexpected(std::string("scope: ") + ex.what());
+  }
+}
+
+void fold_scope(scope_view& v, const recorded_event& e, const scope::event& ev) {
+  v.version = e.version;
+  v.changed = change_of(e);
+  const bool concludes =
+      std::holds_alternative<scope::approved>(ev) || std::holds_alternative<scope::rejected>(ev);
+  if (!concludes) {
+    // Any change of the draft withdraws a pending approval (the approval pattern).
+    v.pending_approval_id.clear();
+    v.under_approval = {};
+  }
+  std::visit(overloaded{
+                 [&](const scope::statement_set& x) {
+                   v.draft.scope_statement = x.value;
+                   v.history.push_back(history_of(e, "scope statement set"));
+                 },
+                 [&](const scope::issue_added& x) {
+                   v.draft.issues[x.value.issue_id] = x.value;
+                   v.history.push_back(history_of(e, std::string(scope::to_string(x.value.kind)) +
+                                                         " issue " + x.value.issue_id + " added: " +
+                                                         x.value.description));
+                 },
+                 [&](const scope::issue_removed& x) {
+                   v.draft.issues.erase(x.issue_id);
+                   v.history.push_back(history_of(e, "issue " + x.issue_id + " removed", x.reason));
+                 },
+                 [&](const scope::interested_party_added& x) {
+                   v.draft.parties[x.value.party_id] = x.value;
+                   v.history.push_back(history_of(e, "interested party " + x.value.party_id + " (" +
+                                                         x.value.name + ") added"));
+                 },
+                 [&](const scope::interested_party_updated& x) {
+                   v.draft.parties[x.value.party_id] = x.value;
+                   v.history.push_back(history_of(e, "interested party " + x.value.party_id + " (" +
+                                                         x.value.name + ") updated"));
+                 },
+                 [&](const scope::approval_requested& x) {
+                   v.pending_approval_id = x.approval.approval_id;
+                   v.under_approval = v.draft;
+                   v.history.push_back(history_of(e, "approval requested: " + x.approval.summary));
+                 },
+                 [&](const scope::approved& x) {
+                   v.effective = v.pending_approval_id.empty() ? v.draft : v.under_approval;
+                   v.has_effective = true;
+                   v.effective_hash = x.content_hash;
+                   v.effective_since = format_date(day_of(e.meta.recorded_at));
+                   v.approved_by = x.approvers;
+                   v.pending_approval_id.clear();
+                   v.under_approval = {};
+                   v.history.push_back(history_of(e, "approved by top management", x.comment));
+                 },
+                 [&](const scope::rejected& x) {
+                   v.pending_approval_id.clear();
+                   v.under_approval = {};
+                   v.history.push_back(history_of(e, "rejected by " + x.rejected_by, x.comment));
+                 },
+             },
+             ev);
+}
+
+json scope_subject_content(const scope_view& v) {
+  return scope::to_json(v.pending_approval_id.empty() ? v.draft : v.under_approval);
+}
+
+std::expected<json, rejection> query_scope(const scope_view& v, const json& params) {
+  if (auto bad = support::check_params(params)) return std::unexpected(*bad);
+  json effective = v.has_effective ? with_ids(v.effective) : json(nullptr);
+  return json{{"effective", effective},
+              {"effective_hash", v.effective_hash},
+              {"effective_since", v.effective_since},
+              {"approved_by", v.approved_by},
+              {"draft", scope::to_json(v.draft)},
+              {"draft_differs", !v.has_effective || !(v.draft == v.effective)},
+              {"pending_approval_id", v.pending_approval_id},
+              {"version", v.version},
+              {"last_change", v.changed},
+              {"history", v.history}};
+}
+
+}  // namespace isms::domain::views

@@ -1,0 +1,80 @@
+#include "isms/domain/views/users.hpp"
+
+#include <algorithm>
+
+#include "support.hpp"
+
+namespace isms::domain::views {
+
+namespace {
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+}  // namespace
+
+void fold_user(users_view& v, const recorded_event& e, const user::event& ev) {
+  const std::string id = id_in_stream(e.stream);
+  user_entry& u = v.users[id];
+  u.id = id;
+  u.changed = change_of(e);
+  std::visit(overloaded{
+                 [&](const user::registered& x) {
+                   u.name = x.name;
+                   u.email = x.email;
+                   u.roles.clear();
+                   for (role r : x.roles) u.roles.emplace_back(to_string(r));
+                   u.enabled = true;
+                   u.registered_at = format_instant(e.meta.recorded_at);
+                 },
+                 [&](const user::role_granted& x) {
+                   const std::string r(to_string(x.granted));
+                   if (std::find(u.roles.begin(), u.roles.end(), r) == u.roles.end()) u.roles.push_back(r);
+                 },
+                 [&](const user::role_revoked& x) {
+                   std::erase(u.roles, std::string(to_string(x.revoked)));
+                 },
+                 [&](const user::disabled&) { u.enabled = false; },
+                 [&](const user::enabled&) { u.enabled = true; },
+             },
+             ev);
+}
+
+std::vector<std::string> users_holding(const users_view& v, role r) {
+  std::vector<std::string> out;
+  const std::string name(to_string(r));
+  for (const auto& [id, u] : v.users)
+    if (u.enabled && std::find(u.roles.begin(), u.roles.end(), name) != u.roles.end()) out.push_back(id);
+  return out;
+}
+
+std::expected<json, rejection> query_users(const users_view& v, const json& params) {
+  if (auto bad = support::check_params(params)) return std::unexpected(*bad);
+  auto r = support::text_param(params, "role");
+  if (!r) return std::unexpected(r.error());
+  if (!r->empty() && !role_from_string(*r)) return support::bad_param("role", "unknown role '" + *r + "'");
+  std::optional<bool> enabled;
+  if (params.is_object() && params.contains("enabled") && !params.at("enabled").is_null()) {
+    if (!params.at("enabled").is_boolean()) return support::bad_param("enabled", "must be true or false");
+    enabled = params.at("enabled").get<bool>();
+  }
+  json list = json::array();
+  for (const auto& [id, u] : v.users) {
+    if (!r->empty() && std::find(u.roles.begin(), u.roles.end(), *r) == u.roles.end()) continue;
+    if (enabled && u.enabled != *enabled) continue;
+    list.push_back({{"id", u.id},
+                    {"name", u.name},
+                    {"email", u.email},
+                    {"roles", u.roles},
+                    {"enabled", u.enabled},
+                    {"registered_at", u.registered_at},
+                    {"last_change", u.changed}});
+  }
+  return json{{"users", list}, {"count", list.size()}};
+}
+
+}  // namespace isms::domain::views

@@ -1,0 +1,307 @@
+#include "isms/domain/views/views.hpp"
+
+#include <algorithm>
+
+#include "isms/domain/approval.hpp"
+#include "isms/domain/document.hpp"
+#include "isms/domain/internal_audit.hpp"
+#include "isms/domain/management_review.hpp"
+#include "isms/domain/nonconformity.hpp"
+#include "isms/domain/objective.hpp"
+#include "isms/domain/reactions.hpp"
+#include "isms/domain/risk.hpp"
+#include "isms/domain/risk_matrix.hpp"
+#include "isms/domain/scope.hpp"
+#include "isms/domain/soa.hpp"
+#include "isms/domain/user.hpp"
+#include "support.hpp"
+
+namespace isms::domain::views {
+
+namespace {
+
+// Which stream an event type's aggregate writes to: the prefix of the type
+// ("risk" of "risk.assessed.v1") and the stream it must be recorded on.
+struct event_home {
+  std::string_view type_prefix;
+  std::string_view stream_prefix;  // "<kind>-", or the whole singleton stream
+  bool singleton;
+};
+
+constexpr event_home homes[] = {
+    {"risk", "risk-", false},
+    {"risk_matrix", "config-risk-matrix", true},
+    {"user", "user-", false},
+    {"approval", "approval-", false},
+    {"soa", "soa-main", true},
+    {"scope", "scope-main", true},
+    {"document", "document-", false},
+    {"objective", "objective-", false},
+    {"nc", "nc-", false},
+    {"audit", "audit-", false},
+    {"review", "review-", false},
+};
+
+const event_home* home_of(std::string_view type) {
+  const auto dot = type.find('.');
+  if (dot == std::string_view::npos) return nullptr;
+  const auto prefix = type.substr(0, dot);
+  for (const auto& h : homes)
+    if (h.type_prefix == prefix) return &h;
+  return nullptr;
+}
+
+bool on_home_stream(const event_home& h, std::string_view stream) {
+  if (h.singleton) return stream == h.stream_prefix;
+  return stream.size() > h.stream_prefix.size() && stream.starts_with(h.stream_prefix);
+}
+
+// Decodes with the aggregate's own decoder and folds into its view; the
+// decoder's error otherwise.
+template <class Decode, class Fold>
+std::optional<std::string> apply(const recorded_event& e, Decode decode, Fold fold) {
+  auto ev = decode(e.type, e.data);
+  if (!ev) return ev.error();
+  fold(*ev);
+  return std::nullopt;
+}
+
+std::optional<std::string> fold_event(all_views& v, const recorded_event& e) {
+  const event_home* h = home_of(e.type);
+  if (h == nullptr) return "unknown event type '" + e.type + "'";
+  if (!on_home_stream(*h, e.stream))
+    return "event type '" + e.type + "' does not belong on stream '" + e.stream + "'";
+  const std::string_view p = h->type_prefix;
+  if (p == "risk") return apply(e, risk::decode, [&](const risk::event& x) { fold_risk(v.risks, e, x); });
+  if (p == "risk_matrix")
+    return apply(e, risk_matrix::decode, [&](const risk_matrix::event& x) { fold_risk_matrix(v.risks, e, x); });
+  if (p == "user") return apply(e, user::decode, [&](const user::event& x) { fold_user(v.users, e, x); });
+  if (p == "approval")
+    return apply(e, approval::decode, [&](const approval::event& x) { fold_approval(v.approvals, e, x); });
+  if (p == "soa") return apply(e, soa::decode, [&](const soa::event& x) { fold_soa(v.soa, e, x); });
+  if (p == "scope") return apply(e, scope::decode, [&](const scope::event& x) { fold_scope(v.scope, e, x); });
+  if (p == "document")
+    return apply(e, document::decode, [&](const document::event& x) { fold_document(v.documents, e, x); });
+  if (p == "objective")
+    return apply(e, objective::decode, [&](const objective::event& x) { fold_objective(v.objectives, e, x); });
+  if (p == "nc")
+    return apply(e, nonconformity::decode,
+                 [&](const nonconformity::event& x) { fold_nonconformity(v.nonconformities, e, x); });
+  if (p == "audit")
+    return apply(e, internal_audit::decode, [&](const internal_audit::event& x) { fold_audit(v.audits, e, x); });
+  if (p == "review")
+    return apply(e, management_review::decode, [&](const management_review::event& x) {
+      fold_review(v.reviews, e, x);
+      if (std::holds_alternative<management_review::inputs_assembled>(x)) {
+        // What the next review's pack will compare against.
+        review_entry& r = v.reviews.reviews[id_in_stream(e.stream)];
+        r.baseline = review_baseline(v);
+        r.baseline_position = e.position;
+      }
+    });
+  return "unknown event type '" + e.type + "'";
+}
+
+// What a stream is about, in a few words, for the activity feed.
+std::string subject_title(const all_views& v, const std::string& stream) {
+  const std::string id = id_in_stream(stream);
+  const auto cut = [](std::string s) {
+    if (s.size() > 80) s = s.substr(0, 77) + "...";
+    return s;
+  };
+  if (stream.starts_with("risk-"))
+    if (auto it = v.risks.risks.find(id); it != v.risks.risks.end()) return cut(it->second.title);
+  if (stream.starts_with("document-"))
+    if (auto it = v.documents.documents.find(id); it != v.documents.documents.end()) return cut(it->second.title);
+  if (stream.starts_with("objective-"))
+    if (auto it = v.objectives.objectives.find(id); it != v.objectives.objectives.end()) {
+      const auto& o = it->second;
+      return cut(o.has_in_force ? o.in_force.statement : o.proposal.statement);
+    }
+  if (stream.starts_with("nc-"))
+    if (auto it = v.nonconformities.ncs.find(id); it != v.nonconformities.ncs.end())
+      return cut(it->second.description);
+  if (stream.starts_with("user-"))
+    if (auto it = v.users.users.find(id); it != v.users.users.end()) return cut(it->second.name);
+  if (stream.starts_with("approval-"))
+    if (auto it = v.approvals.approvals.find(id); it != v.approvals.approvals.end()) return cut(it->second.summary);
+  if (stream.starts_with("audit-"))
+    if (auto it = v.audits.audits.find(id); it != v.audits.audits.end()) return cut(it->second.area);
+  return {};
+}
+
+bool holds(const actor& a, std::initializer_list<role> rs) {
+  for (role r : rs)
+    if (a.has(r)) return true;
+  return false;
+}
+
+std::expected<json, rejection> query_review_pack(const all_views& v, const json& params, date today) {
+  auto id = support::required_text_param(params, "id");
+  if (!id) return std::unexpected(id.error());
+  std::string key = *id;
+  if (key.starts_with("review-")) key = key.substr(7);
+  const auto it = v.reviews.reviews.find(key);
+  if (it == v.reviews.reviews.end())
+    return std::unexpected(rejection{rejection_kind::not_found, "params.id", "no management review " + *id});
+  const review_entry* prev = previous_review(v.reviews, it->second, v.position);
+  json pack = review_pack(prev ? prev->baseline : json(nullptr), prev ? prev->id : std::string{}, v, key, today);
+  return json{{"id", key}, {"previous_review_position", prev ? prev->baseline_position : 0}, {"pack", pack}};
+}
+
+}  // namespace
+
+all_views initial_views() { return all_views{}; }
+
+all_views evolve(all_views v, const recorded_event& e) {
+  if (e.position != 0 && e.position <= v.position) return v;  // already folded
+  v.position = e.position;
+  v.as_of = e.meta.recorded_at;
+  std::optional<std::string> error;
+  try {
+    error = fold_event(v, e);
+    if (!error && !e.stream.starts_with("approval-") && e.data.is_object() && e.data.contains("approval")) {
+      // A subject asked for approval: remember what it put to the reviewers.
+      if (auto req = parse_approval_request(e.data.at("approval"), "approval"))
+        note_approval_request(v.approvals, e, *req, subject_content(v, e.stream));
+    }
+  } catch (const std::exception& ex) {
+    error = std::string("malformed event: ") + ex.what();
+  }
+  if (error) {
+    ++v.skipped;
+    v.skipped_recent.push_back(skipped_event{e.position, e.stream, e.type, *error});
+    while (v.skipped_recent.size() > skipped_kept) v.skipped_recent.pop_front();
+  }
+  fold_activity(v.activity, e, error ? std::string{} : subject_title(v, e.stream), !error);
+  return v;
+}
+
+json snapshot(const all_views& v) {
+  return {{"format", snapshot_format},
+          {"position", v.position},
+          {"as_of", format_instant(v.as_of)},
+          {"skipped", v.skipped},
+          {"skipped_recent", v.skipped_recent},
+          {"risks", to_json(v.risks)},
+          {"soa", to_json(v.soa)},
+          {"objectives", v.objectives},
+          {"nonconformities", v.nonconformities},
+          {"approvals", v.approvals},
+          {"documents", v.documents},
+          {"audits", v.audits},
+          {"reviews", v.reviews},
+          {"scope", to_json(v.scope)},
+          {"users", v.users},
+          {"activity", v.activity}};
+}
+
+std::expected<all_views, std::string> restore_snapshot(const json& j) {
+  if (!j.is_object()) return std::unexpected("snapshot: must be a JSON object");
+  const auto format = j.find("format");
+  if (format == j.end() || !format->is_number_integer() || format->get<int>() != snapshot_format)
+    return std::unexpected("snapshot: format must be " + std::to_string(snapshot_format));
+  all_views v;
+  std::string part = "position";
+  try {
+    v.position = j.at("position").get<std::uint64_t>();
+    part = "as_of";
+    const auto as_of = parse_instant(j.at("as_of").get<std::string>());
+    if (!as_of) return std::unexpected("snapshot: as_of is not an instant");
+    v.as_of = *as_of;
+    part = "skipped";
+    v.skipped = j.at("skipped").get<std::uint64_t>();
+    v.skipped_recent = j.at("skipped_recent").get<std::deque<skipped_event>>();
+    auto risks = risk_register_from_json(j.at("risks"));
+    if (!risks) return std::unexpected("snapshot: " + risks.error());
+    v.risks = std::move(*risks);
+    auto soa = soa_view_from_json(j.at("soa"));
+    if (!soa) return std::unexpected("snapshot: " + soa.error());
+    v.soa = std::move(*soa);
+    auto scope = scope_view_from_json(j.at("scope"));
+    if (!scope) return std::unexpected("snapshot: " + scope.error());
+    v.scope = std::move(*scope);
+    part = "objectives";
+    v.objectives = j.at(part).get<objectives_view>();
+    part = "nonconformities";
+    v.nonconformities = j.at(part).get<nonconformities_view>();
+    part = "approvals";
+    v.approvals = j.at(part).get<approvals_view>();
+    part = "documents";
+    v.documents = j.at(part).get<documents_view>();
+    part = "audits";
+    v.audits = j.at(part).get<audits_view>();
+    part = "reviews";
+    v.reviews = j.at(part).get<reviews_view>();
+    part = "users";
+    v.users = j.at(part).get<users_view>();
+    part = "activity";
+    v.activity = j.at(part).get<activity_view>();
+  } catch (const std::exception& ex) {
+    return std::unexpected("snapshot: " + part + ": " + ex.what());
+  }
+  return v;
+}
+
+std::vector<std::string_view> view_names() {
+  return {"risks",   "risk",    "soa",         "objectives", "nonconformities", "nonconformity",
+          "inbox",   "approvals", "documents", "document",  "audits",          "reviews",
+          "review_pack", "scope", "users",     "activity",   "due"};
+}
+
+json subject_content(const all_views& v, std::string_view stream) {
+  const std::string id = id_in_stream(stream);
+  if (stream.starts_with("risk-"))
+    if (auto it = v.risks.risks.find(id); it != v.risks.risks.end()) return risk_subject_content(it->second);
+  if (stream.starts_with("document-"))
+    if (auto it = v.documents.documents.find(id); it != v.documents.documents.end())
+      return document_subject_content(it->second);
+  if (stream.starts_with("objective-"))
+    if (auto it = v.objectives.objectives.find(id); it != v.objectives.objectives.end())
+      return objective_subject_content(it->second);
+  if (stream.starts_with("review-"))
+    if (auto it = v.reviews.reviews.find(id); it != v.reviews.reviews.end()) return review_subject_content(it->second);
+  if (stream == soa::stream_id) return soa_subject_content(v.soa);
+  if (stream == scope::stream_id) return scope_subject_content(v.scope);
+  return nullptr;
+}
+
+std::expected<json, rejection> query(const all_views& v, std::string_view view, const json& params,
+                                     const actor& viewer, date today) {
+  if (viewer.roles.empty())
+    return std::unexpected(rejection{rejection_kind::forbidden, "", "the viewer holds no role"});
+  if (auto bad = support::check_params(params)) return std::unexpected(*bad);
+  std::expected<json, rejection> out = std::unexpected(rejection{});
+  if (view == "risks") out = query_risks(v.risks, params);
+  else if (view == "risk") out = query_risk(v.risks, params);
+  else if (view == "soa") out = query_soa(v.soa, v.risks, params);
+  else if (view == "objectives") out = query_objectives(v.objectives, params, today);
+  else if (view == "nonconformities") out = query_nonconformities(v.nonconformities, params, today);
+  else if (view == "nonconformity") out = query_nonconformity(v.nonconformities, params, today);
+  else if (view == "inbox") out = inbox_of(v, viewer, today);
+  else if (view == "approvals") out = query_approvals(v.approvals, params);
+  else if (view == "documents") out = query_documents(v.documents, params, today);
+  else if (view == "document") out = query_document(v.documents, params, today);
+  else if (view == "audits") out = query_audits(v.audits, params, today);
+  else if (view == "reviews") out = query_reviews(v.reviews, params, today);
+  else if (view == "review_pack") out = query_review_pack(v, params, today);
+  else if (view == "scope") out = query_scope(v.scope, params);
+  else if (view == "users") {
+    out = query_users(v.users, params);
+    // Identity only: contact details for those who manage users and the ISMS.
+    if (out && !holds(viewer, {role::admin, role::isms_manager}))
+      for (auto& u : (*out)["users"]) u.erase("email");
+  } else if (view == "activity") out = query_activity(v.activity, params);
+  else if (view == "due") out = due_at(v, today);
+  else
+    return std::unexpected(
+        rejection{rejection_kind::invalid, "view", "unknown view '" + std::string(view) + "'"});
+  if (!out) return out;
+  (*out)["view"] = std::string(view);
+  (*out)["position"] = v.position;
+  (*out)["as_of"] = format_instant(v.as_of);
+  (*out)["today"] = format_date(today);
+  return out;
+}
+
+}  // namespace isms::domain::views

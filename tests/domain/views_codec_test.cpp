@@ -1,0 +1,196 @@
+// The snapshot codec, the structural diff, and the fold's handling of events
+// it cannot read.
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "isms/domain/nonconformity.hpp"
+#include "isms/domain/risk.hpp"
+#include "isms/domain/scope.hpp"
+#include "isms/domain/soa.hpp"
+#include "isms/domain/user.hpp"
+#include "isms/domain/views/views.hpp"
+
+namespace isms::domain::views {
+namespace {
+
+date day(std::string_view s) { return parse_date(s).value(); }
+
+recorded_event event_at(std::uint64_t position, std::string stream, std::uint64_t version, const new_event& e,
+                        std::string actor = "mia") {
+  recorded_event r;
+  r.position = position;
+  r.stream = std::move(stream);
+  r.version = version;
+  r.type = e.type;
+  r.data = e.data;
+  r.meta.actor = std::move(actor);
+  r.meta.recorded_at = parse_instant("2026-03-02T09:00:00.000Z").value() + std::chrono::minutes(position);
+  r.meta.comment = "why " + std::to_string(position);
+  return r;
+}
+
+std::vector<recorded_event> sample_log() {
+  std::vector<recorded_event> log;
+  std::uint64_t p = 0;
+  const auto add = [&](const std::string& stream, std::uint64_t version, const new_event& e) {
+    log.push_back(event_at(++p, stream, version, e));
+  };
+  add("user-olga", 1, user::encode(user::registered{"Olga", "o@example.org", {role::risk_owner}}));
+  add("risk-R-1", 1, risk::encode(risk::identified{"Theft", "d", "laptops", "theft", "no lock", "olga", "it"}));
+  add("risk-R-1", 2, risk::encode(risk::assessed{4, 4, 16, "high", false, "r", 0, false}));
+  add("risk-R-1", 3, risk::encode(risk::treatment_planned{risk::treatment_option::modify, {"8.1"}, "encrypt", 2, 2,
+                                                          4, "low", true, day("2026-06-30")}));
+  add("soa-main", 1, soa::encode(soa::control_decided{"8.1", true, "laptops", {"R-1"}}));
+  add("scope-main", 1, scope::encode(scope::statement_set{{"HQ", {"IT"}, {{"canteen", "no data"}}, "cloud"}}));
+  add("scope-main", 2, scope::encode(scope::issue_added{{"I-1", scope::issue_kind::external, "law"}}));
+  add("nc-NC-1", 1, nonconformity::encode(nonconformity::raised{"NC-1", nonconformity::source::incident, "8.1",
+                                                                nonconformity::severity::major, "lost laptop",
+                                                                day("2026-03-01"), "mia", "", "", ""}));
+  add("nc-NC-1", 2, nonconformity::encode(nonconformity::action_planned{"A1", "encrypt", "olga", day("2026-04-01")}));
+  return log;
+}
+
+all_views fold(const std::vector<recorded_event>& log, std::size_t upto = SIZE_MAX) {
+  all_views v = initial_views();
+  for (std::size_t i = 0; i < log.size() && i < upto; ++i) v = evolve(std::move(v), log[i]);
+  return v;
+}
+
+TEST(Snapshot, RoundTripsExactlyThroughItsJsonText) {
+  const all_views v = fold(sample_log());
+  const json s = snapshot(v);
+  const auto back = restore_snapshot(json::parse(s.dump()));
+  ASSERT_TRUE(back.has_value()) << back.error();
+  EXPECT_TRUE(*back == v);
+  EXPECT_EQ(snapshot(*back), s);
+  EXPECT_EQ(back->position, 9u);
+  EXPECT_EQ(back->as_of, v.as_of);
+}
+
+TEST(Snapshot, PlusTheTailEqualsTheFullFold) {
+  const auto log = sample_log();
+  const all_views full = fold(log);
+  for (std::size_t k = 0; k <= log.size(); ++k) {
+    auto restored = restore_snapshot(json::parse(snapshot(fold(log, k)).dump()));
+    ASSERT_TRUE(restored.has_value()) << restored.error();
+    all_views v = std::move(*restored);
+    for (std::size_t i = k; i < log.size(); ++i) v = evolve(std::move(v), log[i]);
+    EXPECT_TRUE(v == full) << "snapshot at " << k;
+  }
+}
+
+TEST(Snapshot, RestoreRefusesAnotherFormatOrAMalformedDocument) {
+  json s = snapshot(fold(sample_log()));
+  json other = s;
+  other["format"] = 99;
+  ASSERT_FALSE(restore_snapshot(other));
+  EXPECT_NE(restore_snapshot(other).error().find("format"), std::string::npos);
+  json broken = s;
+  broken["risks"]["risks"]["R-1"]["inherent"] = "high";
+  ASSERT_FALSE(restore_snapshot(broken));
+  EXPECT_NE(restore_snapshot(broken).error().find("risks"), std::string::npos);
+  json missing = s;
+  missing.erase("users");
+  ASSERT_FALSE(restore_snapshot(missing));
+  EXPECT_NE(restore_snapshot(missing).error().find("users"), std::string::npos);
+  EXPECT_FALSE(restore_snapshot(json::array()));
+}
+
+TEST(Fold, SkipsAndCountsEventsItCannotReadAndNeverCrashes) {
+  auto log = sample_log();
+  std::vector<recorded_event> noisy, renumbered;
+  std::uint64_t p = 0;
+  const auto bad = [&](std::string stream, std::string type, json data) {
+    recorded_event r = event_at(++p, std::move(stream), 1, new_event{std::move(type), std::move(data)});
+    noisy.push_back(std::move(r));
+  };
+  for (auto e : log) {
+    e.position = ++p;
+    noisy.push_back(e);
+    renumbered.push_back(e);
+    bad("risk-R-1", "risk.assessed.v1", {{"likelihood", "four"}});    // malformed
+    bad("risk-R-9", "risk.teleported.v1", json::object());             // unknown type
+    bad("document-D", "risk.identified.v1", log[1].data);              // the wrong stream
+    bad("x", "nonsense", nullptr);                                     // not even a type
+    bad("risk-R-1", "risk.identified.v1", json::array({1, 2}));        // data not an object
+  }
+  const all_views v = fold(noisy);
+  const all_views clean = fold(renumbered);
+  EXPECT_EQ(v.skipped, 5 * log.size());
+  EXPECT_EQ(v.skipped_recent.size(), skipped_kept);
+  EXPECT_EQ(v.skipped_recent.back().type, "risk.identified.v1");
+  EXPECT_FALSE(v.skipped_recent.back().reason.empty());
+  // Apart from the counters and the feed, the views are those of the clean log.
+  EXPECT_TRUE(v.risks == clean.risks);
+  EXPECT_TRUE(v.nonconformities == clean.nonconformities);
+  EXPECT_TRUE(v.scope == clean.scope);
+}
+
+TEST(Fold, AReplayedEventChangesNothing) {
+  const auto log = sample_log();
+  const all_views v = fold(log);
+  EXPECT_TRUE(evolve(v, log[3]) == v);
+  EXPECT_TRUE(evolve(v, log.back()) == v);
+}
+
+// ---- diff --------------------------------------------------------------------------
+
+TEST(Diff, MatchesEntitiesByIdAndNamesEachChangedField) {
+  const json before = {{"risks", {{{"id", "R-1"}, {"level", "high"}, {"owner", "olga"}},
+                                  {{"id", "R-2"}, {"level", "low"}, {"owner", "otto"}}}},
+                       {"count", 2}};
+  const json after = {{"risks", {{{"id", "R-3"}, {"level", "low"}, {"owner", "olga"}},
+                                 {{"id", "R-1"}, {"level", "medium"}, {"owner", "olga"}}}},
+                      {"count", 2}};
+  const json d = diff(before, after);
+  EXPECT_EQ(d.at("equal"), false);
+  ASSERT_EQ(d.at("added").size(), 1u);
+  EXPECT_EQ(d.at("added")[0].at("id"), "R-3");
+  EXPECT_EQ(d.at("added")[0].at("path"), "/risks");
+  ASSERT_EQ(d.at("removed").size(), 1u);
+  EXPECT_EQ(d.at("removed")[0].at("id"), "R-2");
+  EXPECT_EQ(d.at("removed")[0].at("value").at("owner"), "otto");
+  ASSERT_EQ(d.at("changed").size(), 1u);  // reordering is no change
+  EXPECT_EQ(d.at("changed")[0].at("path"), "/risks/R-1/level");
+  EXPECT_EQ(d.at("changed")[0].at("entity"), "/risks/R-1");
+  EXPECT_EQ(d.at("changed")[0].at("id"), "R-1");
+  EXPECT_EQ(d.at("changed")[0].at("before"), "high");
+  EXPECT_EQ(d.at("changed")[0].at("after"), "medium");
+}
+
+TEST(Diff, ComparesOtherValuesStructurally) {
+  EXPECT_EQ(diff(json{{"a", 1}}, json{{"a", 1}}).at("equal"), true);
+  EXPECT_TRUE(diff(json{{"a", 1}}, json{{"a", 1}}).at("changed").empty());
+  const json d = diff(json{{"m", {{0, 1}, {2, 3}}}, {"gone", true}}, json{{"m", {{0, 1}, {2, 4}}}, {"new", "x"}});
+  ASSERT_EQ(d.at("changed").size(), 3u);
+  EXPECT_EQ(d.at("changed")[0].at("path"), "/gone");
+  EXPECT_TRUE(d.at("changed")[0].at("after").is_null());
+  EXPECT_EQ(d.at("changed")[1].at("path"), "/m/1/1");
+  EXPECT_EQ(d.at("changed")[2].at("path"), "/new");
+  const json lists = diff(json{{"tags", {"a", "b"}}}, json{{"tags", {"a", "b", "c"}}});
+  ASSERT_EQ(lists.at("changed").size(), 1u);
+  EXPECT_EQ(lists.at("changed")[0].at("after"), json({"a", "b", "c"}));
+  EXPECT_EQ(diff(json{{"a/b", 1}}, json{{"a/b", 2}}).at("changed")[0].at("path"), "/a~1b");
+}
+
+TEST(Diff, OfTheRiskRegisterBetweenTwoPointsInTime) {
+  const auto log = sample_log();
+  const actor viewer{"eve", {role::external_auditor}};
+  const json before = query(fold(log, 3), "risks", json::object(), viewer, day("2026-03-02")).value();
+  const json after = query(fold(log), "risks", json::object(), viewer, day("2026-03-02")).value();
+  const json d = diff(before, after);
+  bool state_changed = false;
+  for (const auto& c : d.at("changed"))
+    if (c.at("path") == "/risks/R-1/state") {
+      state_changed = true;
+      EXPECT_EQ(c.at("before"), "assessed");
+      EXPECT_EQ(c.at("after"), "treatment_planned");
+    }
+  EXPECT_TRUE(state_changed) << d.dump(1);
+}
+
+}  // namespace
+}  // namespace isms::domain::views
