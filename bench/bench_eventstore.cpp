@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <rocksdb/db.h>
+#include <rocksdb/table.h>
 
 #include <algorithm>
 #include <atomic>
@@ -293,27 +294,62 @@ double replay_rate(const std::filesystem::path& dir, double seconds, bool json, 
   return static_cast<double>(total) / std::chrono::duration<double>(clock_type::now() - start).count();
 }
 
+// Opens the closed store's RocksDB directly, every column family with the
+// same 64 MiB block cache the store uses.
+struct raw_db {
+  std::vector<std::string> names;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+
+  raw_db(const std::filesystem::path& dir, bool read_only) {
+    auto st = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.string(), &names);
+    if (!st.ok()) fail(st);
+    rocksdb::BlockBasedTableOptions t;
+    t.block_cache = rocksdb::NewLRUCache(std::size_t{64} << 20);
+    rocksdb::ColumnFamilyOptions co;
+    co.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+    std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+    for (auto& n : names) descs.emplace_back(n, co);
+    st = read_only ? rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir.string(), descs, &handles, &db)
+                   : rocksdb::DB::Open(rocksdb::DBOptions(), dir.string(), descs, &handles, &db);
+    if (!st.ok()) fail(st);
+  }
+  ~raw_db() {
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  rocksdb::ColumnFamilyHandle* cf(const std::string& name) const {
+    for (std::size_t i = 0; i < names.size(); ++i)
+      if (names[i] == name) return handles[i];
+    std::fprintf(stderr, "no column family %s\n", name.c_str());
+    std::exit(1);
+  }
+  [[noreturn]] static void fail(const rocksdb::Status& st) {
+    std::fprintf(stderr, "%s\n", st.ToString().c_str());
+    std::exit(1);
+  }
+};
+
+// Flushes every column family and compacts the events, so that the raw pass
+// and the store's replay read the very same SST files (a read-only open would
+// otherwise serve the events from a memtable rebuilt from the WAL, the store's
+// open from flushed files).
+void settle(const std::filesystem::path& dir) {
+  raw_db r(dir, false);
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  for (auto* h : r.handles)
+    if (auto st = r.db->Flush(fo, h); !st.ok()) raw_db::fail(st);
+  rocksdb::CompactRangeOptions co;
+  if (auto st = r.db->CompactRange(co, r.cf("events"), nullptr, nullptr); !st.ok()) raw_db::fail(st);
+}
+
 // Iterates the events column family with plain RocksDB, touching every key and
 // value, repeatedly for about `seconds`; entries per second.
 double raw_iteration_rate(const std::filesystem::path& dir, double seconds) {
-  std::vector<std::string> names;
-  auto st = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.string(), &names);
-  if (!st.ok()) {
-    std::fprintf(stderr, "%s\n", st.ToString().c_str());
-    std::exit(1);
-  }
-  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
-  for (auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  st = rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir.string(), descs, &handles, &db);
-  if (!st.ok()) {
-    std::fprintf(stderr, "%s\n", st.ToString().c_str());
-    std::exit(1);
-  }
-  rocksdb::ColumnFamilyHandle* events = nullptr;
-  for (std::size_t i = 0; i < names.size(); ++i)
-    if (names[i] == "events") events = handles[i];
+  raw_db r(dir, true);
+  rocksdb::DB* db = r.db;
+  rocksdb::ColumnFamilyHandle* events = r.cf("events");
   auto pass = [&] {
     std::uint64_t n = 0, sum = 0;
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), events));
@@ -329,10 +365,7 @@ double raw_iteration_rate(const std::filesystem::path& dir, double seconds) {
   const auto start = clock_type::now();
   do total += pass();
   while (std::chrono::duration<double>(clock_type::now() - start).count() < seconds);
-  const double rate = static_cast<double>(total) / std::chrono::duration<double>(clock_type::now() - start).count();
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-  delete db;
-  return rate;
+  return static_cast<double>(total) / std::chrono::duration<double>(clock_type::now() - start).count();
 }
 
 double loadavg() {
@@ -413,6 +446,7 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(c.dir / "store-nosync");
 
   std::uint64_t replayed = 0;
+  settle(store_dir);
   const double raw = raw_iteration_rate(store_dir, c.seconds);
   const double replay = replay_rate(store_dir, c.seconds, false, replayed);
   const double replay_json = replay_rate(store_dir, c.seconds, true, replayed);
