@@ -2,6 +2,7 @@
 // atomicity, every bound, shutdown draining the queue.
 #include <atomic>
 #include <barrier>
+#include <latch>
 #include <map>
 #include <mutex>
 #include <set>
@@ -428,22 +429,34 @@ TEST(accepted_limits, the_largest_allowed_values_are_stored) {
 TEST(queue, a_full_queue_refuses_with_busy_and_writes_nothing_for_it) {
   temp_dir dir;
   options o;
-  o.max_queued_appends = 1;
+  o.max_queued_appends = 2;
   auto s = open_store(dir.path(), o);
-  std::atomic<int> busy{0};
-  std::atomic<int> ok{0};
-  std::atomic<int> finished{0};
-  constexpr int n = 300;
-  for (int i = 0; i < n; ++i)
-    s->append_async("risk-1", expected_version::any(), one_event(i), "", [&](result<append_result> r) {
-      if (r) ok++;
-      else if (r.error().code == errc::busy) busy++;
-      finished++;
-      finished.notify_one();
+  // Hold the writer inside a completion so that the queue cannot drain.
+  std::latch writer_held(1), release(1);
+  s->append_async("risk-1", expected_version::any(), one_event(0), "a", [&](result<append_result> r) {
+    EXPECT_TRUE(r);
+    writer_held.count_down();
+    release.wait();
+  });
+  writer_held.wait();
+  std::latch queued_done(2);
+  for (const char* cmd : {"b", "c"})
+    s->append_async("risk-1", expected_version::any(), one_event(1), cmd, [&](result<append_result> r) {
+      EXPECT_TRUE(r);
+      queued_done.count_down();
     });
-  for (int f = finished.load(); f < n; f = finished.load()) finished.wait(f);
-  EXPECT_EQ(ok.load() + busy.load(), n);
-  EXPECT_EQ(s->current_head().position, static_cast<std::uint64_t>(ok.load()));
+  std::optional<error> refused;
+  s->append_async("risk-1", expected_version::any(), one_event(2), "d",
+                  [&](result<append_result> r) { refused = r ? std::nullopt : std::optional(r.error()); });
+  ASSERT_TRUE(refused);  // refused synchronously, before append_async returned
+  EXPECT_EQ(refused->code, errc::busy);
+  release.count_down();
+  queued_done.wait();
+  EXPECT_EQ(s->current_head().position, 3u);
+  // The refused command id was not stored: it can be appended now.
+  auto d = s->append("risk-1", expected_version::any(), one_event(3), "d");
+  ASSERT_TRUE(d);
+  EXPECT_FALSE(d->duplicate);
 }
 
 TEST(shutdown, destroying_the_store_completes_every_accepted_append) {
