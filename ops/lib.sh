@@ -9,6 +9,7 @@ ISMS_BUILD_PACKAGES=(
   g++ cmake ninja-build ccache pkg-config git curl ca-certificates
   libboost1.81-dev librocksdb-dev nlohmann-json3-dev
   libssl-dev libsodium-dev libgtest-dev libgmock-dev
+  python3 python3-websockets
 )
 
 log() { printf '[ops] %s\n' "$*" >&2; }

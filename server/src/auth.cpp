@@ -103,7 +103,7 @@ std::expected<session_info, auth_error> auth_service::login(std::string_view use
     // Spend the same effort for an unknown user so that timing does not
     // tell which accounts exist.
     char dummy[crypto_pwhash_STRBYTES];
-    crypto_pwhash_str_alg(dummy, password.data(), password.size(), options_.argon2_opslimit,
+    (void)!crypto_pwhash_str_alg(dummy, password.data(), password.size(), options_.argon2_opslimit,
                           options_.argon2_memlimit, crypto_pwhash_ALG_ARGON2ID13);
   }
   if (ok) ok = is_enabled_(user_id);

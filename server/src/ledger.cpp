@@ -243,6 +243,14 @@ void ledger::handle(http_request request, std::function<void(http_response)> rep
     if (method == "GET") return counted(whoami(request));
     return counted(json_error(405, "bad_request", "use POST, GET or DELETE"));
   }
+  if (path == "/api/users/password") {
+    if (method != "POST") return counted(json_error(405, "bad_request", "use POST"));
+    return set_password(std::move(request), std::move(counted));
+  }
+  if (path == "/api/session/password") {
+    if (method != "POST") return counted(json_error(405, "bad_request", "use POST"));
+    return change_own_password(std::move(request), std::move(counted));
+  }
   if (path == "/api/events") {
     if (method != "GET") return counted(json_error(405, "bad_request", "use GET"));
     // Reading and encoding many events is not for an I/O thread.
@@ -308,6 +316,56 @@ void ledger::login(http_request request, std::function<void(http_response)> repl
                                              "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age) +
                                              (options_.secure_cookie ? "; Secure" : ""));
     reply(std::move(r));
+  });
+}
+
+void ledger::set_password(http_request request, std::function<void(http_response)> reply) {
+  auto who = authenticate(request);
+  if (!who) return reply(json_error(401, "unauthenticated", "sign in first"));
+  if (!pipeline_->actor_of(who->user_id).has(domain::role::admin))
+    return reply(json_error(403, "forbidden", "only an administrator sets other users' passwords"));
+  const json body = json::parse(request.body, nullptr, false);
+  if (!body.is_object() || !body.contains("user") || !body["user"].is_string() || !body.contains("password") ||
+      !body["password"].is_string())
+    return reply(json_error(400, "bad_request", "send {\"user\": string, \"password\": string}"));
+  const std::string user_id = body["user"].get<std::string>();
+  bool known = false;
+  views_->read_current([&](const views::all_views& v) { known = v.users.users.contains(user_id); });
+  if (!known) return reply(json_error(404, "not_found", "no user '" + user_id + "'"));
+  const std::string password = body["password"].get<std::string>();
+  if (password.size() < 12)
+    return reply(json_error(400, "bad_request", "a password needs at least 12 characters"));
+  pool_->post([this, user_id, password, reply = std::move(reply)] {
+    if (auto r = auth_->set_password(user_id, password); !r)
+      return reply(json_error(r.error().code == auth_errc::invalid ? 400 : 503,
+                              r.error().code == auth_errc::invalid ? "bad_request" : "unavailable", r.error().message));
+    auth_->revoke_user(user_id);  // a reset password ends the user's sessions
+    log::info("auth", "password set for " + user_id);
+    reply(json_response(200, json{{"ok", true}}));
+  });
+}
+
+void ledger::change_own_password(http_request request, std::function<void(http_response)> reply) {
+  auto who = authenticate(request);
+  if (!who) return reply(json_error(401, "unauthenticated", "sign in first"));
+  const json body = json::parse(request.body, nullptr, false);
+  if (!body.is_object() || !body.contains("current") || !body["current"].is_string() || !body.contains("new") ||
+      !body["new"].is_string())
+    return reply(json_error(400, "bad_request", "send {\"current\": string, \"new\": string}"));
+  const std::string next = body["new"].get<std::string>();
+  if (next.size() < 12) return reply(json_error(400, "bad_request", "a password needs at least 12 characters"));
+  pool_->post([this, who = *who, current = body["current"].get<std::string>(), next,
+               remote = address_only(request.remote), reply = std::move(reply)] {
+    const auto now = std::chrono::system_clock::time_point{std::chrono::milliseconds{now_ms()}};
+    auto check = auth_->login(who.user_id, current, remote, now);
+    if (!check) {
+      if (check.error().code == auth_errc::rate_limited) return reply(json_error(429, "rate_limited", check.error().message));
+      return reply(json_error(403, "forbidden", "the current password is wrong"));
+    }
+    auth_->logout(check->token);
+    if (auto r = auth_->set_password(who.user_id, next); !r)
+      return reply(json_error(503, "unavailable", r.error().message));
+    reply(json_response(200, json{{"ok", true}}));
   });
 }
 

@@ -93,6 +93,8 @@ class ledger final : public application {
   http_response static_file(const http_request& request) const;
   void login(http_request request, std::function<void(http_response)> reply);
   http_response logout(const http_request& request);
+  void set_password(http_request request, std::function<void(http_response)> reply);
+  void change_own_password(http_request request, std::function<void(http_response)> reply);
   http_response whoami(const http_request& request) const;
   void after_apply(const domain::views::all_views& after, const domain::recorded_event& e, bool replaying);
   std::int64_t now_ms() const { return options_.clock(); }

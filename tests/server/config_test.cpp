@@ -1,0 +1,58 @@
+// The configuration is untrusted input: unknown keys, wrong types and values
+// out of range are refused with the key named; flags override the file.
+
+#include <gtest/gtest.h>
+
+#include "isms/server/config.hpp"
+
+namespace isms::server {
+namespace {
+
+using nlohmann::json;
+
+TEST(config, applies_settings_and_limits) {
+  server_config c;
+  auto r = apply_config(json::parse(R"({"port": 9000, "address": "::1", "webhooks": ["http://127.0.0.1:1/x"],
+      "limits": {"max_ws_message_bytes": 4096, "requests_per_second": 2.5, "login_failures_per_account": 3,
+                 "session_ttl_s": 600}})"),
+                        c);
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(c.transport.port, 9000);
+  EXPECT_EQ(c.transport.address, "::1");
+  EXPECT_EQ(c.ledger.notify.webhook_urls.size(), 1u);
+  EXPECT_EQ(c.ledger.ws.max_message_bytes, 4096u);
+  EXPECT_DOUBLE_EQ(c.ledger.ws.requests_per_second, 2.5);
+  EXPECT_EQ(c.ledger.auth.max_failures_per_account, 3u);
+  EXPECT_EQ(c.ledger.auth.session_ttl, std::chrono::seconds(600));
+}
+
+TEST(config, refuses_unknown_keys_wrong_types_and_ranges_naming_the_key) {
+  server_config c;
+  auto r = apply_config(json::parse(R"({"prot": 1})"), c);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("prot"), std::string::npos);
+  r = apply_config(json::parse(R"({"port": "80"})"), c);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("port"), std::string::npos);
+  r = apply_config(json::parse(R"({"port": 70000})"), c);
+  ASSERT_FALSE(r);
+  r = apply_config(json::parse(R"({"limits": {"max_connections": 0}})"), c);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("limits.max_connections"), std::string::npos);
+  r = apply_config(json::parse(R"([1])"), c);
+  ASSERT_FALSE(r);
+}
+
+TEST(config, flags_override_and_are_validated) {
+  server_config c;
+  ASSERT_TRUE(apply_config(json::parse(R"({"port": 9000})"), c));
+  ASSERT_TRUE(apply_flags({{"port", "9100"}, {"requests_per_second", "7"}, {"data", "/tmp/x"}}, c));
+  EXPECT_EQ(c.transport.port, 9100);
+  EXPECT_DOUBLE_EQ(c.ledger.ws.requests_per_second, 7.0);
+  EXPECT_EQ(c.data_dir, "/tmp/x");
+  EXPECT_FALSE(apply_flags({{"port", "nine"}}, c));
+  EXPECT_FALSE(apply_flags({{"no_such_flag", "1"}}, c));
+}
+
+}  // namespace
+}  // namespace isms::server

@@ -1,0 +1,233 @@
+// The real ismsd process, SIGKILLed while clients send commands: after a
+// restart every acknowledged command is there, positions are gapless and the
+// chain verifies. Also: a clean SIGTERM stop, and the refusals an operator
+// meets (port taken, data directory not writable).
+
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "isms/eventstore/store.hpp"
+#include "support/client.hpp"
+
+#ifndef ISMSD_PATH
+#error "ISMSD_PATH must name the ismsd executable"
+#endif
+
+namespace isms::testing {
+namespace {
+
+constexpr const char* admin_password = "kill-test-admin-password";
+
+struct child {
+  pid_t pid = -1;
+  std::uint16_t port = 0;
+  std::string output;  // what it printed before the port line (or all, if it failed)
+};
+
+// Starts `ismsd serve` and waits for the line with its port.
+child start_ismsd(const std::filesystem::path& data, const std::vector<std::string>& extra = {}) {
+  int out[2];
+  if (::pipe(out) != 0) throw std::runtime_error("pipe");
+  child c;
+  c.pid = ::fork();
+  if (c.pid == 0) {
+    ::dup2(out[1], STDOUT_FILENO);
+    ::dup2(out[1], STDERR_FILENO);
+    ::close(out[0]);
+    ::close(out[1]);
+    ::setenv("ISMS_ADMIN_PASSWORD", admin_password, 1);
+    std::vector<std::string> args{ISMSD_PATH, "serve", "--data", data.string(), "--address", "127.0.0.1", "--port", "0"};
+    for (const auto& e : extra) args.push_back(e);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(ISMSD_PATH, argv.data());
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(out[0], buf, sizeof buf);
+    if (n <= 0) break;
+    c.output.append(buf, static_cast<std::size_t>(n));
+    const auto at = c.output.find("running at http://127.0.0.1:");
+    if (at != std::string::npos && c.output.find('/', at + 28) != std::string::npos) {
+      c.port = static_cast<std::uint16_t>(std::stoi(c.output.substr(at + 28)));
+      break;
+    }
+  }
+  // Keep draining its output so that it never blocks on a full pipe.
+  std::thread([fd = out[0]] {
+    char sink[4096];
+    while (::read(fd, sink, sizeof sink) > 0) {
+    }
+    ::close(fd);
+  }).detach();
+  return c;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return status;
+}
+
+std::filesystem::path temp_dir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "ismsd-kill-XXXXXX").string();
+  if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp");
+  return tmpl;
+}
+
+TEST(kill, every_acknowledged_command_survives_sigkill) {
+  const auto data = temp_dir();
+  std::mt19937 rng(20261129);
+  std::set<std::string> acknowledged;  // "stream@version"
+  std::mutex mutex;
+  int next_stream = 0;
+
+  for (int round = 0; round < 4; ++round) {
+    child srv = start_ismsd(data);
+    ASSERT_NE(srv.port, 0) << srv.output;
+    const std::string token = login(srv.port, "admin", admin_password);
+    ASSERT_FALSE(token.empty());
+
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> senders;
+    for (int t = 0; t < 4; ++t) {
+      const int base = next_stream + t * 1000;
+      senders.emplace_back([&, base] {
+        ws_client::options o;
+        o.bearer = token;
+        auto c = ws_client::connect(srv.port, o);
+        if (!c) return;
+        for (int i = 0; !stop && i < 1000; ++i) {
+          const std::string id = "k" + std::to_string(base + i);
+          auto r = c->command("user.register", "user-" + id, {{"name", "User " + id}, {"roles", {"contributor"}}},
+                              std::nullopt, "kill-" + id);
+          if (!r) return;  // the server died mid-request: not acknowledged
+          if (r->value("ok", false)) {
+            std::lock_guard lock(mutex);
+            acknowledged.insert("user-" + id + "@1");
+          }
+        }
+      });
+    }
+    next_stream += 4000;
+    // Let some commands through, then kill at a moment the test does not choose.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    for (;;) {
+      {
+        std::lock_guard lock(mutex);
+        if (acknowledged.size() >= static_cast<std::size_t>(20 * (round + 1))) break;
+      }
+      ASSERT_LT(std::chrono::steady_clock::now(), give_up) << "the server acknowledged nothing";
+      std::this_thread::yield();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 30)(rng)));
+    ::kill(srv.pid, SIGKILL);
+    wait_exit(srv.pid);
+    stop = true;
+    for (auto& s : senders) s.join();
+  }
+
+  // Reopen the store directly and check every acknowledgement.
+  auto store = eventstore::store::open(eventstore::options{}, data);
+  ASSERT_TRUE(store) << store.error().message;
+  for (const auto& ack : acknowledged) {
+    const auto at = ack.find('@');
+    auto events = (*store)->read_stream(ack.substr(0, at));
+    ASSERT_TRUE(events);
+    EXPECT_FALSE(events->empty()) << "acknowledged but lost: " << ack;
+  }
+  auto all = (*store)->read_all(1, SIZE_MAX);
+  ASSERT_TRUE(all);
+  for (std::size_t i = 0; i < all->size(); ++i) ASSERT_EQ((*all)[i].position, i + 1) << "gap in positions";
+  auto verified = (*store)->verify();
+  ASSERT_TRUE(verified) << verified.error().message;
+  EXPECT_EQ(verified->position, all->size());
+  std::error_code ec;
+  std::filesystem::remove_all(data, ec);
+}
+
+TEST(kill, sigterm_stops_cleanly_and_keeps_everything) {
+  const auto data = temp_dir();
+  child srv = start_ismsd(data);
+  ASSERT_NE(srv.port, 0) << srv.output;
+  const std::string token = login(srv.port, "admin", admin_password);
+  ws_client::options o;
+  o.bearer = token;
+  auto c = ws_client::connect(srv.port, o);
+  ASSERT_NE(c, nullptr);
+  auto r = c->command("user.register", "user-ada", {{"name", "Ada"}, {"roles", {"isms_manager"}}});
+  ASSERT_TRUE(r && r->value("ok", false));
+  ::kill(srv.pid, SIGTERM);
+  const int status = wait_exit(srv.pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  // The session survives a restart too.
+  child again = start_ismsd(data);
+  ASSERT_NE(again.port, 0) << again.output;
+  auto c2 = ws_client::connect(again.port, o);
+  ASSERT_NE(c2, nullptr);
+  auto users = c2->query("users");
+  ASSERT_TRUE(users && users->value("ok", false));
+  EXPECT_NE((*users)["result"]["data"].dump().find("ada"), std::string::npos);
+  ::kill(again.pid, SIGTERM);
+  wait_exit(again.pid);
+  std::error_code ec;
+  std::filesystem::remove_all(data, ec);
+}
+
+TEST(kill, refuses_a_taken_port_and_an_unwritable_directory_with_a_clear_message) {
+  const auto data = temp_dir();
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ::listen(fd, 1);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  const std::string taken = std::to_string(ntohs(addr.sin_port));
+  child srv = start_ismsd(data, {"--port", taken});
+  const int status = wait_exit(srv.pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+  EXPECT_NE(srv.output.find("address already in use"), std::string::npos) << srv.output;
+  ::close(fd);
+
+  if (::geteuid() != 0) {  // root may write anywhere; the check is for everyone else
+    const auto locked = data / "locked";
+    std::filesystem::create_directory(locked);
+    ::chmod(locked.c_str(), 0500);
+    child refused = start_ismsd(locked);
+    EXPECT_NE(WEXITSTATUS(wait_exit(refused.pid)), 0);
+    EXPECT_NE(refused.output.find("not writable"), std::string::npos) << refused.output;
+  } else {
+    // A regular file where the directory should be is refused for root too.
+    const auto file = data / "a-file";
+    { std::ofstream(file) << "x"; }
+    child refused = start_ismsd(file);
+    EXPECT_NE(WEXITSTATUS(wait_exit(refused.pid)), 0);
+    EXPECT_NE(refused.output.find("data directory"), std::string::npos) << refused.output;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(data, ec);
+}
+
+}  // namespace
+}  // namespace isms::testing

@@ -1,0 +1,216 @@
+#include "client.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+namespace isms::testing {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+std::string http_result::header(std::string_view lower_name) const {
+  for (const auto& [n, v] : headers)
+    if (n == lower_name) return v;
+  return {};
+}
+
+http_result http_call(std::uint16_t port, const std::string& method, const std::string& target,
+                      const std::string& body, const std::vector<std::pair<std::string, std::string>>& headers) {
+  net::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.expires_after(std::chrono::seconds(30));
+  stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
+  for (const auto& [n, v] : headers) req.set(n, v);
+  if (!body.empty()) {
+    req.body() = body;
+    if (req[http::field::content_type].empty()) req.set(http::field::content_type, "application/json");
+  }
+  req.prepare_payload();
+  http::write(stream, req);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(256 << 20);
+  http::read(stream, buffer, parser);
+  http_result out;
+  const auto& res = parser.get();
+  out.status = res.result_int();
+  out.body = res.body();
+  for (const auto& f : res) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers.emplace_back(std::move(name), std::string(f.value()));
+  }
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  return out;
+}
+
+std::string login(std::uint16_t port, const std::string& user, const std::string& password) {
+  auto r = http_call(port, "POST", "/api/session", json{{"username", user}, {"password", password}}.dump());
+  if (r.status != 200) return {};
+  auto j = r.json_body();
+  return j.is_object() && j.contains("token") ? j["token"].get<std::string>() : std::string{};
+}
+
+struct ws_client::impl {
+  net::io_context ioc;
+  websocket::stream<beast::tcp_stream> ws{ioc};
+  beast::flat_buffer buffer;
+  bool open = false;
+  int close_code = 0;
+};
+
+ws_client::ws_client(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+
+ws_client::~ws_client() {
+  if (impl_ && impl_->open) {
+    beast::error_code ec;
+    beast::get_lowest_layer(impl_->ws).socket().shutdown(tcp::socket::shutdown_both, ec);
+    beast::get_lowest_layer(impl_->ws).close();
+  }
+}
+
+std::unique_ptr<ws_client> ws_client::connect(std::uint16_t port, const options& o, unsigned* status) {
+  auto p = std::make_unique<impl>();
+  beast::get_lowest_layer(p->ws).expires_after(std::chrono::seconds(30));
+  beast::get_lowest_layer(p->ws).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  p->ws.set_option(websocket::stream_base::decorator([o](websocket::request_type& req) {
+    if (!o.bearer.empty()) req.set(http::field::authorization, "Bearer " + o.bearer);
+    if (!o.cookie.empty()) req.set(http::field::cookie, o.cookie);
+    if (!o.origin.empty()) req.set(http::field::origin, o.origin);
+  }));
+  websocket::response_type res;
+  beast::error_code ec;
+  p->ws.handshake(res, "127.0.0.1:" + std::to_string(port), "/api/ws", ec);
+  if (status) *status = res.result_int();
+  if (ec) return nullptr;
+  beast::get_lowest_layer(p->ws).expires_never();
+  p->ws.read_message_max(64 << 20);
+  p->open = true;
+  return std::unique_ptr<ws_client>(new ws_client(std::move(p)));
+}
+
+void ws_client::send_text(const std::string& text) {
+  impl_->ws.text(true);
+  beast::error_code ec;
+  impl_->ws.write(net::buffer(text), ec);
+  if (ec) impl_->open = false;
+}
+
+void ws_client::send_binary(const std::string& bytes) {
+  impl_->ws.binary(true);
+  beast::error_code ec;
+  impl_->ws.write(net::buffer(bytes), ec);
+  if (ec) impl_->open = false;
+}
+
+std::optional<std::string> ws_client::read(std::chrono::milliseconds timeout) {
+  if (!impl_->open) return std::nullopt;
+  beast::error_code result = net::error::would_block;
+  bool done = false;
+  impl_->ws.async_read(impl_->buffer, [&](beast::error_code ec, std::size_t) {
+    result = ec;
+    done = true;
+  });
+  impl_->ioc.restart();
+  impl_->ioc.run_for(timeout);
+  if (!done) {
+    // Nothing in time: give up on this connection (a pending read cannot be
+    // resumed cleanly).
+    beast::get_lowest_layer(impl_->ws).cancel();
+    impl_->ioc.restart();
+    impl_->ioc.run();
+    impl_->open = false;
+    return std::nullopt;
+  }
+  if (result) {
+    impl_->open = false;
+    impl_->close_code = impl_->ws.reason().code;
+    return std::nullopt;
+  }
+  std::string text = beast::buffers_to_string(impl_->buffer.data());
+  impl_->buffer.consume(impl_->buffer.size());
+  return text;
+}
+
+std::optional<json> ws_client::request(json req, std::chrono::milliseconds timeout) {
+  const std::string id = "t" + std::to_string(next_id_++);
+  req["id"] = id;
+  send_text(req.dump());
+  for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+    if (it->contains("id") && (*it)["id"] == id) {
+      json out = *it;
+      pending_.erase(it);
+      return out;
+    }
+  }
+  for (;;) {
+    auto text = read(timeout);
+    if (!text) return std::nullopt;
+    json msg = json::parse(*text, nullptr, false);
+    if (msg.is_object() && msg.contains("id") && msg["id"] == id) return msg;
+    pending_.push_back(std::move(msg));
+  }
+}
+
+std::optional<json> ws_client::wait_push(const std::string& channel, std::chrono::milliseconds timeout) {
+  for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+    if (it->is_object() && it->contains("push") && (*it)["push"] == channel) {
+      json out = *it;
+      pending_.erase(it);
+      return out;
+    }
+  }
+  for (;;) {
+    auto text = read(timeout);
+    if (!text) return std::nullopt;
+    json msg = json::parse(*text, nullptr, false);
+    if (msg.is_object() && msg.contains("push") && msg["push"] == channel) return msg;
+    pending_.push_back(std::move(msg));
+  }
+}
+
+std::optional<json> ws_client::next_reply(std::chrono::milliseconds timeout) {
+  for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+    if (it->is_object() && it->contains("ok")) {
+      json out = *it;
+      pending_.erase(it);
+      return out;
+    }
+  }
+  for (;;) {
+    auto text = read(timeout);
+    if (!text) return std::nullopt;
+    json msg = json::parse(*text, nullptr, false);
+    if (msg.is_object() && msg.contains("ok")) return msg;
+    pending_.push_back(std::move(msg));
+  }
+}
+
+bool ws_client::open() const { return impl_->open; }
+int ws_client::close_code() const { return impl_->close_code; }
+
+std::optional<json> ws_client::command(const std::string& type, const std::string& stream, json data,
+                                       std::optional<std::uint64_t> expected_version, const std::string& command_id) {
+  json req{{"op", "command"}, {"type", type}, {"stream", stream}, {"data", std::move(data)}};
+  if (expected_version) req["expected_version"] = *expected_version;
+  if (!command_id.empty()) req["command_id"] = command_id;
+  return request(std::move(req));
+}
+
+std::optional<json> ws_client::query(const std::string& view, json params, json as_of) {
+  json req{{"op", "query"}, {"view", view}, {"params", std::move(params)}};
+  if (!as_of.is_null()) req["as_of"] = std::move(as_of);
+  return request(std::move(req));
+}
+
+}  // namespace isms::testing

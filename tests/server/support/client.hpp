@@ -1,0 +1,79 @@
+#pragma once
+// Real clients for the server tests: a blocking HTTP/1.1 client and a
+// WebSocket client, both over loopback TCP (Beast stays inside client.cpp).
+// Reads take a deadline only so that a broken server fails a test instead of
+// hanging it; no test asserts on time.
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace isms::testing {
+
+using json = nlohmann::json;
+
+struct http_result {
+  unsigned status = 0;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
+  [[nodiscard]] std::string header(std::string_view lower_name) const;
+  [[nodiscard]] json json_body() const { return json::parse(body, nullptr, false); }
+};
+
+// One request on a fresh connection to 127.0.0.1:port.
+http_result http_call(std::uint16_t port, const std::string& method, const std::string& target,
+                      const std::string& body = {},
+                      const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+// POST /api/session; the token, or empty on failure.
+std::string login(std::uint16_t port, const std::string& user, const std::string& password);
+
+class ws_client {
+ public:
+  struct options {
+    std::string bearer;  // Authorization: Bearer …
+    std::string cookie;  // Cookie: …
+    std::string origin;  // Origin: … (empty: none)
+  };
+  // Connects and upgrades; on refusal, nullptr and `status` holds the HTTP status.
+  static std::unique_ptr<ws_client> connect(std::uint16_t port, const options& o, unsigned* status = nullptr);
+  ~ws_client();
+
+  void send_text(const std::string& text);
+  void send_binary(const std::string& bytes);
+  // The next message, or nullopt when the connection closed or nothing came in time.
+  std::optional<std::string> read(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  // Sends a request with a fresh id and returns its reply; pushes read
+  // meanwhile are kept for wait_push. nullopt if no reply came.
+  std::optional<json> request(json req, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  // The next push on `channel` (already received or arriving in time).
+  std::optional<json> wait_push(const std::string& channel, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  // The next reply without an id match (error replies to unparseable input carry id null).
+  std::optional<json> next_reply(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  [[nodiscard]] bool open() const;
+  // The close code the server sent, if it closed.
+  [[nodiscard]] int close_code() const;
+
+  // Convenience: a command request.
+  std::optional<json> command(const std::string& type, const std::string& stream, json data,
+                              std::optional<std::uint64_t> expected_version = std::nullopt,
+                              const std::string& command_id = {});
+  std::optional<json> query(const std::string& view, json params = json::object(), json as_of = nullptr);
+
+  struct impl;
+
+ private:
+  explicit ws_client(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+  std::deque<json> pending_;  // pushes and replies not yet asked for
+  std::uint64_t next_id_ = 1;
+};
+
+}  // namespace isms::testing

@@ -1,0 +1,74 @@
+#include "test_server.hpp"
+
+#include <stdexcept>
+
+#include <sodium.h>
+
+#include "client.hpp"
+
+namespace isms::testing {
+
+namespace {
+std::filesystem::path fresh_dir() {
+  auto base = std::filesystem::temp_directory_path() / "ismsd-test-XXXXXX";
+  std::string tmpl = base.string();
+  if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  return tmpl;
+}
+}  // namespace
+
+test_server::test_server(std::function<void(server::server_config&)> tweak)
+    : now_ms(1772442000000), tweak_(std::move(tweak)), dir_(fresh_dir()) {
+  start();
+}
+
+test_server::~test_server() {
+  stop();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+void test_server::start() {
+  server::server_config config;
+  config.transport.address = "127.0.0.1";
+  config.transport.port = 0;
+  config.ledger.webui_dir.clear();
+  config.ledger.clock = [this] { return now_ms.load(); };
+  config.ledger.scheduler_interval = std::chrono::hours(24);  // tests run the rules explicitly
+  config.ledger.auth.argon2_opslimit = crypto_pwhash_OPSLIMIT_MIN;
+  config.ledger.auth.argon2_memlimit = crypto_pwhash_MEMLIMIT_MIN;
+  if (tweak_) tweak_(config);
+  auto s = eventstore::store::open(eventstore::options{}, dir_);
+  if (!s) throw std::runtime_error("cannot open store: " + s.error().message);
+  store_ = std::move(*s);
+  app_ = std::make_shared<server::ledger>(config.ledger, *store_);
+  auto admin = app_->bootstrap_admin(admin_password);
+  if (!admin) throw std::runtime_error(admin.error());
+  auto t = server::start_transport(config.transport, app_);
+  if (!t) throw std::runtime_error(t.error());
+  transport_ = std::move(*t);
+}
+
+void test_server::stop() {
+  if (transport_) transport_->stop();
+  transport_.reset();
+  app_.reset();
+  store_.reset();
+}
+
+void test_server::restart() {
+  stop();
+  start();
+}
+
+std::string test_server::add_user(const std::string& id, const std::vector<std::string>& roles) {
+  auto o = app_->register_user("admin", id, "User " + id, roles, "pw-" + id);
+  if (!o.ok) throw std::runtime_error("register " + id + ": " + o.error_code + " " + o.error_message);
+  return token_of(id);
+}
+
+std::string test_server::token_of(const std::string& id) const {
+  return login(transport_->port(), id, "pw-" + id);
+}
+
+}  // namespace isms::testing
