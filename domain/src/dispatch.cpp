@@ -4,8 +4,14 @@
 
 #include "isms/domain/approval.hpp"
 #include "isms/domain/authorization.hpp"
+#include "isms/domain/document.hpp"
+#include "isms/domain/internal_audit.hpp"
+#include "isms/domain/management_review.hpp"
+#include "isms/domain/nonconformity.hpp"
+#include "isms/domain/objective.hpp"
 #include "isms/domain/risk.hpp"
 #include "isms/domain/risk_matrix.hpp"
+#include "isms/domain/scope.hpp"
 #include "isms/domain/soa.hpp"
 #include "isms/domain/user.hpp"
 
@@ -22,6 +28,12 @@ const std::vector<route>& table() {
       {"approval", "approval", "", &approval::handle, &approval::check_stream},
       {"soa", "soa", "main", &soa::handle},
       {"user", "user", "", &user::handle},
+      {"scope", "scope", "main", &scope::handle},
+      {"document", "document", "", &document::handle, &document::check_stream},
+      {"objective", "objective", "", &objective::handle, &objective::check_stream},
+      {"nc", "nc", "", &nonconformity::handle, &nonconformity::check_stream},
+      {"audit", "audit", "", &internal_audit::handle, &internal_audit::check_stream},
+      {"review", "review", "", &management_review::handle, &management_review::check_stream},
   };
   return routes;
 }

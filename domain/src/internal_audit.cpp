@@ -186,6 +186,11 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
 // ---------------------------------------------------------------------------
 // State
 
+std::optional<rejection> check_stream(std::string_view command_type, std::string_view stream,
+                                      const json& data) {
+  return wire::stream_names_id(command_type, "audit.plan", stream, "audit", data, "audit_id");
+}
+
 state initial_state() { return state{}; }
 
 state evolve(state s, const event& e) {

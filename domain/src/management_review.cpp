@@ -386,6 +386,11 @@ json minutes(const state& s) {
           {"actions", actions}};
 }
 
+std::optional<rejection> check_stream(std::string_view command_type, std::string_view stream,
+                                      const json& data) {
+  return wire::stream_names_id(command_type, "review.schedule", stream, "review", data, "review_id");
+}
+
 state initial_state() { return state{}; }
 
 state evolve(state s, const event& e) {

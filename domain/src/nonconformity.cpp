@@ -177,7 +177,7 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
         x.action_id = f.id("action_id");
         x.evidence = f.text("evidence");
         x.completed_on = f.day("completed_on");
-        x.completed_by = f.text("completed_by", wire::max_line);
+        x.completed_by = f.opt_text("completed_by", wire::max_line);
         return x;
       });
     if (type == "nc.action_verified.v1")
@@ -187,7 +187,7 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
         x.effective = f.boolean("effective");
         x.notes = f.opt_text("notes");
         x.verified_on = f.day("verified_on");
-        x.verified_by = f.text("verified_by", wire::max_line);
+        x.verified_by = f.opt_text("verified_by", wire::max_line);
         return x;
       });
     if (type == "nc.closed.v1")
@@ -291,6 +291,11 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
 
 // ---------------------------------------------------------------------------
 // State
+
+std::optional<rejection> check_stream(std::string_view command_type, std::string_view stream,
+                                      const json& data) {
+  return wire::stream_names_id(command_type, "nc.raise", stream, "nc", data, "nc_id");
+}
 
 state initial_state() { return state{}; }
 

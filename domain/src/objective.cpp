@@ -242,6 +242,11 @@ json approval_content(const state& s) {
   return j;
 }
 
+std::optional<rejection> check_stream(std::string_view command_type, std::string_view stream,
+                                      const json& data) {
+  return wire::stream_names_id(command_type, "objective.propose", stream, "objective", data, "objective_id");
+}
+
 state initial_state() { return state{}; }
 
 state evolve(state s, const event& e) {

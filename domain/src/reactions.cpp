@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "isms/domain/internal_audit.hpp"
 #include "json_fields.hpp"
 
 namespace isms::domain {
@@ -17,6 +18,8 @@ constexpr std::array all_reactions{
     named_reaction{"open the approval a subject requested", &open_requested_approval},
     named_reaction{"conclude the subject of a completed approval", &conclude_approved_subject},
     named_reaction{"void the open approval of a changed subject", &void_approval_on_subject_change},
+    named_reaction{"raise a nonconformity from an audit finding",
+                   &internal_audit::raise_nonconformity_from_finding},
 };
 
 bool is_approval_stream(std::string_view stream) { return stream.starts_with("approval-"); }

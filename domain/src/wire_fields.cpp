@@ -117,6 +117,18 @@ std::string clip(std::string s, std::size_t max_len) {
   return s;
 }
 
+std::optional<rejection> stream_names_id(std::string_view command_type, std::string_view creating_type,
+                                         std::string_view stream, std::string_view kind, const json& data,
+                                         std::string_view id_key) {
+  if (command_type != creating_type || !data.is_object()) return std::nullopt;
+  const auto it = data.find(std::string(id_key));
+  if (it == data.end() || !it->is_string()) return std::nullopt;
+  if (stream == std::string(kind) + "-" + it->get<std::string>()) return std::nullopt;
+  return rejection{rejection_kind::invalid, "stream",
+                   std::string(creating_type) + " is sent to " + std::string(kind) + "-<data." +
+                       std::string(id_key) + ">"};
+}
+
 json strings(const std::vector<std::string>& v) {
   json out = json::array();
   for (const auto& s : v) out.push_back(s);
@@ -174,7 +186,8 @@ std::string fields::id(std::string_view key) {
 }
 
 std::string fields::opt_id(std::string_view key) {
-  if (find(key, false) == nullptr) return {};
+  const json* v = find(key, false);
+  if (v == nullptr || (v->is_string() && v->get_ref<const std::string&>().empty())) return {};
   return id(key);
 }
 

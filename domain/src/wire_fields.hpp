@@ -75,7 +75,7 @@ class fields {
 
   // A required id ([A-Za-z0-9][A-Za-z0-9_.-]{0,63}).
   std::string id(std::string_view key);
-  // An optional id: absent or null → empty.
+  // An optional id: absent, null or "" → empty.
   std::string opt_id(std::string_view key);
   // A required string with at least one non-blank character, at most max_len bytes.
   std::string text(std::string_view key, std::size_t max_len = max_text);
@@ -213,6 +213,15 @@ template <class State, class Decode, class Evolve>
                                                                        const json& data);
 // The payload of an on_approved / on_rejected command.
 [[nodiscard]] std::expected<approval_outcome, rejection> outcome_in(const json& data);
+
+// The dispatcher's stream binding for an aggregate whose creating command
+// names its id in the payload: `creating_type` sent to `stream` must carry
+// data.<id_key> == the <id> of "<kind>-<id>". nullopt when it agrees (or when
+// the payload is malformed: parse_command names that).
+[[nodiscard]] std::optional<rejection> stream_names_id(std::string_view command_type,
+                                                       std::string_view creating_type,
+                                                       std::string_view stream, std::string_view kind,
+                                                       const json& data, std::string_view id_key);
 
 // std::visit over lambdas.
 template <class... F>

@@ -100,7 +100,12 @@ TEST(objective, the_proposal_payload_is_validated) {
   expect_rejected(when("objective.propose", d, {}), rejection_kind::invalid, "data.due_date");
   d = propose_data();
   d.erase("related_policy");
-  EXPECT_TRUE(when("objective.propose", d, {}).has_value());
+  const auto without = when("objective.propose", d, {});
+  ASSERT_TRUE(without.has_value()) << describe(without);
+  // The recorded event reads back without a related policy.
+  EXPECT_TRUE(obj::decode(without->front().type, without->front().data).has_value());
+  d["related_policy"] = "no such id!";
+  expect_rejected(when("objective.propose", d, {}), rejection_kind::invalid, "data.related_policy");
 }
 
 TEST(objective, the_due_date_of_a_proposal_has_not_passed) {

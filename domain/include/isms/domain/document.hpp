@@ -199,6 +199,11 @@ struct state {
 // Who approves a version of a document of this kind.
 [[nodiscard]] role approver_role(document_kind k) noexcept;
 
+// The dispatcher's stream binding (route::bind): document.draft is sent to
+// "document-<data.document_id>".
+[[nodiscard]] std::optional<rejection> check_stream(std::string_view command_type,
+                                                    std::string_view stream, const json& data);
+
 [[nodiscard]] state initial_state();
 [[nodiscard]] state evolve(state s, const event& e);
 [[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx);

@@ -129,6 +129,11 @@ struct state {
   [[nodiscard]] bool on_team(std::string_view user) const noexcept;
 };
 
+// The dispatcher's stream binding (route::bind): audit.plan is sent to
+// "audit-<data.audit_id>".
+[[nodiscard]] std::optional<rejection> check_stream(std::string_view command_type,
+                                                    std::string_view stream, const json& data);
+
 [[nodiscard]] state initial_state();
 [[nodiscard]] state evolve(state s, const event& e);
 [[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx);

@@ -219,6 +219,11 @@ struct state {
 // The minutes (what top management approves) and their hash.
 [[nodiscard]] json minutes(const state& s);
 
+// The dispatcher's stream binding (route::bind): review.schedule is sent to
+// "review-<data.review_id>".
+[[nodiscard]] std::optional<rejection> check_stream(std::string_view command_type,
+                                                    std::string_view stream, const json& data);
+
 [[nodiscard]] state initial_state();
 [[nodiscard]] state evolve(state s, const event& e);
 [[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx);

@@ -190,6 +190,11 @@ struct state {
   [[nodiscard]] const corrective_action* action(std::string_view id) const noexcept;
 };
 
+// The dispatcher's stream binding (route::bind): nc.raise is sent to
+// "nc-<data.nc_id>".
+[[nodiscard]] std::optional<rejection> check_stream(std::string_view command_type,
+                                                    std::string_view stream, const json& data);
+
 [[nodiscard]] state initial_state();
 [[nodiscard]] state evolve(state s, const event& e);
 [[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx);

@@ -162,6 +162,11 @@ struct state {
 // The approval-relevant content of the proposal and its hash.
 [[nodiscard]] json approval_content(const state& s);
 
+// The dispatcher's stream binding (route::bind): objective.propose is sent to
+// "objective-<data.objective_id>".
+[[nodiscard]] std::optional<rejection> check_stream(std::string_view command_type,
+                                                    std::string_view stream, const json& data);
+
 [[nodiscard]] state initial_state();
 [[nodiscard]] state evolve(state s, const event& e);
 [[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx);
