@@ -64,6 +64,13 @@ TEST(ApprovalPattern, PolicyValidationNamesTheField) {
        "policy.version"},
       {"duplicate user", {{"required_users", {"u", "u"}}, {"min_approvals", 1}, {"version", 1}},
        "policy.required_users[1]"},
+      {"duplicate role",
+       {{"required_roles", {"risk_owner", "risk_owner"}}, {"min_approvals", 1}, {"version", 1}},
+       "policy.required_roles[1]"},
+      {"admin cannot approve", {{"required_roles", {"admin"}}, {"min_approvals", 1}, {"version", 1}},
+       "policy.required_roles[0]"},
+      {"min above 20", {{"required_users", {"u"}}, {"min_approvals", 21}, {"version", 1}},
+       "policy.min_approvals"},
       {"ordered not bool",
        {{"required_users", {"u"}}, {"min_approvals", 1}, {"version", 1}, {"ordered", "yes"}},
        "policy.ordered"},
@@ -150,6 +157,30 @@ TEST(Reactions, CompletedApprovalConcludesTheSubject) {
   EXPECT_EQ(out[0].data, (json{{"approval_id", "risk-R-1.v4"}, {"approvers", {"olga"}},
                                {"comment", "residual too high"}, {"rejected_by", "tom"}}));
   EXPECT_EQ(out[0].command_id, "react:30:0");
+}
+
+TEST(Reactions, ALaterSubjectEventVoidsOnlyAnOpenApproval) {
+  testing::in_memory_log log;
+  const command_context mia{actor{"mia", {role::isms_manager}}, instant{}, "c"};
+  const command_context system{actor{"system", {role::system}}, instant{}, "s"};
+  log.append("risk-R-1", {new_event{"risk.identified.v1", json::object()}}, mia);
+  log.append("risk-R-1", {new_event{"risk.assessed.v1", json::object()}}, mia);
+  log.append("risk-R-1", {new_event{"risk.treatment_planned.v1", json::object()}}, mia);
+  log.append("risk-R-1", {new_event{"risk.acceptance_requested.v1", json{{"approval", request_json()}}}}, mia);
+  // Not opened yet: nothing to void (approval.open will refuse the stale request).
+  auto later = log.append("risk-R-1", {new_event{"risk.assessed.v1", json::object()}}, mia).back();
+  EXPECT_TRUE(void_approval_on_subject_change(later, log).empty());
+  log.append("approval-risk-R-1.v4", {new_event{"approval.opened.v1", json::object()}}, system);
+  const auto out = void_approval_on_subject_change(later, log);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].command_type, "approval.void");
+  EXPECT_EQ(out[0].stream, "approval-risk-R-1.v4");
+  EXPECT_EQ(out[0].data.at("approval_id"), "risk-R-1.v4");
+  EXPECT_NE(out[0].data.at("reason").get<std::string>().find("risk.assessed.v1 at version 5"), std::string::npos);
+  // The request event itself voids nothing.
+  EXPECT_TRUE(void_approval_on_subject_change(log.history("risk-R-1")[3], log).empty());
+  log.append("approval-risk-R-1.v4", {new_event{"approval.approved.v1", json::object()}}, system);
+  EXPECT_TRUE(void_approval_on_subject_change(later, log).empty());
 }
 
 }  // namespace
