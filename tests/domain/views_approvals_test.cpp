@@ -185,8 +185,10 @@ TEST(Notifications, TellReviewersInTurnAndTheRequesterOfTheOutcome) {
   ASSERT_NE(opened, nullptr);
   auto v = w.views();
   auto n = notifications_for(v, *opened);
-  ASSERT_EQ(n.size(), 1u);  // ordered: the risk owner first
+  ASSERT_EQ(n.size(), 3u);  // the named risk owner and every holder of top_management, not the requester
   EXPECT_EQ(n[0].user_id, "olga");
+  EXPECT_EQ(n[1].user_id, "tess");
+  EXPECT_EQ(n[2].user_id, "tom");
   EXPECT_EQ(n[0].kind, "approval_requested");
   EXPECT_EQ(n[0].subject_stream, "risk-R-1");
   EXPECT_EQ(n[0].approval_id, "risk-R-1.v4");
@@ -196,7 +198,7 @@ TEST(Notifications, TellReviewersInTurnAndTheRequesterOfTheOutcome) {
   w.run_as(olga, "approval.approve", "approval-risk-R-1.v4", {});
   v = w.views();
   n = notifications_for(v, *w.last("approval.reviewer_approved.v1"));
-  ASSERT_EQ(n.size(), 2u);  // now every holder of top_management
+  ASSERT_EQ(n.size(), 2u);  // ordered: now it is top management's turn
   EXPECT_EQ(n[0].user_id, "tess");
   EXPECT_EQ(n[1].user_id, "tom");
   EXPECT_EQ(n[1].kind, "approval_your_turn");

@@ -642,6 +642,7 @@ struct outcome {
   int events = 0;
   int accepted = 0;
   int rejected = 0;
+  std::size_t snapshot_bytes = 0;
 };
 
 outcome check_seed(std::uint64_t seed, int steps) {
@@ -694,20 +695,25 @@ outcome check_seed(std::uint64_t seed, int steps) {
   if (std::getenv("ISMS_VIEWS_RANDOM_VERBOSE") != nullptr) {
     for (const auto& [t, k] : sim.accepted_by_type()) std::printf("  accepted %-36s %d\n", t.c_str(), k);
     for (const auto& [m, k] : sim.rejections()) std::printf("  rejected %4d %s\n", k, m.c_str());
+    const json snap = snapshot(live);
+    for (auto it = snap.begin(); it != snap.end(); ++it)
+      std::printf("  snapshot %-16s %zu bytes\n", it.key().c_str(), it.value().dump().size());
   }
-  return outcome{static_cast<int>(log.size()), sim.accepted(), sim.rejected()};
+  return outcome{static_cast<int>(log.size()), sim.accepted(), sim.rejected(), snapshot(live).dump().size()};
 }
 
 TEST(ViewsRandomized, FoldedEventByEventEqualsFromScratchAndSnapshotsRoundTrip) {
   int events = 0, accepted = 0, rejected = 0;
+  std::size_t bytes = 0;
   for (std::uint64_t seed : {1u, 7u, 2026u}) {
     const auto o = check_seed(seed, 800);
     events += o.events;
     accepted += o.accepted;
     rejected += o.rejected;
+    bytes = std::max(bytes, o.snapshot_bytes);
   }
-  std::printf("[ views ] 3 seeds: %d events recorded, %d commands accepted, %d rejected\n", events, accepted,
-              rejected);
+  std::printf("[ views ] 3 seeds: %d events recorded, %d commands accepted, %d rejected; largest snapshot %zu bytes\n",
+              events, accepted, rejected, bytes);
   EXPECT_GT(accepted, 600);  // the sequences are long and mostly valid
 }
 

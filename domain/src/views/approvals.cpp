@@ -42,8 +42,8 @@ void note_approval_request(approvals_view& v, const recorded_event& e, const app
   a.requested_by = e.meta.actor;
   a.requested_at = format_instant(e.meta.recorded_at);
   a.subject_after = std::move(content);
-  const auto before = v.approved_content.find(e.stream);
-  a.subject_before = before == v.approved_content.end() ? json(nullptr) : before->second;
+  const auto before = v.last_approved.find(e.stream);
+  a.previous_approval_id = before == v.last_approved.end() ? std::string{} : before->second;
   if (a.changed.position == 0) a.changed = change_of(e);
 }
 
@@ -80,7 +80,7 @@ void fold_approval(approvals_view& v, const recorded_event& e, const approval::e
                    a.approvers = x.approvers;
                    a.outcome_comment = x.comment;
                    a.concluded_at = at;
-                   if (!a.subject_after.is_null()) v.approved_content[a.subject_stream] = a.subject_after;
+                   if (!a.subject_after.is_null()) v.last_approved[a.subject_stream] = a.id;
                  },
                  [&](const approval::rejected& x) {
                    a.state = "rejected";
@@ -140,6 +140,12 @@ json approval_json(const approval_entry& a) {
           {"concluded_at", a.concluded_at},
           {"version", a.version},
           {"last_change", a.changed}};
+}
+
+json previously_approved(const approvals_view& v, const approval_entry& a) {
+  if (a.previous_approval_id.empty()) return nullptr;
+  const auto it = v.approvals.find(a.previous_approval_id);
+  return it == v.approvals.end() ? json(nullptr) : it->second.subject_after;
 }
 
 std::expected<json, rejection> query_approvals(const approvals_view& v, const json& params) {

@@ -76,8 +76,10 @@ json inbox_of(const all_views& v, const actor& viewer, date today) {
               {"policy", a.policy},
               {"decisions", a.decisions},
               {"content", a.subject_after},
-              {"previously_approved", a.subject_before}};
-    item["difference"] = a.subject_before.is_null() ? json(nullptr) : diff(a.subject_before, a.subject_after);
+              {"previously_approved", previously_approved(v.approvals, a)},
+              {"previously_approved_by", a.previous_approval_id}};
+    const json& before = item.at("previously_approved");
+    item["difference"] = before.is_null() ? json(nullptr) : diff(before, a.subject_after);
     approvals.push_back(std::move(item));
   }
   json actions = overdue_nc_actions(v, today, viewer.user_id);

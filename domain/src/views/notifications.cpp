@@ -46,7 +46,8 @@ std::vector<std::string> reviewers_now(const all_views& v, const approval_entry&
   return out;
 }
 
-// Everyone the policy names (for a voided request): named users and holders of required roles.
+// Everyone the policy names: its named users and the enabled holders of its
+// required roles, without the requester.
 std::vector<std::string> all_reviewers(const all_views& v, const approval_entry& a) {
   std::vector<std::string> out;
   const auto policy = parse_approval_policy(a.policy, "policy");
@@ -74,16 +75,20 @@ json to_json(const notification& n) {
 std::vector<notification> notifications_for(const all_views& v, const recorded_event& e) {
   recipients r{e, {}, {}};
   const std::string& t = e.type;
-  if (t == "approval.opened.v1" || t == "approval.reviewer_approved.v1") {
+  if (t == "approval.opened.v1") {
+    // Every reviewer the policy names, also those whose step of an ordered
+    // policy comes later (they are told again when it comes).
+    const approval_entry* a = approval_of(v, e);
+    if (a == nullptr) return {};
+    for (const auto& u : all_reviewers(v, *a))
+      r.tell(u, "approval_requested", "Approval requested: " + a->summary, a->subject_stream, a->id);
+  } else if (t == "approval.reviewer_approved.v1") {
+    // An ordered policy moved on a step: those whose turn has come.
     const approval_entry* a = approval_of(v, e);
     if (a == nullptr || a->state != "open") return {};
-    // On opening: every reviewer who may act; after a step of an ordered
-    // policy: those whose turn has come.
-    if (t == "approval.reviewer_approved.v1" && !parse_approval_policy(a->policy, "policy").value_or(approval_policy{}).ordered)
-      return {};
+    if (!parse_approval_policy(a->policy, "policy").value_or(approval_policy{}).ordered) return {};
     for (const auto& u : reviewers_now(v, *a))
-      r.tell(u, t == "approval.opened.v1" ? "approval_requested" : "approval_your_turn",
-             "Approval requested: " + a->summary, a->subject_stream, a->id);
+      r.tell(u, "approval_your_turn", "Your turn to approve: " + a->summary, a->subject_stream, a->id);
   } else if (t == "approval.approved.v1" || t == "approval.rejected.v1") {
     const approval_entry* a = approval_of(v, e);
     if (a == nullptr) return {};

@@ -56,10 +56,11 @@ struct approval_entry {
   std::string outcome_comment;
   std::string void_reason;
   std::string concluded_at;
-  // The subject's approval-relevant content as put to approval, and as last
-  // approved before (null when the subject was never approved).
+  // The subject's approval-relevant content as put to approval, and the
+  // approval that last approved the same subject before ("" when none): its
+  // subject_after is what was approved then.
   json subject_after;
-  json subject_before;
+  std::string previous_approval_id;
   std::uint64_t version = 0;  // approval stream version
   last_change changed;
 
@@ -70,16 +71,16 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(approval_entry, id, stream, stat
                                                 on_approved, on_rejected, summary, requested_by,
                                                 requested_at, decisions, approvers, rejected_by,
                                                 outcome_comment, void_reason, concluded_at,
-                                                subject_after, subject_before, version, changed)
+                                                subject_after, previous_approval_id, version, changed)
 
 struct approvals_view {
   std::map<std::string, approval_entry> approvals;  // by approval id
-  // Subject stream → its approval-relevant content as last approved.
-  std::map<std::string, json> approved_content;
+  // Subject stream → the approval that last approved it.
+  std::map<std::string, std::string> last_approved;
 
   friend bool operator==(const approvals_view&, const approvals_view&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(approvals_view, approvals, approved_content)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(approvals_view, approvals, last_approved)
 
 // A subject's request event (one carrying an "approval" object), folded
 // after the subject's own view: `content` is the subject's approval-relevant
@@ -93,6 +94,9 @@ void fold_approval(approvals_view& v, const recorded_event& e, const approval::e
 [[nodiscard]] approval::state approval_state_of(const approval_entry& a);
 
 [[nodiscard]] json approval_json(const approval_entry& a);
+
+// What the previous approval of the same subject approved (null when none).
+[[nodiscard]] json previously_approved(const approvals_view& v, const approval_entry& a);
 
 // `approvals`: params {state?, subject_stream?, requested_by?, kind?}.
 [[nodiscard]] std::expected<json, rejection> query_approvals(const approvals_view& v,
