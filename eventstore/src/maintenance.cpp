@@ -142,6 +142,20 @@ result<std::string> store::get_meta(std::string_view key) const {
   return v;
 }
 
+result<std::optional<append_result>> store::find_command(std::string_view command_id) const {
+  if (command_id.empty()) return std::optional<append_result>{};
+  std::string v;
+  auto s = impl_->db_->Get(rocksdb::ReadOptions(), impl_->cf(cf_idem),
+                           rocksdb::Slice(command_id.data(), command_id.size()), &v);
+  if (s.IsNotFound()) return std::optional<append_result>{};
+  if (!s.ok()) return std::unexpected(io_error(s, "looking up command " + std::string(command_id)));
+  if (v.size() < 24)
+    return std::unexpected(
+        make_error(errc::corrupted, "the idempotency record of command " + std::string(command_id) + " is malformed"));
+  return std::optional<append_result>{
+      append_result{detail::get_u64(v.data()), detail::get_u64(v.data() + 8), detail::get_u64(v.data() + 16), true}};
+}
+
 result<void> store::erase_meta(std::string_view key) {
   if (key.empty() || key.size() > max_meta_key)
     return std::unexpected(make_error(errc::invalid_argument, "meta key must be 1..256 bytes"));

@@ -108,6 +108,21 @@ void command_pipeline::attempt(std::string user_id, command_request request, int
   if (ctx.by.roles.empty())
     return done(failure("forbidden", "user '" + user_id + "' holds no role or is disabled"));
 
+  // A command already recorded (a retry after a lost reply) is answered with
+  // its original result, before deciding it again on newer state.
+  if (attempt_no == 0) {
+    auto known = store_.find_command(request.command_id);
+    if (!known) return done(failure("internal", known.error().message));
+    if (known->has_value()) {
+      command_outcome o;
+      o.ok = true;
+      o.duplicate = true;
+      o.position = (*known)->last_position;
+      o.version = (*known)->version;
+      return views_.when_applied(o.position, [done = std::move(done), o]() mutable { done(std::move(o)); });
+    }
+  }
+
   auto stored = store_.read_stream(request.stream);
   if (!stored) {
     if (stored.error().code == eventstore::errc::invalid_stream)

@@ -242,6 +242,26 @@ TEST(idempotency, a_repeated_command_id_returns_the_original_and_writes_nothing)
   EXPECT_FALSE(later->duplicate);
 }
 
+TEST(idempotency, find_command_answers_with_the_original_result) {
+  temp_dir dir;
+  auto s = open_store(dir.path());
+  auto first = s->append("risk-R-1", expected_version::no_stream(), events(2), "cmd-identify-1");
+  ASSERT_TRUE(first);
+  auto found = s->find_command("cmd-identify-1");
+  ASSERT_TRUE(found);
+  ASSERT_TRUE(found->has_value());
+  EXPECT_TRUE((*found)->duplicate);
+  EXPECT_EQ((*found)->first_position, first->first_position);
+  EXPECT_EQ((*found)->last_position, first->last_position);
+  EXPECT_EQ((*found)->version, first->version);
+  auto missing = s->find_command("cmd-never-sent");
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE(missing->has_value());
+  // A rejected append stores no command id to be found.
+  ASSERT_FALSE(s->append("risk-R-1", expected_version::exact(7), one_event(), "cmd-stale"));
+  EXPECT_FALSE(s->find_command("cmd-stale")->has_value());
+}
+
 TEST(idempotency, concurrent_duplicates_write_once) {
   temp_dir dir;
   auto s = open_store(dir.path());

@@ -345,6 +345,12 @@ class store {
   [[nodiscard]] result<void> put_meta(std::string_view key, std::string_view value);
   // The value stored under `key`, or errc::not_found.
   [[nodiscard]] result<std::string> get_meta(std::string_view key) const;
+
+  // The result of the committed append that carried `command_id` (with
+  // duplicate = true), or nullopt when no committed append did. Lets a caller
+  // answer a retried command with its original result before deciding it
+  // again. Errors: io, corrupted.
+  [[nodiscard]] result<std::optional<append_result>> find_command(std::string_view command_id) const;
   // Removes `key` (no error if absent).
   [[nodiscard]] result<void> erase_meta(std::string_view key);
 
