@@ -1,0 +1,161 @@
+// Test harness for the browser tests: a real ismsd on 127.0.0.1 port 0 with a
+// fresh data directory, Debian's chromium driven by playwright-core, and an
+// API client that speaks the WebSocket protocol from inside a page of the
+// server's own origin (the server refuses foreign origins, and this needs no
+// WebSocket library in node).
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const ADMIN_PASSWORD = 'admin-password-for-tests-only';
+export const PASSWORD = 'correct horse battery staple';
+
+export const CHROMIUM = process.env.ISMS_CHROMIUM || '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+export function required(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set (ctest sets it; see tests/webui/CMakeLists.txt)`);
+  return v;
+}
+
+// Starts ismsd and resolves once it prints its address.
+export async function startServer() {
+  const binary = required('ISMSD');
+  const webui = required('ISMS_WEBUI_DIR');
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'isms-webui-test-'));
+  const child = spawn(binary, ['serve', '--data', data, '--address', '127.0.0.1', '--port', '0', '--webui', webui], {
+    env: { ...process.env, ISMS_ADMIN_PASSWORD: ADMIN_PASSWORD },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; if (log.length > 200_000) log = log.slice(-100_000); });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const fail = (why) => reject(new Error(`ismsd did not start: ${why}\n${out}\n${log.slice(-4000)}`));
+    child.on('exit', (code) => fail(`exited with ${code}`));
+    child.on('error', (e) => fail(e.message));
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /ISMS Ledger is running at (http:\/\/[^\s]+)/.exec(out);
+      if (m) resolve(m[1].replace(/\/$/, ''));
+    });
+  });
+  return {
+    url,
+    data,
+    log: () => log,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      fs.rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  // launch() gives every run a fresh, temporary user-data-dir of its own.
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
+// A signed-in protocol client living in a page of the server's origin.
+export class ApiClient {
+  static async open(browser, url, username, password) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${url}/favicon.svg`);
+    const api = new ApiClient(context, page);
+    const r = await page.evaluate(async ([u, p]) => {
+      const res = await fetch('/api/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: u, password: p }) });
+      return { status: res.status, body: await res.text() };
+    }, [username, password]);
+    if (r.status !== 200) throw new Error(`sign-in of ${username} failed: ${r.status} ${r.body}`);
+    await page.evaluate(() => new Promise((resolve, reject) => {
+      const ws = new WebSocket(`ws://${location.host}/api/ws`);
+      const pending = new Map();
+      let next = 1;
+      window.__api = {
+        send(msg) {
+          const id = String(next++);
+          return new Promise((res) => { pending.set(id, res); ws.send(JSON.stringify({ id, ...msg })); });
+        },
+      };
+      ws.onmessage = (e) => {
+        const m = JSON.parse(e.data);
+        if (m.id && pending.has(String(m.id))) { pending.get(String(m.id))(m); pending.delete(String(m.id)); }
+      };
+      ws.onopen = () => resolve();
+      ws.onerror = () => reject(new Error('WebSocket refused'));
+    }));
+    return api;
+  }
+
+  constructor(context, page) {
+    this.context = context;
+    this.page = page;
+  }
+
+  async raw(msg) {
+    return this.page.evaluate((m) => window.__api.send(m), msg);
+  }
+
+  // A command that must succeed; returns {position, version}.
+  async command(type, stream, data = {}, extra = {}) {
+    const r = await this.raw({ op: 'command', type, stream, data, ...extra });
+    if (!r.ok) throw new Error(`${type} on ${stream} failed: ${JSON.stringify(r.error)}`);
+    return r.result;
+  }
+
+  async query(view, params = {}, extra = {}) {
+    const r = await this.raw({ op: 'query', view, params, ...extra });
+    if (!r.ok) throw new Error(`query ${view} failed: ${JSON.stringify(r.error)}`);
+    return r.result;
+  }
+
+  async http(method, p, body) {
+    return this.page.evaluate(async ([m, u, b]) => {
+      const res = await fetch(u, { method: m, headers: b ? { 'Content-Type': 'application/json' } : {}, body: b ? JSON.stringify(b) : undefined });
+      return { status: res.status, body: await res.text() };
+    }, [method, p, body]);
+  }
+
+  async close() {
+    await this.context.close();
+  }
+}
+
+// A browser context signed in through the sign-in screen, on a given route.
+export async function signIn(browser, url, username, password = PASSWORD, contextOptions = {}) {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, ...contextOptions });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => { page.__errors = (page.__errors || []).concat(String(e)); });
+  await page.goto(`${url}/`);
+  await page.fill('#signin-user', username);
+  await page.fill('#signin-pass', password);
+  await page.click('form button[type=submit]');
+  await page.locator('.topbar').waitFor();
+  await page.locator('.conn-status .dot-live').waitFor();
+  return { context, page };
+}
+
+export function screenshotDir() {
+  const dir = process.env.ISMS_SCREENSHOT_DIR || path.join(os.tmpdir(), 'webui-screenshots');
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+// A screenshot; toasts are removed first unless they are what the picture shows.
+export async function shot(page, name, { toasts = false, ...options } = {}) {
+  await page.evaluate(() => document.fonts && document.fonts.ready);
+  if (!toasts) await page.evaluate(() => document.querySelectorAll('.toast').forEach((t) => t.remove()));
+  await page.screenshot({ path: path.join(screenshotDir(), `${name}.png`), fullPage: true, ...options });
+}

@@ -1,0 +1,358 @@
+// Browser tests of the web UI against a real ismsd: live approvals across two
+// browser contexts, segregation of duties, time travel for the external
+// auditor, the live management review, approving from a phone, and
+// screenshots of the main screens (written to ISMS_SCREENSHOT_DIR).
+//
+// Users and data are set up over the API: the administrator registers users
+// with user.register over the WebSocket and sets their passwords with
+// POST /api/users/password; the ISMS data is created with ordinary commands.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, ApiClient, signIn, shot, ADMIN_PASSWORD, PASSWORD } from './harness.js';
+
+const USERS = [
+  ['mia', 'Mia Manager', ['isms_manager', 'top_management']],
+  ['olga', 'Olga Owner', ['risk_owner']],
+  ['tom', 'Tom Director', ['top_management']],
+  ['ada', 'Ada External', ['external_auditor']],
+  ['carl', 'Carl Contributor', ['contributor']],
+  ['ian', 'Ian Auditor', ['internal_auditor']],
+];
+
+let server;
+let browser;
+let admin;
+let mia;            // API client of the ISMS manager
+const open = [];    // contexts to close
+
+function future(days) {
+  return new Date(Date.now() + days * 864e5).toISOString().slice(0, 10);
+}
+
+// A risk identified, assessed and with a treatment plan, over the API.
+async function plannedRisk(id, { title, owner = 'olga', l = 4, i = 4, tl = 2, ti = 2 }) {
+  const stream = `risk-${id}`;
+  await mia.command('risk.identify', stream, {
+    title, description: '', asset: 'file servers', threat: 'ransomware', vulnerability: 'unpatched SMB', owner, category: 'operations',
+  });
+  await mia.command('risk.assess', stream, { likelihood: l, impact: i, rationale: 'two incidents in the sector this year' });
+  await mia.command('risk.plan_treatment', stream, {
+    option: 'modify', controls: ['8.7', '8.8'], actions: 'EDR on every server, monthly patching', target_likelihood: tl, target_impact: ti, due: future(90),
+  });
+  return stream;
+}
+
+// Resolves when `locator` is visible, failing with a clear message.
+async function visible(locator, what, timeout = 10_000) {
+  try {
+    await locator.first().waitFor({ state: 'visible', timeout });
+  } catch {
+    assert.fail(`not visible within ${timeout} ms: ${what}`);
+  }
+}
+
+// Marks the page so that a reload (or navigation away) can be detected.
+async function markPage(page) {
+  await page.evaluate(() => { window.__noReload = 'still here'; });
+}
+async function assertNotReloaded(page) {
+  assert.equal(await page.evaluate(() => window.__noReload), 'still here', 'the page was reloaded');
+}
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  admin = await ApiClient.open(browser, server.url, 'admin', ADMIN_PASSWORD);
+  for (const [id, name, roles] of USERS) {
+    await admin.command('user.register', `user-${id}`, { name, email: `${id}@example.org`, roles });
+    const r = await admin.http('POST', '/api/users/password', { user: id, password: PASSWORD });
+    assert.equal(r.status, 200, `setting the password of ${id}: ${r.body}`);
+  }
+  mia = await ApiClient.open(browser, server.url, 'mia', PASSWORD);
+});
+
+after(async () => {
+  for (const c of open) await c.close().catch(() => {});
+  if (admin) await admin.close().catch(() => {});
+  if (mia) await mia.close().catch(() => {});
+  if (browser) await browser.close();
+  if (server) await server.stop();
+});
+
+test('sign-in says clearly when the password is wrong', async () => {
+  const context = await browser.newContext();
+  open.push(context);
+  const page = await context.newPage();
+  await page.goto(`${server.url}/`);
+  await shot(page, '01-sign-in');
+  await page.fill('#signin-user', 'carl');
+  await page.fill('#signin-pass', 'not the password at all');
+  await page.click('form button[type=submit]');
+  await visible(page.getByRole('alert').filter({ hasText: 'user name or password is not right' }), 'the 401 explanation');
+  await shot(page, '02-sign-in-error');
+  await page.fill('#signin-pass', PASSWORD);
+  await page.click('form button[type=submit]');
+  await visible(page.locator('.topbar'), 'the application after signing in');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await visible(page.getByText('You are signed out.'), 'the signed-out note');
+});
+
+test('the risk owner sees an acceptance request live, approves it, and the manager\'s register updates live', async () => {
+  await plannedRisk('R-1', { title: 'Ransomware encrypts the file servers' });
+
+  const owner = await signIn(browser, server.url, 'olga');
+  open.push(owner.context);
+  await owner.page.goto(`${server.url}/#/inbox`);
+  await visible(owner.page.getByText('Nothing waits for your approval'), 'the empty inbox');
+  await markPage(owner.page);
+
+  const manager = await signIn(browser, server.url, 'mia');
+  open.push(manager.context);
+  const register = await manager.context.newPage();
+  await register.goto(`${server.url}/#/risks`);
+  await visible(register.locator('tr[data-risk="R-1"]').getByText('Treatment planned'), 'R-1 in the register');
+  await markPage(register);
+
+  // The ISMS manager requests acceptance in the UI.
+  await manager.page.goto(`${server.url}/#/risks/R-1`);
+  await manager.page.getByRole('button', { name: 'Request acceptance' }).click();
+  const dialog = manager.page.locator('dialog[open]');
+  await dialog.getByLabel('Comment for the approvers').fill('EDR is rolled out; residual risk is low.');
+  await dialog.getByRole('button', { name: 'Request acceptance' }).click();
+  await visible(manager.page.locator('.page-head').getByText('Acceptance requested'), 'the new state on the risk page');
+
+  // The owner's open inbox shows it without reload: toast, badge, card.
+  await visible(owner.page.locator('.toast').filter({ hasText: 'R-1' }), 'the notification toast');
+  await visible(owner.page.locator('.sidebar .badge').filter({ hasText: '1' }), 'the inbox badge');
+  const card = owner.page.locator('article.approval-card').filter({ hasText: 'risk-R-1' });
+  await visible(card, 'the approval card');
+  await visible(card.getByText('Residual risk (after treatment)'), 'what is asked: the residual risk');
+  await visible(card.getByText('EDR on every server, monthly patching'), 'what is asked: the treatment plan');
+  await assertNotReloaded(owner.page);
+  await shot(owner.page, '03-inbox-approval', { toasts: true });
+
+  // Rejecting needs a comment: the UI says so and sends nothing.
+  await card.getByRole('button', { name: 'Reject' }).click();
+  await visible(card.getByText('a rejection needs a comment'), 'the comment-required message');
+
+  await card.getByLabel(/Your comment/).fill('Agreed: the residual risk is within appetite.');
+  await card.getByRole('button', { name: 'Approve' }).click();
+  await visible(card.getByText('You approved this.'), 'the confirmation');
+
+  // The manager's register, open all along, shows the risk accepted.
+  await visible(register.locator('tr[data-risk="R-1"]').getByText('Accepted', { exact: true }), 'R-1 accepted in the manager\'s register', 15_000);
+  await assertNotReloaded(register);
+  await assertNotReloaded(owner.page);
+  await shot(register, '04-risk-register');
+  await manager.page.goto(`${server.url}/#/risks/R-1`);
+  await visible(manager.page.locator('.timeline').getByText('Agreed: the residual risk is within appetite.'), 'the owner\'s comment in the history');
+  await shot(manager.page, '05-risk-history');
+  assert.deepEqual(owner.page.__errors || [], []);
+  assert.deepEqual(manager.page.__errors || [], []);
+});
+
+test('a requester cannot approve their own request in the UI', async () => {
+  // Above appetite: the owner, then top management. Mia requests it and holds
+  // top_management herself, so only segregation of duties keeps her out.
+  await plannedRisk('R-2', { title: 'Supplier breach exposes customer data', l: 5, i: 5, tl: 4, ti: 4 });
+  await mia.command('risk.request_acceptance', 'risk-R-2', { review_date: future(365), comment: 'insurance in place' });
+  const approvalId = (await mia.query('risk', { id: 'R-2' })).data.acceptance.approval_id;
+  assert.ok(approvalId, 'the request names its approval');
+
+  const owner = await signIn(browser, server.url, 'olga');
+  open.push(owner.context);
+  await owner.page.goto(`${server.url}/#/inbox`);
+  const ownerCard = owner.page.locator(`article[data-approval="${approvalId}"]`);
+  await visible(ownerCard, 'the request in the owner\'s inbox');
+  await ownerCard.getByLabel(/Your comment/).fill('Accepted for one year.');
+  await ownerCard.getByRole('button', { name: 'Approve' }).click();
+  await visible(ownerCard.getByText('You approved this.'), 'the owner\'s approval');
+
+  // Now the top-management step is due. Tom sees it; Mia does not.
+  const director = await signIn(browser, server.url, 'tom');
+  open.push(director.context);
+  await director.page.goto(`${server.url}/#/inbox`);
+  await visible(director.page.locator(`article[data-approval="${approvalId}"]`).getByRole('button', { name: 'Approve' }), 'the request in top management\'s inbox');
+
+  const requester = await signIn(browser, server.url, 'mia');
+  open.push(requester.context);
+  await requester.page.goto(`${server.url}/#/inbox`);
+  await visible(requester.page.getByText('Your requests waiting for others'), 'the requester\'s inbox');
+  await visible(requester.page.locator('.inbox').getByRole('link', { name: /risk-R-2/ }), 'the request among her own requests');
+  assert.equal(await requester.page.locator(`article[data-approval="${approvalId}"]`).count(), 0, 'no approval card for the requester');
+  assert.equal(await requester.page.locator('[data-write^="approval."]').count(), 0, 'no approve or reject control in the requester\'s inbox');
+
+  await requester.page.goto(`${server.url}/#/approvals/${encodeURIComponent(approvalId)}`);
+  await visible(requester.page.getByText('you cannot approve or reject your own request'), 'the segregation-of-duties note');
+  assert.equal(await requester.page.locator('[data-write^="approval."]').count(), 0, 'no approve or reject control on the request itself');
+  assert.equal(await requester.page.getByRole('button', { name: /^(Approve|Reject)$/ }).count(), 0);
+  await shot(requester.page, '06-own-request');
+});
+
+test('the external auditor travels back before the approval, returns to now, and finds no control that writes', async () => {
+  const history = (await mia.query('risk', { id: 'R-1' })).data.history;
+  const requested = history.find((e) => e.type === 'risk.acceptance_requested.v1');
+  const accepted = history.find((e) => e.type === 'risk.accepted.v1');
+  assert.ok(requested && accepted && requested.position < accepted.position);
+
+  const auditor = await signIn(browser, server.url, 'ada');
+  open.push(auditor.context);
+  const { page } = auditor;
+  const sent = [];
+  page.on('websocket', (ws) => ws.on('framesent', (f) => sent.push(String(f.payload))));
+  // Sockets opened before the listener: reload once so every frame is seen.
+  await page.reload();
+  await visible(page.locator('.conn-status .dot-live'), 'the live connection');
+
+  await page.goto(`${server.url}/#/history`);
+  await visible(page.getByText('The whole chain verifies'), 'the chain verification');
+  await page.fill('#tc-pos', String(accepted.position - 1));
+  await page.getByRole('button', { name: 'Show this position' }).click();
+  await visible(page.locator('.banner-past'), 'the banner saying we look at the past');
+
+  await page.goto(`${server.url}/#/risks/R-1`);
+  await visible(page.locator('.page-head').getByText('Acceptance requested'), 'R-1 not yet accepted in the past');
+  await visible(page.locator('.banner-past').getByText(`position ${accepted.position - 1}`), 'the banner naming the position');
+  assert.equal(await page.locator('.page-head').getByText('Accepted', { exact: true }).count(), 0);
+  await shot(page, '07-auditor-in-the-past');
+
+  await page.locator('.banner-past').getByRole('button', { name: 'Return to now' }).click();
+  await visible(page.locator('.page-head').getByText('Accepted', { exact: true }), 'R-1 accepted now');
+  assert.equal(await page.locator('.banner-past').isVisible(), false, 'the past banner is gone');
+
+  // No control that writes, on any screen; and clicking every button on
+  // every screen sends no command.
+  const screens = ['#/inbox', '#/risks', '#/risks/R-1', '#/soa', '#/objectives', '#/nonconformities', '#/documents',
+    '#/reviews', '#/audits', '#/history', `#/approvals/${encodeURIComponent(accepted && (await mia.query('risk', { id: 'R-1' })).data.acceptance.approval_id || 'x')}`];
+  for (const hash of screens) {
+    await page.goto(`${server.url}/${hash}`);
+    await page.locator('main h1').first().waitFor();
+    await page.locator('main .state-loading').first().waitFor({ state: 'detached' }).catch(() => {});
+    assert.equal(await page.locator('[data-write]').count(), 0, `a writing control on ${hash}`);
+    const buttons = page.locator('main button:visible');
+    const n = await buttons.count();
+    for (let k = 0; k < n; k++) {
+      const b = page.locator('main button:visible').nth(k);
+      if (!(await b.count())) break;
+      if (await b.isDisabled()) continue;
+      await b.click({ timeout: 2000 }).catch(() => {});
+      await page.keyboard.press('Escape');
+    }
+    if (await page.locator('.banner-past').isVisible()) await page.locator('.banner-past').getByRole('button', { name: 'Return to now' }).click();
+  }
+  const commands = sent.filter((t) => { try { return JSON.parse(t).op === 'command'; } catch { return false; } });
+  assert.deepEqual(commands, [], 'the auditor\'s browser sent a command');
+  assert.ok(sent.some((t) => t.includes('"op":"query"')), 'the frame listener saw the auditor\'s queries');
+
+  // The same screen offers writing controls to the ISMS manager, so the
+  // check above is not vacuous.
+  const manager = await signIn(browser, server.url, 'mia');
+  open.push(manager.context);
+  await manager.page.goto(`${server.url}/#/risks`);
+  await visible(manager.page.locator('[data-write="risk.identify"]'), 'the manager\'s "Identify a risk"');
+});
+
+test('two participants of a management review see a decision appear at the same time', async () => {
+  const stream = 'review-MR-1';
+  await mia.command('review.schedule', stream, { review_id: 'MR-1', planned_on: future(0), chair: 'tom', interval_months: 12 });
+  const pack = await mia.query('review_pack', { id: 'MR-1' });
+  await mia.command('review.assemble_inputs', stream, { pack: pack.data.pack, as_of_position: pack.position });
+  await mia.command('review.open', stream, {});
+  await mia.command('review.record_attendance', stream, { attendees: ['tom', 'mia'], apologies: [] });
+
+  const chair = await signIn(browser, server.url, 'tom');
+  const manager = await signIn(browser, server.url, 'mia');
+  open.push(chair.context, manager.context);
+  await chair.page.goto(`${server.url}/#/reviews/MR-1`);
+  await manager.page.goto(`${server.url}/#/reviews/MR-1`);
+  for (const p of [chair.page, manager.page]) {
+    await visible(p.locator('[data-present="tom"]'), 'tom present');
+    await visible(p.locator('[data-present="mia"]'), 'mia present');
+    await visible(p.locator('[data-input="risk_assessment"]'), 'the agenda input f');
+    await markPage(p);
+  }
+
+  await chair.page.getByRole('button', { name: '+ Decision' }).click();
+  const dialog = chair.page.locator('dialog[open]');
+  await dialog.getByRole('textbox', { name: 'Decision', exact: true }).fill('Fund the EDR roll-out to every site in the next quarter.');
+  await dialog.getByRole('button', { name: 'Record decision' }).click();
+
+  const text = 'Fund the EDR roll-out to every site in the next quarter.';
+  await Promise.all([chair.page, manager.page].map((p) => visible(p.locator('[data-decision="D1"]').getByText(text), 'the decision on both screens')));
+  await assertNotReloaded(chair.page);
+  await assertNotReloaded(manager.page);
+  await shot(manager.page, '08-management-review');
+});
+
+test('a phone-sized viewport completes the approval', async () => {
+  await plannedRisk('R-3', { title: 'Laptop stolen from a car' });
+  await mia.command('risk.request_acceptance', 'risk-R-3', { review_date: future(365) });
+
+  const phone = await signIn(browser, server.url, 'olga', PASSWORD, { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  open.push(phone.context);
+  const { page } = phone;
+  await page.goto(`${server.url}/#/inbox`);
+  const card = page.locator('article.approval-card').filter({ hasText: 'risk-R-3' });
+  await visible(card, 'the request on the phone');
+  const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, view: window.innerWidth }));
+  assert.ok(widths.scroll <= widths.view, `no horizontal scroll (${widths.scroll} > ${widths.view})`);
+  const approve = card.getByRole('button', { name: 'Approve' });
+  const box = await approve.boundingBox();
+  assert.ok(box.height >= 44 && box.width >= 120, `a big approve button (${box.width}×${box.height})`);
+  await shot(page, '09-phone-inbox');
+  await card.getByLabel(/Your comment/).tap();
+  await card.getByLabel(/Your comment/).fill('Fine: disk encryption is enforced.');
+  await approve.tap();
+  await visible(card.getByText('You approved this.'), 'the confirmation on the phone');
+  const r = await mia.query('risk', { id: 'R-3' });
+  assert.equal(r.data.state, 'accepted');
+  await shot(page, '10-phone-approved');
+  await page.locator('.menu-btn').tap();
+  await visible(page.locator('.sidebar').getByRole('link', { name: 'Risk register' }), 'the navigation drawer');
+  await page.waitForFunction(() => document.querySelector('.sidebar').getBoundingClientRect().left >= 0);
+  await shot(page, '11-phone-menu', { fullPage: false });
+});
+
+test('screenshots of the main screens', async () => {
+  // A little more of an ISMS, so that the screens show something.
+  await plannedRisk('R-4', { title: 'Phishing leads to account takeover', l: 4, i: 3, tl: 2, ti: 3 });
+  await mia.command('risk.identify', 'risk-R-5', { title: 'Data centre flood', description: '', asset: 'server room', threat: 'flood', vulnerability: 'basement location', owner: 'olga', category: 'physical' });
+  await mia.command('risk.assess', 'risk-R-5', { likelihood: 2, impact: 5, rationale: 'river nearby' });
+  await mia.command('soa.decide_control', 'soa-main', { control_id: '5.1', applicable: true, justification: 'Required by the ISMS policy', linked_risks: [] });
+  await mia.command('soa.set_implementation_status', 'soa-main', { control_id: '5.1', status: 'implemented' });
+  await mia.command('soa.decide_control', 'soa-main', { control_id: '7.4', applicable: false, justification: 'No physical premises under our control', linked_risks: [] });
+  await mia.command('nc.raise', 'nc-NC-1', { nc_id: 'NC-1', source: 'incident', reference: 'A.8.8', severity: 'major', description: 'Critical patches applied 40 days late' });
+  await mia.command('nc.record_containment', 'nc-NC-1', { description: 'Patched by hand the same day' });
+  await mia.command('nc.raise', 'nc-NC-2', { nc_id: 'NC-2', source: 'internal_audit', reference: '7.2', severity: 'minor', description: 'Two new starters without security awareness training' });
+  await mia.command('objective.propose', 'objective-O-1', { objective_id: 'O-1', statement: 'Patch critical vulnerabilities within 7 days', measure: 'median days to patch', target_value: 7, unit: 'days', owner: 'carl', due_date: future(200), resources: 'two engineers', evaluation: 'monthly report' });
+  await mia.command('document.draft', 'document-POL-1', { document_id: 'POL-1', kind: 'policy', title: 'Information security policy', owner: 'mia', classification: 'internal', review_interval_months: 12, text: 'Purpose\nThis policy sets the direction of information security.\n\nScope\nAll staff and systems.', change_note: 'First version' });
+
+  const ctx = await signIn(browser, server.url, 'mia');
+  open.push(ctx.context);
+  const { page } = ctx;
+  for (const [hash, name, ready, fullPage = true] of [
+    ['#/inbox', '12-inbox', 'main h1'],
+    ['#/risks', '13-risks', 'tr[data-risk]'],
+    ['#/risks/R-2', '14-risk-detail', '.timeline'],
+    ['#/soa', '15-soa', '[data-control="5.1"]', false],
+    ['#/objectives', '16-objectives', '[data-objective]'],
+    ['#/nonconformities', '17-nonconformities', '[data-nc]'],
+    ['#/nonconformities/NC-1', '18-nonconformity', '.steps'],
+    ['#/documents', '19-documents', '[data-document]'],
+    ['#/documents/POL-1', '20-document', '.doc-text'],
+    ['#/reviews', '21-reviews', '[data-review]'],
+    ['#/history', '22-history', '.verify-ok', false],
+    ['#/account', '23-account', 'main h1'],
+  ]) {
+    await page.goto(`${server.url}/${hash}`);
+    await visible(page.locator(ready), `${hash} ready`);
+    await shot(page, name, { fullPage });
+  }
+  const adminUi = await signIn(browser, server.url, 'admin', ADMIN_PASSWORD);
+  open.push(adminUi.context);
+  await adminUi.page.goto(`${server.url}/#/users`);
+  await visible(adminUi.page.locator('[data-user="olga"]'), 'the users screen');
+  await shot(adminUi.page, '24-users');
+  assert.deepEqual(page.__errors || [], []);
+});

@@ -1,0 +1,409 @@
+// The application shell: sign-in, navigation, the connection and time-travel
+// banners, notifications, and the hash router that mounts one screen at a time.
+
+import { h, replace, clear, debounce, fmtInstant } from './dom.js';
+import { http } from './api.js';
+import { app } from './state.js';
+import { toast, explain } from './ui.js';
+import { ROLE_LABELS } from './roles.js';
+
+import * as signin from './screens/signin.js';
+import * as inbox from './screens/inbox.js';
+import * as approval from './screens/approval.js';
+import * as risks from './screens/risks.js';
+import * as risk from './screens/risk.js';
+import * as soa from './screens/soa.js';
+import * as objectives from './screens/objectives.js';
+import * as ncs from './screens/ncs.js';
+import * as nc from './screens/nc.js';
+import * as documents from './screens/documents.js';
+import * as documentScreen from './screens/document.js';
+import * as reviews from './screens/reviews.js';
+import * as review from './screens/review.js';
+import * as audits from './screens/audits.js';
+import * as historyScreen from './screens/history.js';
+import * as users from './screens/users.js';
+import * as account from './screens/account.js';
+
+// Routes: pattern → screen. ":id" captures one path segment.
+const ROUTES = [
+  ['inbox', inbox],
+  ['approvals/:id', approval],
+  ['risks', risks],
+  ['risks/:id', risk],
+  ['soa', soa],
+  ['objectives', objectives],
+  ['nonconformities', ncs],
+  ['nonconformities/:id', nc],
+  ['documents', documents],
+  ['documents/:id', documentScreen],
+  ['reviews', reviews],
+  ['reviews/:id', review],
+  ['audits', audits],
+  ['history', historyScreen],
+  ['users', users],
+  ['account', account],
+];
+
+const NAV = [
+  { href: '#/inbox', label: 'Inbox', icon: 'inbox', show: () => !app.hasRole('external_auditor') || app.user.roles.length > 1, badge: true },
+  { href: '#/risks', label: 'Risk register', icon: 'risk' },
+  { href: '#/soa', label: 'Statement of Applicability', short: 'SoA', icon: 'soa' },
+  { href: '#/objectives', label: 'Objectives', icon: 'target' },
+  { href: '#/nonconformities', label: 'Nonconformities', icon: 'nc' },
+  { href: '#/documents', label: 'Documents', icon: 'doc' },
+  { href: '#/reviews', label: 'Management review', icon: 'review' },
+  { href: '#/audits', label: 'Internal audits', icon: 'audit' },
+  { href: '#/history', label: 'Audit & history', icon: 'history' },
+  { href: '#/users', label: 'Users', icon: 'users', show: () => app.hasRole('admin') },
+];
+
+const ICONS = {
+  inbox: 'M3 13h4l2 3h6l2-3h4M5 5h14l2 8v6H3v-6z',
+  risk: 'M12 3l9 16H3zM12 10v4M12 17h.01',
+  soa: 'M5 4h14v16H5zM8 8h8M8 12h8M8 16h5',
+  target: 'M12 3a9 9 0 1 0 .01 0M12 7a5 5 0 1 0 .01 0M12 11a1 1 0 1 0 .01 0',
+  nc: 'M12 3a9 9 0 1 0 .01 0M12 8v5M12 16h.01',
+  doc: 'M6 3h9l4 4v14H6zM14 3v5h5M9 13h7M9 17h7',
+  review: 'M4 5h16v11H8l-4 4zM8 9h8M8 12h5',
+  audit: 'M9 4h6v3H9zM6 6h3M15 6h3v15H6V6M9 13l2 2 4-4',
+  history: 'M3 12a9 9 0 1 0 3-6.7M3 4v5h5M12 7v5l3 3',
+  users: 'M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8M2 21c0-4 3-6 7-6s7 2 7 6M17 11a3 3 0 1 0 0-6M19 15c2 .5 3 2.5 3 5',
+  menu: 'M4 6h16M4 12h16M4 18h16',
+  account: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8M4 21c0-4 4-6 8-6s8 2 8 6',
+};
+
+export function icon(name, cls = 'icon') {
+  return h('svg', { class: cls, viewBox: '0 0 24 24', 'aria-hidden': 'true', focusable: 'false' },
+    h('path', { d: ICONS[name] || '' }));
+}
+
+const root = document.getElementById('app');
+let current = null;            // {cleanups: [], route}
+let shell = null;              // elements of the signed-in shell
+const seenNotifications = new Set();
+
+// ---------------------------------------------------------------- boot
+
+async function boot() {
+  try {
+    const me = await http.whoAmI();
+    signedIn(me.user);
+  } catch (err) {
+    if (err.code === 'offline') showSignIn('The server cannot be reached. Check the network connection and reload.');
+    else showSignIn();
+  }
+}
+
+function showSignIn(message) {
+  unmountScreen();
+  shell = null;
+  document.body.classList.remove('signed-in');
+  replace(root, signin.render({ message, onSignedIn: (user) => signedIn(user) }));
+}
+
+function signedIn(user) {
+  app.user = user;
+  document.body.classList.add('signed-in');
+  buildShell();
+  startNotifications();
+  app.conn.start();
+  if (!location.hash || location.hash === '#/' || location.hash === '#/signin') location.hash = landing();
+  route();
+}
+
+function landing() {
+  if (app.hasRole('admin') && app.user.roles.length === 1) return '#/users';
+  if (app.hasRole('external_auditor') && app.user.roles.length === 1) return '#/history';
+  return '#/inbox';
+}
+
+export async function signOut(message = 'You are signed out.') {
+  try { await http.signOut(); } catch { /* the cookie is cleared or gone already */ }
+  app.conn.stop();
+  app.user = null;
+  app.setAsOf(null);
+  seenNotifications.clear();
+  history.replaceState(null, '', location.pathname);
+  showSignIn(message);
+}
+
+// ---------------------------------------------------------------- shell
+
+function buildShell() {
+  const navList = h('ul.nav-list');
+  const badge = h('span.badge', { hidden: true, 'aria-hidden': 'true' });
+  const topBadge = h('span.badge', { hidden: true, 'aria-hidden': 'true' });
+  for (const item of NAV) {
+    if (item.show && !item.show()) continue;
+    navList.append(h('li', h('a.nav-link', { href: item.href, dataset: { nav: item.href } },
+      icon(item.icon), h('span.nav-label', item.label), item.badge ? badge : null)));
+  }
+  const connStatus = h('div.conn-status', { role: 'status', 'aria-live': 'polite' });
+  const connBanner = h('div.banner.banner-conn', { role: 'status', hidden: true });
+  const pastBanner = h('div.banner.banner-past', { role: 'region', 'aria-label': 'Looking at the past', hidden: true });
+  const main = h('main#main', { tabindex: '-1' });
+  const nav = h('nav.sidebar#sidebar', { 'aria-label': 'Main' },
+    h('div.sidebar-brand', logo()),
+    navList,
+    h('div.sidebar-foot',
+      h('a.nav-link', { href: '#/account', dataset: { nav: '#/account' } }, icon('account'), h('span.nav-label', 'My account'))));
+  const menuBtn = h('button.icon-btn.menu-btn', { type: 'button', 'aria-label': 'Menu', 'aria-controls': 'sidebar', 'aria-expanded': 'false',
+    onclick: () => toggleNav() }, icon('menu'));
+  const inboxBtn = h('a.icon-btn.top-inbox', { href: '#/inbox', 'aria-label': 'Inbox' }, icon('inbox'), topBadge);
+  const userBox = h('div.userbox',
+    h('a.userbox-name', { href: '#/account' }, h('span.avatar', { 'aria-hidden': 'true' }, initials(app.user.name || app.user.id)),
+      h('span.userbox-text', h('span.userbox-user', app.user.name || app.user.id),
+        h('span.userbox-roles', (app.user.roles || []).map((r) => ROLE_LABELS[r] || r).join(', ') || 'no role'))),
+    h('button.btn.btn-quiet.btn-small', { type: 'button', onclick: () => signOut() }, 'Sign out'));
+  const scrim = h('div.scrim', { onclick: () => toggleNav(false) });
+  const topbar = h('header.topbar',
+    menuBtn,
+    h('div.topbar-brand', logo()),
+    connStatus,
+    h('div.topbar-spacer'),
+    app.hasRole('external_auditor') && app.user.roles.length === 1 ? null : inboxBtn,
+    userBox);
+  replace(root,
+    h('div.shell', topbar, pastBanner, connBanner, h('div.body', nav, scrim, main)));
+  shell = { main, nav, navList, badge, topBadge, connStatus, connBanner, pastBanner, menuBtn };
+  renderConn({ state: app.conn.state });
+  renderPast();
+  refreshBadge();
+}
+
+function logo() {
+  return h('a.brand', { href: '#/inbox', 'aria-label': 'ISMS Ledger — home' },
+    h('svg.brand-mark', { viewBox: '0 0 32 32', 'aria-hidden': 'true' },
+      h('rect', { x: 2, y: 2, width: 28, height: 28, rx: 7 }),
+      h('path', { d: 'M10 9h9M10 14h12M10 19h8M10 24h5' })),
+    h('span.brand-name', 'ISMS', h('b', ' Ledger')));
+}
+
+function initials(name) {
+  return String(name).split(/\s+/).filter(Boolean).slice(0, 2).map((p) => p[0].toUpperCase()).join('');
+}
+
+function toggleNav(open) {
+  if (!shell) return;
+  const willOpen = open ?? !document.body.classList.contains('nav-open');
+  document.body.classList.toggle('nav-open', willOpen);
+  shell.menuBtn.setAttribute('aria-expanded', String(willOpen));
+  if (willOpen) shell.nav.querySelector('.nav-link')?.focus();
+}
+
+// ---------------------------------------------------------------- connection
+
+let connTick = null;
+function renderConn({ state, retryAt }) {
+  if (!shell) return;
+  clearInterval(connTick);
+  const { connStatus, connBanner } = shell;
+  const live = state === 'open';
+  replace(connStatus, h('span.dot', { class: live ? 'dot-live' : state === 'connecting' ? 'dot-wait' : 'dot-down' }),
+    h('span.conn-text', live ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Offline'));
+  if (state === 'reconnecting') {
+    const paint = () => {
+      const s = Math.max(0, Math.ceil(((retryAt || 0) - Date.now()) / 1000));
+      replace(connBanner, h('span', h('strong', 'Connection lost. '),
+        retryAt && s > 0 ? `Reconnecting in ${s} s — what you see may be out of date.` : 'Reconnecting…'),
+        h('button.btn.btn-small', { type: 'button', onclick: () => app.conn.retryNow() }, 'Retry now'));
+    };
+    paint();
+    connTick = setInterval(paint, 1000);
+    connBanner.hidden = false;
+  } else {
+    connBanner.hidden = true;
+  }
+}
+
+app.conn.addEventListener('state', (e) => renderConn(e.detail));
+app.conn.addEventListener('reconnected', () => {
+  if (!shell) return;
+  if (app.conn.attempt === 0 && wasDown) toast('Connection restored. The page is up to date.', { kind: 'ok', timeout: 3000 });
+  wasDown = false;
+  refreshBadge();
+  if (current && current.reload) current.reload();
+});
+let wasDown = false;
+app.conn.addEventListener('state', (e) => { if (e.detail.state === 'reconnecting') wasDown = true; });
+
+// A WebSocket that cannot open may mean the session ended (expired, password
+// reset, user disabled): ask, and go back to sign-in if so.
+const checkSession = debounce(async () => {
+  if (!app.user) return;
+  try { await http.whoAmI(); } catch (err) {
+    if (err.status === 401) signOut('Your session has ended. Please sign in again.');
+  }
+}, 200);
+app.conn.addEventListener('refused', checkSession);
+app.conn.addEventListener('kicked', checkSession);
+
+// ---------------------------------------------------------------- notifications
+
+function startNotifications() {
+  app.conn.subscribe('notifications', (n) => {
+    if (!n || seenNotifications.has(n.id)) return;
+    seenNotifications.add(n.id);
+    const toInbox = n.approval_id || /approval|action/.test(n.kind || '');
+    toast(n.title || 'Something new waits for you', {
+      kind: 'notice',
+      timeout: 10_000,
+      action: toInbox ? { label: 'Open inbox', run: () => { location.hash = '#/inbox'; } }
+        : n.subject_stream ? { label: 'Open', run: () => { location.hash = hashForStream(n.subject_stream); } } : null,
+    });
+    refreshBadge();
+    app.dispatchEvent(new CustomEvent('notification', { detail: n }));
+  });
+}
+
+export function hashForStream(stream) {
+  const m = /^([a-z_]+)-(.+)$/.exec(stream || '');
+  if (!m) return '#/inbox';
+  const [, kind, id] = m;
+  const map = { risk: 'risks', document: 'documents', nc: 'nonconformities', review: 'reviews', audit: 'audits', objective: 'objectives', approval: 'approvals', user: 'users' };
+  if (kind === 'soa') return '#/soa';
+  if (kind === 'objective') return '#/objectives';
+  if (kind === 'audit') return '#/audits';
+  if (kind === 'user') return '#/users';
+  return map[kind] ? `#/${map[kind]}/${encodeURIComponent(id)}` : '#/history';
+}
+
+export async function refreshBadge() {
+  if (!app.user) return;
+  try {
+    const r = await app.conn.query('inbox', {});
+    setBadge(r.data.count || 0);
+  } catch { /* offline: the badge keeps its last value */ }
+}
+
+function setBadge(n) {
+  app.inboxCount = n;
+  if (!shell) return;
+  for (const b of [shell.badge, shell.topBadge]) {
+    b.textContent = n > 99 ? '99+' : String(n);
+    b.hidden = n === 0;
+  }
+  const link = shell.navList.querySelector('[data-nav="#/inbox"]');
+  if (link) link.setAttribute('aria-label', n ? `Inbox, ${n} waiting for you` : 'Inbox');
+  const top = root.querySelector('.top-inbox');
+  if (top) top.setAttribute('aria-label', n ? `Inbox, ${n} waiting for you` : 'Inbox');
+  updateTitle();
+}
+
+let screenTitle = '';
+function updateTitle() {
+  const n = app.inboxCount;
+  document.title = `${n ? `(${n}) ` : ''}${screenTitle ? screenTitle + ' · ' : ''}ISMS Ledger`;
+}
+app.addEventListener('inbox-changed', () => refreshBadge());
+
+// ---------------------------------------------------------------- time travel
+
+function renderPast() {
+  if (!shell) return;
+  const b = shell.pastBanner;
+  document.body.classList.toggle('in-past', app.past);
+  if (!app.past) { b.hidden = true; clear(b); return; }
+  replace(b,
+    h('span.banner-icon', { 'aria-hidden': 'true' }, icon('history')),
+    h('span', h('strong', 'You are looking at the past: '),
+      `the ISMS as it stood at position ${app.asOf.position}`, app.asOf.at ? ` (${fmtInstant(app.asOf.at)})` : '',
+      '. Nothing can be changed while you look back.'),
+    h('span.banner-actions',
+      h('a.btn.btn-small.btn-quiet-inverse', { href: '#/history' }, 'Change'),
+      h('button.btn.btn-small', { type: 'button', onclick: () => app.setAsOf(null) }, 'Return to now')));
+  b.hidden = false;
+}
+
+app.addEventListener('asof', () => {
+  renderPast();
+  route();
+});
+
+// ---------------------------------------------------------------- router
+
+function parseHash() {
+  const raw = location.hash.replace(/^#\/?/, '');
+  const [pathPart, queryPart = ''] = raw.split('?');
+  const segments = pathPart.split('/').filter(Boolean).map(decodeURIComponent);
+  const query = Object.fromEntries(new URLSearchParams(queryPart));
+  for (const [pattern, screen] of ROUTES) {
+    const ps = pattern.split('/');
+    if (ps.length !== segments.length) continue;
+    const params = {};
+    if (ps.every((p, i) => (p.startsWith(':') ? ((params[p.slice(1)] = segments[i]), true) : p === segments[i])))
+      return { screen, params, query, path: pathPart };
+  }
+  return null;
+}
+
+function unmountScreen() {
+  if (!current) return;
+  for (const fn of current.cleanups) { try { fn(); } catch (e) { console.error(e); } }
+  current = null;
+}
+
+async function route() {
+  if (!app.user || !shell) return;
+  toggleNav(false);
+  const match = parseHash();
+  if (!match) { location.replace(landing()); return; }
+  unmountScreen();
+  const ctx = {
+    params: match.params,
+    query: match.query,
+    cleanups: [],
+    reload: null,
+    onCleanup(fn) { this.cleanups.push(fn); },
+    // Re-runs fn (debounced) after any event that changes one of these views.
+    // Nothing is live while looking at the past.
+    live(viewNames, fn) {
+      if (app.past) return;
+      const run = debounce(fn, 250);
+      for (const v of [].concat(viewNames)) this.cleanups.push(app.conn.subscribe(`view:${v}`, run));
+      this.cleanups.push(() => run.cancel());
+    },
+    // Navigates within the screen by rewriting the query part of the hash.
+    setQuery(q) {
+      const clean = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== '' && v !== null && v !== undefined && v !== false));
+      const qs = new URLSearchParams(clean).toString();
+      const next = `#/${match.path}${qs ? '?' + qs : ''}`;
+      if (next !== location.hash) history.replaceState(null, '', next);
+    },
+  };
+  current = ctx;
+  for (const a of shell.navList.parentElement.parentElement.querySelectorAll('[data-nav]')) {
+    const active = match.path === a.dataset.nav.slice(2) || match.path.startsWith(a.dataset.nav.slice(2) + '/');
+    a.classList.toggle('active', active);
+    if (active) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  }
+  const main = shell.main;
+  clear(main);
+  try {
+    const node = await match.screen.render(ctx);
+    if (current !== ctx) return;
+    if (node) main.append(node);
+  } catch (err) {
+    console.error(err);
+    main.append(h('div.state.state-error', { role: 'alert' }, h('div.state-title', 'This screen could not be shown'), h('p', explain(err))));
+  }
+  const heading = main.querySelector('h1');
+  screenTitle = heading ? heading.textContent : '';
+  updateTitle();
+  if (routeByUser) { main.focus({ preventScroll: true }); window.scrollTo(0, 0); }
+  routeByUser = true;
+}
+
+let routeByUser = false;
+// The skip link must not change the hash (the router owns it): focus main instead.
+document.querySelector('.skip-link')?.addEventListener('click', (e) => {
+  e.preventDefault();
+  document.getElementById('main')?.focus();
+});
+window.addEventListener('hashchange', () => { routeByUser = true; route(); });
+document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && document.body.classList.contains('nav-open')) toggleNav(false); });
+
+boot();
+
+export { app };

@@ -1,0 +1,150 @@
+// Small DOM and formatting helpers shared by every screen. No framework: the
+// screens build elements with h() and replace regions when data changes.
+
+// h('button.primary', {onclick, type: 'button'}, 'Approve') → <button class="primary">.
+// Attributes: `class`, `dataset`, `style` (string), `on<event>` handlers,
+// booleans (true sets the attribute, false/null/undefined leaves it out).
+// Children: strings, numbers, nodes, arrays (flattened), null/false skipped.
+export function h(spec, attrs, ...children) {
+  if (attrs === null || typeof attrs !== 'object' || attrs instanceof Node || Array.isArray(attrs)) {
+    if (attrs !== undefined) children.unshift(attrs);
+    attrs = {};
+  }
+  const m = /^([a-z0-9-]+)?((?:[.#][\w-]+)*)$/i.exec(spec);
+  const tag = (m && m[1]) || 'div';
+  const ns = SVG_TAGS.has(tag) ? 'http://www.w3.org/2000/svg' : null;
+  const el = ns ? document.createElementNS(ns, tag) : document.createElement(tag);
+  if (m && m[2]) {
+    for (const part of m[2].match(/[.#][\w-]+/g)) {
+      if (part[0] === '.') el.classList.add(part.slice(1));
+      else el.id = part.slice(1);
+    }
+  }
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') {
+      for (const c of String(value).split(/\s+/)) if (c) el.classList.add(c);
+    } else if (key === 'dataset') {
+      Object.assign(el.dataset, value);
+    } else if (key.startsWith('on') && typeof value === 'function') {
+      el.addEventListener(key.slice(2), value);
+    } else if (key === 'value' && 'value' in el && !ns) {
+      el.value = value;
+    } else if (key === 'checked' || key === 'selected') {
+      el[key] = !!value;
+      if (value) el.setAttribute(key, '');
+    } else {
+      el.setAttribute(key, value === true ? '' : String(value));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+const SVG_TAGS = new Set(['svg', 'g', 'path', 'rect', 'circle', 'line', 'polyline', 'polygon', 'text', 'title', 'tspan', 'defs', 'linearGradient', 'stop']);
+
+export function append(el, children) {
+  for (const c of children.flat(Infinity)) {
+    if (c === null || c === undefined || c === false || c === true) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+export function clear(el) {
+  while (el.firstChild) el.removeChild(el.firstChild);
+  return el;
+}
+
+export function replace(el, ...children) {
+  clear(el);
+  return append(el, children);
+}
+
+export const $ = (sel, root = document) => root.querySelector(sel);
+export const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
+
+// ---------------------------------------------------------------- formatting
+
+const dateFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+const dateTimeFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+// "2026-03-02" → "2 Mar 2026" (a calendar day: no time zone shift).
+export function fmtDay(day) {
+  if (!day) return '—';
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return day;
+  return dateFmt.format(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], 12)));
+}
+
+// RFC 3339 instant → local date and time.
+export function fmtInstant(at) {
+  if (!at) return '—';
+  const d = new Date(at);
+  return Number.isNaN(d.getTime()) ? at : dateTimeFmt.format(d);
+}
+
+// "3 hours ago" / "in 5 days" for an instant or a day.
+export function fmtRelative(at, now = Date.now()) {
+  if (!at) return '';
+  const t = /^\d{4}-\d{2}-\d{2}$/.test(at) ? Date.parse(at + 'T12:00:00Z') : Date.parse(at);
+  if (Number.isNaN(t)) return '';
+  const diff = t - now;
+  const abs = Math.abs(diff);
+  const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+  const units = [['year', 365 * 864e5], ['month', 30 * 864e5], ['week', 7 * 864e5], ['day', 864e5], ['hour', 36e5], ['minute', 6e4]];
+  for (const [unit, ms] of units) if (abs >= ms) return rtf.format(Math.round(diff / ms), unit);
+  return 'just now';
+}
+
+// Snake-case wire words → words a person reads: "treatment_planned" → "Treatment planned".
+export function humanize(s) {
+  if (s === null || s === undefined || s === '') return '—';
+  const t = String(s).replace(/[_.]+/g, ' ').trim();
+  return t.charAt(0).toUpperCase() + t.slice(1);
+}
+
+export function plural(n, one, many = one + 's') {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+// Today's calendar day in UTC, "YYYY-MM-DD" (the server's days are UTC).
+export function todayUtc(offsetDays = 0) {
+  const d = new Date(Date.now() + offsetDays * 864e5);
+  return d.toISOString().slice(0, 10);
+}
+
+export function addMonths(day, months) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return day;
+  const d = new Date(Date.UTC(+m[1], +m[2] - 1 + months, +m[3]));
+  return d.toISOString().slice(0, 10);
+}
+
+// A random id for commands and new entities (crypto.randomUUID needs a secure context).
+export function randomId(bytes = 16) {
+  const a = new Uint8Array(bytes);
+  crypto.getRandomValues(a);
+  return Array.from(a, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// Runs fn at most once per `ms`, trailing: a burst of pushes causes one re-query.
+export function debounce(fn, ms) {
+  let timer = null;
+  const wrapped = (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => { timer = null; fn(...args); }, ms);
+  };
+  wrapped.cancel = () => clearTimeout(timer);
+  return wrapped;
+}
+
+export function download(filename, text, type) {
+  const blob = new Blob([text], { type });
+  const url = URL.createObjectURL(blob);
+  const a = h('a', { href: url, download: filename, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

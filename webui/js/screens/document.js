@@ -1,0 +1,153 @@
+// One document: the version in force and the working version, the text and
+// how it differs from what is published, every version's approval, the
+// review due date, and the history.
+
+import { h, replace, fmtDay, fmtInstant, humanize } from '../dom.js';
+import { app } from '../state.js';
+import { pageHeader, loading, errorState, toast, explain, stateChip, chip, field, openDialog, writeButton, facts, section } from '../ui.js';
+import { textDiff } from '../diff.js';
+import { timeline } from './risk.js';
+
+export async function render(ctx) {
+  const id = ctx.params.id;
+  const head = h('div', pageHeader(`Document ${id}`, { back: ['#/documents', 'Documents'] }));
+  const body = h('div', loading());
+  const page = h('div', head, body);
+  let shown = false;
+  let textMode = 'diff';
+
+  async function reload() {
+    try {
+      const d = await app.query('document', { id, include_text: true });
+      draw(d);
+      shown = true;
+    } catch (err) {
+      if (!shown) replace(body, errorState(err, reload));
+      else toast(explain(err), { kind: 'error' });
+    }
+  }
+
+  function draw(d) {
+    const working = (d.versions || []).find((v) => v.document_version === d.working_version) || {};
+    const differs = d.published_version && d.working_version !== d.published_version;
+    replace(head, pageHeader(d.title || id, {
+      back: ['#/documents', 'Documents'],
+      subtitle: h('span.row', h('span.id-cell', d.id), chip(humanize(d.kind), 'neutral'), stateChip(d.state), d.review_due ? chip('Review due', 'bad') : null),
+      actions: d.retired ? [] : [
+        writeButton('document.revise', 'Revise', () => reviseDialog(d), { kind: 'quiet' }),
+        working.state === 'draft' || working.state === 'rejected' ? writeButton('document.request_approval', 'Request approval', () => requestDialog(d)) : null,
+        working.state === 'approved' ? writeButton('document.publish', `Publish v${d.working_version}`, () => publish(d)) : null,
+        d.published_version ? writeButton('document.record_review', 'Record review', () => reviewDialog(d), { kind: 'quiet' }) : null,
+        writeButton('document.retire', 'Retire', () => retireDialog(d), { kind: 'danger' }),
+      ],
+    }));
+    const textBox = h('div');
+    const drawText = () => {
+      if (textMode === 'diff' && differs) replace(textBox, textDiff(d.published_text, d.text, { label: `Changes from v${d.published_version} (in force) to v${d.working_version} (working)` }));
+      else if (textMode === 'published' && d.published_version) replace(textBox, h('div.doc-text', d.published_text || ''));
+      else replace(textBox, h('div.doc-text', d.text || ''));
+    };
+    const modeBtn = (mode, label) => h('button.btn.btn-small', { type: 'button', class: textMode === mode ? 'btn-primary' : 'btn-quiet', 'aria-pressed': String(textMode === mode),
+      onclick: () => { textMode = mode; draw(d); } }, label);
+    if (!differs && textMode === 'diff') textMode = 'working';
+    drawText();
+    replace(body,
+      d.pending_approval_id ? h('div.signin-note', 'Version ', String(d.working_version), ' is waiting for approval: ', h('a', { href: `#/approvals/${encodeURIComponent(d.pending_approval_id)}` }, 'see the request')) : null,
+      h('div.grid-2',
+        section('In force', facts([
+          ['Published version', d.published_version ? `v${d.published_version}` : 'none yet'],
+          ['Published on', d.published_on ? fmtDay(d.published_on) : '—'],
+          ['Owner', d.owner], ['Classification', humanize(d.classification)],
+          ['Review interval', `${d.review_interval_months} months`],
+          ['Review due', d.review_due_on ? h('span', { class: d.review_due ? 'overdue' : null }, fmtDay(d.review_due_on)) : '—'],
+          d.last_reviewed_on ? ['Last review', `${fmtDay(d.last_reviewed_on)} by ${d.last_reviewed_by}: ${humanize(d.last_review_outcome)}`] : null,
+        ])),
+        section('Versions', h('div.table-wrap', h('table.data', h('thead', h('tr', h('th', 'Version'), h('th', 'State'), h('th', 'Drafted'), h('th', 'Approved by'))),
+          h('tbody', (d.versions || []).slice().reverse().map((v) => h('tr',
+            h('td', `v${v.document_version}`, v.change_note ? h('div.muted', { style: 'font-size:.82rem' }, v.change_note) : null),
+            h('td', stateChip(v.state)),
+            h('td', fmtInstant(v.drafted_at), h('div.muted', { style: 'font-size:.82rem' }, v.drafted_by)),
+            h('td', (v.approved_by || []).join(', ') || '—')))))))),
+      section(h('span.row', 'Text', h('span.spacer'),
+        differs ? modeBtn('diff', 'Changes') : null,
+        modeBtn('working', `Working v${d.working_version}`),
+        d.published_version ? modeBtn('published', `In force v${d.published_version}`) : null), textBox),
+      section('History', timeline(d.history || [])));
+  }
+
+  ctx.reload = reload;
+  ctx.live('document', reload);
+  await reload();
+  return page;
+}
+
+function reviseDialog(d) {
+  openDialog({
+    title: `Revise ${d.id}`,
+    intro: 'A revision starts a new working version; the published version stays in force until the new one is approved and published.',
+    wide: true,
+    fields: [
+      field({ label: 'Title', name: 'title', value: d.title, required: true }),
+      field({ label: 'Change note', name: 'change_note', required: true, placeholder: 'What changes and why' }),
+      field({ label: 'Text', name: 'text', type: 'textarea', rows: 14, value: d.text || '', required: true }),
+    ],
+    submitLabel: 'Save revision',
+    onSubmit: async (v) => {
+      const data = { change_note: v.change_note };
+      if (v.text !== d.text) data.text = v.text;
+      if (v.title !== d.title) data.title = v.title;
+      await app.command('document.revise', d.stream, data, { expectedVersion: d.version });
+      toast('Revision saved.', { kind: 'ok' });
+    },
+  });
+}
+
+function requestDialog(d) {
+  openDialog({
+    title: `Request approval of ${d.id} v${d.working_version}`,
+    fields: [field({ label: 'Summary for the approvers', name: 'summary', type: 'textarea', rows: 3 })],
+    submitLabel: 'Request approval',
+    onSubmit: async (v) => {
+      await app.command('document.request_approval', d.stream, v.summary ? { summary: v.summary } : {}, { expectedVersion: d.version });
+      toast('Approval requested.', { kind: 'ok' });
+    },
+  });
+}
+
+async function publish(d) {
+  try {
+    await app.command('document.publish', d.stream, { content_sha256: d.working_sha256 }, { expectedVersion: d.version });
+    toast(`Version ${d.working_version} published: it is now in force.`, { kind: 'ok' });
+  } catch (err) {
+    toast(explain(err), { kind: 'error' });
+  }
+}
+
+function reviewDialog(d) {
+  openDialog({
+    title: `Review ${d.id}`,
+    intro: 'Is the document still suitable, adequate and effective (7.5.2)?',
+    fields: [
+      field({ label: 'Outcome', name: 'outcome', type: 'select', options: [['suitable', 'Suitable as it is'], ['revision_needed', 'Revision needed'], ['retirement_proposed', 'Retirement proposed']] }),
+      field({ label: 'Notes', name: 'notes', type: 'textarea', required: true }),
+    ],
+    submitLabel: 'Record review',
+    onSubmit: async (v) => {
+      await app.command('document.record_review', d.stream, { outcome: v.outcome, notes: v.notes }, { expectedVersion: d.version });
+      toast('Review recorded.', { kind: 'ok' });
+    },
+  });
+}
+
+function retireDialog(d) {
+  openDialog({
+    title: `Retire ${d.id}`,
+    fields: [field({ label: 'Reason', name: 'reason', type: 'textarea', required: true })],
+    submitLabel: 'Retire document',
+    danger: true,
+    onSubmit: async (v) => {
+      await app.command('document.retire', d.stream, { reason: v.reason }, { expectedVersion: d.version, comment: v.reason });
+      toast('Document retired.', { kind: 'ok' });
+    },
+  });
+}

@@ -1,0 +1,210 @@
+// Audit and history: the time control (every screen as it stood at a past
+// position or instant), the chain's verification and head hash, the event
+// log with filters, and the evidence export (the NDJSON of /api/events).
+
+import { h, replace, fmtInstant, humanize, download } from '../dom.js';
+import { app } from '../state.js';
+import { http } from '../api.js';
+import { pageHeader, loading, errorState, toast, explain, field, section, facts, empty } from '../ui.js';
+import { hashForStream } from '../app.js';
+
+export async function render(ctx) {
+  const q = { stream: '', type: '', actor: '', from: '', to: '', limit: '100', ...ctx.query };
+  const timeBox = h('div', loading());
+  const verifyBox = h('div', loading('Verifying the chain…'));
+  const logBox = h('div', loading());
+  const exportBox = h('div');
+  const page = h('div',
+    pageHeader('Audit and history', { subtitle: 'Look at any past state, verify the tamper-evident log, read and export the evidence.' }),
+    h('div.grid-2',
+      section('Time control', timeBox),
+      section('Chain verification', verifyBox)),
+    h('div', { style: 'height:18px' }),
+    section('Event log', logBox),
+    app.roleAllows('events.export') ? section('Evidence export', exportBox) : null);
+
+  let head = 0;
+
+  // ------------------------------------------------------------ time control
+  async function drawTime() {
+    try {
+      const health = await http.health();
+      head = health.head.position;
+    } catch { /* keep what we had */ }
+    const cur = app.asOf;
+    const pos = cur ? cur.position : head;
+    const range = h('input#tc-range', { type: 'range', min: 1, max: Math.max(1, head), value: pos, 'aria-label': 'Position in the event log', 'aria-valuetext': `position ${pos} of ${head}` });
+    const num = h('input#tc-pos', { type: 'number', min: 1, max: Math.max(1, head), value: pos, inputmode: 'numeric' });
+    range.addEventListener('input', () => { num.value = range.value; range.setAttribute('aria-valuetext', `position ${range.value} of ${head}`); });
+    num.addEventListener('input', () => { range.value = num.value; });
+    const when = h('input#tc-time', { type: 'datetime-local', step: 1 });
+    if (cur && cur.at) when.value = toLocalInput(cur.at);
+    const err = h('div.form-error', { role: 'alert', hidden: true });
+
+    async function goPosition(p) {
+      err.hidden = true;
+      const position = Number(p);
+      if (!Number.isInteger(position) || position < 1) { err.textContent = 'Enter a position of 1 or more.'; err.hidden = false; return; }
+      if (position >= head) { app.setAsOf(null); return; }
+      try {
+        const r = await app.conn.query('activity', { limit: 1 }, { position });
+        app.setAsOf({ position: r.position, at: r.data.as_of || '' });
+        toast(`Showing the ISMS as it stood at position ${r.position}.`, { kind: 'notice', timeout: 3500 });
+      } catch (e) { err.textContent = explain(e); err.hidden = false; }
+    }
+    async function goTime() {
+      err.hidden = true;
+      if (!when.value) { err.textContent = 'Choose a date and time.'; err.hidden = false; return; }
+      const d = new Date(when.value);
+      if (Number.isNaN(d.getTime())) { err.textContent = 'That is not a valid date and time.'; err.hidden = false; return; }
+      if (d.getTime() >= Date.now()) { app.setAsOf(null); return; }
+      try {
+        const r = await app.conn.query('activity', { limit: 1 }, { time: d.toISOString().replace(/\.\d{3}Z$/, 'Z') });
+        if (!r.position) { err.textContent = 'Nothing was recorded yet at that time.'; err.hidden = false; return; }
+        if (r.position >= head) { app.setAsOf(null); toast('Nothing changed since then: you are looking at the present.', { timeout: 3500 }); return; }
+        app.setAsOf({ position: r.position, at: r.data.as_of || d.toISOString() });
+      } catch (e) { err.textContent = explain(e); err.hidden = false; }
+    }
+
+    replace(timeBox, h('div.timecontrol',
+      h('p', cur
+        ? h('span', h('strong', `Looking at position ${cur.position}`), cur.at ? ` — ${fmtInstant(cur.at)}` : '', `. The log has ${head} events.`)
+        : h('span', 'You are looking at the present: ', h('strong', `${head} events`), ' in the log. Choose a point to see every screen as it stood then.')),
+      h('div.timecontrol-row',
+        h('div.field', { style: 'flex:1;min-width:200px' }, h('label', { for: 'tc-time' }, 'Date and time (your local time)'), when),
+        h('button.btn', { type: 'button', onclick: goTime }, 'Show that moment')),
+      h('div.field', { style: 'margin:0' }, h('label', { for: 'tc-range' }, 'Or a position in the log'), range),
+      h('div.timecontrol-row',
+        h('div.field', { style: 'width:140px' }, h('label', { for: 'tc-pos' }, 'Position'), num),
+        h('button.btn', { type: 'button', onclick: () => goPosition(num.value), dataset: { testid: 'tc-go' } }, 'Show this position'),
+        h('button.btn.btn-quiet', { type: 'button', 'aria-label': 'One event earlier', disabled: !cur && head < 2, onclick: () => goPosition((cur ? cur.position : head) - 1) }, '◀ earlier'),
+        cur ? h('button.btn.btn-quiet', { type: 'button', 'aria-label': 'One event later', onclick: () => goPosition(cur.position + 1) }, 'later ▶') : null),
+      err,
+      cur ? h('button.btn.btn-primary', { type: 'button', onclick: () => app.setAsOf(null) }, 'Return to now') : null));
+  }
+
+  // ------------------------------------------------------------ verification
+  async function drawVerify() {
+    replace(verifyBox, loading('Verifying the chain…'));
+    try {
+      const [v, health] = await Promise.all([http.verify(), http.health()]);
+      replace(verifyBox,
+        v.verified
+          ? h('div.verify-ok', { role: 'status' }, h('span', { 'aria-hidden': 'true' }, '✓'), `The whole chain verifies: positions 1 to ${v.position}.`)
+          : h('div.verify-bad', { role: 'alert' }, `The chain does NOT verify from position ${v.first_bad_position}: ${v.reason}`),
+        h('div', { style: 'margin-top:12px' }, facts([
+          ['Head position', String(health.head.position)],
+          ['Views include', `position ${health.views_position}`],
+          ['Verified at', fmtInstant(new Date().toISOString())],
+        ])),
+        h('div', { style: 'margin-top:10px' }, h('div.muted', { style: 'font-size:.8rem;font-weight:600;text-transform:uppercase;letter-spacing:.04em' }, 'Head hash (SHA-256)'),
+          h('code.hash', { dataset: { testid: 'head-hash' } }, v.verified ? v.hash : health.head.hash)),
+        h('p.muted', { style: 'font-size:.84rem;margin-top:10px' }, 'Keep the head hash: any later export must still contain this event with this hash, or history was rewritten.'),
+        h('button.btn.btn-small', { type: 'button', onclick: drawVerify }, 'Verify again'));
+    } catch (err) {
+      replace(verifyBox, errorState(err, drawVerify));
+    }
+  }
+
+  // ------------------------------------------------------------ event log
+  let logFilters = null;
+  const logList = h('div');
+  async function drawLog() {
+    if (!logFilters) {
+      const inp = (name, label, placeholder, type = 'text') => {
+        const f = field({ label, name, type, value: q[name], placeholder });
+        f.querySelector('input').addEventListener('change', (e) => { q[name] = e.target.value.trim(); ctx.setQuery(q); drawLog(); });
+        return f;
+      };
+      logFilters = h('div.filters',
+        inp('stream', 'Stream', 'e.g. risk-R-1'),
+        inp('type', 'Type', 'e.g. risk. or approval.approved.v1'),
+        inp('actor', 'Actor', 'user id'),
+        inp('from', 'From', '', 'date'),
+        inp('to', 'To', '', 'date'));
+      replace(logBox, logFilters, logList);
+    }
+    const params = { limit: Number(q.limit) || 100 };
+    if (q.stream) params.stream = q.stream;
+    if (q.type) params.type = q.type;
+    if (q.actor) params.actor = q.actor;
+    try {
+      const data = await app.query('activity', params);
+      let events = data.events || [];
+      if (q.from) events = events.filter((e) => e.at.slice(0, 10) >= q.from);
+      if (q.to) events = events.filter((e) => e.at.slice(0, 10) <= q.to);
+      replace(logList,
+        h('p.muted', { style: 'font-size:.86rem' }, `${events.length} events shown, newest first${app.past ? `, up to position ${app.asOf.position}` : ''}. The feed holds the latest 1000; older events are in the evidence export.`),
+        events.length ? h('div.table-wrap', h('table.data.responsive', { 'aria-label': 'Event log' },
+          h('thead', h('tr', h('th', '#'), h('th', 'When'), h('th', 'Who'), h('th', 'What'), h('th', 'Stream'), h('th', 'Type'))),
+          h('tbody', events.map((e) => h('tr',
+            h('td.id-cell', { 'data-label': 'Position' }, String(e.position)),
+            h('td.nowrap', { 'data-label': 'When' }, h('time', { datetime: e.at, title: e.at }, fmtInstant(e.at))),
+            h('td', { 'data-label': 'Who' }, e.by),
+            h('td.cell-main', { 'data-label': 'What' }, e.text, e.comment ? h('div.tl-why', e.comment) : null),
+            h('td', { 'data-label': 'Stream' }, h('a', { href: hashForStream(e.stream) }, e.stream)),
+            h('td', { 'data-label': 'Type' }, h('code.event-type', e.type))))))) : empty('No event matches', 'Change or clear the filters.'),
+        params.limit < 1000 && (data.events || []).length >= params.limit
+          ? h('button.btn', { type: 'button', style: 'margin-top:12px', onclick: () => { q.limit = String(Math.min(1000, params.limit * 4)); ctx.setQuery(q); drawLog(); } }, 'Show more') : null);
+    } catch (err) {
+      replace(logList, errorState(err, drawLog));
+    }
+  }
+
+  // ------------------------------------------------------------ export
+  function drawExport() {
+    const status = h('p.muted', { 'aria-live': 'polite' });
+    const btn = h('button.btn.btn-primary', { type: 'button' }, app.past ? `Download events 1 to ${app.asOf.position} (NDJSON)` : 'Download the whole event log (NDJSON)');
+    btn.addEventListener('click', async () => {
+      btn.disabled = true;
+      btn.classList.add('busy');
+      try {
+        const upTo = app.past ? app.asOf.position : Infinity;
+        const parts = [];
+        let from = 1;
+        let count = 0;
+        let headPos = 0;
+        for (;;) {
+          const page = await http.eventsPage(from, 10000);
+          headPos = page.head;
+          const lines = page.text.split('\n').filter(Boolean);
+          if (!lines.length) break;
+          for (const line of lines) {
+            const pos = JSON.parse(line).position;
+            if (pos > upTo) break;
+            parts.push(line);
+            count++;
+            from = pos + 1;
+          }
+          status.textContent = `${count} events read…`;
+          if (from > Math.min(upTo, headPos)) break;
+        }
+        download(`isms-ledger-events-1-${from - 1}.ndjson`, parts.join('\n') + (parts.length ? '\n' : ''), 'application/x-ndjson');
+        status.textContent = `Exported ${count} events (positions 1 to ${from - 1}). Each line carries its hash and the previous hash, so the chain can be verified without the server (docs/eventstore.md).`;
+      } catch (err) {
+        status.textContent = explain(err);
+      } finally {
+        btn.disabled = false;
+        btn.classList.remove('busy');
+      }
+    });
+    replace(exportBox, h('p', 'Every event with its actor, time, command, data and hash chain, one JSON object per line — the evidence an auditor keeps.'), btn, status);
+  }
+
+  ctx.reload = () => { drawTime(); drawLog(); };
+  ctx.live('activity', () => { drawTime(); drawLog(); });
+  drawTime();
+  drawVerify();
+  drawLog();
+  if (app.roleAllows('events.export')) drawExport();
+  return page;
+}
+
+function toLocalInput(at) {
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return '';
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+export { humanize };

@@ -1,0 +1,162 @@
+// Inbox: everything that waits for me — approvals I may decide now (the
+// server's `inbox` view applies the approval policy and segregation of
+// duties), my overdue actions, and my own requests waiting for others.
+// New requests arrive live (notifications push) without a reload; cards are
+// updated in place so a comment being typed is never lost.
+
+import { h, replace, fmtDay, fmtRelative } from '../dom.js';
+import { app } from '../state.js';
+import { pageHeader, loading, errorState, empty, toast, explain } from '../ui.js';
+import { askBlock, policySteps, requestMeta, kindLabel } from '../approvalview.js';
+import { hashForStream } from '../app.js';
+
+export async function render(ctx) {
+  const approvalsBox = h('div.approvals-list');
+  const actionsBox = h('div');
+  const mineBox = h('div');
+  const status = h('div', loading());
+  const cards = new Map();       // approval id → card element
+  const decided = new Set();     // decided in this visit: kept on screen with the outcome
+
+  const page = h('div.inbox',
+    pageHeader('Inbox', { subtitle: 'What waits for your decision or action. New requests appear here at once.' }),
+    status,
+    h('h2.inbox-section-title', { id: 'inbox-approvals' }, 'Waiting for your approval'),
+    approvalsBox,
+    h('h2.inbox-section-title', 'Your overdue actions'),
+    actionsBox,
+    h('h2.inbox-section-title', 'Your requests waiting for others'),
+    mineBox);
+
+  let loaded = false;
+  async function reload() {
+    try {
+      const data = await app.query('inbox');
+      replace(status);
+      update(data);
+      loaded = true;
+    } catch (err) {
+      if (!loaded) replace(status, errorState(err, reload));
+      else toast(explain(err), { kind: 'error' });
+    }
+  }
+
+  function update(data) {
+    // Approvals: keyed by id; new cards are inserted, gone ones removed
+    // (unless decided here), existing ones kept as they are.
+    const ids = new Set();
+    const list = data.approvals || [];
+    list.forEach((item, index) => {
+      ids.add(item.id);
+      let card = cards.get(item.id);
+      if (!card) {
+        card = approvalCard(item, () => { decided.add(item.id); app.dispatchEvent(new CustomEvent('inbox-changed')); });
+        cards.set(item.id, card);
+        if (loaded) card.classList.add('fresh');
+      }
+      const at = approvalsBox.children[index];
+      if (at !== card) approvalsBox.insertBefore(card, at || null);
+    });
+    for (const [id, card] of cards) {
+      if (!ids.has(id) && !decided.has(id)) { card.remove(); cards.delete(id); }
+    }
+    const emptyNote = approvalsBox.querySelector(':scope > .state');
+    if (!list.length && !decided.size) {
+      if (!emptyNote) approvalsBox.append(empty('Nothing waits for your approval', 'When someone asks you to approve a risk acceptance, a document, the Statement of Applicability, an objective or review minutes, it appears here — with a notification.'));
+    } else if (emptyNote) emptyNote.remove();
+
+    const actions = data.overdue_actions || [];
+    replace(actionsBox, actions.length ? h('div.card', h('div.table-wrap', h('table.data.responsive',
+      h('thead', h('tr', h('th', 'Action'), h('th', 'Where'), h('th', 'Due'))),
+      h('tbody', actions.map((a) => h('tr',
+        h('td.cell-main', { 'data-label': 'Action' }, a.description),
+        h('td', { 'data-label': 'Where' }, h('a', { href: hashForStream(a.stream) }, a.kind === 'review_action' ? `Management review ${a.stream.replace(/^review-/, '')}` : `Nonconformity ${a.stream.replace(/^nc-/, '')}`), ` · ${a.action_id}`),
+        h('td', { 'data-label': 'Due' }, h('span.overdue', fmtDay(a.due_on), ' · overdue')))))))) : h('p.muted', 'No overdue action is assigned to you.'));
+
+    const mine = data.my_open_requests || [];
+    replace(mineBox, mine.length ? h('div.card', h('ul.timeline', mine.map((m) => h('li',
+      h('div.tl-when', fmtRelative(m.requested_at)),
+      h('div',
+        h('div.tl-what', h('a', { href: `#/approvals/${encodeURIComponent(m.id)}` }, m.summary || m.id)),
+        h('div.tl-who', `${(m.decisions || []).length} decision${(m.decisions || []).length === 1 ? '' : 's'} so far · you requested it, so someone else decides it (segregation of duties)`)))))) : h('p.muted', 'You have no open request.'));
+  }
+
+  ctx.reload = reload;
+  ctx.live('inbox', reload);
+  const onNotification = () => reload();
+  app.addEventListener('notification', onNotification);
+  ctx.onCleanup(() => app.removeEventListener('notification', onNotification));
+  reload();
+  return page;
+}
+
+// One approval: what is asked, who decides, and the decide form.
+export function approvalCard(item, onDecided) {
+  const subjectLink = h('a', { href: hashForStream(item.subject_stream) }, `Open ${item.subject_stream}`);
+  const card = h('article.card.approval-card', { dataset: { approval: item.id }, 'aria-labelledby': `ap-${cssId(item.id)}` },
+    h('div.approval-head',
+      h('div',
+        h('div.approval-kind', kindLabel(item.subject_kind)),
+        h('h3.approval-title', { id: `ap-${cssId(item.id)}` }, item.summary || item.subject_stream),
+        requestMeta(item)),
+      subjectLink),
+    policySteps(item),
+    askBlock(item),
+    decideForm(item, onDecided));
+  return card;
+}
+
+function cssId(s) { return String(s).replace(/[^A-Za-z0-9_-]/g, '_'); }
+
+// Approve or reject with a comment; rejecting requires one. Writes
+// approval.approve / approval.reject on the approval's stream.
+export function decideForm(item, onDecided) {
+  const id = `c-${cssId(item.id)}`;
+  const comment = h('textarea', { id, name: 'comment', rows: 2, placeholder: 'Why you approve or reject — recorded with your decision' });
+  const err = h('div.form-error', { role: 'alert', hidden: true });
+  const box = h('div.approval-decide');
+  const approve = h('button.btn.btn-approve.btn-large', { type: 'button', dataset: { write: 'approval.approve' } }, 'Approve');
+  const reject = h('button.btn.btn-danger.btn-large', { type: 'button', dataset: { write: 'approval.reject' } }, 'Reject');
+  if (app.past) {
+    approve.disabled = reject.disabled = comment.disabled = true;
+    approve.title = reject.title = 'Return to the present to decide';
+  }
+  async function decide(approved) {
+    err.hidden = true;
+    comment.removeAttribute('aria-invalid');
+    const text = comment.value.trim();
+    if (!approved && !text) {
+      err.textContent = 'Say why you reject it: a rejection needs a comment, and the requester will read it.';
+      err.hidden = false;
+      comment.setAttribute('aria-invalid', 'true');
+      comment.focus();
+      return;
+    }
+    const btn = approved ? approve : reject;
+    approve.disabled = reject.disabled = true;
+    btn.classList.add('busy');
+    try {
+      const r = await app.command(approved ? 'approval.approve' : 'approval.reject', item.stream || `approval-${item.id}`, text ? { comment: text } : {}, { comment: text || undefined });
+      replace(box, h('div.approval-done', { role: 'status' },
+        approved ? '✓ You approved this.' : '✗ You rejected this.',
+        h('span.muted', { style: 'font-weight:400' }, ` Recorded at position ${r.position}.`)));
+      box.closest('.approval-card')?.classList.add('decided');
+      toast(approved ? 'Approved. Your decision is recorded.' : 'Rejected. The requester is told why.', { kind: 'ok', timeout: 4000 });
+      if (onDecided) onDecided(approved);
+    } catch (e) {
+      err.textContent = explain(e);
+      err.hidden = false;
+      approve.disabled = reject.disabled = false;
+    } finally {
+      btn.classList.remove('busy');
+    }
+  }
+  approve.addEventListener('click', () => decide(true));
+  reject.addEventListener('click', () => decide(false));
+  box.append(
+    h('div.field', { style: 'margin:0' }, h('label', { for: id }, 'Your comment ', h('span.muted', { style: 'font-weight:400' }, '(required to reject)')), comment),
+    err,
+    h('div.approval-buttons', approve, reject));
+  return box;
+}
+

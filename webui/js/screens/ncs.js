@@ -1,0 +1,119 @@
+// Nonconformities and corrective actions (10.2): a board by state, overdue
+// actions flagged, and the form to raise a nonconformity.
+
+import { h, replace, fmtDay, humanize, todayUtc } from '../dom.js';
+import { app } from '../state.js';
+import { pageHeader, loading, errorState, toast, explain, chip, field, openDialog, writeButton, empty } from '../ui.js';
+import { nextId } from '../directory.js';
+
+const COLUMNS = [
+  ['Raised', ['raised']],
+  ['Contained, cause sought', ['contained', 'root_cause_recorded', 'similar_checked']],
+  ['Actions planned', ['actions_planned']],
+  ['Actions done', ['actions_done']],
+  ['Effectiveness verified', ['actions_verified']],
+  ['Closed', ['closed']],
+];
+const SEVERITY_TONE = { major: 'bad', minor: 'warn', observation: 'neutral' };
+
+export async function render(ctx) {
+  const q = { severity: '', source: '', overdue: '', ...ctx.query };
+  let last = null;
+  let filterBox = null;
+  const top = h('div');
+  const list = h('div');
+  const body = h('div', loading());
+  const page = h('div', pageHeader('Nonconformities and corrective actions', {
+    subtitle: 'React, find the cause, act, verify effectiveness, keep the evidence (10.2).',
+    actions: [writeButton('nc.raise', '+ Raise a nonconformity', () => raiseDialog(last))],
+  }), body);
+
+  async function reload() {
+    const params = {};
+    if (q.severity) params.severity = q.severity;
+    if (q.source) params.source = q.source;
+    if (q.overdue) params.overdue = true;
+    try {
+      const data = await app.query('nonconformities', params);
+      last = data;
+      draw(data);
+    } catch (err) {
+      if (!last) replace(body, errorState(err, reload));
+      else toast(explain(err), { kind: 'error' });
+    }
+  }
+
+  function draw(data) {
+    if (!filterBox) {
+      filterBox = filters();
+      replace(body, top, filterBox, list);
+    }
+    const ncs = data.nonconformities || [];
+    const open = ncs.filter((n) => n.state !== 'closed');
+    const sev = data.by_severity || {};
+    replace(top, h('div.kpis',
+      kpi(open.length, 'Open nonconformities', open.length ? 'warn' : 'ok'),
+      kpi(open.filter((n) => n.severity === 'major').length || 0, 'Major, open', open.some((n) => n.severity === 'major') ? 'bad' : ''),
+      kpi(data.open_actions ?? 0, 'Open corrective actions'),
+      kpi(data.overdue_actions ?? 0, 'Overdue actions', data.overdue_actions ? 'bad' : 'ok'),
+      kpi(sev.observation ?? 0, 'Observations')));
+    if (!ncs.length) {
+      replace(list, empty('No nonconformity', q.severity || q.source || q.overdue ? 'No nonconformity matches the filters.' : 'Nonconformities come from audits, incidents and management reviews, or are raised here.'));
+      return;
+    }
+    replace(list, h('div.board', { role: 'list', 'aria-label': 'Nonconformities by state' }, COLUMNS.map(([title, states]) => {
+      const items = ncs.filter((n) => states.includes(n.state));
+      return h('section.board-col', { role: 'listitem', 'aria-label': `${title}: ${items.length}` },
+        h('h2', h('span', title), h('span', String(items.length))),
+        items.map((n) => h('a.board-card', { href: `#/nonconformities/${encodeURIComponent(n.id)}`, class: n.overdue_actions ? 'overdue-card' : null, dataset: { nc: n.id } },
+          h('div.row', { style: 'justify-content:space-between' }, h('span.board-card-id', n.id), chip(humanize(n.severity), SEVERITY_TONE[n.severity] || 'neutral')),
+          h('div.board-card-text', n.description),
+          h('div.muted', { style: 'font-size:.8rem' }, humanize(n.source), n.reference ? ` · ${n.reference}` : '', ` · ${fmtDay(n.raised_on)}`),
+          n.actions && n.actions.length ? h('div', { style: 'font-size:.8rem;margin-top:4px' }, `${n.actions.filter((a) => a.status !== 'planned').length}/${n.actions.length} actions done`,
+            n.overdue_actions ? h('span.overdue', ` · ${n.overdue_actions} overdue`) : null) : null)));
+    })));
+  }
+
+  function kpi(value, label, tone = '') {
+    return h('div.kpi', { class: tone }, h('div.kpi-value', String(value)), h('div.kpi-label', label));
+  }
+
+  function filters() {
+    const sel = (name, label, options) => {
+      const f = field({ label, name, type: 'select', value: q[name], options: [['', 'All'], ...options.map((o) => [o, humanize(o)])] });
+      f.querySelector('select').addEventListener('change', (e) => { q[name] = e.target.value; ctx.setQuery(q); reload(); });
+      return f;
+    };
+    const od = field({ label: 'Only with overdue actions', name: 'overdue', type: 'checkbox', value: !!q.overdue });
+    od.querySelector('input').addEventListener('change', (e) => { q.overdue = e.target.checked ? '1' : ''; ctx.setQuery(q); reload(); });
+    return h('div.filters',
+      sel('severity', 'Severity', ['major', 'minor', 'observation']),
+      sel('source', 'Source', ['internal_audit', 'external_audit', 'incident', 'management_review', 'other']),
+      od);
+  }
+
+  ctx.reload = reload;
+  ctx.live('nonconformities', reload);
+  await reload();
+  return page;
+}
+
+function raiseDialog(data) {
+  const suggested = nextId('NC-', ((data && data.nonconformities) || []).map((n) => n.id));
+  openDialog({
+    title: 'Raise a nonconformity',
+    intro: `Raised on ${fmtDay(todayUtc())}. The ISMS manager is told at once.`,
+    fields: h('div.form-grid',
+      field({ label: 'Id', name: 'nc_id', value: suggested, required: true }),
+      field({ label: 'Severity', name: 'severity', type: 'select', value: 'minor', options: [['major', 'Major'], ['minor', 'Minor'], ['observation', 'Observation']], required: true }),
+      field({ label: 'Source', name: 'source', type: 'select', value: 'incident', options: ['internal_audit', 'external_audit', 'incident', 'management_review', 'other'].map((s) => [s, humanize(s)]), required: true }),
+      field({ label: 'Clause or control', name: 'reference', required: true, placeholder: 'e.g. A.8.8 or 7.2' }),
+      h('div.span-2', field({ label: 'What is wrong', name: 'description', type: 'textarea', required: true }))),
+    submitLabel: 'Raise',
+    onSubmit: async (v) => {
+      await app.command('nc.raise', `nc-${v.nc_id}`, { nc_id: v.nc_id, source: v.source, reference: v.reference, severity: v.severity, description: v.description }, { expectedVersion: 0 });
+      toast(`Nonconformity ${v.nc_id} raised.`, { kind: 'ok' });
+      location.hash = `#/nonconformities/${encodeURIComponent(v.nc_id)}`;
+    },
+  });
+}

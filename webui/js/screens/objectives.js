@@ -1,0 +1,162 @@
+// Information security objectives (6.2, 9.1): targets and measured progress
+// as small inline SVG charts; overdue objectives highlighted.
+
+import { h, replace, fmtDay, humanize, todayUtc, addMonths } from '../dom.js';
+import { app } from '../state.js';
+import { pageHeader, loading, errorState, toast, explain, stateChip, chip, field, openDialog, writeButton, empty } from '../ui.js';
+import { progressChart } from '../charts.js';
+import { userOptions, nextId } from '../directory.js';
+
+export async function render(ctx) {
+  const q = { state: '', overdue: '', ...ctx.query };
+  let last = null;
+  let filterBox = null;
+  const top = h('div');
+  const list = h('div');
+  const body = h('div', loading());
+  const page = h('div', pageHeader('Objectives', {
+    subtitle: 'Information security objectives, their targets and the progress measured against them (6.2, 9.1).',
+    actions: [writeButton('objective.propose', '+ Propose an objective', () => proposeDialog(last))],
+  }), body);
+
+  async function reload() {
+    const params = {};
+    if (q.state) params.state = q.state;
+    if (q.overdue) params.overdue = true;
+    try {
+      const data = await app.query('objectives', params);
+      last = data;
+      draw(data);
+    } catch (err) {
+      if (!last) replace(body, errorState(err, reload));
+      else toast(explain(err), { kind: 'error' });
+    }
+  }
+
+  function draw(data) {
+    const b = data.by_state || {};
+    if (!filterBox) {
+      filterBox = filters();
+      replace(body, top, filterBox, list);
+    }
+    replace(top, h('div.kpis',
+      kpi(b.set ?? 0, 'In force', 'ok'), kpi(b.proposed ?? 0, 'Proposed'), kpi(b.achieved ?? 0, 'Achieved', 'ok'),
+      kpi(b.missed ?? 0, 'Missed', b.missed ? 'bad' : ''), kpi(b.overdue ?? 0, 'Overdue', b.overdue ? 'bad' : '')));
+    const objectives = data.objectives || [];
+    replace(list, objectives.length
+      ? h('div.cards-grid', objectives.map(card))
+      : empty('No objective', (last && last.count === 0 && !q.state && !q.overdue) ? 'The ISMS manager proposes objectives; top management sets them.' : 'No objective matches the filters.'));
+  }
+
+  function kpi(value, label, tone = '') {
+    return h('div.kpi', { class: tone }, h('div.kpi-value', String(value)), h('div.kpi-label', label));
+  }
+
+  function filters() {
+    const st = field({ label: 'State', name: 'state', type: 'select', value: q.state, options: [['', 'All'], ...['proposed', 'set', 'achieved', 'missed'].map((s) => [s, humanize(s)])] });
+    st.querySelector('select').addEventListener('change', (e) => { q.state = e.target.value; ctx.setQuery(q); reload(); });
+    const od = field({ label: 'Only overdue', name: 'overdue', type: 'checkbox', value: !!q.overdue });
+    od.querySelector('input').addEventListener('change', (e) => { q.overdue = e.target.checked ? '1' : ''; ctx.setQuery(q); reload(); });
+    return h('div.filters', st, od);
+  }
+
+  function card(o) {
+    const latest = o.latest && typeof o.latest.value === 'number' ? o.latest : null;
+    return h('article.card.objective-card', { class: o.overdue ? 'overdue-card' : null, dataset: { objective: o.id } },
+      h('div.objective-head',
+        h('div',
+          h('div.id-cell', o.id),
+          h('h2.objective-statement', o.statement || o.id)),
+        h('div', { style: 'display:grid;gap:4px;justify-items:end' }, stateChip(o.state), o.overdue ? chip('Overdue', 'bad') : null)),
+      h('div.objective-figures',
+        h('span', 'Target ', h('b', `${o.target} ${o.unit || ''}`)),
+        h('span', 'Latest ', h('b', latest ? `${latest.value} ${o.unit || ''}` : '—')),
+        h('span', 'Due ', h('b', { class: o.overdue ? 'overdue' : null }, fmtDay(o.due_on))),
+        h('span', 'Owner ', h('b', o.owner || '—'))),
+      h('div.muted', { style: 'font-size:.86rem;margin-bottom:6px' }, 'Measure: ', o.measure || '—'),
+      progressChart({ progress: o.progress, target: o.target, unit: o.unit, overdue: o.overdue, dueOn: o.due_on }),
+      o.pending_approval_id ? h('p', { style: 'margin-top:8px;font-size:.9rem' }, 'Waiting for approval: ', h('a', { href: `#/approvals/${encodeURIComponent(o.pending_approval_id)}` }, o.pending_approval_id)) : null,
+      o.closing_note ? h('p.tl-why', o.closing_note) : null,
+      h('div.row', { style: 'margin-top:12px' },
+        o.state === 'set' ? writeButton('objective.record_progress', 'Record progress', () => progressDialog(o), { small: true }) : null,
+        o.state === 'proposed' && !o.pending_approval_id ? writeButton('objective.request_approval', 'Request approval', () => requestDialog(o), { small: true }) : null,
+        o.state === 'set' ? writeButton('objective.mark_achieved', 'Achieved', () => closeDialog(o, true), { small: true, kind: 'quiet' }) : null,
+        o.state === 'set' ? writeButton('objective.mark_missed', 'Missed', () => closeDialog(o, false), { small: true, kind: 'quiet' }) : null));
+  }
+
+  ctx.reload = reload;
+  ctx.live('objectives', reload);
+  await reload();
+  return page;
+}
+
+async function proposeDialog(data) {
+  const owners = await userOptions();
+  const suggested = nextId('O-', ((data && data.objectives) || []).map((o) => o.id));
+  openDialog({
+    title: 'Propose an objective',
+    intro: 'Measurable, monitored, communicated, updated (6.2). Top management sets it.',
+    wide: true,
+    fields: h('div.form-grid',
+      field({ label: 'Objective id', name: 'objective_id', value: suggested, required: true }),
+      field({ label: 'Owner', name: 'owner', type: 'select', options: [['', 'Choose…'], ...owners], required: true }),
+      h('div.span-2', field({ label: 'Objective', name: 'statement', required: true, placeholder: 'e.g. Patch critical vulnerabilities fast' })),
+      field({ label: 'Measure', name: 'measure', required: true, placeholder: 'e.g. median days to patch' }),
+      field({ label: 'Unit', name: 'unit', required: true, placeholder: 'e.g. days, %' }),
+      field({ label: 'Target value', name: 'target_value', type: 'number', step: 'any', required: true }),
+      field({ label: 'Due', name: 'due_date', type: 'date', value: addMonths(todayUtc(), 12), required: true }),
+      h('div.span-2', field({ label: 'Resources', name: 'resources', type: 'textarea', rows: 2, required: true })),
+      h('div.span-2', field({ label: 'How results are evaluated', name: 'evaluation', type: 'textarea', rows: 2, required: true }))),
+    submitLabel: 'Propose',
+    onSubmit: async (v) => {
+      await app.command('objective.propose', `objective-${v.objective_id}`, {
+        objective_id: v.objective_id, statement: v.statement, measure: v.measure, target_value: v.target_value,
+        unit: v.unit, owner: v.owner, due_date: v.due_date, resources: v.resources, evaluation: v.evaluation,
+      }, { expectedVersion: 0 });
+      toast(`Objective ${v.objective_id} proposed.`, { kind: 'ok' });
+    },
+  });
+}
+
+function progressDialog(o) {
+  openDialog({
+    title: `Record progress: ${o.id}`,
+    intro: `${o.statement} — target ${o.target} ${o.unit || ''}`,
+    fields: [
+      field({ label: `Measured value (${o.unit || 'value'})`, name: 'measured_value', type: 'number', step: 'any', required: true }),
+      field({ label: 'Measured on', name: 'measured_on', type: 'date', value: todayUtc(), required: true }),
+      field({ label: 'Note', name: 'note', type: 'textarea', rows: 2 }),
+    ],
+    submitLabel: 'Record',
+    onSubmit: async (v) => {
+      await app.command('objective.record_progress', o.stream, { measured_value: v.measured_value, measured_on: v.measured_on, note: v.note });
+      toast('Progress recorded.', { kind: 'ok' });
+    },
+  });
+}
+
+function requestDialog(o) {
+  openDialog({
+    title: `Request approval: ${o.id}`,
+    intro: 'Top management is asked to set this objective.',
+    fields: [field({ label: 'Summary for the approvers', name: 'summary', type: 'textarea', rows: 2 })],
+    submitLabel: 'Request approval',
+    onSubmit: async (v) => {
+      await app.command('objective.request_approval', o.stream, v.summary ? { summary: v.summary } : {}, { expectedVersion: o.version });
+      toast('Approval requested.', { kind: 'ok' });
+    },
+  });
+}
+
+function closeDialog(o, achieved) {
+  openDialog({
+    title: achieved ? `Mark ${o.id} achieved` : `Mark ${o.id} missed`,
+    fields: [field({ label: achieved ? 'Note' : 'Reason', name: 'text', type: 'textarea', required: true })],
+    submitLabel: achieved ? 'Mark achieved' : 'Mark missed',
+    danger: !achieved,
+    onSubmit: async (v) => {
+      await app.command(achieved ? 'objective.mark_achieved' : 'objective.mark_missed', o.stream, achieved ? { note: v.text } : { reason: v.text }, { expectedVersion: o.version, comment: v.text });
+      toast('Recorded.', { kind: 'ok' });
+    },
+  });
+}

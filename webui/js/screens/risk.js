@@ -1,0 +1,202 @@
+// One risk: identification, assessment, treatment plan, acceptance, and its
+// whole history as a timeline (who, when, why) — the `risk` view. The ISMS
+// manager (and the risk owner, for their own risks) assess and plan
+// treatment here; the ISMS manager requests acceptance.
+
+import { h, replace, fmtDay, fmtInstant, humanize, todayUtc, addMonths } from '../dom.js';
+import { app } from '../state.js';
+import { pageHeader, loading, errorState, toast, explain, levelChip, stateChip, chip, field, openDialog, writeButton, facts, section, userError } from '../ui.js';
+import { riskMatrix, rate, annexA } from '../matrix.js';
+
+export async function render(ctx) {
+  const id = ctx.params.id;
+  const body = h('div', loading());
+  const head = h('div', pageHeader(`Risk ${id}`, { back: ['#/risks', 'Risk register'] }));
+  const page = h('div', head, body);
+  let shown = false;
+
+  async function reload() {
+    try {
+      const r = await app.query('risk', { id });
+      draw(r);
+      shown = true;
+    } catch (err) {
+      if (!shown) replace(body, errorState(err, reload));
+      else toast(explain(err), { kind: 'error' });
+    }
+  }
+
+  function draw(r) {
+    const mineToOwn = app.hasRole('isms_manager') || (app.hasRole('risk_owner') && r.owner === app.user.id);
+    const live = r.state !== 'retired';
+    const assessLabel = r.inherent && r.inherent.score ? 'Reassess' : 'Assess';
+    const actions = [
+      live ? writeButton('risk.assess', assessLabel, () => assessDialog(r), { kind: r.state === 'identified' || r.state === 'acceptance_expired' ? 'primary' : 'quiet', extraCheck: mineToOwn }) : null,
+      ['assessed', 'treatment_planned', 'acceptance_requested', 'accepted'].includes(r.state)
+        ? writeButton('risk.plan_treatment', r.treatment && r.treatment.option ? 'Revise treatment plan' : 'Plan treatment', () => treatmentDialog(r), { kind: r.state === 'assessed' ? 'primary' : 'quiet', extraCheck: mineToOwn }) : null,
+      r.state === 'treatment_planned' ? writeButton('risk.request_acceptance', 'Request acceptance', () => acceptanceDialog(r)) : null,
+      live ? writeButton('risk.retire', 'Retire', () => retireDialog(r), { kind: 'danger' }) : null,
+    ];
+    replace(head, pageHeader(r.title || `Risk ${id}`, {
+      back: ['#/risks', 'Risk register'],
+      subtitle: h('span.row', h('span.id-cell', r.id), stateChip(r.state), h('span', 'Owner: ', h('b', r.owner || '—'))),
+      actions,
+    }));
+    const acc = r.acceptance || {};
+    const t = r.treatment || {};
+    replace(body,
+      acc.state === 'requested' ? h('div.signin-note', { role: 'note' },
+        'Acceptance of the residual risk is waiting for approval. ',
+        acc.approval_id ? h('a', { href: `#/approvals/${encodeURIComponent(acc.approval_id)}` }, 'See the request and who decides it') : null) : null,
+      r.state === 'acceptance_expired' ? h('div.form-error', { role: 'note' }, 'The acceptance reached its review date and expired: the risk must be reassessed.') : null,
+      h('div.grid-2',
+        section('Identification', facts([
+          ['Asset', r.asset], ['Threat', r.threat], ['Vulnerability', r.vulnerability], ['Category', r.category],
+          r.description ? ['Description', r.description] : null,
+        ])),
+        section('Assessment',
+          r.inherent && r.inherent.score
+            ? [h('div.row', { style: 'margin-bottom:10px' }, levelChip(r.inherent.level, r.inherent.score),
+                h('span', `likelihood ${r.inherent.likelihood} × impact ${r.inherent.impact}`),
+                r.inherent.within_appetite === false ? chip('Above appetite', 'bad') : chip('Within appetite', 'ok')),
+              r.assessment_rationale ? h('p.tl-why', r.assessment_rationale) : null]
+            : h('p.muted', 'Not assessed yet.'))),
+      h('div.grid-2', { style: 'margin-top:18px' },
+        section('Treatment plan',
+          t.option
+            ? facts([
+              ['Option', humanize(t.option)],
+              ['Annex A controls', (t.controls || []).length ? h('span', (t.controls || []).map((c) => h('a.chip.tone-info', { href: `#/soa?control=${encodeURIComponent(c)}`, style: 'margin-right:4px;text-decoration:none' }, c))) : 'none'],
+              ['Actions', t.actions],
+              ['Due', fmtDay(t.due)],
+              ['Target residual', t.target && t.target.score ? levelChip(t.target.level, t.target.score) : '—'],
+            ])
+            : h('p.muted', 'No treatment planned yet.')),
+        section('Residual risk and acceptance',
+          facts([
+            ['Residual', r.residual && r.residual.score ? h('span', levelChip(r.residual.level, r.residual.score), ` ${r.residual.likelihood} × ${r.residual.impact}`) : '—'],
+            ['Within appetite', r.residual && r.residual.score ? (r.within_appetite ? 'yes' : h('b.overdue', 'no')) : '—'],
+            ['Acceptance', acc.state ? stateChip(acc.state === 'requested' ? 'requested' : acc.state) : 'not requested'],
+            acc.accepted_by && acc.accepted_by.length ? ['Accepted by', acc.accepted_by.join(', ')] : null,
+            acc.accepted_at ? ['Accepted at', fmtInstant(acc.accepted_at)] : null,
+            acc.accepted_until ? ['Accepted until', fmtDay(acc.accepted_until)] : null,
+            acc.requested_review_date ? ['Review date asked', fmtDay(acc.requested_review_date)] : null,
+            acc.rejected_by ? ['Rejected by', acc.rejected_by] : null,
+          ]))),
+      section(h('span', 'History ', h('span.muted', { style: 'font-weight:400' }, `(${(r.history || []).length} events)`)), timeline(r.history || [])));
+  }
+
+  ctx.reload = reload;
+  ctx.live('risk', reload);
+  await reload();
+  return page;
+}
+
+export function timeline(history) {
+  if (!history.length) return h('p.muted', 'No event yet.');
+  return h('ol.timeline', { 'aria-label': 'History' }, history.map((e) => h('li',
+    h('div.tl-when', h('time', { datetime: e.at }, fmtInstant(e.at)), h('div.tl-pos', `position ${e.position} · v${e.version}`)),
+    h('div',
+      h('div.tl-what', e.summary || humanize(e.type)),
+      h('div.tl-who', 'by ', h('b', e.by || '—'), ' · ', h('code.event-type', e.type)),
+      e.comment ? h('div.tl-why', e.comment) : null))));
+}
+
+async function ratingFields(matrix, prefix, l, i, labelL, labelI) {
+  const lo = matrix.likelihood_labels.map((x, k) => [String(k + 1), `${k + 1} — ${x}`]);
+  const io = matrix.impact_labels.map((x, k) => [String(k + 1), `${k + 1} — ${x}`]);
+  const out = h('output.chip', { 'aria-live': 'polite' });
+  const fl = field({ label: labelL, name: `${prefix}likelihood`, type: 'select', value: l ? String(l) : '3', options: lo, required: true });
+  const fi = field({ label: labelI, name: `${prefix}impact`, type: 'select', value: i ? String(i) : '3', options: io, required: true });
+  const upd = () => {
+    const x = rate(matrix, Number(fl.querySelector('select').value), Number(fi.querySelector('select').value));
+    out.className = `chip lvl-${x.level}`;
+    out.textContent = `${humanize(x.level)} — score ${x.score}`;
+  };
+  fl.querySelector('select').addEventListener('change', upd);
+  fi.querySelector('select').addEventListener('change', upd);
+  upd();
+  return [fl, fi, h('div.span-2.field', h('span', { style: 'font-weight:600;font-size:.9rem' }, 'Resulting level: ', out))];
+}
+
+async function assessDialog(r) {
+  const matrix = await riskMatrix();
+  openDialog({
+    title: `Assess risk ${r.id}`,
+    intro: 'Rate the likelihood and the impact on the risk matrix, and say why (6.1.2 d).',
+    fields: h('div.form-grid',
+      await ratingFields(matrix, '', r.inherent && r.inherent.likelihood, r.inherent && r.inherent.impact, 'Likelihood', 'Impact'),
+      h('div.span-2', field({ label: 'Rationale', name: 'rationale', type: 'textarea', required: true, value: '', hint: 'Why this likelihood and impact — evidence, incidents, expert judgement.' }))),
+    submitLabel: 'Record assessment',
+    onSubmit: async (v) => {
+      await app.command('risk.assess', r.stream, { likelihood: Number(v.likelihood), impact: Number(v.impact), rationale: v.rationale }, { expectedVersion: r.version });
+      toast(`Assessment of ${r.id} recorded.`, { kind: 'ok' });
+    },
+  });
+}
+
+async function treatmentDialog(r) {
+  const [matrix, catalogue] = await Promise.all([riskMatrix(), annexA().catch(() => [])]);
+  const t = r.treatment || {};
+  const known = new Set(catalogue.map((c) => c.id));
+  const list = h('datalist#annex-a-list', catalogue.map((c) => h('option', { value: c.id }, `${c.id} ${c.title}`)));
+  openDialog({
+    title: `Plan treatment of ${r.id}`,
+    intro: 'Choose the treatment option, the Annex A controls that implement it, and the residual risk you aim for (6.1.3).',
+    wide: true,
+    fields: h('div.form-grid',
+      field({ label: 'Option', name: 'option', type: 'select', value: t.option || 'modify', required: true,
+        options: [['modify', 'Modify — reduce with controls'], ['avoid', 'Avoid — stop the activity'], ['share', 'Share — insure or transfer'], ['retain', 'Retain — keep by informed decision']] }),
+      field({ label: 'Due', name: 'due', type: 'date', value: t.due || addMonths(todayUtc(), 3), required: true }),
+      h('div.span-2', field({ label: 'Annex A controls', name: 'controls', value: (t.controls || []).join(', '), hint: 'Control numbers separated by commas, e.g. 8.7, 8.8, 5.15', placeholder: '8.7, 8.8' })),
+      list,
+      h('div.span-2', field({ label: 'Treatment actions', name: 'actions', type: 'textarea', required: true, value: t.actions || '' })),
+      await ratingFields(matrix, 'target_', t.target && t.target.likelihood, t.target && t.target.impact, 'Target residual likelihood', 'Target residual impact')),
+    submitLabel: 'Save treatment plan',
+    onSubmit: async (v) => {
+      const controls = String(v.controls || '').split(/[\s,;]+/).map((c) => c.replace(/^A\./i, '')).filter(Boolean);
+      const unknown = known.size ? controls.filter((c) => !known.has(c)) : [];
+      if (unknown.length) throw userError(`Not an Annex A control of ISO/IEC 27001:2022: ${unknown.join(', ')}.`);
+      await app.command('risk.plan_treatment', r.stream, {
+        option: v.option, controls, actions: v.actions,
+        target_likelihood: Number(v.target_likelihood), target_impact: Number(v.target_impact), due: v.due,
+      }, { expectedVersion: r.version });
+      toast(`Treatment plan of ${r.id} saved.`, { kind: 'ok' });
+    },
+  });
+  const input = document.querySelector('dialog input[name=controls]');
+  if (input) input.setAttribute('list', 'annex-a-list');
+}
+
+function acceptanceDialog(r) {
+  const above = r.residual && r.residual.score && r.within_appetite === false;
+  openDialog({
+    title: `Request acceptance of ${r.id}`,
+    intro: `The risk owner (${r.owner}) is asked to accept the residual risk${above ? ', then top management, because it is above the risk appetite' : ''} (6.1.3 f).`,
+    fields: [
+      field({ label: 'Accepted until (review date)', name: 'review_date', type: 'date', value: addMonths(todayUtc(), 12), required: true }),
+      field({ label: 'Comment for the approvers', name: 'comment', type: 'textarea', hint: 'What the approvers should know.' }),
+    ],
+    submitLabel: 'Request acceptance',
+    onSubmit: async (v) => {
+      const data = { review_date: v.review_date };
+      if (v.comment) data.comment = v.comment;
+      await app.command('risk.request_acceptance', r.stream, data, { expectedVersion: r.version, comment: v.comment || undefined });
+      toast(`Acceptance of ${r.id} requested. ${r.owner} is notified.`, { kind: 'ok' });
+    },
+  });
+}
+
+function retireDialog(r) {
+  openDialog({
+    title: `Retire risk ${r.id}`,
+    intro: 'A retired risk leaves the register and the heat maps; its history stays.',
+    fields: [field({ label: 'Reason', name: 'reason', type: 'textarea', required: true })],
+    submitLabel: 'Retire risk',
+    danger: true,
+    onSubmit: async (v) => {
+      await app.command('risk.retire', r.stream, { reason: v.reason }, { expectedVersion: r.version, comment: v.reason });
+      toast(`Risk ${r.id} retired.`, { kind: 'ok' });
+    },
+  });
+}

@@ -1,0 +1,168 @@
+// Risk register (6.1.2, 6.1.3, 8.2, 8.3): filters and sorting (the `risks`
+// view's params), heat maps of inherent and residual risk, and the form to
+// identify a new risk. Updates live while looking at the present.
+
+import { h, replace, fmtDay, humanize } from '../dom.js';
+import { app } from '../state.js';
+import { pageHeader, loading, errorState, empty, toast, explain, levelChip, stateChip, field, openDialog, writeButton, userError } from '../ui.js';
+import { heatMap } from '../charts.js';
+import { userOptions, nextId } from '../directory.js';
+
+const STATES = ['identified', 'assessed', 'treatment_planned', 'acceptance_requested', 'accepted', 'acceptance_expired', 'retired'];
+
+export async function render(ctx) {
+  const q = { state: '', owner: '', level: '', residual_level: '', sort: 'id', order: 'asc', text: '', ...ctx.query };
+  let cell = null;            // {map: 'inherent'|'residual', l, i} picked on a heat map
+  let last = null;
+  let filterBox = null;
+  const top = h('div');
+  const list = h('div');
+  const body = h('div', loading());
+  const actions = [writeButton('risk.identify', '+ Identify a risk', () => identifyDialog(last))];
+  const page = h('div', pageHeader('Risk register', { subtitle: 'Risks to information security, their assessment, treatment and acceptance (6.1.2, 6.1.3, 8.2, 8.3).', actions }), body);
+
+  async function reload() {
+    const params = {};
+    for (const k of ['state', 'owner', 'level', 'residual_level', 'sort', 'order']) if (q[k]) params[k] = q[k];
+    try {
+      const data = await app.query('risks', params);
+      last = data;
+      draw(data);
+    } catch (err) {
+      if (!last) replace(body, errorState(err, reload));
+      else toast(explain(err), { kind: 'error' });
+    }
+  }
+
+  function draw(data) {
+    const matrix = data.matrix || {};
+    const bands = (matrix.bands || []).map((b) => b.name);
+    let risks = data.risks || [];
+    if (q.text) {
+      const t = q.text.toLowerCase();
+      risks = risks.filter((r) => [r.id, r.title, r.asset, r.threat, r.vulnerability, r.owner, r.category].join(' ').toLowerCase().includes(t));
+    }
+    if (cell) {
+      risks = risks.filter((r) => {
+        const x = cell.map === 'inherent' ? r.inherent : r.residual;
+        return x && x.likelihood === cell.l && x.impact === cell.i && r.state !== 'retired';
+      });
+    }
+    const all = data.risks || [];
+    const above = all.filter((r) => r.state !== 'retired' && r.residual && r.residual.score && r.within_appetite === false).length;
+    const waiting = all.filter((r) => r.state === 'acceptance_requested').length;
+    const expired = all.filter((r) => r.state === 'acceptance_expired').length;
+    const accepted = all.filter((r) => r.state === 'accepted').length;
+
+    const pick = (map) => (l, i) => {
+      cell = cell && cell.map === map && cell.l === l && cell.i === i ? null : { map, l, i };
+      draw(last);
+    };
+    if (!filterBox) {
+      filterBox = filters(bands);
+      replace(body, top, h('section.card', { style: 'margin-top:18px' }, filterBox, list));
+    }
+    replace(top,
+      h('div.kpis',
+        kpi(all.filter((r) => r.state !== 'retired').length, 'Risks in the register'),
+        kpi(above, 'Residual risk above appetite', above ? 'bad' : 'ok'),
+        kpi(waiting, 'Waiting for acceptance', waiting ? 'warn' : ''),
+        kpi(accepted, 'Accepted', 'ok'),
+        kpi(expired, 'Acceptance expired', expired ? 'bad' : '')),
+      h('div.grid-2',
+        h('section.card', heatMap({ title: 'Inherent risk (before treatment)', counts: data.heat_map && data.heat_map.inherent, matrix: data.heat_map ? { ...matrix, ...data.heat_map } : matrix, onPick: pick('inherent'), selected: cell && cell.map === 'inherent' ? cell : null }), legend(matrix)),
+        h('section.card', heatMap({ title: 'Residual risk (after treatment)', counts: data.heat_map && data.heat_map.residual, matrix: data.heat_map ? { ...matrix, ...data.heat_map } : matrix, onPick: pick('residual'), selected: cell && cell.map === 'residual' ? cell : null }), legend(matrix))));
+    replace(list,
+      cell ? h('p.row', h('span', `Showing the risks rated likelihood ${cell.l} × impact ${cell.i} (${cell.map}).`), h('button.link-btn', { type: 'button', onclick: () => { cell = null; draw(last); } }, 'Show all')) : null,
+      h('p.muted', { 'aria-live': 'polite', style: 'font-size:.86rem' }, `${risks.length} of ${all.length} risks`),
+      risks.length ? table(risks) : empty('No risk matches', all.length ? 'Change or clear the filters to see more risks.' : 'The register is empty. The ISMS manager or a risk owner identifies the first risk.'));
+  }
+
+  function kpi(value, label, tone = '') {
+    return h('div.kpi', { class: tone }, h('div.kpi-value', String(value)), h('div.kpi-label', label));
+  }
+
+  function legend(matrix) {
+    return h('div.legend', (matrix.bands || []).map((b) => h('span', { style: `--swatch: var(--band-${b.name}, #ddd)` }, `${humanize(b.name)} (${b.min_score}–${b.max_score})`)),
+      matrix.appetite ? h('span.muted', { style: '--swatch: transparent' }, `Appetite: up to ${humanize(matrix.appetite)}`) : null);
+  }
+
+  function filters(bands) {
+    const set = (k) => (e) => { q[k] = e.target.value; ctx.setQuery(q); if (k === 'text') draw(last); else reload(); };
+    const sel = (name, label, options) => {
+      const f = field({ label, name, type: 'select', value: q[name], options: [['', 'All'], ...options] });
+      f.querySelector('select').addEventListener('change', set(name));
+      return f;
+    };
+    const search = field({ label: 'Search', name: 'text', type: 'search', value: q.text, placeholder: 'Title, asset, threat, owner…' });
+    search.classList.add('field-grow');
+    search.querySelector('input').addEventListener('input', set('text'));
+    const owners = [...new Set((last.risks || []).map((r) => r.owner).filter(Boolean))].sort();
+    return h('div.filters',
+      search,
+      sel('state', 'State', STATES.map((s) => [s, humanize(s)])),
+      sel('owner', 'Owner', owners.map((o) => [o, o])),
+      sel('level', 'Inherent level', bands.map((b) => [b, humanize(b)])),
+      sel('residual_level', 'Residual level', bands.map((b) => [b, humanize(b)])));
+  }
+
+  function sortHead(key, label) {
+    const active = q.sort === key;
+    const next = active && q.order === 'asc' ? 'desc' : 'asc';
+    return h('th', { scope: 'col', 'aria-sort': active ? (q.order === 'asc' ? 'ascending' : 'descending') : 'none' },
+      h('button.sort-btn', { type: 'button', onclick: () => { q.sort = key; q.order = next; ctx.setQuery(q); reload(); } },
+        label, h('span.sort-ind', { 'aria-hidden': 'true' }, active ? (q.order === 'asc' ? '▲' : '▼') : '↕')));
+  }
+
+  function table(risks) {
+    return h('div.table-wrap', h('table.data.responsive', { 'aria-label': 'Risks' },
+      h('thead', h('tr',
+        sortHead('id', 'ID'), sortHead('title', 'Risk'), h('th', { scope: 'col' }, 'Owner'), h('th', { scope: 'col' }, 'State'),
+        sortHead('inherent_score', 'Inherent'), sortHead('residual_score', 'Residual'), sortHead('due', 'Treatment due'), h('th', { scope: 'col' }, 'Review'))),
+      h('tbody', risks.map((r) => h('tr', { dataset: { risk: r.id } },
+        h('td.id-cell', { 'data-label': 'ID' }, r.id),
+        h('td.cell-main', { 'data-label': 'Risk' }, h('a.rowlink', { href: `#/risks/${encodeURIComponent(r.id)}` }, r.title || r.id),
+          h('div.muted', { style: 'font-size:.84rem' }, [r.asset, r.threat].filter(Boolean).join(' · '))),
+        h('td', { 'data-label': 'Owner' }, r.owner || '—'),
+        h('td', { 'data-label': 'State' }, stateChip(r.state)),
+        h('td', { 'data-label': 'Inherent' }, r.inherent && r.inherent.score ? levelChip(r.inherent.level, r.inherent.score) : h('span.muted', '—')),
+        h('td', { 'data-label': 'Residual' }, r.residual && r.residual.score ? levelChip(r.residual.level, r.residual.score) : h('span.muted', '—')),
+        h('td', { 'data-label': 'Treatment due' }, r.treatment_due ? fmtDay(r.treatment_due) : '—'),
+        h('td', { 'data-label': 'Review' }, r.review_date ? fmtDay(r.review_date) : '—'))))));
+  }
+
+  ctx.reload = reload;
+  ctx.live('risks', reload);
+  await reload();
+  return page;
+}
+
+export async function identifyDialog(data) {
+  const owners = await userOptions('risk_owner');
+  const ids = ((data && data.risks) || []).map((r) => r.id);
+  const suggested = nextId('R-', ids);
+  openDialog({
+    title: 'Identify a risk',
+    intro: 'A risk to the confidentiality, integrity or availability of information within the scope of the ISMS (6.1.2 c).',
+    wide: true,
+    fields: h('div.form-grid',
+      field({ label: 'Risk id', name: 'id', value: suggested, required: true, hint: 'Letters, digits, "-", "_" or "."' }),
+      field({ label: 'Risk owner', name: 'owner', type: 'select', required: true, options: [['', 'Choose…'], ...(owners.length ? owners : [[app.user.id, app.user.id]])], value: app.hasRole('risk_owner') ? app.user.id : '' }),
+      h('div.span-2', field({ label: 'Title', name: 'title', required: true, placeholder: 'e.g. Ransomware encrypts the file servers' })),
+      field({ label: 'Asset', name: 'asset', required: true }),
+      field({ label: 'Category', name: 'category', required: true, placeholder: 'e.g. operations, supplier, people' }),
+      field({ label: 'Threat', name: 'threat', required: true }),
+      field({ label: 'Vulnerability', name: 'vulnerability', required: true }),
+      h('div.span-2', field({ label: 'Description', name: 'description', type: 'textarea', rows: 3 }))),
+    submitLabel: 'Identify risk',
+    onSubmit: async (v) => {
+      if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(v.id)) throw userError('The risk id may use letters, digits, "-", "_" and "." and must start with a letter or digit.');
+      await app.command('risk.identify', `risk-${v.id}`, {
+        title: v.title, description: v.description, asset: v.asset, threat: v.threat,
+        vulnerability: v.vulnerability, owner: v.owner, category: v.category,
+      }, { expectedVersion: 0 });
+      toast(`Risk ${v.id} identified.`, { kind: 'ok' });
+      location.hash = `#/risks/${encodeURIComponent(v.id)}`;
+    },
+  });
+}

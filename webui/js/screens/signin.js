@@ -1,0 +1,65 @@
+// Sign-in: username and password against POST /api/session. The server
+// answers 401 for any wrong combination (and for disabled users), 429 while
+// an account or address is paused after too many failures.
+
+import { h } from '../dom.js';
+import { http } from '../api.js';
+
+export function render({ message, onSignedIn }) {
+  const error = h('div.form-error', { role: 'alert', hidden: true });
+  const user = h('input#signin-user', { type: 'text', name: 'username', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' });
+  const pass = h('input#signin-pass', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
+  const submit = h('button.btn.btn-primary', { type: 'submit' }, 'Sign in');
+  const form = h('form', { novalidate: true, 'aria-describedby': 'signin-error' },
+    h('div.field', h('label', { for: 'signin-user' }, 'User name'), user),
+    h('div.field', h('label', { for: 'signin-pass' }, 'Password'), pass),
+    error,
+    submit);
+  error.id = 'signin-error';
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    error.hidden = true;
+    user.removeAttribute('aria-invalid');
+    pass.removeAttribute('aria-invalid');
+    if (!user.value.trim() || !pass.value) {
+      show(!user.value.trim() ? 'Enter your user name.' : 'Enter your password.', !user.value.trim() ? user : pass);
+      return;
+    }
+    submit.disabled = true;
+    submit.classList.add('busy');
+    try {
+      const r = await http.signIn(user.value.trim(), pass.value);
+      onSignedIn(r.user);
+    } catch (err) {
+      pass.value = '';
+      if (err.status === 401) show('The user name or password is not right. Check them and try again — after several failed attempts, signing in is paused for a while.', pass);
+      else if (err.status === 429) show('Too many failed attempts. For your protection, signing in is paused for a while (up to 15 minutes). Try again later, or ask your administrator to reset your password.', pass);
+      else if (err.status === 400) show('Enter both your user name and your password.', user);
+      else if (err.code === 'offline') show('The server cannot be reached. Check the network connection and try again.');
+      else show(`Signing in did not work (${err.message}). Try again in a moment.`);
+    } finally {
+      submit.disabled = false;
+      submit.classList.remove('busy');
+    }
+  });
+
+  function show(text, focus) {
+    error.textContent = text;
+    error.hidden = false;
+    if (focus) { focus.setAttribute('aria-invalid', 'true'); focus.focus(); }
+  }
+
+  const page = h('div.signin-page',
+    h('main.signin-card', { id: 'main' },
+      h('div.brand', h('svg.brand-mark', { viewBox: '0 0 32 32', 'aria-hidden': 'true' },
+        h('rect', { x: 2, y: 2, width: 28, height: 28, rx: 7 }),
+        h('path', { d: 'M10 9h9M10 14h12M10 19h8M10 24h5' })), h('span.brand-name', 'ISMS', h('b', ' Ledger'))),
+      h('h1', 'Sign in'),
+      h('p.subtitle', 'Information security management system — ISO/IEC 27001:2022'),
+      message ? h('div.signin-note', { role: 'status' }, message) : null,
+      form,
+      h('p.signin-foot', 'Every decision you take here is recorded, with your name and the time, in a tamper-evident log.')));
+  setTimeout(() => user.focus(), 0);
+  return page;
+}

@@ -1,0 +1,184 @@
+// Statement of Applicability (6.1.3 d): the 93 Annex A controls of ISO/IEC
+// 27001:2022 by theme — applicability, justification, implementation status,
+// linked risks — with a CSV download generated in the browser. The ISMS
+// manager decides controls and requests publication here.
+
+import { h, replace, fmtInstant, humanize, download, todayUtc } from '../dom.js';
+import { app } from '../state.js';
+import { pageHeader, loading, errorState, toast, explain, stateChip, chip, field, openDialog, writeButton, empty } from '../ui.js';
+import { stackBar } from '../charts.js';
+
+const STATUSES = ['not_started', 'planned', 'partial', 'implemented'];
+
+export async function render(ctx) {
+  const q = { theme: '', applicability: '', status: '', differs_only: '', ...ctx.query };
+  let last = null;
+  let filterBox = null;
+  const top = h('div');
+  const list = h('div');
+  const head = h('div', pageHeader('Statement of Applicability'));
+  const body = h('div', loading());
+  const page = h('div', head, body);
+
+  async function reload() {
+    const params = {};
+    for (const k of ['theme', 'applicability', 'status']) if (q[k]) params[k] = q[k];
+    if (q.differs_only) params.differs_only = true;
+    try {
+      const data = await app.query('soa', params);
+      last = data;
+      draw(data);
+    } catch (err) {
+      if (!last) replace(body, errorState(err, reload));
+      else toast(explain(err), { kind: 'error' });
+    }
+  }
+
+  function draw(data) {
+    const c = data.counts || {};
+    const pending = data.pending_approval_id;
+    replace(head, pageHeader('Statement of Applicability', {
+      subtitle: 'The Annex A controls of ISO/IEC 27001:2022: which apply and why, how far each is implemented, and the risks they treat (6.1.3 d).',
+      actions: [
+        h('button.btn', { type: 'button', onclick: () => downloadCsv(data) }, 'Download CSV'),
+        !pending && data.differs_from_published ? writeButton('soa.request_publication', 'Request publication', () => publishDialog(data)) : null,
+      ],
+    }));
+    if (!filterBox) {
+      filterBox = filters();
+      replace(body, top, filterBox, list);
+    }
+    replace(top,
+      h('div.kpis',
+        kpi(c.total ?? 93, 'Controls'),
+        kpi(c.applicable ?? 0, 'Applicable', 'ok'),
+        kpi(c.excluded ?? 0, 'Excluded'),
+        kpi(c.undecided ?? 0, 'Undecided', c.undecided ? 'warn' : ''),
+        kpi(c.implemented ?? 0, 'Implemented', 'ok')),
+      h('section.card',
+        h('div.row',
+          h('div', { style: 'flex:1;min-width:240px' },
+            h('div', h('b', 'Published version: '), data.published_version ? `v${data.published_version}, ${fmtInstant(data.published_at)}${(data.published_by || []).length ? ', approved by ' + data.published_by.join(', ') : ''}` : 'not published yet'),
+            h('div.muted', data.differs_from_published ? `${data.differing_controls} control${data.differing_controls === 1 ? '' : 's'} differ from the published version.` : 'The working SoA equals the published version.'),
+            pending ? h('div', 'Publication waiting for approval: ', h('a', { href: `#/approvals/${encodeURIComponent(pending)}` }, pending)) : null),
+          h('div', { style: 'flex:1;min-width:220px' },
+            h('div.muted', { style: 'font-size:.84rem;margin-bottom:4px' }, 'Applicable controls by implementation status'),
+            stackBar(statusParts(data))))));
+    replace(list,
+      (data.themes || []).every((t) => !t.controls.length) ? empty('No control matches', 'Change or clear the filters.') : null,
+      (data.themes || []).filter((t) => t.controls.length).map((t) => themeBlock(t)));
+    if (q.control) {
+      const row = list.querySelector(`[data-control="${CSS.escape(q.control)}"]`);
+      if (row) { row.scrollIntoView({ block: 'center' }); row.style.background = '#fff8e1'; }
+      delete q.control;
+    }
+  }
+
+  function statusParts(data) {
+    const n = { not_started: 0, planned: 0, partial: 0, implemented: 0 };
+    for (const t of data.themes || []) for (const x of t.controls) if (x.applicable) n[x.implementation_status] = (n[x.implementation_status] || 0) + 1;
+    return [
+      { label: 'Implemented', value: n.implemented, tone: 'ok' },
+      { label: 'Partial', value: n.partial, tone: 'warn' },
+      { label: 'Planned', value: n.planned, tone: 'info' },
+      { label: 'Not started', value: n.not_started, tone: 'bad' },
+    ];
+  }
+
+  function kpi(value, label, tone = '') {
+    return h('div.kpi', { class: tone }, h('div.kpi-value', String(value)), h('div.kpi-label', label));
+  }
+
+  function filters() {
+    const sel = (name, label, options) => {
+      const f = field({ label, name, type: 'select', value: q[name], options: [['', 'All'], ...options] });
+      f.querySelector('select').addEventListener('change', (e) => { q[name] = e.target.value; ctx.setQuery(q); reload(); });
+      return f;
+    };
+    const diff = field({ label: 'Only controls that differ from the published version', name: 'differs_only', type: 'checkbox', value: !!q.differs_only });
+    diff.querySelector('input').addEventListener('change', (e) => { q.differs_only = e.target.checked ? '1' : ''; ctx.setQuery(q); reload(); });
+    return h('div.filters',
+      sel('theme', 'Theme', [['organizational', 'Organizational (5)'], ['people', 'People (6)'], ['physical', 'Physical (7)'], ['technological', 'Technological (8)']]),
+      sel('applicability', 'Applicability', ['applicable', 'excluded', 'undecided'].map((x) => [x, humanize(x)])),
+      sel('status', 'Implementation', STATUSES.map((x) => [x, humanize(x)])),
+      diff);
+  }
+
+  function themeBlock(t) {
+    return h('details.theme-block', { open: true },
+      h('summary', h('span', `${t.title || humanize(t.theme)} controls`), h('span.chip.tone-neutral', String(t.controls.length))),
+      h('div.table-wrap', h('table.data.responsive', { 'aria-label': `${t.title} controls` },
+        h('thead', h('tr', h('th', 'Control'), h('th', 'Applicability'), h('th', 'Implementation'), h('th', 'Linked risks'), app.roleAllows('soa.decide_control') ? h('th', h('span.sr-only', 'Actions')) : null)),
+        h('tbody', t.controls.map((x) => h('tr', { dataset: { control: x.id } },
+          h('td.cell-main', { 'data-label': 'Control' },
+            h('div.ctl-title', h('span.id-cell', x.id), ' ', x.title),
+            x.justification ? h('div.ctl-just', x.justification) : null,
+            x.differs_from_published ? h('div', chip('changed since publication', 'warn')) : null),
+          h('td', { 'data-label': 'Applicability' }, stateChip(x.applicability)),
+          h('td', { 'data-label': 'Implementation' }, x.applicable ? stateChip(x.implementation_status) : h('span.muted', '—')),
+          h('td', { 'data-label': 'Linked risks' }, (x.linked_risks || []).length ? h('span', x.linked_risks.map((r, k) => [k ? ', ' : '', h('a', { href: `#/risks/${encodeURIComponent(r)}` }, r)])) : h('span.muted', '—')),
+          app.roleAllows('soa.decide_control') ? h('td', { 'data-label': '' }, writeButton('soa.decide_control', 'Edit', () => editDialog(x), { kind: 'quiet', small: true })) : null))))));
+  }
+
+  ctx.reload = reload;
+  ctx.live('soa', reload);
+  await reload();
+  return page;
+}
+
+function csvCell(v) {
+  const s = Array.isArray(v) ? v.join(' ') : v === null || v === undefined ? '' : String(v);
+  return /[",\n;]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function soaCsv(data) {
+  const rows = [['Control', 'Title', 'Theme', 'Applicability', 'Justification', 'Implementation status', 'Linked risks', 'Differs from published']];
+  for (const t of data.themes || [])
+    for (const x of t.controls)
+      rows.push([x.id, x.title, t.title || t.theme, x.applicability, x.justification, x.applicable ? x.implementation_status : '', x.linked_risks || [], x.differs_from_published ? 'yes' : 'no']);
+  return '\ufeff' + rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+function downloadCsv(data) {
+  const suffix = app.asOf ? `as-of-position-${app.asOf.position}` : todayUtc();
+  download(`statement-of-applicability-${suffix}.csv`, soaCsv(data), 'text/csv;charset=utf-8');
+  toast('The Statement of Applicability was downloaded as CSV.', { kind: 'ok', timeout: 3000 });
+}
+
+function editDialog(x) {
+  openDialog({
+    title: `Control ${x.id}`,
+    intro: x.title,
+    fields: [
+      field({ label: 'Applicability', name: 'applicable', type: 'select', value: x.applicability === 'excluded' ? 'no' : 'yes', options: [['yes', 'Applicable'], ['no', 'Excluded']], required: true }),
+      field({ label: 'Justification', name: 'justification', type: 'textarea', value: x.justification || '', hint: 'Why the control is included or excluded. Required for an exclusion.' }),
+      field({ label: 'Linked risks', name: 'linked_risks', value: (x.soa_linked_risks || []).join(', '), hint: 'Risk ids separated by commas, e.g. R-1, R-7' }),
+      field({ label: 'Implementation status', name: 'status', type: 'select', value: x.implementation_status || 'not_started', options: STATUSES.map((s) => [s, humanize(s)]) }),
+    ],
+    submitLabel: 'Save control',
+    onSubmit: async (v) => {
+      const applicable = v.applicable === 'yes';
+      const linked = String(v.linked_risks || '').split(/[\s,;]+/).filter(Boolean);
+      const decisionChanged = x.applicability === 'undecided' || applicable !== x.applicable || v.justification !== (x.justification || '') ||
+        JSON.stringify(linked) !== JSON.stringify(x.soa_linked_risks || []);
+      if (decisionChanged)
+        await app.command('soa.decide_control', 'soa-main', { control_id: x.id, applicable, justification: v.justification, linked_risks: linked });
+      if (applicable && v.status !== x.implementation_status)
+        await app.command('soa.set_implementation_status', 'soa-main', { control_id: x.id, status: v.status });
+      toast(`Control ${x.id} saved.`, { kind: 'ok' });
+    },
+  });
+}
+
+function publishDialog(data) {
+  openDialog({
+    title: 'Request publication of the SoA',
+    intro: `${data.differing_controls} control${data.differing_controls === 1 ? '' : 's'} differ from the published version. Top management is asked to approve the new version.`,
+    fields: [field({ label: 'Comment for the approvers', name: 'comment', type: 'textarea' })],
+    submitLabel: 'Request publication',
+    onSubmit: async (v) => {
+      await app.command('soa.request_publication', 'soa-main', v.comment ? { comment: v.comment } : {}, { comment: v.comment || undefined });
+      toast('Publication requested.', { kind: 'ok' });
+    },
+  });
+}

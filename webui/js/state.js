@@ -1,0 +1,62 @@
+// The application's shared state: who is signed in, the connection, and the
+// point in history being looked at. One object, read by every screen.
+
+import { Connection } from './api.js';
+import { roleAllows } from './roles.js';
+
+const AS_OF_KEY = 'isms.as_of';
+
+class AppState extends EventTarget {
+  constructor() {
+    super();
+    this.user = null;                 // {id, name, roles}
+    this.conn = new Connection();
+    this.asOf = loadAsOf();           // null (now) or {position, at}
+    this.inboxCount = 0;
+  }
+
+  hasRole(role) { return !!this.user && (this.user.roles || []).includes(role); }
+
+  // May the user send this command type at all (ignoring the time control)?
+  roleAllows(type) { return !!this.user && roleAllows(this.user.roles, type); }
+
+  // May the user send it now: allowed by role and looking at the present.
+  can(type) { return this.roleAllows(type) && !this.asOf; }
+
+  get past() { return !!this.asOf; }
+
+  // Queries honour the time control: while it is set, every query carries as_of.
+  query(view, params = {}, { now = false } = {}) {
+    const asOf = !now && this.asOf ? { position: this.asOf.position } : null;
+    return this.conn.query(view, params, asOf).then((r) => r.data);
+  }
+
+  // As query() but also returns the position: {data, position}.
+  queryFull(view, params = {}) {
+    const asOf = this.asOf ? { position: this.asOf.position } : null;
+    return this.conn.query(view, params, asOf);
+  }
+
+  command(type, stream, data, opts) {
+    if (this.asOf) return Promise.reject(Object.assign(new Error('Return to the present to make changes.'), { code: 'past' }));
+    return this.conn.command(type, stream, data, opts);
+  }
+
+  setAsOf(asOf) {
+    this.asOf = asOf;
+    if (asOf) sessionStorage.setItem(AS_OF_KEY, JSON.stringify(asOf));
+    else sessionStorage.removeItem(AS_OF_KEY);
+    this.dispatchEvent(new CustomEvent('asof', { detail: asOf }));
+  }
+}
+
+function loadAsOf() {
+  try {
+    const v = JSON.parse(sessionStorage.getItem(AS_OF_KEY) || 'null');
+    return v && Number.isInteger(v.position) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+export const app = new AppState();

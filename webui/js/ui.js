@@ -1,0 +1,312 @@
+// Shared UI pieces: error words, toasts, dialogs, form fields, chips, and the
+// loading / empty / error states every screen uses.
+
+import { h, append, replace, humanize, fmtDay } from './dom.js';
+import { app } from './state.js';
+
+// ---------------------------------------------------------------- error words
+
+const FIELD_LABELS = {
+  'data.likelihood': 'Likelihood', 'data.impact': 'Impact', 'data.rationale': 'Rationale',
+  'data.title': 'Title', 'data.owner': 'Owner', 'data.asset': 'Asset', 'data.threat': 'Threat',
+  'data.vulnerability': 'Vulnerability', 'data.category': 'Category', 'data.due': 'Due date',
+  'data.due_date': 'Due date', 'data.controls': 'Controls', 'data.actions': 'Actions',
+  'data.target_likelihood': 'Target likelihood', 'data.target_impact': 'Target impact',
+  'data.review_date': 'Review date', 'data.comment': 'Comment', 'data.reason': 'Reason',
+  'data.justification': 'Justification', 'data.name': 'Name', 'data.roles': 'Roles',
+  'data.text': 'Text', 'data.role': 'Role', 'stream': 'Identifier',
+};
+
+// Says what went wrong in words a manager understands. `err` is an ApiError
+// (code, message, field) or any Error.
+export function explain(err) {
+  const code = err && err.code;
+  const msg = sentence(err && err.message);
+  const field = err && err.field ? FIELD_LABELS[err.field] || humanize(String(err.field).replace(/^(data|params)\./, '')) : '';
+  switch (code) {
+    case 'offline': return 'The server cannot be reached. Check the network connection; the page reconnects by itself.';
+    case 'closed': return 'You are signed out.';
+    case 'past': return 'You are looking at the past. Return to the present to make changes.';
+    case 'conflict': return 'Someone else changed this in the meantime, so nothing was saved. The page now shows the latest state — check it and try again.';
+    case 'forbidden': return `Your role does not allow this.${msg ? ' ' + msg : ''}`;
+    case 'rejected': return `The ISMS rules do not allow this: ${msg || 'the request was refused.'}`;
+    case 'bad_request': return field ? `Please check “${field}”: ${msg}` : `The request was not accepted: ${msg}`;
+    case 'not_found': return `This could not be found. ${msg}`.trim();
+    case 'rate_limited': return 'Too many attempts in a short time. Wait a moment, then try again.';
+    case 'too_large': return `This is too large to save. ${msg}`.trim();
+    case 'unavailable': return 'The server is busy or restarting. Try again in a moment — nothing is saved twice.';
+    case 'unauthenticated': return 'Your session has ended. Please sign in again.';
+    case 'internal': return `Something went wrong on the server and nothing was saved. Tell your administrator: ${msg}`;
+    default: return msg || 'Something went wrong.';
+  }
+}
+
+function sentence(s) {
+  if (!s) return '';
+  const t = String(s).trim();
+  const c = t.charAt(0).toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(c) ? c : c + '.';
+}
+
+// ---------------------------------------------------------------- toasts
+
+export function toast(message, { kind = 'info', action, timeout = 6000 } = {}) {
+  const region = document.getElementById('toasts');
+  const el = h('div.toast', { class: `toast-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
+    h('div.toast-text', message),
+    action ? h('button.btn.btn-small.btn-quiet', { type: 'button', onclick: () => { action.run(); el.remove(); } }, action.label) : null,
+    h('button.toast-close', { type: 'button', 'aria-label': 'Dismiss', onclick: () => el.remove() }, '×'));
+  region.append(el);
+  if (timeout) setTimeout(() => el.remove(), timeout);
+  return el;
+}
+
+// ---------------------------------------------------------------- states
+
+export function loading(text = 'Loading…') {
+  return h('div.state.state-loading', { role: 'status', 'aria-live': 'polite' }, h('span.spinner', { 'aria-hidden': 'true' }), text);
+}
+
+export function empty(title, text, action) {
+  return h('div.state.state-empty', h('div.state-title', title), text ? h('p', text) : null, action || null);
+}
+
+export function errorState(err, retry) {
+  return h('div.state.state-error', { role: 'alert' },
+    h('div.state-title', 'This could not be loaded'),
+    h('p', explain(err)),
+    retry ? h('button.btn', { type: 'button', onclick: retry }, 'Try again') : null);
+}
+
+// ---------------------------------------------------------------- chips
+
+const LEVEL_CLASS = { low: 'lvl-low', medium: 'lvl-medium', high: 'lvl-high', critical: 'lvl-critical', very_high: 'lvl-critical' };
+
+export function levelChip(level, score) {
+  if (!level) return h('span.chip.chip-muted', 'not rated');
+  return h('span.chip', { class: LEVEL_CLASS[level] || 'chip-muted' }, humanize(level), score ? h('span.chip-score', ` ${score}`) : null);
+}
+
+const STATE_TONE = {
+  identified: 'neutral', assessed: 'info', treatment_planned: 'info', acceptance_requested: 'warn',
+  accepted: 'ok', acceptance_expired: 'bad', retired: 'muted',
+  open: 'warn', requested: 'warn', approved: 'ok', rejected: 'bad', voided: 'muted',
+  draft: 'neutral', approval_requested: 'warn', published: 'ok', superseded: 'muted',
+  proposed: 'neutral', set: 'info', achieved: 'ok', missed: 'bad',
+  raised: 'bad', contained: 'warn', root_cause_recorded: 'warn', similar_checked: 'warn', actions_planned: 'info',
+  actions_done: 'info', actions_verified: 'ok', closed: 'muted',
+  scheduled: 'neutral', inputs_assembled: 'info', minutes_pending: 'warn', minutes_approved: 'ok',
+  planned: 'neutral', performed: 'info', reported: 'ok',
+  applicable: 'ok', excluded: 'muted', undecided: 'warn',
+  not_started: 'bad', partial: 'warn', implemented: 'ok',
+};
+
+const STATE_LABEL = {
+  acceptance_requested: 'Acceptance requested', acceptance_expired: 'Acceptance expired',
+  treatment_planned: 'Treatment planned', root_cause_recorded: 'Root cause found',
+  similar_checked: 'Similar checked', actions_planned: 'Actions planned', actions_done: 'Actions done',
+  actions_verified: 'Actions verified', inputs_assembled: 'Inputs assembled', minutes_pending: 'Minutes awaiting approval',
+  minutes_approved: 'Minutes approved', approval_requested: 'Approval requested', not_started: 'Not started',
+};
+
+export function stateLabel(state) { return STATE_LABEL[state] || humanize(state); }
+
+export function stateChip(state, label) {
+  return h('span.chip', { class: `tone-${STATE_TONE[state] || 'neutral'}` }, label || stateLabel(state));
+}
+
+export function chip(text, tone = 'neutral') { return h('span.chip', { class: `tone-${tone}` }, text); }
+
+// ---------------------------------------------------------------- forms
+
+let fieldSeq = 0;
+
+// A labelled control. type: text | textarea | select | number | date | checkbox | password | email | checkboxes.
+export function field({ label, name, type = 'text', value, required, options, hint, rows, min, max, step, placeholder, autocomplete }) {
+  const id = `f-${name}-${++fieldSeq}`;
+  const hintId = hint ? `${id}-hint` : null;
+  let control;
+  const common = { id, name, required: !!required, 'aria-describedby': hintId };
+  if (type === 'textarea') {
+    control = h('textarea', { ...common, rows: rows || 3, placeholder });
+    control.value = value ?? '';
+  } else if (type === 'select') {
+    control = h('select', common, (options || []).map((o) => {
+      const [v, l] = Array.isArray(o) ? o : [o, humanize(o)];
+      return h('option', { value: v, selected: String(v) === String(value ?? '') }, l);
+    }));
+  } else if (type === 'checkbox') {
+    control = h('input', { ...common, type: 'checkbox', checked: !!value });
+    return h('div.field.field-check', control, h('label', { for: id }, label), hint ? h('p.hint', { id: hintId }, hint) : null);
+  } else if (type === 'checkboxes') {
+    const chosen = new Set(value || []);
+    return h('fieldset.field.field-group', h('legend', label),
+      h('div.check-grid', (options || []).map((o) => {
+        const [v, l] = Array.isArray(o) ? o : [o, humanize(o)];
+        const cid = `${id}-${v}`;
+        return h('label.check', { for: cid }, h('input', { type: 'checkbox', id: cid, name, value: v, checked: chosen.has(v) }), l);
+      })),
+      hint ? h('p.hint', { id: hintId }, hint) : null);
+  } else {
+    control = h('input', { ...common, type, min, max, step, placeholder, autocomplete });
+    if (value !== undefined && value !== null) control.value = value;
+  }
+  return h('div.field', h('label', { for: id }, label, required ? h('span.req', { 'aria-hidden': 'true' }, ' *') : null), control,
+    hint ? h('p.hint', { id: hintId }, hint) : null);
+}
+
+// Reads a form into an object: checkboxes groups become arrays, single
+// checkboxes booleans, number inputs numbers.
+export function formValues(form) {
+  const out = {};
+  for (const el of form.elements) {
+    if (!el.name || el.disabled) continue;
+    if (el.type === 'checkbox') {
+      const group = form.querySelectorAll(`input[type=checkbox][name="${CSS.escape(el.name)}"]`).length > 1 || el.closest('.field-group');
+      if (group) { (out[el.name] ||= []); if (el.checked) out[el.name].push(el.value); } else out[el.name] = el.checked;
+    } else if (el.type === 'number') {
+      out[el.name] = el.value === '' ? null : Number(el.value);
+    } else if (el.tagName !== 'BUTTON' && el.tagName !== 'FIELDSET') {
+      out[el.name] = el.value;
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- dialogs
+
+// A modal form. onSubmit(values) runs the command; a thrown error is shown in
+// the dialog in words, the dialog stays open with what was typed.
+export function openDialog({ title, intro, fields, submitLabel = 'Save', onSubmit, danger = false, wide = false }) {
+  const errorBox = h('div.form-error', { role: 'alert', hidden: true });
+  const submit = h('button.btn', { type: 'submit', class: danger ? 'btn-danger' : 'btn-primary' }, submitLabel);
+  const form = h('form.dialog-form', { novalidate: true },
+    intro ? h('p.dialog-intro', intro) : null,
+    fields,
+    errorBox,
+    h('div.dialog-actions',
+      h('button.btn.btn-quiet', { type: 'button', onclick: () => close() }, 'Cancel'),
+      submit));
+  const dlg = h('dialog.dialog', { class: wide ? 'dialog-wide' : null, 'aria-labelledby': 'dlg-title' },
+    h('div.dialog-head', h('h2#dlg-title', title),
+      h('button.icon-btn', { type: 'button', 'aria-label': 'Close', onclick: () => close() }, '×')),
+    form);
+  function close() { dlg.close(); dlg.remove(); }
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    errorBox.hidden = true;
+    const invalid = Array.from(form.elements).find((el) => el.willValidate && !el.checkValidity());
+    if (invalid) {
+      invalid.focus();
+      errorBox.textContent = `Please fill in “${labelOf(invalid)}”.`;
+      errorBox.hidden = false;
+      return;
+    }
+    submit.disabled = true;
+    submit.classList.add('busy');
+    try {
+      await onSubmit(formValues(form), form);
+      close();
+    } catch (err) {
+      errorBox.textContent = err.userMessage || explain(err);
+      errorBox.hidden = false;
+    } finally {
+      submit.disabled = false;
+      submit.classList.remove('busy');
+    }
+  });
+  dlg.addEventListener('cancel', (e) => { e.preventDefault(); close(); });
+  document.body.append(dlg);
+  dlg.showModal();
+  const first = form.querySelector('input:not([type=hidden]), select, textarea');
+  if (first) first.focus();
+  return dlg;
+}
+
+function labelOf(el) {
+  const l = el.id && document.querySelector(`label[for="${el.id}"]`);
+  return l ? l.textContent.replace(/\s*\*$/, '').trim() : el.name;
+}
+
+// A user-facing failure thrown from an onSubmit: shown as is.
+export function userError(message) {
+  return Object.assign(new Error(message), { userMessage: message });
+}
+
+export function confirmDialog({ title, text, confirmLabel = 'Confirm', danger = false }) {
+  return new Promise((resolve) => {
+    let done = false;
+    const dlg = openDialog({
+      title, intro: text, fields: [], submitLabel: confirmLabel, danger,
+      onSubmit: async () => { done = true; resolve(true); },
+    });
+    dlg.addEventListener('close', () => { if (!done) resolve(false); });
+  });
+}
+
+// ---------------------------------------------------------------- writing controls
+
+// A button that writes. Rendered only for roles that may send `type`; while
+// the time control is set it is shown disabled, with the reason.
+// Every writing control carries data-write, so that tests can find them.
+export function writeButton(type, label, onclick, { kind = 'primary', small = false, extraCheck = true } = {}) {
+  if (!app.roleAllows(type) || !extraCheck) return null;
+  const past = app.past;
+  return h('button.btn', {
+    type: 'button',
+    class: `btn-${kind}${small ? ' btn-small' : ''}`,
+    dataset: { write: type },
+    disabled: past,
+    title: past ? 'Return to the present to make changes' : null,
+    onclick: past ? null : onclick,
+  }, label);
+}
+
+// Key facts as a definition list: [[label, value], …]; null values skipped.
+export function facts(rows) {
+  return h('dl.facts', rows.filter((r) => r && r[1] !== undefined && r[1] !== null).map(([k, v]) =>
+    h('div.fact', h('dt', k), h('dd', v === '' ? '—' : v))));
+}
+
+export function section(title, ...children) {
+  return h('section.card', title ? h('h2.card-title', title) : null, children);
+}
+
+export function pageHeader(title, { subtitle, actions, back } = {}) {
+  return h('header.page-head',
+    back ? h('a.back', { href: back[0] }, '← ', back[1]) : null,
+    h('div.page-head-row',
+      h('div', h('h1', title), subtitle ? h('p.subtitle', subtitle) : null),
+      actions && actions.filter(Boolean).length ? h('div.page-actions', actions) : null));
+}
+
+export function dayCell(day, overdue) {
+  return h('span', { class: overdue ? 'overdue' : null }, fmtDay(day), overdue ? h('span.overdue-tag', ' overdue') : null);
+}
+
+// A region whose content is loaded: shows loading, then content or an error
+// with a retry. Returns {el, reload}. render(data) returns nodes.
+// keep: on reload, the old content stays until the new one is ready.
+export function loadRegion(fetcher, render) {
+  const el = h('div.region');
+  let seq = 0;
+  let shown = false;
+  async function reload() {
+    const my = ++seq;
+    if (!shown) replace(el, loading());
+    try {
+      const data = await fetcher();
+      if (my !== seq) return;
+      replace(el, render(data));
+      shown = true;
+    } catch (err) {
+      if (my !== seq) return;
+      if (shown) toast(explain(err), { kind: 'error' });
+      else replace(el, errorState(err, reload));
+    }
+  }
+  reload();
+  return { el, reload };
+}
+
+export { append };
