@@ -10,7 +10,11 @@ ISMS_BUILD_PACKAGES=(
   libboost1.81-dev librocksdb-dev nlohmann-json3-dev
   libssl-dev libsodium-dev libgtest-dev libgmock-dev
   python3 python3-websockets
+  chromium nodejs
 )
+# The browser tests (tests/webui) also need npm. A nodejs that bundles npm
+# (NodeSource's conflicts with Debian's npm package) provides it already.
+command -v npm >/dev/null 2>&1 || ISMS_BUILD_PACKAGES+=(npm)
 
 log() { printf '[ops] %s\n' "$*" >&2; }
 
