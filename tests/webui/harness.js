@@ -25,12 +25,14 @@ export function required(name) {
   return v;
 }
 
-// Starts ismsd and resolves once it prints its address.
-export async function startServer() {
+// Starts ismsd and resolves once it prints its address. Without options:
+// a fresh data directory and port 0. {data, port} restart on what a
+// previous server left (to test reconnecting clients).
+export async function startServer({ data = null, port = 0 } = {}) {
   const binary = required('ISMSD');
   const webui = required('ISMS_WEBUI_DIR');
-  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'isms-webui-test-'));
-  const child = spawn(binary, ['serve', '--data', data, '--address', '127.0.0.1', '--port', '0', '--webui', webui], {
+  data ||= fs.mkdtempSync(path.join(os.tmpdir(), 'isms-webui-test-'));
+  const child = spawn(binary, ['serve', '--data', data, '--address', '127.0.0.1', '--port', String(port), '--webui', webui], {
     env: { ...process.env, ISMS_ADMIN_PASSWORD: ADMIN_PASSWORD },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -51,13 +53,16 @@ export async function startServer() {
     url,
     data,
     log: () => log,
-    async stop() {
+    port: () => Number(new URL(url).port),
+    // Stops the server (SIGTERM: it drains and exits); removes the data
+    // directory unless keepData.
+    async stop({ keepData = false } = {}) {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await exited;
       }
-      fs.rmSync(data, { recursive: true, force: true });
+      if (!keepData) fs.rmSync(data, { recursive: true, force: true });
     },
   };
 }

@@ -43,6 +43,18 @@ async function plannedRisk(id, { title, owner = 'olga', l = 4, i = 4, tl = 2, ti
   return stream;
 }
 
+// Polls an API condition (reactions such as "approval complete → risk
+// accepted" run just after the command's reply).
+async function until(check, what, timeout = 10_000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) assert.fail(`not reached within ${timeout} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 // Resolves when `locator` is visible, failing with a clear message.
 async function visible(locator, what, timeout = 10_000) {
   try {
@@ -165,8 +177,12 @@ test('a requester cannot approve their own request in the UI', async () => {
   await owner.page.goto(`${server.url}/#/inbox`);
   const ownerCard = owner.page.locator(`article[data-approval="${approvalId}"]`);
   await visible(ownerCard, 'the request in the owner\'s inbox');
-  await ownerCard.getByLabel(/Your comment/).fill('Accepted for one year.');
-  await ownerCard.getByRole('button', { name: 'Approve' }).click();
+  // Keyboard only: type the comment, Tab to Approve, press Enter.
+  await ownerCard.getByLabel(/Your comment/).focus();
+  await owner.page.keyboard.type('Accepted for one year.');
+  await owner.page.keyboard.press('Tab');
+  assert.equal(await owner.page.evaluate(() => document.activeElement.textContent), 'Approve', 'Tab leads from the comment to Approve');
+  await owner.page.keyboard.press('Enter');
   await visible(ownerCard.getByText('You approved this.'), 'the owner\'s approval');
 
   // Now the top-management step is due. Tom sees it; Mia does not.
@@ -251,6 +267,16 @@ test('the external auditor travels back before the approval, returns to now, and
   open.push(manager.context);
   await manager.page.goto(`${server.url}/#/risks`);
   await visible(manager.page.locator('[data-write="risk.identify"]'), 'the manager\'s "Identify a risk"');
+  // While the manager looks at the past, the same controls are there but disabled.
+  await manager.page.goto(`${server.url}/#/history`);
+  await manager.page.fill('#tc-pos', String(requested.position));
+  await manager.page.getByRole('button', { name: 'Show this position' }).click();
+  await visible(manager.page.locator('.banner-past'), 'the manager\'s past banner');
+  await manager.page.goto(`${server.url}/#/risks`);
+  await visible(manager.page.locator('[data-write="risk.identify"][disabled]'), 'a disabled "Identify a risk"');
+  assert.equal(await manager.page.locator('[data-write]:not([disabled])').count(), 0, 'an enabled writing control in the past');
+  await manager.page.locator('.banner-past').getByRole('button', { name: 'Return to now' }).click();
+  await visible(manager.page.locator('[data-write="risk.identify"]:not([disabled])'), 'writing enabled again');
 });
 
 test('two participants of a management review see a decision appear at the same time', async () => {
@@ -305,8 +331,7 @@ test('a phone-sized viewport completes the approval', async () => {
   await card.getByLabel(/Your comment/).fill('Fine: disk encryption is enforced.');
   await approve.tap();
   await visible(card.getByText('You approved this.'), 'the confirmation on the phone');
-  const r = await mia.query('risk', { id: 'R-3' });
-  assert.equal(r.data.state, 'accepted');
+  await until(async () => (await mia.query('risk', { id: 'R-3' })).data.state === 'accepted', 'R-3 accepted');
   await shot(page, '10-phone-approved');
   await page.locator('.menu-btn').tap();
   await visible(page.locator('.sidebar').getByRole('link', { name: 'Risk register' }), 'the navigation drawer');
@@ -328,19 +353,58 @@ test('screenshots of the main screens', async () => {
   await mia.command('objective.propose', 'objective-O-1', { objective_id: 'O-1', statement: 'Patch critical vulnerabilities within 7 days', measure: 'median days to patch', target_value: 7, unit: 'days', owner: 'carl', due_date: future(200), resources: 'two engineers', evaluation: 'monthly report' });
   await mia.command('document.draft', 'document-POL-1', { document_id: 'POL-1', kind: 'policy', title: 'Information security policy', owner: 'mia', classification: 'internal', review_interval_months: 12, text: 'Purpose\nThis policy sets the direction of information security.\n\nScope\nAll staff and systems.', change_note: 'First version' });
 
+  // An objective set by top management with measurements, and a policy in
+  // force whose revision waits for top management.
+  const tom = await ApiClient.open(browser, server.url, 'tom', PASSWORD);
+  try {
+    await mia.command('objective.request_approval', 'objective-O-1', {});
+    const approvalOf = async (view, params, pick) => until(async () => {
+      const id = pick((await mia.query(view, params)).data);
+      if (!id) return null;
+      const a = (await mia.query('approvals', { state: 'open' })).data.approvals.find((x) => x.id === id);
+      return a ? id : null;
+    }, `the approval of ${view} to open`);
+    const o1 = await approvalOf('objectives', {}, (d) => d.objectives.find((x) => x.id === 'O-1').pending_approval_id);
+    await tom.command('approval.approve', `approval-${o1}`, { comment: 'A good target.' });
+    await until(async () => (await mia.query('objectives')).data.objectives.find((x) => x.id === 'O-1').state === 'set', 'O-1 set');
+    for (const [days, value] of [[-75, 19], [-45, 14], [-15, 11], [-1, 9]])
+      await mia.command('objective.record_progress', 'objective-O-1', { measured_value: value, measured_on: future(days), note: '' });
+
+    await mia.command('document.request_approval', 'document-POL-1', {});
+    const p1 = await approvalOf('document', { id: 'POL-1' }, (d) => d.pending_approval_id);
+    await tom.command('approval.approve', `approval-${p1}`, { comment: 'Approved for publication.' });
+    const approved = await until(async () => {
+      const d = (await mia.query('document', { id: 'POL-1' })).data;
+      return d.state === 'approved' ? d : null;
+    }, 'POL-1 approved');
+    await mia.command('document.publish', 'document-POL-1', { content_sha256: approved.working_sha256 });
+    await mia.command('document.revise', 'document-POL-1', {
+      text: 'Purpose\nThis policy sets the direction of information security and the commitment of top management.\n\nScope\nAll staff, contractors and systems.\n\nRoles\nThe ISMS manager maintains this policy.',
+      change_note: 'Contractors in scope; roles added',
+    });
+    await mia.command('document.request_approval', 'document-POL-1', {});
+    await approvalOf('document', { id: 'POL-1' }, (d) => d.pending_approval_id);
+  } finally {
+    await tom.close();
+  }
+  const director = await signIn(browser, server.url, 'tom');
+  open.push(director.context);
+  await director.page.goto(`${server.url}/#/inbox`);
+  await visible(director.page.locator('.textdiff'), 'the policy revision as a text difference');
+  await shot(director.page, '12-inbox-document-revision');
+
   const ctx = await signIn(browser, server.url, 'mia');
   open.push(ctx.context);
   const { page } = ctx;
   for (const [hash, name, ready, fullPage = true] of [
-    ['#/inbox', '12-inbox', 'main h1'],
     ['#/risks', '13-risks', 'tr[data-risk]'],
     ['#/risks/R-2', '14-risk-detail', '.timeline'],
     ['#/soa', '15-soa', '[data-control="5.1"]', false],
-    ['#/objectives', '16-objectives', '[data-objective]'],
+    ['#/objectives', '16-objectives', '[data-objective] svg.chart'],
     ['#/nonconformities', '17-nonconformities', '[data-nc]'],
     ['#/nonconformities/NC-1', '18-nonconformity', '.steps'],
     ['#/documents', '19-documents', '[data-document]'],
-    ['#/documents/POL-1', '20-document', '.doc-text'],
+    ['#/documents/POL-1', '20-document', '.textdiff'],
     ['#/reviews', '21-reviews', '[data-review]'],
     ['#/history', '22-history', '.verify-ok', false],
     ['#/account', '23-account', 'main h1'],
@@ -355,4 +419,36 @@ test('screenshots of the main screens', async () => {
   await visible(adminUi.page.locator('[data-user="olga"]'), 'the users screen');
   await shot(adminUi.page, '24-users');
   assert.deepEqual(page.__errors || [], []);
+});
+
+test('a lost connection reconnects by itself and says so', async () => {
+  const ctx = await signIn(browser, server.url, 'mia');
+  open.push(ctx.context);
+  const { page } = ctx;
+  await page.goto(`${server.url}/#/risks`);
+  await visible(page.locator('tr[data-risk="R-1"]'), 'the register');
+  await markPage(page);
+
+  const { data } = server;
+  const port = server.port();
+  await server.stop({ keepData: true });
+  await visible(page.locator('.banner-conn').getByText('Connection lost'), 'the connection-lost banner');
+  await visible(page.locator('.conn-status .dot-down'), 'the offline indicator');
+  await shot(page, '25-connection-lost');
+
+  // Same store, same port: the page finds the server again by itself (the
+  // session survives a restart), without a reload.
+  server = await startServer({ data, port });
+  await visible(page.locator('.conn-status .dot-live'), 'live again', 30_000);
+  await visible(page.locator('.toast').getByText('Connection restored'), 'the restored note');
+  assert.equal(await page.locator('.banner-conn').isVisible(), false, 'the banner is gone');
+  await assertNotReloaded(page);
+
+  const again = await ApiClient.open(browser, server.url, 'mia', PASSWORD);
+  try {
+    await again.command('risk.identify', 'risk-R-9', { title: 'Registered after the restart', description: '', asset: 'CRM', threat: 'data loss', vulnerability: 'no backup', owner: 'olga', category: 'operations' });
+  } finally {
+    await again.close();
+  }
+  await visible(page.locator('tr[data-risk="R-9"]'), 'a risk registered after the restart, shown live');
 });

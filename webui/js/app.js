@@ -144,7 +144,7 @@ function buildShell() {
   const pastBanner = h('div.banner.banner-past', { role: 'region', 'aria-label': 'Looking at the past', hidden: true });
   const main = h('main#main', { tabindex: '-1' });
   const nav = h('nav.sidebar#sidebar', { 'aria-label': 'Main' },
-    h('div.sidebar-brand', logo()),
+    h('div.sidebar-brand', logo(), h('button.icon-btn.drawer-close', { type: 'button', 'aria-label': 'Close the menu', onclick: () => { toggleNav(false); shell.menuBtn.focus(); } }, '×')),
     navList,
     h('div.sidebar-foot',
       h('a.nav-link', { href: '#/account', dataset: { nav: '#/account' } }, icon('account'), h('span.nav-label', 'My account'))));

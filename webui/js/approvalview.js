@@ -158,7 +158,7 @@ export function policySteps(item) {
       const isNow = !d && !nowMarked;
       if (isNow) nowMarked = true;
       return h('span.step', { class: d ? 'done' : isNow ? 'now' : null },
-        d ? '✓ ' : '', s.label, d ? ` (${d.reviewer})` : isNow ? ' — now' : '');
+        d ? '✓ ' : '', s.label, d && s.key.startsWith('role:') ? ` (${d.reviewer})` : !d && isNow ? ' — now' : '');
     }),
     p.min_approvals ? h('span.muted', { style: 'font-size:.84rem;align-self:center' }, `${p.min_approvals} approval${p.min_approvals === 1 ? '' : 's'} needed${p.ordered ? ', in this order' : ''}`) : null);
 }

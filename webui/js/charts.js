@@ -43,7 +43,7 @@ export function heatMap({ title, counts, matrix, onPick, selected }) {
 // A small progress chart: measured values over time against the target.
 // progress: [{date, value}], target: number.
 export function progressChart({ progress, target, unit, overdue, dueOn }) {
-  const W = 320, H = 120, PL = 34, PR = 10, PT = 10, PB = 22;
+  const W = 320, H = 132, PL = 34, PR = 12, PT = 14, PB = 22;
   const pts = (progress || []).filter((p) => typeof p.value === 'number' && p.date).slice().sort((a, b) => (a.date < b.date ? -1 : 1));
   const values = pts.map((p) => p.value).concat(typeof target === 'number' ? [target] : []);
   if (!pts.length) {
@@ -53,7 +53,8 @@ export function progressChart({ progress, target, unit, overdue, dueOn }) {
   if (lo === hi) { lo -= 1; hi += 1; }
   const pad = (hi - lo) * 0.12;
   lo -= pad; hi += pad;
-  const t0 = Date.parse(pts[0].date), t1 = Math.max(Date.parse(pts[pts.length - 1].date), dueOn ? Date.parse(dueOn) : 0);
+  const now = Date.now();
+  const t0 = Date.parse(pts[0].date), t1 = Math.max(Date.parse(pts[pts.length - 1].date), dueOn ? Date.parse(dueOn) : 0, now);
   const span = Math.max(t1 - t0, 864e5);
   const x = (d) => PL + ((Date.parse(d) - t0) / span) * (W - PL - PR);
   const y = (v) => PT + (1 - (v - lo) / (hi - lo)) * (H - PT - PB);
@@ -70,9 +71,14 @@ export function progressChart({ progress, target, unit, overdue, dueOn }) {
       h('text.chart-label', { x: PL - 4, y: y(target) + 3, 'text-anchor': 'end' }, fmtNum(target)),
       h('text.chart-label.chart-target-label', { x: W - PR, y: y(target) - 4, 'text-anchor': 'end' }, 'target'),
     ] : null,
+    now > t0 && now < t1 ? [
+      h('line.chart-today', { x1: x(new Date(now).toISOString()), y1: PT - 6, x2: x(new Date(now).toISOString()), y2: H - PB }),
+      h('text.chart-label', { x: x(new Date(now).toISOString()), y: PT - 7, 'text-anchor': 'middle' }, 'today'),
+    ] : null,
+    h('text.chart-label', { x: PL - 4, y: y(pts[0].value) + 3, 'text-anchor': 'end' }, fmtNum(pts[0].value)),
     h('polyline.chart-line', { points: line }),
     pts.map((p) => h('circle.chart-dot', { cx: x(p.date), cy: y(p.value), r: 3 }, h('title', `${fmtDay(p.date)}: ${p.value} ${unit || ''}`))),
-    h('text.chart-label', { x: x(last.date), y: y(last.value) - 7, 'text-anchor': pts.length > 1 ? 'end' : 'start' }, fmtNum(last.value)),
+    h('text.chart-label.chart-last', { x: x(last.date) + 6, y: y(last.value) - 6, 'text-anchor': 'start' }, fmtNum(last.value)),
     h('text.chart-label', { x: PL, y: H - 6 }, fmtDay(pts[0].date)),
     pts.length > 1 || dueOn ? h('text.chart-label', { x: W - PR, y: H - 6, 'text-anchor': 'end' }, dueOn ? `due ${fmtDay(dueOn)}` : fmtDay(last.date)) : null);
 }

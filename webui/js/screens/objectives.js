@@ -67,7 +67,8 @@ export async function render(ctx) {
         h('div',
           h('div.id-cell', o.id),
           h('h2.objective-statement', o.statement || o.id)),
-        h('div', { style: 'display:grid;gap:4px;justify-items:end' }, stateChip(o.state), o.overdue ? chip('Overdue', 'bad') : null)),
+        h('div', { style: 'display:grid;gap:4px;justify-items:end' }, stateChip(o.state), o.overdue ? chip('Overdue', 'bad') : null,
+          o.state === 'set' && latest ? (targetMet(o) ? chip('Target met', 'ok') : chip('Target not met yet', 'warn')) : null)),
       h('div.objective-figures',
         h('span', 'Target ', h('b', `${o.target} ${o.unit || ''}`)),
         h('span', 'Latest ', h('b', latest ? `${latest.value} ${o.unit || ''}` : '—')),
@@ -88,6 +89,16 @@ export async function render(ctx) {
   ctx.live('objectives', reload);
   await reload();
   return page;
+}
+
+// Whether the latest measurement meets the target. The direction is read
+// from the series: a first value above the target means lower is better.
+function targetMet(o) {
+  const series = (o.progress || []).filter((p) => typeof p.value === 'number');
+  if (!series.length || typeof o.target !== 'number') return false;
+  const lowerIsBetter = series[0].value > o.target;
+  const v = o.latest.value;
+  return lowerIsBetter ? v <= o.target : v >= o.target;
 }
 
 async function proposeDialog(data) {
