@@ -6,9 +6,12 @@
 // Users and data are set up over the API: the administrator registers users
 // with user.register over the WebSocket and sets their passwords with
 // POST /api/users/password; the ISMS data is created with ordinary commands.
+// The tests share one server and run in order (node:test runs the tests of a
+// file one after the other); later ones build on the data of earlier ones.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { startServer, launchBrowser, ApiClient, signIn, shot, ADMIN_PASSWORD, PASSWORD } from './harness.js';
 
 const USERS = [
@@ -237,6 +240,23 @@ test('the external auditor travels back before the approval, returns to now, and
   await visible(page.locator('.page-head').getByText('Accepted', { exact: true }), 'R-1 accepted now');
   assert.equal(await page.locator('.banner-past').isVisible(), false, 'the past banner is gone');
 
+  // The evidence export is the whole log as NDJSON, chained by hashes.
+  await page.goto(`${server.url}/#/history`);
+  const [exported] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /Download the whole event log/ }).click()]);
+  const lines = fs.readFileSync(await exported.path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const head = JSON.parse((await mia.http('GET', '/healthz')).body).head;
+  assert.ok(lines.length >= accepted.position, 'the export holds every event up to now');
+  assert.deepEqual(lines.map((e) => e.position), lines.map((_, k) => k + 1), 'positions 1, 2, 3, … without a gap');
+  for (let k = 1; k < lines.length; k++) assert.equal(lines[k].prev_hash, lines[k - 1].hash, `the chain at position ${k + 1}`);
+  assert.ok(lines.length <= head.position);
+
+  // The SoA downloads as CSV: a header and the 93 Annex A controls.
+  await page.goto(`${server.url}/#/soa`);
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+  const rows = fs.readFileSync(await csv.path(), 'utf8').trimEnd().split('\r\n');
+  assert.equal(rows.length, 94, 'header and 93 controls');
+  assert.match(rows[0], /^\ufeffControl,Title,Theme,Applicability/);
+
   // No control that writes, on any screen; and clicking every button on
   // every screen sends no command.
   const screens = ['#/inbox', '#/risks', '#/risks/R-1', '#/soa', '#/objectives', '#/nonconformities', '#/documents',
@@ -333,6 +353,16 @@ test('a phone-sized viewport completes the approval', async () => {
   await visible(card.getByText('You approved this.'), 'the confirmation on the phone');
   await until(async () => (await mia.query('risk', { id: 'R-3' })).data.state === 'accepted', 'R-3 accepted');
   await shot(page, '10-phone-approved');
+  // Every main screen fits the phone's width: no horizontal scrolling.
+  for (const hash of ['#/risks', '#/risks/R-1', '#/soa', '#/objectives', '#/nonconformities', '#/documents', '#/reviews', '#/reviews/MR-1', '#/audits', '#/history', '#/account']) {
+    await page.goto(`${server.url}/${hash}`);
+    await page.locator('main h1').first().waitFor();
+    await page.locator('main .state-loading').first().waitFor({ state: 'detached' }).catch(() => {});
+    const w = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, view: window.innerWidth }));
+    assert.ok(w.scroll <= w.view, `${hash} scrolls sideways on a phone (${w.scroll} > ${w.view})`);
+    if (hash === '#/risks' || hash === '#/reviews/MR-1') await shot(page, `10-phone-${hash.slice(2).replace(/\W+/g, '-')}`);
+  }
+  await page.goto(`${server.url}/#/inbox`);
   await page.locator('.menu-btn').tap();
   await visible(page.locator('.sidebar').getByRole('link', { name: 'Risk register' }), 'the navigation drawer');
   await page.waitForFunction(() => document.querySelector('.sidebar').getBoundingClientRect().left >= 0);

@@ -4,7 +4,7 @@
 import { h, replace, clear, debounce, fmtInstant } from './dom.js';
 import { http } from './api.js';
 import { app } from './state.js';
-import { toast, explain } from './ui.js';
+import { toast, explain, loading } from './ui.js';
 import { ROLE_LABELS } from './roles.js';
 
 import * as signin from './screens/signin.js';
@@ -379,14 +379,16 @@ async function route() {
     if (active) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
   const main = shell.main;
-  clear(main);
+  replace(main, loading());
   try {
     const node = await match.screen.render(ctx);
     if (current !== ctx) return;
+    clear(main);
     if (node) main.append(node);
   } catch (err) {
     console.error(err);
-    main.append(h('div.state.state-error', { role: 'alert' }, h('div.state-title', 'This screen could not be shown'), h('p', explain(err))));
+    if (current !== ctx) return;
+    replace(main, h('div.state.state-error', { role: 'alert' }, h('div.state-title', 'This screen could not be shown'), h('p', explain(err))));
   }
   const heading = main.querySelector('h1');
   screenTitle = heading ? heading.textContent : '';
