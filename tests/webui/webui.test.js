@@ -366,7 +366,7 @@ test('a phone-sized viewport completes the approval', async () => {
   await page.locator('.menu-btn').tap();
   await visible(page.locator('.sidebar').getByRole('link', { name: 'Risk register' }), 'the navigation drawer');
   await page.waitForFunction(() => document.querySelector('.sidebar').getBoundingClientRect().left >= 0);
-  await shot(page, '11-phone-menu', { fullPage: false });
+  await shot(page, '10-phone-menu', { fullPage: false });
 });
 
 test('screenshots of the main screens', async () => {
@@ -421,12 +421,13 @@ test('screenshots of the main screens', async () => {
   open.push(director.context);
   await director.page.goto(`${server.url}/#/inbox`);
   await visible(director.page.locator('.textdiff'), 'the policy revision as a text difference');
-  await shot(director.page, '12-inbox-document-revision');
+  await shot(director.page, '11-inbox-document-revision');
 
   const ctx = await signIn(browser, server.url, 'mia');
   open.push(ctx.context);
   const { page } = ctx;
   for (const [hash, name, ready, fullPage = true] of [
+    ['#/inbox', '12-inbox-manager', '.inbox-section-title'],
     ['#/risks', '13-risks', 'tr[data-risk]'],
     ['#/risks/R-2', '14-risk-detail', '.timeline'],
     ['#/soa', '15-soa', '[data-control="5.1"]', false],

@@ -5,7 +5,7 @@
 import { h, replace, fmtInstant, humanize, download } from '../dom.js';
 import { app } from '../state.js';
 import { http } from '../api.js';
-import { pageHeader, loading, errorState, toast, explain, field, section, facts, empty } from '../ui.js';
+import { pageHeader, loading, errorState, toast, explain, field, section, facts, empty, stateChip } from '../ui.js';
 import { hashForStream } from '../app.js';
 
 export async function render(ctx) {
@@ -14,6 +14,7 @@ export async function render(ctx) {
   const verifyBox = h('div', loading('Verifying the chain…'));
   const logBox = h('div', loading());
   const exportBox = h('div');
+  const approvalsBox = h('div', loading());
   const page = h('div',
     pageHeader('Audit and history', { subtitle: 'Look at any past state, verify the tamper-evident log, read and export the evidence.' }),
     h('div.grid-2',
@@ -21,6 +22,7 @@ export async function render(ctx) {
       section('Chain verification', verifyBox)),
     h('div', { style: 'height:18px' }),
     section('Event log', logBox),
+    section('Approvals', approvalsBox),
     app.roleAllows('events.export') ? section('Evidence export', exportBox) : null);
 
   let head = 0;
@@ -151,6 +153,31 @@ export async function render(ctx) {
     }
   }
 
+  // ------------------------------------------------------------ approvals
+  let approvalState = '';
+  async function drawApprovals() {
+    try {
+      const data = await app.query('approvals', approvalState ? { state: approvalState } : {});
+      const list = (data.approvals || []).slice().sort((a, b) => (a.requested_at < b.requested_at ? 1 : -1));
+      const by = data.by_state || {};
+      const stateSel = field({ label: 'State', name: 'approval_state', type: 'select', value: approvalState,
+        options: [['', `All (${Object.values(by).reduce((x, y) => x + y, 0)})`], ...['open', 'approved', 'rejected', 'voided'].map((x) => [x, `${humanize(x)} (${by[x] ?? 0})`])] });
+      stateSel.querySelector('select').addEventListener('change', (e) => { approvalState = e.target.value; drawApprovals(); });
+      replace(approvalsBox,
+        h('div.filters', stateSel),
+        list.length ? h('div.table-wrap', h('table.data.responsive', { 'aria-label': 'Approval requests' },
+          h('thead', h('tr', h('th', 'Request'), h('th', 'Requested'), h('th', 'State'), h('th', 'Decided by'), h('th', 'Concluded'))),
+          h('tbody', list.map((a) => h('tr',
+            h('td.cell-main', { 'data-label': 'Request' }, h('a', { href: `#/approvals/${encodeURIComponent(a.id)}` }, a.summary || a.id), h('div.muted', { style: 'font-size:.82rem' }, h('code', a.id))),
+            h('td', { 'data-label': 'Requested' }, a.requested_by, h('div.muted', { style: 'font-size:.82rem' }, fmtInstant(a.requested_at))),
+            h('td', { 'data-label': 'State' }, stateChip(a.state)),
+            h('td', { 'data-label': 'Decided by' }, (a.decisions || []).map((d) => `${d.approved ? '✓' : '✗'} ${d.reviewer}`).join(', ') || '—'),
+            h('td', { 'data-label': 'Concluded' }, a.concluded_at ? fmtInstant(a.concluded_at) : '—')))))) : empty('No approval request', approvalState ? 'None in this state.' : 'Approval requests appear here as they are made.'));
+    } catch (err) {
+      replace(approvalsBox, errorState(err, drawApprovals));
+    }
+  }
+
   // ------------------------------------------------------------ export
   function drawExport() {
     const status = h('p.muted', { 'aria-live': 'polite' });
@@ -191,11 +218,12 @@ export async function render(ctx) {
     replace(exportBox, h('p', 'Every event with its actor, time, command, data and hash chain, one JSON object per line — the evidence an auditor keeps.'), btn, status);
   }
 
-  ctx.reload = () => { drawTime(); drawLog(); };
-  ctx.live('activity', () => { drawTime(); drawLog(); });
+  ctx.reload = () => { drawTime(); drawLog(); drawApprovals(); };
+  ctx.live('activity', () => { drawTime(); drawLog(); drawApprovals(); });
   drawTime();
   drawVerify();
   drawLog();
+  drawApprovals();
   if (app.roleAllows('events.export')) drawExport();
   return page;
 }
@@ -207,4 +235,3 @@ function toLocalInput(at) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
-export { humanize };

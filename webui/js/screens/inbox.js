@@ -14,6 +14,8 @@ export async function render(ctx) {
   const approvalsBox = h('div.approvals-list');
   const actionsBox = h('div');
   const mineBox = h('div');
+  const dueBox = h('div');
+  const manager = app.hasRole('isms_manager');
   const status = h('div', loading());
   const cards = new Map();       // approval id → card element
   const decided = new Set();     // decided in this visit: kept on screen with the outcome
@@ -26,14 +28,17 @@ export async function render(ctx) {
     h('h2.inbox-section-title', 'Your overdue actions'),
     actionsBox,
     h('h2.inbox-section-title', 'Your requests waiting for others'),
-    mineBox);
+    mineBox,
+    manager ? h('h2.inbox-section-title', 'Coming due in the ISMS') : null,
+    manager ? dueBox : null);
 
   let loaded = false;
   async function reload() {
     try {
-      const data = await app.query('inbox');
+      const [data, due] = await Promise.all([app.query('inbox'), manager ? app.query('due') : null]);
       replace(status);
       update(data);
+      if (due) replace(dueBox, dueCard(due));
       loaded = true;
     } catch (err) {
       if (!loaded) replace(status, errorState(err, reload));
@@ -88,6 +93,27 @@ export async function render(ctx) {
   ctx.onCleanup(() => app.removeEventListener('notification', onNotification));
   reload();
   return page;
+}
+
+// What the time rules say is due (the `due` view), for the ISMS manager.
+function dueCard(d) {
+  const groups = [
+    ['Risk acceptances expiring', d.acceptances_expiring, (x) => [h('a', { href: hashForStream(x.stream) }, x.stream.replace(/^risk-/, 'Risk ')), ` — ${x.owner || ''}, on ${fmtDay(x.due)}`]],
+    ['Risk acceptances expired', d.acceptances_expired, (x) => [h('a', { href: hashForStream(x.stream) }, x.stream.replace(/^risk-/, 'Risk ')), ` — since ${fmtDay(x.due)}`]],
+    ['Risk treatments overdue', d.treatments_overdue, (x) => [h('a', { href: hashForStream(x.stream) }, x.stream.replace(/^risk-/, 'Risk ')), ` — due ${fmtDay(x.due)}`]],
+    ['Document reviews due', d.documents_review_due, (x) => [h('a', { href: hashForStream(x.stream) }, `${x.id} ${x.title}`), ` — ${fmtDay(x.review_due_on)}`]],
+    ['Actions overdue', d.actions_overdue, (x) => [h('a', { href: hashForStream(x.stream) }, x.description), ` — ${x.owner}, due ${fmtDay(x.due_on)}`]],
+    ['Objectives overdue', d.objectives_overdue, (x) => [h('a', { href: '#/objectives' }, x.statement), ` — ${x.owner}, due ${fmtDay(x.due_on)}`]],
+  ].filter(([, list]) => list && list.length);
+  const review = d.management_review || {};
+  if (!groups.length && !review.due) {
+    return h('p.muted', `Nothing is due.${review.next_due_on ? ` The next management review is due on ${fmtDay(review.next_due_on)}.` : ''}`);
+  }
+  return h('div.card', h('div.stack', { style: 'gap:14px' },
+    review.due ? h('div.overdue', 'A management review is due', review.next_due_on ? ` (since ${fmtDay(review.next_due_on)})` : '', '. ', h('a', { href: '#/reviews' }, 'Schedule it')) : null,
+    groups.map(([title, list, render]) => h('div', h('h3', { style: 'font-size:.92rem;margin-bottom:4px' }, `${title} (${list.length})`),
+      h('ul.plain', list.slice(0, 8).map((x) => h('li', render(x)))),
+      list.length > 8 ? h('p.muted', `and ${list.length - 8} more`) : null))));
 }
 
 // One approval: what is asked, who decides, and the decide form.
