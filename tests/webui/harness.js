@@ -164,3 +164,31 @@ export async function shot(page, name, { toasts = false, ...options } = {}) {
   if (!toasts) await page.evaluate(() => document.querySelectorAll('.toast').forEach((t) => t.remove()));
   await page.screenshot({ path: path.join(screenshotDir(), `${name}.png`), fullPage: true, ...options });
 }
+
+// Loads the demo ISMS (`ismsd demo`, docs/demo.md) into a fresh directory.
+// Resolves to the directory, or to {skip: reason} when this ismsd has no
+// demo or it did not load.
+export async function loadDemo(passwordPrefix) {
+  const binary = required('ISMSD');
+  const help = await run(binary, ['--help']);
+  if (!/\bdemo\b/.test(help.out)) return { skip: 'this ismsd has no demo subcommand' };
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'isms-webui-demo-'));
+  fs.rmSync(data, { recursive: true, force: true });  // the demo loads into an empty or new directory
+  const r = await run(binary, ['demo', '--data', data, '--password-prefix', passwordPrefix]);
+  if (r.code !== 0) {
+    fs.rmSync(data, { recursive: true, force: true });
+    return { skip: `ismsd demo failed (exit ${r.code}, signal ${r.signal}): ${r.out.slice(-300)}` };
+  }
+  return { data };
+}
+
+function run(binary, args) {
+  return new Promise((resolve) => {
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
+    child.on('error', (e) => resolve({ code: -1, signal: null, out: String(e) }));
+    child.on('exit', (code, signal) => resolve({ code, signal, out }));
+  });
+}

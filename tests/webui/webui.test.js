@@ -12,7 +12,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { startServer, launchBrowser, ApiClient, signIn, shot, ADMIN_PASSWORD, PASSWORD } from './harness.js';
+import { startServer, launchBrowser, ApiClient, signIn, shot, loadDemo, ADMIN_PASSWORD, PASSWORD } from './harness.js';
 
 const USERS = [
   ['mia', 'Mia Manager', ['isms_manager', 'top_management']],
@@ -482,4 +482,44 @@ test('a lost connection reconnects by itself and says so', async () => {
     await again.close();
   }
   await visible(page.locator('tr[data-risk="R-9"]'), 'a risk registered after the restart, shown live');
+});
+
+// Screenshots only: the same screens on the demo ISMS (docs/demo.md), which
+// has a year of history. Nothing here asserts demo content beyond the
+// screens rendering; without a working `ismsd demo` the test is skipped.
+test('screenshots on the demo ISMS', async (t) => {
+  const demo = await loadDemo('demo-');
+  if (demo.skip) { t.skip(demo.skip); return; }
+  const demoServer = await startServer({ data: demo.data });
+  try {
+    const shots = [
+      ['mara.hansen', [['#/inbox', 'inbox'], ['#/risks', 'risks'], ['#/soa', 'soa', false], ['#/objectives', 'objectives'],
+        ['#/nonconformities', 'nonconformities'], ['#/documents', 'documents'], ['#/reviews', 'reviews'], ['#/audits', 'audits'], ['#/history', 'history', false]]],
+      ['henrik.brandt', [['#/inbox', 'inbox-ceo']]],
+      ['peter.graf', [['#/history', 'history-auditor', false]]],
+    ];
+    for (const [user, screens] of shots) {
+      const { context, page } = await signIn(browser, demoServer.url, user, `demo-${user}`);
+      try {
+        for (const [hash, name, fullPage = true] of screens) {
+          await page.goto(`${demoServer.url}/${hash}`);
+          await page.locator('main h1').first().waitFor();
+          await page.locator('main .state-loading').first().waitFor({ state: 'detached' }).catch(() => {});
+          await page.locator('main .state-error').waitFor({ state: 'detached', timeout: 1000 }).catch(() => {});
+          assert.equal(await page.locator('main .state-error').count(), 0, `an error on ${hash} for ${user}`);
+          await shot(page, `demo-${name}`, { fullPage });
+        }
+        if (user === 'henrik.brandt') {
+          await page.setViewportSize({ width: 390, height: 844 });
+          await page.goto(`${demoServer.url}/#/inbox`);
+          await page.locator('main h1').first().waitFor();
+          await shot(page, 'demo-inbox-ceo-phone');
+        }
+      } finally {
+        await context.close();
+      }
+    }
+  } finally {
+    await demoServer.stop();
+  }
 });

@@ -127,8 +127,8 @@ export async function render(ctx) {
         h('td', { 'data-label': 'State' }, stateChip(r.state)),
         h('td', { 'data-label': 'Inherent' }, r.inherent && r.inherent.score ? levelChip(r.inherent.level, r.inherent.score) : h('span.muted', '—')),
         h('td', { 'data-label': 'Residual' }, r.residual && r.residual.score ? levelChip(r.residual.level, r.residual.score) : h('span.muted', '—')),
-        h('td', { 'data-label': 'Treatment due' }, r.treatment_due ? fmtDay(r.treatment_due) : '—'),
-        h('td', { 'data-label': 'Review' }, r.review_date ? fmtDay(r.review_date) : '—'))))));
+        h('td.nowrap', { 'data-label': 'Treatment due' }, r.treatment_due ? fmtDay(r.treatment_due) : '—'),
+        h('td.nowrap', { 'data-label': 'Review' }, r.review_date ? fmtDay(r.review_date) : '—'))))));
   }
 
   ctx.reload = reload;
