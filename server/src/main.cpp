@@ -1,6 +1,7 @@
 // ismsd — the ISMS Ledger server and its operator subcommands.
 //
-//   ismsd serve   [--data DIR] [--address A] [--port N] [--webui DIR]
+//   ismsd serve   [--data DIR] [--address A] [--port N] [--webui DIR] [--demo]
+//   ismsd demo    [--data DIR] [--force] [--password-prefix P]
 //   ismsd verify  [--data DIR] [--from N]
 //   ismsd backup  [--data DIR] --to DIR
 //   ismsd restore --from DIR --data DIR
@@ -11,6 +12,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -18,6 +20,7 @@
 
 #include "isms/eventstore/store.hpp"
 #include "isms/server/config.hpp"
+#include "isms/server/demo.hpp"
 #include "isms/server/ledger.hpp"
 #include "isms/server/log.hpp"
 #include "isms/server/transport.hpp"
@@ -33,17 +36,23 @@ constexpr const char* usage_text =
     "commands:\n"
     "  serve    run the server        --config FILE --data DIR --address A --port N --webui DIR\n"
     "                                 (every setting of docs/operations.md as --name value)\n"
+    "                                 --demo: load the demo ISMS first when the store is empty\n"
+    "  demo     load the demo ISMS    --data DIR [--force] [--password-prefix P]\n"
+    "                                 (an empty store only; --force moves a non-empty one aside)\n"
     "  verify   verify the hash chain --data DIR [--from POSITION]\n"
     "  backup   online backup         --data DIR --to DIR\n"
     "  restore  restore a backup      --from DIR --data DIR\n"
     "\n"
     "defaults: --data ./data --address 127.0.0.1 --port 8080 --webui <install>/webui\n";
 
-// Flags as name → value; every flag takes one value.
+// Flags as name → value; every flag takes one value, except the switches
+// below, which stand alone and read as "true".
 struct parsed_args {
   std::string command;
   std::map<std::string, std::string> flags;
 };
+
+bool is_switch(std::string_view name) { return name == "demo" || name == "force"; }
 
 std::optional<parsed_args> parse_args(int argc, char** argv, std::string& problem) {
   if (argc < 2) {
@@ -61,6 +70,8 @@ std::optional<parsed_args> parse_args(int argc, char** argv, std::string& proble
     auto eq = a.find('=');
     if (eq != std::string::npos) {
       out.flags[a.substr(2, eq - 2)] = a.substr(eq + 1);
+    } else if (is_switch(a.substr(2))) {
+      out.flags[a.substr(2)] = "true";
     } else if (i + 1 < argc) {
       out.flags[a.substr(2)] = argv[++i];
     } else {
@@ -119,12 +130,49 @@ std::expected<std::unique_ptr<eventstore::store>, std::string> open_store(const 
   return std::move(*s);
 }
 
+// A switch given as --name, --name=true or --name=false.
+std::expected<bool, std::string> switch_value(const parsed_args& a, const std::string& name) {
+  const auto it = a.flags.find(name);
+  if (it == a.flags.end()) return false;
+  if (it->second == "true") return true;
+  if (it->second == "false") return false;
+  return std::unexpected("--" + name + " takes no value (or =true / =false)");
+}
+
+// Loads the demo ISMS into an empty store and says how it went.
+std::expected<server::demo_summary, std::string> load_demo_into(eventstore::store& store, const parsed_args& args,
+                                                                const server::ledger_options& ledger) {
+  std::printf("Loading the demo ISMS of Nordlicht Logistics GmbH through the command pipeline...\n");
+  std::fflush(stdout);
+  server::demo_options o;
+  o.password_prefix = flag(args, "password-prefix", "");
+  o.auth = ledger.auth;
+  o.workers = ledger.workers;
+  o.now = ledger.clock;
+  auto r = server::load_demo(store, o);
+  if (!r) return std::unexpected("the demo could not be loaded: " + r.error().message);
+  std::printf("Loaded %llu commands (%llu events with the reactions' follow-ups), %s to %s.\n",
+              static_cast<unsigned long long>(r->commands), static_cast<unsigned long long>(r->head_position),
+              r->story_from.c_str(), r->story_to.c_str());
+  return std::move(*r);
+}
+
+void print_demo_users(const server::demo_summary& demo) {
+  std::printf("\nSign in as any of these users (passwords shown this once):\n\n%s\n",
+              server::demo_users_table(demo).c_str());
+}
+
 int serve(const parsed_args& args, const char* argv0) {
   server::server_config config;
   config.ledger.webui_dir = default_webui_dir(argv0);
   if (auto it = args.flags.find("config"); it != args.flags.end())
     if (auto r = server::load_config_file(it->second, config); !r) return fail(r.error());
-  if (auto r = server::apply_flags(args.flags, config); !r) return fail(r.error());
+  const auto want_demo = switch_value(args, "demo");
+  if (!want_demo) return fail(want_demo.error());
+  auto settings = args.flags;
+  settings.erase("demo");
+  settings.erase("password-prefix");
+  if (auto r = server::apply_flags(settings, config); !r) return fail(r.error());
 
   auto store = open_store(config.data_dir);
   if (!store) return fail(store.error());
@@ -141,6 +189,17 @@ int serve(const parsed_args& args, const char* argv0) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
+  std::optional<server::demo_summary> demo;
+  if (*want_demo) {
+    if (head.position == 0) {
+      auto loaded = load_demo_into(**store, args, config.ledger);
+      if (!loaded) return fail(loaded.error());
+      demo = std::move(*loaded);
+    } else {
+      server::log::info("demo", "the store already holds events: --demo loads nothing");
+    }
+  }
+
   auto app = std::make_shared<server::ledger>(config.ledger, **store);
   const char* env_password = std::getenv("ISMS_ADMIN_PASSWORD");
   auto admin = app->bootstrap_admin(env_password ? env_password : "");
@@ -154,7 +213,9 @@ int serve(const parsed_args& args, const char* argv0) {
                           std::to_string((*transport)->port()) + "/";
   server::log::info("server", "listening on " + url);
   std::printf("ISMS Ledger is running at %s\n", url.c_str());
-  if (admin->has_value()) {
+  if (demo) {
+    print_demo_users(*demo);
+  } else if (admin->has_value()) {
     if (env_password)
       std::printf("First start: administrator 'admin' created with the password from ISMS_ADMIN_PASSWORD.\n");
     else
@@ -173,6 +234,49 @@ int serve(const parsed_args& args, const char* argv0) {
   app.reset();
   store->reset();  // drains the writer: every acknowledged append is on disk
   server::log::info("server", "stopped");
+  return 0;
+}
+
+// "DIR.before-demo-20261129T041500Z": where --force moves a non-empty store.
+fs::path aside_path(const fs::path& data) {
+  fs::path dir = fs::absolute(data).lexically_normal();
+  if (!dir.has_filename()) dir = dir.parent_path();
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+  return dir.string() + ".before-demo-" + stamp;
+}
+
+int demo(const parsed_args& args) {
+  for (const auto& [name, value] : args.flags)
+    if (name != "data" && name != "force" && name != "password-prefix")
+      return fail("--" + name + ": unknown flag for demo");
+  const auto force = switch_value(args, "force");
+  if (!force) return fail(force.error());
+  const fs::path data = flag(args, "data", "./data");
+  auto store = open_store(data);
+  if (!store) return fail(store.error());
+  if (const auto held = (*store)->current_head().position; held > 0) {
+    if (!*force)
+      return fail("the store in " + data.string() + " already holds " + std::to_string(held) +
+                  (held == 1 ? " event" : " events") + "; the demo loads only into an empty store. Choose another --data directory, or add "
+                  "--force to move this store aside and load the demo into a fresh one.");
+    store->reset();
+    const fs::path aside = aside_path(data);
+    std::error_code ec;
+    fs::rename(data, aside, ec);
+    if (ec) return fail("cannot move the store aside to " + aside.string() + ": " + ec.message());
+    std::printf("Moved the existing store aside to %s\n", aside.string().c_str());
+    store = open_store(data);
+    if (!store) return fail(store.error());
+  }
+  server::ledger_options defaults;
+  auto loaded = load_demo_into(**store, args, defaults);
+  if (!loaded) return fail(loaded.error());
+  print_demo_users(*loaded);
+  std::printf("Start the server with: ismsd serve --data %s\n", data.string().c_str());
   return 0;
 }
 
@@ -230,6 +334,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (args->command == "serve") return serve(*args, argv[0]);
+    if (args->command == "demo") return demo(*args);
     if (args->command == "verify") return verify(*args);
     if (args->command == "backup") return backup(*args);
     if (args->command == "restore") return restore(*args);
