@@ -3,7 +3,7 @@
 
 import { h, replace, fmtDay, todayUtc, addMonths } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, errorState, toast, explain, stateChip, field, openDialog, writeButton, empty } from '../ui.js';
+import { pageHeader, loading, errorState, toast, explain, stateChip, chip, field, openDialog, writeButton, empty } from '../ui.js';
 import { userOptions, nextId } from '../directory.js';
 
 export async function render(ctx) {
@@ -35,7 +35,8 @@ export async function render(ctx) {
       reviews.length ? h('section.card', h('div.table-wrap', h('table.data.responsive', { 'aria-label': 'Management reviews' },
         h('thead', h('tr', h('th', 'Review'), h('th', 'Planned'), h('th', 'Chair'), h('th', 'State'), h('th', 'Decisions'), h('th', 'Actions'))),
         h('tbody', reviews.map((r) => h('tr', { dataset: { review: r.id } },
-          h('td.cell-main', { 'data-label': 'Review' }, h('a.rowlink', { href: `#/reviews/${encodeURIComponent(r.id)}` }, `Management review ${r.id}`)),
+          h('td.cell-main', { 'data-label': 'Review' }, h('a.rowlink', { href: `#/reviews/${encodeURIComponent(r.id)}` }, `Management review ${r.id}`),
+            r.state === 'open' ? h('span', ' ', chip('● in session — join', 'ok')) : null),
           h('td', { 'data-label': 'Planned' }, fmtDay(r.planned_on), r.held_on ? h('div.muted', { style: 'font-size:.82rem' }, `held ${fmtDay(r.held_on)}`) : null),
           h('td', { 'data-label': 'Chair' }, r.chair),
           h('td', { 'data-label': 'State' }, stateChip(r.state)),
