@@ -677,8 +677,8 @@ class nordlicht {
       s_.approve(ceo, st, "Approved. The Polish subsidiary follows once its IT is migrated to the group tenant.");
     });
 
-    // NIS2 arrives: the context changes and top management approves it again.
-    s_.at(-212, 10, 0, [=, this] {
+    // NIS2 becomes law: the context changes and top management approves it again.
+    s_.at(-120, 10, 0, [=, this] {
       s_.run(manager, "scope.add_issue", st,
              {{"issue_id", "I-5"}, {"kind", "external"},
               {"description",
@@ -691,10 +691,10 @@ class nordlicht {
                                 "NIS2 registration and incident reporting (24 h / 72 h / 1 month)"}}},
              "NIS2 adds the BSI as supervisory authority");
     });
-    s_.at(-211, 9, 0, [=, this] {
+    s_.at(-119, 9, 0, [=, this] {
       s_.run(manager, "scope.request_approval", st, {{"summary", "Approve the context updated for NIS2"}});
     });
-    s_.at(-209, 14, 45, [=, this] {
+    s_.at(-117, 14, 45, [=, this] {
       s_.approve(cfo, st, "Approved; the budget for NIS2 reporting is in next year's plan.");
     });
   }
@@ -935,7 +935,7 @@ class nordlicht {
         "Staff paste customer shipment data into public generative AI assistants to draft e-mails.",
         "Customer and shipment data", "Disclosure to AI service providers", "No rule on the use of AI assistants",
         dev_lead, "Legal", 0, 0, "", {}, "", ""};
-    identify(-6, 11, 0, ai, manager);
+    identify(-1, 16, 30, ai, manager);
   }
 
   // -- Statement of Applicability (6.1.3 d) -------------------------------------
@@ -1197,9 +1197,9 @@ class nordlicht {
           {"previous_actions", "First management review of the ISMS: no actions from previous reviews."},
           {"issue_changes", "NIS2 will make Nordlicht an important entity; the context will need an update once the law passes."},
           {"interested_party_changes", "Two large shippers now require the ISO/IEC 27001 certificate in their tenders."},
-          {"security_performance", "No major incidents; phishing click rate down from 18 % to 10 %; patching at 81 % within 14 days against 95 %."},
+          {"security_performance", "No major incidents; phishing click rate down from 18 % to 12 %; patching at 78 % within 14 days against 95 %."},
           {"interested_party_feedback", "The cyber insurer asked for evidence of immutable backups at renewal; provided."},
-          {"risk_assessment", "16 risks assessed, 2 residual risks above appetite accepted by the board (cloud region outage, driver data)."},
+          {"risk_assessment", "17 risks assessed; 2 residual risks above appetite accepted by the board (cloud region outage, driver data); one treatment plan sent back by the board (cloud storage)."},
           {"improvement_opportunities", "Supplier and cloud security should be anchored in the policy; warehouse staff are hard to reach with e-learning."},
       };
       int n = 1;
