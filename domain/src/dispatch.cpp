@@ -95,6 +95,10 @@ decision decide_command(std::string_view command_type, std::string_view stream, 
     if (r->singleton_id.empty()) rule += " with <id> matching [A-Za-z0-9][A-Za-z0-9_.-]{0,63}";
     return std::unexpected(rejection{rejection_kind::invalid, "stream", rule});
   }
+  // "system" names the server itself in every event's actor: no user may take it.
+  if (stream == "user-system")
+    return std::unexpected(rejection{rejection_kind::invalid, "stream",
+                                     "the user id 'system' is reserved for the server itself"});
   if (!may_issue(ctx.by, command_type)) return std::unexpected(forbidden_command(ctx.by, command_type));
   if (!data.is_object())
     return std::unexpected(rejection{rejection_kind::invalid, "data", "data must be a JSON object"});

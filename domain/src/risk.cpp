@@ -8,6 +8,7 @@
 #include "isms/domain/authorization.hpp"
 #include "isms/domain/user.hpp"
 #include "json_fields.hpp"
+#include "wire_fields.hpp"
 
 namespace isms::domain::risk {
 
@@ -394,10 +395,12 @@ decision decide_request(const request_acceptance& c, const state& s, const comma
   e.approval.policy = policy;
   e.approval.on_approved = "risk.accept";
   e.approval.on_rejected = "risk.reject_acceptance";
-  e.approval.summary = "Accept the residual risk of " + s.stream + " \"" + s.details.title + "\": " +
-                       e.residual_level + " (" + std::to_string(e.residual_score) + ")" +
-                       (e.above_appetite ? ", above appetite" : ", within appetite") +
-                       ", until " + format_date(review);
+  // Clipped: a long title must not make the approval request unopenable.
+  e.approval.summary = wire::clip("Accept the residual risk of " + s.stream + " \"" + s.details.title + "\": " +
+                                      e.residual_level + " (" + std::to_string(e.residual_score) + ")" +
+                                      (e.above_appetite ? ", above appetite" : ", within appetite") +
+                                      ", until " + format_date(review),
+                                  wire::max_line);
   e.approval.content_hash = sha256_hex(canonical_json(acceptance_content(s, e)));
   return one(e);
 }

@@ -75,10 +75,6 @@ command_pipeline::command_pipeline(pipeline_options options, eventstore::store& 
 domain::actor command_pipeline::actor_of(const std::string& user_id) const {
   domain::actor a;
   a.user_id = user_id;
-  if (user_id == "system") {
-    a.roles = {domain::role::system};
-    return a;
-  }
   views_.read_current([&](const domain::views::all_views& v) { a.roles = roles_of(v, user_id); });
   return a;
 }
@@ -101,7 +97,12 @@ command_outcome command_pipeline::run(std::string user_id, command_request reque
 void command_pipeline::attempt(std::string user_id, command_request request, int attempt_no,
                                std::function<void(command_outcome)> done) {
   domain::command_context ctx;
-  ctx.by = actor_of(user_id);
+  if (request.as_system) {
+    user_id = "system";
+    ctx.by = domain::actor{"system", {domain::role::system}};
+  } else {
+    ctx.by = actor_of(user_id);
+  }
   if (request.roles_override) ctx.by.roles = *request.roles_override;
   ctx.command_id = request.command_id;
   ctx.now = domain::instant{std::chrono::milliseconds{clock_()}};

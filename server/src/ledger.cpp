@@ -146,6 +146,7 @@ void ledger::run_scheduler_once() {
     req.stream = cmd.stream;
     req.data = cmd.data;
     req.command_id = cmd.command_id;
+    req.as_system = true;
     const auto o = pipeline_->run("system", std::move(req));
     if (!o.ok && o.error_code != "rejected")
       log::warn("scheduler", cmd.command_type + " on " + cmd.stream + ": " + o.error_code + ": " + o.error_message);
@@ -174,6 +175,7 @@ std::expected<std::optional<std::string>, std::string> ledger::bootstrap_admin(c
   req.command_id = "bootstrap:user-admin";
   req.data = {{"name", "Administrator"}, {"roles", {"admin"}}};
   req.roles_override = std::vector<domain::role>{domain::role::admin};
+  req.as_system = true;
   const auto o = pipeline_->run("system", std::move(req));
   if (!o.ok) return std::unexpected("cannot register the first administrator: " + o.error_message);
   if (auto r = auth_->set_password("admin", chosen); !r) return std::unexpected(r.error().message);

@@ -174,20 +174,21 @@ int serve(const parsed_args& args, const char* argv0) {
   settings.erase("password-prefix");
   if (auto r = server::apply_flags(settings, config); !r) return fail(r.error());
 
-  auto store = open_store(config.data_dir);
-  if (!store) return fail(store.error());
-  const auto head = (*store)->current_head();
-  server::log::info("store", "opened " + config.data_dir.string() + " at position " + std::to_string(head.position) +
-                                 " head " + eventstore::to_hex(head.hash));
-
   // Signals are taken by sigwait below; block them before any thread starts
-  // so that every thread inherits the mask.
+  // (the store's writer and RocksDB's own threads included) so that every
+  // thread inherits the mask.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+
+  auto store = open_store(config.data_dir);
+  if (!store) return fail(store.error());
+  const auto head = (*store)->current_head();
+  server::log::info("store", "opened " + config.data_dir.string() + " at position " + std::to_string(head.position) +
+                                 " head " + eventstore::to_hex(head.hash));
 
   std::optional<server::demo_summary> demo;
   if (*want_demo) {

@@ -98,6 +98,7 @@ void reaction_runner::run() {
       req.command_id = f.command_id;
       req.causation_id = std::to_string(e.position);
       req.correlation_id = e.metadata.correlation_id;
+      req.as_system = true;
       const command_outcome o = pipeline_.run("system", std::move(req));
       if (!o.ok)
         log::info("reactions", "event " + std::to_string(e.position) + " → " + f.command_type + " on " + f.stream +

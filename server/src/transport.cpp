@@ -111,7 +111,7 @@ class websocket_session final : public ws_connection,
         [](websocket::response_type& res) { res.set(http::field::server, "ismsd"); }));
     // The hard cap closes the connection; the application enforces the
     // softer max_ws_message_bytes with a too_large reply and keeps it open.
-    ws_.read_message_max(state_->options.max_ws_message_bytes * 4);
+    ws_.read_message_max(state_->options.max_ws_message_bytes * 2);
     ws_.async_accept(upgrade_request,
                      beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
   }

@@ -31,6 +31,17 @@ TEST(Dispatch, UnknownCommandTypeIsInvalidNamingType) {
   EXPECT_EQ(e.error().field, "type");
 }
 
+TEST(Dispatch, NoUserMayBeNamedSystem) {
+  no_related_streams none;
+  const command_context an_admin{actor{"ada", {role::admin}}, instant{}, "c2"};
+  const auto d = decide_command("user.register", "user-system", json{{"name", "System"}, {"roles", {"admin"}}}, {},
+                                an_admin, none);
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().field, "stream");
+  EXPECT_TRUE(decide_command("user.register", "user-sys", json{{"name", "Sys"}, {"roles", {"admin"}}}, {}, an_admin,
+                             none));
+}
+
 TEST(Dispatch, RoutePrefixesAndStreamKindsAreUnique) {
   const auto t = routing_table();
   for (std::size_t i = 0; i < t.size(); ++i)

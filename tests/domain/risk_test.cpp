@@ -353,6 +353,18 @@ TEST(RiskRequestAcceptance, ReviewDateIsAfterTodayAndWithinThreeYears) {
   EXPECT_TRUE(w.when("risk.request_acceptance", {{"review_date", "2026-03-03"}}, planned()));
 }
 
+TEST(RiskRequestAcceptance, ALongTitleStillGivesAnOpenableRequest) {
+  world w;
+  identified long_title = details();
+  long_title.title = std::string(290, 'T');
+  const events given{encode(long_title), encode(high_assessment()), encode(plan())};
+  const auto d = w.when("risk.request_acceptance", json::object(), given);
+  ASSERT_TRUE(d.has_value());
+  const std::string summary = (*d)[0].data.at("approval").at("summary");
+  EXPECT_LE(summary.size(), 200u);  // the approval request accepts one-line summaries only
+  EXPECT_TRUE(summary.starts_with("Accept the residual risk of risk-R-1"));
+}
+
 TEST(RiskRequestAcceptance, OnlyTheIsmsManagerRequests) {
   world w;
   EXPECT_REJECTED(w.when("risk.request_acceptance", json::object(), planned(), other_owner()),

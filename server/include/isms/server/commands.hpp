@@ -38,6 +38,9 @@ struct command_request {
   // Server-internal, never from the wire: decide with exactly these roles
   // instead of the user's current ones (the first administrator's bootstrap).
   std::optional<std::vector<domain::role>> roles_override;
+  // Server-internal, never from the wire: the server itself issues this
+  // command (a reaction or a time rule) with the system role.
+  bool as_system = false;
 };
 
 struct command_outcome {
@@ -65,7 +68,8 @@ class command_pipeline {
                    worker_pool& pool, clock_fn clock);
 
   // Decides and appends `request` on behalf of `user_id` (roles are read from
-  // the users view at decision time; "system" acts with the system role).
+  // the users view at decision time). With request.as_system the server
+  // itself acts, as "system" with the system role.
   // `done` is called exactly once, after the views include the result.
   void submit(std::string user_id, command_request request, std::function<void(command_outcome)> done);
 

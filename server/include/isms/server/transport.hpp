@@ -37,8 +37,10 @@ struct transport_options {
   std::chrono::seconds read_timeout{30};
   // Connections open at once; further ones are closed at accept. Default: 1024
   std::size_t max_connections = 1024;
-  // Largest WebSocket message accepted; larger → closed with "message too big". Default: 256 KiB
-  std::size_t max_ws_message_bytes = 256 * 1024;
+  // WebSocket messages up to twice this size are read and handed to the
+  // application (which answers too_large above its own limit); larger ones
+  // close the connection with 1009 "message too big". Default: 1 MiB + 64 KiB
+  std::size_t max_ws_message_bytes = (1 << 20) + 64 * 1024;
   // Bytes queued for one WebSocket client before it is dropped as too slow. Default: 4 MiB
   std::size_t max_ws_queued_bytes = 4 << 20;
   // A WebSocket that sends nothing (not even a ping) for this long is closed. Default: 300 s

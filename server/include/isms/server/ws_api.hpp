@@ -26,8 +26,10 @@
 namespace isms::server {
 
 struct ws_api_options {
-  // Largest request accepted; larger → too_large (the connection stays). Default: 64 KiB
-  std::size_t max_message_bytes = 64 * 1024;
+  // Largest request accepted; larger → too_large (the connection stays). A
+  // document's text may be 1 MiB, so the default leaves room for it and the
+  // request around it. Default: 1 MiB + 64 KiB
+  std::size_t max_message_bytes = (1 << 20) + 64 * 1024;
   // Sustained requests per second per connection. Default: 50
   double requests_per_second = 50;
   // Requests a connection may send in a burst above the sustained rate. Default: 100
