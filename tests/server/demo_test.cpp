@@ -397,14 +397,16 @@ TEST(DemoCommand, RefusesANonEmptyStoreUnlessForced) {
     EXPECT_GT((*s)->current_head().position, 500u);
   }
   std::error_code ec;
+  std::vector<fs::path> moved;
   for (const auto& e : fs::directory_iterator(dir.parent_path(), ec))
-    if (e.path().filename().string().starts_with(dir.filename().string() + ".before-demo-")) {
-      auto aside = eventstore::store::open(eventstore::options{}, e.path());
-      ASSERT_TRUE(aside.has_value());
-      EXPECT_EQ((*aside)->current_head().position, 1u);  // the old store, untouched
-      aside->reset();
-      fs::remove_all(e.path(), ec);
-    }
+    if (e.path().filename().string().starts_with(dir.filename().string() + ".before-demo-")) moved.push_back(e.path());
+  ASSERT_EQ(moved.size(), 1u);
+  {
+    auto aside = eventstore::store::open(eventstore::options{}, moved.front());
+    ASSERT_TRUE(aside.has_value());
+    EXPECT_EQ((*aside)->current_head().position, 1u);  // the old store, untouched
+  }
+  fs::remove_all(moved.front(), ec);
   fs::remove_all(dir, ec);
 }
 
