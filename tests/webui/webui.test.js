@@ -414,6 +414,19 @@ test('screenshots of the main screens', async () => {
     });
     await mia.command('document.request_approval', 'document-POL-1', {});
     await approvalOf('document', { id: 'POL-1' }, (d) => d.pending_approval_id);
+    // Every control needs a decision before the SoA is published.
+    const soa = (await mia.query('soa')).data;
+    const statuses = ['implemented', 'partial', 'planned', 'implemented', 'not_started'];
+    let k = 0;
+    for (const theme of soa.themes)
+      for (const c of theme.controls) {
+        if (c.applicability !== 'undecided') continue;
+        await mia.command('soa.decide_control', 'soa-main', { control_id: c.id, applicable: true, justification: 'Needed to treat the risks of the ISMS scope', linked_risks: [] });
+        const status = statuses[k++ % statuses.length];
+        if (status !== 'not_started') await mia.command('soa.set_implementation_status', 'soa-main', { control_id: c.id, status });
+      }
+    await mia.command('soa.request_publication', 'soa-main', { comment: 'First Statement of Applicability' });
+    await approvalOf('soa', {}, (d) => d.pending_approval_id);
   } finally {
     await tom.close();
   }
@@ -421,6 +434,8 @@ test('screenshots of the main screens', async () => {
   open.push(director.context);
   await director.page.goto(`${server.url}/#/inbox`);
   await visible(director.page.locator('.textdiff'), 'the policy revision as a text difference');
+  const soaCard = director.page.locator('article.approval-card').filter({ hasText: 'soa-main' });
+  await visible(soaCard.locator('.difftable').getByText('7.4'), 'the SoA publication with the excluded control 7.4');
   await shot(director.page, '11-inbox-document-revision');
 
   const ctx = await signIn(browser, server.url, 'mia');

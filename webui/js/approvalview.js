@@ -76,27 +76,25 @@ export function contentTable(content, previous, fields) {
 
 function soaDiff(content, previous) {
   const prevBy = new Map((previous || []).map((e) => [e.control, e]));
-  const rows = [];
-  for (const e of content || []) {
-    const p = prevBy.get(e.control);
-    if (!previous) {
-      if (!e.decided) continue;
-    } else if (same(e, p)) continue;
-    const what = [];
-    for (const k of ['applicable', 'justification', 'status', 'linked_risks']) {
-      if (!previous || !p || !same(e[k], p[k])) what.push([k, p ? p[k] : undefined, e[k]]);
-    }
-    rows.push(h('tr',
-      h('th', { scope: 'row' }, h('code', e.control)),
-      h('td', what.map(([k, before, after]) => h('div',
-        h('b', humanize(k)), ': ',
-        previous && before !== undefined ? h('span.was-inline', h('s', fmtSoa(k, before)), ' → ') : null,
-        h('span', fmtSoa(k, after)))))));
-  }
-  if (!rows.length) return h('p.muted', 'No control differs from the published Statement of Applicability.');
-  return h('div.table-wrap', h('table.difftable',
-    h('caption', previous ? `${rows.length} controls differ from the published version` : `${rows.length} decided controls (first publication)`),
-    h('tbody', rows)));
+  const entries = (content || []).filter((e) => (previous ? !same(e, prevBy.get(e.control)) : e.decided));
+  const applicable = (content || []).filter((e) => e.decided && e.applicable).length;
+  const excluded = (content || []).filter((e) => e.decided && !e.applicable).length;
+  const implemented = (content || []).filter((e) => e.decided && e.applicable && e.status === 'implemented').length;
+  if (!entries.length) return h('p.muted', 'No control differs from the published Statement of Applicability.');
+  const cell = (e, p, k) => {
+    const changed = previous && p && !same(e[k], p[k]);
+    return h('td', { class: changed ? 'now' : null }, fmtSoa(k, e[k]),
+      changed ? h('span.was', h('span.sr-only', 'published: '), 'was: ', fmtSoa(k, p[k])) : null);
+  };
+  return h('div',
+    h('p', `${applicable} applicable, ${excluded} excluded, ${implemented} implemented. `,
+      previous ? `${entries.length} control${entries.length === 1 ? '' : 's'} change compared with the published version:` : 'First publication: every control as decided.'),
+    h('div.table-wrap.scroll-box', h('table.difftable.soa-diff',
+      h('thead', h('tr', h('th', { scope: 'col' }, 'Control'), h('th', { scope: 'col' }, 'Applicability'), h('th', { scope: 'col' }, 'Implementation'), h('th', { scope: 'col' }, 'Justification'))),
+      h('tbody', entries.map((e) => {
+        const p = prevBy.get(e.control);
+        return h('tr', h('th', { scope: 'row' }, h('code', e.control)), cell(e, p, 'applicable'), cell(e, p, 'status'), cell(e, p, 'justification'));
+      })))));
 }
 
 function fmtSoa(k, v) {
