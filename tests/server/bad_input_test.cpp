@@ -144,7 +144,10 @@ TEST(bad_input_http, http_edge_refuses_bad_requests_and_stays_up) {
   EXPECT_EQ(http_call(port, "POST", "/api/session", "{not json").status, 400u);
   EXPECT_EQ(http_call(port, "POST", "/api/session", R"({"username":1,"password":2})").status, 400u);
   EXPECT_EQ(http_call(port, "POST", "/api/session", R"({"username":"admin","password":"wrong"})").status, 401u);
-  EXPECT_EQ(http_call(port, "POST", "/api/session", std::string(2 << 20, 'x')).status, 413u);
+  // Over the body limit: 413, or — when the refusal overtakes the upload — the
+  // connection closed; either way nothing is read past the limit.
+  const unsigned oversized = http_call(port, "POST", "/api/session", std::string(2 << 20, 'x')).status;
+  EXPECT_TRUE(oversized == 413u || oversized == 0u) << oversized;
   EXPECT_EQ(http_call(port, "GET", "/api/nothing").status, 404u);
   EXPECT_EQ(http_call(port, "GET", "/api/events").status, 401u);
   EXPECT_EQ(http_call(port, "GET", "/api/events?from=abc", {}, {{"authorization", "Bearer nonsense"}}).status, 401u);

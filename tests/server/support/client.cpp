@@ -35,12 +35,16 @@ http_result http_call(std::uint16_t port, const std::string& method, const std::
     if (req[http::field::content_type].empty()) req.set(http::field::content_type, "application/json");
   }
   req.prepare_payload();
-  http::write(stream, req);
+  http_result out;
+  beast::error_code ec;
+  // A server refusing an oversized body may answer and close before the
+  // whole request is written: read whatever answer came even then.
+  http::write(stream, req, ec);
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(256 << 20);
-  http::read(stream, buffer, parser);
-  http_result out;
+  http::read(stream, buffer, parser, ec);
+  if (ec) return out;  // status 0: the connection was closed without an answer
   const auto& res = parser.get();
   out.status = res.result_int();
   out.body = res.body();
@@ -49,7 +53,6 @@ http_result http_call(std::uint16_t port, const std::string& method, const std::
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     out.headers.emplace_back(std::move(name), std::string(f.value()));
   }
-  beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
   return out;
 }
