@@ -369,6 +369,53 @@ test('a phone-sized viewport completes the approval', async () => {
   await shot(page, '10-phone-menu', { fullPage: false });
 });
 
+test('the ISMS manager identifies, assesses and plans a risk through the forms', async () => {
+  const { context, page } = await signIn(browser, server.url, 'mia');
+  open.push(context);
+  await page.goto(`${server.url}/#/risks`);
+  await page.getByRole('button', { name: '+ Identify a risk' }).click();
+  let dialog = page.locator('dialog[open]');
+  await dialog.getByRole('textbox', { name: 'Risk id' }).fill('R-6');
+  await dialog.getByRole('combobox', { name: 'Risk owner' }).selectOption('olga');
+  await dialog.getByRole('textbox', { name: 'Title' }).fill('Customer database exposed by a misconfigured backup bucket');
+  await dialog.getByRole('textbox', { name: 'Asset' }).fill('customer database backups');
+  await dialog.getByRole('textbox', { name: 'Category' }).fill('cloud');
+  await dialog.getByRole('textbox', { name: 'Threat' }).fill('public access to storage');
+  // A required field left empty: the dialog says which, and stays open.
+  await dialog.getByRole('button', { name: 'Identify risk' }).click();
+  await visible(dialog.getByText('Please fill in “Vulnerability”'), 'the missing-field message');
+  await dialog.getByRole('textbox', { name: 'Vulnerability' }).fill('no policy against public buckets');
+  await dialog.getByRole('button', { name: 'Identify risk' }).click();
+  await visible(page.locator('.page-head').getByText('Identified'), 'the new risk\'s page');
+
+  await page.getByRole('button', { name: 'Assess' }).click();
+  dialog = page.locator('dialog[open]');
+  await dialog.getByRole('combobox', { name: 'Likelihood' }).selectOption('4');
+  await dialog.getByRole('combobox', { name: 'Impact' }).selectOption('5');
+  await visible(dialog.getByText('Critical — score 20'), 'the level computed as you choose');
+  await dialog.getByRole('textbox', { name: 'Rationale' }).fill('public buckets are found by scanners within hours');
+  await dialog.getByRole('button', { name: 'Record assessment' }).click();
+  await visible(page.locator('.page-head').getByText('Assessed'), 'the assessed state');
+
+  await page.getByRole('button', { name: 'Plan treatment' }).click();
+  dialog = page.locator('dialog[open]');
+  await dialog.getByLabel('Annex A controls').fill('8.13, 99.1');
+  await dialog.getByRole('textbox', { name: 'Treatment actions' }).fill('Block public access at the account level; alert on policy changes');
+  await dialog.getByRole('combobox', { name: 'Target residual likelihood' }).selectOption('1');
+  await dialog.getByRole('combobox', { name: 'Target residual impact' }).selectOption('5');
+  await dialog.getByRole('button', { name: 'Save treatment plan' }).click();
+  await visible(dialog.getByText('Not an Annex A control of ISO/IEC 27001:2022: 99.1'), 'the unknown control named');
+  await dialog.getByLabel('Annex A controls').fill('8.13, 5.23');
+  await dialog.getByRole('button', { name: 'Save treatment plan' }).click();
+  await visible(page.locator('.page-head').getByText('Treatment planned'), 'the planned state');
+  await visible(page.locator('.timeline').getByText('public buckets are found by scanners within hours'), 'the rationale in the history');
+  const r = (await mia.query('risk', { id: 'R-6' })).data;
+  assert.equal(r.owner, 'olga');
+  assert.deepEqual([r.inherent.likelihood, r.inherent.impact], [4, 5]);
+  assert.deepEqual(r.treatment.controls, ['8.13', '5.23']);
+  assert.deepEqual(page.__errors || [], []);
+});
+
 test('screenshots of the main screens', async () => {
   // A little more of an ISMS, so that the screens show something.
   await plannedRisk('R-4', { title: 'Phishing leads to account takeover', l: 4, i: 3, tl: 2, ti: 3 });

@@ -4,7 +4,7 @@
 
 import { h, replace, fmtDay, fmtInstant, humanize } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, errorState, toast, explain, stateChip, chip, field, openDialog, writeButton, facts, section } from '../ui.js';
+import { pageHeader, loading, errorState, toast, explain, stateChip, chip, field, openDialog, confirmDialog, writeButton, facts, section } from '../ui.js';
 import { textDiff } from '../diff.js';
 import { timeline } from './risk.js';
 
@@ -115,6 +115,12 @@ function requestDialog(d) {
 }
 
 async function publish(d) {
+  const ok = await confirmDialog({
+    title: `Publish ${d.id} version ${d.working_version}?`,
+    text: `The approved text becomes the version in force, byte for byte${d.published_version ? `, replacing version ${d.published_version}` : ''}. Its review falls due in ${d.review_interval_months} months.`,
+    confirmLabel: 'Publish',
+  });
+  if (!ok) return;
   try {
     await app.command('document.publish', d.stream, { content_sha256: d.working_sha256 }, { expectedVersion: d.version });
     toast(`Version ${d.working_version} published: it is now in force.`, { kind: 'ok' });
