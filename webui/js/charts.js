@@ -69,7 +69,7 @@ export function progressChart({ progress, target, unit, overdue, dueOn }) {
     typeof target === 'number' ? [
       h('line.chart-target', { x1: PL, y1: y(target), x2: W - PR, y2: y(target) }),
       h('text.chart-label', { x: PL - 4, y: y(target) + 3, 'text-anchor': 'end' }, fmtNum(target)),
-      h('text.chart-label.chart-target-label', { x: W - PR, y: y(target) - 4, 'text-anchor': 'end' }, 'target'),
+      h('text.chart-label.chart-target-label', { x: PL + 4, y: y(target) - 4, 'text-anchor': 'start' }, 'target'),
     ] : null,
     now > t0 && now < t1 ? [
       h('line.chart-today', { x1: x(new Date(now).toISOString()), y1: PT - 6, x2: x(new Date(now).toISOString()), y2: H - PB }),
@@ -78,7 +78,9 @@ export function progressChart({ progress, target, unit, overdue, dueOn }) {
     h('text.chart-label', { x: PL - 4, y: y(pts[0].value) + 3, 'text-anchor': 'end' }, fmtNum(pts[0].value)),
     h('polyline.chart-line', { points: line }),
     pts.map((p) => h('circle.chart-dot', { cx: x(p.date), cy: y(p.value), r: 3 }, h('title', `${fmtDay(p.date)}: ${p.value} ${unit || ''}`))),
-    h('text.chart-label.chart-last', { x: x(last.date) + 6, y: y(last.value) - 6, 'text-anchor': 'start' }, fmtNum(last.value)),
+    x(last.date) > W - PR - 28
+      ? h('text.chart-label.chart-last', { x: x(last.date) - 6, y: y(last.value) - 7, 'text-anchor': 'end' }, fmtNum(last.value))
+      : h('text.chart-label.chart-last', { x: x(last.date) + 6, y: y(last.value) - 6, 'text-anchor': 'start' }, fmtNum(last.value)),
     h('text.chart-label', { x: PL, y: H - 6 }, fmtDay(pts[0].date)),
     pts.length > 1 || dueOn ? h('text.chart-label', { x: W - PR, y: H - 6, 'text-anchor': 'end' }, dueOn ? `due ${fmtDay(dueOn)}` : fmtDay(last.date)) : null);
 }

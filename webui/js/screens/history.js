@@ -75,6 +75,10 @@ export async function render(ctx) {
       h('div.timecontrol-row',
         h('div.field', { style: 'flex:1;min-width:200px' }, h('label', { for: 'tc-time' }, 'Date and time (your local time)'), when),
         h('button.btn', { type: 'button', onclick: goTime }, 'Show that moment')),
+      h('div.row', { role: 'group', 'aria-label': 'Jump back' },
+        h('span.muted', { style: 'font-size:.86rem' }, 'Jump back:'),
+        [['1 week', 7], ['1 month', 30], ['3 months', 91], ['1 year', 365]].map(([label, days]) =>
+          h('button.btn.btn-small.btn-quiet', { type: 'button', onclick: () => { when.value = toLocalInput(new Date(Date.now() - days * 864e5).toISOString()); goTime(); } }, label))),
       h('div.field', { style: 'margin:0' }, h('label', { for: 'tc-range' }, 'Or a position in the log'), range),
       h('div.timecontrol-row',
         h('div.field', { style: 'width:140px' }, h('label', { for: 'tc-pos' }, 'Position'), num),

@@ -81,8 +81,7 @@ export async function render(ctx) {
       h('div.row', { style: 'margin-top:12px' },
         o.state === 'set' ? writeButton('objective.record_progress', 'Record progress', () => progressDialog(o), { small: true }) : null,
         o.state === 'proposed' && !o.pending_approval_id ? writeButton('objective.request_approval', 'Request approval', () => requestDialog(o), { small: true }) : null,
-        o.state === 'set' ? writeButton('objective.mark_achieved', 'Achieved', () => closeDialog(o, true), { small: true, kind: 'quiet' }) : null,
-        o.state === 'set' ? writeButton('objective.mark_missed', 'Missed', () => closeDialog(o, false), { small: true, kind: 'quiet' }) : null));
+        o.state === 'set' ? writeButton('objective.mark_achieved', 'Close…', () => closeDialog(o), { small: true, kind: 'quiet' }) : null));
   }
 
   ctx.reload = reload;
@@ -159,15 +158,19 @@ function requestDialog(o) {
   });
 }
 
-function closeDialog(o, achieved) {
+function closeDialog(o) {
   openDialog({
-    title: achieved ? `Mark ${o.id} achieved` : `Mark ${o.id} missed`,
-    fields: [field({ label: achieved ? 'Note' : 'Reason', name: 'text', type: 'textarea', required: true })],
-    submitLabel: achieved ? 'Mark achieved' : 'Mark missed',
-    danger: !achieved,
+    title: `Close objective ${o.id}`,
+    intro: `${o.statement} — target ${o.target} ${o.unit || ''}, latest ${o.latest && typeof o.latest.value === 'number' ? `${o.latest.value} ${o.unit || ''}` : 'not measured'}.`,
+    fields: [
+      field({ label: 'Outcome', name: 'outcome', type: 'select', required: true, options: [['achieved', 'Achieved'], ['missed', 'Missed']] }),
+      field({ label: 'Note for the record', name: 'text', type: 'textarea', required: true, hint: 'How it was achieved, or why it was missed and what follows.' }),
+    ],
+    submitLabel: 'Close objective',
     onSubmit: async (v) => {
+      const achieved = v.outcome === 'achieved';
       await app.command(achieved ? 'objective.mark_achieved' : 'objective.mark_missed', o.stream, achieved ? { note: v.text } : { reason: v.text }, { expectedVersion: o.version, comment: v.text });
-      toast('Recorded.', { kind: 'ok' });
+      toast(achieved ? `${o.id} achieved.` : `${o.id} recorded as missed.`, { kind: 'ok' });
     },
   });
 }
