@@ -575,6 +575,8 @@ test('screenshots on the demo ISMS', async (t) => {
           await page.setViewportSize({ width: 390, height: 844 });
           await page.goto(`${demoServer.url}/#/inbox`);
           await page.locator('main h1').first().waitFor();
+          // The drawer slides away when the window narrows; wait until it is out of sight.
+          await page.waitForFunction(() => document.querySelector('.sidebar').getBoundingClientRect().right <= 0);
           await shot(page, 'demo-inbox-ceo-phone');
         }
       } finally {
