@@ -216,7 +216,7 @@ const std::vector<person>& people() {
 
 constexpr const char* manager = "mara.hansen";
 constexpr const char* deputy = "tobias.lange";
-constexpr const char* ceo = "henrik.brandt";
+constexpr const char* managing_director = "henrik.brandt";
 constexpr const char* cfo = "claudia.weber";
 constexpr const char* it_lead = "jonas.richter";
 constexpr const char* hr_lead = "sabine.koch";
@@ -674,7 +674,7 @@ class nordlicht {
       s_.run(manager, "scope.request_approval", st, {{"summary", "Approve the ISMS context and scope for certification"}});
     });
     s_.at(-420, 16, 10, [=, this] {
-      s_.approve(ceo, st, "Approved. The Polish subsidiary follows once its IT is migrated to the group tenant.");
+      s_.approve(managing_director, st, "Approved. The Polish subsidiary follows once its IT is migrated to the group tenant.");
     });
 
     // NIS2 becomes law: the context changes and top management approves it again.
@@ -729,11 +729,11 @@ class nordlicht {
     const std::string policy_v2 = std::string(security_policy_v1) + security_policy_v2_addition;
     const std::string incident_v2 = std::string(incident_procedure_v1) + incident_procedure_v2_addition;
 
-    // The information security policy, approved by the CEO; revised after the first management review.
+    // The information security policy, approved by the Managing Director; revised after the first management review.
     draft(-418, 10, manager, "POL-001", "policy", "Information Security Policy", manager, "internal", 12,
           security_policy_v1, "First issue");
     request_document_approval(-416, 9, "POL-001");
-    approve_at(-414, 17, 20, ceo, "document-POL-001", "Approved for the whole company.");
+    approve_at(-414, 17, 20, managing_director, "document-POL-001", "Approved for the whole company.");
     publish(-413, 9, "POL-001", security_policy_v1);
     s_.at(-190, 11, 0, [=, this] {
       s_.run(manager, "document.revise", "document-POL-001",
@@ -741,14 +741,14 @@ class nordlicht {
              "Management review MR-1, decision D1");
     });
     request_document_approval(-189, 9, "POL-001");
-    approve_at(-187, 18, 5, ceo, "document-POL-001", "Approved. Good to see suppliers covered explicitly.");
+    approve_at(-187, 18, 5, managing_director, "document-POL-001", "Approved. Good to see suppliers covered explicitly.");
     publish(-186, 9, "POL-001", policy_v2);
 
     // The access control policy: its yearly review falls due in about three weeks.
     draft(-350, 10, manager, "POL-002", "policy", "Access Control Policy", it_lead, "internal", 12, access_policy,
           "First issue");
     request_document_approval(-348, 9, "POL-002");
-    approve_at(-346, 15, 0, ceo, "document-POL-002", "Approved.");
+    approve_at(-346, 15, 0, managing_director, "document-POL-002", "Approved.");
     publish(-345, 9, "POL-002", access_policy);
 
     // The backup procedure, written by IT operations, approved by the deputy ISMS manager, reviewed this year.
@@ -830,7 +830,7 @@ class nordlicht {
               expiring_soon ? "Acceptance until the new badge system is in operation" : "First risk assessment");
       approve_at(d + 15, 11, m, r.owner, std::string("risk-") + r.id, r.owner_comment);
       if (above_appetite(r.plan))
-        approve_at(d + 17, 16, m, k % 2 ? cfo : ceo, std::string("risk-") + r.id, r.top_comment);
+        approve_at(d + 17, 16, m, k % 2 ? cfo : managing_director, std::string("risk-") + r.id, r.top_comment);
     }
 
     // The EDI gateway is decommissioned: its risk is retired.
@@ -884,7 +884,7 @@ class nordlicht {
       plan(d + 1, 10, 0, r, r.owner, t, d + 181);
       request(d + 3, 9, 0, r, std::nullopt, "Yearly risk review");
       approve_at(d + 4, 11, 0, r.owner, stream, "Re-accepted after the yearly review.");
-      if (above_appetite(t)) approve_at(d + 6, 16, 0, ceo, stream, "Re-accepted by the board for another year.");
+      if (above_appetite(t)) approve_at(d + 6, 16, 0, managing_director, stream, "Re-accepted by the board for another year.");
     }
 
     // A key developer resigns: a new people risk, its acceptance now waits for its owner.
@@ -903,7 +903,7 @@ class nordlicht {
     request(-305, 9, 0, c, std::nullopt, "Baseline in place");
     approve_at(-304, 11, 0, c.owner, c_stream, "Accepted from development's side.");
     s_.at(-303, 17, 30, [=, this] {
-      s_.reject(ceo, c_stream,
+      s_.reject(managing_director, c_stream,
                 "Rejected: a high residual risk on customer documents is above our appetite. Add posture "
                 "monitoring and an organisation-wide block on public buckets, then come back.");
     });
@@ -967,7 +967,7 @@ class nordlicht {
       s_.run(manager, "soa.request_publication", st, {{"comment", "First Statement of Applicability for certification"}},
              "First Statement of Applicability for certification");
     });
-    approve_at(-330, 17, 0, ceo, st, "Approved as version 1 of the Statement of Applicability.");
+    approve_at(-330, 17, 0, managing_director, st, "Approved as version 1 of the Statement of Applicability.");
 
     // Implementation moves on after version 1.
     const auto status = [=, this](int day, const char* control, const char* to, const char* why) {
@@ -1011,7 +1011,7 @@ class nordlicht {
     objective(-366, "O-1", "Reduce the click rate in phishing simulations to 5 % or less",
               "Share of recipients who click the link in the monthly phishing simulation", 5, "%", awareness, -60,
               "Phishing simulation platform; 2 hours a month of the awareness coordinator",
-              "Monthly simulation report, reviewed in the management meeting", ceo,
+              "Monthly simulation report, reviewed in the management meeting", managing_director,
               {18.2, 16.5, 15.1, 12.9, 11.8, 10.4, 9.1, 7.6, 6.2, 4.6}, -335, "Monthly phishing simulation");
     s_.at(-58, 10, 0, [=, this] {
       s_.run(manager, "objective.mark_achieved", "objective-O-1",
@@ -1020,7 +1020,7 @@ class nordlicht {
     objective(-366, "O-2", "Patch critical vulnerabilities within 14 days",
               "Share of critical vulnerabilities patched within 14 days of publication", 95, "%", it_lead, 120,
               "Patch management tooling; one day a week of an IT operations engineer",
-              "Monthly vulnerability scan report", ceo,
+              "Monthly vulnerability scan report", managing_director,
               {61, 64, 70, 73, 78, 81, 84, 86, 89, 91, 88, 92}, -335, "Monthly vulnerability scan");
     objective(-365, "O-3", "Restore every critical system successfully in the quarterly restore test",
               "Share of critical systems restored successfully in the last quarterly test", 100, "%", cloud_engineer, 60,
@@ -1035,7 +1035,7 @@ class nordlicht {
     objective(-195, "O-5", "Contain security incidents within 4 hours on average",
               "Mean time from triage to containment of security incidents", 4, "hours", service_desk, 200,
               "Incident playbooks; on-call rota of the service desk",
-              "Incident tickets, quarterly trend in the management meeting", ceo,
+              "Incident tickets, quarterly trend in the management meeting", managing_director,
               {9.5, 8.1, 7.4, 6.8, 6.2, 5.5, 5.1}, -185, "Incident tickets of the month");
   }
 
@@ -1181,7 +1181,7 @@ class nordlicht {
     const std::string mr1 = "review-MR-1";
     s_.at(-240, 10, 0, [=, this] {
       s_.run(manager, "review.schedule", mr1,
-             {{"review_id", "MR-1"}, {"planned_on", s_.day(-200)}, {"chair", ceo}, {"interval_months", 12}});
+             {{"review_id", "MR-1"}, {"planned_on", s_.day(-200)}, {"chair", managing_director}, {"interval_months", 12}});
     });
     s_.at(-203, 15, 0, [=, this] {
       const domain::actor as_manager{manager, {domain::role::isms_manager}};
@@ -1192,7 +1192,7 @@ class nordlicht {
     s_.at(-200, 9, 0, [=, this] {
       s_.run(manager, "review.open", mr1, json::object());
       s_.run(manager, "review.record_attendance", mr1,
-             {{"attendees", {ceo, cfo, manager, deputy, it_lead, hr_lead, dev_lead}}, {"apologies", {facilities}}});
+             {{"attendees", {managing_director, cfo, manager, deputy, it_lead, hr_lead, dev_lead}}, {"apologies", {facilities}}});
       const std::vector<std::pair<const char*, const char*>> items{
           {"previous_actions", "First management review of the ISMS: no actions from previous reviews."},
           {"issue_changes", "NIS2 will make Nordlicht an important entity; the context will need an update once the law passes."},
@@ -1206,13 +1206,13 @@ class nordlicht {
       for (const auto& [input, text] : items)
         s_.run(manager, "review.record_item", mr1,
                {{"item_id", "I" + std::to_string(n++)}, {"input", input}, {"discussion", text}});
-      s_.run(ceo, "review.record_decision", mr1,
+      s_.run(managing_director, "review.record_decision", mr1,
              {{"decision_id", "D1"}, {"kind", "isms_change"}, {"item_id", "I7"},
               {"text", "Add a section on cloud services and suppliers to the information security policy."}});
-      s_.run(ceo, "review.record_decision", mr1,
+      s_.run(managing_director, "review.record_decision", mr1,
              {{"decision_id", "D2"}, {"kind", "improvement_opportunity"}, {"item_id", "I4"},
               {"text", "Set an objective for incident containment time and restore tests of file shares."}});
-      s_.run(ceo, "review.record_decision", mr1,
+      s_.run(managing_director, "review.record_decision", mr1,
              {{"decision_id", "D3"}, {"kind", "improvement_opportunity"}, {"item_id", "I7"},
               {"text", "Phishing-resistant MFA for all administrators."}});
       s_.run(manager, "review.record_action", mr1,
@@ -1228,7 +1228,7 @@ class nordlicht {
     s_.at(-199, 9, 0, [=, this] {
       s_.run(manager, "review.request_minutes_approval", mr1, json::object());
     });
-    approve_at(-197, 18, 30, ceo, mr1, "Minutes approved.");
+    approve_at(-197, 18, 30, managing_director, mr1, "Minutes approved.");
     s_.at(-196, 9, 0, [=, this] { s_.run(manager, "review.close", mr1, json::object()); });
 
     // The review's own nonconformity: supplier clauses missing from carrier contracts. In progress.
@@ -1265,7 +1265,7 @@ class nordlicht {
     // Next month's review is scheduled.
     s_.at(-10, 10, 0, [=, this] {
       s_.run(manager, "review.schedule", "review-MR-2",
-             {{"review_id", "MR-2"}, {"planned_on", s_.day(25)}, {"chair", ceo}, {"interval_months", 12}});
+             {{"review_id", "MR-2"}, {"planned_on", s_.day(25)}, {"chair", managing_director}, {"interval_months", 12}});
     });
   }
 
