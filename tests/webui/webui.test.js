@@ -557,7 +557,7 @@ test('screenshots on the demo ISMS', async (t) => {
     const shots = [
       ['mara.hansen', [['#/inbox', 'inbox'], ['#/risks', 'risks'], ['#/soa', 'soa', false], ['#/objectives', 'objectives'],
         ['#/nonconformities', 'nonconformities'], ['#/documents', 'documents'], ['#/reviews', 'reviews'], ['#/audits', 'audits'], ['#/history', 'history', false]]],
-      ['henrik.brandt', [['#/inbox', 'inbox-ceo']]],
+      ['henrik.brandt', [['#/inbox', 'inbox-managing-director']]],
       ['peter.graf', [['#/history', 'history-auditor', false]]],
     ];
     for (const [user, screens] of shots) {
@@ -577,7 +577,7 @@ test('screenshots on the demo ISMS', async (t) => {
           await page.locator('main h1').first().waitFor();
           // The drawer slides away when the window narrows; wait until it is out of sight.
           await page.waitForFunction(() => document.querySelector('.sidebar').getBoundingClientRect().right <= 0);
-          await shot(page, 'demo-inbox-ceo-phone');
+          await shot(page, 'demo-inbox-managing-director-phone');
         }
       } finally {
         await context.close();
