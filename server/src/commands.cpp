@@ -81,10 +81,33 @@ domain::actor command_pipeline::actor_of(const std::string& user_id) const {
 
 void command_pipeline::submit(std::string user_id, command_request request,
                               std::function<void(command_outcome)> done) {
+  {
+    std::unique_lock lock(flight_mutex_);
+    if (draining_) {
+      lock.unlock();
+      return done(failure("unavailable", "the server is shutting down; retry with the same command_id"));
+    }
+    ++in_flight_;
+  }
+  // Counts the command out when its reply is given, whichever path gives it.
+  auto finish = [this, done = std::move(done)](command_outcome o) {
+    done(std::move(o));
+    {
+      std::lock_guard lock(flight_mutex_);
+      --in_flight_;
+    }
+    flight_cv_.notify_all();
+  };
   if (request.command_id.empty()) request.command_id = generated_command_id();
-  pool_.post([this, user_id = std::move(user_id), request = std::move(request), done = std::move(done)]() mutable {
-    attempt(std::move(user_id), std::move(request), 0, std::move(done));
+  pool_.post([this, user_id = std::move(user_id), request = std::move(request), finish = std::move(finish)]() mutable {
+    attempt(std::move(user_id), std::move(request), 0, std::move(finish));
   });
+}
+
+void command_pipeline::drain() {
+  std::unique_lock lock(flight_mutex_);
+  draining_ = true;
+  flight_cv_.wait(lock, [&] { return in_flight_ == 0; });
 }
 
 command_outcome command_pipeline::run(std::string user_id, command_request request) {

@@ -54,6 +54,8 @@ const std::vector<option>& options() {
        [](server_config& c, const json& v) { c.transport.max_ws_queued_bytes = v.get<std::size_t>(); }},
       {"ws_idle_timeout_s", k::integer, 5, 86400,
        [](server_config& c, const json& v) { c.transport.ws_idle_timeout = std::chrono::seconds{v.get<std::int64_t>()}; }},
+      {"shutdown_grace_ms", k::integer, 0, 600000,
+       [](server_config& c, const json& v) { c.transport.shutdown_grace = std::chrono::milliseconds{v.get<std::int64_t>()}; }},
       {"requests_per_second", k::number, 0.1, 100000,
        [](server_config& c, const json& v) { c.ledger.ws.requests_per_second = v.get<double>(); }},
       {"request_burst", k::number, 1, 100000,

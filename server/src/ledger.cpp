@@ -93,14 +93,19 @@ ledger::ledger(ledger_options options, eventstore::store& store) : options_(std:
 }
 
 ledger::~ledger() {
-  // Stop the producers of work first, then the consumers.
+  // Stop the producers of work first, then the consumers. Every command
+  // already accepted gets its reply before the pool, the views and the
+  // pipeline go; the connections are forgotten so that none keeps this
+  // object's parts alive.
   scheduler_.reset();
   reactions_.reset();
-  pool_.reset();  // runs what is queued
+  ws_->shutdown();
+  pipeline_->drain();
+  pool_.reset();  // runs what is still queued (sign-ins, queries)
   views_.reset();
   pipeline_.reset();
-  ws_.reset();
   notifier_.reset();
+  ws_.reset();
   auth_.reset();
 }
 

@@ -230,9 +230,11 @@ int serve(const parsed_args& args, const char* argv0) {
   sigwait(&stop_signals, &sig);
   server::log::info("server", std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
                                   ", shutting down");
+  // Connections first, then the application (every accepted command gets
+  // its reply), then the I/O context, then the store.
   (*transport)->stop();
-  transport->reset();
   app.reset();
+  transport->reset();
   store->reset();  // drains the writer: every acknowledged append is on disk
   server::log::info("server", "stopped");
   return 0;

@@ -4,8 +4,12 @@
 #include "isms/server/transport.hpp"
 
 #include <atomic>
+#include <condition_variable>
 #include <deque>
+#include <map>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <thread>
 
 #include <boost/asio/dispatch.hpp>
@@ -27,14 +31,65 @@ using tcp = net::ip::tcp;
 
 namespace {
 
+// A connection as stop() sees it.
+class session_base {
+ public:
+  virtual ~session_base() = default;
+  // Begins closing the connection on its own strand; its pending operations
+  // end and, for a WebSocket, the application hears on_close.
+  virtual void shut() = 0;
+  // After the I/O threads have gone: tells the application that a
+  // connection which could not close in time is gone.
+  virtual void abandon() {}
+};
+
 // Shared by the listener and every session: options, the application and the
-// count of open connections. Immutable after start except the atomics.
+// count of open connections.
 struct shared_state {
   transport_options options;
+  // Called on I/O threads only; released by stop() once they have gone.
   std::shared_ptr<application> app;
   std::atomic<std::size_t> connections{0};
   std::atomic<std::uint64_t> next_ws_id{1};
+
+  // Other threads (the application's workers) post onto the I/O context
+  // only while it runs: after stop() a reply to a closed connection is
+  // dropped, never posted to an io_context that is about to be destroyed.
+  std::shared_mutex life;
+  bool running = true;
+
+  // Every open connection, for stop().
+  std::mutex sessions_mutex;
+  std::map<std::uint64_t, std::weak_ptr<session_base>> sessions;
+  std::uint64_t next_session = 1;
+
+  std::uint64_t enroll(const std::shared_ptr<session_base>& s) {
+    std::lock_guard lock(sessions_mutex);
+    const auto key = next_session++;
+    sessions.emplace(key, s);
+    return key;
+  }
+  void leave(std::uint64_t key) {
+    std::lock_guard lock(sessions_mutex);
+    sessions.erase(key);
+  }
+  std::vector<std::shared_ptr<session_base>> live_sessions() {
+    std::vector<std::shared_ptr<session_base>> out;
+    std::lock_guard lock(sessions_mutex);
+    for (const auto& [_, w] : sessions)
+      if (auto s = w.lock()) out.push_back(std::move(s));
+    return out;
+  }
 };
+
+// Posts `f` onto `ex` unless the transport has stopped. Returns whether it did.
+template <class Executor, class F>
+bool post_while_running(shared_state& state, const Executor& ex, F&& f) {
+  std::shared_lock lock(state.life);
+  if (!state.running) return false;
+  net::post(ex, std::forward<F>(f));
+  return true;
+}
 
 // Counts one open connection for as long as it lives.
 class connection_slot {
@@ -91,6 +146,7 @@ http::response<http::string_body> to_beast(const http_response& r, unsigned vers
 // ---------------------------------------------------------------- websocket
 
 class websocket_session final : public ws_connection,
+                                public session_base,
                                 public std::enable_shared_from_this<websocket_session> {
  public:
   websocket_session(tcp::socket&& socket, std::shared_ptr<shared_state> state,
@@ -101,7 +157,12 @@ class websocket_session final : public ws_connection,
         slot_(std::move(slot)),
         id_(state_->next_ws_id.fetch_add(1)) {}
 
+  ~websocket_session() override {
+    if (enrolled_) state_->leave(enrolled_);
+  }
+
   void run(http::request<http::string_body> upgrade_request) {
+    enrolled_ = state_->enroll(shared_from_this());
     websocket::stream_base::timeout t{};
     t.handshake_timeout = std::chrono::seconds(30);
     t.idle_timeout = state_->options.ws_idle_timeout;
@@ -117,23 +178,41 @@ class websocket_session final : public ws_connection,
   }
 
   void send(std::string text) override {
-    net::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
+    post_while_running(*state_, ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
       self->enqueue(std::move(text));
     });
   }
 
   void close(std::string reason) override {
-    net::post(ws_.get_executor(), [self = shared_from_this(), reason = std::move(reason)] {
-      if (self->closed_ || self->closing_) return;
-      self->closing_ = true;
-      self->ws_.async_close(websocket::close_reason(websocket::close_code::policy_error, reason),
-                            [self](beast::error_code) {});
+    post_while_running(*state_, ws_.get_executor(), [self = shared_from_this(), reason = std::move(reason)] {
+      self->start_close(websocket::close_code::policy_error, reason);
     });
   }
+
+  void shut() override {
+    net::post(ws_.get_executor(), [self = shared_from_this()] {
+      self->start_close(websocket::close_code::going_away, "the server is shutting down");
+    });
+  }
+
+  void abandon() override { finish(); }
 
   std::uint64_t id() const noexcept override { return id_; }
 
  private:
+  void start_close(websocket::close_code code, const std::string& reason) {
+    if (closed_ || closing_) return;
+    closing_ = true;
+    if (!opened_) {
+      // Still in the handshake: nothing to say goodbye to.
+      beast::error_code ignored;
+      beast::get_lowest_layer(ws_).socket().close(ignored);
+      return;
+    }
+    ws_.async_close(websocket::close_reason(code, reason),
+                    [self = shared_from_this()](beast::error_code) { self->finish(); });
+  }
+
   void on_accept(beast::error_code ec) {
     if (ec) return finish();
     opened_ = true;
@@ -205,24 +284,44 @@ class websocket_session final : public ws_connection,
   bool opened_ = false;
   bool closing_ = false;
   bool closed_ = false;
+  std::uint64_t enrolled_ = 0;
 };
 
 // ---------------------------------------------------------------- http
 
-class http_session final : public std::enable_shared_from_this<http_session> {
+class http_session final : public session_base, public std::enable_shared_from_this<http_session> {
  public:
   http_session(tcp::socket&& socket, std::shared_ptr<shared_state> state, connection_slot slot)
       : stream_(std::move(socket)), state_(std::move(state)), slot_(std::move(slot)) {
     remote_ = endpoint_text(stream_.socket());
   }
 
+  ~http_session() override {
+    if (enrolled_) state_->leave(enrolled_);
+  }
+
+  void shut() override {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      // A request being answered finishes first (then the connection closes
+      // instead of reading the next one); an idle connection closes now.
+      self->shutting_down_ = true;
+      if (!self->busy_) {
+        beast::error_code ignored;
+        self->stream_.socket().close(ignored);
+      }
+    });
+  }
+
   void run() {
+    enrolled_ = state_->enroll(shared_from_this());
     net::dispatch(stream_.get_executor(),
                   beast::bind_front_handler(&http_session::do_read, shared_from_this()));
   }
 
  private:
   void do_read() {
+    busy_ = false;
+    if (shutting_down_) return do_close();
     parser_.emplace();  // a fresh parser per request
     parser_->body_limit(state_->options.max_body_bytes);
     parser_->header_limit(16 * 1024);
@@ -240,6 +339,7 @@ class http_session final : public std::enable_shared_from_this<http_session> {
     if (ec == beast::error::timeout || ec == net::error::operation_aborted) return;
     if (ec) return send_error_and_close(400, "bad_request", "malformed HTTP request");
 
+    busy_ = true;
     auto& req = parser_->get();
     http_request request = to_request(req, remote_);
 
@@ -251,6 +351,7 @@ class http_session final : public std::enable_shared_from_this<http_session> {
         std::make_shared<websocket_session>(stream_.release_socket(), state_,
                                             std::move(decision.handler), std::move(slot_))
             ->run(parser_->release());
+        busy_ = false;
         return;
       }
       return write(std::move(request), std::move(decision.refusal), false);
@@ -262,9 +363,11 @@ class http_session final : public std::enable_shared_from_this<http_session> {
     auto self = shared_from_this();
     auto req_copy = std::make_shared<http_request>(request);
     state_->app->handle(std::move(request), [self, req_copy](http_response response) {
-      net::post(self->stream_.get_executor(), [self, req_copy, response = std::move(response)]() mutable {
-        self->write(std::move(*req_copy), std::move(response), self->keep_alive_);
-      });
+      post_while_running(*self->state_, self->stream_.get_executor(),
+                         [self, req_copy, response = std::move(response)]() mutable {
+                           self->write(std::move(*req_copy), std::move(response),
+                                       self->keep_alive_ && !self->shutting_down_);
+                         });
     });
   }
 
@@ -288,8 +391,10 @@ class http_session final : public std::enable_shared_from_this<http_session> {
   }
 
   void do_close() {
+    busy_ = false;
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (shutting_down_) stream_.socket().close(ec);
   }
 
   std::chrono::microseconds elapsed() const {
@@ -305,6 +410,9 @@ class http_session final : public std::enable_shared_from_this<http_session> {
   std::chrono::steady_clock::time_point started_;
   bool keep_alive_ = true;
   unsigned version_ = 11;
+  bool busy_ = false;           // a request is being answered
+  bool shutting_down_ = false;  // stop(): close after the current answer
+  std::uint64_t enrolled_ = 0;
 };
 
 // ---------------------------------------------------------------- listener
@@ -376,7 +484,13 @@ class beast_transport final : public transport {
     listener_ = std::make_shared<listener>(ioc_, std::move(acceptor), state_);
     listener_->run();
     const unsigned n = std::max(1u, state_->options.threads);
-    for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
+    for (unsigned i = 0; i < n; ++i)
+      threads_.emplace_back([this] {
+        ioc_.run();
+        std::lock_guard lock(exit_mutex_);
+        ++exited_;
+        exit_cv_.notify_all();
+      });
     return {};
   }
 
@@ -384,10 +498,26 @@ class beast_transport final : public transport {
 
   void stop() override {
     if (stopped_.exchange(true)) return;
+    // Stop accepting, ask every connection to close (a WebSocket with a
+    // close frame, an HTTP connection after the answer it is writing), and
+    // let the I/O threads run out of work, up to the grace period.
     if (listener_) listener_->stop();
+    for (const auto& s : state_->live_sessions()) s->shut();
+    {
+      std::unique_lock lock(exit_mutex_);
+      exit_cv_.wait_for(lock, state_->options.shutdown_grace, [&] { return exited_ == threads_.size(); });
+    }
     ioc_.stop();
     for (auto& t : threads_)
       if (t.joinable()) t.join();
+    {
+      std::unique_lock lock(state_->life);
+      state_->running = false;
+    }
+    // Connections that did not finish closing in time: no I/O thread runs
+    // any more, so their goodbyes are said here.
+    for (const auto& s : state_->live_sessions()) s->abandon();
+    state_->app.reset();
   }
 
  private:
@@ -395,6 +525,9 @@ class beast_transport final : public transport {
   std::shared_ptr<shared_state> state_;
   std::shared_ptr<listener> listener_;
   std::vector<std::thread> threads_;
+  std::mutex exit_mutex_;
+  std::condition_variable exit_cv_;
+  std::size_t exited_ = 0;
   std::uint16_t port_ = 0;
   std::atomic<bool> stopped_{false};
 };

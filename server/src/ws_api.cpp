@@ -72,8 +72,25 @@ void ws_api::on_open(const std::shared_ptr<ws_connection>& conn, const std::stri
   c->user_id = user_id;
   c->tokens = options_.burst;
   c->refilled = std::chrono::steady_clock::now();
-  std::lock_guard lock(mutex_);
-  clients_[conn->id()] = std::move(c);
+  {
+    std::lock_guard lock(mutex_);
+    if (!shut_down_) {
+      clients_[conn->id()] = std::move(c);
+      return;
+    }
+  }
+  conn->close("the server is shutting down");
+}
+
+void ws_api::shutdown() {
+  std::map<std::uint64_t, std::shared_ptr<client>> dropped;
+  {
+    std::lock_guard lock(mutex_);
+    shut_down_ = true;
+    dropped.swap(clients_);
+  }
+  for (const auto& [id, c] : dropped)
+    if (auto conn = c->conn.lock()) conn->close("the server is shutting down");
 }
 
 void ws_api::on_close(const std::shared_ptr<ws_connection>& conn) {

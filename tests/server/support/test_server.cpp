@@ -50,9 +50,10 @@ void test_server::start() {
 }
 
 void test_server::stop() {
+  // The order the server itself keeps (see transport::stop).
   if (transport_) transport_->stop();
-  transport_.reset();
   app_.reset();
+  transport_.reset();
   store_.reset();
 }
 

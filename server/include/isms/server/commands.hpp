@@ -14,8 +14,10 @@
 // Thread-safety: submit() may be called from any thread; `done` runs on a
 // pool thread or the projection delivery thread.
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -79,6 +81,12 @@ class command_pipeline {
   // The roles a user holds now (empty if unknown or disabled).
   [[nodiscard]] domain::actor actor_of(const std::string& user_id) const;
 
+  // Refuses new commands (`unavailable`) and waits until every command
+  // already submitted has had its `done` called. The pool, the store and the
+  // views must still run meanwhile. Used at shutdown, so that nothing calls
+  // back into parts that are being destroyed.
+  void drain();
+
  private:
   void attempt(std::string user_id, command_request request, int attempt_no,
                std::function<void(command_outcome)> done);
@@ -90,6 +98,11 @@ class command_pipeline {
   clock_fn clock_;
   std::mutex stamp_mutex_;
   std::int64_t last_stamp_ = 0;
+
+  std::mutex flight_mutex_;
+  std::condition_variable flight_cv_;
+  std::size_t in_flight_ = 0;  // submitted, `done` not yet called
+  bool draining_ = false;
 };
 
 }  // namespace isms::server

@@ -45,6 +45,10 @@ struct transport_options {
   std::size_t max_ws_queued_bytes = 4 << 20;
   // A WebSocket that sends nothing (not even a ping) for this long is closed. Default: 300 s
   std::chrono::seconds ws_idle_timeout{300};
+  // At stop, time given to open connections to close by themselves (a
+  // WebSocket's close handshake, an answer being written) before the rest
+  // are cut. Default: 5 s
+  std::chrono::milliseconds shutdown_grace{5000};
 };
 
 // One live WebSocket connection, as the application sees it. send() may be
@@ -93,7 +97,14 @@ class transport {
   virtual ~transport() = default;
   // The port actually bound (useful with port 0).
   [[nodiscard]] virtual std::uint16_t port() const noexcept = 0;
-  // Stops accepting, closes every connection and joins the I/O threads. Idempotent.
+  // Stops accepting, closes every connection (WebSockets with 1001 "going
+  // away"; the application hears on_close for each) and joins the I/O
+  // threads; then releases the application. Idempotent.
+  //
+  // Order at shutdown: stop() the transport, then destroy the application
+  // (its workers may still hold connections and send to them: sends after
+  // stop() are dropped), then destroy the transport, which owns the I/O
+  // context every connection belongs to.
   virtual void stop() = 0;
 };
 

@@ -57,6 +57,10 @@ class ws_api final : public std::enable_shared_from_this<ws_api> {
   // Closes every connection of a user (logout everywhere, disabled user).
   void close_user(const std::string& user_id, const std::string& reason);
 
+  // Forgets every connection and refuses new ones (shutdown): afterwards
+  // nothing here holds a connection, and requests still arriving are ignored.
+  void shutdown();
+
   // Open connections and their users, for /metrics.
   [[nodiscard]] std::size_t connection_count() const;
 
@@ -85,6 +89,7 @@ class ws_api final : public std::enable_shared_from_this<ws_api> {
 
   mutable std::mutex mutex_;
   std::map<std::uint64_t, std::shared_ptr<client>> clients_;  // by connection id
+  bool shut_down_ = false;
 };
 
 }  // namespace isms::server
