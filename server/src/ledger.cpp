@@ -120,7 +120,15 @@ void ledger::settle() {
   }
 }
 
-void ledger::after_apply(const views::all_views& after, const domain::recorded_event& e, bool) {
+void ledger::after_apply(const views::all_views& after, const domain::recorded_event& e, bool replaying) {
+  // A disabled account is signed out everywhere at once: its tokens are
+  // revoked and its open connections closed (sign-in already refuses it).
+  if (!replaying && e.type == "user.disabled.v1" && e.stream.starts_with("user-")) {
+    const std::string user_id = e.stream.substr(5);
+    auth_->revoke_user(user_id);
+    if (ws_) ws_->close_user(user_id, "this account has been disabled");
+  }
+
   std::vector<std::pair<std::string, json>> out;
   for (const auto& n : views::notifications_for(after, e)) {
     out.emplace_back(n.user_id, json{{"id", n.id},
@@ -346,7 +354,9 @@ void ledger::set_password(http_request request, std::function<void(http_response
     if (auto r = auth_->set_password(user_id, password); !r)
       return reply(json_error(r.error().code == auth_errc::invalid ? 400 : 503,
                               r.error().code == auth_errc::invalid ? "bad_request" : "unavailable", r.error().message));
-    auth_->revoke_user(user_id);  // a reset password ends the user's sessions
+    // A reset password ends the user's sessions, open connections included.
+    auth_->revoke_user(user_id);
+    ws_->close_user(user_id, "the password was reset; sign in again");
     log::info("auth", "password set for " + user_id);
     reply(json_response(200, json{{"ok", true}}));
   });

@@ -1,0 +1,215 @@
+// The live side of the server through real WebSocket clients: the management
+// review as a shared session (presence, decisions appearing for everyone),
+// due-date reminders pushed once each, an offline reviewer finding the
+// request at next sign-in, a slow consumer dropped without slowing others,
+// and an account that is disabled or has its password reset being signed
+// out of its open connections.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "support/client.hpp"
+#include "support/test_server.hpp"
+
+namespace isms::testing {
+namespace {
+
+bool ok(const std::optional<json>& reply) { return reply && reply->value("ok", false); }
+
+std::unique_ptr<ws_client> connect_as(test_server& srv, const std::string& token) {
+  ws_client::options o;
+  o.bearer = token;
+  auto c = ws_client::connect(srv.port(), o);
+  EXPECT_NE(c, nullptr);
+  return c;
+}
+
+// The next presence list pushed on `channel`, skipping review events.
+std::optional<std::vector<std::string>> next_presence(ws_client& c, const std::string& channel) {
+  for (int i = 0; i < 20; ++i) {
+    auto push = c.wait_push(channel);
+    if (!push) return std::nullopt;
+    const json& d = (*push)["data"];
+    if (d.contains("presence")) return d["presence"].get<std::vector<std::string>>();
+  }
+  return std::nullopt;
+}
+
+// The next review event of `type` pushed on `channel`.
+std::optional<json> next_review_event(ws_client& c, const std::string& channel, const std::string& type) {
+  for (int i = 0; i < 50; ++i) {
+    auto push = c.wait_push(channel);
+    if (!push) return std::nullopt;
+    const json& d = (*push)["data"];
+    if (d.contains("event") && d["event"].value("type", "") == type) return d["event"];
+  }
+  return std::nullopt;
+}
+
+TEST(live, management_review_shows_presence_and_a_decision_reaches_every_participant) {
+  test_server srv;
+  auto manager = connect_as(srv, srv.add_user("mia", {"isms_manager"}));
+  auto chair = connect_as(srv, srv.add_user("olivia", {"top_management"}));
+  const std::string channel = "review:MR-1";
+
+  ASSERT_TRUE(ok(manager->request({{"op", "subscribe"}, {"channel", channel}})));
+  EXPECT_EQ(next_presence(*manager, channel), (std::vector<std::string>{"mia"}));
+  ASSERT_TRUE(ok(chair->request({{"op", "subscribe"}, {"channel", channel}})));
+  auto both = next_presence(*manager, channel);
+  ASSERT_TRUE(both);
+  std::sort(both->begin(), both->end());
+  EXPECT_EQ(*both, (std::vector<std::string>{"mia", "olivia"}));
+
+  ASSERT_TRUE(ok(manager->command("review.schedule", "review-MR-1",
+                                  {{"review_id", "MR-1"}, {"planned_on", "2026-03-02"}, {"chair", "olivia"},
+                                   {"interval_months", 12}})));
+  auto pack = manager->query("review_pack", {{"id", "MR-1"}});
+  ASSERT_TRUE(ok(pack)) << pack->dump();
+  auto assembled = manager->command("review.assemble_inputs", "review-MR-1",
+                                    {{"pack", (*pack)["result"]["data"]["pack"]},
+                                     {"as_of_position", (*pack)["result"]["position"]}});
+  ASSERT_TRUE(ok(assembled)) << assembled->dump();
+  ASSERT_TRUE(ok(manager->command("review.open", "review-MR-1", json::object())));
+  ASSERT_TRUE(ok(manager->command("review.record_attendance", "review-MR-1", {{"attendees", {"olivia", "mia"}}})));
+
+  // The chair records a decision; both open sessions see it as it is recorded.
+  auto decided = chair->command("review.record_decision", "review-MR-1",
+                                {{"decision_id", "D1"}, {"kind", "isms_change"},
+                                 {"text", "Extend the scope to the Hamburg warehouse"}});
+  ASSERT_TRUE(ok(decided)) << decided->dump();
+  for (ws_client* c : {manager.get(), chair.get()}) {
+    auto e = next_review_event(*c, channel, "review.decision_recorded.v1");
+    ASSERT_TRUE(e) << "a participant did not see the decision";
+    EXPECT_EQ((*e)["actor"], "olivia");
+    EXPECT_EQ((*e)["position"], (*decided)["result"]["position"]);
+    EXPECT_EQ((*e)["data"].dump().find("Hamburg") != std::string::npos, true) << e->dump();
+  }
+
+  // The chair leaves: the manager sees the presence shrink.
+  chair.reset();
+  EXPECT_EQ(next_presence(*manager, channel), (std::vector<std::string>{"mia"}));
+}
+
+TEST(live, a_due_reminder_is_pushed_once) {
+  test_server srv;
+  auto manager = connect_as(srv, srv.add_user("mia", {"isms_manager"}));
+  srv.add_user("olga", {"risk_owner"});
+  ASSERT_TRUE(ok(manager->command("risk.identify", "risk-R-1",
+                                  {{"title", "Ransomware on the file server"},
+                                   {"asset", "File server"},
+                                   {"threat", "Ransomware"},
+                                   {"vulnerability", "Flat network"},
+                                   {"owner", "olga"},
+                                   {"category", "technical"}})));
+  ASSERT_TRUE(ok(manager->command("risk.assess", "risk-R-1", {{"likelihood", 3}, {"impact", 5}, {"rationale", "x"}})));
+  ASSERT_TRUE(ok(manager->command("risk.plan_treatment", "risk-R-1",
+                                  {{"option", "modify"},
+                                   {"controls", {"8.7"}},
+                                   {"actions", "EDR on every server"},
+                                   {"target_likelihood", 1},
+                                   {"target_impact", 4},
+                                   {"due", "2026-03-10"}})));
+  srv.app().settle();
+  // The owner connects after the assignment was notified: only reminders follow.
+  auto owner = connect_as(srv, srv.token_of("olga"));
+  ASSERT_TRUE(ok(owner->request({{"op", "subscribe"}, {"channel", "notifications"}})));
+
+  srv.advance_days(12);  // the treatment is now overdue
+  srv.app().run_scheduler_once();
+  auto reminder = owner->wait_push("notifications");
+  ASSERT_TRUE(reminder) << "the owner was not reminded";
+  EXPECT_EQ((*reminder)["data"]["subject_stream"], "risk-R-1");
+  EXPECT_EQ((*reminder)["data"]["user_id"], "olga");
+
+  // Asked again (next scheduler round, a day later): no second reminder.
+  srv.advance_days(1);
+  srv.app().run_scheduler_once();
+  ASSERT_TRUE(ok(owner->request({{"op", "ping"}})));  // anything pushed before this reply is now read
+  EXPECT_FALSE(owner->wait_push("notifications", std::chrono::milliseconds(500)));
+}
+
+TEST(live, an_offline_reviewer_finds_the_request_in_the_inbox_at_next_sign_in) {
+  test_server srv;
+  auto manager = connect_as(srv, srv.add_user("mia", {"isms_manager"}));
+  srv.add_user("olga", {"risk_owner"});  // registered, never connected
+  ASSERT_TRUE(ok(manager->command("risk.identify", "risk-R-2",
+                                  {{"title", "Supplier outage"},
+                                   {"asset", "Carrier API"},
+                                   {"threat", "Outage"},
+                                   {"vulnerability", "Single supplier"},
+                                   {"owner", "olga"},
+                                   {"category", "supplier"}})));
+  ASSERT_TRUE(ok(manager->command("risk.assess", "risk-R-2", {{"likelihood", 2}, {"impact", 2}, {"rationale", "x"}})));
+  ASSERT_TRUE(ok(manager->command("risk.plan_treatment", "risk-R-2",
+                                  {{"option", "retain"}, {"actions", "Monitor"}, {"target_likelihood", 2},
+                                   {"target_impact", 2}, {"due", "2026-12-31"}})));
+  auto requested = manager->command("risk.request_acceptance", "risk-R-2", json::object());
+  ASSERT_TRUE(ok(requested)) << requested->dump();
+  srv.app().settle();
+
+  auto owner = connect_as(srv, srv.token_of("olga"));
+  auto inbox = owner->query("inbox");
+  ASSERT_TRUE(ok(inbox)) << inbox->dump();
+  EXPECT_NE((*inbox)["result"]["data"].dump().find("risk-R-2"), std::string::npos) << inbox->dump();
+}
+
+TEST(live, a_slow_consumer_is_dropped_and_others_are_not_slowed) {
+  test_server srv([](server::server_config& c) {
+    c.transport.max_ws_queued_bytes = 64 * 1024;
+    c.ledger.ws.requests_per_second = 10000;
+    c.ledger.ws.burst = 10000;
+  });
+  const std::string token = srv.add_user("mia", {"isms_manager"});
+  auto slow = connect_as(srv, token);
+  auto other = connect_as(srv, token);
+  // The slow client asks for the whole Statement of Applicability over and
+  // over and never reads: far more than the socket buffers and the queue hold.
+  for (int i = 0; i < 1500 && slow->open(); ++i)
+    slow->send_text(json{{"id", i}, {"op", "query"}, {"view", "soa"}}.dump());
+  // The other client is answered meanwhile.
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(ok(other->request({{"op", "ping"}}, std::chrono::seconds(10))));
+  // The slow one was dropped: reading what reached it ends in a closed connection.
+  int read = 0;
+  while (slow->read(std::chrono::seconds(10))) ++read;
+  EXPECT_LT(read, 1500) << "the slow client received every reply: it was not dropped";
+  EXPECT_FALSE(slow->open());
+  EXPECT_TRUE(ok(other->request({{"op", "ping"}})));
+}
+
+TEST(live, disabling_an_account_closes_its_open_connections_and_ends_its_sessions) {
+  test_server srv;
+  const std::string admin = login(srv.port(), "admin", test_server::admin_password);
+  auto admin_ws = connect_as(srv, admin);
+  const std::string ann_token = srv.add_user("ann", {"contributor"});
+  auto ann = connect_as(srv, ann_token);
+  ASSERT_TRUE(ok(ann->request({{"op", "ping"}})));
+
+  auto disabled = admin_ws->command("user.disable", "user-ann", {{"reason", "left the company"}});
+  ASSERT_TRUE(ok(disabled)) << disabled->dump();
+  EXPECT_FALSE(ann->read(std::chrono::seconds(10)));
+  EXPECT_EQ(ann->close_code(), 1008);
+  EXPECT_EQ(http_call(srv.port(), "GET", "/api/session", {}, {{"authorization", "Bearer " + ann_token}}).status, 401u);
+  unsigned status = 0;
+  ws_client::options o;
+  o.bearer = ann_token;
+  EXPECT_EQ(ws_client::connect(srv.port(), o, &status), nullptr);
+}
+
+TEST(live, a_password_reset_closes_the_users_open_connections) {
+  test_server srv;
+  const std::string admin = login(srv.port(), "admin", test_server::admin_password);
+  const std::string ann_token = srv.add_user("ann", {"contributor"});
+  auto ann = connect_as(srv, ann_token);
+  ASSERT_TRUE(ok(ann->request({{"op", "ping"}})));
+  auto reset = http_call(srv.port(), "POST", "/api/users/password",
+                         json{{"user", "ann"}, {"password", "a-new-password-for-ann"}}.dump(),
+                         {{"authorization", "Bearer " + admin}});
+  ASSERT_EQ(reset.status, 200u) << reset.body;
+  EXPECT_FALSE(ann->read(std::chrono::seconds(10)));
+  EXPECT_EQ(ann->close_code(), 1008);
+  EXPECT_FALSE(login(srv.port(), "ann", "a-new-password-for-ann").empty());
+}
+
+}  // namespace
+}  // namespace isms::testing
