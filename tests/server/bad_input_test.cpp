@@ -109,6 +109,7 @@ TEST_F(bad_input, oversized_message_gets_too_large_and_connection_survives) {
 TEST_F(bad_input, a_frame_beyond_the_hard_limit_closes_cleanly_and_the_server_lives) {
   client->send_text(std::string(3 * 1024 * 1024, ' '));
   EXPECT_FALSE(client->read());  // closed by the server
+  EXPECT_EQ(client->close_code(), 1009);
   EXPECT_FALSE(client->open());
   ws_client::options o;
   o.bearer = token;
