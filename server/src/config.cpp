@@ -29,6 +29,7 @@ const std::vector<option>& options() {
        [](server_config& c, const json& v) { c.transport.port = static_cast<std::uint16_t>(v.get<std::int64_t>()); }},
       {"threads", k::integer, 1, 64,
        [](server_config& c, const json& v) { c.transport.threads = static_cast<unsigned>(v.get<std::int64_t>()); }},
+      {"backup_dir", k::text, 0, 0, [](server_config& c, const json& v) { c.ledger.backup_dir = v.get<std::string>(); }},
       {"webui", k::text, 0, 0, [](server_config& c, const json& v) { c.ledger.webui_dir = v.get<std::string>(); }},
       {"workers", k::integer, 1, 64,
        [](server_config& c, const json& v) { c.ledger.workers = static_cast<unsigned>(v.get<std::int64_t>()); }},
@@ -125,7 +126,7 @@ std::expected<void, std::string> apply_config(const json& doc, server_config& co
       if (!value.is_object()) return std::unexpected("limits: must be an object");
       for (const auto& [lkey, lvalue] : value.items()) {
         const option* o = find_option(lkey);
-        if (!o || o->name == "data" || o->name == "address" || o->name == "port")
+        if (!o || o->name == "data" || o->name == "address" || o->name == "port" || o->name == "backup_dir")
           return std::unexpected("limits." + lkey + ": unknown setting");
         if (auto r = apply_one(*o, lvalue, config); !r) return std::unexpected("limits." + r.error());
       }

@@ -1,5 +1,6 @@
 #include "isms/server/ledger.hpp"
 
+#include <ctime>
 #include <fstream>
 #include <future>
 #include <sstream>
@@ -279,6 +280,12 @@ void ledger::handle(http_request request, std::function<void(http_response)> rep
       counted(verify_chain(request));
     });
   }
+  if (path == "/api/backup") {
+    if (method != "POST") return counted(json_error(405, "bad_request", "use POST"));
+    return pool_->post([this, request = std::move(request), counted = std::move(counted)] {
+      counted(backup(request));
+    });
+  }
   if (path == "/api/ws") return counted(json_error(426, "bad_request", "this endpoint speaks WebSocket only"));
   if (path.starts_with("/api/")) return counted(json_error(404, "not_found", "no such endpoint"));
   if (method != "GET" && method != "HEAD") return counted(json_error(405, "bad_request", "use GET"));
@@ -401,6 +408,42 @@ http_response ledger::whoami(const http_request& request) const {
   json user;
   views_->read_current([&](const views::all_views& v) { user = user_summary(v, who->user_id); });
   return json_response(200, json{{"user", user}});
+}
+
+http_response ledger::backup(const http_request& request) {
+  auto who = authenticate(request);
+  if (!who) return json_error(401, "unauthenticated", "sign in first");
+  if (!pipeline_->actor_of(who->user_id).has(domain::role::admin))
+    return json_error(403, "forbidden", "only an administrator takes backups");
+  if (options_.backup_dir.empty())
+    return json_error(503, "unavailable", "no backup folder is configured (backup_dir)");
+  // One backup at a time: a second request while one runs waits its turn.
+  std::lock_guard lock(backup_mutex_);
+  std::error_code ec;
+  std::filesystem::create_directories(options_.backup_dir, ec);
+  if (ec) return json_error(503, "unavailable", "cannot create " + options_.backup_dir.string() + ": " + ec.message());
+  const auto head = store_.current_head();
+  const std::time_t now = std::chrono::system_clock::to_time_t(
+      std::chrono::system_clock::time_point{std::chrono::milliseconds{now_ms()}});
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+  std::filesystem::path target;
+  for (int n = 0;; ++n) {
+    target = options_.backup_dir /
+             ("isms-" + std::string(stamp) + "-p" + std::to_string(head.position) + (n ? "-" + std::to_string(n) : ""));
+    if (!std::filesystem::exists(target, ec)) break;
+  }
+  if (auto r = store_.backup_to(target); !r) {
+    log::error("backup", "backup to " + target.string() + " failed: " + r.error().message);
+    return json_error(500, "internal", "backup failed: " + r.error().message);
+  }
+  log::info("backup", "online backup by " + who->user_id + " written to " + target.string() +
+                          " (holds at least position " + std::to_string(head.position) + ")");
+  return json_response(200, json{{"path", std::filesystem::absolute(target).string()},
+                                 {"position", head.position},
+                                 {"head_hash", eventstore::to_hex(head.hash)}});
 }
 
 http_response ledger::healthz() const {

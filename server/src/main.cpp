@@ -34,7 +34,7 @@ constexpr const char* usage_text =
     "usage: ismsd <command> [flags]\n"
     "\n"
     "commands:\n"
-    "  serve    run the server        --config FILE --data DIR --address A --port N --webui DIR\n"
+    "  serve    run the server        --config FILE --data DIR --address A --port N --webui DIR --backup_dir DIR\n"
     "                                 (every setting of docs/operations.md as --name value)\n"
     "                                 --demo: load the demo ISMS first when the store is empty\n"
     "  demo     load the demo ISMS    --data DIR [--force] [--password-prefix P]\n"
@@ -184,6 +184,12 @@ int serve(const parsed_args& args, const char* argv0) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
+  if (config.ledger.backup_dir.empty()) {
+    // Online backups (POST /api/backup) go next to the data by default.
+    fs::path data = fs::absolute(config.data_dir).lexically_normal();
+    if (!data.has_filename()) data = data.parent_path();
+    config.ledger.backup_dir = data.string() + "-backups";
+  }
   auto store = open_store(config.data_dir);
   if (!store) return fail(store.error());
   const auto head = (*store)->current_head();

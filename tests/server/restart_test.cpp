@@ -7,10 +7,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
+#include "isms/eventstore/store.hpp"
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
@@ -172,6 +175,54 @@ TEST(restart, undelivered_webhook_posts_survive_and_are_delivered) {
   const json first = json::parse(bodies.front());
   EXPECT_EQ(first["notification"]["user_id"], "owner");
   EXPECT_EQ(first["notification"]["subject_stream"], "risk-R-1");
+}
+
+TEST(restart, an_online_backup_taken_while_commands_continue_restores_and_verifies) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "ismsd-backups-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  const std::filesystem::path backups = tmpl;
+  test_server srv([&](server::server_config& c) { c.ledger.backup_dir = backups; });
+  const std::string token = srv.add_user("manager", {"isms_manager"});
+  srv.add_user("owner", {"risk_owner"});
+  const std::string admin = login(srv.port(), "admin", test_server::admin_password);
+
+  // Commands keep arriving from another client while the backup is taken.
+  std::atomic<bool> stop{false};
+  std::atomic<int> acknowledged{0};
+  std::thread writer([&] {
+    ws_client::options o;
+    o.bearer = token;
+    auto c = ws_client::connect(srv.port(), o);
+    for (int i = 1; c && !stop; ++i)
+      if (ok(c->command("risk.identify", "risk-B-" + std::to_string(i), identify("owner")))) ++acknowledged;
+  });
+  while (acknowledged < 5) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+
+  // Only an administrator may take one.
+  EXPECT_EQ(http_call(srv.port(), "POST", "/api/backup", {}, {{"authorization", "Bearer " + token}}).status, 403u);
+  auto r = http_call(srv.port(), "POST", "/api/backup", {}, {{"authorization", "Bearer " + admin}});
+  stop = true;
+  writer.join();
+  ASSERT_EQ(r.status, 200u) << r.body;
+  const json answer = r.json_body();
+  const std::filesystem::path written = answer.at("path").get<std::string>();
+  EXPECT_EQ(written.parent_path(), std::filesystem::absolute(backups));
+  const std::uint64_t position = answer.at("position");
+  EXPECT_GT(position, 0u);
+
+  // The backup restores into a store whose chain verifies and that holds at
+  // least everything acknowledged before the request.
+  const auto restored = backups / "restored";
+  ASSERT_TRUE(eventstore::store::restore(written, restored)) << "restore failed";
+  {
+    auto s = eventstore::store::open(eventstore::options{}, restored);
+    ASSERT_TRUE(s);
+    EXPECT_GE((*s)->current_head().position, position);
+    auto v = (*s)->verify(1, (*s)->current_head().position);
+    EXPECT_TRUE(v);
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(backups, ec);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 // I/O threads.
 
 #include <atomic>
+#include <mutex>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -38,6 +39,9 @@ struct ledger_options {
   unsigned workers = 2;
   // How often the scheduler asks the domain what is due. Default: 60 s
   std::chrono::seconds scheduler_interval{60};
+  // Where POST /api/backup writes online backups (one new folder each).
+  // Default: none here; `ismsd serve` uses "<data dir>-backups".
+  std::filesystem::path backup_dir;
   // Most events one GET /api/events answer carries. Default: 10000
   std::size_t max_export_events = 10000;
   auth_options auth;
@@ -90,6 +94,7 @@ class ledger final : public application {
   http_response metrics() const;
   http_response events_export(const http_request& request) const;
   http_response verify_chain(const http_request& request) const;
+  http_response backup(const http_request& request);
   http_response static_file(const http_request& request) const;
   void login(http_request request, std::function<void(http_response)> reply);
   http_response logout(const http_request& request);
@@ -113,6 +118,7 @@ class ledger final : public application {
   std::atomic<std::uint64_t> http_requests_{0};
   std::atomic<std::uint64_t> http_errors_{0};
   std::atomic<std::uint64_t> ws_upgrades_{0};
+  std::mutex backup_mutex_;  // one online backup at a time
 };
 
 }  // namespace isms::server
