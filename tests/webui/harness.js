@@ -32,7 +32,9 @@ export async function startServer({ data = null, port = 0 } = {}) {
   const binary = required('ISMSD');
   const webui = required('ISMS_WEBUI_DIR');
   data ||= fs.mkdtempSync(path.join(os.tmpdir(), 'isms-webui-test-'));
-  const child = spawn(binary, ['serve', '--data', data, '--address', '127.0.0.1', '--port', String(port), '--webui', webui], {
+  const backups = path.join(data, 'backups');
+  const child = spawn(binary, ['serve', '--data', data, '--address', '127.0.0.1', '--port', String(port), '--webui', webui,
+    '--backup_dir', backups], {
     env: { ...process.env, ISMS_ADMIN_PASSWORD: ADMIN_PASSWORD },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -52,6 +54,7 @@ export async function startServer({ data = null, port = 0 } = {}) {
   return {
     url,
     data,
+    backups,
     log: () => log,
     port: () => Number(new URL(url).port),
     // Stops the server (SIGTERM: it drains and exits); removes the data

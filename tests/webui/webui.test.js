@@ -511,6 +511,21 @@ test('screenshots of the main screens', async () => {
   await adminUi.page.goto(`${server.url}/#/users`);
   await visible(adminUi.page.locator('[data-user="olga"]'), 'the users screen');
   await shot(adminUi.page, '24-users');
+  // The administrator takes an online backup from the history screen; the
+  // folder it names exists on the server's disk.
+  await adminUi.page.goto(`${server.url}/#/history`);
+  await adminUi.page.locator('[data-testid="take-backup"]').click();
+  const result = adminUi.page.locator('[data-testid="backup-result"]');
+  await visible(result, 'the backup result');
+  const folder = (await result.locator('code').first().textContent()).trim();
+  assert.ok(folder.startsWith(server.backups), `backup written to ${folder}, not under ${server.backups}`);
+  assert.ok(fs.existsSync(folder), `the backup folder ${folder} exists`);
+  await result.scrollIntoViewIfNeeded();
+  await shot(adminUi.page, '25-backup', { fullPage: false });
+  // Nobody else is offered it.
+  await page.goto(`${server.url}/#/history`);
+  await visible(page.locator('.verify-ok'), 'the history screen');
+  assert.equal(await page.locator('[data-testid="take-backup"]').count(), 0);
   assert.deepEqual(page.__errors || [], []);
 });
 

@@ -49,6 +49,7 @@ export const http = {
   changeOwnPassword: (current, next) => httpJson('POST', '/api/session/password', { current, new: next }),
   setPassword: (user, password) => httpJson('POST', '/api/users/password', { user, password }),
   verify: () => httpJson('GET', '/api/verify'),
+  backup: () => httpJson('POST', '/api/backup'),
   health: () => httpJson('GET', '/healthz'),
 
   // The event log as NDJSON, one page. Returns {text, head}.

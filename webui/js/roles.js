@@ -69,6 +69,7 @@ const TABLE = {
 const HTTP = {
   'events.export': ['external_auditor', IA, A],
   'users.password': [A],
+  'backup': [A],
 };
 
 export const ROLE_LABELS = {

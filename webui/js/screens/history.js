@@ -14,6 +14,7 @@ export async function render(ctx) {
   const verifyBox = h('div', loading('Verifying the chain…'));
   const logBox = h('div', loading());
   const exportBox = h('div');
+  const backupBox = h('div');
   const approvalsBox = h('div', loading());
   const page = h('div',
     pageHeader('Audit and history', { subtitle: 'Look at any past state, verify the tamper-evident log, read and export the evidence.' }),
@@ -23,7 +24,8 @@ export async function render(ctx) {
     h('div', { style: 'height:18px' }),
     section('Event log', logBox),
     section('Approvals', approvalsBox),
-    app.roleAllows('events.export') ? section('Evidence export', exportBox) : null);
+    app.roleAllows('events.export') ? section('Evidence export', exportBox) : null,
+    app.roleAllows('backup') ? section('Backups', backupBox) : null);
 
   let head = 0;
 
@@ -110,6 +112,31 @@ export async function render(ctx) {
     } catch (err) {
       replace(verifyBox, errorState(err, drawVerify));
     }
+  }
+
+  // ------------------------------------------------------------ backups
+  function drawBackup(last = null) {
+    const button = h('button.btn.btn-small', { type: 'button', dataset: { testid: 'take-backup' } }, 'Take a backup now');
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      button.textContent = 'Taking the backup…';
+      try {
+        const r = await http.backup();
+        toast('Backup written on the server.');
+        drawBackup(r);
+      } catch (err) {
+        toast(explain(err), { kind: 'error' });
+        drawBackup(last);
+      }
+    });
+    replace(backupBox,
+      h('p.muted', { style: 'font-size:.9rem' }, 'A consistent copy of the whole log, taken while everyone keeps working. It is written into the backup folder on the server; copy it to another place to keep it safe, and restore it with “ismsd restore”.'),
+      last ? h('div', { dataset: { testid: 'backup-result' }, role: 'status', style: 'margin:10px 0' }, facts([
+        ['Folder', h('code', last.path)],
+        ['Holds at least', `position ${last.position}`],
+        ['Head hash then', h('code.hash', last.head_hash)],
+      ])) : null,
+      button);
   }
 
   // ------------------------------------------------------------ event log
@@ -229,6 +256,7 @@ export async function render(ctx) {
   drawLog();
   drawApprovals();
   if (app.roleAllows('events.export')) drawExport();
+  if (app.roleAllows('backup')) drawBackup();
   return page;
 }
 
