@@ -101,6 +101,12 @@ json encode_data(const acceptance_rejected& e) {
 json encode_data(const acceptance_expired& e) {
   return {{"review_date", format_date(e.review_date)}, {"expired_on", format_date(e.expired_on)}};
 }
+json encode_data(const owner_changed& e) {
+  return {{"previous_owner", e.previous_owner},
+          {"owner", e.owner},
+          {"reason", e.reason},
+          {"acceptance_withdrawn", e.acceptance_withdrawn}};
+}
 json encode_data(const retired& e) { return {{"reason", e.reason}}; }
 
 constexpr std::string_view type_of(const identified&) { return "risk.identified.v1"; }
@@ -110,6 +116,7 @@ constexpr std::string_view type_of(const acceptance_requested&) { return "risk.a
 constexpr std::string_view type_of(const accepted&) { return "risk.accepted.v1"; }
 constexpr std::string_view type_of(const acceptance_rejected&) { return "risk.acceptance_rejected.v1"; }
 constexpr std::string_view type_of(const acceptance_expired&) { return "risk.acceptance_expired.v1"; }
+constexpr std::string_view type_of(const owner_changed&) { return "risk.owner_changed.v1"; }
 constexpr std::string_view type_of(const retired&) { return "risk.retired.v1"; }
 
 int small_int(const json& j, std::string_view key) {
@@ -165,6 +172,9 @@ event decode_or_throw(std::string_view type, const json& d) {
                                str(d, "rejected_by"), opt_str(d, "comment")};
   if (type == "risk.acceptance_expired.v1")
     return acceptance_expired{day(d, "review_date"), day(d, "expired_on")};
+  if (type == "risk.owner_changed.v1")
+    return owner_changed{str(d, "previous_owner"), str(d, "owner"), str(d, "reason"),
+                         boolean(d, "acceptance_withdrawn")};
   if (type == "risk.retired.v1") return retired{str(d, "reason")};
   throw std::runtime_error("unknown event type '" + std::string(type) + "'");
 }
@@ -251,6 +261,17 @@ std::expected<command, rejection> parse_request(const json& d) {
   return r;
 }
 
+std::expected<command, rejection> parse_change_owner(const json& d) {
+  rejection err;
+  auto owner = f::text(d, "owner", "data", f::max_id);
+  if (failed(owner, err)) return std::unexpected(err);
+  if (!valid_stream_id(*owner))
+    return f::invalid("data.owner", "must be a user id matching [A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+  auto reason = f::text(d, "reason", "data", f::max_text);
+  if (failed(reason, err)) return std::unexpected(err);
+  return change_owner{*owner, *reason};
+}
+
 std::expected<command, rejection> parse_retire(const json& d) {
   auto reason = f::text(d, "reason", "data", f::max_text);
   if (!reason) return std::unexpected(reason.error());
@@ -292,18 +313,31 @@ std::optional<rejection> within_matrix(const risk_matrix::matrix& m, int l, int 
 
 decision one(const event& e) { return std::vector<new_event>{encode(e)}; }
 
+// A risk owner is a registered user who is not disabled.
+std::optional<rejection> check_owner(const related_streams& related, const std::string& user_id) {
+  auto owner = user::fold(related.history("user-" + user_id));
+  if (!owner) return owner.error();
+  if (!owner->registered)
+    return rejection{rejection_kind::not_found, "data.owner",
+                     "the risk owner '" + user_id + "' is not a registered user"};
+  if (!owner->enabled)
+    return rejection{rejection_kind::rule, "data.owner", "the risk owner '" + user_id + "' is disabled"};
+  return std::nullopt;
+}
+
 decision decide_identify(const identify& c, const state& s, const command_context& ctx,
                          const related_streams& related) {
   if (s.status_ != status::none) return rule("the risk is already identified");
   if (auto r = owner_only_own(ctx, c.details.owner, "identify")) return std::unexpected(*r);
-  const auto owner_history = related.history("user-" + c.details.owner);
-  auto owner = user::fold(owner_history);
-  if (!owner) return std::unexpected(owner.error());
-  if (!owner->registered)
-    return std::unexpected(rejection{rejection_kind::not_found, "data.owner",
-                                     "the risk owner '" + c.details.owner + "' is not a registered user"});
-  if (!owner->enabled) return rule("the risk owner '" + c.details.owner + "' is disabled", "data.owner");
+  if (auto r = check_owner(related, c.details.owner)) return std::unexpected(*r);
   return one(c.details);
+}
+
+decision decide_change_owner(const change_owner& c, const state& s, const related_streams& related) {
+  if (auto r = check_exists(s)) return std::unexpected(*r);
+  if (c.owner == s.details.owner) return rule("'" + c.owner + "' already owns the risk", "data.owner");
+  if (auto r = check_owner(related, c.owner)) return std::unexpected(*r);
+  return one(owner_changed{s.details.owner, c.owner, c.reason, s.status_ == status::acceptance_requested});
 }
 
 decision decide_assess(const assess& c, const state& s, const command_context& ctx,
@@ -494,6 +528,7 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
     return reject_acceptance{std::move(*o)};
   }
   if (type == "risk.expire_acceptance") return expire_acceptance{};
+  if (type == "risk.change_owner") return parse_change_owner(data);
   if (type == "risk.retire") return parse_retire(data);
   return f::invalid("type", "unknown risk command '" + std::string(type) + "'");
 }
@@ -533,6 +568,12 @@ state evolve(state s, const event& e) {
           s.status_ = status::acceptance_expired;
           s.accepted_until.reset();
           s.accepted_by.clear();
+        } else if constexpr (std::is_same_v<T, owner_changed>) {
+          s.details.owner = v.owner;
+          if (s.status_ == status::acceptance_requested) {
+            s.status_ = status::treatment_planned;
+            s.pending.reset();
+          }
         } else if constexpr (std::is_same_v<T, retired>) {
           s.status_ = status::retired;
           s.retired_reason = v.reason;
@@ -578,6 +619,10 @@ decision decide(const command& c, const state& s, const command_context& ctx,
           return decide_reject(cmd, s, ctx);
         } else if constexpr (std::is_same_v<T, expire_acceptance>) {
           return decide_expire(s, ctx);
+        } else if constexpr (std::is_same_v<T, change_owner>) {
+          if (!may_issue(ctx.by, "risk.change_owner"))
+            return std::unexpected(forbidden_command(ctx.by, "risk.change_owner"));
+          return decide_change_owner(cmd, s, related);
         } else {
           if (!may_issue(ctx.by, "risk.retire")) return std::unexpected(forbidden_command(ctx.by, "risk.retire"));
           return decide_retire(cmd, s, ctx);

@@ -466,6 +466,68 @@ TEST(RiskRetire, WithAReasonAndOnlyOnce) {
   EXPECT_REJECTED(w.when("risk.retire", {{"reason", "x"}}, planned(), owner()), rejection_kind::forbidden, "");
 }
 
+// ---- change of owner ---------------------------------------------------------------------
+
+TEST(RiskChangeOwner, HandsTheRiskToAnotherRegisteredEnabledUser) {
+  world w;
+  const auto d = w.when("risk.change_owner", {{"owner", "otto"}, {"reason", "olga moved to finance"}}, planned());
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ((*d)[0], encode(owner_changed{"olga", "otto", "olga moved to finance", false}));
+  auto given = planned();
+  given.push_back((*d)[0]);
+  const auto s = fold(history_of(stream, given));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->details.owner, "otto");
+  EXPECT_EQ(s->status_, status::treatment_planned);
+  // The new owner now acts on it as its owner; the previous one no longer does.
+  EXPECT_TRUE(w.when("risk.plan_treatment", plan_data(2, 4), given, other_owner()));
+  EXPECT_REJECTED(w.when("risk.plan_treatment", plan_data(2, 4), given, owner()), rejection_kind::forbidden, "");
+
+  EXPECT_REJECTED(w.when("risk.change_owner", {{"owner", "otto"}, {"reason", "again"}}, given), rejection_kind::rule,
+                  "data.owner");
+  EXPECT_REJECTED(w.when("risk.change_owner", {{"owner", "nobody"}, {"reason", "x"}}, planned()),
+                  rejection_kind::not_found, "data.owner");
+  EXPECT_REJECTED(w.when("risk.change_owner", {{"owner", "dora"}, {"reason", "x"}}, planned()), rejection_kind::rule,
+                  "data.owner");
+  EXPECT_REJECTED(w.when("risk.change_owner", {{"owner", "otto"}}, planned()), rejection_kind::invalid, "data.reason");
+  EXPECT_REJECTED(w.when("risk.change_owner", {{"owner", "otto"}, {"reason", "x"}}, {}), rejection_kind::not_found, "");
+}
+
+TEST(RiskChangeOwner, OnlyTheIsmsManager) {
+  world w;
+  EXPECT_REJECTED(w.when("risk.change_owner", {{"owner", "otto"}, {"reason", "x"}}, planned(), owner()),
+                  rejection_kind::forbidden, "");
+  EXPECT_REJECTED(w.when("risk.change_owner", {{"owner", "otto"}, {"reason", "x"}}, planned(), contributor()),
+                  rejection_kind::forbidden, "");
+}
+
+TEST(RiskChangeOwner, WithdrawsAPendingAcceptanceAndKeepsOneInForce) {
+  world w;
+  const auto d = w.when("risk.change_owner", {{"owner", "otto"}, {"reason", "reorganisation"}}, requested());
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ((*d)[0].data.at("acceptance_withdrawn"), true);
+  auto given = requested();
+  given.push_back((*d)[0]);
+  const auto s = fold(history_of(stream, given));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->status_, status::treatment_planned);
+  EXPECT_FALSE(s->pending.has_value());
+  // The old request can no longer complete; a new one names the new owner.
+  EXPECT_REJECTED(w.when("risk.accept", to_json(outcome()), given, system_actor()), rejection_kind::rule,
+                  "data.approval_id");
+  const auto again = w.when("risk.request_acceptance", json::object(), given);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ((*again)[0].data.at("approval").at("policy").at("required_users"), json::array({"otto"}));
+
+  // An acceptance already in force stays in force.
+  const auto kept = w.when("risk.change_owner", {{"owner", "otto"}, {"reason", "x"}}, accepted_until("2027-03-01"));
+  ASSERT_TRUE(kept);
+  EXPECT_EQ((*kept)[0].data.at("acceptance_withdrawn"), false);
+  auto accepted_given = accepted_until("2027-03-01");
+  accepted_given.push_back((*kept)[0]);
+  EXPECT_EQ(fold(history_of(stream, accepted_given))->status_, status::accepted);
+}
+
 // ---- codecs ---------------------------------------------------------------------------
 
 TEST(RiskCodec, EveryEventRoundTrips) {
@@ -476,6 +538,7 @@ TEST(RiskCodec, EveryEventRoundTrips) {
                                accepted{"risk-R-1.v4", {"olga", "tom"}, "ok", day("2027-03-01")},
                                acceptance_rejected{"risk-R-1.v4", {"olga"}, "tom", "no"},
                                acceptance_expired{day("2027-03-01"), day("2027-03-02")},
+                               owner_changed{"olga", "otto", "moved", true},
                                retired{"gone"}};
   for (const auto& e : all) {
     const auto wire = encode(e);

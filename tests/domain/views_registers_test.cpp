@@ -160,6 +160,24 @@ TEST(RiskView, GivesTheFullHistoryWithWhoWhenWhy) {
   EXPECT_EQ(r.at("history")[3].at("position"), 4);
 }
 
+TEST(RiskView, AChangeOfOwnerShowsTheNewOwnerWithWhyAndTellsThem) {
+  journal j;
+  add_risk(j, "R-1", "olga", 4, 4, {"8.1"}, 2, 2);
+  const auto& changed =
+      j.add("risk-R-1", risk::encode(risk::owner_changed{"olga", "otto", "olga moved to finance", false}));
+  const auto v = j.fold();
+  const json r = must(query(v, "risk", {{"id", "R-1"}}, manager, today));
+  EXPECT_EQ(r.at("owner"), "otto");
+  EXPECT_EQ(r.at("history").back().at("type"), "risk.owner_changed.v1");
+  EXPECT_NE(r.at("history").back().dump().find("olga moved to finance"), std::string::npos) << r.at("history").back();
+  const json otto = must(query(v, "risks", {{"owner", "otto"}}, manager, today));
+  EXPECT_EQ(otto.at("risks").size(), 1u);
+  const auto told = notifications_for(v, changed);
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0].user_id, "otto");
+  EXPECT_EQ(told[0].kind, "risk_assigned");
+}
+
 TEST(RisksView, AReassessmentStartsTheTreatmentOver) {
   journal j;
   add_risk(j, "R-1", "olga", 4, 4, {"8.1"}, 2, 2);

@@ -154,6 +154,44 @@ TEST(live, an_offline_reviewer_finds_the_request_in_the_inbox_at_next_sign_in) {
   EXPECT_NE((*inbox)["result"]["data"].dump().find("risk-R-2"), std::string::npos) << inbox->dump();
 }
 
+TEST(live, a_new_risk_owner_is_told_at_once_and_the_old_owners_pending_approval_is_voided) {
+  test_server srv;
+  auto manager = connect_as(srv, srv.add_user("mia", {"isms_manager"}));
+  srv.add_user("olga", {"risk_owner"});
+  auto otto = connect_as(srv, srv.add_user("otto", {"risk_owner"}));
+  ASSERT_TRUE(ok(otto->request({{"op", "subscribe"}, {"channel", "notifications"}})));
+  ASSERT_TRUE(ok(manager->command("risk.identify", "risk-R-3",
+                                  {{"title", "Key person leaves"},
+                                   {"asset", "Dispatch know-how"},
+                                   {"threat", "Resignation"},
+                                   {"vulnerability", "Undocumented procedures"},
+                                   {"owner", "olga"},
+                                   {"category", "people"}})));
+  ASSERT_TRUE(ok(manager->command("risk.assess", "risk-R-3", {{"likelihood", 2}, {"impact", 3}, {"rationale", "x"}})));
+  ASSERT_TRUE(ok(manager->command("risk.plan_treatment", "risk-R-3",
+                                  {{"option", "retain"}, {"actions", "Watch"}, {"target_likelihood", 2},
+                                   {"target_impact", 3}, {"due", "2026-12-31"}})));
+  ASSERT_TRUE(ok(manager->command("risk.request_acceptance", "risk-R-3", json::object())));
+  srv.app().settle();
+
+  auto changed = manager->command("risk.change_owner", "risk-R-3", {{"owner", "otto"}, {"reason", "olga left"}});
+  ASSERT_TRUE(ok(changed)) << changed->dump();
+  auto told = otto->wait_push("notifications");
+  ASSERT_TRUE(told) << "the new owner was not told";
+  EXPECT_EQ((*told)["data"]["subject_stream"], "risk-R-3");
+  EXPECT_EQ((*told)["data"]["kind"], "risk_assigned");
+
+  srv.app().settle();
+  auto risk = manager->query("risk", {{"id", "R-3"}});
+  ASSERT_TRUE(ok(risk)) << risk->dump();
+  EXPECT_EQ((*risk)["result"]["data"]["owner"], "otto");
+  EXPECT_EQ((*risk)["result"]["data"]["state"], "treatment_planned");
+  auto approvals = manager->query("approvals", json::object());
+  ASSERT_TRUE(ok(approvals)) << approvals->dump();
+  const std::string text = (*approvals)["result"]["data"].dump();
+  EXPECT_NE(text.find("voided"), std::string::npos) << text;
+}
+
 TEST(live, a_slow_consumer_is_dropped_and_others_are_not_slowed) {
   test_server srv([](server::server_config& c) {
     c.transport.max_ws_queued_bytes = 64 * 1024;

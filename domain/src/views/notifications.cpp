@@ -127,6 +127,14 @@ std::vector<notification> notifications_for(const all_views& v, const recorded_e
       if (x.owner != e.meta.actor)
         r.tell(x.owner, "risk_assigned", "You own the risk " + e.stream + " \"" + x.title + "\"", e.stream);
     }
+  } else if (t == "risk.owner_changed.v1") {
+    if (auto ev = risk::decode(e.type, e.data)) {
+      const auto& x = std::get<risk::owner_changed>(*ev);
+      const auto it = v.risks.risks.find(id_in_stream(e.stream));
+      const std::string title = it != v.risks.risks.end() ? it->second.title : std::string{};
+      if (x.owner != e.meta.actor)
+        r.tell(x.owner, "risk_assigned", "You now own the risk " + e.stream + " \"" + title + "\"", e.stream);
+    }
   } else if (t == "risk.acceptance_expired.v1") {
     const auto it = v.risks.risks.find(id_in_stream(e.stream));
     if (it != v.risks.risks.end())

@@ -191,6 +191,17 @@ void fold_risk(risk_register& reg, const recorded_event& e, const risk::event& e
             r.history.push_back(history_of(e, "acceptance expired on " + day_text(x.expired_on) +
                                                   " (review date " + day_text(x.review_date) + ")"));
           },
+          [&](const risk::owner_changed& x) {
+            r.owner = x.owner;
+            if (x.acceptance_withdrawn) {
+              withdraw();
+              r.state = risk::to_string(risk::status::treatment_planned);
+            }
+            r.history.push_back(history_of(
+                e, "owner changed from " + x.previous_owner + " to " + x.owner +
+                       (x.acceptance_withdrawn ? "; the pending acceptance request is withdrawn" : ""),
+                x.reason));
+          },
           [&](const risk::retired& x) {
             withdraw();
             r.retired_reason = x.reason;

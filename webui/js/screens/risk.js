@@ -7,6 +7,7 @@ import { h, replace, fmtDay, fmtInstant, humanize, todayUtc, addMonths } from '.
 import { app } from '../state.js';
 import { pageHeader, loading, errorState, toast, explain, levelChip, stateChip, chip, field, openDialog, writeButton, facts, section, userError } from '../ui.js';
 import { riskMatrix, rate, annexA } from '../matrix.js';
+import { userOptions } from '../directory.js';
 
 export async function render(ctx) {
   const id = ctx.params.id;
@@ -35,6 +36,7 @@ export async function render(ctx) {
       ['assessed', 'treatment_planned', 'acceptance_requested', 'accepted'].includes(r.state)
         ? writeButton('risk.plan_treatment', r.treatment && r.treatment.option ? 'Revise treatment plan' : 'Plan treatment', () => treatmentDialog(r), { kind: r.state === 'assessed' ? 'primary' : 'quiet', extraCheck: mineToOwn }) : null,
       r.state === 'treatment_planned' ? writeButton('risk.request_acceptance', 'Request acceptance', () => acceptanceDialog(r)) : null,
+      live ? writeButton('risk.change_owner', 'Change owner', () => changeOwnerDialog(r), { kind: 'quiet' }) : null,
       live ? writeButton('risk.retire', 'Retire', () => retireDialog(r), { kind: 'danger' }) : null,
     ];
     replace(head, pageHeader(r.title || `Risk ${id}`, {
@@ -183,6 +185,25 @@ function acceptanceDialog(r) {
       if (v.comment) data.comment = v.comment;
       await app.command('risk.request_acceptance', r.stream, data, { expectedVersion: r.version, comment: v.comment || undefined });
       toast(`Acceptance of ${r.id} requested. ${r.owner} is notified.`, { kind: 'ok' });
+    },
+  });
+}
+
+async function changeOwnerDialog(r) {
+  const owners = (await userOptions('risk_owner')).filter(([id]) => id !== r.owner);
+  openDialog({
+    title: `Change the owner of risk ${r.id}`,
+    intro: r.state === 'acceptance_requested'
+      ? `The new owner decides on acceptance: the request now waiting for ${r.owner} is withdrawn, and you request acceptance again.`
+      : 'The new owner is told at once. An acceptance in force stays in force until its review date.',
+    fields: [
+      field({ label: 'New owner', name: 'owner', type: 'select', options: [['', 'Choose…'], ...owners], required: true }),
+      field({ label: 'Why', name: 'reason', type: 'textarea', required: true }),
+    ],
+    submitLabel: 'Change owner',
+    onSubmit: async (v) => {
+      await app.command('risk.change_owner', r.stream, { owner: v.owner, reason: v.reason }, { expectedVersion: r.version, comment: v.reason });
+      toast(`Risk ${r.id} now belongs to ${v.owner}.`, { kind: 'ok' });
     },
   });
 }

@@ -12,6 +12,8 @@
 //   → accepted (until its review date) | acceptance rejected (→ treatment planned)
 //   → acceptance expired at the review date (→ must be reassessed)
 //   → assessed again …; retired (with a reason) from any state.
+// The ISMS manager may hand the risk to another owner at any time before it
+// is retired; a pending acceptance request is then withdrawn.
 // Assessing or re-planning while acceptance is pending withdraws the request
 // (and a reaction voids its approval).
 //
@@ -142,6 +144,19 @@ struct acceptance_expired {
   friend bool operator==(const acceptance_expired&, const acceptance_expired&) = default;
 };
 
+// risk.owner_changed.v1 — the risk has a new owner (a person left, a
+// department was reorganised). A pending acceptance request is withdrawn
+// (acceptance_withdrawn): the new owner is the one who accepts, so the
+// manager requests acceptance again. An acceptance in force stays in force
+// until its review date.
+struct owner_changed {
+  std::string previous_owner;
+  std::string owner;
+  std::string reason;
+  bool acceptance_withdrawn = false;
+  friend bool operator==(const owner_changed&, const owner_changed&) = default;
+};
+
 // risk.retired.v1
 struct retired {
   std::string reason;
@@ -149,7 +164,7 @@ struct retired {
 };
 
 using event = std::variant<identified, assessed, treatment_planned, acceptance_requested, accepted,
-                           acceptance_rejected, acceptance_expired, retired>;
+                           acceptance_rejected, acceptance_expired, owner_changed, retired>;
 
 [[nodiscard]] new_event encode(const event& e);
 // Unknown type or malformed data → an error naming the field; never throws.
@@ -191,13 +206,19 @@ struct reject_acceptance {
 };
 // risk.expire_acceptance {} (system, from the time rules)
 struct expire_acceptance {};
+// risk.change_owner {owner, reason}
+struct change_owner {
+  std::string owner;
+  std::string reason;
+};
+
 // risk.retire {reason}
 struct retire {
   std::string reason;
 };
 
 using command = std::variant<identify, assess, plan_treatment, request_acceptance, accept,
-                             reject_acceptance, expire_acceptance, retire>;
+                             reject_acceptance, expire_acceptance, change_owner, retire>;
 
 [[nodiscard]] std::expected<command, rejection> parse_command(std::string_view type, const json& data);
 
