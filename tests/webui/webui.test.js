@@ -413,6 +413,18 @@ test('the ISMS manager identifies, assesses and plans a risk through the forms',
   assert.equal(r.owner, 'olga');
   assert.deepEqual([r.inherent.likelihood, r.inherent.impact], [4, 5]);
   assert.deepEqual(r.treatment.controls, ['8.13', '5.23']);
+
+  // The manager hands the risk to another risk owner, saying why.
+  await admin.command('user.register', 'user-otto', { name: 'Otto Owner', email: 'otto@example.org', roles: ['risk_owner'] });
+  await page.reload();
+  await page.getByRole('button', { name: 'Change owner' }).click();
+  dialog = page.locator('dialog[open]');
+  await dialog.getByRole('combobox', { name: 'New owner' }).selectOption('otto');
+  await dialog.getByRole('textbox', { name: 'Why' }).fill('Olga moved to the finance team');
+  await dialog.getByRole('button', { name: 'Change owner' }).click();
+  await visible(page.locator('.page-head').getByText('otto'), 'the new owner in the header');
+  await visible(page.locator('.timeline').getByText('Olga moved to the finance team'), 'the reason in the history');
+  assert.equal((await mia.query('risk', { id: 'R-6' })).data.owner, 'otto');
   assert.deepEqual(page.__errors || [], []);
 });
 
