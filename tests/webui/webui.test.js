@@ -428,6 +428,60 @@ test('the ISMS manager identifies, assesses and plans a risk through the forms',
   assert.deepEqual(page.__errors || [], []);
 });
 
+test('the ISMS manager writes the context and scope, top management approves, and the screen shows it in force', async () => {
+  const { context, page } = await signIn(browser, server.url, 'mia');
+  open.push(context);
+  await page.goto(`${server.url}/#/scope`);
+  await page.getByRole('button', { name: 'Write the statement' }).click();
+  let dialog = page.locator('dialog[open]');
+  await dialog.getByRole('textbox', { name: 'Boundaries' }).fill('Head office in Hamburg and the cloud tenant of the customer portal');
+  await dialog.getByRole('textbox', { name: 'Included (one per line)' }).fill('Customer portal\nFleet dispatch');
+  // An exclusion without its justification is named, and the dialog stays.
+  await dialog.getByRole('textbox', { name: /Excluded/ }).fill('Canteen');
+  await dialog.getByRole('button', { name: 'Save statement' }).click();
+  await visible(dialog.getByText('Give each exclusion its justification'), 'the missing justification named');
+  await dialog.getByRole('textbox', { name: /Excluded/ }).fill('Canteen: run by a contractor, holds no company data');
+  await dialog.getByRole('button', { name: 'Save statement' }).click();
+  await visible(page.getByText('Fleet dispatch'), 'the statement in the draft');
+
+  await page.getByRole('button', { name: '+ Issue' }).click();
+  dialog = page.locator('dialog[open]');
+  await dialog.getByRole('textbox', { name: 'Description' }).fill('NIS2 applies to logistics providers of our size');
+  await dialog.getByRole('button', { name: 'Add issue' }).click();
+  await visible(page.locator('[data-issue="I-1"]'), 'the issue in the draft');
+
+  await page.getByRole('button', { name: '+ Interested party' }).click();
+  dialog = page.locator('dialog[open]');
+  await dialog.getByRole('textbox', { name: 'Name' }).fill('Customers');
+  await dialog.getByRole('textbox', { name: 'Requirements (one per line)' }).fill('Personal data processed under the GDPR\n99.9 % availability of the portal');
+  await dialog.getByRole('button', { name: 'Add party' }).click();
+  await visible(page.locator('[data-party="P-1"]').getByText('99.9 % availability of the portal'), 'the party with its requirements');
+
+  await page.locator('.page-head').getByRole('button', { name: 'Request approval' }).click();
+  dialog = page.locator('dialog[open]');
+  await dialog.getByRole('button', { name: 'Request approval' }).click();
+  await visible(page.locator('[data-testid="scope-pending"]'), 'the pending approval');
+
+  // Top management approves; the manager's open page shows the scope in force without reload.
+  await page.evaluate(() => { window.__noReload = 'still here'; });
+  const approvalId = (await mia.query('scope')).data.pending_approval_id;
+  assert.ok(approvalId, 'an approval is pending');
+  const tom = await ApiClient.open(browser, server.url, 'tom', PASSWORD);
+  try {
+    await tom.command('approval.approve', `approval-${approvalId}`, { comment: 'Agreed, including the portal tenant' });
+  } finally {
+    await tom.close();
+  }
+  await visible(page.locator('[data-testid="scope-in-force"]'), 'the scope in force');
+  await assertNotReloaded(page);
+  const scope = (await mia.query('scope')).data;
+  assert.deepEqual(scope.effective.statement.inclusions, ['Customer portal', 'Fleet dispatch']);
+  assert.deepEqual(scope.effective.statement.exclusions, [{ item: 'Canteen', justification: 'run by a contractor, holds no company data' }]);
+  assert.deepEqual(scope.approved_by, ['tom']);
+  await shot(page, '26-scope');
+  assert.deepEqual(page.__errors || [], []);
+});
+
 test('screenshots of the main screens', async () => {
   // A little more of an ISMS, so that the screens show something.
   await plannedRisk('R-4', { title: 'Phishing leads to account takeover', l: 4, i: 3, tl: 2, ti: 3 });
