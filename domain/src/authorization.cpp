@@ -31,6 +31,7 @@ constexpr std::array table{
     permission{"risk.accept", roles_of({system})},
     permission{"risk.reject_acceptance", roles_of({system})},
     permission{"risk.expire_acceptance", roles_of({system})},
+    permission{"risk.record_treatment_implemented", roles_of({manager, owner})},
     permission{"risk.change_owner", roles_of({manager})},
     permission{"risk.retire", roles_of({manager})},
     // approval

@@ -101,6 +101,9 @@ json encode_data(const acceptance_rejected& e) {
 json encode_data(const acceptance_expired& e) {
   return {{"review_date", format_date(e.review_date)}, {"expired_on", format_date(e.expired_on)}};
 }
+json encode_data(const treatment_implemented& e) {
+  return {{"evidence", e.evidence}, {"implemented_on", format_date(e.implemented_on)}};
+}
 json encode_data(const owner_changed& e) {
   return {{"previous_owner", e.previous_owner},
           {"owner", e.owner},
@@ -117,6 +120,7 @@ constexpr std::string_view type_of(const accepted&) { return "risk.accepted.v1";
 constexpr std::string_view type_of(const acceptance_rejected&) { return "risk.acceptance_rejected.v1"; }
 constexpr std::string_view type_of(const acceptance_expired&) { return "risk.acceptance_expired.v1"; }
 constexpr std::string_view type_of(const owner_changed&) { return "risk.owner_changed.v1"; }
+constexpr std::string_view type_of(const treatment_implemented&) { return "risk.treatment_implemented.v1"; }
 constexpr std::string_view type_of(const retired&) { return "risk.retired.v1"; }
 
 int small_int(const json& j, std::string_view key) {
@@ -172,6 +176,8 @@ event decode_or_throw(std::string_view type, const json& d) {
                                str(d, "rejected_by"), opt_str(d, "comment")};
   if (type == "risk.acceptance_expired.v1")
     return acceptance_expired{day(d, "review_date"), day(d, "expired_on")};
+  if (type == "risk.treatment_implemented.v1")
+    return treatment_implemented{str(d, "evidence"), day(d, "implemented_on")};
   if (type == "risk.owner_changed.v1")
     return owner_changed{str(d, "previous_owner"), str(d, "owner"), str(d, "reason"),
                          boolean(d, "acceptance_withdrawn")};
@@ -261,6 +267,12 @@ std::expected<command, rejection> parse_request(const json& d) {
   return r;
 }
 
+std::expected<command, rejection> parse_implemented(const json& d) {
+  auto evidence = f::text(d, "evidence", "data", f::max_text);
+  if (!evidence) return std::unexpected(evidence.error());
+  return record_treatment_implemented{*evidence};
+}
+
 std::expected<command, rejection> parse_change_owner(const json& d) {
   rejection err;
   auto owner = f::text(d, "owner", "data", f::max_id);
@@ -331,6 +343,19 @@ decision decide_identify(const identify& c, const state& s, const command_contex
   if (auto r = owner_only_own(ctx, c.details.owner, "identify")) return std::unexpected(*r);
   if (auto r = check_owner(related, c.details.owner)) return std::unexpected(*r);
   return one(c.details);
+}
+
+decision decide_implemented(const record_treatment_implemented& c, const state& s, const command_context& ctx) {
+  if (auto r = check_exists(s)) return std::unexpected(*r);
+  if (auto r = owner_only_own(ctx, s.details.owner, "record the treatment of")) return std::unexpected(*r);
+  if (s.status_ == status::acceptance_requested)
+    return rule("acceptance is being decided on this treatment plan; record its implementation after the decision");
+  if (!s.treatment ||
+      (s.status_ != status::treatment_planned && s.status_ != status::accepted))
+    return rule("there is no treatment plan in force to implement; the risk is " + std::string(to_string(s.status_)));
+  if (s.implemented)
+    return rule("the treatment was already recorded as implemented on " + format_date(s.implemented->implemented_on));
+  return one(treatment_implemented{c.evidence, day_of(ctx.now)});
 }
 
 decision decide_change_owner(const change_owner& c, const state& s, const related_streams& related) {
@@ -529,6 +554,7 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
   }
   if (type == "risk.expire_acceptance") return expire_acceptance{};
   if (type == "risk.change_owner") return parse_change_owner(data);
+  if (type == "risk.record_treatment_implemented") return parse_implemented(data);
   if (type == "risk.retire") return parse_retire(data);
   return f::invalid("type", "unknown risk command '" + std::string(type) + "'");
 }
@@ -546,12 +572,14 @@ state evolve(state s, const event& e) {
           s.status_ = status::assessed;
           s.assessment = v;
           s.treatment.reset();
+          s.implemented.reset();
           s.pending.reset();
           s.accepted_until.reset();
           s.accepted_by.clear();
         } else if constexpr (std::is_same_v<T, treatment_planned>) {
           s.status_ = status::treatment_planned;
           s.treatment = v;
+          s.implemented.reset();
           s.pending.reset();
         } else if constexpr (std::is_same_v<T, acceptance_requested>) {
           s.status_ = status::acceptance_requested;
@@ -568,6 +596,8 @@ state evolve(state s, const event& e) {
           s.status_ = status::acceptance_expired;
           s.accepted_until.reset();
           s.accepted_by.clear();
+        } else if constexpr (std::is_same_v<T, treatment_implemented>) {
+          s.implemented = v;
         } else if constexpr (std::is_same_v<T, owner_changed>) {
           s.details.owner = v.owner;
           if (s.status_ == status::acceptance_requested) {
@@ -619,6 +649,10 @@ decision decide(const command& c, const state& s, const command_context& ctx,
           return decide_reject(cmd, s, ctx);
         } else if constexpr (std::is_same_v<T, expire_acceptance>) {
           return decide_expire(s, ctx);
+        } else if constexpr (std::is_same_v<T, record_treatment_implemented>) {
+          if (!may_issue(ctx.by, "risk.record_treatment_implemented"))
+            return std::unexpected(forbidden_command(ctx.by, "risk.record_treatment_implemented"));
+          return decide_implemented(cmd, s, ctx);
         } else if constexpr (std::is_same_v<T, change_owner>) {
           if (!may_issue(ctx.by, "risk.change_owner"))
             return std::unexpected(forbidden_command(ctx.by, "risk.change_owner"));
@@ -687,8 +721,9 @@ std::vector<due_item> due_on(std::span<const state> risks, date today) {
                                    "\" expires on " + review_text});
       }
     }
-    if ((s.status_ == status::treatment_planned || s.status_ == status::acceptance_requested) &&
-        s.treatment && today > s.treatment->due) {
+    if ((s.status_ == status::treatment_planned || s.status_ == status::acceptance_requested ||
+         s.status_ == status::accepted) &&
+        s.treatment && !s.implemented && today > s.treatment->due) {
       const std::string due_text = format_date(s.treatment->due);
       out.push_back(due_item{due_kind::treatment_overdue, s.stream, s.treatment->due,
                              "treatment_overdue:" + s.stream + ":" + due_text, std::nullopt,

@@ -914,6 +914,13 @@ class nordlicht {
          -200);
     request(-299, 9, 0, c, std::nullopt, "Re-planned after the board's rejection");
     approve_at(-298, 11, 0, c.owner, c_stream, "Accepted: public access is blocked for the whole organisation now.");
+    const std::string c_owner = c.owner;
+    s_.at(-212, 15, 0, [=, this] {
+      s_.run(c_owner, "risk.record_treatment_implemented", c_stream,
+             {{"evidence", "Organisation policy blocks public storage (change CHG-2174); posture monitoring live, "
+                           "alerts reach the on-call engineer (test alert SEC-412)."}},
+             "Treatment in place before its due date");
+    });
 
     // Fraudulent pickups: identified by operations, acceptance waits for the owner.
     const risk_spec& f = r19();

@@ -169,6 +169,8 @@ TEST_F(flow, AtTheReviewDateTheSchedulerExpiresTheAcceptance) {
   ok("approval.approve", approval_stream_for(id), json::object(), owner());
   settle(1);
   ASSERT_EQ(risk_state().status_, risk::status::accepted);
+  // The owner records the treatment as implemented (else it would be overdue too).
+  ok("risk.record_treatment_implemented", risk_stream, {{"evidence", "EDR on every server"}}, owner());
 
   const std::vector<risk::state> register_now{risk_state()};
   const auto due = risk::due_on(register_now, day("2027-03-01"));

@@ -466,6 +466,52 @@ TEST(RiskRetire, WithAReasonAndOnlyOnce) {
   EXPECT_REJECTED(w.when("risk.retire", {{"reason", "x"}}, planned(), owner()), rejection_kind::forbidden, "");
 }
 
+// ---- treatment implemented (8.3) --------------------------------------------------------
+
+TEST(RiskTreatmentImplemented, RecordsTheEvidenceOnceForThePlanInForce) {
+  world w;
+  const auto d = w.when("risk.record_treatment_implemented", {{"evidence", "EDR on all 40 servers, report TR-7"}},
+                        planned(), owner("2026-05-04T10:00:00.000Z"));
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ((*d)[0], encode(treatment_implemented{"EDR on all 40 servers, report TR-7", day("2026-05-04")}));
+  auto given = planned();
+  given.push_back((*d)[0]);
+  EXPECT_REJECTED(w.when("risk.record_treatment_implemented", {{"evidence", "again"}}, given), rejection_kind::rule, "");
+  // A new plan starts over.
+  const auto replanned = w.when("risk.plan_treatment", plan_data(2, 4), given);
+  ASSERT_TRUE(replanned);
+  given.push_back((*replanned)[0]);
+  EXPECT_FALSE(fold(history_of(stream, given))->implemented.has_value());
+  EXPECT_TRUE(w.when("risk.record_treatment_implemented", {{"evidence", "done"}}, given));
+}
+
+TEST(RiskTreatmentImplemented, NeedsAPlanNotBeingDecidedAndTheOwnerOrManager) {
+  world w;
+  EXPECT_REJECTED(w.when("risk.record_treatment_implemented", {{"evidence", "x"}}, {encode(details())}),
+                  rejection_kind::rule, "");
+  EXPECT_REJECTED(w.when("risk.record_treatment_implemented", {{"evidence", "x"}}, requested()), rejection_kind::rule, "");
+  EXPECT_TRUE(w.when("risk.record_treatment_implemented", {{"evidence", "x"}}, accepted_until("2027-03-01")));
+  EXPECT_REJECTED(w.when("risk.record_treatment_implemented", {{"evidence", "x"}}, planned(), other_owner()),
+                  rejection_kind::forbidden, "");
+  EXPECT_REJECTED(w.when("risk.record_treatment_implemented", {{"evidence", "x"}}, planned(), contributor()),
+                  rejection_kind::forbidden, "");
+  EXPECT_REJECTED(w.when("risk.record_treatment_implemented", json::object(), planned()), rejection_kind::invalid,
+                  "data.evidence");
+}
+
+TEST(RiskTimeRules, AnAcceptedRisksTreatmentIsOverdueUntilRecordedAsImplemented) {
+  auto given = accepted_until("2027-03-01");  // treatment due 2026-06-30
+  auto s = fold(history_of(stream, given));
+  ASSERT_TRUE(s);
+  std::vector<state> all{*s};
+  auto due = due_on(all, day("2026-07-01"));
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].kind, due_kind::treatment_overdue);
+  given.push_back(encode(treatment_implemented{"done", day("2026-07-02")}));
+  all = {*fold(history_of(stream, given))};
+  EXPECT_TRUE(due_on(all, day("2026-07-03")).empty());
+}
+
 // ---- change of owner ---------------------------------------------------------------------
 
 TEST(RiskChangeOwner, HandsTheRiskToAnotherRegisteredEnabledUser) {
@@ -539,6 +585,7 @@ TEST(RiskCodec, EveryEventRoundTrips) {
                                acceptance_rejected{"risk-R-1.v4", {"olga"}, "tom", "no"},
                                acceptance_expired{day("2027-03-01"), day("2027-03-02")},
                                owner_changed{"olga", "otto", "moved", true},
+                               treatment_implemented{"report TR-7", day("2026-05-04")},
                                retired{"gone"}};
   for (const auto& e : all) {
     const auto wire = encode(e);
@@ -584,8 +631,15 @@ TEST(RiskHandle, AnUndecodableHistoryEventIsARuleRejectionNamingItsPosition) {
 
 state folded(const events& given) { return *fold(history_of(stream, given)); }
 
+// Accepted, with the treatment in place: only the acceptance's own dates are due.
+events accepted_and_implemented(std::string_view review) {
+  auto e = accepted_until(review);
+  e.push_back(encode(treatment_implemented{"in place", day("2026-05-01")}));
+  return e;
+}
+
 TEST(RiskTimeRules, AcceptanceExpiringWithinThirtyDaysIsANotification) {
-  const std::vector<state> risks{folded(accepted_until("2027-03-01"))};
+  const std::vector<state> risks{folded(accepted_and_implemented("2027-03-01"))};
   EXPECT_TRUE(due_on(risks, day("2027-01-29")).empty());
   const auto due = due_on(risks, day("2027-01-30"));
   ASSERT_EQ(due.size(), 1u);
@@ -596,7 +650,7 @@ TEST(RiskTimeRules, AcceptanceExpiringWithinThirtyDaysIsANotification) {
 }
 
 TEST(RiskTimeRules, ExpiredAcceptanceIssuesTheExpireCommandOnce) {
-  const std::vector<state> risks{folded(accepted_until("2027-03-01"))};
+  const std::vector<state> risks{folded(accepted_and_implemented("2027-03-01"))};
   const auto due = due_on(risks, day("2027-03-01"));
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].kind, due_kind::acceptance_expired);
@@ -607,13 +661,13 @@ TEST(RiskTimeRules, ExpiredAcceptanceIssuesTheExpireCommandOnce) {
   EXPECT_EQ(due_on(risks, day("2027-04-01"))[0].command->command_id, due[0].command->command_id);
 }
 
-TEST(RiskTimeRules, TreatmentPastItsDueDateIsOverdueUntilAccepted) {
+TEST(RiskTimeRules, TreatmentPastItsDueDateIsOverdueUntilImplemented) {
+  // Accepting the residual risk does not put the treatment in place (8.3).
   const std::vector<state> risks{folded(planned()), folded(requested()), folded(accepted_until("2027-03-01"))};
   EXPECT_TRUE(due_on(risks, day("2026-06-30")).empty());
   const auto due = due_on(risks, day("2026-07-01"));
-  ASSERT_EQ(due.size(), 2u);
-  EXPECT_EQ(due[0].kind, due_kind::treatment_overdue);
-  EXPECT_EQ(due[1].kind, due_kind::treatment_overdue);
+  ASSERT_EQ(due.size(), 3u);
+  for (const auto& d : due) EXPECT_EQ(d.kind, due_kind::treatment_overdue);
   EXPECT_EQ(due[0].due, day("2026-06-30"));
 }
 

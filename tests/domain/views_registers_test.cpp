@@ -425,6 +425,7 @@ TEST(DueView, NamesWhatTheTimeRulesSayIsDue) {
   j.add("risk-R-1", risk::encode(risk::acceptance_requested{2, 2, 4, "low", false, day("2026-03-20"), "",
                                                             request_for("risk-R-1", 4, "risk.acceptance")}));
   j.add("risk-R-1", risk::encode(risk::accepted{"risk-R-1.v4", {"olga"}, "", day("2026-03-20")}), "system");
+  j.add("risk-R-1", risk::encode(risk::treatment_implemented{"EDR on every server", day("2026-03-02")}), "olga");
   add_risk(j, "R-2", "otto", 4, 4, {"8.1"}, 2, 2);  // treatment due 2026-06-30
   j.add("nc-NC-1", nonconformity::encode(nonconformity::raised{"NC-1", nonconformity::source::other, "8.1",
                                                                nonconformity::severity::minor, "x", day("2026-02-01"),
@@ -442,7 +443,8 @@ TEST(DueView, NamesWhatTheTimeRulesSayIsDue) {
   d = due_at(v, day("2026-07-01"));
   ASSERT_EQ(d.at("acceptances_expired").size(), 1u);
   EXPECT_EQ(d.at("acceptances_expired")[0].at("command").at("type"), "risk.expire_acceptance");
-  EXPECT_EQ(d.at("treatments_overdue").size(), 1u);  // R-2, due 2026-06-30
+  ASSERT_EQ(d.at("treatments_overdue").size(), 1u);  // R-2, due 2026-06-30; R-1's is implemented
+  EXPECT_EQ(d.at("treatments_overdue")[0].at("stream"), "risk-R-2");
   EXPECT_EQ(must(query(v, "due", json::object(), manager, today)).at("acceptances_expiring").size(), 1u);
 }
 

@@ -425,6 +425,14 @@ test('the ISMS manager identifies, assesses and plans a risk through the forms',
   await visible(page.locator('.page-head').getByText('otto'), 'the new owner in the header');
   await visible(page.locator('.timeline').getByText('Olga moved to the finance team'), 'the reason in the history');
   assert.equal((await mia.query('risk', { id: 'R-6' })).data.owner, 'otto');
+
+  // The treatment is put in place: recorded with its evidence (8.3).
+  await page.getByRole('button', { name: 'Record as implemented' }).click();
+  dialog = page.locator('dialog[open]');
+  await dialog.getByRole('textbox', { name: 'Evidence' }).fill('Account-level public access block, change CHG-88');
+  await dialog.getByRole('button', { name: 'Record as implemented' }).click();
+  await visible(page.locator('[data-testid="treatment-implemented"]').getByText('CHG-88'), 'the implemented treatment with its evidence');
+  assert.equal((await mia.query('risk', { id: 'R-6' })).data.treatment.evidence, 'Account-level public access block, change CHG-88');
   assert.deepEqual(page.__errors || [], []);
 });
 

@@ -12,6 +12,7 @@ const TABLE = {
   'risk.assess': [M, O],
   'risk.plan_treatment': [M, O],
   'risk.request_acceptance': [M],
+  'risk.record_treatment_implemented': [M, O],
   'risk.change_owner': [M],
   'risk.retire': [M],
   'approval.approve': [M, T, O, C],

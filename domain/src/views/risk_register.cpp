@@ -120,6 +120,8 @@ void fold_risk(risk_register& reg, const recorded_event& e, const risk::event& e
             r.controls.clear();
             r.treatment_actions.clear();
             r.treatment_due.clear();
+            r.treatment_implemented_on.clear();
+            r.treatment_evidence.clear();
             r.treatment_target = {};
             r.residual = {};
             r.within_appetite = false;
@@ -142,6 +144,8 @@ void fold_risk(risk_register& reg, const recorded_event& e, const risk::event& e
             r.controls = x.controls;
             r.treatment_actions = x.actions;
             r.treatment_due = day_text(x.due);
+            r.treatment_implemented_on.clear();
+            r.treatment_evidence.clear();
             r.treatment_target = {x.target_likelihood, x.target_impact, x.target_score, x.target_level};
             r.residual = r.treatment_target;
             r.within_appetite = x.target_within_appetite;
@@ -191,6 +195,11 @@ void fold_risk(risk_register& reg, const recorded_event& e, const risk::event& e
             r.history.push_back(history_of(e, "acceptance expired on " + day_text(x.expired_on) +
                                                   " (review date " + day_text(x.review_date) + ")"));
           },
+          [&](const risk::treatment_implemented& x) {
+            r.treatment_implemented_on = day_text(x.implemented_on);
+            r.treatment_evidence = x.evidence;
+            r.history.push_back(history_of(e, "treatment implemented", x.evidence));
+          },
           [&](const risk::owner_changed& x) {
             r.owner = x.owner;
             if (x.acceptance_withdrawn) {
@@ -221,7 +230,9 @@ json risk_summary_json(const risk_entry& r) {
                  {"controls", r.controls},
                  {"actions", r.treatment_actions},
                  {"due", r.treatment_due},
-                 {"target", rating_json(r.treatment_target)}};
+                 {"target", rating_json(r.treatment_target)},
+                 {"implemented_on", r.treatment_implemented_on},
+                 {"evidence", r.treatment_evidence}};
   json acceptance = {{"state", r.acceptance},
                      {"approval_id", r.pending_approval_id},
                      {"requested_review_date", r.requested_review_date},
@@ -289,6 +300,8 @@ risk::state risk_state_of(const risk_entry& r) {
     t.target_level = r.treatment_target.level;
     t.due = parse_date(r.treatment_due).value_or(date{});
     s.treatment = std::move(t);
+    if (const auto on = parse_date(r.treatment_implemented_on))
+      s.implemented = risk::treatment_implemented{r.treatment_evidence, *on};
   }
   if (!r.pending_approval_id.empty()) {
     risk::acceptance_requested p;

@@ -72,8 +72,14 @@ export async function render(ctx) {
               ['Actions', t.actions],
               ['Due', fmtDay(t.due)],
               ['Target residual', t.target && t.target.score ? levelChip(t.target.level, t.target.score) : '—'],
+              ['Implemented', t.implemented_on
+                ? h('span', { dataset: { testid: 'treatment-implemented' } }, chip(`Implemented ${fmtDay(t.implemented_on)}`, 'ok'), ' ', t.evidence)
+                : (t.due && t.due < todayUtc() ? h('b.overdue', 'Not yet — overdue') : 'Not yet')],
             ])
-            : h('p.muted', 'No treatment planned yet.')),
+            : h('p.muted', 'No treatment planned yet.'),
+          t.option && !t.implemented_on && ['treatment_planned', 'accepted'].includes(r.state)
+            ? h('div.row', { style: 'margin-top:12px' }, writeButton('risk.record_treatment_implemented', 'Record as implemented', () => implementedDialog(r), { small: true, kind: 'quiet', extraCheck: mineToOwn }))
+            : null),
         section('Residual risk and acceptance',
           facts([
             ['Residual', r.residual && r.residual.score ? h('span', levelChip(r.residual.level, r.residual.score), ` ${r.residual.likelihood} × ${r.residual.impact}`) : '—'],
@@ -185,6 +191,19 @@ function acceptanceDialog(r) {
       if (v.comment) data.comment = v.comment;
       await app.command('risk.request_acceptance', r.stream, data, { expectedVersion: r.version, comment: v.comment || undefined });
       toast(`Acceptance of ${r.id} requested. ${r.owner} is notified.`, { kind: 'ok' });
+    },
+  });
+}
+
+function implementedDialog(r) {
+  openDialog({
+    title: `Treatment of ${r.id} implemented`,
+    intro: 'Record that the planned treatment is in place (8.3), with what shows it: a report, a ticket, a configuration export.',
+    fields: [field({ label: 'Evidence', name: 'evidence', type: 'textarea', required: true })],
+    submitLabel: 'Record as implemented',
+    onSubmit: async (v) => {
+      await app.command('risk.record_treatment_implemented', r.stream, { evidence: v.evidence }, { expectedVersion: r.version, comment: v.evidence });
+      toast(`The treatment of ${r.id} is recorded as implemented.`, { kind: 'ok' });
     },
   });
 }

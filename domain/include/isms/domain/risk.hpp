@@ -157,6 +157,15 @@ struct owner_changed {
   friend bool operator==(const owner_changed&, const owner_changed&) = default;
 };
 
+// risk.treatment_implemented.v1 — the planned treatment is in place (8.3),
+// with the evidence an auditor can check. Ends the treatment's due-date
+// reminders; a new plan or assessment starts over.
+struct treatment_implemented {
+  std::string evidence;
+  date implemented_on{};
+  friend bool operator==(const treatment_implemented&, const treatment_implemented&) = default;
+};
+
 // risk.retired.v1
 struct retired {
   std::string reason;
@@ -164,7 +173,8 @@ struct retired {
 };
 
 using event = std::variant<identified, assessed, treatment_planned, acceptance_requested, accepted,
-                           acceptance_rejected, acceptance_expired, owner_changed, retired>;
+                           acceptance_rejected, acceptance_expired, owner_changed, treatment_implemented,
+                           retired>;
 
 [[nodiscard]] new_event encode(const event& e);
 // Unknown type or malformed data → an error naming the field; never throws.
@@ -206,6 +216,11 @@ struct reject_acceptance {
 };
 // risk.expire_acceptance {} (system, from the time rules)
 struct expire_acceptance {};
+// risk.record_treatment_implemented {evidence}
+struct record_treatment_implemented {
+  std::string evidence;
+};
+
 // risk.change_owner {owner, reason}
 struct change_owner {
   std::string owner;
@@ -218,7 +233,8 @@ struct retire {
 };
 
 using command = std::variant<identify, assess, plan_treatment, request_acceptance, accept,
-                             reject_acceptance, expire_acceptance, change_owner, retire>;
+                             reject_acceptance, expire_acceptance, record_treatment_implemented, change_owner,
+                             retire>;
 
 [[nodiscard]] std::expected<command, rejection> parse_command(std::string_view type, const json& data);
 
@@ -232,6 +248,7 @@ struct state {
   identified details;
   std::optional<assessed> assessment;
   std::optional<treatment_planned> treatment;
+  std::optional<treatment_implemented> implemented;  // of the current treatment plan
   std::optional<acceptance_requested> pending;  // the acceptance request awaiting approval
   std::optional<date> accepted_until;           // review date of the acceptance in force
   std::vector<std::string> accepted_by;
@@ -264,7 +281,7 @@ struct state {
 enum class due_kind {
   acceptance_expiring,  // review date within expiry_warning_days: notify the owner and ISMS manager
   acceptance_expired,   // review date reached: issue risk.expire_acceptance
-  treatment_overdue,    // treatment due date passed before the risk was accepted
+  treatment_overdue,    // treatment due date passed and the treatment is not recorded as implemented
 };
 
 [[nodiscard]] std::string_view to_string(due_kind k) noexcept;

@@ -45,6 +45,8 @@ struct risk_entry {
   std::string treatment_actions;
   std::string treatment_due;            // day
   risk_rating treatment_target;         // the target residual rating of the treatment plan
+  std::string treatment_implemented_on; // day the plan was recorded as implemented; "" until then
+  std::string treatment_evidence;       // what shows it is implemented
 
   // The residual rating: the treatment's target, then the rating put to
   // acceptance once acceptance is requested.
@@ -71,7 +73,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(risk_entry, id, stream, title, d
                                                 inherent, inherent_within_appetite,
                                                 assessment_rationale, matrix_version,
                                                 treatment_option, controls, treatment_actions,
-                                                treatment_due, treatment_target, residual, within_appetite,
+                                                treatment_due, treatment_target, treatment_implemented_on,
+                                                treatment_evidence, residual, within_appetite,
                                                 acceptance, pending_approval_id,
                                                 requested_review_date, accepted_by, accepted_at,
                                                 accepted_until, rejected_by, retired_reason,
