@@ -238,7 +238,8 @@ class websocket_session final : public ws_connection,
   }
 
   void enqueue(std::string text) {
-    if (closed_) return;
+    // Nothing follows a close frame.
+    if (closed_ || closing_) return;
     queued_bytes_ += text.size();
     if (queued_bytes_ > state_->options.max_ws_queued_bytes) {
       // A client that does not read its replies is dropped, so that it
@@ -262,7 +263,7 @@ class websocket_session final : public ws_connection,
     if (ec) return finish();
     queued_bytes_ -= queue_.front().size();
     queue_.pop_front();
-    if (!queue_.empty()) do_write();
+    if (!queue_.empty() && !closing_) do_write();
   }
 
   void finish() {
