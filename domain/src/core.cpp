@@ -4,7 +4,6 @@
 #include <array>
 #include <cstdio>
 
-#include <openssl/evp.h>
 
 namespace isms::domain {
 
@@ -102,20 +101,6 @@ std::optional<instant> parse_instant(std::string_view s) {
   if (h > 23 || m > 59 || sec > 59) return std::nullopt;
   return instant{*d} + std::chrono::hours{h} + std::chrono::minutes{m} + std::chrono::seconds{sec} +
          std::chrono::milliseconds{ms};
-}
-
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr);
-  std::string out;
-  out.reserve(len * 2);
-  static constexpr char hex[] = "0123456789abcdef";
-  for (unsigned int i = 0; i < len; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0xf];
-  }
-  return out;
 }
 
 std::string canonical_json(const json& j) {
