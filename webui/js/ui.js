@@ -173,6 +173,26 @@ export function formValues(form) {
   return out;
 }
 
+// Follows one view on a screen: the returned reload() queries it (with
+// params()) and hands the result to draw; ctx.reload and the view's live
+// pushes call it too. Until a first result is drawn, a failure fills `body`
+// with a retry; afterwards it is a toast and the last drawing stays.
+export function followView(ctx, view, { body, params = () => ({}), draw }) {
+  let drawn = false;
+  async function reload() {
+    try {
+      draw(await app.query(view, params()));
+      drawn = true;
+    } catch (err) {
+      if (!drawn) replace(body, errorState(err, reload));
+      else toast(explain(err), { kind: 'error' });
+    }
+  }
+  ctx.reload = reload;
+  ctx.live(view, reload);
+  return reload;
+}
+
 // ---------------------------------------------------------------- dialogs
 
 // A modal form. onSubmit(values) runs the command; a thrown error is shown in

@@ -3,7 +3,7 @@
 
 import { h, replace, fmtDay, humanize, todayUtc, addMonths } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, errorState, toast, explain, stateChip, chip, field, openDialog, writeButton, empty, facts } from '../ui.js';
+import { pageHeader, loading, toast, stateChip, chip, field, openDialog, writeButton, empty, facts, followView } from '../ui.js';
 import { userOptions, nextId } from '../directory.js';
 
 const FINDING_TONE = { nonconformity_major: 'bad', nonconformity_minor: 'warn', observation: 'neutral', opportunity: 'info' };
@@ -16,16 +16,7 @@ export async function render(ctx) {
     actions: [writeButton('audit.plan', '+ Plan an audit', () => planDialog(last))],
   }), body);
 
-  async function reload() {
-    try {
-      const data = await app.query('audits');
-      last = data;
-      draw(data);
-    } catch (err) {
-      if (!last) replace(body, errorState(err, reload));
-      else toast(explain(err), { kind: 'error' });
-    }
-  }
+  const reload = followView(ctx, 'audits', { body, draw: (data) => draw((last = data)) });
 
   function draw(data) {
     const audits = (data.audits || []).slice().sort((a, b) => (a.planned_start < b.planned_start ? 1 : -1));
@@ -62,8 +53,6 @@ export async function render(ctx) {
         a.state === 'performed' ? writeButton('audit.issue_report', 'Issue report', () => reportDialog(a), { small: true, kind: 'quiet', extraCheck: auditor }) : null));
   }
 
-  ctx.reload = reload;
-  ctx.live('audits', reload);
   await reload();
   return page;
 }

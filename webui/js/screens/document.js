@@ -4,7 +4,7 @@
 
 import { h, replace, fmtDay, fmtInstant, humanize } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, errorState, toast, explain, stateChip, chip, field, openDialog, confirmDialog, writeButton, facts, section } from '../ui.js';
+import { pageHeader, loading, toast, explain, stateChip, chip, field, openDialog, confirmDialog, writeButton, facts, section, followView } from '../ui.js';
 import { textDiff } from '../diff.js';
 import { timeline } from './risk.js';
 
@@ -13,19 +13,9 @@ export async function render(ctx) {
   const head = h('div', pageHeader(`Document ${id}`, { back: ['#/documents', 'Documents'] }));
   const body = h('div', loading());
   const page = h('div', head, body);
-  let shown = false;
   let textMode = 'diff';
 
-  async function reload() {
-    try {
-      const d = await app.query('document', { id, include_text: true });
-      draw(d);
-      shown = true;
-    } catch (err) {
-      if (!shown) replace(body, errorState(err, reload));
-      else toast(explain(err), { kind: 'error' });
-    }
-  }
+  const reload = followView(ctx, 'document', { body, params: () => ({ id, include_text: true }), draw });
 
   function draw(d) {
     const working = (d.versions || []).find((v) => v.document_version === d.working_version) || {};
@@ -75,8 +65,6 @@ export async function render(ctx) {
       section('History', timeline(d.history || [])));
   }
 
-  ctx.reload = reload;
-  ctx.live('document', reload);
   await reload();
   return page;
 }

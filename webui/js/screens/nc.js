@@ -4,7 +4,7 @@
 
 import { h, replace, fmtDay, humanize, todayUtc, addMonths } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, errorState, toast, explain, chip, stateChip, field, openDialog, writeButton, facts, section } from '../ui.js';
+import { pageHeader, loading, toast, chip, stateChip, field, openDialog, writeButton, facts, section, followView } from '../ui.js';
 import { userOptions, nextId } from '../directory.js';
 import { timeline } from './risk.js';
 
@@ -13,18 +13,8 @@ export async function render(ctx) {
   const head = h('div', pageHeader(`Nonconformity ${id}`, { back: ['#/nonconformities', 'Nonconformities'] }));
   const body = h('div', loading());
   const page = h('div', head, body);
-  let shown = false;
 
-  async function reload() {
-    try {
-      const n = await app.query('nonconformity', { id });
-      draw(n);
-      shown = true;
-    } catch (err) {
-      if (!shown) replace(body, errorState(err, reload));
-      else toast(explain(err), { kind: 'error' });
-    }
-  }
+  const reload = followView(ctx, 'nonconformity', { body, params: () => ({ id }), draw });
 
   function draw(n) {
     const s = n.state;
@@ -92,8 +82,6 @@ export async function render(ctx) {
           a.status === 'done' && a.completed_by === app.user.id && app.roleAllows('nc.verify_action') ? h('span.muted', { style: 'font-size:.8rem' }, 'someone else verifies your action') : null))))));
   }
 
-  ctx.reload = reload;
-  ctx.live('nonconformity', reload);
   await reload();
   return page;
 }

@@ -3,7 +3,7 @@
 
 import { h, replace, fmtDay, humanize, todayUtc } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, errorState, toast, explain, chip, field, openDialog, writeButton, empty } from '../ui.js';
+import { pageHeader, loading, toast, chip, field, openDialog, writeButton, empty, followView } from '../ui.js';
 import { nextId } from '../directory.js';
 
 const COLUMNS = [
@@ -28,20 +28,17 @@ export async function render(ctx) {
     actions: [writeButton('nc.raise', '+ Raise a nonconformity', () => raiseDialog(last))],
   }), body);
 
-  async function reload() {
-    const params = {};
-    if (q.severity) params.severity = q.severity;
-    if (q.source) params.source = q.source;
-    if (q.overdue) params.overdue = true;
-    try {
-      const data = await app.query('nonconformities', params);
-      last = data;
-      draw(data);
-    } catch (err) {
-      if (!last) replace(body, errorState(err, reload));
-      else toast(explain(err), { kind: 'error' });
-    }
-  }
+  const reload = followView(ctx, 'nonconformities', {
+    body,
+    params: () => {
+      const params = {};
+      if (q.severity) params.severity = q.severity;
+      if (q.source) params.source = q.source;
+      if (q.overdue) params.overdue = true;
+      return params;
+    },
+    draw: (data) => draw((last = data)),
+  });
 
   function draw(data) {
     if (!filterBox) {
@@ -92,8 +89,6 @@ export async function render(ctx) {
       od);
   }
 
-  ctx.reload = reload;
-  ctx.live('nonconformities', reload);
   await reload();
   return page;
 }

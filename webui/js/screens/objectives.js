@@ -3,7 +3,7 @@
 
 import { h, replace, fmtDay, humanize, todayUtc, addMonths } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, errorState, toast, explain, stateChip, chip, field, openDialog, writeButton, empty } from '../ui.js';
+import { pageHeader, loading, toast, stateChip, chip, field, openDialog, writeButton, empty, followView } from '../ui.js';
 import { progressChart } from '../charts.js';
 import { userOptions, nextId } from '../directory.js';
 
@@ -19,19 +19,16 @@ export async function render(ctx) {
     actions: [writeButton('objective.propose', '+ Propose an objective', () => proposeDialog(last))],
   }), body);
 
-  async function reload() {
-    const params = {};
-    if (q.state) params.state = q.state;
-    if (q.overdue) params.overdue = true;
-    try {
-      const data = await app.query('objectives', params);
-      last = data;
-      draw(data);
-    } catch (err) {
-      if (!last) replace(body, errorState(err, reload));
-      else toast(explain(err), { kind: 'error' });
-    }
-  }
+  const reload = followView(ctx, 'objectives', {
+    body,
+    params: () => {
+      const params = {};
+      if (q.state) params.state = q.state;
+      if (q.overdue) params.overdue = true;
+      return params;
+    },
+    draw: (data) => draw((last = data)),
+  });
 
   function draw(data) {
     const b = data.by_state || {};
@@ -84,8 +81,6 @@ export async function render(ctx) {
         o.state === 'set' ? writeButton('objective.mark_achieved', 'Close…', () => closeDialog(o), { small: true, kind: 'quiet' }) : null));
   }
 
-  ctx.reload = reload;
-  ctx.live('objectives', reload);
   await reload();
   return page;
 }

@@ -3,7 +3,7 @@
 
 import { h, replace, fmtDay, todayUtc, addMonths } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, errorState, toast, explain, stateChip, chip, field, openDialog, writeButton, empty } from '../ui.js';
+import { pageHeader, loading, toast, stateChip, chip, field, openDialog, writeButton, empty, followView } from '../ui.js';
 import { userOptions, nextId } from '../directory.js';
 
 export async function render(ctx) {
@@ -14,16 +14,7 @@ export async function render(ctx) {
     actions: [writeButton('review.schedule', '+ Schedule a review', () => scheduleDialog(last))],
   }), body);
 
-  async function reload() {
-    try {
-      const data = await app.query('reviews');
-      last = data;
-      draw(data);
-    } catch (err) {
-      if (!last) replace(body, errorState(err, reload));
-      else toast(explain(err), { kind: 'error' });
-    }
-  }
+  const reload = followView(ctx, 'reviews', { body, draw: (data) => draw((last = data)) });
 
   function draw(data) {
     const reviews = (data.reviews || []).slice().sort((a, b) => (a.planned_on < b.planned_on ? 1 : -1));
@@ -46,8 +37,6 @@ export async function render(ctx) {
         empty('No management review yet', 'The ISMS manager schedules the first review; its inputs are assembled from the live registers.'));
   }
 
-  ctx.reload = reload;
-  ctx.live('reviews', reload);
   await reload();
   return page;
 }

@@ -5,7 +5,7 @@
 
 import { h, replace, fmtDay, fmtInstant, humanize, todayUtc, addMonths } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, errorState, toast, explain, levelChip, stateChip, chip, field, openDialog, writeButton, facts, section, userError } from '../ui.js';
+import { pageHeader, loading, toast, levelChip, stateChip, chip, field, openDialog, writeButton, facts, section, userError, followView } from '../ui.js';
 import { riskMatrix, rate, annexA } from '../matrix.js';
 import { userOptions } from '../directory.js';
 
@@ -14,18 +14,8 @@ export async function render(ctx) {
   const body = h('div', loading());
   const head = h('div', pageHeader(`Risk ${id}`, { back: ['#/risks', 'Risk register'] }));
   const page = h('div', head, body);
-  let shown = false;
 
-  async function reload() {
-    try {
-      const r = await app.query('risk', { id });
-      draw(r);
-      shown = true;
-    } catch (err) {
-      if (!shown) replace(body, errorState(err, reload));
-      else toast(explain(err), { kind: 'error' });
-    }
-  }
+  const reload = followView(ctx, 'risk', { body, params: () => ({ id }), draw });
 
   function draw(r) {
     const mineToOwn = app.hasRole('isms_manager') || (app.hasRole('risk_owner') && r.owner === app.user.id);
@@ -94,8 +84,6 @@ export async function render(ctx) {
       section(h('span', 'History ', h('span.muted', { style: 'font-weight:400' }, `(${(r.history || []).length} events)`)), timeline(r.history || [])));
   }
 
-  ctx.reload = reload;
-  ctx.live('risk', reload);
   await reload();
   return page;
 }

@@ -4,7 +4,7 @@
 
 import { h, replace, fmtDay, humanize } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, errorState, empty, toast, explain, levelChip, stateChip, field, openDialog, writeButton, userError } from '../ui.js';
+import { pageHeader, loading, empty, toast, levelChip, stateChip, field, openDialog, writeButton, userError, followView } from '../ui.js';
 import { heatMap } from '../charts.js';
 import { userOptions, nextId } from '../directory.js';
 
@@ -21,18 +21,15 @@ export async function render(ctx) {
   const actions = [writeButton('risk.identify', '+ Identify a risk', () => identifyDialog(last))];
   const page = h('div', pageHeader('Risk register', { subtitle: 'Risks to information security, their assessment, treatment and acceptance (6.1.2, 6.1.3, 8.2, 8.3).', actions }), body);
 
-  async function reload() {
-    const params = {};
-    for (const k of ['state', 'owner', 'level', 'residual_level', 'sort', 'order']) if (q[k]) params[k] = q[k];
-    try {
-      const data = await app.query('risks', params);
-      last = data;
-      draw(data);
-    } catch (err) {
-      if (!last) replace(body, errorState(err, reload));
-      else toast(explain(err), { kind: 'error' });
-    }
-  }
+  const reload = followView(ctx, 'risks', {
+    body,
+    params: () => {
+      const params = {};
+      for (const k of ['state', 'owner', 'level', 'residual_level', 'sort', 'order']) if (q[k]) params[k] = q[k];
+      return params;
+    },
+    draw: (data) => draw((last = data)),
+  });
 
   function draw(data) {
     const matrix = data.matrix || {};
@@ -131,8 +128,6 @@ export async function render(ctx) {
         h('td.nowrap', { 'data-label': 'Review' }, r.review_date ? fmtDay(r.review_date) : '—'))))));
   }
 
-  ctx.reload = reload;
-  ctx.live('risks', reload);
   await reload();
   return page;
 }

@@ -5,7 +5,7 @@
 
 import { h, replace, fmtDay } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, errorState, toast, explain, chip, field, openDialog, writeButton, empty, facts, section, confirmDialog, userError } from '../ui.js';
+import { pageHeader, loading, toast, explain, chip, field, openDialog, writeButton, empty, facts, section, confirmDialog, userError, followView } from '../ui.js';
 import { nextId } from '../directory.js';
 
 const STREAM = 'scope-main';
@@ -16,16 +16,7 @@ export async function render(ctx) {
   const body = h('div', loading());
   const page = h('div', head, body);
 
-  async function reload() {
-    try {
-      const data = await app.query('scope');
-      last = data;
-      draw(data);
-    } catch (err) {
-      if (!last) replace(body, errorState(err, reload));
-      else toast(explain(err), { kind: 'error' });
-    }
-  }
+  const reload = followView(ctx, 'scope', { body, draw: (data) => draw((last = data)) });
 
   function draw(s) {
     const draft = normalized(s.draft || {});
@@ -76,8 +67,6 @@ export async function render(ctx) {
           writeButton('scope.add_interested_party', '+ Interested party', () => partyDialog(draft, null), { small: true }))));
   }
 
-  ctx.reload = reload;
-  ctx.live('scope', reload);
   await reload();
   return page;
 }

@@ -5,7 +5,7 @@
 
 import { h, replace, fmtInstant, humanize, download, todayUtc } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, errorState, toast, explain, stateChip, chip, field, openDialog, writeButton, empty } from '../ui.js';
+import { pageHeader, loading, toast, stateChip, chip, field, openDialog, writeButton, empty, followView } from '../ui.js';
 import { stackBar } from '../charts.js';
 
 const STATUSES = ['not_started', 'planned', 'partial', 'implemented'];
@@ -20,19 +20,16 @@ export async function render(ctx) {
   const body = h('div', loading());
   const page = h('div', head, body);
 
-  async function reload() {
-    const params = {};
-    for (const k of ['theme', 'applicability', 'status']) if (q[k]) params[k] = q[k];
-    if (q.differs_only) params.differs_only = true;
-    try {
-      const data = await app.query('soa', params);
-      last = data;
-      draw(data);
-    } catch (err) {
-      if (!last) replace(body, errorState(err, reload));
-      else toast(explain(err), { kind: 'error' });
-    }
-  }
+  const reload = followView(ctx, 'soa', {
+    body,
+    params: () => {
+      const params = {};
+      for (const k of ['theme', 'applicability', 'status']) if (q[k]) params[k] = q[k];
+      if (q.differs_only) params.differs_only = true;
+      return params;
+    },
+    draw: (data) => draw((last = data)),
+  });
 
   function draw(data) {
     const c = data.counts || {};
@@ -120,8 +117,6 @@ export async function render(ctx) {
           app.roleAllows('soa.decide_control') ? h('td', { 'data-label': '' }, writeButton('soa.decide_control', 'Edit', () => editDialog(x), { kind: 'quiet', small: true })) : null))))));
   }
 
-  ctx.reload = reload;
-  ctx.live('soa', reload);
   await reload();
   return page;
 }

@@ -5,7 +5,7 @@
 import { h, replace, fmtInstant } from '../dom.js';
 import { app } from '../state.js';
 import { http } from '../api.js';
-import { pageHeader, loading, errorState, toast, explain, chip, field, openDialog, writeButton, empty, userError } from '../ui.js';
+import { pageHeader, loading, toast, explain, chip, field, openDialog, writeButton, empty, userError, followView } from '../ui.js';
 import { ROLE_LABELS, ALL_ROLES } from '../roles.js';
 import { users as refreshDirectory } from '../directory.js';
 
@@ -17,17 +17,7 @@ export async function render(ctx) {
     actions: [writeButton('user.register', '+ Register a user', () => registerDialog(last))],
   }), body);
 
-  async function reload() {
-    try {
-      const data = await app.query('users');
-      last = data;
-      draw(data);
-      refreshDirectory({ fresh: true }).catch(() => {});
-    } catch (err) {
-      if (!last) replace(body, errorState(err, reload));
-      else toast(explain(err), { kind: 'error' });
-    }
-  }
+  const reload = followView(ctx, 'users', { body, draw: (data) => { last = data; draw(data); refreshDirectory({ fresh: true }).catch(() => {}); } });
 
   function draw(data) {
     const users = data.users || [];
@@ -47,8 +37,6 @@ export async function render(ctx) {
       empty('No user', 'Register the people who run the ISMS.'));
   }
 
-  ctx.reload = reload;
-  ctx.live('users', reload);
   await reload();
   return page;
 }
