@@ -1,5 +1,7 @@
 #include "isms/server/config.hpp"
 
+#include "isms/server/json_input.hpp"
+
 #include <charconv>
 #include <fstream>
 #include <functional>
@@ -73,6 +75,11 @@ const std::vector<option>& options() {
        [](server_config& c, const json& v) { c.ledger.auth.session_ttl = std::chrono::seconds{v.get<std::int64_t>()}; }},
       {"max_export_events", k::integer, 1, 1000000,
        [](server_config& c, const json& v) { c.ledger.max_export_events = v.get<std::size_t>(); }},
+      {"max_json_depth", k::integer, 4, 256,
+       [](server_config& c, const json& v) {
+         c.ledger.max_json_depth = v.get<std::size_t>();
+         c.ledger.ws.max_json_depth = v.get<std::size_t>();
+       }},
   };
   return table;
 }
@@ -186,9 +193,9 @@ std::expected<void, std::string> load_config_file(const std::filesystem::path& f
   if (!in) return std::unexpected("cannot read config file " + file.string());
   std::stringstream text;
   text << in.rdbuf();
-  const json doc = json::parse(text.str(), nullptr, false);
-  if (doc.is_discarded()) return std::unexpected(file.string() + ": not valid JSON");
-  if (auto r = apply_config(doc, config); !r) return std::unexpected(file.string() + ": " + r.error());
+  auto doc = read_json(text.str());
+  if (!doc) return std::unexpected(file.string() + ": " + doc.error().message);
+  if (auto r = apply_config(*doc, config); !r) return std::unexpected(file.string() + ": " + r.error());
   return {};
 }
 

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "isms/server/json_input.hpp"
 #include "isms/server/log.hpp"
 #include "isms/server/reaction_runner.hpp"
 #include "isms/server/scheduler.hpp"
@@ -313,7 +314,7 @@ void ledger::log_request(const http_request& request, unsigned status, std::size
 }
 
 void ledger::login(http_request request, std::function<void(http_response)> reply) {
-  const json body = json::parse(request.body, nullptr, false);
+  const json body = read_json(request.body, options_.max_json_depth).value_or(json());
   if (!body.is_object() || !body.contains("username") || !body["username"].is_string() ||
       !body.contains("password") || !body["password"].is_string())
     return reply(json_error(400, "bad_request", "send {\"username\": string, \"password\": string}"));
@@ -346,7 +347,7 @@ void ledger::set_password(http_request request, std::function<void(http_response
   if (!who) return reply(json_error(401, "unauthenticated", "sign in first"));
   if (!pipeline_->actor_of(who->user_id).has(domain::role::admin))
     return reply(json_error(403, "forbidden", "only an administrator sets other users' passwords"));
-  const json body = json::parse(request.body, nullptr, false);
+  const json body = read_json(request.body, options_.max_json_depth).value_or(json());
   if (!body.is_object() || !body.contains("user") || !body["user"].is_string() || !body.contains("password") ||
       !body["password"].is_string())
     return reply(json_error(400, "bad_request", "send {\"user\": string, \"password\": string}"));
@@ -372,7 +373,7 @@ void ledger::set_password(http_request request, std::function<void(http_response
 void ledger::change_own_password(http_request request, std::function<void(http_response)> reply) {
   auto who = authenticate(request);
   if (!who) return reply(json_error(401, "unauthenticated", "sign in first"));
-  const json body = json::parse(request.body, nullptr, false);
+  const json body = read_json(request.body, options_.max_json_depth).value_or(json());
   if (!body.is_object() || !body.contains("current") || !body["current"].is_string() || !body.contains("new") ||
       !body["new"].is_string())
     return reply(json_error(400, "bad_request", "send {\"current\": string, \"new\": string}"));

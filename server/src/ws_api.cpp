@@ -1,5 +1,6 @@
 #include "isms/server/ws_api.hpp"
 
+#include "isms/server/json_input.hpp"
 #include "isms/server/log.hpp"
 
 namespace isms::server {
@@ -137,8 +138,9 @@ void ws_api::on_text(const std::shared_ptr<ws_connection>& conn, const std::stri
     return conn->send(error_reply(nullptr, "too_large",
                                   "message of " + std::to_string(text.size()) + " bytes exceeds the limit of " +
                                       std::to_string(options_.max_message_bytes)));
-  const json req = json::parse(text, nullptr, false);
-  if (req.is_discarded()) return conn->send(error_reply(nullptr, "bad_request", "message is not valid JSON"));
+  auto parsed = read_json(text, options_.max_json_depth);
+  if (!parsed) return conn->send(error_reply(nullptr, "bad_request", "message is " + parsed.error().message));
+  const json req = std::move(*parsed);
   if (!req.is_object()) return conn->send(error_reply(nullptr, "bad_request", "message must be a JSON object"));
   const auto id_it = req.find("id");
   if (id_it == req.end() || !valid_id(*id_it))

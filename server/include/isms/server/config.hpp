@@ -31,7 +31,7 @@ struct server_config {
 //             max_ws_frame_bytes, max_ws_queued_bytes, ws_idle_timeout_s,
 //             requests_per_second, request_burst, max_subscriptions,
 //             login_failures_per_account, login_failures_per_address, login_window_s,
-//             session_ttl_s, max_export_events }
+//             session_ttl_s, max_export_events, max_json_depth }
 [[nodiscard]] std::expected<void, std::string> apply_config(const nlohmann::json& doc, server_config& config);
 
 // Applies flags given as name → value (the same names as the config keys,

@@ -44,6 +44,10 @@ struct ledger_options {
   std::filesystem::path backup_dir;
   // Most events one GET /api/events answer carries. Default: 10000
   std::size_t max_export_events = 10000;
+  // Deepest nesting of an HTTP body's JSON; deeper → 400 before any tree is
+  // built. Default: 64 (default_max_json_depth; ws.max_json_depth follows
+  // the same setting, limits.max_json_depth)
+  std::size_t max_json_depth = 64;
   auth_options auth;
   projection_options projections;
   pipeline_options pipeline;

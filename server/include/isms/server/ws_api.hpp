@@ -36,6 +36,9 @@ struct ws_api_options {
   double burst = 100;
   // Most channels one connection may subscribe to. Default: 64
   std::size_t max_subscriptions = 64;
+  // Deepest nesting of a request's JSON; deeper → bad_request before any
+  // tree is built. Default: 64 (default_max_json_depth)
+  std::size_t max_json_depth = 64;
 };
 
 class ws_api final : public std::enable_shared_from_this<ws_api> {
