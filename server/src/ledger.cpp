@@ -22,20 +22,6 @@ namespace {
 
 constexpr std::string_view cookie_name = "isms_session";
 
-std::string_view content_type_for(const std::filesystem::path& p) {
-  const auto ext = p.extension().string();
-  if (ext == ".html") return "text/html; charset=utf-8";
-  if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
-  if (ext == ".css") return "text/css; charset=utf-8";
-  if (ext == ".json" || ext == ".webmanifest") return "application/json";
-  if (ext == ".svg") return "image/svg+xml";
-  if (ext == ".png") return "image/png";
-  if (ext == ".ico") return "image/x-icon";
-  if (ext == ".woff2") return "font/woff2";
-  if (ext == ".csv") return "text/csv; charset=utf-8";
-  return "application/octet-stream";
-}
-
 http_response json_response(unsigned status, const json& body) {
   http_response r;
   r.status = status;
@@ -70,7 +56,9 @@ std::int64_t system_now_ms() {
 
 }  // namespace
 
-ledger::ledger(ledger_options options, eventstore::store& store) : options_(std::move(options)), store_(store) {
+ledger::ledger(ledger_options options, eventstore::store& store)
+    : options_(std::move(options)), store_(store), webui_(options_.webui_dir) {
+  for (const auto& why : webui_.skipped()) log::warn("webui", "not served: " + why);
   if (!options_.clock) options_.clock = system_now_ms;
   pool_ = std::make_unique<worker_pool>(options_.workers);
   auth_ = std::make_unique<auth_service>(options_.auth, store_, [this](std::string_view user_id) {
@@ -522,30 +510,15 @@ http_response ledger::verify_chain(const http_request& request) const {
 }
 
 http_response ledger::static_file(const http_request& request) const {
-  if (options_.webui_dir.empty()) return json_error(404, "not_found", "no web UI configured");
-  std::string rel = request.path == "/" ? std::string("index.html") : request.path.substr(1);
-  // Only plain relative names: no "..", no backslashes, no NUL.
-  if (rel.find("..") != std::string::npos || rel.find('\\') != std::string::npos ||
-      rel.find('\0') != std::string::npos)
-    return json_error(400, "bad_request", "bad path");
-  auto path = options_.webui_dir / rel;
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    // Client-side routes fall back to the application shell.
-    if (rel.find('.') == std::string::npos) path = options_.webui_dir / "index.html";
-    if (!std::filesystem::is_regular_file(path, ec)) return json_error(404, "not_found", "no such file");
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream body;
-  body << in.rdbuf();
+  const static_site::file* f = webui_.find(request.path);
+  if (f == nullptr) return json_error(404, "not_found", "no such file");
   http_response r;
-  r.content_type = content_type_for(path);
-  r.body = std::move(body).str();
-  r.headers.emplace_back("Content-Security-Policy",
-                         "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' "
-                         "'unsafe-inline'; frame-ancestors 'none'");
-  r.headers.emplace_back("X-Frame-Options", "DENY");
-  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  r.content_type = f->content_type;
+  r.body = f->body;
+  if (webui_.is_shell(f) || f->content_type.starts_with("text/html"))
+    r.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' "
+                           "'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
   return r;
 }
 

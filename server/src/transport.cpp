@@ -134,9 +134,18 @@ http::response<http::string_body> to_beast(const http_response& r, unsigned vers
   http::response<http::string_body> res{static_cast<http::status>(r.status), version};
   res.set(http::field::server, "ismsd");
   if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
+  // Headers every answer carries, whoever made it. A handler's own
+  // Content-Security-Policy (the application shell's) replaces the default,
+  // which forbids everything: API answers are data, never a document.
   res.set(http::field::cache_control, "no-store");
   res.set("X-Content-Type-Options", "nosniff");
-  for (const auto& [name, value] : r.headers) res.insert(name, value);
+  res.set("X-Frame-Options", "DENY");
+  res.set("Referrer-Policy", "no-referrer");
+  res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  for (const auto& [name, value] : r.headers) {
+    if (beast::iequals(name, "Content-Security-Policy")) res.set(name, value);
+    else res.insert(name, value);
+  }
   res.body() = r.body;
   res.keep_alive(keep_alive);
   res.prepare_payload();

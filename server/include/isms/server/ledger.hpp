@@ -19,6 +19,7 @@
 #include "isms/server/commands.hpp"
 #include "isms/server/notifier.hpp"
 #include "isms/server/projections.hpp"
+#include "isms/server/static_site.hpp"
 #include "isms/server/transport.hpp"
 #include "isms/server/ws_api.hpp"
 
@@ -28,7 +29,8 @@ class reaction_runner;
 class scheduler;
 
 struct ledger_options {
-  // Folder whose files are served under "/" (index.html for "/"). Default: none (404).
+  // Folder whose files are served under "/" (index.html for "/"), read once
+  // when the ledger is made (see static_site). Default: none (404).
   std::filesystem::path webui_dir;
   // Browser origins allowed to open the WebSocket besides the server's own
   // ("http://<Host header>"). Default: none
@@ -110,6 +112,7 @@ class ledger final : public application {
 
   ledger_options options_;
   eventstore::store& store_;
+  static_site webui_;
   std::unique_ptr<worker_pool> pool_;
   std::unique_ptr<auth_service> auth_;
   std::unique_ptr<notifier> notifier_;
