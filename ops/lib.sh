@@ -11,10 +11,19 @@ ISMS_BUILD_PACKAGES=(
   libssl-dev libsodium-dev libgtest-dev libgmock-dev
   python3 python3-websockets
   chromium nodejs
+  clang-16 libclang-rt-16-dev
 )
+# The fuzz targets need libFuzzer from a clang that compiles the project's
+# C++23 (std::expected): Debian 12's clang 14 does not, its clang-16 does.
+ISMS_FUZZ_CXX=clang++-16
 # The browser tests (tests/webui) also need npm. A nodejs that bundles npm
 # (NodeSource's conflicts with Debian's npm package) provides it already.
 command -v npm >/dev/null 2>&1 || ISMS_BUILD_PACKAGES+=(npm)
+
+# ccache keys on paths relative to the checkout's parent, so checkouts side by
+# side share one cache.
+: "${CCACHE_BASEDIR:=$(dirname "$ISMS_ROOT")}"
+export CCACHE_BASEDIR
 
 log() { printf '[ops] %s\n' "$*" >&2; }
 
@@ -35,13 +44,15 @@ ensure_packages() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# build BUILD_TYPE BUILD_DIR [TARGET...] : configure once, then an incremental build.
+# build BUILD_TYPE BUILD_DIR [-DOPTION=VALUE...] [TARGET...] : configure once, then an
+# incremental build.
 build() {
   local type="$1" dir="$2"; shift 2
-  local launcher=()
+  local launcher=() defines=()
+  while [ $# -gt 0 ] && [[ "$1" == -D* ]]; do defines+=("$1"); shift; done
   command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   if [ ! -f "$dir/build.ninja" ] || ! grep -q "CMAKE_BUILD_TYPE:STRING=$type" "$dir/CMakeCache.txt" 2>/dev/null; then
-    cmake -S "$ISMS_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "${launcher[@]}" >/dev/null
+    cmake -S "$ISMS_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "${launcher[@]}" "${defines[@]}" >/dev/null
   fi
   local jobs; jobs="$(nproc)"
   if [ $# -gt 0 ]; then
