@@ -88,14 +88,13 @@ void ws_api::on_open(const std::shared_ptr<ws_connection>& conn, const std::stri
   c->token = token;
   c->tokens = options_.burst;
   c->refilled = std::chrono::steady_clock::now();
+  bool refused = false;
   {
     std::lock_guard lock(mutex_);
-    if (shut_down_) {
-      conn->close("the server is shutting down", close_cause::going_away);
-      return;
-    }
-    clients_[conn->id()] = std::move(c);
+    refused = shut_down_;
+    if (!refused) clients_[conn->id()] = std::move(c);
   }
+  if (refused) return conn->close("the server is shutting down", close_cause::going_away);
   // A sign-out between the upgrade and now found no connection to close:
   // look again now that this one is known.
   if (!session_valid_(token)) conn->close(std::string(session_ended), close_cause::policy);

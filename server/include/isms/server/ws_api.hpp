@@ -9,6 +9,11 @@
 // over the rate limit each get an error reply and the connection stays
 // usable. Nothing is written unless a command is decided and appended whole.
 //
+// A connection lives only as long as the session it was opened with: every
+// request is checked against it, a periodic sweep closes connections whose
+// session expired while they were silent, and signing out, a password change
+// or reset and a disabled account close them at once (1008).
+//
 // Thread-safety: every member may be called from any thread.
 
 #include <chrono>
