@@ -81,30 +81,33 @@ const route* route_for_command(std::string_view command_type) noexcept {
   return nullptr;
 }
 
-decision decide_command(std::string_view command_type, std::string_view stream, const json& data,
-                        std::span<const recorded_event> history, const command_context& ctx,
-                        const related_streams& related) {
+std::optional<rejection> admit_command(std::string_view command_type, std::string_view stream, const json& data,
+                                      const command_context& ctx) {
   const route* r = route_for_command(command_type);
   if (r == nullptr || !allowed_roles(command_type))
-    return std::unexpected(rejection{rejection_kind::invalid, "type",
-                                     "unknown command type '" + std::string(command_type) + "'"});
+    return rejection{rejection_kind::invalid, "type", "unknown command type '" + std::string(command_type) + "'"};
   const route* by_stream = route_for_stream(stream);
   if (by_stream != r) {
     std::string rule = "stream must be '" + std::string(r->stream_kind) + "-";
     rule += r->singleton_id.empty() ? std::string("<id>'") : std::string(r->singleton_id) + "'";
     if (r->singleton_id.empty()) rule += " with <id> matching [A-Za-z0-9][A-Za-z0-9_.-]{0,63}";
-    return std::unexpected(rejection{rejection_kind::invalid, "stream", rule});
+    return rejection{rejection_kind::invalid, "stream", rule};
   }
   // "system" names the server itself in every event's actor: no user may take it.
   if (stream == "user-system")
-    return std::unexpected(rejection{rejection_kind::invalid, "stream",
-                                     "the user id 'system' is reserved for the server itself"});
-  if (!may_issue(ctx.by, command_type)) return std::unexpected(forbidden_command(ctx.by, command_type));
-  if (!data.is_object())
-    return std::unexpected(rejection{rejection_kind::invalid, "data", "data must be a JSON object"});
+    return rejection{rejection_kind::invalid, "stream", "the user id 'system' is reserved for the server itself"};
+  if (!may_issue(ctx.by, command_type)) return forbidden_command(ctx.by, command_type);
+  if (!data.is_object()) return rejection{rejection_kind::invalid, "data", "data must be a JSON object"};
   if (r->bind != nullptr)
-    if (auto bad = r->bind(command_type, stream, data)) return std::unexpected(*bad);
-  return r->handle(command_type, data, history, ctx, related);
+    if (auto bad = r->bind(command_type, stream, data)) return *bad;
+  return std::nullopt;
+}
+
+decision decide_command(std::string_view command_type, std::string_view stream, const json& data,
+                        std::span<const recorded_event> history, const command_context& ctx,
+                        const related_streams& related) {
+  if (auto refused = admit_command(command_type, stream, data, ctx)) return std::unexpected(*refused);
+  return route_for_command(command_type)->handle(command_type, data, history, ctx, related);
 }
 
 }  // namespace isms::domain

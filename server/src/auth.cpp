@@ -158,9 +158,10 @@ void auth_service::logout(std::string_view token) {
   (void)persist_sessions_locked();
 }
 
-void auth_service::revoke_user(std::string_view user_id) {
+void auth_service::revoke_user(std::string_view user_id, std::string_view keep_token) {
+  const std::string keep = keep_token.empty() ? std::string() : token_key(keep_token);
   std::lock_guard lock(mutex_);
-  std::erase_if(sessions_, [&](const auto& kv) { return kv.second.user_id == user_id; });
+  std::erase_if(sessions_, [&](const auto& kv) { return kv.second.user_id == user_id && kv.first != keep; });
   (void)persist_sessions_locked();
 }
 

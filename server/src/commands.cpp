@@ -117,6 +117,28 @@ command_outcome command_pipeline::run(std::string user_id, command_request reque
   return f.get();
 }
 
+void command_pipeline::answer_recorded(const std::string& user_id, const command_request& request,
+                                       const eventstore::append_result& original,
+                                       std::function<void(command_outcome)> done) {
+  // The original result belongs to whoever sent the command: it is told only
+  // to the same actor sending to the same stream. Anyone else reusing the id
+  // learns that it is taken, and nothing about the command that took it.
+  auto recorded = store_.read_all(original.last_position, 1);
+  if (!recorded) return done(failure("internal", recorded.error().message));
+  if (recorded->empty() || recorded->front().stream != request.stream ||
+      recorded->front().metadata.actor != user_id)
+    return done(failure("conflict",
+                        "command_id '" + request.command_id +
+                            "' is already taken by another command; send this one with a new command_id",
+                        "command_id"));
+  command_outcome o;
+  o.ok = true;
+  o.duplicate = true;
+  o.position = original.last_position;
+  o.version = original.version;
+  views_.when_applied(o.position, [done = std::move(done), o]() mutable { done(std::move(o)); });
+}
+
 void command_pipeline::attempt(std::string user_id, command_request request, int attempt_no,
                                std::function<void(command_outcome)> done) {
   domain::command_context ctx;
@@ -131,20 +153,17 @@ void command_pipeline::attempt(std::string user_id, command_request request, int
   ctx.now = domain::instant{std::chrono::milliseconds{clock_()}};
   if (ctx.by.roles.empty())
     return done(failure("forbidden", "user '" + user_id + "' holds no role or is disabled"));
+  // Who may send what comes first: nothing below, not even whether a command
+  // id is known, is told to an actor the command's type is not for.
+  if (auto refused = domain::admit_command(request.type, request.stream, request.data, ctx))
+    return done(failure(domain::wire_code(refused->kind), refused->message, refused->field));
 
   // A command already recorded (a retry after a lost reply) is answered with
   // its original result, before deciding it again on newer state.
   if (attempt_no == 0) {
     auto known = store_.find_command(request.command_id);
     if (!known) return done(failure("internal", known.error().message));
-    if (known->has_value()) {
-      command_outcome o;
-      o.ok = true;
-      o.duplicate = true;
-      o.position = (*known)->last_position;
-      o.version = (*known)->version;
-      return views_.when_applied(o.position, [done = std::move(done), o]() mutable { done(std::move(o)); });
-    }
+    if (known->has_value()) return answer_recorded(user_id, request, **known, std::move(done));
   }
 
   auto stored = store_.read_stream(request.stream);
@@ -208,11 +227,18 @@ void command_pipeline::attempt(std::string user_id, command_request request, int
       pool_.post([done = std::move(done), o = failure(code, r.error().message)]() mutable { done(std::move(o)); });
       return;
     }
+    if (r->duplicate) {
+      // Another submission of the same command id committed first.
+      pool_.post([this, user_id = std::move(user_id), request = std::move(request), original = *r,
+                  done = std::move(done)]() mutable {
+        answer_recorded(user_id, request, original, std::move(done));
+      });
+      return;
+    }
     command_outcome o;
     o.ok = true;
     o.position = r->last_position;
     o.version = r->version;
-    o.duplicate = r->duplicate;
     views_.when_applied(o.position, [done = std::move(done), o]() mutable { done(std::move(o)); });
   };
 

@@ -54,7 +54,19 @@ const std::vector<option>& options() {
       {"max_ws_frame_bytes", k::integer, 1024, 64 << 20,
        [](server_config& c, const json& v) { c.transport.max_ws_message_bytes = v.get<std::size_t>(); }},
       {"max_ws_queued_bytes", k::integer, 64 * 1024, 1 << 30,
-       [](server_config& c, const json& v) { c.transport.max_ws_queued_bytes = v.get<std::size_t>(); }},
+       [](server_config& c, const json& v) {
+         // One reply never exceeds the queue bound: larger ones are answered too_large.
+         c.transport.max_ws_queued_bytes = v.get<std::size_t>();
+         c.ledger.ws.max_reply_bytes = v.get<std::size_t>();
+       }},
+      {"default_page_size", k::integer, 1, 100000,
+       [](server_config& c, const json& v) { c.ledger.ws.default_page_size = v.get<std::size_t>(); }},
+      {"max_page_size", k::integer, 1, 100000,
+       [](server_config& c, const json& v) { c.ledger.ws.max_page_size = v.get<std::size_t>(); }},
+      {"session_sweep_interval_s", k::integer, 1, 3600,
+       [](server_config& c, const json& v) {
+         c.ledger.session_sweep_interval = std::chrono::seconds{v.get<std::int64_t>()};
+       }},
       {"ws_idle_timeout_s", k::integer, 5, 86400,
        [](server_config& c, const json& v) { c.transport.ws_idle_timeout = std::chrono::seconds{v.get<std::int64_t>()}; }},
       {"shutdown_grace_ms", k::integer, 0, 600000,

@@ -75,22 +75,35 @@ ledger::ledger(ledger_options options, eventstore::store& store)
         after_apply(after, e, replaying);
       });
   pipeline_ = std::make_unique<command_pipeline>(options_.pipeline, store_, *views_, *pool_, options_.clock);
-  ws_ = std::make_shared<ws_api>(options_.ws, *pipeline_, *views_, *pool_, options_.clock);
+  ws_ = std::make_shared<ws_api>(options_.ws, *pipeline_, *views_, *pool_, options_.clock,
+                                 [this](const std::string& token) {
+                                   return auth_->authenticate(token, std::chrono::system_clock::time_point{
+                                                                         std::chrono::milliseconds{now_ms()}})
+                                       .has_value();
+                                 });
   views_->start();
   reactions_ = std::make_unique<reaction_runner>(store_, *pipeline_);
   scheduler_ = std::make_unique<scheduler>(std::chrono::duration_cast<std::chrono::milliseconds>(options_.scheduler_interval),
                                            [this] { run_scheduler_once(); });
+  session_sweeper_ = std::make_unique<scheduler>(options_.session_sweep_interval, [this] { ws_->sweep_sessions(); });
+}
+
+void ledger::shutdown() {
+  if (shutting_down_.exchange(true)) return;
+  // Stop the producers of work first. Then refuse new commands and answer
+  // every accepted one (its reply is queued on its connection), and only
+  // then close the connections, so each close frame follows those replies.
+  session_sweeper_.reset();
+  scheduler_.reset();
+  reactions_.reset();
+  pipeline_->drain();
+  ws_->shutdown();
 }
 
 ledger::~ledger() {
-  // Stop the producers of work first, then the consumers. Every command
-  // already accepted gets its reply before the pool, the views and the
-  // pipeline go; the connections are forgotten so that none keeps this
-  // object's parts alive.
-  scheduler_.reset();
-  reactions_.reset();
-  ws_->shutdown();
-  pipeline_->drain();
+  // The connections are forgotten (shutdown) so that none keeps this
+  // object's parts alive; then the consumers go.
+  shutdown();
   pool_.reset();  // runs what is still queued (sign-ins, queries)
   views_.reset();
   pipeline_.reset();
@@ -285,10 +298,11 @@ upgrade_decision ledger::upgrade(const http_request& request) {
   if (request.path != "/api/ws") return {nullptr, json_error(404, "not_found", "no WebSocket endpoint here")};
   if (!origin_allowed(request))
     return {nullptr, json_error(403, "forbidden", "cross-origin WebSocket refused")};
+  if (shutting_down_) return {nullptr, json_error(503, "unavailable", "the server is shutting down")};
   auto who = authenticate(request);
   if (!who) return {nullptr, json_error(401, "unauthenticated", "sign in first (session cookie or bearer token)")};
   ws_upgrades_.fetch_add(1);
-  return {ws_->handler_for(who->user_id), {}};
+  return {ws_->handler_for(who->user_id, who->token), {}};
 }
 
 void ledger::log_request(const http_request& request, unsigned status, std::size_t bytes,
@@ -370,15 +384,29 @@ void ledger::change_own_password(http_request request, std::function<void(http_r
   pool_->post([this, who = *who, current = body["current"].get<std::string>(), next,
                remote = address_only(request.remote), reply = std::move(reply)] {
     const auto now = std::chrono::system_clock::time_point{std::chrono::milliseconds{now_ms()}};
-    auto check = auth_->login(who.user_id, current, remote, now);
-    if (!check) {
-      if (check.error().code == auth_errc::rate_limited) return reply(json_error(429, "rate_limited", check.error().message));
+    // Checking the current password opens a fresh session: the one the
+    // caller continues with once every other session has ended.
+    auto fresh = auth_->login(who.user_id, current, remote, now);
+    if (!fresh) {
+      if (fresh.error().code == auth_errc::rate_limited) return reply(json_error(429, "rate_limited", fresh.error().message));
       return reply(json_error(403, "forbidden", "the current password is wrong"));
     }
-    auth_->logout(check->token);
-    if (auto r = auth_->set_password(who.user_id, next); !r)
+    if (auto r = auth_->set_password(who.user_id, next); !r) {
+      auth_->logout(fresh->token);
       return reply(json_error(503, "unavailable", r.error().message));
-    reply(json_response(200, json{{"ok", true}}));
+    }
+    // A new password ends every session of the user, the one that asked
+    // included, and closes their connections: whoever held a session under
+    // the old password holds nothing now.
+    auth_->revoke_user(who.user_id, fresh->token);
+    ws_->close_user(who.user_id, "the password was changed; sign in again");
+    log::info("auth", "password changed by " + who.user_id);
+    http_response r = json_response(200, json{{"ok", true}, {"token", fresh->token}, {"expires_at_ms", fresh->expires_at_ms}});
+    const auto max_age = std::chrono::duration_cast<std::chrono::seconds>(options_.auth.session_ttl).count();
+    r.headers.emplace_back("Set-Cookie", std::string(cookie_name) + "=" + fresh->token +
+                                             "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age) +
+                                             (options_.secure_cookie ? "; Secure" : ""));
+    reply(std::move(r));
   });
 }
 
@@ -388,6 +416,8 @@ http_response ledger::logout(const http_request& request) {
   r.headers.emplace_back("Set-Cookie", std::string(cookie_name) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
   if (!who) return r;  // already signed out: still clear the cookie
   auth_->logout(who->token);
+  // The session's open connections end with it.
+  ws_->close_session(who->token, "signed out");
   return r;
 }
 

@@ -236,8 +236,12 @@ int serve(const parsed_args& args, const char* argv0) {
   sigwait(&stop_signals, &sig);
   server::log::info("server", std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
                                   ", shutting down");
-  // Connections first, then the application (every accepted command gets
-  // its reply), then the I/O context, then the store.
+  // The application first: new commands are answered `unavailable`, every
+  // accepted one gets its reply, then each WebSocket is closed (1001) behind
+  // those replies. Then the transport, which lets the close handshakes and
+  // the HTTP answers in progress finish (up to the grace period), then the
+  // I/O context, then the store.
+  app->shutdown();
   (*transport)->stop();
   app.reset();
   transport->reset();

@@ -192,9 +192,11 @@ class websocket_session final : public ws_connection,
     });
   }
 
-  void close(std::string reason) override {
-    post_while_running(*state_, ws_.get_executor(), [self = shared_from_this(), reason = std::move(reason)] {
-      self->start_close(websocket::close_code::policy_error, reason);
+  void close(std::string reason, close_cause cause) override {
+    const auto code =
+        cause == close_cause::going_away ? websocket::close_code::going_away : websocket::close_code::policy_error;
+    post_while_running(*state_, ws_.get_executor(), [self = shared_from_this(), reason = std::move(reason), code] {
+      self->start_close(code, reason);
     });
   }
 
@@ -209,6 +211,9 @@ class websocket_session final : public ws_connection,
   std::uint64_t id() const noexcept override { return id_; }
 
  private:
+  // Nothing is queued after the close begins; what was queued before it is
+  // written first (the replies to commands accepted before a shutdown), then
+  // the close frame.
   void start_close(websocket::close_code code, const std::string& reason) {
     if (closed_ || closing_) return;
     closing_ = true;
@@ -218,8 +223,12 @@ class websocket_session final : public ws_connection,
       beast::get_lowest_layer(ws_).socket().close(ignored);
       return;
     }
-    ws_.async_close(websocket::close_reason(code, reason),
-                    [self = shared_from_this()](beast::error_code) { self->finish(); });
+    close_reason_ = websocket::close_reason(code, reason);
+    if (queue_.empty()) send_close();  // otherwise on_write sends it after the last queued message
+  }
+
+  void send_close() {
+    ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code) { self->finish(); });
   }
 
   void on_accept(beast::error_code ec) {
@@ -249,7 +258,6 @@ class websocket_session final : public ws_connection,
   void enqueue(std::string text) {
     // Nothing follows a close frame.
     if (closed_ || closing_) return;
-    queued_bytes_ += text.size();
     if (queued_bytes_ > state_->options.max_ws_queued_bytes) {
       // A client that does not read its replies is dropped, so that it
       // cannot hold memory or slow anyone else down.
@@ -258,6 +266,7 @@ class websocket_session final : public ws_connection,
       beast::get_lowest_layer(ws_).close();
       return finish();
     }
+    queued_bytes_ += text.size();
     queue_.push_back(std::move(text));
     if (queue_.size() == 1) do_write();
   }
@@ -272,7 +281,8 @@ class websocket_session final : public ws_connection,
     if (ec) return finish();
     queued_bytes_ -= queue_.front().size();
     queue_.pop_front();
-    if (!queue_.empty() && !closing_) do_write();
+    if (!queue_.empty()) return do_write();
+    if (closing_) send_close();
   }
 
   void finish() {
@@ -291,6 +301,7 @@ class websocket_session final : public ws_connection,
   beast::flat_buffer buffer_;
   std::deque<std::string> queue_;
   std::size_t queued_bytes_ = 0;
+  websocket::close_reason close_reason_;
   bool opened_ = false;
   bool closing_ = false;
   bool closed_ = false;

@@ -1,5 +1,7 @@
 #include "isms/server/view_access.hpp"
 
+#include <charconv>
+
 namespace isms::server {
 
 using domain::json;
@@ -28,6 +30,72 @@ json user_summary(const all_views& v, std::string_view user_id) {
   auto it = v.users.users.find(std::string(user_id));
   if (it == v.users.users.end()) return json{{"id", user_id}, {"name", user_id}, {"roles", json::array()}};
   return json{{"id", it->second.id}, {"name", it->second.name}, {"roles", it->second.roles}};
+}
+
+namespace {
+constexpr std::string_view paged_views[] = {"risks",     "objectives", "nonconformities", "approvals",
+                                            "documents", "audits",     "reviews",         "users"};
+
+std::unexpected<domain::rejection> bad_page_param(const char* name, std::string rule) {
+  return std::unexpected(domain::rejection{domain::rejection_kind::invalid, std::string("params.") + name, std::move(rule)});
+}
+
+bool parse_decimal(std::string_view s, std::uint64_t& out) {
+  if (s.empty() || s.size() > 19) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc{} && p == s.data() + s.size();
+}
+}  // namespace
+
+bool is_paged_view(std::string_view view) {
+  for (auto v : paged_views)
+    if (v == view) return true;
+  return false;
+}
+
+std::expected<page_request, domain::rejection> read_page(const json& params, std::size_t default_size,
+                                                         std::size_t max_size) {
+  page_request p;
+  p.limit = std::min(default_size, max_size);
+  if (!params.is_object()) return p;
+  if (auto it = params.find("limit"); it != params.end() && !it->is_null()) {
+    const std::string rule = "must be an integer between 1 and " + std::to_string(max_size);
+    if (!it->is_number_integer()) return bad_page_param("limit", rule);
+    if (it->is_number_unsigned() ? it->get<std::uint64_t>() > max_size || it->get<std::uint64_t>() == 0
+                                 : it->get<std::int64_t>() < 1 || it->get<std::int64_t>() > static_cast<std::int64_t>(max_size))
+      return bad_page_param("limit", rule);
+    p.limit = static_cast<std::size_t>(it->get<std::int64_t>());
+  }
+  if (auto it = params.find("after"); it != params.end() && !it->is_null()) {
+    // "<position>:<offset>", as data.next gave it.
+    const std::string rule = "must be a cursor from a previous reply's data.next";
+    if (!it->is_string()) return bad_page_param("after", rule);
+    const std::string_view c = it->get_ref<const std::string&>();
+    const auto colon = c.find(':');
+    std::uint64_t position = 0, offset = 0;
+    if (colon == std::string_view::npos || !parse_decimal(c.substr(0, colon), position) ||
+        !parse_decimal(c.substr(colon + 1), offset) || offset == 0)
+      return bad_page_param("after", rule);
+    p.position = position;
+    p.offset = static_cast<std::size_t>(offset);
+  }
+  return p;
+}
+
+void cut_page(json& data, std::string_view view, const page_request& page, std::uint64_t position) {
+  auto it = data.find(view);
+  if (it == data.end() || !it->is_array()) return;
+  json& rows = *it;
+  const std::size_t total = rows.size();
+  const std::size_t from = std::min(page.offset, total);
+  const std::size_t to = from + std::min(page.limit, total - from);
+  if (from > 0 || to < total) {
+    json cut = json::array();
+    for (std::size_t i = from; i < to; ++i) cut.push_back(std::move(rows[i]));
+    rows = std::move(cut);
+  }
+  data["page"] = json{{"offset", from}, {"limit", page.limit}};
+  data["next"] = to < total ? json(std::to_string(position) + ":" + std::to_string(to)) : json(nullptr);
 }
 
 }  // namespace isms::server

@@ -2,6 +2,7 @@
 
 #include "isms/server/json_input.hpp"
 #include "isms/server/log.hpp"
+#include "isms/server/view_access.hpp"
 
 namespace isms::server {
 
@@ -42,6 +43,7 @@ domain::date today_of(std::int64_t ms) {
 struct ws_api::client {
   std::weak_ptr<ws_connection> conn;
   std::string user_id;
+  std::string token;  // the session it was opened with
   std::set<std::string> channels;
   double tokens = 0;
   std::chrono::steady_clock::time_point refilled;
@@ -49,38 +51,53 @@ struct ws_api::client {
 
 class ws_api::handler final : public ws_handler {
  public:
-  handler(std::shared_ptr<ws_api> api, std::string user_id) : api_(std::move(api)), user_id_(std::move(user_id)) {}
-  void on_open(const std::shared_ptr<ws_connection>& conn) override { api_->on_open(conn, user_id_); }
+  handler(std::shared_ptr<ws_api> api, std::string user_id, std::string token)
+      : api_(std::move(api)), user_id_(std::move(user_id)), token_(std::move(token)) {}
+  void on_open(const std::shared_ptr<ws_connection>& conn) override { api_->on_open(conn, user_id_, token_); }
   void on_text(const std::shared_ptr<ws_connection>& conn, std::string text) override { api_->on_text(conn, text); }
   void on_close(const std::shared_ptr<ws_connection>& conn) override { api_->on_close(conn); }
 
  private:
   std::shared_ptr<ws_api> api_;
   std::string user_id_;
+  std::string token_;
 };
 
-ws_api::ws_api(ws_api_options options, command_pipeline& pipeline, projection_engine& views, worker_pool& pool,
-               clock_fn clock)
-    : options_(options), pipeline_(pipeline), views_(views), pool_(pool), clock_(std::move(clock)) {}
+namespace {
+constexpr std::string_view session_ended = "the session has ended (signed out or expired); sign in again";
+}  // namespace
 
-std::shared_ptr<ws_handler> ws_api::handler_for(std::string user_id) {
-  return std::make_shared<handler>(shared_from_this(), std::move(user_id));
+ws_api::ws_api(ws_api_options options, command_pipeline& pipeline, projection_engine& views, worker_pool& pool,
+               clock_fn clock, session_check session_valid)
+    : options_(options),
+      pipeline_(pipeline),
+      views_(views),
+      pool_(pool),
+      clock_(std::move(clock)),
+      session_valid_(std::move(session_valid)) {}
+
+std::shared_ptr<ws_handler> ws_api::handler_for(std::string user_id, std::string token) {
+  return std::make_shared<handler>(shared_from_this(), std::move(user_id), std::move(token));
 }
 
-void ws_api::on_open(const std::shared_ptr<ws_connection>& conn, const std::string& user_id) {
+void ws_api::on_open(const std::shared_ptr<ws_connection>& conn, const std::string& user_id,
+                     const std::string& token) {
   auto c = std::make_shared<client>();
   c->conn = conn;
   c->user_id = user_id;
+  c->token = token;
   c->tokens = options_.burst;
   c->refilled = std::chrono::steady_clock::now();
+  bool refused = false;
   {
     std::lock_guard lock(mutex_);
-    if (!shut_down_) {
-      clients_[conn->id()] = std::move(c);
-      return;
-    }
+    refused = shut_down_;
+    if (!refused) clients_[conn->id()] = std::move(c);
   }
-  conn->close("the server is shutting down");
+  if (refused) return conn->close("the server is shutting down", close_cause::going_away);
+  // A sign-out between the upgrade and now found no connection to close:
+  // look again now that this one is known.
+  if (!session_valid_(token)) conn->close(std::string(session_ended), close_cause::policy);
 }
 
 void ws_api::shutdown() {
@@ -91,7 +108,43 @@ void ws_api::shutdown() {
     dropped.swap(clients_);
   }
   for (const auto& [id, c] : dropped)
-    if (auto conn = c->conn.lock()) conn->close("the server is shutting down");
+    if (auto conn = c->conn.lock()) conn->close("the server is shutting down", close_cause::going_away);
+}
+
+void ws_api::close_session(const std::string& token, const std::string& reason) {
+  std::vector<std::shared_ptr<ws_connection>> targets;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [_, c] : clients_)
+      if (c->token == token)
+        if (auto conn = c->conn.lock()) targets.push_back(std::move(conn));
+  }
+  for (auto& t : targets) t->close(reason, close_cause::policy);
+}
+
+void ws_api::sweep_sessions() {
+  std::vector<std::pair<std::shared_ptr<ws_connection>, std::string>> open;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [_, c] : clients_)
+      if (auto conn = c->conn.lock()) open.emplace_back(std::move(conn), c->token);
+  }
+  // Asked outside the lock: the check reads the users view.
+  std::map<std::string, bool> valid;
+  for (auto& [conn, token] : open) {
+    auto [it, fresh] = valid.try_emplace(token, false);
+    if (fresh) it->second = session_valid_(token);
+    if (!it->second) conn->close(std::string(session_ended), close_cause::policy);
+  }
+}
+
+void ws_api::reply(const std::shared_ptr<ws_connection>& conn, const json& id, std::string text) {
+  if (text.size() > options_.max_reply_bytes)
+    return conn->send(error_reply(id, "too_large",
+                                  "the reply of " + std::to_string(text.size()) + " bytes exceeds the limit of " +
+                                      std::to_string(options_.max_reply_bytes) +
+                                      " (limits.max_ws_queued_bytes); ask for fewer rows with params.limit"));
+  conn->send(std::move(text));
 }
 
 void ws_api::on_close(const std::shared_ptr<ws_connection>& conn) {
@@ -113,6 +166,17 @@ std::size_t ws_api::connection_count() const {
 }
 
 void ws_api::on_text(const std::shared_ptr<ws_connection>& conn, const std::string& text) {
+  std::string token;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = clients_.find(conn->id());
+    if (it == clients_.end()) return;
+    token = it->second->token;
+  }
+  // Every request is answered only within a live session: a connection
+  // outlives neither its sign-out nor its session's expiry.
+  if (!session_valid_(token)) return conn->close(std::string(session_ended), close_cause::policy);
+
   std::string user_id;
   {
     std::lock_guard lock(mutex_);
@@ -262,12 +326,34 @@ void ws_api::op_query(const std::shared_ptr<ws_connection>& conn, const std::str
   }
 
   const std::string view = view_it->get<std::string>();
+  // A list view comes in pages; a diff compares whole lists.
+  const bool paged = !want_diff && is_paged_view(view);
+  page_request page;
+  if (paged) {
+    auto p = read_page(params, options_.default_page_size, options_.max_page_size);
+    if (!p) return conn->send(error_reply(id, "bad_request", p.error().message, p.error().field));
+    page = *p;
+    if (page.position) {
+      // A later page reads the state the first one was read from.
+      if (!at.now && at.position != *page.position)
+        return conn->send(error_reply(id, "bad_request",
+                                      "params.after continues a listing at position " +
+                                          std::to_string(*page.position) + "; drop as_of or ask for that position",
+                                      "params.after"));
+      at.now = false;
+      at.position = *page.position;
+    }
+  } else if (params.contains("after") && !params["after"].is_null()) {
+    return conn->send(error_reply(id, "bad_request",
+                                  want_diff ? "a diff is not paged" : "view '" + view + "' is not paged",
+                                  "params.after"));
+  }
   const domain::actor viewer = pipeline_.actor_of(user_id);
   const domain::date today = today_of(clock_());
 
   // Runs the query on the views at a point; as-of points may read the store,
   // so the whole query runs on the pool, not on an I/O thread.
-  pool_.post([this, conn, id, view, params, viewer, today, at, from, want_diff] {
+  pool_.post([this, conn, id, view, params, viewer, today, at, from, want_diff, paged, page] {
     auto run_at = [&](const point& p, std::uint64_t& position) -> std::expected<json, domain::rejection> {
       std::expected<json, domain::rejection> out = std::unexpected(domain::rejection{});
       if (p.now) {
@@ -288,16 +374,19 @@ void ws_api::op_query(const std::shared_ptr<ws_connection>& conn, const std::str
       return conn->send(error_reply(id, domain::wire_code(result.error().kind), result.error().message,
                                     result.error().field));
     }
-    if (!want_diff) return conn->send(ok_reply(id, json{{"view", view}, {"position", to_position}, {"data", std::move(*result)}}));
+    if (!want_diff) {
+      if (paged) cut_page(*result, view, page, to_position);
+      return reply(conn, id, ok_reply(id, json{{"view", view}, {"position", to_position}, {"data", std::move(*result)}}));
+    }
     std::uint64_t from_position = 0;
     auto before = run_at(from, from_position);
     if (!before)
       return conn->send(error_reply(id, domain::wire_code(before.error().kind), before.error().message,
                                     before.error().field));
-    conn->send(ok_reply(id, json{{"view", view},
-                                 {"from_position", from_position},
-                                 {"position", to_position},
-                                 {"diff", views::diff(*before, *result)}}));
+    reply(conn, id, ok_reply(id, json{{"view", view},
+                                      {"from_position", from_position},
+                                      {"position", to_position},
+                                      {"diff", views::diff(*before, *result)}}));
   });
 }
 
@@ -416,7 +505,7 @@ void ws_api::close_user(const std::string& user_id, const std::string& reason) {
       if (c->user_id == user_id)
         if (auto conn = c->conn.lock()) targets.push_back(std::move(conn));
   }
-  for (auto& t : targets) t->close(reason);
+  for (auto& t : targets) t->close(reason, close_cause::policy);
 }
 
 }  // namespace isms::server

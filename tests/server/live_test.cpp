@@ -92,7 +92,8 @@ TEST(live, management_review_shows_presence_and_a_decision_reaches_every_partici
 }
 
 TEST(live, a_due_reminder_is_pushed_once) {
-  test_server srv;
+  // Sessions long enough to span the days the clock advances here.
+  test_server srv([](server::server_config& c) { c.ledger.auth.session_ttl = std::chrono::days(30); });
   auto manager = connect_as(srv, srv.add_user("mia", {"isms_manager"}));
   srv.add_user("olga", {"risk_owner"});
   ASSERT_TRUE(ok(manager->command("risk.identify", "risk-R-1",

@@ -224,11 +224,23 @@ export class Connection extends EventTarget {
     });
   }
 
+  // A list view longer than a page arrives in pages (data.next names the
+  // next one, read from the same position): they are fetched here and joined,
+  // so callers always see the whole list.
   query(view, params = {}, asOf = null) {
     const body = { op: 'query', view, params };
     if (asOf) body.as_of = asOf;
-    return this.request(body).then((r) => {
+    return this.request(body).then(async (r) => {
       if (!asOf && r && r.position > this.position) this.position = r.position;
+      const data = r && r.data;
+      if (data && typeof data.next === 'string' && Array.isArray(data[view])) {
+        for (let next = data.next; typeof next === 'string';) {
+          const page = (await this.request({ op: 'query', view, params: { ...params, after: next } })).data;
+          data[view] = data[view].concat(page[view] || []);
+          next = page.next;
+        }
+        data.next = null;
+      }
       return r;
     });
   }

@@ -50,7 +50,8 @@ void test_server::start() {
 }
 
 void test_server::stop() {
-  // The order the server itself keeps (see transport::stop).
+  // The order the server itself keeps (see `ismsd serve` and transport::stop).
+  if (app_) app_->shutdown();
   if (transport_) transport_->stop();
   app_.reset();
   transport_.reset();

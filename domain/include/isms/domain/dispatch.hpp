@@ -75,8 +75,19 @@ struct route {
 // The route of a command type ("risk.assess" → the risk line), or nullptr.
 [[nodiscard]] const route* route_for_command(std::string_view command_type) noexcept;
 
+// The checks that need no state, in the order decide_command makes them:
+//   - unknown command type                         → invalid, field "type"
+//   - stream id malformed or of another aggregate  → invalid, field "stream"
+//   - the actor's roles may not issue the type     → forbidden (authorization.hpp)
+//   - data is not an object, or disagrees with the stream (route::bind) → invalid
+// nullopt when the command may go on to its aggregate. The server runs it
+// before anything that reveals stored state (a retried command's original
+// result), so that nobody learns about a command they may not send.
+[[nodiscard]] std::optional<rejection> admit_command(std::string_view command_type, std::string_view stream,
+                                                     const json& data, const command_context& ctx);
+
 // Decides one command against its stream's history.
-// Rejections before the aggregate is asked:
+// Rejections before the aggregate is asked (admit_command):
 //   - unknown command type                         → invalid, field "type"
 //   - stream id malformed or of another aggregate  → invalid, field "stream"
 //   - the actor's roles may not issue the type     → forbidden (authorization.hpp)

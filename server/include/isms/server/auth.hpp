@@ -90,8 +90,9 @@ class auth_service {
   // Ends one session; unknown tokens are ignored.
   void logout(std::string_view token);
 
-  // Ends every session of a user (e.g. when disabled).
-  void revoke_user(std::string_view user_id);
+  // Ends every session of a user (e.g. when disabled), except the one of
+  // `keep_token` when given (the session that just changed the password).
+  void revoke_user(std::string_view user_id, std::string_view keep_token = {});
 
   // A fresh random password of 20 characters from an unambiguous alphabet.
   [[nodiscard]] static std::string random_password();

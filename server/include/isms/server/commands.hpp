@@ -90,6 +90,9 @@ class command_pipeline {
  private:
   void attempt(std::string user_id, command_request request, int attempt_no,
                std::function<void(command_outcome)> done);
+  // Answers a command whose id the store already holds (`original`).
+  void answer_recorded(const std::string& user_id, const command_request& request,
+                       const eventstore::append_result& original, std::function<void(command_outcome)> done);
 
   pipeline_options options_;
   eventstore::store& store_;

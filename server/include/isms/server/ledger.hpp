@@ -41,6 +41,10 @@ struct ledger_options {
   unsigned workers = 2;
   // How often the scheduler asks the domain what is due. Default: 60 s
   std::chrono::seconds scheduler_interval{60};
+  // How often open WebSockets are checked for a session that has ended
+  // (expired) while they sent nothing; every request is checked as well.
+  // Default: 30 s
+  std::chrono::milliseconds session_sweep_interval{30000};
   // Where POST /api/backup writes online backups (one new folder each).
   // Default: none here; `ismsd serve` uses "<data dir>-backups".
   std::filesystem::path backup_dir;
@@ -89,6 +93,13 @@ class ledger final : public application {
   // Runs the scheduler's rules once, now.
   void run_scheduler_once();
 
+  // Begins an orderly stop, before the transport stops: WebSocket upgrades
+  // are refused, the scheduler and the reactions stop, new commands are
+  // answered `unavailable`, every command already accepted is answered, and
+  // only then is each WebSocket closed (1001), its close frame behind those
+  // replies. Idempotent; the destructor runs it too.
+  void shutdown();
+
  private:
   struct principal {
     std::string user_id;
@@ -121,6 +132,8 @@ class ledger final : public application {
   std::unique_ptr<command_pipeline> pipeline_;
   std::unique_ptr<reaction_runner> reactions_;
   std::unique_ptr<scheduler> scheduler_;
+  std::unique_ptr<scheduler> session_sweeper_;
+  std::atomic<bool> shutting_down_{false};
 
   std::atomic<std::uint64_t> http_requests_{0};
   std::atomic<std::uint64_t> http_errors_{0};

@@ -41,7 +41,11 @@ struct transport_options {
   // application (which answers too_large above its own limit); larger ones
   // close the connection with 1009 "message too big". Default: 1 MiB + 64 KiB
   std::size_t max_ws_message_bytes = (1 << 20) + 64 * 1024;
-  // Bytes queued for one WebSocket client before it is dropped as too slow. Default: 4 MiB
+  // Bytes waiting for one WebSocket client, not yet written, above which the
+  // next message drops the client as too slow. The bound is for clients that
+  // do not read: one message larger than it is still queued when less than
+  // the bound waits (the application keeps its replies below the bound, see
+  // ws_api_options::max_reply_bytes). Default: 4 MiB
   std::size_t max_ws_queued_bytes = 4 << 20;
   // A WebSocket that sends nothing (not even a ping) for this long is closed. Default: 300 s
   std::chrono::seconds ws_idle_timeout{300};
@@ -51,14 +55,22 @@ struct transport_options {
   std::chrono::milliseconds shutdown_grace{5000};
 };
 
+// Why the server closes a WebSocket; it decides the close code.
+enum class close_cause {
+  policy,      // 1008 policy violation: the session ended (signed out, expired, revoked) or the account was disabled
+  going_away,  // 1001 going away: the server is stopping
+};
+
 // One live WebSocket connection, as the application sees it. send() may be
 // called from any thread; it queues the text frame on the connection's strand.
-// close() closes the connection with a reason. Both are no-ops once closed.
+// close() closes the connection with a reason: the close frame follows every
+// message already sent (queued) on this connection, and nothing sent after it
+// goes out. Both are no-ops once closed.
 class ws_connection {
  public:
   virtual ~ws_connection() = default;
   virtual void send(std::string text) = 0;
-  virtual void close(std::string reason) = 0;
+  virtual void close(std::string reason, close_cause cause) = 0;
   [[nodiscard]] virtual std::uint64_t id() const noexcept = 0;
 };
 
@@ -101,10 +113,11 @@ class transport {
   // away"; the application hears on_close for each) and joins the I/O
   // threads; then releases the application. Idempotent.
   //
-  // Order at shutdown: stop() the transport, then destroy the application
-  // (its workers may still hold connections and send to them: sends after
-  // stop() are dropped), then destroy the transport, which owns the I/O
-  // context every connection belongs to.
+  // Order at shutdown: let the application answer what it accepted and
+  // close its WebSockets (ledger::shutdown), then stop() the transport, then
+  // destroy the application (its workers may still hold connections and send
+  // to them: sends after stop() are dropped), then destroy the transport,
+  // which owns the I/O context every connection belongs to.
   virtual void stop() = 0;
 };
 

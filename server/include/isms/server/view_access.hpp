@@ -5,6 +5,9 @@
 // reminders the `due` view names (the scheduler).
 // Thread-safety: pure functions over values.
 
+#include <cstdint>
+#include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +29,29 @@ using domain::views::notification;
 [[nodiscard]] std::size_t user_count(const all_views& v);
 // {"id", "name", "roles"} of a user (roles as wire names).
 [[nodiscard]] json user_summary(const all_views& v, std::string_view user_id);
+
+// Paging of list views (docs/protocol.md, "Paged list views"). A list view's
+// rows are the array named like the view ("risks" → data.risks); a reply
+// carries `limit` rows from `offset` and, when more follow, a cursor in
+// data.next. The cursor names the position the first page was read at, so
+// that every page of one listing comes from the same state of the log.
+[[nodiscard]] bool is_paged_view(std::string_view view);
+
+struct page_request {
+  std::size_t offset = 0;
+  std::size_t limit = 0;
+  std::optional<std::uint64_t> position;  // from `after`: read the view as of here
+};
+
+// Reads params.limit (1..max_size, default default_size) and params.after (a
+// cursor from data.next) of a paged view. Errors name the parameter.
+[[nodiscard]] std::expected<page_request, domain::rejection> read_page(const json& params, std::size_t default_size,
+                                                                       std::size_t max_size);
+
+// Cuts data[view] to the page and adds data.next (a cursor, or null on the
+// last page) and data.page {offset, limit}. data.count stays the number of
+// all matching rows.
+void cut_page(json& data, std::string_view view, const page_request& page, std::uint64_t position);
 
 // A command the time rules say is due now, with a command id that makes
 // issuing it twice harmless.

@@ -9,10 +9,16 @@
 // over the rate limit each get an error reply and the connection stays
 // usable. Nothing is written unless a command is decided and appended whole.
 //
+// A connection lives only as long as the session it was opened with: every
+// request is checked against it, a periodic sweep closes connections whose
+// session expired while they were silent, and signing out, a password change
+// or reset and a disabled account close them at once (1008).
+//
 // Thread-safety: every member may be called from any thread.
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,15 +45,29 @@ struct ws_api_options {
   // Deepest nesting of a request's JSON; deeper → bad_request before any
   // tree is built. Default: 64 (default_max_json_depth)
   std::size_t max_json_depth = 64;
+  // Largest reply sent; a larger one is answered with too_large instead (the
+  // connection stays). Follows the transport's max_ws_queued_bytes, so that
+  // one reply never counts as a slow reader. Default: 4 MiB
+  std::size_t max_reply_bytes = 4 << 20;
+  // Rows of a list view in one reply when the query names no `limit`. Default: 500
+  std::size_t default_page_size = 500;
+  // Most rows of a list view in one reply (`limit` above it → bad_request). Default: 1000
+  std::size_t max_page_size = 1000;
 };
+
+// Whether the session a connection was opened with still holds (not signed
+// out, not expired, not revoked, its user enabled), by its token.
+using session_check = std::function<bool(const std::string& token)>;
 
 class ws_api final : public std::enable_shared_from_this<ws_api> {
  public:
+  // `session_valid` is asked before every request and by sweep_sessions().
   ws_api(ws_api_options options, command_pipeline& pipeline, projection_engine& views, worker_pool& pool,
-         clock_fn clock);
+         clock_fn clock, session_check session_valid);
 
-  // The ws_handler for one authenticated user's connection.
-  [[nodiscard]] std::shared_ptr<ws_handler> handler_for(std::string user_id);
+  // The ws_handler for one connection of `user_id`, opened with the session
+  // `token`. The connection lives only as long as that session.
+  [[nodiscard]] std::shared_ptr<ws_handler> handler_for(std::string user_id, std::string token);
 
   // After-apply hook: pushes view changes, review events and the event feed.
   // Called on the projection delivery thread.
@@ -57,11 +77,21 @@ class ws_api final : public std::enable_shared_from_this<ws_api> {
   // "notifications".
   void push_notification(const std::string& user_id, const nlohmann::json& notification);
 
-  // Closes every connection of a user (logout everywhere, disabled user).
+  // Closes every connection of a user (1008; disabled user, password reset).
   void close_user(const std::string& user_id, const std::string& reason);
 
-  // Forgets every connection and refuses new ones (shutdown): afterwards
-  // nothing here holds a connection, and requests still arriving are ignored.
+  // Closes every connection opened with the session `token` (1008; signed out).
+  void close_session(const std::string& token, const std::string& reason);
+
+  // Closes (1008) every connection whose session no longer holds, e.g. has
+  // expired while the connection sent nothing. Run periodically by the ledger.
+  void sweep_sessions();
+
+  // Forgets every connection and refuses new ones (shutdown): each open
+  // connection is closed with 1001 after what was already sent to it;
+  // afterwards nothing here holds a connection, and requests still arriving
+  // are ignored. Call it after the command pipeline has drained, so that the
+  // replies to every accepted command precede the close frames.
   void shutdown();
 
   // Open connections and their users, for /metrics.
@@ -72,7 +102,9 @@ class ws_api final : public std::enable_shared_from_this<ws_api> {
   class handler;
   friend class handler;
 
-  void on_open(const std::shared_ptr<ws_connection>& conn, const std::string& user_id);
+  void on_open(const std::shared_ptr<ws_connection>& conn, const std::string& user_id, const std::string& token);
+  // Sends `reply` to the request `id`, or too_large when it exceeds max_reply_bytes.
+  void reply(const std::shared_ptr<ws_connection>& conn, const nlohmann::json& id, std::string reply);
   void on_text(const std::shared_ptr<ws_connection>& conn, const std::string& text);
   void on_close(const std::shared_ptr<ws_connection>& conn);
 
@@ -89,6 +121,7 @@ class ws_api final : public std::enable_shared_from_this<ws_api> {
   projection_engine& views_;
   worker_pool& pool_;
   clock_fn clock_;
+  session_check session_valid_;
 
   mutable std::mutex mutex_;
   std::map<std::uint64_t, std::shared_ptr<client>> clients_;  // by connection id
