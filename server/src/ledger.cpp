@@ -270,10 +270,11 @@ void ledger::handle(http_request request, std::function<void(http_response)> rep
   }
   if (path == "/api/events") {
     if (method != "GET") return counted(json_error(405, "bad_request", "use GET"));
-    // Reading and encoding many events is not for an I/O thread.
-    return pool_->post([this, request = std::move(request), counted = std::move(counted)] {
-      counted(events_export(request));
-    });
+    // Reading and encoding many events is not for an I/O thread. A failure
+    // there still owes the client an answer.
+    auto answer = at_most_once(std::function<void(http_response)>(std::move(counted)));
+    return pool_->post([this, request = std::move(request), answer] { answer(events_export(request)); },
+                       [answer](std::string_view) { answer(json_error(500, "internal", "the event log export failed")); });
   }
   if (path == "/api/verify") {
     if (method != "GET") return counted(json_error(405, "bad_request", "use GET"));
