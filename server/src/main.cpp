@@ -130,6 +130,23 @@ std::expected<std::unique_ptr<eventstore::store>, std::string> open_store(const 
   return std::move(*s);
 }
 
+// The store an offline subcommand (verify, backup) works on: it must exist
+// already. Opening creates nothing, so a mistyped --data is named as such
+// instead of silently becoming an empty store (and an empty backup of it).
+std::expected<std::unique_ptr<eventstore::store>, std::string> open_existing_store(const fs::path& dir) {
+  eventstore::options o;
+  o.create_if_missing = false;
+  auto s = eventstore::store::open(o, dir);
+  if (!s) {
+    if (s.error().code == eventstore::errc::not_found)
+      return std::unexpected("no event store in " + dir.string() +
+                             " (the folder does not exist or holds no store; check --data)");
+    return std::unexpected("cannot open the event store in " + dir.string() + ": " +
+                           std::string(eventstore::to_string(s.error().code)) + ": " + s.error().message);
+  }
+  return std::move(*s);
+}
+
 // A switch given as --name, --name=true or --name=false.
 std::expected<bool, std::string> switch_value(const parsed_args& a, const std::string& name) {
   const auto it = a.flags.find(name);
@@ -296,6 +313,8 @@ int verify(const parsed_args& args) {
   eventstore::options o;
   o.create_if_missing = false;
   auto s = eventstore::store::open(o, data);
+  if (!s && s.error().code == eventstore::errc::not_found)
+    return fail("no event store in " + data.string() + " (the folder does not exist or holds no store; check --data)");
   if (!s) {
     std::printf("NOT VERIFIED: %s: %s (position %llu)\n", std::string(eventstore::to_string(s.error().code)).c_str(),
                 s.error().message.c_str(), static_cast<unsigned long long>(s.error().position));
@@ -315,7 +334,7 @@ int verify(const parsed_args& args) {
 int backup(const parsed_args& args) {
   const std::string to = flag(args, "to", "");
   if (to.empty()) return fail("backup needs --to DIR");
-  auto s = open_store(flag(args, "data", "./data"));
+  auto s = open_existing_store(flag(args, "data", "./data"));
   if (!s) return fail(s.error());
   if (auto r = (*s)->backup_to(to); !r) return fail("backup failed: " + r.error().message);
   std::printf("backup written to %s at position %llu\n", to.c_str(),
