@@ -1,6 +1,7 @@
 #include "isms/server/reaction_runner.hpp"
 
 #include "isms/domain/reactions.hpp"
+#include "isms/server/http_types.hpp"
 #include "isms/server/log.hpp"
 #include "isms/server/projections.hpp"
 
@@ -25,26 +26,33 @@ class store_streams final : public domain::related_streams {
 };
 }  // namespace
 
-reaction_runner::reaction_runner(eventstore::store& store, command_pipeline& pipeline)
-    : store_(store), pipeline_(pipeline) {
+reaction_runner::reaction_runner(eventstore::store& store, command_pipeline& pipeline, reaction_runner_options options)
+    : options_(options), store_(store), pipeline_(pipeline) {
+  if (options_.max_queued_events == 0) options_.max_queued_events = 1;
   if (auto stored = store_.get_meta(checkpoint_key)) {
-    try {
-      done_ = persisted_ = std::stoull(*stored);
-    } catch (const std::exception&) {
+    if (const auto n = parse_decimal(*stored))
+      done_ = persisted_ = *n;
+    else
       log::warn("reactions", "unreadable checkpoint; running reactions from position 1 (they are idempotent)");
-    }
   }
   thread_ = std::thread([this] { run(); });
   subscription_ = store_.subscribe(done_ + 1, [this](const eventstore::recorded_event& e) {
-    {
-      std::lock_guard lock(mutex_);
-      queue_.push_back(e);
-    }
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return closing_ || queue_.size() < options_.max_queued_events; });
+    // Closing: the event is left for the next start (the checkpoint is below it).
+    if (closing_) return;
+    queue_.push_back(e);
+    lock.unlock();
     cv_.notify_all();
   });
 }
 
 reaction_runner::~reaction_runner() {
+  {
+    std::lock_guard lock(mutex_);
+    closing_ = true;
+  }
+  cv_.notify_all();
   subscription_.reset();
   {
     std::lock_guard lock(mutex_);
@@ -53,6 +61,11 @@ reaction_runner::~reaction_runner() {
   cv_.notify_all();
   thread_.join();
   persist_checkpoint();
+}
+
+std::size_t reaction_runner::queued() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
 }
 
 std::uint64_t reaction_runner::checkpoint() const {
@@ -88,6 +101,7 @@ void reaction_runner::run() {
       e = std::move(queue_.front());
       queue_.pop_front();
     }
+    cv_.notify_all();  // room in the queue for delivery
     const domain::recorded_event de = to_domain(e);
     const auto follow_ups = domain::react(de, related);
     for (const auto& f : follow_ups) {
