@@ -9,7 +9,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -21,6 +20,7 @@
 #include "isms/eventstore/store.hpp"
 #include "isms/server/config.hpp"
 #include "isms/server/demo.hpp"
+#include "isms/server/http_types.hpp"
 #include "isms/server/ledger.hpp"
 #include "isms/server/log.hpp"
 #include "isms/server/transport.hpp"
@@ -87,9 +87,11 @@ std::string flag(const parsed_args& a, const std::string& name, std::string fall
   return it == a.flags.end() ? fallback : it->second;
 }
 
+// Numbers on the command line are read as strictly as those in URLs.
 bool parse_u64(const std::string& s, std::uint64_t& v) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  return ec == std::errc{} && p == s.data() + s.size();
+  const auto n = server::parse_decimal(s);
+  if (n) v = *n;
+  return n.has_value();
 }
 
 int fail(const std::string& message) {

@@ -120,6 +120,12 @@ TEST(offline_commands, an_existing_store_is_still_backed_up_and_verified) {
   const auto verify = run_ismsd({"verify", "--data", (root / "backup").string()});
   EXPECT_EQ(verify.exit_code, 0) << verify.output;
   EXPECT_NE(verify.output.find("verified positions 1..1"), std::string::npos) << verify.output;
+  // A position on the command line is read as strictly as one in a URL.
+  for (const char* bad : {"+1", " 1", "-1", "0x1", ""}) {
+    const auto r = run_ismsd({"verify", "--data", (root / "backup").string(), "--from", bad});
+    EXPECT_NE(r.exit_code, 0) << "'" << bad << "': " << r.output;
+    EXPECT_NE(r.output.find("--from must be a position"), std::string::npos) << r.output;
+  }
   fs::remove_all(root);
 }
 
