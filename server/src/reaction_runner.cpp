@@ -1,5 +1,7 @@
 #include "isms/server/reaction_runner.hpp"
 
+#include <algorithm>
+
 #include "isms/domain/reactions.hpp"
 #include "isms/server/http_types.hpp"
 #include "isms/server/log.hpp"
@@ -90,6 +92,26 @@ void reaction_runner::persist_checkpoint() {
     log::warn("reactions", "could not persist the checkpoint: " + r.error().message);
 }
 
+std::optional<std::string> reaction_runner::issue(const eventstore::recorded_event& e,
+                                                   const std::vector<domain::follow_up>& follow_ups) {
+  for (const auto& f : follow_ups) {
+    command_request req;
+    req.type = f.command_type;
+    req.stream = f.stream;
+    req.data = f.data;
+    req.command_id = f.command_id;
+    req.causation_id = std::to_string(e.position);
+    req.correlation_id = e.metadata.correlation_id;
+    req.as_system = true;
+    const command_outcome o = pipeline_.run("system", std::move(req));
+    if (o.ok) continue;
+    const std::string what = f.command_type + " on " + f.stream + ": " + o.error_code + ": " + o.error_message;
+    if (o.error_code == "unavailable" || o.error_code == "internal" || o.error_code == "conflict") return what;
+    log::info("reactions", "event " + std::to_string(e.position) + " → " + what + " (not applied)");
+  }
+  return std::nullopt;
+}
+
 void reaction_runner::run() {
   store_streams related(store_);
   for (;;) {
@@ -103,20 +125,22 @@ void reaction_runner::run() {
     }
     cv_.notify_all();  // room in the queue for delivery
     const domain::recorded_event de = to_domain(e);
-    const auto follow_ups = domain::react(de, related);
-    for (const auto& f : follow_ups) {
-      command_request req;
-      req.type = f.command_type;
-      req.stream = f.stream;
-      req.data = f.data;
-      req.command_id = f.command_id;
-      req.causation_id = std::to_string(e.position);
-      req.correlation_id = e.metadata.correlation_id;
-      req.as_system = true;
-      const command_outcome o = pipeline_.run("system", std::move(req));
-      if (!o.ok)
-        log::info("reactions", "event " + std::to_string(e.position) + " → " + f.command_type + " on " + f.stream +
-                                   " not applied: " + o.error_code + ": " + o.error_message);
+    // A follow-up the domain refuses is done with (logged); one the server
+    // could not take (store busy or failing, a conflict that outlasted the
+    // pipeline's retries) is tried again, with the whole event: the ids make
+    // what already went through a duplicate. The checkpoint does not pass an
+    // event whose follow-ups are not all decided.
+    std::vector<domain::follow_up> follow_ups;
+    auto backoff = options_.first_retry_after;
+    for (;;) {
+      follow_ups = domain::react(de, related);
+      const auto failed = issue(e, follow_ups);
+      if (!failed) break;
+      log::warn("reactions", "event " + std::to_string(e.position) + ": " + *failed + "; retrying in " +
+                                 std::to_string(backoff.count()) + " ms");
+      std::unique_lock lock(mutex_);
+      if (cv_.wait_for(lock, backoff, [&] { return stopping_; })) return;  // redone after the next start
+      backoff = std::min(backoff * 2, options_.last_retry_after);
     }
     bool persist = false;
     {

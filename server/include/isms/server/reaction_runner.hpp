@@ -18,14 +18,19 @@
 //
 // Thread-safety: constructed and destroyed on one thread; runs its own.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
+#include "isms/domain/reactions.hpp"
 #include "isms/eventstore/store.hpp"
 #include "isms/server/commands.hpp"
 
@@ -35,6 +40,11 @@ struct reaction_runner_options {
   // Most events delivered and waiting for their reactions; delivery waits
   // while the queue is full. Default: 1024.
   std::size_t max_queued_events = 1024;
+  // A follow-up the server could not take (unavailable, internal, a lasting
+  // conflict) is retried after this long, doubling up to last_retry_after;
+  // the runner does not move past the event meanwhile. Defaults: 100 ms, 30 s.
+  std::chrono::milliseconds first_retry_after{100};
+  std::chrono::milliseconds last_retry_after{30000};
 };
 
 class reaction_runner {
@@ -51,6 +61,9 @@ class reaction_runner {
 
  private:
   void run();
+  // Issues the follow-ups of `e` in order; the first that failed for a reason
+  // worth retrying (described), or nullopt when every one was decided.
+  std::optional<std::string> issue(const eventstore::recorded_event& e, const std::vector<domain::follow_up>& follow_ups);
   void persist_checkpoint();
 
   reaction_runner_options options_;
