@@ -12,8 +12,8 @@ namespace {
 
 namespace f = fields;
 
-// The reactions react() runs, in order. Append new ones at the end (see
-// reactions.hpp): the command ids of existing follow-ups must not move.
+// The reactions react() runs, in order. The order does not name anything: a
+// follow-up's command id is derived from what it is (reactions.hpp).
 constexpr std::array all_reactions{
     named_reaction{"open the approval a subject requested", &open_requested_approval},
     named_reaction{"conclude the subject of a completed approval", &conclude_approved_subject},
@@ -50,20 +50,61 @@ bool approval_open(const std::vector<recorded_event>& history) {
 
 std::span<const named_reaction> reactions() noexcept { return all_reactions; }
 
+namespace {
+
+// The other streams as they stood when `bound` was committed: events at later
+// positions are left out, so a reaction re-run after a crash sees exactly what
+// its first run saw, whatever its own follow-ups (or anyone) wrote since.
+class streams_as_of final : public related_streams {
+ public:
+  streams_as_of(const related_streams& all, std::uint64_t bound) : all_(all), bound_(bound) {}
+  [[nodiscard]] std::vector<recorded_event> history(std::string_view stream) const override {
+    auto events = all_.history(stream);
+    std::erase_if(events, [&](const recorded_event& e) { return e.position > bound_; });
+    return events;
+  }
+
+ private:
+  const related_streams& all_;
+  std::uint64_t bound_;
+};
+
+// Longest readable command id; a longer one is replaced by a digest of it.
+constexpr std::size_t max_readable_command_id = 160;
+
+}  // namespace
+
+std::string follow_up_command_id(std::uint64_t causing_position, std::string_view command_type,
+                                 std::string_view stream, std::size_t occurrence) {
+  std::string what = std::string(command_type) + ":" + std::string(stream);
+  if (occurrence > 1) what += "#" + std::to_string(occurrence);
+  std::string id = "react:" + std::to_string(causing_position) + ":" + what;
+  if (id.size() > max_readable_command_id)
+    id = "react:" + std::to_string(causing_position) + ":h" + sha256_hex(what).substr(0, 40);
+  return id;
+}
+
 std::vector<follow_up> react(const recorded_event& event, const related_streams& related) {
+  const streams_as_of as_of_event(related, event.position);
   std::vector<follow_up> out;
   for (const auto& r : all_reactions) {
     std::vector<follow_up> some;
     try {
-      some = r.run(event, related);
+      some = r.run(event, as_of_event);
     } catch (const std::exception&) {
       // A reaction meeting malformed data yields nothing; the event stays recorded.
       some.clear();
     }
     for (auto& fu : some) out.push_back(std::move(fu));
   }
-  for (std::size_t n = 0; n < out.size(); ++n)
-    out[n].command_id = "react:" + std::to_string(event.position) + ":" + std::to_string(n);
+  // Each id says what the follow-up is, not where it stands in the list: a
+  // re-run that yields fewer or more follow-ups names the others the same.
+  for (std::size_t n = 0; n < out.size(); ++n) {
+    std::size_t occurrence = 1;
+    for (std::size_t m = 0; m < n; ++m)
+      if (out[m].command_type == out[n].command_type && out[m].stream == out[n].stream) ++occurrence;
+    out[n].command_id = follow_up_command_id(event.position, out[n].command_type, out[n].stream, occurrence);
+  }
   return out;
 }
 
@@ -112,9 +153,27 @@ std::vector<follow_up> conclude_approved_subject(const recorded_event& event,
 }
 
 // Step 5: any later event on a subject whose approval is still open voids it.
+// Also the other order: an approval opened (its check of the subject and its
+// append are not one step) when the subject had already changed is void too.
 std::vector<follow_up> void_approval_on_subject_change(const recorded_event& event,
                                                        const related_streams& related) {
-  if (is_approval_stream(event.stream)) return {};
+  if (is_approval_stream(event.stream)) {
+    if (event.type != "approval.opened.v1" || !event.data.is_object()) return {};
+    auto id = f::text(event.data, "approval_id", "", f::max_id + 16);
+    auto subject = f::text(event.data, "subject_stream", "", 80);
+    auto version = f::integer(event.data, "subject_version", "", 1, std::int64_t{1} << 53);
+    if (!id || !subject || !version) return {};
+    const auto history = related.history(*subject);
+    if (history.empty() || history.back().version <= static_cast<std::uint64_t>(*version)) return {};
+    const auto& change = history.back();
+    json data = {
+        {"approval_id", *id},
+        {"reason", "the subject " + *subject + " changed after version " + std::to_string(*version) + " (" +
+                       change.type + " at version " + std::to_string(change.version) + ")"},
+        {"subject_version", change.version},
+    };
+    return {follow_up{"approval.void", event.stream, std::move(data), {}}};
+  }
   const auto subject = related.history(event.stream);
   // The latest request recorded before this event.
   std::optional<approval_request> pending;

@@ -1,5 +1,7 @@
 #include "isms/server/http_types.hpp"
 
+#include <charconv>
+
 #include <nlohmann/json.hpp>
 
 namespace isms::server {
@@ -44,6 +46,22 @@ bool query_param(std::string_view query, std::string_view name, std::string& val
     query.remove_prefix(amp + 1);
   }
   return false;
+}
+
+std::optional<std::uint64_t> parse_decimal(std::string_view text) noexcept {
+  if (text.empty()) return std::nullopt;
+  for (const char c : text)
+    if (c < '0' || c > '9') return std::nullopt;
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;  // out of range
+  return value;
+}
+
+std::optional<std::uint64_t> query_number(std::string_view query, std::string_view name, std::uint64_t fallback) {
+  std::string value;
+  if (!query_param(query, name, value)) return fallback;
+  return parse_decimal(value);
 }
 
 http_response json_error(unsigned status, std::string_view code, std::string_view message) {

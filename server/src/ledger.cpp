@@ -271,10 +271,11 @@ void ledger::handle(http_request request, std::function<void(http_response)> rep
   }
   if (path == "/api/events") {
     if (method != "GET") return counted(json_error(405, "bad_request", "use GET"));
-    // Reading and encoding many events is not for an I/O thread.
-    return pool_->post([this, request = std::move(request), counted = std::move(counted)] {
-      counted(events_export(request));
-    });
+    // Reading and encoding many events is not for an I/O thread. A failure
+    // there still owes the client an answer.
+    auto answer = at_most_once(std::function<void(http_response)>(std::move(counted)));
+    return pool_->post([this, request = std::move(request), answer] { answer(events_export(request)); },
+                       [answer](std::string_view) { answer(json_error(500, "internal", "the event log export failed")); });
   }
   if (path == "/api/verify") {
     if (method != "GET") return counted(json_error(405, "bad_request", "use GET"));
@@ -500,23 +501,13 @@ http_response ledger::events_export(const http_request& request) const {
   const auto a = pipeline_->actor_of(who->user_id);
   if (!a.has(domain::role::external_auditor) && !a.has(domain::role::internal_auditor) && !a.has(domain::role::admin))
     return json_error(403, "forbidden", "the event log export is for auditors and admins");
-  std::uint64_t from = 1, limit = 1000;
-  std::string v;
-  auto number = [&](const char* name, std::uint64_t& out) -> bool {
-    if (!query_param(request.query, name, v)) return true;
-    try {
-      std::size_t used = 0;
-      out = std::stoull(v, &used);
-      return used == v.size() && !v.empty() && v.front() != '-';
-    } catch (const std::exception&) {
-      return false;
-    }
-  };
-  if (!number("from", from)) return json_error(400, "bad_request", "from must be a position (a non-negative integer)");
-  if (!number("limit", limit) || limit == 0)
-    return json_error(400, "bad_request", "limit must be a positive integer");
-  limit = std::min<std::uint64_t>(limit, options_.max_export_events);
-  auto events = store_.read_all(from, limit);
+  const auto from = query_number(request.query, "from", 1);
+  if (!from) return json_error(400, "bad_request", "from must be a position (decimal digits only)");
+  auto limit = query_number(request.query, "limit", 1000);
+  if (!limit || *limit == 0)
+    return json_error(400, "bad_request", "limit must be a positive integer (decimal digits only)");
+  const std::uint64_t count = std::min<std::uint64_t>(*limit, options_.max_export_events);
+  auto events = store_.read_all(*from, count);
   if (!events) return json_error(500, "internal", events.error().message);
   http_response r;
   r.content_type = "application/x-ndjson";

@@ -9,7 +9,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -21,6 +20,7 @@
 #include "isms/eventstore/store.hpp"
 #include "isms/server/config.hpp"
 #include "isms/server/demo.hpp"
+#include "isms/server/http_types.hpp"
 #include "isms/server/ledger.hpp"
 #include "isms/server/log.hpp"
 #include "isms/server/transport.hpp"
@@ -87,9 +87,11 @@ std::string flag(const parsed_args& a, const std::string& name, std::string fall
   return it == a.flags.end() ? fallback : it->second;
 }
 
+// Numbers on the command line are read as strictly as those in URLs.
 bool parse_u64(const std::string& s, std::uint64_t& v) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  return ec == std::errc{} && p == s.data() + s.size();
+  const auto n = server::parse_decimal(s);
+  if (n) v = *n;
+  return n.has_value();
 }
 
 int fail(const std::string& message) {
@@ -127,6 +129,23 @@ std::expected<std::unique_ptr<eventstore::store>, std::string> open_store(const 
   if (!s)
     return std::unexpected("cannot open the event store in " + dir.string() + ": " +
                            std::string(eventstore::to_string(s.error().code)) + ": " + s.error().message);
+  return std::move(*s);
+}
+
+// The store an offline subcommand (verify, backup) works on: it must exist
+// already. Opening creates nothing, so a mistyped --data is named as such
+// instead of silently becoming an empty store (and an empty backup of it).
+std::expected<std::unique_ptr<eventstore::store>, std::string> open_existing_store(const fs::path& dir) {
+  eventstore::options o;
+  o.create_if_missing = false;
+  auto s = eventstore::store::open(o, dir);
+  if (!s) {
+    if (s.error().code == eventstore::errc::not_found)
+      return std::unexpected("no event store in " + dir.string() +
+                             " (the folder does not exist or holds no store; check --data)");
+    return std::unexpected("cannot open the event store in " + dir.string() + ": " +
+                           std::string(eventstore::to_string(s.error().code)) + ": " + s.error().message);
+  }
   return std::move(*s);
 }
 
@@ -300,6 +319,8 @@ int verify(const parsed_args& args) {
   eventstore::options o;
   o.create_if_missing = false;
   auto s = eventstore::store::open(o, data);
+  if (!s && s.error().code == eventstore::errc::not_found)
+    return fail("no event store in " + data.string() + " (the folder does not exist or holds no store; check --data)");
   if (!s) {
     std::printf("NOT VERIFIED: %s: %s (position %llu)\n", std::string(eventstore::to_string(s.error().code)).c_str(),
                 s.error().message.c_str(), static_cast<unsigned long long>(s.error().position));
@@ -319,7 +340,7 @@ int verify(const parsed_args& args) {
 int backup(const parsed_args& args) {
   const std::string to = flag(args, "to", "");
   if (to.empty()) return fail("backup needs --to DIR");
-  auto s = open_store(flag(args, "data", "./data"));
+  auto s = open_existing_store(flag(args, "data", "./data"));
   if (!s) return fail(s.error());
   if (auto r = (*s)->backup_to(to); !r) return fail("backup failed: " + r.error().message);
   std::printf("backup written to %s at position %llu\n", to.c_str(),

@@ -200,7 +200,7 @@ TEST(internal_audit, the_reaction_runs_through_react_with_a_command_id_from_the_
   const auto again = react(recorded(finding(), 42), no_streams);
   const auto raise = std::find_if(first.begin(), first.end(), [](const follow_up& f) { return f.command_type == "nc.raise"; });
   ASSERT_NE(raise, first.end()) << "the reaction is not in reactions.cpp's list";
-  EXPECT_TRUE(raise->command_id.starts_with("react:42:"));
+  EXPECT_TRUE(raise->command_id.starts_with("react:42:nc.raise:"));
   EXPECT_EQ(first, again);
 }
 

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
+
 #include "in_memory_log.hpp"
 
 namespace isms::domain {
@@ -122,7 +125,7 @@ TEST(Reactions, RequestEventOpensTheApprovalWithDeterministicCommandIds) {
   ASSERT_EQ(first.size(), 1u);
   EXPECT_EQ(first[0].command_type, "approval.open");
   EXPECT_EQ(first[0].stream, "approval-risk-R-1.v4");
-  EXPECT_EQ(first[0].command_id, "react:17:0");
+  EXPECT_EQ(first[0].command_id, "react:17:approval.open:approval-risk-R-1.v4");
   EXPECT_EQ(first[0].data.at("subject_stream"), "risk-R-1");
   EXPECT_EQ(first[0].data.at("subject_version"), 4);
   EXPECT_EQ(first[0].data.at("requested_by"), "mia");
@@ -156,7 +159,7 @@ TEST(Reactions, CompletedApprovalConcludesTheSubject) {
   EXPECT_EQ(out[0].stream, "risk-R-1");
   EXPECT_EQ(out[0].data, (json{{"approval_id", "risk-R-1.v4"}, {"approvers", {"olga"}},
                                {"comment", "residual too high"}, {"rejected_by", "tom"}}));
-  EXPECT_EQ(out[0].command_id, "react:30:0");
+  EXPECT_EQ(out[0].command_id, "react:30:risk.reject_acceptance:risk-R-1");
 }
 
 TEST(Reactions, ALaterSubjectEventVoidsOnlyAnOpenApproval) {
@@ -181,6 +184,132 @@ TEST(Reactions, ALaterSubjectEventVoidsOnlyAnOpenApproval) {
   EXPECT_TRUE(void_approval_on_subject_change(log.history("risk-R-1")[3], log).empty());
   log.append("approval-risk-R-1.v4", {new_event{"approval.approved.v1", json::object()}}, system);
   EXPECT_TRUE(void_approval_on_subject_change(later, log).empty());
+}
+
+// ---- follow-up ids and what a re-run sees -----------------------------------------------
+
+TEST(ReactionIds, NameWhatTheFollowUpIsWithADiscriminatorOnlyForARepeat) {
+  EXPECT_EQ(follow_up_command_id(9, "approval.void", "approval-risk-R-1.v4", 1), "react:9:approval.void:approval-risk-R-1.v4");
+  EXPECT_EQ(follow_up_command_id(9, "approval.void", "approval-risk-R-1.v4", 2),
+            "react:9:approval.void:approval-risk-R-1.v4#2");
+  EXPECT_NE(follow_up_command_id(9, "nc.raise", "nc-A", 1), follow_up_command_id(9, "nc.raise", "nc-B", 1));
+  EXPECT_NE(follow_up_command_id(9, "nc.raise", "nc-A", 1), follow_up_command_id(10, "nc.raise", "nc-A", 1));
+  // Too long to read: a digest of the same parts, still within the store's 200 bytes.
+  const std::string stream(150, 's');
+  const auto id = follow_up_command_id(9, "nc.raise", stream, 1);
+  EXPECT_TRUE(id.starts_with("react:9:h")) << id;
+  EXPECT_LE(id.size(), 200u);
+  EXPECT_EQ(id, follow_up_command_id(9, "nc.raise", stream, 1));
+  EXPECT_NE(id, follow_up_command_id(9, "nc.raise", stream, 2));
+}
+
+// An audit stream that (in this made-up history) also carries an approval
+// request: one finding then has two follow-ups, the void and the nonconformity.
+struct two_follow_ups {
+  testing::in_memory_log log;
+  recorded_event finding;
+  const command_context mia{actor{"mia", {role::isms_manager}}, instant{}, "c"};
+  const command_context system{actor{"system", {role::system}}, instant{}, "s"};
+
+  two_follow_ups() {
+    json request = request_json();
+    request["approval_id"] = "audit-A1.v1";
+    log.append("audit-A1", {new_event{"audit.planned.v1", json{{"approval", request}}}}, mia);
+    log.append("approval-audit-A1.v1", {new_event{"approval.opened.v1", json::object()}}, system);
+    finding = log.append("audit-A1", {new_event{"audit.finding_recorded.v1",
+                                                json{{"finding_id", "F-1"},
+                                                     {"type", "nonconformity_major"},
+                                                     {"reference", "9.2"},
+                                                     {"text", "no audit programme"}}}},
+                         mia)
+                  .back();
+  }
+};
+
+TEST(ReactionIds, ARerunAfterItsFirstFollowUpWasWrittenNamesTheOthersTheSame) {
+  two_follow_ups t;
+  const auto first = react(t.finding, t.log);
+  ASSERT_EQ(first.size(), 2u);
+  // The first run's void is written; then the process dies before the checkpoint.
+  t.log.append("approval-audit-A1.v1", {new_event{"approval.voided.v1", json::object()}}, t.system);
+  const auto again = react(t.finding, t.log);
+  // The re-run decides on what the first run saw: the same follow-ups, the same ids.
+  EXPECT_EQ(again, first);
+  std::set<std::string> ids;
+  for (const auto& f : first) ids.insert(f.command_id);
+  EXPECT_EQ(ids.size(), first.size());
+  const auto nc = std::find_if(first.begin(), first.end(), [](const follow_up& f) { return f.command_type == "nc.raise"; });
+  ASSERT_NE(nc, first.end());
+  EXPECT_EQ(nc->command_id, follow_up_command_id(t.finding.position, "nc.raise", nc->stream, 1));
+}
+
+TEST(ReactionIds, AnIdDoesNotDependOnWhichOtherFollowUpsCameWithIt) {
+  two_follow_ups t;
+  const auto both = react(t.finding, t.log);
+  // Without the approval request, the same finding has only the nonconformity:
+  // its id is the one it had next to the void.
+  testing::in_memory_log plain;
+  const command_context mia{actor{"mia", {role::isms_manager}}, instant{}, "c"};
+  plain.append("audit-A1", {new_event{"audit.planned.v1", json::object()}}, mia);
+  plain.append("other", {new_event{"x.y.v1", json::object()}}, mia);
+  const auto alone = react(t.finding, plain);
+  ASSERT_EQ(alone.size(), 1u);
+  const auto nc = std::find_if(both.begin(), both.end(), [](const follow_up& f) { return f.command_type == "nc.raise"; });
+  ASSERT_NE(nc, both.end());
+  EXPECT_EQ(alone[0].command_id, nc->command_id);
+}
+
+TEST(ReactionIds, ReactionsReadOtherStreamsAsOfTheTriggeringEvent) {
+  testing::in_memory_log log;
+  const command_context mia{actor{"mia", {role::isms_manager}}, instant{}, "c"};
+  const command_context system{actor{"system", {role::system}}, instant{}, "s"};
+  log.append("risk-R-1", {new_event{"risk.identified.v1", json::object()}}, mia);
+  log.append("risk-R-1", {new_event{"risk.assessed.v1", json::object()}}, mia);
+  log.append("risk-R-1", {new_event{"risk.treatment_planned.v1", json::object()}}, mia);
+  log.append("risk-R-1", {new_event{"risk.acceptance_requested.v1", json{{"approval", request_json()}}}}, mia);
+  // The subject changes before its approval is open (as of this event nothing
+  // is open, so there is nothing to void) ...
+  const auto change = log.append("risk-R-1", {new_event{"risk.assessed.v1", json::object()}}, mia).back();
+  EXPECT_TRUE(react(change, log).empty());
+  // ... and an approval opened later does not change what this event caused.
+  log.append("approval-risk-R-1.v4",
+             {new_event{"approval.opened.v1", json{{"approval_id", "risk-R-1.v4"},
+                                                   {"subject_stream", "risk-R-1"},
+                                                   {"subject_version", 4}}}},
+             system);
+  EXPECT_TRUE(react(change, log).empty());
+}
+
+TEST(Reactions, AnApprovalOpenedAfterItsSubjectChangedIsVoided) {
+  // approval.open checks the subject and appends in two steps: a change may land
+  // in between. The opened event then voids its own approval.
+  testing::in_memory_log log;
+  const command_context mia{actor{"mia", {role::isms_manager}}, instant{}, "c"};
+  const command_context system{actor{"system", {role::system}}, instant{}, "s"};
+  log.append("risk-R-1", {new_event{"risk.identified.v1", json::object()}}, mia);
+  log.append("risk-R-1", {new_event{"risk.assessed.v1", json::object()}}, mia);
+  log.append("risk-R-1", {new_event{"risk.treatment_planned.v1", json::object()}}, mia);
+  const auto request =
+      log.append("risk-R-1", {new_event{"risk.acceptance_requested.v1", json{{"approval", request_json()}}}}, mia).back();
+  // What approval.open records is what its reaction sent.
+  const json opened_data = react(request, log).at(0).data;
+  // Opened on an unchanged subject: nothing to void.
+  {
+    testing::in_memory_log copy = log;
+    const auto opened = copy.append("approval-risk-R-1.v4", {new_event{"approval.opened.v1", opened_data}}, system).back();
+    EXPECT_TRUE(react(opened, copy).empty());
+  }
+  log.append("risk-R-1", {new_event{"risk.assessed.v1", json::object()}}, mia);
+  const auto opened = log.append("approval-risk-R-1.v4", {new_event{"approval.opened.v1", opened_data}}, system).back();
+  const auto out = react(opened, log);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].command_type, "approval.void");
+  EXPECT_EQ(out[0].stream, "approval-risk-R-1.v4");
+  EXPECT_EQ(out[0].data.at("approval_id"), "risk-R-1.v4");
+  EXPECT_NE(out[0].data.at("reason").get<std::string>().find("changed after version 4"), std::string::npos);
+  // And the void is accepted by the approval aggregate.
+  auto d = log.run(out[0].command_type, out[0].stream, out[0].data, command_context{actor{"system", {role::system}}, instant{}, out[0].command_id});
+  EXPECT_TRUE(d) << (d ? "" : d.error().message);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,12 +70,16 @@ namespace isms::domain::views::support {
   if (it == params.end() || it->is_null()) return fallback;
   const std::string range = "must be an integer between " + std::to_string(lo) + " and " + std::to_string(hi);
   if (!it->is_number_integer()) return bad_param(key, range);
+  // A non-negative JSON integer is stored unsigned (0 included): bring it into
+  // the signed range first, then check both bounds on every path.
+  std::int64_t v = 0;
   if (it->is_number_unsigned()) {
     const auto u = it->get<std::uint64_t>();
-    if (u > static_cast<std::uint64_t>(hi)) return bad_param(key, range);
-    return static_cast<std::int64_t>(u);
+    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return bad_param(key, range);
+    v = static_cast<std::int64_t>(u);
+  } else {
+    v = it->get<std::int64_t>();
   }
-  const auto v = it->get<std::int64_t>();
   if (v < lo || v > hi) return bad_param(key, range);
   return v;
 }

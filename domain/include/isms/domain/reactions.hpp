@@ -44,14 +44,14 @@ struct follow_up {
   std::string command_type;  // e.g. "approval.open"
   std::string stream;        // e.g. "approval-risk-R-12.v5"
   json data;
-  std::string command_id;    // "react:<causing event position>:<n>", set by react()
+  std::string command_id;    // follow_up_command_id(...), set by react()
 
   friend bool operator==(const follow_up&, const follow_up&) = default;
 };
 
 // One reaction: the follow-ups of one event, command_id left empty (react()
-// numbers them). Must be pure and deterministic: the same event and the same
-// related streams give the same follow-ups in the same order.
+// names them). Must be pure and deterministic: the same event and the same
+// related streams give the same follow-ups.
 using reaction = std::vector<follow_up> (*)(const recorded_event&, const related_streams&);
 
 struct named_reaction {
@@ -59,14 +59,24 @@ struct named_reaction {
   reaction run;
 };
 
-// All reactions, in the order react() runs them (see reactions.cpp). New
-// reactions are appended at the end, so the command ids of the existing
-// reactions' follow-ups stay the same.
+// All reactions, in the order react() runs them (see reactions.cpp).
 [[nodiscard]] std::span<const named_reaction> reactions() noexcept;
 
-// Runs every reaction on `event` and numbers the follow-ups: the n-th (from 0)
-// gets command_id "react:<event.position>:<n>", so running react twice on the
-// same event yields the same command ids (the store deduplicates them).
+// The command id of a follow-up, derived from what it is, never from where it
+// stands among the others: "react:<causing position>:<command type>:<stream>",
+// with "#<occurrence>" appended for the second and later follow-ups of the
+// same type on the same stream from the same event. An id longer than 160
+// bytes becomes "react:<causing position>:h<40 hex digits of the SHA-256 of
+// the part after the position>".
+[[nodiscard]] std::string follow_up_command_id(std::uint64_t causing_position, std::string_view command_type,
+                                               std::string_view stream, std::size_t occurrence);
+
+// Runs every reaction on `event` and names the follow-ups with
+// follow_up_command_id, so running react twice on the same event yields the
+// same command ids (the store deduplicates them). The reactions see `related`
+// as of the event: only events at positions up to event.position, so a re-run
+// after a crash decides on what the first run saw, not on what was written
+// since (its own follow-ups included).
 // Never throws: a reaction that meets malformed data yields nothing.
 [[nodiscard]] std::vector<follow_up> react(const recorded_event& event,
                                            const related_streams& related);

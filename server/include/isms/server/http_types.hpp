@@ -3,6 +3,8 @@
 // converts to and from these, so route handlers never include Beast.
 // Thread-safety: plain values.
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,6 +39,17 @@ struct http_response {
 // The value of a query parameter ("from" in "from=3&limit=10"), percent-decoded;
 // nullopt-like empty + false when absent.
 [[nodiscard]] bool query_param(std::string_view query, std::string_view name, std::string& value);
+
+// A number as a URL may carry it: one or more ASCII digits and nothing else
+// (no sign, no '+', no spaces, no other base) that fits 64 bits; nullopt
+// otherwise. Every number the server reads from a URL goes through this.
+[[nodiscard]] std::optional<std::uint64_t> parse_decimal(std::string_view text) noexcept;
+
+// Query parameter `name` read with parse_decimal after percent-decoding:
+// `fallback` when the parameter is absent, nullopt when it is present but not
+// such a number (an empty value included).
+[[nodiscard]] std::optional<std::uint64_t> query_number(std::string_view query, std::string_view name,
+                                                        std::uint64_t fallback);
 
 // A JSON error body in the shape of the wire contract:
 // {"error":{"code":"…","message":"…"}}.

@@ -2,20 +2,36 @@
 // A fixed set of threads running posted jobs in FIFO order, for work that
 // must not run on the I/O threads (password hashing, command decisions) or on
 // the store's writer thread (retries after a conflict).
-// Thread-safety: post() may be called from any thread, including a job.
-// Destruction runs every job already posted, then joins.
+// A job that throws does not end the process: the exception is caught, counted
+// (failed_jobs()), logged, and handed to the job's on_failure, which gives the
+// reply the job owed (an `internal` error) where it has one to give.
+// Thread-safety: post() and failed_jobs() may be called from any thread,
+// including a job. Destruction runs every job already posted, then joins.
 
+#include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
+#include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
+
+#include "isms/server/log.hpp"
 
 namespace isms::server {
 
 class worker_pool {
  public:
+  // Called on the pool's thread with what the failed job threw (its what(), or
+  // a fixed text for a non-standard exception).
+  using failure_fn = std::function<void(std::string_view what)>;
+
   explicit worker_pool(unsigned threads) {
     for (unsigned i = 0; i < (threads == 0 ? 1 : threads); ++i)
       threads_.emplace_back([this] { run(); });
@@ -31,34 +47,70 @@ class worker_pool {
   worker_pool(const worker_pool&) = delete;
   worker_pool& operator=(const worker_pool&) = delete;
 
-  void post(std::function<void()> job) {
+  // Queues `job`. If it throws, `on_failure` (when given) runs in its place on
+  // the same thread; a job that owes a reply passes one that answers `internal`.
+  void post(std::function<void()> job, failure_fn on_failure = {}) {
     {
       std::lock_guard lock(mutex_);
-      jobs_.push_back(std::move(job));
+      jobs_.push_back(entry{std::move(job), std::move(on_failure)});
     }
     cv_.notify_one();
   }
 
+  // Jobs that threw since construction (exported as a counter on /metrics).
+  [[nodiscard]] std::uint64_t failed_jobs() const noexcept { return failed_jobs_.load(std::memory_order_relaxed); }
+
  private:
+  struct entry {
+    std::function<void()> job;
+    failure_fn on_failure;
+  };
+
   void run() {
     for (;;) {
-      std::function<void()> job;
+      entry e;
       {
         std::unique_lock lock(mutex_);
         cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
         if (jobs_.empty()) return;  // stopping and drained
-        job = std::move(jobs_.front());
+        e = std::move(jobs_.front());
         jobs_.pop_front();
       }
-      job();
+      std::string what;
+      try {
+        e.job();
+        continue;
+      } catch (const std::exception& ex) {
+        what = ex.what();
+      } catch (...) {
+        what = "a non-standard exception";
+      }
+      failed_jobs_.fetch_add(1, std::memory_order_relaxed);
+      log::error("workers", "a job failed: " + what);
+      if (!e.on_failure) continue;
+      try {
+        e.on_failure(what);
+      } catch (...) {
+        log::error("workers", "the failure handler of a failed job failed as well");
+      }
     }
   }
 
   std::mutex mutex_;
   std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;
+  std::deque<entry> jobs_;
   bool stopping_ = false;
+  std::atomic<std::uint64_t> failed_jobs_{0};
   std::vector<std::thread> threads_;
 };
+
+// `reply` wrapped so that, of all its copies, only the first call reaches it:
+// a job and its failure handler share one reply and the client gets one answer.
+template <class... Args>
+[[nodiscard]] std::function<void(Args...)> at_most_once(std::function<void(Args...)> reply) {
+  return [reply = std::move(reply), given = std::make_shared<std::atomic<bool>>(false)](Args... args) {
+    if (!given->exchange(true)) reply(std::forward<Args>(args)...);
+  };
+}
 
 }  // namespace isms::server
