@@ -978,12 +978,19 @@ result<std::uint64_t> store::stream_version(std::string_view stream) const {
 // ---- verify ---------------------------------------------------------------------------
 
 result<head> store::verify(std::uint64_t from_position, std::uint64_t to_position) const {
-  auto r = impl_->verify(from_position, to_position);
+  auto r = impl_->verify(from_position, to_position, std::nullopt);
   if (!r && r.error().code == errc::corrupted) impl_->refuse_writes(r.error());
   return r;
 }
 
-result<head> store::impl::verify(std::uint64_t from_position, std::uint64_t to_position) const {
+result<head> store::verify_after(const head& trusted, std::uint64_t to_position) const {
+  auto r = impl_->verify(trusted.position + 1, to_position, trusted.hash);
+  if (!r && r.error().code == errc::corrupted) impl_->refuse_writes(r.error());
+  return r;
+}
+
+result<head> store::impl::verify(std::uint64_t from_position, std::uint64_t to_position,
+                                 const std::optional<digest>& trusted_anchor) const {
   try {
     rocksdb::DB& db = *db_;
     const rocksdb::Snapshot* snap = db.GetSnapshot();
@@ -1068,8 +1075,8 @@ result<head> store::impl::verify(std::uint64_t from_position, std::uint64_t to_p
     if (from_position == 0) from_position = 1;
     const std::uint64_t last = std::min(to_position, stored.position);
 
-    digest anchor{};
-    if (from_position > 1 && from_position <= last) {
+    digest anchor = trusted_anchor.value_or(digest{});
+    if (from_position > 1 && from_position <= last && !trusted_anchor) {
       std::string v;
       auto s = db.Get(ro, cf(cf_events), detail::position_key(from_position - 1), &v);
       if (s.IsNotFound()) return corrupt(from_position - 1, "event missing");
@@ -1142,6 +1149,12 @@ result<head> store::impl::verify(std::uint64_t from_position, std::uint64_t to_p
                                                 : "events are stored but the chain head record is missing");
       if (!it->status().ok()) return std::unexpected(io_error(it->status(), "reading events"));
     }
+    if (trusted_anchor && from_position - 1 > stored.position)
+      return corrupt(stored.position + 1, "the chain is shorter than the verified prefix (it ended at " +
+                                              std::to_string(from_position - 1) + ")");
+    if (trusted_anchor && from_position - 1 == stored.position && from_position > last &&
+        stored.hash != *trusted_anchor)
+      return corrupt(stored.position, "the head record does not match the verified prefix");
     if (from_position > last) return stored;  // nothing in range: the stored head, unwalked
     return head{last, anchor};
   } catch (const std::exception& e) {

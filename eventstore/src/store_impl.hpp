@@ -159,7 +159,8 @@ struct store::impl {
   [[nodiscard]] head published_head() const;
   // Decodes a stored record read at `pos`, checking its position and, when
   // erased, its tombstone.
-  [[nodiscard]] result<head> verify(std::uint64_t from, std::uint64_t to) const;
+  [[nodiscard]] result<head> verify(std::uint64_t from, std::uint64_t to,
+                                    const std::optional<digest>& trusted_anchor) const;
   [[nodiscard]] result<recorded_event> decode(std::uint64_t pos, std::string_view bytes) const;
   [[nodiscard]] result<std::vector<recorded_event>> read_range(std::uint64_t from,
                                                                std::size_t limit) const;

@@ -254,10 +254,19 @@ TEST_F(erased_flag_forgery, verifying_from_a_trusted_prefix_checks_erasures_of_t
   auto prefix = s->verify();
   ASSERT_TRUE(prefix);
   ASSERT_TRUE(s->erase_payload(erase_email(10)));
-  auto rest = s->verify(prefix->position + 1);
+  auto rest = s->verify_after(*prefix);
   ASSERT_TRUE(rest) << rest.error().message;
   EXPECT_EQ(rest->position, 51u);
   EXPECT_EQ(rest->hash, s->current_head().hash);
+
+  // A forged tombstone over an erasure deep in the prefix is named at open
+  // (open checks the target of every erasure event).
+  ASSERT_TRUE(s->erase_payload(erase_email(11)));
+  s.reset();
+  forge_erased_payload(dir_.path(), 11, forged_);
+  auto reopened = store::open(options{}, dir_.path());
+  ASSERT_FALSE(reopened);
+  EXPECT_EQ(reopened.error().position, 11u);
 }
 
 }  // namespace

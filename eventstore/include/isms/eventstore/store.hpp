@@ -368,6 +368,14 @@ class store {
   [[nodiscard]] result<head> verify(std::uint64_t from_position = 1,
                                     std::uint64_t to_position = UINT64_MAX) const;
 
+  // As verify(trusted.position + 1, to_position), but links the first event
+  // to `trusted.hash` (a head verified earlier, or {0, zeros} for the whole
+  // chain) instead of the stored hash of the event before: extends a
+  // verified prefix without trusting anything stored in it. Erasures recorded
+  // after the prefix are checked against their targets inside it.
+  [[nodiscard]] result<head> verify_after(const head& trusted,
+                                          std::uint64_t to_position = UINT64_MAX) const;
+
   // Erases personal data: in ONE atomic write, appends an erasure event (see
   // erasure_request) and replaces the payload of the event at
   // request.position by its tombstone: the payload with each named field's
