@@ -471,6 +471,7 @@ json store_health_json(const eventstore::store_health& h) {
 json verification_json(const chain_verifier::status& v) {
   json j{{"state", to_string(v.current)},
          {"verified_position", v.verified.position},
+         {"verified_hash", eventstore::to_hex(v.verified.hash)},
          {"target_position", v.target_position}};
   if (v.failure) j["failure"] = {{"position", v.failure->position}, {"message", v.failure->message}};
   return j;
