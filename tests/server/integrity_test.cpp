@@ -5,8 +5,15 @@
 // administrator's erasure of personal data, redacted in the views and the
 // export while the chain still verifies.
 #include <gtest/gtest.h>
+#include <sodium.h>
+#include <sys/mount.h>
 
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "../eventstore/raw_db.hpp"
 #include "support/client.hpp"
@@ -183,6 +190,104 @@ TEST(integrity, an_administrator_erases_a_departed_users_email) {
   EXPECT_EQ(email_of_dana(), "[erased]");
   srv.app().verifier().wait_background_done();
   EXPECT_EQ(get(srv, "/healthz", "").status, 200u);
+}
+
+// A full disk under a running server: the command being written gets an
+// error, the server stays up and says so, queries keep working, and commands
+// are accepted again by themselves once space returns. The disk is a
+// size-limited tmpfs the test mounts (root only; skipped otherwise).
+TEST(integrity, a_full_disk_makes_the_server_read_only_until_space_returns) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "ismsd-full-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  const std::filesystem::path mount_point = tmpl;
+  if (::mount("tmpfs", mount_point.c_str(), "tmpfs", 0, "size=24m") != 0) {
+    const std::string why = std::strerror(errno);
+    std::filesystem::remove(mount_point);
+    GTEST_SKIP() << "cannot mount a tmpfs (needs root or CAP_SYS_ADMIN): " << why;
+  }
+  struct unmount {
+    std::filesystem::path p;
+    ~unmount() {
+      ::umount2(p.c_str(), MNT_DETACH);
+      std::error_code ec;
+      std::filesystem::remove_all(p, ec);
+    }
+  } cleanup{mount_point};
+
+  eventstore::options so;
+  so.resume_interval = std::chrono::milliseconds(20);
+  auto opened = eventstore::store::open(so, mount_point / "data");
+  ASSERT_TRUE(opened) << opened.error().message;
+  auto store = std::move(*opened);
+  server::server_config config;
+  config.transport.address = "127.0.0.1";
+  config.transport.port = 0;
+  config.ledger.webui_dir.clear();
+  config.ledger.scheduler_interval = std::chrono::hours(24);
+  config.ledger.auth.argon2_opslimit = crypto_pwhash_OPSLIMIT_MIN;
+  config.ledger.auth.argon2_memlimit = crypto_pwhash_MEMLIMIT_MIN;
+  auto app = std::make_shared<server::ledger>(config.ledger, *store);
+  ASSERT_TRUE(app->bootstrap_admin(test_server::admin_password));
+  auto transport = server::start_transport(config.transport, app);
+  ASSERT_TRUE(transport) << transport.error();
+  const std::uint16_t port = (*transport)->port();
+  const std::string token = login(port, "admin", test_server::admin_password);
+  ws_client::options o;
+  o.bearer = token;
+  auto admin = ws_client::connect(port, o);
+  ASSERT_TRUE(admin);
+  ASSERT_TRUE(ok(admin->command("user.register", "user-u0", {{"name", "Before"}, {"roles", {"contributor"}}})));
+
+  // The disk fills up.
+  const auto filler = mount_point / "filler";
+  {
+    std::ofstream out(filler, std::ios::binary);
+    const std::string chunk(64 << 10, 'x');
+    while (out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()))) {
+    }
+  }
+  // Commands until one meets the full disk (the first few may still fit in
+  // pages the log file already holds).
+  std::optional<json> failed;
+  for (int i = 1; i <= 2000; ++i) {
+    auto r = admin->command("user.register", "user-u" + std::to_string(i), {{"name", "During"}, {"roles", {"contributor"}}});
+    ASSERT_TRUE(r) << "no reply to a command on a full disk";
+    if (!ok(r)) {
+      failed = r;
+      break;
+    }
+  }
+  ASSERT_TRUE(failed) << "the disk never filled";
+  EXPECT_EQ((*failed)["error"].value("code", ""), "internal") << failed->dump();
+  const std::uint64_t written = store->current_head().position;
+  // The server is up and says why it refuses writes; queries keep working.
+  auto health = http_call(port, "GET", "/healthz");
+  EXPECT_EQ(health.status, 503u) << health.body;
+  EXPECT_EQ(health.json_body()["store"].value("reason", ""), "io") << health.body;
+  EXPECT_NE(http_call(port, "GET", "/metrics").body.find("\nismsd_store_read_only_io 1\n"), std::string::npos);
+  auto users = admin->query("users");
+  EXPECT_TRUE(ok(users)) << (users ? users->dump() : "no reply");
+
+  // Space returns: commands are accepted again without a restart.
+  std::filesystem::remove(filler);
+  std::optional<json> after;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    after = admin->command("user.register", "user-after", {{"name", "After"}, {"roles", {"contributor"}}},
+                           std::nullopt, "after-the-disk-was-full");
+    if (ok(after)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(ok(after)) << (after ? after->dump() : "no reply");
+  EXPECT_EQ((*after)["result"]["position"], written + 1) << "nothing of the failed command was written";
+  EXPECT_EQ(http_call(port, "GET", "/healthz").status, 200u);
+  EXPECT_TRUE(store->verify());
+
+  admin.reset();
+  (*transport)->stop();
+  app.reset();
+  transport->reset();
+  store.reset();
 }
 
 }  // namespace
