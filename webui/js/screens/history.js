@@ -123,6 +123,8 @@ export async function render(ctx) {
           h('code.hash', { dataset: { testid: 'head-hash' } }, v.verified ? v.hash : health.head.hash)),
         h('p.muted', { style: 'font-size:.84rem;margin-top:10px' }, 'Keep the head hash: any later export must still contain this event with this hash, or history was rewritten.'),
         h('button.btn.btn-small', { type: 'button', onclick: drawVerify }, 'Verify again'));
+      // The background verification after a start takes a moment: look again.
+      if (v.running) setTimeout(() => { if (verifyBox.isConnected) drawVerify(); }, 1000);
     } catch (err) {
       replace(verifyBox, errorState(err, drawVerify));
     }
