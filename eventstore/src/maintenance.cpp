@@ -174,11 +174,35 @@ result<erasure_result> store::erase_payload(const erasure_request& req) {
   std::unique_lock g(w->mu);
   w->cv.wait(g, [&] { return w->r.has_value(); });
   if (!*w->r) return std::unexpected(w->r->error());
+  if (!(*w->r)->duplicate) impl_->purge_old_versions(req.position);
   erasure_result out;
   out.erasure_position = (*w->r)->first_position;
   out.tombstone_digest = tombstone_digest;
   out.duplicate = (*w->r)->duplicate;
   return out;
+}
+
+// Best effort: the erased payload's bytes still sit in the write-ahead log
+// and in the SST files holding the record's old version. A flush retires the
+// WAL that held them, and a compaction over the one key rewrites the files
+// that overlap it without the old version (unless a snapshot, e.g. a running
+// verify, still holds it; the next compaction then drops it).
+void store::impl::purge_old_versions(std::uint64_t position) {
+  rocksdb::FlushOptions fo;
+  auto s = db_->Flush(fo, cfs_);
+  if (s.ok()) {
+    const std::string from = detail::position_key(position);
+    const std::string to = detail::position_key(position + 1);
+    const rocksdb::Slice begin(from), end(to);
+    rocksdb::CompactRangeOptions co;
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    co.exclusive_manual_compaction = false;
+    s = db_->CompactRange(co, cf(cf_events), &begin, &end);
+  }
+  if (!s.ok())
+    std::fprintf(stderr, "eventstore: the erased payload at position %llu stays in RocksDB's files until a later "
+                         "compaction: %s\n",
+                 static_cast<unsigned long long>(position), s.ToString().c_str());
 }
 
 result<void> store::put_meta(std::string_view key, std::string_view value) {

@@ -150,6 +150,7 @@ struct store::impl {
   // erasure event recorded its tombstone's digest. Latches read-only.
   [[nodiscard]] std::optional<error> check_tombstone(const detail::record_view& r, std::uint64_t position) const;
   void note_erasure(std::uint64_t target, const digest& tombstone);
+  void purge_old_versions(std::uint64_t position);
 
   void enqueue(std::unique_ptr<pending_append> p);
   void writer_loop();

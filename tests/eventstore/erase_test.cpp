@@ -3,6 +3,11 @@
 // field but the erased ones. A payload flagged erased without such an event —
 // a forgery by someone holding the data folder — is named by open, reads and
 // verify, and is never served.
+#include <rocksdb/sst_file_reader.h>
+
+#include <fstream>
+#include <iterator>
+
 #include "raw_db.hpp"
 #include "test_support.hpp"
 
@@ -88,6 +93,52 @@ TEST(erase_payload, records_an_erasure_event_and_keeps_the_chain_verifiable) {
   auto line = from_export_json(nlohmann::json::parse(to_export_json(s->read_all(3, 1)->front()).dump()));
   ASSERT_TRUE(line);
   EXPECT_TRUE(verify_event(*line, before.prev_hash));
+}
+
+// True when any file of the store holds `needle`: the write-ahead logs byte
+// for byte (they are not compressed), the SST files entry by entry (their
+// blocks may be).
+bool any_file_holds(const std::filesystem::path& dir, const std::string& needle) {
+  for (const auto& f : std::filesystem::directory_iterator(dir)) {
+    if (!f.is_regular_file()) continue;
+    if (f.path().extension() == ".sst") {
+      rocksdb::Options o;
+      rocksdb::SstFileReader reader(o);
+      if (!reader.Open(f.path().string()).ok()) {
+        ADD_FAILURE() << "cannot read " << f.path();
+        continue;
+      }
+      std::unique_ptr<rocksdb::Iterator> it(reader.NewIterator(rocksdb::ReadOptions()));
+      for (it->SeekToFirst(); it->Valid(); it->Next())
+        if (it->value().ToString().find(needle) != std::string::npos) return true;
+      continue;
+    }
+    std::ifstream in(f.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (bytes.find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(erase_payload, leaves_the_erased_bytes_in_no_file_of_the_store) {
+  // Addresses that occur once each, so that even compressed files hold them
+  // as literal bytes.
+  const std::string erased = "q7v2k9x4m1z8w3c6@example.org", kept = "h5j0n8b2t6r4y1p9@example.org";
+  temp_dir dir;
+  auto s = open_store(dir.path());
+  for (const auto& address : {erased, kept})
+    ASSERT_TRUE(s->append("user-" + address.substr(0, 4), expected_version::any(),
+                          {make_event("user.registered.v1", {{"name", "N"}, {"email", address}, {"roles", {"contributor"}}})},
+                          ""));
+  s.reset();  // the records now also sit in an SST file, not only in the log
+  s = open_store(dir.path());
+  ASSERT_TRUE(s->append("user-18", expected_version::any(), user_events(2), ""));
+  ASSERT_TRUE(any_file_holds(dir.path(), erased));
+  ASSERT_TRUE(any_file_holds(dir.path(), kept));
+  ASSERT_TRUE(s->erase_payload(erase_email(1)));
+  EXPECT_FALSE(any_file_holds(dir.path(), erased));
+  EXPECT_TRUE(any_file_holds(dir.path(), kept));  // only the erased event is touched
+  EXPECT_TRUE(s->verify());
 }
 
 TEST(erase_payload, refuses_what_it_cannot_do) {
