@@ -89,8 +89,12 @@ void chain_verifier::run_background() {
     }
     if (!o.ok) {
       failed = true;
-      log::error("verify", "CHAIN VERIFICATION FAILED at position " + std::to_string(o.failure.position) + ": " +
-                               o.failure.message + "; the store refuses writes until this is resolved");
+      if (o.failure.code == eventstore::errc::corrupted)
+        log::error("verify", "CHAIN VERIFICATION FAILED at position " + std::to_string(o.failure.position) + ": " +
+                                 o.failure.message + "; the store refuses writes until this is resolved");
+      else  // the store could not be read (not a finding about the chain); GET /api/verify continues later
+        log::warn("verify", "the background verification stopped after position " +
+                                std::to_string(current().verified.position) + ": " + o.failure.message);
       break;
     }
     if (o.head.position >= next_report && o.head.position < target) {
