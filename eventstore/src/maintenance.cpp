@@ -4,7 +4,9 @@
 
 #include <rocksdb/utilities/checkpoint.h>
 
+#include <condition_variable>
 #include <mutex>
+#include <optional>
 
 #include "store_impl.hpp"
 
@@ -75,47 +77,132 @@ result<void> store::restore(const std::filesystem::path& backup, const std::file
   return {};
 }
 
-result<void> store::erase_payload(std::uint64_t position, const nlohmann::json& tombstone) {
-  if (!tombstone.is_object())
-    return std::unexpected(make_error(errc::invalid_data, "a tombstone must be a JSON object"));
-  std::string text;
-  if (!detail::append_canonical_json(text, tombstone))
-    return std::unexpected(make_error(errc::invalid_data, "the tombstone cannot be canonicalised"));
-  if (text.size() > impl_->opts_.max_event_bytes)
-    return std::unexpected(make_error(errc::invalid_data, "the tombstone is larger than max_event_bytes"));
-  if (position == 0 || position > impl_->published_head().position)
-    return std::unexpected(make_error(errc::not_found, "no committed event at position " + std::to_string(position)));
+result<erasure_result> store::erase_payload(const erasure_request& req) {
+  auto bad = [](errc c, std::string msg, std::uint64_t pos = 0) {
+    return std::unexpected(make_error(c, std::move(msg), pos));
+  };
+  if (req.fields.empty() || req.fields.size() > 64)
+    return bad(errc::invalid_argument, "name 1 to 64 fields of the payload to erase");
+  if (req.reason.empty() || req.reason.size() > 1024 || !detail::valid_utf8(req.reason))
+    return bad(errc::invalid_argument, "an erasure needs a reason of 1 to 1024 bytes of UTF-8");
+  if (req.position == 0 || req.position > impl_->published_head().position)
+    return bad(errc::not_found, "no committed event at position " + std::to_string(req.position));
+  if (!impl_->writable_.load()) return std::unexpected(impl_->refusal());
 
-  // Erasures are serialized with each other so that two of the same event
-  // cannot interleave their read and write; appends never touch a committed
-  // record, so they need no coordination.
-  static std::mutex erase_mu;
-  std::lock_guard lk(erase_mu);
-  const std::string key = detail::position_key(position);
+  // One erasure at a time, so that two erasures of the same event cannot
+  // both build on the same record. Appends never touch a committed record.
+  std::lock_guard lk(impl_->erase_mu_);
+  const std::string key = detail::position_key(req.position);
   std::string v;
   auto s = impl_->db_->Get(rocksdb::ReadOptions(), impl_->cf(cf_events), key, &v);
   if (s.IsNotFound())
-    return std::unexpected(make_error(errc::corrupted, "event at position " + std::to_string(position) + " is missing", position));
+    return bad(errc::corrupted, "event at position " + std::to_string(req.position) + " is missing", req.position);
   if (!s.ok()) return std::unexpected(io_error(s, "reading the event to erase"));
   auto r = detail::parse_record(v);
-  if (!r || r->position != position)
-    return std::unexpected(make_error(errc::corrupted, "event at position " + std::to_string(position) + " does not decode", position));
-  if ((r->flags & detail::flag_data_erased) == 0) {
+  if (!r || r->position != req.position)
+    return bad(errc::corrupted, "event at position " + std::to_string(req.position) + " does not decode",
+               req.position);
+  if (r->stream == erasure_stream) return bad(errc::invalid_argument, "an erasure event cannot be erased");
+  if (!r->data_erased) {
     // Never erase a payload that does not match its digest: that would hide tampering.
-    detail::hasher h;
-    h.update(r->data_json);
-    if (h.finish() != r->data_digest)
-      return std::unexpected(make_error(errc::corrupted, "event at position " + std::to_string(position) +
-                                                             ": payload does not match its digest", position));
+    if (sha256(r->data_json) != r->data_digest)
+      return bad(errc::corrupted,
+                 "event at position " + std::to_string(req.position) + ": payload does not match its digest",
+                 req.position);
+  } else if (auto uncovered = impl_->check_tombstone(*r, req.position)) {
+    return std::unexpected(*uncovered);
   }
-  std::string rewritten = v.substr(0, detail::rec_canonical + r->canonical.size());
-  rewritten[detail::rec_flags] = static_cast<char>(r->flags | detail::flag_data_erased);
-  rewritten += text;
-  rocksdb::WriteOptions wo;
-  wo.sync = impl_->opts_.sync;
-  s = impl_->db_->Put(wo, impl_->cf(cf_events), key, rewritten);
-  if (!s.ok()) return std::unexpected(io_error(s, "writing the erased event"));
-  return {};
+  auto payload = nlohmann::json::parse(r->data_json, nullptr, false);
+  if (!payload.is_object())
+    return bad(errc::invalid_argument, "the payload at position " + std::to_string(req.position) +
+                                           " is not an object; only named fields can be erased");
+  for (const auto& f : req.fields) {
+    auto it = payload.find(f);
+    if (it == payload.end() || !it->is_string())
+      return bad(errc::invalid_argument, "the payload at position " + std::to_string(req.position) +
+                                             " has no text field '" + f.substr(0, 64) + "'");
+    *it = std::string(erased_marker);
+  }
+  std::string tombstone;
+  if (!detail::append_canonical_json(tombstone, payload))
+    return bad(errc::invalid_data, "the tombstone cannot be canonicalised");
+  const digest tombstone_digest = sha256(tombstone);
+
+  // The erasure event, appended to the reserved stream through the writer in
+  // the same WriteBatch as the rewritten record.
+  event_data ev;
+  ev.type = std::string(erasure_event_type);
+  ev.data = {{"position", req.position},
+             {"stream", std::string(r->stream)},
+             {"version", r->version},
+             {"type", std::string(r->type)},
+             {"fields", req.fields},
+             {"reason", req.reason},
+             {"tombstone_sha256", to_hex(tombstone_digest)}};
+  ev.metadata = req.metadata;
+  const std::string command_id = req.metadata.command_id;
+  auto prepared = detail::prepare_event(impl_->opts_, erasure_stream, ev, command_id);
+  if (!prepared) return std::unexpected(prepared.error());
+
+  auto p = std::make_unique<pending_append>();
+  p->stream = std::string(erasure_stream);
+  p->expected = expected_version::any();
+  p->command_id = command_id;
+  p->bytes = prepared->record.size() + v.size();
+  p->events.push_back(std::move(*prepared));
+  p->rewrite_position = req.position;
+  p->rewrite_record = v.substr(0, detail::rec_canonical + r->canonical.size());
+  p->rewrite_record[detail::rec_flags] = static_cast<char>(r->flags | detail::flag_data_erased);
+  p->rewrite_record += tombstone;
+
+  // Readers accept the tombstone from the moment it can be visible; should
+  // the write fail, accepting a digest of a tombstone never written is harmless.
+  impl_->note_erasure(req.position, tombstone_digest);
+
+  struct waiter {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::optional<result<append_result>> r;
+  };
+  auto w = std::make_shared<waiter>();
+  p->done = [w](result<append_result> out) {
+    std::lock_guard g(w->mu);
+    w->r = std::move(out);
+    w->cv.notify_all();
+  };
+  impl_->enqueue(std::move(p));
+  std::unique_lock g(w->mu);
+  w->cv.wait(g, [&] { return w->r.has_value(); });
+  if (!*w->r) return std::unexpected(w->r->error());
+  if (!(*w->r)->duplicate) impl_->purge_old_versions(req.position);
+  erasure_result out;
+  out.erasure_position = (*w->r)->first_position;
+  out.tombstone_digest = tombstone_digest;
+  out.duplicate = (*w->r)->duplicate;
+  return out;
+}
+
+// Best effort: the erased payload's bytes still sit in the write-ahead log
+// and in the SST files holding the record's old version. A flush retires the
+// WAL that held them, and a compaction over the one key rewrites the files
+// that overlap it without the old version (unless a snapshot, e.g. a running
+// verify, still holds it; the next compaction then drops it).
+void store::impl::purge_old_versions(std::uint64_t position) {
+  rocksdb::FlushOptions fo;
+  auto s = db_->Flush(fo, cfs_);
+  if (s.ok()) {
+    const std::string from = detail::position_key(position);
+    const std::string to = detail::position_key(position + 1);
+    const rocksdb::Slice begin(from), end(to);
+    rocksdb::CompactRangeOptions co;
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    co.exclusive_manual_compaction = false;
+    s = db_->CompactRange(co, cf(cf_events), &begin, &end);
+  }
+  if (!s.ok())
+    std::fprintf(stderr, "eventstore: the erased payload at position %llu stays in RocksDB's files until a later "
+                         "compaction: %s\n",
+                 static_cast<unsigned long long>(position), s.ToString().c_str());
 }
 
 result<void> store::put_meta(std::string_view key, std::string_view value) {

@@ -1,6 +1,7 @@
 // The store: opening and the open-time check, the single writer with group
 // commit, reads, and verification of the chain.
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice.h>
 #include <rocksdb/slice_transform.h>
@@ -82,7 +83,48 @@ class stream_prefix final : public rocksdb::SliceTransform {  // one hint per st
   bool InDomain(const rocksdb::Slice& key) const override { return key.size() >= 9; }
 };
 
+// RocksDB's informational log, kept off the data disk: RocksDB's own log file
+// lives in the data folder, and once a write to it fails (a full disk) the
+// next log line aborts the process (an assertion in RocksDB's file writer).
+// Warnings and errors go to stderr, one line each.
+class stderr_logger final : public rocksdb::Logger {
+ public:
+  stderr_logger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    char line[1024];
+    const int n = std::vsnprintf(line, sizeof line, format, ap);
+    if (n < 0) return;
+    std::fprintf(stderr, "rocksdb: %s\n", line);
+  }
+};
+
+// Leaves recovery from a background error (a full disk) to the writer's
+// DB::Resume calls: RocksDB's own recovery from "no space" waits for free
+// space of a whole write buffer (64 MiB), which a small volume never has, and
+// while it waits every manual Resume is refused as busy.
+class manual_recovery final : public rocksdb::EventListener {
+ public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status, bool* auto_recovery) override {
+    if (auto_recovery != nullptr) *auto_recovery = false;
+  }
+};
+
 }  // namespace
+
+std::optional<erasure_record> parse_erasure(const detail::record_view& r) {
+  if (r.stream != erasure_stream || r.type != erasure_event_type) return std::nullopt;
+  auto j = nlohmann::json::parse(r.data_json, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  auto pos = j.find("position");
+  auto digest_hex = j.find("tombstone_sha256");
+  if (pos == j.end() || !pos->is_number_unsigned() || digest_hex == j.end() || !digest_hex->is_string())
+    return std::nullopt;
+  auto d = digest_from_hex(digest_hex->get_ref<const std::string&>());
+  const std::uint64_t target = pos->get<std::uint64_t>();
+  if (!d || target == 0 || target >= r.position) return std::nullopt;
+  return erasure_record{target, *d};
+}
 
 error io_error(const rocksdb::Status& s, std::string_view what) {
   if (s.IsCorruption())
@@ -108,6 +150,8 @@ result<void> store::impl::open_db() {
   dbo.max_background_jobs = 2;
   dbo.keep_log_file_num = 4;
   dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  dbo.info_log = std::make_shared<stderr_logger>();
+  dbo.listeners.push_back(std::make_shared<manual_recovery>());
   // One writer thread writes the log; concurrent memtable inserts would only
   // add atomic operations (and disable the insert hints below).
   dbo.allow_concurrent_memtable_write = false;
@@ -160,7 +204,57 @@ result<void> store::impl::open_db() {
   } else {
     return std::unexpected(io_error(s, "reading the format marker"));
   }
+  if (auto r = load_erasures(); !r) return r;
   return check_head();
+}
+
+// Reads every erasure event through the erasure stream's index: each must
+// re-hash to its stored hash and name an earlier position; the record there
+// must be flagged erased and hold the tombstone the latest erasure recorded.
+result<void> store::impl::load_erasures() {
+  rocksdb::ReadOptions ro;
+  std::string prefix(erasure_stream);
+  prefix.push_back('\0');
+  std::string upper(erasure_stream);
+  upper.push_back('\x01');
+  const rocksdb::Slice upper_slice(upper);
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(cf_index)));
+  std::unordered_map<std::uint64_t, digest> latest;
+  auto corrupt = [](std::uint64_t pos, const std::string& why) {
+    return std::unexpected(make_error(
+        errc::corrupted, "store corrupted at position " + std::to_string(pos) + ": " + why, pos));
+  };
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    if (it->value().size() != 8)
+      return std::unexpected(make_error(errc::corrupted, "the erasure stream's index is damaged"));
+    const std::uint64_t pos = detail::get_u64(it->value().data());
+    std::string v;
+    auto s = db_->Get(rocksdb::ReadOptions(), cf(cf_events), detail::position_key(pos), &v);
+    if (s.IsNotFound()) return corrupt(pos, "an erasure event is missing");
+    if (!s.ok()) return std::unexpected(io_error(s, "reading an erasure event"));
+    auto r = detail::parse_record(v);
+    if (!r) return corrupt(pos, r.error());
+    if (r->position != pos || detail::recompute_hash(*r) != r->hash)
+      return corrupt(pos, "stored hash does not match the event's bytes");
+    auto e = parse_erasure(*r);
+    if (!e) return corrupt(pos, "not a well-formed erasure event");
+    erasures_[e->target].push_back(e->tombstone);
+    latest[e->target] = e->tombstone;
+  }
+  if (!it->status().ok()) return std::unexpected(io_error(it->status(), "reading the erasure stream"));
+  for (const auto& [target, tombstone] : latest) {
+    std::string v;
+    auto s = db_->Get(rocksdb::ReadOptions(), cf(cf_events), detail::position_key(target), &v);
+    if (s.IsNotFound()) return corrupt(target, "event missing");
+    if (!s.ok()) return std::unexpected(io_error(s, "reading an erased event"));
+    auto r = detail::parse_record(v);
+    if (!r) return corrupt(target, r.error());
+    if (!r->data_erased) return corrupt(target, "the payload erased by an erasure event is back (the erasure was undone)");
+    if (sha256(r->data_json) != tombstone)
+      return corrupt(target, "the tombstone does not match the digest its erasure event recorded");
+  }
+  return {};
 }
 
 // The cheap open-time check: the head record names the last event, and the
@@ -229,6 +323,8 @@ result<void> store::impl::check_head() {
       detail::hasher dh;
       dh.update(r->data_json);
       if (dh.finish() != r->data_digest) return corrupt(pos, "payload does not match its digest");
+    } else if (auto bad = check_tombstone(*r, pos)) {
+      return std::unexpected(*bad);
     }
     if (pos == 1 && r->prev_hash != digest{}) return corrupt(1, "the first event's prev_hash is not zero");
     expect_hash = r->prev_hash;
@@ -299,6 +395,11 @@ void store::impl::enqueue(std::unique_ptr<pending_append> p) {
       p->done(std::unexpected(make_error(errc::closed, "the event store is shutting down")));
       return;
     }
+    if (!writable_.load(std::memory_order_acquire)) {
+      lk.unlock();
+      p->done(std::unexpected(refusal()));
+      return;
+    }
     if (queue_.size() >= opts_.max_queued_appends) {
       lk.unlock();
       p->done(std::unexpected(make_error(
@@ -321,12 +422,21 @@ void store::impl::writer_loop() {
       std::unique_lock lk(queue_mu_);
       while (queue_.empty() && !closing_) {
         writer_idle_ = true;
-        queue_cv_.wait(lk);
+        if (writable_.load(std::memory_order_acquire)) {
+          queue_cv_.wait(lk);
+        } else {
+          // Read-only after a failed write: ask RocksDB to resume now and then.
+          queue_cv_.wait_for(lk, opts_.resume_interval);
+          lk.unlock();
+          try_resume();
+          lk.lock();
+        }
       }
       writer_idle_ = false;
       if (queue_.empty()) return;  // closing and drained
       taken.swap(queue_);
     }
+    if (!writable_.load(std::memory_order_acquire)) try_resume();
     std::size_t i = 0;
     while (i < taken.size()) {
       std::size_t j = i;
@@ -339,11 +449,11 @@ void store::impl::writer_loop() {
       } catch (const std::exception& e) {
         // Only allocation can throw here. Whether the batch was written is
         // unknown, so treat it like a failed write.
-        failed_ = make_error(errc::io, std::string("group commit failed: ") + e.what() +
-                                           "; appends are refused until the store is reopened");
+        refuse_writes(make_error(errc::io, std::string("group commit failed: ") + e.what()));
+        const error why = refusal();
         for (auto& up : group) {
           try {
-            if (up->done) up->done(std::unexpected(*failed_));
+            if (up->done) up->done(std::unexpected(why));
           } catch (...) {
           }
           up->done = nullptr;
@@ -354,6 +464,70 @@ void store::impl::writer_loop() {
     taken.clear();
   }
 }
+
+// ---- health -------------------------------------------------------------------------
+
+void store::impl::refuse_writes(const error& why) const {
+  std::lock_guard lk(health_mu_);
+  if (!health_.writable && health_.reason == errc::corrupted) return;  // corruption is kept
+  if (!health_.writable && why.code != errc::corrupted) return;        // the first failure is kept
+  health_.writable = false;
+  health_.reason = why.code == errc::corrupted ? errc::corrupted : errc::io;
+  health_.message = why.message;
+  health_.position = why.position;
+  writable_.store(false, std::memory_order_release);
+  std::fprintf(stderr, "eventstore: appends refused, the store is read-only: %s\n", why.message.c_str());
+}
+
+store_health store::impl::health() const {
+  std::lock_guard lk(health_mu_);
+  return health_;
+}
+
+error store::impl::refusal() const {
+  std::lock_guard lk(health_mu_);
+  if (health_.writable) return make_error(errc::io, "the event store refused the append");
+  return make_error(health_.reason,
+                    "the event store is read-only (" + health_.message + "); nothing was written" +
+                        (health_.reason == errc::io ? ", retry later" : ""),
+                    health_.position);
+}
+
+// On the writer thread only. A write that failed left RocksDB in its
+// background-error state (writes stopped); DB::Resume clears it once the
+// cause is gone (space is back), flushing the memtables to a fresh WAL. The
+// writer's state is then re-derived from the head record on disk, as at open.
+void store::impl::try_resume() {
+  {
+    std::lock_guard lk(health_mu_);
+    if (health_.writable || health_.reason != errc::io) return;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_resume_attempt_ < opts_.resume_interval) return;
+  last_resume_attempt_ = now;
+  auto s = db_->Resume();
+  if (!s.ok()) return;
+  auto rec = read_head_record(*db_, cf(cf_chain), rocksdb::ReadOptions());
+  if (!rec) return;
+  const head h = rec->value_or(head{});
+  next_position_ = h.position + 1;
+  prev_hash_ = h.hash;
+  heads_.clear();
+  {
+    std::lock_guard lk(hub_->mu);
+    hub_->committed = h;
+  }
+  hub_->cv.notify_all();
+  {
+    std::lock_guard lk(health_mu_);
+    if (health_.reason != errc::io) return;
+    health_ = store_health{};
+    writable_.store(true, std::memory_order_release);
+  }
+  std::fprintf(stderr, "eventstore: writes resumed at position %llu\n", static_cast<unsigned long long>(h.position));
+}
+
+store_health store::health() const { return impl_->health(); }
 
 result<std::uint64_t> store::impl::writer_stream_version(std::string_view stream) {
   if (auto it = group_heads_.find(stream); it != group_heads_.end()) return it->second;
@@ -383,8 +557,8 @@ void store::impl::commit_group(std::span<std::unique_ptr<pending_append>> group)
 
   for (auto& up : group) {
     pending_append& p = *up;
-    if (failed_) {
-      p.outcome = std::unexpected(*failed_);
+    if (!writable_.load(std::memory_order_acquire)) {
+      p.outcome = std::unexpected(refusal());
       continue;
     }
     if (!p.command_id.empty()) {
@@ -436,6 +610,11 @@ void store::impl::commit_group(std::span<std::unique_ptr<pending_append>> group)
       batch_.Put(cf(cf_index), key_buf_, rocksdb::Slice(key, 8));
       ++pos;
     }
+    if (p.rewrite_position != 0) {
+      char key[8];
+      detail::put_u64(key, p.rewrite_position);
+      batch_.Put(cf(cf_events), rocksdb::Slice(key, 8), p.rewrite_record);
+    }
     group_heads_[p.stream] = r.version;
     if (!p.command_id.empty()) {
       value_buf_.clear();
@@ -462,10 +641,13 @@ void store::impl::commit_group(std::span<std::unique_ptr<pending_append>> group)
     if (!s.ok()) {
       // The outcome of a failed write is unknown (it may have reached the
       // WAL), so the in-memory state can no longer be trusted: refuse every
-      // later append until the store is reopened and re-derives it from disk.
-      failed_ = io_error(s, "group commit failed; appends are refused until the store is reopened");
+      // later append until RocksDB resumes and the state is re-derived from
+      // disk (try_resume), or the store is reopened.
+      const error e = io_error(s, "a group commit failed");
+      refuse_writes(e.code == errc::corrupted ? e : make_error(errc::io, e.message));
+      const error why = refusal();
       for (auto& up : group)
-        if (up->accepted) up->outcome = std::unexpected(*failed_);
+        if (up->accepted) up->outcome = std::unexpected(why);
     } else {
       next_position_ = pos;
       prev_hash_ = prev;
@@ -514,6 +696,11 @@ void store::append_async(std::string stream, expected_version expected,
     return fail(errc::invalid_stream, "stream name '" + stream.substr(0, 64) +
                                           "' is not [A-Za-z0-9][A-Za-z0-9_.:-]* of at most " +
                                           std::to_string(o.max_stream_name) + " bytes");
+  if (stream == erasure_stream)
+    return fail(errc::invalid_stream, "stream " + stream + " is reserved for erasure events (erase_payload)");
+  for (const auto& e : events)
+    if (e.type.starts_with("eventstore."))
+      return fail(errc::invalid_type, "event types under 'eventstore.' are reserved for the store itself");
   if (command_id.size() > o.max_command_id)
     return fail(errc::invalid_command_id, "command id longer than " + std::to_string(o.max_command_id) + " bytes");
   if (!detail::valid_utf8(command_id))
@@ -622,6 +809,40 @@ result<std::uint64_t> for_each_record(rocksdb::DB& db, rocksdb::ColumnFamilyHand
 
 }  // namespace
 
+result<recorded_event> store::impl::decode(std::uint64_t pos, std::string_view bytes) const {
+  auto r = detail::parse_record(bytes);
+  if (!r)
+    return std::unexpected(make_error(errc::corrupted, "event at position " + std::to_string(pos) + ": " + r.error(), pos));
+  if (r->position != pos)
+    return std::unexpected(make_error(
+        errc::corrupted, "event at position " + std::to_string(pos) + " records position " + std::to_string(r->position),
+        pos));
+  if (auto bad = check_tombstone(*r, pos)) return std::unexpected(*bad);
+  return r->materialize();
+}
+
+std::optional<error> store::impl::check_tombstone(const detail::record_view& r, std::uint64_t position) const {
+  if (!r.data_erased) return std::nullopt;
+  const digest d = sha256(r.data_json);
+  {
+    std::lock_guard lk(erasures_mu_);
+    if (auto it = erasures_.find(position); it != erasures_.end())
+      for (const auto& allowed : it->second)
+        if (allowed == d) return std::nullopt;
+  }
+  error e = make_error(errc::corrupted,
+                       "event at position " + std::to_string(position) +
+                           ": payload marked erased but no erasure event in the chain records its tombstone",
+                       position);
+  refuse_writes(e);
+  return e;
+}
+
+void store::impl::note_erasure(std::uint64_t target, const digest& tombstone) {
+  std::lock_guard lk(erasures_mu_);
+  erasures_[target].push_back(tombstone);
+}
+
 result<std::vector<recorded_event>> store::impl::read_range(std::uint64_t from,
                                                             std::size_t limit) const {
   if (from == 0) from = 1;
@@ -632,7 +853,7 @@ result<std::vector<recorded_event>> store::impl::read_range(std::uint64_t from,
   out.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(count, 1024)));
   auto r = for_each_record(*db_, cf(cf_events), from, from + count - 1,
                            [&](std::uint64_t pos, std::string_view bytes) -> result<bool> {
-                             auto e = detail::decode_record(pos, bytes);
+                             auto e = decode(pos, bytes);
                              if (!e) return std::unexpected(e.error());
                              out.push_back(std::move(*e));
                              return true;
@@ -657,6 +878,7 @@ result<std::uint64_t> store::scan(std::uint64_t from_position, std::uint64_t to_
                              return std::unexpected(make_error(
                                  errc::corrupted, "event at position " + std::to_string(pos) + " records position " +
                                                       std::to_string(r->position), pos));
+                           if (auto bad = impl_->check_tombstone(*r, pos)) return std::unexpected(*bad);
                            return visit(*r);
                          });
 }
@@ -724,7 +946,7 @@ result<std::vector<recorded_event>> store::read_stream(std::string_view stream,
         return std::unexpected(make_error(
             errc::corrupted, "event at position " + std::to_string(pos) + " is missing", pos));
       if (!statuses[i].ok()) return std::unexpected(io_error(statuses[i], "reading events"));
-      auto e = detail::decode_record(pos, std::string_view(values[i].data(), values[i].size()));
+      auto e = impl_->decode(pos, std::string_view(values[i].data(), values[i].size()));
       if (!e) return std::unexpected(e.error());
       if (e->stream != stream || e->version != from_version + i)
         return std::unexpected(make_error(
@@ -756,8 +978,21 @@ result<std::uint64_t> store::stream_version(std::string_view stream) const {
 // ---- verify ---------------------------------------------------------------------------
 
 result<head> store::verify(std::uint64_t from_position, std::uint64_t to_position) const {
+  auto r = impl_->verify(from_position, to_position, std::nullopt);
+  if (!r && r.error().code == errc::corrupted) impl_->refuse_writes(r.error());
+  return r;
+}
+
+result<head> store::verify_after(const head& trusted, std::uint64_t to_position) const {
+  auto r = impl_->verify(trusted.position + 1, to_position, trusted.hash);
+  if (!r && r.error().code == errc::corrupted) impl_->refuse_writes(r.error());
+  return r;
+}
+
+result<head> store::impl::verify(std::uint64_t from_position, std::uint64_t to_position,
+                                 const std::optional<digest>& trusted_anchor) const {
   try {
-    rocksdb::DB& db = *impl_->db_;
+    rocksdb::DB& db = *db_;
     const rocksdb::Snapshot* snap = db.GetSnapshot();
     struct release {
       rocksdb::DB& db;
@@ -772,17 +1007,78 @@ result<head> store::verify(std::uint64_t from_position, std::uint64_t to_positio
           errc::corrupted, "chain broken at position " + std::to_string(pos) + ": " + why, pos));
     };
 
-    auto rec = read_head_record(db, impl_->cf(cf_chain), ro);
+    auto rec = read_head_record(db, cf(cf_chain), ro);
     if (!rec) return std::unexpected(rec.error());
     const head stored = rec->value_or(head{});
+
+    // Every erasure event up to the head, through the erasure stream's index:
+    // the latest erasure of each target decides which tombstone it must hold.
+    struct erasure_seen {
+      std::uint64_t at = 0;
+      digest tombstone{};
+    };
+    std::unordered_map<std::uint64_t, erasure_seen> latest;  // target → latest erasure
+    std::unordered_map<std::uint64_t, std::uint64_t> erasure_events;  // position → target
+    {
+      std::string prefix(erasure_stream);
+      prefix.push_back('\0');
+      std::string upper(erasure_stream);
+      upper.push_back('\x01');
+      const rocksdb::Slice upper_slice(upper);
+      rocksdb::ReadOptions iro = ro;
+      iro.iterate_upper_bound = &upper_slice;
+      std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(iro, cf(cf_index)));
+      for (it->Seek(prefix); it->Valid(); it->Next()) {
+        if (it->value().size() != 8)
+          return std::unexpected(make_error(errc::corrupted, "the erasure stream's index is damaged"));
+        const std::uint64_t at = detail::get_u64(it->value().data());
+        if (at > stored.position) return corrupt(at, "an erasure event beyond the recorded head");
+        std::string v;
+        auto s = db.Get(ro, cf(cf_events), detail::position_key(at), &v);
+        if (s.IsNotFound()) return corrupt(at, "event missing");
+        if (!s.ok()) return std::unexpected(io_error(s, "reading an erasure event"));
+        auto r = detail::parse_record(v);
+        if (!r) return corrupt(at, r.error());
+        if (r->position != at || detail::recompute_hash(*r) != r->hash)
+          return corrupt(at, "stored hash does not match the event's bytes");
+        auto e = parse_erasure(*r);
+        if (!e) return corrupt(at, "not a well-formed erasure event");
+        latest[e->target] = erasure_seen{at, e->tombstone};
+        erasure_events[at] = e->target;
+      }
+      if (!it->status().ok()) return std::unexpected(io_error(it->status(), "reading the erasure stream"));
+    }
+    // The target of an erasure must hold the tombstone its latest erasure
+    // recorded: `walked` tells whether the record was just re-hashed here.
+    auto check_erased = [&](std::uint64_t target, const detail::record_view& r) -> std::optional<error> {
+      auto l = latest.find(target);
+      if (!r.data_erased) {
+        if (l != latest.end())
+          return make_error(errc::corrupted, "chain broken at position " + std::to_string(target) +
+                                                 ": the erasure recorded at position " + std::to_string(l->second.at) +
+                                                 " was undone",
+                            target);
+        return std::nullopt;
+      }
+      if (l == latest.end())
+        return make_error(errc::corrupted, "chain broken at position " + std::to_string(target) +
+                                               ": payload marked erased but no erasure event covers it",
+                          target);
+      if (sha256(r.data_json) != l->second.tombstone)
+        return make_error(errc::corrupted, "chain broken at position " + std::to_string(target) +
+                                               ": the tombstone does not match the digest recorded by the erasure "
+                                               "at position " + std::to_string(l->second.at),
+                          target);
+      return std::nullopt;
+    };
 
     if (from_position == 0) from_position = 1;
     const std::uint64_t last = std::min(to_position, stored.position);
 
-    digest anchor{};
-    if (from_position > 1 && from_position <= last) {
+    digest anchor = trusted_anchor.value_or(digest{});
+    if (from_position > 1 && from_position <= last && !trusted_anchor) {
       std::string v;
-      auto s = db.Get(ro, impl_->cf(cf_events), detail::position_key(from_position - 1), &v);
+      auto s = db.Get(ro, cf(cf_events), detail::position_key(from_position - 1), &v);
       if (s.IsNotFound()) return corrupt(from_position - 1, "event missing");
       if (!s.ok()) return std::unexpected(io_error(s, "reading the anchor event"));
       auto r = detail::parse_record(v);
@@ -798,7 +1094,7 @@ result<head> store::verify(std::uint64_t from_position, std::uint64_t to_positio
       if (last != UINT64_MAX) iro.iterate_upper_bound = &upper_slice;
       iro.fill_cache = false;
       iro.readahead_size = 2 << 20;
-      std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(iro, impl_->cf(cf_events)));
+      std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(iro, cf(cf_events)));
       for (it->Seek(detail::position_key(from_position)); it->Valid(); it->Next(), ++expect) {
         const rocksdb::Slice k = it->key();
         if (k.size() != 8 || detail::get_u64(k.data()) != expect) return corrupt(expect, "event missing");
@@ -810,15 +1106,34 @@ result<head> store::verify(std::uint64_t from_position, std::uint64_t to_positio
           return corrupt(expect, "prev_hash does not link to the event before");
         if (detail::recompute_hash(*r) != r->hash)
           return corrupt(expect, "stored hash does not match the event's bytes");
-        if ((r->flags & detail::flag_data_erased) == 0) {
+        if (!r->data_erased) {
           detail::hasher dh;
           dh.update(r->data_json);
           if (dh.finish() != r->data_digest) return corrupt(expect, "payload does not match its digest");
         }
+        if (auto bad = check_erased(expect, *r)) return std::unexpected(*bad);
+        if (r->stream == erasure_stream && !erasure_events.contains(expect))
+          return corrupt(expect, "an erasure event is missing from the erasure stream's index");
         anchor = r->hash;
       }
       if (!it->status().ok()) return std::unexpected(io_error(it->status(), "reading events"));
       if (expect <= last) return corrupt(expect, "event missing");
+
+      // Erasures walked here whose target lies before the range (an erasure of
+      // an already verified prefix): the target must hold the tombstone and
+      // still re-hash to its stored hash.
+      for (const auto& [target, seen] : latest) {
+        if (target >= from_position || seen.at < from_position || seen.at > last) continue;
+        std::string v;
+        auto s = db.Get(ro, cf(cf_events), detail::position_key(target), &v);
+        if (s.IsNotFound()) return corrupt(target, "event missing");
+        if (!s.ok()) return std::unexpected(io_error(s, "reading an erased event"));
+        auto r = detail::parse_record(v);
+        if (!r) return corrupt(target, r.error());
+        if (r->position != target || detail::recompute_hash(*r) != r->hash)
+          return corrupt(target, "stored hash does not match the event's bytes");
+        if (auto bad = check_erased(target, *r)) return std::unexpected(*bad);
+      }
     }
 
     if (last == stored.position) {
@@ -826,7 +1141,7 @@ result<head> store::verify(std::uint64_t from_position, std::uint64_t to_positio
       // nothing may follow it.
       if (rec->has_value() && stored.hash != anchor && from_position <= last)
         return corrupt(last, "the head record does not match the last event");
-      std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, impl_->cf(cf_events)));
+      std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(ro, cf(cf_events)));
       it->Seek(detail::position_key(stored.position + 1));
       if (it->Valid())
         return corrupt(stored.position + 1, rec->has_value()
@@ -834,6 +1149,12 @@ result<head> store::verify(std::uint64_t from_position, std::uint64_t to_positio
                                                 : "events are stored but the chain head record is missing");
       if (!it->status().ok()) return std::unexpected(io_error(it->status(), "reading events"));
     }
+    if (trusted_anchor && from_position - 1 > stored.position)
+      return corrupt(stored.position + 1, "the chain is shorter than the verified prefix (it ended at " +
+                                              std::to_string(from_position - 1) + ")");
+    if (trusted_anchor && from_position - 1 == stored.position && from_position > last &&
+        stored.hash != *trusted_anchor)
+      return corrupt(stored.position, "the head record does not match the verified prefix");
     if (from_position > last) return stored;  // nothing in range: the stored head, unwalked
     return head{last, anchor};
   } catch (const std::exception& e) {

@@ -3,7 +3,9 @@
 //
 // Ownership (see docs/eventstore.md, "The writer"):
 //   - the writer thread alone owns next_position_, prev_hash_, heads_,
-//     failed_ and batch_; nothing else reads them;
+//     batch_ and the resume attempts; nothing else reads them;
+//   - health_ is guarded by health_mu_, mirrored in writable_ for the fast
+//     path; erasures_ is guarded by erasures_mu_ (insert-only while open);
 //   - queue_, closing_ and writer_idle_ are guarded by queue_mu_;
 //   - the committed head is published through publish_hub (guarded by its
 //     mutex) after each successful group commit; readers and subscriptions
@@ -13,6 +15,8 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -63,6 +67,10 @@ struct pending_append {
   // Filled by the writer.
   result<append_result> outcome;
   bool accepted = false;                      // part of the group's WriteBatch
+  // An erasure: the record at rewrite_position is replaced by rewrite_record
+  // in the same WriteBatch as this append's (erasure) event.
+  std::uint64_t rewrite_position = 0;
+  std::string rewrite_record;
   const pending_append* duplicate_of = nullptr;  // same command id earlier in the group
 };
 
@@ -105,8 +113,19 @@ struct store::impl {
   std::uint64_t next_position_ = 1;
   digest prev_hash_{};
   std::unordered_map<std::string, std::uint64_t, string_hash, std::equal_to<>> heads_;
-  std::optional<error> failed_;
   rocksdb::WriteBatch batch_;
+  std::chrono::steady_clock::time_point last_resume_attempt_{};
+
+  // Read-only state (one mechanism for a failed write and for corruption).
+  mutable std::mutex health_mu_;
+  mutable store_health health_;
+  mutable std::atomic<bool> writable_{true};
+
+  // Erasures: target position → SHA-256 of every tombstone an erasure event
+  // recorded for it (reads accept any of them; verify insists on the latest).
+  mutable std::mutex erasures_mu_;
+  std::unordered_map<std::uint64_t, std::vector<digest>> erasures_;
+  std::mutex erase_mu_;  // one erasure at a time (read, rebuild, append)
   std::string key_buf_, value_buf_;  // reused for keys and small values of the batch
   std::unordered_map<std::string_view, std::uint64_t> group_heads_;
   std::unordered_map<std::string_view, pending_append*> group_commands_;
@@ -118,7 +137,20 @@ struct store::impl {
   // Opens RocksDB and checks the head; no thread is running yet.
   [[nodiscard]] result<void> open_db();
   [[nodiscard]] result<void> check_head();
+  [[nodiscard]] result<void> load_erasures();
   void start_writer();
+
+  // Read-only state. refuse_writes keeps errc::corrupted once set (it wins
+  // over io); make_writable clears only an io state.
+  void refuse_writes(const error& why) const;
+  [[nodiscard]] store_health health() const;
+  [[nodiscard]] error refusal() const;
+  void try_resume();
+  // For a record flagged erased: errc::corrupted naming `position` unless an
+  // erasure event recorded its tombstone's digest. Latches read-only.
+  [[nodiscard]] std::optional<error> check_tombstone(const detail::record_view& r, std::uint64_t position) const;
+  void note_erasure(std::uint64_t target, const digest& tombstone);
+  void purge_old_versions(std::uint64_t position);
 
   void enqueue(std::unique_ptr<pending_append> p);
   void writer_loop();
@@ -126,11 +158,24 @@ struct store::impl {
   [[nodiscard]] result<std::uint64_t> writer_stream_version(std::string_view stream);
 
   [[nodiscard]] head published_head() const;
+  // Decodes a stored record read at `pos`, checking its position and, when
+  // erased, its tombstone.
+  [[nodiscard]] result<head> verify(std::uint64_t from, std::uint64_t to,
+                                    const std::optional<digest>& trusted_anchor) const;
+  [[nodiscard]] result<recorded_event> decode(std::uint64_t pos, std::string_view bytes) const;
   [[nodiscard]] result<std::vector<recorded_event>> read_range(std::uint64_t from,
                                                                std::size_t limit) const;
   [[nodiscard]] rocksdb::ColumnFamilyHandle* cf(cf_id id) const { return cfs_[id]; }
 };
 
 [[nodiscard]] error io_error(const rocksdb::Status& s, std::string_view what);
+
+// What an erasure event records: the erased position and the tombstone's
+// digest. nullopt when `r` is not a well-formed erasure event.
+struct erasure_record {
+  std::uint64_t target = 0;
+  digest tombstone{};
+};
+[[nodiscard]] std::optional<erasure_record> parse_erasure(const detail::record_view& r);
 
 }  // namespace isms::eventstore

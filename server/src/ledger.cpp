@@ -86,6 +86,8 @@ ledger::ledger(ledger_options options, eventstore::store& store)
   scheduler_ = std::make_unique<scheduler>(std::chrono::duration_cast<std::chrono::milliseconds>(options_.scheduler_interval),
                                            [this] { run_scheduler_once(); });
   session_sweeper_ = std::make_unique<scheduler>(options_.session_sweep_interval, [this] { ws_->sweep_sessions(); });
+  verifier_ = std::make_unique<chain_verifier>(options_.verify, store_);
+  verifier_->start();
 }
 
 void ledger::shutdown() {
@@ -93,6 +95,7 @@ void ledger::shutdown() {
   // Stop the producers of work first. Then refuse new commands and answer
   // every accepted one (its reply is queued on its connection), and only
   // then close the connections, so each close frame follows those replies.
+  verifier_.reset();
   session_sweeper_.reset();
   scheduler_.reset();
   reactions_.reset();
@@ -283,6 +286,12 @@ void ledger::handle(http_request request, std::function<void(http_response)> rep
       counted(verify_chain(request));
     });
   }
+  if (path == "/api/erasure") {
+    if (method != "POST") return counted(json_error(405, "bad_request", "use POST"));
+    return pool_->post([this, request = std::move(request), counted = std::move(counted)] {
+      counted(erase_personal_data(request));
+    });
+  }
   if (path == "/api/backup") {
     if (method != "POST") return counted(json_error(405, "bad_request", "use POST"));
     return pool_->post([this, request = std::move(request), counted = std::move(counted)] {
@@ -466,15 +475,48 @@ http_response ledger::backup(const http_request& request) {
                                  {"head_hash", eventstore::to_hex(head.hash)}});
 }
 
+namespace {
+
+json store_health_json(const eventstore::store_health& h) {
+  json j{{"writable", h.writable}};
+  if (!h.writable) {
+    j["reason"] = h.reason == eventstore::errc::corrupted ? "corrupted" : "io";
+    j["message"] = h.message;
+    if (h.position != 0) j["position"] = h.position;
+  }
+  return j;
+}
+
+json verification_json(const chain_verifier::status& v) {
+  json j{{"state", to_string(v.current)},
+         {"verified_position", v.verified.position},
+         {"verified_hash", eventstore::to_hex(v.verified.hash)},
+         {"target_position", v.target_position}};
+  if (v.failure) j["failure"] = {{"position", v.failure->position}, {"message", v.failure->message}};
+  return j;
+}
+
+}  // namespace
+
+// 200 while the store takes writes; 503 with the reason when it is read-only
+// (a failed write such as a full disk, or a chain that failed verification).
 http_response ledger::healthz() const {
   const auto head = store_.current_head();
-  return json_response(200, json{{"status", "ok"},
-                                 {"head", {{"position", head.position}, {"hash", eventstore::to_hex(head.hash)}}},
-                                 {"views_position", views_->position()}});
+  const auto health = store_.health();
+  const auto verification = verifier_->current();
+  const bool ok = health.writable && verification.current != chain_verifier::state::failed;
+  return json_response(ok ? 200 : 503,
+                       json{{"status", ok ? "ok" : "read_only"},
+                            {"head", {{"position", head.position}, {"hash", eventstore::to_hex(head.hash)}}},
+                            {"views_position", views_->position()},
+                            {"store", store_health_json(health)},
+                            {"chain_verification", verification_json(verification)}});
 }
 
 http_response ledger::metrics() const {
   const auto head = store_.current_head();
+  const auto health = store_.health();
+  const auto verification = verifier_->current();
   std::string out;
   auto metric = [&](const char* name, const char* type, const char* help, std::uint64_t value) {
     out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
@@ -489,6 +531,20 @@ http_response ledger::metrics() const {
   metric("ismsd_websocket_connections", "gauge", "WebSocket connections open.", ws_->connection_count());
   metric("ismsd_webhook_outbox", "gauge", "Webhook posts waiting for delivery.", notifier_->outbox_size());
   metric("ismsd_webhook_delivered_total", "counter", "Webhook posts delivered since start.", notifier_->delivered());
+  metric("ismsd_store_writable", "gauge", "1 while the event store accepts appends, 0 while it is read-only.",
+         health.writable ? 1 : 0);
+  metric("ismsd_store_read_only_io", "gauge", "1 while the store is read-only after a failed write (e.g. a full disk).",
+         !health.writable && health.reason == eventstore::errc::io ? 1 : 0);
+  metric("ismsd_store_read_only_corrupted", "gauge", "1 while the store is read-only because it found itself corrupted.",
+         !health.writable && health.reason == eventstore::errc::corrupted ? 1 : 0);
+  metric("ismsd_chain_verified_position", "gauge", "Last position of the verified chain prefix.",
+         verification.verified.position);
+  metric("ismsd_chain_verification_target_position", "gauge",
+         "The head the background chain verification walks to.", verification.target_position);
+  metric("ismsd_chain_verification_failed", "gauge", "1 when the chain failed verification.",
+         verification.current == chain_verifier::state::failed ? 1 : 0);
+  metric("ismsd_chain_verification_running", "gauge", "1 while the background chain verification runs.",
+         verification.current == chain_verifier::state::running ? 1 : 0);
   http_response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = std::move(out);
@@ -519,15 +575,76 @@ http_response ledger::events_export(const http_request& request) const {
   return r;
 }
 
+// Auditors and administrators only; one at a time; extends the verified
+// prefix to the head rather than re-walking it.
 http_response ledger::verify_chain(const http_request& request) const {
   auto who = authenticate(request);
   if (!who) return json_error(401, "unauthenticated", "sign in first");
-  auto v = store_.verify();
-  if (!v)
+  const auto a = pipeline_->actor_of(who->user_id);
+  if (!a.has(domain::role::external_auditor) && !a.has(domain::role::internal_auditor) && !a.has(domain::role::admin))
+    return json_error(403, "forbidden", "chain verification is for auditors and admins");
+  auto o = verifier_->verify_to_head();
+  if (!o) return json_error(429, "rate_limited", "a chain verification is running; ask again when it has finished");
+  if (!o->ok) {
+    if (o->failure.code != eventstore::errc::corrupted)
+      return json_error(503, "unavailable", "verification could not read the store: " + o->failure.message);
     return json_response(200, json{{"verified", false},
-                                   {"first_bad_position", v.error().position},
-                                   {"reason", v.error().message}});
-  return json_response(200, json{{"verified", true}, {"position", v->position}, {"hash", eventstore::to_hex(v->hash)}});
+                                   {"first_bad_position", o->failure.position},
+                                   {"reason", o->failure.message}});
+  }
+  return json_response(200, json{{"verified", true},
+                                 {"position", o->head.position},
+                                 {"hash", eventstore::to_hex(o->head.hash)},
+                                 {"walked_from", o->from_position}});
+}
+
+// Administrators erase personal data (GDPR Art. 17): named text fields of one
+// event's payload, with a reason; the erasure is itself an event in the chain.
+http_response ledger::erase_personal_data(const http_request& request) {
+  auto who = authenticate(request);
+  if (!who) return json_error(401, "unauthenticated", "sign in first");
+  if (!pipeline_->actor_of(who->user_id).has(domain::role::admin))
+    return json_error(403, "forbidden", "only an administrator erases personal data");
+  const json body = read_json(request.body, options_.max_json_depth).value_or(json());
+  const char* shape =
+      "send {\"position\": N, \"fields\": [\"email\", ...], \"reason\": string, \"command_id\"?: string}";
+  if (!body.is_object() || !body.contains("position") || !body["position"].is_number_unsigned() ||
+      !body.contains("fields") || !body["fields"].is_array() || !body.contains("reason") ||
+      !body["reason"].is_string() || (body.contains("command_id") && !body["command_id"].is_string()))
+    return json_error(400, "bad_request", shape);
+  eventstore::erasure_request req;
+  req.position = body["position"].get<std::uint64_t>();
+  for (const auto& f : body["fields"]) {
+    if (!f.is_string()) return json_error(400, "bad_request", shape);
+    req.fields.push_back(f.get<std::string>());
+  }
+  req.reason = body["reason"].get<std::string>();
+  req.metadata.actor = who->user_id;
+  req.metadata.recorded_at_ms = now_ms();
+  if (body.contains("command_id")) req.metadata.command_id = body["command_id"].get<std::string>();
+  auto r = store_.erase_payload(req);
+  if (!r) {
+    switch (r.error().code) {
+      case eventstore::errc::not_found: return json_error(404, "not_found", r.error().message);
+      case eventstore::errc::invalid_argument:
+      case eventstore::errc::invalid_data:
+      case eventstore::errc::invalid_command_id:
+      case eventstore::errc::too_large: return json_error(400, "bad_request", r.error().message);
+      case eventstore::errc::io:
+      case eventstore::errc::busy:
+      case eventstore::errc::closed: return json_error(503, "unavailable", r.error().message);
+      default: return json_error(500, "internal", r.error().message);
+    }
+  }
+  // The answer means the views no longer hold the erased fields.
+  views_->wait_applied(r->erasure_position);
+  log::info("erasure", who->user_id + " erased " + std::to_string(req.fields.size()) + " field(s) of position " +
+                           std::to_string(req.position) + " (erasure event at position " +
+                           std::to_string(r->erasure_position) + ")");
+  return json_response(200, json{{"position", req.position},
+                                 {"erasure_position", r->erasure_position},
+                                 {"tombstone_sha256", eventstore::to_hex(r->tombstone_digest)},
+                                 {"duplicate", r->duplicate}});
 }
 
 http_response ledger::static_file(const http_request& request) const {

@@ -5,10 +5,13 @@
 //   ismsd verify  [--data DIR] [--from N]
 //   ismsd backup  [--data DIR] --to DIR
 //   ismsd restore --from DIR --data DIR
+//   ismsd erase   --data DIR --position N --fields F[,F...] --reason TEXT [--actor ID]
 
 #include <signal.h>
 #include <unistd.h>
 
+#include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -42,6 +45,8 @@ constexpr const char* usage_text =
     "  verify   verify the hash chain --data DIR [--from POSITION]\n"
     "  backup   online backup         --data DIR --to DIR\n"
     "  restore  restore a backup      --from DIR --data DIR\n"
+    "  erase    erase personal data   --data DIR --position N --fields email[,name...] --reason TEXT\n"
+    "                                 [--actor ID] (GDPR Art. 17; the server must be stopped)\n"
     "\n"
     "defaults: --data ./data --address 127.0.0.1 --port 8080 --webui <install>/webui\n";
 
@@ -357,6 +362,42 @@ int restore(const parsed_args& args) {
   return 0;
 }
 
+// Offline erasure of personal data (the server holds the store's lock while it
+// runs; online, administrators use POST /api/erasure). The erasure is an
+// event in the chain naming the position, the fields, the reason and who.
+int erase(const parsed_args& args) {
+  for (const auto& [name, value] : args.flags)
+    if (name != "data" && name != "position" && name != "fields" && name != "reason" && name != "actor")
+      return fail("--" + name + ": unknown flag for erase");
+  eventstore::erasure_request req;
+  if (!parse_u64(flag(args, "position", ""), req.position) || req.position == 0)
+    return fail("erase needs --position N (the event holding the personal data)");
+  const std::string fields = flag(args, "fields", "");
+  for (std::size_t at = 0; at <= fields.size();) {
+    const auto comma = std::min(fields.find(',', at), fields.size());
+    if (comma > at) req.fields.push_back(fields.substr(at, comma - at));
+    at = comma + 1;
+  }
+  if (req.fields.empty()) return fail("erase needs --fields F[,F...] (the payload's fields to erase)");
+  req.reason = flag(args, "reason", "");
+  if (req.reason.empty()) return fail("erase needs --reason TEXT (e.g. the data subject's request)");
+  req.metadata.actor = flag(args, "actor", "admin");
+  req.metadata.recorded_at_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const fs::path data = flag(args, "data", "./data");
+  eventstore::options o;
+  o.create_if_missing = false;
+  auto s = eventstore::store::open(o, data);
+  if (!s) return fail("cannot open the event store in " + data.string() + ": " + s.error().message);
+  auto r = (*s)->erase_payload(req);
+  if (!r)
+    return fail("erasure refused: " + std::string(eventstore::to_string(r.error().code)) + ": " + r.error().message);
+  std::printf("erased %zu field(s) of position %llu; the erasure is event %llu (tombstone %s)\n", req.fields.size(),
+              static_cast<unsigned long long>(req.position), static_cast<unsigned long long>(r->erasure_position),
+              eventstore::to_hex(r->tombstone_digest).c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -372,6 +413,7 @@ int main(int argc, char** argv) {
     if (args->command == "verify") return verify(*args);
     if (args->command == "backup") return backup(*args);
     if (args->command == "restore") return restore(*args);
+    if (args->command == "erase") return erase(*args);
     if (args->command == "help" || args->command == "--help") {
       std::fputs(usage_text, stdout);
       return 0;

@@ -33,6 +33,22 @@ domain::recorded_event to_domain(const eventstore::recorded_event& e) {
   return out;
 }
 
+namespace {
+
+// The store's own erasure events are not domain events: they only move the
+// views' position (their effect, the redacted payload, is in the events they
+// name). Everything else folds through the domain.
+views::all_views fold_stored(views::all_views v, const eventstore::recorded_event& e) {
+  if (e.stream == eventstore::erasure_stream) {
+    v.position = e.position;
+    v.as_of = domain::instant{std::chrono::milliseconds{e.metadata.recorded_at_ms}};
+    return v;
+  }
+  return views::evolve(std::move(v), to_domain(e));
+}
+
+}  // namespace
+
 projection_engine::projection_engine(projection_options options, eventstore::store& store, after_apply listener)
     : options_(options), store_(store), listener_(std::move(listener)), current_(views::initial_views()) {
   if (options_.snapshot_every == 0) options_.snapshot_every = 1;
@@ -74,9 +90,27 @@ projection_engine::~projection_engine() {
 
 void projection_engine::on_event(const eventstore::recorded_event& stored) {
   const domain::recorded_event e = to_domain(stored);
-  {
+  if (stored.stream == eventstore::erasure_stream && stored.position > current_.position) {
+    // Personal data was erased from an earlier event: the views (and every
+    // kept or persisted snapshot) may still hold it, so they are folded again
+    // from the redacted log. Erasures are rare; this costs one full replay.
+    auto rebuilt = rebuild_from_scratch(stored.position - 1);
+    if (rebuilt) {
+      std::unique_lock lock(mutex_);
+      current_ = fold_stored(std::move(*rebuilt), stored);
+      kept_.clear();
+      kept_[current_.position] = std::make_shared<const views::all_views>(current_);
+    } else {
+      log::error("views", "refolding after the erasure at position " + std::to_string(stored.position) +
+                              " failed: " + rebuilt.error().message);
+      std::unique_lock lock(mutex_);
+      current_ = fold_stored(std::move(current_), stored);
+    }
+    last_persisted_ = 0;
+    persist_snapshot();
+  } else {
     std::unique_lock lock(mutex_);
-    current_ = views::evolve(std::move(current_), e);
+    current_ = fold_stored(std::move(current_), stored);
     if (e.position % options_.snapshot_every == 0)
       kept_[e.position] = std::make_shared<const views::all_views>(current_);
   }
@@ -119,7 +153,7 @@ std::expected<views::all_views, eventstore::error> projection_engine::as_of_posi
     if (!batch) return std::unexpected(batch.error());
     if (batch->empty()) break;
     for (const auto& e : *batch) {
-      v = views::evolve(std::move(v), to_domain(e));
+      v = fold_stored(std::move(v), e);
       // Keep what this fold passes, so the next question about this era is short.
       if (v.position % options_.snapshot_every == 0) {
         std::unique_lock lock(mutex_);
@@ -168,7 +202,7 @@ std::expected<views::all_views, eventstore::error> projection_engine::rebuild_fr
     auto batch = store_.read_all(v.position + 1, std::min<std::uint64_t>(read_chunk, up_to - v.position));
     if (!batch) return std::unexpected(batch.error());
     if (batch->empty()) break;
-    for (const auto& e : *batch) v = views::evolve(std::move(v), to_domain(e));
+    for (const auto& e : *batch) v = fold_stored(std::move(v), e);
   }
   return v;
 }

@@ -259,5 +259,27 @@ TEST_F(tamper, verify_of_an_intact_store_returns_the_head) {
   EXPECT_EQ(beyond->position, 50u);
 }
 
+TEST_F(tamper, verify_after_links_to_the_trusted_hash_not_the_stored_one) {
+  auto s = open_store(dir_.path());
+  auto prefix = s->verify(1, 30);
+  ASSERT_TRUE(prefix);
+  EXPECT_EQ(prefix->position, 30u);
+  auto rest = s->verify_after(*prefix);
+  ASSERT_TRUE(rest);
+  EXPECT_EQ(rest->position, 50u);
+  auto nothing_new = s->verify_after(*rest);
+  ASSERT_TRUE(nothing_new);
+  EXPECT_EQ(nothing_new->hash, rest->hash);
+  head wrong = *prefix;
+  wrong.hash[0] ^= 1;  // what an auditor trusted differs from what is stored
+  auto r = s->verify_after(wrong);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().position, 31u);
+  head changed_head = *rest;
+  changed_head.hash[0] ^= 1;
+  EXPECT_FALSE(s->verify_after(changed_head));
+  EXPECT_FALSE(s->health().writable);
+}
+
 }  // namespace
 }  // namespace isms::eventstore

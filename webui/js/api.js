@@ -50,7 +50,18 @@ export const http = {
   setPassword: (user, password) => httpJson('POST', '/api/users/password', { user, password }),
   verify: () => httpJson('GET', '/api/verify'),
   backup: () => httpJson('POST', '/api/backup'),
-  health: () => httpJson('GET', '/healthz'),
+  // The health answer, also when it is 503 (a read-only store says why).
+  async health() {
+    try {
+      return await httpJson('GET', '/healthz');
+    } catch (err) {
+      if (err.status === 503) {
+        const res = await fetch('/healthz', { credentials: 'same-origin' });
+        return res.json();
+      }
+      throw err;
+    }
+  },
 
   // The event log as NDJSON, one page. Returns {text, head}.
   async eventsPage(from, limit) {

@@ -95,11 +95,25 @@ export async function render(ctx) {
   async function drawVerify() {
     replace(verifyBox, loading('Verifying the chain…'));
     try {
-      const [v, health] = await Promise.all([http.verify(), http.health()]);
+      // Auditors and administrators verify on demand; everyone else sees
+      // what the server's background verification found.
+      const mayVerify = app.hasRole('internal_auditor') || app.hasRole('external_auditor') || app.hasRole('admin');
+      const health = await http.health();
+      const bg = health.chain_verification || {};
+      const v = mayVerify
+        ? await http.verify()
+        : bg.state === 'failed'
+          ? { verified: false, first_bad_position: bg.failure.position, reason: bg.failure.message }
+          : { verified: bg.state === 'verified', running: bg.state !== 'verified', position: bg.verified_position, hash: bg.verified_hash };
       replace(verifyBox,
         v.verified
           ? h('div.verify-ok', { role: 'status' }, h('span', { 'aria-hidden': 'true' }, '✓'), `The whole chain verifies: positions 1 to ${v.position}.`)
-          : h('div.verify-bad', { role: 'alert' }, `The chain does NOT verify from position ${v.first_bad_position}: ${v.reason}`),
+          : v.running
+            ? h('div.muted', { role: 'status' }, `The server is verifying the chain: positions 1 to ${v.position} so far.`)
+            : h('div.verify-bad', { role: 'alert' }, `The chain does NOT verify from position ${v.first_bad_position}: ${v.reason}`),
+        health.store && !health.store.writable
+          ? h('div.verify-bad', { role: 'alert' }, `The store is read-only and refuses changes: ${health.store.message}`)
+          : null,
         h('div', { style: 'margin-top:12px' }, facts([
           ['Head position', String(health.head.position)],
           ['Views include', `position ${health.views_position}`],
@@ -109,6 +123,8 @@ export async function render(ctx) {
           h('code.hash', { dataset: { testid: 'head-hash' } }, v.verified ? v.hash : health.head.hash)),
         h('p.muted', { style: 'font-size:.84rem;margin-top:10px' }, 'Keep the head hash: any later export must still contain this event with this hash, or history was rewritten.'),
         h('button.btn.btn-small', { type: 'button', onclick: drawVerify }, 'Verify again'));
+      // The background verification after a start takes a moment: look again.
+      if (v.running) setTimeout(() => { if (verifyBox.isConnected) drawVerify(); }, 1000);
     } catch (err) {
       replace(verifyBox, errorState(err, drawVerify));
     }

@@ -11,6 +11,7 @@
 // docs/eventstore.md.
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <expected>
@@ -40,10 +41,14 @@ enum class errc {
   too_many_events,     // more events in one append than options::max_events_per_append
   empty_append,        // an append with no events
   busy,                // options::max_queued_appends appends already wait for the writer
-  io,                  // RocksDB or the filesystem failed; for a failed append the outcome is
-                       // unknown: reopen, then retry with the same command id
-  corrupted,           // stored bytes fail to decode, the chain does not verify, or events are
-                       // missing; error::position names the first bad position
+  io,                  // RocksDB or the filesystem failed (e.g. the disk is full); for a failed
+                       // append the outcome is unknown: retry later with the same command id.
+                       // Also every append refused while the store is read-only after a failed
+                       // write (see store::health)
+  corrupted,           // stored bytes fail to decode, the chain does not verify, events are
+                       // missing, or an erased payload is not covered by an erasure event;
+                       // error::position names the first bad position. Also every append
+                       // refused after the store found itself corrupted (see store::health)
   closed,              // the store is shutting down
   not_found,           // no such key (get_meta) or directory (restore)
   invalid_argument,    // a caller-supplied argument is unusable (e.g. backup target exists)
@@ -192,6 +197,10 @@ struct options {
   // Most appends waiting for the writer; more are refused with errc::busy.
   // Default: 100000.
   std::size_t max_queued_appends = 100000;
+  // How often a store that turned read-only after a failed write (a full
+  // disk) asks RocksDB to resume; appends are accepted again once it does.
+  // Default: 1 s.
+  std::chrono::milliseconds resume_interval{1000};
   // fdatasync every group commit. Only measurements of the ceiling without
   // durability turn this off. Default: true.
   bool sync = true;
@@ -201,6 +210,45 @@ struct options {
   std::size_t open_check_events = 16;
   // Largest value put_meta accepts, in bytes. Default: 16 MiB.
   std::size_t max_meta_bytes = std::size_t{16} << 20;
+};
+
+// Whether the store accepts appends, and if not, why. A failed write (a full
+// disk, an I/O error) makes the store read-only with reason errc::io until
+// RocksDB resumes (tried every options::resume_interval; appends then resume
+// by themselves); a failed verification or a tampered record found by a read
+// makes it read-only with reason errc::corrupted until it is reopened (and
+// the damage repaired). Reads keep working in both cases.
+struct store_health {
+  bool writable = true;
+  errc reason = errc::io;      // when !writable: io or corrupted
+  std::string message;         // when !writable: what failed
+  std::uint64_t position = 0;  // for corrupted: the first bad position
+};
+
+// Erasure of personal data (GDPR Art. 17). The erasure is itself an event,
+// appended to the reserved stream `erasure_stream` with type
+// `erasure_event_type`; its payload names the erased event and the SHA-256 of
+// the tombstone that replaced its payload:
+//   {"position": N, "stream": …, "version": …, "type": …, "fields": [...],
+//    "reason": "…", "tombstone_sha256": "<64 hex>"}
+// A payload flagged erased is accepted (by open, reads and verify) only where
+// the latest erasure event naming its position records exactly its digest.
+inline constexpr std::string_view erasure_stream = "eventstore.erasures";
+inline constexpr std::string_view erasure_event_type = "eventstore.payload_erased.v1";
+// What an erased field of a tombstone holds.
+inline constexpr std::string_view erased_marker = "[erased]";
+
+struct erasure_request {
+  std::uint64_t position = 0;       // the event whose payload holds the personal data
+  std::vector<std::string> fields;  // top-level string members of its payload to erase (1..64)
+  std::string reason;               // why, e.g. "GDPR Art. 17, request DSR-2026-004" (1..1024 bytes)
+  event_metadata metadata;          // who (actor), when, command id of the erasure event
+};
+
+struct erasure_result {
+  std::uint64_t erasure_position = 0;  // where the erasure event landed
+  digest tombstone_digest{};           // SHA-256 of the tombstone's canonical JSON
+  bool duplicate = false;              // the command id was already used: nothing written
 };
 
 class store;
@@ -232,7 +280,8 @@ class store {
   // Opens (or creates, if options::create_if_missing) the store in `dir`.
   // Checks the head cheaply before returning: the stored head matches the
   // last event, whose hash and those of the options::open_check_events before
-  // it are recomputed and chain. Fails with errc::corrupted naming the
+  // it are recomputed and chain; every erasure event is read and the records
+  // it names hold the tombstones it recorded. Fails with errc::corrupted naming the
   // position when they do not, errc::io when RocksDB cannot open the directory,
   // errc::not_found when it holds no store and create_if_missing is false.
   [[nodiscard]] static result<std::unique_ptr<store>> open(const options& opts,
@@ -309,22 +358,41 @@ class store {
   // Re-walks the chain over [from_position, min(to_position, head)]: every
   // position present, every payload matching its digest, every hash
   // recomputed and linked to the one before (the event at from_position - 1
-  // is the trusted anchor; zeros before position 1). When the range reaches
-  // the head, the stored head record must match too. Returns the last verified
-  // (position, hash), or errc::corrupted naming the first bad position and why.
+  // is the trusted anchor; zeros before position 1). An erased payload must be
+  // covered by the latest erasure event naming it (docs/eventstore.md), and
+  // the target of every erasure event in range must hold the tombstone it
+  // recorded. When the range reaches the head, the stored head record must
+  // match too. Returns the last verified (position, hash), or errc::corrupted
+  // naming the first bad position and why; a corrupted result also makes the
+  // store read-only (see health()).
   [[nodiscard]] result<head> verify(std::uint64_t from_position = 1,
                                     std::uint64_t to_position = UINT64_MAX) const;
 
-  // Erases personal data: replaces the payload of the event at `position` with
-  // `tombstone` (a JSON object, e.g. {"erased": "gdpr-17", "request": "…"}) and
-  // marks it erased. The chain still verifies, because the canonical bytes hold
-  // the payload's digest, not the payload; the digest stays. Erasing twice
-  // replaces the tombstone. Recording why and by whom is the caller's job (an
-  // event of its own). Backups taken before keep the payload.
-  // Errors: not_found (no committed event there), invalid_data (tombstone not
-  // an object or not canonicalisable, or larger than max_event_bytes),
-  // corrupted, io.
-  [[nodiscard]] result<void> erase_payload(std::uint64_t position, const nlohmann::json& tombstone);
+  // As verify(trusted.position + 1, to_position), but links the first event
+  // to `trusted.hash` (a head verified earlier, or {0, zeros} for the whole
+  // chain) instead of the stored hash of the event before: extends a
+  // verified prefix without trusting anything stored in it. Erasures recorded
+  // after the prefix are checked against their targets inside it.
+  [[nodiscard]] result<head> verify_after(const head& trusted,
+                                          std::uint64_t to_position = UINT64_MAX) const;
+
+  // Erases personal data: in ONE atomic write, appends an erasure event (see
+  // erasure_request) and replaces the payload of the event at
+  // request.position by its tombstone: the payload with each named field's
+  // value replaced by erased_marker, flagged erased. The chain still verifies:
+  // the canonical bytes hold the original payload's digest, not the payload,
+  // and the erasure event records the tombstone's digest. Erasing an erased
+  // event again erases more fields of its tombstone. Backups taken before
+  // keep the payload. Blocks until the write is durable.
+  // Errors: not_found (no committed event there), invalid_argument (no field,
+  // a field absent or not a string, the payload not an object, an empty or
+  // too long reason, the event is itself an erasure), corrupted (the payload
+  // does not match its digest, or its tombstone is not covered), io, closed,
+  // and what append returns.
+  [[nodiscard]] result<erasure_result> erase_payload(const erasure_request& request);
+
+  // Whether appends are accepted now, and if not, why. Cheap; any thread.
+  [[nodiscard]] store_health health() const;
 
   // Writes a consistent, online copy of the store (RocksDB Checkpoint: hard
   // links where possible) into `dir`, which must not exist yet (its parent

@@ -16,6 +16,7 @@
 
 #include "isms/eventstore/store.hpp"
 #include "isms/server/auth.hpp"
+#include "isms/server/chain_verifier.hpp"
 #include "isms/server/commands.hpp"
 #include "isms/server/notifier.hpp"
 #include "isms/server/projections.hpp"
@@ -55,6 +56,7 @@ struct ledger_options {
   // the same setting, limits.max_json_depth)
   std::size_t max_json_depth = 64;
   auth_options auth;
+  chain_verifier_options verify;
   projection_options projections;
   pipeline_options pipeline;
   ws_api_options ws;
@@ -88,6 +90,7 @@ class ledger final : public application {
   [[nodiscard]] command_pipeline& pipeline() noexcept { return *pipeline_; }
   [[nodiscard]] projection_engine& views() noexcept { return *views_; }
   [[nodiscard]] auth_service& auth() noexcept { return *auth_; }
+  [[nodiscard]] chain_verifier& verifier() noexcept { return *verifier_; }
   // Blocks until views and reactions have caught up with the log's head.
   void settle();
   // Runs the scheduler's rules once, now.
@@ -111,6 +114,7 @@ class ledger final : public application {
   http_response metrics() const;
   http_response events_export(const http_request& request) const;
   http_response verify_chain(const http_request& request) const;
+  http_response erase_personal_data(const http_request& request);
   http_response backup(const http_request& request);
   http_response static_file(const http_request& request) const;
   void login(http_request request, std::function<void(http_response)> reply);
@@ -134,6 +138,7 @@ class ledger final : public application {
   std::unique_ptr<scheduler> scheduler_;
   std::unique_ptr<scheduler> session_sweeper_;
   std::atomic<bool> shutting_down_{false};
+  std::unique_ptr<chain_verifier> verifier_;
 
   std::atomic<std::uint64_t> http_requests_{0};
   std::atomic<std::uint64_t> http_errors_{0};
