@@ -95,7 +95,6 @@ void ledger::shutdown() {
   // Stop the producers of work first. Then refuse new commands and answer
   // every accepted one (its reply is queued on its connection), and only
   // then close the connections, so each close frame follows those replies.
-  verifier_.reset();
   session_sweeper_.reset();
   scheduler_.reset();
   reactions_.reset();
@@ -105,8 +104,10 @@ void ledger::shutdown() {
 
 ledger::~ledger() {
   // The connections are forgotten (shutdown) so that none keeps this
-  // object's parts alive; then the consumers go.
+  // object's parts alive; then the consumers go. The verifier lives until
+  // here because /healthz and /metrics read it until the transport stops.
   shutdown();
+  verifier_.reset();
   pool_.reset();  // runs what is still queued (sign-ins, queries)
   views_.reset();
   pipeline_.reset();
