@@ -181,7 +181,9 @@ TEST_F(failing_jobs, a_command_whose_decision_throws_is_answered_internal_and_sh
   // (Were it not, this call would never return.)
   srv.app().shutdown();
   auto refused = client->command("risk.identify", "risk-R-2", identify("R-2"));
-  if (refused) EXPECT_EQ(error_code(*refused), "unavailable") << refused->dump();
+  if (refused) {
+    EXPECT_EQ(error_code(*refused), "unavailable") << refused->dump();
+  }
 }
 
 TEST_F(failing_jobs, a_query_whose_job_throws_is_answered_internal_once) {
