@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "isms/server/json_input.hpp"
+#include "isms/server/log.hpp"
+
 namespace isms::server {
 
 namespace {
@@ -43,7 +46,8 @@ auth_service::auth_service(auth_options options, eventstore::store& store,
   if (options_.argon2_memlimit == 0) options_.argon2_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
   // Sessions survive a restart: they are persisted (token digests only).
   if (auto stored = store_.get_meta(sessions_key)) {
-    auto j = nlohmann::json::parse(*stored, nullptr, false);
+    auto j = read_json(*stored, max_stored_json_depth).value_or(nlohmann::json());
+    if (!j.is_object()) log::warn("auth", "persisted sessions unreadable; every user signs in again");
     if (j.is_object()) {
       for (const auto& [key, value] : j.items()) {
         if (value.is_object() && value.contains("user") && value["user"].is_string() &&

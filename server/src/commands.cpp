@@ -54,6 +54,14 @@ command_outcome failure(std::string_view code, std::string message, std::string 
   return o;
 }
 
+// The failure handler of a pool job that owes `reply`: an `internal` error.
+// What the job threw is in the server log, not in the reply.
+worker_pool::failure_fn answer_internal(std::function<void(command_outcome)> reply) {
+  return [reply = std::move(reply)](std::string_view) {
+    reply(failure("internal", "the command failed on the server; the server log has the cause"));
+  };
+}
+
 std::string generated_command_id() {
   unsigned char raw[16];
   randombytes_buf(raw, sizeof raw);
@@ -89,19 +97,27 @@ void command_pipeline::submit(std::string user_id, command_request request,
     }
     ++in_flight_;
   }
-  // Counts the command out when its reply is given, whichever path gives it.
+  // Counts the command out when its reply is given, whichever path gives it,
+  // and even when giving it throws: drain() waits for the count to reach 0.
   auto finish = [this, done = std::move(done)](command_outcome o) {
+    struct count_out {
+      command_pipeline* self;
+      ~count_out() {
+        {
+          std::lock_guard lock(self->flight_mutex_);
+          --self->in_flight_;
+        }
+        self->flight_cv_.notify_all();
+      }
+    } counted{this};
     done(std::move(o));
-    {
-      std::lock_guard lock(flight_mutex_);
-      --in_flight_;
-    }
-    flight_cv_.notify_all();
   };
   if (request.command_id.empty()) request.command_id = generated_command_id();
-  pool_.post([this, user_id = std::move(user_id), request = std::move(request), finish = std::move(finish)]() mutable {
-    attempt(std::move(user_id), std::move(request), 0, std::move(finish));
-  });
+  // One reply, whether the decision gives it or a failure of the job does.
+  auto reply = at_most_once(std::function<void(command_outcome)>(std::move(finish)));
+  pool_.post([this, user_id = std::move(user_id), request = std::move(request), reply]() mutable {
+    attempt(std::move(user_id), std::move(request), 0, reply);
+  }, answer_internal(reply));
 }
 
 void command_pipeline::drain() {
@@ -216,23 +232,23 @@ void command_pipeline::attempt(std::string user_id, command_request request, int
     if (!r) {
       if (r.error().code == eventstore::errc::conflict && !request.expected_version &&
           attempt_no < options_.max_conflict_retries) {
-        pool_.post([this, user_id = std::move(user_id), request = std::move(request), attempt_no,
-                    done = std::move(done)]() mutable {
-          attempt(std::move(user_id), std::move(request), attempt_no + 1, std::move(done));
-        });
+        // `done` is submit()'s at-most-once reply: the job and its failure
+        // handler share it.
+        pool_.post([this, user_id = std::move(user_id), request = std::move(request), attempt_no, done]() mutable {
+          attempt(std::move(user_id), std::move(request), attempt_no + 1, done);
+        }, answer_internal(done));
         return;
       }
       auto code = wire_code(r.error().code);
       if (code == "internal") log::error("commands", "append failed: " + r.error().message);
-      pool_.post([done = std::move(done), o = failure(code, r.error().message)]() mutable { done(std::move(o)); });
+      pool_.post([done, o = failure(code, r.error().message)]() mutable { done(std::move(o)); }, answer_internal(done));
       return;
     }
     if (r->duplicate) {
       // Another submission of the same command id committed first.
-      pool_.post([this, user_id = std::move(user_id), request = std::move(request), original = *r,
-                  done = std::move(done)]() mutable {
-        answer_recorded(user_id, request, original, std::move(done));
-      });
+      pool_.post([this, user_id = std::move(user_id), request = std::move(request), original = *r, done]() mutable {
+        answer_recorded(user_id, request, original, done);
+      }, answer_internal(done));
       return;
     }
     command_outcome o;

@@ -49,6 +49,14 @@ std::string address_only(const std::string& remote) {
   return colon == std::string::npos ? remote : remote.substr(0, colon);
 }
 
+// The failure handler of a pool job that owes an HTTP `reply`: a 500
+// `internal`. What the job threw is in the server log, not in the reply.
+worker_pool::failure_fn internal_error(std::function<void(http_response)> reply) {
+  return [reply = std::move(reply)](std::string_view) {
+    reply(json_error(500, "internal", "the request failed on the server; the server log has the cause"));
+  };
+}
+
 std::int64_t system_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -283,21 +291,21 @@ void ledger::handle(http_request request, std::function<void(http_response)> rep
   }
   if (path == "/api/verify") {
     if (method != "GET") return counted(json_error(405, "bad_request", "use GET"));
-    return pool_->post([this, request = std::move(request), counted = std::move(counted)] {
-      counted(verify_chain(request));
-    });
+    auto answer = at_most_once(std::function<void(http_response)>(std::move(counted)));
+    return pool_->post([this, request = std::move(request), answer] { answer(verify_chain(request)); },
+                       [answer](std::string_view) { answer(json_error(500, "internal", "the chain verification failed")); });
   }
   if (path == "/api/erasure") {
     if (method != "POST") return counted(json_error(405, "bad_request", "use POST"));
-    return pool_->post([this, request = std::move(request), counted = std::move(counted)] {
-      counted(erase_personal_data(request));
-    });
+    auto answer = at_most_once(std::function<void(http_response)>(std::move(counted)));
+    return pool_->post([this, request = std::move(request), answer] { answer(erase_personal_data(request)); },
+                       [answer](std::string_view) { answer(json_error(500, "internal", "the erasure failed")); });
   }
   if (path == "/api/backup") {
     if (method != "POST") return counted(json_error(405, "bad_request", "use POST"));
-    return pool_->post([this, request = std::move(request), counted = std::move(counted)] {
-      counted(backup(request));
-    });
+    auto answer = at_most_once(std::function<void(http_response)>(std::move(counted)));
+    return pool_->post([this, request = std::move(request), answer] { answer(backup(request)); },
+                       [answer](std::string_view) { answer(json_error(500, "internal", "the backup failed")); });
   }
   if (path == "/api/ws") return counted(json_error(426, "bad_request", "this endpoint speaks WebSocket only"));
   if (path.starts_with("/api/")) return counted(json_error(404, "not_found", "no such endpoint"));
@@ -332,7 +340,8 @@ void ledger::login(http_request request, std::function<void(http_response)> repl
       !body.contains("password") || !body["password"].is_string())
     return reply(json_error(400, "bad_request", "send {\"username\": string, \"password\": string}"));
   // Argon2id is slow on purpose: off the I/O threads.
-  pool_->post([this, body, remote = address_only(request.remote), reply = std::move(reply)] {
+  auto answer = at_most_once(std::move(reply));
+  pool_->post([this, body, remote = address_only(request.remote), reply = answer] {
     const std::string user_id = body["username"].get<std::string>();
     auto s = auth_->login(user_id, body["password"].get<std::string>(), remote,
                           std::chrono::system_clock::time_point{std::chrono::milliseconds{now_ms()}});
@@ -352,7 +361,7 @@ void ledger::login(http_request request, std::function<void(http_response)> repl
                                              "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age) +
                                              (options_.secure_cookie ? "; Secure" : ""));
     reply(std::move(r));
-  });
+  }, internal_error(answer));
 }
 
 void ledger::set_password(http_request request, std::function<void(http_response)> reply) {
@@ -371,7 +380,8 @@ void ledger::set_password(http_request request, std::function<void(http_response
   const std::string password = body["password"].get<std::string>();
   if (password.size() < 12)
     return reply(json_error(400, "bad_request", "a password needs at least 12 characters"));
-  pool_->post([this, user_id, password, reply = std::move(reply)] {
+  auto answer = at_most_once(std::move(reply));
+  pool_->post([this, user_id, password, reply = answer] {
     if (auto r = auth_->set_password(user_id, password); !r)
       return reply(json_error(r.error().code == auth_errc::invalid ? 400 : 503,
                               r.error().code == auth_errc::invalid ? "bad_request" : "unavailable", r.error().message));
@@ -380,7 +390,7 @@ void ledger::set_password(http_request request, std::function<void(http_response
     ws_->close_user(user_id, "the password was reset; sign in again");
     log::info("auth", "password set for " + user_id);
     reply(json_response(200, json{{"ok", true}}));
-  });
+  }, internal_error(answer));
 }
 
 void ledger::change_own_password(http_request request, std::function<void(http_response)> reply) {
@@ -392,8 +402,9 @@ void ledger::change_own_password(http_request request, std::function<void(http_r
     return reply(json_error(400, "bad_request", "send {\"current\": string, \"new\": string}"));
   const std::string next = body["new"].get<std::string>();
   if (next.size() < 12) return reply(json_error(400, "bad_request", "a password needs at least 12 characters"));
+  auto answer = at_most_once(std::move(reply));
   pool_->post([this, who = *who, current = body["current"].get<std::string>(), next,
-               remote = address_only(request.remote), reply = std::move(reply)] {
+               remote = address_only(request.remote), reply = answer] {
     const auto now = std::chrono::system_clock::time_point{std::chrono::milliseconds{now_ms()}};
     // Checking the current password opens a fresh session: the one the
     // caller continues with once every other session has ended.
@@ -418,7 +429,7 @@ void ledger::change_own_password(http_request request, std::function<void(http_r
                                              "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age) +
                                              (options_.secure_cookie ? "; Secure" : ""));
     reply(std::move(r));
-  });
+  }, internal_error(answer));
 }
 
 http_response ledger::logout(const http_request& request) {
@@ -546,6 +557,7 @@ http_response ledger::metrics() const {
          verification.current == chain_verifier::state::failed ? 1 : 0);
   metric("ismsd_chain_verification_running", "gauge", "1 while the background chain verification runs.",
          verification.current == chain_verifier::state::running ? 1 : 0);
+  metric("ismsd_worker_jobs_failed_total", "counter", "Worker jobs that failed with an exception.", pool_->failed_jobs());
   http_response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = std::move(out);

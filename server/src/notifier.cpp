@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "isms/server/json_input.hpp"
 #include "isms/server/log.hpp"
 
 namespace isms::server {
@@ -144,7 +145,7 @@ bool http_post(const std::string& url, const std::string& body, std::chrono::mil
 notifier::notifier(notifier_options options, eventstore::store& store, push_fn push)
     : options_(std::move(options)), store_(store), push_(std::move(push)) {
   if (auto stored = store_.get_meta(outbox_key)) {
-    const json j = json::parse(*stored, nullptr, false);
+    const json j = read_json(*stored, max_stored_json_depth).value_or(json());
     if (j.is_object()) {
       checkpoint_ = j.value("checkpoint", std::uint64_t{0});
       next_seq_ = j.value("next_seq", std::uint64_t{1});

@@ -1,5 +1,6 @@
 #include "isms/server/projections.hpp"
 
+#include "isms/server/json_input.hpp"
 #include "isms/server/log.hpp"
 
 namespace isms::server {
@@ -53,7 +54,7 @@ projection_engine::projection_engine(projection_options options, eventstore::sto
     : options_(options), store_(store), listener_(std::move(listener)), current_(views::initial_views()) {
   if (options_.snapshot_every == 0) options_.snapshot_every = 1;
   if (auto stored = store_.get_meta(snapshot_key)) {
-    auto j = nlohmann::json::parse(*stored, nullptr, false);
+    auto j = read_json(*stored, max_stored_json_depth).value_or(nlohmann::json());
     if (j.is_object() && j.value("format", 0) == snapshot_format && j.contains("views")) {
       auto restored = views::restore_snapshot(j["views"]);
       if (restored && restored->position <= store_.current_head().position) {

@@ -349,11 +349,16 @@ void ws_api::op_query(const std::shared_ptr<ws_connection>& conn, const std::str
                                   "params.after"));
   }
   const domain::actor viewer = pipeline_.actor_of(user_id);
-  const domain::date today = today_of(clock_());
 
+  // One answer per query, whether the job gives it or, when the job throws,
+  // its failure handler (`internal`).
+  auto answer = at_most_once(std::function<void(std::string)>(
+      [this, conn, id](std::string text) { reply(conn, id, std::move(text)); }));
   // Runs the query on the views at a point; as-of points may read the store,
-  // so the whole query runs on the pool, not on an I/O thread.
-  pool_.post([this, conn, id, view, params, viewer, today, at, from, want_diff, paged, page] {
+  // so the whole query runs on the pool, not on an I/O thread. "Today" is
+  // read there too, when the views are.
+  pool_.post([this, id, view, params, viewer, at, from, want_diff, paged, page, answer] {
+    const domain::date today = today_of(clock_());
     auto run_at = [&](const point& p, std::uint64_t& position) -> std::expected<json, domain::rejection> {
       std::expected<json, domain::rejection> out = std::unexpected(domain::rejection{});
       if (p.now) {
@@ -371,22 +376,24 @@ void ws_api::op_query(const std::shared_ptr<ws_connection>& conn, const std::str
     std::uint64_t to_position = 0;
     auto result = run_at(at, to_position);
     if (!result) {
-      return conn->send(error_reply(id, domain::wire_code(result.error().kind), result.error().message,
-                                    result.error().field));
+      return answer(error_reply(id, domain::wire_code(result.error().kind), result.error().message,
+                                result.error().field));
     }
     if (!want_diff) {
       if (paged) cut_page(*result, view, page, to_position);
-      return reply(conn, id, ok_reply(id, json{{"view", view}, {"position", to_position}, {"data", std::move(*result)}}));
+      return answer(ok_reply(id, json{{"view", view}, {"position", to_position}, {"data", std::move(*result)}}));
     }
     std::uint64_t from_position = 0;
     auto before = run_at(from, from_position);
     if (!before)
-      return conn->send(error_reply(id, domain::wire_code(before.error().kind), before.error().message,
-                                    before.error().field));
-    reply(conn, id, ok_reply(id, json{{"view", view},
-                                      {"from_position", from_position},
-                                      {"position", to_position},
-                                      {"diff", views::diff(*before, *result)}}));
+      return answer(error_reply(id, domain::wire_code(before.error().kind), before.error().message,
+                                before.error().field));
+    answer(ok_reply(id, json{{"view", view},
+                             {"from_position", from_position},
+                             {"position", to_position},
+                             {"diff", views::diff(*before, *result)}}));
+  }, [answer, id](std::string_view) {
+    answer(error_reply(id, "internal", "the query failed on the server; the server log has the cause"));
   });
 }
 

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "isms/eventstore/store.hpp"
+#include "isms/server/json_input.hpp"
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
@@ -141,6 +142,32 @@ TEST(restart, state_and_sessions_survive_and_views_equal_a_rebuild) {
   auto rebuilt = srv.app().views().rebuild_from_scratch(srv.store().current_head().position);
   ASSERT_TRUE(rebuilt);
   EXPECT_EQ(domain::views::snapshot(*rebuilt), after);
+}
+
+// What the server stored is read back as untrusted as any input (read_json,
+// nesting bounded by max_stored_json_depth): sessions whose stored form nests
+// beyond the bound are read as corrupt, logged, and everyone signs in again.
+TEST(restart, stored_sessions_nested_beyond_the_bound_are_read_as_corrupt) {
+  test_server srv;
+  const std::string token = srv.add_user("manager", {"isms_manager"});
+  auto stored = srv.store().get_meta("auth/sessions");
+  ASSERT_TRUE(stored) << stored.error().message;
+  json sessions = json::parse(*stored);
+  ASSERT_TRUE(sessions.is_object());
+  std::string deep(server::max_stored_json_depth + 1, '[');
+  deep += std::string(server::max_stored_json_depth + 1, ']');
+  std::string tampered = sessions.dump();
+  tampered.insert(tampered.size() - 1, ",\"x\":" + deep);
+  ASSERT_TRUE(srv.store().put_meta("auth/sessions", tampered));
+
+  srv.restart();
+  ws_client::options o;
+  o.bearer = token;
+  unsigned status = 0;
+  EXPECT_EQ(ws_client::connect(srv.port(), o, &status), nullptr);
+  EXPECT_EQ(status, 401u);
+  // Signing in again works, and writes a readable form back.
+  EXPECT_FALSE(login(srv.port(), "manager", "pw-manager").empty());
 }
 
 TEST(restart, undelivered_webhook_posts_survive_and_are_delivered) {

@@ -1,13 +1,21 @@
 // The worker pool: a job that throws is caught, counted and answered through
-// its failure handler; the pool and the process carry on.
+// its failure handler; the pool and the process carry on. In the server, every
+// job that owes a client a reply answers `internal` when it throws, and a
+// command that failed so is still counted out, so shutdown's drain ends.
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "isms/server/worker_pool.hpp"
+#include "support/client.hpp"
+#include "support/test_server.hpp"
 
 namespace isms::server {
 namespace {
@@ -65,6 +73,139 @@ TEST(worker_pool, destruction_still_runs_what_was_posted_after_a_failure) {
     for (int i = 0; i < 10; ++i) pool.post([&] { ++ran; });
   }
   EXPECT_EQ(ran.load(), 10);
+}
+
+// The server's clock, injected as every deployment injects it, is the seam:
+// armed, it throws once, and only on the worker thread, where a command's
+// decision and a query read it. The I/O threads (session checks) never see it
+// throw. The worker thread is learnt from a command run while nothing else
+// reads the clock.
+class failing_clock {
+ public:
+  std::int64_t operator()() {
+    if (learning_.load() && std::this_thread::get_id() != test_thread_) {
+      std::lock_guard lock(mutex_);
+      worker_ = std::this_thread::get_id();
+    }
+    if (armed_.load()) {
+      std::lock_guard lock(mutex_);
+      if (worker_ && std::this_thread::get_id() == *worker_ && armed_.exchange(false))
+        throw std::runtime_error("the clock is unavailable");
+    }
+    return now_ms_.load();
+  }
+  void learn(bool on) { learning_ = on; }
+  [[nodiscard]] bool knows_worker() {
+    std::lock_guard lock(mutex_);
+    return worker_.has_value();
+  }
+  void arm() { armed_ = true; }
+  [[nodiscard]] bool armed() const { return armed_.load(); }
+
+ private:
+  const std::thread::id test_thread_ = std::this_thread::get_id();
+  std::atomic<std::int64_t> now_ms_{1772442000000};  // 2026-03-02T09:00:00Z
+  std::atomic<bool> learning_{false}, armed_{false};
+  std::mutex mutex_;
+  std::optional<std::thread::id> worker_;
+};
+
+using testing::json;
+using testing::ws_client;
+
+std::string error_code(const json& reply) {
+  if (!reply.contains("error")) return "<no error>";
+  return reply["error"].value("code", "");
+}
+
+std::uint64_t failed_jobs_metric(std::uint16_t port) {
+  const auto r = testing::http_call(port, "GET", "/metrics");
+  EXPECT_EQ(r.status, 200u);
+  const std::string name = "\nismsd_worker_jobs_failed_total ";
+  const auto at = r.body.find(name);
+  if (at == std::string::npos) {
+    ADD_FAILURE() << "no ismsd_worker_jobs_failed_total in /metrics";
+    return ~std::uint64_t{0};
+  }
+  return std::stoull(r.body.substr(at + name.size()));
+}
+
+class failing_jobs : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    token = srv.add_user("manager", {"isms_manager"});
+    // Learn the one worker thread: this command is decided there, and no
+    // connection, sweeper or scheduler reads the clock meanwhile.
+    clock->learn(true);
+    ASSERT_TRUE(srv.app().register_user("admin", "owner", "User owner", {"risk_owner"}, "pw-owner-long-enough").ok);
+    srv.app().settle();
+    clock->learn(false);
+    ASSERT_TRUE(clock->knows_worker());
+    ws_client::options o;
+    o.bearer = token;
+    client = ws_client::connect(srv.port(), o);
+    ASSERT_NE(client, nullptr);
+  }
+
+  std::shared_ptr<failing_clock> clock = std::make_shared<failing_clock>();
+  testing::test_server srv{[c = clock](server::server_config& config) {
+    config.ledger.workers = 1;
+    config.ledger.clock = [c] { return (*c)(); };
+    config.ledger.session_sweep_interval = std::chrono::hours(24);
+  }};
+  std::string token;
+  std::unique_ptr<ws_client> client;
+};
+
+json identify(const std::string& id) {
+  return {{"risk_id", id},          {"title", "Laptop theft " + id}, {"asset", "Laptops"},
+          {"threat", "Theft"},      {"vulnerability", "Unencrypted disks"},
+          {"owner", "owner"},       {"category", "physical"}};
+}
+
+TEST_F(failing_jobs, a_command_whose_decision_throws_is_answered_internal_and_shutdown_still_drains) {
+  EXPECT_EQ(failed_jobs_metric(srv.port()), 0u);
+  clock->arm();
+  auto failed = client->command("risk.identify", "risk-R-1", identify("R-1"));
+  ASSERT_TRUE(failed.has_value()) << "no reply to a command whose job threw";
+  EXPECT_EQ(error_code(*failed), "internal") << failed->dump();
+  EXPECT_FALSE(clock->armed());
+  EXPECT_EQ(failed_jobs_metric(srv.port()), 1u);
+
+  // Nothing was written, the same command goes through now, and the pool runs on.
+  auto again = client->command("risk.identify", "risk-R-1", identify("R-1"));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_TRUE(again->value("ok", false)) << again->dump();
+
+  // The failed command was counted out: drain() finds nothing in flight.
+  // (Were it not, this call would never return.)
+  srv.app().shutdown();
+  auto refused = client->command("risk.identify", "risk-R-2", identify("R-2"));
+  if (refused) {
+    EXPECT_EQ(error_code(*refused), "unavailable") << refused->dump();
+  }
+}
+
+TEST_F(failing_jobs, a_query_whose_job_throws_is_answered_internal_once) {
+  clock->arm();
+  client->send_text(json{{"id", "q1"}, {"op", "query"}, {"view", "risks"}}.dump());
+  auto first = client->read();
+  ASSERT_TRUE(first.has_value()) << "no reply to a query whose job threw";
+  const json failed = json::parse(*first);
+  EXPECT_EQ(failed.value("id", ""), "q1");
+  EXPECT_EQ(error_code(failed), "internal") << failed.dump();
+  EXPECT_FALSE(clock->armed());
+  EXPECT_EQ(failed_jobs_metric(srv.port()), 1u);
+
+  // One answer only: with one worker, a second answer to q1 would come
+  // before q2's, which is the next message.
+  client->send_text(json{{"id", "q2"}, {"op", "query"}, {"view", "risks"}}.dump());
+  auto second = client->read();
+  ASSERT_TRUE(second.has_value());
+  const json next = json::parse(*second);
+  EXPECT_EQ(next.value("id", ""), "q2") << next.dump();
+  EXPECT_TRUE(next.value("ok", false)) << next.dump();
+  srv.app().shutdown();
 }
 
 }  // namespace

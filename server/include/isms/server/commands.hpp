@@ -72,7 +72,9 @@ class command_pipeline {
   // Decides and appends `request` on behalf of `user_id` (roles are read from
   // the users view at decision time). With request.as_system the server
   // itself acts, as "system" with the system role.
-  // `done` is called exactly once, after the views include the result.
+  // `done` is called exactly once, after the views include the result; when
+  // the work throws on the worker pool, with `internal` instead. The command
+  // stops counting as in flight (drain()) once `done` returns or throws.
   void submit(std::string user_id, command_request request, std::function<void(command_outcome)> done);
 
   // submit() and wait. Not for I/O threads.

@@ -1,6 +1,7 @@
 #pragma once
 // The one way JSON from outside enters the server: HTTP bodies, WebSocket
-// frames and the config file all go through read_json. Nesting deeper than
+// frames, the config file and the state read back from the store's meta
+// entries all go through read_json. Nesting deeper than
 // the limit is refused by a linear scan of the bytes before any tree is
 // built, so no recursive copy, dump or destruction of a hostile document can
 // exhaust the stack.
@@ -19,6 +20,13 @@ namespace isms::server {
 // legitimate request (a command's data holding a document with sections) is
 // well under 16 levels. Setting: limits.max_json_depth. Default: 64.
 inline constexpr std::size_t default_max_json_depth = 64;
+
+// Deepest nesting accepted when reading back what the server stored itself
+// (the views snapshot, sessions, the webhook outbox): the files on disk are
+// read as untrusted as any other input. Stored state wraps client data (at
+// most 256 levels, the ceiling of limits.max_json_depth) in a few levels of
+// its own. Default: 512.
+inline constexpr std::size_t max_stored_json_depth = 512;
 
 struct json_input_error {
   enum class kind {
