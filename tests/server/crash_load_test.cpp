@@ -30,6 +30,8 @@
 #include "isms/domain/views/views.hpp"
 #include "isms/eventstore/store.hpp"
 #include "isms/server/projections.hpp"
+#include "isms/server/view_access.hpp"
+#include "isms/server/ws_api.hpp"
 #include "support/client.hpp"
 
 #ifndef ISMSD_PATH
@@ -285,6 +287,10 @@ TEST(crash_load, sixteen_clients_five_sigkills_nothing_acknowledged_is_lost_and_
   for (const auto& [view, data_served] : served) {
     auto expected = domain::views::query(rebuilt, view, json::object(), viewer, today);
     ASSERT_TRUE(expected.has_value()) << view << ": " << expected.error().message;
+    // The server answered the first page of a list view; cut the rebuild alike.
+    if (server::is_paged_view(view))
+      server::cut_page(*expected, view, server::page_request{0, server::ws_api_options{}.default_page_size, {}},
+                       served_position);
     EXPECT_EQ(data_served, *expected) << "the view '" << view << "' after restart differs from a rebuild";
   }
   std::cout << "[ figures ] " << acks.size() << " commands acknowledged over " << cycles << " SIGKILLs, "
