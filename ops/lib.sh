@@ -11,10 +11,11 @@ ISMS_BUILD_PACKAGES=(
   libssl-dev libsodium-dev libgtest-dev libgmock-dev
   python3 python3-websockets
   chromium nodejs
-  clang-16 libclang-rt-16-dev
 )
-# The fuzz targets need libFuzzer from a clang that compiles the project's
-# C++23 (std::expected): Debian 12's clang 14 does not, its clang-16 does.
+# The fuzz targets (ops/fuzz, run briefly by ops/test) need libFuzzer from a
+# clang that compiles the project's C++23 (std::expected): Debian 12's
+# clang 14 does not, its clang-16 does.
+ISMS_FUZZ_PACKAGES=(clang-16 libclang-rt-16-dev)
 ISMS_FUZZ_CXX=clang++-16
 # The browser tests (tests/webui) also need npm. A nodejs that bundles npm
 # (NodeSource's conflicts with Debian's npm package) provides it already.
