@@ -33,10 +33,7 @@
 #include "isms/server/view_access.hpp"
 #include "isms/server/ws_api.hpp"
 #include "support/client.hpp"
-
-#ifndef ISMSD_PATH
-#error "ISMSD_PATH must name the ismsd executable"
-#endif
+#include "support/ismsd_process.hpp"
 
 namespace isms::testing {
 namespace {
@@ -46,75 +43,14 @@ constexpr const char* manager_password = "crash-load-manager-password";
 constexpr int clients = 16;
 constexpr int cycles = 5;
 
-struct child {
-  pid_t pid = -1;
-  std::uint16_t port = 0;
-  std::string output;
-};
+using child = ismsd_child;
 
-// Starts `ismsd serve` on port 0 and waits for the line with its port. The
-// per-connection request rate is lifted: the clients here are the load.
+// The per-connection request rate is lifted: the clients here are the load.
 child start_ismsd(const std::filesystem::path& data) {
-  int out[2];
-  if (::pipe(out) != 0) throw std::runtime_error("pipe");
-  child c;
-  c.pid = ::fork();
-  if (c.pid == 0) {
-    ::dup2(out[1], STDOUT_FILENO);
-    ::dup2(out[1], STDERR_FILENO);
-    ::close(out[0]);
-    ::close(out[1]);
-    ::setenv("ISMS_ADMIN_PASSWORD", admin_password, 1);
-    std::vector<std::string> args{ISMSD_PATH, "serve", "--data", data.string(), "--address", "127.0.0.1",
-                                  "--port", "0", "--requests_per_second", "100000", "--request_burst", "100000"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(ISMSD_PATH, argv.data());
-    ::_exit(127);
-  }
-  ::close(out[1]);
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = ::read(out[0], buf, sizeof buf);
-    if (n <= 0) break;
-    c.output.append(buf, static_cast<std::size_t>(n));
-    const auto at = c.output.find("running at http://127.0.0.1:");
-    if (at != std::string::npos && c.output.find('/', at + 28) != std::string::npos) {
-      c.port = static_cast<std::uint16_t>(std::stoi(c.output.substr(at + 28)));
-      break;
-    }
-  }
-  std::thread([fd = out[0]] {
-    char sink[4096];
-    while (::read(fd, sink, sizeof sink) > 0) {
-    }
-    ::close(fd);
-  }).detach();
-  return c;
+  return spawn_ismsd(data, admin_password, {"--requests_per_second", "100000", "--request_burst", "100000"});
 }
 
-int wait_exit(pid_t pid, std::chrono::seconds limit = std::chrono::seconds(60)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  int status = 0;
-  for (;;) {
-    const pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid || r < 0) return status;
-    if (std::chrono::steady_clock::now() >= deadline) {
-      ADD_FAILURE() << "ismsd did not exit within " << limit.count() << " s";
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      return status;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
-
-std::filesystem::path temp_dir() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "ismsd-crash-load-XXXXXX").string();
-  if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp");
-  return tmpl;
-}
+std::filesystem::path temp_dir() { return make_temp_dir("ismsd-crash-load"); }
 
 std::unique_ptr<ws_client> connect(std::uint16_t port, const std::string& token) {
   ws_client::options o;
