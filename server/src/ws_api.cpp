@@ -1,6 +1,6 @@
 #include "isms/server/ws_api.hpp"
 
-#include "isms/server/json_input.hpp"
+#include "isms/server/ws_request.hpp"
 #include "isms/server/log.hpp"
 #include "isms/server/view_access.hpp"
 
@@ -26,11 +26,6 @@ std::string error_reply(const json& id, std::string_view code, std::string_view 
 
 std::string ok_reply(const json& id, json result) {
   return dump(json{{"id", id}, {"ok", true}, {"result", std::move(result)}});
-}
-
-bool valid_id(const json& id) {
-  return (id.is_string() && !id.get_ref<const std::string&>().empty() && id.get_ref<const std::string&>().size() <= 128) ||
-         id.is_number_integer() || id.is_number_unsigned();
 }
 
 domain::date today_of(std::int64_t ms) {
@@ -202,59 +197,28 @@ void ws_api::on_text(const std::shared_ptr<ws_connection>& conn, const std::stri
     return conn->send(error_reply(nullptr, "too_large",
                                   "message of " + std::to_string(text.size()) + " bytes exceeds the limit of " +
                                       std::to_string(options_.max_message_bytes)));
-  auto parsed = read_json(text, options_.max_json_depth);
-  if (!parsed) return conn->send(error_reply(nullptr, "bad_request", "message is " + parsed.error().message));
-  const json req = std::move(*parsed);
-  if (!req.is_object()) return conn->send(error_reply(nullptr, "bad_request", "message must be a JSON object"));
-  const auto id_it = req.find("id");
-  if (id_it == req.end() || !valid_id(*id_it))
-    return conn->send(error_reply(nullptr, "bad_request", "every request needs an \"id\": a non-empty string or an integer", "id"));
-  const json& id = *id_it;
-  const auto op_it = req.find("op");
-  if (op_it == req.end() || !op_it->is_string())
-    return conn->send(error_reply(id, "bad_request", "\"op\" must be a string", "op"));
-  const std::string& op = op_it->get_ref<const std::string&>();
-
-  if (op == "ping") return conn->send(ok_reply(id, json{{"pong", true}, {"position", views_.position()}}));
-  if (op == "command") return op_command(conn, user_id, id, req);
-  if (op == "query") return op_query(conn, user_id, id, req);
-  if (op == "subscribe") return op_subscribe(conn, user_id, id, req, true);
-  if (op == "unsubscribe") return op_subscribe(conn, user_id, id, req, false);
-  conn->send(error_reply(id, "bad_request",
-                         "unknown op '" + op + "'; use command, query, subscribe, unsubscribe or ping", "op"));
+  auto parsed = read_ws_request(text, ws_request_limits{.max_json_depth = options_.max_json_depth});
+  if (!parsed) return conn->send(error_reply(parsed.error().id, "bad_request", parsed.error().message, parsed.error().field));
+  ws_request& req = *parsed;
+  const json& id = req.id;
+  if (std::holds_alternative<ws_ping>(req.op))
+    return conn->send(ok_reply(id, json{{"pong", true}, {"position", views_.position()}}));
+  if (auto* c = std::get_if<ws_command>(&req.op)) return op_command(conn, user_id, id, std::move(*c));
+  if (auto* q = std::get_if<ws_query>(&req.op)) return op_query(conn, user_id, id, std::move(*q));
+  if (auto* s = std::get_if<ws_subscribe>(&req.op)) return op_subscribe(conn, user_id, id, s->channel, true);
+  if (auto* u = std::get_if<ws_unsubscribe>(&req.op)) return op_subscribe(conn, user_id, id, u->channel, false);
 }
 
 void ws_api::op_command(const std::shared_ptr<ws_connection>& conn, const std::string& user_id, const json& id,
-                        const json& req) {
+                        ws_command req) {
   command_request cmd;
-  auto str_field = [&](const char* name, std::string& out, bool required) -> bool {
-    auto it = req.find(name);
-    if (it == req.end() || it->is_null()) {
-      if (required) conn->send(error_reply(id, "bad_request", std::string("\"") + name + "\" is required", name));
-      return !required;
-    }
-    if (!it->is_string() || it->get_ref<const std::string&>().size() > 256) {
-      conn->send(error_reply(id, "bad_request", std::string("\"") + name + "\" must be a string of at most 256 bytes", name));
-      return false;
-    }
-    out = it->get<std::string>();
-    return true;
-  };
-  if (!str_field("type", cmd.type, true) || !str_field("stream", cmd.stream, true) ||
-      !str_field("command_id", cmd.command_id, false) || !str_field("correlation_id", cmd.correlation_id, false))
-    return;
-  if (auto it = req.find("expected_version"); it != req.end() && !it->is_null()) {
-    if (!it->is_number_unsigned() && !(it->is_number_integer() && it->get<std::int64_t>() >= 0))
-      return conn->send(error_reply(id, "bad_request", "\"expected_version\" must be a non-negative integer", "expected_version"));
-    cmd.expected_version = it->get<std::uint64_t>();
-  }
-  if (auto it = req.find("data"); it != req.end() && !it->is_null()) {
-    if (!it->is_object()) return conn->send(error_reply(id, "bad_request", "\"data\" must be an object", "data"));
-    cmd.data = *it;
-  }
-  if (auto it = cmd.data.find("comment"); it != cmd.data.end() && it->is_string()) cmd.comment = it->get<std::string>();
-  if (auto it = req.find("comment"); it != req.end() && it->is_string()) cmd.comment = it->get<std::string>();
-
+  cmd.type = std::move(req.type);
+  cmd.stream = std::move(req.stream);
+  cmd.command_id = std::move(req.command_id);
+  cmd.correlation_id = std::move(req.correlation_id);
+  cmd.expected_version = req.expected_version;
+  cmd.data = std::move(req.data);
+  cmd.comment = std::move(req.comment);
   pipeline_.submit(user_id, std::move(cmd), [conn, id](command_outcome o) {
     if (!o.ok) return conn->send(error_reply(id, o.error_code, o.error_message, o.error_field));
     json result{{"position", o.position}, {"version", o.version}};
@@ -264,68 +228,34 @@ void ws_api::op_command(const std::shared_ptr<ws_connection>& conn, const std::s
 }
 
 void ws_api::op_query(const std::shared_ptr<ws_connection>& conn, const std::string& user_id, const json& id,
-                      const json& req) {
-  auto view_it = req.find("view");
-  if (view_it == req.end() || !view_it->is_string())
-    return conn->send(error_reply(id, "bad_request", "\"view\" must be a string", "view"));
-  json params = json::object();
-  if (auto it = req.find("params"); it != req.end() && !it->is_null()) {
-    if (!it->is_object()) return conn->send(error_reply(id, "bad_request", "\"params\" must be an object", "params"));
-    params = *it;
-  }
-  // A point in history: {"position": N} or {"time": "RFC 3339"}; absent → now.
+                      ws_query req) {
+  // A point in history resolved to a log position; "now" when absent.
   struct point {
     bool now = true;
     std::uint64_t position = 0;
   };
-  auto parse_point = [&](const json& j, const char* field, point& out) -> bool {
-    if (!j.is_object()) {
-      conn->send(error_reply(id, "bad_request", std::string("\"") + field + "\" must be an object with \"position\" or \"time\"", field));
+  // A time is resolved here, on the I/O thread, as before the query job runs.
+  auto resolve = [&](const std::optional<ws_point>& p, point& out) -> bool {
+    if (!p) return true;
+    out.now = false;
+    if (!p->by_time) {
+      out.position = p->position;
+      return true;
+    }
+    auto pos = views_.position_at(p->time_ms);
+    if (!pos) {
+      conn->send(error_reply(id, "internal", pos.error().message));
       return false;
     }
-    if (auto p = j.find("position"); p != j.end()) {
-      if (!p->is_number_unsigned() && !(p->is_number_integer() && p->get<std::int64_t>() >= 0)) {
-        conn->send(error_reply(id, "bad_request", std::string(field) + ".position must be a non-negative integer", field));
-        return false;
-      }
-      out.now = false;
-      out.position = p->get<std::uint64_t>();
-      return true;
-    }
-    if (auto t = j.find("time"); t != j.end()) {
-      auto instant = t->is_string() ? domain::parse_instant(t->get<std::string>()) : std::nullopt;
-      if (!instant) {
-        conn->send(error_reply(id, "bad_request", std::string(field) + ".time must be RFC 3339 UTC, e.g. 2026-11-29T10:00:00Z", field));
-        return false;
-      }
-      auto pos = views_.position_at(instant->time_since_epoch().count());
-      if (!pos) {
-        conn->send(error_reply(id, "internal", pos.error().message));
-        return false;
-      }
-      out.now = false;
-      out.position = *pos;
-      return true;
-    }
-    conn->send(error_reply(id, "bad_request", std::string("\"") + field + "\" needs \"position\" or \"time\"", field));
-    return false;
+    out.position = *pos;
+    return true;
   };
-
   point at, from;
-  bool want_diff = false;
-  if (auto it = req.find("as_of"); it != req.end() && !it->is_null())
-    if (!parse_point(*it, "as_of", at)) return;
-  if (auto it = req.find("diff"); it != req.end() && !it->is_null()) {
-    if (!it->is_object()) return conn->send(error_reply(id, "bad_request", "\"diff\" must be an object with \"from\"", "diff"));
-    auto f = it->find("from");
-    if (f == it->end()) return conn->send(error_reply(id, "bad_request", "\"diff\" needs \"from\"", "diff.from"));
-    if (!parse_point(*f, "diff.from", from)) return;
-    if (auto t = it->find("to"); t != it->end() && !t->is_null())
-      if (!parse_point(*t, "diff.to", at)) return;
-    want_diff = true;
-  }
+  const bool want_diff = req.diff_from.has_value();
+  if (!resolve(req.as_of, at) || !resolve(req.diff_from, from) || !resolve(req.diff_to, at)) return;
+  json params = std::move(req.params);
 
-  const std::string view = view_it->get<std::string>();
+  const std::string view = std::move(req.view);
   // A list view comes in pages; a diff compares whole lists.
   const bool paged = !want_diff && is_paged_view(view);
   page_request page;
@@ -398,20 +328,7 @@ void ws_api::op_query(const std::shared_ptr<ws_connection>& conn, const std::str
 }
 
 void ws_api::op_subscribe(const std::shared_ptr<ws_connection>& conn, const std::string& user_id, const json& id,
-                          const json& req, bool subscribe) {
-  auto ch_it = req.find("channel");
-  if (ch_it == req.end() || !ch_it->is_string())
-    return conn->send(error_reply(id, "bad_request", "\"channel\" must be a string", "channel"));
-  const std::string channel = ch_it->get<std::string>();
-  const bool known = channel == channel_notifications || channel == channel_events ||
-                     (channel.starts_with(view_channel_prefix) && channel.size() > view_channel_prefix.size()) ||
-                     (channel.starts_with(review_channel_prefix) && channel.size() > review_channel_prefix.size() &&
-                      channel.size() < 80);
-  if (!known)
-    return conn->send(error_reply(id, "bad_request",
-                                  "unknown channel '" + channel +
-                                      "'; use notifications, events, view:<name> or review:<id>",
-                                  "channel"));
+                          const std::string& channel, bool subscribe) {
   if (subscribe && channel == channel_events) {
     const auto a = pipeline_.actor_of(user_id);
     if (!a.has(domain::role::external_auditor) && !a.has(domain::role::internal_auditor) && !a.has(domain::role::admin) &&

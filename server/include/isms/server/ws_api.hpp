@@ -28,6 +28,7 @@
 #include "isms/server/commands.hpp"
 #include "isms/server/projections.hpp"
 #include "isms/server/transport.hpp"
+#include "isms/server/ws_request.hpp"
 
 namespace isms::server {
 
@@ -109,11 +110,11 @@ class ws_api final : public std::enable_shared_from_this<ws_api> {
   void on_close(const std::shared_ptr<ws_connection>& conn);
 
   void op_command(const std::shared_ptr<ws_connection>& conn, const std::string& user_id,
-                  const nlohmann::json& id, const nlohmann::json& req);
+                  const nlohmann::json& id, ws_command req);
   void op_query(const std::shared_ptr<ws_connection>& conn, const std::string& user_id, const nlohmann::json& id,
-                const nlohmann::json& req);
+                ws_query req);
   void op_subscribe(const std::shared_ptr<ws_connection>& conn, const std::string& user_id,
-                    const nlohmann::json& id, const nlohmann::json& req, bool subscribe);
+                    const nlohmann::json& id, const std::string& channel, bool subscribe);
   void push_presence(const std::string& channel);
 
   ws_api_options options_;
