@@ -1310,7 +1310,10 @@ std::expected<demo_summary, demo_error> load_demo(eventstore::store& store, cons
                                         options.password_prefix.empty() ? auth_service::random_password()
                                                                         : options.password_prefix + p.id});
     story s(app, clock, end_ms);
-    nordlicht(s, summary.users).tell();
+    // The story's steps call back into the teller when played: it lives
+    // until the story has been played.
+    nordlicht teller(s, summary.users);
+    teller.tell();
     s.play();
     summary.commands = s.commands();
     summary.head_position = store.current_head().position;
