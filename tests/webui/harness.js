@@ -63,7 +63,17 @@ export async function startServer({ data = null, port = 0 } = {}) {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
-        await exited;
+        // A server that does not stop within 30 s fails the test with its
+        // log, instead of hanging the suite until ctest's timeout.
+        let timer;
+        const late = new Promise((r) => { timer = setTimeout(() => r('late'), 30_000); });
+        const outcome = await Promise.race([exited, late]);
+        clearTimeout(timer);
+        if (outcome === 'late') {
+          child.kill('SIGKILL');
+          await exited;
+          throw new Error(`ismsd did not stop within 30 s of SIGTERM; its log ends:\n${log.slice(-6000)}`);
+        }
       }
       if (!keepData) fs.rmSync(data, { recursive: true, force: true });
     },
