@@ -108,7 +108,13 @@ export class ApiClient {
       window.__api = {
         send(msg) {
           const id = String(next++);
-          return new Promise((res) => { pending.set(id, res); ws.send(JSON.stringify({ id, ...msg })); });
+          // A reply that never comes fails the test after 30 s, naming the
+          // request, instead of hanging the suite.
+          return new Promise((res, rej) => {
+            const timer = setTimeout(() => { pending.delete(id); rej(new Error(`no reply within 30 s to ${JSON.stringify(msg).slice(0, 200)} (socket state ${ws.readyState})`)); }, 30_000);
+            pending.set(id, (m) => { clearTimeout(timer); res(m); });
+            ws.send(JSON.stringify({ id, ...msg }));
+          });
         },
       };
       ws.onmessage = (e) => {
