@@ -1,18 +1,74 @@
 #include "isms/server/projections.hpp"
 
+#include <algorithm>
+
 #include "isms/server/json_input.hpp"
 #include "isms/server/log.hpp"
 
 namespace isms::server {
 
 namespace views = domain::views;
+using domain::json;
 
 namespace {
-constexpr std::string_view snapshot_key = "views/snapshot";
-// Bumped whenever the persisted snapshot's envelope changes; a snapshot of
-// another format is ignored and the views are refolded from position 0.
-constexpr int snapshot_format = 1;
-constexpr std::size_t read_chunk = 512;
+// The index of the snapshots on disk: {"format": 2, "snapshots": [[position,
+// bytes, chunks], …]}; snapshot P's encoded views are the chunks
+// "views/snapshot/P/0", "…/1", …, written before the index names them.
+constexpr std::string_view index_key = "views/snapshots";
+constexpr std::string_view chunk_prefix = "views/snapshot/";
+// The single-value snapshot of earlier versions: ignored and removed.
+constexpr std::string_view legacy_key = "views/snapshot";
+// Bumped whenever the stored encoding changes; snapshots of another format
+// are dropped and the views refolded from position 0.
+constexpr int snapshot_format = 2;
+constexpr std::size_t read_chunk = 1024;
+
+std::string chunk_key(std::uint64_t position, std::size_t i) {
+  return std::string(chunk_prefix) + std::to_string(position) + "/" + std::to_string(i);
+}
+
+// The domain's view of a stored event, parsing only what the fold reads: the
+// payload, and the metadata's extra object only when it holds something.
+domain::recorded_event from_view(const eventstore::event_view& e) {
+  domain::recorded_event out;
+  out.position = e.position;
+  out.stream = std::string(e.stream);
+  out.version = e.version;
+  out.type = std::string(e.type);
+  out.data = json::parse(e.data_json);
+  out.meta.actor = std::string(e.actor);
+  out.meta.recorded_at = domain::instant{std::chrono::milliseconds{e.recorded_at_ms}};
+  out.meta.command_id = std::string(e.command_id);
+  out.meta.correlation_id = std::string(e.correlation_id);
+  out.meta.causation_id = std::string(e.causation_id);
+  if (e.extra_json.size() > 2) {
+    const json extra = json::parse(e.extra_json);
+    if (auto it = extra.find("comment"); it != extra.end() && it->is_string())
+      out.meta.comment = it->get<std::string>();
+  }
+  return out;
+}
+
+bool is_erasure(std::string_view stream) { return stream == eventstore::erasure_stream; }
+
+// The store's own erasure events are not domain events: they only move the
+// views' position (their effect, the redacted payload, is in the events they
+// name). Everything else folds through the domain.
+void fold_into(views::all_views& v, const domain::recorded_event& e) {
+  if (is_erasure(e.stream)) {
+    v.position = e.position;
+    v.as_of = e.meta.recorded_at;
+    return;
+  }
+  v = views::evolve(std::move(v), e);
+}
+
+views::all_views empty_views() {
+  views::all_views v = views::initial_views();
+  v.keep_history = false;
+  return v;
+}
+
 }  // namespace
 
 domain::recorded_event to_domain(const eventstore::recorded_event& e) {
@@ -34,44 +90,72 @@ domain::recorded_event to_domain(const eventstore::recorded_event& e) {
   return out;
 }
 
-namespace {
-
-// The store's own erasure events are not domain events: they only move the
-// views' position (their effect, the redacted payload, is in the events they
-// name). Everything else folds through the domain.
-views::all_views fold_stored(views::all_views v, const eventstore::recorded_event& e) {
-  if (e.stream == eventstore::erasure_stream) {
-    v.position = e.position;
-    v.as_of = domain::instant{std::chrono::milliseconds{e.metadata.recorded_at_ms}};
-    return v;
-  }
-  return views::evolve(std::move(v), to_domain(e));
-}
-
-}  // namespace
-
 projection_engine::projection_engine(projection_options options, eventstore::store& store, after_apply listener)
-    : options_(options), store_(store), listener_(std::move(listener)), current_(views::initial_views()) {
+    : options_(options), store_(store), listener_(std::move(listener)), current_(empty_views()) {
   if (options_.snapshot_every == 0) options_.snapshot_every = 1;
-  if (auto stored = store_.get_meta(snapshot_key)) {
-    auto j = read_json(*stored, max_stored_json_depth).value_or(nlohmann::json());
-    if (j.is_object() && j.value("format", 0) == snapshot_format && j.contains("views")) {
-      auto restored = views::restore_snapshot(j["views"]);
-      if (restored && restored->position <= store_.current_head().position) {
-        current_ = std::move(*restored);
-        last_persisted_ = current_.position;
-        log::info("views", "restored snapshot at position " + std::to_string(current_.position));
-      } else {
-        log::warn("views", "persisted snapshot unusable (" + (restored ? std::string("ahead of the log")
-                                                                     : restored.error()) +
-                               "); refolding from position 0");
-        current_ = views::initial_views();
+  if (options_.snapshot_bytes_per_event == 0) options_.snapshot_bytes_per_event = 1;
+  if (options_.snapshot_chunk_bytes < 1024) options_.snapshot_chunk_bytes = 1024;
+
+  if (store_.get_meta(legacy_key)) {
+    log::info("views", "removing the views snapshot of an earlier format; the views are refolded once");
+    (void)store_.erase_meta(legacy_key);
+  }
+  const std::uint64_t head = store_.current_head().position;
+  if (auto stored = store_.get_meta(index_key)) {
+    auto j = read_json(*stored, 8).value_or(json());
+    if (j.is_object() && j.value("format", 0) == snapshot_format && j.contains("snapshots") &&
+        j["snapshots"].is_array()) {
+      for (const auto& s : j["snapshots"]) {
+        if (!s.is_array() || s.size() != 3 || !s[0].is_number_unsigned() || !s[1].is_number_unsigned() ||
+            !s[2].is_number_unsigned())
+          continue;
+        index_.push_back({s[0].get<std::uint64_t>(), s[1].get<std::size_t>(), s[2].get<std::size_t>()});
       }
+      std::ranges::sort(index_, {}, &snapshot_ref::position);
     } else {
-      log::warn("views", "persisted snapshot of another format; refolding from position 0");
+      log::warn("views", "snapshots of another format; refolding from position 0");
+      drop_snapshots();
     }
   }
-  kept_[current_.position] = std::make_shared<const views::all_views>(current_);
+  // Snapshots beyond the log's head (a store put back from an older copy)
+  // describe positions that will hold other events: dropped.
+  if (std::ranges::any_of(index_, [&](const snapshot_ref& s) { return s.position > head; })) {
+    log::warn("views", "dropping the snapshots beyond the log's head at position " + std::to_string(head));
+    std::vector<snapshot_ref> kept;
+    for (const auto& s : index_) {
+      if (s.position <= head) {
+        kept.push_back(s);
+        continue;
+      }
+      for (std::size_t i = 0; i < s.chunks; ++i) (void)store_.erase_meta(chunk_key(s.position, i));
+    }
+    index_ = std::move(kept);
+    json list = json::array();
+    for (const auto& s : index_) list.push_back(json::array({s.position, s.bytes, s.chunks}));
+    (void)store_.put_meta(index_key, json{{"format", snapshot_format}, {"snapshots", list}}.dump());
+  }
+  // The newest readable snapshot is where start-up begins.
+  for (auto it = index_.rbegin(); it != index_.rend(); ++it) {
+    if (it->position > head) continue;
+    auto restored = read_snapshot(*it);
+    if (!restored) {
+      log::warn("views", "snapshot at position " + std::to_string(it->position) + " unusable (" + restored.error() +
+                             "); trying an earlier one");
+      ++stats_.snapshot_failures;
+      continue;
+    }
+    current_ = std::move(*restored);
+    stats_.started_from = current_.position;
+    log::info("views", "restored the snapshot at position " + std::to_string(current_.position) + " of " +
+                           std::to_string(head));
+    break;
+  }
+  if (!index_.empty()) {
+    stats_.last_snapshot_position = index_.back().position;
+    stats_.last_snapshot_bytes = index_.back().bytes;
+  }
+  next_snapshot_at_ = current_.position + options_.snapshot_every;
+  writer_ = std::thread([this] { writer_loop(); });
 }
 
 void projection_engine::start() {
@@ -86,38 +170,70 @@ void projection_engine::start() {
 
 projection_engine::~projection_engine() {
   subscription_.reset();  // no more deliveries
-  persist_snapshot();
+  {
+    std::lock_guard lock(writer_mutex_);
+    stopping_ = true;
+  }
+  writer_cv_.notify_all();
+  writer_.join();
+  bool behind = false;
+  {
+    std::lock_guard lock(index_mutex_);
+    behind = index_.empty() || index_.back().position < current_.position;
+  }
+  if (behind && current_.position > 0) write_snapshot(current_);
 }
 
 void projection_engine::on_event(const eventstore::recorded_event& stored) {
   const domain::recorded_event e = to_domain(stored);
-  if (stored.stream == eventstore::erasure_stream && stored.position > current_.position) {
-    // Personal data was erased from an earlier event: the views (and every
-    // kept or persisted snapshot) may still hold it, so they are folded again
-    // from the redacted log. Erasures are rare; this costs one full replay.
+  if (is_erasure(stored.stream) && stored.position > current_.position) {
+    // Personal data was erased from an earlier event: the views and every
+    // snapshot may still hold it, so the snapshots are dropped and the views
+    // folded again from the redacted log. Erasures are rare; this costs one
+    // full replay.
+    {
+      std::lock_guard lock(cache_mutex_);
+      cache_.clear();
+    }
+    {
+      std::unique_lock wl(writer_mutex_);
+      pending_.reset();
+      writer_cv_.wait(wl, [this] { return !writing_; });
+      drop_snapshots();
+    }
     auto rebuilt = rebuild_from_scratch(stored.position - 1);
+    std::unique_lock lock(mutex_);
     if (rebuilt) {
-      std::unique_lock lock(mutex_);
-      current_ = fold_stored(std::move(*rebuilt), stored);
-      kept_.clear();
-      kept_[current_.position] = std::make_shared<const views::all_views>(current_);
+      current_ = std::move(*rebuilt);
     } else {
       log::error("views", "refolding after the erasure at position " + std::to_string(stored.position) +
                               " failed: " + rebuilt.error().message);
-      std::unique_lock lock(mutex_);
-      current_ = fold_stored(std::move(current_), stored);
     }
-    last_persisted_ = 0;
-    persist_snapshot();
+    fold_into(current_, e);
+    next_snapshot_at_ = current_.position;  // a clean snapshot right away
   } else {
     std::unique_lock lock(mutex_);
-    current_ = fold_stored(std::move(current_), stored);
-    if (e.position % options_.snapshot_every == 0)
-      kept_[e.position] = std::make_shared<const views::all_views>(current_);
+    fold_into(current_, e);
   }
   // Only this thread writes current_, so reading it here needs no lock.
   if (listener_) listener_(current_, e, e.position <= replay_until_);
-  if (e.position >= last_persisted_ + options_.persist_every) persist_snapshot();
+  if (e.position >= next_snapshot_at_) {
+    // The copy is the only work on this thread; encoding and writing happen
+    // on the writer thread. A snapshot still waiting is replaced.
+    auto copy = std::make_shared<const views::all_views>(current_);
+    std::size_t last_bytes = 0;
+    {
+      std::lock_guard lock(index_mutex_);
+      last_bytes = stats_.last_snapshot_bytes;
+    }
+    next_snapshot_at_ =
+        e.position + std::max<std::uint64_t>(options_.snapshot_every, last_bytes / options_.snapshot_bytes_per_event);
+    {
+      std::lock_guard lock(writer_mutex_);
+      pending_ = std::move(copy);
+    }
+    writer_cv_.notify_all();
+  }
 
   std::vector<std::function<void()>> ready;
   {
@@ -130,6 +246,127 @@ void projection_engine::on_event(const eventstore::recorded_event& stored) {
   for (auto& f : ready) f();
 }
 
+void projection_engine::writer_loop() {
+  std::unique_lock lock(writer_mutex_);
+  for (;;) {
+    writer_cv_.wait(lock, [this] { return stopping_ || pending_ != nullptr; });
+    if (!pending_) return;  // stopping
+    views_ptr v = std::move(pending_);
+    writing_ = true;
+    lock.unlock();
+    write_snapshot(*v);
+    v.reset();
+    lock.lock();
+    writing_ = false;
+    writer_cv_.notify_all();
+  }
+}
+
+bool projection_engine::write_snapshot(const views::all_views& v) {
+  std::vector<std::uint8_t> bytes;
+  try {
+    bytes = json::to_msgpack(views::snapshot(v));
+  } catch (const std::exception& ex) {
+    log::error("views", std::string("could not encode the views snapshot: ") + ex.what());
+    std::lock_guard lock(index_mutex_);
+    ++stats_.snapshot_failures;
+    return false;
+  }
+  const std::size_t chunk = options_.snapshot_chunk_bytes;
+  const std::size_t chunks = (bytes.size() + chunk - 1) / chunk;
+  for (std::size_t i = 0; i < chunks; ++i) {
+    const std::size_t from = i * chunk;
+    const std::string_view part(reinterpret_cast<const char*>(bytes.data()) + from,
+                                std::min(chunk, bytes.size() - from));
+    if (auto r = store_.put_meta(chunk_key(v.position, i), part); !r) {
+      log::warn("views", "could not write the views snapshot at position " + std::to_string(v.position) + ": " +
+                             r.error().message);
+      std::lock_guard lock(index_mutex_);
+      ++stats_.snapshot_failures;
+      return false;
+    }
+  }
+  std::lock_guard lock(index_mutex_);
+  std::erase_if(index_, [&](const snapshot_ref& s) { return s.position == v.position; });
+  index_.push_back({v.position, bytes.size(), chunks});
+  std::ranges::sort(index_, {}, &snapshot_ref::position);
+  json list = json::array();
+  for (const auto& s : index_) list.push_back(json::array({s.position, s.bytes, s.chunks}));
+  if (auto r = store_.put_meta(index_key, json{{"format", snapshot_format}, {"snapshots", list}}.dump()); !r) {
+    log::warn("views", "could not record the views snapshot at position " + std::to_string(v.position) + ": " +
+                           r.error().message);
+    std::erase_if(index_, [&](const snapshot_ref& s) { return s.position == v.position; });
+    ++stats_.snapshot_failures;
+    return false;
+  }
+  stats_.last_snapshot_position = v.position;
+  stats_.last_snapshot_bytes = bytes.size();
+  ++stats_.snapshots_written;
+  return true;
+}
+
+void projection_engine::drop_snapshots() {
+  std::lock_guard lock(index_mutex_);
+  (void)store_.erase_meta(index_key);
+  for (const auto& s : index_)
+    for (std::size_t i = 0; i < s.chunks; ++i) (void)store_.erase_meta(chunk_key(s.position, i));
+  index_.clear();
+  stats_.last_snapshot_position = 0;
+  stats_.last_snapshot_bytes = 0;
+}
+
+std::expected<views::all_views, std::string> projection_engine::read_snapshot(const snapshot_ref& ref) const {
+  std::string bytes;
+  bytes.reserve(ref.bytes);
+  for (std::size_t i = 0; i < ref.chunks; ++i) {
+    auto part = store_.get_meta(chunk_key(ref.position, i));
+    if (!part) return std::unexpected("chunk " + std::to_string(i) + ": " + part.error().message);
+    bytes += *part;
+  }
+  if (bytes.size() != ref.bytes)
+    return std::unexpected("size " + std::to_string(bytes.size()) + " instead of " + std::to_string(ref.bytes));
+  json j;
+  try {
+    j = json::from_msgpack(bytes);
+  } catch (const std::exception& ex) {
+    return std::unexpected(std::string("not decodable: ") + ex.what());
+  }
+  auto v = views::restore_snapshot(j);
+  if (!v) return std::unexpected(v.error());
+  if (v->position != ref.position) return std::unexpected("holds another position");
+  v->keep_history = false;
+  return v;
+}
+
+std::expected<void, eventstore::error> projection_engine::fold_until(views::all_views& v,
+                                                                     std::uint64_t position) const {
+  while (v.position < position) {
+    const std::uint64_t from = v.position + 1;
+    const std::uint64_t to = std::min(position, v.position + read_chunk);
+    std::optional<std::string> bad;
+    auto visited = store_.scan(from, to, [&](const eventstore::event_view& e) {
+      try {
+        fold_into(v, from_view(e));
+      } catch (const std::exception& ex) {
+        bad = "position " + std::to_string(e.position) + ": " + ex.what();
+        return false;
+      }
+      return true;
+    });
+    if (!visited) return std::unexpected(visited.error());
+    if (bad) return std::unexpected(eventstore::error{eventstore::errc::corrupted, *bad, v.position + 1});
+    if (*visited == 0) break;
+  }
+  return {};
+}
+
+void projection_engine::remember(views_ptr v) const {
+  std::lock_guard lock(cache_mutex_);
+  std::erase_if(cache_, [&](const views_ptr& c) { return c->position == v->position; });
+  cache_.push_back(std::move(v));
+  while (cache_.size() > options_.cached_views) cache_.erase(cache_.begin());
+}
+
 void projection_engine::read_current(const std::function<void(const views::all_views&)>& reader) const {
   std::shared_lock lock(mutex_);
   reader(current_);
@@ -140,29 +377,100 @@ std::uint64_t projection_engine::position() const {
   return current_.position;
 }
 
-std::expected<views::all_views, eventstore::error> projection_engine::as_of_position(std::uint64_t position) const {
-  std::shared_ptr<const views::all_views> base;
+std::expected<std::shared_ptr<const views::all_views>, eventstore::error> projection_engine::as_of_position(
+    std::uint64_t position) const {
   {
     std::shared_lock lock(mutex_);
-    if (position >= current_.position) return current_;
-    auto it = kept_.upper_bound(position);
-    if (it != kept_.begin()) base = std::prev(it)->second;
+    if (position >= current_.position) return std::make_shared<const views::all_views>(current_);
   }
-  views::all_views v = base ? *base : views::initial_views();
-  while (v.position < position) {
-    auto batch = store_.read_all(v.position + 1, std::min<std::uint64_t>(read_chunk, position - v.position));
-    if (!batch) return std::unexpected(batch.error());
-    if (batch->empty()) break;
-    for (const auto& e : *batch) {
-      v = fold_stored(std::move(v), e);
-      // Keep what this fold passes, so the next question about this era is short.
-      if (v.position % options_.snapshot_every == 0) {
-        std::unique_lock lock(mutex_);
-        kept_.try_emplace(v.position, std::make_shared<const views::all_views>(v));
+  // The nearest base at or before the position: a cached view, else the
+  // newest snapshot on disk, else the empty views.
+  views_ptr cached;
+  {
+    std::lock_guard lock(cache_mutex_);
+    for (auto it = cache_.rbegin(); it != cache_.rend(); ++it) {
+      if ((*it)->position == position) {
+        views_ptr hit = *it;
+        cache_.erase(std::next(it).base());
+        cache_.push_back(hit);
+        return hit;
       }
+      if ((*it)->position < position && (!cached || (*it)->position > cached->position)) cached = *it;
     }
   }
-  return v;
+  std::optional<snapshot_ref> on_disk;
+  {
+    std::lock_guard lock(index_mutex_);
+    auto it = std::ranges::upper_bound(index_, position, {}, &snapshot_ref::position);
+    if (it != index_.begin()) on_disk = *std::prev(it);
+  }
+  views::all_views v = empty_views();
+  const std::uint64_t cached_at = cached ? cached->position : 0;
+  // Reading a snapshot costs about as much as folding snapshot_every events:
+  // a cached view that close behind the disk's is the better start.
+  if (on_disk && on_disk->position > cached_at + options_.snapshot_every) {
+    auto restored = read_snapshot(*on_disk);
+    if (restored) {
+      auto base = std::make_shared<const views::all_views>(std::move(*restored));
+      remember(base);
+      if (base->position == position) return base;
+      v = *base;
+    } else {
+      log::warn("views", "snapshot at position " + std::to_string(on_disk->position) + " unusable: " +
+                             restored.error());
+      std::lock_guard lock(index_mutex_);
+      ++stats_.snapshot_failures;
+      if (cached) v = *cached;
+    }
+  } else if (cached) {
+    v = *cached;
+  }
+  if (auto r = fold_until(v, position); !r) return std::unexpected(r.error());
+  auto out = std::make_shared<const views::all_views>(std::move(v));
+  remember(out);
+  return out;
+}
+
+std::expected<json, eventstore::error> projection_engine::history_of(std::string_view stream,
+                                                                     std::uint64_t position) const {
+  auto events = store_.read_stream(stream);
+  if (!events) {
+    if (events.error().code == eventstore::errc::invalid_stream) return json::array();
+    return std::unexpected(events.error());
+  }
+  std::vector<domain::recorded_event> mine;
+  mine.reserve(events->size());
+  for (const auto& e : *events)
+    if (e.position <= position) mine.push_back(to_domain(e));
+  return views::stream_history(mine);
+}
+
+std::expected<json, domain::rejection> projection_engine::query(std::optional<std::uint64_t> position,
+                                                                std::string_view view, const json& params,
+                                                                const domain::actor& viewer, domain::date today,
+                                                                std::uint64_t& answered_at) const {
+  const auto store_failure = [](const eventstore::error& err) {
+    return std::unexpected(domain::rejection{domain::rejection_kind::rule, "", err.message});
+  };
+  std::expected<json, domain::rejection> out = std::unexpected(domain::rejection{});
+  if (position) {
+    auto past = as_of_position(*position);
+    if (!past) return store_failure(past.error());
+    answered_at = (*past)->position;
+    out = views::query(**past, view, params, viewer, today);
+  } else {
+    read_current([&](const views::all_views& v) {
+      answered_at = v.position;
+      out = views::query(v, view, params, viewer, today);
+    });
+  }
+  if (!out) return out;
+  if (const std::string stream = views::history_stream(view, *out); !stream.empty()) {
+    auto history = history_of(stream, answered_at);
+    if (!history) return store_failure(history.error());
+    (*out)["history"] = std::move(*history);
+  }
+  return out;
 }
 
 std::expected<std::uint64_t, eventstore::error> projection_engine::position_at(std::int64_t instant_ms) const {
@@ -170,10 +478,14 @@ std::expected<std::uint64_t, eventstore::error> projection_engine::position_at(s
   std::uint64_t lo = 0, hi = store_.current_head().position;
   while (lo < hi) {
     const std::uint64_t mid = lo + (hi - lo + 1) / 2;
-    auto e = store_.read_all(mid, 1);
-    if (!e) return std::unexpected(e.error());
-    if (e->empty()) return std::unexpected(eventstore::error{eventstore::errc::corrupted, "missing position", mid});
-    if (e->front().metadata.recorded_at_ms <= instant_ms)
+    std::optional<std::int64_t> at;
+    auto visited = store_.scan(mid, mid, [&](const eventstore::event_view& e) {
+      at = e.recorded_at_ms;
+      return false;
+    });
+    if (!visited) return std::unexpected(visited.error());
+    if (!at) return std::unexpected(eventstore::error{eventstore::errc::corrupted, "missing position", mid});
+    if (*at <= instant_ms)
       lo = mid;
     else
       hi = mid - 1;
@@ -198,26 +510,39 @@ void projection_engine::wait_applied(std::uint64_t position) {
 }
 
 std::expected<views::all_views, eventstore::error> projection_engine::rebuild_from_scratch(std::uint64_t up_to) const {
-  views::all_views v = views::initial_views();
-  while (v.position < up_to) {
-    auto batch = store_.read_all(v.position + 1, std::min<std::uint64_t>(read_chunk, up_to - v.position));
-    if (!batch) return std::unexpected(batch.error());
-    if (batch->empty()) break;
-    for (const auto& e : *batch) v = fold_stored(std::move(v), e);
-  }
+  views::all_views v = empty_views();
+  if (auto r = fold_until(v, up_to); !r) return std::unexpected(r.error());
   return v;
 }
 
 void projection_engine::persist_snapshot() {
-  nlohmann::json j;
-  {
+  auto copy = [&] {
     std::shared_lock lock(mutex_);
-    if (current_.position == last_persisted_) return;
-    j = {{"format", snapshot_format}, {"position", current_.position}, {"views", views::snapshot(current_)}};
-    last_persisted_ = current_.position;
+    return std::make_shared<const views::all_views>(current_);
+  }();
+  std::unique_lock lock(writer_mutex_);
+  writer_cv_.wait(lock, [this] { return !writing_ && pending_ == nullptr; });
+  writing_ = true;
+  lock.unlock();
+  write_snapshot(*copy);
+  lock.lock();
+  writing_ = false;
+  writer_cv_.notify_all();
+}
+
+projection_stats projection_engine::stats() const {
+  projection_stats s;
+  {
+    std::lock_guard lock(index_mutex_);
+    s = stats_;
+    s.snapshots = index_.size();
   }
-  if (auto r = store_.put_meta(snapshot_key, j.dump()); !r)
-    log::warn("views", "could not persist the views snapshot: " + r.error().message);
+  {
+    std::lock_guard lock(cache_mutex_);
+    s.cached_views = cache_.size();
+  }
+  s.position = position();
+  return s;
 }
 
 }  // namespace isms::server

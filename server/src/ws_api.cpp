@@ -289,19 +289,9 @@ void ws_api::op_query(const std::shared_ptr<ws_connection>& conn, const std::str
   // read there too, when the views are.
   pool_.post([this, id, view, params, viewer, at, from, want_diff, paged, page, answer] {
     const domain::date today = today_of(clock_());
-    auto run_at = [&](const point& p, std::uint64_t& position) -> std::expected<json, domain::rejection> {
-      std::expected<json, domain::rejection> out = std::unexpected(domain::rejection{});
-      if (p.now) {
-        views_.read_current([&](const views::all_views& v) {
-          position = v.position;
-          out = views::query(v, view, params, viewer, today);
-        });
-        return out;
-      }
-      auto past = views_.as_of_position(p.position);
-      if (!past) return std::unexpected(domain::rejection{domain::rejection_kind::rule, "", past.error().message});
-      position = past->position;
-      return views::query(*past, view, params, viewer, today);
+    auto run_at = [&](const point& p, std::uint64_t& position) {
+      return views_.query(p.now ? std::nullopt : std::optional<std::uint64_t>(p.position), view, params, viewer,
+                          today, position);
     };
     std::uint64_t to_position = 0;
     auto result = run_at(at, to_position);

@@ -108,7 +108,7 @@ json identify(const std::string& owner) {
 }
 
 TEST(restart, state_and_sessions_survive_and_views_equal_a_rebuild) {
-  test_server srv([](server::server_config& c) { c.ledger.projections.persist_every = 3; });
+  test_server srv([](server::server_config& c) { c.ledger.projections.snapshot_every = 3; });
   const std::string token = srv.add_user("manager", {"isms_manager"});
   srv.add_user("owner", {"risk_owner"});
   {

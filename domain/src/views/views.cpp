@@ -149,9 +149,43 @@ std::expected<json, rejection> query_review_pack(const all_views& v, const json&
   return json{{"id", key}, {"previous_review_position", prev ? prev->baseline_position : 0}, {"pack", pack}};
 }
 
+// The history of the entity living on `stream`, or nullptr.
+std::vector<history_entry>* history_on(all_views& v, std::string_view stream) {
+  const std::string id = id_in_stream(stream);
+  const auto in = [&id](auto& map) -> std::vector<history_entry>* {
+    auto it = map.find(id);
+    return it == map.end() ? nullptr : &it->second.history;
+  };
+  if (stream.starts_with("risk-")) return in(v.risks.risks);
+  if (stream.starts_with("document-")) return in(v.documents.documents);
+  if (stream.starts_with("nc-")) return in(v.nonconformities.ncs);
+  if (stream.starts_with("objective-")) return in(v.objectives.objectives);
+  if (stream.starts_with("audit-")) return in(v.audits.audits);
+  if (stream.starts_with("review-")) return in(v.reviews.reviews);
+  if (stream == soa::stream_id) return &v.soa.history;
+  if (stream == scope::stream_id) return &v.scope.history;
+  return nullptr;
+}
+
 }  // namespace
 
 all_views initial_views() { return all_views{}; }
+
+std::string history_stream(std::string_view view, const json& answer) {
+  if (view == "scope") return std::string(scope::stream_id);
+  if (view != "risk" && view != "document" && view != "nonconformity") return {};
+  if (!answer.is_object()) return {};
+  auto stream = answer.find("stream");
+  return stream != answer.end() && stream->is_string() ? stream->get<std::string>() : std::string{};
+}
+
+json stream_history(std::span<const recorded_event> events) {
+  if (events.empty()) return json::array();
+  all_views v;
+  for (const auto& e : events) v = evolve(std::move(v), e);
+  const auto* h = history_on(v, events.front().stream);
+  return h ? json(*h) : json::array();
+}
 
 all_views evolve(all_views v, const recorded_event& e) {
   if (e.position != 0 && e.position <= v.position) return v;  // already folded
@@ -174,6 +208,11 @@ all_views evolve(all_views v, const recorded_event& e) {
     while (v.skipped_recent.size() > skipped_kept) v.skipped_recent.pop_front();
   }
   fold_activity(v.activity, e, error ? std::string{} : subject_title(v, e.stream), !error);
+  if (!v.keep_history)
+    if (auto* h = history_on(v, e.stream)) {
+      h->clear();
+      h->shrink_to_fit();
+    }
   return v;
 }
 

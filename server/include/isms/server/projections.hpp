@@ -1,18 +1,28 @@
 #pragma once
 // The projection engine: keeps the domain's views current in memory, fed by
 // the store's subscription, answers queries now and as of any past position
-// or instant, and persists snapshots so that start-up replays only the tail.
+// or instant, and keeps snapshots of the views on disk so that start-up and
+// time travel fold only a tail.
+//
+// Memory grows with the live state, not with the history:
+// - the live views drop entity histories (all_views::keep_history = false);
+//   views that show one read it from the entity's stream (history_of);
+// - snapshots of the views for time travel are kept on disk, in the store's
+//   meta column family, in chunks (any size): one at least every
+//   `snapshot_every` events, further apart when the views are large (see
+//   snapshot_bytes_per_event), so that they take a bounded share of the disk;
+// - a small cache (`cached_views`) holds the views recently restored or asked
+//   for, shared read-only by every query at that position.
 //
 // Ownership: the subscription's delivery thread is the only writer of the
 // current views, folding each event in place under an exclusive lock; readers
-// run their query under a shared lock (queries are short folds over memory).
+// run their query under a shared lock. Snapshots are encoded and written by
+// the engine's own writer thread, off the path every command reply waits on.
 //
-// Time travel: every `snapshot_every` events the engine keeps an immutable
-// copy of the views in memory; "as of position p" folds the events after the
-// nearest kept copy at or before p. "As of instant t" finds the last event
-// recorded at or before t by binary search over positions (recorded_at is
-// monotonic: the command pipeline never stamps an event earlier than its
-// predecessor).
+// "As of position p" folds the events after the nearest snapshot (cached or on
+// disk) at or before p. "As of instant t" finds the last event recorded at or
+// before t by binary search over positions (recorded_at is monotonic: the
+// command pipeline never stamps an event earlier than its predecessor).
 //
 // Thread-safety: every public member may be called from any thread.
 
@@ -24,7 +34,10 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 #include "isms/domain/views/views.hpp"
@@ -33,10 +46,30 @@
 namespace isms::server {
 
 struct projection_options {
-  // Events between two in-memory snapshots kept for time travel. Default: 256
-  std::uint64_t snapshot_every = 256;
-  // Events between two persisted snapshots of the current views. Default: 1000
-  std::uint64_t persist_every = 1000;
+  // Fewest events between two snapshots on disk. Default: 1000
+  std::uint64_t snapshot_every = 1000;
+  // Spacing by size: the next snapshot is taken once the events since the
+  // last one number at least (its encoded bytes / this), so snapshots of
+  // large views are rarer and all snapshots together take about
+  // snapshot_bytes_per_event bytes of disk per event. Default: 256
+  std::size_t snapshot_bytes_per_event = 256;
+  // Views kept in memory for time travel (restored snapshots and recently
+  // asked positions). Default: 4
+  std::size_t cached_views = 4;
+  // Size of one stored chunk of a snapshot. Default: 1 MiB
+  std::size_t snapshot_chunk_bytes = std::size_t{1} << 20;
+};
+
+// What the engine holds, for metrics and tests.
+struct projection_stats {
+  std::uint64_t position = 0;                // of the current views
+  std::size_t cached_views = 0;              // views in the time-travel cache
+  std::size_t snapshots = 0;                 // snapshots on disk
+  std::uint64_t last_snapshot_position = 0;  // 0 when none
+  std::size_t last_snapshot_bytes = 0;       // encoded size of the latest one
+  std::uint64_t started_from = 0;            // the snapshot start-up restored (0: none)
+  std::uint64_t snapshots_written = 0;       // by this process
+  std::uint64_t snapshot_failures = 0;       // writes or reads that failed
 };
 
 // Called after each event is folded, on the delivery thread, with the views
@@ -53,7 +86,7 @@ class projection_engine {
   // `replay_until` (the head at start-up), so side effects already taken
   // before a restart are not taken twice.
   projection_engine(projection_options options, eventstore::store& store, after_apply listener);
-  ~projection_engine();  // persists a final snapshot
+  ~projection_engine();  // writes a final snapshot
 
   // Starts folding the log's events (call once, when the listener is ready).
   void start();
@@ -64,10 +97,25 @@ class projection_engine {
   // The position the current views include.
   [[nodiscard]] std::uint64_t position() const;
 
-  // The views as they stood right after `position` (0 → the empty views).
-  // Positions beyond the current one give the current views. Errors: store errors.
-  [[nodiscard]] std::expected<domain::views::all_views, eventstore::error> as_of_position(
+  // The views as they stood right after `position` (0 → the empty views),
+  // shared read-only with other queries at the same position. Positions
+  // beyond the current one give the current views. Errors: store errors.
+  [[nodiscard]] std::expected<std::shared_ptr<const domain::views::all_views>, eventstore::error> as_of_position(
       std::uint64_t position) const;
+
+  // The history lines of the entity on `stream` up to `position`, as the
+  // views with histories kept show them (domain::views::stream_history).
+  [[nodiscard]] std::expected<domain::json, eventstore::error> history_of(std::string_view stream,
+                                                                          std::uint64_t position) const;
+
+  // Runs a view query as of `position` (nullopt: now) and fills in the
+  // entity history the answer shows. Errors: the store's, as a rejection.
+  [[nodiscard]] std::expected<domain::json, domain::rejection> query(std::optional<std::uint64_t> position,
+                                                                     std::string_view view,
+                                                                     const domain::json& params,
+                                                                     const domain::actor& viewer,
+                                                                     domain::date today,
+                                                                     std::uint64_t& answered_at) const;
 
   // The last position recorded at or before `instant_ms` (0 when none).
   [[nodiscard]] std::expected<std::uint64_t, eventstore::error> position_at(std::int64_t instant_ms) const;
@@ -84,12 +132,29 @@ class projection_engine {
   [[nodiscard]] std::expected<domain::views::all_views, eventstore::error> rebuild_from_scratch(
       std::uint64_t up_to) const;
 
-  // Persists the current views now (also done every persist_every events and
-  // on destruction).
+  // Writes a snapshot of the current views now and waits until it is on
+  // disk (also done on the schedule above, by the writer thread, and on
+  // destruction).
   void persist_snapshot();
 
+  [[nodiscard]] projection_stats stats() const;
+
  private:
+  using views_ptr = std::shared_ptr<const domain::views::all_views>;
+  struct snapshot_ref {
+    std::uint64_t position = 0;
+    std::size_t bytes = 0;
+    std::size_t chunks = 0;
+  };
+
   void on_event(const eventstore::recorded_event& e);
+  void writer_loop();
+  bool write_snapshot(const domain::views::all_views& v);
+  void drop_snapshots();
+  [[nodiscard]] std::expected<domain::views::all_views, std::string> read_snapshot(const snapshot_ref& ref) const;
+  [[nodiscard]] std::expected<void, eventstore::error> fold_until(domain::views::all_views& v,
+                                                                  std::uint64_t position) const;
+  void remember(views_ptr v) const;
 
   projection_options options_;
   eventstore::store& store_;
@@ -98,8 +163,24 @@ class projection_engine {
 
   mutable std::shared_mutex mutex_;
   domain::views::all_views current_;
-  mutable std::map<std::uint64_t, std::shared_ptr<const domain::views::all_views>> kept_;  // position → views
-  std::uint64_t last_persisted_ = 0;
+
+  // Snapshots on disk, by position (guarded by index_mutex_).
+  mutable std::mutex index_mutex_;
+  std::vector<snapshot_ref> index_;
+  std::uint64_t next_snapshot_at_ = 0;  // delivery thread only
+  mutable projection_stats stats_;      // guarded by index_mutex_
+
+  // The time-travel cache, most recently used last (guarded by cache_mutex_).
+  mutable std::mutex cache_mutex_;
+  mutable std::vector<views_ptr> cache_;
+
+  // The writer thread and the one snapshot it has yet to write.
+  std::mutex writer_mutex_;
+  std::condition_variable writer_cv_;
+  views_ptr pending_;
+  bool writing_ = false;
+  bool stopping_ = false;
+  std::thread writer_;
 
   std::mutex waiters_mutex_;
   std::condition_variable applied_cv_;

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <deque>
 #include <expected>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,6 +70,13 @@ struct all_views {
   scope_view scope;
   users_view users;
   activity_view activity;
+
+  // Whether entities keep their history (one line per event of their
+  // stream). The history grows with the log, not with the live state, so the
+  // server's long-lived views drop it after each fold (false) and answer the
+  // views that show one from the entity's own stream (history_stream,
+  // stream_history). Not part of the snapshot. Default: true.
+  bool keep_history = true;
 
   friend bool operator==(const all_views&, const all_views&) = default;
 };
@@ -151,6 +159,18 @@ struct notification {
 // time travel) and now.
 [[nodiscard]] json review_pack(const all_views& previous, std::string_view previous_review_id,
                                const all_views& now, std::string_view review_id, date today);
+
+// Entity histories on demand (for views kept with keep_history = false).
+// The stream whose history `answer` (query's answer of `view`) carries under
+// "history" ("risk", "document", "nonconformity": the entity's stream, as
+// the answer names it; "scope": the scope's), or "" when it shows none.
+[[nodiscard]] std::string history_stream(std::string_view view, const json& answer);
+
+// The history of the entity recorded on the stream of `events` (that
+// stream's events in order, up to the position asked about), exactly as the
+// fold with histories kept shows it: an entity's history lines depend only on
+// its own stream's events. A JSON array; empty when no entity lives there.
+[[nodiscard]] json stream_history(std::span<const recorded_event> events);
 
 // `inbox`: what waits for `viewer` — approvals they may decide now and their
 // overdue actions.
