@@ -431,18 +431,47 @@ std::expected<std::shared_ptr<const views::all_views>, eventstore::error> projec
   return out;
 }
 
-std::expected<json, eventstore::error> projection_engine::history_of(std::string_view stream,
-                                                                     std::uint64_t position) const {
-  auto events = store_.read_stream(stream);
+namespace {
+
+// A stream's events up to `position`, as the domain sees them; none for a
+// stream name the store refuses.
+std::expected<std::vector<domain::recorded_event>, eventstore::error> stream_until(const eventstore::store& store,
+                                                                                   std::string_view stream,
+                                                                                   std::uint64_t position) {
+  std::vector<domain::recorded_event> out;
+  auto events = store.read_stream(stream);
   if (!events) {
-    if (events.error().code == eventstore::errc::invalid_stream) return json::array();
+    if (events.error().code == eventstore::errc::invalid_stream) return out;
     return std::unexpected(events.error());
   }
-  std::vector<domain::recorded_event> mine;
-  mine.reserve(events->size());
+  out.reserve(events->size());
   for (const auto& e : *events)
-    if (e.position <= position) mine.push_back(to_domain(e));
-  return views::stream_history(mine);
+    if (e.position <= position) out.push_back(to_domain(e));
+  return out;
+}
+
+}  // namespace
+
+std::expected<json, eventstore::error> projection_engine::history_of(std::string_view stream,
+                                                                     std::uint64_t position) const {
+  auto events = stream_until(store_, stream, position);
+  if (!events) return std::unexpected(events.error());
+  return views::stream_history(*events);
+}
+
+std::expected<views::all_views, eventstore::error> projection_engine::subject_approvals(
+    std::string_view subject, std::uint64_t position) const {
+  auto events = stream_until(store_, subject, position);
+  if (!events) return std::unexpected(events.error());
+  for (const auto& stream : views::approval_streams_of(*events)) {
+    auto more = stream_until(store_, stream, position);
+    if (!more) return std::unexpected(more.error());
+    events->insert(events->end(), std::make_move_iterator(more->begin()), std::make_move_iterator(more->end()));
+  }
+  std::ranges::sort(*events, {}, &domain::recorded_event::position);
+  views::all_views v = views::initial_views();  // everything kept: this is one subject's history
+  for (const auto& e : *events) v = views::evolve(std::move(v), e);
+  return v;
 }
 
 std::expected<json, domain::rejection> projection_engine::query(std::optional<std::uint64_t> position,
@@ -470,6 +499,17 @@ std::expected<json, domain::rejection> projection_engine::query(std::optional<st
     if (!history) return store_failure(history.error());
     (*out)["history"] = std::move(*history);
   }
+  // The views keep recent approvals only; one subject's are all in its
+  // stream and the approval streams its requests opened.
+  if (view == "approvals" && params.is_object())
+    if (auto subject = params.find("subject_stream");
+        subject != params.end() && subject->is_string() && !subject->get_ref<const std::string&>().empty()) {
+      auto local = subject_approvals(subject->get_ref<const std::string&>(), answered_at);
+      if (!local) return store_failure(local.error());
+      auto all = views::query(*local, view, params, viewer, today);
+      if (!all) return all;
+      for (const char* key : {"approvals", "count", "by_state"}) (*out)[key] = std::move((*all)[key]);
+    }
   return out;
 }
 

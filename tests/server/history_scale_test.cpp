@@ -160,5 +160,83 @@ TEST_F(history_scale, restarts_fold_only_the_tail) {
   EXPECT_EQ(views::snapshot(*rebuilt), after);
 }
 
+// Many acceptance cycles: every concluded approval stays in its streams, the
+// views keep the recent ones and each subject's last approved one.
+TEST_F(history_scale, views_keep_recent_approvals_and_a_subjects_approvals_are_read_from_its_streams) {
+  ws_client::options o;
+  o.bearer = srv_.token_of("owner");
+  auto owner = ws_client::connect(srv_.port(), o);
+  ASSERT_NE(owner, nullptr);
+  const auto cycle = [&](const std::string& stream, int k) {
+    ASSERT_TRUE(ok(client_->command("risk.assess", stream,
+                                    {{"likelihood", 2 + k % 3}, {"impact", 3}, {"rationale", "cycle " + std::to_string(k)}})));
+    ASSERT_TRUE(ok(client_->command("risk.plan_treatment", stream,
+                                    {{"option", "modify"},
+                                     {"controls", {"8.24"}},
+                                     {"actions", "Encrypt, round " + std::to_string(k)},
+                                     {"target_likelihood", 1},
+                                     {"target_impact", 2},
+                                     {"due", "2026-06-30"}})));
+    ASSERT_TRUE(ok(client_->command("risk.request_acceptance", stream, {{"comment", "ready"}})));
+    srv_.app().settle();  // the reaction opens the approval
+    auto open = client_->query("approvals", {{"subject_stream", stream}, {"state", "open"}});
+    ASSERT_TRUE(ok(open));
+    ASSERT_EQ((*open)["result"]["data"]["approvals"].size(), 1u) << open->dump();
+    const std::string id = (*open)["result"]["data"]["approvals"][0]["id"];
+    auto approved = owner->command("approval.approve", "approval-" + id, {{"comment", "fine"}});
+    ASSERT_TRUE(ok(approved)) << approved->dump();
+    srv_.app().settle();
+  };
+  cycle("risk-R-2", 0);  // long ago: its last approval must stay for R-2's next request
+  const std::uint64_t early = srv_.store().current_head().position;
+  constexpr int cycles = 230;
+  for (int k = 1; k <= cycles; ++k) {
+    cycle("risk-R-1", k);
+    if (HasFatalFailure()) return;
+  }
+  srv_.app().settle();
+  const auto head = srv_.store().current_head().position;
+
+  std::size_t held = 0;
+  std::string r2_last;
+  srv_.app().views().read_current([&](const views::all_views& v) {
+    held = v.approvals.approvals.size();
+    r2_last = v.approvals.last_approved.at("risk-R-2");
+    EXPECT_TRUE(v.approvals.approvals.contains(r2_last)) << "a subject's last approval leaves the views";
+  });
+  EXPECT_LE(held, views::concluded_kept + 1) << "the views hold every approval ever concluded";
+
+  // The views that keep everything, folded from the log, answer the same.
+  auto full_at = [&](std::uint64_t p) {
+    views::all_views v = views::initial_views();
+    for (std::uint64_t from = 1; from <= p; from += 512) {
+      auto batch = srv_.store().read_all(from, std::min<std::uint64_t>(512, p - from + 1));
+      EXPECT_TRUE(batch.has_value());
+      for (const auto& e : *batch) v = views::evolve(std::move(v), server::to_domain(e));
+    }
+    return v;
+  };
+  const domain::actor viewer{"manager", {domain::role::isms_manager}};
+  const domain::date today = std::chrono::sys_days{std::chrono::year{2026} / 3 / 1};
+  for (const std::uint64_t p : {head, head / 2, early}) {
+    const views::all_views full = full_at(p);
+    for (const std::string subject : {"risk-R-1", "risk-R-2"}) {
+      const json params{{"subject_stream", subject}};
+      auto expected = views::query(full, "approvals", params, viewer, today);
+      ASSERT_TRUE(expected.has_value());
+      std::uint64_t at = 0;
+      auto answered = srv_.app().views().query(p == head ? std::nullopt : std::optional<std::uint64_t>(p),
+                                               "approvals", params, viewer, today, at);
+      ASSERT_TRUE(answered.has_value()) << answered.error().message;
+      EXPECT_EQ(at, p);
+      EXPECT_EQ((*answered)["approvals"], (*expected)["approvals"]) << subject << " at " << p;
+      EXPECT_EQ((*answered)["by_state"], (*expected)["by_state"]) << subject << " at " << p;
+    }
+  }
+  auto all_r1 = client_->query("approvals", {{"subject_stream", "risk-R-1"}});
+  ASSERT_TRUE(ok(all_r1));
+  EXPECT_EQ((*all_r1)["result"]["data"]["count"], cycles);
+}
+
 }  // namespace
 }  // namespace isms

@@ -1,5 +1,7 @@
 #include "isms/domain/views/approvals.hpp"
 
+#include <algorithm>
+
 #include "support.hpp"
 
 namespace isms::domain::views {
@@ -47,7 +49,48 @@ void note_approval_request(approvals_view& v, const recorded_event& e, const app
   if (a.changed.position == 0) a.changed = change_of(e);
 }
 
-void fold_approval(approvals_view& v, const recorded_event& e, const approval::event& ev) {
+namespace {
+
+bool recently_concluded(const approvals_view& v, const std::string& id) {
+  return std::find(v.concluded.begin(), v.concluded.end(), id) != v.concluded.end();
+}
+
+bool last_approved_of_its_subject(const approvals_view& v, const approval_entry& a) {
+  const auto it = v.last_approved.find(a.subject_stream);
+  return it != v.last_approved.end() && it->second == a.id;
+}
+
+// Notes that `id` concluded and, unless everything is kept, lets the oldest
+// concluded approvals beyond the bound leave the view.
+void concluded(approvals_view& v, const std::string& id, bool keep_all) {
+  std::erase(v.concluded, id);
+  v.concluded.push_back(id);
+  if (keep_all) return;
+  while (v.concluded.size() > concluded_kept) {
+    const std::string old = std::move(v.concluded.front());
+    v.concluded.pop_front();
+    if (auto it = v.approvals.find(old); it != v.approvals.end() && !last_approved_of_its_subject(v, it->second))
+      v.approvals.erase(it);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> approval_streams_of(std::span<const recorded_event> subject_events) {
+  std::vector<std::string> out;
+  for (const auto& e : subject_events) {
+    if (!e.data.is_object()) continue;
+    const auto req = e.data.find("approval");
+    if (req == e.data.end() || !req->is_object()) continue;
+    const auto id = req->find("approval_id");
+    if (id == req->end() || !id->is_string()) continue;
+    std::string stream = approval_stream_for(id->get<std::string>());
+    if (std::find(out.begin(), out.end(), stream) == out.end()) out.push_back(std::move(stream));
+  }
+  return out;
+}
+
+void fold_approval(approvals_view& v, const recorded_event& e, const approval::event& ev, bool keep_all) {
   const std::string id = id_in_stream(e.stream);
   approval_entry& a = entry_for(v, id);
   a.version = e.version;
@@ -80,7 +123,13 @@ void fold_approval(approvals_view& v, const recorded_event& e, const approval::e
                    a.approvers = x.approvers;
                    a.outcome_comment = x.comment;
                    a.concluded_at = at;
-                   if (!a.subject_after.is_null()) v.last_approved[a.subject_stream] = a.id;
+                   if (!a.subject_after.is_null()) {
+                     std::string& last = v.last_approved[a.subject_stream];
+                     // The one it replaces stays only while it is among the recent.
+                     if (!keep_all && !last.empty() && last != a.id && !recently_concluded(v, last))
+                       v.approvals.erase(last);
+                     last = a.id;
+                   }
                  },
                  [&](const approval::rejected& x) {
                    a.state = "rejected";
@@ -96,6 +145,8 @@ void fold_approval(approvals_view& v, const recorded_event& e, const approval::e
                  },
              },
              ev);
+  // `a` may leave the map below.
+  if (a.state == "approved" || a.state == "rejected" || a.state == "voided") concluded(v, id, keep_all);
 }
 
 approval::state approval_state_of(const approval_entry& a) {

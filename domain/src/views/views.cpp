@@ -77,7 +77,7 @@ std::optional<std::string> fold_event(all_views& v, const recorded_event& e) {
     return apply(e, risk_matrix::decode, [&](const risk_matrix::event& x) { fold_risk_matrix(v.risks, e, x); });
   if (p == "user") return apply(e, user::decode, [&](const user::event& x) { fold_user(v.users, e, x); });
   if (p == "approval")
-    return apply(e, approval::decode, [&](const approval::event& x) { fold_approval(v.approvals, e, x); });
+    return apply(e, approval::decode, [&](const approval::event& x) { fold_approval(v.approvals, e, x, v.keep_history); });
   if (p == "soa") return apply(e, soa::decode, [&](const soa::event& x) { fold_soa(v.soa, e, x); });
   if (p == "scope") return apply(e, scope::decode, [&](const scope::event& x) { fold_scope(v.scope, e, x); });
   if (p == "document")

@@ -155,6 +155,8 @@ class projection_engine {
   [[nodiscard]] std::expected<void, eventstore::error> fold_until(domain::views::all_views& v,
                                                                   std::uint64_t position) const;
   void remember(views_ptr v) const;
+  [[nodiscard]] std::expected<domain::views::all_views, eventstore::error> subject_approvals(
+      std::string_view subject, std::uint64_t position) const;
 
   projection_options options_;
   eventstore::store& store_;

@@ -8,7 +8,9 @@
 
 #include <cstdint>
 #include <expected>
+#include <deque>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -73,14 +75,22 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(approval_entry, id, stream, stat
                                                 outcome_comment, void_reason, concluded_at,
                                                 subject_after, previous_approval_id, version, changed)
 
+// How many concluded approvals the views keep when they drop history
+// (fold_approval with keep_all = false), besides each subject's last
+// approved one. Default: 200 (the most recently concluded).
+inline constexpr std::size_t concluded_kept = 200;
+
 struct approvals_view {
   std::map<std::string, approval_entry> approvals;  // by approval id
   // Subject stream → the approval that last approved it.
   std::map<std::string, std::string> last_approved;
+  // Concluded approvals, oldest first: all of them, or the latest
+  // concluded_kept when older ones are dropped.
+  std::deque<std::string> concluded;
 
   friend bool operator==(const approvals_view&, const approvals_view&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(approvals_view, approvals, last_approved)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(approvals_view, approvals, last_approved, concluded)
 
 // A subject's request event (one carrying an "approval" object), folded
 // after the subject's own view: `content` is the subject's approval-relevant
@@ -88,7 +98,16 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(approvals_view, approvals, last_
 void note_approval_request(approvals_view& v, const recorded_event& e, const approval_request& req,
                            json content);
 
-void fold_approval(approvals_view& v, const recorded_event& e, const approval::event& ev);
+// Folds an approval stream's event. With keep_all = false, concluded
+// approvals beyond the latest concluded_kept leave the view (each subject's
+// last approved one stays: the next request of that subject is compared
+// with it); they remain in their streams (approval_streams_of).
+void fold_approval(approvals_view& v, const recorded_event& e, const approval::event& ev, bool keep_all = true);
+
+// The approval streams the requests among a subject's events opened: with
+// the subject's own stream, what the `approvals` answer for that subject is
+// folded from when the views keep only recent approvals.
+[[nodiscard]] std::vector<std::string> approval_streams_of(std::span<const recorded_event> subject_events);
 
 // The aggregate state the entry mirrors (for approval::awaits / who_must_act).
 [[nodiscard]] approval::state approval_state_of(const approval_entry& a);
