@@ -1,6 +1,7 @@
 #include "ismsd.hpp"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,6 +29,8 @@ std::optional<ismsd_process> ismsd_process::start(const std::filesystem::path& e
   ismsd_process p;
   p.pid_ = ::fork();
   if (p.pid_ == 0) {
+    // A benchmark that dies leaves no server behind.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::dup2(out[1], STDOUT_FILENO);
     ::dup2(out[1], STDERR_FILENO);
     ::close(out[0]);
