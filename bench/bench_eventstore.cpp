@@ -14,32 +14,21 @@
 //
 // Usage: bench_eventstore [--dir DIR] [--seconds N]
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <rocksdb/db.h>
-#include <rocksdb/table.h>
-
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "isms/eventstore/store.hpp"
+#include "support/store_probe.hpp"
 
 namespace es = isms::eventstore;
-using clock_type = std::chrono::steady_clock;
+using namespace isms::bench;
 
 namespace {
 
@@ -47,203 +36,6 @@ struct config {
   std::filesystem::path dir;
   double seconds = 3;
 };
-
-struct latency_stats {
-  double eps = 0;
-  double p50_us = 0;
-  double p99_us = 0;
-  std::size_t count = 0;
-};
-
-latency_stats summarize(std::vector<double>& lat_us, double elapsed_s) {
-  latency_stats s;
-  s.count = lat_us.size();
-  if (lat_us.empty()) return s;
-  std::sort(lat_us.begin(), lat_us.end());
-  s.eps = static_cast<double>(lat_us.size()) / elapsed_s;
-  s.p50_us = lat_us[lat_us.size() / 2];
-  s.p99_us = lat_us[std::min(lat_us.size() - 1, lat_us.size() * 99 / 100)];
-  return s;
-}
-
-double us_since(clock_type::time_point t) {
-  return std::chrono::duration<double, std::micro>(clock_type::now() - t).count();
-}
-
-// The event every phase appends: a realistic ISMS decision with full metadata.
-es::event_data bench_event(std::uint64_t n) {
-  es::event_data e;
-  e.type = "risk.treatment_planned.v1";
-  e.data = {{"risk_id", "R-" + std::to_string(n % 10000)},
-            {"option", "modify"},
-            {"controls", {"5.9", "8.1", "8.24"}},
-            {"target", {{"likelihood", 2}, {"impact", 3}}},
-            {"due", "2026-03-31"},
-            {"owner", "u-risk-owner-7"},
-            {"title", "Loss of laptops with unencrypted disks"}};
-  e.metadata.actor = "u-isms-manager-1";
-  e.metadata.correlation_id = "wf-" + std::to_string(n % 977);
-  e.metadata.causation_id = "cmd-prev-" + std::to_string(n);
-  e.metadata.recorded_at_ms = 1764374400000 + static_cast<std::int64_t>(n);
-  e.metadata.extra = {{"comment", "Full-disk encryption rollout agreed in the management review"}};
-  return e;
-}
-
-// The size of the stored record of bench_event (header + canonical bytes + payload).
-std::size_t record_bytes() {
-  es::recorded_event r;
-  const es::event_data e = bench_event(1);
-  r.position = 1;
-  r.stream = "bench-00";
-  r.version = 1;
-  r.type = e.type;
-  r.data = e.data;
-  r.metadata = e.metadata;
-  r.metadata.command_id = "bench-t00-0000000001";
-  return 70 + es::canonical_bytes(r)->size() + es::canonical_json(r.data)->size();
-}
-
-// ---- the disk's ceiling ------------------------------------------------------
-
-latency_stats fdatasync_single(const config& c, std::size_t rec) {
-  const auto path = c.dir / "ceiling-single.dat";
-  const int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_APPEND, 0644);
-  if (fd < 0) {
-    std::perror("open");
-    std::exit(1);
-  }
-  std::string buf(rec, 'x');
-  std::vector<double> lat;
-  const auto start = clock_type::now();
-  const auto end = start + std::chrono::duration<double>(c.seconds);
-  while (clock_type::now() < end) {
-    const auto t = clock_type::now();
-    if (::write(fd, buf.data(), buf.size()) != static_cast<ssize_t>(buf.size()) || ::fdatasync(fd) != 0) {
-      std::perror("write/fdatasync");
-      std::exit(1);
-    }
-    lat.push_back(us_since(t));
-  }
-  const double el = std::chrono::duration<double>(clock_type::now() - start).count();
-  ::close(fd);
-  std::filesystem::remove(path);
-  return summarize(lat, el);
-}
-
-// 64 threads hand records to one flusher: it takes everything pending, writes
-// it with one write(), fdatasyncs once, then wakes every waiter.
-latency_stats group_commit_ceiling(const config& c, std::size_t rec, int threads) {
-  const auto path = c.dir / "ceiling-group.dat";
-  const int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_APPEND, 0644);
-  if (fd < 0) {
-    std::perror("open");
-    std::exit(1);
-  }
-  std::mutex mu;
-  std::condition_variable flusher_cv, done_cv;
-  std::string pending;
-  std::uint64_t enqueued = 0, synced = 0;
-  bool stop = false;
-
-  std::thread flusher([&] {
-    std::string local;
-    for (;;) {
-      std::uint64_t upto = 0;
-      {
-        std::unique_lock lk(mu);
-        flusher_cv.wait(lk, [&] { return !pending.empty() || stop; });
-        if (pending.empty()) return;
-        local.swap(pending);
-        pending.clear();
-        upto = enqueued;
-      }
-      if (::write(fd, local.data(), local.size()) != static_cast<ssize_t>(local.size()) || ::fdatasync(fd) != 0) {
-        std::perror("write/fdatasync");
-        std::exit(1);
-      }
-      local.clear();
-      {
-        std::lock_guard lk(mu);
-        synced = upto;
-      }
-      done_cv.notify_all();
-    }
-  });
-
-  const std::string record(rec, 'y');
-  std::vector<std::vector<double>> lats(threads);
-  const auto start = clock_type::now();
-  const auto end = start + std::chrono::duration<double>(c.seconds);
-  std::vector<std::thread> ts;
-  for (int t = 0; t < threads; ++t) {
-    ts.emplace_back([&, t] {
-      while (clock_type::now() < end) {
-        const auto t0 = clock_type::now();
-        std::unique_lock lk(mu);
-        pending.append(record);
-        const std::uint64_t mine = ++enqueued;
-        flusher_cv.notify_one();
-        done_cv.wait(lk, [&] { return synced >= mine; });
-        lk.unlock();
-        lats[t].push_back(us_since(t0));
-      }
-    });
-  }
-  for (auto& t : ts) t.join();
-  const double el = std::chrono::duration<double>(clock_type::now() - start).count();
-  {
-    std::lock_guard lk(mu);
-    stop = true;
-  }
-  flusher_cv.notify_one();
-  flusher.join();
-  ::close(fd);
-  std::filesystem::remove(path);
-  std::vector<double> all;
-  for (auto& l : lats) all.insert(all.end(), l.begin(), l.end());
-  return summarize(all, el);
-}
-
-// ---- the store -------------------------------------------------------------------
-
-latency_stats store_appends(es::store& s, const config& c, int threads, const std::string& tag) {
-  std::vector<std::vector<double>> lats(threads);
-  std::atomic<bool> failed{false};
-  const auto start = clock_type::now();
-  const auto end = start + std::chrono::duration<double>(c.seconds);
-  std::vector<std::thread> ts;
-  for (int t = 0; t < threads; ++t) {
-    ts.emplace_back([&, t] {
-      char name[32];
-      std::snprintf(name, sizeof name, "bench-%s-%02d", tag.c_str(), t);
-      const std::string stream = name;
-      std::uint64_t version = 0;
-      lats[t].reserve(1 << 16);
-      for (std::uint64_t n = 0; clock_type::now() < end; ++n) {
-        std::vector<es::event_data> evs;
-        evs.push_back(bench_event(n));
-        char cmd[48];
-        std::snprintf(cmd, sizeof cmd, "bench-%s-t%02d-%010llu", tag.c_str(), t, static_cast<unsigned long long>(n));
-        const auto t0 = clock_type::now();
-        auto r = s.append(stream, es::expected_version::exact(version), std::move(evs), cmd);
-        const double us = us_since(t0);
-        if (!r) {
-          std::fprintf(stderr, "append failed: %s\n", r.error().message.c_str());
-          failed = true;
-          return;
-        }
-        version = r->version;
-        lats[t].push_back(us);
-      }
-    });
-  }
-  for (auto& t : ts) t.join();
-  const double el = std::chrono::duration<double>(clock_type::now() - start).count();
-  if (failed) std::exit(1);
-  std::vector<double> all;
-  for (auto& l : lats) all.insert(all.end(), l.begin(), l.end());
-  return summarize(all, el);
-}
 
 // Replays every event through the store repeatedly for about `seconds`;
 // events per second. With `json`, through read_all (each event materialized
@@ -294,87 +86,6 @@ double replay_rate(const std::filesystem::path& dir, double seconds, bool json, 
   return static_cast<double>(total) / std::chrono::duration<double>(clock_type::now() - start).count();
 }
 
-// Opens the closed store's RocksDB directly, every column family with the
-// same 64 MiB block cache the store uses.
-struct raw_db {
-  std::vector<std::string> names;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-
-  raw_db(const std::filesystem::path& dir, bool read_only) {
-    auto st = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.string(), &names);
-    if (!st.ok()) fail(st);
-    rocksdb::BlockBasedTableOptions t;
-    t.block_cache = rocksdb::NewLRUCache(std::size_t{64} << 20);
-    rocksdb::ColumnFamilyOptions co;
-    co.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
-    std::vector<rocksdb::ColumnFamilyDescriptor> descs;
-    for (auto& n : names) descs.emplace_back(n, co);
-    st = read_only ? rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir.string(), descs, &handles, &db)
-                   : rocksdb::DB::Open(rocksdb::DBOptions(), dir.string(), descs, &handles, &db);
-    if (!st.ok()) fail(st);
-  }
-  ~raw_db() {
-    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-    delete db;
-  }
-  rocksdb::ColumnFamilyHandle* cf(const std::string& name) const {
-    for (std::size_t i = 0; i < names.size(); ++i)
-      if (names[i] == name) return handles[i];
-    std::fprintf(stderr, "no column family %s\n", name.c_str());
-    std::exit(1);
-  }
-  [[noreturn]] static void fail(const rocksdb::Status& st) {
-    std::fprintf(stderr, "%s\n", st.ToString().c_str());
-    std::exit(1);
-  }
-};
-
-// Flushes every column family and compacts the events, so that the raw pass
-// and the store's replay read the very same SST files (a read-only open would
-// otherwise serve the events from a memtable rebuilt from the WAL, the store's
-// open from flushed files).
-void settle(const std::filesystem::path& dir) {
-  raw_db r(dir, false);
-  rocksdb::FlushOptions fo;
-  fo.wait = true;
-  for (auto* h : r.handles)
-    if (auto st = r.db->Flush(fo, h); !st.ok()) raw_db::fail(st);
-  rocksdb::CompactRangeOptions co;
-  if (auto st = r.db->CompactRange(co, r.cf("events"), nullptr, nullptr); !st.ok()) raw_db::fail(st);
-}
-
-// Iterates the events column family with plain RocksDB, touching every key and
-// value, repeatedly for about `seconds`; entries per second.
-double raw_iteration_rate(const std::filesystem::path& dir, double seconds) {
-  raw_db r(dir, true);
-  rocksdb::DB* db = r.db;
-  rocksdb::ColumnFamilyHandle* events = r.cf("events");
-  auto pass = [&] {
-    std::uint64_t n = 0, sum = 0;
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), events));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      sum += static_cast<unsigned char>(it->key()[7]) + it->value().size();
-      ++n;
-    }
-    if (!it->status().ok() || sum == 0) std::exit(1);
-    return n;
-  };
-  pass();
-  std::uint64_t total = 0;
-  const auto start = clock_type::now();
-  do total += pass();
-  while (std::chrono::duration<double>(clock_type::now() - start).count() < seconds);
-  return static_cast<double>(total) / std::chrono::duration<double>(clock_type::now() - start).count();
-}
-
-double loadavg() {
-  std::ifstream in("/proc/loadavg");
-  double l = -1;
-  in >> l;
-  return l;
-}
-
 void print_line(const char* what, const latency_stats& s, const char* vs, double ratio) {
   std::printf("%-34s %10.0f ev/s  p50 %7.0f us  p99 %7.0f us   %.2fx %s\n", what, s.eps, s.p50_us, s.p99_us,
               ratio, vs);
@@ -412,11 +123,11 @@ int main(int argc, char** argv) {
   std::printf("bench_eventstore: dir %s, %.1f s per phase, record %zu bytes, load %.2f\n", c.dir.c_str(),
               c.seconds, rec, load_before);
 
-  latency_stats single = fdatasync_single(c, rec);
+  latency_stats single = fdatasync_single(c.dir, c.seconds, rec);
   print_line("ceiling: write+fdatasync, 1 writer", single, "", 1.0);
-  latency_stats group8 = group_commit_ceiling(c, rec, 8);
+  latency_stats group8 = group_commit_ceiling(c.dir, c.seconds, rec, 8);
   print_line("ceiling: group commit, 8 writers", group8, "", 1.0);
-  latency_stats group = group_commit_ceiling(c, rec, 64);
+  latency_stats group = group_commit_ceiling(c.dir, c.seconds, rec, 64);
   print_line("ceiling: group commit, 64 writers", group, "", 1.0);
 
   const auto store_dir = c.dir / "store";
@@ -427,12 +138,12 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "open: %s\n", opened.error().message.c_str());
       return 1;
     }
-    a1 = store_appends(**opened, c, 1, "a1");
+    a1 = store_appends(**opened, c.seconds, 1, "a1");
     print_line("store: 1 appender", a1, "of 1-writer ev/s", a1.eps / single.eps);
     std::printf("%-34s p50 %.2fx fdatasync p50 (target <= 1.5)\n", "", a1.p50_us / single.p50_us);
-    a8 = store_appends(**opened, c, 8, "a8");
+    a8 = store_appends(**opened, c.seconds, 8, "a8");
     print_line("store: 8 appenders", a8, "of 8-writer group ceiling", a8.eps / group8.eps);
-    a64 = store_appends(**opened, c, 64, "a64");
+    a64 = store_appends(**opened, c.seconds, 64, "a64");
     print_line("store: 64 appenders", a64, "of group ceiling (target >= 1.0)", a64.eps / group.eps);
   }
   {
@@ -440,7 +151,7 @@ int main(int argc, char** argv) {
     o.sync = false;
     auto opened = es::store::open(o, c.dir / "store-nosync");
     if (!opened) return 1;
-    nosync = store_appends(**opened, c, 64, "ns");
+    nosync = store_appends(**opened, c.seconds, 64, "ns");
     print_line("store: 64 appenders, sync off", nosync, "of group ceiling (CPU bound)", nosync.eps / group.eps);
   }
   std::filesystem::remove_all(c.dir / "store-nosync");
