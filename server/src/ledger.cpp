@@ -145,14 +145,17 @@ void ledger::after_apply(const views::all_views& after, const domain::recorded_e
   }
 
   std::vector<std::pair<std::string, json>> out;
-  for (const auto& n : views::notifications_for(after, e)) {
-    out.emplace_back(n.user_id, json{{"id", n.id},
-                                     {"user_id", n.user_id},
-                                     {"kind", n.kind},
-                                     {"title", n.title},
-                                     {"subject_stream", n.subject_stream},
-                                     {"approval_id", n.approval_id},
-                                     {"position", n.position}});
+  // Notifications handled before a restart are not computed again.
+  if (!(replaying && notifier_->handled(e.position))) {
+    for (const auto& n : views::notifications_for(after, e)) {
+      out.emplace_back(n.user_id, json{{"id", n.id},
+                                       {"user_id", n.user_id},
+                                       {"kind", n.kind},
+                                       {"title", n.title},
+                                       {"subject_stream", n.subject_stream},
+                                       {"approval_id", n.approval_id},
+                                       {"position", n.position}});
+    }
   }
   notifier_->on_event(e.position, out);
   if (ws_) ws_->on_applied(after, e);
@@ -558,6 +561,18 @@ http_response ledger::metrics() const {
   metric("ismsd_chain_verification_running", "gauge", "1 while the background chain verification runs.",
          verification.current == chain_verifier::state::running ? 1 : 0);
   metric("ismsd_worker_jobs_failed_total", "counter", "Worker jobs that failed with an exception.", pool_->failed_jobs());
+  const auto views = views_->stats();
+  metric("ismsd_views_snapshots", "gauge", "Snapshots of the views kept on disk for start-up and time travel.",
+         views.snapshots);
+  metric("ismsd_views_last_snapshot_position", "gauge", "Position of the newest snapshot of the views on disk.",
+         views.last_snapshot_position);
+  metric("ismsd_views_last_snapshot_bytes", "gauge", "Encoded size of the newest snapshot of the views.",
+         views.last_snapshot_bytes);
+  metric("ismsd_views_snapshot_failures_total", "counter", "Snapshots of the views that could not be written or read.",
+         views.snapshot_failures);
+  metric("ismsd_views_cached", "gauge", "Past views held in memory for time travel.", views.cached_views);
+  metric("ismsd_views_started_from_position", "gauge",
+         "The snapshot position start-up restored (the tail after it was folded).", views.started_from);
   http_response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = std::move(out);

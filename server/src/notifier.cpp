@@ -204,6 +204,11 @@ void notifier::persist_locked() {
     log::error("notify", "could not persist the outbox: " + r.error().message);
 }
 
+bool notifier::handled(std::uint64_t position) const {
+  std::lock_guard lock(mutex_);
+  return position <= checkpoint_;
+}
+
 void notifier::on_event(std::uint64_t position, const std::vector<std::pair<std::string, json>>& notifications) {
   {
     std::lock_guard lock(mutex_);

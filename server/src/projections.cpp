@@ -411,10 +411,7 @@ std::expected<std::shared_ptr<const views::all_views>, eventstore::error> projec
   if (on_disk && on_disk->position > cached_at + options_.snapshot_every) {
     auto restored = read_snapshot(*on_disk);
     if (restored) {
-      auto base = std::make_shared<const views::all_views>(std::move(*restored));
-      remember(base);
-      if (base->position == position) return base;
-      v = *base;
+      v = std::move(*restored);  // folded on in place: only the answer is cached
     } else {
       log::warn("views", "snapshot at position " + std::to_string(on_disk->position) + " unusable: " +
                              restored.error());

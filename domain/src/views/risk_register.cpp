@@ -352,19 +352,22 @@ std::expected<json, rejection> query_risks(const risk_register& reg, const json&
     rows.push_back(&r);
   }
   const std::string key = sort->empty() ? "id" : *sort;
-  const auto sort_key = [&](const risk_entry* r) -> json {
-    if (key == "title") return r->title;
-    if (key == "inherent_score") return r->inherent.score;
-    if (key == "residual_score") return r->residual.score;
-    if (key == "due") return r->treatment_due;
-    if (key == "changed") return r->changed.position;
-    return r->id;
+  const bool desc = *order == "desc";
+  // Typed keys: comparing them builds nothing.
+  const auto by = [&](auto field) {
+    std::stable_sort(rows.begin(), rows.end(), [&](const risk_entry* a, const risk_entry* b) {
+      const auto& ka = field(a);
+      const auto& kb = field(b);
+      if (ka != kb) return desc ? kb < ka : ka < kb;
+      return a->id < b->id;
+    });
   };
-  std::stable_sort(rows.begin(), rows.end(), [&](const risk_entry* a, const risk_entry* b) {
-    const json ka = sort_key(a), kb = sort_key(b);
-    if (ka != kb) return *order == "desc" ? kb < ka : ka < kb;
-    return a->id < b->id;
-  });
+  if (key == "title") by([](const risk_entry* r) -> const std::string& { return r->title; });
+  else if (key == "inherent_score") by([](const risk_entry* r) -> const int& { return r->inherent.score; });
+  else if (key == "residual_score") by([](const risk_entry* r) -> const int& { return r->residual.score; });
+  else if (key == "due") by([](const risk_entry* r) -> const std::string& { return r->treatment_due; });
+  else if (key == "changed") by([](const risk_entry* r) -> const std::uint64_t& { return r->changed.position; });
+  else by([](const risk_entry* r) -> const std::string& { return r->id; });
 
   const int lmax = reg.matrix.max_likelihood(), imax = reg.matrix.max_impact();
   const auto empty_map = [&] {

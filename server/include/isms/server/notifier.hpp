@@ -51,6 +51,10 @@ class notifier {
   notifier(notifier_options options, eventstore::store& store, push_fn push);
   ~notifier();  // stops the delivery thread; the outbox stays persisted
 
+  // Whether the event at `position` was handled before (a restart replays
+  // it): its notifications need not be computed again.
+  [[nodiscard]] bool handled(std::uint64_t position) const;
+
   // The notifications caused by the event at `position`. Events at or below
   // the persisted checkpoint were already handled before a restart and are
   // skipped. Called on the projection delivery thread, in position order.
