@@ -474,7 +474,8 @@ std::expected<views::all_views, eventstore::error> projection_engine::subject_ap
 std::expected<json, domain::rejection> projection_engine::query(std::optional<std::uint64_t> position,
                                                                 std::string_view view, const json& params,
                                                                 const domain::actor& viewer, domain::date today,
-                                                                std::uint64_t& answered_at) const {
+                                                                std::uint64_t& answered_at,
+                                                                std::optional<views::row_window> window) const {
   const auto store_failure = [](const eventstore::error& err) {
     return std::unexpected(domain::rejection{domain::rejection_kind::rule, "", err.message});
   };
@@ -483,11 +484,11 @@ std::expected<json, domain::rejection> projection_engine::query(std::optional<st
     auto past = as_of_position(*position);
     if (!past) return store_failure(past.error());
     answered_at = (*past)->position;
-    out = views::query(**past, view, params, viewer, today);
+    out = views::query(**past, view, params, viewer, today, window);
   } else {
     read_current([&](const views::all_views& v) {
       answered_at = v.position;
-      out = views::query(v, view, params, viewer, today);
+      out = views::query(v, view, params, viewer, today, window);
     });
   }
   if (!out) return out;
@@ -503,7 +504,7 @@ std::expected<json, domain::rejection> projection_engine::query(std::optional<st
         subject != params.end() && subject->is_string() && !subject->get_ref<const std::string&>().empty()) {
       auto local = subject_approvals(subject->get_ref<const std::string&>(), answered_at);
       if (!local) return store_failure(local.error());
-      auto all = views::query(*local, view, params, viewer, today);
+      auto all = views::query(*local, view, params, viewer, today, window);
       if (!all) return all;
       for (const char* key : {"approvals", "count", "by_state"}) (*out)[key] = std::move((*all)[key]);
     }

@@ -291,7 +291,9 @@ void ws_api::op_query(const std::shared_ptr<ws_connection>& conn, const std::str
     const domain::date today = today_of(clock_());
     auto run_at = [&](const point& p, std::uint64_t& position) {
       return views_.query(p.now ? std::nullopt : std::optional<std::uint64_t>(p.position), view, params, viewer,
-                          today, position);
+                          today, position,
+                          paged ? std::optional<views::row_window>(views::row_window{page.offset, page.limit})
+                                : std::nullopt);
     };
     std::uint64_t to_position = 0;
     auto result = run_at(at, to_position);

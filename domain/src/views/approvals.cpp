@@ -199,7 +199,8 @@ json previously_approved(const approvals_view& v, const approval_entry& a) {
   return it == v.approvals.end() ? json(nullptr) : it->second.subject_after;
 }
 
-std::expected<json, rejection> query_approvals(const approvals_view& v, const json& params) {
+std::expected<json, rejection> query_approvals(const approvals_view& v, const json& params,
+                                               std::optional<row_window> window) {
   if (auto bad = support::check_params(params)) return std::unexpected(*bad);
   auto state = support::choice_param(params, "state", {"requested", "open", "approved", "rejected", "voided"});
   if (!state) return std::unexpected(state.error());
@@ -211,15 +212,20 @@ std::expected<json, rejection> query_approvals(const approvals_view& v, const js
   if (!kind) return std::unexpected(kind.error());
   json list = json::array();
   json counts = {{"requested", 0}, {"open", 0}, {"approved", 0}, {"rejected", 0}, {"voided", 0}};
+  std::size_t matching = 0;
   for (const auto& [_, a] : v.approvals) {
     if (!state->empty() && a.state != *state) continue;
     if (!subject->empty() && a.subject_stream != *subject) continue;
     if (!by->empty() && a.requested_by != *by) continue;
     if (!kind->empty() && a.subject_kind != *kind) continue;
-    list.push_back(approval_json(a));
+    if (!window || (matching >= window->offset && matching - window->offset < window->limit))
+      list.push_back(approval_json(a));
+    ++matching;
     counts[a.state] = counts.value(a.state, 0) + 1;
   }
-  return json{{"approvals", list}, {"count", list.size()}, {"by_state", counts}};
+  json out{{"approvals", list}, {"count", matching}, {"by_state", counts}};
+  if (window) out["window"] = true;
+  return out;
 }
 
 }  // namespace isms::domain::views

@@ -322,7 +322,8 @@ risk::state risk_state_of(const risk_entry& r) {
   return s;
 }
 
-std::expected<json, rejection> query_risks(const risk_register& reg, const json& params) {
+std::expected<json, rejection> query_risks(const risk_register& reg, const json& params,
+                                           std::optional<row_window> window) {
   if (auto bad = support::check_params(params)) return std::unexpected(*bad);
   std::vector<std::string_view> states;
   for (auto st : all_statuses)
@@ -381,8 +382,11 @@ std::expected<json, rejection> query_risks(const risk_register& reg, const json&
     residual_levels[b.name] = 0;
   }
   json list = json::array();
-  for (const risk_entry* r : rows) {
-    list.push_back(risk_summary_json(*r));
+  const std::size_t from = window ? std::min(window->offset, rows.size()) : 0;
+  const std::size_t to = window ? from + std::min(window->limit, rows.size() - from) : rows.size();
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const risk_entry* r = rows[i];
+    if (i >= from && i < to) list.push_back(risk_summary_json(*r));
     if (r->state == "retired") continue;
     const auto count = [&](json& map, json& levels_count, const risk_rating& x) {
       if (x.score == 0) return;
@@ -395,8 +399,8 @@ std::expected<json, rejection> query_risks(const risk_register& reg, const json&
     count(inherent_map, inherent_levels, r->inherent);
     count(residual_map, residual_levels, r->residual);
   }
-  return json{{"risks", list},
-              {"count", list.size()},
+  json out{{"risks", list},
+              {"count", rows.size()},
               {"heat_map",
                {{"likelihood_labels", reg.matrix.likelihood_labels},
                 {"impact_labels", reg.matrix.impact_labels},
@@ -404,6 +408,8 @@ std::expected<json, rejection> query_risks(const risk_register& reg, const json&
                 {"residual", residual_map}}},
               {"by_level", {{"inherent", inherent_levels}, {"residual", residual_levels}}},
               {"matrix", matrix_json(reg.matrix)}};
+  if (window) out["window"] = true;
+  return out;
 }
 
 std::expected<json, rejection> query_risk(const risk_register& reg, const json& params) {

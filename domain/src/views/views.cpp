@@ -306,19 +306,19 @@ json subject_content(const all_views& v, std::string_view stream) {
 }
 
 std::expected<json, rejection> query(const all_views& v, std::string_view view, const json& params,
-                                     const actor& viewer, date today) {
+                                     const actor& viewer, date today, std::optional<row_window> window) {
   if (viewer.roles.empty())
     return std::unexpected(rejection{rejection_kind::forbidden, "", "the viewer holds no role"});
   if (auto bad = support::check_params(params)) return std::unexpected(*bad);
   std::expected<json, rejection> out = std::unexpected(rejection{});
-  if (view == "risks") out = query_risks(v.risks, params);
+  if (view == "risks") out = query_risks(v.risks, params, window);
   else if (view == "risk") out = query_risk(v.risks, params);
   else if (view == "soa") out = query_soa(v.soa, v.risks, params);
   else if (view == "objectives") out = query_objectives(v.objectives, params, today);
   else if (view == "nonconformities") out = query_nonconformities(v.nonconformities, params, today);
   else if (view == "nonconformity") out = query_nonconformity(v.nonconformities, params, today);
   else if (view == "inbox") out = inbox_of(v, viewer, today);
-  else if (view == "approvals") out = query_approvals(v.approvals, params);
+  else if (view == "approvals") out = query_approvals(v.approvals, params, window);
   else if (view == "documents") out = query_documents(v.documents, params, today);
   else if (view == "document") out = query_document(v.documents, params, today);
   else if (view == "audits") out = query_audits(v.audits, params, today);

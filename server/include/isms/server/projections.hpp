@@ -115,7 +115,9 @@ class projection_engine {
                                                                      const domain::json& params,
                                                                      const domain::actor& viewer,
                                                                      domain::date today,
-                                                                     std::uint64_t& answered_at) const;
+                                                                     std::uint64_t& answered_at,
+                                                                     std::optional<domain::views::row_window> window =
+                                                                         std::nullopt) const;
 
   // The last position recorded at or before `instant_ms` (0 when none).
   [[nodiscard]] std::expected<std::uint64_t, eventstore::error> position_at(std::int64_t instant_ms) const;

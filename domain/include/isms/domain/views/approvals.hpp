@@ -10,6 +10,7 @@
 #include <expected>
 #include <deque>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -118,7 +119,7 @@ void fold_approval(approvals_view& v, const recorded_event& e, const approval::e
 [[nodiscard]] json previously_approved(const approvals_view& v, const approval_entry& a);
 
 // `approvals`: params {state?, subject_stream?, requested_by?, kind?}.
-[[nodiscard]] std::expected<json, rejection> query_approvals(const approvals_view& v,
-                                                             const json& params);
+[[nodiscard]] std::expected<json, rejection> query_approvals(const approvals_view& v, const json& params,
+                                                             std::optional<row_window> window = std::nullopt);
 
 }  // namespace isms::domain::views

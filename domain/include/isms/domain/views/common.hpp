@@ -59,4 +59,10 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(history_entry, position, version
 // "" for the zero day (an unset date field), else "YYYY-MM-DD".
 [[nodiscard]] std::string day_text(date d);
 
+// One page of a list view's rows (see query in views.hpp).
+struct row_window {
+  std::size_t offset = 0;
+  std::size_t limit = 0;
+};
+
 }  // namespace isms::domain::views

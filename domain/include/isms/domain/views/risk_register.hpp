@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <expected>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -106,7 +107,8 @@ void fold_risk_matrix(risk_register& r, const recorded_event& e, const risk_matr
 
 // `risks`: params {state?, owner?, level?, residual_level?, sort?: "id" | "inherent_score" |
 // "residual_score" | "title" | "due", order?: "asc" | "desc"}.
-[[nodiscard]] std::expected<json, rejection> query_risks(const risk_register& r, const json& params);
+[[nodiscard]] std::expected<json, rejection> query_risks(const risk_register& r, const json& params,
+                                                         std::optional<row_window> window = std::nullopt);
 // `risk`: params {id} — one risk with its full history.
 [[nodiscard]] std::expected<json, rejection> query_risk(const risk_register& r, const json& params);
 

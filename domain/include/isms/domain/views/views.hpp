@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <deque>
 #include <expected>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -103,9 +104,14 @@ inline constexpr int snapshot_format = 1;
 // "params.<name>"); an entity asked for by id that does not exist →
 // not_found; a viewer without any role → forbidden. `today` is the day the
 // time rules (overdue, review due, expiring) are evaluated on.
+//
+// `window` (offset, limit) asks a list view for one page of its rows: views
+// that can build only the rows of the page (`risks`, `approvals`) do so and
+// mark the answer with "window": true; their `count` and aggregates still
+// cover every matching row. Others answer whole.
 [[nodiscard]] std::expected<json, rejection> query(const all_views& v, std::string_view view,
                                                    const json& params, const actor& viewer,
-                                                   date today);
+                                                   date today, std::optional<row_window> window = std::nullopt);
 
 // The names query() answers, in documentation order.
 [[nodiscard]] std::vector<std::string_view> view_names();
