@@ -466,6 +466,12 @@ class listener final : public std::enable_shared_from_this<listener> {
         beast::error_code ignored;
         socket.close(ignored);
       } else {
+        // Replies are small and the client waits for each: without this
+        // Nagle's algorithm holds a reply back until the previous segment is
+        // acknowledged, ~40 ms with delayed ACKs. A WebSocket keeps the
+        // option when its socket is handed over on upgrade.
+        beast::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
         std::make_shared<http_session>(std::move(socket), state_, connection_slot{state_})->run();
       }
     }
