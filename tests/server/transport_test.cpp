@@ -5,17 +5,22 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "support/client.hpp"
+#include "support/ismsd_process.hpp"
 #include "support/test_server.hpp"
 
 namespace isms::testing {
@@ -117,6 +122,44 @@ TEST(transport, every_accepted_http_and_websocket_socket_has_tcp_nodelay) {
   std::size_t client_nodelay = 0;
   for (const auto& s : connected_sockets(srv.port(), false)) client_nodelay += s.nodelay ? 1 : 0;
   EXPECT_GE(client_nodelay, 1u);
+}
+
+// The soft "Max open files" limit of a process, from /proc/<pid>/limits.
+std::string soft_open_files(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/limits");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.starts_with("Max open files")) continue;
+    std::istringstream fields(line.substr(std::strlen("Max open files")));
+    std::string soft;
+    fields >> soft;
+    return soft;
+  }
+  return {};
+}
+
+TEST(transport, ismsd_raises_its_open_file_limit_to_the_hard_limit) {
+  // Started with a soft limit below the hard one (as many systems start a
+  // process with 1024), ismsd takes the hard limit, so that
+  // limits.max_connections WebSockets fit.
+  rlimit original{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &original), 0);
+  ASSERT_GT(original.rlim_max, 256u) << "the hard limit leaves no room to test";
+  rlimit lowered = original;
+  lowered.rlim_cur = 256;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &lowered), 0);
+  const auto data = make_temp_dir("ismsd-nofile");
+  auto child = spawn_ismsd(data, "admin-password-for-tests");
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &original), 0);
+  ASSERT_NE(child.port, 0) << child.output;
+
+  const std::string hard =
+      original.rlim_max == RLIM_INFINITY ? std::string("unlimited") : std::to_string(original.rlim_max);
+  EXPECT_EQ(soft_open_files(child.pid), hard);
+
+  ::kill(child.pid, SIGTERM);
+  EXPECT_EQ(wait_exit(child.pid), 0);
+  std::filesystem::remove_all(data);
 }
 
 }  // namespace
