@@ -87,7 +87,10 @@ void ws_api::on_open(const std::shared_ptr<ws_connection>& conn, const std::stri
   {
     std::lock_guard lock(mutex_);
     refused = shut_down_;
-    if (!refused) clients_[conn->id()] = std::move(c);
+    if (!refused) {
+      index_open(conn->id(), c);
+      clients_[conn->id()] = std::move(c);
+    }
   }
   if (refused) return conn->close("the server is shutting down", close_cause::going_away);
   // A sign-out between the upgrade and now found no connection to close:
@@ -101,6 +104,9 @@ void ws_api::shutdown() {
     std::lock_guard lock(mutex_);
     shut_down_ = true;
     dropped.swap(clients_);
+    channels_.clear();
+    by_user_.clear();
+    by_token_.clear();
   }
   for (const auto& [id, c] : dropped)
     if (auto conn = c->conn.lock()) conn->close("the server is shutting down", close_cause::going_away);
@@ -110,9 +116,11 @@ void ws_api::close_session(const std::string& token, const std::string& reason) 
   std::vector<std::shared_ptr<ws_connection>> targets;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [_, c] : clients_)
-      if (c->token == token)
-        if (auto conn = c->conn.lock()) targets.push_back(std::move(conn));
+    auto it = by_token_.find(token);
+    if (it != by_token_.end())
+      for (const auto id : it->second)
+        if (auto c = clients_.find(id); c != clients_.end())
+          if (auto conn = c->second->conn.lock()) targets.push_back(std::move(conn));
   }
   for (auto& t : targets) t->close(reason, close_cause::policy);
 }
@@ -150,6 +158,7 @@ void ws_api::on_close(const std::shared_ptr<ws_connection>& conn) {
     if (it == clients_.end()) return;
     for (const auto& ch : it->second->channels)
       if (ch.starts_with(review_channel_prefix)) review_channels.insert(ch);
+    index_close(it->first, *it->second);
     clients_.erase(it);
   }
   for (const auto& ch : review_channels) push_presence(ch);
@@ -343,9 +352,9 @@ void ws_api::op_subscribe(const std::shared_ptr<ws_connection>& conn, const std:
     if (subscribe) {
       if (!channels.contains(channel) && channels.size() >= options_.max_subscriptions)
         return conn->send(error_reply(id, "too_large", "too many subscriptions on this connection"));
-      channels.insert(channel);
+      if (channels.insert(channel).second) index_join(channel, it->first, it->second);
     } else {
-      channels.erase(channel);
+      if (channels.erase(channel) > 0) index_leave(channel, it->first);
     }
   }
   conn->send(ok_reply(id, json{{"channel", channel}, {"subscribed", subscribe}, {"position", views_.position()}}));
@@ -357,8 +366,9 @@ void ws_api::push_presence(const std::string& channel) {
   std::vector<std::shared_ptr<ws_connection>> targets;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [_, c] : clients_) {
-      if (!c->channels.contains(channel)) continue;
+    auto it = channels_.find(channel);
+    if (it == channels_.end()) return;  // nobody left to tell
+    for (const auto& [_, c] : it->second.members) {
       present.insert(c->user_id);
       if (auto conn = c->conn.lock()) targets.push_back(std::move(conn));
     }
@@ -388,33 +398,40 @@ void ws_api::on_applied(const views::all_views&, const domain::recorded_event& e
     return event_msg;
   };
 
-  std::vector<std::pair<std::shared_ptr<ws_connection>, std::string>> out;
+  // Who listens, taken under the lock without visiting any connection (one
+  // entry per subscribed channel); each message is built once per channel
+  // and sent outside the lock.
+  std::vector<std::pair<std::string, targets>> view_targets;
+  targets feed_targets, review_targets;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [_, c] : clients_) {
-      auto conn = c->conn.lock();
-      if (!conn) continue;
-      for (const auto& ch : c->channels) {
-        if (ch.starts_with(view_channel_prefix)) {
-          out.emplace_back(conn, dump(json{{"push", ch}, {"data", change}}));
-        } else if (ch == channel_events) {
-          out.emplace_back(conn, "{\"push\":\"events\",\"data\":" + full_event() + "}");
-        } else if (!review_channel.empty() && ch == review_channel) {
-          out.emplace_back(conn, "{\"push\":\"" + ch + "\",\"data\":{\"event\":" + full_event() + "}}");
-        }
-      }
-    }
+    for (auto it = channels_.lower_bound(view_channel_prefix);
+         it != channels_.end() && it->first.starts_with(view_channel_prefix); ++it)
+      view_targets.emplace_back(it->first, targets_of(it->second));
+    if (auto it = channels_.find(channel_events); it != channels_.end()) feed_targets = targets_of(it->second);
+    if (!review_channel.empty())
+      if (auto it = channels_.find(review_channel); it != channels_.end()) review_targets = targets_of(it->second);
   }
-  for (auto& [conn, msg] : out) conn->send(std::move(msg));
+  auto send_all = [](const targets& to, const std::string& msg) {
+    for (const auto& w : *to)
+      if (auto conn = w.lock()) conn->send(msg);
+  };
+  for (const auto& [ch, to] : view_targets) send_all(to, dump(json{{"push", ch}, {"data", change}}));
+  if (feed_targets) send_all(feed_targets, "{\"push\":\"events\",\"data\":" + full_event() + "}");
+  if (review_targets)
+    send_all(review_targets, "{\"push\":\"" + review_channel + "\",\"data\":{\"event\":" + full_event() + "}}");
 }
 
 void ws_api::push_notification(const std::string& user_id, const json& notification) {
   const std::string msg = dump(json{{"push", channel_notifications}, {"data", notification}});
   std::vector<std::shared_ptr<ws_connection>> targets;
   {
+    static const std::string notifications_key(channel_notifications);
     std::lock_guard lock(mutex_);
-    for (const auto& [_, c] : clients_) {
-      if (c->user_id != user_id || !c->channels.contains(std::string(channel_notifications))) continue;
+    auto it = by_user_.find(user_id);
+    if (it == by_user_.end()) return;
+    for (const auto& [_, c] : it->second) {
+      if (!c->channels.contains(notifications_key)) continue;
       if (auto conn = c->conn.lock()) targets.push_back(std::move(conn));
     }
   }
@@ -425,11 +442,53 @@ void ws_api::close_user(const std::string& user_id, const std::string& reason) {
   std::vector<std::shared_ptr<ws_connection>> targets;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [_, c] : clients_)
-      if (c->user_id == user_id)
+    auto it = by_user_.find(user_id);
+    if (it != by_user_.end())
+      for (const auto& [_, c] : it->second)
         if (auto conn = c->conn.lock()) targets.push_back(std::move(conn));
   }
   for (auto& t : targets) t->close(reason, close_cause::policy);
+}
+
+void ws_api::index_open(std::uint64_t id, const std::shared_ptr<client>& c) {
+  by_user_[c->user_id].emplace(id, c);
+  by_token_[c->token].insert(id);
+}
+
+void ws_api::index_close(std::uint64_t id, const client& c) {
+  for (const auto& ch : c.channels) index_leave(ch, id);
+  if (auto u = by_user_.find(c.user_id); u != by_user_.end()) {
+    u->second.erase(id);
+    if (u->second.empty()) by_user_.erase(u);
+  }
+  if (auto t = by_token_.find(c.token); t != by_token_.end()) {
+    t->second.erase(id);
+    if (t->second.empty()) by_token_.erase(t);
+  }
+}
+
+void ws_api::index_join(const std::string& channel, std::uint64_t id, const std::shared_ptr<client>& c) {
+  auto& ch = channels_[channel];
+  ch.members.emplace(id, c);
+  ch.snapshot.reset();
+}
+
+void ws_api::index_leave(const std::string& channel, std::uint64_t id) {
+  auto it = channels_.find(channel);
+  if (it == channels_.end()) return;
+  it->second.members.erase(id);
+  if (it->second.members.empty()) channels_.erase(it);
+  else it->second.snapshot.reset();
+}
+
+ws_api::targets ws_api::targets_of(channel_members& ch) {
+  if (!ch.snapshot) {
+    auto v = std::make_shared<std::vector<std::weak_ptr<ws_connection>>>();
+    v->reserve(ch.members.size());
+    for (const auto& [_, c] : ch.members) v->push_back(c->conn);
+    ch.snapshot = std::move(v);
+  }
+  return ch.snapshot;
 }
 
 }  // namespace isms::server

@@ -184,6 +184,19 @@ std::optional<json> ws_client::wait_push(const std::string& channel, std::chrono
   }
 }
 
+std::vector<json> ws_client::take_pushes() {
+  std::vector<json> out;
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->is_object() && it->contains("push")) {
+      out.push_back(std::move(*it));
+      it = pending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return out;
+}
+
 std::optional<json> ws_client::next_reply(std::chrono::milliseconds timeout) {
   for (auto it = pending_.begin(); it != pending_.end(); ++it) {
     if (it->is_object() && it->contains("ok")) {
