@@ -119,12 +119,16 @@ TEST(ws_push, pushes_reach_exactly_the_subscribed_connections_through_subscribes
         const int expected = p.channels.contains(ch) ? 1 : 0;
         EXPECT_EQ(s.at_position.contains(ch) ? s.at_position.at(ch) : 0, expected)
             << "round " << round << ", connection " << i << " of " << p.user << ", channel " << ch;
-        if (!p.channels.contains(ch)) EXPECT_FALSE(s.channels.contains(ch)) << "connection " << i << ": " << ch;
+        if (!p.channels.contains(ch)) {
+          EXPECT_FALSE(s.channels.contains(ch)) << "connection " << i << ": " << ch;
+        }
       }
       // Nothing happens on the review: its subscribers hear of no event
       // (only of who is present), the others of nothing at all.
       EXPECT_EQ(s.review_events, 0) << "connection " << i;
-      if (!p.channels.contains("review:MR-1")) EXPECT_FALSE(s.channels.contains("review:MR-1")) << "connection " << i;
+      if (!p.channels.contains("review:MR-1")) {
+        EXPECT_FALSE(s.channels.contains("review:MR-1")) << "connection " << i;
+      }
       // A notification reaches the new owner's connections that listen for
       // them, and nobody else's.
       const bool told = p.user == owner && p.channels.contains("notifications");
@@ -134,7 +138,9 @@ TEST(ws_push, pushes_reach_exactly_the_subscribed_connections_through_subscribes
         if (n.value("subject_stream", "") == stream && n.value("kind", "") == "risk_assigned") ++assigned;
       }
       EXPECT_EQ(assigned, told ? 1 : 0) << "round " << round << ", connection " << i << " of " << p.user;
-      if (!p.channels.contains("notifications")) EXPECT_TRUE(s.notifications.empty()) << "connection " << i;
+      if (!p.channels.contains("notifications")) {
+        EXPECT_TRUE(s.notifications.empty()) << "connection " << i;
+      }
     }
   };
 
