@@ -2,9 +2,12 @@
 // tests hold the index to exactness over many connections that subscribe,
 // unsubscribe and close in between events.
 //
-// A push for an event is sent (queued on its connection) while the event is
-// applied, before the command's reply is given; so once a connection's ping
-// is answered after that reply, every push meant for it has arrived.
+// Pushes for an event are queued on their connections while the event is
+// applied, on the one thread that applies events in order; the command's
+// reply may come earlier. So the test follows each command with a fence (a
+// second event) and waits for the fence's push on a sentinel connection:
+// then every push of the first event has been queued, and once a
+// connection's ping is answered, every push meant for it has arrived.
 
 #include <gtest/gtest.h>
 
@@ -78,6 +81,7 @@ TEST(ws_push, pushes_reach_exactly_the_subscribed_connections_through_subscribes
     else p.channels.erase(channel);
   };
 
+  int round = 0;
   constexpr int connections = 60;
   std::vector<probe> probes;
   for (int i = 0; i < connections; ++i) {
@@ -94,23 +98,40 @@ TEST(ws_push, pushes_reach_exactly_the_subscribed_connections_through_subscribes
   }
   auto driver = connect("mia");
   ASSERT_NE(driver, nullptr);
+  auto sentinel = connect("mia");
+  ASSERT_NE(sentinel, nullptr);
+  ASSERT_TRUE(ok(sentinel->request({{"op", "subscribe"}, {"channel", "view:risks"}})));
+  auto identify = [&](const std::string& stream, const std::string& owner) {
+    return driver->command("risk.identify", stream,
+                           {{"title", "Key person leaves"},
+                            {"asset", "Dispatch know-how"},
+                            {"threat", "Resignation"},
+                            {"vulnerability", "Undocumented procedures"},
+                            {"owner", owner},
+                            {"category", "people"}});
+  };
+  // Returns once every push of the events up to now has been queued.
+  auto fence = [&](const std::string& owner) {
+    auto f = identify("risk-F-" + std::to_string(round), owner);
+    ASSERT_TRUE(ok(f)) << f->dump();
+    const std::uint64_t at = (*f)["result"]["position"];
+    for (;;) {
+      auto push = sentinel->wait_push("view:risks");
+      ASSERT_TRUE(push) << "the fence's push never came";
+      if ((*push)["data"].value("position", std::uint64_t{0}) >= at) return;
+    }
+  };
 
-  int round = 0;
   auto check_round = [&](const std::string& owner) {
     // What arrived before the last change of subscriptions was acknowledged
     // belongs to the earlier state.
     for (auto& p : probes)
       if (p.ws) p.ws->take_pushes();
     const std::string stream = "risk-R-" + std::to_string(++round);
-    auto r = driver->command("risk.identify", stream,
-                             {{"title", "Key person leaves"},
-                              {"asset", "Dispatch know-how"},
-                              {"threat", "Resignation"},
-                              {"vulnerability", "Undocumented procedures"},
-                              {"owner", owner},
-                              {"category", "people"}});
+    auto r = identify(stream, owner);
     ASSERT_TRUE(ok(r)) << r->dump();
     const std::uint64_t position = (*r)["result"]["position"];
+    fence(owner);
     for (std::size_t i = 0; i < probes.size(); ++i) {
       auto& p = probes[i];
       if (!p.ws) continue;  // closed
@@ -202,11 +223,13 @@ TEST(ws_push, closing_a_users_connections_spares_other_users_and_a_new_connectio
   }
   const std::uint64_t position = (*r)["result"]["position"];
   for (auto& c : mias) {
-    ASSERT_TRUE(ok(c->request({{"op", "ping"}})));
-    int at = 0;
-    for (auto& p : c->take_pushes())
-      if (p.value("push", "") == "view:risks" && p["data"].value("position", std::uint64_t{0}) == position) ++at;
-    EXPECT_EQ(at, 1);
+    // The reply may come before the pushes are queued: wait for this one.
+    bool seen = false;
+    while (!seen) {
+      auto p = c->wait_push("view:risks");
+      ASSERT_TRUE(p) << "a connection of mia missed the push";
+      seen = (*p)["data"].value("position", std::uint64_t{0}) == position;
+    }
     EXPECT_TRUE(c->open());
   }
   // ann's closed connections left no trace in the index, and a notification
