@@ -59,6 +59,13 @@ struct ws_api_options {
   std::size_t default_page_size = 500;
   // Most rows of a list view in one reply (`limit` above it → bad_request). Default: 1000
   std::size_t max_page_size = 1000;
+  // Bytes of serialized view replies kept for the current position, so that
+  // clients asking for the same view with the same parameters, as seen by the
+  // same visibility, at the same position (typically all re-querying after a
+  // push) share one query and one serialization. Emptied when the position
+  // moves on; a reply larger than a quarter of this is not kept; 0 keeps
+  // none. Default: 8 MiB
+  std::size_t view_reply_cache_bytes = 8 << 20;
 };
 
 // Whether the session a connection was opened with still holds (not signed
@@ -121,6 +128,18 @@ class ws_api final : public std::enable_shared_from_this<ws_api> {
   void op_subscribe(const std::shared_ptr<ws_connection>& conn, const std::string& user_id,
                     const nlohmann::json& id, const std::string& channel, bool subscribe);
   void push_presence(const std::string& channel);
+
+  // Serialized `result` members of current-position view replies, by
+  // (position, visibility, view, params, today). See view_reply_cache_bytes.
+  struct reply_cache {
+    std::mutex mutex;
+    std::uint64_t position = 0;
+    std::map<std::string, std::shared_ptr<const std::string>, std::less<>> by_key;
+    std::size_t bytes = 0;
+  };
+  [[nodiscard]] std::shared_ptr<const std::string> cached_reply(std::uint64_t position, const std::string& key);
+  void keep_reply(std::uint64_t position, const std::string& key, std::shared_ptr<const std::string> result);
+  reply_cache replies_;
 
   ws_api_options options_;
   command_pipeline& pipeline_;
