@@ -275,6 +275,8 @@ result<prepared_event> prepare_event(const options& opts, std::string_view strea
                            m.recorded_at_ms, {}};
     append_canonical_bytes(r, 0, stream, 0, e.type, data_digest, with_id, extra_text);
   }
+  // The canonical bytes end with recorded_at_ms (8) and extra_json (length-prefixed).
+  p.recorded_at_offset = r.size() - extra_text.size() - 4 - 8;
   const std::size_t canonical_len = r.size() - rec_canonical;
   std::string len;
   append_u32(len, static_cast<std::uint32_t>(canonical_len));

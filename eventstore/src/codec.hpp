@@ -115,7 +115,16 @@ inline constexpr std::size_t can_stream_len = 17;
 // position, version, prev_hash and hash still zero (the writer patches them).
 struct prepared_event {
   std::string record;
+  // Where metadata.recorded_at_ms sits in `record`, so that an append can be
+  // stamped when it takes its place in the queue (restamp).
+  std::size_t recorded_at_offset = 0;
 };
+
+// Overwrites the recorded_at_ms of a prepared event. Only before the writer
+// seals the record.
+inline void restamp(prepared_event& e, std::int64_t recorded_at_ms) noexcept {
+  put_u64(e.record.data() + e.recorded_at_offset, static_cast<std::uint64_t>(recorded_at_ms));
+}
 
 // Builds the canonical bytes of an event into `out` (appending). The payload
 // enters only through `data_digest`.

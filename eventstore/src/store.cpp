@@ -406,6 +406,10 @@ void store::impl::enqueue(std::unique_ptr<pending_append> p) {
           errc::busy, std::to_string(opts_.max_queued_appends) + " appends already wait for the writer")));
       return;
     }
+    if (p->stamp) {
+      const std::int64_t at = p->stamp();
+      for (auto& e : p->events) detail::restamp(e, at);
+    }
     queue_.push_back(std::move(p));
     if (writer_idle_) {
       writer_idle_ = false;
@@ -689,7 +693,8 @@ void store::impl::commit_group(std::span<std::unique_ptr<pending_append>> group)
 
 void store::append_async(std::string stream, expected_version expected,
                          std::vector<event_data> events, std::string command_id,
-                         std::function<void(result<append_result>)> done) {
+                         std::function<void(result<append_result>)> done,
+                         std::function<std::int64_t()> stamp) {
   const options& o = impl_->opts_;
   auto fail = [&](errc c, std::string msg) { done(std::unexpected(make_error(c, std::move(msg)))); };
   if (!detail::valid_stream_name(stream, o.max_stream_name))
@@ -729,6 +734,7 @@ void store::append_async(std::string stream, expected_version expected,
   p->expected = expected;
   p->command_id = std::move(command_id);
   p->done = std::move(done);
+  p->stamp = std::move(stamp);
   impl_->enqueue(std::move(p));
 }
 

@@ -64,6 +64,9 @@ struct pending_append {
   std::vector<detail::prepared_event> events;
   std::size_t bytes = 0;
   std::function<void(result<append_result>)> done;
+  // When set, called under the queue lock as the append is queued; its value
+  // becomes every event's recorded_at_ms (see store::append_async).
+  std::function<std::int64_t()> stamp;
   // Filled by the writer.
   result<append_result> outcome;
   bool accepted = false;                      // part of the group's WriteBatch

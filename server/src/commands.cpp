@@ -21,7 +21,7 @@ class store_streams final : public domain::related_streams {
     auto events = store_.read_stream(stream);
     if (!events) return out;
     out.reserve(events->size());
-    for (const auto& e : *events) out.push_back(to_domain(e));
+    for (auto& e : *events) out.push_back(to_domain_moved(std::move(e)));
     return out;
   }
 
@@ -78,7 +78,12 @@ std::string generated_command_id() {
 
 command_pipeline::command_pipeline(pipeline_options options, eventstore::store& store, projection_engine& views,
                                    worker_pool& pool, clock_fn clock)
-    : options_(options), store_(store), views_(views), pool_(pool), clock_(std::move(clock)) {}
+    : options_(options),
+      store_(store),
+      views_(views),
+      pool_(pool),
+      clock_(std::move(clock)),
+      histories_(options.history_cache_events) {}
 
 domain::actor command_pipeline::actor_of(const std::string& user_id) const {
   domain::actor a;
@@ -182,24 +187,24 @@ void command_pipeline::attempt(std::string user_id, command_request request, int
     if (known->has_value()) return answer_recorded(user_id, request, **known, std::move(done));
   }
 
-  auto stored = store_.read_stream(request.stream);
+  // The stream's history: what the cache holds plus what was appended since.
+  auto stored = histories_.read(store_, request.stream);
   if (!stored) {
     if (stored.error().code == eventstore::errc::invalid_stream)
       return done(failure("bad_request", "stream: " + stored.error().message, "stream"));
     return done(failure("internal", stored.error().message));
   }
-  const std::uint64_t current_version = stored->empty() ? 0 : stored->back().version;
+  const std::shared_ptr<const history_cache::history> history = stored->events;
+  const std::uint64_t current_version = stored->version();
+  const std::uint64_t current_position = history->empty() ? 0 : history->back().position;
+  histories_.put(std::move(*stored));  // the next command on this stream reads only what follows
   if (request.expected_version && *request.expected_version != current_version)
     return done(failure("conflict", "stream " + request.stream + " is at version " +
                                         std::to_string(current_version) + ", not " +
                                         std::to_string(*request.expected_version)));
 
-  std::vector<domain::recorded_event> history;
-  history.reserve(stored->size());
-  for (const auto& e : *stored) history.push_back(to_domain(e));
-
   store_streams related(store_);
-  auto decided = domain::decide_command(request.type, request.stream, request.data, history, ctx, related);
+  auto decided = domain::decide_command(request.type, request.stream, request.data, *history, ctx, related);
   if (!decided) {
     return done(failure(domain::wire_code(decided.error().kind), decided.error().message, decided.error().field));
   }
@@ -208,7 +213,7 @@ void command_pipeline::attempt(std::string user_id, command_request request, int
     command_outcome o;
     o.ok = true;
     o.version = current_version;
-    o.position = stored->empty() ? 0 : stored->back().position;
+    o.position = current_position;
     return done(o);
   }
 
@@ -227,7 +232,12 @@ void command_pipeline::attempt(std::string user_id, command_request request, int
     events.push_back(std::move(ed));
   }
 
-  auto on_appended = [this, user_id, request, attempt_no, done](eventstore::result<eventstore::append_result> r) mutable {
+  // The stream and command id go to the store; the request itself (its data
+  // a JSON tree) moves into the completion, which needs it only to retry.
+  std::string stream = request.stream;
+  std::string command_id = request.command_id;
+  auto on_appended = [this, user_id = std::move(user_id), request = std::move(request), attempt_no,
+                      done = std::move(done)](eventstore::result<eventstore::append_result> r) mutable {
     // Runs on the store's writer thread: hand everything else to others.
     if (!r) {
       if (r.error().code == eventstore::errc::conflict && !request.expected_version &&
@@ -258,15 +268,17 @@ void command_pipeline::attempt(std::string user_id, command_request request, int
     views_.when_applied(o.position, [done = std::move(done), o]() mutable { done(std::move(o)); });
   };
 
-  // Stamping and queueing under one lock makes recorded_at non-decreasing in
-  // commit order (the writer commits in queue order), which time travel by
-  // instant relies on.
-  std::lock_guard lock(stamp_mutex_);
-  const std::int64_t now = std::max(clock_(), last_stamp_);
-  last_stamp_ = now;
-  for (auto& e : events) e.metadata.recorded_at_ms = now;
-  store_.append_async(request.stream, eventstore::expected_version::exact(current_version), std::move(events),
-                      request.command_id, std::move(on_appended));
+  // The store validates, canonicalises and hashes the events here, on this
+  // pool thread and outside any lock; it stamps them when the append takes
+  // its place in commit order (the writer commits in queue order), so
+  // recorded_at is non-decreasing in position order, which time travel by
+  // instant relies on. The stamp runs under the store's queue lock, which
+  // serializes every access to last_stamp_.
+  store_.append_async(std::move(stream), eventstore::expected_version::exact(current_version), std::move(events),
+                      std::move(command_id), std::move(on_appended), [this] {
+                        last_stamp_ = std::max(clock_(), last_stamp_);
+                        return last_stamp_;
+                      });
 }
 
 }  // namespace isms::server

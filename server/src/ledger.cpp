@@ -664,6 +664,8 @@ http_response ledger::erase_personal_data(const http_request& request) {
       default: return json_error(500, "internal", r.error().message);
     }
   }
+  // Nor does a command decide on a history read before the erasure.
+  pipeline_->forget_cached_histories();
   // The answer means the views no longer hold the erased fields.
   views_->wait_applied(r->erasure_position);
   log::info("erasure", who->user_id + " erased " + std::to_string(req.fields.size()) + " field(s) of position " +

@@ -8,6 +8,7 @@
 //   ismsd erase   --data DIR --position N --fields F[,F...] --reason TEXT [--actor ID]
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -186,6 +187,38 @@ void print_demo_users(const server::demo_summary& demo) {
               server::demo_users_table(demo).c_str());
 }
 
+// Every connection is a file descriptor, and so are RocksDB's files: the soft
+// limit many systems start a process with (1024) would refuse connections
+// long before limits.max_connections. The soft limit is raised to the hard
+// one, which the administrator controls (systemd's LimitNOFILE, ulimit -Hn),
+// and a limit still too low for max_connections is named in the log.
+void raise_open_file_limit(std::size_t max_connections) {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+    server::log::warn("server", std::string("cannot read the open-file limit: ") + std::strerror(errno));
+    return;
+  }
+  const rlim_t before = lim.rlim_cur;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) {
+      server::log::warn("server", std::string("cannot raise the open-file limit: ") + std::strerror(errno));
+      lim.rlim_cur = before;
+    }
+  }
+  auto text = [](rlim_t v) { return v == RLIM_INFINITY ? std::string("unlimited") : std::to_string(v); };
+  server::log::info("server", "open-file limit " + text(lim.rlim_cur) +
+                                  (lim.rlim_cur != before ? " (raised from " + text(before) + ")" : std::string()));
+  // Room for the store's files, the log and the listener besides connections.
+  constexpr std::size_t reserved_descriptors = 256;
+  if (lim.rlim_cur != RLIM_INFINITY && max_connections + reserved_descriptors > lim.rlim_cur)
+    server::log::warn("server", "the open-file limit " + text(lim.rlim_cur) + " is below limits.max_connections (" +
+                                    std::to_string(max_connections) + ") + " +
+                                    std::to_string(reserved_descriptors) +
+                                    ": connections beyond it are refused at accept; raise the hard limit "
+                                    "(LimitNOFILE= in the systemd unit, ulimit -Hn)");
+}
+
 int serve(const parsed_args& args, const char* argv0) {
   server::server_config config;
   config.ledger.webui_dir = default_webui_dir(argv0);
@@ -207,6 +240,8 @@ int serve(const parsed_args& args, const char* argv0) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+
+  raise_open_file_limit(config.transport.max_connections);
 
   if (config.ledger.backup_dir.empty()) {
     // Online backups (POST /api/backup) go next to the data by default.

@@ -16,6 +16,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -251,6 +252,10 @@ class websocket_session final : public ws_connection,
     }
     std::string text = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
+    // An idle connection holds only a small read buffer: one large request
+    // (a document's text) does not keep its megabyte reserved for the
+    // connection's whole life.
+    if (buffer_.capacity() > retained_read_buffer) buffer_.shrink_to_fit();
     handler_->on_text(shared_from_this(), std::move(text));
     do_read();
   }
@@ -292,6 +297,8 @@ class websocket_session final : public ws_connection,
     queued_bytes_ = 0;
     if (opened_) handler_->on_close(shared_from_this());
   }
+
+  static constexpr std::size_t retained_read_buffer = 16 * 1024;
 
   websocket::stream<beast::tcp_stream> ws_;
   std::shared_ptr<shared_state> state_;
@@ -448,6 +455,7 @@ class listener final : public std::enable_shared_from_this<listener> {
   void stop() {
     net::post(acceptor_.get_executor(), [self = shared_from_this()] {
       beast::error_code ec;
+      self->retry_.cancel();
       self->acceptor_.close(ec);
     });
   }
@@ -460,21 +468,41 @@ class listener final : public std::enable_shared_from_this<listener> {
 
   void on_accept(beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+    if (ec == net::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system ||
+        ec == net::error::no_buffer_space || ec == net::error::no_memory) {
+      // Out of descriptors (or kernel memory): the pending connection stays
+      // in the backlog and accepting again at once would spin. Wait a little
+      // for connections to close.
+      retry_.expires_after(accept_retry_delay);
+      retry_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+        if (!wait_ec) self->do_accept();
+      });
+      return;
+    }
     if (!ec) {
       if (state_->connections.fetch_add(1) >= state_->options.max_connections) {
         state_->connections.fetch_sub(1);
         beast::error_code ignored;
         socket.close(ignored);
       } else {
+        // Replies are small and the client waits for each: without this
+        // Nagle's algorithm holds a reply back until the previous segment is
+        // acknowledged, ~40 ms with delayed ACKs. A WebSocket keeps the
+        // option when its socket is handed over on upgrade.
+        beast::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
         std::make_shared<http_session>(std::move(socket), state_, connection_slot{state_})->run();
       }
     }
     do_accept();
   }
 
+  static constexpr std::chrono::milliseconds accept_retry_delay{50};
+
   net::io_context& ioc_;
   tcp::acceptor acceptor_;
   std::shared_ptr<shared_state> state_;
+  net::steady_timer retry_{acceptor_.get_executor()};
 };
 
 class beast_transport final : public transport {

@@ -1,5 +1,8 @@
 #include "isms/server/ws_api.hpp"
 
+#include <algorithm>
+#include <set>
+
 #include "isms/server/ws_request.hpp"
 #include "isms/server/log.hpp"
 #include "isms/server/view_access.hpp"
@@ -26,6 +29,28 @@ std::string error_reply(const json& id, std::string_view code, std::string_view 
 
 std::string ok_reply(const json& id, json result) {
   return dump(json{{"id", id}, {"ok", true}, {"result", std::move(result)}});
+}
+
+// Whose eyes a view's answer depends on, as a key: viewers with the same key
+// get the same bytes. Listed views answer alike to everyone who holds a role;
+// `users` hides contact details from all but admins and ISMS managers; any
+// other view (`inbox`, and every view added later until it is listed here) is
+// keyed by the exact viewer, so that no answer is ever shared by mistake.
+// Empty: not cached (a viewer without roles is refused).
+std::string visibility_of(std::string_view view, const domain::actor& viewer) {
+  static const std::set<std::string_view> same_for_everyone{
+      "risks",  "risk",   "soa",     "objectives", "nonconformities", "nonconformity", "approvals",
+      "documents", "document", "audits", "reviews", "review_pack", "scope", "activity", "due"};
+  if (viewer.roles.empty()) return {};
+  if (same_for_everyone.contains(view)) return "*";
+  if (view == "users")
+    return viewer.has(domain::role::admin) || viewer.has(domain::role::isms_manager) ? "users:managers" : "users:others";
+  std::vector<std::string_view> roles;
+  for (const auto r : viewer.roles) roles.push_back(domain::to_string(r));
+  std::sort(roles.begin(), roles.end());
+  std::string key = "user:" + viewer.user_id;
+  for (const auto r : roles) key.append(1, '\x1f').append(r);
+  return key;
 }
 
 domain::date today_of(std::int64_t ms) {
@@ -87,7 +112,10 @@ void ws_api::on_open(const std::shared_ptr<ws_connection>& conn, const std::stri
   {
     std::lock_guard lock(mutex_);
     refused = shut_down_;
-    if (!refused) clients_[conn->id()] = std::move(c);
+    if (!refused) {
+      index_open(conn->id(), c);
+      clients_[conn->id()] = std::move(c);
+    }
   }
   if (refused) return conn->close("the server is shutting down", close_cause::going_away);
   // A sign-out between the upgrade and now found no connection to close:
@@ -101,6 +129,9 @@ void ws_api::shutdown() {
     std::lock_guard lock(mutex_);
     shut_down_ = true;
     dropped.swap(clients_);
+    channels_.clear();
+    by_user_.clear();
+    by_token_.clear();
   }
   for (const auto& [id, c] : dropped)
     if (auto conn = c->conn.lock()) conn->close("the server is shutting down", close_cause::going_away);
@@ -110,9 +141,11 @@ void ws_api::close_session(const std::string& token, const std::string& reason) 
   std::vector<std::shared_ptr<ws_connection>> targets;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [_, c] : clients_)
-      if (c->token == token)
-        if (auto conn = c->conn.lock()) targets.push_back(std::move(conn));
+    auto it = by_token_.find(token);
+    if (it != by_token_.end())
+      for (const auto id : it->second)
+        if (auto c = clients_.find(id); c != clients_.end())
+          if (auto conn = c->second->conn.lock()) targets.push_back(std::move(conn));
   }
   for (auto& t : targets) t->close(reason, close_cause::policy);
 }
@@ -150,6 +183,7 @@ void ws_api::on_close(const std::shared_ptr<ws_connection>& conn) {
     if (it == clients_.end()) return;
     for (const auto& ch : it->second->channels)
       if (ch.starts_with(review_channel_prefix)) review_channels.insert(ch);
+    index_close(it->first, *it->second);
     clients_.erase(it);
   }
   for (const auto& ch : review_channels) push_presence(ch);
@@ -289,6 +323,17 @@ void ws_api::op_query(const std::shared_ptr<ws_connection>& conn, const std::str
   // read there too, when the views are.
   pool_.post([this, id, view, params, viewer, at, from, want_diff, paged, page, answer] {
     const domain::date today = today_of(clock_());
+    // The current state's answer may be one another client already had.
+    std::string cache_key;
+    std::uint64_t cache_position = 0;
+    if (at.now && !want_diff && options_.view_reply_cache_bytes > 0) {
+      if (auto eyes = visibility_of(view, viewer); !eyes.empty()) {
+        cache_key = eyes + '\x1e' + view + '\x1e' + dump(params) + '\x1e' + domain::format_date(today);
+        cache_position = views_.position();
+        if (auto hit = cached_reply(cache_position, cache_key))
+          return answer("{\"id\":" + dump(id) + ",\"ok\":true,\"result\":" + *hit + "}");
+      }
+    }
     auto run_at = [&](const point& p, std::uint64_t& position) {
       return views_.query(p.now ? std::nullopt : std::optional<std::uint64_t>(p.position), view, params, viewer,
                           today, position,
@@ -303,7 +348,12 @@ void ws_api::op_query(const std::shared_ptr<ws_connection>& conn, const std::str
     }
     if (!want_diff) {
       if (paged) cut_page(*result, view, page, to_position);
-      return answer(ok_reply(id, json{{"view", view}, {"position", to_position}, {"data", std::move(*result)}}));
+      auto text = std::make_shared<const std::string>(
+          dump(json{{"data", std::move(*result)}, {"position", to_position}, {"view", view}}));
+      // Spliced as ok_reply would build it (members in key order: id, ok, result).
+      std::string reply = "{\"id\":" + dump(id) + ",\"ok\":true,\"result\":" + *text + "}";
+      if (!cache_key.empty()) keep_reply(to_position, cache_key, std::move(text));
+      return answer(std::move(reply));
     }
     std::uint64_t from_position = 0;
     auto before = run_at(from, from_position);
@@ -317,6 +367,31 @@ void ws_api::op_query(const std::shared_ptr<ws_connection>& conn, const std::str
   }, [answer, id](std::string_view) {
     answer(error_reply(id, "internal", "the query failed on the server; the server log has the cause"));
   });
+}
+
+std::shared_ptr<const std::string> ws_api::cached_reply(std::uint64_t position, const std::string& key) {
+  std::lock_guard lock(replies_.mutex);
+  if (position != replies_.position) return nullptr;
+  auto it = replies_.by_key.find(key);
+  return it == replies_.by_key.end() ? nullptr : it->second;
+}
+
+void ws_api::keep_reply(std::uint64_t position, const std::string& key, std::shared_ptr<const std::string> result) {
+  const std::size_t size = result->size() + key.size();
+  if (size > options_.view_reply_cache_bytes / 4) return;
+  std::lock_guard lock(replies_.mutex);
+  if (position < replies_.position) return;  // already moved on
+  if (position > replies_.position) {
+    replies_.by_key.clear();
+    replies_.bytes = 0;
+    replies_.position = position;
+  }
+  if (replies_.bytes + size > options_.view_reply_cache_bytes) {
+    // Full at this position: start over rather than track recency.
+    replies_.by_key.clear();
+    replies_.bytes = 0;
+  }
+  if (replies_.by_key.emplace(key, std::move(result)).second) replies_.bytes += size;
 }
 
 void ws_api::op_subscribe(const std::shared_ptr<ws_connection>& conn, const std::string& user_id, const json& id,
@@ -335,9 +410,9 @@ void ws_api::op_subscribe(const std::shared_ptr<ws_connection>& conn, const std:
     if (subscribe) {
       if (!channels.contains(channel) && channels.size() >= options_.max_subscriptions)
         return conn->send(error_reply(id, "too_large", "too many subscriptions on this connection"));
-      channels.insert(channel);
+      if (channels.insert(channel).second) index_join(channel, it->first, it->second);
     } else {
-      channels.erase(channel);
+      if (channels.erase(channel) > 0) index_leave(channel, it->first);
     }
   }
   conn->send(ok_reply(id, json{{"channel", channel}, {"subscribed", subscribe}, {"position", views_.position()}}));
@@ -349,8 +424,9 @@ void ws_api::push_presence(const std::string& channel) {
   std::vector<std::shared_ptr<ws_connection>> targets;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [_, c] : clients_) {
-      if (!c->channels.contains(channel)) continue;
+    auto it = channels_.find(channel);
+    if (it == channels_.end()) return;  // nobody left to tell
+    for (const auto& [_, c] : it->second.members) {
       present.insert(c->user_id);
       if (auto conn = c->conn.lock()) targets.push_back(std::move(conn));
     }
@@ -380,33 +456,40 @@ void ws_api::on_applied(const views::all_views&, const domain::recorded_event& e
     return event_msg;
   };
 
-  std::vector<std::pair<std::shared_ptr<ws_connection>, std::string>> out;
+  // Who listens, taken under the lock without visiting any connection (one
+  // entry per subscribed channel); each message is built once per channel
+  // and sent outside the lock.
+  std::vector<std::pair<std::string, targets>> view_targets;
+  targets feed_targets, review_targets;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [_, c] : clients_) {
-      auto conn = c->conn.lock();
-      if (!conn) continue;
-      for (const auto& ch : c->channels) {
-        if (ch.starts_with(view_channel_prefix)) {
-          out.emplace_back(conn, dump(json{{"push", ch}, {"data", change}}));
-        } else if (ch == channel_events) {
-          out.emplace_back(conn, "{\"push\":\"events\",\"data\":" + full_event() + "}");
-        } else if (!review_channel.empty() && ch == review_channel) {
-          out.emplace_back(conn, "{\"push\":\"" + ch + "\",\"data\":{\"event\":" + full_event() + "}}");
-        }
-      }
-    }
+    for (auto it = channels_.lower_bound(view_channel_prefix);
+         it != channels_.end() && it->first.starts_with(view_channel_prefix); ++it)
+      view_targets.emplace_back(it->first, targets_of(it->second));
+    if (auto it = channels_.find(channel_events); it != channels_.end()) feed_targets = targets_of(it->second);
+    if (!review_channel.empty())
+      if (auto it = channels_.find(review_channel); it != channels_.end()) review_targets = targets_of(it->second);
   }
-  for (auto& [conn, msg] : out) conn->send(std::move(msg));
+  auto send_all = [](const targets& to, const std::string& msg) {
+    for (const auto& w : *to)
+      if (auto conn = w.lock()) conn->send(msg);
+  };
+  for (const auto& [ch, to] : view_targets) send_all(to, dump(json{{"push", ch}, {"data", change}}));
+  if (feed_targets) send_all(feed_targets, "{\"push\":\"events\",\"data\":" + full_event() + "}");
+  if (review_targets)
+    send_all(review_targets, "{\"push\":\"" + review_channel + "\",\"data\":{\"event\":" + full_event() + "}}");
 }
 
 void ws_api::push_notification(const std::string& user_id, const json& notification) {
   const std::string msg = dump(json{{"push", channel_notifications}, {"data", notification}});
   std::vector<std::shared_ptr<ws_connection>> targets;
   {
+    static const std::string notifications_key(channel_notifications);
     std::lock_guard lock(mutex_);
-    for (const auto& [_, c] : clients_) {
-      if (c->user_id != user_id || !c->channels.contains(std::string(channel_notifications))) continue;
+    auto it = by_user_.find(user_id);
+    if (it == by_user_.end()) return;
+    for (const auto& [_, c] : it->second) {
+      if (!c->channels.contains(notifications_key)) continue;
       if (auto conn = c->conn.lock()) targets.push_back(std::move(conn));
     }
   }
@@ -417,11 +500,53 @@ void ws_api::close_user(const std::string& user_id, const std::string& reason) {
   std::vector<std::shared_ptr<ws_connection>> targets;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [_, c] : clients_)
-      if (c->user_id == user_id)
+    auto it = by_user_.find(user_id);
+    if (it != by_user_.end())
+      for (const auto& [_, c] : it->second)
         if (auto conn = c->conn.lock()) targets.push_back(std::move(conn));
   }
   for (auto& t : targets) t->close(reason, close_cause::policy);
+}
+
+void ws_api::index_open(std::uint64_t id, const std::shared_ptr<client>& c) {
+  by_user_[c->user_id].emplace(id, c);
+  by_token_[c->token].insert(id);
+}
+
+void ws_api::index_close(std::uint64_t id, const client& c) {
+  for (const auto& ch : c.channels) index_leave(ch, id);
+  if (auto u = by_user_.find(c.user_id); u != by_user_.end()) {
+    u->second.erase(id);
+    if (u->second.empty()) by_user_.erase(u);
+  }
+  if (auto t = by_token_.find(c.token); t != by_token_.end()) {
+    t->second.erase(id);
+    if (t->second.empty()) by_token_.erase(t);
+  }
+}
+
+void ws_api::index_join(const std::string& channel, std::uint64_t id, const std::shared_ptr<client>& c) {
+  auto& ch = channels_[channel];
+  ch.members.emplace(id, c);
+  ch.snapshot.reset();
+}
+
+void ws_api::index_leave(const std::string& channel, std::uint64_t id) {
+  auto it = channels_.find(channel);
+  if (it == channels_.end()) return;
+  it->second.members.erase(id);
+  if (it->second.members.empty()) channels_.erase(it);
+  else it->second.snapshot.reset();
+}
+
+ws_api::targets ws_api::targets_of(channel_members& ch) {
+  if (!ch.snapshot) {
+    auto v = std::make_shared<std::vector<std::weak_ptr<ws_connection>>>();
+    v->reserve(ch.members.size());
+    for (const auto& [_, c] : ch.members) v->push_back(c->conn);
+    ch.snapshot = std::move(v);
+  }
+  return ch.snapshot;
 }
 
 }  // namespace isms::server

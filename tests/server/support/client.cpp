@@ -27,6 +27,7 @@ http_result http_call(std::uint16_t port, const std::string& method, const std::
   beast::tcp_stream stream(ioc);
   stream.expires_after(std::chrono::seconds(30));
   stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  stream.socket().set_option(tcp::no_delay(true));  // a request is never held back waiting for an ACK
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
   for (const auto& [n, v] : headers) req.set(n, v);
@@ -86,6 +87,7 @@ std::unique_ptr<ws_client> ws_client::connect(std::uint16_t port, const options&
   auto p = std::make_unique<impl>();
   beast::get_lowest_layer(p->ws).expires_after(std::chrono::seconds(30));
   beast::get_lowest_layer(p->ws).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  beast::get_lowest_layer(p->ws).socket().set_option(tcp::no_delay(true));
   p->ws.set_option(websocket::stream_base::decorator([o](websocket::request_type& req) {
     if (!o.bearer.empty()) req.set(http::field::authorization, "Bearer " + o.bearer);
     if (!o.cookie.empty()) req.set(http::field::cookie, o.cookie);
@@ -180,6 +182,19 @@ std::optional<json> ws_client::wait_push(const std::string& channel, std::chrono
     if (msg.is_object() && msg.contains("push") && msg["push"] == channel) return msg;
     pending_.push_back(std::move(msg));
   }
+}
+
+std::vector<json> ws_client::take_pushes() {
+  std::vector<json> out;
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->is_object() && it->contains("push")) {
+      out.push_back(std::move(*it));
+      it = pending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return out;
 }
 
 std::optional<json> ws_client::next_reply(std::chrono::milliseconds timeout) {

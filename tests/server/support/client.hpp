@@ -55,6 +55,10 @@ class ws_client {
   std::optional<json> request(json req, std::chrono::milliseconds timeout = std::chrono::seconds(20));
   // The next push on `channel` (already received or arriving in time).
   std::optional<json> wait_push(const std::string& channel, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  // Every push already received (read while waiting for replies), oldest
+  // first, without reading more. After request() of a ping, these include
+  // every push the server sent before answering it.
+  std::vector<json> take_pushes();
   // The next reply without an id match (error replies to unparseable input carry id null).
   std::optional<json> next_reply(std::chrono::milliseconds timeout = std::chrono::seconds(20));
   [[nodiscard]] bool open() const;

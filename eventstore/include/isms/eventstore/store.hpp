@@ -311,8 +311,18 @@ class store {
   // never call append in it), or synchronously on the calling thread before
   // append_async returns when the append is refused before queueing
   // (bounds, syntax, busy, closed).
+  //
+  // `stamp`, when given, decides recorded_at_ms (every event's
+  // metadata.recorded_at_ms is replaced by its value): it is called exactly
+  // once, under the queue's lock, at the moment the append takes its place in
+  // commit order, and never for an append refused before queueing. So a stamp
+  // that never goes backwards gives recorded_at non-decreasing in position
+  // order, while the events are validated, canonicalised and hashed before,
+  // on the calling thread, outside any lock. Keep it short: it holds the
+  // queue. Calls to it are serialized.
   void append_async(std::string stream, expected_version expected, std::vector<event_data> events,
-                    std::string command_id, std::function<void(result<append_result>)> done);
+                    std::string command_id, std::function<void(result<append_result>)> done,
+                    std::function<std::int64_t()> stamp = {});
 
   // Events of `stream` with version >= from_version, in version order, at most
   // `limit`. An unknown stream gives an empty vector. Errors: invalid_stream,

@@ -23,6 +23,7 @@
 
 #include "isms/domain/core.hpp"
 #include "isms/eventstore/store.hpp"
+#include "isms/server/history_cache.hpp"
 #include "isms/server/projections.hpp"
 #include "isms/server/worker_pool.hpp"
 
@@ -58,6 +59,10 @@ struct command_outcome {
 struct pipeline_options {
   // Retries after a conflict when the client gave no expected version. Default: 5
   int max_conflict_retries = 5;
+  // Events of recently commanded streams kept decoded in memory, so that a
+  // command reads only what was appended to its stream since the last one
+  // (history_cache.hpp); 0 reads every stream whole each time. Default: 8192
+  std::size_t history_cache_events = 8192;
 };
 
 // The time source of the server, in UTC milliseconds. Injected so tests and
@@ -83,6 +88,10 @@ class command_pipeline {
   // The roles a user holds now (empty if unknown or disabled).
   [[nodiscard]] domain::actor actor_of(const std::string& user_id) const;
 
+  // Forgets every cached stream history. Call after anything that rewrites
+  // stored events (a payload erasure).
+  void forget_cached_histories() { histories_.forget_all(); }
+
   // Refuses new commands (`unavailable`) and waits until every command
   // already submitted has had its `done` called. The pool, the store and the
   // views must still run meanwhile. Used at shutdown, so that nothing calls
@@ -101,7 +110,9 @@ class command_pipeline {
   projection_engine& views_;
   worker_pool& pool_;
   clock_fn clock_;
-  std::mutex stamp_mutex_;
+  history_cache histories_;
+  // The last recorded_at given; read and written only by the stamp the store
+  // calls under its queue lock (see attempt()).
   std::int64_t last_stamp_ = 0;
 
   std::mutex flight_mutex_;

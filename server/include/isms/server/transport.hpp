@@ -35,8 +35,10 @@ struct transport_options {
   std::size_t max_body_bytes = 1 << 20;
   // Time allowed to receive one whole request (headers and body). Default: 30 s
   std::chrono::seconds read_timeout{30};
-  // Connections open at once; further ones are closed at accept. Default: 1024
-  std::size_t max_connections = 1024;
+  // Connections open at once; further ones are closed at accept. Each is a
+  // file descriptor: ismsd raises its open-file soft limit to the hard limit
+  // at start and warns when that is below this plus 256. Default: 16384
+  std::size_t max_connections = 16384;
   // WebSocket messages up to twice this size are read and handed to the
   // application (which answers too_large above its own limit); larger ones
   // close the connection with 1009 "message too big". Default: 1 MiB + 64 KiB

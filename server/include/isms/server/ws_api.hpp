@@ -14,6 +14,10 @@
 // session expired while they were silent, and signing out, a password change
 // or reset and a disabled account close them at once (1008).
 //
+// Pushes reach only the connections subscribed to a channel the event
+// touches: connections are indexed by channel, user and session, and each
+// push message is built once per channel and sent outside the lock.
+//
 // Thread-safety: every member may be called from any thread.
 
 #include <chrono>
@@ -24,6 +28,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "isms/server/commands.hpp"
 #include "isms/server/projections.hpp"
@@ -54,6 +59,13 @@ struct ws_api_options {
   std::size_t default_page_size = 500;
   // Most rows of a list view in one reply (`limit` above it → bad_request). Default: 1000
   std::size_t max_page_size = 1000;
+  // Bytes of serialized view replies kept for the current position, so that
+  // clients asking for the same view with the same parameters, as seen by the
+  // same visibility, at the same position (typically all re-querying after a
+  // push) share one query and one serialization. Emptied when the position
+  // moves on; a reply larger than a quarter of this is not kept; 0 keeps
+  // none. Default: 8 MiB
+  std::size_t view_reply_cache_bytes = 8 << 20;
 };
 
 // Whether the session a connection was opened with still holds (not signed
@@ -117,6 +129,18 @@ class ws_api final : public std::enable_shared_from_this<ws_api> {
                     const nlohmann::json& id, const std::string& channel, bool subscribe);
   void push_presence(const std::string& channel);
 
+  // Serialized `result` members of current-position view replies, by
+  // (position, visibility, view, params, today). See view_reply_cache_bytes.
+  struct reply_cache {
+    std::mutex mutex;
+    std::uint64_t position = 0;
+    std::map<std::string, std::shared_ptr<const std::string>, std::less<>> by_key;
+    std::size_t bytes = 0;
+  };
+  [[nodiscard]] std::shared_ptr<const std::string> cached_reply(std::uint64_t position, const std::string& key);
+  void keep_reply(std::uint64_t position, const std::string& key, std::shared_ptr<const std::string> result);
+  reply_cache replies_;
+
   ws_api_options options_;
   command_pipeline& pipeline_;
   projection_engine& views_;
@@ -124,8 +148,28 @@ class ws_api final : public std::enable_shared_from_this<ws_api> {
   clock_fn clock_;
   session_check session_valid_;
 
+  // The connections of one channel, and a copy of them for pushing that is
+  // rebuilt only after the membership changes: a push takes the copy under
+  // the lock in O(1) and sends outside it.
+  using targets = std::shared_ptr<const std::vector<std::weak_ptr<ws_connection>>>;
+  struct channel_members {
+    std::map<std::uint64_t, std::shared_ptr<client>> members;  // by connection id
+    targets snapshot;                                          // null → rebuilt on the next push
+  };
+  // Under mutex_: the index kept exact on open, subscribe, unsubscribe and close.
+  void index_open(std::uint64_t id, const std::shared_ptr<client>& c);
+  void index_close(std::uint64_t id, const client& c);
+  void index_join(const std::string& channel, std::uint64_t id, const std::shared_ptr<client>& c);
+  void index_leave(const std::string& channel, std::uint64_t id);
+  static targets targets_of(channel_members& ch);
+
   mutable std::mutex mutex_;
   std::map<std::uint64_t, std::shared_ptr<client>> clients_;  // by connection id
+  // Only channels with at least one subscriber; ordered, so that the view:
+  // channels are one range.
+  std::map<std::string, channel_members, std::less<>> channels_;
+  std::map<std::string, std::map<std::uint64_t, std::shared_ptr<client>>, std::less<>> by_user_;
+  std::map<std::string, std::set<std::uint64_t>, std::less<>> by_token_;
   bool shut_down_ = false;
 };
 
