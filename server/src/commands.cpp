@@ -12,23 +12,6 @@ namespace isms::server {
 
 namespace {
 
-// Other streams, read from the store at the moment of one decision.
-class store_streams final : public domain::related_streams {
- public:
-  explicit store_streams(eventstore::store& s) : store_(s) {}
-  std::vector<domain::recorded_event> history(std::string_view stream) const override {
-    std::vector<domain::recorded_event> out;
-    auto events = store_.read_stream(stream);
-    if (!events) return out;
-    out.reserve(events->size());
-    for (auto& e : *events) out.push_back(to_domain_moved(std::move(e)));
-    return out;
-  }
-
- private:
-  eventstore::store& store_;
-};
-
 std::string_view wire_code(eventstore::errc e) {
   switch (e) {
     case eventstore::errc::conflict: return "conflict";
@@ -203,8 +186,7 @@ void command_pipeline::attempt(std::string user_id, command_request request, int
                                         std::to_string(current_version) + ", not " +
                                         std::to_string(*request.expected_version)));
 
-  store_streams related(store_);
-  auto decided = domain::decide_command(request.type, request.stream, request.data, *history, ctx, related);
+  auto decided = domain::decide_command(request.type, request.stream, request.data, *history, ctx, related_);
   if (!decided) {
     return done(failure(domain::wire_code(decided.error().kind), decided.error().message, decided.error().field));
   }
@@ -279,6 +261,14 @@ void command_pipeline::attempt(std::string user_id, command_request request, int
                         last_stamp_ = std::max(clock_(), last_stamp_);
                         return last_stamp_;
                       });
+}
+
+std::vector<domain::recorded_event> command_pipeline::cached_streams::history(std::string_view stream) const {
+  auto lease = cache_.read(store_, stream);
+  if (!lease) return {};
+  std::vector<domain::recorded_event> out = *lease->events;
+  cache_.put(std::move(*lease));
+  return out;
 }
 
 }  // namespace isms::server

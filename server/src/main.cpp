@@ -7,6 +7,7 @@
 //   ismsd restore --from DIR --data DIR
 //   ismsd erase   --data DIR --position N --fields F[,F...] --reason TEXT [--actor ID]
 
+#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -436,6 +438,12 @@ int erase(const parsed_args& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // glibc gives each thread that allocates its own heap arena (up to 8 per
+  // core), and freed memory stays in the arena it came from: past views built
+  // on one worker thread would stay resident as long as the process lives. A
+  // few arenas keep the heap compact; the server's threads rarely allocate at
+  // the same moment. An operator may override with MALLOC_ARENA_MAX.
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
   std::string problem;
   auto args = parse_args(argc, argv, problem);
   if (!args) {

@@ -1,6 +1,9 @@
 #include "isms/server/projections.hpp"
 
 #include <algorithm>
+#include <chrono>
+
+#include <malloc.h>
 
 #include "isms/server/json_input.hpp"
 #include "isms/server/log.hpp"
@@ -361,10 +364,21 @@ std::expected<void, eventstore::error> projection_engine::fold_until(views::all_
 }
 
 void projection_engine::remember(views_ptr v) const {
-  std::lock_guard lock(cache_mutex_);
-  std::erase_if(cache_, [&](const views_ptr& c) { return c->position == v->position; });
-  cache_.push_back(std::move(v));
-  while (cache_.size() > options_.cached_views) cache_.erase(cache_.begin());
+  std::vector<views_ptr> evicted;  // freed outside the lock
+  {
+    std::lock_guard lock(cache_mutex_);
+    std::erase_if(cache_, [&](const views_ptr& c) { return c->position == v->position; });
+    cache_.push_back(std::move(v));
+    while (cache_.size() > options_.cached_views) {
+      evicted.push_back(std::move(cache_.front()));
+      cache_.erase(cache_.begin());
+    }
+  }
+  const bool freed = std::ranges::any_of(evicted, [](const views_ptr& p) { return p.use_count() == 1; });
+  evicted.clear();
+  // A past view is as large as the live one; give its pages back to the
+  // system rather than keep the high-water mark of every era asked about.
+  if (freed) malloc_trim(0);
 }
 
 void projection_engine::read_current(const std::function<void(const views::all_views&)>& reader) const {
@@ -404,6 +418,8 @@ std::expected<std::shared_ptr<const views::all_views>, eventstore::error> projec
     auto it = std::ranges::upper_bound(index_, position, {}, &snapshot_ref::position);
     if (it != index_.begin()) on_disk = *std::prev(it);
   }
+  const auto started = std::chrono::steady_clock::now();
+  std::string from = "the empty views";
   views::all_views v = empty_views();
   const std::uint64_t cached_at = cached ? cached->position : 0;
   // Reading a snapshot costs about as much as folding snapshot_every events:
@@ -412,6 +428,11 @@ std::expected<std::shared_ptr<const views::all_views>, eventstore::error> projec
     auto restored = read_snapshot(*on_disk);
     if (restored) {
       v = std::move(*restored);  // folded on in place: only the answer is cached
+      from = "the snapshot at " + std::to_string(v.position) + " (" + std::to_string(on_disk->bytes) + " bytes, " +
+             std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                                 started)
+                                .count()) +
+             " ms)";
     } else {
       log::warn("views", "snapshot at position " + std::to_string(on_disk->position) + " unusable: " +
                              restored.error());
@@ -421,8 +442,14 @@ std::expected<std::shared_ptr<const views::all_views>, eventstore::error> projec
     }
   } else if (cached) {
     v = *cached;
+    from = "the cached views at " + std::to_string(v.position);
   }
+  const std::uint64_t base = v.position;
   if (auto r = fold_until(v, position); !r) return std::unexpected(r.error());
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  if (took >= std::chrono::milliseconds(100))
+    log::info("views", "as of " + std::to_string(position) + ": from " + from + ", folded " +
+                           std::to_string(position - base) + " events, " + std::to_string(took.count()) + " ms");
   auto out = std::make_shared<const views::all_views>(std::move(v));
   remember(out);
   return out;

@@ -11,21 +11,12 @@ namespace isms::server {
 
 namespace {
 constexpr std::string_view checkpoint_key = "reactions/checkpoint";
+// The checkpoint is written at most this often: reactions are idempotent
+// (their follow-ups carry deterministic command ids), so a restart that
+// re-runs the last few only meets duplicates.
 constexpr std::uint64_t persist_every = 500;
+constexpr auto persist_interval = std::chrono::seconds(1);
 
-class store_streams final : public domain::related_streams {
- public:
-  explicit store_streams(eventstore::store& s) : store_(s) {}
-  std::vector<domain::recorded_event> history(std::string_view stream) const override {
-    std::vector<domain::recorded_event> out;
-    if (auto events = store_.read_stream(stream))
-      for (const auto& e : *events) out.push_back(to_domain(e));
-    return out;
-  }
-
- private:
-  eventstore::store& store_;
-};
 }  // namespace
 
 reaction_runner::reaction_runner(eventstore::store& store, command_pipeline& pipeline, reaction_runner_options options)
@@ -113,7 +104,8 @@ std::optional<std::string> reaction_runner::issue(const eventstore::recorded_eve
 }
 
 void reaction_runner::run() {
-  store_streams related(store_);
+  const domain::related_streams& related = pipeline_.related();
+  auto last_persist = std::chrono::steady_clock::now();
   for (;;) {
     eventstore::recorded_event e;
     {
@@ -146,10 +138,14 @@ void reaction_runner::run() {
     {
       std::lock_guard lock(mutex_);
       done_ = e.position;
-      persist = !follow_ups.empty() || done_ >= persisted_ + persist_every;
+      persist = done_ >= persisted_ + persist_every ||
+                (done_ > persisted_ && std::chrono::steady_clock::now() - last_persist >= persist_interval);
     }
     cv_.notify_all();
-    if (persist) persist_checkpoint();
+    if (persist) {
+      persist_checkpoint();
+      last_persist = std::chrono::steady_clock::now();
+    }
   }
 }
 

@@ -92,6 +92,11 @@ class command_pipeline {
   // stored events (a payload erasure).
   void forget_cached_histories() { histories_.forget_all(); }
 
+  // Other streams as the domain's decisions and reactions read them: the
+  // store's events through the history cache (a stream read recently costs
+  // only what was appended since). Any thread; valid while the pipeline is.
+  [[nodiscard]] const domain::related_streams& related() const { return related_; }
+
   // Refuses new commands (`unavailable`) and waits until every command
   // already submitted has had its `done` called. The pool, the store and the
   // views must still run meanwhile. Used at shutdown, so that nothing calls
@@ -111,6 +116,16 @@ class command_pipeline {
   worker_pool& pool_;
   clock_fn clock_;
   history_cache histories_;
+  class cached_streams final : public domain::related_streams {
+   public:
+    cached_streams(history_cache& cache, const eventstore::store& store) : cache_(cache), store_(store) {}
+    [[nodiscard]] std::vector<domain::recorded_event> history(std::string_view stream) const override;
+
+   private:
+    history_cache& cache_;
+    const eventstore::store& store_;
+  };
+  cached_streams related_{histories_, store_};
   // The last recorded_at given; read and written only by the stamp the store
   // calls under its queue lock (see attempt()).
   std::int64_t last_stamp_ = 0;

@@ -11,8 +11,8 @@
 //   meta column family, in chunks (any size): one at least every
 //   `snapshot_every` events, further apart when the views are large (see
 //   snapshot_bytes_per_event), so that they take a bounded share of the disk;
-// - a small cache (`cached_views`) holds the views recently restored or asked
-//   for, shared read-only by every query at that position.
+// - a small cache (`cached_views`) holds the past views recently asked for,
+//   shared read-only by every query at that position.
 //
 // Ownership: the subscription's delivery thread is the only writer of the
 // current views, folding each event in place under an exclusive lock; readers
@@ -53,9 +53,10 @@ struct projection_options {
   // large views are rarer and all snapshots together take about
   // snapshot_bytes_per_event bytes of disk per event. Default: 256
   std::size_t snapshot_bytes_per_event = 256;
-  // Views kept in memory for time travel (restored snapshots and recently
-  // asked positions). Default: 4
-  std::size_t cached_views = 4;
+  // Past views kept in memory for time travel (the positions last asked
+  // for: later pages of a listing, a diff's two ends). Each is as large as
+  // the live views. Default: 2
+  std::size_t cached_views = 2;
   // Size of one stored chunk of a snapshot. Default: 1 MiB
   std::size_t snapshot_chunk_bytes = std::size_t{1} << 20;
 };
