@@ -25,6 +25,10 @@ constexpr std::string_view legacy_key = "views/snapshot";
 // are dropped and the views refolded from position 0.
 constexpr int snapshot_format = 2;
 constexpr std::size_t read_chunk = 1024;
+// Restoring a snapshot costs about as much as folding one event per this many
+// of its bytes (measured: 12.7 MB restored in ~450 ms, events folded at
+// ~90,000/s).
+constexpr std::size_t restore_bytes_per_event = 300;
 
 std::string chunk_key(std::uint64_t position, std::size_t i) {
   return std::string(chunk_prefix) + std::to_string(position) + "/" + std::to_string(i);
@@ -252,7 +256,17 @@ void projection_engine::on_event(const eventstore::recorded_event& stored) {
 void projection_engine::writer_loop() {
   std::unique_lock lock(writer_mutex_);
   for (;;) {
-    writer_cv_.wait(lock, [this] { return stopping_ || pending_ != nullptr; });
+    writer_cv_.wait(lock, [this] { return stopping_ || pending_ != nullptr || !garbage_.empty(); });
+    if (!garbage_.empty()) {
+      // Large trees freed here, not on the thread that answers a query.
+      std::vector<std::shared_ptr<const void>> garbage;
+      garbage.swap(garbage_);
+      lock.unlock();
+      garbage.clear();
+      malloc_trim(0);
+      lock.lock();
+      continue;
+    }
     if (!pending_) return;  // stopping
     views_ptr v = std::move(pending_);
     writing_ = true;
@@ -335,10 +349,19 @@ std::expected<views::all_views, std::string> projection_engine::read_snapshot(co
     return std::unexpected(std::string("not decodable: ") + ex.what());
   }
   auto v = views::restore_snapshot(j);
+  discard(std::make_shared<const json>(std::move(j)));
   if (!v) return std::unexpected(v.error());
   if (v->position != ref.position) return std::unexpected("holds another position");
   v->keep_history = false;
   return v;
+}
+
+void projection_engine::discard(std::shared_ptr<const void> garbage) const {
+  {
+    std::lock_guard lock(writer_mutex_);
+    garbage_.push_back(std::move(garbage));
+  }
+  writer_cv_.notify_all();
 }
 
 std::expected<void, eventstore::error> projection_engine::fold_until(views::all_views& v,
@@ -374,11 +397,9 @@ void projection_engine::remember(views_ptr v) const {
       cache_.erase(cache_.begin());
     }
   }
-  const bool freed = std::ranges::any_of(evicted, [](const views_ptr& p) { return p.use_count() == 1; });
-  evicted.clear();
-  // A past view is as large as the live one; give its pages back to the
-  // system rather than keep the high-water mark of every era asked about.
-  if (freed) malloc_trim(0);
+  // A past view is as large as the live one: freed (and its pages given back
+  // to the system) on the engine's own thread.
+  for (auto& e : evicted) discard(std::move(e));
 }
 
 void projection_engine::read_current(const std::function<void(const views::all_views&)>& reader) const {
@@ -422,9 +443,11 @@ std::expected<std::shared_ptr<const views::all_views>, eventstore::error> projec
   std::string from = "the empty views";
   views::all_views v = empty_views();
   const std::uint64_t cached_at = cached ? cached->position : 0;
-  // Reading a snapshot costs about as much as folding snapshot_every events:
-  // a cached view that close behind the disk's is the better start.
-  if (on_disk && on_disk->position > cached_at + options_.snapshot_every) {
+  // Reading a snapshot costs about as much as folding one event per
+  // restore_bytes_per_event of it: a cached view no further behind than that
+  // is the better start.
+  if (on_disk && (!cached || position - cached_at > position - on_disk->position +
+                                                        on_disk->bytes / restore_bytes_per_event)) {
     auto restored = read_snapshot(*on_disk);
     if (restored) {
       v = std::move(*restored);  // folded on in place: only the answer is cached

@@ -158,6 +158,8 @@ class projection_engine {
   [[nodiscard]] std::expected<void, eventstore::error> fold_until(domain::views::all_views& v,
                                                                   std::uint64_t position) const;
   void remember(views_ptr v) const;
+  // Frees `garbage` on the writer thread.
+  void discard(std::shared_ptr<const void> garbage) const;
   [[nodiscard]] std::expected<domain::views::all_views, eventstore::error> subject_approvals(
       std::string_view subject, std::uint64_t position) const;
 
@@ -180,9 +182,10 @@ class projection_engine {
   mutable std::vector<views_ptr> cache_;
 
   // The writer thread and the one snapshot it has yet to write.
-  std::mutex writer_mutex_;
-  std::condition_variable writer_cv_;
+  mutable std::mutex writer_mutex_;
+  mutable std::condition_variable writer_cv_;
   views_ptr pending_;
+  mutable std::vector<std::shared_ptr<const void>> garbage_;
   bool writing_ = false;
   bool stopping_ = false;
   std::thread writer_;
