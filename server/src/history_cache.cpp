@@ -3,7 +3,7 @@
 namespace isms::server {
 
 domain::recorded_event to_domain_moved(eventstore::recorded_event&& e) {
-  // The same mapping as to_domain (projections.hpp), moving the payload.
+  // The one mapping of a stored event to the domain's (to_domain copies, then moves).
   domain::recorded_event out;
   out.position = e.position;
   out.stream = std::move(e.stream);

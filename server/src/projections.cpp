@@ -5,6 +5,7 @@
 
 #include <malloc.h>
 
+#include "isms/server/history_cache.hpp"
 #include "isms/server/json_input.hpp"
 #include "isms/server/log.hpp"
 
@@ -79,22 +80,7 @@ views::all_views empty_views() {
 }  // namespace
 
 domain::recorded_event to_domain(const eventstore::recorded_event& e) {
-  domain::recorded_event out;
-  out.position = e.position;
-  out.stream = e.stream;
-  out.version = e.version;
-  out.type = e.type;
-  out.data = e.data;
-  out.meta.actor = e.metadata.actor;
-  out.meta.recorded_at = domain::instant{std::chrono::milliseconds{e.metadata.recorded_at_ms}};
-  out.meta.command_id = e.metadata.command_id;
-  out.meta.correlation_id = e.metadata.correlation_id;
-  out.meta.causation_id = e.metadata.causation_id;
-  if (e.metadata.extra.is_object()) {
-    if (auto it = e.metadata.extra.find("comment"); it != e.metadata.extra.end() && it->is_string())
-      out.meta.comment = it->get<std::string>();
-  }
-  return out;
+  return to_domain_moved(eventstore::recorded_event(e));
 }
 
 projection_engine::projection_engine(projection_options options, eventstore::store& store, after_apply listener)
@@ -492,8 +478,8 @@ std::expected<std::vector<domain::recorded_event>, eventstore::error> stream_unt
     return std::unexpected(events.error());
   }
   out.reserve(events->size());
-  for (const auto& e : *events)
-    if (e.position <= position) out.push_back(to_domain(e));
+  for (auto& e : *events)
+    if (e.position <= position) out.push_back(to_domain_moved(std::move(e)));
   return out;
 }
 

@@ -212,6 +212,7 @@ export async function render(ctx) {
       stateSel.querySelector('select').addEventListener('change', (e) => { approvalState = e.target.value; drawApprovals(); });
       replace(approvalsBox,
         h('div.filters', stateSel),
+        h('p.muted', { style: 'font-size:.85rem' }, 'Open requests, the 200 most recently concluded and the last approval of each subject. Every request of one subject is on its approval page and in the event log.'),
         list.length ? h('div.table-wrap', h('table.data.responsive', { 'aria-label': 'Approval requests' },
           h('thead', h('tr', h('th', 'Request'), h('th', 'Requested'), h('th', 'State'), h('th', 'Decided by'), h('th', 'Concluded'))),
           h('tbody', list.map((a) => h('tr',
