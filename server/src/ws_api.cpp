@@ -207,6 +207,7 @@ void ws_api::on_text(const std::shared_ptr<ws_connection>& conn, const std::stri
   if (!session_valid_(token)) return conn->close(std::string(session_ended), close_cause::policy);
 
   std::string user_id;
+  bool limited = false;
   {
     std::lock_guard lock(mutex_);
     auto it = clients_.find(conn->id());
@@ -218,13 +219,11 @@ void ws_api::on_text(const std::shared_ptr<ws_connection>& conn, const std::stri
     c.tokens = std::min(options_.burst, c.tokens + elapsed * options_.requests_per_second);
     c.refilled = now;
     if (c.tokens < 1.0) {
-      conn->send(error_reply(nullptr, "rate_limited",
-                             "more than " + std::to_string(static_cast<int>(options_.requests_per_second)) +
-                                 " requests per second; slow down"));
-      return;
+      limited = true;
+    } else {
+      c.tokens -= 1.0;
+      user_id = c.user_id;
     }
-    c.tokens -= 1.0;
-    user_id = c.user_id;
   }
 
   if (text.size() > options_.max_message_bytes)
@@ -232,6 +231,13 @@ void ws_api::on_text(const std::shared_ptr<ws_connection>& conn, const std::stri
                                   "message of " + std::to_string(text.size()) + " bytes exceeds the limit of " +
                                       std::to_string(options_.max_message_bytes)));
   auto parsed = read_ws_request(text, ws_request_limits{.max_json_depth = options_.max_json_depth});
+  if (limited) {
+    // Refused, but under the request's own id, so that a client waiting for
+    // its answer learns why instead of waiting in vain.
+    return conn->send(error_reply(parsed ? parsed->id : parsed.error().id, "rate_limited",
+                                  "more than " + std::to_string(static_cast<int>(options_.requests_per_second)) +
+                                      " requests per second; slow down"));
+  }
   if (!parsed) return conn->send(error_reply(parsed.error().id, "bad_request", parsed.error().message, parsed.error().field));
   ws_request& req = *parsed;
   const json& id = req.id;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
@@ -128,14 +130,19 @@ TEST(bad_input_limits, a_flood_beyond_the_rate_is_limited_and_the_connection_sur
   ASSERT_NE(client, nullptr);
   for (int i = 0; i < 30; ++i) client->send_text(json{{"id", i}, {"op", "ping"}}.dump());
   int limited = 0, answered = 0;
+  std::set<int> ids;
   for (int i = 0; i < 30; ++i) {
     auto r = client->next_reply();
     ASSERT_TRUE(r);
     if (code(r) == "rate_limited") ++limited;
     if (ok(r)) ++answered;
+    // Every request is answered under its own id, the refused ones too.
+    ASSERT_TRUE((*r)["id"].is_number_integer()) << r->dump();
+    ids.insert((*r)["id"].get<int>());
   }
   EXPECT_GE(limited, 20);
   EXPECT_GE(answered, 1);
+  EXPECT_EQ(ids.size(), 30u);
   EXPECT_TRUE(client->open());
 }
 
