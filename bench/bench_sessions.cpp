@@ -42,23 +42,6 @@ namespace {
 constexpr int top_managers = 10;
 constexpr int driver_risks = 8;
 
-std::string day_from_today(int days) {
-  const std::time_t t = std::time(nullptr) + static_cast<std::time_t>(days) * 86400;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
-
-json must(std::optional<json> r, const std::string& what) {
-  if (!r || !r->value("ok", false)) {
-    std::fprintf(stderr, "%s: %s\n", what.c_str(), r ? r->dump().c_str() : "no reply");
-    std::exit(1);
-  }
-  return *r;
-}
-
 json command(const std::string& type, const std::string& stream, json data) {
   return {{"op", "command"}, {"type", type}, {"stream", stream}, {"data", std::move(data)}};
 }

@@ -54,15 +54,6 @@ constexpr int load_users = 16;
 constexpr int objectives = 16;
 constexpr int risks_per_connection = 4;
 
-std::string day_from_today(int days) {
-  const std::time_t t = std::time(nullptr) + static_cast<std::time_t>(days) * 86400;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
-
 struct mix_totals {
   std::vector<double> cmd_lat, query_lat;
   std::map<std::string, std::size_t> errors;  // unexpected error replies by code
@@ -329,13 +320,6 @@ std::vector<std::string> setup_isms(std::uint16_t port) {
     std::fprintf(stderr, "cannot open the WebSocket API\n");
     std::exit(1);
   }
-  auto must = [](std::optional<json> r, const std::string& what) {
-    if (!r || !r->value("ok", false)) {
-      std::fprintf(stderr, "%s: %s\n", what.c_str(), r ? r->dump().c_str() : "no reply");
-      std::exit(1);
-    }
-    return *r;
-  };
   for (int o = 0; o < objectives; ++o) {
     const std::string id = "O-" + std::to_string(o);
     must(mgr->request({{"op", "command"},

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <thread>
 
@@ -117,6 +118,23 @@ int ismsd_process::stop() {
   ::waitpid(pid_, &st, 0);
   pid_ = -1;
   return st;
+}
+
+nlohmann::json must(std::optional<nlohmann::json> r, const std::string& what) {
+  if (!r || !r->value("ok", false)) {
+    std::fprintf(stderr, "%s: %s\n", what.c_str(), r ? r->dump().c_str() : "no reply");
+    std::exit(1);
+  }
+  return *r;
+}
+
+std::string day_from_today(int days) {
+  const std::time_t t = std::time(nullptr) + static_cast<std::time_t>(days) * 86400;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
 }
 
 std::string must_login(std::uint16_t port, const std::string& user, const std::string& password) {

@@ -66,6 +66,13 @@ void register_users(std::uint16_t port, const std::vector<bench_user>& users);
 // Signs `user` in; exits on failure.
 std::string must_login(std::uint16_t port, const std::string& user, const std::string& password = user_password);
 
+// The reply `r` when it is a success ({"ok": true}); otherwise prints `what`
+// and the reply and exits.
+nlohmann::json must(std::optional<nlohmann::json> r, const std::string& what);
+
+// The UTC day `days` from today, "YYYY-MM-DD".
+std::string day_from_today(int days);
+
 // The default ismsd executable: the one built next to the benchmarks.
 std::filesystem::path default_ismsd();
 

@@ -135,6 +135,19 @@ void ledger::settle() {
   }
 }
 
+namespace {
+// A notification as pushes and webhooks carry it (every member present).
+json notification_json(const views::notification& n) {
+  return json{{"id", n.id},
+              {"user_id", n.user_id},
+              {"kind", n.kind},
+              {"title", n.title},
+              {"subject_stream", n.subject_stream},
+              {"approval_id", n.approval_id},
+              {"position", n.position}};
+}
+}  // namespace
+
 void ledger::after_apply(const views::all_views& after, const domain::recorded_event& e, bool replaying) {
   // A disabled account is signed out everywhere at once: its tokens are
   // revoked and its open connections closed (sign-in already refuses it).
@@ -147,15 +160,7 @@ void ledger::after_apply(const views::all_views& after, const domain::recorded_e
   std::vector<std::pair<std::string, json>> out;
   // Notifications handled before a restart are not computed again.
   if (!(replaying && notifier_->handled(e.position))) {
-    for (const auto& n : views::notifications_for(after, e)) {
-      out.emplace_back(n.user_id, json{{"id", n.id},
-                                       {"user_id", n.user_id},
-                                       {"kind", n.kind},
-                                       {"title", n.title},
-                                       {"subject_stream", n.subject_stream},
-                                       {"approval_id", n.approval_id},
-                                       {"position", n.position}});
-    }
+    for (const auto& n : views::notifications_for(after, e)) out.emplace_back(n.user_id, notification_json(n));
   }
   notifier_->on_event(e.position, out);
   if (ws_) ws_->on_applied(after, e);
@@ -182,16 +187,7 @@ void ledger::run_scheduler_once() {
     if (!o.ok && o.error_code != "rejected")
       log::warn("scheduler", cmd.command_type + " on " + cmd.stream + ": " + o.error_code + ": " + o.error_message);
   }
-  for (const auto& n : due_reminders(*due)) {
-    notifier_->remind(n.id, n.user_id,
-                      json{{"id", n.id},
-                           {"user_id", n.user_id},
-                           {"kind", n.kind},
-                           {"title", n.title},
-                           {"subject_stream", n.subject_stream},
-                           {"approval_id", n.approval_id},
-                           {"position", n.position}});
-  }
+  for (const auto& n : due_reminders(*due)) notifier_->remind(n.id, n.user_id, notification_json(n));
 }
 
 std::expected<std::optional<std::string>, std::string> ledger::bootstrap_admin(const std::string& password) {

@@ -123,9 +123,7 @@ projection_engine::projection_engine(projection_options options, eventstore::sto
       for (std::size_t i = 0; i < s.chunks; ++i) (void)store_.erase_meta(chunk_key(s.position, i));
     }
     index_ = std::move(kept);
-    json list = json::array();
-    for (const auto& s : index_) list.push_back(json::array({s.position, s.bytes, s.chunks}));
-    (void)store_.put_meta(index_key, json{{"format", snapshot_format}, {"snapshots", list}}.dump());
+    (void)write_index();
   }
   // The newest readable snapshot is where start-up begins.
   for (auto it = index_.rbegin(); it != index_.rend(); ++it) {
@@ -293,9 +291,7 @@ bool projection_engine::write_snapshot(const views::all_views& v) {
   std::erase_if(index_, [&](const snapshot_ref& s) { return s.position == v.position; });
   index_.push_back({v.position, bytes.size(), chunks});
   std::ranges::sort(index_, {}, &snapshot_ref::position);
-  json list = json::array();
-  for (const auto& s : index_) list.push_back(json::array({s.position, s.bytes, s.chunks}));
-  if (auto r = store_.put_meta(index_key, json{{"format", snapshot_format}, {"snapshots", list}}.dump()); !r) {
+  if (auto r = write_index(); !r) {
     log::warn("views", "could not record the views snapshot at position " + std::to_string(v.position) + ": " +
                            r.error().message);
     std::erase_if(index_, [&](const snapshot_ref& s) { return s.position == v.position; });
@@ -306,6 +302,12 @@ bool projection_engine::write_snapshot(const views::all_views& v) {
   stats_.last_snapshot_bytes = bytes.size();
   ++stats_.snapshots_written;
   return true;
+}
+
+eventstore::result<void> projection_engine::write_index() {
+  json list = json::array();
+  for (const auto& s : index_) list.push_back(json::array({s.position, s.bytes, s.chunks}));
+  return store_.put_meta(index_key, json{{"format", snapshot_format}, {"snapshots", list}}.dump());
 }
 
 void projection_engine::drop_snapshots() {
@@ -587,21 +589,6 @@ std::expected<views::all_views, eventstore::error> projection_engine::rebuild_fr
   views::all_views v = empty_views();
   if (auto r = fold_until(v, up_to); !r) return std::unexpected(r.error());
   return v;
-}
-
-void projection_engine::persist_snapshot() {
-  auto copy = [&] {
-    std::shared_lock lock(mutex_);
-    return std::make_shared<const views::all_views>(current_);
-  }();
-  std::unique_lock lock(writer_mutex_);
-  writer_cv_.wait(lock, [this] { return !writing_ && pending_ == nullptr; });
-  writing_ = true;
-  lock.unlock();
-  write_snapshot(*copy);
-  lock.lock();
-  writing_ = false;
-  writer_cv_.notify_all();
 }
 
 projection_stats projection_engine::stats() const {

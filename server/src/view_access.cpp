@@ -86,16 +86,15 @@ void cut_page(json& data, std::string_view view, const page_request& page, std::
   auto it = data.find(view);
   if (it == data.end() || !it->is_array()) return;
   json& rows = *it;
-  std::size_t from = 0, to = 0;
+  std::size_t total = 0, from = 0, to = 0;
   if (auto w = data.find("window"); w != data.end()) {
     // The view built only the page's rows; `count` is every matching row.
     data.erase(w);
-    const std::size_t total = data.value("count", std::size_t{0});
+    total = data.value("count", std::size_t{0});
     from = std::min(page.offset, total);
     to = from + rows.size();
-    data["next"] = to < total ? json(std::to_string(position) + ":" + std::to_string(to)) : json(nullptr);
   } else {
-    const std::size_t total = rows.size();
+    total = rows.size();
     from = std::min(page.offset, total);
     to = from + std::min(page.limit, total - from);
     if (from > 0 || to < total) {
@@ -103,9 +102,9 @@ void cut_page(json& data, std::string_view view, const page_request& page, std::
       for (std::size_t i = from; i < to; ++i) cut.push_back(std::move(rows[i]));
       rows = std::move(cut);
     }
-    data["next"] = to < total ? json(std::to_string(position) + ":" + std::to_string(to)) : json(nullptr);
   }
   data["page"] = json{{"offset", from}, {"limit", page.limit}};
+  data["next"] = to < total ? json(std::to_string(position) + ":" + std::to_string(to)) : json(nullptr);
 }
 
 }  // namespace isms::server

@@ -77,14 +77,14 @@ void concluded(approvals_view& v, const std::string& id, bool keep_all) {
 }  // namespace
 
 std::vector<std::string> approval_streams_of(std::span<const recorded_event> subject_events) {
+  // The requests the fold notes (evolve: a non-approval event carrying an
+  // "approval" that parses), and no other.
   std::vector<std::string> out;
   for (const auto& e : subject_events) {
-    if (!e.data.is_object()) continue;
-    const auto req = e.data.find("approval");
-    if (req == e.data.end() || !req->is_object()) continue;
-    const auto id = req->find("approval_id");
-    if (id == req->end() || !id->is_string()) continue;
-    std::string stream = approval_stream_for(id->get<std::string>());
+    if (!e.data.is_object() || !e.data.contains("approval")) continue;
+    auto req = parse_approval_request(e.data.at("approval"), "approval");
+    if (!req) continue;
+    std::string stream = approval_stream_for(req->approval_id);
     if (std::find(out.begin(), out.end(), stream) == out.end()) out.push_back(std::move(stream));
   }
   return out;

@@ -80,9 +80,9 @@ using after_apply = std::function<void(const domain::views::all_views& after, co
 
 class projection_engine {
  public:
-  // Restores the persisted snapshot (if it is readable and of this format).
-  // start() then subscribes from the position after it: events already
-  // reflected in the persisted snapshot are not refolded. `listener` sees every event
+  // Restores the newest readable snapshot on disk (of this format, not beyond
+  // the log's head). start() then subscribes from the position after it:
+  // events already reflected in it are not refolded. `listener` sees every event
   // folded from here on; `replaying` is true for events at or below
   // `replay_until` (the head at start-up), so side effects already taken
   // before a restart are not taken twice.
@@ -135,11 +135,6 @@ class projection_engine {
   [[nodiscard]] std::expected<domain::views::all_views, eventstore::error> rebuild_from_scratch(
       std::uint64_t up_to) const;
 
-  // Writes a snapshot of the current views now and waits until it is on
-  // disk (also done on the schedule above, by the writer thread, and on
-  // destruction).
-  void persist_snapshot();
-
   [[nodiscard]] projection_stats stats() const;
 
  private:
@@ -154,6 +149,8 @@ class projection_engine {
   void writer_loop();
   bool write_snapshot(const domain::views::all_views& v);
   void drop_snapshots();
+  // Records index_ in the store (caller holds index_mutex_ or is the constructor).
+  [[nodiscard]] eventstore::result<void> write_index();
   [[nodiscard]] std::expected<domain::views::all_views, std::string> read_snapshot(const snapshot_ref& ref) const;
   [[nodiscard]] std::expected<void, eventstore::error> fold_until(domain::views::all_views& v,
                                                                   std::uint64_t position) const;
