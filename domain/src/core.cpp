@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <stdexcept>
 
 
 namespace isms::domain {
@@ -103,10 +104,10 @@ std::optional<instant> parse_instant(std::string_view s) {
          std::chrono::milliseconds{ms};
 }
 
-std::string canonical_json(const json& j) {
-  // nlohmann::json keeps object keys in a std::map, so dump() is key-sorted;
-  // ensure_ascii=false keeps UTF-8 as is.
-  return j.dump(-1, ' ', false, json::error_handler_t::strict);
+std::string canonical_hash(const json& j) {
+  auto h = canonical::json_sha256_hex(j);
+  if (!h) throw std::invalid_argument("a value without a canonical JSON form cannot be hashed");
+  return *std::move(h);
 }
 
 }  // namespace isms::domain

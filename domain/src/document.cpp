@@ -409,7 +409,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
             if (s.working != stage::draft)
               return rule("version " + std::to_string(s.document_version) +
                           " is already approved; revise the document to start a new version");
-            const std::string hash = sha256_hex(canonical_json(approval_content(s)));
+            const std::string hash = canonical_hash(approval_content(s));
             const std::string summary =
                 x.summary.empty() ? "Approve " + std::string(to_string(s.kind)) + " " + s.document_id +
                                         " version " + std::to_string(s.document_version) + ": " + s.about.title

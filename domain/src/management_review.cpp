@@ -53,7 +53,11 @@ json read_pack(fields& f) {
       return pack;
     }
   }
-  if (canonical_json(pack).size() > max_pack)
+  const auto text = canonical::json_text(pack);
+  if (!text)
+    f.fail("pack", "must be plain JSON (finite numbers, at most " + std::to_string(canonical::max_depth) +
+                       " levels deep)");
+  else if (text->size() > max_pack)
     f.fail("pack", "must be at most " + std::to_string(max_pack) + " bytes");
   return pack;
 }
@@ -484,7 +488,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
           [&](const assemble_inputs& x) -> decision {
             if (s.current != status::scheduled && s.current != status::inputs_assembled)
               return rule("the inputs are assembled before the review opens");
-            return one(encode(inputs_assembled{x.pack, sha256_hex(canonical_json(x.pack)), x.as_of_position, today}));
+            return one(encode(inputs_assembled{x.pack, canonical_hash(x.pack), x.as_of_position, today}));
           },
           [&](const open&) -> decision {
             if (s.current == status::scheduled)
@@ -560,7 +564,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
                            std::string(inputs[i].second);
             if (!missing.empty())
               return rule("the review has not yet considered every input of 9.3.2; missing: " + missing);
-            const std::string hash = sha256_hex(canonical_json(minutes(s)));
+            const std::string hash = canonical_hash(minutes(s));
             const std::string summary = x.summary.empty()
                                             ? "Approve the minutes of management review " + s.plan.review_id +
                                                   " held on " + format_date(*s.held_on)
@@ -574,7 +578,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
             if (auto r = check_approval_outcome(ctx, x.outcome, s.pending_approval_id))
               return std::unexpected(*r);
             return one(encode(minutes_approved{x.outcome.approval_id, x.outcome.approvers, x.outcome.comment,
-                                               sha256_hex(canonical_json(minutes(s)))}));
+                                               canonical_hash(minutes(s))}));
           },
           [&](const reject_minutes& x) -> decision {
             if (auto r = check_approval_outcome(ctx, x.outcome, s.pending_approval_id))

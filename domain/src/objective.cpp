@@ -329,7 +329,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
               return rule("the objective already awaits approval (" + s.pending_approval_id + ")");
             if (!s.proposal_open)
               return rule("nothing to approve: the terms in force are the latest; revise them first");
-            const std::string hash = sha256_hex(canonical_json(approval_content(s)));
+            const std::string hash = canonical_hash(approval_content(s));
             const std::string summary =
                 x.summary.empty() ? std::string(s.in_force ? "Approve the revised objective " : "Set the objective ") +
                                         s.objective_id + ": " + s.proposal.statement
@@ -343,7 +343,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
             if (auto r = check_approval_outcome(ctx, x.outcome, s.pending_approval_id))
               return std::unexpected(*r);
             return one(encode(objective_set{x.outcome.approval_id, x.outcome.approvers, x.outcome.comment,
-                                            sha256_hex(canonical_json(approval_content(s)))}));
+                                            canonical_hash(approval_content(s))}));
           },
           [&](const reject& x) -> decision {
             if (auto r = check_approval_outcome(ctx, x.outcome, s.pending_approval_id))

@@ -460,7 +460,7 @@ decision decide_request(const request_acceptance& c, const state& s, const comma
                                       (e.above_appetite ? ", above appetite" : ", within appetite") +
                                       ", until " + format_date(review),
                                   wire::max_line);
-  e.approval.content_hash = sha256_hex(canonical_json(acceptance_content(s, e)));
+  e.approval.content_hash = canonical_hash(acceptance_content(s, e));
   return one(e);
 }
 

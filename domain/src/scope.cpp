@@ -220,7 +220,7 @@ json to_json(const content& c) {
           {"interested_parties", parties}};
 }
 
-std::string content_hash(const content& c) { return sha256_hex(canonical_json(to_json(c))); }
+std::string content_hash(const content& c) { return canonical_hash(to_json(c)); }
 
 state initial_state() { return state{}; }
 

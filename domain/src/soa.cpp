@@ -232,7 +232,7 @@ json content(const state& s) {
   return out;
 }
 
-std::string content_hash(const state& s) { return sha256_hex(canonical_json(content(s))); }
+std::string content_hash(const state& s) { return canonical_hash(content(s)); }
 
 decision decide(const command& c, const state& s, const command_context& ctx,
                 const related_streams& related) {

@@ -26,34 +26,6 @@ std::string_view to_string(errc e) noexcept {
   return "unknown";
 }
 
-std::string to_hex(const digest& d) {
-  static constexpr char k[] = "0123456789abcdef";
-  std::string s(64, '0');
-  for (std::size_t i = 0; i < d.size(); ++i) {
-    s[2 * i] = k[d[i] >> 4];
-    s[2 * i + 1] = k[d[i] & 15];
-  }
-  return s;
-}
-
-std::optional<digest> digest_from_hex(std::string_view hex) noexcept {
-  if (hex.size() != 64) return std::nullopt;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  digest d{};
-  for (std::size_t i = 0; i < 32; ++i) {
-    const int hi = nibble(hex[2 * i]);
-    const int lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    d[i] = static_cast<std::uint8_t>(hi << 4 | lo);
-  }
-  return d;
-}
-
 result<std::string> canonical_json(const nlohmann::json& value) {
   std::string out;
   if (!detail::append_canonical_json(out, value))
@@ -75,12 +47,6 @@ result<std::string> canonical_bytes(const recorded_event& e) {
   detail::append_canonical_bytes(out, e.position, e.stream, e.version, e.type, e.data_digest,
                                  e.metadata, extra);
   return out;
-}
-
-digest sha256(std::string_view bytes) {
-  detail::hasher h;
-  h.update(bytes);
-  return h.finish();
 }
 
 result<digest> compute_hash(const recorded_event& e) {

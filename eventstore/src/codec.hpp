@@ -64,28 +64,14 @@ inline std::string stream_index_key(std::string_view stream, std::uint64_t versi
   return k;
 }
 
-// ---- SHA-256 ----------------------------------------------------------------
+// ---- SHA-256 and canonical JSON: the one canonical form (isms/canonical) ----
 
-// Incremental SHA-256 over a per-thread OpenSSL context.
-class hasher {
- public:
-  hasher();
-  void update(const void* data, std::size_t n);
-  void update(std::string_view s) { update(s.data(), s.size()); }
-  [[nodiscard]] digest finish();
-};
-
-// ---- canonical JSON ---------------------------------------------------------
-
-// Appends the canonical JSON text of `v` to `out`: object members in byte order
-// of their keys, no whitespace, strings as UTF-8 with the minimal escapes,
-// integers in decimal, floats as "%.17g". Returns false (out unspecified) for a
-// non-finite float, invalid UTF-8 or nesting deeper than max_json_depth.
-inline constexpr int max_json_depth = 128;
-[[nodiscard]] bool append_canonical_json(std::string& out, const nlohmann::json& v);
-
-// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
-[[nodiscard]] bool valid_utf8(std::string_view s) noexcept;
+using canonical::hasher;
+using canonical::valid_utf8;
+inline constexpr int max_json_depth = canonical::max_depth;
+[[nodiscard]] inline bool append_canonical_json(std::string& out, const nlohmann::json& v) {
+  return canonical::append_json(out, v);
+}
 
 // ---- canonical bytes and the stored record ---------------------------------
 

@@ -26,7 +26,7 @@ json the_pack() {
 
 new_event scheduled() { return mr::encode(mr::scheduled{"MR-2026-1", day("2026-03-02"), "tom", 12}); }
 new_event assembled() {
-  return mr::encode(mr::inputs_assembled{the_pack(), sha256_hex(canonical_json(the_pack())), 900, day(today)});
+  return mr::encode(mr::inputs_assembled{the_pack(), canonical_hash(the_pack()), 900, day(today)});
 }
 new_event opened() { return mr::encode(mr::opened{day(today), "mia"}); }
 new_event attended() { return mr::encode(mr::attendance_recorded{{"tom", "mia"}, {"tina"}}); }
@@ -212,9 +212,9 @@ TEST(management_review, top_management_approves_the_minutes_bound_to_their_hash)
   EXPECT_EQ(a.at("policy").at("required_roles"), json({"top_management"}));
   EXPECT_EQ(a.at("on_approved"), "review.approve_minutes");
   EXPECT_EQ(a.at("on_rejected"), "review.reject_minutes");
-  const auto hash = sha256_hex(canonical_json(mr::minutes(fold(given))));
+  const auto hash = canonical_hash(mr::minutes(fold(given)));
   EXPECT_EQ(a.at("content_hash"), hash);
-  EXPECT_EQ(mr::minutes(fold(given)).at("inputs_sha256"), sha256_hex(canonical_json(the_pack())));
+  EXPECT_EQ(mr::minutes(fold(given)).at("inputs_sha256"), canonical_hash(the_pack()));
 
   given.push_back(d->front());
   expect_rejected(when("review.request_minutes_approval", json::object(), given), rejection_kind::rule, "",
@@ -304,7 +304,7 @@ TEST(management_review, every_event_type_survives_encode_and_decode) {
   const auto pending = minutes_pending();
   const std::vector<mr::event> all{
       mr::scheduled{"MR-1", day("2026-06-01"), "tom", 6},
-      mr::inputs_assembled{the_pack(), sha256_hex(canonical_json(the_pack())), 0, day(today)},
+      mr::inputs_assembled{the_pack(), canonical_hash(the_pack()), 0, day(today)},
       mr::opened{day(today), "mia"},
       mr::attendance_recorded{{"tom"}, {}},
       mr::item_recorded{"I-1", mr::input::improvement_opportunities, "d"},

@@ -307,7 +307,7 @@ TEST(RiskRequestAcceptance, AboveAppetiteNeedsTheOwnerThenTopManagement) {
   auto s = fold(history_of(stream, planned()));
   ASSERT_TRUE(s);
   const auto e = std::get<acceptance_requested>(*decode((*d)[0].type, data));
-  EXPECT_EQ(a.at("content_hash"), sha256_hex(canonical_json(acceptance_content(*s, e))));
+  EXPECT_EQ(a.at("content_hash"), canonical_hash(acceptance_content(*s, e)));
 }
 
 TEST(RiskRequestAcceptance, WithinAppetiteNeedsOnlyTheOwner) {

@@ -64,7 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
       r.meta.actor = ctx.by.user_id;
       r.meta.recorded_at = ctx.now;
       r.meta.command_id = ctx.command_id;
-      (void)domain::canonical_json(e.data);
+      (void)canonical::json_text(e.data);
       history.push_back(std::move(r));
     }
   }

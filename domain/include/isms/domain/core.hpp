@@ -24,6 +24,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "isms/canonical/canonical.hpp"
+
 namespace isms::domain {
 
 using json = nlohmann::json;
@@ -123,12 +125,18 @@ using decision = std::expected<std::vector<new_event>, rejection>;
   return std::chrono::floor<std::chrono::days>(t);
 }
 
-// Lower-case hex SHA-256 of the bytes. Used for content hashes of approval
-// subjects and document versions.
-[[nodiscard]] std::string sha256_hex(std::string_view bytes);
+// Hashes the domain records (content hashes of approval subjects, document
+// versions, the management review pack) are taken in the system's one
+// canonical form (isms/canonical, specified in docs/eventstore.md), the same as
+// the hash chain's, so an auditor recomputes each from the exported event.
 
-// The canonical JSON text of a value: keys sorted, no insignificant whitespace,
-// UTF-8. The content hash of a subject is sha256_hex(canonical_json(subject)).
-[[nodiscard]] std::string canonical_json(const json& j);
+// Lower-case hex SHA-256 of the bytes (a document version's text).
+using canonical::sha256_hex;
+
+// Lower-case hex SHA-256 of the canonical JSON text of `j`. The domain hashes
+// only values it built from validated input; a value without a canonical form
+// (a non-finite number, invalid UTF-8, nesting deeper than
+// canonical::max_depth) is a programmer error: throws std::invalid_argument.
+[[nodiscard]] std::string canonical_hash(const json& j);
 
 }  // namespace isms::domain

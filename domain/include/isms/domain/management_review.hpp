@@ -59,7 +59,7 @@ struct scheduled {  // review.scheduled.v1
 // as the server assembled it from the views at `as_of_position`.
 struct inputs_assembled {  // review.inputs_assembled.v1
   json pack;
-  std::string pack_sha256;  // sha256_hex(canonical_json(pack))
+  std::string pack_sha256;  // canonical_hash(pack): see docs/eventstore.md, "Canonical JSON"
   std::uint64_t as_of_position = 0;
   date assembled_on{};
 };

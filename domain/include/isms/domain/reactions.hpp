@@ -121,7 +121,7 @@ struct approval_request {
   std::string on_approved;   // command type on the subject, e.g. "risk.accept"
   std::string on_rejected;   // e.g. "risk.reject_acceptance"
   std::string summary;       // one line: what is asked
-  std::string content_hash;  // sha256_hex(canonical_json(approval-relevant content))
+  std::string content_hash;  // canonical_hash(approval-relevant content)
 
   friend bool operator==(const approval_request&, const approval_request&) = default;
 };

@@ -26,6 +26,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "isms/canonical/canonical.hpp"
+
 namespace isms::eventstore {
 
 // What went wrong. Every failure of the store is one of these values; nothing
@@ -115,12 +117,12 @@ struct event_data {
   event_metadata metadata;
 };
 
-using digest = std::array<std::uint8_t, 32>;  // a SHA-256 value
+using digest = canonical::digest;  // a SHA-256 value
 
 // Lowercase hex of a digest (64 characters).
-[[nodiscard]] std::string to_hex(const digest& d);
+using canonical::to_hex;
 // Parses 64 hex characters (either case); nullopt otherwise.
-[[nodiscard]] std::optional<digest> digest_from_hex(std::string_view hex) noexcept;
+using canonical::digest_from_hex;
 
 // An event as stored: what was appended plus where it landed and its chain links.
 struct recorded_event {
@@ -453,7 +455,7 @@ class store {
 [[nodiscard]] result<std::string> canonical_bytes(const recorded_event& e);
 
 // SHA-256 of arbitrary bytes.
-[[nodiscard]] digest sha256(std::string_view bytes);
+using canonical::sha256;
 
 // SHA-256(prev_hash || canonical_bytes(e)), with e.prev_hash as prev_hash.
 [[nodiscard]] result<digest> compute_hash(const recorded_event& e);
