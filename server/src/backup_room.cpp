@@ -36,8 +36,9 @@ http_response backup_room::backup(const http_request& request) {
   std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
   std::filesystem::path target;
   for (int n = 0;; ++n) {
-    target = backup_dir_ /
-             ("isms-" + std::string(stamp) + "-p" + std::to_string(head.position) + (n ? "-" + std::to_string(n) : ""));
+    std::string name = "isms-" + std::string(stamp) + "-p" + std::to_string(head.position);
+    if (n != 0) name += '-' + std::to_string(n);
+    target = backup_dir_ / name;
     if (!std::filesystem::exists(target, ec)) break;
   }
   if (auto r = store_.backup_to(target); !r) {
