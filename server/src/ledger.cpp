@@ -99,7 +99,7 @@ void ledger::add_routes() {
   backup_ = std::make_unique<backup_room>(options_.backup_dir, store_, *pool_, identify, options_.clock);
   health_ = std::make_unique<health_room>([this] {
     return server_figures{store_.current_head(),     store_.health(),          verifier_->current(),
-                          views_->stats(),           reactions_->checkpoint(), http_requests_.load(),
+                          views_->stats(),           reactions_position(), http_requests_.load(),
                           http_errors_.load(),       ws_upgrades_.load(),      ws_->connection_count(),
                           notifier_->outbox_size(),  notifier_->delivered(),   pool_->failed_jobs()};
   });
@@ -124,7 +124,11 @@ void ledger::shutdown() {
   // then close the connections, so each close frame follows those replies.
   session_sweeper_.reset();
   scheduler_.reset();
-  reactions_.reset();
+  {
+    std::lock_guard lock(reactions_mutex_);
+    reactions_stopped_at_ = reactions_->checkpoint();
+    reactions_.reset();  // stops after the event in hand
+  }
   pipeline_->drain();
   ws_->shutdown();
 }
@@ -170,6 +174,11 @@ void ledger::after_apply(const views::all_views& after, const domain::recorded_e
   }
   notifier_->on_event(e.position, out);
   if (ws_) ws_->on_applied(after, e);
+}
+
+std::uint64_t ledger::reactions_position() const {
+  std::lock_guard lock(reactions_mutex_);
+  return reactions_ ? reactions_->checkpoint() : reactions_stopped_at_;
 }
 
 void ledger::run_scheduler_once() { time_rules_->run_once(); }

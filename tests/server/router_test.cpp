@@ -141,5 +141,25 @@ TEST(edge_http, every_route_refuses_a_wrong_method_with_allow) {
   EXPECT_EQ(http_call(port, "GET", "/api/nothing").status, 404u);
 }
 
+// Between the application's orderly stop and the transport's, requests are
+// still answered: the health check and the metrics included (the reactions
+// have stopped by then, and the metrics tell where they stopped).
+TEST(edge_http, health_and_metrics_answer_after_the_application_has_begun_to_stop) {
+  test_server srv;
+  srv.add_user("ann", {"isms_manager"});
+  srv.app().settle();
+  const auto before = http_call(srv.port(), "GET", "/metrics").body;
+  srv.app().shutdown();
+  EXPECT_EQ(http_call(srv.port(), "GET", "/healthz").status, 200u);
+  const auto after = http_call(srv.port(), "GET", "/metrics");
+  ASSERT_EQ(after.status, 200u);
+  auto line = [](const std::string& text) {
+    const auto at = text.find("\nismsd_reactions_position ");
+    return at == std::string::npos ? std::string{} : text.substr(at, text.find('\n', at + 1) - at);
+  };
+  EXPECT_FALSE(line(before).empty()) << before;
+  EXPECT_EQ(line(after.body), line(before));
+}
+
 }  // namespace
 }  // namespace isms::testing

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -115,6 +116,8 @@ class ledger final : public application {
   bool origin_allowed(const http_request& request) const;
   void add_routes();
   void after_apply(const domain::views::all_views& after, const domain::recorded_event& e, bool replaying);
+  // The reactions' checkpoint; once they have stopped, where they stopped.
+  std::uint64_t reactions_position() const;
   std::int64_t now_ms() const { return options_.clock(); }
 
   ledger_options options_;
@@ -126,7 +129,9 @@ class ledger final : public application {
   std::shared_ptr<ws_api> ws_;
   std::unique_ptr<projection_engine> views_;
   std::unique_ptr<command_pipeline> pipeline_;
+  mutable std::mutex reactions_mutex_;  // guards reactions_ against shutdown(): /metrics reads it until the transport stops
   std::unique_ptr<reaction_runner> reactions_;
+  std::uint64_t reactions_stopped_at_ = 0;
   std::unique_ptr<time_rules> time_rules_;
   std::unique_ptr<scheduler> scheduler_;
   std::unique_ptr<scheduler> session_sweeper_;
