@@ -88,4 +88,17 @@ const static_site::file* static_site::find(std::string_view request_path) const 
   return nullptr;
 }
 
+http_response static_site::answer(std::string_view request_path) const {
+  const file* f = find(request_path);
+  if (f == nullptr) return json_error(404, "not_found", "no such file");
+  http_response r;
+  r.content_type = f->content_type;
+  r.body = f->body;
+  if (is_shell(f) || f->content_type.starts_with("text/html"))
+    r.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' "
+                           "'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+  return r;
+}
+
 }  // namespace isms::server

@@ -176,4 +176,14 @@ std::vector<notification> due_reminders(const json& due) {
   return out;
 }
 
+json notification_json(const notification& n) {
+  return json{{"id", n.id},
+              {"user_id", n.user_id},
+              {"kind", n.kind},
+              {"title", n.title},
+              {"subject_stream", n.subject_stream},
+              {"approval_id", n.approval_id},
+              {"position", n.position}};
+}
+
 }  // namespace isms::server

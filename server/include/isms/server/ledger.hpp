@@ -1,15 +1,18 @@
 #pragma once
-// The ISMS Ledger application behind the transport. It owns the services —
-// projections, the command pipeline, reactions, notifications, the scheduler,
-// sessions — and routes HTTP requests and WebSocket upgrades to them.
+// The ISMS Ledger application behind the transport: the composition root. It
+// owns the services — projections, the command pipeline, reactions,
+// notifications, the scheduler, sessions — and the rooms of the HTTP API
+// (session_room, audit_room, backup_room, health_room, the web UI's files),
+// registers their routes in one table (router.hpp) and decides WebSocket
+// upgrades.
 //
 // Thread-safety: all members may be called concurrently from the transport's
 // I/O threads.
 
 #include <atomic>
-#include <mutex>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,14 +23,20 @@
 #include "isms/server/commands.hpp"
 #include "isms/server/notifier.hpp"
 #include "isms/server/projections.hpp"
+#include "isms/server/router.hpp"
 #include "isms/server/static_site.hpp"
 #include "isms/server/transport.hpp"
 #include "isms/server/ws_api.hpp"
 
 namespace isms::server {
 
+class audit_room;
+class backup_room;
+class health_room;
 class reaction_runner;
 class scheduler;
+class session_room;
+class time_rules;
 
 struct ledger_options {
   // Folder whose files are served under "/" (index.html for "/"), read once
@@ -104,25 +113,11 @@ class ledger final : public application {
   void shutdown();
 
  private:
-  struct principal {
-    std::string user_id;
-    std::string token;
-  };
-  std::optional<principal> authenticate(const http_request& request) const;
   bool origin_allowed(const http_request& request) const;
-  http_response healthz() const;
-  http_response metrics() const;
-  http_response events_export(const http_request& request) const;
-  http_response verify_chain(const http_request& request) const;
-  http_response erase_personal_data(const http_request& request);
-  http_response backup(const http_request& request);
-  http_response static_file(const http_request& request) const;
-  void login(http_request request, std::function<void(http_response)> reply);
-  http_response logout(const http_request& request);
-  void set_password(http_request request, std::function<void(http_response)> reply);
-  void change_own_password(http_request request, std::function<void(http_response)> reply);
-  http_response whoami(const http_request& request) const;
+  void add_routes();
   void after_apply(const domain::views::all_views& after, const domain::recorded_event& e, bool replaying);
+  // The reactions' checkpoint; once they have stopped, where they stopped.
+  std::uint64_t reactions_position() const;
   std::int64_t now_ms() const { return options_.clock(); }
 
   ledger_options options_;
@@ -134,16 +129,23 @@ class ledger final : public application {
   std::shared_ptr<ws_api> ws_;
   std::unique_ptr<projection_engine> views_;
   std::unique_ptr<command_pipeline> pipeline_;
+  mutable std::mutex reactions_mutex_;  // guards reactions_ against shutdown(): /metrics reads it until the transport stops
   std::unique_ptr<reaction_runner> reactions_;
+  std::uint64_t reactions_stopped_at_ = 0;
+  std::unique_ptr<time_rules> time_rules_;
   std::unique_ptr<scheduler> scheduler_;
   std::unique_ptr<scheduler> session_sweeper_;
   std::atomic<bool> shutting_down_{false};
   std::unique_ptr<chain_verifier> verifier_;
+  std::unique_ptr<session_room> session_;
+  std::unique_ptr<audit_room> audit_;
+  std::unique_ptr<backup_room> backup_;
+  std::unique_ptr<health_room> health_;
+  router routes_;  // filled in the constructor, read-only after
 
   std::atomic<std::uint64_t> http_requests_{0};
   std::atomic<std::uint64_t> http_errors_{0};
   std::atomic<std::uint64_t> ws_upgrades_{0};
-  std::mutex backup_mutex_;  // one online backup at a time
 };
 
 }  // namespace isms::server

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "isms/server/http_types.hpp"
+
 namespace isms::server {
 
 struct static_site_limits {
@@ -54,6 +56,10 @@ class static_site {
 
   // The media type served for a file name, by its extension.
   [[nodiscard]] static std::string_view content_type_for(std::string_view name) noexcept;
+
+  // The answer to GET `request_path`: the file (HTML, the shell included,
+  // with the web UI's Content-Security-Policy), or 404 `not_found`.
+  [[nodiscard]] http_response answer(std::string_view request_path) const;
 
  private:
   std::map<std::string, file, std::less<>> files_;

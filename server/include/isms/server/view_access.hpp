@@ -65,5 +65,7 @@ struct due_command {
 // Reminders the time rules say are due now; `id` is stable per item and due
 // date, so each is sent once.
 [[nodiscard]] std::vector<notification> due_reminders(const json& due);
+// A notification as pushes and webhooks carry it (every member present).
+[[nodiscard]] json notification_json(const notification& n);
 
 }  // namespace isms::server

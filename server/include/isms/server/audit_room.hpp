@@ -1,0 +1,54 @@
+#pragma once
+// What auditors and administrators ask of the log itself: the event log as
+// NDJSON (GET /api/events), the chain verified to the head (GET /api/verify),
+// and, administrators only, erasing personal data (POST /api/erasure, GDPR
+// Art. 17). Each answer is worked out on the worker pool.
+// Thread-safety: all members may be called from any thread.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
+#include "isms/eventstore/store.hpp"
+#include "isms/server/chain_verifier.hpp"
+#include "isms/server/commands.hpp"
+#include "isms/server/http_room.hpp"
+
+namespace isms::server {
+
+struct audit_room_options {
+  // Most events one GET /api/events answer carries. Default: 10000
+  std::size_t max_export_events = 10000;
+  // Deepest nesting of an erasure body's JSON. Default: 64
+  std::size_t max_json_depth = 64;
+};
+
+struct audit_room_parts {
+  identify_fn identify;
+  clock_fn clock;
+  // Called once an erasure is in the log, with the erasure event's position:
+  // returns when nothing the server holds (cached histories, views) still
+  // carries the erased fields.
+  std::function<void(std::uint64_t erasure_position)> after_erasure;
+};
+
+class audit_room {
+ public:
+  audit_room(audit_room_options options, eventstore::store& store, chain_verifier& verifier, worker_pool& pool,
+             audit_room_parts parts);
+
+  void add_routes(router& routes);
+
+  [[nodiscard]] http_response events_export(const http_request& request) const;
+  [[nodiscard]] http_response verify_chain(const http_request& request) const;
+  [[nodiscard]] http_response erase_personal_data(const http_request& request);
+
+ private:
+  audit_room_options options_;
+  eventstore::store& store_;
+  chain_verifier& verifier_;
+  worker_pool& pool_;
+  audit_room_parts parts_;
+};
+
+}  // namespace isms::server

@@ -1,0 +1,41 @@
+#include "isms/server/http_room.hpp"
+
+#include <algorithm>
+
+namespace isms::server {
+
+http_response json_response(unsigned status, const nlohmann::json& body) {
+  http_response r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+std::expected<caller, http_response> require_caller(const identify_fn& identify, const http_request& request,
+                                                    std::initializer_list<domain::role> roles,
+                                                    std::string_view forbidden_message) {
+  auto who = identify(request);
+  if (!who) return std::unexpected(json_error(401, "unauthenticated", "sign in first"));
+  if (roles.size() != 0 && std::ranges::none_of(roles, [&](domain::role r) { return who->actor.has(r); }))
+    return std::unexpected(json_error(403, "forbidden", forbidden_message));
+  return std::move(*who);
+}
+
+worker_pool::failure_fn reply_internal(http_reply reply, std::string message) {
+  return [reply = std::move(reply), message = std::move(message)](std::string_view) {
+    reply(json_error(500, "internal", message));
+  };
+}
+
+http_handler on_pool(worker_pool& pool, std::function<http_response(const http_request&)> work,
+                     std::string failure_message) {
+  return [&pool, work = std::move(work), failure_message = std::move(failure_message)](http_request request,
+                                                                                        http_reply reply) {
+    // A failure there still owes the client an answer, and only one.
+    auto answer = at_most_once(std::move(reply));
+    pool.post([work, request = std::move(request), answer] { answer(work(request)); },
+              reply_internal(answer, failure_message));
+  };
+}
+
+}  // namespace isms::server
