@@ -24,8 +24,7 @@ void audit_room::add_routes(router& routes) {
 }
 
 http_response audit_room::events_export(const http_request& request) const {
-  auto who = require_caller(parts_.identify, request, {role::external_auditor, role::internal_auditor, role::admin},
-                            "the event log export is for auditors and admins");
+  auto who = require_caller(parts_.identify, request, endpoint("events.export"));
   if (!who) return who.error();
   const auto from = query_number(request.query, "from", 1);
   if (!from) return json_error(400, "bad_request", "from must be a position (decimal digits only)");
@@ -48,8 +47,7 @@ http_response audit_room::events_export(const http_request& request) const {
 // One at a time; extends the verified prefix to the head rather than
 // re-walking it.
 http_response audit_room::verify_chain(const http_request& request) const {
-  auto who = require_caller(parts_.identify, request, {role::external_auditor, role::internal_auditor, role::admin},
-                            "chain verification is for auditors and admins");
+  auto who = require_caller(parts_.identify, request, endpoint("events.export"));
   if (!who) return who.error();
   auto o = verifier_.verify_to_head();
   if (!o) return json_error(429, "rate_limited", "a chain verification is running; ask again when it has finished");
@@ -69,7 +67,7 @@ http_response audit_room::verify_chain(const http_request& request) const {
 // Named text fields of one event's payload, with a reason; the erasure is
 // itself an event in the chain.
 http_response audit_room::erase_personal_data(const http_request& request) {
-  auto who = require_caller(parts_.identify, request, {role::admin}, "only an administrator erases personal data");
+  auto who = require_caller(parts_.identify, request, endpoint("erasure"));
   if (!who) return who.error();
   const json body = read_json(request.body, options_.max_json_depth).value_or(json());
   const char* shape =

@@ -20,7 +20,7 @@ void backup_room::add_routes(router& routes) {
 }
 
 http_response backup_room::backup(const http_request& request) {
-  auto who = require_caller(identify_, request, {domain::role::admin}, "only an administrator takes backups");
+  auto who = require_caller(identify_, request, endpoint("backup"));
   if (!who) return who.error();
   if (backup_dir_.empty()) return json_error(503, "unavailable", "no backup folder is configured (backup_dir)");
   std::lock_guard lock(mutex_);

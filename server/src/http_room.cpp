@@ -1,6 +1,8 @@
 #include "isms/server/http_room.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 
 namespace isms::server {
 
@@ -9,6 +11,30 @@ http_response json_response(unsigned status, const nlohmann::json& body) {
   r.status = status;
   r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return r;
+}
+
+namespace {
+using domain::role;
+const endpoint_permission endpoint_table[] = {
+    {"events.export", {role::external_auditor, role::internal_auditor, role::admin},
+     "the event log export and its verification are for auditors and admins"},
+    {"erasure", {role::admin}, "only an administrator erases personal data"},
+    {"backup", {role::admin}, "only an administrator takes backups"},
+    {"users.password", {role::admin}, "only an administrator sets another user's password"},
+};
+}  // namespace
+
+std::span<const endpoint_permission> endpoint_permissions() noexcept { return endpoint_table; }
+
+const endpoint_permission& endpoint(std::string_view name) {
+  for (const auto& e : endpoint_table)
+    if (e.name == name) return e;
+  throw std::logic_error("no endpoint permission named " + std::string(name));
+}
+
+std::expected<caller, http_response> require_caller(const identify_fn& identify, const http_request& request,
+                                                    const endpoint_permission& permission) {
+  return require_caller(identify, request, permission.roles, permission.refusal);
 }
 
 std::expected<caller, http_response> require_caller(const identify_fn& identify, const http_request& request,

@@ -117,8 +117,8 @@ http_response session_room::whoami(const http_request& request) const {
 }
 
 void session_room::set_password(http_request request, http_reply reply) {
-  auto who = require_caller([this](const http_request& r) { return identify(r); }, request, {domain::role::admin},
-                            "only an administrator sets other users' passwords");
+  auto who = require_caller([this](const http_request& r) { return identify(r); }, request,
+                            endpoint("users.password"));
   if (!who) return reply(std::move(who.error()));
   const json body = read_json(request.body, options_.max_json_depth).value_or(json());
   if (!two_strings(body, "user", "password"))

@@ -1,5 +1,9 @@
 #include "isms/server/view_access.hpp"
 
+#include "isms/domain/authorization.hpp"
+#include "isms/server/http_room.hpp"
+
+#include <algorithm>
 #include <charconv>
 
 namespace isms::server {
@@ -26,10 +30,34 @@ bool user_enabled(const all_views& v, std::string_view user_id) {
 
 std::size_t user_count(const all_views& v) { return v.users.users.size(); }
 
+namespace {
+
+// What a user's roles allow: every command type of the domain's table and
+// every restricted HTTP endpoint (http_room.hpp). Rules that depend on state
+// (own risks, own requests) are still decided per command.
+json may_of(const std::vector<std::string>& role_names, bool enabled) {
+  domain::actor who;
+  if (enabled)
+    for (const auto& name : role_names)
+      if (auto r = domain::role_from_string(name)) who.roles.push_back(*r);
+  json commands = json::array(), endpoints = json::array();
+  for (const auto& p : domain::authorization_table())
+    if (domain::may_issue(who, p.command_type)) commands.push_back(p.command_type);
+  for (const auto& e : endpoint_permissions())
+    if (std::ranges::any_of(e.roles, [&](domain::role r) { return who.has(r); })) endpoints.push_back(e.name);
+  return json{{"commands", std::move(commands)}, {"endpoints", std::move(endpoints)}};
+}
+
+}  // namespace
+
 json user_summary(const all_views& v, std::string_view user_id) {
   auto it = v.users.users.find(std::string(user_id));
-  if (it == v.users.users.end()) return json{{"id", user_id}, {"name", user_id}, {"roles", json::array()}};
-  return json{{"id", it->second.id}, {"name", it->second.name}, {"roles", it->second.roles}};
+  if (it == v.users.users.end())
+    return json{{"id", user_id}, {"name", user_id}, {"roles", json::array()}, {"may", may_of({}, false)}};
+  return json{{"id", it->second.id},
+              {"name", it->second.name},
+              {"roles", it->second.roles},
+              {"may", may_of(it->second.roles, it->second.enabled)}};
 }
 
 namespace {

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <set>
 
+#include "isms/domain/authorization.hpp"
 #include "isms/server/config.hpp"
 #include "support/client.hpp"
 #include "support/test_server.hpp"
@@ -92,6 +93,44 @@ TEST(idempotency, a_recorded_command_is_told_only_to_its_sender) {
 }
 
 // ------------------------------------------------------------ sessions
+
+// The web UI learns what a user may do from the server, never from a copy
+// of the table: the session reply lists it from the domain's authorization
+// table and the HTTP endpoints' table, by the user's current roles.
+TEST(sessions, the_session_says_which_commands_and_endpoints_the_user_may_use) {
+  test_server srv;
+  auto may = [&](const std::string& token) {
+    auto r = http_call(srv.port(), "GET", "/api/session", "", bearer(token));
+    EXPECT_EQ(r.status, 200u) << r.body;
+    auto j = json::parse(r.body);
+    std::set<std::string> commands, endpoints;
+    for (const auto& c : j.at("user").at("may").at("commands")) commands.insert(c.get<std::string>());
+    for (const auto& e : j.at("user").at("may").at("endpoints")) endpoints.insert(e.get<std::string>());
+    return std::pair{commands, endpoints};
+  };
+  const auto [manager, manager_endpoints] = may(srv.add_user("mia", {"isms_manager"}));
+  EXPECT_TRUE(manager.contains("risk.identify"));
+  EXPECT_TRUE(manager.contains("soa.request_publication"));
+  EXPECT_FALSE(manager.contains("user.register"));
+  EXPECT_FALSE(manager.contains("risk.accept")) << "issued by the system only";
+  EXPECT_TRUE(manager_endpoints.empty());
+
+  const auto [auditor, auditor_endpoints] = may(srv.add_user("aude", {"external_auditor"}));
+  EXPECT_TRUE(auditor.empty()) << "an external auditor reads only";
+  EXPECT_EQ(auditor_endpoints, (std::set<std::string>{"events.export"}));
+
+  const auto [admin, admin_endpoints] = may(srv.add_user("root", {"admin"}));
+  EXPECT_TRUE(admin.contains("user.register"));
+  EXPECT_FALSE(admin.contains("risk.identify"));
+  EXPECT_EQ(admin_endpoints, (std::set<std::string>{"events.export", "erasure", "backup", "users.password"}));
+
+  // Exactly the domain's rows for the role, nothing more.
+  const domain::actor mia{"mia", {domain::role::isms_manager}};
+  std::set<std::string> expected;
+  for (const auto& p : domain::authorization_table())
+    if (domain::may_issue(mia, p.command_type)) expected.insert(std::string(p.command_type));
+  EXPECT_EQ(manager, expected);
+}
 
 TEST(sessions, signing_out_closes_that_sessions_connections_only) {
   test_server srv;

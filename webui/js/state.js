@@ -9,7 +9,7 @@ const AS_OF_KEY = 'isms.as_of';
 class AppState extends EventTarget {
   constructor() {
     super();
-    this.user = null;                 // {id, name, roles}
+    this.user = null;                 // {id, name, roles, may: {commands, endpoints}}
     this.conn = new Connection();
     this.asOf = loadAsOf();           // null (now) or {position, at}
     this.inboxCount = 0;
@@ -18,7 +18,7 @@ class AppState extends EventTarget {
   hasRole(role) { return !!this.user && (this.user.roles || []).includes(role); }
 
   // May the user send this command type at all (ignoring the time control)?
-  roleAllows(type) { return !!this.user && roleAllows(this.user.roles, type); }
+  roleAllows(type) { return roleAllows(this.user, type); }
 
   // May the user send it now: allowed by role and looking at the present.
   can(type) { return this.roleAllows(type) && !this.asOf; }

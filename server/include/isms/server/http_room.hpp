@@ -10,7 +10,9 @@
 #include <functional>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -32,6 +34,22 @@ struct caller {
 using identify_fn = std::function<std::optional<caller>(const http_request&)>;
 
 [[nodiscard]] http_response json_response(unsigned status, const nlohmann::json& body);
+
+// Who may use the HTTP endpoints that not everyone may: one row per
+// permission, checked by the rooms and listed for each user in the session
+// reply (`user.may.endpoints`), so the web UI asks rather than restates it.
+struct endpoint_permission {
+  std::string_view name;  // "events.export": GET /api/events and GET /api/verify
+  std::initializer_list<domain::role> roles;
+  std::string_view refusal;  // the 403 message
+};
+[[nodiscard]] const endpoint_permission& endpoint(std::string_view name);
+[[nodiscard]] std::span<const endpoint_permission> endpoint_permissions() noexcept;
+
+// The caller when signed in and allowed `permission`; else 401 or 403.
+[[nodiscard]] std::expected<caller, http_response> require_caller(const identify_fn& identify,
+                                                                  const http_request& request,
+                                                                  const endpoint_permission& permission);
 
 // The caller when signed in and holding one of `roles` (none listed: any);
 // else the answer: 401 `unauthenticated` or 403 `forbidden` with `forbidden_message`.
