@@ -212,7 +212,10 @@ std::expected<command_step, std::string> read_command(const json& o) {
 // checked over the whole story).
 std::expected<step, std::string> read_step(std::string_view text) {
   auto parsed = read_json(text, max_line_depth);
-  if (!parsed) return std::unexpected("not JSON: " + parsed.error().message);
+  if (!parsed)
+    return std::unexpected(parsed.error().what == json_input_error::kind::too_deep
+                               ? "nested deeper than " + std::to_string(max_line_depth) + " levels"
+                               : "not JSON: " + parsed.error().message);
   const json& o = *parsed;
   if (!o.is_object()) return std::unexpected("a step must be a JSON object");
   const bool registers = o.contains("register_user");
