@@ -296,11 +296,7 @@ std::expected<std::vector<step>, demo_error> read_story(std::string_view text) {
 // ---------------------------------------------------------------------------
 // Playing it
 
-// A step the server refused or could not answer as the story expects.
-struct step_failure {
-  demo_error error;
-};
-
+// Plays a checked story on one ledger, from the calling thread only.
 class player {
  public:
   player(ledger& app, std::atomic<std::int64_t>& clock, std::int64_t end_ms, std::vector<demo_user>& users)
@@ -352,12 +348,12 @@ class player {
     req.type = c.type;
     req.command_id = "demo:" + std::to_string(++played_);
     req.comment = c.comment;
-    try {
-      req.stream = resolve(json(c.stream), c.by).get<std::string>();
-      req.data = resolve(c.data, c.by);
-    } catch (const step_failure& f) {
-      return std::unexpected(at_line(line, f.error.code, f.error.message));
-    }
+    auto target = resolve(json(c.stream), c.by);  // a string: only ${approval:…} may stand for a stream
+    if (!target) return std::unexpected(at_line(line, demo_errc::internal, target.error()));
+    auto data = resolve(c.data, c.by);
+    if (!data) return std::unexpected(at_line(line, demo_errc::internal, data.error()));
+    req.stream = target->get<std::string>();
+    req.data = std::move(*data);
     const std::string stream = req.stream == c.stream ? c.stream : req.stream + " (" + c.stream + ")";
     auto o = app_.pipeline().run(c.by, std::move(req));
     if (!o.ok)
@@ -372,30 +368,43 @@ class player {
     return demo_error{code, "story line " + std::to_string(line) + ": " + message};
   }
 
-  // `v` with every reference replaced by its value now. Throws step_failure
-  // (caught by run) when the server has no answer.
-  json resolve(const json& v, const std::string& by) const {
+  // `v` with every reference replaced by its value now. Error: what the
+  // server could not answer (no open approval, a view refused).
+  std::expected<json, std::string> resolve(const json& v, const std::string& by) const {
     if (v.is_string()) {
       const auto r = parse_reference(v.get_ref<const std::string&>());  // checked when read
       if (!r || !*r) return v;
       switch ((*r)->what) {
-        case reference::kind::day: return day((*r)->days);
-        case reference::kind::approval:
-          return domain::approval_stream_for(open_approval_of((*r)->argument));
-        case reference::kind::review_pack: return query("review_pack", {{"id", (*r)->argument}}, by).at("pack");
-        case reference::kind::position: return app_.views().position();
+        case reference::kind::day: return json(day((*r)->days));
+        case reference::kind::approval: {
+          auto id = open_approval_of((*r)->argument);
+          if (!id) return std::unexpected(id.error());
+          return json(domain::approval_stream_for(*id));
+        }
+        case reference::kind::review_pack: {
+          auto view = query("review_pack", {{"id", (*r)->argument}}, by);
+          if (!view) return std::unexpected(view.error());
+          const auto pack = view->find("pack");
+          if (pack == view->end()) return std::unexpected("the review_pack view of " + (*r)->argument + " has no pack");
+          return *pack;
+        }
+        case reference::kind::position: return json(app_.views().position());
       }
       return v;
     }
     json out = v;
     if (v.is_object() || v.is_array())
-      for (auto& x : out) x = resolve(x, by);
+      for (auto& x : out) {
+        auto resolved = resolve(x, by);
+        if (!resolved) return resolved;
+        x = std::move(*resolved);
+      }
     return out;
   }
 
   // The open approval of a subject, as the approvals view lists it (the
   // reaction to the request opened it); the latest when there are several.
-  std::string open_approval_of(const std::string& subject_stream) const {
+  std::expected<std::string, std::string> open_approval_of(const std::string& subject_stream) const {
     std::string id;
     std::uint64_t latest = 0;
     app_.views().read_current([&](const views::all_views& v) {
@@ -405,13 +414,13 @@ class player {
           latest = a.changed.position;
         }
     });
-    if (id.empty()) throw step_failure{{demo_errc::internal, "no open approval for " + subject_stream}};
+    if (id.empty()) return std::unexpected("no open approval for " + subject_stream);
     return id;
   }
 
   // A view as `user` (with the roles the story gave them) sees it now, on
   // the story's today.
-  json query(const std::string& view, const json& params, const std::string& user) const {
+  std::expected<json, std::string> query(const std::string& view, const json& params, const std::string& user) const {
     domain::actor viewer{user, {}};
     for (const auto& u : users_)
       if (u.id == user)
@@ -427,8 +436,8 @@ class player {
       else
         problem = r.error().message;
     });
-    if (!out) throw step_failure{{demo_errc::internal, "query " + view + ": " + problem}};
-    return *out;
+    if (!out) return std::unexpected("query " + view + ": " + problem);
+    return std::move(*out);
   }
 
   ledger& app_;
