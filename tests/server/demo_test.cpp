@@ -10,6 +10,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -457,6 +460,163 @@ TEST(DemoCommand, RefusesANonEmptyStoreUnlessForced) {
   }
   fs::remove_all(moved.front(), ec);
   fs::remove_all(dir, ec);
+}
+
+// The story format (docs/demo.md) on small stories: a fresh store each.
+class DemoStory : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fresh_dir();
+    auto s = eventstore::store::open(eventstore::options{}, dir_);
+    ASSERT_TRUE(s.has_value()) << s.error().message;
+    store_ = std::move(*s);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  std::expected<server::demo_summary, server::demo_error> load(std::string story) {
+    server::demo_options o;
+    o.password_prefix = password_prefix;
+    o.now = [] { return story_end_ms; };
+    o.auth = fast_hashing();
+    o.story = std::move(story);
+    return server::load_demo(*store_, o);
+  }
+
+  // Expects `story` refused as story_invalid at `line` with `words` in the
+  // message, and nothing written.
+  void expect_invalid(const std::string& story, int line, const std::string& words) {
+    auto r = load(story);
+    ASSERT_FALSE(r.has_value()) << story;
+    EXPECT_EQ(r.error().code, server::demo_errc::story_invalid) << r.error().message;
+    EXPECT_TRUE(r.error().message.starts_with("story line " + std::to_string(line) + ": ")) << r.error().message;
+    EXPECT_NE(r.error().message.find(words), std::string::npos) << r.error().message;
+    EXPECT_EQ(store_->current_head().position, 0u);
+  }
+
+  static std::string cast() {
+    return R"({"day":-10,"time":"08:00","register_user":{"id":"admin","name":"Administrator","job":"IT","roles":["admin"]}})"
+           "\n"
+           R"({"day":-10,"time":"08:01","register_user":{"id":"mara","name":"Mara","job":"ISMS manager","roles":["isms_manager"]}})"
+           "\n"
+           R"({"day":-10,"time":"08:02","register_user":{"id":"henrik","name":"Henrik","job":"CEO","roles":["top_management"]}})"
+           "\n";
+  }
+
+  fs::path dir_;
+  std::unique_ptr<eventstore::store> store_;
+};
+
+std::string day_of(int offset) { return domain::format_date(story_today() + std::chrono::days{offset}); }
+
+TEST_F(DemoStory, PlaysCommandsAtTheirMomentsAndResolvesReferences) {
+  const std::string story = "# a comment, then an empty line\n\n" + cast() +
+      R"({"day":-9,"time":"10:00","by":"mara","command":"scope.set_statement","stream":"scope-main","data":{"boundaries":"Head office","inclusions":["Dispatch"],"exclusions":[]}})"
+      "\n"
+      R"({"day":-9,"time":"11:00","by":"mara","command":"scope.request_approval","stream":"scope-main","data":{}})"
+      "\n"
+      R"({"day":-8,"time":"12:30","by":"henrik","command":"approval.approve","stream":"${approval:scope-main}","data":{"comment":"Fine."},"comment":"Fine."})"
+      "\n"
+      R"({"day":-1,"time":"09:00","by":"mara","command":"review.schedule","stream":"review-MR-1","data":{"review_id":"MR-1","planned_on":"${day:25}","chair":"henrik","interval_months":12}})"
+      "\n";
+  auto r = load(story);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->commands, 7u);  // three users, four commands
+  EXPECT_EQ(r->story_from, day_of(-10));
+  EXPECT_EQ(r->story_to, day_of(0));
+  ASSERT_EQ(r->users.size(), 3u);
+  EXPECT_EQ(r->users[1].id, "mara");
+  EXPECT_EQ(r->users[1].password, "demo-mara");
+
+  auto events = store_->read_all(1, 1000);
+  ASSERT_TRUE(events.has_value());
+  const std::int64_t today_ms = story_end_ms - story_end_ms % ms_per_day;
+  bool approved = false, scope_took_effect = false, scheduled = false;
+  for (const auto& e : *events) {
+    if (e.type == "approval.approved.v1") {
+      approved = true;
+      EXPECT_EQ(e.metadata.actor, "henrik");
+      EXPECT_EQ(e.metadata.command_id, "demo:6");
+      EXPECT_EQ(e.metadata.recorded_at_ms, today_ms - 8 * ms_per_day + (12 * 60 + 30) * 60'000);
+    }
+    // The reaction to the approval, at the approval's moment.
+    if (e.stream == "scope-main" && e.type == "scope.approved.v1" &&
+        e.metadata.recorded_at_ms == today_ms - 8 * ms_per_day + (12 * 60 + 30) * 60'000)
+      scope_took_effect = true;
+    if (e.type.starts_with("review.scheduled")) {
+      scheduled = true;
+      EXPECT_EQ(e.data.at("planned_on"), day_of(25));
+      EXPECT_EQ(e.metadata.command_id, "demo:7");
+    }
+  }
+  EXPECT_TRUE(approved);
+  EXPECT_TRUE(scope_took_effect);
+  EXPECT_TRUE(scheduled);
+}
+
+TEST_F(DemoStory, ARefusedCommandStopsTheLoadNamingItsLine) {
+  // henrik is top management: the domain refuses him a scope statement.
+  auto r = load(cast() +
+                R"({"day":-9,"time":"10:00","by":"henrik","command":"scope.set_statement","stream":"scope-main","data":{"boundaries":"Head office","inclusions":["Dispatch"],"exclusions":[]}})"
+                "\n");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, server::demo_errc::command_failed);
+  EXPECT_TRUE(r.error().message.starts_with("story line 4: scope.set_statement on scope-main by henrik was refused: "))
+      << r.error().message;
+}
+
+TEST_F(DemoStory, AnApprovalNobodyRequestedStopsTheLoadNamingItsLine) {
+  auto r = load(cast() +
+                R"({"day":-8,"time":"12:30","by":"henrik","command":"approval.approve","stream":"${approval:scope-main}","data":{}})"
+                "\n");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, server::demo_errc::internal);
+  EXPECT_EQ(r.error().message, "story line 4: no open approval for scope-main");
+}
+
+TEST_F(DemoStory, EveryLineIsCheckedBeforeAnythingIsWritten) {
+  const std::string ok_command =
+      R"({"day":-9,"time":"10:00","by":"mara","command":"scope.request_approval","stream":"scope-main","data":{}})";
+  const auto with = [&](const std::string& line) { return cast() + ok_command + "\n" + line + "\n"; };
+  expect_invalid(with("{not json"), 5, "not JSON");
+  expect_invalid(with("[1,2]"), 5, "a step must be a JSON object");
+  expect_invalid(with(std::string(40, '[') + std::string(40, ']')), 5, "nested deeper than 32 levels");
+  expect_invalid(with(R"({"day":-9,"time":"10:00","by":"mara","command":"x.y","stream":"s","data":{},"actor":"mara"})"), 5,
+                 "unknown member \"actor\"");
+  expect_invalid(with(R"({"day":1,"time":"10:00","by":"mara","command":"x.y","stream":"s","data":{}})"), 5,
+                 "\"day\" must be");
+  expect_invalid(with(R"({"day":-9,"time":"24:00","by":"mara","command":"x.y","stream":"s","data":{}})"), 5,
+                 "\"time\" must be \"hh:mm\"");
+  expect_invalid(with(R"({"day":-9,"time":"09:59","by":"mara","command":"x.y","stream":"s","data":{}})"), 5,
+                 "earlier than the line before");
+  expect_invalid(with(R"({"day":-9,"time":"10:00","by":"olivia","command":"x.y","stream":"s","data":{}})"), 5,
+                 "\"olivia\" is not registered");
+  expect_invalid(with(R"({"day":-9,"time":"10:00","by":"mara","command":"","stream":"s","data":{}})"), 5,
+                 "\"command\" must not be empty");
+  expect_invalid(with(R"({"day":-9,"time":"10:00","by":"mara","command":"x.y","stream":"s","data":[]})"), 5,
+                 "\"data\" must be an object");
+  expect_invalid(with(R"({"day":-9,"time":"10:00","by":"mara","command":"x.y","stream":"s","data":{"a":["${dya:3}"]}})"), 5,
+                 "data.a[0]: reference \"${dya:3}\": unknown");
+  expect_invalid(with(R"({"day":-9,"time":"10:00","by":"mara","command":"x.y","stream":"s","data":{"due":"${day:soon}"}})"), 5,
+                 "data.due: reference \"${day:soon}\"");
+  expect_invalid(with(R"({"day":-9,"time":"10:00","by":"mara","command":"x.y","stream":"${day:1}","data":{}})"), 5,
+                 "only ${approval:STREAM} may stand for a stream");
+  expect_invalid(with(R"({"day":-9,"time":"10:00","register_user":{"id":"mara","name":"M","job":"J","roles":["isms_manager"]}})"), 5,
+                 "registered twice");
+  expect_invalid(with(R"({"day":-9,"time":"10:00","register_user":{"id":"eve","name":"E","job":"J","roles":["wizard"]}})"), 5,
+                 "\"wizard\" is not a role");
+  expect_invalid(ok_command + "\n", 1, "the first step registers the administrator");
+  expect_invalid("# nothing but a comment\n", 1, "no step");
+}
+
+TEST(DemoStoryData, TheBuiltInStoryIsTheFileInTheSourceTree) {
+  std::ifstream in(DEMO_STORY_PATH, std::ios::binary);
+  ASSERT_TRUE(in) << DEMO_STORY_PATH;
+  const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(server::demo_story(), file);
 }
 
 }  // namespace

@@ -5,13 +5,17 @@
 // of Applicability, objectives, an internal audit, nonconformities and a
 // management review (docs/demo.md tells the story).
 //
-// Everything is loaded through the real command pipeline, as the people of
-// the story would have done it in the browser: each command is decided by the
-// domain under the authorization table, approvals are opened and concluded by
-// the reactions, and the server's clock is moved along the story so that
-// every event carries the day it happened. Nothing is written to the log
-// directly. A command the domain refuses stops the load and is named in the
-// error: the demo doubles as a test of the domain.
+// The story is data, not code: server/demo/story.ndjson, one step a line
+// (register a user, or issue one command as one person at one moment),
+// built into the binary. The replayer reads it as untrusted input, checks
+// every line before it writes anything, and plays it through the real
+// command pipeline, as the people of the story would have done it in the
+// browser: each command is decided by the domain under the authorization
+// table, approvals are opened and concluded by the reactions, and the
+// server's clock is moved along the story so that every event carries the
+// day it happened. Nothing is written to the log directly. A command the
+// domain refuses stops the load and is named in the error with its line:
+// the demo doubles as a test of the domain. docs/demo.md documents the format.
 //
 // Thread-safety: load_demo() runs its own ledger on `store` and must be the
 // store's only user while it runs.
@@ -19,6 +23,7 @@
 #include <cstdint>
 #include <expected>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "isms/eventstore/store.hpp"
@@ -39,6 +44,9 @@ struct demo_options {
   auth_options auth;
   // Worker threads of the loading ledger. Default: 2
   unsigned workers = 2;
+  // The story to play, in the format of docs/demo.md. Default: empty, the
+  // story of Nordlicht Logistics built into the binary (demo_story()).
+  std::string story;
 };
 
 // One user of the story, with the password they sign in with.
@@ -52,7 +60,7 @@ struct demo_user {
 
 struct demo_summary {
   std::vector<demo_user> users;   // one per role at least, admin first
-  std::uint64_t commands = 0;     // commands the story issued (reactions not counted)
+  std::uint64_t commands = 0;     // steps the story played: commands and user registrations (reactions not counted)
   std::uint64_t head_position = 0;  // the log's head once everything settled
   std::string story_from;         // first day of the story, "YYYY-MM-DD"
   std::string story_to;           // its last day (today)
@@ -60,6 +68,7 @@ struct demo_summary {
 
 enum class demo_errc {
   store_not_empty,  // the store already holds events; the demo loads only into an empty one
+  story_invalid,    // a line of the story is not a step (message: "story line N: " and what is wrong); nothing written
   command_failed,   // a command of the story was refused (message: command, stream, error)
   internal,         // the server could not be driven (an approval missing, a password not set)
 };
@@ -69,10 +78,15 @@ struct demo_error {
   std::string message;
 };
 
+// The story of Nordlicht Logistics GmbH as built into the binary
+// (server/demo/story.ndjson).
+[[nodiscard]] std::string_view demo_story() noexcept;
+
 // Loads the demo ISMS into `store`, which must hold no event yet. On success
 // every view includes the whole story and every reaction has run; the users
 // can sign in with the returned passwords. On failure the store holds the
-// part of the story loaded so far (store_not_empty: nothing was written).
+// part of the story loaded so far (store_not_empty, story_invalid: nothing
+// was written).
 [[nodiscard]] std::expected<demo_summary, demo_error> load_demo(eventstore::store& store,
                                                                 const demo_options& options = {});
 
