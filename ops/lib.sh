@@ -8,7 +8,7 @@ ISMS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ISMS_BUILD_PACKAGES=(
   g++ cmake ninja-build ccache pkg-config git curl ca-certificates
   libboost1.81-dev librocksdb-dev nlohmann-json3-dev
-  libssl-dev libsodium-dev libgtest-dev libgmock-dev
+  libssl-dev libsodium-dev libcurl4-openssl-dev libgtest-dev libgmock-dev
   python3 python3-websockets
   chromium nodejs
 )
@@ -43,6 +43,31 @@ ensure_packages() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# build_preset PRESET [TARGET...] : configure with a CMakePresets.json preset
+# (release → build/release, asan → build/sanitize, dev → build/dev; release
+# and asan treat warnings as errors), then an incremental build. Configures
+# again only when the build directory is new or the presets file changed.
+build_preset() {
+  local preset="$1"; shift
+  local launcher=()
+  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  local dir stamp want
+  # The preset's binaryDir (CMakePresets.json): asan keeps the older name.
+  case "$preset" in
+    asan) dir="$ISMS_ROOT/build/sanitize" ;;
+    *) dir="$ISMS_ROOT/build/$preset" ;;
+  esac
+  stamp="$dir/.isms-preset"
+  want="$preset $(sha256sum "$ISMS_ROOT/CMakePresets.json" | cut -c1-64)"
+  if [ ! -f "$dir/build.ninja" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    (cd "$ISMS_ROOT" && cmake --preset "$preset" "${launcher[@]}" >/dev/null)
+    printf '%s\n' "$want" > "$stamp"
+  fi
+  local targets=()
+  [ $# -gt 0 ] && targets=(--target "$@")
+  (cd "$ISMS_ROOT" && cmake --build --preset "$preset" --parallel "$(nproc)" "${targets[@]}")
 }
 
 # build BUILD_TYPE BUILD_DIR [-DOPTION=VALUE...] [TARGET...] : configure once, then an

@@ -51,7 +51,8 @@ constexpr const char* usage_text =
     "  erase    erase personal data   --data DIR --position N --fields email[,name...] --reason TEXT\n"
     "                                 [--actor ID] (GDPR Art. 17; the server must be stopped)\n"
     "\n"
-    "defaults: --data ./data --address 127.0.0.1 --port 8080 --webui <install>/webui\n";
+    "defaults: --data ./data --address 127.0.0.1 --port 8080\n"
+    "          --webui <prefix>/share/isms-ledger/webui when installed, <checkout>/webui in a build tree\n";
 
 // Flags as name → value; every flag takes one value, except the switches
 // below, which stand alone and read as "true".
@@ -119,10 +120,17 @@ std::optional<std::string> check_data_dir(const fs::path& dir) {
 }
 
 fs::path default_webui_dir(const char* argv0) {
-  // <repo>/build/<type>/server/ismsd → <repo>/webui; fall back to ./webui.
+  // Installed: <prefix>/bin/ismsd → <prefix>/share/isms-ledger/webui (as the
+  // build's install rules lay it out). In a checkout:
+  // <repo>/build/<type>/server/ismsd → <repo>/webui. Else ./webui.
   std::error_code ec;
   auto exe = fs::canonical("/proc/self/exe", ec);
   if (!ec) {
+#ifdef ISMSD_WEBUI_FROM_BIN
+    if (const auto installed = (exe.parent_path() / ISMSD_WEBUI_FROM_BIN).lexically_normal();
+        fs::is_regular_file(installed / "index.html", ec))
+      return installed;
+#endif
     for (auto p = exe.parent_path(); p.has_parent_path() && p != p.parent_path(); p = p.parent_path()) {
       if (fs::is_regular_file(p / "webui" / "index.html", ec)) return p / "webui";
     }

@@ -1,13 +1,10 @@
 #include "isms/server/notifier.hpp"
 
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-#include <fcntl.h>
+#include <curl/curl.h>
 
-#include <cerrno>
-#include <cstring>
+#include <algorithm>
+#include <climits>
+#include <memory>
 
 #include "isms/server/json_input.hpp"
 #include "isms/server/log.hpp"
@@ -25,118 +22,77 @@ std::int64_t now_ms() {
       .count();
 }
 
-// Waits until fd is ready for `events` or the deadline passes.
-bool wait_fd(int fd, short events, std::chrono::steady_clock::time_point deadline) {
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    pollfd p{fd, events, 0};
-    const int r = ::poll(&p, 1, static_cast<int>(left.count()));
-    if (r > 0) return true;
-    if (r == 0) return false;
-    if (errno != EINTR) return false;
-  }
+// libcurl's process-wide set-up, once, before the first transfer.
+bool curl_ready() {
+  static const bool ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+  return ready;
 }
+
+// The answer's body is not needed: the status line decides. Reading stops at
+// its first byte, so a receiver that streams a long body cannot hold the
+// delivery thread.
+std::size_t stop_at_body(char*, std::size_t, std::size_t, void*) { return 0; }
 
 }  // namespace
 
 bool http_post(const std::string& url, const std::string& body, std::chrono::milliseconds timeout,
                std::string& error) {
-  constexpr std::string_view scheme = "http://";
-  if (!url.starts_with(scheme)) {
-    error = "only http:// URLs are supported";
+  if (!url.starts_with("http://") && !url.starts_with("https://")) {
+    error = "only http:// and https:// URLs are supported";
     return false;
   }
-  const std::string rest = url.substr(scheme.size());
-  const auto slash = rest.find('/');
-  const std::string authority = rest.substr(0, slash);
-  const std::string path = slash == std::string::npos ? "/" : rest.substr(slash);
-  std::string host = authority, port = "80";
-  if (!authority.empty() && authority.front() == '[') {  // [::1]:8080
-    const auto close = authority.find(']');
-    if (close == std::string::npos) {
-      error = "bad IPv6 literal";
+  if (!curl_ready()) {
+    error = "libcurl could not be initialised";
+    return false;
+  }
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
+  if (!curl) {
+    error = "libcurl could not start a transfer";
+    return false;
+  }
+  // "Expect:" keeps libcurl from waiting for a 100 Continue before a larger body.
+  curl_slist* list = nullptr;
+  for (const char* line : {"Content-Type: application/json", "Expect:"}) {
+    curl_slist* longer = curl_slist_append(list, line);
+    if (!longer) {
+      curl_slist_free_all(list);
+      error = "out of memory";
       return false;
     }
-    host = authority.substr(1, close - 1);
-    if (close + 1 < authority.size() && authority[close + 1] == ':') port = authority.substr(close + 2);
-  } else if (const auto colon = authority.rfind(':'); colon != std::string::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
+    list = longer;
   }
-  if (host.empty()) {
-    error = "no host in URL";
+  const std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(list, &curl_slist_free_all);
+  char curl_error[CURL_ERROR_SIZE] = {};
+  // One deadline over everything: name resolution (libcurl's threaded
+  // resolver honours it), connect, TLS, sending and the answer.
+  const long timeout_ms = static_cast<long>(std::clamp<std::int64_t>(timeout.count(), 1, LONG_MAX));
+  CURL* h = curl.get();
+  bool set = curl_easy_setopt(h, CURLOPT_URL, url.c_str()) == CURLE_OK &&
+             curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+             curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+             curl_easy_setopt(h, CURLOPT_PROXY, "") == CURLE_OK &&  // not from http_proxy & co.
+             curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+             curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK &&
+             curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get()) == CURLE_OK &&
+             curl_easy_setopt(h, CURLOPT_USERAGENT, "ismsd") == CURLE_OK &&
+             curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size())) == CURLE_OK &&
+             curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data()) == CURLE_OK &&
+             curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &stop_at_body) == CURLE_OK &&
+             curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_error) == CURLE_OK;
+  if (!set) {
+    error = "libcurl refused an option";
     return false;
   }
-
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (const int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0) {
-    error = std::string("cannot resolve host: ") + ::gai_strerror(rc);
+  const CURLcode rc = curl_easy_perform(h);
+  long status = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  // CURLE_WRITE_ERROR: stop_at_body ended a transfer whose status is known.
+  if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && status != 0)) {
+    error = curl_error[0] != '\0' ? std::string(curl_error) : std::string(curl_easy_strerror(rc));
     return false;
   }
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  int fd = -1;
-  for (addrinfo* ai = res; ai && fd < 0; ai = ai->ai_next) {
-    fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) continue;
-    if (::connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
-      ::close(fd);
-      fd = -1;
-      continue;
-    }
-    int so_error = 0;
-    socklen_t len = sizeof so_error;
-    if (!wait_fd(fd, POLLOUT, deadline) || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len) != 0 ||
-        so_error != 0) {
-      ::close(fd);
-      fd = -1;
-    }
-  }
-  ::freeaddrinfo(res);
-  if (fd < 0) {
-    error = "cannot connect";
-    return false;
-  }
-
-  const std::string request = "POST " + path + " HTTP/1.1\r\nHost: " + authority +
-                              "\r\nContent-Type: application/json\r\nUser-Agent: ismsd\r\nContent-Length: " +
-                              std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-  std::size_t sent = 0;
-  while (sent < request.size()) {
-    if (!wait_fd(fd, POLLOUT, deadline)) {
-      ::close(fd);
-      error = "timed out sending";
-      return false;
-    }
-    const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n < 0 && errno != EAGAIN && errno != EINTR) {
-      ::close(fd);
-      error = std::string("send failed: ") + std::strerror(errno);
-      return false;
-    }
-    if (n > 0) sent += static_cast<std::size_t>(n);
-  }
-  std::string answer;
-  char buf[512];
-  while (answer.find("\r\n") == std::string::npos && answer.size() < 4096) {
-    if (!wait_fd(fd, POLLIN, deadline)) break;
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n > 0) {
-      answer.append(buf, static_cast<std::size_t>(n));
-    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-      break;
-    }
-  }
-  ::close(fd);
-  // "HTTP/1.1 204 No Content"
-  if (answer.size() < 12 || !answer.starts_with("HTTP/1.")) {
-    error = "no HTTP answer";
-    return false;
-  }
-  if (answer[9] != '2') {
-    error = "answered " + answer.substr(9, 3);
+  if (status < 200 || status > 299) {
+    error = "answered " + std::to_string(status);
     return false;
   }
   return true;

@@ -205,8 +205,9 @@ TEST(AuthorizationMatrix, ARiskOwnerActingOnSomeoneElsesRiskIsForbidden) {
   std::set<std::string> covered;
   for (const auto& [type, _] : steps) covered.insert(type);
   for (const auto& p : authorization_table())
-    if (p.command_type.starts_with("risk.") && contains(p.allowed, role::risk_owner))
+    if (p.command_type.starts_with("risk.") && contains(p.allowed, role::risk_owner)) {
       EXPECT_TRUE(covered.contains(std::string(p.command_type))) << p.command_type << " is not exercised";
+    }
 
   for (const auto& [type, data] : steps) {
     const auto before = log.size();

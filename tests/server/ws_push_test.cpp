@@ -189,7 +189,7 @@ TEST(ws_push, pushes_reach_exactly_the_subscribed_connections_through_subscribes
   // Every connection unsubscribed: nothing reaches anyone.
   for (auto& p : probes) {
     if (!p.ws) continue;
-    for (const auto ch : std::set<std::string>(p.channels)) subscribe(p, ch, false);
+    for (const auto& ch : std::set<std::string>(p.channels)) subscribe(p, ch, false);
   }
   check_round("otto");
 }

@@ -9,7 +9,8 @@
 // URL, from a durable outbox persisted in the store's meta column family
 // before the event that caused it counts as notified. Delivery is at least
 // once: retried with exponential backoff until a 2xx answer, across
-// restarts. Only plain http:// URLs are supported.
+// restarts. http:// and https:// URLs (libcurl; https verifies the
+// receiver's certificate against the system's CA store).
 //
 // Thread-safety: every public member may be called from any thread.
 
@@ -31,9 +32,12 @@
 namespace isms::server {
 
 struct notifier_options {
-  // URLs receiving a JSON POST per notification ("http://host:port/path"). Default: none
+  // URLs receiving a JSON POST per notification ("http://host:port/path" or
+  // "https://…"). Default: none
   std::vector<std::string> webhook_urls;
-  // Connect + send + first answer byte, per delivery attempt. Default: 5 s
+  // One deadline per delivery attempt over name resolution, connect, TLS,
+  // sending and the answer's status line; past it the attempt fails and is
+  // retried. Default: 5 s
   std::chrono::milliseconds webhook_timeout{5000};
   // First retry delay; doubles per failed attempt up to the maximum. Default: 1 s
   std::chrono::milliseconds retry_initial{1000};
@@ -97,8 +101,9 @@ class notifier {
   std::thread thread_;
 };
 
-// POSTs `body` as application/json to an http:// URL; true on a 2xx answer.
-// `error` says why not otherwise.
+// POSTs `body` as application/json to an http:// or https:// URL; true on a
+// 2xx answer. The whole attempt (DNS included) ends within `timeout`;
+// redirects are not followed. `error` says why not otherwise. Thread-safe.
 [[nodiscard]] bool http_post(const std::string& url, const std::string& body, std::chrono::milliseconds timeout,
                              std::string& error);
 
