@@ -146,86 +146,80 @@ new_event encode(const event& e) {
 
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
   using wire::read_event;
-  try {
-    if (type == "document.drafted.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        drafted x;
-        x.document_id = f.id("document_id");
-        x.kind = f.choice("kind", kinds);
-        x.about = read_profile(f);
-        x.text = f.raw_text("text", wire::max_document);
-        x.content_sha256 = f.sha256("content_sha256");
-        x.change_note = f.opt_text("change_note");
-        return x;
-      });
-    if (type == "document.revised.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        revised x;
-        x.document_version = read_version(f);
-        x.about = read_profile(f);
-        x.text = f.raw_text("text", wire::max_document);
-        x.content_sha256 = f.sha256("content_sha256");
-        x.change_note = f.opt_text("change_note");
-        return x;
-      });
-    if (type == "document.approval_requested.v1") {
-      auto req = wire::approval_in(type, data);
-      if (!req) return std::unexpected(req.error());
-      return read_event<event>(type, data, [&](fields& f) {
-        approval_requested x;
-        x.document_version = read_version(f);
-        x.content_sha256 = f.sha256("content_sha256");
-        x.approval = *req;
-        return x;
-      });
-    }
-    if (type == "document.approved.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        approved x;
-        x.approval_id = f.text("approval_id", wire::max_line);
-        x.document_version = read_version(f);
-        x.content_sha256 = f.sha256("content_sha256");
-        x.approvers = f.texts("approvers", true);
-        x.comment = f.opt_text("comment");
-        return x;
-      });
-    if (type == "document.rejected.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        rejected x;
-        x.approval_id = f.text("approval_id", wire::max_line);
-        x.document_version = read_version(f);
-        x.rejected_by = f.opt_text("rejected_by", wire::max_line);
-        x.comment = f.opt_text("comment");
-        return x;
-      });
-    if (type == "document.published.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        published x;
-        x.document_version = read_version(f);
-        x.content_sha256 = f.sha256("content_sha256");
-        x.published_on = f.day("published_on");
-        return x;
-      });
-    if (type == "document.reviewed.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        reviewed x;
-        x.document_version = read_version(f);
-        x.outcome = f.choice("outcome", outcomes);
-        x.notes = f.opt_text("notes");
-        x.reviewed_on = f.day("reviewed_on");
-        x.reviewed_by = f.opt_text("reviewed_by", wire::max_line);
-        return x;
-      });
-    if (type == "document.retired.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        retired x;
-        x.reason = f.opt_text("reason");
-        x.retired_on = f.day("retired_on");
-        return x;
-      });
-  } catch (const std::exception& ex) {
-    return std::unexpected(std::string(type) + ": malformed data (" + ex.what() + ")");
-  }
+  if (type == "document.drafted.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      drafted x;
+      x.document_id = f.id("document_id");
+      x.kind = f.choice("kind", kinds);
+      x.about = read_profile(f);
+      x.text = f.raw_text("text", wire::max_document);
+      x.content_sha256 = f.sha256("content_sha256");
+      x.change_note = f.opt_text("change_note");
+      return x;
+    });
+  if (type == "document.revised.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      revised x;
+      x.document_version = read_version(f);
+      x.about = read_profile(f);
+      x.text = f.raw_text("text", wire::max_document);
+      x.content_sha256 = f.sha256("content_sha256");
+      x.change_note = f.opt_text("change_note");
+      return x;
+    });
+  if (type == "document.approval_requested.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      auto req = wire::read_approval_request(f, "approval");
+      approval_requested x;
+      x.document_version = read_version(f);
+      x.content_sha256 = f.sha256("content_sha256");
+      x.approval = std::move(req);
+      return x;
+    });
+  if (type == "document.approved.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      approved x;
+      x.approval_id = f.text("approval_id", wire::max_line);
+      x.document_version = read_version(f);
+      x.content_sha256 = f.sha256("content_sha256");
+      x.approvers = f.texts("approvers", true);
+      x.comment = f.opt_text("comment");
+      return x;
+    });
+  if (type == "document.rejected.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      rejected x;
+      x.approval_id = f.text("approval_id", wire::max_line);
+      x.document_version = read_version(f);
+      x.rejected_by = f.opt_text("rejected_by", wire::max_line);
+      x.comment = f.opt_text("comment");
+      return x;
+    });
+  if (type == "document.published.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      published x;
+      x.document_version = read_version(f);
+      x.content_sha256 = f.sha256("content_sha256");
+      x.published_on = f.day("published_on");
+      return x;
+    });
+  if (type == "document.reviewed.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      reviewed x;
+      x.document_version = read_version(f);
+      x.outcome = f.choice("outcome", outcomes);
+      x.notes = f.opt_text("notes");
+      x.reviewed_on = f.day("reviewed_on");
+      x.reviewed_by = f.opt_text("reviewed_by", wire::max_line);
+      return x;
+    });
+  if (type == "document.retired.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      retired x;
+      x.reason = f.opt_text("reason");
+      x.retired_on = f.day("retired_on");
+      return x;
+    });
   return std::unexpected("unknown event type '" + std::string(type) + "'");
 }
 

@@ -102,39 +102,35 @@ new_event encode(const event& e) {
 
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
   using wire::read_event;
-  try {
-    if (type == "audit.planned.v1")
-      return read_event<event>(type, data, [](fields& f) { return read_planned(f); });
-    if (type == "audit.performed.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        performed x;
-        x.performed_on = f.day("performed_on");
-        x.auditors = f.ids("auditors", false);
-        x.summary = f.opt_text("summary");
-        return x;
-      });
-    if (type == "audit.finding_recorded.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        finding_recorded x;
-        x.finding_id = f.id("finding_id");
-        x.type = f.choice("type", finding_types);
-        x.reference = f.requirement("reference");
-        x.text = f.text("text");
-        x.recorded_by = f.opt_text("recorded_by", wire::max_line);
-        return x;
-      });
-    if (type == "audit.report_issued.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        report_issued x;
-        x.summary = f.text("summary");
-        x.conclusion = f.text("conclusion");
-        x.issued_on = f.day("issued_on");
-        x.issued_by = f.opt_text("issued_by", wire::max_line);
-        return x;
-      });
-  } catch (const std::exception& ex) {
-    return std::unexpected(std::string(type) + ": malformed data (" + ex.what() + ")");
-  }
+  if (type == "audit.planned.v1")
+    return read_event<event>(type, data, [](fields& f) { return read_planned(f); });
+  if (type == "audit.performed.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      performed x;
+      x.performed_on = f.day("performed_on");
+      x.auditors = f.ids("auditors", false);
+      x.summary = f.opt_text("summary");
+      return x;
+    });
+  if (type == "audit.finding_recorded.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      finding_recorded x;
+      x.finding_id = f.id("finding_id");
+      x.type = f.choice("type", finding_types);
+      x.reference = f.requirement("reference");
+      x.text = f.text("text");
+      x.recorded_by = f.opt_text("recorded_by", wire::max_line);
+      return x;
+    });
+  if (type == "audit.report_issued.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      report_issued x;
+      x.summary = f.text("summary");
+      x.conclusion = f.text("conclusion");
+      x.issued_on = f.day("issued_on");
+      x.issued_by = f.opt_text("issued_by", wire::max_line);
+      return x;
+    });
   return std::unexpected("unknown event type '" + std::string(type) + "'");
 }
 

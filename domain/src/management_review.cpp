@@ -159,109 +159,103 @@ new_event encode(const event& e) {
 
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
   using wire::read_event;
-  try {
-    if (type == "review.scheduled.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        scheduled x;
-        x.review_id = f.id("review_id");
-        x.planned_on = f.day("planned_on");
-        x.chair = f.id("chair");
-        x.interval_months = static_cast<int>(f.integer("interval_months", 1, max_interval));
-        return x;
-      });
-    if (type == "review.inputs_assembled.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        inputs_assembled x;
-        x.pack = f.object("pack");
-        x.pack_sha256 = f.sha256("pack_sha256");
-        x.as_of_position = static_cast<std::uint64_t>(f.integer("as_of_position", 0, INT64_MAX));
-        x.assembled_on = f.day("assembled_on");
-        return x;
-      });
-    if (type == "review.opened.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        opened x;
-        x.opened_on = f.day("opened_on");
-        x.opened_by = f.opt_text("opened_by", wire::max_line);
-        return x;
-      });
-    if (type == "review.attendance_recorded.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        attendance_recorded x;
-        x.attendees = f.ids("attendees", false);
-        x.apologies = f.opt_ids("apologies");
-        return x;
-      });
-    if (type == "review.item_recorded.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        item_recorded x;
-        x.item_id = f.id("item_id");
-        x.about = f.choice("input", inputs);
-        x.discussion = f.text("discussion");
-        return x;
-      });
-    if (type == "review.decision_recorded.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        decision_recorded x;
-        x.decision_id = f.id("decision_id");
-        x.kind = f.choice("kind", decision_kinds);
-        x.text = f.text("text");
-        x.item_id = f.opt_text("item_id", 64);
-        return x;
-      });
-    if (type == "review.action_recorded.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        action_recorded x;
-        x.action_id = f.id("action_id");
-        x.description = f.text("description");
-        x.owner = f.id("owner");
-        x.due_on = f.day("due_date");
-        x.decision_id = f.opt_text("decision_id", 64);
-        return x;
-      });
-    if (type == "review.action_completed.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        action_completed x;
-        x.action_id = f.id("action_id");
-        x.evidence = f.text("evidence");
-        x.completed_on = f.day("completed_on");
-        x.completed_by = f.opt_text("completed_by", wire::max_line);
-        return x;
-      });
-    if (type == "review.minutes_approval_requested.v1") {
-      auto req = wire::approval_in(type, data);
-      if (!req) return std::unexpected(req.error());
-      return read_event<event>(type, data, [&](fields& f) {
-        return minutes_approval_requested{f.sha256("content_hash"), *req};
-      });
-    }
-    if (type == "review.minutes_approved.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        minutes_approved x;
-        x.approval_id = f.text("approval_id", wire::max_line);
-        x.approvers = f.texts("approvers", true);
-        x.comment = f.opt_text("comment");
-        x.content_hash = f.sha256("content_hash");
-        return x;
-      });
-    if (type == "review.minutes_rejected.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        minutes_rejected x;
-        x.approval_id = f.text("approval_id", wire::max_line);
-        x.rejected_by = f.opt_text("rejected_by", wire::max_line);
-        x.comment = f.opt_text("comment");
-        return x;
-      });
-    if (type == "review.closed.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        closed x;
-        x.closed_on = f.day("closed_on");
-        x.closed_by = f.opt_text("closed_by", wire::max_line);
-        return x;
-      });
-  } catch (const std::exception& ex) {
-    return std::unexpected(std::string(type) + ": malformed data (" + ex.what() + ")");
-  }
+  if (type == "review.scheduled.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      scheduled x;
+      x.review_id = f.id("review_id");
+      x.planned_on = f.day("planned_on");
+      x.chair = f.id("chair");
+      x.interval_months = static_cast<int>(f.integer("interval_months", 1, max_interval));
+      return x;
+    });
+  if (type == "review.inputs_assembled.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      inputs_assembled x;
+      x.pack = f.object("pack");
+      x.pack_sha256 = f.sha256("pack_sha256");
+      x.as_of_position = static_cast<std::uint64_t>(f.integer("as_of_position", 0, INT64_MAX));
+      x.assembled_on = f.day("assembled_on");
+      return x;
+    });
+  if (type == "review.opened.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      opened x;
+      x.opened_on = f.day("opened_on");
+      x.opened_by = f.opt_text("opened_by", wire::max_line);
+      return x;
+    });
+  if (type == "review.attendance_recorded.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      attendance_recorded x;
+      x.attendees = f.ids("attendees", false);
+      x.apologies = f.opt_ids("apologies");
+      return x;
+    });
+  if (type == "review.item_recorded.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      item_recorded x;
+      x.item_id = f.id("item_id");
+      x.about = f.choice("input", inputs);
+      x.discussion = f.text("discussion");
+      return x;
+    });
+  if (type == "review.decision_recorded.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      decision_recorded x;
+      x.decision_id = f.id("decision_id");
+      x.kind = f.choice("kind", decision_kinds);
+      x.text = f.text("text");
+      x.item_id = f.opt_text("item_id", 64);
+      return x;
+    });
+  if (type == "review.action_recorded.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      action_recorded x;
+      x.action_id = f.id("action_id");
+      x.description = f.text("description");
+      x.owner = f.id("owner");
+      x.due_on = f.day("due_date");
+      x.decision_id = f.opt_text("decision_id", 64);
+      return x;
+    });
+  if (type == "review.action_completed.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      action_completed x;
+      x.action_id = f.id("action_id");
+      x.evidence = f.text("evidence");
+      x.completed_on = f.day("completed_on");
+      x.completed_by = f.opt_text("completed_by", wire::max_line);
+      return x;
+    });
+  if (type == "review.minutes_approval_requested.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      auto req = wire::read_approval_request(f, "approval");
+      return minutes_approval_requested{f.sha256("content_hash"), std::move(req)};
+    });
+  if (type == "review.minutes_approved.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      minutes_approved x;
+      x.approval_id = f.text("approval_id", wire::max_line);
+      x.approvers = f.texts("approvers", true);
+      x.comment = f.opt_text("comment");
+      x.content_hash = f.sha256("content_hash");
+      return x;
+    });
+  if (type == "review.minutes_rejected.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      minutes_rejected x;
+      x.approval_id = f.text("approval_id", wire::max_line);
+      x.rejected_by = f.opt_text("rejected_by", wire::max_line);
+      x.comment = f.opt_text("comment");
+      return x;
+    });
+  if (type == "review.closed.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      closed x;
+      x.closed_on = f.day("closed_on");
+      x.closed_by = f.opt_text("closed_by", wire::max_line);
+      return x;
+    });
   return std::unexpected("unknown event type '" + std::string(type) + "'");
 }
 

@@ -132,75 +132,71 @@ new_event encode(const event& e) {
 
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
   using wire::read_event;
-  try {
-    if (type == "nc.raised.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        raised x;
-        x.nc_id = f.id("nc_id");
-        x.from = f.choice("source", sources);
-        x.reference = f.requirement("reference");
-        x.level = f.choice("severity", severities);
-        x.description = f.text("description");
-        x.raised_on = f.day("raised_on");
-        x.raised_by = f.opt_text("raised_by", wire::max_line);
-        x.audit_id = f.opt_id("audit_id");
-        x.finding_id = f.opt_id("finding_id");
-        x.review_id = f.opt_id("review_id");
-        return x;
-      });
-    if (type == "nc.containment_recorded.v1")
-      return read_event<event>(type, data, [](fields& f) { return read_note<containment_recorded>(f); });
-    if (type == "nc.root_cause_recorded.v1")
-      return read_event<event>(type, data, [](fields& f) { return read_note<root_cause_recorded>(f); });
-    if (type == "nc.similar_check_recorded.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        similar_check_recorded x;
-        x.similar_found = f.boolean("similar_found");
-        x.details = f.text("details");
-        x.related_ncs = f.opt_ids("related_ncs");
-        x.recorded_on = f.day("recorded_on");
-        x.recorded_by = f.opt_text("recorded_by", wire::max_line);
-        return x;
-      });
-    if (type == "nc.action_planned.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        action_planned x;
-        x.action_id = f.id("action_id");
-        x.description = f.text("description");
-        x.owner = f.id("owner");
-        x.due_on = f.day("due_date");
-        return x;
-      });
-    if (type == "nc.action_completed.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        action_completed x;
-        x.action_id = f.id("action_id");
-        x.evidence = f.text("evidence");
-        x.completed_on = f.day("completed_on");
-        x.completed_by = f.opt_text("completed_by", wire::max_line);
-        return x;
-      });
-    if (type == "nc.action_verified.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        action_verified x;
-        x.action_id = f.id("action_id");
-        x.effective = f.boolean("effective");
-        x.notes = f.opt_text("notes");
-        x.verified_on = f.day("verified_on");
-        x.verified_by = f.opt_text("verified_by", wire::max_line);
-        return x;
-      });
-    if (type == "nc.closed.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        closed x;
-        x.comment = f.opt_text("comment");
-        x.closed_on = f.day("closed_on");
-        x.closed_by = f.opt_text("closed_by", wire::max_line);
-        return x;
-      });
-  } catch (const std::exception& ex) {
-    return std::unexpected(std::string(type) + ": malformed data (" + ex.what() + ")");
-  }
+  if (type == "nc.raised.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      raised x;
+      x.nc_id = f.id("nc_id");
+      x.from = f.choice("source", sources);
+      x.reference = f.requirement("reference");
+      x.level = f.choice("severity", severities);
+      x.description = f.text("description");
+      x.raised_on = f.day("raised_on");
+      x.raised_by = f.opt_text("raised_by", wire::max_line);
+      x.audit_id = f.opt_id("audit_id");
+      x.finding_id = f.opt_id("finding_id");
+      x.review_id = f.opt_id("review_id");
+      return x;
+    });
+  if (type == "nc.containment_recorded.v1")
+    return read_event<event>(type, data, [](fields& f) { return read_note<containment_recorded>(f); });
+  if (type == "nc.root_cause_recorded.v1")
+    return read_event<event>(type, data, [](fields& f) { return read_note<root_cause_recorded>(f); });
+  if (type == "nc.similar_check_recorded.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      similar_check_recorded x;
+      x.similar_found = f.boolean("similar_found");
+      x.details = f.text("details");
+      x.related_ncs = f.opt_ids("related_ncs");
+      x.recorded_on = f.day("recorded_on");
+      x.recorded_by = f.opt_text("recorded_by", wire::max_line);
+      return x;
+    });
+  if (type == "nc.action_planned.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      action_planned x;
+      x.action_id = f.id("action_id");
+      x.description = f.text("description");
+      x.owner = f.id("owner");
+      x.due_on = f.day("due_date");
+      return x;
+    });
+  if (type == "nc.action_completed.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      action_completed x;
+      x.action_id = f.id("action_id");
+      x.evidence = f.text("evidence");
+      x.completed_on = f.day("completed_on");
+      x.completed_by = f.opt_text("completed_by", wire::max_line);
+      return x;
+    });
+  if (type == "nc.action_verified.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      action_verified x;
+      x.action_id = f.id("action_id");
+      x.effective = f.boolean("effective");
+      x.notes = f.opt_text("notes");
+      x.verified_on = f.day("verified_on");
+      x.verified_by = f.opt_text("verified_by", wire::max_line);
+      return x;
+    });
+  if (type == "nc.closed.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      closed x;
+      x.comment = f.opt_text("comment");
+      x.closed_on = f.day("closed_on");
+      x.closed_by = f.opt_text("closed_by", wire::max_line);
+      return x;
+    });
   return std::unexpected("unknown event type '" + std::string(type) + "'");
 }
 

@@ -97,71 +97,65 @@ new_event encode(const event& e) {
 
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
   using wire::read_event;
-  try {
-    if (type == "objective.proposed.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        proposed x;
-        x.objective_id = f.id("objective_id");
-        x.proposal = read_terms(f);
-        return x;
-      });
-    if (type == "objective.revised.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        revised x;
-        x.proposal = read_terms(f);
-        x.reason = f.opt_text("reason");
-        return x;
-      });
-    if (type == "objective.approval_requested.v1") {
-      auto req = wire::approval_in(type, data);
-      if (!req) return std::unexpected(req.error());
-      return read_event<event>(type, data, [&](fields& f) {
-        return approval_requested{f.sha256("content_hash"), *req};
-      });
-    }
-    if (type == "objective.set.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        objective_set x;
-        x.approval_id = f.text("approval_id", wire::max_line);
-        x.approvers = f.texts("approvers", true);
-        x.comment = f.opt_text("comment");
-        x.content_hash = f.sha256("content_hash");
-        return x;
-      });
-    if (type == "objective.rejected.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        rejected x;
-        x.approval_id = f.text("approval_id", wire::max_line);
-        x.rejected_by = f.opt_text("rejected_by", wire::max_line);
-        x.comment = f.opt_text("comment");
-        return x;
-      });
-    if (type == "objective.progress_recorded.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        progress_recorded x;
-        x.measured_value = f.number("measured_value");
-        x.measured_on = f.day("measured_on");
-        x.note = f.opt_text("note");
-        x.recorded_by = f.opt_text("recorded_by", wire::max_line);
-        return x;
-      });
-    if (type == "objective.achieved.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        achieved x;
-        x.note = f.opt_text("note");
-        x.achieved_on = f.day("achieved_on");
-        return x;
-      });
-    if (type == "objective.missed.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        missed x;
-        x.reason = f.opt_text("reason");
-        x.missed_on = f.day("missed_on");
-        return x;
-      });
-  } catch (const std::exception& ex) {
-    return std::unexpected(std::string(type) + ": malformed data (" + ex.what() + ")");
-  }
+  if (type == "objective.proposed.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      proposed x;
+      x.objective_id = f.id("objective_id");
+      x.proposal = read_terms(f);
+      return x;
+    });
+  if (type == "objective.revised.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      revised x;
+      x.proposal = read_terms(f);
+      x.reason = f.opt_text("reason");
+      return x;
+    });
+  if (type == "objective.approval_requested.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      auto req = wire::read_approval_request(f, "approval");
+      return approval_requested{f.sha256("content_hash"), std::move(req)};
+    });
+  if (type == "objective.set.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      objective_set x;
+      x.approval_id = f.text("approval_id", wire::max_line);
+      x.approvers = f.texts("approvers", true);
+      x.comment = f.opt_text("comment");
+      x.content_hash = f.sha256("content_hash");
+      return x;
+    });
+  if (type == "objective.rejected.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      rejected x;
+      x.approval_id = f.text("approval_id", wire::max_line);
+      x.rejected_by = f.opt_text("rejected_by", wire::max_line);
+      x.comment = f.opt_text("comment");
+      return x;
+    });
+  if (type == "objective.progress_recorded.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      progress_recorded x;
+      x.measured_value = f.number("measured_value");
+      x.measured_on = f.day("measured_on");
+      x.note = f.opt_text("note");
+      x.recorded_by = f.opt_text("recorded_by", wire::max_line);
+      return x;
+    });
+  if (type == "objective.achieved.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      achieved x;
+      x.note = f.opt_text("note");
+      x.achieved_on = f.day("achieved_on");
+      return x;
+    });
+  if (type == "objective.missed.v1")
+    return read_event<event>(type, data, [](fields& f) {
+      missed x;
+      x.reason = f.opt_text("reason");
+      x.missed_on = f.day("missed_on");
+      return x;
+    });
   return std::unexpected("unknown event type '" + std::string(type) + "'");
 }
 

@@ -114,48 +114,42 @@ new_event encode(const event& e) {
 }
 
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
-  try {
-    if (type == "scope.statement_set.v1")
-      return wire::read_event<event>(type, data, [](fields& f) { return statement_set{read_statement(f)}; });
-    if (type == "scope.issue_added.v1")
-      return wire::read_event<event>(type, data, [](fields& f) { return issue_added{read_issue(f)}; });
-    if (type == "scope.issue_removed.v1")
-      return wire::read_event<event>(type, data, [](fields& f) {
-        return issue_removed{f.id("issue_id"), f.opt_text("reason")};
-      });
-    if (type == "scope.interested_party_added.v1")
-      return wire::read_event<event>(type, data,
-                                     [](fields& f) { return interested_party_added{read_party(f)}; });
-    if (type == "scope.interested_party_updated.v1")
-      return wire::read_event<event>(type, data,
-                                     [](fields& f) { return interested_party_updated{read_party(f)}; });
-    if (type == "scope.approval_requested.v1") {
-      auto req = wire::approval_in(type, data);
-      if (!req) return std::unexpected(req.error());
-      return wire::read_event<event>(type, data, [&](fields& f) {
-        return approval_requested{f.sha256("content_hash"), *req};
-      });
-    }
-    if (type == "scope.approved.v1")
-      return wire::read_event<event>(type, data, [](fields& f) {
-        approved x;
-        x.approval_id = f.text("approval_id", wire::max_line);
-        x.approvers = f.texts("approvers", true, wire::max_line);
-        x.comment = f.opt_text("comment");
-        x.content_hash = f.sha256("content_hash");
-        return x;
-      });
-    if (type == "scope.rejected.v1")
-      return wire::read_event<event>(type, data, [](fields& f) {
-        rejected x;
-        x.approval_id = f.text("approval_id", wire::max_line);
-        x.rejected_by = f.opt_text("rejected_by", wire::max_line);
-        x.comment = f.opt_text("comment");
-        return x;
-      });
-  } catch (const std::exception& ex) {
-    return std::unexpected(std::string(type) + ": malformed data (" + ex.what() + ")");
-  }
+  if (type == "scope.statement_set.v1")
+    return wire::read_event<event>(type, data, [](fields& f) { return statement_set{read_statement(f)}; });
+  if (type == "scope.issue_added.v1")
+    return wire::read_event<event>(type, data, [](fields& f) { return issue_added{read_issue(f)}; });
+  if (type == "scope.issue_removed.v1")
+    return wire::read_event<event>(type, data, [](fields& f) {
+      return issue_removed{f.id("issue_id"), f.opt_text("reason")};
+    });
+  if (type == "scope.interested_party_added.v1")
+    return wire::read_event<event>(type, data,
+                                   [](fields& f) { return interested_party_added{read_party(f)}; });
+  if (type == "scope.interested_party_updated.v1")
+    return wire::read_event<event>(type, data,
+                                   [](fields& f) { return interested_party_updated{read_party(f)}; });
+  if (type == "scope.approval_requested.v1")
+    return wire::read_event<event>(type, data, [](fields& f) {
+      auto req = wire::read_approval_request(f, "approval");
+      return approval_requested{f.sha256("content_hash"), std::move(req)};
+    });
+  if (type == "scope.approved.v1")
+    return wire::read_event<event>(type, data, [](fields& f) {
+      approved x;
+      x.approval_id = f.text("approval_id", wire::max_line);
+      x.approvers = f.texts("approvers", true, wire::max_line);
+      x.comment = f.opt_text("comment");
+      x.content_hash = f.sha256("content_hash");
+      return x;
+    });
+  if (type == "scope.rejected.v1")
+    return wire::read_event<event>(type, data, [](fields& f) {
+      rejected x;
+      x.approval_id = f.text("approval_id", wire::max_line);
+      x.rejected_by = f.opt_text("rejected_by", wire::max_line);
+      x.comment = f.opt_text("comment");
+      return x;
+    });
   return std::unexpected("unknown event type '" + std::string(type) + "'");
 }
 
