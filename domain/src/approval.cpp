@@ -134,7 +134,7 @@ std::expected<event, std::string> decode_event(std::string_view type, const json
   const auto subject_version = [](fields& f) {
     return static_cast<std::uint64_t>(f.integer("subject_version", 0, INT64_MAX));
   };
-  if (type == "approval.opened.v1")
+  if (type == opened::type)
     return read_event<event>(type, data, [](fields& f) {
       opened o;
       o.approval_id = f.raw_text("approval_id");
@@ -151,29 +151,29 @@ std::expected<event, std::string> decode_event(std::string_view type, const json
       o.requested_by = f.raw_text("requested_by");
       return o;
     });
-  if (type == "approval.reviewer_approved.v1")
+  if (type == reviewer_approved::type)
     return read_event<event>(type, data, [&](fields& f) {
       return reviewer_approved{f.raw_text("reviewer"), stored_roles(f, "roles"), f.raw_text("step"),
                                f.opt_text("comment"), policy_version(f)};
     });
-  if (type == "approval.reviewer_rejected.v1")
+  if (type == reviewer_rejected::type)
     return read_event<event>(type, data, [&](fields& f) {
       return reviewer_rejected{f.raw_text("reviewer"), stored_roles(f, "roles"), f.raw_text("comment"),
                                policy_version(f)};
     });
-  if (type == "approval.approved.v1")
+  if (type == approved::type)
     return read_event<event>(type, data, [&](fields& f) {
       return approved{f.raw_text("approval_id"), f.raw_text("subject_stream"), subject_version(f),
                       f.raw_text("on_approved"), f.raw_text("on_rejected"),   f.strings("approvers"),
                       f.opt_text("comment"),     policy_version(f)};
     });
-  if (type == "approval.rejected.v1")
+  if (type == rejected::type)
     return read_event<event>(type, data, [&](fields& f) {
       return rejected{f.raw_text("approval_id"), f.raw_text("subject_stream"), subject_version(f),
                       f.raw_text("on_approved"), f.raw_text("on_rejected"),   f.strings("approvers"),
                       f.raw_text("rejected_by"), f.raw_text("comment"),       policy_version(f)};
     });
-  if (type == "approval.voided.v1")
+  if (type == voided::type)
     return read_event<event>(type, data, [](fields& f) {
       return voided{f.raw_text("approval_id"), f.raw_text("subject_stream"), f.raw_text("reason")};
     });
@@ -224,30 +224,30 @@ new_event encode(const event& e) {
       [](const auto& v) -> new_event {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, opened>) {
-          return {"approval.opened.v1", encode_data(v)};
+          return {std::string(opened::type), encode_data(v)};
         } else if constexpr (std::is_same_v<T, reviewer_approved>) {
-          return {"approval.reviewer_approved.v1",
+          return {std::string(reviewer_approved::type),
                   {{"reviewer", v.reviewer}, {"roles", role_names(v.roles)}, {"step", v.step},
                    {"comment", v.comment}, {"policy_version", v.policy_version}}};
         } else if constexpr (std::is_same_v<T, reviewer_rejected>) {
-          return {"approval.reviewer_rejected.v1",
+          return {std::string(reviewer_rejected::type),
                   {{"reviewer", v.reviewer}, {"roles", role_names(v.roles)}, {"comment", v.comment},
                    {"policy_version", v.policy_version}}};
         } else if constexpr (std::is_same_v<T, approved>) {
-          return {"approval.approved.v1",
+          return {std::string(approved::type),
                   {{"approval_id", v.approval_id}, {"subject_stream", v.subject_stream},
                    {"subject_version", v.subject_version}, {"on_approved", v.on_approved},
                    {"on_rejected", v.on_rejected}, {"approvers", v.approvers},
                    {"comment", v.comment}, {"policy_version", v.policy_version}}};
         } else if constexpr (std::is_same_v<T, rejected>) {
-          return {"approval.rejected.v1",
+          return {std::string(rejected::type),
                   {{"approval_id", v.approval_id}, {"subject_stream", v.subject_stream},
                    {"subject_version", v.subject_version}, {"on_approved", v.on_approved},
                    {"on_rejected", v.on_rejected}, {"approvers", v.approvers},
                    {"rejected_by", v.rejected_by}, {"comment", v.comment},
                    {"policy_version", v.policy_version}}};
         } else {
-          return {"approval.voided.v1",
+          return {std::string(voided::type),
                   {{"approval_id", v.approval_id}, {"subject_stream", v.subject_stream},
                    {"reason", v.reason}}};
         }
@@ -261,15 +261,15 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
 
 std::expected<command, rejection> parse_command(std::string_view type, const json& d) {
   using wire::read_command;
-  if (type == "approval.open") return read_command<command>(d, read_open);
-  if (type == "approval.approve")
+  if (type == open::type) return read_command<command>(d, read_open);
+  if (type == approve::type)
     return read_command<command>(d, [](fields& f) { return command{approve{f.opt_text("comment")}}; });
-  if (type == "approval.reject")
+  if (type == reject::type)
     return read_command<command>(d, [](fields& f) {
       if (f.find("comment", false) == nullptr) f.fail("comment", "is required (a rejection says why)");
       return command{reject{f.text("comment")}};
     });
-  if (type == "approval.void")
+  if (type == void_request::type)
     return read_command<command>(
         d, [](fields& f) { return command{void_request{f.text("approval_id", 64), f.text("reason")}}; });
   return std::unexpected(
@@ -278,7 +278,7 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
 
 std::optional<rejection> check_stream(std::string_view command_type, std::string_view stream,
                                       const json& data) {
-  if (command_type != "approval.open") return std::nullopt;
+  if (command_type != open::type) return std::nullopt;
   if (!data.is_object()) return std::nullopt;  // parse_command names it
   const auto it = data.find("approval_id");
   if (it == data.end() || !it->is_string()) return std::nullopt;
@@ -375,7 +375,7 @@ decision decide(const command& c, const state& s, const command_context& ctx,
       [&](const auto& cmd) -> decision {
         using T = std::decay_t<decltype(cmd)>;
         if constexpr (std::is_same_v<T, open>) {
-          if (!may_issue(ctx.by, "approval.open")) return std::unexpected(forbidden_command(ctx.by, "approval.open"));
+          if (!may_issue(ctx.by, open::type)) return std::unexpected(forbidden_command(ctx.by, open::type));
           if (s.status_ != status::none) return rule("the approval is already open");
           const auto& req = cmd.request;
           const auto& users = req.policy.required_users;
@@ -385,8 +385,7 @@ decision decide(const command& c, const state& s, const command_context& ctx,
           if (auto r = check_subject(req, related, true)) return std::unexpected(*r);
           return std::vector<new_event>{encode(req)};
         } else if constexpr (std::is_same_v<T, approve> || std::is_same_v<T, reject>) {
-          constexpr std::string_view type = std::is_same_v<T, approve> ? "approval.approve" : "approval.reject";
-          if (!may_issue(ctx.by, type)) return std::unexpected(forbidden_command(ctx.by, type));
+          if (!may_issue(ctx.by, T::type)) return std::unexpected(forbidden_command(ctx.by, T::type));
           if (auto r = check_open(s)) return std::unexpected(*r);
           if (auto r = check_reviewer(s, ctx.by)) return std::unexpected(*r);
           auto step = step_for(s, ctx.by);
@@ -410,7 +409,7 @@ decision decide(const command& c, const state& s, const command_context& ctx,
                                 cmd.comment, pv})};
           }
         } else {
-          if (!may_issue(ctx.by, "approval.void")) return std::unexpected(forbidden_command(ctx.by, "approval.void"));
+          if (!may_issue(ctx.by, void_request::type)) return std::unexpected(forbidden_command(ctx.by, void_request::type));
           if (auto r = check_open(s)) return std::unexpected(*r);
           if (cmd.approval_id != s.request.approval_id)
             return rule("this is approval " + s.request.approval_id, "data.approval_id");

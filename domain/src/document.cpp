@@ -91,7 +91,7 @@ new_event encode(const event& e) {
             d["text"] = x.text;
             d["content_sha256"] = x.content_sha256;
             d["change_note"] = x.change_note;
-            return new_event{"document.drafted.v1", d};
+            return new_event{std::string(drafted::type), d};
           },
           [](const revised& x) {
             json d{{"document_version", x.document_version}};
@@ -99,16 +99,16 @@ new_event encode(const event& e) {
             d["text"] = x.text;
             d["content_sha256"] = x.content_sha256;
             d["change_note"] = x.change_note;
-            return new_event{"document.revised.v1", d};
+            return new_event{std::string(revised::type), d};
           },
           [](const approval_requested& x) {
-            return new_event{"document.approval_requested.v1",
+            return new_event{std::string(approval_requested::type),
                              {{"document_version", x.document_version},
                               {"content_sha256", x.content_sha256},
                               {"approval", to_json(x.approval)}}};
           },
           [](const approved& x) {
-            return new_event{"document.approved.v1",
+            return new_event{std::string(approved::type),
                              {{"approval_id", x.approval_id},
                               {"document_version", x.document_version},
                               {"content_sha256", x.content_sha256},
@@ -116,20 +116,20 @@ new_event encode(const event& e) {
                               {"comment", x.comment}}};
           },
           [](const rejected& x) {
-            return new_event{"document.rejected.v1",
+            return new_event{std::string(rejected::type),
                              {{"approval_id", x.approval_id},
                               {"document_version", x.document_version},
                               {"rejected_by", x.rejected_by},
                               {"comment", x.comment}}};
           },
           [](const published& x) {
-            return new_event{"document.published.v1",
+            return new_event{std::string(published::type),
                              {{"document_version", x.document_version},
                               {"content_sha256", x.content_sha256},
                               {"published_on", format_date(x.published_on)}}};
           },
           [](const reviewed& x) {
-            return new_event{"document.reviewed.v1",
+            return new_event{std::string(reviewed::type),
                              {{"document_version", x.document_version},
                               {"outcome", to_string(x.outcome)},
                               {"notes", x.notes},
@@ -137,7 +137,7 @@ new_event encode(const event& e) {
                               {"reviewed_by", x.reviewed_by}}};
           },
           [](const retired& x) {
-            return new_event{"document.retired.v1",
+            return new_event{std::string(retired::type),
                              {{"reason", x.reason}, {"retired_on", format_date(x.retired_on)}}};
           },
       },
@@ -146,7 +146,7 @@ new_event encode(const event& e) {
 
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
   using wire::read_event;
-  if (type == "document.drafted.v1")
+  if (type == drafted::type)
     return read_event<event>(type, data, [](fields& f) {
       drafted x;
       x.document_id = f.id("document_id");
@@ -157,7 +157,7 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       x.change_note = f.opt_text("change_note");
       return x;
     });
-  if (type == "document.revised.v1")
+  if (type == revised::type)
     return read_event<event>(type, data, [](fields& f) {
       revised x;
       x.document_version = read_version(f);
@@ -167,7 +167,7 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       x.change_note = f.opt_text("change_note");
       return x;
     });
-  if (type == "document.approval_requested.v1")
+  if (type == approval_requested::type)
     return read_event<event>(type, data, [](fields& f) {
       auto req = wire::read_approval_request(f, "approval");
       approval_requested x;
@@ -176,7 +176,7 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       x.approval = std::move(req);
       return x;
     });
-  if (type == "document.approved.v1")
+  if (type == approved::type)
     return read_event<event>(type, data, [](fields& f) {
       approved x;
       x.approval_id = f.text("approval_id", wire::max_line);
@@ -186,7 +186,7 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       x.comment = f.opt_text("comment");
       return x;
     });
-  if (type == "document.rejected.v1")
+  if (type == rejected::type)
     return read_event<event>(type, data, [](fields& f) {
       rejected x;
       x.approval_id = f.text("approval_id", wire::max_line);
@@ -195,7 +195,7 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       x.comment = f.opt_text("comment");
       return x;
     });
-  if (type == "document.published.v1")
+  if (type == published::type)
     return read_event<event>(type, data, [](fields& f) {
       published x;
       x.document_version = read_version(f);
@@ -203,7 +203,7 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       x.published_on = f.day("published_on");
       return x;
     });
-  if (type == "document.reviewed.v1")
+  if (type == reviewed::type)
     return read_event<event>(type, data, [](fields& f) {
       reviewed x;
       x.document_version = read_version(f);
@@ -213,7 +213,7 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       x.reviewed_by = f.opt_text("reviewed_by", wire::max_line);
       return x;
     });
-  if (type == "document.retired.v1")
+  if (type == retired::type)
     return read_event<event>(type, data, [](fields& f) {
       retired x;
       x.reason = f.opt_text("reason");
@@ -226,23 +226,11 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
 // ---------------------------------------------------------------------------
 // Commands
 
-std::string_view command_type(const command& c) noexcept {
-  return std::visit(overloaded{
-                        [](const draft&) { return std::string_view{"document.draft"}; },
-                        [](const revise&) { return std::string_view{"document.revise"}; },
-                        [](const request_approval&) { return std::string_view{"document.request_approval"}; },
-                        [](const approve&) { return std::string_view{"document.approve"}; },
-                        [](const reject&) { return std::string_view{"document.reject"}; },
-                        [](const publish&) { return std::string_view{"document.publish"}; },
-                        [](const record_review&) { return std::string_view{"document.record_review"}; },
-                        [](const retire&) { return std::string_view{"document.retire"}; },
-                    },
-                    c);
-}
+std::string_view command_type(const command& c) noexcept { return type_of(c); }
 
 std::expected<command, rejection> parse_command(std::string_view type, const json& data) {
   using wire::read_command;
-  if (type == "document.draft")
+  if (type == draft::type)
     return read_command<command>(data, [](fields& f) {
       draft x;
       x.document_id = f.id("document_id");
@@ -252,7 +240,7 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
       x.change_note = f.opt_text("change_note");
       return x;
     });
-  if (type == "document.revise")
+  if (type == revise::type)
     return read_command<command>(data, [](fields& f) {
       revise x;
       if (f.find("text", false)) x.text = f.text("text", wire::max_document);
@@ -264,26 +252,26 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
       x.change_note = f.text("change_note");
       return x;
     });
-  if (type == "document.request_approval")
+  if (type == request_approval::type)
     return read_command<command>(data, [](fields& f) {
       return request_approval{f.opt_text("summary", wire::max_line)};
     });
-  if (type == "document.approve" || type == "document.reject") {
+  if (type == approve::type || type == reject::type) {
     auto o = wire::outcome_in(data);
     if (!o) return std::unexpected(o.error());
-    if (type == "document.approve") return approve{std::move(*o)};
+    if (type == approve::type) return approve{std::move(*o)};
     return reject{std::move(*o)};
   }
-  if (type == "document.publish")
+  if (type == publish::type)
     return read_command<command>(data, [](fields& f) { return publish{f.sha256("content_sha256")}; });
-  if (type == "document.record_review")
+  if (type == record_review::type)
     return read_command<command>(data, [](fields& f) {
       record_review x;
       x.outcome = f.choice("outcome", outcomes);
       x.notes = f.text("notes");
       return x;
     });
-  if (type == "document.retire")
+  if (type == retire::type)
     return read_command<command>(data, [](fields& f) { return retire{f.text("reason")}; });
   return std::unexpected(
       rejection{rejection_kind::invalid, "type", "unknown command type '" + std::string(type) + "'"});
@@ -303,7 +291,7 @@ json approval_content(const state& s) {
 
 std::optional<rejection> check_stream(std::string_view command_type, std::string_view stream,
                                       const json& data) {
-  return wire::stream_names_id(command_type, "document.draft", stream, "document", data, "document_id");
+  return wire::stream_names_id(command_type, draft::type, stream, "document", data, "document_id");
 }
 
 state initial_state() { return state{}; }
@@ -409,7 +397,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
                                         " version " + std::to_string(s.document_version) + ": " + s.about.title
                                   : x.summary;
             auto req = wire::approval_for("document-" + s.document_id, s.version + 1, "document.approval",
-                                          approver_role(s.kind), "document.approve", "document.reject",
+                                          approver_role(s.kind), std::string(approve::type), std::string(reject::type),
                                           wire::clip(summary, wire::max_line), hash);
             return one(encode(approval_requested{s.document_version, s.content_sha256, std::move(req)}));
           },

@@ -85,40 +85,40 @@ new_event encode(const event& e) {
   return std::visit(
       overloaded{
           [](const scheduled& x) {
-            return new_event{"review.scheduled.v1",
+            return new_event{std::string(scheduled::type),
                              {{"review_id", x.review_id},
                               {"planned_on", format_date(x.planned_on)},
                               {"chair", x.chair},
                               {"interval_months", x.interval_months}}};
           },
           [](const inputs_assembled& x) {
-            return new_event{"review.inputs_assembled.v1",
+            return new_event{std::string(inputs_assembled::type),
                              {{"pack", x.pack},
                               {"pack_sha256", x.pack_sha256},
                               {"as_of_position", x.as_of_position},
                               {"assembled_on", format_date(x.assembled_on)}}};
           },
           [](const opened& x) {
-            return new_event{"review.opened.v1",
+            return new_event{std::string(opened::type),
                              {{"opened_on", format_date(x.opened_on)}, {"opened_by", x.opened_by}}};
           },
           [](const attendance_recorded& x) {
-            return new_event{"review.attendance_recorded.v1",
+            return new_event{std::string(attendance_recorded::type),
                              {{"attendees", wire::strings(x.attendees)}, {"apologies", wire::strings(x.apologies)}}};
           },
           [](const item_recorded& x) {
-            return new_event{"review.item_recorded.v1",
+            return new_event{std::string(item_recorded::type),
                              {{"item_id", x.item_id}, {"input", to_string(x.about)}, {"discussion", x.discussion}}};
           },
           [](const decision_recorded& x) {
-            return new_event{"review.decision_recorded.v1",
+            return new_event{std::string(decision_recorded::type),
                              {{"decision_id", x.decision_id},
                               {"kind", to_string(x.kind)},
                               {"text", x.text},
                               {"item_id", x.item_id}}};
           },
           [](const action_recorded& x) {
-            return new_event{"review.action_recorded.v1",
+            return new_event{std::string(action_recorded::type),
                              {{"action_id", x.action_id},
                               {"description", x.description},
                               {"owner", x.owner},
@@ -126,31 +126,31 @@ new_event encode(const event& e) {
                               {"decision_id", x.decision_id}}};
           },
           [](const action_completed& x) {
-            return new_event{"review.action_completed.v1",
+            return new_event{std::string(action_completed::type),
                              {{"action_id", x.action_id},
                               {"evidence", x.evidence},
                               {"completed_on", format_date(x.completed_on)},
                               {"completed_by", x.completed_by}}};
           },
           [](const minutes_approval_requested& x) {
-            return new_event{"review.minutes_approval_requested.v1",
+            return new_event{std::string(minutes_approval_requested::type),
                              {{"content_hash", x.content_hash}, {"approval", to_json(x.approval)}}};
           },
           [](const minutes_approved& x) {
-            return new_event{"review.minutes_approved.v1",
+            return new_event{std::string(minutes_approved::type),
                              {{"approval_id", x.approval_id},
                               {"approvers", wire::strings(x.approvers)},
                               {"comment", x.comment},
                               {"content_hash", x.content_hash}}};
           },
           [](const minutes_rejected& x) {
-            return new_event{"review.minutes_rejected.v1",
+            return new_event{std::string(minutes_rejected::type),
                              {{"approval_id", x.approval_id},
                               {"rejected_by", x.rejected_by},
                               {"comment", x.comment}}};
           },
           [](const closed& x) {
-            return new_event{"review.closed.v1",
+            return new_event{std::string(closed::type),
                              {{"closed_on", format_date(x.closed_on)}, {"closed_by", x.closed_by}}};
           },
       },
@@ -159,7 +159,7 @@ new_event encode(const event& e) {
 
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
   using wire::read_event;
-  if (type == "review.scheduled.v1")
+  if (type == scheduled::type)
     return read_event<event>(type, data, [](fields& f) {
       scheduled x;
       x.review_id = f.id("review_id");
@@ -168,7 +168,7 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       x.interval_months = static_cast<int>(f.integer("interval_months", 1, max_interval));
       return x;
     });
-  if (type == "review.inputs_assembled.v1")
+  if (type == inputs_assembled::type)
     return read_event<event>(type, data, [](fields& f) {
       inputs_assembled x;
       x.pack = f.object("pack");
@@ -177,21 +177,21 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       x.assembled_on = f.day("assembled_on");
       return x;
     });
-  if (type == "review.opened.v1")
+  if (type == opened::type)
     return read_event<event>(type, data, [](fields& f) {
       opened x;
       x.opened_on = f.day("opened_on");
       x.opened_by = f.opt_text("opened_by", wire::max_line);
       return x;
     });
-  if (type == "review.attendance_recorded.v1")
+  if (type == attendance_recorded::type)
     return read_event<event>(type, data, [](fields& f) {
       attendance_recorded x;
       x.attendees = f.ids("attendees", false);
       x.apologies = f.opt_ids("apologies");
       return x;
     });
-  if (type == "review.item_recorded.v1")
+  if (type == item_recorded::type)
     return read_event<event>(type, data, [](fields& f) {
       item_recorded x;
       x.item_id = f.id("item_id");
@@ -199,7 +199,7 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       x.discussion = f.text("discussion");
       return x;
     });
-  if (type == "review.decision_recorded.v1")
+  if (type == decision_recorded::type)
     return read_event<event>(type, data, [](fields& f) {
       decision_recorded x;
       x.decision_id = f.id("decision_id");
@@ -208,7 +208,7 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       x.item_id = f.opt_text("item_id", 64);
       return x;
     });
-  if (type == "review.action_recorded.v1")
+  if (type == action_recorded::type)
     return read_event<event>(type, data, [](fields& f) {
       action_recorded x;
       x.action_id = f.id("action_id");
@@ -218,7 +218,7 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       x.decision_id = f.opt_text("decision_id", 64);
       return x;
     });
-  if (type == "review.action_completed.v1")
+  if (type == action_completed::type)
     return read_event<event>(type, data, [](fields& f) {
       action_completed x;
       x.action_id = f.id("action_id");
@@ -227,12 +227,12 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       x.completed_by = f.opt_text("completed_by", wire::max_line);
       return x;
     });
-  if (type == "review.minutes_approval_requested.v1")
+  if (type == minutes_approval_requested::type)
     return read_event<event>(type, data, [](fields& f) {
       auto req = wire::read_approval_request(f, "approval");
       return minutes_approval_requested{f.sha256("content_hash"), std::move(req)};
     });
-  if (type == "review.minutes_approved.v1")
+  if (type == minutes_approved::type)
     return read_event<event>(type, data, [](fields& f) {
       minutes_approved x;
       x.approval_id = f.text("approval_id", wire::max_line);
@@ -241,7 +241,7 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       x.content_hash = f.sha256("content_hash");
       return x;
     });
-  if (type == "review.minutes_rejected.v1")
+  if (type == minutes_rejected::type)
     return read_event<event>(type, data, [](fields& f) {
       minutes_rejected x;
       x.approval_id = f.text("approval_id", wire::max_line);
@@ -249,7 +249,7 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       x.comment = f.opt_text("comment");
       return x;
     });
-  if (type == "review.closed.v1")
+  if (type == closed::type)
     return read_event<event>(type, data, [](fields& f) {
       closed x;
       x.closed_on = f.day("closed_on");
@@ -262,28 +262,11 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
 // ---------------------------------------------------------------------------
 // Commands
 
-std::string_view command_type(const command& c) noexcept {
-  return std::visit(
-      overloaded{
-          [](const schedule&) { return std::string_view{"review.schedule"}; },
-          [](const assemble_inputs&) { return std::string_view{"review.assemble_inputs"}; },
-          [](const open&) { return std::string_view{"review.open"}; },
-          [](const record_attendance&) { return std::string_view{"review.record_attendance"}; },
-          [](const record_item&) { return std::string_view{"review.record_item"}; },
-          [](const record_decision&) { return std::string_view{"review.record_decision"}; },
-          [](const record_action&) { return std::string_view{"review.record_action"}; },
-          [](const complete_action&) { return std::string_view{"review.complete_action"}; },
-          [](const request_minutes_approval&) { return std::string_view{"review.request_minutes_approval"}; },
-          [](const approve_minutes&) { return std::string_view{"review.approve_minutes"}; },
-          [](const reject_minutes&) { return std::string_view{"review.reject_minutes"}; },
-          [](const close&) { return std::string_view{"review.close"}; },
-      },
-      c);
-}
+std::string_view command_type(const command& c) noexcept { return type_of(c); }
 
 std::expected<command, rejection> parse_command(std::string_view type, const json& data) {
   using wire::read_command;
-  if (type == "review.schedule")
+  if (type == schedule::type)
     return read_command<command>(data, [](fields& f) {
       schedule x;
       x.review_id = f.id("review_id");
@@ -292,7 +275,7 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
       x.interval_months = static_cast<int>(f.integer("interval_months", 1, max_interval));
       return x;
     });
-  if (type == "review.assemble_inputs")
+  if (type == assemble_inputs::type)
     return read_command<command>(data, [](fields& f) {
       assemble_inputs x;
       x.pack = read_pack(f);
@@ -300,15 +283,15 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
         x.as_of_position = static_cast<std::uint64_t>(f.integer("as_of_position", 0, INT64_MAX));
       return x;
     });
-  if (type == "review.open") return read_command<command>(data, [](fields&) { return open{}; });
-  if (type == "review.record_attendance")
+  if (type == open::type) return read_command<command>(data, [](fields&) { return open{}; });
+  if (type == record_attendance::type)
     return read_command<command>(data, [](fields& f) {
       record_attendance x;
       x.attendees = f.ids("attendees", false);
       x.apologies = f.opt_ids("apologies");
       return x;
     });
-  if (type == "review.record_item")
+  if (type == record_item::type)
     return read_command<command>(data, [](fields& f) {
       record_item x;
       x.item_id = f.id("item_id");
@@ -316,7 +299,7 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
       x.discussion = f.text("discussion");
       return x;
     });
-  if (type == "review.record_decision")
+  if (type == record_decision::type)
     return read_command<command>(data, [](fields& f) {
       record_decision x;
       x.decision_id = f.id("decision_id");
@@ -325,7 +308,7 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
       x.item_id = f.opt_id("item_id");
       return x;
     });
-  if (type == "review.record_action")
+  if (type == record_action::type)
     return read_command<command>(data, [](fields& f) {
       record_action x;
       x.action_id = f.id("action_id");
@@ -335,24 +318,24 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
       x.decision_id = f.opt_id("decision_id");
       return x;
     });
-  if (type == "review.complete_action")
+  if (type == complete_action::type)
     return read_command<command>(data, [](fields& f) {
       complete_action x;
       x.action_id = f.id("action_id");
       x.evidence = f.text("evidence");
       return x;
     });
-  if (type == "review.request_minutes_approval")
+  if (type == request_minutes_approval::type)
     return read_command<command>(data, [](fields& f) {
       return request_minutes_approval{f.opt_text("summary", wire::max_line)};
     });
-  if (type == "review.approve_minutes" || type == "review.reject_minutes") {
+  if (type == approve_minutes::type || type == reject_minutes::type) {
     auto o = wire::outcome_in(data);
     if (!o) return std::unexpected(o.error());
-    if (type == "review.approve_minutes") return approve_minutes{std::move(*o)};
+    if (type == approve_minutes::type) return approve_minutes{std::move(*o)};
     return reject_minutes{std::move(*o)};
   }
-  if (type == "review.close") return read_command<command>(data, [](fields&) { return close{}; });
+  if (type == close::type) return read_command<command>(data, [](fields&) { return close{}; });
   return std::unexpected(
       rejection{rejection_kind::invalid, "type", "unknown command type '" + std::string(type) + "'"});
 }
@@ -382,7 +365,7 @@ json minutes(const state& s) {
 
 std::optional<rejection> check_stream(std::string_view command_type, std::string_view stream,
                                       const json& data) {
-  return wire::stream_names_id(command_type, "review.schedule", stream, "review", data, "review_id");
+  return wire::stream_names_id(command_type, schedule::type, stream, "review", data, "review_id");
 }
 
 state initial_state() { return state{}; }
@@ -560,8 +543,8 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
                                                   " held on " + format_date(*s.held_on)
                                             : x.summary;
             auto req = wire::approval_for("review-" + s.plan.review_id, s.version + 1, "review.minutes",
-                                          role::top_management, "review.approve_minutes",
-                                          "review.reject_minutes", wire::clip(summary, wire::max_line), hash);
+                                          role::top_management, std::string(approve_minutes::type),
+                                          std::string(reject_minutes::type), wire::clip(summary, wire::max_line), hash);
             return one(encode(minutes_approval_requested{hash, std::move(req)}));
           },
           [&](const approve_minutes& x) -> decision {

@@ -82,16 +82,16 @@ new_event encode(const event& e) {
             if (!x.audit_id.empty()) d["audit_id"] = x.audit_id;
             if (!x.finding_id.empty()) d["finding_id"] = x.finding_id;
             if (!x.review_id.empty()) d["review_id"] = x.review_id;
-            return new_event{"nc.raised.v1", d};
+            return new_event{std::string(raised::type), d};
           },
           [](const containment_recorded& x) {
-            return new_event{"nc.containment_recorded.v1", note(x.description, x.recorded_on, x.recorded_by)};
+            return new_event{std::string(containment_recorded::type), note(x.description, x.recorded_on, x.recorded_by)};
           },
           [](const root_cause_recorded& x) {
-            return new_event{"nc.root_cause_recorded.v1", note(x.description, x.recorded_on, x.recorded_by)};
+            return new_event{std::string(root_cause_recorded::type), note(x.description, x.recorded_on, x.recorded_by)};
           },
           [](const similar_check_recorded& x) {
-            return new_event{"nc.similar_check_recorded.v1",
+            return new_event{std::string(similar_check_recorded::type),
                              {{"similar_found", x.similar_found},
                               {"details", x.details},
                               {"related_ncs", wire::strings(x.related_ncs)},
@@ -99,21 +99,21 @@ new_event encode(const event& e) {
                               {"recorded_by", x.recorded_by}}};
           },
           [](const action_planned& x) {
-            return new_event{"nc.action_planned.v1",
+            return new_event{std::string(action_planned::type),
                              {{"action_id", x.action_id},
                               {"description", x.description},
                               {"owner", x.owner},
                               {"due_date", format_date(x.due_on)}}};
           },
           [](const action_completed& x) {
-            return new_event{"nc.action_completed.v1",
+            return new_event{std::string(action_completed::type),
                              {{"action_id", x.action_id},
                               {"evidence", x.evidence},
                               {"completed_on", format_date(x.completed_on)},
                               {"completed_by", x.completed_by}}};
           },
           [](const action_verified& x) {
-            return new_event{"nc.action_verified.v1",
+            return new_event{std::string(action_verified::type),
                              {{"action_id", x.action_id},
                               {"effective", x.effective},
                               {"notes", x.notes},
@@ -121,7 +121,7 @@ new_event encode(const event& e) {
                               {"verified_by", x.verified_by}}};
           },
           [](const closed& x) {
-            return new_event{"nc.closed.v1",
+            return new_event{std::string(closed::type),
                              {{"comment", x.comment},
                               {"closed_on", format_date(x.closed_on)},
                               {"closed_by", x.closed_by}}};
@@ -132,7 +132,7 @@ new_event encode(const event& e) {
 
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
   using wire::read_event;
-  if (type == "nc.raised.v1")
+  if (type == raised::type)
     return read_event<event>(type, data, [](fields& f) {
       raised x;
       x.nc_id = f.id("nc_id");
@@ -147,11 +147,11 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       x.review_id = f.opt_id("review_id");
       return x;
     });
-  if (type == "nc.containment_recorded.v1")
+  if (type == containment_recorded::type)
     return read_event<event>(type, data, [](fields& f) { return read_note<containment_recorded>(f); });
-  if (type == "nc.root_cause_recorded.v1")
+  if (type == root_cause_recorded::type)
     return read_event<event>(type, data, [](fields& f) { return read_note<root_cause_recorded>(f); });
-  if (type == "nc.similar_check_recorded.v1")
+  if (type == similar_check_recorded::type)
     return read_event<event>(type, data, [](fields& f) {
       similar_check_recorded x;
       x.similar_found = f.boolean("similar_found");
@@ -161,7 +161,7 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       x.recorded_by = f.opt_text("recorded_by", wire::max_line);
       return x;
     });
-  if (type == "nc.action_planned.v1")
+  if (type == action_planned::type)
     return read_event<event>(type, data, [](fields& f) {
       action_planned x;
       x.action_id = f.id("action_id");
@@ -170,7 +170,7 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       x.due_on = f.day("due_date");
       return x;
     });
-  if (type == "nc.action_completed.v1")
+  if (type == action_completed::type)
     return read_event<event>(type, data, [](fields& f) {
       action_completed x;
       x.action_id = f.id("action_id");
@@ -179,7 +179,7 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       x.completed_by = f.opt_text("completed_by", wire::max_line);
       return x;
     });
-  if (type == "nc.action_verified.v1")
+  if (type == action_verified::type)
     return read_event<event>(type, data, [](fields& f) {
       action_verified x;
       x.action_id = f.id("action_id");
@@ -189,7 +189,7 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       x.verified_by = f.opt_text("verified_by", wire::max_line);
       return x;
     });
-  if (type == "nc.closed.v1")
+  if (type == closed::type)
     return read_event<event>(type, data, [](fields& f) {
       closed x;
       x.comment = f.opt_text("comment");
@@ -203,23 +203,11 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
 // ---------------------------------------------------------------------------
 // Commands
 
-std::string_view command_type(const command& c) noexcept {
-  return std::visit(overloaded{
-                        [](const raise&) { return std::string_view{"nc.raise"}; },
-                        [](const record_containment&) { return std::string_view{"nc.record_containment"}; },
-                        [](const record_root_cause&) { return std::string_view{"nc.record_root_cause"}; },
-                        [](const record_similar_check&) { return std::string_view{"nc.record_similar_check"}; },
-                        [](const plan_action&) { return std::string_view{"nc.plan_action"}; },
-                        [](const complete_action&) { return std::string_view{"nc.complete_action"}; },
-                        [](const verify_action&) { return std::string_view{"nc.verify_action"}; },
-                        [](const close&) { return std::string_view{"nc.close"}; },
-                    },
-                    c);
-}
+std::string_view command_type(const command& c) noexcept { return type_of(c); }
 
 std::expected<command, rejection> parse_command(std::string_view type, const json& data) {
   using wire::read_command;
-  if (type == "nc.raise")
+  if (type == raise::type)
     return read_command<command>(data, [](fields& f) {
       raise x;
       x.nc_id = f.id("nc_id");
@@ -243,11 +231,11 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
         f.fail("review_id", "a nonconformity comes from an audit finding or a review, not both");
       return x;
     });
-  if (type == "nc.record_containment")
+  if (type == record_containment::type)
     return read_command<command>(data, [](fields& f) { return record_containment{f.text("description")}; });
-  if (type == "nc.record_root_cause")
+  if (type == record_root_cause::type)
     return read_command<command>(data, [](fields& f) { return record_root_cause{f.text("description")}; });
-  if (type == "nc.record_similar_check")
+  if (type == record_similar_check::type)
     return read_command<command>(data, [](fields& f) {
       record_similar_check x;
       x.similar_found = f.boolean("similar_found");
@@ -255,7 +243,7 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
       x.related_ncs = f.opt_ids("related_ncs");
       return x;
     });
-  if (type == "nc.plan_action")
+  if (type == plan_action::type)
     return read_command<command>(data, [](fields& f) {
       plan_action x;
       x.action_id = f.id("action_id");
@@ -264,14 +252,14 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
       x.due_on = f.day("due_date");
       return x;
     });
-  if (type == "nc.complete_action")
+  if (type == complete_action::type)
     return read_command<command>(data, [](fields& f) {
       complete_action x;
       x.action_id = f.id("action_id");
       x.evidence = f.text("evidence");
       return x;
     });
-  if (type == "nc.verify_action")
+  if (type == verify_action::type)
     return read_command<command>(data, [](fields& f) {
       verify_action x;
       x.action_id = f.id("action_id");
@@ -279,7 +267,7 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
       x.notes = f.text("notes");
       return x;
     });
-  if (type == "nc.close")
+  if (type == close::type)
     return read_command<command>(data, [](fields& f) { return close{f.text("comment")}; });
   return std::unexpected(
       rejection{rejection_kind::invalid, "type", "unknown command type '" + std::string(type) + "'"});
@@ -290,7 +278,7 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
 
 std::optional<rejection> check_stream(std::string_view command_type, std::string_view stream,
                                       const json& data) {
-  return wire::stream_names_id(command_type, "nc.raise", stream, "nc", data, "nc_id");
+  return wire::stream_names_id(command_type, raise::type, stream, "nc", data, "nc_id");
 }
 
 state initial_state() { return state{}; }

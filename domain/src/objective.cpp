@@ -52,43 +52,43 @@ new_event encode(const event& e) {
           [](const proposed& x) {
             json d = to_json(x.proposal);
             d["objective_id"] = x.objective_id;
-            return new_event{"objective.proposed.v1", d};
+            return new_event{std::string(proposed::type), d};
           },
           [](const revised& x) {
             json d = to_json(x.proposal);
             d["reason"] = x.reason;
-            return new_event{"objective.revised.v1", d};
+            return new_event{std::string(revised::type), d};
           },
           [](const approval_requested& x) {
-            return new_event{"objective.approval_requested.v1",
+            return new_event{std::string(approval_requested::type),
                              {{"content_hash", x.content_hash}, {"approval", to_json(x.approval)}}};
           },
           [](const objective_set& x) {
-            return new_event{"objective.set.v1",
+            return new_event{std::string(objective_set::type),
                              {{"approval_id", x.approval_id},
                               {"approvers", wire::strings(x.approvers)},
                               {"comment", x.comment},
                               {"content_hash", x.content_hash}}};
           },
           [](const rejected& x) {
-            return new_event{"objective.rejected.v1",
+            return new_event{std::string(rejected::type),
                              {{"approval_id", x.approval_id},
                               {"rejected_by", x.rejected_by},
                               {"comment", x.comment}}};
           },
           [](const progress_recorded& x) {
-            return new_event{"objective.progress_recorded.v1",
+            return new_event{std::string(progress_recorded::type),
                              {{"measured_value", x.measured_value},
                               {"measured_on", format_date(x.measured_on)},
                               {"note", x.note},
                               {"recorded_by", x.recorded_by}}};
           },
           [](const achieved& x) {
-            return new_event{"objective.achieved.v1",
+            return new_event{std::string(achieved::type),
                              {{"note", x.note}, {"achieved_on", format_date(x.achieved_on)}}};
           },
           [](const missed& x) {
-            return new_event{"objective.missed.v1",
+            return new_event{std::string(missed::type),
                              {{"reason", x.reason}, {"missed_on", format_date(x.missed_on)}}};
           },
       },
@@ -97,26 +97,26 @@ new_event encode(const event& e) {
 
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
   using wire::read_event;
-  if (type == "objective.proposed.v1")
+  if (type == proposed::type)
     return read_event<event>(type, data, [](fields& f) {
       proposed x;
       x.objective_id = f.id("objective_id");
       x.proposal = read_terms(f);
       return x;
     });
-  if (type == "objective.revised.v1")
+  if (type == revised::type)
     return read_event<event>(type, data, [](fields& f) {
       revised x;
       x.proposal = read_terms(f);
       x.reason = f.opt_text("reason");
       return x;
     });
-  if (type == "objective.approval_requested.v1")
+  if (type == approval_requested::type)
     return read_event<event>(type, data, [](fields& f) {
       auto req = wire::read_approval_request(f, "approval");
       return approval_requested{f.sha256("content_hash"), std::move(req)};
     });
-  if (type == "objective.set.v1")
+  if (type == objective_set::type)
     return read_event<event>(type, data, [](fields& f) {
       objective_set x;
       x.approval_id = f.text("approval_id", wire::max_line);
@@ -125,7 +125,7 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       x.content_hash = f.sha256("content_hash");
       return x;
     });
-  if (type == "objective.rejected.v1")
+  if (type == rejected::type)
     return read_event<event>(type, data, [](fields& f) {
       rejected x;
       x.approval_id = f.text("approval_id", wire::max_line);
@@ -133,7 +133,7 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       x.comment = f.opt_text("comment");
       return x;
     });
-  if (type == "objective.progress_recorded.v1")
+  if (type == progress_recorded::type)
     return read_event<event>(type, data, [](fields& f) {
       progress_recorded x;
       x.measured_value = f.number("measured_value");
@@ -142,14 +142,14 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       x.recorded_by = f.opt_text("recorded_by", wire::max_line);
       return x;
     });
-  if (type == "objective.achieved.v1")
+  if (type == achieved::type)
     return read_event<event>(type, data, [](fields& f) {
       achieved x;
       x.note = f.opt_text("note");
       x.achieved_on = f.day("achieved_on");
       return x;
     });
-  if (type == "objective.missed.v1")
+  if (type == missed::type)
     return read_event<event>(type, data, [](fields& f) {
       missed x;
       x.reason = f.opt_text("reason");
@@ -162,40 +162,28 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
 // ---------------------------------------------------------------------------
 // Commands
 
-std::string_view command_type(const command& c) noexcept {
-  return std::visit(overloaded{
-                        [](const propose&) { return std::string_view{"objective.propose"}; },
-                        [](const request_approval&) { return std::string_view{"objective.request_approval"}; },
-                        [](const approve&) { return std::string_view{"objective.set"}; },
-                        [](const reject&) { return std::string_view{"objective.reject"}; },
-                        [](const record_progress&) { return std::string_view{"objective.record_progress"}; },
-                        [](const revise&) { return std::string_view{"objective.revise"}; },
-                        [](const mark_achieved&) { return std::string_view{"objective.mark_achieved"}; },
-                        [](const mark_missed&) { return std::string_view{"objective.mark_missed"}; },
-                    },
-                    c);
-}
+std::string_view command_type(const command& c) noexcept { return type_of(c); }
 
 std::expected<command, rejection> parse_command(std::string_view type, const json& data) {
   using wire::read_command;
-  if (type == "objective.propose")
+  if (type == propose::type)
     return read_command<command>(data, [](fields& f) {
       propose x;
       x.objective_id = f.id("objective_id");
       x.proposal = read_terms(f);
       return x;
     });
-  if (type == "objective.request_approval")
+  if (type == request_approval::type)
     return read_command<command>(data, [](fields& f) {
       return request_approval{f.opt_text("summary", wire::max_line)};
     });
-  if (type == "objective.set" || type == "objective.reject") {
+  if (type == approve::type || type == reject::type) {
     auto o = wire::outcome_in(data);
     if (!o) return std::unexpected(o.error());
-    if (type == "objective.set") return approve{std::move(*o)};
+    if (type == approve::type) return approve{std::move(*o)};
     return reject{std::move(*o)};
   }
-  if (type == "objective.record_progress")
+  if (type == record_progress::type)
     return read_command<command>(data, [](fields& f) {
       record_progress x;
       x.measured_value = f.number("measured_value");
@@ -203,7 +191,7 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
       x.note = f.opt_text("note");
       return x;
     });
-  if (type == "objective.revise")
+  if (type == revise::type)
     return read_command<command>(data, [](fields& f) {
       revise x;
       const auto some = [&](std::string_view key) { return f.find(key, false) != nullptr; };
@@ -219,9 +207,9 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
       x.reason = f.text("reason");
       return x;
     });
-  if (type == "objective.mark_achieved")
+  if (type == mark_achieved::type)
     return read_command<command>(data, [](fields& f) { return mark_achieved{f.text("note")}; });
-  if (type == "objective.mark_missed")
+  if (type == mark_missed::type)
     return read_command<command>(data, [](fields& f) { return mark_missed{f.text("reason")}; });
   return std::unexpected(
       rejection{rejection_kind::invalid, "type", "unknown command type '" + std::string(type) + "'"});
@@ -238,7 +226,7 @@ json approval_content(const state& s) {
 
 std::optional<rejection> check_stream(std::string_view command_type, std::string_view stream,
                                       const json& data) {
-  return wire::stream_names_id(command_type, "objective.propose", stream, "objective", data, "objective_id");
+  return wire::stream_names_id(command_type, propose::type, stream, "objective", data, "objective_id");
 }
 
 state initial_state() { return state{}; }
@@ -329,7 +317,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
                                         s.objective_id + ": " + s.proposal.statement
                                   : x.summary;
             auto req = wire::approval_for("objective-" + s.objective_id, s.version + 1, "objective.setting",
-                                          role::top_management, "objective.set", "objective.reject",
+                                          role::top_management, std::string(approve::type), std::string(reject::type),
                                           wire::clip(summary, wire::max_line), hash);
             return one(encode(approval_requested{hash, std::move(req)}));
           },

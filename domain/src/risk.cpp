@@ -111,16 +111,6 @@ json encode_data(const owner_changed& e) {
 }
 json encode_data(const retired& e) { return {{"reason", e.reason}}; }
 
-constexpr std::string_view type_of(const identified&) { return "risk.identified.v1"; }
-constexpr std::string_view type_of(const assessed&) { return "risk.assessed.v1"; }
-constexpr std::string_view type_of(const treatment_planned&) { return "risk.treatment_planned.v1"; }
-constexpr std::string_view type_of(const acceptance_requested&) { return "risk.acceptance_requested.v1"; }
-constexpr std::string_view type_of(const accepted&) { return "risk.accepted.v1"; }
-constexpr std::string_view type_of(const acceptance_rejected&) { return "risk.acceptance_rejected.v1"; }
-constexpr std::string_view type_of(const acceptance_expired&) { return "risk.acceptance_expired.v1"; }
-constexpr std::string_view type_of(const owner_changed&) { return "risk.owner_changed.v1"; }
-constexpr std::string_view type_of(const treatment_implemented&) { return "risk.treatment_implemented.v1"; }
-constexpr std::string_view type_of(const retired&) { return "risk.retired.v1"; }
 
 // Levels, scores and scales as recorded (a 10 × 10 matrix at most).
 int small_int(fields& f, std::string_view key) { return static_cast<int>(f.integer(key, 0, 10'000)); }
@@ -137,13 +127,13 @@ std::string owner_in(fields& f) { return f.id("owner"); }
 
 std::expected<event, std::string> decode_event(std::string_view type, const json& data) {
   using wire::read_event;
-  if (type == type_of(identified{}))
+  if (type == identified::type)
     return read_event<event>(type, data, [](fields& f) {
       return identified{f.raw_text("title"),  f.opt_text("description"), f.raw_text("asset"),
                         f.raw_text("threat"), f.raw_text("vulnerability"), f.raw_text("owner"),
                         f.raw_text("category")};
     });
-  if (type == type_of(assessed{}))
+  if (type == assessed::type)
     return read_event<event>(type, data, [](fields& f) {
       return assessed{small_int(f, "likelihood"), small_int(f, "impact"), small_int(f, "score"),
                       f.raw_text("level"),        f.boolean("within_appetite"),
@@ -151,7 +141,7 @@ std::expected<event, std::string> decode_event(std::string_view type, const json
                       static_cast<std::uint64_t>(f.integer("matrix_version", 0, INT64_MAX)),
                       f.boolean("reassessment")};
     });
-  if (type == type_of(treatment_planned{}))
+  if (type == treatment_planned::type)
     return read_event<event>(type, data, [](fields& f) {
       return treatment_planned{option_in(f),
                                f.strings("controls"),
@@ -163,7 +153,7 @@ std::expected<event, std::string> decode_event(std::string_view type, const json
                                f.boolean("target_within_appetite"),
                                f.day("due")};
     });
-  if (type == type_of(acceptance_requested{}))
+  if (type == acceptance_requested::type)
     return read_event<event>(type, data, [](fields& f) {
       return acceptance_requested{small_int(f, "residual_likelihood"),
                                   small_int(f, "residual_impact"),
@@ -174,30 +164,30 @@ std::expected<event, std::string> decode_event(std::string_view type, const json
                                   f.opt_text("comment"),
                                   wire::read_approval_request(f, "approval")};
     });
-  if (type == type_of(accepted{}))
+  if (type == accepted::type)
     return read_event<event>(type, data, [](fields& f) {
       return accepted{f.raw_text("approval_id"), f.strings("approvers"), f.opt_text("comment"),
                       f.day("review_date")};
     });
-  if (type == type_of(acceptance_rejected{}))
+  if (type == acceptance_rejected::type)
     return read_event<event>(type, data, [](fields& f) {
       return acceptance_rejected{f.raw_text("approval_id"), f.strings("approvers"),
                                  f.raw_text("rejected_by"), f.opt_text("comment")};
     });
-  if (type == type_of(acceptance_expired{}))
+  if (type == acceptance_expired::type)
     return read_event<event>(type, data, [](fields& f) {
       return acceptance_expired{f.day("review_date"), f.day("expired_on")};
     });
-  if (type == type_of(treatment_implemented{}))
+  if (type == treatment_implemented::type)
     return read_event<event>(type, data, [](fields& f) {
       return treatment_implemented{f.raw_text("evidence"), f.day("implemented_on")};
     });
-  if (type == type_of(owner_changed{}))
+  if (type == owner_changed::type)
     return read_event<event>(type, data, [](fields& f) {
       return owner_changed{f.raw_text("previous_owner"), f.raw_text("owner"), f.raw_text("reason"),
                            f.boolean("acceptance_withdrawn")};
     });
-  if (type == type_of(retired{}))
+  if (type == retired::type)
     return read_event<event>(type, data, [](fields& f) { return retired{f.raw_text("reason")}; });
   return std::unexpected("unknown event type '" + std::string(type) + "'");
 }
@@ -411,8 +401,8 @@ decision decide_request(const request_acceptance& c, const state& s, const comma
   e.approval.approval_id = approval_id_for(s.stream, s.version + 1);
   e.approval.subject_kind = "risk.acceptance";
   e.approval.policy = policy;
-  e.approval.on_approved = "risk.accept";
-  e.approval.on_rejected = "risk.reject_acceptance";
+  e.approval.on_approved = std::string(accept::type);
+  e.approval.on_rejected = std::string(reject_acceptance::type);
   // Clipped: a long title must not make the approval request unopenable.
   e.approval.summary = wire::clip("Accept the residual risk of " + s.stream + " \"" + s.details.title + "\": " +
                                       e.residual_level + " (" + std::to_string(e.residual_score) + ")" +
@@ -488,7 +478,7 @@ std::string_view to_string(due_kind k) noexcept {
 }
 
 new_event encode(const event& e) {
-  return std::visit([](const auto& v) { return new_event{std::string(type_of(v)), encode_data(v)}; }, e);
+  return std::visit([](const auto& v) { return new_event{std::string(std::decay_t<decltype(v)>::type), encode_data(v)}; }, e);
 }
 
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
@@ -497,22 +487,22 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
 
 std::expected<command, rejection> parse_command(std::string_view type, const json& data) {
   using wire::read_command;
-  if (type == "risk.identify") return read_command<command>(data, read_identify);
-  if (type == "risk.assess") return read_command<command>(data, read_assess);
-  if (type == "risk.plan_treatment") return read_command<command>(data, read_plan);
-  if (type == "risk.request_acceptance") return read_command<command>(data, read_request);
-  if (type == "risk.accept" || type == "risk.reject_acceptance") {
+  if (type == identify::type) return read_command<command>(data, read_identify);
+  if (type == assess::type) return read_command<command>(data, read_assess);
+  if (type == plan_treatment::type) return read_command<command>(data, read_plan);
+  if (type == request_acceptance::type) return read_command<command>(data, read_request);
+  if (type == accept::type || type == reject_acceptance::type) {
     auto o = wire::outcome_in(data);
     if (!o) return std::unexpected(o.error());
-    if (type == "risk.accept") return accept{std::move(*o)};
+    if (type == accept::type) return accept{std::move(*o)};
     return reject_acceptance{std::move(*o)};
   }
-  if (type == "risk.expire_acceptance") return read_command<command>(data, [](fields&) { return expire_acceptance{}; });
-  if (type == "risk.change_owner")
+  if (type == expire_acceptance::type) return read_command<command>(data, [](fields&) { return expire_acceptance{}; });
+  if (type == change_owner::type)
     return read_command<command>(data, [](fields& f) { return command{change_owner{owner_in(f), f.text("reason")}}; });
-  if (type == "risk.record_treatment_implemented")
+  if (type == record_treatment_implemented::type)
     return read_command<command>(data, [](fields& f) { return command{record_treatment_implemented{f.text("evidence")}}; });
-  if (type == "risk.retire")
+  if (type == retire::type)
     return read_command<command>(data, [](fields& f) { return command{retire{f.text("reason")}}; });
   return std::unexpected(rejection{rejection_kind::invalid, "type", "unknown risk command '" + std::string(type) + "'"});
 }
@@ -588,18 +578,18 @@ decision decide(const command& c, const state& s, const command_context& ctx,
       [&](const auto& cmd) -> decision {
         using T = std::decay_t<decltype(cmd)>;
         if constexpr (std::is_same_v<T, identify>) {
-          if (!may_issue(ctx.by, "risk.identify")) return std::unexpected(forbidden_command(ctx.by, "risk.identify"));
+          if (!may_issue(ctx.by, identify::type)) return std::unexpected(forbidden_command(ctx.by, identify::type));
           return decide_identify(cmd, s, ctx, related);
         } else if constexpr (std::is_same_v<T, assess>) {
-          if (!may_issue(ctx.by, "risk.assess")) return std::unexpected(forbidden_command(ctx.by, "risk.assess"));
+          if (!may_issue(ctx.by, assess::type)) return std::unexpected(forbidden_command(ctx.by, assess::type));
           return decide_assess(cmd, s, ctx, related);
         } else if constexpr (std::is_same_v<T, plan_treatment>) {
-          if (!may_issue(ctx.by, "risk.plan_treatment"))
-            return std::unexpected(forbidden_command(ctx.by, "risk.plan_treatment"));
+          if (!may_issue(ctx.by, plan_treatment::type))
+            return std::unexpected(forbidden_command(ctx.by, plan_treatment::type));
           return decide_plan(cmd, s, ctx, related);
         } else if constexpr (std::is_same_v<T, request_acceptance>) {
-          if (!may_issue(ctx.by, "risk.request_acceptance"))
-            return std::unexpected(forbidden_command(ctx.by, "risk.request_acceptance"));
+          if (!may_issue(ctx.by, request_acceptance::type))
+            return std::unexpected(forbidden_command(ctx.by, request_acceptance::type));
           return decide_request(cmd, s, ctx, related);
         } else if constexpr (std::is_same_v<T, accept>) {
           return decide_accept(cmd, s, ctx);
@@ -608,15 +598,15 @@ decision decide(const command& c, const state& s, const command_context& ctx,
         } else if constexpr (std::is_same_v<T, expire_acceptance>) {
           return decide_expire(s, ctx);
         } else if constexpr (std::is_same_v<T, record_treatment_implemented>) {
-          if (!may_issue(ctx.by, "risk.record_treatment_implemented"))
-            return std::unexpected(forbidden_command(ctx.by, "risk.record_treatment_implemented"));
+          if (!may_issue(ctx.by, record_treatment_implemented::type))
+            return std::unexpected(forbidden_command(ctx.by, record_treatment_implemented::type));
           return decide_implemented(cmd, s, ctx);
         } else if constexpr (std::is_same_v<T, change_owner>) {
-          if (!may_issue(ctx.by, "risk.change_owner"))
-            return std::unexpected(forbidden_command(ctx.by, "risk.change_owner"));
+          if (!may_issue(ctx.by, change_owner::type))
+            return std::unexpected(forbidden_command(ctx.by, change_owner::type));
           return decide_change_owner(cmd, s, related);
         } else {
-          if (!may_issue(ctx.by, "risk.retire")) return std::unexpected(forbidden_command(ctx.by, "risk.retire"));
+          if (!may_issue(ctx.by, retire::type)) return std::unexpected(forbidden_command(ctx.by, retire::type));
           return decide_retire(cmd, s, ctx);
         }
       },
@@ -666,7 +656,7 @@ std::vector<due_item> due_on(std::span<const state> risks, date today) {
       const date review = *s.accepted_until;
       const std::string review_text = format_date(review);
       if (today >= review) {
-        follow_up cmd{"risk.expire_acceptance", s.stream, json::object(),
+        follow_up cmd{std::string(expire_acceptance::type), s.stream, json::object(),
                       "time:risk.expire_acceptance:" + s.stream + ":" + review_text};
         out.push_back(due_item{due_kind::acceptance_expired, s.stream, review,
                                "acceptance_expired:" + s.stream + ":" + review_text, std::move(cmd),

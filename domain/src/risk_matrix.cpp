@@ -12,7 +12,6 @@ namespace {
 
 using wire::fields;
 
-constexpr std::string_view configured_type = "risk_matrix.configured.v1";
 
 std::vector<std::string> scale(fields& f, std::string_view key) {
   auto labels = f.texts(key, true, 64, 10);
@@ -96,20 +95,20 @@ new_event encode(const event& e) {
         json d = to_json(c.content);
         d["configured_by"] = c.configured_by;
         d["comment"] = c.comment;
-        return new_event{std::string(configured_type), d};
+        return new_event{std::string(configured::type), d};
       },
       e);
 }
 
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
-  if (type != configured_type) return std::unexpected("unknown event type '" + std::string(type) + "'");
+  if (type != configured::type) return std::unexpected("unknown event type '" + std::string(type) + "'");
   return wire::read_event<event>(type, data, [](fields& f) {
     return configured{read_matrix(f), f.raw_text("configured_by"), f.opt_text("comment")};
   });
 }
 
 std::expected<command, rejection> parse_command(std::string_view type, const json& data) {
-  if (type != "risk_matrix.configure")
+  if (type != configure::type)
     return std::unexpected(
         rejection{rejection_kind::invalid, "type", "unknown risk matrix command '" + std::string(type) + "'"});
   return wire::read_command<command>(data, [](fields& f) { return command{configure{read_matrix(f), f.opt_text("comment")}}; });
@@ -131,8 +130,8 @@ state evolve(state s, const event& e) {
 decision decide(const command& c, const state& s, const command_context& ctx) {
   return std::visit(
       [&](const configure& cmd) -> decision {
-        if (!may_issue(ctx.by, "risk_matrix.configure"))
-          return std::unexpected(forbidden_command(ctx.by, "risk_matrix.configure"));
+        if (!may_issue(ctx.by, configure::type))
+          return std::unexpected(forbidden_command(ctx.by, configure::type));
         matrix unchanged = s.current;
         unchanged.version = 0;
         if (cmd.content == unchanged)

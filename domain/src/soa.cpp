@@ -44,27 +44,27 @@ implementation status_in(fields& f) {
 
 std::expected<event, std::string> decode_event(std::string_view type, const json& data) {
   using wire::read_event;
-  if (type == "soa.control_decided.v1")
+  if (type == control_decided::type)
     return read_event<event>(type, data, [](fields& f) {
       return control_decided{control_id(f), f.boolean("applicable"), f.opt_text("justification"),
                              f.strings("linked_risks")};
     });
-  if (type == "soa.implementation_status_set.v1")
+  if (type == implementation_status_set::type)
     return read_event<event>(type, data, [](fields& f) {
       return implementation_status_set{control_id(f), status_in(f), f.opt_text("comment")};
     });
-  if (type == "soa.publication_requested.v1")
+  if (type == publication_requested::type)
     return read_event<event>(type, data, [](fields& f) {
       return publication_requested{static_cast<int>(f.integer("proposed_version", INT32_MIN, INT32_MAX)),
                                    f.raw_text("content_hash"), f.opt_text("comment"),
                                    wire::read_approval_request(f, "approval")};
     });
-  if (type == "soa.published.v1")
+  if (type == published::type)
     return read_event<event>(type, data, [](fields& f) {
       return published{static_cast<int>(f.integer("version", INT32_MIN, INT32_MAX)), f.raw_text("approval_id"),
                        f.strings("approvers"), f.raw_text("content_hash"), f.opt_text("comment")};
     });
-  if (type == "soa.publication_rejected.v1")
+  if (type == publication_rejected::type)
     return read_event<event>(type, data, [](fields& f) {
       return publication_rejected{f.raw_text("approval_id"), f.strings("approvers"), f.raw_text("rejected_by"),
                                   f.opt_text("comment")};
@@ -111,22 +111,22 @@ new_event encode(const event& e) {
       [](const auto& v) -> new_event {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, control_decided>) {
-          return {"soa.control_decided.v1",
+          return {std::string(control_decided::type),
                   {{"control_id", v.control_id}, {"applicable", v.applicable},
                    {"justification", v.justification}, {"linked_risks", v.linked_risks}}};
         } else if constexpr (std::is_same_v<T, implementation_status_set>) {
-          return {"soa.implementation_status_set.v1",
+          return {std::string(implementation_status_set::type),
                   {{"control_id", v.control_id}, {"status", to_string(v.status)}, {"comment", v.comment}}};
         } else if constexpr (std::is_same_v<T, publication_requested>) {
-          return {"soa.publication_requested.v1",
+          return {std::string(publication_requested::type),
                   {{"proposed_version", v.proposed_version}, {"content_hash", v.content_hash},
                    {"comment", v.comment}, {"approval", to_json(v.approval)}}};
         } else if constexpr (std::is_same_v<T, published>) {
-          return {"soa.published.v1",
+          return {std::string(published::type),
                   {{"version", v.version}, {"approval_id", v.approval_id}, {"approvers", v.approvers},
                    {"content_hash", v.content_hash}, {"comment", v.comment}}};
         } else {
-          return {"soa.publication_rejected.v1",
+          return {std::string(publication_rejected::type),
                   {{"approval_id", v.approval_id}, {"approvers", v.approvers},
                    {"rejected_by", v.rejected_by}, {"comment", v.comment}}};
         }
@@ -140,17 +140,17 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
 
 std::expected<command, rejection> parse_command(std::string_view type, const json& d) {
   using wire::read_command;
-  if (type == "soa.decide_control") return read_command<command>(d, read_decide_control);
-  if (type == "soa.set_implementation_status")
+  if (type == decide_control::type) return read_command<command>(d, read_decide_control);
+  if (type == set_implementation_status::type)
     return read_command<command>(d, [](fields& f) {
       return command{set_implementation_status{control_id(f), status_in(f), f.opt_text("comment")}};
     });
-  if (type == "soa.request_publication")
+  if (type == request_publication::type)
     return read_command<command>(d, [](fields& f) { return command{request_publication{f.opt_text("comment")}}; });
-  if (type == "soa.publish" || type == "soa.reject_publication") {
+  if (type == publish::type || type == reject_publication::type) {
     auto o = wire::outcome_in(d);
     if (!o) return std::unexpected(o.error());
-    if (type == "soa.publish") return publish{std::move(*o)};
+    if (type == publish::type) return publish{std::move(*o)};
     return reject_publication{std::move(*o)};
   }
   return std::unexpected(rejection{rejection_kind::invalid, "type",
@@ -222,8 +222,8 @@ decision decide(const command& c, const state& s, const command_context& ctx,
       [&](const auto& cmd) -> decision {
         using T = std::decay_t<decltype(cmd)>;
         if constexpr (std::is_same_v<T, decide_control>) {
-          if (!may_issue(ctx.by, "soa.decide_control"))
-            return std::unexpected(forbidden_command(ctx.by, "soa.decide_control"));
+          if (!may_issue(ctx.by, decide_control::type))
+            return std::unexpected(forbidden_command(ctx.by, decide_control::type));
           const auto& d = cmd.decision;
           for (std::size_t i = 0; i < d.linked_risks.size(); ++i)
             if (related.history("risk-" + d.linked_risks[i]).empty())
@@ -236,8 +236,8 @@ decision decide(const command& c, const state& s, const command_context& ctx,
             return rule("control " + d.control_id + " is already decided this way");
           return one(d);
         } else if constexpr (std::is_same_v<T, set_implementation_status>) {
-          if (!may_issue(ctx.by, "soa.set_implementation_status"))
-            return std::unexpected(forbidden_command(ctx.by, "soa.set_implementation_status"));
+          if (!may_issue(ctx.by, set_implementation_status::type))
+            return std::unexpected(forbidden_command(ctx.by, set_implementation_status::type));
           const auto& current = entry_of(s, cmd.control_id);
           if (!current.decided || !current.applicable)
             return rule("control " + cmd.control_id +
@@ -248,8 +248,8 @@ decision decide(const command& c, const state& s, const command_context& ctx,
                         "data.status");
           return one(implementation_status_set{cmd.control_id, cmd.status, cmd.comment});
         } else if constexpr (std::is_same_v<T, request_publication>) {
-          if (!may_issue(ctx.by, "soa.request_publication"))
-            return std::unexpected(forbidden_command(ctx.by, "soa.request_publication"));
+          if (!may_issue(ctx.by, request_publication::type))
+            return std::unexpected(forbidden_command(ctx.by, request_publication::type));
           if (s.pending)
             return rule("publication is already requested (approval " + s.pending->approval.approval_id + ")");
           const auto cat = annex_a::catalogue();
@@ -282,8 +282,8 @@ decision decide(const command& c, const state& s, const command_context& ctx,
           e.approval.policy.min_approvals = 1;
           e.approval.policy.ordered = false;
           e.approval.policy.version = publication_policy_version;
-          e.approval.on_approved = "soa.publish";
-          e.approval.on_rejected = "soa.reject_publication";
+          e.approval.on_approved = std::string(publish::type);
+          e.approval.on_rejected = std::string(reject_publication::type);
           e.approval.summary = "Publish the Statement of Applicability version " +
                                std::to_string(e.proposed_version);
           e.approval.content_hash = hash;

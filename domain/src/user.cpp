@@ -57,17 +57,17 @@ std::vector<role> roles_of(fields& f) {
 
 std::expected<event, std::string> decode_event(std::string_view type, const json& data) {
   using wire::read_event;
-  if (type == "user.registered.v1")
+  if (type == registered::type)
     return read_event<event>(type, data, [](fields& f) {
       return registered{f.raw_text("name"), f.opt_text("email"), roles_of(f)};
     });
-  if (type == "user.role_granted.v1")
+  if (type == role_granted::type)
     return read_event<event>(type, data, [](fields& f) { return role_granted{role_of(f), f.opt_text("comment")}; });
-  if (type == "user.role_revoked.v1")
+  if (type == role_revoked::type)
     return read_event<event>(type, data, [](fields& f) { return role_revoked{role_of(f), f.opt_text("comment")}; });
-  if (type == "user.disabled.v1")
+  if (type == disabled::type)
     return read_event<event>(type, data, [](fields& f) { return disabled{f.raw_text("reason")}; });
-  if (type == "user.enabled.v1")
+  if (type == enabled::type)
     return read_event<event>(type, data, [](fields& f) { return enabled{f.opt_text("comment")}; });
   return std::unexpected("unknown event type '" + std::string(type) + "'");
 }
@@ -89,15 +89,15 @@ new_event encode(const event& e) {
       [](const auto& v) -> new_event {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, registered>)
-          return {"user.registered.v1", {{"name", v.name}, {"email", v.email}, {"roles", role_names(v.roles)}}};
+          return {std::string(registered::type), {{"name", v.name}, {"email", v.email}, {"roles", role_names(v.roles)}}};
         else if constexpr (std::is_same_v<T, role_granted>)
-          return {"user.role_granted.v1", {{"role", to_string(v.granted)}, {"comment", v.comment}}};
+          return {std::string(role_granted::type), {{"role", to_string(v.granted)}, {"comment", v.comment}}};
         else if constexpr (std::is_same_v<T, role_revoked>)
-          return {"user.role_revoked.v1", {{"role", to_string(v.revoked)}, {"comment", v.comment}}};
+          return {std::string(role_revoked::type), {{"role", to_string(v.revoked)}, {"comment", v.comment}}};
         else if constexpr (std::is_same_v<T, disabled>)
-          return {"user.disabled.v1", {{"reason", v.reason}}};
+          return {std::string(disabled::type), {{"reason", v.reason}}};
         else
-          return {"user.enabled.v1", {{"comment", v.comment}}};
+          return {std::string(enabled::type), {{"comment", v.comment}}};
       },
       e);
 }
@@ -108,14 +108,14 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
 
 std::expected<command, rejection> parse_command(std::string_view type, const json& d) {
   using wire::read_command;
-  if (type == "user.register") return read_command<command>(d, read_register);
-  if (type == "user.grant_role")
+  if (type == register_user::type) return read_command<command>(d, read_register);
+  if (type == grant_role::type)
     return read_command<command>(d, [](fields& f) { return command{grant_role{role_of(f), f.opt_text("comment")}}; });
-  if (type == "user.revoke_role")
+  if (type == revoke_role::type)
     return read_command<command>(d, [](fields& f) { return command{revoke_role{role_of(f), f.opt_text("comment")}}; });
-  if (type == "user.disable")
+  if (type == disable::type)
     return read_command<command>(d, [](fields& f) { return command{disable{f.text("reason")}}; });
-  if (type == "user.enable")
+  if (type == enable::type)
     return read_command<command>(d, [](fields& f) { return command{enable{f.opt_text("comment")}}; });
   return std::unexpected(rejection{rejection_kind::invalid, "type", "unknown user command '" + std::string(type) + "'"});
 }
@@ -159,12 +159,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
   return std::visit(
       [&](const auto& cmd) -> decision {
         using T = std::decay_t<decltype(cmd)>;
-        constexpr std::string_view type = std::is_same_v<T, register_user> ? "user.register"
-                                          : std::is_same_v<T, grant_role>  ? "user.grant_role"
-                                          : std::is_same_v<T, revoke_role> ? "user.revoke_role"
-                                          : std::is_same_v<T, disable>     ? "user.disable"
-                                                                           : "user.enable";
-        if (!may_issue(ctx.by, type)) return std::unexpected(forbidden_command(ctx.by, type));
+        if (!may_issue(ctx.by, T::type)) return std::unexpected(forbidden_command(ctx.by, T::type));
         if constexpr (std::is_same_v<T, register_user>) {
           if (s.registered) return rule("the user is already registered");
           return std::vector<new_event>{encode(registered{cmd.name, cmd.email, cmd.roles})};
