@@ -157,106 +157,87 @@ new_event encode(const event& e) {
       e);
 }
 
+namespace {
+
+using wire::as;
+
+// One reader per shape: a command and the event that records it read the same
+// fields (events without the command bounds, fields.hpp).
+template <class T>
+  requires std::same_as<T, scheduled> || std::same_as<T, schedule>
+T read(fields& f, as<T>) {
+  T x;
+  x.review_id = f.id("review_id");
+  x.planned_on = f.day("planned_on");
+  x.chair = f.id("chair");
+  x.interval_months = static_cast<int>(f.integer("interval_months", 1, max_interval));
+  return x;
+}
+
+template <class T>
+  requires std::same_as<T, attendance_recorded> || std::same_as<T, record_attendance>
+T read(fields& f, as<T>) {
+  return T{f.ids("attendees", false), f.opt_ids("apologies")};
+}
+
+template <class T>
+  requires std::same_as<T, item_recorded> || std::same_as<T, record_item>
+T read(fields& f, as<T>) {
+  return T{f.id("item_id"), f.choice("input", inputs), f.text("discussion")};
+}
+
+template <class T>
+  requires std::same_as<T, decision_recorded> || std::same_as<T, record_decision>
+T read(fields& f, as<T>) {
+  return T{f.id("decision_id"), f.choice("kind", decision_kinds), f.text("text"), f.opt_id("item_id")};
+}
+
+template <class T>
+  requires std::same_as<T, action_recorded> || std::same_as<T, record_action>
+T read(fields& f, as<T>) {
+  return T{f.id("action_id"), f.text("description"), f.id("owner"), f.day("due_date"), f.opt_id("decision_id")};
+}
+
+inputs_assembled read(fields& f, as<inputs_assembled>) {
+  return {f.object("pack"), f.sha256("pack_sha256"),
+          static_cast<std::uint64_t>(f.integer("as_of_position", 0, INT64_MAX)), f.day("assembled_on")};
+}
+opened read(fields& f, as<opened>) { return {f.day("opened_on"), f.opt_text("opened_by")}; }
+action_completed read(fields& f, as<action_completed>) {
+  return {f.id("action_id"), f.text("evidence"), f.day("completed_on"), f.opt_text("completed_by")};
+}
+minutes_approval_requested read(fields& f, as<minutes_approval_requested>) {
+  auto req = wire::read_approval_request(f, "approval");
+  return {f.sha256("content_hash"), std::move(req)};
+}
+minutes_approved read(fields& f, as<minutes_approved>) {
+  return {f.text("approval_id"), f.texts("approvers", true), f.opt_text("comment"), f.sha256("content_hash")};
+}
+minutes_rejected read(fields& f, as<minutes_rejected>) {
+  return {f.text("approval_id"), f.opt_text("rejected_by"), f.opt_text("comment")};
+}
+closed read(fields& f, as<closed>) { return {f.day("closed_on"), f.opt_text("closed_by")}; }
+
+assemble_inputs read(fields& f, as<assemble_inputs>) {
+  assemble_inputs x;
+  x.pack = read_pack(f);
+  if (f.find("as_of_position", false))
+    x.as_of_position = static_cast<std::uint64_t>(f.integer("as_of_position", 0, INT64_MAX));
+  return x;
+}
+open read(fields&, as<open>) { return {}; }
+complete_action read(fields& f, as<complete_action>) { return {f.id("action_id"), f.text("evidence")}; }
+request_minutes_approval read(fields& f, as<request_minutes_approval>) {
+  return {f.opt_text("summary", wire::max_line)};
+}
+approve_minutes read(fields& f, as<approve_minutes>) { return {wire::read_approval_outcome(f)}; }
+reject_minutes read(fields& f, as<reject_minutes>) { return {wire::read_approval_outcome(f)}; }
+close read(fields&, as<close>) { return {}; }
+
+}  // namespace
+
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
-  using wire::read_event;
-  if (type == scheduled::type)
-    return read_event<event>(type, data, [](fields& f) {
-      scheduled x;
-      x.review_id = f.id("review_id");
-      x.planned_on = f.day("planned_on");
-      x.chair = f.id("chair");
-      x.interval_months = static_cast<int>(f.integer("interval_months", 1, max_interval));
-      return x;
-    });
-  if (type == inputs_assembled::type)
-    return read_event<event>(type, data, [](fields& f) {
-      inputs_assembled x;
-      x.pack = f.object("pack");
-      x.pack_sha256 = f.sha256("pack_sha256");
-      x.as_of_position = static_cast<std::uint64_t>(f.integer("as_of_position", 0, INT64_MAX));
-      x.assembled_on = f.day("assembled_on");
-      return x;
-    });
-  if (type == opened::type)
-    return read_event<event>(type, data, [](fields& f) {
-      opened x;
-      x.opened_on = f.day("opened_on");
-      x.opened_by = f.opt_text("opened_by", wire::max_line);
-      return x;
-    });
-  if (type == attendance_recorded::type)
-    return read_event<event>(type, data, [](fields& f) {
-      attendance_recorded x;
-      x.attendees = f.ids("attendees", false);
-      x.apologies = f.opt_ids("apologies");
-      return x;
-    });
-  if (type == item_recorded::type)
-    return read_event<event>(type, data, [](fields& f) {
-      item_recorded x;
-      x.item_id = f.id("item_id");
-      x.about = f.choice("input", inputs);
-      x.discussion = f.text("discussion");
-      return x;
-    });
-  if (type == decision_recorded::type)
-    return read_event<event>(type, data, [](fields& f) {
-      decision_recorded x;
-      x.decision_id = f.id("decision_id");
-      x.kind = f.choice("kind", decision_kinds);
-      x.text = f.text("text");
-      x.item_id = f.opt_text("item_id", 64);
-      return x;
-    });
-  if (type == action_recorded::type)
-    return read_event<event>(type, data, [](fields& f) {
-      action_recorded x;
-      x.action_id = f.id("action_id");
-      x.description = f.text("description");
-      x.owner = f.id("owner");
-      x.due_on = f.day("due_date");
-      x.decision_id = f.opt_text("decision_id", 64);
-      return x;
-    });
-  if (type == action_completed::type)
-    return read_event<event>(type, data, [](fields& f) {
-      action_completed x;
-      x.action_id = f.id("action_id");
-      x.evidence = f.text("evidence");
-      x.completed_on = f.day("completed_on");
-      x.completed_by = f.opt_text("completed_by", wire::max_line);
-      return x;
-    });
-  if (type == minutes_approval_requested::type)
-    return read_event<event>(type, data, [](fields& f) {
-      auto req = wire::read_approval_request(f, "approval");
-      return minutes_approval_requested{f.sha256("content_hash"), std::move(req)};
-    });
-  if (type == minutes_approved::type)
-    return read_event<event>(type, data, [](fields& f) {
-      minutes_approved x;
-      x.approval_id = f.text("approval_id", wire::max_line);
-      x.approvers = f.texts("approvers", true);
-      x.comment = f.opt_text("comment");
-      x.content_hash = f.sha256("content_hash");
-      return x;
-    });
-  if (type == minutes_rejected::type)
-    return read_event<event>(type, data, [](fields& f) {
-      minutes_rejected x;
-      x.approval_id = f.text("approval_id", wire::max_line);
-      x.rejected_by = f.opt_text("rejected_by", wire::max_line);
-      x.comment = f.opt_text("comment");
-      return x;
-    });
-  if (type == closed::type)
-    return read_event<event>(type, data, [](fields& f) {
-      closed x;
-      x.closed_on = f.day("closed_on");
-      x.closed_by = f.opt_text("closed_by", wire::max_line);
-      return x;
-    });
-  return std::unexpected("unknown event type '" + std::string(type) + "'");
+  return wire::decode_event<event>(type, data, [](fields& f, auto t) { return read(f, t); });
 }
 
 // ---------------------------------------------------------------------------
@@ -265,79 +246,7 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
 std::string_view command_type(const command& c) noexcept { return type_of(c); }
 
 std::expected<command, rejection> parse_command(std::string_view type, const json& data) {
-  using wire::read_command;
-  if (type == schedule::type)
-    return read_command<command>(data, [](fields& f) {
-      schedule x;
-      x.review_id = f.id("review_id");
-      x.planned_on = f.day("planned_on");
-      x.chair = f.id("chair");
-      x.interval_months = static_cast<int>(f.integer("interval_months", 1, max_interval));
-      return x;
-    });
-  if (type == assemble_inputs::type)
-    return read_command<command>(data, [](fields& f) {
-      assemble_inputs x;
-      x.pack = read_pack(f);
-      if (f.find("as_of_position", false))
-        x.as_of_position = static_cast<std::uint64_t>(f.integer("as_of_position", 0, INT64_MAX));
-      return x;
-    });
-  if (type == open::type) return read_command<command>(data, [](fields&) { return open{}; });
-  if (type == record_attendance::type)
-    return read_command<command>(data, [](fields& f) {
-      record_attendance x;
-      x.attendees = f.ids("attendees", false);
-      x.apologies = f.opt_ids("apologies");
-      return x;
-    });
-  if (type == record_item::type)
-    return read_command<command>(data, [](fields& f) {
-      record_item x;
-      x.item_id = f.id("item_id");
-      x.about = f.choice("input", inputs);
-      x.discussion = f.text("discussion");
-      return x;
-    });
-  if (type == record_decision::type)
-    return read_command<command>(data, [](fields& f) {
-      record_decision x;
-      x.decision_id = f.id("decision_id");
-      x.kind = f.choice("kind", decision_kinds);
-      x.text = f.text("text");
-      x.item_id = f.opt_id("item_id");
-      return x;
-    });
-  if (type == record_action::type)
-    return read_command<command>(data, [](fields& f) {
-      record_action x;
-      x.action_id = f.id("action_id");
-      x.description = f.text("description");
-      x.owner = f.id("owner");
-      x.due_on = f.day("due_date");
-      x.decision_id = f.opt_id("decision_id");
-      return x;
-    });
-  if (type == complete_action::type)
-    return read_command<command>(data, [](fields& f) {
-      complete_action x;
-      x.action_id = f.id("action_id");
-      x.evidence = f.text("evidence");
-      return x;
-    });
-  if (type == request_minutes_approval::type)
-    return read_command<command>(data, [](fields& f) {
-      return request_minutes_approval{f.opt_text("summary", wire::max_line)};
-    });
-  if (type == approve_minutes::type || type == reject_minutes::type) {
-    auto o = wire::outcome_in(data);
-    if (!o) return std::unexpected(o.error());
-    if (type == approve_minutes::type) return approve_minutes{std::move(*o)};
-    return reject_minutes{std::move(*o)};
-  }
-  if (type == close::type) return read_command<command>(data, [](fields&) { return close{}; });
-  return std::unexpected(
-      rejection{rejection_kind::invalid, "type", "unknown command type '" + std::string(type) + "'"});
+  return wire::parse_command<command>(type, data, [](fields& f, auto t) { return read(f, t); });
 }
 
 // ---------------------------------------------------------------------------

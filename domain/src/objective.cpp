@@ -95,68 +95,72 @@ new_event encode(const event& e) {
       e);
 }
 
+namespace {
+
+using wire::as;
+
+// One reader per shape: a command and the event that records it read the same
+// fields; the event adds when and by whom.
+template <class T>
+  requires std::same_as<T, proposed> || std::same_as<T, propose>
+T read(fields& f, as<T>) {
+  auto id = f.id("objective_id");
+  return T{std::move(id), read_terms(f)};
+}
+
+template <class T>
+  requires std::same_as<T, progress_recorded> || std::same_as<T, record_progress>
+T read(fields& f, as<T>) {
+  T x;
+  x.measured_value = f.number("measured_value");
+  x.measured_on = f.day("measured_on");
+  x.note = f.opt_text("note");
+  if constexpr (std::same_as<T, progress_recorded>) x.recorded_by = f.opt_text("recorded_by");
+  return x;
+}
+
+revised read(fields& f, as<revised>) {
+  auto proposal = read_terms(f);
+  return {std::move(proposal), f.opt_text("reason")};
+}
+approval_requested read(fields& f, as<approval_requested>) {
+  auto req = wire::read_approval_request(f, "approval");
+  return {f.sha256("content_hash"), std::move(req)};
+}
+objective_set read(fields& f, as<objective_set>) {
+  return {f.text("approval_id"), f.texts("approvers", true), f.opt_text("comment"), f.sha256("content_hash")};
+}
+rejected read(fields& f, as<rejected>) {
+  return {f.text("approval_id"), f.opt_text("rejected_by"), f.opt_text("comment")};
+}
+achieved read(fields& f, as<achieved>) { return {f.opt_text("note"), f.day("achieved_on")}; }
+missed read(fields& f, as<missed>) { return {f.opt_text("reason"), f.day("missed_on")}; }
+
+request_approval read(fields& f, as<request_approval>) { return {f.opt_text("summary", wire::max_line)}; }
+approve read(fields& f, as<approve>) { return {wire::read_approval_outcome(f)}; }
+reject read(fields& f, as<reject>) { return {wire::read_approval_outcome(f)}; }
+revise read(fields& f, as<revise>) {
+  revise x;
+  const auto some = [&](std::string_view key) { return f.find(key, false) != nullptr; };
+  if (some("statement")) x.statement = f.text("statement");
+  if (some("measure")) x.measure = f.text("measure");
+  if (some("target_value")) x.target_value = f.number("target_value");
+  if (some("unit")) x.unit = f.text("unit", 40);
+  if (some("owner")) x.owner = f.id("owner");
+  if (some("due_date")) x.due_on = f.day("due_date");
+  if (some("resources")) x.resources = f.text("resources");
+  if (some("evaluation")) x.evaluation = f.text("evaluation");
+  if (some("related_policy")) x.related_policy = f.id("related_policy");
+  x.reason = f.text("reason");
+  return x;
+}
+mark_achieved read(fields& f, as<mark_achieved>) { return {f.text("note")}; }
+mark_missed read(fields& f, as<mark_missed>) { return {f.text("reason")}; }
+
+}  // namespace
+
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
-  using wire::read_event;
-  if (type == proposed::type)
-    return read_event<event>(type, data, [](fields& f) {
-      proposed x;
-      x.objective_id = f.id("objective_id");
-      x.proposal = read_terms(f);
-      return x;
-    });
-  if (type == revised::type)
-    return read_event<event>(type, data, [](fields& f) {
-      revised x;
-      x.proposal = read_terms(f);
-      x.reason = f.opt_text("reason");
-      return x;
-    });
-  if (type == approval_requested::type)
-    return read_event<event>(type, data, [](fields& f) {
-      auto req = wire::read_approval_request(f, "approval");
-      return approval_requested{f.sha256("content_hash"), std::move(req)};
-    });
-  if (type == objective_set::type)
-    return read_event<event>(type, data, [](fields& f) {
-      objective_set x;
-      x.approval_id = f.text("approval_id", wire::max_line);
-      x.approvers = f.texts("approvers", true);
-      x.comment = f.opt_text("comment");
-      x.content_hash = f.sha256("content_hash");
-      return x;
-    });
-  if (type == rejected::type)
-    return read_event<event>(type, data, [](fields& f) {
-      rejected x;
-      x.approval_id = f.text("approval_id", wire::max_line);
-      x.rejected_by = f.opt_text("rejected_by", wire::max_line);
-      x.comment = f.opt_text("comment");
-      return x;
-    });
-  if (type == progress_recorded::type)
-    return read_event<event>(type, data, [](fields& f) {
-      progress_recorded x;
-      x.measured_value = f.number("measured_value");
-      x.measured_on = f.day("measured_on");
-      x.note = f.opt_text("note");
-      x.recorded_by = f.opt_text("recorded_by", wire::max_line);
-      return x;
-    });
-  if (type == achieved::type)
-    return read_event<event>(type, data, [](fields& f) {
-      achieved x;
-      x.note = f.opt_text("note");
-      x.achieved_on = f.day("achieved_on");
-      return x;
-    });
-  if (type == missed::type)
-    return read_event<event>(type, data, [](fields& f) {
-      missed x;
-      x.reason = f.opt_text("reason");
-      x.missed_on = f.day("missed_on");
-      return x;
-    });
-  return std::unexpected("unknown event type '" + std::string(type) + "'");
+  return wire::decode_event<event>(type, data, [](fields& f, auto t) { return read(f, t); });
 }
 
 // ---------------------------------------------------------------------------
@@ -165,54 +169,7 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
 std::string_view command_type(const command& c) noexcept { return type_of(c); }
 
 std::expected<command, rejection> parse_command(std::string_view type, const json& data) {
-  using wire::read_command;
-  if (type == propose::type)
-    return read_command<command>(data, [](fields& f) {
-      propose x;
-      x.objective_id = f.id("objective_id");
-      x.proposal = read_terms(f);
-      return x;
-    });
-  if (type == request_approval::type)
-    return read_command<command>(data, [](fields& f) {
-      return request_approval{f.opt_text("summary", wire::max_line)};
-    });
-  if (type == approve::type || type == reject::type) {
-    auto o = wire::outcome_in(data);
-    if (!o) return std::unexpected(o.error());
-    if (type == approve::type) return approve{std::move(*o)};
-    return reject{std::move(*o)};
-  }
-  if (type == record_progress::type)
-    return read_command<command>(data, [](fields& f) {
-      record_progress x;
-      x.measured_value = f.number("measured_value");
-      x.measured_on = f.day("measured_on");
-      x.note = f.opt_text("note");
-      return x;
-    });
-  if (type == revise::type)
-    return read_command<command>(data, [](fields& f) {
-      revise x;
-      const auto some = [&](std::string_view key) { return f.find(key, false) != nullptr; };
-      if (some("statement")) x.statement = f.text("statement");
-      if (some("measure")) x.measure = f.text("measure");
-      if (some("target_value")) x.target_value = f.number("target_value");
-      if (some("unit")) x.unit = f.text("unit", 40);
-      if (some("owner")) x.owner = f.id("owner");
-      if (some("due_date")) x.due_on = f.day("due_date");
-      if (some("resources")) x.resources = f.text("resources");
-      if (some("evaluation")) x.evaluation = f.text("evaluation");
-      if (some("related_policy")) x.related_policy = f.id("related_policy");
-      x.reason = f.text("reason");
-      return x;
-    });
-  if (type == mark_achieved::type)
-    return read_command<command>(data, [](fields& f) { return mark_achieved{f.text("note")}; });
-  if (type == mark_missed::type)
-    return read_command<command>(data, [](fields& f) { return mark_missed{f.text("reason")}; });
-  return std::unexpected(
-      rejection{rejection_kind::invalid, "type", "unknown command type '" + std::string(type) + "'"});
+  return wire::parse_command<command>(type, data, [](fields& f, auto t) { return read(f, t); });
 }
 
 // ---------------------------------------------------------------------------

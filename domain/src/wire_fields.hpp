@@ -21,11 +21,13 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "isms/domain/core.hpp"
 #include "isms/domain/reactions.hpp"
+#include "isms/domain/wire_type.hpp"
 
 namespace isms::domain::wire {
 
@@ -193,6 +195,34 @@ template <class T, class Read>
   T value = read(f);
   if (!f.ok()) return std::unexpected(std::string(type) + ": " + f.message());
   return value;
+}
+
+// The reader of one wire type: `read(f, as<T>{})` reads the T a payload holds.
+template <class T>
+using as = std::type_identity<T>;
+
+// Decodes event data of `type` with `read(f, as<T>{})`, T the alternative of
+// Event whose wire type it is (an unknown type is an error).
+template <class Event, class Read>
+[[nodiscard]] std::expected<Event, std::string> decode_event(std::string_view type, const json& data, Read read) {
+  return dispatch_type<Event>(
+      type,
+      [&](auto t) { return read_event<Event>(type, data, [&](fields& f) -> Event { return read(f, t); }); },
+      [&]() -> std::expected<Event, std::string> {
+        return std::unexpected("unknown event type '" + std::string(type) + "'");
+      });
+}
+
+// Parses a command payload of `type` the same way (an unknown type is
+// invalid, field "type").
+template <class Command, class Read>
+[[nodiscard]] std::expected<Command, rejection> parse_command(std::string_view type, const json& data, Read read) {
+  return dispatch_type<Command>(
+      type, [&](auto t) { return read_command<Command>(data, [&](fields& f) -> Command { return read(f, t); }); },
+      [&]() -> std::expected<Command, rejection> {
+        return std::unexpected(
+            rejection{rejection_kind::invalid, "type", "unknown command type '" + std::string(type) + "'"});
+      });
 }
 
 // Helpers for decide.

@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstddef>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -42,14 +43,15 @@ template <class Variant>
 template <class Variant, class On, class Otherwise>
 [[nodiscard]] auto dispatch_type(std::string_view type, On&& on, Otherwise&& otherwise) {
   using result = decltype(otherwise());
-  return [&]<std::size_t... I>(std::index_sequence<I...>) -> result {
-    result out = otherwise();
+  std::optional<result> out;
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
     (void)((std::variant_alternative_t<I, Variant>::type == type
-                ? (out = on(std::type_identity<std::variant_alternative_t<I, Variant>>{}), true)
+                ? (out.emplace(on(std::type_identity<std::variant_alternative_t<I, Variant>>{})), true)
                 : false) ||
            ...);
-    return out;
   }(std::make_index_sequence<std::variant_size_v<Variant>>{});
+  if (out) return std::move(*out);
+  return otherwise();
 }
 
 }  // namespace isms::domain
