@@ -4,13 +4,13 @@
 
 #include "aggregate_fold.hpp"
 #include "isms/domain/authorization.hpp"
-#include "json_fields.hpp"
+#include "wire_fields.hpp"
 
 namespace isms::domain::approval {
 
 namespace {
 
-namespace f = fields;
+using wire::fields;
 
 std::unexpected<rejection> rule(std::string message, std::string field = {}) {
   return std::unexpected(rejection{rejection_kind::rule, std::move(field), std::move(message)});
@@ -22,12 +22,13 @@ json role_names(const std::vector<role>& roles) {
   return out;
 }
 
-std::vector<role> stored_roles(const json& d, std::string_view key) {
+std::vector<role> stored_roles(fields& f, std::string_view key) {
   std::vector<role> out;
-  for (const auto& name : stored::strings(d, key)) {
-    const auto r = role_from_string(name);
-    if (!r) stored::fail(key, "unknown role");
-    out.push_back(*r);
+  const auto names = f.strings(key);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const auto r = role_from_string(names[i]);
+    if (!r) f.fail(std::string(key) + "[" + std::to_string(i) + "]", "unknown role '" + names[i] + "'");
+    else out.push_back(*r);
   }
   return out;
 }
@@ -127,74 +128,74 @@ json encode_data(const opened& e) {
           {"summary", e.summary},           {"requested_by", e.requested_by}};
 }
 
-event decode_or_throw(std::string_view type, const json& d) {
-  using namespace stored;
-  if (type == "approval.opened.v1") {
-    auto policy = parse_approval_policy(member(d, "policy"), "policy");
-    if (!policy) fail(policy.error().field, policy.error().message);
-    const auto version = integer(d, "subject_version");
-    if (version < 1) fail("subject_version", "must be at least 1");
-    return opened{str(d, "approval_id"),   str(d, "subject_stream"), static_cast<std::uint64_t>(version),
-                  str(d, "subject_kind"),  str(d, "content_hash"),   std::move(*policy),
-                  str(d, "on_approved"),   str(d, "on_rejected"),    str(d, "summary"),
-                  str(d, "requested_by")};
-  }
-  if (type == "approval.reviewer_approved.v1")
-    return reviewer_approved{str(d, "reviewer"), stored_roles(d, "roles"), str(d, "step"),
-                             opt_str(d, "comment"), static_cast<int>(integer(d, "policy_version"))};
-  if (type == "approval.reviewer_rejected.v1")
-    return reviewer_rejected{str(d, "reviewer"), stored_roles(d, "roles"), str(d, "comment"),
-                             static_cast<int>(integer(d, "policy_version"))};
-  if (type == "approval.approved.v1")
-    return approved{str(d, "approval_id"),
-                    str(d, "subject_stream"),
-                    static_cast<std::uint64_t>(integer(d, "subject_version")),
-                    str(d, "on_approved"),
-                    str(d, "on_rejected"),
-                    strings(d, "approvers"),
-                    opt_str(d, "comment"),
-                    static_cast<int>(integer(d, "policy_version"))};
-  if (type == "approval.rejected.v1")
-    return rejected{str(d, "approval_id"),
-                    str(d, "subject_stream"),
-                    static_cast<std::uint64_t>(integer(d, "subject_version")),
-                    str(d, "on_approved"),
-                    str(d, "on_rejected"),
-                    strings(d, "approvers"),
-                    str(d, "rejected_by"),
-                    str(d, "comment"),
-                    static_cast<int>(integer(d, "policy_version"))};
-  if (type == "approval.voided.v1")
-    return voided{str(d, "approval_id"), str(d, "subject_stream"), str(d, "reason")};
-  throw std::runtime_error("unknown event type '" + std::string(type) + "'");
+std::expected<event, std::string> decode_event(std::string_view type, const json& data) {
+  using wire::read_event;
+  const auto policy_version = [](fields& f) { return static_cast<int>(f.integer("policy_version", INT32_MIN, INT32_MAX)); };
+  const auto subject_version = [](fields& f) {
+    return static_cast<std::uint64_t>(f.integer("subject_version", 0, INT64_MAX));
+  };
+  if (type == opened::type)
+    return read_event<event>(type, data, [](fields& f) {
+      opened o;
+      o.approval_id = f.raw_text("approval_id");
+      o.subject_stream = f.raw_text("subject_stream");
+      o.subject_version = static_cast<std::uint64_t>(f.integer("subject_version", 1, INT64_MAX));
+      o.subject_kind = f.raw_text("subject_kind");
+      o.content_hash = f.raw_text("content_hash");
+      fields policy = f.nested("policy");
+      o.policy = wire::read_approval_policy(policy);
+      f.adopt(policy);
+      o.on_approved = f.raw_text("on_approved");
+      o.on_rejected = f.raw_text("on_rejected");
+      o.summary = f.raw_text("summary");
+      o.requested_by = f.raw_text("requested_by");
+      return o;
+    });
+  if (type == reviewer_approved::type)
+    return read_event<event>(type, data, [&](fields& f) {
+      return reviewer_approved{f.raw_text("reviewer"), stored_roles(f, "roles"), f.raw_text("step"),
+                               f.opt_text("comment"), policy_version(f)};
+    });
+  if (type == reviewer_rejected::type)
+    return read_event<event>(type, data, [&](fields& f) {
+      return reviewer_rejected{f.raw_text("reviewer"), stored_roles(f, "roles"), f.raw_text("comment"),
+                               policy_version(f)};
+    });
+  if (type == approved::type)
+    return read_event<event>(type, data, [&](fields& f) {
+      return approved{f.raw_text("approval_id"), f.raw_text("subject_stream"), subject_version(f),
+                      f.raw_text("on_approved"), f.raw_text("on_rejected"),   f.strings("approvers"),
+                      f.opt_text("comment"),     policy_version(f)};
+    });
+  if (type == rejected::type)
+    return read_event<event>(type, data, [&](fields& f) {
+      return rejected{f.raw_text("approval_id"), f.raw_text("subject_stream"), subject_version(f),
+                      f.raw_text("on_approved"), f.raw_text("on_rejected"),   f.strings("approvers"),
+                      f.raw_text("rejected_by"), f.raw_text("comment"),       policy_version(f)};
+    });
+  if (type == voided::type)
+    return read_event<event>(type, data, [](fields& f) {
+      return voided{f.raw_text("approval_id"), f.raw_text("subject_stream"), f.raw_text("reason")};
+    });
+  return std::unexpected("unknown event type '" + std::string(type) + "'");
 }
 
-std::expected<command, rejection> parse_open(const json& d) {
+command read_open(fields& f) {
   opened o;
-  auto id = f::text(d, "approval_id", "data", f::max_id);
-  if (!id) return std::unexpected(id.error());
-  if (!valid_stream_id(*id)) return f::invalid("data.approval_id", "must be a valid stream id");
-  o.approval_id = *id;
-  auto subject = f::text(d, "subject_stream", "data", 80);
-  if (!subject) return std::unexpected(subject.error());
-  const auto dash = subject->find('-');
-  if (dash == std::string::npos || dash == 0 || !valid_stream_id(subject->substr(dash + 1)))
-    return f::invalid("data.subject_stream", "must be a stream id <kind>-<id>");
-  o.subject_stream = *subject;
-  auto version = f::integer(d, "subject_version", "data", 1, std::int64_t{1} << 53);
-  if (!version) return std::unexpected(version.error());
-  o.subject_version = static_cast<std::uint64_t>(*version);
-  auto request = parse_approval_request(d, "data");
-  if (!request) return std::unexpected(request.error());
-  o.subject_kind = request->subject_kind;
-  o.content_hash = request->content_hash;
-  o.policy = request->policy;
-  o.on_approved = request->on_approved;
-  o.on_rejected = request->on_rejected;
-  o.summary = request->summary;
-  auto by = f::text(d, "requested_by", "data", f::max_id);
-  if (!by) return std::unexpected(by.error());
-  o.requested_by = *by;
+  o.approval_id = f.id("approval_id");
+  o.subject_stream = f.text("subject_stream", 80);
+  const auto dash = o.subject_stream.find('-');
+  if (f.ok() && (dash == std::string::npos || dash == 0 || !valid_stream_id(o.subject_stream.substr(dash + 1))))
+    f.fail("subject_stream", "must be a stream id <kind>-<id>");
+  o.subject_version = static_cast<std::uint64_t>(f.integer("subject_version", 1, std::int64_t{1} << 53));
+  auto request = wire::read_approval_request(f);
+  o.subject_kind = std::move(request.subject_kind);
+  o.content_hash = std::move(request.content_hash);
+  o.policy = std::move(request.policy);
+  o.on_approved = std::move(request.on_approved);
+  o.on_rejected = std::move(request.on_rejected);
+  o.summary = std::move(request.summary);
+  o.requested_by = f.id("requested_by");
   return open{std::move(o)};
 }
 
@@ -223,30 +224,30 @@ new_event encode(const event& e) {
       [](const auto& v) -> new_event {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, opened>) {
-          return {"approval.opened.v1", encode_data(v)};
+          return {std::string(opened::type), encode_data(v)};
         } else if constexpr (std::is_same_v<T, reviewer_approved>) {
-          return {"approval.reviewer_approved.v1",
+          return {std::string(reviewer_approved::type),
                   {{"reviewer", v.reviewer}, {"roles", role_names(v.roles)}, {"step", v.step},
                    {"comment", v.comment}, {"policy_version", v.policy_version}}};
         } else if constexpr (std::is_same_v<T, reviewer_rejected>) {
-          return {"approval.reviewer_rejected.v1",
+          return {std::string(reviewer_rejected::type),
                   {{"reviewer", v.reviewer}, {"roles", role_names(v.roles)}, {"comment", v.comment},
                    {"policy_version", v.policy_version}}};
         } else if constexpr (std::is_same_v<T, approved>) {
-          return {"approval.approved.v1",
+          return {std::string(approved::type),
                   {{"approval_id", v.approval_id}, {"subject_stream", v.subject_stream},
                    {"subject_version", v.subject_version}, {"on_approved", v.on_approved},
                    {"on_rejected", v.on_rejected}, {"approvers", v.approvers},
                    {"comment", v.comment}, {"policy_version", v.policy_version}}};
         } else if constexpr (std::is_same_v<T, rejected>) {
-          return {"approval.rejected.v1",
+          return {std::string(rejected::type),
                   {{"approval_id", v.approval_id}, {"subject_stream", v.subject_stream},
                    {"subject_version", v.subject_version}, {"on_approved", v.on_approved},
                    {"on_rejected", v.on_rejected}, {"approvers", v.approvers},
                    {"rejected_by", v.rejected_by}, {"comment", v.comment},
                    {"policy_version", v.policy_version}}};
         } else {
-          return {"approval.voided.v1",
+          return {std::string(voided::type),
                   {{"approval_id", v.approval_id}, {"subject_stream", v.subject_stream},
                    {"reason", v.reason}}};
         }
@@ -255,43 +256,29 @@ new_event encode(const event& e) {
 }
 
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
-  try {
-    return decode_or_throw(type, data);
-  } catch (const std::exception& ex) {
-    return std::unexpected(std::string(type) + ": " + ex.what());
-  }
+  return decode_event(type, data);
 }
 
 std::expected<command, rejection> parse_command(std::string_view type, const json& d) {
-  if (!d.is_object()) return f::invalid("data", "must be an object");
-  if (type == "approval.open") return parse_open(d);
-  if (type == "approval.approve") {
-    auto comment = f::optional_text(d, "comment", "data", f::max_text);
-    if (!comment) return std::unexpected(comment.error());
-    return approve{*comment};
-  }
-  if (type == "approval.reject") {
-    auto comment = f::text(d, "comment", "data", f::max_text);
-    if (!comment) {
-      auto e = comment.error();
-      if (e.field == "data.comment") e.message += " (a rejection says why)";
-      return std::unexpected(e);
-    }
-    return reject{*comment};
-  }
-  if (type == "approval.void") {
-    auto id = f::text(d, "approval_id", "data", f::max_id);
-    if (!id) return std::unexpected(id.error());
-    auto reason = f::text(d, "reason", "data", f::max_text);
-    if (!reason) return std::unexpected(reason.error());
-    return void_request{*id, *reason};
-  }
-  return f::invalid("type", "unknown approval command '" + std::string(type) + "'");
+  using wire::read_command;
+  if (type == open::type) return read_command<command>(d, read_open);
+  if (type == approve::type)
+    return read_command<command>(d, [](fields& f) { return command{approve{f.opt_text("comment")}}; });
+  if (type == reject::type)
+    return read_command<command>(d, [](fields& f) {
+      if (f.find("comment", false) == nullptr) f.fail("comment", "is required (a rejection says why)");
+      return command{reject{f.text("comment")}};
+    });
+  if (type == void_request::type)
+    return read_command<command>(
+        d, [](fields& f) { return command{void_request{f.text("approval_id", 64), f.text("reason")}}; });
+  return std::unexpected(
+      rejection{rejection_kind::invalid, "type", "unknown approval command '" + std::string(type) + "'"});
 }
 
 std::optional<rejection> check_stream(std::string_view command_type, std::string_view stream,
                                       const json& data) {
-  if (command_type != "approval.open") return std::nullopt;
+  if (command_type != open::type) return std::nullopt;
   if (!data.is_object()) return std::nullopt;  // parse_command names it
   const auto it = data.find("approval_id");
   if (it == data.end() || !it->is_string()) return std::nullopt;
@@ -388,7 +375,7 @@ decision decide(const command& c, const state& s, const command_context& ctx,
       [&](const auto& cmd) -> decision {
         using T = std::decay_t<decltype(cmd)>;
         if constexpr (std::is_same_v<T, open>) {
-          if (!may_issue(ctx.by, "approval.open")) return std::unexpected(forbidden_command(ctx.by, "approval.open"));
+          if (!may_issue(ctx.by, open::type)) return std::unexpected(forbidden_command(ctx.by, open::type));
           if (s.status_ != status::none) return rule("the approval is already open");
           const auto& req = cmd.request;
           const auto& users = req.policy.required_users;
@@ -398,8 +385,7 @@ decision decide(const command& c, const state& s, const command_context& ctx,
           if (auto r = check_subject(req, related, true)) return std::unexpected(*r);
           return std::vector<new_event>{encode(req)};
         } else if constexpr (std::is_same_v<T, approve> || std::is_same_v<T, reject>) {
-          constexpr std::string_view type = std::is_same_v<T, approve> ? "approval.approve" : "approval.reject";
-          if (!may_issue(ctx.by, type)) return std::unexpected(forbidden_command(ctx.by, type));
+          if (!may_issue(ctx.by, T::type)) return std::unexpected(forbidden_command(ctx.by, T::type));
           if (auto r = check_open(s)) return std::unexpected(*r);
           if (auto r = check_reviewer(s, ctx.by)) return std::unexpected(*r);
           auto step = step_for(s, ctx.by);
@@ -423,7 +409,7 @@ decision decide(const command& c, const state& s, const command_context& ctx,
                                 cmd.comment, pv})};
           }
         } else {
-          if (!may_issue(ctx.by, "approval.void")) return std::unexpected(forbidden_command(ctx.by, "approval.void"));
+          if (!may_issue(ctx.by, void_request::type)) return std::unexpected(forbidden_command(ctx.by, void_request::type));
           if (auto r = check_open(s)) return std::unexpected(*r);
           if (cmd.approval_id != s.request.approval_id)
             return rule("this is approval " + s.request.approval_id, "data.approval_id");

@@ -2,6 +2,18 @@
 
 #include <array>
 
+#include "isms/domain/approval.hpp"
+#include "isms/domain/document.hpp"
+#include "isms/domain/internal_audit.hpp"
+#include "isms/domain/management_review.hpp"
+#include "isms/domain/nonconformity.hpp"
+#include "isms/domain/objective.hpp"
+#include "isms/domain/risk.hpp"
+#include "isms/domain/risk_matrix.hpp"
+#include "isms/domain/scope.hpp"
+#include "isms/domain/soa.hpp"
+#include "isms/domain/user.hpp"
+
 namespace isms::domain {
 
 namespace {
@@ -22,90 +34,90 @@ constexpr role_set reviewers = roles_of({manager, top, owner, contributor});
 // only reactions and time rules issue hold `system` alone.
 constexpr std::array table{
     // risk matrix (6.1.2 a–c)
-    permission{"risk_matrix.configure", roles_of({manager})},
+    permission{risk_matrix::configure::type, roles_of({manager})},
     // risk (6.1.2, 6.1.3, 8.2, 8.3); a risk owner acts only on their own risks
-    permission{"risk.identify", roles_of({manager, owner})},
-    permission{"risk.assess", roles_of({manager, owner})},
-    permission{"risk.plan_treatment", roles_of({manager, owner})},
-    permission{"risk.request_acceptance", roles_of({manager})},
-    permission{"risk.accept", roles_of({system})},
-    permission{"risk.reject_acceptance", roles_of({system})},
-    permission{"risk.expire_acceptance", roles_of({system})},
-    permission{"risk.record_treatment_implemented", roles_of({manager, owner})},
-    permission{"risk.change_owner", roles_of({manager})},
-    permission{"risk.retire", roles_of({manager})},
+    permission{risk::identify::type, roles_of({manager, owner})},
+    permission{risk::assess::type, roles_of({manager, owner})},
+    permission{risk::plan_treatment::type, roles_of({manager, owner})},
+    permission{risk::request_acceptance::type, roles_of({manager})},
+    permission{risk::accept::type, roles_of({system})},
+    permission{risk::reject_acceptance::type, roles_of({system})},
+    permission{risk::expire_acceptance::type, roles_of({system})},
+    permission{risk::record_treatment_implemented::type, roles_of({manager, owner})},
+    permission{risk::change_owner::type, roles_of({manager})},
+    permission{risk::retire::type, roles_of({manager})},
     // approval
-    permission{"approval.open", roles_of({system})},
-    permission{"approval.approve", reviewers},
-    permission{"approval.reject", reviewers},
-    permission{"approval.void", roles_of({system})},
+    permission{approval::open::type, roles_of({system})},
+    permission{approval::approve::type, reviewers},
+    permission{approval::reject::type, reviewers},
+    permission{approval::void_request::type, roles_of({system})},
     // Statement of Applicability (6.1.3 d)
-    permission{"soa.decide_control", roles_of({manager})},
-    permission{"soa.set_implementation_status", roles_of({manager})},
-    permission{"soa.request_publication", roles_of({manager})},
-    permission{"soa.publish", roles_of({system})},
-    permission{"soa.reject_publication", roles_of({system})},
+    permission{soa::decide_control::type, roles_of({manager})},
+    permission{soa::set_implementation_status::type, roles_of({manager})},
+    permission{soa::request_publication::type, roles_of({manager})},
+    permission{soa::publish::type, roles_of({system})},
+    permission{soa::reject_publication::type, roles_of({system})},
     // users
-    permission{"user.register", roles_of({admin})},
-    permission{"user.grant_role", roles_of({admin})},
-    permission{"user.revoke_role", roles_of({admin})},
-    permission{"user.disable", roles_of({admin})},
-    permission{"user.enable", roles_of({admin})},
+    permission{user::register_user::type, roles_of({admin})},
+    permission{user::grant_role::type, roles_of({admin})},
+    permission{user::revoke_role::type, roles_of({admin})},
+    permission{user::disable::type, roles_of({admin})},
+    permission{user::enable::type, roles_of({admin})},
     // context and scope (4.1–4.4)
-    permission{"scope.set_statement", roles_of({manager})},
-    permission{"scope.add_issue", roles_of({manager})},
-    permission{"scope.remove_issue", roles_of({manager})},
-    permission{"scope.add_interested_party", roles_of({manager})},
-    permission{"scope.update_interested_party", roles_of({manager})},
-    permission{"scope.request_approval", roles_of({manager})},
-    permission{"scope.approve", roles_of({system})},
-    permission{"scope.reject", roles_of({system})},
+    permission{scope::set_statement::type, roles_of({manager})},
+    permission{scope::add_issue::type, roles_of({manager})},
+    permission{scope::remove_issue::type, roles_of({manager})},
+    permission{scope::add_interested_party::type, roles_of({manager})},
+    permission{scope::update_interested_party::type, roles_of({manager})},
+    permission{scope::request_approval::type, roles_of({manager})},
+    permission{scope::approve::type, roles_of({system})},
+    permission{scope::reject::type, roles_of({system})},
     // documented information (5.2, 7.5)
-    permission{"document.draft", roles_of({manager, contributor})},
-    permission{"document.revise", roles_of({manager, contributor})},
-    permission{"document.request_approval", roles_of({manager})},
-    permission{"document.approve", roles_of({system})},
-    permission{"document.reject", roles_of({system})},
-    permission{"document.publish", roles_of({manager})},
-    permission{"document.record_review", roles_of({manager, contributor})},
-    permission{"document.retire", roles_of({manager})},
+    permission{document::draft::type, roles_of({manager, contributor})},
+    permission{document::revise::type, roles_of({manager, contributor})},
+    permission{document::request_approval::type, roles_of({manager})},
+    permission{document::approve::type, roles_of({system})},
+    permission{document::reject::type, roles_of({system})},
+    permission{document::publish::type, roles_of({manager})},
+    permission{document::record_review::type, roles_of({manager, contributor})},
+    permission{document::retire::type, roles_of({manager})},
     // objectives (6.2)
-    permission{"objective.propose", roles_of({manager})},
-    permission{"objective.request_approval", roles_of({manager})},
-    permission{"objective.set", roles_of({system})},
-    permission{"objective.reject", roles_of({system})},
-    permission{"objective.record_progress", roles_of({manager, contributor})},
-    permission{"objective.revise", roles_of({manager})},
-    permission{"objective.mark_achieved", roles_of({manager})},
-    permission{"objective.mark_missed", roles_of({manager})},
+    permission{objective::propose::type, roles_of({manager})},
+    permission{objective::request_approval::type, roles_of({manager})},
+    permission{objective::approve::type, roles_of({system})},
+    permission{objective::reject::type, roles_of({system})},
+    permission{objective::record_progress::type, roles_of({manager, contributor})},
+    permission{objective::revise::type, roles_of({manager})},
+    permission{objective::mark_achieved::type, roles_of({manager})},
+    permission{objective::mark_missed::type, roles_of({manager})},
     // nonconformity and corrective action (10.2); the implementer of an
     // action does not verify it
-    permission{"nc.raise", roles_of({manager, top, owner, contributor, auditor, system})},
-    permission{"nc.record_containment", roles_of({manager})},
-    permission{"nc.record_root_cause", roles_of({manager})},
-    permission{"nc.record_similar_check", roles_of({manager})},
-    permission{"nc.plan_action", roles_of({manager})},
-    permission{"nc.complete_action", roles_of({manager, contributor})},
-    permission{"nc.verify_action", roles_of({manager, auditor})},
-    permission{"nc.close", roles_of({manager})},
+    permission{nonconformity::raise::type, roles_of({manager, top, owner, contributor, auditor, system})},
+    permission{nonconformity::record_containment::type, roles_of({manager})},
+    permission{nonconformity::record_root_cause::type, roles_of({manager})},
+    permission{nonconformity::record_similar_check::type, roles_of({manager})},
+    permission{nonconformity::plan_action::type, roles_of({manager})},
+    permission{nonconformity::complete_action::type, roles_of({manager, contributor})},
+    permission{nonconformity::verify_action::type, roles_of({manager, auditor})},
+    permission{nonconformity::close::type, roles_of({manager})},
     // internal audit (9.2); an auditor does not audit their own area
-    permission{"audit.plan", roles_of({manager})},
-    permission{"audit.record_performed", roles_of({auditor})},
-    permission{"audit.record_finding", roles_of({auditor})},
-    permission{"audit.issue_report", roles_of({auditor})},
+    permission{internal_audit::plan::type, roles_of({manager})},
+    permission{internal_audit::record_performed::type, roles_of({auditor})},
+    permission{internal_audit::record_finding::type, roles_of({auditor})},
+    permission{internal_audit::issue_report::type, roles_of({auditor})},
     // management review (9.3)
-    permission{"review.schedule", roles_of({manager})},
-    permission{"review.assemble_inputs", roles_of({manager, system})},
-    permission{"review.open", roles_of({manager})},
-    permission{"review.record_attendance", roles_of({manager})},
-    permission{"review.record_item", roles_of({manager, top})},
-    permission{"review.record_decision", roles_of({manager, top})},
-    permission{"review.record_action", roles_of({manager, top})},
-    permission{"review.complete_action", roles_of({manager, contributor})},
-    permission{"review.request_minutes_approval", roles_of({manager})},
-    permission{"review.approve_minutes", roles_of({system})},
-    permission{"review.reject_minutes", roles_of({system})},
-    permission{"review.close", roles_of({manager})},
+    permission{management_review::schedule::type, roles_of({manager})},
+    permission{management_review::assemble_inputs::type, roles_of({manager, system})},
+    permission{management_review::open::type, roles_of({manager})},
+    permission{management_review::record_attendance::type, roles_of({manager})},
+    permission{management_review::record_item::type, roles_of({manager, top})},
+    permission{management_review::record_decision::type, roles_of({manager, top})},
+    permission{management_review::record_action::type, roles_of({manager, top})},
+    permission{management_review::complete_action::type, roles_of({manager, contributor})},
+    permission{management_review::request_minutes_approval::type, roles_of({manager})},
+    permission{management_review::approve_minutes::type, roles_of({system})},
+    permission{management_review::reject_minutes::type, roles_of({system})},
+    permission{management_review::close::type, roles_of({manager})},
 };
 
 constexpr std::array all_roles{admin,       manager, top,    owner,

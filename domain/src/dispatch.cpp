@@ -1,5 +1,6 @@
 #include "isms/domain/dispatch.hpp"
 
+#include <array>
 #include <vector>
 
 #include "isms/domain/approval.hpp"
@@ -38,6 +39,23 @@ const std::vector<route>& table() {
   return routes;
 }
 
+template <class... Commands>
+constexpr auto joined_types() {
+  constexpr std::size_t n = (std::variant_size_v<Commands> + ...);
+  std::array<std::string_view, n> out{};
+  std::size_t i = 0;
+  ((void)[&] {
+     for (auto t : types_of<Commands>()) out[i++] = t;
+   }(), ...);
+  return out;
+}
+
+// In the order of the routing table.
+constexpr auto all_command_types =
+    joined_types<risk_matrix::command, risk::command, approval::command, soa::command, user::command,
+                 scope::command, document::command, objective::command, nonconformity::command,
+                 internal_audit::command, management_review::command>();
+
 bool id_char(char c, bool first) {
   const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
   return alnum || (!first && (c == '_' || c == '.' || c == '-'));
@@ -59,6 +77,8 @@ const route* route_for_stream(std::string_view stream) noexcept {
 }  // namespace
 
 std::span<const route> routing_table() noexcept { return table(); }
+
+std::span<const std::string_view> command_types() noexcept { return all_command_types; }
 
 bool valid_stream_id(std::string_view id) noexcept {
   if (id.empty() || id.size() > 64) return false;

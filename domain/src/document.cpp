@@ -91,7 +91,7 @@ new_event encode(const event& e) {
             d["text"] = x.text;
             d["content_sha256"] = x.content_sha256;
             d["change_note"] = x.change_note;
-            return new_event{"document.drafted.v1", d};
+            return new_event{std::string(drafted::type), d};
           },
           [](const revised& x) {
             json d{{"document_version", x.document_version}};
@@ -99,16 +99,16 @@ new_event encode(const event& e) {
             d["text"] = x.text;
             d["content_sha256"] = x.content_sha256;
             d["change_note"] = x.change_note;
-            return new_event{"document.revised.v1", d};
+            return new_event{std::string(revised::type), d};
           },
           [](const approval_requested& x) {
-            return new_event{"document.approval_requested.v1",
+            return new_event{std::string(approval_requested::type),
                              {{"document_version", x.document_version},
                               {"content_sha256", x.content_sha256},
                               {"approval", to_json(x.approval)}}};
           },
           [](const approved& x) {
-            return new_event{"document.approved.v1",
+            return new_event{std::string(approved::type),
                              {{"approval_id", x.approval_id},
                               {"document_version", x.document_version},
                               {"content_sha256", x.content_sha256},
@@ -116,20 +116,20 @@ new_event encode(const event& e) {
                               {"comment", x.comment}}};
           },
           [](const rejected& x) {
-            return new_event{"document.rejected.v1",
+            return new_event{std::string(rejected::type),
                              {{"approval_id", x.approval_id},
                               {"document_version", x.document_version},
                               {"rejected_by", x.rejected_by},
                               {"comment", x.comment}}};
           },
           [](const published& x) {
-            return new_event{"document.published.v1",
+            return new_event{std::string(published::type),
                              {{"document_version", x.document_version},
                               {"content_sha256", x.content_sha256},
                               {"published_on", format_date(x.published_on)}}};
           },
           [](const reviewed& x) {
-            return new_event{"document.reviewed.v1",
+            return new_event{std::string(reviewed::type),
                              {{"document_version", x.document_version},
                               {"outcome", to_string(x.outcome)},
                               {"notes", x.notes},
@@ -137,7 +137,7 @@ new_event encode(const event& e) {
                               {"reviewed_by", x.reviewed_by}}};
           },
           [](const retired& x) {
-            return new_event{"document.retired.v1",
+            return new_event{std::string(retired::type),
                              {{"reason", x.reason}, {"retired_on", format_date(x.retired_on)}}};
           },
       },
@@ -146,109 +146,91 @@ new_event encode(const event& e) {
 
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
   using wire::read_event;
-  try {
-    if (type == "document.drafted.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        drafted x;
-        x.document_id = f.id("document_id");
-        x.kind = f.choice("kind", kinds);
-        x.about = read_profile(f);
-        x.text = f.raw_text("text", wire::max_document);
-        x.content_sha256 = f.sha256("content_sha256");
-        x.change_note = f.opt_text("change_note");
-        return x;
-      });
-    if (type == "document.revised.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        revised x;
-        x.document_version = read_version(f);
-        x.about = read_profile(f);
-        x.text = f.raw_text("text", wire::max_document);
-        x.content_sha256 = f.sha256("content_sha256");
-        x.change_note = f.opt_text("change_note");
-        return x;
-      });
-    if (type == "document.approval_requested.v1") {
-      auto req = wire::approval_in(type, data);
-      if (!req) return std::unexpected(req.error());
-      return read_event<event>(type, data, [&](fields& f) {
-        approval_requested x;
-        x.document_version = read_version(f);
-        x.content_sha256 = f.sha256("content_sha256");
-        x.approval = *req;
-        return x;
-      });
-    }
-    if (type == "document.approved.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        approved x;
-        x.approval_id = f.text("approval_id", wire::max_line);
-        x.document_version = read_version(f);
-        x.content_sha256 = f.sha256("content_sha256");
-        x.approvers = f.texts("approvers", true);
-        x.comment = f.opt_text("comment");
-        return x;
-      });
-    if (type == "document.rejected.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        rejected x;
-        x.approval_id = f.text("approval_id", wire::max_line);
-        x.document_version = read_version(f);
-        x.rejected_by = f.opt_text("rejected_by", wire::max_line);
-        x.comment = f.opt_text("comment");
-        return x;
-      });
-    if (type == "document.published.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        published x;
-        x.document_version = read_version(f);
-        x.content_sha256 = f.sha256("content_sha256");
-        x.published_on = f.day("published_on");
-        return x;
-      });
-    if (type == "document.reviewed.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        reviewed x;
-        x.document_version = read_version(f);
-        x.outcome = f.choice("outcome", outcomes);
-        x.notes = f.opt_text("notes");
-        x.reviewed_on = f.day("reviewed_on");
-        x.reviewed_by = f.opt_text("reviewed_by", wire::max_line);
-        return x;
-      });
-    if (type == "document.retired.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        retired x;
-        x.reason = f.opt_text("reason");
-        x.retired_on = f.day("retired_on");
-        return x;
-      });
-  } catch (const std::exception& ex) {
-    return std::unexpected(std::string(type) + ": malformed data (" + ex.what() + ")");
-  }
+  if (type == drafted::type)
+    return read_event<event>(type, data, [](fields& f) {
+      drafted x;
+      x.document_id = f.id("document_id");
+      x.kind = f.choice("kind", kinds);
+      x.about = read_profile(f);
+      x.text = f.raw_text("text", wire::max_document);
+      x.content_sha256 = f.sha256("content_sha256");
+      x.change_note = f.opt_text("change_note");
+      return x;
+    });
+  if (type == revised::type)
+    return read_event<event>(type, data, [](fields& f) {
+      revised x;
+      x.document_version = read_version(f);
+      x.about = read_profile(f);
+      x.text = f.raw_text("text", wire::max_document);
+      x.content_sha256 = f.sha256("content_sha256");
+      x.change_note = f.opt_text("change_note");
+      return x;
+    });
+  if (type == approval_requested::type)
+    return read_event<event>(type, data, [](fields& f) {
+      auto req = wire::read_approval_request(f, "approval");
+      approval_requested x;
+      x.document_version = read_version(f);
+      x.content_sha256 = f.sha256("content_sha256");
+      x.approval = std::move(req);
+      return x;
+    });
+  if (type == approved::type)
+    return read_event<event>(type, data, [](fields& f) {
+      approved x;
+      x.approval_id = f.text("approval_id", wire::max_line);
+      x.document_version = read_version(f);
+      x.content_sha256 = f.sha256("content_sha256");
+      x.approvers = f.texts("approvers", true);
+      x.comment = f.opt_text("comment");
+      return x;
+    });
+  if (type == rejected::type)
+    return read_event<event>(type, data, [](fields& f) {
+      rejected x;
+      x.approval_id = f.text("approval_id", wire::max_line);
+      x.document_version = read_version(f);
+      x.rejected_by = f.opt_text("rejected_by", wire::max_line);
+      x.comment = f.opt_text("comment");
+      return x;
+    });
+  if (type == published::type)
+    return read_event<event>(type, data, [](fields& f) {
+      published x;
+      x.document_version = read_version(f);
+      x.content_sha256 = f.sha256("content_sha256");
+      x.published_on = f.day("published_on");
+      return x;
+    });
+  if (type == reviewed::type)
+    return read_event<event>(type, data, [](fields& f) {
+      reviewed x;
+      x.document_version = read_version(f);
+      x.outcome = f.choice("outcome", outcomes);
+      x.notes = f.opt_text("notes");
+      x.reviewed_on = f.day("reviewed_on");
+      x.reviewed_by = f.opt_text("reviewed_by", wire::max_line);
+      return x;
+    });
+  if (type == retired::type)
+    return read_event<event>(type, data, [](fields& f) {
+      retired x;
+      x.reason = f.opt_text("reason");
+      x.retired_on = f.day("retired_on");
+      return x;
+    });
   return std::unexpected("unknown event type '" + std::string(type) + "'");
 }
 
 // ---------------------------------------------------------------------------
 // Commands
 
-std::string_view command_type(const command& c) noexcept {
-  return std::visit(overloaded{
-                        [](const draft&) { return std::string_view{"document.draft"}; },
-                        [](const revise&) { return std::string_view{"document.revise"}; },
-                        [](const request_approval&) { return std::string_view{"document.request_approval"}; },
-                        [](const approve&) { return std::string_view{"document.approve"}; },
-                        [](const reject&) { return std::string_view{"document.reject"}; },
-                        [](const publish&) { return std::string_view{"document.publish"}; },
-                        [](const record_review&) { return std::string_view{"document.record_review"}; },
-                        [](const retire&) { return std::string_view{"document.retire"}; },
-                    },
-                    c);
-}
+std::string_view command_type(const command& c) noexcept { return type_of(c); }
 
 std::expected<command, rejection> parse_command(std::string_view type, const json& data) {
   using wire::read_command;
-  if (type == "document.draft")
+  if (type == draft::type)
     return read_command<command>(data, [](fields& f) {
       draft x;
       x.document_id = f.id("document_id");
@@ -258,7 +240,7 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
       x.change_note = f.opt_text("change_note");
       return x;
     });
-  if (type == "document.revise")
+  if (type == revise::type)
     return read_command<command>(data, [](fields& f) {
       revise x;
       if (f.find("text", false)) x.text = f.text("text", wire::max_document);
@@ -270,26 +252,26 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
       x.change_note = f.text("change_note");
       return x;
     });
-  if (type == "document.request_approval")
+  if (type == request_approval::type)
     return read_command<command>(data, [](fields& f) {
       return request_approval{f.opt_text("summary", wire::max_line)};
     });
-  if (type == "document.approve" || type == "document.reject") {
+  if (type == approve::type || type == reject::type) {
     auto o = wire::outcome_in(data);
     if (!o) return std::unexpected(o.error());
-    if (type == "document.approve") return approve{std::move(*o)};
+    if (type == approve::type) return approve{std::move(*o)};
     return reject{std::move(*o)};
   }
-  if (type == "document.publish")
+  if (type == publish::type)
     return read_command<command>(data, [](fields& f) { return publish{f.sha256("content_sha256")}; });
-  if (type == "document.record_review")
+  if (type == record_review::type)
     return read_command<command>(data, [](fields& f) {
       record_review x;
       x.outcome = f.choice("outcome", outcomes);
       x.notes = f.text("notes");
       return x;
     });
-  if (type == "document.retire")
+  if (type == retire::type)
     return read_command<command>(data, [](fields& f) { return retire{f.text("reason")}; });
   return std::unexpected(
       rejection{rejection_kind::invalid, "type", "unknown command type '" + std::string(type) + "'"});
@@ -309,7 +291,7 @@ json approval_content(const state& s) {
 
 std::optional<rejection> check_stream(std::string_view command_type, std::string_view stream,
                                       const json& data) {
-  return wire::stream_names_id(command_type, "document.draft", stream, "document", data, "document_id");
+  return wire::stream_names_id(command_type, draft::type, stream, "document", data, "document_id");
 }
 
 state initial_state() { return state{}; }
@@ -415,7 +397,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
                                         " version " + std::to_string(s.document_version) + ": " + s.about.title
                                   : x.summary;
             auto req = wire::approval_for("document-" + s.document_id, s.version + 1, "document.approval",
-                                          approver_role(s.kind), "document.approve", "document.reject",
+                                          approver_role(s.kind), std::string(approve::type), std::string(reject::type),
                                           wire::clip(summary, wire::max_line), hash);
             return one(encode(approval_requested{s.document_version, s.content_sha256, std::move(req)}));
           },

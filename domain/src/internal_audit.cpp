@@ -65,7 +65,7 @@ new_event encode(const event& e) {
   return std::visit(
       overloaded{
           [](const planned& x) {
-            return new_event{"audit.planned.v1",
+            return new_event{std::string(planned::type),
                              {{"audit_id", x.audit_id},
                               {"scope", x.scope},
                               {"criteria", x.criteria},
@@ -76,21 +76,21 @@ new_event encode(const event& e) {
                               {"planned_end", format_date(x.planned_end)}}};
           },
           [](const performed& x) {
-            return new_event{"audit.performed.v1",
+            return new_event{std::string(performed::type),
                              {{"performed_on", format_date(x.performed_on)},
                               {"auditors", wire::strings(x.auditors)},
                               {"summary", x.summary}}};
           },
           [](const finding_recorded& x) {
-            return new_event{"audit.finding_recorded.v1",
+            return new_event{std::string(finding_recorded::type),
                              {{"finding_id", x.finding_id},
-                              {"type", to_string(x.type)},
+                              {"type", to_string(x.kind)},
                               {"reference", x.reference},
                               {"text", x.text},
                               {"recorded_by", x.recorded_by}}};
           },
           [](const report_issued& x) {
-            return new_event{"audit.report_issued.v1",
+            return new_event{std::string(report_issued::type),
                              {{"summary", x.summary},
                               {"conclusion", x.conclusion},
                               {"issued_on", format_date(x.issued_on)},
@@ -102,60 +102,48 @@ new_event encode(const event& e) {
 
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
   using wire::read_event;
-  try {
-    if (type == "audit.planned.v1")
-      return read_event<event>(type, data, [](fields& f) { return read_planned(f); });
-    if (type == "audit.performed.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        performed x;
-        x.performed_on = f.day("performed_on");
-        x.auditors = f.ids("auditors", false);
-        x.summary = f.opt_text("summary");
-        return x;
-      });
-    if (type == "audit.finding_recorded.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        finding_recorded x;
-        x.finding_id = f.id("finding_id");
-        x.type = f.choice("type", finding_types);
-        x.reference = f.requirement("reference");
-        x.text = f.text("text");
-        x.recorded_by = f.opt_text("recorded_by", wire::max_line);
-        return x;
-      });
-    if (type == "audit.report_issued.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        report_issued x;
-        x.summary = f.text("summary");
-        x.conclusion = f.text("conclusion");
-        x.issued_on = f.day("issued_on");
-        x.issued_by = f.opt_text("issued_by", wire::max_line);
-        return x;
-      });
-  } catch (const std::exception& ex) {
-    return std::unexpected(std::string(type) + ": malformed data (" + ex.what() + ")");
-  }
+  if (type == planned::type)
+    return read_event<event>(type, data, [](fields& f) { return read_planned(f); });
+  if (type == performed::type)
+    return read_event<event>(type, data, [](fields& f) {
+      performed x;
+      x.performed_on = f.day("performed_on");
+      x.auditors = f.ids("auditors", false);
+      x.summary = f.opt_text("summary");
+      return x;
+    });
+  if (type == finding_recorded::type)
+    return read_event<event>(type, data, [](fields& f) {
+      finding_recorded x;
+      x.finding_id = f.id("finding_id");
+      x.kind = f.choice("type", finding_types);
+      x.reference = f.requirement("reference");
+      x.text = f.text("text");
+      x.recorded_by = f.opt_text("recorded_by", wire::max_line);
+      return x;
+    });
+  if (type == report_issued::type)
+    return read_event<event>(type, data, [](fields& f) {
+      report_issued x;
+      x.summary = f.text("summary");
+      x.conclusion = f.text("conclusion");
+      x.issued_on = f.day("issued_on");
+      x.issued_by = f.opt_text("issued_by", wire::max_line);
+      return x;
+    });
   return std::unexpected("unknown event type '" + std::string(type) + "'");
 }
 
 // ---------------------------------------------------------------------------
 // Commands
 
-std::string_view command_type(const command& c) noexcept {
-  return std::visit(overloaded{
-                        [](const plan&) { return std::string_view{"audit.plan"}; },
-                        [](const record_performed&) { return std::string_view{"audit.record_performed"}; },
-                        [](const record_finding&) { return std::string_view{"audit.record_finding"}; },
-                        [](const issue_report&) { return std::string_view{"audit.issue_report"}; },
-                    },
-                    c);
-}
+std::string_view command_type(const command& c) noexcept { return type_of(c); }
 
 std::expected<command, rejection> parse_command(std::string_view type, const json& data) {
   using wire::read_command;
-  if (type == "audit.plan")
+  if (type == plan::type)
     return read_command<command>(data, [](fields& f) { return plan{read_planned(f)}; });
-  if (type == "audit.record_performed")
+  if (type == record_performed::type)
     return read_command<command>(data, [](fields& f) {
       record_performed x;
       x.performed_on = f.day("performed_on");
@@ -163,16 +151,16 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
       x.summary = f.opt_text("summary");
       return x;
     });
-  if (type == "audit.record_finding")
+  if (type == record_finding::type)
     return read_command<command>(data, [](fields& f) {
       record_finding x;
       x.finding_id = f.id("finding_id");
-      x.type = f.choice("type", finding_types);
+      x.kind = f.choice("type", finding_types);
       x.reference = f.requirement("reference");
       x.text = f.text("text");
       return x;
     });
-  if (type == "audit.issue_report")
+  if (type == issue_report::type)
     return read_command<command>(data, [](fields& f) {
       issue_report x;
       x.summary = f.text("summary");
@@ -188,7 +176,7 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
 
 std::optional<rejection> check_stream(std::string_view command_type, std::string_view stream,
                                       const json& data) {
-  return wire::stream_names_id(command_type, "audit.plan", stream, "audit", data, "audit_id");
+  return wire::stream_names_id(command_type, plan::type, stream, "audit", data, "audit_id");
 }
 
 state initial_state() { return state{}; }
@@ -207,7 +195,7 @@ state evolve(state s, const event& e) {
                    s.auditors = x.auditors;
                  },
                  [&](const finding_recorded& x) {
-                   s.findings.push_back(finding{x.finding_id, x.type, x.reference, x.text, x.recorded_by});
+                   s.findings.push_back(finding{x.finding_id, x.kind, x.reference, x.text, x.recorded_by});
                  },
                  [&](const report_issued& x) {
                    s.current = status::reported;
@@ -272,7 +260,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
             if (s.find_finding(x.finding_id))
               return refuse(rejection_kind::rule, "data.finding_id",
                             "finding " + x.finding_id + " is already recorded");
-            return one(encode(finding_recorded{x.finding_id, x.type, x.reference, x.text, who}));
+            return one(encode(finding_recorded{x.finding_id, x.kind, x.reference, x.text, who}));
           },
           [&](const issue_report& x) -> decision {
             if (s.current == status::planned) return rule("an audit is reported after it has been performed");
@@ -297,17 +285,17 @@ decision handle(std::string_view type, const json& data, std::span<const recorde
 
 std::vector<follow_up> raise_nonconformity_from_finding(const recorded_event& event,
                                                         const related_streams&) {
-  if (event.type != "audit.finding_recorded.v1" || !event.stream.starts_with(stream_prefix)) return {};
+  if (event.type != finding_recorded::type || !event.stream.starts_with(stream_prefix)) return {};
   const auto decoded = decode(event.type, event.data);
   if (!decoded) return {};
   const auto& f = std::get<finding_recorded>(*decoded);
-  if (f.type != finding_type::nonconformity_major && f.type != finding_type::nonconformity_minor) return {};
+  if (f.kind != finding_type::nonconformity_major && f.kind != finding_type::nonconformity_minor) return {};
   const std::string audit_id = event.stream.substr(stream_prefix.size());
   const std::string nc_id = nonconformity::nc_id_for_finding(audit_id, f.finding_id);
   json data{{"nc_id", nc_id},
             {"source", "internal_audit"},
             {"reference", f.reference},
-            {"severity", f.type == finding_type::nonconformity_major ? "major" : "minor"},
+            {"severity", f.kind == finding_type::nonconformity_major ? "major" : "minor"},
             {"description",
              wire::clip("Internal audit " + audit_id + ", finding " + f.finding_id + ": " + f.text, wire::max_text)},
             {"audit_id", audit_id},

@@ -89,40 +89,40 @@ new_event encode(const event& e) {
   return std::visit(
       overloaded{
           [](const scheduled& x) {
-            return new_event{"review.scheduled.v1",
+            return new_event{std::string(scheduled::type),
                              {{"review_id", x.review_id},
                               {"planned_on", format_date(x.planned_on)},
                               {"chair", x.chair},
                               {"interval_months", x.interval_months}}};
           },
           [](const inputs_assembled& x) {
-            return new_event{"review.inputs_assembled.v1",
+            return new_event{std::string(inputs_assembled::type),
                              {{"pack", x.pack},
                               {"pack_sha256", x.pack_sha256},
                               {"as_of_position", x.as_of_position},
                               {"assembled_on", format_date(x.assembled_on)}}};
           },
           [](const opened& x) {
-            return new_event{"review.opened.v1",
+            return new_event{std::string(opened::type),
                              {{"opened_on", format_date(x.opened_on)}, {"opened_by", x.opened_by}}};
           },
           [](const attendance_recorded& x) {
-            return new_event{"review.attendance_recorded.v1",
+            return new_event{std::string(attendance_recorded::type),
                              {{"attendees", wire::strings(x.attendees)}, {"apologies", wire::strings(x.apologies)}}};
           },
           [](const item_recorded& x) {
-            return new_event{"review.item_recorded.v1",
+            return new_event{std::string(item_recorded::type),
                              {{"item_id", x.item_id}, {"input", to_string(x.about)}, {"discussion", x.discussion}}};
           },
           [](const decision_recorded& x) {
-            return new_event{"review.decision_recorded.v1",
+            return new_event{std::string(decision_recorded::type),
                              {{"decision_id", x.decision_id},
                               {"kind", to_string(x.kind)},
                               {"text", x.text},
                               {"item_id", x.item_id}}};
           },
           [](const action_recorded& x) {
-            return new_event{"review.action_recorded.v1",
+            return new_event{std::string(action_recorded::type),
                              {{"action_id", x.action_id},
                               {"description", x.description},
                               {"owner", x.owner},
@@ -130,241 +130,127 @@ new_event encode(const event& e) {
                               {"decision_id", x.decision_id}}};
           },
           [](const action_completed& x) {
-            return new_event{"review.action_completed.v1",
+            return new_event{std::string(action_completed::type),
                              {{"action_id", x.action_id},
                               {"evidence", x.evidence},
                               {"completed_on", format_date(x.completed_on)},
                               {"completed_by", x.completed_by}}};
           },
           [](const minutes_approval_requested& x) {
-            return new_event{"review.minutes_approval_requested.v1",
+            return new_event{std::string(minutes_approval_requested::type),
                              {{"content_hash", x.content_hash}, {"approval", to_json(x.approval)}}};
           },
           [](const minutes_approved& x) {
-            return new_event{"review.minutes_approved.v1",
+            return new_event{std::string(minutes_approved::type),
                              {{"approval_id", x.approval_id},
                               {"approvers", wire::strings(x.approvers)},
                               {"comment", x.comment},
                               {"content_hash", x.content_hash}}};
           },
           [](const minutes_rejected& x) {
-            return new_event{"review.minutes_rejected.v1",
+            return new_event{std::string(minutes_rejected::type),
                              {{"approval_id", x.approval_id},
                               {"rejected_by", x.rejected_by},
                               {"comment", x.comment}}};
           },
           [](const closed& x) {
-            return new_event{"review.closed.v1",
+            return new_event{std::string(closed::type),
                              {{"closed_on", format_date(x.closed_on)}, {"closed_by", x.closed_by}}};
           },
       },
       e);
 }
 
+namespace {
+
+using wire::as;
+
+// One reader per shape: a command and the event that records it read the same
+// fields (events without the command bounds, fields.hpp).
+template <class T>
+  requires std::same_as<T, scheduled> || std::same_as<T, schedule>
+T read(fields& f, as<T>) {
+  T x;
+  x.review_id = f.id("review_id");
+  x.planned_on = f.day("planned_on");
+  x.chair = f.id("chair");
+  x.interval_months = static_cast<int>(f.integer("interval_months", 1, max_interval));
+  return x;
+}
+
+template <class T>
+  requires std::same_as<T, attendance_recorded> || std::same_as<T, record_attendance>
+T read(fields& f, as<T>) {
+  return T{f.ids("attendees", false), f.opt_ids("apologies")};
+}
+
+template <class T>
+  requires std::same_as<T, item_recorded> || std::same_as<T, record_item>
+T read(fields& f, as<T>) {
+  return T{f.id("item_id"), f.choice("input", inputs), f.text("discussion")};
+}
+
+template <class T>
+  requires std::same_as<T, decision_recorded> || std::same_as<T, record_decision>
+T read(fields& f, as<T>) {
+  return T{f.id("decision_id"), f.choice("kind", decision_kinds), f.text("text"), f.opt_id("item_id")};
+}
+
+template <class T>
+  requires std::same_as<T, action_recorded> || std::same_as<T, record_action>
+T read(fields& f, as<T>) {
+  return T{f.id("action_id"), f.text("description"), f.id("owner"), f.day("due_date"), f.opt_id("decision_id")};
+}
+
+inputs_assembled read(fields& f, as<inputs_assembled>) {
+  return {f.object("pack"), f.sha256("pack_sha256"),
+          static_cast<std::uint64_t>(f.integer("as_of_position", 0, INT64_MAX)), f.day("assembled_on")};
+}
+opened read(fields& f, as<opened>) { return {f.day("opened_on"), f.opt_text("opened_by")}; }
+action_completed read(fields& f, as<action_completed>) {
+  return {f.id("action_id"), f.text("evidence"), f.day("completed_on"), f.opt_text("completed_by")};
+}
+minutes_approval_requested read(fields& f, as<minutes_approval_requested>) {
+  auto req = wire::read_approval_request(f, "approval");
+  return {f.sha256("content_hash"), std::move(req)};
+}
+minutes_approved read(fields& f, as<minutes_approved>) {
+  return {f.text("approval_id"), f.texts("approvers", true), f.opt_text("comment"), f.sha256("content_hash")};
+}
+minutes_rejected read(fields& f, as<minutes_rejected>) {
+  return {f.text("approval_id"), f.opt_text("rejected_by"), f.opt_text("comment")};
+}
+closed read(fields& f, as<closed>) { return {f.day("closed_on"), f.opt_text("closed_by")}; }
+
+assemble_inputs read(fields& f, as<assemble_inputs>) {
+  assemble_inputs x;
+  x.pack = read_pack(f);
+  if (f.find("as_of_position", false))
+    x.as_of_position = static_cast<std::uint64_t>(f.integer("as_of_position", 0, INT64_MAX));
+  return x;
+}
+open read(fields&, as<open>) { return {}; }
+complete_action read(fields& f, as<complete_action>) { return {f.id("action_id"), f.text("evidence")}; }
+request_minutes_approval read(fields& f, as<request_minutes_approval>) {
+  return {f.opt_text("summary", wire::max_line)};
+}
+approve_minutes read(fields& f, as<approve_minutes>) { return {wire::read_approval_outcome(f)}; }
+reject_minutes read(fields& f, as<reject_minutes>) { return {wire::read_approval_outcome(f)}; }
+close read(fields&, as<close>) { return {}; }
+
+}  // namespace
+
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
-  using wire::read_event;
-  try {
-    if (type == "review.scheduled.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        scheduled x;
-        x.review_id = f.id("review_id");
-        x.planned_on = f.day("planned_on");
-        x.chair = f.id("chair");
-        x.interval_months = static_cast<int>(f.integer("interval_months", 1, max_interval));
-        return x;
-      });
-    if (type == "review.inputs_assembled.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        inputs_assembled x;
-        x.pack = f.object("pack");
-        x.pack_sha256 = f.sha256("pack_sha256");
-        x.as_of_position = static_cast<std::uint64_t>(f.integer("as_of_position", 0, INT64_MAX));
-        x.assembled_on = f.day("assembled_on");
-        return x;
-      });
-    if (type == "review.opened.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        opened x;
-        x.opened_on = f.day("opened_on");
-        x.opened_by = f.opt_text("opened_by", wire::max_line);
-        return x;
-      });
-    if (type == "review.attendance_recorded.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        attendance_recorded x;
-        x.attendees = f.ids("attendees", false);
-        x.apologies = f.opt_ids("apologies");
-        return x;
-      });
-    if (type == "review.item_recorded.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        item_recorded x;
-        x.item_id = f.id("item_id");
-        x.about = f.choice("input", inputs);
-        x.discussion = f.text("discussion");
-        return x;
-      });
-    if (type == "review.decision_recorded.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        decision_recorded x;
-        x.decision_id = f.id("decision_id");
-        x.kind = f.choice("kind", decision_kinds);
-        x.text = f.text("text");
-        x.item_id = f.opt_text("item_id", 64);
-        return x;
-      });
-    if (type == "review.action_recorded.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        action_recorded x;
-        x.action_id = f.id("action_id");
-        x.description = f.text("description");
-        x.owner = f.id("owner");
-        x.due_on = f.day("due_date");
-        x.decision_id = f.opt_text("decision_id", 64);
-        return x;
-      });
-    if (type == "review.action_completed.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        action_completed x;
-        x.action_id = f.id("action_id");
-        x.evidence = f.text("evidence");
-        x.completed_on = f.day("completed_on");
-        x.completed_by = f.opt_text("completed_by", wire::max_line);
-        return x;
-      });
-    if (type == "review.minutes_approval_requested.v1") {
-      auto req = wire::approval_in(type, data);
-      if (!req) return std::unexpected(req.error());
-      return read_event<event>(type, data, [&](fields& f) {
-        return minutes_approval_requested{f.sha256("content_hash"), *req};
-      });
-    }
-    if (type == "review.minutes_approved.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        minutes_approved x;
-        x.approval_id = f.text("approval_id", wire::max_line);
-        x.approvers = f.texts("approvers", true);
-        x.comment = f.opt_text("comment");
-        x.content_hash = f.sha256("content_hash");
-        return x;
-      });
-    if (type == "review.minutes_rejected.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        minutes_rejected x;
-        x.approval_id = f.text("approval_id", wire::max_line);
-        x.rejected_by = f.opt_text("rejected_by", wire::max_line);
-        x.comment = f.opt_text("comment");
-        return x;
-      });
-    if (type == "review.closed.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        closed x;
-        x.closed_on = f.day("closed_on");
-        x.closed_by = f.opt_text("closed_by", wire::max_line);
-        return x;
-      });
-  } catch (const std::exception& ex) {
-    return std::unexpected(std::string(type) + ": malformed data (" + ex.what() + ")");
-  }
-  return std::unexpected("unknown event type '" + std::string(type) + "'");
+  return wire::decode_event<event>(type, data, [](fields& f, auto t) { return read(f, t); });
 }
 
 // ---------------------------------------------------------------------------
 // Commands
 
-std::string_view command_type(const command& c) noexcept {
-  return std::visit(
-      overloaded{
-          [](const schedule&) { return std::string_view{"review.schedule"}; },
-          [](const assemble_inputs&) { return std::string_view{"review.assemble_inputs"}; },
-          [](const open&) { return std::string_view{"review.open"}; },
-          [](const record_attendance&) { return std::string_view{"review.record_attendance"}; },
-          [](const record_item&) { return std::string_view{"review.record_item"}; },
-          [](const record_decision&) { return std::string_view{"review.record_decision"}; },
-          [](const record_action&) { return std::string_view{"review.record_action"}; },
-          [](const complete_action&) { return std::string_view{"review.complete_action"}; },
-          [](const request_minutes_approval&) { return std::string_view{"review.request_minutes_approval"}; },
-          [](const approve_minutes&) { return std::string_view{"review.approve_minutes"}; },
-          [](const reject_minutes&) { return std::string_view{"review.reject_minutes"}; },
-          [](const close&) { return std::string_view{"review.close"}; },
-      },
-      c);
-}
+std::string_view command_type(const command& c) noexcept { return type_of(c); }
 
 std::expected<command, rejection> parse_command(std::string_view type, const json& data) {
-  using wire::read_command;
-  if (type == "review.schedule")
-    return read_command<command>(data, [](fields& f) {
-      schedule x;
-      x.review_id = f.id("review_id");
-      x.planned_on = f.day("planned_on");
-      x.chair = f.id("chair");
-      x.interval_months = static_cast<int>(f.integer("interval_months", 1, max_interval));
-      return x;
-    });
-  if (type == "review.assemble_inputs")
-    return read_command<command>(data, [](fields& f) {
-      assemble_inputs x;
-      x.pack = read_pack(f);
-      if (f.find("as_of_position", false))
-        x.as_of_position = static_cast<std::uint64_t>(f.integer("as_of_position", 0, INT64_MAX));
-      return x;
-    });
-  if (type == "review.open") return read_command<command>(data, [](fields&) { return open{}; });
-  if (type == "review.record_attendance")
-    return read_command<command>(data, [](fields& f) {
-      record_attendance x;
-      x.attendees = f.ids("attendees", false);
-      x.apologies = f.opt_ids("apologies");
-      return x;
-    });
-  if (type == "review.record_item")
-    return read_command<command>(data, [](fields& f) {
-      record_item x;
-      x.item_id = f.id("item_id");
-      x.about = f.choice("input", inputs);
-      x.discussion = f.text("discussion");
-      return x;
-    });
-  if (type == "review.record_decision")
-    return read_command<command>(data, [](fields& f) {
-      record_decision x;
-      x.decision_id = f.id("decision_id");
-      x.kind = f.choice("kind", decision_kinds);
-      x.text = f.text("text");
-      x.item_id = f.opt_id("item_id");
-      return x;
-    });
-  if (type == "review.record_action")
-    return read_command<command>(data, [](fields& f) {
-      record_action x;
-      x.action_id = f.id("action_id");
-      x.description = f.text("description");
-      x.owner = f.id("owner");
-      x.due_on = f.day("due_date");
-      x.decision_id = f.opt_id("decision_id");
-      return x;
-    });
-  if (type == "review.complete_action")
-    return read_command<command>(data, [](fields& f) {
-      complete_action x;
-      x.action_id = f.id("action_id");
-      x.evidence = f.text("evidence");
-      return x;
-    });
-  if (type == "review.request_minutes_approval")
-    return read_command<command>(data, [](fields& f) {
-      return request_minutes_approval{f.opt_text("summary", wire::max_line)};
-    });
-  if (type == "review.approve_minutes" || type == "review.reject_minutes") {
-    auto o = wire::outcome_in(data);
-    if (!o) return std::unexpected(o.error());
-    if (type == "review.approve_minutes") return approve_minutes{std::move(*o)};
-    return reject_minutes{std::move(*o)};
-  }
-  if (type == "review.close") return read_command<command>(data, [](fields&) { return close{}; });
-  return std::unexpected(
-      rejection{rejection_kind::invalid, "type", "unknown command type '" + std::string(type) + "'"});
+  return wire::parse_command<command>(type, data, [](fields& f, auto t) { return read(f, t); });
 }
 
 // ---------------------------------------------------------------------------
@@ -392,7 +278,7 @@ json minutes(const state& s) {
 
 std::optional<rejection> check_stream(std::string_view command_type, std::string_view stream,
                                       const json& data) {
-  return wire::stream_names_id(command_type, "review.schedule", stream, "review", data, "review_id");
+  return wire::stream_names_id(command_type, schedule::type, stream, "review", data, "review_id");
 }
 
 state initial_state() { return state{}; }
@@ -570,8 +456,8 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
                                                   " held on " + format_date(*s.held_on)
                                             : x.summary;
             auto req = wire::approval_for("review-" + s.plan.review_id, s.version + 1, "review.minutes",
-                                          role::top_management, "review.approve_minutes",
-                                          "review.reject_minutes", wire::clip(summary, wire::max_line), hash);
+                                          role::top_management, std::string(approve_minutes::type),
+                                          std::string(reject_minutes::type), wire::clip(summary, wire::max_line), hash);
             return one(encode(minutes_approval_requested{hash, std::move(req)}));
           },
           [&](const approve_minutes& x) -> decision {

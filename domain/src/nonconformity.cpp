@@ -38,15 +38,6 @@ json note(const std::string& description, date on, const std::string& by) {
   return {{"description", description}, {"recorded_on", format_date(on)}, {"recorded_by", by}};
 }
 
-template <class T>
-T read_note(fields& f) {
-  T x;
-  x.description = f.text("description");
-  x.recorded_on = f.day("recorded_on");
-  x.recorded_by = f.opt_text("recorded_by", wire::max_line);
-  return x;
-}
-
 }  // namespace
 
 std::string_view to_string(source s) noexcept { return wire::name_of(sources, s); }
@@ -82,16 +73,16 @@ new_event encode(const event& e) {
             if (!x.audit_id.empty()) d["audit_id"] = x.audit_id;
             if (!x.finding_id.empty()) d["finding_id"] = x.finding_id;
             if (!x.review_id.empty()) d["review_id"] = x.review_id;
-            return new_event{"nc.raised.v1", d};
+            return new_event{std::string(raised::type), d};
           },
           [](const containment_recorded& x) {
-            return new_event{"nc.containment_recorded.v1", note(x.description, x.recorded_on, x.recorded_by)};
+            return new_event{std::string(containment_recorded::type), note(x.description, x.recorded_on, x.recorded_by)};
           },
           [](const root_cause_recorded& x) {
-            return new_event{"nc.root_cause_recorded.v1", note(x.description, x.recorded_on, x.recorded_by)};
+            return new_event{std::string(root_cause_recorded::type), note(x.description, x.recorded_on, x.recorded_by)};
           },
           [](const similar_check_recorded& x) {
-            return new_event{"nc.similar_check_recorded.v1",
+            return new_event{std::string(similar_check_recorded::type),
                              {{"similar_found", x.similar_found},
                               {"details", x.details},
                               {"related_ncs", wire::strings(x.related_ncs)},
@@ -99,21 +90,21 @@ new_event encode(const event& e) {
                               {"recorded_by", x.recorded_by}}};
           },
           [](const action_planned& x) {
-            return new_event{"nc.action_planned.v1",
+            return new_event{std::string(action_planned::type),
                              {{"action_id", x.action_id},
                               {"description", x.description},
                               {"owner", x.owner},
                               {"due_date", format_date(x.due_on)}}};
           },
           [](const action_completed& x) {
-            return new_event{"nc.action_completed.v1",
+            return new_event{std::string(action_completed::type),
                              {{"action_id", x.action_id},
                               {"evidence", x.evidence},
                               {"completed_on", format_date(x.completed_on)},
                               {"completed_by", x.completed_by}}};
           },
           [](const action_verified& x) {
-            return new_event{"nc.action_verified.v1",
+            return new_event{std::string(action_verified::type),
                              {{"action_id", x.action_id},
                               {"effective", x.effective},
                               {"notes", x.notes},
@@ -121,7 +112,7 @@ new_event encode(const event& e) {
                               {"verified_by", x.verified_by}}};
           },
           [](const closed& x) {
-            return new_event{"nc.closed.v1",
+            return new_event{std::string(closed::type),
                              {{"comment", x.comment},
                               {"closed_on", format_date(x.closed_on)},
                               {"closed_by", x.closed_by}}};
@@ -130,163 +121,103 @@ new_event encode(const event& e) {
       e);
 }
 
-std::expected<event, std::string> decode(std::string_view type, const json& data) {
-  using wire::read_event;
-  try {
-    if (type == "nc.raised.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        raised x;
-        x.nc_id = f.id("nc_id");
-        x.from = f.choice("source", sources);
-        x.reference = f.requirement("reference");
-        x.level = f.choice("severity", severities);
-        x.description = f.text("description");
-        x.raised_on = f.day("raised_on");
-        x.raised_by = f.opt_text("raised_by", wire::max_line);
-        x.audit_id = f.opt_id("audit_id");
-        x.finding_id = f.opt_id("finding_id");
-        x.review_id = f.opt_id("review_id");
-        return x;
-      });
-    if (type == "nc.containment_recorded.v1")
-      return read_event<event>(type, data, [](fields& f) { return read_note<containment_recorded>(f); });
-    if (type == "nc.root_cause_recorded.v1")
-      return read_event<event>(type, data, [](fields& f) { return read_note<root_cause_recorded>(f); });
-    if (type == "nc.similar_check_recorded.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        similar_check_recorded x;
-        x.similar_found = f.boolean("similar_found");
-        x.details = f.text("details");
-        x.related_ncs = f.opt_ids("related_ncs");
-        x.recorded_on = f.day("recorded_on");
-        x.recorded_by = f.opt_text("recorded_by", wire::max_line);
-        return x;
-      });
-    if (type == "nc.action_planned.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        action_planned x;
-        x.action_id = f.id("action_id");
-        x.description = f.text("description");
-        x.owner = f.id("owner");
-        x.due_on = f.day("due_date");
-        return x;
-      });
-    if (type == "nc.action_completed.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        action_completed x;
-        x.action_id = f.id("action_id");
-        x.evidence = f.text("evidence");
-        x.completed_on = f.day("completed_on");
-        x.completed_by = f.opt_text("completed_by", wire::max_line);
-        return x;
-      });
-    if (type == "nc.action_verified.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        action_verified x;
-        x.action_id = f.id("action_id");
-        x.effective = f.boolean("effective");
-        x.notes = f.opt_text("notes");
-        x.verified_on = f.day("verified_on");
-        x.verified_by = f.opt_text("verified_by", wire::max_line);
-        return x;
-      });
-    if (type == "nc.closed.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        closed x;
-        x.comment = f.opt_text("comment");
-        x.closed_on = f.day("closed_on");
-        x.closed_by = f.opt_text("closed_by", wire::max_line);
-        return x;
-      });
-  } catch (const std::exception& ex) {
-    return std::unexpected(std::string(type) + ": malformed data (" + ex.what() + ")");
+namespace {
+
+using wire::as;
+
+// One reader per shape: a command and the event that records it read the same
+// fields; the event adds when and by whom.
+template <class T>
+  requires std::same_as<T, raised> || std::same_as<T, raise>
+T read(fields& f, as<T>) {
+  T x;
+  x.nc_id = f.id("nc_id");
+  x.from = f.choice("source", sources);
+  x.reference = f.requirement("reference");
+  x.level = f.choice("severity", severities);
+  x.description = f.text("description");
+  if constexpr (std::same_as<T, raised>) {
+    x.raised_on = f.day("raised_on");
+    x.raised_by = f.opt_text("raised_by");
   }
-  return std::unexpected("unknown event type '" + std::string(type) + "'");
+  x.audit_id = f.opt_id("audit_id");
+  x.finding_id = f.opt_id("finding_id");
+  x.review_id = f.opt_id("review_id");
+  if constexpr (std::same_as<T, raise>) {
+    if (!f.ok()) return x;
+    if (x.audit_id.empty() != x.finding_id.empty())
+      f.fail(x.audit_id.empty() ? "audit_id" : "finding_id",
+             "is required with " + std::string(x.audit_id.empty() ? "finding_id" : "audit_id") +
+                 ": a nonconformity from an audit names both the audit and the finding");
+    else if (!x.audit_id.empty() && x.from != source::internal_audit)
+      f.fail("source", "must be internal_audit for a nonconformity raised from an audit finding");
+    else if (!x.review_id.empty() && x.from != source::management_review)
+      f.fail("source", "must be management_review for a nonconformity raised from a management review");
+    else if (!x.review_id.empty() && !x.audit_id.empty())
+      f.fail("review_id", "a nonconformity comes from an audit finding or a review, not both");
+  }
+  return x;
+}
+
+template <class T>
+  requires std::same_as<T, containment_recorded> || std::same_as<T, root_cause_recorded>
+T read(fields& f, as<T>) {
+  return T{f.text("description"), f.day("recorded_on"), f.opt_text("recorded_by")};
+}
+
+template <class T>
+  requires std::same_as<T, record_containment> || std::same_as<T, record_root_cause>
+T read(fields& f, as<T>) {
+  return T{f.text("description")};
+}
+
+template <class T>
+  requires std::same_as<T, similar_check_recorded> || std::same_as<T, record_similar_check>
+T read(fields& f, as<T>) {
+  T x;
+  x.similar_found = f.boolean("similar_found");
+  x.details = f.text("details");
+  x.related_ncs = f.opt_ids("related_ncs");
+  if constexpr (std::same_as<T, similar_check_recorded>) {
+    x.recorded_on = f.day("recorded_on");
+    x.recorded_by = f.opt_text("recorded_by");
+  }
+  return x;
+}
+
+template <class T>
+  requires std::same_as<T, action_planned> || std::same_as<T, plan_action>
+T read(fields& f, as<T>) {
+  return T{f.id("action_id"), f.text("description"), f.id("owner"), f.day("due_date")};
+}
+
+action_completed read(fields& f, as<action_completed>) {
+  return {f.id("action_id"), f.text("evidence"), f.day("completed_on"), f.opt_text("completed_by")};
+}
+complete_action read(fields& f, as<complete_action>) { return {f.id("action_id"), f.text("evidence")}; }
+action_verified read(fields& f, as<action_verified>) {
+  return {f.id("action_id"), f.boolean("effective"), f.opt_text("notes"), f.day("verified_on"),
+          f.opt_text("verified_by")};
+}
+verify_action read(fields& f, as<verify_action>) {
+  return {f.id("action_id"), f.boolean("effective"), f.text("notes")};
+}
+closed read(fields& f, as<closed>) { return {f.opt_text("comment"), f.day("closed_on"), f.opt_text("closed_by")}; }
+close read(fields& f, as<close>) { return {f.text("comment")}; }
+
+}  // namespace
+
+std::expected<event, std::string> decode(std::string_view type, const json& data) {
+  return wire::decode_event<event>(type, data, [](fields& f, auto t) { return read(f, t); });
 }
 
 // ---------------------------------------------------------------------------
 // Commands
 
-std::string_view command_type(const command& c) noexcept {
-  return std::visit(overloaded{
-                        [](const raise&) { return std::string_view{"nc.raise"}; },
-                        [](const record_containment&) { return std::string_view{"nc.record_containment"}; },
-                        [](const record_root_cause&) { return std::string_view{"nc.record_root_cause"}; },
-                        [](const record_similar_check&) { return std::string_view{"nc.record_similar_check"}; },
-                        [](const plan_action&) { return std::string_view{"nc.plan_action"}; },
-                        [](const complete_action&) { return std::string_view{"nc.complete_action"}; },
-                        [](const verify_action&) { return std::string_view{"nc.verify_action"}; },
-                        [](const close&) { return std::string_view{"nc.close"}; },
-                    },
-                    c);
-}
+std::string_view command_type(const command& c) noexcept { return type_of(c); }
 
 std::expected<command, rejection> parse_command(std::string_view type, const json& data) {
-  using wire::read_command;
-  if (type == "nc.raise")
-    return read_command<command>(data, [](fields& f) {
-      raise x;
-      x.nc_id = f.id("nc_id");
-      x.from = f.choice("source", sources);
-      x.reference = f.requirement("reference");
-      x.level = f.choice("severity", severities);
-      x.description = f.text("description");
-      x.audit_id = f.opt_id("audit_id");
-      x.finding_id = f.opt_id("finding_id");
-      x.review_id = f.opt_id("review_id");
-      if (!f.ok()) return x;
-      if (x.audit_id.empty() != x.finding_id.empty())
-        f.fail(x.audit_id.empty() ? "audit_id" : "finding_id",
-               "is required with " + std::string(x.audit_id.empty() ? "finding_id" : "audit_id") +
-                   ": a nonconformity from an audit names both the audit and the finding");
-      else if (!x.audit_id.empty() && x.from != source::internal_audit)
-        f.fail("source", "must be internal_audit for a nonconformity raised from an audit finding");
-      else if (!x.review_id.empty() && x.from != source::management_review)
-        f.fail("source", "must be management_review for a nonconformity raised from a management review");
-      else if (!x.review_id.empty() && !x.audit_id.empty())
-        f.fail("review_id", "a nonconformity comes from an audit finding or a review, not both");
-      return x;
-    });
-  if (type == "nc.record_containment")
-    return read_command<command>(data, [](fields& f) { return record_containment{f.text("description")}; });
-  if (type == "nc.record_root_cause")
-    return read_command<command>(data, [](fields& f) { return record_root_cause{f.text("description")}; });
-  if (type == "nc.record_similar_check")
-    return read_command<command>(data, [](fields& f) {
-      record_similar_check x;
-      x.similar_found = f.boolean("similar_found");
-      x.details = f.text("details");
-      x.related_ncs = f.opt_ids("related_ncs");
-      return x;
-    });
-  if (type == "nc.plan_action")
-    return read_command<command>(data, [](fields& f) {
-      plan_action x;
-      x.action_id = f.id("action_id");
-      x.description = f.text("description");
-      x.owner = f.id("owner");
-      x.due_on = f.day("due_date");
-      return x;
-    });
-  if (type == "nc.complete_action")
-    return read_command<command>(data, [](fields& f) {
-      complete_action x;
-      x.action_id = f.id("action_id");
-      x.evidence = f.text("evidence");
-      return x;
-    });
-  if (type == "nc.verify_action")
-    return read_command<command>(data, [](fields& f) {
-      verify_action x;
-      x.action_id = f.id("action_id");
-      x.effective = f.boolean("effective");
-      x.notes = f.text("notes");
-      return x;
-    });
-  if (type == "nc.close")
-    return read_command<command>(data, [](fields& f) { return close{f.text("comment")}; });
-  return std::unexpected(
-      rejection{rejection_kind::invalid, "type", "unknown command type '" + std::string(type) + "'"});
+  return wire::parse_command<command>(type, data, [](fields& f, auto t) { return read(f, t); });
 }
 
 // ---------------------------------------------------------------------------
@@ -294,7 +225,7 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
 
 std::optional<rejection> check_stream(std::string_view command_type, std::string_view stream,
                                       const json& data) {
-  return wire::stream_names_id(command_type, "nc.raise", stream, "nc", data, "nc_id");
+  return wire::stream_names_id(command_type, raise::type, stream, "nc", data, "nc_id");
 }
 
 state initial_state() { return state{}; }

@@ -52,185 +52,124 @@ new_event encode(const event& e) {
           [](const proposed& x) {
             json d = to_json(x.proposal);
             d["objective_id"] = x.objective_id;
-            return new_event{"objective.proposed.v1", d};
+            return new_event{std::string(proposed::type), d};
           },
           [](const revised& x) {
             json d = to_json(x.proposal);
             d["reason"] = x.reason;
-            return new_event{"objective.revised.v1", d};
+            return new_event{std::string(revised::type), d};
           },
           [](const approval_requested& x) {
-            return new_event{"objective.approval_requested.v1",
+            return new_event{std::string(approval_requested::type),
                              {{"content_hash", x.content_hash}, {"approval", to_json(x.approval)}}};
           },
           [](const objective_set& x) {
-            return new_event{"objective.set.v1",
+            return new_event{std::string(objective_set::type),
                              {{"approval_id", x.approval_id},
                               {"approvers", wire::strings(x.approvers)},
                               {"comment", x.comment},
                               {"content_hash", x.content_hash}}};
           },
           [](const rejected& x) {
-            return new_event{"objective.rejected.v1",
+            return new_event{std::string(rejected::type),
                              {{"approval_id", x.approval_id},
                               {"rejected_by", x.rejected_by},
                               {"comment", x.comment}}};
           },
           [](const progress_recorded& x) {
-            return new_event{"objective.progress_recorded.v1",
+            return new_event{std::string(progress_recorded::type),
                              {{"measured_value", x.measured_value},
                               {"measured_on", format_date(x.measured_on)},
                               {"note", x.note},
                               {"recorded_by", x.recorded_by}}};
           },
           [](const achieved& x) {
-            return new_event{"objective.achieved.v1",
+            return new_event{std::string(achieved::type),
                              {{"note", x.note}, {"achieved_on", format_date(x.achieved_on)}}};
           },
           [](const missed& x) {
-            return new_event{"objective.missed.v1",
+            return new_event{std::string(missed::type),
                              {{"reason", x.reason}, {"missed_on", format_date(x.missed_on)}}};
           },
       },
       e);
 }
 
+namespace {
+
+using wire::as;
+
+// One reader per shape: a command and the event that records it read the same
+// fields; the event adds when and by whom.
+template <class T>
+  requires std::same_as<T, proposed> || std::same_as<T, propose>
+T read(fields& f, as<T>) {
+  auto id = f.id("objective_id");
+  return T{std::move(id), read_terms(f)};
+}
+
+template <class T>
+  requires std::same_as<T, progress_recorded> || std::same_as<T, record_progress>
+T read(fields& f, as<T>) {
+  T x;
+  x.measured_value = f.number("measured_value");
+  x.measured_on = f.day("measured_on");
+  x.note = f.opt_text("note");
+  if constexpr (std::same_as<T, progress_recorded>) x.recorded_by = f.opt_text("recorded_by");
+  return x;
+}
+
+revised read(fields& f, as<revised>) {
+  auto proposal = read_terms(f);
+  return {std::move(proposal), f.opt_text("reason")};
+}
+approval_requested read(fields& f, as<approval_requested>) {
+  auto req = wire::read_approval_request(f, "approval");
+  return {f.sha256("content_hash"), std::move(req)};
+}
+objective_set read(fields& f, as<objective_set>) {
+  return {f.text("approval_id"), f.texts("approvers", true), f.opt_text("comment"), f.sha256("content_hash")};
+}
+rejected read(fields& f, as<rejected>) {
+  return {f.text("approval_id"), f.opt_text("rejected_by"), f.opt_text("comment")};
+}
+achieved read(fields& f, as<achieved>) { return {f.opt_text("note"), f.day("achieved_on")}; }
+missed read(fields& f, as<missed>) { return {f.opt_text("reason"), f.day("missed_on")}; }
+
+request_approval read(fields& f, as<request_approval>) { return {f.opt_text("summary", wire::max_line)}; }
+approve read(fields& f, as<approve>) { return {wire::read_approval_outcome(f)}; }
+reject read(fields& f, as<reject>) { return {wire::read_approval_outcome(f)}; }
+revise read(fields& f, as<revise>) {
+  revise x;
+  const auto some = [&](std::string_view key) { return f.find(key, false) != nullptr; };
+  if (some("statement")) x.statement = f.text("statement");
+  if (some("measure")) x.measure = f.text("measure");
+  if (some("target_value")) x.target_value = f.number("target_value");
+  if (some("unit")) x.unit = f.text("unit", 40);
+  if (some("owner")) x.owner = f.id("owner");
+  if (some("due_date")) x.due_on = f.day("due_date");
+  if (some("resources")) x.resources = f.text("resources");
+  if (some("evaluation")) x.evaluation = f.text("evaluation");
+  if (some("related_policy")) x.related_policy = f.id("related_policy");
+  x.reason = f.text("reason");
+  return x;
+}
+mark_achieved read(fields& f, as<mark_achieved>) { return {f.text("note")}; }
+mark_missed read(fields& f, as<mark_missed>) { return {f.text("reason")}; }
+
+}  // namespace
+
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
-  using wire::read_event;
-  try {
-    if (type == "objective.proposed.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        proposed x;
-        x.objective_id = f.id("objective_id");
-        x.proposal = read_terms(f);
-        return x;
-      });
-    if (type == "objective.revised.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        revised x;
-        x.proposal = read_terms(f);
-        x.reason = f.opt_text("reason");
-        return x;
-      });
-    if (type == "objective.approval_requested.v1") {
-      auto req = wire::approval_in(type, data);
-      if (!req) return std::unexpected(req.error());
-      return read_event<event>(type, data, [&](fields& f) {
-        return approval_requested{f.sha256("content_hash"), *req};
-      });
-    }
-    if (type == "objective.set.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        objective_set x;
-        x.approval_id = f.text("approval_id", wire::max_line);
-        x.approvers = f.texts("approvers", true);
-        x.comment = f.opt_text("comment");
-        x.content_hash = f.sha256("content_hash");
-        return x;
-      });
-    if (type == "objective.rejected.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        rejected x;
-        x.approval_id = f.text("approval_id", wire::max_line);
-        x.rejected_by = f.opt_text("rejected_by", wire::max_line);
-        x.comment = f.opt_text("comment");
-        return x;
-      });
-    if (type == "objective.progress_recorded.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        progress_recorded x;
-        x.measured_value = f.number("measured_value");
-        x.measured_on = f.day("measured_on");
-        x.note = f.opt_text("note");
-        x.recorded_by = f.opt_text("recorded_by", wire::max_line);
-        return x;
-      });
-    if (type == "objective.achieved.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        achieved x;
-        x.note = f.opt_text("note");
-        x.achieved_on = f.day("achieved_on");
-        return x;
-      });
-    if (type == "objective.missed.v1")
-      return read_event<event>(type, data, [](fields& f) {
-        missed x;
-        x.reason = f.opt_text("reason");
-        x.missed_on = f.day("missed_on");
-        return x;
-      });
-  } catch (const std::exception& ex) {
-    return std::unexpected(std::string(type) + ": malformed data (" + ex.what() + ")");
-  }
-  return std::unexpected("unknown event type '" + std::string(type) + "'");
+  return wire::decode_event<event>(type, data, [](fields& f, auto t) { return read(f, t); });
 }
 
 // ---------------------------------------------------------------------------
 // Commands
 
-std::string_view command_type(const command& c) noexcept {
-  return std::visit(overloaded{
-                        [](const propose&) { return std::string_view{"objective.propose"}; },
-                        [](const request_approval&) { return std::string_view{"objective.request_approval"}; },
-                        [](const approve&) { return std::string_view{"objective.set"}; },
-                        [](const reject&) { return std::string_view{"objective.reject"}; },
-                        [](const record_progress&) { return std::string_view{"objective.record_progress"}; },
-                        [](const revise&) { return std::string_view{"objective.revise"}; },
-                        [](const mark_achieved&) { return std::string_view{"objective.mark_achieved"}; },
-                        [](const mark_missed&) { return std::string_view{"objective.mark_missed"}; },
-                    },
-                    c);
-}
+std::string_view command_type(const command& c) noexcept { return type_of(c); }
 
 std::expected<command, rejection> parse_command(std::string_view type, const json& data) {
-  using wire::read_command;
-  if (type == "objective.propose")
-    return read_command<command>(data, [](fields& f) {
-      propose x;
-      x.objective_id = f.id("objective_id");
-      x.proposal = read_terms(f);
-      return x;
-    });
-  if (type == "objective.request_approval")
-    return read_command<command>(data, [](fields& f) {
-      return request_approval{f.opt_text("summary", wire::max_line)};
-    });
-  if (type == "objective.set" || type == "objective.reject") {
-    auto o = wire::outcome_in(data);
-    if (!o) return std::unexpected(o.error());
-    if (type == "objective.set") return approve{std::move(*o)};
-    return reject{std::move(*o)};
-  }
-  if (type == "objective.record_progress")
-    return read_command<command>(data, [](fields& f) {
-      record_progress x;
-      x.measured_value = f.number("measured_value");
-      x.measured_on = f.day("measured_on");
-      x.note = f.opt_text("note");
-      return x;
-    });
-  if (type == "objective.revise")
-    return read_command<command>(data, [](fields& f) {
-      revise x;
-      const auto some = [&](std::string_view key) { return f.find(key, false) != nullptr; };
-      if (some("statement")) x.statement = f.text("statement");
-      if (some("measure")) x.measure = f.text("measure");
-      if (some("target_value")) x.target_value = f.number("target_value");
-      if (some("unit")) x.unit = f.text("unit", 40);
-      if (some("owner")) x.owner = f.id("owner");
-      if (some("due_date")) x.due_on = f.day("due_date");
-      if (some("resources")) x.resources = f.text("resources");
-      if (some("evaluation")) x.evaluation = f.text("evaluation");
-      if (some("related_policy")) x.related_policy = f.id("related_policy");
-      x.reason = f.text("reason");
-      return x;
-    });
-  if (type == "objective.mark_achieved")
-    return read_command<command>(data, [](fields& f) { return mark_achieved{f.text("note")}; });
-  if (type == "objective.mark_missed")
-    return read_command<command>(data, [](fields& f) { return mark_missed{f.text("reason")}; });
-  return std::unexpected(
-      rejection{rejection_kind::invalid, "type", "unknown command type '" + std::string(type) + "'"});
+  return wire::parse_command<command>(type, data, [](fields& f, auto t) { return read(f, t); });
 }
 
 // ---------------------------------------------------------------------------
@@ -244,7 +183,7 @@ json approval_content(const state& s) {
 
 std::optional<rejection> check_stream(std::string_view command_type, std::string_view stream,
                                       const json& data) {
-  return wire::stream_names_id(command_type, "objective.propose", stream, "objective", data, "objective_id");
+  return wire::stream_names_id(command_type, propose::type, stream, "objective", data, "objective_id");
 }
 
 state initial_state() { return state{}; }
@@ -335,7 +274,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
                                         s.objective_id + ": " + s.proposal.statement
                                   : x.summary;
             auto req = wire::approval_for("objective-" + s.objective_id, s.version + 1, "objective.setting",
-                                          role::top_management, "objective.set", "objective.reject",
+                                          role::top_management, std::string(approve::type), std::string(reject::type),
                                           wire::clip(summary, wire::max_line), hash);
             return one(encode(approval_requested{hash, std::move(req)}));
           },

@@ -4,13 +4,13 @@
 #include <array>
 
 #include "isms/domain/internal_audit.hpp"
-#include "json_fields.hpp"
+#include "wire_fields.hpp"
 
 namespace isms::domain {
 
 namespace {
 
-namespace f = fields;
+using wire::fields;
 
 // The reactions react() runs, in order. The order does not name anything: a
 // follow-up's command id is derived from what it is (reactions.hpp).
@@ -135,21 +135,15 @@ std::vector<follow_up> conclude_approved_subject(const recorded_event& event,
   const bool approved = event.type == "approval.approved.v1";
   const bool rejected = event.type == "approval.rejected.v1";
   if (!approved && !rejected) return {};
-  const json& d = event.data;
-  if (!d.is_object()) return {};
-  auto id = f::text(d, "approval_id", "", f::max_id + 16);
-  auto subject = f::text(d, "subject_stream", "", 80);
-  auto command = f::text(d, approved ? "on_approved" : "on_rejected", "", 80);
-  auto approvers = f::text_list(d, "approvers", "", f::max_id, 64);
-  auto comment = f::optional_text(d, "comment", "", f::max_text);
-  if (!id || !subject || !command || !approvers || !comment) return {};
-  approval_outcome out{*id, *approvers, *comment, {}};
-  if (rejected) {
-    auto by = f::text(d, "rejected_by", "", f::max_id);
-    if (!by) return {};
-    out.rejected_by = *by;
-  }
-  return {follow_up{*command, *subject, to_json(out), {}}};
+  if (!event.data.is_object()) return {};
+  fields f{event.data, "", wire::bounds::stored};
+  auto approval_id = f.raw_text("approval_id");
+  auto subject = f.raw_text("subject_stream");
+  auto command = f.raw_text(approved ? "on_approved" : "on_rejected");
+  approval_outcome out{std::move(approval_id), f.strings("approvers"), f.opt_text("comment"), {}};
+  if (rejected) out.rejected_by = f.raw_text("rejected_by");
+  if (!f.ok()) return {};
+  return {follow_up{std::move(command), std::move(subject), to_json(out), {}}};
 }
 
 // Step 5: any later event on a subject whose approval is still open voids it.
@@ -159,16 +153,17 @@ std::vector<follow_up> void_approval_on_subject_change(const recorded_event& eve
                                                        const related_streams& related) {
   if (is_approval_stream(event.stream)) {
     if (event.type != "approval.opened.v1" || !event.data.is_object()) return {};
-    auto id = f::text(event.data, "approval_id", "", f::max_id + 16);
-    auto subject = f::text(event.data, "subject_stream", "", 80);
-    auto version = f::integer(event.data, "subject_version", "", 1, std::int64_t{1} << 53);
-    if (!id || !subject || !version) return {};
-    const auto history = related.history(*subject);
-    if (history.empty() || history.back().version <= static_cast<std::uint64_t>(*version)) return {};
+    fields f{event.data, "", wire::bounds::stored};
+    const auto id = f.raw_text("approval_id");
+    const auto subject = f.raw_text("subject_stream");
+    const auto version = f.integer("subject_version", 1, std::int64_t{1} << 53);
+    if (!f.ok()) return {};
+    const auto history = related.history(subject);
+    if (history.empty() || history.back().version <= static_cast<std::uint64_t>(version)) return {};
     const auto& change = history.back();
     json data = {
-        {"approval_id", *id},
-        {"reason", "the subject " + *subject + " changed after version " + std::to_string(*version) + " (" +
+        {"approval_id", id},
+        {"reason", "the subject " + subject + " changed after version " + std::to_string(version) + " (" +
                        change.type + " at version " + std::to_string(change.version) + ")"},
         {"subject_version", change.version},
     };
@@ -210,43 +205,88 @@ json to_json(const approval_policy& p) {
               {"version", p.version}};
 }
 
-std::expected<approval_policy, rejection> parse_approval_policy(const json& j,
-                                                                std::string_view field) {
-  if (!j.is_object()) return f::invalid(std::string(field), "must be an object");
+namespace {
+
+// A reader over `j` whose failures name "<field>.<key>", or an invalid
+// rejection when `j` is not an object.
+std::expected<fields, rejection> object_reader(const json& j, std::string_view field) {
+  if (!j.is_object()) return std::unexpected(rejection{rejection_kind::invalid, std::string(field), "must be an object"});
+  return fields{j, field.empty() ? std::string{} : std::string(field) + "."};
+}
+
+template <class T, class Read>
+std::expected<T, rejection> read_whole(const json& j, std::string_view field, Read read) {
+  auto f = object_reader(j, field);
+  if (!f) return std::unexpected(f.error());
+  T value = read(*f);
+  if (!f->ok()) return std::unexpected(f->error());
+  return value;
+}
+
+}  // namespace
+
+namespace wire {
+
+approval_policy read_approval_policy(fields& f) {
   approval_policy p;
-  auto roles = f::text_list(j, "required_roles", field, 32, 8);
-  if (!roles) return std::unexpected(roles.error());
-  for (std::size_t i = 0; i < roles->size(); ++i) {
-    const auto r = role_from_string((*roles)[i]);
-    const auto rf = f::name(field, "required_roles") + "[" + std::to_string(i) + "]";
-    if (!r) return f::invalid(rf, "unknown role '" + (*roles)[i] + "'");
-    if (*r == role::system || *r == role::external_auditor || *r == role::admin)
-      return f::invalid(rf, "role '" + (*roles)[i] + "' cannot approve");
-    if (std::find(p.required_roles.begin(), p.required_roles.end(), *r) != p.required_roles.end())
-      return f::invalid(rf, "role listed twice");
-    p.required_roles.push_back(*r);
+  const auto roles = f.opt_texts("required_roles", 32, 8);
+  for (std::size_t i = 0; i < roles.size() && f.ok(); ++i) {
+    const auto r = role_from_string(roles[i]);
+    const auto at = "required_roles[" + std::to_string(i) + "]";
+    if (!r) f.fail(at, "unknown role '" + roles[i] + "'");
+    else if (*r == role::system || *r == role::external_auditor || *r == role::admin)
+      f.fail(at, "role '" + roles[i] + "' cannot approve");
+    else if (std::find(p.required_roles.begin(), p.required_roles.end(), *r) != p.required_roles.end())
+      f.fail(at, "role listed twice");
+    else p.required_roles.push_back(*r);
   }
-  auto users = f::text_list(j, "required_users", field, f::max_id, 16);
-  if (!users) return std::unexpected(users.error());
-  for (std::size_t i = 0; i < users->size(); ++i)
+  p.required_users = f.opt_texts("required_users", 64, 16);
+  for (std::size_t i = 0; i < p.required_users.size(); ++i)
     for (std::size_t k = 0; k < i; ++k)
-      if ((*users)[i] == (*users)[k])
-        return f::invalid(f::name(field, "required_users") + "[" + std::to_string(i) + "]",
-                          "user listed twice");
-  p.required_users = std::move(*users);
-  if (p.required_roles.empty() && p.required_users.empty())
-    return f::invalid(f::name(field, "required_roles"),
-                      "at least one required role or required user");
-  auto min = f::integer(j, "min_approvals", field, 1, 20);
-  if (!min) return std::unexpected(min.error());
-  p.min_approvals = static_cast<int>(*min);
-  auto ordered = f::boolean(j, "ordered", field, false);
-  if (!ordered) return std::unexpected(ordered.error());
-  p.ordered = *ordered;
-  auto version = f::integer(j, "version", field, 1, 1'000'000);
-  if (!version) return std::unexpected(version.error());
-  p.version = static_cast<int>(*version);
+      if (p.required_users[i] == p.required_users[k])
+        f.fail("required_users[" + std::to_string(i) + "]", "user listed twice");
+  if (f.ok() && p.required_roles.empty() && p.required_users.empty())
+    f.fail("required_roles", "at least one required role or required user");
+  p.min_approvals = static_cast<int>(f.integer("min_approvals", 1, 20));
+  p.ordered = f.opt_boolean("ordered", false);
+  p.version = static_cast<int>(f.integer("version", 1, 1'000'000));
   return p;
+}
+
+approval_request read_approval_request(fields& f) {
+  approval_request r;
+  r.approval_id = f.id("approval_id");
+  r.subject_kind = f.text("subject_kind", 64);
+  fields policy = f.nested("policy");
+  r.policy = read_approval_policy(policy);
+  f.adopt(policy);
+  r.on_approved = f.text("on_approved", 80);
+  r.on_rejected = f.text("on_rejected", 80);
+  r.summary = f.text("summary", max_line);
+  r.content_hash = f.sha256("content_hash");
+  return r;
+}
+
+approval_request read_approval_request(fields& f, std::string_view key) {
+  fields n = f.nested(key);
+  auto r = read_approval_request(n);
+  f.adopt(n);
+  return r;
+}
+
+approval_outcome read_approval_outcome(fields& f) {
+  approval_outcome o;
+  o.approval_id = f.text("approval_id", 64);
+  o.approvers = f.texts("approvers", true, 64, 64);
+  o.comment = f.opt_text("comment");
+  o.rejected_by = f.opt_text("rejected_by", 64);
+  return o;
+}
+
+}  // namespace wire
+
+std::expected<approval_policy, rejection> parse_approval_policy(const json& j, std::string_view field) {
+  return read_whole<approval_policy>(j, field, [](fields& f) { return wire::read_approval_policy(f); });
 }
 
 json to_json(const approval_request& r) {
@@ -256,37 +296,8 @@ json to_json(const approval_request& r) {
               {"content_hash", r.content_hash}};
 }
 
-std::expected<approval_request, rejection> parse_approval_request(const json& j,
-                                                                  std::string_view field) {
-  if (!j.is_object()) return f::invalid(std::string(field), "must be an object");
-  approval_request r;
-  auto id = f::text(j, "approval_id", field, f::max_id);
-  if (!id) return std::unexpected(id.error());
-  if (!valid_stream_id(*id)) return f::invalid(f::name(field, "approval_id"), "must be a valid stream id");
-  r.approval_id = *id;
-  auto kind = f::text(j, "subject_kind", field, 64);
-  if (!kind) return std::unexpected(kind.error());
-  r.subject_kind = *kind;
-  if (!j.contains("policy")) return f::invalid(f::name(field, "policy"), "is required");
-  auto policy = parse_approval_policy(j.at("policy"), f::name(field, "policy"));
-  if (!policy) return std::unexpected(policy.error());
-  r.policy = std::move(*policy);
-  auto on_approved = f::text(j, "on_approved", field, 80);
-  if (!on_approved) return std::unexpected(on_approved.error());
-  r.on_approved = *on_approved;
-  auto on_rejected = f::text(j, "on_rejected", field, 80);
-  if (!on_rejected) return std::unexpected(on_rejected.error());
-  r.on_rejected = *on_rejected;
-  auto summary = f::text(j, "summary", field, f::max_line);
-  if (!summary) return std::unexpected(summary.error());
-  r.summary = *summary;
-  auto hash = f::text(j, "content_hash", field, 64);
-  if (!hash) return std::unexpected(hash.error());
-  if (hash->size() != 64 ||
-      hash->find_first_not_of("0123456789abcdef") != std::string::npos)
-    return f::invalid(f::name(field, "content_hash"), "must be 64 lower-case hex digits (SHA-256)");
-  r.content_hash = *hash;
-  return r;
+std::expected<approval_request, rejection> parse_approval_request(const json& j, std::string_view field) {
+  return read_whole<approval_request>(j, field, [](fields& f) { return wire::read_approval_request(f); });
 }
 
 std::string approval_id_for(std::string_view subject_stream, std::uint64_t subject_version) {
@@ -307,20 +318,7 @@ json to_json(const approval_outcome& o) {
 }
 
 std::expected<approval_outcome, rejection> parse_approval_outcome(const json& data) {
-  approval_outcome o;
-  auto id = f::text(data, "approval_id", "data", f::max_id);
-  if (!id) return std::unexpected(id.error());
-  o.approval_id = *id;
-  auto approvers = f::text_list(data, "approvers", "data", f::max_id, 64);
-  if (!approvers) return std::unexpected(approvers.error());
-  o.approvers = std::move(*approvers);
-  auto comment = f::optional_text(data, "comment", "data", f::max_text);
-  if (!comment) return std::unexpected(comment.error());
-  o.comment = *comment;
-  auto by = f::optional_text(data, "rejected_by", "data", f::max_id);
-  if (!by) return std::unexpected(by.error());
-  o.rejected_by = *by;
-  return o;
+  return read_whole<approval_outcome>(data, "data", [](fields& f) { return wire::read_approval_outcome(f); });
 }
 
 std::optional<rejection> check_approval_outcome(const command_context& ctx,

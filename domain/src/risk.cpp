@@ -7,14 +7,13 @@
 #include "isms/domain/annex_a.hpp"
 #include "isms/domain/authorization.hpp"
 #include "isms/domain/user.hpp"
-#include "json_fields.hpp"
 #include "wire_fields.hpp"
 
 namespace isms::domain::risk {
 
 namespace {
 
-namespace f = fields;
+using wire::fields;
 
 constexpr std::array<std::pair<status, std::string_view>, 8> status_names{{
     {status::none, "none"},
@@ -112,182 +111,132 @@ json encode_data(const owner_changed& e) {
 }
 json encode_data(const retired& e) { return {{"reason", e.reason}}; }
 
-constexpr std::string_view type_of(const identified&) { return "risk.identified.v1"; }
-constexpr std::string_view type_of(const assessed&) { return "risk.assessed.v1"; }
-constexpr std::string_view type_of(const treatment_planned&) { return "risk.treatment_planned.v1"; }
-constexpr std::string_view type_of(const acceptance_requested&) { return "risk.acceptance_requested.v1"; }
-constexpr std::string_view type_of(const accepted&) { return "risk.accepted.v1"; }
-constexpr std::string_view type_of(const acceptance_rejected&) { return "risk.acceptance_rejected.v1"; }
-constexpr std::string_view type_of(const acceptance_expired&) { return "risk.acceptance_expired.v1"; }
-constexpr std::string_view type_of(const owner_changed&) { return "risk.owner_changed.v1"; }
-constexpr std::string_view type_of(const treatment_implemented&) { return "risk.treatment_implemented.v1"; }
-constexpr std::string_view type_of(const retired&) { return "risk.retired.v1"; }
 
-int small_int(const json& j, std::string_view key) {
-  const auto v = stored::integer(j, key);
-  if (v < 0 || v > 10'000) stored::fail(key, "out of range");
-  return static_cast<int>(v);
+// Levels, scores and scales as recorded (a 10 × 10 matrix at most).
+int small_int(fields& f, std::string_view key) { return static_cast<int>(f.integer(key, 0, 10'000)); }
+
+treatment_option option_in(fields& f) {
+  const auto name = f.raw_text("option", 16);
+  const auto option = treatment_option_from_string(name);
+  if (f.ok() && !option) f.fail("option", "must be one of modify, avoid, share, retain");
+  return option.value_or(treatment_option::modify);
 }
 
-event decode_or_throw(std::string_view type, const json& d) {
-  using namespace stored;
-  if (type == "risk.identified.v1")
-    return identified{str(d, "title"),  opt_str(d, "description"), str(d, "asset"),
-                      str(d, "threat"), str(d, "vulnerability"),   str(d, "owner"),
-                      str(d, "category")};
-  if (type == "risk.assessed.v1") {
-    const auto mv = integer(d, "matrix_version");
-    if (mv < 0) fail("matrix_version", "negative");
-    return assessed{small_int(d, "likelihood"), small_int(d, "impact"), small_int(d, "score"),
-                    str(d, "level"),            boolean(d, "within_appetite"),
-                    str(d, "rationale"),        static_cast<std::uint64_t>(mv),
-                    boolean(d, "reassessment")};
-  }
-  if (type == "risk.treatment_planned.v1") {
-    const auto option = treatment_option_from_string(str(d, "option"));
-    if (!option) fail("option", "unknown treatment option");
-    return treatment_planned{*option,
-                             strings(d, "controls"),
-                             str(d, "actions"),
-                             small_int(d, "target_likelihood"),
-                             small_int(d, "target_impact"),
-                             small_int(d, "target_score"),
-                             str(d, "target_level"),
-                             boolean(d, "target_within_appetite"),
-                             day(d, "due")};
-  }
-  if (type == "risk.acceptance_requested.v1") {
-    auto approval = parse_approval_request(member(d, "approval"), "approval");
-    if (!approval) fail(approval.error().field, approval.error().message);
-    return acceptance_requested{small_int(d, "residual_likelihood"),
-                                small_int(d, "residual_impact"),
-                                small_int(d, "residual_score"),
-                                str(d, "residual_level"),
-                                boolean(d, "above_appetite"),
-                                day(d, "review_date"),
-                                opt_str(d, "comment"),
-                                std::move(*approval)};
-  }
-  if (type == "risk.accepted.v1")
-    return accepted{str(d, "approval_id"), strings(d, "approvers"), opt_str(d, "comment"),
-                    day(d, "review_date")};
-  if (type == "risk.acceptance_rejected.v1")
-    return acceptance_rejected{str(d, "approval_id"), strings(d, "approvers"),
-                               str(d, "rejected_by"), opt_str(d, "comment")};
-  if (type == "risk.acceptance_expired.v1")
-    return acceptance_expired{day(d, "review_date"), day(d, "expired_on")};
-  if (type == "risk.treatment_implemented.v1")
-    return treatment_implemented{str(d, "evidence"), day(d, "implemented_on")};
-  if (type == "risk.owner_changed.v1")
-    return owner_changed{str(d, "previous_owner"), str(d, "owner"), str(d, "reason"),
-                         boolean(d, "acceptance_withdrawn")};
-  if (type == "risk.retired.v1") return retired{str(d, "reason")};
-  throw std::runtime_error("unknown event type '" + std::string(type) + "'");
+// A user id as risk owner.
+std::string owner_in(fields& f) { return f.id("owner"); }
+
+std::expected<event, std::string> decode_event(std::string_view type, const json& data) {
+  using wire::read_event;
+  if (type == identified::type)
+    return read_event<event>(type, data, [](fields& f) {
+      return identified{f.raw_text("title"),  f.opt_text("description"), f.raw_text("asset"),
+                        f.raw_text("threat"), f.raw_text("vulnerability"), f.raw_text("owner"),
+                        f.raw_text("category")};
+    });
+  if (type == assessed::type)
+    return read_event<event>(type, data, [](fields& f) {
+      return assessed{small_int(f, "likelihood"), small_int(f, "impact"), small_int(f, "score"),
+                      f.raw_text("level"),        f.boolean("within_appetite"),
+                      f.raw_text("rationale"),
+                      static_cast<std::uint64_t>(f.integer("matrix_version", 0, INT64_MAX)),
+                      f.boolean("reassessment")};
+    });
+  if (type == treatment_planned::type)
+    return read_event<event>(type, data, [](fields& f) {
+      return treatment_planned{option_in(f),
+                               f.strings("controls"),
+                               f.raw_text("actions"),
+                               small_int(f, "target_likelihood"),
+                               small_int(f, "target_impact"),
+                               small_int(f, "target_score"),
+                               f.raw_text("target_level"),
+                               f.boolean("target_within_appetite"),
+                               f.day("due")};
+    });
+  if (type == acceptance_requested::type)
+    return read_event<event>(type, data, [](fields& f) {
+      return acceptance_requested{small_int(f, "residual_likelihood"),
+                                  small_int(f, "residual_impact"),
+                                  small_int(f, "residual_score"),
+                                  f.raw_text("residual_level"),
+                                  f.boolean("above_appetite"),
+                                  f.day("review_date"),
+                                  f.opt_text("comment"),
+                                  wire::read_approval_request(f, "approval")};
+    });
+  if (type == accepted::type)
+    return read_event<event>(type, data, [](fields& f) {
+      return accepted{f.raw_text("approval_id"), f.strings("approvers"), f.opt_text("comment"),
+                      f.day("review_date")};
+    });
+  if (type == acceptance_rejected::type)
+    return read_event<event>(type, data, [](fields& f) {
+      return acceptance_rejected{f.raw_text("approval_id"), f.strings("approvers"),
+                                 f.raw_text("rejected_by"), f.opt_text("comment")};
+    });
+  if (type == acceptance_expired::type)
+    return read_event<event>(type, data, [](fields& f) {
+      return acceptance_expired{f.day("review_date"), f.day("expired_on")};
+    });
+  if (type == treatment_implemented::type)
+    return read_event<event>(type, data, [](fields& f) {
+      return treatment_implemented{f.raw_text("evidence"), f.day("implemented_on")};
+    });
+  if (type == owner_changed::type)
+    return read_event<event>(type, data, [](fields& f) {
+      return owner_changed{f.raw_text("previous_owner"), f.raw_text("owner"), f.raw_text("reason"),
+                           f.boolean("acceptance_withdrawn")};
+    });
+  if (type == retired::type)
+    return read_event<event>(type, data, [](fields& f) { return retired{f.raw_text("reason")}; });
+  return std::unexpected("unknown event type '" + std::string(type) + "'");
 }
 
 // ---- command parsing ---------------------------------------------------------
 
-template <class T>
-bool failed(const f::result<T>& r, rejection& out) {
-  if (r) return false;
-  out = r.error();
-  return true;
+command read_identify(fields& f) {
+  identified d;
+  d.title = f.text("title", wire::max_line);
+  d.description = f.opt_text("description");
+  d.asset = f.text("asset", wire::max_line);
+  d.threat = f.text("threat", wire::max_line);
+  d.vulnerability = f.text("vulnerability", wire::max_line);
+  d.owner = owner_in(f);
+  d.category = f.text("category", 64);
+  return identify{std::move(d)};
 }
 
-std::expected<command, rejection> parse_identify(const json& d) {
-  rejection err;
-  auto title = f::text(d, "title", "data", f::max_line);
-  if (failed(title, err)) return std::unexpected(err);
-  auto description = f::optional_text(d, "description", "data", f::max_text);
-  if (failed(description, err)) return std::unexpected(err);
-  auto asset = f::text(d, "asset", "data", f::max_line);
-  if (failed(asset, err)) return std::unexpected(err);
-  auto threat = f::text(d, "threat", "data", f::max_line);
-  if (failed(threat, err)) return std::unexpected(err);
-  auto vulnerability = f::text(d, "vulnerability", "data", f::max_line);
-  if (failed(vulnerability, err)) return std::unexpected(err);
-  auto owner = f::text(d, "owner", "data", f::max_id);
-  if (failed(owner, err)) return std::unexpected(err);
-  if (!valid_stream_id(*owner))
-    return f::invalid("data.owner", "must be a user id matching [A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
-  auto category = f::text(d, "category", "data", 64);
-  if (failed(category, err)) return std::unexpected(err);
-  return identify{identified{*title, *description, *asset, *threat, *vulnerability, *owner, *category}};
+command read_assess(fields& f) {
+  assess c;
+  c.likelihood = static_cast<int>(f.integer("likelihood", 1, max_scale));
+  c.impact = static_cast<int>(f.integer("impact", 1, max_scale));
+  c.rationale = f.text("rationale");
+  return c;
 }
 
-std::expected<command, rejection> parse_assess(const json& d) {
-  rejection err;
-  auto l = f::integer(d, "likelihood", "data", 1, max_scale);
-  if (failed(l, err)) return std::unexpected(err);
-  auto i = f::integer(d, "impact", "data", 1, max_scale);
-  if (failed(i, err)) return std::unexpected(err);
-  auto rationale = f::text(d, "rationale", "data", f::max_text);
-  if (failed(rationale, err)) return std::unexpected(err);
-  return assess{static_cast<int>(*l), static_cast<int>(*i), *rationale};
-}
-
-std::expected<command, rejection> parse_plan(const json& d) {
-  rejection err;
-  auto option_text = f::text(d, "option", "data", 16);
-  if (failed(option_text, err)) return std::unexpected(err);
-  const auto option = treatment_option_from_string(*option_text);
-  if (!option) return f::invalid("data.option", "must be one of modify, avoid, share, retain");
-  auto controls = f::text_list(d, "controls", "data", 8, 93);
-  if (failed(controls, err)) return std::unexpected(err);
-  for (std::size_t i = 0; i < controls->size(); ++i) {
-    const auto field = "data.controls[" + std::to_string(i) + "]";
-    if (!annex_a::find((*controls)[i]))
-      return f::invalid(field, "'" + (*controls)[i] + "' is not an ISO/IEC 27001:2022 Annex A control");
+command read_plan(fields& f) {
+  plan_treatment c;
+  c.option = option_in(f);
+  c.controls = f.opt_texts("controls", 8, 93);
+  for (std::size_t i = 0; i < c.controls.size() && f.ok(); ++i) {
+    const auto at = "controls[" + std::to_string(i) + "]";
+    if (!annex_a::find(c.controls[i]))
+      f.fail(at, "'" + c.controls[i] + "' is not an ISO/IEC 27001:2022 Annex A control");
     for (std::size_t k = 0; k < i; ++k)
-      if ((*controls)[k] == (*controls)[i]) return f::invalid(field, "control listed twice");
+      if (c.controls[k] == c.controls[i]) f.fail(at, "control listed twice");
   }
-  auto actions = f::optional_text(d, "actions", "data", f::max_text);
-  if (failed(actions, err)) return std::unexpected(err);
-  auto tl = f::integer(d, "target_likelihood", "data", 1, max_scale);
-  if (failed(tl, err)) return std::unexpected(err);
-  auto ti = f::integer(d, "target_impact", "data", 1, max_scale);
-  if (failed(ti, err)) return std::unexpected(err);
-  auto due = f::day(d, "due", "data");
-  if (failed(due, err)) return std::unexpected(err);
-  return plan_treatment{*option, std::move(*controls), *actions, static_cast<int>(*tl),
-                        static_cast<int>(*ti), *due};
+  c.actions = f.opt_text("actions");
+  c.target_likelihood = static_cast<int>(f.integer("target_likelihood", 1, max_scale));
+  c.target_impact = static_cast<int>(f.integer("target_impact", 1, max_scale));
+  c.due = f.day("due");
+  return c;
 }
 
-std::expected<command, rejection> parse_request(const json& d) {
-  rejection err;
-  request_acceptance r;
-  if (d.contains("review_date") && !d.at("review_date").is_null()) {
-    auto review = f::day(d, "review_date", "data");
-    if (failed(review, err)) return std::unexpected(err);
-    r.review_date = *review;
-  }
-  auto comment = f::optional_text(d, "comment", "data", f::max_text);
-  if (failed(comment, err)) return std::unexpected(err);
-  r.comment = *comment;
-  return r;
-}
-
-std::expected<command, rejection> parse_implemented(const json& d) {
-  auto evidence = f::text(d, "evidence", "data", f::max_text);
-  if (!evidence) return std::unexpected(evidence.error());
-  return record_treatment_implemented{*evidence};
-}
-
-std::expected<command, rejection> parse_change_owner(const json& d) {
-  rejection err;
-  auto owner = f::text(d, "owner", "data", f::max_id);
-  if (failed(owner, err)) return std::unexpected(err);
-  if (!valid_stream_id(*owner))
-    return f::invalid("data.owner", "must be a user id matching [A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
-  auto reason = f::text(d, "reason", "data", f::max_text);
-  if (failed(reason, err)) return std::unexpected(err);
-  return change_owner{*owner, *reason};
-}
-
-std::expected<command, rejection> parse_retire(const json& d) {
-  auto reason = f::text(d, "reason", "data", f::max_text);
-  if (!reason) return std::unexpected(reason.error());
-  return retire{*reason};
+command read_request(fields& f) {
+  request_acceptance c;
+  c.review_date = f.opt_day("review_date");
+  c.comment = f.opt_text("comment");
+  return c;
 }
 
 // ---- rules -------------------------------------------------------------------
@@ -452,8 +401,8 @@ decision decide_request(const request_acceptance& c, const state& s, const comma
   e.approval.approval_id = approval_id_for(s.stream, s.version + 1);
   e.approval.subject_kind = "risk.acceptance";
   e.approval.policy = policy;
-  e.approval.on_approved = "risk.accept";
-  e.approval.on_rejected = "risk.reject_acceptance";
+  e.approval.on_approved = std::string(accept::type);
+  e.approval.on_rejected = std::string(reject_acceptance::type);
   // Clipped: a long title must not make the approval request unopenable.
   e.approval.summary = wire::clip("Accept the residual risk of " + s.stream + " \"" + s.details.title + "\": " +
                                       e.residual_level + " (" + std::to_string(e.residual_score) + ")" +
@@ -529,34 +478,33 @@ std::string_view to_string(due_kind k) noexcept {
 }
 
 new_event encode(const event& e) {
-  return std::visit([](const auto& v) { return new_event{std::string(type_of(v)), encode_data(v)}; }, e);
+  return std::visit([](const auto& v) { return new_event{std::string(std::decay_t<decltype(v)>::type), encode_data(v)}; }, e);
 }
 
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
-  try {
-    return decode_or_throw(type, data);
-  } catch (const std::exception& ex) {
-    return std::unexpected(std::string(type) + ": " + ex.what());
-  }
+  return decode_event(type, data);
 }
 
 std::expected<command, rejection> parse_command(std::string_view type, const json& data) {
-  if (!data.is_object()) return f::invalid("data", "must be an object");
-  if (type == "risk.identify") return parse_identify(data);
-  if (type == "risk.assess") return parse_assess(data);
-  if (type == "risk.plan_treatment") return parse_plan(data);
-  if (type == "risk.request_acceptance") return parse_request(data);
-  if (type == "risk.accept" || type == "risk.reject_acceptance") {
-    auto o = parse_approval_outcome(data);
+  using wire::read_command;
+  if (type == identify::type) return read_command<command>(data, read_identify);
+  if (type == assess::type) return read_command<command>(data, read_assess);
+  if (type == plan_treatment::type) return read_command<command>(data, read_plan);
+  if (type == request_acceptance::type) return read_command<command>(data, read_request);
+  if (type == accept::type || type == reject_acceptance::type) {
+    auto o = wire::outcome_in(data);
     if (!o) return std::unexpected(o.error());
-    if (type == "risk.accept") return accept{std::move(*o)};
+    if (type == accept::type) return accept{std::move(*o)};
     return reject_acceptance{std::move(*o)};
   }
-  if (type == "risk.expire_acceptance") return expire_acceptance{};
-  if (type == "risk.change_owner") return parse_change_owner(data);
-  if (type == "risk.record_treatment_implemented") return parse_implemented(data);
-  if (type == "risk.retire") return parse_retire(data);
-  return f::invalid("type", "unknown risk command '" + std::string(type) + "'");
+  if (type == expire_acceptance::type) return read_command<command>(data, [](fields&) { return expire_acceptance{}; });
+  if (type == change_owner::type)
+    return read_command<command>(data, [](fields& f) { return command{change_owner{owner_in(f), f.text("reason")}}; });
+  if (type == record_treatment_implemented::type)
+    return read_command<command>(data, [](fields& f) { return command{record_treatment_implemented{f.text("evidence")}}; });
+  if (type == retire::type)
+    return read_command<command>(data, [](fields& f) { return command{retire{f.text("reason")}}; });
+  return std::unexpected(rejection{rejection_kind::invalid, "type", "unknown risk command '" + std::string(type) + "'"});
 }
 
 state initial_state() { return state{}; }
@@ -630,18 +578,18 @@ decision decide(const command& c, const state& s, const command_context& ctx,
       [&](const auto& cmd) -> decision {
         using T = std::decay_t<decltype(cmd)>;
         if constexpr (std::is_same_v<T, identify>) {
-          if (!may_issue(ctx.by, "risk.identify")) return std::unexpected(forbidden_command(ctx.by, "risk.identify"));
+          if (!may_issue(ctx.by, identify::type)) return std::unexpected(forbidden_command(ctx.by, identify::type));
           return decide_identify(cmd, s, ctx, related);
         } else if constexpr (std::is_same_v<T, assess>) {
-          if (!may_issue(ctx.by, "risk.assess")) return std::unexpected(forbidden_command(ctx.by, "risk.assess"));
+          if (!may_issue(ctx.by, assess::type)) return std::unexpected(forbidden_command(ctx.by, assess::type));
           return decide_assess(cmd, s, ctx, related);
         } else if constexpr (std::is_same_v<T, plan_treatment>) {
-          if (!may_issue(ctx.by, "risk.plan_treatment"))
-            return std::unexpected(forbidden_command(ctx.by, "risk.plan_treatment"));
+          if (!may_issue(ctx.by, plan_treatment::type))
+            return std::unexpected(forbidden_command(ctx.by, plan_treatment::type));
           return decide_plan(cmd, s, ctx, related);
         } else if constexpr (std::is_same_v<T, request_acceptance>) {
-          if (!may_issue(ctx.by, "risk.request_acceptance"))
-            return std::unexpected(forbidden_command(ctx.by, "risk.request_acceptance"));
+          if (!may_issue(ctx.by, request_acceptance::type))
+            return std::unexpected(forbidden_command(ctx.by, request_acceptance::type));
           return decide_request(cmd, s, ctx, related);
         } else if constexpr (std::is_same_v<T, accept>) {
           return decide_accept(cmd, s, ctx);
@@ -650,15 +598,15 @@ decision decide(const command& c, const state& s, const command_context& ctx,
         } else if constexpr (std::is_same_v<T, expire_acceptance>) {
           return decide_expire(s, ctx);
         } else if constexpr (std::is_same_v<T, record_treatment_implemented>) {
-          if (!may_issue(ctx.by, "risk.record_treatment_implemented"))
-            return std::unexpected(forbidden_command(ctx.by, "risk.record_treatment_implemented"));
+          if (!may_issue(ctx.by, record_treatment_implemented::type))
+            return std::unexpected(forbidden_command(ctx.by, record_treatment_implemented::type));
           return decide_implemented(cmd, s, ctx);
         } else if constexpr (std::is_same_v<T, change_owner>) {
-          if (!may_issue(ctx.by, "risk.change_owner"))
-            return std::unexpected(forbidden_command(ctx.by, "risk.change_owner"));
+          if (!may_issue(ctx.by, change_owner::type))
+            return std::unexpected(forbidden_command(ctx.by, change_owner::type));
           return decide_change_owner(cmd, s, related);
         } else {
-          if (!may_issue(ctx.by, "risk.retire")) return std::unexpected(forbidden_command(ctx.by, "risk.retire"));
+          if (!may_issue(ctx.by, retire::type)) return std::unexpected(forbidden_command(ctx.by, retire::type));
           return decide_retire(cmd, s, ctx);
         }
       },
@@ -708,7 +656,7 @@ std::vector<due_item> due_on(std::span<const state> risks, date today) {
       const date review = *s.accepted_until;
       const std::string review_text = format_date(review);
       if (today >= review) {
-        follow_up cmd{"risk.expire_acceptance", s.stream, json::object(),
+        follow_up cmd{std::string(expire_acceptance::type), s.stream, json::object(),
                       "time:risk.expire_acceptance:" + s.stream + ":" + review_text};
         out.push_back(due_item{due_kind::acceptance_expired, s.stream, review,
                                "acceptance_expired:" + s.stream + ":" + review_text, std::move(cmd),

@@ -4,71 +4,51 @@
 
 #include "aggregate_fold.hpp"
 #include "isms/domain/authorization.hpp"
-#include "json_fields.hpp"
+#include "wire_fields.hpp"
 
 namespace isms::domain::risk_matrix {
 
 namespace {
 
-namespace f = fields;
+using wire::fields;
 
-constexpr std::string_view configured_type = "risk_matrix.configured.v1";
 
-std::expected<std::vector<std::string>, rejection> scale(const json& j, std::string_view key,
-                                                         std::string_view prefix) {
-  auto labels = f::text_list(j, key, prefix, 64, 10, true);
-  if (!labels) return std::unexpected(labels.error());
-  if (labels->size() < 2) return f::invalid(f::name(prefix, key), "must have 2 to 10 labels");
-  for (std::size_t i = 0; i < labels->size(); ++i)
+std::vector<std::string> scale(fields& f, std::string_view key) {
+  auto labels = f.texts(key, true, 64, 10);
+  if (f.ok() && labels.size() < 2) f.fail(key, "must have 2 to 10 labels");
+  for (std::size_t i = 0; i < labels.size(); ++i)
     for (std::size_t k = 0; k < i; ++k)
-      if ((*labels)[i] == (*labels)[k])
-        return f::invalid(f::name(prefix, key) + "[" + std::to_string(i) + "]", "label listed twice");
+      if (labels[i] == labels[k]) f.fail(std::string(key) + "[" + std::to_string(i) + "]", "label listed twice");
   return labels;
 }
 
 // The matrix content of a command or event; names the field on error.
-std::expected<matrix, rejection> parse_matrix(const json& j, std::string_view prefix) {
-  if (!j.is_object()) return f::invalid(std::string(prefix), "must be an object");
+matrix read_matrix(fields& f) {
   matrix m;
-  auto l = scale(j, "likelihood_labels", prefix);
-  if (!l) return std::unexpected(l.error());
-  m.likelihood_labels = std::move(*l);
-  auto i = scale(j, "impact_labels", prefix);
-  if (!i) return std::unexpected(i.error());
-  m.impact_labels = std::move(*i);
+  m.likelihood_labels = scale(f, "likelihood_labels");
+  m.impact_labels = scale(f, "impact_labels");
+  if (!f.ok()) return m;
   const int top = m.max_likelihood() * m.max_impact();
-
-  const auto bands_field = f::name(prefix, "bands");
-  const auto it = j.find("bands");
-  if (it == j.end()) return f::invalid(bands_field, "is required");
-  if (!it->is_array() || it->empty() || it->size() > 10)
-    return f::invalid(bands_field, "must be an array of 1 to 10 level bands");
+  const json bands = f.array("bands");
+  if (f.ok() && (bands.empty() || bands.size() > 10)) f.fail("bands", "must be an array of 1 to 10 level bands");
   int next = 1;
-  for (std::size_t k = 0; k < it->size(); ++k) {
-    const auto bf = bands_field + "[" + std::to_string(k) + "]";
-    const json& b = (*it)[k];
-    auto name = f::text(b, "name", bf, 32);
-    if (!name) return std::unexpected(name.error());
-    auto lo = f::integer(b, "min_score", bf, 1, top);
-    if (!lo) return std::unexpected(lo.error());
-    auto hi = f::integer(b, "max_score", bf, 1, top);
-    if (!hi) return std::unexpected(hi.error());
-    if (*lo != next)
-      return f::invalid(f::name(bf, "min_score"),
-                        "bands must be contiguous from 1: expected " + std::to_string(next));
-    if (*hi < *lo) return f::invalid(f::name(bf, "max_score"), "must be at least min_score");
+  for (std::size_t k = 0; k < bands.size() && f.ok(); ++k) {
+    fields b = f.entry(bands[k], "bands", k);
+    level_band band{b.text("name", 32), static_cast<int>(b.integer("min_score", 1, top)),
+                    static_cast<int>(b.integer("max_score", 1, top))};
+    if (b.ok() && band.min_score != next)
+      b.fail("min_score", "bands must be contiguous from 1: expected " + std::to_string(next));
+    if (b.ok() && band.max_score < band.min_score) b.fail("max_score", "must be at least min_score");
     for (const auto& prev : m.bands)
-      if (prev.name == *name) return f::invalid(f::name(bf, "name"), "band name listed twice");
-    m.bands.push_back(level_band{*name, static_cast<int>(*lo), static_cast<int>(*hi)});
-    next = static_cast<int>(*hi) + 1;
+      if (b.ok() && prev.name == band.name) b.fail("name", "band name listed twice");
+    f.adopt(b);
+    next = band.max_score + 1;
+    m.bands.push_back(std::move(band));
   }
-  if (next != top + 1)
-    return f::invalid(bands_field, "bands must cover every score up to " + std::to_string(top) +
-                                       " (likelihood × impact)");
-  auto appetite = f::text(j, "appetite", prefix, 32);
-  if (!appetite) return std::unexpected(appetite.error());
-  if (!m.rank(*appetite)) return f::invalid(f::name(prefix, "appetite"), "must name one of the bands");
-  m.appetite = *appetite;
+  if (f.ok() && next != top + 1)
+    f.fail("bands", "bands must cover every score up to " + std::to_string(top) + " (likelihood × impact)");
+  m.appetite = f.text("appetite", 32);
+  if (f.ok() && !m.rank(m.appetite)) f.fail("appetite", "must name one of the bands");
   return m;
 }
 
@@ -115,31 +95,23 @@ new_event encode(const event& e) {
         json d = to_json(c.content);
         d["configured_by"] = c.configured_by;
         d["comment"] = c.comment;
-        return new_event{std::string(configured_type), d};
+        return new_event{std::string(configured::type), d};
       },
       e);
 }
 
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
-  if (type != configured_type) return std::unexpected("unknown event type '" + std::string(type) + "'");
-  auto m = parse_matrix(data, "data");
-  if (!m) return std::unexpected(m.error().field + " " + m.error().message);
-  auto by = f::text(data, "configured_by", "data", f::max_id);
-  if (!by) return std::unexpected(by.error().field + " " + by.error().message);
-  auto comment = f::optional_text(data, "comment", "data", f::max_text);
-  if (!comment) return std::unexpected(comment.error().field + " " + comment.error().message);
-  return configured{std::move(*m), *by, *comment};
+  if (type != configured::type) return std::unexpected("unknown event type '" + std::string(type) + "'");
+  return wire::read_event<event>(type, data, [](fields& f) {
+    return configured{read_matrix(f), f.raw_text("configured_by"), f.opt_text("comment")};
+  });
 }
 
 std::expected<command, rejection> parse_command(std::string_view type, const json& data) {
-  if (type != "risk_matrix.configure")
-    return f::invalid("type", "unknown risk matrix command '" + std::string(type) + "'");
-  if (!data.is_object()) return f::invalid("data", "must be an object");
-  auto m = parse_matrix(data, "data");
-  if (!m) return std::unexpected(m.error());
-  auto comment = f::optional_text(data, "comment", "data", f::max_text);
-  if (!comment) return std::unexpected(comment.error());
-  return configure{std::move(*m), *comment};
+  if (type != configure::type)
+    return std::unexpected(
+        rejection{rejection_kind::invalid, "type", "unknown risk matrix command '" + std::string(type) + "'"});
+  return wire::read_command<command>(data, [](fields& f) { return command{configure{read_matrix(f), f.opt_text("comment")}}; });
 }
 
 state initial_state() { return state{}; }
@@ -158,8 +130,8 @@ state evolve(state s, const event& e) {
 decision decide(const command& c, const state& s, const command_context& ctx) {
   return std::visit(
       [&](const configure& cmd) -> decision {
-        if (!may_issue(ctx.by, "risk_matrix.configure"))
-          return std::unexpected(forbidden_command(ctx.by, "risk_matrix.configure"));
+        if (!may_issue(ctx.by, configure::type))
+          return std::unexpected(forbidden_command(ctx.by, configure::type));
         matrix unchanged = s.current;
         unchanged.version = 0;
         if (cmd.content == unchanged)

@@ -81,30 +81,30 @@ std::string_view to_string(issue_kind k) noexcept { return wire::name_of(issue_k
 new_event encode(const event& e) {
   return std::visit(
       overloaded{
-          [](const statement_set& x) { return new_event{"scope.statement_set.v1", to_json(x.value)}; },
-          [](const issue_added& x) { return new_event{"scope.issue_added.v1", to_json(x.value)}; },
+          [](const statement_set& x) { return new_event{std::string(statement_set::type), to_json(x.value)}; },
+          [](const issue_added& x) { return new_event{std::string(issue_added::type), to_json(x.value)}; },
           [](const issue_removed& x) {
-            return new_event{"scope.issue_removed.v1", {{"issue_id", x.issue_id}, {"reason", x.reason}}};
+            return new_event{std::string(issue_removed::type), {{"issue_id", x.issue_id}, {"reason", x.reason}}};
           },
           [](const interested_party_added& x) {
-            return new_event{"scope.interested_party_added.v1", to_json(x.value)};
+            return new_event{std::string(interested_party_added::type), to_json(x.value)};
           },
           [](const interested_party_updated& x) {
-            return new_event{"scope.interested_party_updated.v1", to_json(x.value)};
+            return new_event{std::string(interested_party_updated::type), to_json(x.value)};
           },
           [](const approval_requested& x) {
-            return new_event{"scope.approval_requested.v1",
+            return new_event{std::string(approval_requested::type),
                              {{"content_hash", x.content_hash}, {"approval", to_json(x.approval)}}};
           },
           [](const approved& x) {
-            return new_event{"scope.approved.v1",
+            return new_event{std::string(approved::type),
                              {{"approval_id", x.approval_id},
                               {"approvers", wire::strings(x.approvers)},
                               {"comment", x.comment},
                               {"content_hash", x.content_hash}}};
           },
           [](const rejected& x) {
-            return new_event{"scope.rejected.v1",
+            return new_event{std::string(rejected::type),
                              {{"approval_id", x.approval_id},
                               {"rejected_by", x.rejected_by},
                               {"comment", x.comment}}};
@@ -114,94 +114,72 @@ new_event encode(const event& e) {
 }
 
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
-  try {
-    if (type == "scope.statement_set.v1")
-      return wire::read_event<event>(type, data, [](fields& f) { return statement_set{read_statement(f)}; });
-    if (type == "scope.issue_added.v1")
-      return wire::read_event<event>(type, data, [](fields& f) { return issue_added{read_issue(f)}; });
-    if (type == "scope.issue_removed.v1")
-      return wire::read_event<event>(type, data, [](fields& f) {
-        return issue_removed{f.id("issue_id"), f.opt_text("reason")};
-      });
-    if (type == "scope.interested_party_added.v1")
-      return wire::read_event<event>(type, data,
-                                     [](fields& f) { return interested_party_added{read_party(f)}; });
-    if (type == "scope.interested_party_updated.v1")
-      return wire::read_event<event>(type, data,
-                                     [](fields& f) { return interested_party_updated{read_party(f)}; });
-    if (type == "scope.approval_requested.v1") {
-      auto req = wire::approval_in(type, data);
-      if (!req) return std::unexpected(req.error());
-      return wire::read_event<event>(type, data, [&](fields& f) {
-        return approval_requested{f.sha256("content_hash"), *req};
-      });
-    }
-    if (type == "scope.approved.v1")
-      return wire::read_event<event>(type, data, [](fields& f) {
-        approved x;
-        x.approval_id = f.text("approval_id", wire::max_line);
-        x.approvers = f.texts("approvers", true, wire::max_line);
-        x.comment = f.opt_text("comment");
-        x.content_hash = f.sha256("content_hash");
-        return x;
-      });
-    if (type == "scope.rejected.v1")
-      return wire::read_event<event>(type, data, [](fields& f) {
-        rejected x;
-        x.approval_id = f.text("approval_id", wire::max_line);
-        x.rejected_by = f.opt_text("rejected_by", wire::max_line);
-        x.comment = f.opt_text("comment");
-        return x;
-      });
-  } catch (const std::exception& ex) {
-    return std::unexpected(std::string(type) + ": malformed data (" + ex.what() + ")");
-  }
+  if (type == statement_set::type)
+    return wire::read_event<event>(type, data, [](fields& f) { return statement_set{read_statement(f)}; });
+  if (type == issue_added::type)
+    return wire::read_event<event>(type, data, [](fields& f) { return issue_added{read_issue(f)}; });
+  if (type == issue_removed::type)
+    return wire::read_event<event>(type, data, [](fields& f) {
+      return issue_removed{f.id("issue_id"), f.opt_text("reason")};
+    });
+  if (type == interested_party_added::type)
+    return wire::read_event<event>(type, data,
+                                   [](fields& f) { return interested_party_added{read_party(f)}; });
+  if (type == interested_party_updated::type)
+    return wire::read_event<event>(type, data,
+                                   [](fields& f) { return interested_party_updated{read_party(f)}; });
+  if (type == approval_requested::type)
+    return wire::read_event<event>(type, data, [](fields& f) {
+      auto req = wire::read_approval_request(f, "approval");
+      return approval_requested{f.sha256("content_hash"), std::move(req)};
+    });
+  if (type == approved::type)
+    return wire::read_event<event>(type, data, [](fields& f) {
+      approved x;
+      x.approval_id = f.text("approval_id", wire::max_line);
+      x.approvers = f.texts("approvers", true, wire::max_line);
+      x.comment = f.opt_text("comment");
+      x.content_hash = f.sha256("content_hash");
+      return x;
+    });
+  if (type == rejected::type)
+    return wire::read_event<event>(type, data, [](fields& f) {
+      rejected x;
+      x.approval_id = f.text("approval_id", wire::max_line);
+      x.rejected_by = f.opt_text("rejected_by", wire::max_line);
+      x.comment = f.opt_text("comment");
+      return x;
+    });
   return std::unexpected("unknown event type '" + std::string(type) + "'");
 }
 
 // ---------------------------------------------------------------------------
 // Commands
 
-std::string_view command_type(const command& c) noexcept {
-  return std::visit(overloaded{
-                        [](const set_statement&) { return std::string_view{"scope.set_statement"}; },
-                        [](const add_issue&) { return std::string_view{"scope.add_issue"}; },
-                        [](const remove_issue&) { return std::string_view{"scope.remove_issue"}; },
-                        [](const add_interested_party&) {
-                          return std::string_view{"scope.add_interested_party"};
-                        },
-                        [](const update_interested_party&) {
-                          return std::string_view{"scope.update_interested_party"};
-                        },
-                        [](const request_approval&) { return std::string_view{"scope.request_approval"}; },
-                        [](const approve&) { return std::string_view{"scope.approve"}; },
-                        [](const reject&) { return std::string_view{"scope.reject"}; },
-                    },
-                    c);
-}
+std::string_view command_type(const command& c) noexcept { return type_of(c); }
 
 std::expected<command, rejection> parse_command(std::string_view type, const json& data) {
   using wire::read_command;
-  if (type == "scope.set_statement")
+  if (type == set_statement::type)
     return read_command<command>(data, [&](fields& f) { return set_statement{read_statement(f)}; });
-  if (type == "scope.add_issue")
+  if (type == add_issue::type)
     return read_command<command>(data, [](fields& f) { return add_issue{read_issue(f)}; });
-  if (type == "scope.remove_issue")
+  if (type == remove_issue::type)
     return read_command<command>(data, [](fields& f) {
       return remove_issue{f.id("issue_id"), f.opt_text("reason")};
     });
-  if (type == "scope.add_interested_party")
+  if (type == add_interested_party::type)
     return read_command<command>(data, [](fields& f) { return add_interested_party{read_party(f)}; });
-  if (type == "scope.update_interested_party")
+  if (type == update_interested_party::type)
     return read_command<command>(data, [](fields& f) { return update_interested_party{read_party(f)}; });
-  if (type == "scope.request_approval")
+  if (type == request_approval::type)
     return read_command<command>(data, [](fields& f) {
       return request_approval{f.opt_text("summary", wire::max_line)};
     });
-  if (type == "scope.approve" || type == "scope.reject") {
+  if (type == approve::type || type == reject::type) {
     auto o = wire::outcome_in(data);
     if (!o) return std::unexpected(o.error());
-    if (type == "scope.approve") return approve{std::move(*o)};
+    if (type == approve::type) return approve{std::move(*o)};
     return reject{std::move(*o)};
   }
   return std::unexpected(
@@ -306,8 +284,8 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
             if (s.effective && hash == s.effective_hash)
               return rule("nothing to approve: the draft equals the effective scope");
             auto req = wire::approval_for(
-                stream_id, s.version + 1, "scope.change", role::top_management, "scope.approve",
-                "scope.reject",
+                stream_id, s.version + 1, "scope.change", role::top_management, std::string(approve::type),
+                std::string(reject::type),
                 x.summary.empty() ? "Approve the ISMS context and scope (4.1-4.4)" : x.summary, hash);
             return one(encode(approval_requested{hash, std::move(req)}));
           },

@@ -5,13 +5,13 @@
 #include "aggregate_fold.hpp"
 #include "isms/domain/annex_a.hpp"
 #include "isms/domain/authorization.hpp"
-#include "json_fields.hpp"
+#include "wire_fields.hpp"
 
 namespace isms::domain::soa {
 
 namespace {
 
-namespace f = fields;
+using wire::fields;
 
 constexpr std::array<std::pair<implementation, std::string_view>, 4> implementation_names{{
     {implementation::not_started, "not_started"},
@@ -24,53 +24,66 @@ std::unexpected<rejection> rule(std::string message, std::string field = {}) {
   return std::unexpected(rejection{rejection_kind::rule, std::move(field), std::move(message)});
 }
 
-f::result<std::string> control_id(const json& d) {
-  auto id = f::text(d, "control_id", "data", 8);
-  if (!id) {
-    if (id.error().message.starts_with("must be at most"))
-      return f::invalid("data.control_id", "is not an ISO/IEC 27001:2022 Annex A control");
-    return id;
-  }
-  if (!annex_a::find(*id))
-    return f::invalid("data.control_id", "'" + *id + "' is not an ISO/IEC 27001:2022 Annex A control");
+// An Annex A control id of the catalogue ("5.23").
+std::string control_id(fields& f) {
+  const json* v = f.find("control_id", true);
+  if (v == nullptr) return {};
+  if (!v->is_string()) return f.fail("control_id", "must be a string"), std::string{};
+  const auto& id = v->get_ref<const std::string&>();
+  if (!annex_a::find(id))
+    f.fail("control_id", "'" + wire::clip(id, 16) + "' is not an ISO/IEC 27001:2022 Annex A control");
   return id;
 }
 
-std::size_t index_or_throw(const std::string& id) {
-  const auto i = annex_a::index_of(id);
-  if (!i) stored::fail("control_id", "not an Annex A control");
-  return *i;
+implementation status_in(fields& f) {
+  const auto name = f.raw_text("status", 32);
+  const auto st = implementation_from_string(name);
+  if (f.ok() && !st) f.fail("status", "must be one of not_started, planned, partial, implemented");
+  return st.value_or(implementation::not_started);
 }
 
-event decode_or_throw(std::string_view type, const json& d) {
-  using namespace stored;
-  if (type == "soa.control_decided.v1") {
-    control_decided e{str(d, "control_id"), boolean(d, "applicable"), opt_str(d, "justification"),
-                      strings(d, "linked_risks")};
-    index_or_throw(e.control_id);
-    return e;
-  }
-  if (type == "soa.implementation_status_set.v1") {
-    implementation_status_set e{str(d, "control_id"), implementation::not_started, opt_str(d, "comment")};
-    index_or_throw(e.control_id);
-    const auto st = implementation_from_string(str(d, "status"));
-    if (!st) fail("status", "unknown implementation status");
-    e.status = *st;
-    return e;
-  }
-  if (type == "soa.publication_requested.v1") {
-    auto approval = parse_approval_request(member(d, "approval"), "approval");
-    if (!approval) fail(approval.error().field, approval.error().message);
-    return publication_requested{static_cast<int>(integer(d, "proposed_version")),
-                                 str(d, "content_hash"), opt_str(d, "comment"), std::move(*approval)};
-  }
-  if (type == "soa.published.v1")
-    return published{static_cast<int>(integer(d, "version")), str(d, "approval_id"),
-                     strings(d, "approvers"), str(d, "content_hash"), opt_str(d, "comment")};
-  if (type == "soa.publication_rejected.v1")
-    return publication_rejected{str(d, "approval_id"), strings(d, "approvers"),
-                                str(d, "rejected_by"), opt_str(d, "comment")};
-  throw std::runtime_error("unknown event type '" + std::string(type) + "'");
+std::expected<event, std::string> decode_event(std::string_view type, const json& data) {
+  using wire::read_event;
+  if (type == control_decided::type)
+    return read_event<event>(type, data, [](fields& f) {
+      return control_decided{control_id(f), f.boolean("applicable"), f.opt_text("justification"),
+                             f.strings("linked_risks")};
+    });
+  if (type == implementation_status_set::type)
+    return read_event<event>(type, data, [](fields& f) {
+      return implementation_status_set{control_id(f), status_in(f), f.opt_text("comment")};
+    });
+  if (type == publication_requested::type)
+    return read_event<event>(type, data, [](fields& f) {
+      return publication_requested{static_cast<int>(f.integer("proposed_version", INT32_MIN, INT32_MAX)),
+                                   f.raw_text("content_hash"), f.opt_text("comment"),
+                                   wire::read_approval_request(f, "approval")};
+    });
+  if (type == published::type)
+    return read_event<event>(type, data, [](fields& f) {
+      return published{static_cast<int>(f.integer("version", INT32_MIN, INT32_MAX)), f.raw_text("approval_id"),
+                       f.strings("approvers"), f.raw_text("content_hash"), f.opt_text("comment")};
+    });
+  if (type == publication_rejected::type)
+    return read_event<event>(type, data, [](fields& f) {
+      return publication_rejected{f.raw_text("approval_id"), f.strings("approvers"), f.raw_text("rejected_by"),
+                                  f.opt_text("comment")};
+    });
+  return std::unexpected("unknown event type '" + std::string(type) + "'");
+}
+
+command read_decide_control(fields& f) {
+  control_decided d;
+  d.control_id = control_id(f);
+  d.applicable = f.boolean("applicable");
+  d.justification = f.opt_text("justification");
+  if (f.ok() && !d.applicable && d.justification.find_first_not_of(" \t\r\n") == std::string::npos)
+    f.fail("justification", "is required when a control is excluded");
+  d.linked_risks = f.opt_ids("linked_risks");
+  for (std::size_t i = 0; i < d.linked_risks.size(); ++i)
+    for (std::size_t k = 0; k < i; ++k)
+      if (d.linked_risks[k] == d.linked_risks[i]) f.fail("linked_risks[" + std::to_string(i) + "]", "risk listed twice");
+  return decide_control{std::move(d)};
 }
 
 const entry& entry_of(const state& s, std::string_view control) {
@@ -98,22 +111,22 @@ new_event encode(const event& e) {
       [](const auto& v) -> new_event {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, control_decided>) {
-          return {"soa.control_decided.v1",
+          return {std::string(control_decided::type),
                   {{"control_id", v.control_id}, {"applicable", v.applicable},
                    {"justification", v.justification}, {"linked_risks", v.linked_risks}}};
         } else if constexpr (std::is_same_v<T, implementation_status_set>) {
-          return {"soa.implementation_status_set.v1",
+          return {std::string(implementation_status_set::type),
                   {{"control_id", v.control_id}, {"status", to_string(v.status)}, {"comment", v.comment}}};
         } else if constexpr (std::is_same_v<T, publication_requested>) {
-          return {"soa.publication_requested.v1",
+          return {std::string(publication_requested::type),
                   {{"proposed_version", v.proposed_version}, {"content_hash", v.content_hash},
                    {"comment", v.comment}, {"approval", to_json(v.approval)}}};
         } else if constexpr (std::is_same_v<T, published>) {
-          return {"soa.published.v1",
+          return {std::string(published::type),
                   {{"version", v.version}, {"approval_id", v.approval_id}, {"approvers", v.approvers},
                    {"content_hash", v.content_hash}, {"comment", v.comment}}};
         } else {
-          return {"soa.publication_rejected.v1",
+          return {std::string(publication_rejected::type),
                   {{"approval_id", v.approval_id}, {"approvers", v.approvers},
                    {"rejected_by", v.rejected_by}, {"comment", v.comment}}};
         }
@@ -122,57 +135,26 @@ new_event encode(const event& e) {
 }
 
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
-  try {
-    return decode_or_throw(type, data);
-  } catch (const std::exception& ex) {
-    return std::unexpected(std::string(type) + ": " + ex.what());
-  }
+  return decode_event(type, data);
 }
 
 std::expected<command, rejection> parse_command(std::string_view type, const json& d) {
-  if (!d.is_object()) return f::invalid("data", "must be an object");
-  if (type == "soa.decide_control") {
-    auto id = control_id(d);
-    if (!id) return std::unexpected(id.error());
-    auto applicable = f::boolean(d, "applicable", "data");
-    if (!applicable) return std::unexpected(applicable.error());
-    auto justification = f::optional_text(d, "justification", "data", f::max_text);
-    if (!justification) return std::unexpected(justification.error());
-    if (!*applicable && justification->find_first_not_of(" \t\r\n") == std::string::npos)
-      return f::invalid("data.justification", "is required when a control is excluded");
-    auto risks = f::text_list(d, "linked_risks", "data", f::max_id, 500);
-    if (!risks) return std::unexpected(risks.error());
-    for (std::size_t i = 0; i < risks->size(); ++i) {
-      const auto field = "data.linked_risks[" + std::to_string(i) + "]";
-      if (!valid_stream_id((*risks)[i])) return f::invalid(field, "must be a risk id (the <id> of risk-<id>)");
-      for (std::size_t k = 0; k < i; ++k)
-        if ((*risks)[k] == (*risks)[i]) return f::invalid(field, "risk listed twice");
-    }
-    return decide_control{control_decided{*id, *applicable, *justification, std::move(*risks)}};
-  }
-  if (type == "soa.set_implementation_status") {
-    auto id = control_id(d);
-    if (!id) return std::unexpected(id.error());
-    auto status = f::text(d, "status", "data", 32);
-    if (!status) return std::unexpected(status.error());
-    const auto st = implementation_from_string(*status);
-    if (!st) return f::invalid("data.status", "must be one of not_started, planned, partial, implemented");
-    auto comment = f::optional_text(d, "comment", "data", f::max_text);
-    if (!comment) return std::unexpected(comment.error());
-    return set_implementation_status{*id, *st, *comment};
-  }
-  if (type == "soa.request_publication") {
-    auto comment = f::optional_text(d, "comment", "data", f::max_text);
-    if (!comment) return std::unexpected(comment.error());
-    return request_publication{*comment};
-  }
-  if (type == "soa.publish" || type == "soa.reject_publication") {
-    auto o = parse_approval_outcome(d);
+  using wire::read_command;
+  if (type == decide_control::type) return read_command<command>(d, read_decide_control);
+  if (type == set_implementation_status::type)
+    return read_command<command>(d, [](fields& f) {
+      return command{set_implementation_status{control_id(f), status_in(f), f.opt_text("comment")}};
+    });
+  if (type == request_publication::type)
+    return read_command<command>(d, [](fields& f) { return command{request_publication{f.opt_text("comment")}}; });
+  if (type == publish::type || type == reject_publication::type) {
+    auto o = wire::outcome_in(d);
     if (!o) return std::unexpected(o.error());
-    if (type == "soa.publish") return publish{std::move(*o)};
+    if (type == publish::type) return publish{std::move(*o)};
     return reject_publication{std::move(*o)};
   }
-  return f::invalid("type", "unknown Statement of Applicability command '" + std::string(type) + "'");
+  return std::unexpected(rejection{rejection_kind::invalid, "type",
+                                   "unknown Statement of Applicability command '" + std::string(type) + "'"});
 }
 
 state initial_state() {
@@ -240,8 +222,8 @@ decision decide(const command& c, const state& s, const command_context& ctx,
       [&](const auto& cmd) -> decision {
         using T = std::decay_t<decltype(cmd)>;
         if constexpr (std::is_same_v<T, decide_control>) {
-          if (!may_issue(ctx.by, "soa.decide_control"))
-            return std::unexpected(forbidden_command(ctx.by, "soa.decide_control"));
+          if (!may_issue(ctx.by, decide_control::type))
+            return std::unexpected(forbidden_command(ctx.by, decide_control::type));
           const auto& d = cmd.decision;
           for (std::size_t i = 0; i < d.linked_risks.size(); ++i)
             if (related.history("risk-" + d.linked_risks[i]).empty())
@@ -254,8 +236,8 @@ decision decide(const command& c, const state& s, const command_context& ctx,
             return rule("control " + d.control_id + " is already decided this way");
           return one(d);
         } else if constexpr (std::is_same_v<T, set_implementation_status>) {
-          if (!may_issue(ctx.by, "soa.set_implementation_status"))
-            return std::unexpected(forbidden_command(ctx.by, "soa.set_implementation_status"));
+          if (!may_issue(ctx.by, set_implementation_status::type))
+            return std::unexpected(forbidden_command(ctx.by, set_implementation_status::type));
           const auto& current = entry_of(s, cmd.control_id);
           if (!current.decided || !current.applicable)
             return rule("control " + cmd.control_id +
@@ -266,8 +248,8 @@ decision decide(const command& c, const state& s, const command_context& ctx,
                         "data.status");
           return one(implementation_status_set{cmd.control_id, cmd.status, cmd.comment});
         } else if constexpr (std::is_same_v<T, request_publication>) {
-          if (!may_issue(ctx.by, "soa.request_publication"))
-            return std::unexpected(forbidden_command(ctx.by, "soa.request_publication"));
+          if (!may_issue(ctx.by, request_publication::type))
+            return std::unexpected(forbidden_command(ctx.by, request_publication::type));
           if (s.pending)
             return rule("publication is already requested (approval " + s.pending->approval.approval_id + ")");
           const auto cat = annex_a::catalogue();
@@ -300,8 +282,8 @@ decision decide(const command& c, const state& s, const command_context& ctx,
           e.approval.policy.min_approvals = 1;
           e.approval.policy.ordered = false;
           e.approval.policy.version = publication_policy_version;
-          e.approval.on_approved = "soa.publish";
-          e.approval.on_rejected = "soa.reject_publication";
+          e.approval.on_approved = std::string(publish::type);
+          e.approval.on_rejected = std::string(reject_publication::type);
           e.approval.summary = "Publish the Statement of Applicability version " +
                                std::to_string(e.proposed_version);
           e.approval.content_hash = hash;

@@ -4,13 +4,13 @@
 
 #include "aggregate_fold.hpp"
 #include "isms/domain/authorization.hpp"
-#include "json_fields.hpp"
+#include "wire_fields.hpp"
 
 namespace isms::domain::user {
 
 namespace {
 
-namespace f = fields;
+using wire::fields;
 
 std::unexpected<rejection> rule(std::string message, std::string field = {}) {
   return std::unexpected(rejection{rejection_kind::rule, std::move(field), std::move(message)});
@@ -26,38 +26,60 @@ json role_names(const std::vector<role>& roles) {
   return out;
 }
 
-// A role a user may hold: any but `system`, which is the server itself.
-f::result<role> user_role(const json& d, std::string_view key) {
-  auto name = f::text(d, key, "data", 32);
-  if (!name) return std::unexpected(name.error());
-  const auto r = role_from_string(*name);
-  if (!r) return f::invalid(f::name("data", key), "unknown role '" + *name + "'");
-  if (*r == role::system) return f::invalid(f::name("data", key), "the system role is not held by users");
+// A role named at `at`: under command bounds, one a user may hold (any but
+// `system`, which is the server itself).
+role role_in(fields& f, const json* v, const std::string& at) {
+  if (v == nullptr) return role::contributor;
+  if (!v->is_string()) return f.fail(at, "must be a string"), role::contributor;
+  const auto r = role_from_string(v->get_ref<const std::string&>());
+  if (!r) return f.fail(at, "unknown role '" + wire::clip(v->get<std::string>(), 32) + "'"), role::contributor;
+  if (*r == role::system && f.limits() == wire::bounds::command)
+    f.fail(at, "the system role is not held by users");
   return *r;
 }
 
-role stored_role(const json& d, std::string_view key) {
-  const auto r = role_from_string(stored::str(d, key));
-  if (!r) stored::fail(key, "unknown role");
-  return *r;
-}
+role role_of(fields& f) { return role_in(f, f.find("role", true), "role"); }
 
-event decode_or_throw(std::string_view type, const json& d) {
-  using namespace stored;
-  if (type == "user.registered.v1") {
-    registered e{str(d, "name"), opt_str(d, "email"), {}};
-    for (const auto& name : strings(d, "roles")) {
-      const auto r = role_from_string(name);
-      if (!r) fail("roles", "unknown role");
-      e.roles.push_back(*r);
-    }
-    return e;
+std::vector<role> roles_of(fields& f) {
+  std::vector<role> out;
+  const json* v = f.find("roles", true);
+  if (v == nullptr) return out;
+  if (!v->is_array()) return f.fail("roles", "must be a list of roles"), out;
+  if (f.limits() == wire::bounds::command && v->size() > 8) return f.fail("roles", "must have at most 8 entries"), out;
+  for (std::size_t i = 0; i < v->size(); ++i) {
+    const auto at = "roles[" + std::to_string(i) + "]";
+    const role r = role_in(f, &(*v)[i], at);
+    if (f.limits() == wire::bounds::command && holds(out, r)) f.fail(at, "role listed twice");
+    out.push_back(r);
   }
-  if (type == "user.role_granted.v1") return role_granted{stored_role(d, "role"), opt_str(d, "comment")};
-  if (type == "user.role_revoked.v1") return role_revoked{stored_role(d, "role"), opt_str(d, "comment")};
-  if (type == "user.disabled.v1") return disabled{str(d, "reason")};
-  if (type == "user.enabled.v1") return enabled{opt_str(d, "comment")};
-  throw std::runtime_error("unknown event type '" + std::string(type) + "'");
+  return out;
+}
+
+std::expected<event, std::string> decode_event(std::string_view type, const json& data) {
+  using wire::read_event;
+  if (type == registered::type)
+    return read_event<event>(type, data, [](fields& f) {
+      return registered{f.raw_text("name"), f.opt_text("email"), roles_of(f)};
+    });
+  if (type == role_granted::type)
+    return read_event<event>(type, data, [](fields& f) { return role_granted{role_of(f), f.opt_text("comment")}; });
+  if (type == role_revoked::type)
+    return read_event<event>(type, data, [](fields& f) { return role_revoked{role_of(f), f.opt_text("comment")}; });
+  if (type == disabled::type)
+    return read_event<event>(type, data, [](fields& f) { return disabled{f.raw_text("reason")}; });
+  if (type == enabled::type)
+    return read_event<event>(type, data, [](fields& f) { return enabled{f.opt_text("comment")}; });
+  return std::unexpected("unknown event type '" + std::string(type) + "'");
+}
+
+command read_register(fields& f) {
+  register_user c;
+  c.name = f.text("name", 128);
+  c.email = f.opt_text("email", 254);
+  if (f.ok() && !c.email.empty() && (c.email.find('@') == std::string::npos || c.email.find(' ') != std::string::npos))
+    f.fail("email", "must be an e-mail address");
+  c.roles = roles_of(f);
+  return c;
 }
 
 }  // namespace
@@ -67,68 +89,35 @@ new_event encode(const event& e) {
       [](const auto& v) -> new_event {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, registered>)
-          return {"user.registered.v1", {{"name", v.name}, {"email", v.email}, {"roles", role_names(v.roles)}}};
+          return {std::string(registered::type), {{"name", v.name}, {"email", v.email}, {"roles", role_names(v.roles)}}};
         else if constexpr (std::is_same_v<T, role_granted>)
-          return {"user.role_granted.v1", {{"role", to_string(v.granted)}, {"comment", v.comment}}};
+          return {std::string(role_granted::type), {{"role", to_string(v.granted)}, {"comment", v.comment}}};
         else if constexpr (std::is_same_v<T, role_revoked>)
-          return {"user.role_revoked.v1", {{"role", to_string(v.revoked)}, {"comment", v.comment}}};
+          return {std::string(role_revoked::type), {{"role", to_string(v.revoked)}, {"comment", v.comment}}};
         else if constexpr (std::is_same_v<T, disabled>)
-          return {"user.disabled.v1", {{"reason", v.reason}}};
+          return {std::string(disabled::type), {{"reason", v.reason}}};
         else
-          return {"user.enabled.v1", {{"comment", v.comment}}};
+          return {std::string(enabled::type), {{"comment", v.comment}}};
       },
       e);
 }
 
 std::expected<event, std::string> decode(std::string_view type, const json& data) {
-  try {
-    return decode_or_throw(type, data);
-  } catch (const std::exception& ex) {
-    return std::unexpected(std::string(type) + ": " + ex.what());
-  }
+  return decode_event(type, data);
 }
 
 std::expected<command, rejection> parse_command(std::string_view type, const json& d) {
-  if (!d.is_object()) return f::invalid("data", "must be an object");
-  if (type == "user.register") {
-    auto name = f::text(d, "name", "data", 128);
-    if (!name) return std::unexpected(name.error());
-    auto email = f::optional_text(d, "email", "data", 254);
-    if (!email) return std::unexpected(email.error());
-    if (!email->empty() && (email->find('@') == std::string::npos || email->find(' ') != std::string::npos))
-      return f::invalid("data.email", "must be an e-mail address");
-    auto names = f::text_list(d, "roles", "data", 32, 8, true);
-    if (!names) return std::unexpected(names.error());
-    register_user c{*name, *email, {}};
-    for (std::size_t i = 0; i < names->size(); ++i) {
-      const auto field = "data.roles[" + std::to_string(i) + "]";
-      const auto r = role_from_string((*names)[i]);
-      if (!r) return f::invalid(field, "unknown role '" + (*names)[i] + "'");
-      if (*r == role::system) return f::invalid(field, "the system role is not held by users");
-      if (holds(c.roles, *r)) return f::invalid(field, "role listed twice");
-      c.roles.push_back(*r);
-    }
-    return c;
-  }
-  if (type == "user.grant_role" || type == "user.revoke_role") {
-    auto r = user_role(d, "role");
-    if (!r) return std::unexpected(r.error());
-    auto comment = f::optional_text(d, "comment", "data", f::max_text);
-    if (!comment) return std::unexpected(comment.error());
-    if (type == "user.grant_role") return grant_role{*r, *comment};
-    return revoke_role{*r, *comment};
-  }
-  if (type == "user.disable") {
-    auto reason = f::text(d, "reason", "data", f::max_text);
-    if (!reason) return std::unexpected(reason.error());
-    return disable{*reason};
-  }
-  if (type == "user.enable") {
-    auto comment = f::optional_text(d, "comment", "data", f::max_text);
-    if (!comment) return std::unexpected(comment.error());
-    return enable{*comment};
-  }
-  return f::invalid("type", "unknown user command '" + std::string(type) + "'");
+  using wire::read_command;
+  if (type == register_user::type) return read_command<command>(d, read_register);
+  if (type == grant_role::type)
+    return read_command<command>(d, [](fields& f) { return command{grant_role{role_of(f), f.opt_text("comment")}}; });
+  if (type == revoke_role::type)
+    return read_command<command>(d, [](fields& f) { return command{revoke_role{role_of(f), f.opt_text("comment")}}; });
+  if (type == disable::type)
+    return read_command<command>(d, [](fields& f) { return command{disable{f.text("reason")}}; });
+  if (type == enable::type)
+    return read_command<command>(d, [](fields& f) { return command{enable{f.opt_text("comment")}}; });
+  return std::unexpected(rejection{rejection_kind::invalid, "type", "unknown user command '" + std::string(type) + "'"});
 }
 
 state initial_state() { return state{}; }
@@ -170,12 +159,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
   return std::visit(
       [&](const auto& cmd) -> decision {
         using T = std::decay_t<decltype(cmd)>;
-        constexpr std::string_view type = std::is_same_v<T, register_user> ? "user.register"
-                                          : std::is_same_v<T, grant_role>  ? "user.grant_role"
-                                          : std::is_same_v<T, revoke_role> ? "user.revoke_role"
-                                          : std::is_same_v<T, disable>     ? "user.disable"
-                                                                           : "user.enable";
-        if (!may_issue(ctx.by, type)) return std::unexpected(forbidden_command(ctx.by, type));
+        if (!may_issue(ctx.by, T::type)) return std::unexpected(forbidden_command(ctx.by, T::type));
         if constexpr (std::is_same_v<T, register_user>) {
           if (s.registered) return rule("the user is already registered");
           return std::vector<new_event>{encode(registered{cmd.name, cmd.email, cmd.roles})};

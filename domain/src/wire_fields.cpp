@@ -92,21 +92,8 @@ approval_request approval_for(std::string_view stream, std::uint64_t subject_ver
   return r;
 }
 
-std::expected<approval_request, std::string> approval_in(std::string_view type, const json& data) {
-  if (!data.is_object() || !data.contains("approval"))
-    return std::unexpected(std::string(type) + ": approval is required");
-  auto r = parse_approval_request(data.at("approval"), "approval");
-  if (!r)
-    return std::unexpected(std::string(type) + ": " +
-                           (r.error().field.empty() ? r.error().message
-                                                    : r.error().field + " " + r.error().message));
-  return std::move(*r);
-}
-
 std::expected<approval_outcome, rejection> outcome_in(const json& data) {
-  if (!data.is_object())
-    return std::unexpected(rejection{rejection_kind::invalid, "data", "must be a JSON object"});
-  return parse_approval_outcome(data);
+  return read_command<approval_outcome>(data, [](fields& f) { return read_approval_outcome(f); });
 }
 
 std::string clip(std::string s, std::size_t max_len) {
@@ -135,7 +122,8 @@ json strings(const std::vector<std::string>& v) {
   return out;
 }
 
-fields::fields(const json& data, std::string prefix) : data_(data), prefix_(std::move(prefix)) {}
+fields::fields(const json& data, std::string prefix, bounds limits)
+    : data_(data), prefix_(std::move(prefix)), limits_(limits) {}
 
 std::string fields::field_name(std::string_view key) const { return prefix_ + std::string(key); }
 
@@ -154,7 +142,16 @@ void fields::adopt(const fields& nested) {
 }
 
 fields fields::entry(const json& item, std::string_view key, std::size_t index) const {
-  return fields{item, field_name(key) + "[" + std::to_string(index) + "]."};
+  return fields{item, field_name(key) + "[" + std::to_string(index) + "].", limits_};
+}
+
+fields fields::nested(std::string_view key) {
+  static const json nothing = json::object();
+  const json* v = find(key, true);
+  if (v != nullptr && !v->is_object()) fail(key, "must be a JSON object");
+  fields n{v != nullptr && v->is_object() ? *v : nothing, field_name(key) + ".", limits_};
+  if (!ok()) n.failed_ = true;  // the parent holds the failure; the nested reader stays quiet
+  return n;
 }
 
 rejection fields::error() const {
@@ -196,7 +193,7 @@ std::string fields::raw_text(std::string_view key, std::size_t max_len) {
   if (v == nullptr) return {};
   if (!v->is_string()) return fail(key, "must be a string"), std::string{};
   const auto& s = v->get_ref<const std::string&>();
-  if (s.size() > max_len)
+  if (over(s.size(), max_len))
     return fail(key, "must be at most " + std::to_string(max_len) + " bytes"), std::string{};
   return s;
 }
@@ -256,6 +253,11 @@ double fields::number(std::string_view key) {
   return d;
 }
 
+bool fields::opt_boolean(std::string_view key, bool otherwise) {
+  if (find(key, false) == nullptr) return otherwise;
+  return boolean(key);
+}
+
 bool fields::boolean(std::string_view key) {
   const json* v = find(key, true);
   if (v == nullptr) return false;
@@ -263,53 +265,69 @@ bool fields::boolean(std::string_view key) {
   return v->get<bool>();
 }
 
-std::vector<std::string> fields::ids(std::string_view key, bool allow_empty) {
+std::vector<std::string> fields::ids(std::string_view key, bool allow_empty, std::size_t most) {
   const json* v = find(key, true);
   if (v == nullptr) return {};
   if (!v->is_array()) return fail(key, "must be a list of ids"), std::vector<std::string>{};
-  if (v->size() > max_items)
-    return fail(key, "must have at most " + std::to_string(max_items) + " entries"),
-           std::vector<std::string>{};
+  if (over(v->size(), most))
+    return fail(key, "must have at most " + std::to_string(most) + " entries"), std::vector<std::string>{};
   if (v->empty() && !allow_empty) return fail(key, "must not be empty"), std::vector<std::string>{};
   std::vector<std::string> out;
-  for (const auto& e : *v) {
+  for (std::size_t i = 0; i < v->size(); ++i) {
+    const json& e = (*v)[i];
     if (!e.is_string() || !valid_id(e.get_ref<const std::string&>()))
-      return fail(key, "entries must match [A-Za-z0-9][A-Za-z0-9_.-]{0,63}"),
+      return fail(std::string(key) + "[" + std::to_string(i) + "]",
+                  "must match [A-Za-z0-9][A-Za-z0-9_.-]{0,63}"),
              std::vector<std::string>{};
     out.push_back(e.get<std::string>());
   }
   return out;
 }
 
-std::vector<std::string> fields::texts(std::string_view key, bool allow_empty,
-                                       std::size_t max_len) {
+std::vector<std::string> fields::texts(std::string_view key, bool allow_empty, std::size_t max_len,
+                                       std::size_t most) {
   const json* v = find(key, true);
   if (v == nullptr) return {};
   if (!v->is_array()) return fail(key, "must be a list of strings"), std::vector<std::string>{};
-  if (v->size() > max_items)
-    return fail(key, "must have at most " + std::to_string(max_items) + " entries"),
-           std::vector<std::string>{};
+  if (over(v->size(), most))
+    return fail(key, "must have at most " + std::to_string(most) + " entries"), std::vector<std::string>{};
   if (v->empty() && !allow_empty) return fail(key, "must not be empty"), std::vector<std::string>{};
   std::vector<std::string> out;
-  for (const auto& e : *v) {
+  for (std::size_t i = 0; i < v->size(); ++i) {
+    const json& e = (*v)[i];
     if (!e.is_string() || blank(e.get_ref<const std::string&>()) ||
-        e.get_ref<const std::string&>().size() > max_len)
-      return fail(key, "entries must be non-empty strings of at most " + std::to_string(max_len) +
-                           " bytes"),
+        over(e.get_ref<const std::string&>().size(), max_len))
+      return fail(std::string(key) + "[" + std::to_string(i) + "]",
+                  "must be a non-empty string of at most " + std::to_string(max_len) + " bytes"),
              std::vector<std::string>{};
     out.push_back(e.get<std::string>());
   }
   return out;
 }
 
-std::vector<std::string> fields::opt_ids(std::string_view key) {
-  if (find(key, false) == nullptr) return {};
-  return ids(key, true);
+std::vector<std::string> fields::strings(std::string_view key) {
+  const json* v = find(key, true);
+  if (v == nullptr) return {};
+  if (!v->is_array()) return fail(key, "must be a list of strings"), std::vector<std::string>{};
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < v->size(); ++i) {
+    const json& e = (*v)[i];
+    if (!e.is_string())
+      return fail(std::string(key) + "[" + std::to_string(i) + "]", "must be a string"),
+             std::vector<std::string>{};
+    out.push_back(e.get<std::string>());
+  }
+  return out;
 }
 
-std::vector<std::string> fields::opt_texts(std::string_view key, std::size_t max_len) {
+std::vector<std::string> fields::opt_ids(std::string_view key, std::size_t most) {
   if (find(key, false) == nullptr) return {};
-  return texts(key, true, max_len);
+  return ids(key, true, most);
+}
+
+std::vector<std::string> fields::opt_texts(std::string_view key, std::size_t max_len, std::size_t most) {
+  if (find(key, false) == nullptr) return {};
+  return texts(key, true, max_len, most);
 }
 
 std::string fields::sha256(std::string_view key) {

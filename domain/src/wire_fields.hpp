@@ -3,11 +3,13 @@
 // context & scope, document, objective, nonconformity, internal audit and
 // management review aggregates. Private to the domain library.
 //
-// A `fields` reader walks one JSON object: each getter checks one field and
-// returns its value, or a neutral default after remembering the first failure
-// (field name and rule). The caller reads every field, then asks ok(): a
-// command parser turns the failure into rejection{invalid, "data.<field>", …},
-// an event decoder into an error string. Nothing here throws.
+// The one field-reading vocabulary of the domain, for commands and events
+// alike. A `fields` reader walks one JSON object: each getter checks one field
+// and returns its value, or a neutral default after remembering the first
+// failure (field name and rule). The caller reads every field, then asks ok():
+// a command parser turns the failure into rejection{invalid, "data.<field>", …},
+// an event decoder into an error string. Nothing here throws, and no caller
+// tells failures apart by their text.
 //
 // Thread-safety: value types and pure functions only.
 
@@ -19,19 +21,28 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "isms/domain/core.hpp"
 #include "isms/domain/reactions.hpp"
+#include "isms/domain/wire_type.hpp"
 
 namespace isms::domain::wire {
 
-// Bounds on what a payload may carry (documented in docs/domain.md).
-inline constexpr std::size_t max_line = 200;          // titles, names, one-line summaries
-inline constexpr std::size_t max_text = 20'000;       // descriptions, notes, evidence
+// The one set of bounds on what a command's payload may carry (documented in
+// docs/domain.md, "Payload bounds"). Event data is read without them: an
+// event already recorded decodes whatever bounds were in force when it was
+// written (bounds::stored below).
+inline constexpr std::size_t max_line = 300;          // titles, names, one-line summaries
+inline constexpr std::size_t max_text = 20'000;       // descriptions, rationales, notes, evidence
 inline constexpr std::size_t max_document = 1 << 20;  // a document's full text (1 MiB)
 inline constexpr std::size_t max_items = 500;         // entries of one list field
+
+// Which bounds a reader applies: a command's (every byte and item limit), or
+// none for stored event data (its shape and types are still checked).
+enum class bounds { command, stored };
 
 // An enum's wire names: {value, "name"} pairs.
 template <class E, std::size_t N>
@@ -70,8 +81,9 @@ template <class E, std::size_t N>
 
 class fields {
  public:
-  // `data` is the payload; `prefix` goes before field names in failures.
-  explicit fields(const json& data, std::string prefix = "data.");
+  // `data` is the payload; `prefix` goes before field names in failures;
+  // `limits` says whether byte and item bounds apply.
+  explicit fields(const json& data, std::string prefix = "data.", bounds limits = bounds::command);
 
   // A required id ([A-Za-z0-9][A-Za-z0-9_.-]{0,63}).
   std::string id(std::string_view key);
@@ -82,7 +94,7 @@ class fields {
   // An optional string: absent or null → empty; at most max_len bytes.
   std::string opt_text(std::string_view key, std::size_t max_len = max_text);
   // A required string, possibly empty, at most max_len bytes (bytes kept exactly).
-  std::string raw_text(std::string_view key, std::size_t max_len);
+  std::string raw_text(std::string_view key, std::size_t max_len = max_text);
   // A required calendar day, "YYYY-MM-DD".
   date day(std::string_view key);
   std::optional<date> opt_day(std::string_view key);
@@ -91,13 +103,19 @@ class fields {
   // A required finite number (integer or decimal).
   double number(std::string_view key);
   bool boolean(std::string_view key);
-  // A required list of ids / of non-blank strings, at most max_items entries.
-  std::vector<std::string> ids(std::string_view key, bool allow_empty);
+  // An optional boolean: absent or null → `otherwise`.
+  bool opt_boolean(std::string_view key, bool otherwise);
+  // A required list of ids / of non-blank strings, at most `most` entries. A
+  // bad entry is named "<key>[<index>]".
+  std::vector<std::string> ids(std::string_view key, bool allow_empty, std::size_t most = max_items);
   std::vector<std::string> texts(std::string_view key, bool allow_empty,
-                                 std::size_t max_len = max_line);
+                                 std::size_t max_len = max_line, std::size_t most = max_items);
+  // A required list of strings of any content (stored lists of names).
+  std::vector<std::string> strings(std::string_view key);
   // Optional lists: absent or null → empty.
-  std::vector<std::string> opt_ids(std::string_view key);
-  std::vector<std::string> opt_texts(std::string_view key, std::size_t max_len = max_line);
+  std::vector<std::string> opt_ids(std::string_view key, std::size_t most = max_items);
+  std::vector<std::string> opt_texts(std::string_view key, std::size_t max_len = max_line,
+                                     std::size_t most = max_items);
   // A required 64-digit lower-case hex SHA-256.
   std::string sha256(std::string_view key);
   // A required clause or Annex A control reference (valid_clause / valid_annex_a_control).
@@ -126,6 +144,10 @@ class fields {
   void adopt(const fields& nested);
   // A reader for entry `index` of the list `key`: prefix "<prefix><key>[<index>].".
   [[nodiscard]] fields entry(const json& item, std::string_view key, std::size_t index) const;
+  // A reader for the required object member `key`: prefix "<prefix><key>.",
+  // the same bounds. A missing or non-object member fails here; the nested
+  // reader then reads nothing. Take its failure over with adopt().
+  [[nodiscard]] fields nested(std::string_view key);
 
   [[nodiscard]] bool ok() const noexcept { return !failed_; }
   // The first failure as a rejection of kind invalid.
@@ -134,12 +156,20 @@ class fields {
   [[nodiscard]] std::string message() const;
   // "<prefix><key>".
   [[nodiscard]] std::string field_name(std::string_view key) const;
+  // The reader's bounds (a nested reader takes them over).
+  [[nodiscard]] bounds limits() const noexcept { return limits_; }
 
   const json* find(std::string_view key, bool required);
 
  private:
+  // True if `size` exceeds `most` under command bounds.
+  [[nodiscard]] bool over(std::size_t size, std::size_t most) const noexcept {
+    return limits_ == bounds::command && size > most;
+  }
+
   const json& data_;
   std::string prefix_;
+  bounds limits_;
   bool failed_ = false;
   std::string field_;
   std::string rule_;
@@ -161,10 +191,38 @@ template <class T, class Read>
 [[nodiscard]] std::expected<T, std::string> read_event(std::string_view type, const json& data,
                                                        Read read) {
   if (!data.is_object()) return std::unexpected(std::string(type) + ": data must be a JSON object");
-  fields f{data, ""};
+  fields f{data, "", bounds::stored};
   T value = read(f);
   if (!f.ok()) return std::unexpected(std::string(type) + ": " + f.message());
   return value;
+}
+
+// The reader of one wire type: `read(f, as<T>{})` reads the T a payload holds.
+template <class T>
+using as = std::type_identity<T>;
+
+// Decodes event data of `type` with `read(f, as<T>{})`, T the alternative of
+// Event whose wire type it is (an unknown type is an error).
+template <class Event, class Read>
+[[nodiscard]] std::expected<Event, std::string> decode_event(std::string_view type, const json& data, Read read) {
+  return dispatch_type<Event>(
+      type,
+      [&](auto t) { return read_event<Event>(type, data, [&](fields& f) -> Event { return read(f, t); }); },
+      [&]() -> std::expected<Event, std::string> {
+        return std::unexpected("unknown event type '" + std::string(type) + "'");
+      });
+}
+
+// Parses a command payload of `type` the same way (an unknown type is
+// invalid, field "type").
+template <class Command, class Read>
+[[nodiscard]] std::expected<Command, rejection> parse_command(std::string_view type, const json& data, Read read) {
+  return dispatch_type<Command>(
+      type, [&](auto t) { return read_command<Command>(data, [&](fields& f) -> Command { return read(f, t); }); },
+      [&]() -> std::expected<Command, rejection> {
+        return std::unexpected(
+            rejection{rejection_kind::invalid, "type", "unknown command type '" + std::string(type) + "'"});
+      });
 }
 
 // Helpers for decide.
@@ -208,11 +266,16 @@ template <class State, class Decode, class Evolve>
                                             std::string subject_kind, role approver,
                                             std::string on_approved, std::string on_rejected,
                                             std::string summary, std::string content_hash);
-// The "approval" object of a request event's data, for decoders.
-[[nodiscard]] std::expected<approval_request, std::string> approval_in(std::string_view type,
-                                                                       const json& data);
 // The payload of an on_approved / on_rejected command.
 [[nodiscard]] std::expected<approval_outcome, rejection> outcome_in(const json& data);
+
+// The approval objects read from the object a reader walks (reactions.hpp
+// says what each holds). An approval request nested in `key` of `f`:
+//   approval_request r = read_approval_request(f, "approval");
+[[nodiscard]] approval_policy read_approval_policy(fields& f);
+[[nodiscard]] approval_request read_approval_request(fields& f);
+[[nodiscard]] approval_request read_approval_request(fields& f, std::string_view key);
+[[nodiscard]] approval_outcome read_approval_outcome(fields& f);
 
 // The dispatcher's stream binding for an aggregate whose creating command
 // names its id in the payload: `creating_type` sent to `stream` must carry

@@ -361,7 +361,7 @@ TEST(RiskRequestAcceptance, ALongTitleStillGivesAnOpenableRequest) {
   const auto d = w.when("risk.request_acceptance", json::object(), given);
   ASSERT_TRUE(d.has_value());
   const std::string summary = (*d)[0].data.at("approval").at("summary");
-  EXPECT_LE(summary.size(), 200u);  // the approval request accepts one-line summaries only
+  EXPECT_LE(summary.size(), 300u);  // the approval request accepts one-line summaries only (docs/domain.md)
   EXPECT_TRUE(summary.starts_with("Accept the residual risk of risk-R-1"));
 }
 

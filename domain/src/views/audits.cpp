@@ -47,15 +47,15 @@ void fold_audit(audits_view& v, const recorded_event& e, const internal_audit::e
                    a.history.push_back(history_of(e, "performed on " + a.performed_on, x.summary));
                  },
                  [&](const internal_audit::finding_recorded& x) {
-                   audit_finding_entry f{x.finding_id, std::string(internal_audit::to_string(x.type)),
+                   audit_finding_entry f{x.finding_id, std::string(internal_audit::to_string(x.kind)),
                                          x.reference, x.text, x.recorded_by,
                                          format_instant(e.meta.recorded_at), ""};
-                   if (x.type == internal_audit::finding_type::nonconformity_major ||
-                       x.type == internal_audit::finding_type::nonconformity_minor)
+                   if (x.kind == internal_audit::finding_type::nonconformity_major ||
+                       x.kind == internal_audit::finding_type::nonconformity_minor)
                      f.nc_id = nonconformity::nc_id_for_finding(a.audit_id.empty() ? id : a.audit_id, x.finding_id);
                    a.findings.push_back(std::move(f));
                    a.history.push_back(history_of(e, "finding " + x.finding_id + " (" +
-                                                         std::string(internal_audit::to_string(x.type)) +
+                                                         std::string(internal_audit::to_string(x.kind)) +
                                                          ") against " + x.reference,
                                                   x.text));
                  },

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "isms/domain/core.hpp"
+#include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
 #include "isms/domain/reactions.hpp"
 
@@ -44,6 +45,7 @@ enum class status { none, open, approved, rejected, voided };
 
 // approval.opened.v1
 struct opened {
+  static constexpr std::string_view type = "approval.opened.v1";
   std::string approval_id;
   std::string subject_stream;
   std::uint64_t subject_version = 0;
@@ -59,6 +61,7 @@ struct opened {
 
 // approval.reviewer_approved.v1
 struct reviewer_approved {
+  static constexpr std::string_view type = "approval.reviewer_approved.v1";
   std::string reviewer;
   std::vector<role> roles;  // the roles the reviewer held when deciding
   std::string step;         // the policy step filled: "user:<id>", "role:<role>" or "additional"
@@ -69,6 +72,7 @@ struct reviewer_approved {
 
 // approval.reviewer_rejected.v1
 struct reviewer_rejected {
+  static constexpr std::string_view type = "approval.reviewer_rejected.v1";
   std::string reviewer;
   std::vector<role> roles;
   std::string comment;  // required: why
@@ -78,6 +82,7 @@ struct reviewer_rejected {
 
 // approval.approved.v1 — completion: the policy is met
 struct approved {
+  static constexpr std::string_view type = "approval.approved.v1";
   std::string approval_id;
   std::string subject_stream;
   std::uint64_t subject_version = 0;
@@ -91,6 +96,7 @@ struct approved {
 
 // approval.rejected.v1 — completion: a reviewer rejected
 struct rejected {
+  static constexpr std::string_view type = "approval.rejected.v1";
   std::string approval_id;
   std::string subject_stream;
   std::uint64_t subject_version = 0;
@@ -105,6 +111,7 @@ struct rejected {
 
 // approval.voided.v1 — the subject changed before completion
 struct voided {
+  static constexpr std::string_view type = "approval.voided.v1";
   std::string approval_id;
   std::string subject_stream;
   std::string reason;
@@ -121,18 +128,22 @@ using event = std::variant<opened, reviewer_approved, reviewer_rejected, approve
 
 // approval.open (system): the fields of `opened`.
 struct open {
+  static constexpr std::string_view type = "approval.open";
   opened request;
 };
 // approval.approve {comment?}
 struct approve {
+  static constexpr std::string_view type = "approval.approve";
   std::string comment;
 };
 // approval.reject {comment} — the comment is required
 struct reject {
+  static constexpr std::string_view type = "approval.reject";
   std::string comment;
 };
 // approval.void (system) {approval_id, reason, subject_version?}
 struct void_request {
+  static constexpr std::string_view type = "approval.void";
   std::string approval_id;
   std::string reason;
 };

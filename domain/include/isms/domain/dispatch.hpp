@@ -64,6 +64,11 @@ struct route {
 // The routing table, one line per aggregate (see dispatch.cpp).
 [[nodiscard]] std::span<const route> routing_table() noexcept;
 
+// Every command type of the ISMS, as the command structs declare them
+// (wire_type.hpp), aggregate by aggregate in routing-table order. The
+// authorization table has exactly one row per entry.
+[[nodiscard]] std::span<const std::string_view> command_types() noexcept;
+
 // True if `id` matches [A-Za-z0-9][A-Za-z0-9_.-]{0,63}.
 [[nodiscard]] bool valid_stream_id(std::string_view id) noexcept;
 

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "isms/domain/core.hpp"
+#include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
 #include "isms/domain/reactions.hpp"
 
@@ -55,6 +56,7 @@ struct profile {
 // Events. These events are the storage format: change them with care.
 
 struct drafted {  // document.drafted.v1 — version 1
+  static constexpr std::string_view type = "document.drafted.v1";
   std::string document_id;
   document_kind kind = document_kind::policy;
   profile about;
@@ -66,6 +68,7 @@ struct drafted {  // document.drafted.v1 — version 1
 // the same while it is a draft, the next one when it revises an approved or
 // published version.
 struct revised {  // document.revised.v1
+  static constexpr std::string_view type = "document.revised.v1";
   std::uint64_t document_version = 0;
   profile about;
   std::string text;
@@ -73,11 +76,13 @@ struct revised {  // document.revised.v1
   std::string change_note;
 };
 struct approval_requested {  // document.approval_requested.v1
+  static constexpr std::string_view type = "document.approval_requested.v1";
   std::uint64_t document_version = 0;
   std::string content_sha256;
   approval_request approval;
 };
 struct approved {  // document.approved.v1
+  static constexpr std::string_view type = "document.approved.v1";
   std::string approval_id;
   std::uint64_t document_version = 0;
   std::string content_sha256;
@@ -85,17 +90,20 @@ struct approved {  // document.approved.v1
   std::string comment;
 };
 struct rejected {  // document.rejected.v1 — the version goes back to draft
+  static constexpr std::string_view type = "document.rejected.v1";
   std::string approval_id;
   std::uint64_t document_version = 0;
   std::string rejected_by;
   std::string comment;
 };
 struct published {  // document.published.v1
+  static constexpr std::string_view type = "document.published.v1";
   std::uint64_t document_version = 0;
   std::string content_sha256;
   date published_on{};
 };
 struct reviewed {  // document.reviewed.v1
+  static constexpr std::string_view type = "document.reviewed.v1";
   std::uint64_t document_version = 0;  // the published version that was reviewed
   review_outcome outcome = review_outcome::suitable;
   std::string notes;
@@ -103,6 +111,7 @@ struct reviewed {  // document.reviewed.v1
   std::string reviewed_by;
 };
 struct retired {  // document.retired.v1
+  static constexpr std::string_view type = "document.retired.v1";
   std::string reason;
   date retired_on{};
 };
@@ -119,6 +128,7 @@ using event = std::variant<drafted, revised, approval_requested, approved, rejec
 // document.draft {document_id, kind, title, owner, classification,
 //                 review_interval_months, text, change_note?}
 struct draft {
+  static constexpr std::string_view type = "document.draft";
   std::string document_id;
   document_kind kind = document_kind::policy;
   profile about;
@@ -128,6 +138,7 @@ struct draft {
 // document.revise {text?, title?, owner?, classification?, review_interval_months?,
 //                  change_note} — absent fields keep their value
 struct revise {
+  static constexpr std::string_view type = "document.revise";
   std::optional<std::string> text;
   std::optional<std::string> title;
   std::optional<std::string> owner;
@@ -136,22 +147,28 @@ struct revise {
   std::string change_note;
 };
 struct request_approval {  // document.request_approval {summary?}
+  static constexpr std::string_view type = "document.request_approval";
   std::string summary;
 };
 struct approve {  // document.approve (system)
+  static constexpr std::string_view type = "document.approve";
   approval_outcome outcome;
 };
 struct reject {  // document.reject (system)
+  static constexpr std::string_view type = "document.reject";
   approval_outcome outcome;
 };
 struct publish {  // document.publish {content_sha256}
+  static constexpr std::string_view type = "document.publish";
   std::string content_sha256;
 };
 struct record_review {  // document.record_review {outcome, notes}
+  static constexpr std::string_view type = "document.record_review";
   review_outcome outcome = review_outcome::suitable;
   std::string notes;
 };
 struct retire {  // document.retire {reason}
+  static constexpr std::string_view type = "document.retire";
   std::string reason;
 };
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "isms/domain/core.hpp"
+#include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
 #include "isms/domain/reactions.hpp"
 
@@ -34,6 +35,7 @@ enum class finding_type { nonconformity_major, nonconformity_minor, observation,
 // Events. These events are the storage format: change them with care.
 
 struct planned {  // audit.planned.v1
+  static constexpr std::string_view type = "audit.planned.v1";
   std::string audit_id;
   std::string scope;     // what the audit covers (9.2.2 b)
   std::string criteria;  // against what it audits (9.2.2 b)
@@ -44,18 +46,21 @@ struct planned {  // audit.planned.v1
   date planned_end{};
 };
 struct performed {  // audit.performed.v1
+  static constexpr std::string_view type = "audit.performed.v1";
   date performed_on{};
   std::vector<std::string> auditors;  // user ids, the lead auditor included
   std::string summary;
 };
 struct finding_recorded {  // audit.finding_recorded.v1
+  static constexpr std::string_view type = "audit.finding_recorded.v1";
   std::string finding_id;
-  finding_type type = finding_type::observation;
+  finding_type kind = finding_type::observation;  // on the wire: "type"
   std::string reference;  // clause ("9.2.2") or Annex A control ("A.8.8")
   std::string text;
   std::string recorded_by;
 };
 struct report_issued {  // audit.report_issued.v1
+  static constexpr std::string_view type = "audit.report_issued.v1";
   std::string summary;
   std::string conclusion;
   date issued_on{};
@@ -73,23 +78,27 @@ using event = std::variant<planned, performed, finding_recorded, report_issued>;
 // audit.plan {audit_id, scope, criteria, lead_auditor, area, process_owner,
 //             planned_start, planned_end}
 struct plan {
+  static constexpr std::string_view type = "audit.plan";
   planned entry;
 };
 // audit.record_performed {performed_on, auditors[], summary?}
 struct record_performed {
+  static constexpr std::string_view type = "audit.record_performed";
   date performed_on{};
   std::vector<std::string> auditors;
   std::string summary;
 };
 // audit.record_finding {finding_id, type, reference, text}
 struct record_finding {
+  static constexpr std::string_view type = "audit.record_finding";
   std::string finding_id;
-  finding_type type = finding_type::observation;
+  finding_type kind = finding_type::observation;  // on the wire: "type"
   std::string reference;
   std::string text;
 };
 // audit.issue_report {summary, conclusion}
 struct issue_report {
+  static constexpr std::string_view type = "audit.issue_report";
   std::string summary;
   std::string conclusion;
 };
@@ -108,7 +117,7 @@ enum class status { planned, performed, reported };
 
 struct finding {
   std::string finding_id;
-  finding_type type = finding_type::observation;
+  finding_type kind = finding_type::observation;  // on the wire: "type"
   std::string reference;
   std::string text;
   std::string recorded_by;

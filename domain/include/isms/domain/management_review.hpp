@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "isms/domain/core.hpp"
+#include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
 #include "isms/domain/reactions.hpp"
 
@@ -50,6 +51,7 @@ enum class decision_kind { improvement_opportunity, isms_change };
 // Events. These events are the storage format: change them with care.
 
 struct scheduled {  // review.scheduled.v1
+  static constexpr std::string_view type = "review.scheduled.v1";
   std::string review_id;
   date planned_on{};
   std::string chair;    // user id, top management
@@ -58,31 +60,37 @@ struct scheduled {  // review.scheduled.v1
 // The inputs pack: a JSON object with one member per input (to_string(input)),
 // as the server assembled it from the views at `as_of_position`.
 struct inputs_assembled {  // review.inputs_assembled.v1
+  static constexpr std::string_view type = "review.inputs_assembled.v1";
   json pack;
   std::string pack_sha256;  // canonical_hash(pack): see docs/eventstore.md, "Canonical JSON"
   std::uint64_t as_of_position = 0;
   date assembled_on{};
 };
 struct opened {  // review.opened.v1
+  static constexpr std::string_view type = "review.opened.v1";
   date opened_on{};
   std::string opened_by;
 };
 struct attendance_recorded {  // review.attendance_recorded.v1
+  static constexpr std::string_view type = "review.attendance_recorded.v1";
   std::vector<std::string> attendees;  // user ids
   std::vector<std::string> apologies;  // user ids, may be empty
 };
 struct item_recorded {  // review.item_recorded.v1
+  static constexpr std::string_view type = "review.item_recorded.v1";
   std::string item_id;
   input about = input::previous_actions;
   std::string discussion;
 };
 struct decision_recorded {  // review.decision_recorded.v1
+  static constexpr std::string_view type = "review.decision_recorded.v1";
   std::string decision_id;
   decision_kind kind = decision_kind::improvement_opportunity;
   std::string text;
   std::string item_id;  // the item it follows from, may be empty
 };
 struct action_recorded {  // review.action_recorded.v1
+  static constexpr std::string_view type = "review.action_recorded.v1";
   std::string action_id;
   std::string description;
   std::string owner;  // user id
@@ -90,27 +98,32 @@ struct action_recorded {  // review.action_recorded.v1
   std::string decision_id;  // the decision it implements, may be empty
 };
 struct action_completed {  // review.action_completed.v1
+  static constexpr std::string_view type = "review.action_completed.v1";
   std::string action_id;
   std::string evidence;
   date completed_on{};
   std::string completed_by;
 };
 struct minutes_approval_requested {  // review.minutes_approval_requested.v1
+  static constexpr std::string_view type = "review.minutes_approval_requested.v1";
   std::string content_hash;  // of the minutes
   approval_request approval;
 };
 struct minutes_approved {  // review.minutes_approved.v1
+  static constexpr std::string_view type = "review.minutes_approved.v1";
   std::string approval_id;
   std::vector<std::string> approvers;
   std::string comment;
   std::string content_hash;
 };
 struct minutes_rejected {  // review.minutes_rejected.v1 — the review is open again
+  static constexpr std::string_view type = "review.minutes_rejected.v1";
   std::string approval_id;
   std::string rejected_by;
   std::string comment;
 };
 struct closed {  // review.closed.v1
+  static constexpr std::string_view type = "review.closed.v1";
   date closed_on{};
   std::string closed_by;
 };
@@ -126,32 +139,40 @@ using event = std::variant<scheduled, inputs_assembled, opened, attendance_recor
 // Commands ("review.<verb>").
 
 struct schedule {  // review.schedule {review_id, planned_on, chair, interval_months}
+  static constexpr std::string_view type = "review.schedule";
   std::string review_id;
   date planned_on{};
   std::string chair;
   int interval_months = 12;
 };
 struct assemble_inputs {  // review.assemble_inputs {pack, as_of_position?}
+  static constexpr std::string_view type = "review.assemble_inputs";
   json pack;
   std::uint64_t as_of_position = 0;
 };
-struct open {};  // review.open {}
+struct open {  // review.open {}
+  static constexpr std::string_view type = "review.open";
+};
 struct record_attendance {  // review.record_attendance {attendees[], apologies[]?}
+  static constexpr std::string_view type = "review.record_attendance";
   std::vector<std::string> attendees;
   std::vector<std::string> apologies;
 };
 struct record_item {  // review.record_item {item_id, input, discussion}
+  static constexpr std::string_view type = "review.record_item";
   std::string item_id;
   input about = input::previous_actions;
   std::string discussion;
 };
 struct record_decision {  // review.record_decision {decision_id, kind, text, item_id?}
+  static constexpr std::string_view type = "review.record_decision";
   std::string decision_id;
   decision_kind kind = decision_kind::improvement_opportunity;
   std::string text;
   std::string item_id;
 };
 struct record_action {  // review.record_action {action_id, description, owner, due_date, decision_id?}
+  static constexpr std::string_view type = "review.record_action";
   std::string action_id;
   std::string description;
   std::string owner;
@@ -159,19 +180,25 @@ struct record_action {  // review.record_action {action_id, description, owner, 
   std::string decision_id;
 };
 struct complete_action {  // review.complete_action {action_id, evidence}
+  static constexpr std::string_view type = "review.complete_action";
   std::string action_id;
   std::string evidence;
 };
 struct request_minutes_approval {  // review.request_minutes_approval {summary?}
+  static constexpr std::string_view type = "review.request_minutes_approval";
   std::string summary;
 };
 struct approve_minutes {  // review.approve_minutes (system)
+  static constexpr std::string_view type = "review.approve_minutes";
   approval_outcome outcome;
 };
 struct reject_minutes {  // review.reject_minutes (system)
+  static constexpr std::string_view type = "review.reject_minutes";
   approval_outcome outcome;
 };
-struct close {};  // review.close {}
+struct close {  // review.close {}
+  static constexpr std::string_view type = "review.close";
+};
 
 using command = std::variant<schedule, assemble_inputs, open, record_attendance, record_item,
                              record_decision, record_action, complete_action,

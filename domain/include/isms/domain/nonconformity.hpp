@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "isms/domain/core.hpp"
+#include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
 
 namespace isms::domain::nonconformity {
@@ -48,6 +49,7 @@ enum class action_status { planned, done, verified };
 // Events. These events are the storage format: change them with care.
 
 struct raised {  // nc.raised.v1
+  static constexpr std::string_view type = "nc.raised.v1";
   std::string nc_id;
   source from = source::other;
   std::string reference;  // clause ("8.1") or Annex A control ("A.5.15")
@@ -60,16 +62,19 @@ struct raised {  // nc.raised.v1
   std::string review_id;   // when raised from a management review, else empty
 };
 struct containment_recorded {  // nc.containment_recorded.v1 — 10.2 a
+  static constexpr std::string_view type = "nc.containment_recorded.v1";
   std::string description;
   date recorded_on{};
   std::string recorded_by;
 };
 struct root_cause_recorded {  // nc.root_cause_recorded.v1 — 10.2 b 2
+  static constexpr std::string_view type = "nc.root_cause_recorded.v1";
   std::string description;
   date recorded_on{};
   std::string recorded_by;
 };
 struct similar_check_recorded {  // nc.similar_check_recorded.v1 — 10.2 b 3
+  static constexpr std::string_view type = "nc.similar_check_recorded.v1";
   bool similar_found = false;
   std::string details;
   std::vector<std::string> related_ncs;  // ids of similar nonconformities, may be empty
@@ -77,12 +82,14 @@ struct similar_check_recorded {  // nc.similar_check_recorded.v1 — 10.2 b 3
   std::string recorded_by;
 };
 struct action_planned {  // nc.action_planned.v1 — 10.2 c
+  static constexpr std::string_view type = "nc.action_planned.v1";
   std::string action_id;
   std::string description;
   std::string owner;  // user id
   date due_on{};
 };
 struct action_completed {  // nc.action_completed.v1
+  static constexpr std::string_view type = "nc.action_completed.v1";
   std::string action_id;
   std::string evidence;
   date completed_on{};
@@ -90,6 +97,7 @@ struct action_completed {  // nc.action_completed.v1
 };
 // 10.2 d. An ineffective action goes back to planned and is done again.
 struct action_verified {  // nc.action_verified.v1
+  static constexpr std::string_view type = "nc.action_verified.v1";
   std::string action_id;
   bool effective = true;
   std::string notes;
@@ -97,6 +105,7 @@ struct action_verified {  // nc.action_verified.v1
   std::string verified_by;
 };
 struct closed {  // nc.closed.v1
+  static constexpr std::string_view type = "nc.closed.v1";
   std::string comment;
   date closed_on{};
   std::string closed_by;
@@ -114,6 +123,7 @@ using event = std::variant<raised, containment_recorded, root_cause_recorded, si
 // nc.raise {nc_id, source, reference, severity, description,
 //           audit_id?, finding_id?, review_id?}
 struct raise {
+  static constexpr std::string_view type = "nc.raise";
   std::string nc_id;
   source from = source::other;
   std::string reference;
@@ -122,32 +132,39 @@ struct raise {
   std::string audit_id, finding_id, review_id;
 };
 struct record_containment {  // nc.record_containment {description}
+  static constexpr std::string_view type = "nc.record_containment";
   std::string description;
 };
 struct record_root_cause {  // nc.record_root_cause {description}
+  static constexpr std::string_view type = "nc.record_root_cause";
   std::string description;
 };
 struct record_similar_check {  // nc.record_similar_check {similar_found, details, related_ncs?}
+  static constexpr std::string_view type = "nc.record_similar_check";
   bool similar_found = false;
   std::string details;
   std::vector<std::string> related_ncs;
 };
 struct plan_action {  // nc.plan_action {action_id, description, owner, due_date}
+  static constexpr std::string_view type = "nc.plan_action";
   std::string action_id;
   std::string description;
   std::string owner;
   date due_on{};
 };
 struct complete_action {  // nc.complete_action {action_id, evidence}
+  static constexpr std::string_view type = "nc.complete_action";
   std::string action_id;
   std::string evidence;
 };
 struct verify_action {  // nc.verify_action {action_id, effective, notes}
+  static constexpr std::string_view type = "nc.verify_action";
   std::string action_id;
   bool effective = true;
   std::string notes;
 };
 struct close {  // nc.close {comment}
+  static constexpr std::string_view type = "nc.close";
   std::string comment;
 };
 

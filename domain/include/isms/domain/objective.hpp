@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "isms/domain/core.hpp"
+#include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
 #include "isms/domain/reactions.hpp"
 
@@ -45,39 +46,47 @@ struct terms {
 // Events. These events are the storage format: change them with care.
 
 struct proposed {  // objective.proposed.v1
+  static constexpr std::string_view type = "objective.proposed.v1";
   std::string objective_id;
   terms proposal;
 };
 struct revised {  // objective.revised.v1 — new proposed terms, awaiting approval
+  static constexpr std::string_view type = "objective.revised.v1";
   terms proposal;
   std::string reason;
 };
 struct approval_requested {  // objective.approval_requested.v1
+  static constexpr std::string_view type = "objective.approval_requested.v1";
   std::string content_hash;  // of the proposed terms
   approval_request approval;
 };
 struct objective_set {  // objective.set.v1 — the proposed terms are in force
+  static constexpr std::string_view type = "objective.set.v1";
   std::string approval_id;
   std::vector<std::string> approvers;
   std::string comment;
   std::string content_hash;
 };
 struct rejected {  // objective.rejected.v1 — the proposal stays a proposal
+  static constexpr std::string_view type = "objective.rejected.v1";
   std::string approval_id;
   std::string rejected_by;
   std::string comment;
 };
 struct progress_recorded {  // objective.progress_recorded.v1
+  static constexpr std::string_view type = "objective.progress_recorded.v1";
   double measured_value = 0;
   date measured_on{};
   std::string note;
   std::string recorded_by;
 };
 struct achieved {  // objective.achieved.v1
+  static constexpr std::string_view type = "objective.achieved.v1";
   std::string note;
   date achieved_on{};
 };
 struct missed {  // objective.missed.v1
+  static constexpr std::string_view type = "objective.missed.v1";
   std::string reason;
   date missed_on{};
 };
@@ -94,20 +103,25 @@ using event = std::variant<proposed, revised, approval_requested, objective_set,
 // objective.propose {objective_id, statement, measure, target_value, unit, owner,
 //                    due_date, resources, evaluation, related_policy?}
 struct propose {
+  static constexpr std::string_view type = "objective.propose";
   std::string objective_id;
   terms proposal;
 };
 struct request_approval {  // objective.request_approval {summary?}
+  static constexpr std::string_view type = "objective.request_approval";
   std::string summary;
 };
 struct approve {  // objective.set (system)
+  static constexpr std::string_view type = "objective.set";
   approval_outcome outcome;
 };
 struct reject {  // objective.reject (system)
+  static constexpr std::string_view type = "objective.reject";
   approval_outcome outcome;
 };
 // objective.record_progress {measured_value, measured_on, note?}
 struct record_progress {
+  static constexpr std::string_view type = "objective.record_progress";
   double measured_value = 0;
   date measured_on{};
   std::string note;
@@ -115,15 +129,18 @@ struct record_progress {
 // objective.revise {reason, and any of: statement, measure, target_value, unit,
 //                   owner, due_date, resources, evaluation, related_policy}
 struct revise {
+  static constexpr std::string_view type = "objective.revise";
   std::optional<std::string> statement, measure, unit, owner, resources, evaluation, related_policy;
   std::optional<double> target_value;
   std::optional<date> due_on;
   std::string reason;
 };
 struct mark_achieved {  // objective.mark_achieved {note}
+  static constexpr std::string_view type = "objective.mark_achieved";
   std::string note;
 };
 struct mark_missed {  // objective.mark_missed {reason}
+  static constexpr std::string_view type = "objective.mark_missed";
   std::string reason;
 };
 

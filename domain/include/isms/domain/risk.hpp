@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "isms/domain/core.hpp"
+#include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
 #include "isms/domain/reactions.hpp"
 #include "isms/domain/risk_matrix.hpp"
@@ -69,6 +70,7 @@ inline constexpr int expiry_warning_days = 30;
 
 // risk.identified.v1
 struct identified {
+  static constexpr std::string_view type = "risk.identified.v1";
   std::string title;
   std::string description;
   std::string asset;
@@ -81,6 +83,7 @@ struct identified {
 
 // risk.assessed.v1 — also a reassessment (reassessment = true)
 struct assessed {
+  static constexpr std::string_view type = "risk.assessed.v1";
   int likelihood = 0;
   int impact = 0;
   int score = 0;                 // likelihood × impact
@@ -94,6 +97,7 @@ struct assessed {
 
 // risk.treatment_planned.v1
 struct treatment_planned {
+  static constexpr std::string_view type = "risk.treatment_planned.v1";
   treatment_option option = treatment_option::modify;
   std::vector<std::string> controls;  // Annex A control ids
   std::string actions;
@@ -108,6 +112,7 @@ struct treatment_planned {
 
 // risk.acceptance_requested.v1 — carries the "approval" object
 struct acceptance_requested {
+  static constexpr std::string_view type = "risk.acceptance_requested.v1";
   int residual_likelihood = 0;
   int residual_impact = 0;
   int residual_score = 0;
@@ -121,6 +126,7 @@ struct acceptance_requested {
 
 // risk.accepted.v1 — issued by the system once the approval completed
 struct accepted {
+  static constexpr std::string_view type = "risk.accepted.v1";
   std::string approval_id;
   std::vector<std::string> approvers;
   std::string comment;
@@ -130,6 +136,7 @@ struct accepted {
 
 // risk.acceptance_rejected.v1 — back to treatment planning
 struct acceptance_rejected {
+  static constexpr std::string_view type = "risk.acceptance_rejected.v1";
   std::string approval_id;
   std::vector<std::string> approvers;
   std::string rejected_by;
@@ -139,6 +146,7 @@ struct acceptance_rejected {
 
 // risk.acceptance_expired.v1 — the review date was reached; reassess
 struct acceptance_expired {
+  static constexpr std::string_view type = "risk.acceptance_expired.v1";
   date review_date{};
   date expired_on{};
   friend bool operator==(const acceptance_expired&, const acceptance_expired&) = default;
@@ -150,6 +158,7 @@ struct acceptance_expired {
 // manager requests acceptance again. An acceptance in force stays in force
 // until its review date.
 struct owner_changed {
+  static constexpr std::string_view type = "risk.owner_changed.v1";
   std::string previous_owner;
   std::string owner;
   std::string reason;
@@ -161,6 +170,7 @@ struct owner_changed {
 // with the evidence an auditor can check. Ends the treatment's due-date
 // reminders; a new plan or assessment starts over.
 struct treatment_implemented {
+  static constexpr std::string_view type = "risk.treatment_implemented.v1";
   std::string evidence;
   date implemented_on{};
   friend bool operator==(const treatment_implemented&, const treatment_implemented&) = default;
@@ -168,6 +178,7 @@ struct treatment_implemented {
 
 // risk.retired.v1
 struct retired {
+  static constexpr std::string_view type = "risk.retired.v1";
   std::string reason;
   friend bool operator==(const retired&, const retired&) = default;
 };
@@ -185,16 +196,19 @@ using event = std::variant<identified, assessed, treatment_planned, acceptance_r
 
 // risk.identify {title, description?, asset, threat, vulnerability, owner, category}
 struct identify {
+  static constexpr std::string_view type = "risk.identify";
   identified details;
 };
 // risk.assess {likelihood, impact, rationale}
 struct assess {
+  static constexpr std::string_view type = "risk.assess";
   int likelihood = 0;
   int impact = 0;
   std::string rationale;
 };
 // risk.plan_treatment {option, controls[], actions, target_likelihood, target_impact, due}
 struct plan_treatment {
+  static constexpr std::string_view type = "risk.plan_treatment";
   treatment_option option = treatment_option::modify;
   std::vector<std::string> controls;
   std::string actions;
@@ -204,31 +218,39 @@ struct plan_treatment {
 };
 // risk.request_acceptance {review_date?, comment?} — review date defaults to one year
 struct request_acceptance {
+  static constexpr std::string_view type = "risk.request_acceptance";
   std::optional<date> review_date;
   std::string comment;
 };
 // risk.accept / risk.reject_acceptance {approval_id, approvers, comment, rejected_by?} (system)
 struct accept {
+  static constexpr std::string_view type = "risk.accept";
   approval_outcome outcome;
 };
 struct reject_acceptance {
+  static constexpr std::string_view type = "risk.reject_acceptance";
   approval_outcome outcome;
 };
 // risk.expire_acceptance {} (system, from the time rules)
-struct expire_acceptance {};
+struct expire_acceptance {
+  static constexpr std::string_view type = "risk.expire_acceptance";
+};
 // risk.record_treatment_implemented {evidence}
 struct record_treatment_implemented {
+  static constexpr std::string_view type = "risk.record_treatment_implemented";
   std::string evidence;
 };
 
 // risk.change_owner {owner, reason}
 struct change_owner {
+  static constexpr std::string_view type = "risk.change_owner";
   std::string owner;
   std::string reason;
 };
 
 // risk.retire {reason}
 struct retire {
+  static constexpr std::string_view type = "risk.retire";
   std::string reason;
 };
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "isms/domain/core.hpp"
+#include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
 
 namespace isms::domain::risk_matrix {
@@ -66,6 +67,7 @@ struct matrix {
 
 // risk_matrix.configured.v1
 struct configured {
+  static constexpr std::string_view type = "risk_matrix.configured.v1";
   matrix content;              // version is not stored; it is the event's version
   std::string configured_by;   // user id of the ISMS manager who configured it
   std::string comment;         // why
@@ -85,6 +87,7 @@ using event = std::variant<configured>;
 // Scales of 2–10 labels; bands ascending, contiguous from 1 to L×I; appetite
 // names a band.
 struct configure {
+  static constexpr std::string_view type = "risk_matrix.configure";
   matrix content;
   std::string comment;
 };

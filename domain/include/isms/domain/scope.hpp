@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "isms/domain/core.hpp"
+#include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
 #include "isms/domain/reactions.hpp"
 
@@ -76,35 +77,43 @@ struct interested_party {
 // changes the draft.
 
 struct statement_set {  // scope.statement_set.v1
+  static constexpr std::string_view type = "scope.statement_set.v1";
   statement value;
 };
 struct issue_added {  // scope.issue_added.v1
+  static constexpr std::string_view type = "scope.issue_added.v1";
   issue value;
 };
 struct issue_removed {  // scope.issue_removed.v1
+  static constexpr std::string_view type = "scope.issue_removed.v1";
   std::string issue_id;
   std::string reason;  // may be empty
 };
 struct interested_party_added {  // scope.interested_party_added.v1
+  static constexpr std::string_view type = "scope.interested_party_added.v1";
   interested_party value;
 };
 struct interested_party_updated {  // scope.interested_party_updated.v1
+  static constexpr std::string_view type = "scope.interested_party_updated.v1";
   interested_party value;
 };
 // The draft, as it stands, is put to top management. data.approval is the
 // approval pattern's request object; content_hash is the hash of the draft.
 struct approval_requested {  // scope.approval_requested.v1
+  static constexpr std::string_view type = "scope.approval_requested.v1";
   std::string content_hash;
   approval_request approval;
 };
 // The draft under approval becomes the effective scope.
 struct approved {  // scope.approved.v1
+  static constexpr std::string_view type = "scope.approved.v1";
   std::string approval_id;
   std::vector<std::string> approvers;
   std::string comment;
   std::string content_hash;  // of the scope that became effective
 };
 struct rejected {  // scope.rejected.v1
+  static constexpr std::string_view type = "scope.rejected.v1";
   std::string approval_id;
   std::string rejected_by;
   std::string comment;
@@ -121,28 +130,36 @@ using event = std::variant<statement_set, issue_added, issue_removed, interested
 // Commands ("scope.<verb>").
 
 struct set_statement {  // scope.set_statement {boundaries, inclusions, exclusions[{item, justification}], interfaces?}
+  static constexpr std::string_view type = "scope.set_statement";
   statement value;
 };
 struct add_issue {  // scope.add_issue {issue_id, kind: internal|external, description}
+  static constexpr std::string_view type = "scope.add_issue";
   issue value;
 };
 struct remove_issue {  // scope.remove_issue {issue_id, reason?}
+  static constexpr std::string_view type = "scope.remove_issue";
   std::string issue_id;
   std::string reason;
 };
 struct add_interested_party {  // scope.add_interested_party {party_id, name, requirements[]}
+  static constexpr std::string_view type = "scope.add_interested_party";
   interested_party value;
 };
 struct update_interested_party {  // scope.update_interested_party {party_id, name, requirements[]}
+  static constexpr std::string_view type = "scope.update_interested_party";
   interested_party value;
 };
 struct request_approval {  // scope.request_approval {summary?}
+  static constexpr std::string_view type = "scope.request_approval";
   std::string summary;
 };
 struct approve {  // scope.approve (system) {approval_id, approvers, comment}
+  static constexpr std::string_view type = "scope.approve";
   approval_outcome outcome;
 };
 struct reject {  // scope.reject (system) {approval_id, approvers, comment, rejected_by}
+  static constexpr std::string_view type = "scope.reject";
   approval_outcome outcome;
 };
 

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "isms/domain/core.hpp"
+#include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
 #include "isms/domain/reactions.hpp"
 
@@ -43,6 +44,7 @@ enum class implementation { not_started, planned, partial, implemented };
 
 // soa.control_decided.v1
 struct control_decided {
+  static constexpr std::string_view type = "soa.control_decided.v1";
   std::string control_id;                 // Annex A id, "5.23"
   bool applicable = false;
   std::string justification;              // for inclusion or exclusion
@@ -52,6 +54,7 @@ struct control_decided {
 
 // soa.implementation_status_set.v1
 struct implementation_status_set {
+  static constexpr std::string_view type = "soa.implementation_status_set.v1";
   std::string control_id;
   implementation status = implementation::not_started;
   std::string comment;
@@ -60,6 +63,7 @@ struct implementation_status_set {
 
 // soa.publication_requested.v1 — carries the "approval" object
 struct publication_requested {
+  static constexpr std::string_view type = "soa.publication_requested.v1";
   int proposed_version = 0;
   std::string content_hash;
   std::string comment;
@@ -69,6 +73,7 @@ struct publication_requested {
 
 // soa.published.v1
 struct published {
+  static constexpr std::string_view type = "soa.published.v1";
   int version = 0;
   std::string approval_id;
   std::vector<std::string> approvers;
@@ -79,6 +84,7 @@ struct published {
 
 // soa.publication_rejected.v1
 struct publication_rejected {
+  static constexpr std::string_view type = "soa.publication_rejected.v1";
   std::string approval_id;
   std::vector<std::string> approvers;
   std::string rejected_by;
@@ -98,23 +104,28 @@ using event = std::variant<control_decided, implementation_status_set, publicati
 // soa.decide_control {control_id, applicable, justification (required when
 // excluded), linked_risks[]}
 struct decide_control {
+  static constexpr std::string_view type = "soa.decide_control";
   control_decided decision;
 };
 // soa.set_implementation_status {control_id, status, comment?}
 struct set_implementation_status {
+  static constexpr std::string_view type = "soa.set_implementation_status";
   std::string control_id;
   implementation status = implementation::not_started;
   std::string comment;
 };
 // soa.request_publication {comment?}
 struct request_publication {
+  static constexpr std::string_view type = "soa.request_publication";
   std::string comment;
 };
 // soa.publish / soa.reject_publication: the approval outcome (system)
 struct publish {
+  static constexpr std::string_view type = "soa.publish";
   approval_outcome outcome;
 };
 struct reject_publication {
+  static constexpr std::string_view type = "soa.reject_publication";
   approval_outcome outcome;
 };
 

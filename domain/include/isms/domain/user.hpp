@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "isms/domain/core.hpp"
+#include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
 
 namespace isms::domain::user {
@@ -27,6 +28,7 @@ namespace isms::domain::user {
 
 // user.registered.v1
 struct registered {
+  static constexpr std::string_view type = "user.registered.v1";
   std::string name;
   std::string email;
   std::vector<role> roles;
@@ -34,23 +36,27 @@ struct registered {
 };
 // user.role_granted.v1
 struct role_granted {
+  static constexpr std::string_view type = "user.role_granted.v1";
   role granted = role::contributor;
   std::string comment;
   friend bool operator==(const role_granted&, const role_granted&) = default;
 };
 // user.role_revoked.v1
 struct role_revoked {
+  static constexpr std::string_view type = "user.role_revoked.v1";
   role revoked = role::contributor;
   std::string comment;
   friend bool operator==(const role_revoked&, const role_revoked&) = default;
 };
 // user.disabled.v1
 struct disabled {
+  static constexpr std::string_view type = "user.disabled.v1";
   std::string reason;
   friend bool operator==(const disabled&, const disabled&) = default;
 };
 // user.enabled.v1
 struct enabled {
+  static constexpr std::string_view type = "user.enabled.v1";
   std::string comment;
   friend bool operator==(const enabled&, const enabled&) = default;
 };
@@ -65,26 +71,31 @@ using event = std::variant<registered, role_granted, role_revoked, disabled, ena
 
 // user.register {name, email?, roles[]}
 struct register_user {
+  static constexpr std::string_view type = "user.register";
   std::string name;
   std::string email;
   std::vector<role> roles;
 };
 // user.grant_role {role, comment?}
 struct grant_role {
+  static constexpr std::string_view type = "user.grant_role";
   role granted = role::contributor;
   std::string comment;
 };
 // user.revoke_role {role, comment?}
 struct revoke_role {
+  static constexpr std::string_view type = "user.revoke_role";
   role revoked = role::contributor;
   std::string comment;
 };
 // user.disable {reason}
 struct disable {
+  static constexpr std::string_view type = "user.disable";
   std::string reason;
 };
 // user.enable {comment?}
 struct enable {
+  static constexpr std::string_view type = "user.enable";
   std::string comment;
 };
 
