@@ -69,6 +69,7 @@ constexpr std::array table{
     permission{scope::remove_issue::type, roles_of({manager})},
     permission{scope::add_interested_party::type, roles_of({manager})},
     permission{scope::update_interested_party::type, roles_of({manager})},
+    permission{scope::remove_interested_party::type, roles_of({manager})},
     permission{scope::request_approval::type, roles_of({manager})},
     permission{scope::approve::type, roles_of({system})},
     permission{scope::reject::type, roles_of({system})},

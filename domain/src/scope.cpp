@@ -92,6 +92,10 @@ new_event encode(const event& e) {
           [](const interested_party_updated& x) {
             return new_event{std::string(interested_party_updated::type), to_json(x.value)};
           },
+          [](const interested_party_removed& x) {
+            return new_event{std::string(interested_party_removed::type),
+                             {{"party_id", x.party_id}, {"reason", x.reason}}};
+          },
           [](const approval_requested& x) {
             return new_event{std::string(approval_requested::type),
                              {{"content_hash", x.content_hash}, {"approval", to_json(x.approval)}}};
@@ -128,6 +132,10 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
   if (type == interested_party_updated::type)
     return wire::read_event<event>(type, data,
                                    [](fields& f) { return interested_party_updated{read_party(f)}; });
+  if (type == interested_party_removed::type)
+    return wire::read_event<event>(type, data, [](fields& f) {
+      return interested_party_removed{f.id("party_id"), f.text("reason")};
+    });
   if (type == approval_requested::type)
     return wire::read_event<event>(type, data, [](fields& f) {
       auto req = wire::read_approval_request(f, "approval");
@@ -172,6 +180,10 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
     return read_command<command>(data, [](fields& f) { return add_interested_party{read_party(f)}; });
   if (type == update_interested_party::type)
     return read_command<command>(data, [](fields& f) { return update_interested_party{read_party(f)}; });
+  if (type == remove_interested_party::type)
+    return read_command<command>(data, [](fields& f) {
+      return remove_interested_party{f.id("party_id"), f.text("reason")};
+    });
   if (type == request_approval::type)
     return read_command<command>(data, [](fields& f) {
       return request_approval{f.opt_text("summary", wire::max_line)};
@@ -216,6 +228,7 @@ state evolve(state s, const event& e) {
                  [&](const issue_removed& x) { s.draft.issues.erase(x.issue_id); },
                  [&](const interested_party_added& x) { s.draft.parties[x.value.party_id] = x.value; },
                  [&](const interested_party_updated& x) { s.draft.parties[x.value.party_id] = x.value; },
+                 [&](const interested_party_removed& x) { s.draft.parties.erase(x.party_id); },
                  [&](const approval_requested& x) {
                    s.pending_approval_id = x.approval.approval_id;
                    s.under_approval = s.draft;
@@ -274,6 +287,12 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
             if (it->second == x.value)
               return rule("interested party " + x.value.party_id + " already reads exactly so");
             return one(encode(interested_party_updated{x.value}));
+          },
+          [&](const remove_interested_party& x) -> decision {
+            if (!s.draft.parties.contains(x.party_id))
+              return refuse(rejection_kind::not_found, "data.party_id",
+                            "no interested party " + x.party_id + " in the draft context");
+            return one(encode(interested_party_removed{x.party_id, x.reason}));
           },
           [&](const request_approval& x) -> decision {
             if (!s.pending_approval_id.empty())

@@ -124,6 +124,18 @@ TEST(scope, removing_an_issue_needs_the_issue) {
   EXPECT_TRUE(fold({issue_added(), sc::encode(sc::issue_removed{"I-1", ""})}).draft.issues.empty());
 }
 
+TEST(scope, an_interested_party_no_longer_relevant_is_removed_with_its_reason) {
+  const json remove = {{"party_id", "P-1"}, {"reason", "contract ended; no customer data held any more"}};
+  expect_rejected(when("scope.remove_interested_party", remove, {}), rejection_kind::not_found, "data.party_id");
+  expect_rejected(when("scope.remove_interested_party", {{"party_id", "P-1"}}, {party_added()}),
+                  rejection_kind::invalid, "data.reason");
+  expect_events(when("scope.remove_interested_party", remove, {party_added()}),
+                {sc::encode(sc::interested_party_removed{"P-1", "contract ended; no customer data held any more"})});
+  EXPECT_TRUE(fold({party_added(), sc::encode(sc::interested_party_removed{"P-1", "gone"})}).draft.parties.empty());
+  expect_rejected(when("scope.remove_interested_party", remove, {party_added()}, contributor()),
+                  rejection_kind::forbidden);
+}
+
 TEST(scope, interested_parties_are_added_once_and_updated_when_they_exist) {
   const json p = {{"party_id", "P-1"}, {"name", "Customers"}, {"requirements", {"Contractual confidentiality"}}};
   expect_events(when("scope.add_interested_party", p, {}), {party_added()});

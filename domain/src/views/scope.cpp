@@ -124,6 +124,10 @@ void fold_scope(scope_view& v, const recorded_event& e, const scope::event& ev) 
                    v.history.push_back(history_of(e, "interested party " + x.value.party_id + " (" +
                                                          x.value.name + ") updated"));
                  },
+                 [&](const scope::interested_party_removed& x) {
+                   v.draft.parties.erase(x.party_id);
+                   v.history.push_back(history_of(e, "interested party " + x.party_id + " removed", x.reason));
+                 },
                  [&](const scope::approval_requested& x) {
                    v.pending_approval_id = x.approval.approval_id;
                    v.under_approval = v.draft;

@@ -60,7 +60,9 @@ export async function render(ctx) {
           ? h('ul.plain-list', draft.interested_parties.map((p) => h('li', { dataset: { party: p.id }, style: 'margin-bottom:12px' },
             h('div.row', { style: 'justify-content:space-between' },
               h('div', h('span.id-cell', p.id), ' ', h('b', p.name)),
-              writeButton('scope.update_interested_party', 'Edit', () => partyDialog(draft, p), { small: true, kind: 'quiet' })),
+              h('div.row',
+                writeButton('scope.update_interested_party', 'Edit', () => partyDialog(draft, p), { small: true, kind: 'quiet' }),
+                writeButton('scope.remove_interested_party', 'Remove', () => removePartyDialog(p), { small: true, kind: 'quiet' }))),
             (p.requirements || []).length ? h('ul', p.requirements.map((r) => h('li', r))) : h('div.muted', 'No requirement recorded.'))))
           : empty('No interested party recorded', 'Customers, regulators, staff, suppliers … and what they require of information security.'),
         h('div.row', { style: 'margin-top:12px' },
@@ -150,6 +152,19 @@ async function removeIssue(issue) {
   } catch (err) {
     toast(explain(err), { kind: 'error' });
   }
+}
+
+function removePartyDialog(party) {
+  openDialog({
+    title: `Remove interested party ${party.id}`,
+    intro: `${party.name} will no longer be listed among the interested parties of the draft context (4.2). Say why: the reason is recorded.`,
+    fields: [field({ label: 'Reason', name: 'reason', type: 'textarea', rows: 3, required: true })],
+    submitLabel: 'Remove party',
+    onSubmit: async (v) => {
+      await app.command('scope.remove_interested_party', STREAM, { party_id: party.id, reason: v.reason });
+      toast(`Interested party ${party.id} removed from the draft.`, { kind: 'ok' });
+    },
+  });
 }
 
 function partyDialog(draft, party) {

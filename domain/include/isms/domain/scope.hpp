@@ -97,6 +97,11 @@ struct interested_party_updated {  // scope.interested_party_updated.v1
   static constexpr std::string_view type = "scope.interested_party_updated.v1";
   interested_party value;
 };
+struct interested_party_removed {  // scope.interested_party_removed.v1
+  static constexpr std::string_view type = "scope.interested_party_removed.v1";
+  std::string party_id;
+  std::string reason;  // why the party is no longer relevant to the ISMS (4.2)
+};
 // The draft, as it stands, is put to top management. data.approval is the
 // approval pattern's request object; content_hash is the hash of the draft.
 struct approval_requested {  // scope.approval_requested.v1
@@ -120,7 +125,8 @@ struct rejected {  // scope.rejected.v1
 };
 
 using event = std::variant<statement_set, issue_added, issue_removed, interested_party_added,
-                           interested_party_updated, approval_requested, approved, rejected>;
+                           interested_party_updated, interested_party_removed, approval_requested, approved,
+                           rejected>;
 
 [[nodiscard]] new_event encode(const event& e);
 // Unknown type or malformed data → an error naming the type and field; never throws.
@@ -150,6 +156,11 @@ struct update_interested_party {  // scope.update_interested_party {party_id, na
   static constexpr std::string_view type = "scope.update_interested_party";
   interested_party value;
 };
+struct remove_interested_party {  // scope.remove_interested_party {party_id, reason}
+  static constexpr std::string_view type = "scope.remove_interested_party";
+  std::string party_id;
+  std::string reason;
+};
 struct request_approval {  // scope.request_approval {summary?}
   static constexpr std::string_view type = "scope.request_approval";
   std::string summary;
@@ -164,7 +175,7 @@ struct reject {  // scope.reject (system) {approval_id, approvers, comment, reje
 };
 
 using command = std::variant<set_statement, add_issue, remove_issue, add_interested_party,
-                             update_interested_party, request_approval, approve, reject>;
+                             update_interested_party, remove_interested_party, request_approval, approve, reject>;
 
 [[nodiscard]] std::string_view command_type(const command& c) noexcept;
 // Validates every field; the rejection (kind invalid) names the field and rule.
