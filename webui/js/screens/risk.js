@@ -23,7 +23,7 @@ export async function render(ctx) {
     const assessLabel = r.inherent && r.inherent.score ? 'Reassess' : 'Assess';
     const actions = [
       live ? writeButton('risk.assess', assessLabel, () => assessDialog(r), { kind: r.state === 'identified' || r.state === 'acceptance_expired' ? 'primary' : 'quiet', extraCheck: mineToOwn }) : null,
-      ['assessed', 'treatment_planned', 'acceptance_requested', 'accepted'].includes(r.state)
+      ['assessed', 'treatment_planned', 'acceptance_requested'].includes(r.state)
         ? writeButton('risk.plan_treatment', r.treatment && r.treatment.option ? 'Revise treatment plan' : 'Plan treatment', () => treatmentDialog(r), { kind: r.state === 'assessed' ? 'primary' : 'quiet', extraCheck: mineToOwn }) : null,
       r.state === 'treatment_planned' ? writeButton('risk.request_acceptance', 'Request acceptance', () => acceptanceDialog(r)) : null,
       live ? writeButton('risk.change_owner', 'Change owner', () => changeOwnerDialog(r), { kind: 'quiet' }) : null,
