@@ -132,8 +132,15 @@ export class ApiClient {
     this.page = page;
   }
 
+  // One request; a `rate_limited` answer (the server refused it unread:
+  // limits.requests_per_second in docs/operations.md) is sent again after a
+  // pause, as a well-behaved client slows down.
   async raw(msg) {
-    return this.page.evaluate((m) => window.__api.send(m), msg);
+    for (let attempt = 0; ; attempt++) {
+      const r = await this.page.evaluate((m) => window.__api.send(m), msg);
+      if (r.ok || !r.error || r.error.code !== 'rate_limited' || attempt >= 50) return r;
+      await new Promise((res) => setTimeout(res, 250));
+    }
   }
 
   // A command that must succeed; returns {position, version}.
