@@ -35,11 +35,8 @@ namespace {
 // What a user's roles allow: every command type of the domain's table and
 // every restricted HTTP endpoint (http_room.hpp). Rules that depend on state
 // (own risks, own requests) are still decided per command.
-json may_of(const std::vector<std::string>& role_names, bool enabled) {
-  domain::actor who;
-  if (enabled)
-    for (const auto& name : role_names)
-      if (auto r = domain::role_from_string(name)) who.roles.push_back(*r);
+json may_of(std::vector<role> roles) {
+  const domain::actor who{{}, std::move(roles)};
   json commands = json::array(), endpoints = json::array();
   for (const auto& p : domain::authorization_table())
     if (domain::may_issue(who, p.command_type)) commands.push_back(p.command_type);
@@ -53,11 +50,11 @@ json may_of(const std::vector<std::string>& role_names, bool enabled) {
 json user_summary(const all_views& v, std::string_view user_id) {
   auto it = v.users.users.find(std::string(user_id));
   if (it == v.users.users.end())
-    return json{{"id", user_id}, {"name", user_id}, {"roles", json::array()}, {"may", may_of({}, false)}};
+    return json{{"id", user_id}, {"name", user_id}, {"roles", json::array()}, {"may", may_of({})}};
   return json{{"id", it->second.id},
               {"name", it->second.name},
               {"roles", it->second.roles},
-              {"may", may_of(it->second.roles, it->second.enabled)}};
+              {"may", may_of(roles_of(v, user_id))}};
 }
 
 namespace {

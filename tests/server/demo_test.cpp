@@ -502,7 +502,7 @@ class DemoStory : public ::testing::Test {
            "\n"
            R"({"day":-10,"time":"08:01","register_user":{"id":"mara","name":"Mara","job":"ISMS manager","roles":["isms_manager"]}})"
            "\n"
-           R"({"day":-10,"time":"08:02","register_user":{"id":"henrik","name":"Henrik","job":"CEO","roles":["top_management"]}})"
+           R"({"day":-10,"time":"08:02","register_user":{"id":"henrik","name":"Henrik","job":"Managing director","roles":["top_management"]}})"
            "\n";
   }
 
