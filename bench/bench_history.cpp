@@ -9,7 +9,7 @@
 //      then each in turn reassessed, re-planned, put to acceptance, approved by
 //      its owner (and by top management when the residual risk is above the
 //      appetite; one request in ten is rejected instead) and accepted. Every
-//      command is decided by the domain library (isms::domain::decide_command,
+//      command is decided by the domain library (isms::domain::prepare_command,
 //      the server's own decision code) against its stream's state, the
 //      reactions (isms::domain::react) issue the follow-ups as the server
 //      would (approval.open, risk.accept, risk.reject_acceptance), and the
@@ -112,7 +112,7 @@ dom::recorded_event to_domain(const es::recorded_event& e) {
 // short history: a risk's identification plus everything since its last
 // assessment (which resets every other part of its state), an approval's
 // events until it is concluded, the users.
-class history_builder final : public dom::related_streams {
+class history_builder final {
  public:
   history_builder(es::store& s) : store_(s) {
     next_position_ = s.current_head().position + 1;
@@ -124,9 +124,14 @@ class history_builder final : public dom::related_streams {
     }
   }
 
-  std::vector<dom::recorded_event> history(std::string_view stream) const override {
+  std::vector<dom::recorded_event> history(std::string_view stream) const {
     auto it = streams_.find(std::string(stream));
     return it == streams_.end() ? std::vector<dom::recorded_event>{} : it->second;
+  }
+
+  // The streams the domain names, read from the kept histories.
+  void read_into(std::span<const std::string> streams, dom::stream_reads& read) const {
+    for (const auto& s : streams) read.put(s, history(s));
   }
 
   [[nodiscard]] std::uint64_t head() const { return next_position_ - 1; }
@@ -142,7 +147,11 @@ class history_builder final : public dom::related_streams {
     last_ms_ = ctx.now.time_since_epoch().count();
     ctx.command_id = command_id.empty() ? "hist-" + std::to_string(++commands_) : command_id;
     auto& hist = streams_[stream];
-    auto decided = dom::decide_command(type, stream, data, hist, ctx, *this);
+    auto prepared = dom::prepare_command(type, stream, data, hist, ctx);
+    if (!prepared) fail(type + " on " + stream + " refused: " + prepared.error().message);
+    dom::stream_reads read;
+    read_into((*prepared)->reads(), read);
+    auto decided = (*prepared)->decide(read, ctx);
     if (!decided) fail(type + " on " + stream + " refused: " + decided.error().message);
     std::string comment;
     if (auto it = data.find("comment"); it != data.end() && it->is_string()) comment = it->get<std::string>();
@@ -181,7 +190,10 @@ class history_builder final : public dom::related_streams {
       hist.push_back(r);
     }
     for (const auto& r : recorded) {
-      for (const auto& f : dom::react(r, *this))
+      dom::stream_reads read;
+      for (auto wanted = dom::reaction_reads(r, read); !wanted.empty(); wanted = dom::reaction_reads(r, read))
+        read_into(wanted, read);
+      for (const auto& f : dom::react(r, read))
         run(f.command_type, f.stream, f.data, dom::actor{"system", {dom::role::system}}, std::to_string(r.position),
             f.command_id, r.meta.correlation_id);
       if (r.type == "approval.approved.v1" || r.type == "approval.rejected.v1" || r.type == "approval.voided.v1")

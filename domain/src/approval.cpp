@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "aggregate_fold.hpp"
 #include "isms/domain/authorization.hpp"
 #include "wire_fields.hpp"
 
@@ -317,34 +316,32 @@ state evolve(state s, const event& e) {
 }
 
 std::expected<state, rejection> fold(std::span<const recorded_event> history) {
-  return detail::fold_history(history, initial_state(), decode, evolve);
+  return wire::fold(initial_state(), history, decode, evolve);
 }
 
 namespace {
 
+// The request a command is about: the one it opens, or the one opened.
+const opened* request_of(const command& c, const state& s) {
+  if (const auto* o = std::get_if<open>(&c)) return &o->request;
+  if (std::holds_alternative<approve>(c) || std::holds_alternative<reject>(c)) return &s.request;
+  return nullptr;
+}
+
 // The subject's recorded request, and that it has not changed since.
-std::optional<rejection> check_subject(const opened& req, const related_streams& related,
-                                       bool at_open) {
-  const auto subject = related.history(req.subject_stream);
+std::optional<rejection> check_subject(const opened& req, const facts& f, bool at_open) {
   if (at_open) {
-    const auto it = std::find_if(subject.begin(), subject.end(), [&](const recorded_event& e) {
-      return e.version == req.subject_version;
-    });
-    bool found = false;
-    if (it != subject.end() && it->data.is_object() && it->data.contains("approval")) {
-      auto r = parse_approval_request(it->data.at("approval"), "approval");
-      found = r && r->approval_id == req.approval_id && r->content_hash == req.content_hash;
-    }
-    if (!found)
+    const auto& r = f.request_at_version;
+    if (!r || r->approval_id != req.approval_id || r->content_hash != req.content_hash)
       return rejection{rejection_kind::not_found, "data.subject_version",
                        req.subject_stream + " holds no request " + req.approval_id +
                            " with this content hash at version " +
                            std::to_string(req.subject_version)};
   }
-  if (!subject.empty() && subject.back().version > req.subject_version)
+  if (f.subject_version > req.subject_version)
     return rejection{rejection_kind::rule, "",
                      "the subject " + req.subject_stream + " changed since the request (now version " +
-                         std::to_string(subject.back().version) + ", requested at " +
+                         std::to_string(f.subject_version) + ", requested at " +
                          std::to_string(req.subject_version) + "): the approval is void"};
   return std::nullopt;
 }
@@ -369,28 +366,46 @@ std::optional<rejection> check_reviewer(const state& s, const actor& who) {
 
 }  // namespace
 
-decision decide(const command& c, const state& s, const command_context& ctx,
-                const related_streams& related) {
+std::vector<std::string> reads(const command& c, const state& s) {
+  if (const auto* req = request_of(c, s); req != nullptr && !req->subject_stream.empty())
+    return {req->subject_stream};
+  return {};
+}
+
+std::expected<facts, rejection> facts_from(const command& c, const state& s, const stream_reads& read) {
+  facts f;
+  const auto* req = request_of(c, s);
+  if (req == nullptr) return f;
+  const auto subject = read.history(req->subject_stream);
+  if (!subject.empty()) f.subject_version = subject.back().version;
+  for (const auto& e : subject) {
+    if (e.version != req->subject_version) continue;
+    if (e.data.is_object() && e.data.contains("approval"))
+      if (auto r = parse_approval_request(e.data.at("approval"), "approval")) f.request_at_version = std::move(*r);
+    break;
+  }
+  return f;
+}
+
+decision decide(const command& c, const state& s, const facts& f, const command_context& ctx) {
   return std::visit(
       [&](const auto& cmd) -> decision {
         using T = std::decay_t<decltype(cmd)>;
         if constexpr (std::is_same_v<T, open>) {
-          if (!may_issue(ctx.by, open::type)) return std::unexpected(forbidden_command(ctx.by, open::type));
           if (s.status_ != status::none) return rule("the approval is already open");
           const auto& req = cmd.request;
           const auto& users = req.policy.required_users;
           if (std::find(users.begin(), users.end(), req.requested_by) != users.end())
             return rule("the requester cannot be a required approver (segregation of duties)",
                         "data.policy.required_users");
-          if (auto r = check_subject(req, related, true)) return std::unexpected(*r);
+          if (auto r = check_subject(req, f, true)) return std::unexpected(*r);
           return std::vector<new_event>{encode(req)};
         } else if constexpr (std::is_same_v<T, approve> || std::is_same_v<T, reject>) {
-          if (!may_issue(ctx.by, T::type)) return std::unexpected(forbidden_command(ctx.by, T::type));
           if (auto r = check_open(s)) return std::unexpected(*r);
           if (auto r = check_reviewer(s, ctx.by)) return std::unexpected(*r);
           auto step = step_for(s, ctx.by);
           if (!step) return std::unexpected(step.error());
-          if (auto r = check_subject(s.request, related, false)) return std::unexpected(*r);
+          if (auto r = check_subject(s.request, f, false)) return std::unexpected(*r);
           const auto& req = s.request;
           const int pv = req.policy.version;
           if constexpr (std::is_same_v<T, approve>) {
@@ -409,7 +424,6 @@ decision decide(const command& c, const state& s, const command_context& ctx,
                                 cmd.comment, pv})};
           }
         } else {
-          if (!may_issue(ctx.by, void_request::type)) return std::unexpected(forbidden_command(ctx.by, void_request::type));
           if (auto r = check_open(s)) return std::unexpected(*r);
           if (cmd.approval_id != s.request.approval_id)
             return rule("this is approval " + s.request.approval_id, "data.approval_id");
@@ -418,16 +432,6 @@ decision decide(const command& c, const state& s, const command_context& ctx,
         }
       },
       c);
-}
-
-decision handle(std::string_view command_type, const json& data,
-                std::span<const recorded_event> history, const command_context& ctx,
-                const related_streams& related) {
-  auto cmd = parse_command(command_type, data);
-  if (!cmd) return std::unexpected(cmd.error());
-  auto s = fold(history);
-  if (!s) return std::unexpected(s.error());
-  return decide(*cmd, *s, ctx, related);
 }
 
 pending_reviewers who_must_act(const state& s) {

@@ -1,6 +1,8 @@
 #include "isms/domain/dispatch.hpp"
 
+#include <algorithm>
 #include <array>
+#include <type_traits>
 #include <vector>
 
 #include "isms/domain/approval.hpp"
@@ -20,21 +22,84 @@ namespace isms::domain {
 
 namespace {
 
+// A parsed command and its folded state, waiting for its facts. `Decide` is
+// the aggregate's decide; an aggregate whose decisions look at other streams
+// also names `Reads` (which streams) and `FactsFrom` (the typed facts its
+// decide takes, folded from those streams).
+template <auto Decide, auto Reads, auto FactsFrom, class Command, class State>
+class folded_command final : public prepared_command {
+ public:
+  folded_command(Command c, State s) : command_(std::move(c)), state_(std::move(s)) {}
+
+  [[nodiscard]] std::vector<std::string> reads() const override {
+    if constexpr (std::is_null_pointer_v<decltype(Reads)>) {
+      return {};
+    } else {
+      return Reads(command_, state_);
+    }
+  }
+
+  [[nodiscard]] decision decide(const stream_reads& read, const command_context& ctx) const override {
+    if constexpr (std::is_null_pointer_v<decltype(FactsFrom)>) {
+      return Decide(command_, state_, ctx);
+    } else {
+      // A stream the decision names but was not handed is a caller's fault,
+      // never an empty stream: deciding on it would decide on a wrong fact.
+      for (const auto& stream : reads())
+        if (!read.contains(stream))
+          return std::unexpected(rejection{rejection_kind::rule, "",
+                                           "the decision needs " + stream + ", which was not read"});
+      auto facts = FactsFrom(command_, state_, read);
+      if (!facts) return std::unexpected(facts.error());
+      return Decide(command_, state_, *facts, ctx);
+    }
+  }
+
+ private:
+  Command command_;
+  State state_;
+};
+
+// Every aggregate's preparer: parse, fold, hold both for the decision.
+template <auto Parse, auto Fold, auto Decide, auto Reads = nullptr, auto FactsFrom = nullptr>
+prepared prepare(std::string_view command_type, const json& data, std::span<const recorded_event> history) {
+  auto c = Parse(command_type, data);
+  if (!c) return std::unexpected(c.error());
+  auto s = Fold(history);
+  if (!s) return std::unexpected(s.error());
+  using command = std::decay_t<decltype(*c)>;
+  using state = std::decay_t<decltype(*s)>;
+  return std::make_unique<const folded_command<Decide, Reads, FactsFrom, command, state>>(std::move(*c),
+                                                                                         std::move(*s));
+}
+
 // One line per aggregate: command prefix, stream kind, singleton id (empty:
-// any id), handle. Add a line when an aggregate lands; keep prefixes unique.
+// any id), preparer. Add a line when an aggregate lands; keep prefixes unique.
 const std::vector<route>& table() {
+  namespace mr = management_review;
+  namespace nc = nonconformity;
+  namespace ia = internal_audit;
   static const std::vector<route> routes{
-      {"risk_matrix", "config", "risk-matrix", &risk_matrix::handle},
-      {"risk", "risk", "", &risk::handle},
-      {"approval", "approval", "", &approval::handle, &approval::check_stream},
-      {"soa", "soa", "main", &soa::handle},
-      {"user", "user", "", &user::handle},
-      {"scope", "scope", "main", &scope::handle},
-      {"document", "document", "", &document::handle, &document::check_stream},
-      {"objective", "objective", "", &objective::handle, &objective::check_stream},
-      {"nc", "nc", "", &nonconformity::handle, &nonconformity::check_stream},
-      {"audit", "audit", "", &internal_audit::handle, &internal_audit::check_stream},
-      {"review", "review", "", &management_review::handle, &management_review::check_stream},
+      {"risk_matrix", "config", "risk-matrix",
+       &prepare<&risk_matrix::parse_command, &risk_matrix::fold, &risk_matrix::decide>},
+      {"risk", "risk", "",
+       &prepare<&risk::parse_command, &risk::fold, &risk::decide, &risk::reads, &risk::facts_from>},
+      {"approval", "approval", "",
+       &prepare<&approval::parse_command, &approval::fold, &approval::decide, &approval::reads,
+                &approval::facts_from>,
+       &approval::check_stream},
+      {"soa", "soa", "main",
+       &prepare<&soa::parse_command, &soa::fold, &soa::decide, &soa::reads, &soa::facts_from>},
+      {"user", "user", "", &prepare<&user::parse_command, &user::fold, &user::decide>},
+      {"scope", "scope", "main", &prepare<&scope::parse_command, &scope::fold, &scope::decide>},
+      {"document", "document", "", &prepare<&document::parse_command, &document::fold, &document::decide>,
+       &document::check_stream},
+      {"objective", "objective", "", &prepare<&objective::parse_command, &objective::fold, &objective::decide>,
+       &objective::check_stream},
+      {"nc", "nc", "", &prepare<&nc::parse_command, &nc::fold, &nc::decide, &nc::reads, &nc::facts_from>,
+       &nc::check_stream},
+      {"audit", "audit", "", &prepare<&ia::parse_command, &ia::fold, &ia::decide>, &ia::check_stream},
+      {"review", "review", "", &prepare<&mr::parse_command, &mr::fold, &mr::decide>, &mr::check_stream},
   };
   return routes;
 }
@@ -123,11 +188,55 @@ std::optional<rejection> admit_command(std::string_view command_type, std::strin
   return std::nullopt;
 }
 
+prepared prepare_command(std::string_view command_type, std::string_view stream, const json& data,
+                         std::span<const recorded_event> history, const command_context& ctx) {
+  if (auto refused = admit_command(command_type, stream, data, ctx)) return std::unexpected(*refused);
+  return route_for_command(command_type)->prepare(command_type, data, history);
+}
+
 decision decide_command(std::string_view command_type, std::string_view stream, const json& data,
                         std::span<const recorded_event> history, const command_context& ctx,
-                        const related_streams& related) {
-  if (auto refused = admit_command(command_type, stream, data, ctx)) return std::unexpected(*refused);
-  return route_for_command(command_type)->handle(command_type, data, history, ctx, related);
+                        const stream_reads& read) {
+  auto p = prepare_command(command_type, stream, data, history, ctx);
+  if (!p) return std::unexpected(p.error());
+  return (*p)->decide(read, ctx);
+}
+
+// ---------------------------------------------------------------------------
+// stream_reads
+
+void stream_reads::put(std::string stream, shared_history history) {
+  if (!history) history = std::make_shared<const std::vector<recorded_event>>();
+  streams_.insert_or_assign(std::move(stream), std::move(history));
+}
+
+void stream_reads::put(std::string stream, std::vector<recorded_event> history) {
+  put(std::move(stream), std::make_shared<const std::vector<recorded_event>>(std::move(history)));
+}
+
+bool stream_reads::contains(std::string_view stream) const { return streams_.find(stream) != streams_.end(); }
+
+std::span<const recorded_event> stream_reads::history(std::string_view stream) const {
+  const auto it = streams_.find(stream);
+  if (it == streams_.end()) return {};
+  std::span<const recorded_event> all(*it->second);
+  if (bound_ == UINT64_MAX) return all;
+  const auto end = std::partition_point(all.begin(), all.end(),
+                                        [&](const recorded_event& e) { return e.position <= bound_; });
+  return all.first(static_cast<std::size_t>(end - all.begin()));
+}
+
+std::vector<std::string> stream_reads::missing(std::span<const std::string> wanted) const {
+  std::vector<std::string> out;
+  for (const auto& w : wanted)
+    if (!contains(w) && std::find(out.begin(), out.end(), w) == out.end()) out.push_back(w);
+  return out;
+}
+
+stream_reads stream_reads::up_to(std::uint64_t position) const {
+  stream_reads out = *this;
+  out.bound_ = std::min(bound_, position);
+  return out;
 }
 
 }  // namespace isms::domain

@@ -349,8 +349,6 @@ state evolve(state s, const event& e) {
 }
 
 decision decide(const command& c, const state& s, const command_context& ctx) {
-  const auto type = command_type(c);
-  if (!may_issue(ctx.by, type)) return std::unexpected(forbidden_command(ctx.by, type));
   using wire::one;
   using wire::refuse;
   using wire::rule;
@@ -436,13 +434,8 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
       c);
 }
 
-decision handle(std::string_view type, const json& data, std::span<const recorded_event> history,
-                const command_context& ctx, const related_streams&) {
-  auto c = parse_command(type, data);
-  if (!c) return std::unexpected(c.error());
-  auto s = wire::fold(initial_state(), history, decode, evolve);
-  if (!s) return std::unexpected(s.error());
-  return decide(*c, *s, ctx);
+std::expected<state, rejection> fold(std::span<const recorded_event> history) {
+  return wire::fold(initial_state(), history, decode, evolve);
 }
 
 // ---------------------------------------------------------------------------

@@ -285,9 +285,9 @@ state evolve(state s, const event& e) {
   return s;
 }
 
-decision decide(const command& c, const state& s, const command_context& ctx) {
-  const auto type = command_type(c);
-  if (!may_issue(ctx.by, type)) return std::unexpected(forbidden_command(ctx.by, type));
+namespace {
+
+decision decide_rules(const command& c, const state& s, const command_context& ctx) {
   using wire::one;
   using wire::refuse;
   using wire::rule;
@@ -381,25 +381,48 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
       c);
 }
 
-decision handle(std::string_view type, const json& data, std::span<const recorded_event> history,
-                const command_context& ctx, const related_streams& related) {
-  auto c = parse_command(type, data);
-  if (!c) return std::unexpected(c.error());
-  auto s = wire::fold(initial_state(), history, decode, evolve);
-  if (!s) return std::unexpected(s.error());
-  if (const auto* x = std::get_if<raise>(&*c); x && !x->audit_id.empty() && !s->exists) {
-    // The finding a nonconformity is raised from must be on record.
-    const auto audit_history = related.history("audit-" + x->audit_id);
-    auto audit = wire::fold(internal_audit::initial_state(), audit_history, internal_audit::decode,
-                            internal_audit::evolve);
+}  // namespace
+
+std::expected<state, rejection> fold(std::span<const recorded_event> history) {
+  return wire::fold(initial_state(), history, decode, evolve);
+}
+
+namespace {
+
+// The audit a raise names, when it is raised from a finding of one.
+const raise* from_finding(const command& c, const state& s) {
+  const auto* x = std::get_if<raise>(&c);
+  return x != nullptr && !x->audit_id.empty() && !s.exists ? x : nullptr;
+}
+
+}  // namespace
+
+std::vector<std::string> reads(const command& c, const state& s) {
+  if (const auto* x = from_finding(c, s)) return {"audit-" + x->audit_id};
+  return {};
+}
+
+std::expected<facts, rejection> facts_from(const command& c, const state& s, const stream_reads& read) {
+  facts f;
+  if (const auto* x = from_finding(c, s)) {
+    auto audit = internal_audit::fold(read.history("audit-" + x->audit_id));
     if (!audit) return std::unexpected(audit.error());
-    if (!audit->exists)
+    f.audit_exists = audit->exists;
+    f.finding_exists = audit->find_finding(x->finding_id) != nullptr;
+  }
+  return f;
+}
+
+decision decide(const command& c, const state& s, const facts& f, const command_context& ctx) {
+  if (const auto* x = from_finding(c, s)) {
+    // The finding a nonconformity is raised from must be on record.
+    if (!f.audit_exists)
       return wire::refuse(rejection_kind::not_found, "data.audit_id", "no internal audit " + x->audit_id);
-    if (!audit->find_finding(x->finding_id))
+    if (!f.finding_exists)
       return wire::refuse(rejection_kind::not_found, "data.finding_id",
                           "internal audit " + x->audit_id + " has no finding " + x->finding_id);
   }
-  return decide(*c, *s, ctx);
+  return decide_rules(c, s, ctx);
 }
 
 std::vector<corrective_action> overdue_actions(const state& s, date today) {

@@ -17,7 +17,8 @@ using wire::fields;
 constexpr std::array all_reactions{
     named_reaction{"open the approval a subject requested", &open_requested_approval},
     named_reaction{"conclude the subject of a completed approval", &conclude_approved_subject},
-    named_reaction{"void the open approval of a changed subject", &void_approval_on_subject_change},
+    named_reaction{"void the open approval of a changed subject", &void_approval_on_subject_change,
+                   &void_approval_reads},
     named_reaction{"raise a nonconformity from an audit finding",
                    &internal_audit::raise_nonconformity_from_finding},
 };
@@ -35,7 +36,7 @@ std::optional<approval_request> request_in(const recorded_event& e) {
 }
 
 // Whether an approval stream has been opened and has not completed or been voided.
-bool approval_open(const std::vector<recorded_event>& history) {
+bool approval_open(std::span<const recorded_event> history) {
   bool opened = false;
   for (const auto& e : history) {
     if (e.type == "approval.opened.v1") opened = true;
@@ -52,23 +53,6 @@ std::span<const named_reaction> reactions() noexcept { return all_reactions; }
 
 namespace {
 
-// The other streams as they stood when `bound` was committed: events at later
-// positions are left out, so a reaction re-run after a crash sees exactly what
-// its first run saw, whatever its own follow-ups (or anyone) wrote since.
-class streams_as_of final : public related_streams {
- public:
-  streams_as_of(const related_streams& all, std::uint64_t bound) : all_(all), bound_(bound) {}
-  [[nodiscard]] std::vector<recorded_event> history(std::string_view stream) const override {
-    auto events = all_.history(stream);
-    std::erase_if(events, [&](const recorded_event& e) { return e.position > bound_; });
-    return events;
-  }
-
- private:
-  const related_streams& all_;
-  std::uint64_t bound_;
-};
-
 // Longest readable command id; a longer one is replaced by a digest of it.
 constexpr std::size_t max_readable_command_id = 160;
 
@@ -84,8 +68,26 @@ std::string follow_up_command_id(std::uint64_t causing_position, std::string_vie
   return id;
 }
 
-std::vector<follow_up> react(const recorded_event& event, const related_streams& related) {
-  const streams_as_of as_of_event(related, event.position);
+std::vector<std::string> reaction_reads(const recorded_event& event, const stream_reads& read) {
+  const stream_reads as_of_event = read.up_to(event.position);
+  std::vector<std::string> wanted;
+  for (const auto& r : all_reactions) {
+    if (r.reads == nullptr) continue;
+    try {
+      for (auto& stream : r.reads(event, as_of_event)) wanted.push_back(std::move(stream));
+    } catch (const std::exception&) {
+      // Malformed data: the reaction will yield nothing and needs nothing.
+    }
+  }
+  return read.missing(wanted);
+}
+
+std::vector<follow_up> react(const recorded_event& event, const stream_reads& read) {
+  // The other streams as they stood when the event was committed: events at
+  // later positions are left out, so a reaction re-run after a crash sees
+  // exactly what its first run saw, whatever its own follow-ups (or anyone)
+  // wrote since.
+  const stream_reads as_of_event = read.up_to(event.position);
   std::vector<follow_up> out;
   for (const auto& r : all_reactions) {
     std::vector<follow_up> some;
@@ -109,8 +111,7 @@ std::vector<follow_up> react(const recorded_event& event, const related_streams&
 }
 
 // Step 2: a subject event carrying an "approval" object opens the approval.
-std::vector<follow_up> open_requested_approval(const recorded_event& event,
-                                               const related_streams&) {
+std::vector<follow_up> open_requested_approval(const recorded_event& event, const stream_reads&) {
   if (is_approval_stream(event.stream)) return {};
   const auto req = request_in(event);
   if (!req) return {};
@@ -130,8 +131,7 @@ std::vector<follow_up> open_requested_approval(const recorded_event& event,
 }
 
 // Step 4: a completed approval issues the subject's on_approved / on_rejected.
-std::vector<follow_up> conclude_approved_subject(const recorded_event& event,
-                                                 const related_streams&) {
+std::vector<follow_up> conclude_approved_subject(const recorded_event& event, const stream_reads&) {
   const bool approved = event.type == "approval.approved.v1";
   const bool rejected = event.type == "approval.rejected.v1";
   if (!approved && !rejected) return {};
@@ -149,47 +149,83 @@ std::vector<follow_up> conclude_approved_subject(const recorded_event& event,
 // Step 5: any later event on a subject whose approval is still open voids it.
 // Also the other order: an approval opened (its check of the subject and its
 // append are not one step) when the subject had already changed is void too.
-std::vector<follow_up> void_approval_on_subject_change(const recorded_event& event,
-                                                       const related_streams& related) {
+
+namespace {
+
+// An opened approval's subject and the version it binds to.
+struct opened_on {
+  std::string approval_id;
+  std::string subject;
+  std::uint64_t version = 0;
+};
+
+std::optional<opened_on> opened_approval(const recorded_event& event) {
+  if (event.type != "approval.opened.v1" || !event.data.is_object()) return std::nullopt;
+  fields f{event.data, "", wire::bounds::stored};
+  opened_on o;
+  o.approval_id = f.raw_text("approval_id");
+  o.subject = f.raw_text("subject_stream");
+  o.version = static_cast<std::uint64_t>(f.integer("subject_version", 1, std::int64_t{1} << 53));
+  if (!f.ok()) return std::nullopt;
+  return o;
+}
+
+// The latest request a subject recorded before `event` (which is on the subject's stream).
+struct pending_request {
+  approval_request request;
+  std::uint64_t version = 0;
+};
+
+std::optional<pending_request> request_before(const recorded_event& event, std::span<const recorded_event> subject) {
+  std::optional<pending_request> pending;
+  for (const auto& e : subject) {
+    if (e.version >= event.version) break;
+    if (auto r = request_in(e)) pending = pending_request{std::move(*r), e.version};
+  }
+  return pending;
+}
+
+}  // namespace
+
+std::vector<std::string> void_approval_reads(const recorded_event& event, const stream_reads& read) {
   if (is_approval_stream(event.stream)) {
-    if (event.type != "approval.opened.v1" || !event.data.is_object()) return {};
-    fields f{event.data, "", wire::bounds::stored};
-    const auto id = f.raw_text("approval_id");
-    const auto subject = f.raw_text("subject_stream");
-    const auto version = f.integer("subject_version", 1, std::int64_t{1} << 53);
-    if (!f.ok()) return {};
-    const auto history = related.history(subject);
-    if (history.empty() || history.back().version <= static_cast<std::uint64_t>(version)) return {};
+    if (auto o = opened_approval(event)) return {o->subject};
+    return {};
+  }
+  if (!read.contains(event.stream)) return {event.stream};
+  if (auto pending = request_before(event, read.history(event.stream)))
+    return {approval_stream_for(pending->request.approval_id)};
+  return {};
+}
+
+std::vector<follow_up> void_approval_on_subject_change(const recorded_event& event, const stream_reads& read) {
+  if (is_approval_stream(event.stream)) {
+    const auto o = opened_approval(event);
+    if (!o) return {};
+    const auto history = read.history(o->subject);
+    if (history.empty() || history.back().version <= o->version) return {};
     const auto& change = history.back();
     json data = {
-        {"approval_id", id},
-        {"reason", "the subject " + subject + " changed after version " + std::to_string(version) + " (" +
+        {"approval_id", o->approval_id},
+        {"reason", "the subject " + o->subject + " changed after version " + std::to_string(o->version) + " (" +
                        change.type + " at version " + std::to_string(change.version) + ")"},
         {"subject_version", change.version},
     };
     return {follow_up{"approval.void", event.stream, std::move(data), {}}};
   }
-  const auto subject = related.history(event.stream);
-  // The latest request recorded before this event.
-  std::optional<approval_request> pending;
-  std::uint64_t pending_version = 0;
-  for (const auto& e : subject) {
-    if (e.version >= event.version) break;
-    if (auto r = request_in(e)) {
-      pending = std::move(r);
-      pending_version = e.version;
-    }
-  }
-  if (!pending) return {};
-  if (!approval_open(related.history(approval_stream_for(pending->approval_id)))) return {};
+  const auto found = request_before(event, read.history(event.stream));
+  if (!found) return {};
+  const auto& pending = found->request;
+  const std::uint64_t pending_version = found->version;
+  if (!approval_open(read.history(approval_stream_for(pending.approval_id)))) return {};
   json data = {
-      {"approval_id", pending->approval_id},
+      {"approval_id", pending.approval_id},
       {"reason", "the subject " + event.stream + " changed after version " +
                      std::to_string(pending_version) + " (" + event.type + " at version " +
                      std::to_string(event.version) + ")"},
       {"subject_version", event.version},
   };
-  return {follow_up{"approval.void", approval_stream_for(pending->approval_id), std::move(data), {}}};
+  return {follow_up{"approval.void", approval_stream_for(pending.approval_id), std::move(data), {}}};
 }
 
 // ---------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 
-#include "aggregate_fold.hpp"
 #include "isms/domain/annex_a.hpp"
 #include "isms/domain/authorization.hpp"
 #include "isms/domain/user.hpp"
@@ -275,9 +274,8 @@ std::optional<rejection> within_matrix(const risk_matrix::matrix& m, int l, int 
 decision one(const event& e) { return std::vector<new_event>{encode(e)}; }
 
 // A risk owner is a registered user who is not disabled.
-std::optional<rejection> check_owner(const related_streams& related, const std::string& user_id) {
-  auto owner = user::fold(related.history("user-" + user_id));
-  if (!owner) return owner.error();
+std::optional<rejection> check_owner(const facts& f, const std::string& user_id) {
+  const user::state* owner = &f.owner;
   if (!owner->registered)
     return rejection{rejection_kind::not_found, "data.owner",
                      "the risk owner '" + user_id + "' is not a registered user"};
@@ -286,11 +284,10 @@ std::optional<rejection> check_owner(const related_streams& related, const std::
   return std::nullopt;
 }
 
-decision decide_identify(const identify& c, const state& s, const command_context& ctx,
-                         const related_streams& related) {
+decision decide_identify(const identify& c, const state& s, const command_context& ctx, const facts& f) {
   if (s.status_ != status::none) return rule("the risk is already identified");
   if (auto r = owner_only_own(ctx, c.details.owner, "identify")) return std::unexpected(*r);
-  if (auto r = check_owner(related, c.details.owner)) return std::unexpected(*r);
+  if (auto r = check_owner(f, c.details.owner)) return std::unexpected(*r);
   return one(c.details);
 }
 
@@ -307,19 +304,18 @@ decision decide_implemented(const record_treatment_implemented& c, const state& 
   return one(treatment_implemented{c.evidence, day_of(ctx.now)});
 }
 
-decision decide_change_owner(const change_owner& c, const state& s, const related_streams& related) {
+decision decide_change_owner(const change_owner& c, const state& s, const facts& f) {
   if (auto r = check_exists(s)) return std::unexpected(*r);
   if (c.owner == s.details.owner) return rule("'" + c.owner + "' already owns the risk", "data.owner");
-  if (auto r = check_owner(related, c.owner)) return std::unexpected(*r);
+  if (auto r = check_owner(f, c.owner)) return std::unexpected(*r);
   return one(owner_changed{s.details.owner, c.owner, c.reason, s.status_ == status::acceptance_requested});
 }
 
 decision decide_assess(const assess& c, const state& s, const command_context& ctx,
-                       const related_streams& related) {
+                       const facts& f) {
   if (auto r = check_exists(s)) return std::unexpected(*r);
   if (auto r = owner_only_own(ctx, s.details.owner, "assess")) return std::unexpected(*r);
-  auto m = risk_matrix::current_matrix(related);
-  if (!m) return std::unexpected(m.error());
+  const risk_matrix::matrix* m = &f.matrix;
   if (auto r = within_matrix(*m, c.likelihood, c.impact, "data.likelihood", "data.impact"))
     return std::unexpected(*r);
   const int score = c.likelihood * c.impact;
@@ -330,15 +326,14 @@ decision decide_assess(const assess& c, const state& s, const command_context& c
 }
 
 decision decide_plan(const plan_treatment& c, const state& s, const command_context& ctx,
-                     const related_streams& related) {
+                     const facts& f) {
   if (auto r = check_exists(s)) return std::unexpected(*r);
   if (auto r = owner_only_own(ctx, s.details.owner, "plan the treatment of")) return std::unexpected(*r);
   if (s.status_ != status::assessed && s.status_ != status::treatment_planned &&
       s.status_ != status::acceptance_requested)
     return rule("treatment is planned after assessment and before acceptance; the risk is " +
                 std::string(to_string(s.status_)));
-  auto m = risk_matrix::current_matrix(related);
-  if (!m) return std::unexpected(m.error());
+  const risk_matrix::matrix* m = &f.matrix;
   if (auto r = within_matrix(*m, c.target_likelihood, c.target_impact, "data.target_likelihood",
                              "data.target_impact"))
     return std::unexpected(*r);
@@ -365,7 +360,7 @@ decision decide_plan(const plan_treatment& c, const state& s, const command_cont
 }
 
 decision decide_request(const request_acceptance& c, const state& s, const command_context& ctx,
-                        const related_streams& related) {
+                        const facts& f) {
   if (auto r = check_exists(s)) return std::unexpected(*r);
   if (s.status_ == status::acceptance_requested)
     return rule("acceptance is already requested (approval " + s.pending->approval.approval_id + ")");
@@ -374,8 +369,7 @@ decision decide_request(const request_acceptance& c, const state& s, const comma
                 std::string(to_string(s.status_)));
   if (ctx.by.user_id == s.details.owner)
     return rule("the risk owner approves the acceptance and so cannot request it (segregation of duties)");
-  auto m = risk_matrix::current_matrix(related);
-  if (!m) return std::unexpected(m.error());
+  const risk_matrix::matrix* m = &f.matrix;
   const date today = day_of(ctx.now);
   const date review = c.review_date.value_or(today + std::chrono::days{365});
   if (review <= today) return rule("the acceptance review date must be after today", "data.review_date");
@@ -563,7 +557,7 @@ state evolve(state s, const event& e) {
 }
 
 std::expected<state, rejection> fold(std::span<const recorded_event> history) {
-  auto s = detail::fold_history(history, initial_state(), decode, evolve);
+  auto s = wire::fold(initial_state(), history, decode, evolve);
   if (!s) return s;
   if (!history.empty()) {
     s->stream = history.back().stream;
@@ -572,25 +566,48 @@ std::expected<state, rejection> fold(std::span<const recorded_event> history) {
   return s;
 }
 
-decision decide(const command& c, const state& s, const command_context& ctx,
-                const related_streams& related) {
+std::vector<std::string> reads(const command& c, const state&) {
+  return std::visit(
+      [](const auto& cmd) -> std::vector<std::string> {
+        using T = std::decay_t<decltype(cmd)>;
+        if constexpr (std::is_same_v<T, identify>) return {"user-" + cmd.details.owner};
+        if constexpr (std::is_same_v<T, change_owner>) return {"user-" + cmd.owner};
+        if constexpr (std::is_same_v<T, assess> || std::is_same_v<T, plan_treatment> ||
+                      std::is_same_v<T, request_acceptance>)
+          return {std::string(risk_matrix::stream_id)};
+        return {};
+      },
+      c);
+}
+
+std::expected<facts, rejection> facts_from(const command& c, const state& s, const stream_reads& read) {
+  facts f;
+  for (const auto& stream : reads(c, s)) {
+    if (stream == risk_matrix::stream_id) {
+      auto m = risk_matrix::current_matrix(read.history(stream));
+      if (!m) return std::unexpected(m.error());
+      f.matrix = std::move(*m);
+    } else {
+      auto owner = user::fold(read.history(stream));
+      if (!owner) return std::unexpected(owner.error());
+      f.owner = std::move(*owner);
+    }
+  }
+  return f;
+}
+
+decision decide(const command& c, const state& s, const facts& f, const command_context& ctx) {
   return std::visit(
       [&](const auto& cmd) -> decision {
         using T = std::decay_t<decltype(cmd)>;
         if constexpr (std::is_same_v<T, identify>) {
-          if (!may_issue(ctx.by, identify::type)) return std::unexpected(forbidden_command(ctx.by, identify::type));
-          return decide_identify(cmd, s, ctx, related);
+          return decide_identify(cmd, s, ctx, f);
         } else if constexpr (std::is_same_v<T, assess>) {
-          if (!may_issue(ctx.by, assess::type)) return std::unexpected(forbidden_command(ctx.by, assess::type));
-          return decide_assess(cmd, s, ctx, related);
+          return decide_assess(cmd, s, ctx, f);
         } else if constexpr (std::is_same_v<T, plan_treatment>) {
-          if (!may_issue(ctx.by, plan_treatment::type))
-            return std::unexpected(forbidden_command(ctx.by, plan_treatment::type));
-          return decide_plan(cmd, s, ctx, related);
+          return decide_plan(cmd, s, ctx, f);
         } else if constexpr (std::is_same_v<T, request_acceptance>) {
-          if (!may_issue(ctx.by, request_acceptance::type))
-            return std::unexpected(forbidden_command(ctx.by, request_acceptance::type));
-          return decide_request(cmd, s, ctx, related);
+          return decide_request(cmd, s, ctx, f);
         } else if constexpr (std::is_same_v<T, accept>) {
           return decide_accept(cmd, s, ctx);
         } else if constexpr (std::is_same_v<T, reject_acceptance>) {
@@ -598,29 +615,14 @@ decision decide(const command& c, const state& s, const command_context& ctx,
         } else if constexpr (std::is_same_v<T, expire_acceptance>) {
           return decide_expire(s, ctx);
         } else if constexpr (std::is_same_v<T, record_treatment_implemented>) {
-          if (!may_issue(ctx.by, record_treatment_implemented::type))
-            return std::unexpected(forbidden_command(ctx.by, record_treatment_implemented::type));
           return decide_implemented(cmd, s, ctx);
         } else if constexpr (std::is_same_v<T, change_owner>) {
-          if (!may_issue(ctx.by, change_owner::type))
-            return std::unexpected(forbidden_command(ctx.by, change_owner::type));
-          return decide_change_owner(cmd, s, related);
+          return decide_change_owner(cmd, s, f);
         } else {
-          if (!may_issue(ctx.by, retire::type)) return std::unexpected(forbidden_command(ctx.by, retire::type));
           return decide_retire(cmd, s, ctx);
         }
       },
       c);
-}
-
-decision handle(std::string_view command_type, const json& data,
-                std::span<const recorded_event> history, const command_context& ctx,
-                const related_streams& related) {
-  auto cmd = parse_command(command_type, data);
-  if (!cmd) return std::unexpected(cmd.error());
-  auto s = fold(history);
-  if (!s) return std::unexpected(s.error());
-  return decide(*cmd, *s, ctx, related);
 }
 
 json acceptance_content(const state& s, const acceptance_requested& r) {

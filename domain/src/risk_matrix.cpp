@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "aggregate_fold.hpp"
 #include "isms/domain/authorization.hpp"
 #include "wire_fields.hpp"
 
@@ -130,8 +129,6 @@ state evolve(state s, const event& e) {
 decision decide(const command& c, const state& s, const command_context& ctx) {
   return std::visit(
       [&](const configure& cmd) -> decision {
-        if (!may_issue(ctx.by, configure::type))
-          return std::unexpected(forbidden_command(ctx.by, configure::type));
         matrix unchanged = s.current;
         unchanged.version = 0;
         if (cmd.content == unchanged)
@@ -142,20 +139,12 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
       c);
 }
 
-decision handle(std::string_view command_type, const json& data,
-                std::span<const recorded_event> history, const command_context& ctx,
-                const related_streams&) {
-  auto cmd = parse_command(command_type, data);
-  if (!cmd) return std::unexpected(cmd.error());
-  auto s = detail::fold_history(history, initial_state(), decode, evolve);
-  if (!s) return std::unexpected(s.error());
-  return decide(*cmd, *s, ctx);
+std::expected<state, rejection> fold(std::span<const recorded_event> history) {
+  return wire::fold(initial_state(), history, decode, evolve);
 }
 
-std::expected<matrix, rejection> current_matrix(const related_streams& related) {
-  const auto history = related.history(stream_id);
-  auto s = detail::fold_history(std::span<const recorded_event>(history), initial_state(), decode,
-                                evolve);
+std::expected<matrix, rejection> current_matrix(std::span<const recorded_event> history) {
+  auto s = fold(history);
   if (!s) return std::unexpected(s.error());
   return s->current;
 }

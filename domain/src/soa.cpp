@@ -1,8 +1,8 @@
 #include "isms/domain/soa.hpp"
 
+#include <algorithm>
 #include <array>
 
-#include "aggregate_fold.hpp"
 #include "isms/domain/annex_a.hpp"
 #include "isms/domain/authorization.hpp"
 #include "wire_fields.hpp"
@@ -196,7 +196,7 @@ state evolve(state s, const event& e) {
 }
 
 std::expected<state, rejection> fold(std::span<const recorded_event> history) {
-  return detail::fold_history(history, initial_state(), decode, evolve);
+  return wire::fold(initial_state(), history, decode, evolve);
 }
 
 json content(const state& s) {
@@ -216,17 +216,30 @@ json content(const state& s) {
 
 std::string content_hash(const state& s) { return canonical_hash(content(s)); }
 
-decision decide(const command& c, const state& s, const command_context& ctx,
-                const related_streams& related) {
+std::vector<std::string> reads(const command& c, const state&) {
+  std::vector<std::string> out;
+  if (const auto* d = std::get_if<decide_control>(&c))
+    for (const auto& risk : d->decision.linked_risks) out.push_back("risk-" + risk);
+  return out;
+}
+
+std::expected<facts, rejection> facts_from(const command& c, const state&, const stream_reads& read) {
+  facts f;
+  if (const auto* d = std::get_if<decide_control>(&c))
+    for (const auto& risk : d->decision.linked_risks)
+      if (!read.history("risk-" + risk).empty()) f.risks_on_record.push_back(risk);
+  return f;
+}
+
+decision decide(const command& c, const state& s, const facts& f, const command_context& ctx) {
   return std::visit(
       [&](const auto& cmd) -> decision {
         using T = std::decay_t<decltype(cmd)>;
         if constexpr (std::is_same_v<T, decide_control>) {
-          if (!may_issue(ctx.by, decide_control::type))
-            return std::unexpected(forbidden_command(ctx.by, decide_control::type));
           const auto& d = cmd.decision;
           for (std::size_t i = 0; i < d.linked_risks.size(); ++i)
-            if (related.history("risk-" + d.linked_risks[i]).empty())
+            if (std::find(f.risks_on_record.begin(), f.risks_on_record.end(), d.linked_risks[i]) ==
+                f.risks_on_record.end())
               return std::unexpected(rejection{rejection_kind::not_found,
                                                "data.linked_risks[" + std::to_string(i) + "]",
                                                "no risk " + d.linked_risks[i] + " in the register"});
@@ -236,8 +249,6 @@ decision decide(const command& c, const state& s, const command_context& ctx,
             return rule("control " + d.control_id + " is already decided this way");
           return one(d);
         } else if constexpr (std::is_same_v<T, set_implementation_status>) {
-          if (!may_issue(ctx.by, set_implementation_status::type))
-            return std::unexpected(forbidden_command(ctx.by, set_implementation_status::type));
           const auto& current = entry_of(s, cmd.control_id);
           if (!current.decided || !current.applicable)
             return rule("control " + cmd.control_id +
@@ -248,8 +259,6 @@ decision decide(const command& c, const state& s, const command_context& ctx,
                         "data.status");
           return one(implementation_status_set{cmd.control_id, cmd.status, cmd.comment});
         } else if constexpr (std::is_same_v<T, request_publication>) {
-          if (!may_issue(ctx.by, request_publication::type))
-            return std::unexpected(forbidden_command(ctx.by, request_publication::type));
           if (s.pending)
             return rule("publication is already requested (approval " + s.pending->approval.approval_id + ")");
           const auto cat = annex_a::catalogue();
@@ -303,16 +312,6 @@ decision decide(const command& c, const state& s, const command_context& ctx,
         }
       },
       c);
-}
-
-decision handle(std::string_view command_type, const json& data,
-                std::span<const recorded_event> history, const command_context& ctx,
-                const related_streams& related) {
-  auto cmd = parse_command(command_type, data);
-  if (!cmd) return std::unexpected(cmd.error());
-  auto s = fold(history);
-  if (!s) return std::unexpected(s.error());
-  return decide(*cmd, *s, ctx, related);
 }
 
 }  // namespace isms::domain::soa

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "aggregate_fold.hpp"
 #include "isms/domain/authorization.hpp"
 #include "wire_fields.hpp"
 
@@ -147,7 +146,7 @@ state evolve(state s, const event& e) {
 }
 
 std::expected<state, rejection> fold(std::span<const recorded_event> history) {
-  auto s = detail::fold_history(history, initial_state(), decode, evolve);
+  auto s = wire::fold(initial_state(), history, decode, evolve);
   if (s && !history.empty()) {
     const auto& stream = history.back().stream;
     s->id = stream.starts_with("user-") ? stream.substr(5) : stream;
@@ -159,7 +158,6 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
   return std::visit(
       [&](const auto& cmd) -> decision {
         using T = std::decay_t<decltype(cmd)>;
-        if (!may_issue(ctx.by, T::type)) return std::unexpected(forbidden_command(ctx.by, T::type));
         if constexpr (std::is_same_v<T, register_user>) {
           if (s.registered) return rule("the user is already registered");
           return std::vector<new_event>{encode(registered{cmd.name, cmd.email, cmd.roles})};
@@ -188,16 +186,6 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
         }
       },
       c);
-}
-
-decision handle(std::string_view command_type, const json& data,
-                std::span<const recorded_event> history, const command_context& ctx,
-                const related_streams&) {
-  auto cmd = parse_command(command_type, data);
-  if (!cmd) return std::unexpected(cmd.error());
-  auto s = fold(history);
-  if (!s) return std::unexpected(s.error());
-  return decide(*cmd, *s, ctx);
 }
 
 }  // namespace isms::domain::user

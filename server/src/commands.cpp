@@ -186,7 +186,15 @@ void command_pipeline::attempt(std::string user_id, command_request request, int
                                         std::to_string(current_version) + ", not " +
                                         std::to_string(*request.expected_version)));
 
-  auto decided = domain::decide_command(request.type, request.stream, request.data, *history, ctx, related_);
+  // The aggregate parses the command and folds the stream; the facts from
+  // other streams it names (the risk matrix, a user, an approval's subject)
+  // are read here, and the decision is taken on them alone.
+  auto prepared = domain::prepare_command(request.type, request.stream, request.data, *history, ctx);
+  if (!prepared)
+    return done(failure(domain::wire_code(prepared.error().kind), prepared.error().message, prepared.error().field));
+  domain::stream_reads read;
+  if (auto r = read_into((*prepared)->reads(), read); !r) return done(failure("internal", r.error().message));
+  auto decided = (*prepared)->decide(read, ctx);
   if (!decided) {
     return done(failure(domain::wire_code(decided.error().kind), decided.error().message, decided.error().field));
   }
@@ -263,12 +271,19 @@ void command_pipeline::attempt(std::string user_id, command_request request, int
                       });
 }
 
-std::vector<domain::recorded_event> command_pipeline::cached_streams::history(std::string_view stream) const {
-  auto lease = cache_.read(store_, stream);
-  if (!lease) return {};
-  std::vector<domain::recorded_event> out = *lease->events;
-  cache_.put(std::move(*lease));
-  return out;
+eventstore::result<void> command_pipeline::read_into(std::span<const std::string> streams,
+                                                     domain::stream_reads& read) const {
+  for (const auto& stream : streams) {
+    auto lease = histories_.read(store_, stream);
+    if (!lease) {
+      if (lease.error().code != eventstore::errc::invalid_stream) return std::unexpected(lease.error());
+      read.put(stream, domain::stream_reads::shared_history{});
+      continue;
+    }
+    read.put(stream, lease->events);
+    histories_.put(std::move(*lease));
+  }
+  return {};
 }
 
 }  // namespace isms::server

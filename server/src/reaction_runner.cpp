@@ -83,6 +83,17 @@ void reaction_runner::persist_checkpoint() {
     log::warn("reactions", "could not persist the checkpoint: " + r.error().message);
 }
 
+std::optional<std::string> reaction_runner::read_for(const domain::recorded_event& e, domain::stream_reads& read) {
+  // A reaction names a second stream once the first is read (a subject's
+  // pending approval): a few rounds at most.
+  for (int round = 0; round < 4; ++round) {
+    const auto wanted = domain::reaction_reads(e, read);
+    if (wanted.empty()) return std::nullopt;
+    if (auto r = pipeline_.read_into(wanted, read); !r) return "reading " + wanted.front() + ": " + r.error().message;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> reaction_runner::issue(const eventstore::recorded_event& e,
                                                    const std::vector<domain::follow_up>& follow_ups) {
   for (const auto& f : follow_ups) {
@@ -104,7 +115,6 @@ std::optional<std::string> reaction_runner::issue(const eventstore::recorded_eve
 }
 
 void reaction_runner::run() {
-  const domain::related_streams& related = pipeline_.related();
   auto last_persist = std::chrono::steady_clock::now();
   for (;;) {
     eventstore::recorded_event e;
@@ -123,10 +133,14 @@ void reaction_runner::run() {
     // what already went through a duplicate. The checkpoint does not pass an
     // event whose follow-ups are not all decided.
     std::vector<domain::follow_up> follow_ups;
+    domain::stream_reads read;
     auto backoff = options_.first_retry_after;
     for (;;) {
-      follow_ups = domain::react(de, related);
-      const auto failed = issue(e, follow_ups);
+      auto failed = read_for(de, read);
+      if (!failed) {
+        follow_ups = domain::react(de, read);
+        failed = issue(e, follow_ups);
+      }
       if (!failed) break;
       log::warn("reactions", "event " + std::to_string(e.position) + ": " + *failed + "; retrying in " +
                                  std::to_string(backoff.count()) + " ms");

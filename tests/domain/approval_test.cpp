@@ -50,7 +50,7 @@ struct world {
   decision when(std::string_view type, const json& data, const events& given,
                 const command_context& ctx) {
     const auto h = history_of("approval-risk-R-1.v4", given);
-    return handle(type, data, h, ctx, log);
+    return log.decide(type, "approval-risk-R-1.v4", data, h, ctx);
   }
 };
 
@@ -103,9 +103,9 @@ TEST(ApprovalOpen, TheRequesterIsNeverARequiredApprover) {
 TEST(ApprovalOpen, IsSentToTheStreamOfItsId) {
   world w;
   const auto h = std::vector<recorded_event>{};
-  const auto d = decide_command("approval.open", "approval-other", open_data(), h, system_actor(), w.log);
+  const auto d = w.log.decide("approval.open", "approval-other", open_data(), h, system_actor());
   EXPECT_REJECTED(d, rejection_kind::invalid, "stream");
-  EXPECT_TRUE(decide_command("approval.open", "approval-risk-R-1.v4", open_data(), h, system_actor(), w.log));
+  EXPECT_TRUE(w.log.decide("approval.open", "approval-risk-R-1.v4", open_data(), h, system_actor()));
 }
 
 TEST(ApprovalParse, NamesTheFieldAndTheRule) {

@@ -91,22 +91,16 @@ inline void expect_rejected(const decision& d, rejection_kind kind, std::string_
   }
 }
 
-inline const no_related_streams no_streams{};
+// No other stream read: for commands whose decisions look at none.
+inline const stream_reads no_streams{};
 
-// Other streams a decision may read, given as histories.
-class given_streams final : public related_streams {
+// Other streams a decision reads, given as histories.
+class given_streams final : public stream_reads {
  public:
   given_streams& with(std::string stream, const events& given) {
-    streams_[stream] = history_of(stream, given);
+    put(stream, history_of(stream, given));
     return *this;
   }
-  [[nodiscard]] std::vector<recorded_event> history(std::string_view stream) const override {
-    const auto it = streams_.find(std::string(stream));
-    return it == streams_.end() ? std::vector<recorded_event>{} : it->second;
-  }
-
- private:
-  std::map<std::string, std::vector<recorded_event>> streams_;
 };
 
 }  // namespace isms::domain::clause_testing

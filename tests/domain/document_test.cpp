@@ -30,7 +30,7 @@ new_event drafted(doc::document_kind kind = doc::document_kind::policy) {
 decision when(std::string_view type, const json& data, const events& given,
               const command_context& ctx = manager()) {
   const auto h = history_of("document-POL-001", given);
-  return doc::handle(type, data, h, ctx, no_streams);
+  return decide_command(type, "document-POL-001", data, h, ctx, no_streams);
 }
 
 doc::state fold(const events& given) {
@@ -232,7 +232,7 @@ TEST(document, a_review_applies_to_the_published_version_and_resets_the_review_d
 
   const auto later = as("mia", {role::isms_manager}, "2027-03-05T10:00:00Z");
   const auto h = history_of("document-POL-001", given);
-  const auto d = doc::handle("document.record_review", {{"outcome", "suitable"}, {"notes", "still fits"}}, h, later,
+  const auto d = decide_command("document.record_review", "document-POL-001", {{"outcome", "suitable"}, {"notes", "still fits"}}, h, later,
                              no_streams);
   expect_events(d, {doc::encode(doc::reviewed{1, doc::review_outcome::suitable, "still fits", day("2027-03-05"), "mia"})});
   given.push_back(d->front());
@@ -267,7 +267,7 @@ TEST(document, roles_outside_the_table_are_forbidden) {
 TEST(document, an_unreadable_history_is_a_rule_rejection_naming_the_position) {
   auto h = history_of("document-POL-001", {drafted()});
   h[0].data["content_sha256"] = 12;
-  expect_rejected(doc::handle("document.retire", {{"reason", "x"}}, h, manager(), no_streams), rejection_kind::rule,
+  expect_rejected(decide_command("document.retire", "document-POL-001", {{"reason", "x"}}, h, manager(), no_streams), rejection_kind::rule,
                   "history", "position 100");
 }
 

@@ -1,7 +1,9 @@
 #pragma once
-// An event log in memory for domain tests: related_streams over a map of
-// streams, plus the append the server would do (versions, positions, who and
-// when), so that commands and reactions can run end to end without a store.
+// An event log in memory for domain tests: a map of streams, the reads the
+// server would do for a decision or a reaction (exactly the streams the
+// domain names), and the append the server would do (versions, positions,
+// who and when), so that commands and reactions run end to end without a
+// store.
 
 #include <map>
 #include <set>
@@ -13,9 +15,9 @@
 
 namespace isms::domain::testing {
 
-class in_memory_log final : public related_streams {
+class in_memory_log final {
  public:
-  [[nodiscard]] std::vector<recorded_event> history(std::string_view stream) const override {
+  [[nodiscard]] std::vector<recorded_event> history(std::string_view stream) const {
     const auto it = streams_.find(std::string(stream));
     if (it == streams_.end()) return {};
     std::vector<recorded_event> out;
@@ -46,14 +48,41 @@ class in_memory_log final : public related_streams {
     return out;
   }
 
-  // Decides a command through the dispatcher and, on success, records its events.
+  // Adds the histories of `streams` to `read`.
+  void read_into(std::span<const std::string> streams, stream_reads& read) const {
+    for (const auto& s : streams) read.put(s, history(s));
+  }
+
+  // Decides a command on `h` as the server does: the dispatcher admits and
+  // prepares it, the log reads exactly the streams it names, it decides.
+  decision decide(std::string_view type, const std::string& stream, const json& data,
+                  std::span<const recorded_event> h, const command_context& ctx) const {
+    auto p = prepare_command(type, stream, data, h, ctx);
+    if (!p) return std::unexpected(p.error());
+    stream_reads read;
+    read_into((*p)->reads(), read);
+    return (*p)->decide(read, ctx);
+  }
+
+  // Decides a command on its stream's history and, on success, records its events.
   decision run(std::string_view type, const std::string& stream, const json& data,
                const command_context& ctx) {
     const auto h = history(stream);
-    auto d = decide_command(type, stream, data, h, ctx, *this);
+    auto d = decide(type, stream, data, h, ctx);
     if (d) append(stream, *d, ctx);
     return d;
   }
+
+  // The streams the reactions name for `e`, read from the log.
+  [[nodiscard]] stream_reads reads_for(const recorded_event& e) const {
+    stream_reads read;
+    for (auto wanted = reaction_reads(e, read); !wanted.empty(); wanted = reaction_reads(e, read))
+      read_into(wanted, read);
+    return read;
+  }
+
+  // Runs the reactions on `e` with the streams they name read from the log.
+  [[nodiscard]] std::vector<follow_up> react_to(const recorded_event& e) const { return react(e, reads_for(e)); }
 
   // Runs reactions on every event from `from_position` on (including the events
   // the follow-ups record) until nothing follows; returns every follow-up's
@@ -62,7 +91,7 @@ class in_memory_log final : public related_streams {
     std::vector<std::pair<follow_up, decision>> out;
     for (std::size_t p = from_position; p <= all_.size(); ++p) {
       const recorded_event e = all_[p - 1];
-      for (auto& fu : react(e, *this)) {
+      for (auto& fu : react_to(e)) {
         if (!seen_.insert(fu.command_id).second) continue;
         command_context ctx{actor{"system", {role::system}}, now, fu.command_id};
         auto d = run(fu.command_type, fu.stream, fu.data, ctx);

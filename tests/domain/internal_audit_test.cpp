@@ -44,7 +44,7 @@ new_event finding(std::string id = "F-1", ia::finding_type type = ia::finding_ty
 
 decision when(std::string_view type, const json& data, const events& given, const command_context& ctx = auditor()) {
   const auto h = history_of("audit-IA-2026-1", given);
-  return ia::handle(type, data, h, ctx, no_streams);
+  return decide_command(type, "audit-IA-2026-1", data, h, ctx, no_streams);
 }
 
 ia::state fold(const events& given) {
@@ -174,7 +174,7 @@ TEST(internal_audit, a_nonconformity_finding_raises_a_nonconformity_through_a_re
   // The command it issues is one the nonconformity accepts from the system.
   given_streams audit;
   audit.with("audit-IA-2026-1", {planned(), performed(), finding()});
-  const auto d = nonconformity::handle(out[0].command_type, out[0].data, {}, system_actor(), audit);
+  const auto d = decide_command(out[0].command_type, out[0].stream, out[0].data, {}, system_actor(), audit);
   ASSERT_TRUE(d) << describe(d);
   EXPECT_EQ(d->front().type, "nc.raised.v1");
 
@@ -207,7 +207,7 @@ TEST(internal_audit, the_reaction_runs_through_react_with_a_command_id_from_the_
 TEST(internal_audit, an_unreadable_history_is_a_rule_rejection_naming_the_position) {
   auto h = history_of("audit-IA-2026-1", {planned(), performed()});
   h[1].data["performed_on"] = "2026-13-01";
-  expect_rejected(ia::handle("audit.record_finding", finding_data, h, auditor(), no_streams), rejection_kind::rule,
+  expect_rejected(decide_command("audit.record_finding", "audit-IA-2026-1", finding_data, h, auditor(), no_streams), rejection_kind::rule,
                   "history", "position 101");
 }
 

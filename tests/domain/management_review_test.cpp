@@ -53,7 +53,7 @@ events discussed() {
 
 decision when(std::string_view type, const json& data, const events& given, const command_context& ctx = manager()) {
   const auto h = history_of("review-MR-2026-1", given);
-  return mr::handle(type, data, h, ctx, no_streams);
+  return decide_command(type, "review-MR-2026-1", data, h, ctx, no_streams);
 }
 
 mr::state fold(const events& given) {
@@ -294,8 +294,7 @@ TEST(management_review, roles_outside_the_table_are_forbidden) {
 TEST(management_review, an_unreadable_history_is_a_rule_rejection_naming_the_position) {
   auto h = history_of("review-MR-2026-1", open_review());
   h[1].data.erase("pack");
-  expect_rejected(mr::handle("review.record_item",
-                             {{"item_id", "I-1"}, {"input", "previous_actions"}, {"discussion", "x"}}, h, manager(),
+  expect_rejected(decide_command("review.record_item", "review-MR-2026-1", {{"item_id", "I-1"}, {"input", "previous_actions"}, {"discussion", "x"}}, h, manager(),
                              no_streams),
                   rejection_kind::rule, "history", "position 101");
 }

@@ -44,9 +44,9 @@ new_event verified(std::string id = "CA-1", bool effective = true) {
 events evaluated() { return {raised(), contained(), root_cause(), similar_checked()}; }
 
 decision when(std::string_view type, const json& data, const events& given, const command_context& ctx = manager(),
-              const related_streams& related = no_streams) {
+              const stream_reads& related = no_streams) {
   const auto h = history_of("nc-NC-7", given);
-  return nc::handle(type, data, h, ctx, related);
+  return decide_command(type, "nc-NC-7", data, h, ctx, related);
 }
 
 nc::state fold(const events& given) {
@@ -111,9 +111,11 @@ TEST(nonconformity, a_raise_from_an_audit_finding_needs_the_finding_on_record) {
   d["source"] = "internal_audit";
   d["audit_id"] = "IA-2026-1";
   d["finding_id"] = "F-1";
-  expect_rejected(when("nc.raise", d, {}, manager()), rejection_kind::not_found, "data.audit_id");
-
+  // The audit's stream read and empty: no such audit.
   given_streams audits;
+  audits.with("audit-IA-2026-1", {});
+  expect_rejected(when("nc.raise", d, {}, manager(), audits), rejection_kind::not_found, "data.audit_id");
+
   const auto planned_audit = internal_audit::encode(internal_audit::planned{
       "IA-2026-1", "Operations", "ISO/IEC 27001:2022 Annex A 8", "ada", "IT operations", "oscar", day("2026-03-01"),
       day("2026-03-02")});
@@ -251,7 +253,7 @@ TEST(nonconformity, roles_outside_the_table_are_forbidden) {
 TEST(nonconformity, an_unreadable_history_is_a_rule_rejection_naming_the_position) {
   auto h = history_of("nc-NC-7", {raised(), contained()});
   h[1].data = "garbage";
-  expect_rejected(nc::handle("nc.record_root_cause", {{"description", "x"}}, h, manager(), no_streams),
+  expect_rejected(decide_command("nc.record_root_cause", "nc-NC-7", {{"description", "x"}}, h, manager(), no_streams),
                   rejection_kind::rule, "history", "position 101");
 }
 

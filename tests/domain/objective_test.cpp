@@ -42,7 +42,7 @@ new_event proposed() { return obj::encode(obj::proposed{"O-3", the_terms()}); }
 decision when(std::string_view type, const json& data, const events& given,
               const command_context& ctx = manager()) {
   const auto h = history_of("objective-O-3", given);
-  return obj::handle(type, data, h, ctx, no_streams);
+  return decide_command(type, "objective-O-3", data, h, ctx, no_streams);
 }
 
 obj::state fold(const events& given) {
@@ -244,7 +244,7 @@ TEST(objective, roles_outside_the_table_are_forbidden) {
 TEST(objective, an_unreadable_history_is_a_rule_rejection_naming_the_position) {
   auto h = history_of("objective-O-3", {proposed()});
   h[0].type = "objective.proposed.v9";
-  expect_rejected(obj::handle("objective.request_approval", json::object(), h, manager(), no_streams),
+  expect_rejected(decide_command("objective.request_approval", "objective-O-3", json::object(), h, manager(), no_streams),
                   rejection_kind::rule, "history", "position 100");
 }
 

@@ -121,7 +121,7 @@ recorded_event subject_event(std::uint64_t position, std::uint64_t version, json
 TEST(Reactions, RequestEventOpensTheApprovalWithDeterministicCommandIds) {
   testing::in_memory_log log;
   const auto e = subject_event(17, 4, json{{"approval", request_json()}});
-  const auto first = react(e, log);
+  const auto first = log.react_to(e);
   ASSERT_EQ(first.size(), 1u);
   EXPECT_EQ(first[0].command_type, "approval.open");
   EXPECT_EQ(first[0].stream, "approval-risk-R-1.v4");
@@ -130,16 +130,16 @@ TEST(Reactions, RequestEventOpensTheApprovalWithDeterministicCommandIds) {
   EXPECT_EQ(first[0].data.at("subject_version"), 4);
   EXPECT_EQ(first[0].data.at("requested_by"), "mia");
   EXPECT_EQ(first[0].data.at("content_hash"), hash64);
-  EXPECT_EQ(react(e, log), first);
+  EXPECT_EQ(log.react_to(e), first);
 }
 
 TEST(Reactions, MalformedApprovalObjectYieldsNothing) {
   testing::in_memory_log log;
   auto bad = request_json();
   bad.erase("policy");
-  EXPECT_TRUE(react(subject_event(3, 2, json{{"approval", bad}}), log).empty());
-  EXPECT_TRUE(react(subject_event(3, 2, json{{"approval", 7}}), log).empty());
-  EXPECT_TRUE(react(subject_event(3, 2, json("not an object")), log).empty());
+  EXPECT_TRUE(log.react_to(subject_event(3, 2, json{{"approval", bad}})).empty());
+  EXPECT_TRUE(log.react_to(subject_event(3, 2, json{{"approval", 7}})).empty());
+  EXPECT_TRUE(log.react_to(subject_event(3, 2, json("not an object"))).empty());
 }
 
 TEST(Reactions, CompletedApprovalConcludesTheSubject) {
@@ -153,7 +153,7 @@ TEST(Reactions, CompletedApprovalConcludesTheSubject) {
                 {"on_approved", "risk.accept"}, {"on_rejected", "risk.reject_acceptance"},
                 {"approvers", {"olga"}},        {"comment", "residual too high"},
                 {"rejected_by", "tom"}};
-  const auto out = react(e, log);
+  const auto out = log.react_to(e);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].command_type, "risk.reject_acceptance");
   EXPECT_EQ(out[0].stream, "risk-R-1");
@@ -172,18 +172,40 @@ TEST(Reactions, ALaterSubjectEventVoidsOnlyAnOpenApproval) {
   log.append("risk-R-1", {new_event{"risk.acceptance_requested.v1", json{{"approval", request_json()}}}}, mia);
   // Not opened yet: nothing to void (approval.open will refuse the stale request).
   auto later = log.append("risk-R-1", {new_event{"risk.assessed.v1", json::object()}}, mia).back();
-  EXPECT_TRUE(void_approval_on_subject_change(later, log).empty());
+  EXPECT_TRUE(void_approval_on_subject_change(later, log.reads_for(later)).empty());
   log.append("approval-risk-R-1.v4", {new_event{"approval.opened.v1", json::object()}}, system);
-  const auto out = void_approval_on_subject_change(later, log);
+  const auto out = void_approval_on_subject_change(later, log.reads_for(later));
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].command_type, "approval.void");
   EXPECT_EQ(out[0].stream, "approval-risk-R-1.v4");
   EXPECT_EQ(out[0].data.at("approval_id"), "risk-R-1.v4");
   EXPECT_NE(out[0].data.at("reason").get<std::string>().find("risk.assessed.v1 at version 5"), std::string::npos);
   // The request event itself voids nothing.
-  EXPECT_TRUE(void_approval_on_subject_change(log.history("risk-R-1")[3], log).empty());
+  EXPECT_TRUE(void_approval_on_subject_change(log.history("risk-R-1")[3], log.reads_for(log.history("risk-R-1")[3])).empty());
   log.append("approval-risk-R-1.v4", {new_event{"approval.approved.v1", json::object()}}, system);
-  EXPECT_TRUE(void_approval_on_subject_change(later, log).empty());
+  EXPECT_TRUE(void_approval_on_subject_change(later, log.reads_for(later)).empty());
+}
+
+TEST(Reactions, AReactionNamesTheStreamsItReadsRoundByRound) {
+  testing::in_memory_log log;
+  const command_context mia{actor{"mia", {role::isms_manager}}, instant{}, "c"};
+  log.append("risk-R-1", {new_event{"risk.identified.v1", json::object()}}, mia);
+  log.append("risk-R-1", {new_event{"risk.assessed.v1", json::object()}}, mia);
+  log.append("risk-R-1", {new_event{"risk.treatment_planned.v1", json::object()}}, mia);
+  log.append("risk-R-1", {new_event{"risk.acceptance_requested.v1", json{{"approval", request_json()}}}}, mia);
+  const auto later = log.append("risk-R-1", {new_event{"risk.assessed.v1", json::object()}}, mia).back();
+  // First the subject's own stream; then, from the request it holds, its approval.
+  stream_reads read;
+  EXPECT_EQ(reaction_reads(later, read), std::vector<std::string>{"risk-R-1"});
+  read.put("risk-R-1", log.history("risk-R-1"));
+  EXPECT_EQ(reaction_reads(later, read), std::vector<std::string>{"approval-risk-R-1.v4"});
+  read.put("approval-risk-R-1.v4", log.history("approval-risk-R-1.v4"));
+  EXPECT_TRUE(reaction_reads(later, read).empty());
+  // An event that opens no workflow across streams names nothing beyond its own stream.
+  const auto first = log.history("risk-R-1").front();
+  stream_reads own;
+  own.put("risk-R-1", log.history("risk-R-1"));
+  EXPECT_TRUE(reaction_reads(first, own).empty());
 }
 
 // ---- follow-up ids and what a re-run sees -----------------------------------------------
@@ -228,11 +250,11 @@ struct two_follow_ups {
 
 TEST(ReactionIds, ARerunAfterItsFirstFollowUpWasWrittenNamesTheOthersTheSame) {
   two_follow_ups t;
-  const auto first = react(t.finding, t.log);
+  const auto first = t.log.react_to(t.finding);
   ASSERT_EQ(first.size(), 2u);
   // The first run's void is written; then the process dies before the checkpoint.
   t.log.append("approval-audit-A1.v1", {new_event{"approval.voided.v1", json::object()}}, t.system);
-  const auto again = react(t.finding, t.log);
+  const auto again = t.log.react_to(t.finding);
   // The re-run decides on what the first run saw: the same follow-ups, the same ids.
   EXPECT_EQ(again, first);
   std::set<std::string> ids;
@@ -245,14 +267,14 @@ TEST(ReactionIds, ARerunAfterItsFirstFollowUpWasWrittenNamesTheOthersTheSame) {
 
 TEST(ReactionIds, AnIdDoesNotDependOnWhichOtherFollowUpsCameWithIt) {
   two_follow_ups t;
-  const auto both = react(t.finding, t.log);
+  const auto both = t.log.react_to(t.finding);
   // Without the approval request, the same finding has only the nonconformity:
   // its id is the one it had next to the void.
   testing::in_memory_log plain;
   const command_context mia{actor{"mia", {role::isms_manager}}, instant{}, "c"};
   plain.append("audit-A1", {new_event{"audit.planned.v1", json::object()}}, mia);
   plain.append("other", {new_event{"x.y.v1", json::object()}}, mia);
-  const auto alone = react(t.finding, plain);
+  const auto alone = plain.react_to(t.finding);
   ASSERT_EQ(alone.size(), 1u);
   const auto nc = std::find_if(both.begin(), both.end(), [](const follow_up& f) { return f.command_type == "nc.raise"; });
   ASSERT_NE(nc, both.end());
@@ -270,14 +292,14 @@ TEST(ReactionIds, ReactionsReadOtherStreamsAsOfTheTriggeringEvent) {
   // The subject changes before its approval is open (as of this event nothing
   // is open, so there is nothing to void) ...
   const auto change = log.append("risk-R-1", {new_event{"risk.assessed.v1", json::object()}}, mia).back();
-  EXPECT_TRUE(react(change, log).empty());
+  EXPECT_TRUE(log.react_to(change).empty());
   // ... and an approval opened later does not change what this event caused.
   log.append("approval-risk-R-1.v4",
              {new_event{"approval.opened.v1", json{{"approval_id", "risk-R-1.v4"},
                                                    {"subject_stream", "risk-R-1"},
                                                    {"subject_version", 4}}}},
              system);
-  EXPECT_TRUE(react(change, log).empty());
+  EXPECT_TRUE(log.react_to(change).empty());
 }
 
 TEST(Reactions, AnApprovalOpenedAfterItsSubjectChangedIsVoided) {
@@ -292,16 +314,16 @@ TEST(Reactions, AnApprovalOpenedAfterItsSubjectChangedIsVoided) {
   const auto request =
       log.append("risk-R-1", {new_event{"risk.acceptance_requested.v1", json{{"approval", request_json()}}}}, mia).back();
   // What approval.open records is what its reaction sent.
-  const json opened_data = react(request, log).at(0).data;
+  const json opened_data = log.react_to(request).at(0).data;
   // Opened on an unchanged subject: nothing to void.
   {
     testing::in_memory_log copy = log;
     const auto opened = copy.append("approval-risk-R-1.v4", {new_event{"approval.opened.v1", opened_data}}, system).back();
-    EXPECT_TRUE(react(opened, copy).empty());
+    EXPECT_TRUE(copy.react_to(opened).empty());
   }
   log.append("risk-R-1", {new_event{"risk.assessed.v1", json::object()}}, mia);
   const auto opened = log.append("approval-risk-R-1.v4", {new_event{"approval.opened.v1", opened_data}}, system).back();
-  const auto out = react(opened, log);
+  const auto out = log.react_to(opened);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].command_type, "approval.void");
   EXPECT_EQ(out[0].stream, "approval-risk-R-1.v4");

@@ -21,7 +21,7 @@ json three_by_three() {
 
 decision when(const json& data, const events& given, const command_context& ctx = manager()) {
   const auto h = history_of(std::string(stream_id), given);
-  return handle("risk_matrix.configure", data, h, ctx, no_related_streams{});
+  return decide_command("risk_matrix.configure", stream_id, data, h, ctx, stream_reads{});
 }
 
 TEST(RiskMatrixDefault, FiveByFiveWithBandsAndAppetiteMedium) {
@@ -45,7 +45,7 @@ TEST(RiskMatrixDefault, FiveByFiveWithBandsAndAppetiteMedium) {
 
 TEST(RiskMatrixRead, DefaultWhenNeverConfigured) {
   in_memory_log log;
-  const auto m = current_matrix(log);
+  const auto m = current_matrix(log.history(stream_id));
   ASSERT_TRUE(m);
   EXPECT_EQ(*m, default_matrix());
 }
@@ -58,7 +58,7 @@ TEST(RiskMatrixConfigure, RecordsTheMatrixAndWhoConfiguredIt) {
   EXPECT_EQ((*d)[0].data.at("configured_by"), "mia");
   in_memory_log log;
   log.append(std::string(stream_id), *d, manager());
-  const auto m = current_matrix(log);
+  const auto m = current_matrix(log.history(stream_id));
   ASSERT_TRUE(m);
   EXPECT_EQ(m->version, 1u);
   EXPECT_EQ(m->appetite, "green");
@@ -141,7 +141,7 @@ TEST(RiskMatrixCodec, RoundTripsAndRejectsMalformedData) {
 TEST(RiskMatrixRead, AnUnreadableConfigStreamIsARuleRejection) {
   in_memory_log log;
   log.append(std::string(stream_id), {new_event{"risk_matrix.configured.v1", json{{"bands", 1}}}}, manager());
-  const auto m = current_matrix(log);
+  const auto m = current_matrix(log.history(stream_id));
   ASSERT_FALSE(m);
   EXPECT_EQ(m.error().kind, rejection_kind::rule);
 }

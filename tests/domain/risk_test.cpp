@@ -46,7 +46,7 @@ struct world {
   decision when(std::string_view type, const json& data, const events& given,
                 const command_context& ctx = manager()) {
     const auto h = history_of(stream, given);
-    return handle(type, data, h, ctx, log);
+    return log.decide(type, stream, data, h, ctx);
   }
 };
 
@@ -620,7 +620,7 @@ TEST(RiskCodec, MalformedDataIsAnErrorNeverAThrow) {
 TEST(RiskHandle, AnUndecodableHistoryEventIsARuleRejectionNamingItsPosition) {
   world w;
   auto h = history_of(stream, {encode(details()), new_event{"risk.assessed.v1", json{{"likelihood", "x"}}}});
-  const auto d = handle("risk.retire", {{"reason", "x"}}, h, manager(), w.log);
+  const auto d = w.log.decide("risk.retire", stream, {{"reason", "x"}}, h, manager());
   ASSERT_FALSE(d);
   EXPECT_EQ(d.error().kind, rejection_kind::rule);
   EXPECT_NE(d.error().message.find("position 101"), std::string::npos) << d.error().message;

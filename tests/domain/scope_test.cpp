@@ -37,7 +37,7 @@ new_event party_added() {
 decision when(std::string_view type, const json& data, const events& given,
               const command_context& ctx = manager()) {
   const auto h = history_of("scope-main", given);
-  return sc::handle(type, data, h, ctx, no_streams);
+  return decide_command(type, "scope-main", data, h, ctx, no_streams);
 }
 
 sc::state fold(const events& given) {
@@ -251,8 +251,7 @@ TEST(scope, an_unknown_command_type_is_invalid) {
 TEST(scope, an_unreadable_history_is_a_rule_rejection_naming_the_position) {
   auto h = history_of("scope-main", {statement_set(), issue_added()});
   h[1].data.erase("kind");
-  const auto d = sc::handle("scope.add_issue", {{"issue_id", "I-2"}, {"kind", "internal"}, {"description", "x"}},
-                            h, manager(), no_streams);
+  const auto d = decide_command("scope.add_issue", "scope-main", {{"issue_id", "I-2"}, {"kind", "internal"}, {"description", "x"}}, h, manager(), no_streams);
   expect_rejected(d, rejection_kind::rule, "history", "position 101");
 }
 

@@ -18,7 +18,7 @@ struct world {
   decision when(std::string_view type, const json& data, const events& given,
                 const command_context& ctx = manager()) {
     const auto h = history_of(stream, given);
-    return handle(type, data, h, ctx, log);
+    return log.decide(type, stream, data, h, ctx);
   }
 };
 

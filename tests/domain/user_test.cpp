@@ -12,7 +12,7 @@ using namespace isms::domain::testing;
 decision when(std::string_view type, const json& data, const events& given,
               const command_context& ctx = admin(), const std::string& stream = "user-olga") {
   const auto h = history_of(stream, given);
-  return handle(type, data, h, ctx, no_related_streams{});
+  return decide_command(type, stream, data, h, ctx, stream_reads{});
 }
 
 const events olga{encode(registered{"Olga Owner", "olga@example.org", {role::risk_owner}})};

@@ -316,8 +316,7 @@ TEST(ReviewPack, AssemblesThe9_3_2InputsAsChangesSinceThePreviousReview) {
   EXPECT_EQ(pack.at("improvement_opportunities").at("previous_review_improvement_decisions")[0].at("id"), "D1");
 
   // The pack is accepted as it is by review.assemble_inputs.
-  const auto d = decide_command("review.assemble_inputs", "review-MR-2", {{"pack", pack}}, w.log.history("review-MR-2"),
-                                as("mia", {role::isms_manager}), w.log);
+  const auto d = w.log.decide("review.assemble_inputs", "review-MR-2", {{"pack", pack}}, w.log.history("review-MR-2"), as("mia", {role::isms_manager}));
   if (route_for_command("review.assemble_inputs") != nullptr) {
     EXPECT_TRUE(d.has_value()) << (d ? "" : d.error().message);
   }

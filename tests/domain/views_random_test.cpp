@@ -99,7 +99,7 @@ class simulation {
 
   // Decides a command through the dispatcher against its stream's history.
   decision decide(std::string_view type, const std::string& stream, const json& data, const command_context& ctx) {
-    return decide_command(type, stream, data, log_.history(stream), ctx, log_);
+    return log_.decide(type, stream, data, log_.history(stream), ctx);
   }
 
   // Decides a command, records it, runs the reactions until nothing follows
@@ -119,7 +119,7 @@ class simulation {
     ++by_type_[std::string(type)];
     for (std::size_t p = from; p <= log_.size(); ++p) {
       const recorded_event e = log_.all()[p - 1];
-      for (const auto& fu : react(e, log_)) {
+      for (const auto& fu : log_.react_to(e)) {
         if (!seen_.insert(fu.command_id).second) continue;
         command_context sys{actor{"system", {role::system}}, now_, fu.command_id};
         const auto fd = decide(fu.command_type, fu.stream, fu.data, sys);

@@ -40,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
                          {domain::role::admin, domain::role::isms_manager, domain::role::top_management,
                           domain::role::risk_owner, domain::role::contributor, domain::role::internal_auditor}};
   ctx.now = domain::instant{std::chrono::milliseconds{1772442000000}};
-  const domain::no_related_streams related;
+  const domain::stream_reads related;
   std::map<std::string, std::vector<domain::recorded_event>, std::less<>> streams;
   std::uint64_t position = 0;
   int n = 0;

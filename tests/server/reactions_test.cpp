@@ -138,7 +138,7 @@ TEST_F(reactions, an_approval_opened_after_its_subject_changed_is_voided) {
   asked.type = ask.type;
   asked.data = ask.data;
   asked.meta.actor = "manager";
-  const auto open = domain::open_requested_approval(asked, domain::no_related_streams{});
+  const auto open = domain::open_requested_approval(asked, domain::stream_reads{});
   ASSERT_EQ(open.size(), 1u);
   eventstore::event_data opened;
   opened.type = "approval.opened.v1";

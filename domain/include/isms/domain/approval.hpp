@@ -180,13 +180,21 @@ struct state {
 [[nodiscard]] state evolve(state s, const event& e);
 [[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history);
 
-// Holds every rule. Reads the subject's stream through `related` to check that
-// the request is there and the subject has not changed since.
-[[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx,
-                              const related_streams& related);
-[[nodiscard]] decision handle(std::string_view command_type, const json& data,
-                              std::span<const recorded_event> history, const command_context& ctx,
-                              const related_streams& related);
+// What an approval decision knows of its subject: open, approve and reject
+// read the subject's stream, to check that the request is recorded there and
+// that the subject has not changed since.
+struct facts {
+  std::uint64_t subject_version = 0;  // the subject stream's current version (0: no such stream)
+  // The "approval" object of the subject event at the requested version, if
+  // that event carries a well-formed one.
+  std::optional<approval_request> request_at_version;
+};
+[[nodiscard]] std::vector<std::string> reads(const command& c, const state& s);
+[[nodiscard]] std::expected<facts, rejection> facts_from(const command& c, const state& s,
+                                                         const stream_reads& read);
+// Holds every rule (who may send which command is checked before, by the
+// dispatcher; the policy of each request says who must approve).
+[[nodiscard]] decision decide(const command& c, const state& s, const facts& f, const command_context& ctx);
 
 // Who still must act on an open approval (the reviewers' inbox). Someone may
 // act when they are one of `users`, or hold one of `roles`, and are not in

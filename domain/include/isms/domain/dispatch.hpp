@@ -1,6 +1,7 @@
 #pragma once
-// The dispatcher: one table that routes a command to its aggregate, and the
-// read-only window through which a decision may look at other streams.
+// The dispatcher: one table that routes a command to its aggregate, the one
+// place where who may send what is checked, and the facts from other streams
+// that a decision is handed (it never reads them itself).
 //
 // A command names its type ("risk.assess") and its stream ("risk-R-12"). The
 // type's prefix picks the aggregate; the stream's kind must be the one that
@@ -10,6 +11,9 @@
 //
 // Thread-safety: the table is immutable; every function here is pure.
 
+#include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -20,31 +24,55 @@
 
 namespace isms::domain {
 
-// Read-only access to other streams' histories, so that a decision can read
-// another aggregate's state (an approval reading its subject; a risk reading
-// the configured risk matrix). The server implements it over the store, tests
-// over an in-memory map. Decisions stay pure functions of their inputs: the
-// caller fixes what the interface returns for the duration of one decision.
-class related_streams {
+// The other streams one decision or reaction looks at, as the caller read
+// them before asking. The domain names the streams it needs (a prepared
+// command's reads(), reaction_reads()); the caller (the server over its
+// store, a test over a map) reads exactly those and hands them in, and each
+// aggregate folds them into the typed facts its decide takes. Nothing in the
+// domain performs a read: a decision is a function of its inputs.
+class stream_reads {
  public:
-  virtual ~related_streams() = default;
+  using shared_history = std::shared_ptr<const std::vector<recorded_event>>;
 
-  // The recorded events of `stream` in version order; empty when the stream
-  // does not exist (or the id is not a valid stream id).
-  [[nodiscard]] virtual std::vector<recorded_event> history(std::string_view stream) const = 0;
+  // Records the history of `stream` (version order; empty when the stream
+  // does not exist). Replaces an earlier one.
+  void put(std::string stream, shared_history history);
+  void put(std::string stream, std::vector<recorded_event> history);
+
+  [[nodiscard]] bool contains(std::string_view stream) const;
+  // The history of `stream` as read (up to the bound of up_to()); empty when
+  // the stream does not exist or was not read.
+  [[nodiscard]] std::span<const recorded_event> history(std::string_view stream) const;
+  // The streams of `wanted` not read yet, each once, in order.
+  [[nodiscard]] std::vector<std::string> missing(std::span<const std::string> wanted) const;
+  // The same reads as they stood when `position` was committed: later events
+  // are left out (histories are in position order, so each is a prefix).
+  [[nodiscard]] stream_reads up_to(std::uint64_t position) const;
+
+ private:
+  std::map<std::string, shared_history, std::less<>> streams_;
+  std::uint64_t bound_ = UINT64_MAX;
 };
 
-// A related_streams with no streams at all: every history is empty.
-class no_related_streams final : public related_streams {
+// A command parsed and its stream's history folded, waiting for the facts
+// from other streams it needs: the server calls reads(), reads those streams
+// (through its caches) and calls decide(). Pure; safe to call from any thread.
+class prepared_command {
  public:
-  [[nodiscard]] std::vector<recorded_event> history(std::string_view) const override { return {}; }
+  virtual ~prepared_command() = default;
+  // The other streams the decision looks at (none for most commands).
+  [[nodiscard]] virtual std::vector<std::string> reads() const = 0;
+  // Decides on the folded state and the facts in `read` (streams it did not
+  // name are not looked at).
+  [[nodiscard]] virtual decision decide(const stream_reads& read, const command_context& ctx) const = 0;
 };
 
-// An aggregate's uniform entry point: parse the command, fold the history
-// (an undecodable event is a `rule` rejection naming its position), decide.
-using command_handler = decision (*)(std::string_view command_type, const json& data,
-                                     std::span<const recorded_event> history,
-                                     const command_context& ctx, const related_streams& related);
+using prepared = std::expected<std::unique_ptr<const prepared_command>, rejection>;
+
+// An aggregate's uniform entry point: parse the command and fold the history
+// (an undecodable event is a `rule` rejection naming its position).
+using command_preparer = prepared (*)(std::string_view command_type, const json& data,
+                                      std::span<const recorded_event> history);
 
 // Optional per-aggregate check that a command's payload agrees with the stream
 // it is sent to (an approval opened on "approval-<id>" names that <id>).
@@ -57,7 +85,7 @@ struct route {
   std::string_view command_prefix;  // "risk" routes "risk.identify", "risk.assess", …
   std::string_view stream_kind;     // the <kind> of "<kind>-<id>" this aggregate owns
   std::string_view singleton_id;    // the only id a singleton accepts ("main"); empty: any id
-  command_handler handle;
+  command_preparer prepare;
   stream_binding bind = nullptr;    // checked before handle when set
 };
 
@@ -91,16 +119,16 @@ struct route {
 [[nodiscard]] std::optional<rejection> admit_command(std::string_view command_type, std::string_view stream,
                                                      const json& data, const command_context& ctx);
 
-// Decides one command against its stream's history.
-// Rejections before the aggregate is asked (admit_command):
-//   - unknown command type                         → invalid, field "type"
-//   - stream id malformed or of another aggregate  → invalid, field "stream"
-//   - the actor's roles may not issue the type     → forbidden (authorization.hpp)
-//   - data is not an object, or disagrees with the stream (route::bind) → invalid
-// Otherwise the aggregate's handle decides (and checks everything else).
-// Never throws for bad input.
+// Admits the command (admit_command) and prepares it: the aggregate parses
+// it and folds `history`. Never throws for bad input.
+[[nodiscard]] prepared prepare_command(std::string_view command_type, std::string_view stream, const json& data,
+                                       std::span<const recorded_event> history, const command_context& ctx);
+
+// prepare_command, then decide with the facts in `read`, which must hold the
+// streams the prepared command reads(). For callers that have every stream
+// at hand (tests, tools); the server reads what reads() names.
 [[nodiscard]] decision decide_command(std::string_view command_type, std::string_view stream,
                                       const json& data, std::span<const recorded_event> history,
-                                      const command_context& ctx, const related_streams& related);
+                                      const command_context& ctx, const stream_reads& read);
 
 }  // namespace isms::domain

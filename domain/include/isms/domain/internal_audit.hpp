@@ -145,16 +145,14 @@ struct state {
 
 [[nodiscard]] state initial_state();
 [[nodiscard]] state evolve(state s, const event& e);
+[[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history);
 [[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx);
-[[nodiscard]] decision handle(std::string_view command_type, const json& data,
-                              std::span<const recorded_event> history, const command_context& ctx,
-                              const related_streams& related);
 
 // Reaction: a finding of nonconformity (major or minor) recorded on an audit
 // stream → "nc.raise" on "nc-<nonconformity::nc_id_for_finding(audit, finding)>"
 // with source internal_audit, the finding's reference, severity major/minor,
 // its text and the audit and finding ids. Other events and finding types: none.
 [[nodiscard]] std::vector<follow_up> raise_nonconformity_from_finding(const recorded_event& event,
-                                                                      const related_streams& related);
+                                                                      const stream_reads& read);
 
 }  // namespace isms::domain::internal_audit

@@ -214,13 +214,19 @@ struct state {
 
 [[nodiscard]] state initial_state();
 [[nodiscard]] state evolve(state s, const event& e);
-[[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx);
+[[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history);
 
-// The dispatcher's entry point. A raise that names an audit finding is checked
-// against the audit's stream (read through `related`): the finding must exist.
-[[nodiscard]] decision handle(std::string_view command_type, const json& data,
-                              std::span<const recorded_event> history, const command_context& ctx,
-                              const related_streams& related);
+// What a nonconformity decision knows of other streams: a raise that names an
+// audit finding reads the audit's stream ("audit-<audit_id>"), and the
+// finding must be on record.
+struct facts {
+  bool audit_exists = false;
+  bool finding_exists = false;
+};
+[[nodiscard]] std::vector<std::string> reads(const command& c, const state& s);
+[[nodiscard]] std::expected<facts, rejection> facts_from(const command& c, const state& s,
+                                                         const stream_reads& read);
+[[nodiscard]] decision decide(const command& c, const state& s, const facts& f, const command_context& ctx);
 
 // Time rule: the actions planned but not done whose due date is before `today`.
 [[nodiscard]] std::vector<corrective_action> overdue_actions(const state& s, date today);

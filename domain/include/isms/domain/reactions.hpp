@@ -1,6 +1,6 @@
 #pragma once
-// Workflows across aggregates: given one recorded event (and read access to
-// other streams), which commands follow. The server runs react() from the
+// Workflows across aggregates: given one recorded event (and the other
+// streams it names, read by the caller), which commands follow. The server runs react() from the
 // store's subscription with a persisted checkpoint and issues every follow-up
 // as the `system` actor, with the causing event as causation id.
 //
@@ -51,12 +51,16 @@ struct follow_up {
 
 // One reaction: the follow-ups of one event, command_id left empty (react()
 // names them). Must be pure and deterministic: the same event and the same
-// related streams give the same follow-ups.
-using reaction = std::vector<follow_up> (*)(const recorded_event&, const related_streams&);
+// streams read give the same follow-ups.
+using reaction = std::vector<follow_up> (*)(const recorded_event&, const stream_reads&);
+// The other streams a reaction looks at for an event, given those read so
+// far (a stream named by what another holds is named once that one is read).
+using reaction_reads_fn = std::vector<std::string> (*)(const recorded_event&, const stream_reads&);
 
 struct named_reaction {
   std::string_view name;  // what the reaction does, for logs
   reaction run;
+  reaction_reads_fn reads = nullptr;  // nullptr: looks at no other stream
 };
 
 // All reactions, in the order react() runs them (see reactions.cpp).
@@ -71,23 +75,30 @@ struct named_reaction {
 [[nodiscard]] std::string follow_up_command_id(std::uint64_t causing_position, std::string_view command_type,
                                                std::string_view stream, std::size_t occurrence);
 
+// The streams react() needs for `event` that `read` does not hold yet. The
+// caller reads them, adds them to `read` and asks again until the answer is
+// empty (at most a few rounds: a reaction's second read depends on its
+// first), then calls react().
+[[nodiscard]] std::vector<std::string> reaction_reads(const recorded_event& event, const stream_reads& read);
+
 // Runs every reaction on `event` and names the follow-ups with
 // follow_up_command_id, so running react twice on the same event yields the
-// same command ids (the store deduplicates them). The reactions see `related`
+// same command ids (the store deduplicates them). The reactions see `read`
 // as of the event: only events at positions up to event.position, so a re-run
 // after a crash decides on what the first run saw, not on what was written
 // since (its own follow-ups included).
 // Never throws: a reaction that meets malformed data yields nothing.
-[[nodiscard]] std::vector<follow_up> react(const recorded_event& event,
-                                           const related_streams& related);
+[[nodiscard]] std::vector<follow_up> react(const recorded_event& event, const stream_reads& read);
 
 // The approval pattern's reactions (steps 2, 4, 5 above).
-[[nodiscard]] std::vector<follow_up> open_requested_approval(const recorded_event& event,
-                                                             const related_streams& related);
+[[nodiscard]] std::vector<follow_up> open_requested_approval(const recorded_event& event, const stream_reads& read);
 [[nodiscard]] std::vector<follow_up> conclude_approved_subject(const recorded_event& event,
-                                                               const related_streams& related);
-[[nodiscard]] std::vector<follow_up> void_approval_on_subject_change(
-    const recorded_event& event, const related_streams& related);
+                                                               const stream_reads& read);
+[[nodiscard]] std::vector<follow_up> void_approval_on_subject_change(const recorded_event& event,
+                                                                     const stream_reads& read);
+// Step 5 reads the subject's stream, then the approval stream of the request
+// it holds.
+[[nodiscard]] std::vector<std::string> void_approval_reads(const recorded_event& event, const stream_reads& read);
 
 // ---------------------------------------------------------------------------
 // The approval pattern, subject side

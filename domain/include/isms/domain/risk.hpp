@@ -33,6 +33,7 @@
 #include "isms/domain/dispatch.hpp"
 #include "isms/domain/reactions.hpp"
 #include "isms/domain/risk_matrix.hpp"
+#include "isms/domain/user.hpp"
 
 namespace isms::domain::risk {
 
@@ -284,14 +285,23 @@ struct state {
 // event is a `rule` rejection naming its position.
 [[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history);
 
-// Holds every rule of the risk. Reads the risk matrix in force and the owner's
-// user record through `related`.
-[[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx,
-                              const related_streams& related);
+// What a risk decision knows of other streams. reads() names the streams,
+// the server reads them, facts_from() folds them; decide checks them.
+struct facts {
+  // The risk matrix in force (config-risk-matrix), for assess, plan_treatment
+  // and request_acceptance; the default matrix otherwise.
+  risk_matrix::matrix matrix = risk_matrix::default_matrix();
+  // The user record of the owner that identify or change_owner names.
+  user::state owner;
+};
 
-[[nodiscard]] decision handle(std::string_view command_type, const json& data,
-                              std::span<const recorded_event> history, const command_context& ctx,
-                              const related_streams& related);
+[[nodiscard]] std::vector<std::string> reads(const command& c, const state& s);
+[[nodiscard]] std::expected<facts, rejection> facts_from(const command& c, const state& s,
+                                                         const stream_reads& read);
+
+// Holds every rule of the risk (who may send which command is checked before,
+// by the dispatcher).
+[[nodiscard]] decision decide(const command& c, const state& s, const facts& f, const command_context& ctx);
 
 // The approval-relevant content of a pending acceptance, as hashed into the
 // request's content_hash.

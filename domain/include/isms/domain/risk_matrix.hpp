@@ -7,7 +7,7 @@
 // Kept as configuration in the singleton stream "config-risk-matrix", changed by
 // the ISMS manager with `risk_matrix.configure`. Until it is first configured,
 // the built-in default applies: 5 × 5, bands low 1–4, medium 5–9, high 10–16,
-// critical 17–25, appetite "medium". Risks read it through related_streams;
+// critical 17–25, appetite "medium". Risk decisions are handed it as a fact;
 // each assessment records the matrix version it was made on.
 //
 // Thread-safety: value types and pure functions.
@@ -106,13 +106,12 @@ struct state {
 
 [[nodiscard]] state initial_state();
 [[nodiscard]] state evolve(state s, const event& e);
+[[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history);
 [[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx);
-[[nodiscard]] decision handle(std::string_view command_type, const json& data,
-                              std::span<const recorded_event> history, const command_context& ctx,
-                              const related_streams& related);
 
-// The matrix in force: the folded "config-risk-matrix" stream, or the default
-// when it does not exist. An unreadable config stream is a `rule` rejection.
-[[nodiscard]] std::expected<matrix, rejection> current_matrix(const related_streams& related);
+// The matrix in force: the folded history of the "config-risk-matrix"
+// stream, or the default when it is empty. An unreadable history is a `rule`
+// rejection.
+[[nodiscard]] std::expected<matrix, rejection> current_matrix(std::span<const recorded_event> history);
 
 }  // namespace isms::domain::risk_matrix

@@ -210,11 +210,9 @@ struct state {
 
 [[nodiscard]] state initial_state();
 [[nodiscard]] state evolve(state s, const event& e);
+[[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history);
 [[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx);
 
 // The dispatcher's entry point (dispatch.hpp).
-[[nodiscard]] decision handle(std::string_view command_type, const json& data,
-                              std::span<const recorded_event> history, const command_context& ctx,
-                              const related_streams& related);
 
 }  // namespace isms::domain::scope

@@ -157,12 +157,15 @@ struct state {
 [[nodiscard]] state initial_state();
 [[nodiscard]] state evolve(state s, const event& e);
 [[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history);
-// Reads the linked risks' streams through `related` (they must exist).
-[[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx,
-                              const related_streams& related);
-[[nodiscard]] decision handle(std::string_view command_type, const json& data,
-                              std::span<const recorded_event> history, const command_context& ctx,
-                              const related_streams& related);
+// What an SoA decision knows of other streams: a control decision reads the
+// streams of the risks it links ("risk-<id>"), which must be in the register.
+struct facts {
+  std::vector<std::string> risks_on_record;  // the linked risks whose streams exist
+};
+[[nodiscard]] std::vector<std::string> reads(const command& c, const state& s);
+[[nodiscard]] std::expected<facts, rejection> facts_from(const command& c, const state& s,
+                                                         const stream_reads& read);
+[[nodiscard]] decision decide(const command& c, const state& s, const facts& f, const command_context& ctx);
 
 // The content approved and published: every entry, in catalogue order, as
 // {"control", "applicable", "justification", "status", "linked_risks"}

@@ -119,8 +119,5 @@ struct state {
 [[nodiscard]] state evolve(state s, const event& e);
 [[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history);
 [[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx);
-[[nodiscard]] decision handle(std::string_view command_type, const json& data,
-                              std::span<const recorded_event> history, const command_context& ctx,
-                              const related_streams& related);
 
 }  // namespace isms::domain::user

@@ -92,10 +92,13 @@ class command_pipeline {
   // stored events (a payload erasure).
   void forget_cached_histories() { histories_.forget_all(); }
 
-  // Other streams as the domain's decisions and reactions read them: the
+  // Reads the other streams a decision or reaction names into `read`: the
   // store's events through the history cache (a stream read recently costs
-  // only what was appended since). Any thread; valid while the pipeline is.
-  [[nodiscard]] const domain::related_streams& related() const { return related_; }
+  // only what was appended since). A malformed stream id reads as a stream
+  // that does not exist; any other store error is returned, never mistaken
+  // for an empty stream. Any thread.
+  [[nodiscard]] eventstore::result<void> read_into(std::span<const std::string> streams,
+                                                   domain::stream_reads& read) const;
 
   // Refuses new commands (`unavailable`) and waits until every command
   // already submitted has had its `done` called. The pool, the store and the
@@ -115,17 +118,7 @@ class command_pipeline {
   projection_engine& views_;
   worker_pool& pool_;
   clock_fn clock_;
-  history_cache histories_;
-  class cached_streams final : public domain::related_streams {
-   public:
-    cached_streams(history_cache& cache, const eventstore::store& store) : cache_(cache), store_(store) {}
-    [[nodiscard]] std::vector<domain::recorded_event> history(std::string_view stream) const override;
-
-   private:
-    history_cache& cache_;
-    const eventstore::store& store_;
-  };
-  cached_streams related_{histories_, store_};
+  mutable history_cache histories_;
   // The last recorded_at given; read and written only by the stamp the store
   // calls under its queue lock (see attempt()).
   std::int64_t last_stamp_ = 0;

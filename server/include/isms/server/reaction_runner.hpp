@@ -64,6 +64,9 @@ class reaction_runner {
   // Issues the follow-ups of `e` in order; the first that failed for a reason
   // worth retrying (described), or nullopt when every one was decided.
   std::optional<std::string> issue(const eventstore::recorded_event& e, const std::vector<domain::follow_up>& follow_ups);
+  // Reads into `read` the other streams the reactions name for `e`; what
+  // failed, or nullopt.
+  std::optional<std::string> read_for(const domain::recorded_event& e, domain::stream_reads& read);
   void persist_checkpoint();
 
   reaction_runner_options options_;
