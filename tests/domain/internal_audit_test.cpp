@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "clause_testing.hpp"
+#include "stream_testing.hpp"
 #include "isms/domain/nonconformity.hpp"
 
 namespace isms::domain {
@@ -47,15 +48,7 @@ decision when(std::string_view type, const json& data, const events& given, cons
   return ia::handle(type, data, h, ctx, no_streams);
 }
 
-ia::state fold(const events& given) {
-  ia::state s = ia::initial_state();
-  for (const auto& e : given) {
-    auto d = ia::decode(e.type, e.data);
-    EXPECT_TRUE(d.has_value()) << e.type;
-    if (d) s = ia::evolve(std::move(s), *d);
-  }
-  return s;
-}
+ia::state fold(const events& given) { return fold_of(given, ia::initial_state, ia::decode, ia::evolve); }
 
 const json finding_data = {{"finding_id", "F-1"},
                            {"type", "nonconformity_major"},

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "clause_testing.hpp"
+#include "stream_testing.hpp"
 #include "isms/domain/internal_audit.hpp"
 
 namespace isms::domain {
@@ -49,15 +50,7 @@ decision when(std::string_view type, const json& data, const events& given, cons
   return nc::handle(type, data, h, ctx, related);
 }
 
-nc::state fold(const events& given) {
-  nc::state s = nc::initial_state();
-  for (const auto& e : given) {
-    auto d = nc::decode(e.type, e.data);
-    EXPECT_TRUE(d.has_value()) << e.type;
-    if (d) s = nc::evolve(std::move(s), *d);
-  }
-  return s;
-}
+nc::state fold(const events& given) { return fold_of(given, nc::initial_state, nc::decode, nc::evolve); }
 
 events with(events given, std::initializer_list<new_event> more) {
   for (const auto& e : more) given.push_back(e);

@@ -1,0 +1,43 @@
+#pragma once
+// The parts every clause test repeats about its one stream: the state a given
+// history folds to, and recording what a command decides into that history.
+// Each test keeps its own `when` (stream name, actor, related streams).
+
+#include <gtest/gtest.h>
+
+#include <expected>
+#include <string>
+#include <string_view>
+
+#include "clause_testing.hpp"
+
+namespace isms::domain::clause_testing {
+
+// The state `given` folds to, each event decoded as the store hands it back;
+// an event that does not decode fails the test.
+template <class State, class Event>
+State fold_of(const events& given, State (*initial)(),
+              std::expected<Event, std::string> (*decode)(std::string_view, const json&),
+              State (*evolve)(State, const Event&)) {
+  State s = initial();
+  for (const auto& e : given) {
+    auto d = decode(e.type, e.data);
+    EXPECT_TRUE(d.has_value()) << e.type;
+    if (d) s = evolve(std::move(s), *d);
+  }
+  return s;
+}
+
+// Appends what `d` decided to `given`; the decision must succeed.
+inline void record(events& given, const decision& d) {
+  ASSERT_TRUE(d.has_value()) << describe(d);
+  for (const auto& e : *d) given.push_back(e);
+}
+
+// The payload of the outcome command the approval pattern sends a subject
+// when the approval `approval_id` completed with top management's "tom".
+inline json approved_by_tom(std::string approval_id, std::string comment) {
+  return {{"approval_id", std::move(approval_id)}, {"approvers", {"tom"}}, {"comment", std::move(comment)}};
+}
+
+}  // namespace isms::domain::clause_testing
