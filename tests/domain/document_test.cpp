@@ -275,13 +275,7 @@ TEST(document, every_event_type_survives_encode_and_decode) {
       doc::reviewed{1, doc::review_outcome::retirement_proposed, "obsolete", day("2026-04-01"), "mia"},
       doc::retired{"superseded", day("2026-05-01")},
   };
-  for (const auto& e : all) {
-    const auto encoded = doc::encode(e);
-    const auto decoded = doc::decode(encoded.type, encoded.data);
-    ASSERT_TRUE(decoded.has_value()) << encoded.type << ": " << decoded.error();
-    EXPECT_EQ(decoded->index(), e.index());
-    EXPECT_EQ(doc::encode(*decoded), encoded);
-  }
+  expect_round_trip(all, "document.", doc::encode, doc::decode);
 }
 
 TEST(document, malformed_events_decode_to_errors) {

@@ -211,14 +211,7 @@ TEST(internal_audit, every_event_type_survives_encode_and_decode) {
       ia::finding_recorded{"F-9", ia::finding_type::opportunity, "7.2", "Training could be shorter", "ben"},
       ia::report_issued{"s", "c", day(today), "ada"},
   };
-  for (const auto& e : all) {
-    const auto encoded = ia::encode(e);
-    EXPECT_TRUE(encoded.type.starts_with("audit.") && encoded.type.ends_with(".v1")) << encoded.type;
-    const auto decoded = ia::decode(encoded.type, encoded.data);
-    ASSERT_TRUE(decoded.has_value()) << encoded.type << ": " << decoded.error();
-    EXPECT_EQ(decoded->index(), e.index());
-    EXPECT_EQ(ia::encode(*decoded), encoded);
-  }
+  expect_round_trip(all, "audit.", ia::encode, ia::decode);
 }
 
 TEST(internal_audit, malformed_events_decode_to_errors) {

@@ -307,14 +307,7 @@ TEST(management_review, every_event_type_survives_encode_and_decode) {
       mr::minutes_rejected{"review-MR-1.v9", "tom", "no"},
       mr::closed{day(today), "mia"},
   };
-  for (const auto& e : all) {
-    const auto encoded = mr::encode(e);
-    EXPECT_TRUE(encoded.type.starts_with("review.") && encoded.type.ends_with(".v1")) << encoded.type;
-    const auto decoded = mr::decode(encoded.type, encoded.data);
-    ASSERT_TRUE(decoded.has_value()) << encoded.type << ": " << decoded.error();
-    EXPECT_EQ(decoded->index(), e.index());
-    EXPECT_EQ(mr::encode(*decoded), encoded);
-  }
+  expect_round_trip(all, "review.", mr::encode, mr::decode);
 }
 
 TEST(management_review, malformed_events_decode_to_errors) {

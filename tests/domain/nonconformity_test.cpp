@@ -260,14 +260,7 @@ TEST(nonconformity, every_event_type_survives_encode_and_decode) {
       nc::action_verified{"CA-1", false, "n", day(today), "mia"},
       nc::closed{"c", day(today), "mia"},
   };
-  for (const auto& e : all) {
-    const auto encoded = nc::encode(e);
-    EXPECT_TRUE(encoded.type.starts_with("nc.") && encoded.type.ends_with(".v1")) << encoded.type;
-    const auto decoded = nc::decode(encoded.type, encoded.data);
-    ASSERT_TRUE(decoded.has_value()) << encoded.type << ": " << decoded.error();
-    EXPECT_EQ(decoded->index(), e.index());
-    EXPECT_EQ(nc::encode(*decoded), encoded);
-  }
+  expect_round_trip(all, "nc.", nc::encode, nc::decode);
 }
 
 TEST(nonconformity, malformed_events_decode_to_errors) {

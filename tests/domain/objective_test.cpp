@@ -252,13 +252,7 @@ TEST(objective, every_event_type_survives_encode_and_decode) {
       obj::achieved{"done", day("2026-03-02")},
       obj::missed{"late", day("2026-03-02")},
   };
-  for (const auto& e : all) {
-    const auto encoded = obj::encode(e);
-    const auto decoded = obj::decode(encoded.type, encoded.data);
-    ASSERT_TRUE(decoded.has_value()) << encoded.type << ": " << decoded.error();
-    EXPECT_EQ(decoded->index(), e.index());
-    EXPECT_EQ(obj::encode(*decoded), encoded);
-  }
+  expect_round_trip(all, "objective.", obj::encode, obj::decode);
 }
 
 TEST(objective, malformed_events_decode_to_errors) {

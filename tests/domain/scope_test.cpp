@@ -259,14 +259,7 @@ TEST(scope, every_event_type_survives_encode_and_decode) {
       sc::approved{"scope-main.v2", {"tom", "tina"}, "ok", std::string(64, 'a')},
       sc::rejected{"scope-main.v2", "tom", "no"},
   };
-  for (const auto& e : all) {
-    const auto encoded = sc::encode(e);
-    EXPECT_TRUE(encoded.type.starts_with("scope.") && encoded.type.ends_with(".v1")) << encoded.type;
-    const auto decoded = sc::decode(encoded.type, encoded.data);
-    ASSERT_TRUE(decoded.has_value()) << encoded.type << ": " << decoded.error();
-    EXPECT_EQ(decoded->index(), e.index());
-    EXPECT_EQ(sc::encode(*decoded), encoded);
-  }
+  expect_round_trip(all, "scope.", sc::encode, sc::decode);
 }
 
 TEST(scope, malformed_events_decode_to_errors) {

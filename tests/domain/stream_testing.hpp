@@ -8,6 +8,7 @@
 #include <expected>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "clause_testing.hpp"
 
@@ -26,6 +27,22 @@ State fold_of(const events& given, State (*initial)(),
     if (d) s = evolve(std::move(s), *d);
   }
   return s;
+}
+
+// Each event of `all` encodes under a versioned type named "<prefix>….v1",
+// decodes to the same alternative, and encodes again to the same bytes.
+template <class Event>
+void expect_round_trip(const std::vector<Event>& all, std::string_view prefix,
+                       new_event (*encode)(const Event&),
+                       std::expected<Event, std::string> (*decode)(std::string_view, const json&)) {
+  for (const auto& e : all) {
+    const auto encoded = encode(e);
+    EXPECT_TRUE(encoded.type.starts_with(prefix) && encoded.type.ends_with(".v1")) << encoded.type;
+    const auto decoded = decode(encoded.type, encoded.data);
+    ASSERT_TRUE(decoded.has_value()) << encoded.type << ": " << decoded.error();
+    EXPECT_EQ(decoded->index(), e.index());
+    EXPECT_EQ(encode(*decoded), encoded);
+  }
 }
 
 // Appends what `d` decided to `given`; the decision must succeed.
