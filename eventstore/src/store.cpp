@@ -158,6 +158,20 @@ class erasure_index {
   std::unique_ptr<rocksdb::Iterator> it_;
 };
 
+// A consistent view of `db`, released when the guard goes.
+class snapshot_of {
+ public:
+  explicit snapshot_of(rocksdb::DB& db) : db_(db), snapshot_(db.GetSnapshot()) {}
+  ~snapshot_of() { db_.ReleaseSnapshot(snapshot_); }
+  snapshot_of(const snapshot_of&) = delete;
+  snapshot_of& operator=(const snapshot_of&) = delete;
+  [[nodiscard]] const rocksdb::Snapshot* get() const { return snapshot_; }
+
+ private:
+  rocksdb::DB& db_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
 // Why an erasure event cannot be trusted: the I/O error that kept it from
 // being read, or what is corrupt about it.
 using erasure_problem = std::variant<error, std::string>;
@@ -947,12 +961,8 @@ result<std::vector<recorded_event>> store::read_stream(std::string_view stream,
   if (limit == 0) return out;
   try {
     rocksdb::DB& db = *impl_->db_;
-    const rocksdb::Snapshot* snap = db.GetSnapshot();
-    struct release {
-      rocksdb::DB& db;
-      const rocksdb::Snapshot* s;
-      ~release() { db.ReleaseSnapshot(s); }
-    } guard{db, snap};
+    const snapshot_of guard(db);
+    const rocksdb::Snapshot* snap = guard.get();
 
     std::string upper(stream);
     upper.push_back('\x01');
@@ -1038,12 +1048,8 @@ result<head> store::impl::verify(std::uint64_t from_position, std::uint64_t to_p
                                  const std::optional<digest>& trusted_anchor) const {
   try {
     rocksdb::DB& db = *db_;
-    const rocksdb::Snapshot* snap = db.GetSnapshot();
-    struct release {
-      rocksdb::DB& db;
-      const rocksdb::Snapshot* s;
-      ~release() { db.ReleaseSnapshot(s); }
-    } guard{db, snap};
+    const snapshot_of guard(db);
+    const rocksdb::Snapshot* snap = guard.get();
     rocksdb::ReadOptions ro;
     ro.snapshot = snap;
 
