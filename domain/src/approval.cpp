@@ -11,15 +11,8 @@ namespace {
 
 using wire::fields;
 
-std::unexpected<rejection> rule(std::string message, std::string field = {}) {
-  return std::unexpected(rejection{rejection_kind::rule, std::move(field), std::move(message)});
-}
-
-json role_names(const std::vector<role>& roles) {
-  json out = json::array();
-  for (role r : roles) out.push_back(std::string(to_string(r)));
-  return out;
-}
+using wire::role_names;
+using wire::rule;
 
 std::vector<role> stored_roles(fields& f, std::string_view key) {
   std::vector<role> out;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "wire_fields.hpp"
 
 namespace isms::domain {
 
@@ -31,17 +32,9 @@ int to_int(std::string_view s) {
 }
 }  // namespace
 
-std::string_view to_string(role r) noexcept {
-  for (const auto& [value, name] : role_names)
-    if (value == r) return name;
-  return "unknown";
-}
+std::string_view to_string(role r) noexcept { return wire::name_of(role_names, r); }
 
-std::optional<role> role_from_string(std::string_view s) noexcept {
-  for (const auto& [value, name] : role_names)
-    if (name == s) return value;
-  return std::nullopt;
-}
+std::optional<role> role_from_string(std::string_view s) noexcept { return wire::value_of(role_names, s); }
 
 bool actor::has(role r) const noexcept {
   return std::find(roles.begin(), roles.end(), r) != roles.end();

@@ -136,23 +136,7 @@ new_event encode(const event& e) {
                               {"completed_on", format_date(x.completed_on)},
                               {"completed_by", x.completed_by}}};
           },
-          [](const minutes_approval_requested& x) {
-            return new_event{std::string(minutes_approval_requested::type),
-                             {{"content_hash", x.content_hash}, {"approval", to_json(x.approval)}}};
-          },
-          [](const minutes_approved& x) {
-            return new_event{std::string(minutes_approved::type),
-                             {{"approval_id", x.approval_id},
-                              {"approvers", wire::strings(x.approvers)},
-                              {"comment", x.comment},
-                              {"content_hash", x.content_hash}}};
-          },
-          [](const minutes_rejected& x) {
-            return new_event{std::string(minutes_rejected::type),
-                             {{"approval_id", x.approval_id},
-                              {"rejected_by", x.rejected_by},
-                              {"comment", x.comment}}};
-          },
+          [](const wire::approval_record auto& x) { return wire::event_of(x); },
           [](const closed& x) {
             return new_event{std::string(closed::type),
                              {{"closed_on", format_date(x.closed_on)}, {"closed_by", x.closed_by}}};
@@ -209,16 +193,6 @@ inputs_assembled read(fields& f, as<inputs_assembled>) {
 opened read(fields& f, as<opened>) { return {f.day("opened_on"), f.opt_text("opened_by")}; }
 action_completed read(fields& f, as<action_completed>) {
   return {f.id("action_id"), f.text("evidence"), f.day("completed_on"), f.opt_text("completed_by")};
-}
-minutes_approval_requested read(fields& f, as<minutes_approval_requested>) {
-  auto req = wire::read_approval_request(f, "approval");
-  return {f.sha256("content_hash"), std::move(req)};
-}
-minutes_approved read(fields& f, as<minutes_approved>) {
-  return {f.text("approval_id"), f.texts("approvers", true), f.opt_text("comment"), f.sha256("content_hash")};
-}
-minutes_rejected read(fields& f, as<minutes_rejected>) {
-  return {f.text("approval_id"), f.opt_text("rejected_by"), f.opt_text("comment")};
 }
 closed read(fields& f, as<closed>) { return {f.day("closed_on"), f.opt_text("closed_by")}; }
 

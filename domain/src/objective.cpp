@@ -59,23 +59,7 @@ new_event encode(const event& e) {
             d["reason"] = x.reason;
             return new_event{std::string(revised::type), d};
           },
-          [](const approval_requested& x) {
-            return new_event{std::string(approval_requested::type),
-                             {{"content_hash", x.content_hash}, {"approval", to_json(x.approval)}}};
-          },
-          [](const objective_set& x) {
-            return new_event{std::string(objective_set::type),
-                             {{"approval_id", x.approval_id},
-                              {"approvers", wire::strings(x.approvers)},
-                              {"comment", x.comment},
-                              {"content_hash", x.content_hash}}};
-          },
-          [](const rejected& x) {
-            return new_event{std::string(rejected::type),
-                             {{"approval_id", x.approval_id},
-                              {"rejected_by", x.rejected_by},
-                              {"comment", x.comment}}};
-          },
+          [](const wire::approval_record auto& x) { return wire::event_of(x); },
           [](const progress_recorded& x) {
             return new_event{std::string(progress_recorded::type),
                              {{"measured_value", x.measured_value},
@@ -122,16 +106,6 @@ T read(fields& f, as<T>) {
 revised read(fields& f, as<revised>) {
   auto proposal = read_terms(f);
   return {std::move(proposal), f.opt_text("reason")};
-}
-approval_requested read(fields& f, as<approval_requested>) {
-  auto req = wire::read_approval_request(f, "approval");
-  return {f.sha256("content_hash"), std::move(req)};
-}
-objective_set read(fields& f, as<objective_set>) {
-  return {f.text("approval_id"), f.texts("approvers", true), f.opt_text("comment"), f.sha256("content_hash")};
-}
-rejected read(fields& f, as<rejected>) {
-  return {f.text("approval_id"), f.opt_text("rejected_by"), f.opt_text("comment")};
 }
 achieved read(fields& f, as<achieved>) { return {f.opt_text("note"), f.day("achieved_on")}; }
 missed read(fields& f, as<missed>) { return {f.opt_text("reason"), f.day("missed_on")}; }

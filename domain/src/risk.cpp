@@ -38,13 +38,8 @@ constexpr int max_scale = 10;
 // Longest acceptance: three years, then it must be reviewed.
 constexpr int max_acceptance_days = 3 * 366;
 
-std::unexpected<rejection> rule(std::string message, std::string field = {}) {
-  return std::unexpected(rejection{rejection_kind::rule, std::move(field), std::move(message)});
-}
-
-std::unexpected<rejection> forbidden(std::string message) {
-  return std::unexpected(rejection{rejection_kind::forbidden, "", std::move(message)});
-}
+using wire::forbidden;
+using wire::rule;
 
 // ---- codecs ----------------------------------------------------------------
 
@@ -90,12 +85,7 @@ json encode_data(const accepted& e) {
           {"comment", e.comment},
           {"review_date", format_date(e.review_date)}};
 }
-json encode_data(const acceptance_rejected& e) {
-  return {{"approval_id", e.approval_id},
-          {"approvers", e.approvers},
-          {"rejected_by", e.rejected_by},
-          {"comment", e.comment}};
-}
+json encode_data(const acceptance_rejected& e) { return wire::to_json(e); }
 json encode_data(const acceptance_expired& e) {
   return {{"review_date", format_date(e.review_date)}, {"expired_on", format_date(e.expired_on)}};
 }
@@ -170,8 +160,7 @@ std::expected<event, std::string> decode_event(std::string_view type, const json
     });
   if (type == acceptance_rejected::type)
     return read_event<event>(type, data, [](fields& f) {
-      return acceptance_rejected{f.raw_text("approval_id"), f.strings("approvers"),
-                                 f.raw_text("rejected_by"), f.opt_text("comment")};
+      return read(f, wire::as<acceptance_rejected>{});
     });
   if (type == acceptance_expired::type)
     return read_event<event>(type, data, [](fields& f) {
@@ -444,22 +433,12 @@ decision decide_retire(const retire& c, const state& s, const command_context&) 
 
 }  // namespace
 
-std::string_view to_string(status s) noexcept {
-  for (const auto& [v, n] : status_names)
-    if (v == s) return n;
-  return "none";
-}
+std::string_view to_string(status s) noexcept { return wire::name_of(status_names, s); }
 
-std::string_view to_string(treatment_option o) noexcept {
-  for (const auto& [v, n] : option_names)
-    if (v == o) return n;
-  return "modify";
-}
+std::string_view to_string(treatment_option o) noexcept { return wire::name_of(option_names, o); }
 
 std::optional<treatment_option> treatment_option_from_string(std::string_view s) noexcept {
-  for (const auto& [v, n] : option_names)
-    if (n == s) return v;
-  return std::nullopt;
+  return wire::value_of(option_names, s);
 }
 
 std::string_view to_string(due_kind k) noexcept {

@@ -96,23 +96,7 @@ new_event encode(const event& e) {
             return new_event{std::string(interested_party_removed::type),
                              {{"party_id", x.party_id}, {"reason", x.reason}}};
           },
-          [](const approval_requested& x) {
-            return new_event{std::string(approval_requested::type),
-                             {{"content_hash", x.content_hash}, {"approval", to_json(x.approval)}}};
-          },
-          [](const approved& x) {
-            return new_event{std::string(approved::type),
-                             {{"approval_id", x.approval_id},
-                              {"approvers", wire::strings(x.approvers)},
-                              {"comment", x.comment},
-                              {"content_hash", x.content_hash}}};
-          },
-          [](const rejected& x) {
-            return new_event{std::string(rejected::type),
-                             {{"approval_id", x.approval_id},
-                              {"rejected_by", x.rejected_by},
-                              {"comment", x.comment}}};
-          },
+          [](const wire::approval_record auto& x) { return wire::event_of(x); },
       },
       e);
 }
@@ -137,27 +121,11 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
       return interested_party_removed{f.id("party_id"), f.text("reason")};
     });
   if (type == approval_requested::type)
-    return wire::read_event<event>(type, data, [](fields& f) {
-      auto req = wire::read_approval_request(f, "approval");
-      return approval_requested{f.sha256("content_hash"), std::move(req)};
-    });
+    return wire::read_event<event>(type, data, [](fields& f) { return read(f, wire::as<approval_requested>{}); });
   if (type == approved::type)
-    return wire::read_event<event>(type, data, [](fields& f) {
-      approved x;
-      x.approval_id = f.text("approval_id", wire::max_line);
-      x.approvers = f.texts("approvers", true, wire::max_line);
-      x.comment = f.opt_text("comment");
-      x.content_hash = f.sha256("content_hash");
-      return x;
-    });
+    return wire::read_event<event>(type, data, [](fields& f) { return read(f, wire::as<approved>{}); });
   if (type == rejected::type)
-    return wire::read_event<event>(type, data, [](fields& f) {
-      rejected x;
-      x.approval_id = f.text("approval_id", wire::max_line);
-      x.rejected_by = f.opt_text("rejected_by", wire::max_line);
-      x.comment = f.opt_text("comment");
-      return x;
-    });
+    return wire::read_event<event>(type, data, [](fields& f) { return read(f, wire::as<rejected>{}); });
   return std::unexpected("unknown event type '" + std::string(type) + "'");
 }
 

@@ -20,9 +20,7 @@ constexpr std::array<std::pair<implementation, std::string_view>, 4> implementat
     {implementation::implemented, "implemented"},
 }};
 
-std::unexpected<rejection> rule(std::string message, std::string field = {}) {
-  return std::unexpected(rejection{rejection_kind::rule, std::move(field), std::move(message)});
-}
+using wire::rule;
 
 // An Annex A control id of the catalogue ("5.23").
 std::string control_id(fields& f) {
@@ -66,8 +64,7 @@ std::expected<event, std::string> decode_event(std::string_view type, const json
     });
   if (type == publication_rejected::type)
     return read_event<event>(type, data, [](fields& f) {
-      return publication_rejected{f.raw_text("approval_id"), f.strings("approvers"), f.raw_text("rejected_by"),
-                                  f.opt_text("comment")};
+      return read(f, wire::as<publication_rejected>{});
     });
   return std::unexpected("unknown event type '" + std::string(type) + "'");
 }
@@ -94,16 +91,10 @@ decision one(const event& e) { return std::vector<new_event>{encode(e)}; }
 
 }  // namespace
 
-std::string_view to_string(implementation i) noexcept {
-  for (const auto& [v, n] : implementation_names)
-    if (v == i) return n;
-  return "not_started";
-}
+std::string_view to_string(implementation i) noexcept { return wire::name_of(implementation_names, i); }
 
 std::optional<implementation> implementation_from_string(std::string_view s) noexcept {
-  for (const auto& [v, n] : implementation_names)
-    if (n == s) return v;
-  return std::nullopt;
+  return wire::value_of(implementation_names, s);
 }
 
 new_event encode(const event& e) {
@@ -126,9 +117,7 @@ new_event encode(const event& e) {
                   {{"version", v.version}, {"approval_id", v.approval_id}, {"approvers", v.approvers},
                    {"content_hash", v.content_hash}, {"comment", v.comment}}};
         } else {
-          return {std::string(publication_rejected::type),
-                  {{"approval_id", v.approval_id}, {"approvers", v.approvers},
-                   {"rejected_by", v.rejected_by}, {"comment", v.comment}}};
+          return wire::event_of(v);
         }
       },
       e);

@@ -11,18 +11,11 @@ namespace {
 
 using wire::fields;
 
-std::unexpected<rejection> rule(std::string message, std::string field = {}) {
-  return std::unexpected(rejection{rejection_kind::rule, std::move(field), std::move(message)});
-}
+using wire::role_names;
+using wire::rule;
 
 bool holds(const std::vector<role>& roles, role r) {
   return std::find(roles.begin(), roles.end(), r) != roles.end();
-}
-
-json role_names(const std::vector<role>& roles) {
-  json out = json::array();
-  for (role r : roles) out.push_back(std::string(to_string(r)));
-  return out;
 }
 
 // A role named at `at`: under command bounds, one a user may hold (any but

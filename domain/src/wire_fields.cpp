@@ -122,6 +122,12 @@ json strings(const std::vector<std::string>& v) {
   return out;
 }
 
+json role_names(const std::vector<role>& roles) {
+  json out = json::array();
+  for (role r : roles) out.push_back(std::string(to_string(r)));
+  return out;
+}
+
 fields::fields(const json& data, std::string prefix, bounds limits)
     : data_(data), prefix_(std::move(prefix)), limits_(limits) {}
 
@@ -265,59 +271,49 @@ bool fields::boolean(std::string_view key) {
   return v->get<bool>();
 }
 
-std::vector<std::string> fields::ids(std::string_view key, bool allow_empty, std::size_t most) {
-  const json* v = find(key, true);
+namespace {
+
+// A required list of strings read by `f`: `list_rule` when `key` is not a
+// list, at most `most` entries under command bounds, empty only if
+// `allow_empty`; an entry that is not a string or fails `entry_ok` is named
+// "<key>[<index>]" with `entry_rule`.
+template <class EntryOk>
+std::vector<std::string> string_list(fields& f, std::string_view key, bool allow_empty, std::size_t most,
+                                     const char* list_rule, EntryOk entry_ok, const std::string& entry_rule) {
+  const json* v = f.find(key, true);
   if (v == nullptr) return {};
-  if (!v->is_array()) return fail(key, "must be a list of ids"), std::vector<std::string>{};
-  if (over(v->size(), most))
-    return fail(key, "must have at most " + std::to_string(most) + " entries"), std::vector<std::string>{};
-  if (v->empty() && !allow_empty) return fail(key, "must not be empty"), std::vector<std::string>{};
+  if (!v->is_array()) return f.fail(key, list_rule), std::vector<std::string>{};
+  if (f.limits() == bounds::command && v->size() > most)
+    return f.fail(key, "must have at most " + std::to_string(most) + " entries"), std::vector<std::string>{};
+  if (v->empty() && !allow_empty) return f.fail(key, "must not be empty"), std::vector<std::string>{};
   std::vector<std::string> out;
   for (std::size_t i = 0; i < v->size(); ++i) {
     const json& e = (*v)[i];
-    if (!e.is_string() || !valid_id(e.get_ref<const std::string&>()))
-      return fail(std::string(key) + "[" + std::to_string(i) + "]",
-                  "must match [A-Za-z0-9][A-Za-z0-9_.-]{0,63}"),
-             std::vector<std::string>{};
+    if (!e.is_string() || !entry_ok(e.get_ref<const std::string&>()))
+      return f.fail(std::string(key) + "[" + std::to_string(i) + "]", entry_rule), std::vector<std::string>{};
     out.push_back(e.get<std::string>());
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<std::string> fields::ids(std::string_view key, bool allow_empty, std::size_t most) {
+  return string_list(*this, key, allow_empty, most, "must be a list of ids",
+                     [](const std::string& s) { return valid_id(s); }, "must match [A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 }
 
 std::vector<std::string> fields::texts(std::string_view key, bool allow_empty, std::size_t max_len,
                                        std::size_t most) {
-  const json* v = find(key, true);
-  if (v == nullptr) return {};
-  if (!v->is_array()) return fail(key, "must be a list of strings"), std::vector<std::string>{};
-  if (over(v->size(), most))
-    return fail(key, "must have at most " + std::to_string(most) + " entries"), std::vector<std::string>{};
-  if (v->empty() && !allow_empty) return fail(key, "must not be empty"), std::vector<std::string>{};
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < v->size(); ++i) {
-    const json& e = (*v)[i];
-    if (!e.is_string() || blank(e.get_ref<const std::string&>()) ||
-        over(e.get_ref<const std::string&>().size(), max_len))
-      return fail(std::string(key) + "[" + std::to_string(i) + "]",
-                  "must be a non-empty string of at most " + std::to_string(max_len) + " bytes"),
-             std::vector<std::string>{};
-    out.push_back(e.get<std::string>());
-  }
-  return out;
+  return string_list(
+      *this, key, allow_empty, most, "must be a list of strings",
+      [&](const std::string& s) { return !blank(s) && !over(s.size(), max_len); },
+      "must be a non-empty string of at most " + std::to_string(max_len) + " bytes");
 }
 
 std::vector<std::string> fields::strings(std::string_view key) {
-  const json* v = find(key, true);
-  if (v == nullptr) return {};
-  if (!v->is_array()) return fail(key, "must be a list of strings"), std::vector<std::string>{};
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < v->size(); ++i) {
-    const json& e = (*v)[i];
-    if (!e.is_string())
-      return fail(std::string(key) + "[" + std::to_string(i) + "]", "must be a string"),
-             std::vector<std::string>{};
-    out.push_back(e.get<std::string>());
-  }
-  return out;
+  return string_list(*this, key, true, SIZE_MAX, "must be a list of strings", [](const std::string&) { return true; },
+                     "must be a string");
 }
 
 std::vector<std::string> fields::opt_ids(std::string_view key, std::size_t most) {
@@ -369,6 +365,47 @@ json fields::array(std::string_view key) {
   if (v == nullptr) return json::array();
   if (!v->is_array()) return fail(key, "must be a list"), json::array();
   return *v;
+}
+
+void read_into(fields& f, approval_asked& e) {
+  e.approval = read_approval_request(f, "approval");
+  e.content_hash = f.sha256("content_hash");
+}
+void read_into(fields& f, approval_granted& e) {
+  e.approval_id = f.text("approval_id", max_line);
+  e.approvers = f.texts("approvers", true, max_line);
+  e.comment = f.opt_text("comment");
+  e.content_hash = f.sha256("content_hash");
+}
+void read_into(fields& f, approval_refused& e) {
+  e.approval_id = f.text("approval_id", max_line);
+  e.rejected_by = f.opt_text("rejected_by", max_line);
+  e.comment = f.opt_text("comment");
+}
+void read_into(fields& f, approval_declined& e) {
+  e.approval_id = f.raw_text("approval_id");
+  e.approvers = f.strings("approvers");
+  e.rejected_by = f.raw_text("rejected_by");
+  e.comment = f.opt_text("comment");
+}
+
+json to_json(const approval_asked& e) {
+  return {{"content_hash", e.content_hash}, {"approval", domain::to_json(e.approval)}};
+}
+json to_json(const approval_granted& e) {
+  return {{"approval_id", e.approval_id},
+          {"approvers", strings(e.approvers)},
+          {"comment", e.comment},
+          {"content_hash", e.content_hash}};
+}
+json to_json(const approval_refused& e) {
+  return {{"approval_id", e.approval_id}, {"rejected_by", e.rejected_by}, {"comment", e.comment}};
+}
+json to_json(const approval_declined& e) {
+  return {{"approval_id", e.approval_id},
+          {"approvers", strings(e.approvers)},
+          {"rejected_by", e.rejected_by},
+          {"comment", e.comment}};
 }
 
 }  // namespace isms::domain::wire

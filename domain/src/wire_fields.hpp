@@ -14,6 +14,7 @@
 // Thread-safety: value types and pure functions only.
 
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <expected>
@@ -25,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "isms/domain/approval_record.hpp"
 #include "isms/domain/core.hpp"
 #include "isms/domain/reactions.hpp"
 #include "isms/domain/wire_type.hpp"
@@ -235,8 +237,11 @@ template <class Command, class Read>
                                                        std::string message) {
   return std::unexpected(rejection{kind, std::move(field), std::move(message)});
 }
-[[nodiscard]] inline std::unexpected<rejection> rule(std::string message) {
-  return refuse(rejection_kind::rule, "", std::move(message));
+[[nodiscard]] inline std::unexpected<rejection> rule(std::string message, std::string field = {}) {
+  return refuse(rejection_kind::rule, std::move(field), std::move(message));
+}
+[[nodiscard]] inline std::unexpected<rejection> forbidden(std::string message) {
+  return refuse(rejection_kind::forbidden, "", std::move(message));
 }
 
 // Folds `history` with `decode`/`evolve` from `initial`. An event that cannot
@@ -277,6 +282,34 @@ template <class State, class Decode, class Evolve>
 [[nodiscard]] approval_request read_approval_request(fields& f, std::string_view key);
 [[nodiscard]] approval_outcome read_approval_outcome(fields& f);
 
+// The events a subject records about its approval (approval_record.hpp): one
+// reader and one encoder per shape, for every aggregate's event of that shape.
+// `read(f, as<E>{})` is found by argument-dependent lookup next to each
+// aggregate's own readers; `event_of(e)` is its encoding.
+template <class E>
+concept approval_record = std::derived_from<E, approval_asked> || std::derived_from<E, approval_granted> ||
+                          std::derived_from<E, approval_refused> || std::derived_from<E, approval_declined>;
+
+void read_into(fields& f, approval_asked& e);
+void read_into(fields& f, approval_granted& e);
+void read_into(fields& f, approval_refused& e);
+void read_into(fields& f, approval_declined& e);
+[[nodiscard]] json to_json(const approval_asked& e);
+[[nodiscard]] json to_json(const approval_granted& e);
+[[nodiscard]] json to_json(const approval_refused& e);
+[[nodiscard]] json to_json(const approval_declined& e);
+
+template <approval_record E>
+[[nodiscard]] E read(fields& f, std::type_identity<E>) {
+  E e;
+  read_into(f, e);
+  return e;
+}
+template <approval_record E>
+[[nodiscard]] new_event event_of(const E& e) {
+  return new_event{std::string(E::type), to_json(e)};
+}
+
 // The dispatcher's stream binding for an aggregate whose creating command
 // names its id in the payload: `creating_type` sent to `stream` must carry
 // data.<id_key> == the <id> of "<kind>-<id>". nullopt when it agrees (or when
@@ -299,5 +332,7 @@ overloaded(F...) -> overloaded<F...>;
 
 // JSON of a list of strings.
 [[nodiscard]] json strings(const std::vector<std::string>& v);
+// JSON of a list of roles, by their wire names.
+[[nodiscard]] json role_names(const std::vector<role>& roles);
 
 }  // namespace isms::domain::wire

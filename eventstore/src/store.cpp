@@ -13,6 +13,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <expected>
+#include <variant>
 
 #include "store_impl.hpp"
 
@@ -132,6 +134,71 @@ error io_error(const rocksdb::Status& s, std::string_view what) {
   return make_error(errc::io, std::string(what) + ": " + s.ToString());
 }
 
+namespace {
+
+// The erasure stream's index entries, first to last, read with `base` (and
+// its snapshot, if any). Neither copied nor moved: the read options point
+// into it.
+class erasure_index {
+ public:
+  erasure_index(rocksdb::DB& db, rocksdb::ReadOptions base, rocksdb::ColumnFamilyHandle* index)
+      : upper_(std::string(erasure_stream) + '\x01'), upper_slice_(upper_), ro_(std::move(base)) {
+    ro_.iterate_upper_bound = &upper_slice_;
+    it_.reset(db.NewIterator(ro_, index));
+    it_->Seek(std::string(erasure_stream) + '\0');
+  }
+  erasure_index(const erasure_index&) = delete;
+  erasure_index& operator=(const erasure_index&) = delete;
+  rocksdb::Iterator* operator->() const { return it_.get(); }
+
+ private:
+  std::string upper_;
+  rocksdb::Slice upper_slice_;
+  rocksdb::ReadOptions ro_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+// A consistent view of `db`, released when the guard goes.
+class snapshot_of {
+ public:
+  explicit snapshot_of(rocksdb::DB& db) : db_(db), snapshot_(db.GetSnapshot()) {}
+  ~snapshot_of() { db_.ReleaseSnapshot(snapshot_); }
+  snapshot_of(const snapshot_of&) = delete;
+  snapshot_of& operator=(const snapshot_of&) = delete;
+  [[nodiscard]] const rocksdb::Snapshot* get() const { return snapshot_; }
+
+ private:
+  rocksdb::DB& db_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
+// Why an erasure event cannot be trusted: the I/O error that kept it from
+// being read, or what is corrupt about it.
+using erasure_problem = std::variant<error, std::string>;
+
+// The erasure event stored at `pos`, re-hashed and parsed. `missing` is the
+// corruption named when nothing is stored there.
+std::expected<erasure_record, erasure_problem> read_erasure_event(rocksdb::DB& db, const rocksdb::ReadOptions& ro,
+                                                                  rocksdb::ColumnFamilyHandle* events,
+                                                                  std::uint64_t pos, std::string_view missing) {
+  const auto corrupt = [](std::string why) {
+    return std::unexpected(erasure_problem(std::in_place_index<1>, std::move(why)));
+  };
+  std::string v;
+  auto s = db.Get(ro, events, detail::position_key(pos), &v);
+  if (s.IsNotFound()) return corrupt(std::string(missing));
+  if (!s.ok()) return std::unexpected(erasure_problem(std::in_place_index<0>, io_error(s, "reading an erasure event")));
+  auto r = detail::parse_record(v);
+  if (!r) return corrupt(r.error());
+  if (r->position != pos || detail::recompute_hash(*r) != r->hash)
+    return corrupt("stored hash does not match the event's bytes");
+  auto e = parse_erasure(*r);
+  if (!e) return corrupt("not a well-formed erasure event");
+  return *e;
+}
+
+}  // namespace
+
 // ---- open -------------------------------------------------------------------------
 
 result<void> store::impl::open_db() {
@@ -212,33 +279,19 @@ result<void> store::impl::open_db() {
 // re-hash to its stored hash and name an earlier position; the record there
 // must be flagged erased and hold the tombstone the latest erasure recorded.
 result<void> store::impl::load_erasures() {
-  rocksdb::ReadOptions ro;
-  std::string prefix(erasure_stream);
-  prefix.push_back('\0');
-  std::string upper(erasure_stream);
-  upper.push_back('\x01');
-  const rocksdb::Slice upper_slice(upper);
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(cf_index)));
   std::unordered_map<std::uint64_t, digest> latest;
   auto corrupt = [](std::uint64_t pos, const std::string& why) {
     return std::unexpected(make_error(
         errc::corrupted, "store corrupted at position " + std::to_string(pos) + ": " + why, pos));
   };
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
+  erasure_index it(*db_, rocksdb::ReadOptions(), cf(cf_index));
+  for (; it->Valid(); it->Next()) {
     if (it->value().size() != 8)
       return std::unexpected(make_error(errc::corrupted, "the erasure stream's index is damaged"));
     const std::uint64_t pos = detail::get_u64(it->value().data());
-    std::string v;
-    auto s = db_->Get(rocksdb::ReadOptions(), cf(cf_events), detail::position_key(pos), &v);
-    if (s.IsNotFound()) return corrupt(pos, "an erasure event is missing");
-    if (!s.ok()) return std::unexpected(io_error(s, "reading an erasure event"));
-    auto r = detail::parse_record(v);
-    if (!r) return corrupt(pos, r.error());
-    if (r->position != pos || detail::recompute_hash(*r) != r->hash)
-      return corrupt(pos, "stored hash does not match the event's bytes");
-    auto e = parse_erasure(*r);
-    if (!e) return corrupt(pos, "not a well-formed erasure event");
+    auto e = read_erasure_event(*db_, rocksdb::ReadOptions(), cf(cf_events), pos, "an erasure event is missing");
+    if (!e && e.error().index() == 0) return std::unexpected(std::get<0>(e.error()));
+    if (!e) return corrupt(pos, std::get<1>(e.error()));
     erasures_[e->target].push_back(e->tombstone);
     latest[e->target] = e->tombstone;
   }
@@ -908,12 +961,8 @@ result<std::vector<recorded_event>> store::read_stream(std::string_view stream,
   if (limit == 0) return out;
   try {
     rocksdb::DB& db = *impl_->db_;
-    const rocksdb::Snapshot* snap = db.GetSnapshot();
-    struct release {
-      rocksdb::DB& db;
-      const rocksdb::Snapshot* s;
-      ~release() { db.ReleaseSnapshot(s); }
-    } guard{db, snap};
+    const snapshot_of guard(db);
+    const rocksdb::Snapshot* snap = guard.get();
 
     std::string upper(stream);
     upper.push_back('\x01');
@@ -999,12 +1048,8 @@ result<head> store::impl::verify(std::uint64_t from_position, std::uint64_t to_p
                                  const std::optional<digest>& trusted_anchor) const {
   try {
     rocksdb::DB& db = *db_;
-    const rocksdb::Snapshot* snap = db.GetSnapshot();
-    struct release {
-      rocksdb::DB& db;
-      const rocksdb::Snapshot* s;
-      ~release() { db.ReleaseSnapshot(s); }
-    } guard{db, snap};
+    const snapshot_of guard(db);
+    const rocksdb::Snapshot* snap = guard.get();
     rocksdb::ReadOptions ro;
     ro.snapshot = snap;
 
@@ -1026,29 +1071,15 @@ result<head> store::impl::verify(std::uint64_t from_position, std::uint64_t to_p
     std::unordered_map<std::uint64_t, erasure_seen> latest;  // target → latest erasure
     std::unordered_map<std::uint64_t, std::uint64_t> erasure_events;  // position → target
     {
-      std::string prefix(erasure_stream);
-      prefix.push_back('\0');
-      std::string upper(erasure_stream);
-      upper.push_back('\x01');
-      const rocksdb::Slice upper_slice(upper);
-      rocksdb::ReadOptions iro = ro;
-      iro.iterate_upper_bound = &upper_slice;
-      std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(iro, cf(cf_index)));
-      for (it->Seek(prefix); it->Valid(); it->Next()) {
+      erasure_index it(db, ro, cf(cf_index));
+      for (; it->Valid(); it->Next()) {
         if (it->value().size() != 8)
           return std::unexpected(make_error(errc::corrupted, "the erasure stream's index is damaged"));
         const std::uint64_t at = detail::get_u64(it->value().data());
         if (at > stored.position) return corrupt(at, "an erasure event beyond the recorded head");
-        std::string v;
-        auto s = db.Get(ro, cf(cf_events), detail::position_key(at), &v);
-        if (s.IsNotFound()) return corrupt(at, "event missing");
-        if (!s.ok()) return std::unexpected(io_error(s, "reading an erasure event"));
-        auto r = detail::parse_record(v);
-        if (!r) return corrupt(at, r.error());
-        if (r->position != at || detail::recompute_hash(*r) != r->hash)
-          return corrupt(at, "stored hash does not match the event's bytes");
-        auto e = parse_erasure(*r);
-        if (!e) return corrupt(at, "not a well-formed erasure event");
+        auto e = read_erasure_event(db, ro, cf(cf_events), at, "event missing");
+        if (!e && e.error().index() == 0) return std::unexpected(std::get<0>(e.error()));
+        if (!e) return corrupt(at, std::get<1>(e.error()));
         latest[e->target] = erasure_seen{at, e->tombstone};
         erasure_events[at] = e->target;
       }

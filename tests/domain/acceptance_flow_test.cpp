@@ -18,26 +18,7 @@ using namespace isms::domain::testing;
 
 const std::string risk_stream = "risk-R-7";
 
-struct flow : ::testing::Test {
-  in_memory_log log;
-
-  void SetUp() override { register_users(log); }
-
-  void ok(std::string_view type, const std::string& stream, const json& data, const command_context& ctx) {
-    const auto d = log.run(type, stream, data, ctx);
-    ASSERT_TRUE(d) << type << ": " << d.error().message;
-  }
-
-  // Runs the reactions of everything recorded since `from` and expects every
-  // follow-up to succeed.
-  std::vector<follow_up> settle(std::size_t from) {
-    std::vector<follow_up> out;
-    for (auto& [fu, d] : log.settle(from, at(now))) {
-      EXPECT_TRUE(d) << fu.command_type << ": " << d.error().message;
-      out.push_back(fu);
-    }
-    return out;
-  }
+struct flow : log_flow {
 
   risk::state risk_state() { return *risk::fold(log.history(risk_stream)); }
   approval::state approval_state(const std::string& id) {

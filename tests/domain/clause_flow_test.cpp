@@ -18,25 +18,7 @@ namespace {
 
 using namespace isms::domain::testing;
 
-struct clause_flow : ::testing::Test {
-  in_memory_log log;
-
-  void SetUp() override { register_users(log); }
-
-  void ok(std::string_view type, const std::string& stream, const json& data, const command_context& ctx) {
-    const auto d = log.run(type, stream, data, ctx);
-    ASSERT_TRUE(d) << type << ": " << d.error().message;
-  }
-
-  // Runs the reactions of everything recorded from `from` on; every follow-up must succeed.
-  std::vector<follow_up> settle(std::size_t from) {
-    std::vector<follow_up> out;
-    for (auto& [fu, d] : log.settle(from, at(now))) {
-      EXPECT_TRUE(d) << fu.command_type << " on " << fu.stream << ": " << d.error().message;
-      out.push_back(fu);
-    }
-    return out;
-  }
+struct clause_flow : log_flow {
 
   // The state of `stream` folded with an aggregate's decode and evolve.
   template <class State, class Decode, class Evolve>

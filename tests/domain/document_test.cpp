@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "clause_testing.hpp"
+#include "stream_testing.hpp"
 
 namespace isms::domain {
 namespace {
@@ -33,15 +34,7 @@ decision when(std::string_view type, const json& data, const events& given,
   return decide_command(type, "document-POL-001", data, h, ctx, no_streams);
 }
 
-doc::state fold(const events& given) {
-  doc::state s = doc::initial_state();
-  for (const auto& e : given) {
-    auto d = doc::decode(e.type, e.data);
-    EXPECT_TRUE(d.has_value()) << e.type;
-    if (d) s = doc::evolve(std::move(s), *d);
-  }
-  return s;
-}
+doc::state fold(const events& given) { return fold_of(given, doc::initial_state, doc::decode, doc::evolve); }
 
 // Appends the event `type` decides on `given` (which must succeed).
 void then_record(events& given, std::string_view type, const json& data, const command_context& ctx = manager()) {
@@ -50,9 +43,7 @@ void then_record(events& given, std::string_view type, const json& data, const c
   for (const auto& e : *d) given.push_back(e);
 }
 
-json outcome(const events& given) {
-  return {{"approval_id", fold(given).pending_approval_id}, {"approvers", {"tom"}}, {"comment", "approved"}};
-}
+json outcome(const events& given) { return approved_by_tom(fold(given).pending_approval_id, "approved"); }
 
 // Drafted, approval requested and approved: version 1 ready to publish.
 events approved_policy() {
@@ -284,13 +275,7 @@ TEST(document, every_event_type_survives_encode_and_decode) {
       doc::reviewed{1, doc::review_outcome::retirement_proposed, "obsolete", day("2026-04-01"), "mia"},
       doc::retired{"superseded", day("2026-05-01")},
   };
-  for (const auto& e : all) {
-    const auto encoded = doc::encode(e);
-    const auto decoded = doc::decode(encoded.type, encoded.data);
-    ASSERT_TRUE(decoded.has_value()) << encoded.type << ": " << decoded.error();
-    EXPECT_EQ(decoded->index(), e.index());
-    EXPECT_EQ(doc::encode(*decoded), encoded);
-  }
+  expect_round_trip(all, "document.", doc::encode, doc::decode);
 }
 
 TEST(document, malformed_events_decode_to_errors) {

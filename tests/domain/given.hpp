@@ -9,28 +9,20 @@
 #include <string_view>
 #include <vector>
 
+#include "clause_testing.hpp"
 #include "in_memory_log.hpp"
 #include "isms/domain/core.hpp"
 #include "isms/domain/user.hpp"
 
 namespace isms::domain::testing {
 
-using events = std::vector<new_event>;
-
-inline instant at(std::string_view s) {
-  const auto t = parse_instant(s);
-  EXPECT_TRUE(t.has_value()) << s;
-  return t.value_or(instant{});
-}
-
-inline date day(std::string_view s) {
-  const auto d = parse_date(s);
-  EXPECT_TRUE(d.has_value()) << s;
-  return d.value_or(date{});
-}
-
-// "Now" in these tests: Monday 2 March 2026, 09:00 UTC.
-inline constexpr std::string_view now = "2026-03-02T09:00:00.000Z";
+// Times, days and histories as the clause tests write them; "now" is Monday
+// 2 March 2026, 09:00 UTC.
+using clause_testing::at;
+using clause_testing::day;
+using clause_testing::events;
+using clause_testing::history_of;
+using clause_testing::now;
 
 inline command_context as(std::string user, std::vector<role> roles, std::string_view when = now) {
   return command_context{actor{std::move(user), std::move(roles)}, at(when), "cmd-" + std::string(when)};
@@ -42,22 +34,6 @@ inline command_context top(std::string user = "tom") { return as(std::move(user)
 inline command_context contributor() { return as("carl", {role::contributor}); }
 inline command_context system_actor(std::string_view when = now) { return as("system", {role::system}, when); }
 inline command_context admin(std::string user = "root") { return as(std::move(user), {role::admin}); }
-
-// A stream's history: the given events at versions 1, 2, … (positions 100, …).
-inline std::vector<recorded_event> history_of(const std::string& stream, const events& given) {
-  std::vector<recorded_event> out;
-  for (std::size_t i = 0; i < given.size(); ++i) {
-    recorded_event r;
-    r.position = 100 + i;
-    r.stream = stream;
-    r.version = i + 1;
-    r.type = given[i].type;
-    r.data = given[i].data;
-    r.meta.actor = "mia";
-    out.push_back(std::move(r));
-  }
-  return out;
-}
 
 // A log holding the users of these tests: mia (ISMS manager), olga and otto
 // (risk owners), tom and tess (top management), carl (contributor), root
@@ -76,6 +52,31 @@ inline void register_users(in_memory_log& log) {
   reg("dora", {role::risk_owner});
   log.append("user-dora", {user::encode(user::disabled{"left the company"})}, admin());
 }
+
+// A flow test on an in-memory log holding the users above: commands run
+// through the dispatcher, reactions settled by hand.
+struct log_flow : ::testing::Test {
+  in_memory_log log;
+
+  void SetUp() override { register_users(log); }
+
+  // Runs a command that must succeed.
+  void ok(std::string_view type, const std::string& stream, const json& data, const command_context& ctx) {
+    const auto d = log.run(type, stream, data, ctx);
+    ASSERT_TRUE(d) << type << ": " << d.error().message;
+  }
+
+  // Runs the reactions of everything recorded from `from` on; every follow-up
+  // must succeed.
+  std::vector<follow_up> settle(std::size_t from) {
+    std::vector<follow_up> out;
+    for (auto& [fu, d] : log.settle(from, at(now))) {
+      EXPECT_TRUE(d) << fu.command_type << " on " << fu.stream << ": " << d.error().message;
+      out.push_back(fu);
+    }
+    return out;
+  }
+};
 
 // Expects a rejection of `kind` naming `field` (when given).
 #define EXPECT_REJECTED(decision_expr, kind_value, field_value)                          \

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "clause_testing.hpp"
+#include "stream_testing.hpp"
 #include "isms/domain/nonconformity.hpp"
 
 namespace isms::domain {
@@ -47,15 +48,7 @@ decision when(std::string_view type, const json& data, const events& given, cons
   return decide_command(type, "audit-IA-2026-1", data, h, ctx, no_streams);
 }
 
-ia::state fold(const events& given) {
-  ia::state s = ia::initial_state();
-  for (const auto& e : given) {
-    auto d = ia::decode(e.type, e.data);
-    EXPECT_TRUE(d.has_value()) << e.type;
-    if (d) s = ia::evolve(std::move(s), *d);
-  }
-  return s;
-}
+ia::state fold(const events& given) { return fold_of(given, ia::initial_state, ia::decode, ia::evolve); }
 
 const json finding_data = {{"finding_id", "F-1"},
                            {"type", "nonconformity_major"},
@@ -218,14 +211,7 @@ TEST(internal_audit, every_event_type_survives_encode_and_decode) {
       ia::finding_recorded{"F-9", ia::finding_type::opportunity, "7.2", "Training could be shorter", "ben"},
       ia::report_issued{"s", "c", day(today), "ada"},
   };
-  for (const auto& e : all) {
-    const auto encoded = ia::encode(e);
-    EXPECT_TRUE(encoded.type.starts_with("audit.") && encoded.type.ends_with(".v1")) << encoded.type;
-    const auto decoded = ia::decode(encoded.type, encoded.data);
-    ASSERT_TRUE(decoded.has_value()) << encoded.type << ": " << decoded.error();
-    EXPECT_EQ(decoded->index(), e.index());
-    EXPECT_EQ(ia::encode(*decoded), encoded);
-  }
+  expect_round_trip(all, "audit.", ia::encode, ia::decode);
 }
 
 TEST(internal_audit, malformed_events_decode_to_errors) {

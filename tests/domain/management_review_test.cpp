@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "clause_testing.hpp"
+#include "stream_testing.hpp"
 
 namespace isms::domain {
 namespace {
@@ -56,15 +57,7 @@ decision when(std::string_view type, const json& data, const events& given, cons
   return decide_command(type, "review-MR-2026-1", data, h, ctx, no_streams);
 }
 
-mr::state fold(const events& given) {
-  mr::state s = mr::initial_state();
-  for (const auto& e : given) {
-    auto d = mr::decode(e.type, e.data);
-    EXPECT_TRUE(d.has_value()) << e.type;
-    if (d) s = mr::evolve(std::move(s), *d);
-  }
-  return s;
-}
+mr::state fold(const events& given) { return fold_of(given, mr::initial_state, mr::decode, mr::evolve); }
 
 void then_record(events& given, std::string_view type, const json& data, const command_context& ctx = manager()) {
   const auto d = when(type, data, given, ctx);
@@ -72,9 +65,7 @@ void then_record(events& given, std::string_view type, const json& data, const c
   for (const auto& e : *d) given.push_back(e);
 }
 
-json outcome(const events& given) {
-  return {{"approval_id", fold(given).pending_approval_id}, {"approvers", {"tom"}}, {"comment", "agreed"}};
-}
+json outcome(const events& given) { return approved_by_tom(fold(given).pending_approval_id, "agreed"); }
 
 events minutes_pending() {
   events given = discussed();
@@ -315,14 +306,7 @@ TEST(management_review, every_event_type_survives_encode_and_decode) {
       mr::minutes_rejected{"review-MR-1.v9", "tom", "no"},
       mr::closed{day(today), "mia"},
   };
-  for (const auto& e : all) {
-    const auto encoded = mr::encode(e);
-    EXPECT_TRUE(encoded.type.starts_with("review.") && encoded.type.ends_with(".v1")) << encoded.type;
-    const auto decoded = mr::decode(encoded.type, encoded.data);
-    ASSERT_TRUE(decoded.has_value()) << encoded.type << ": " << decoded.error();
-    EXPECT_EQ(decoded->index(), e.index());
-    EXPECT_EQ(mr::encode(*decoded), encoded);
-  }
+  expect_round_trip(all, "review.", mr::encode, mr::decode);
 }
 
 TEST(management_review, malformed_events_decode_to_errors) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "clause_testing.hpp"
+#include "stream_testing.hpp"
 #include "isms/domain/internal_audit.hpp"
 
 namespace isms::domain {
@@ -49,15 +50,7 @@ decision when(std::string_view type, const json& data, const events& given, cons
   return decide_command(type, "nc-NC-7", data, h, ctx, related);
 }
 
-nc::state fold(const events& given) {
-  nc::state s = nc::initial_state();
-  for (const auto& e : given) {
-    auto d = nc::decode(e.type, e.data);
-    EXPECT_TRUE(d.has_value()) << e.type;
-    if (d) s = nc::evolve(std::move(s), *d);
-  }
-  return s;
-}
+nc::state fold(const events& given) { return fold_of(given, nc::initial_state, nc::decode, nc::evolve); }
 
 events with(events given, std::initializer_list<new_event> more) {
   for (const auto& e : more) given.push_back(e);
@@ -269,14 +262,7 @@ TEST(nonconformity, every_event_type_survives_encode_and_decode) {
       nc::action_verified{"CA-1", false, "n", day(today), "mia"},
       nc::closed{"c", day(today), "mia"},
   };
-  for (const auto& e : all) {
-    const auto encoded = nc::encode(e);
-    EXPECT_TRUE(encoded.type.starts_with("nc.") && encoded.type.ends_with(".v1")) << encoded.type;
-    const auto decoded = nc::decode(encoded.type, encoded.data);
-    ASSERT_TRUE(decoded.has_value()) << encoded.type << ": " << decoded.error();
-    EXPECT_EQ(decoded->index(), e.index());
-    EXPECT_EQ(nc::encode(*decoded), encoded);
-  }
+  expect_round_trip(all, "nc.", nc::encode, nc::decode);
 }
 
 TEST(nonconformity, malformed_events_decode_to_errors) {

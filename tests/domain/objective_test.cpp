@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "clause_testing.hpp"
+#include "stream_testing.hpp"
 
 namespace isms::domain {
 namespace {
@@ -45,15 +46,7 @@ decision when(std::string_view type, const json& data, const events& given,
   return decide_command(type, "objective-O-3", data, h, ctx, no_streams);
 }
 
-obj::state fold(const events& given) {
-  obj::state s = obj::initial_state();
-  for (const auto& e : given) {
-    auto d = obj::decode(e.type, e.data);
-    EXPECT_TRUE(d.has_value()) << e.type;
-    if (d) s = obj::evolve(std::move(s), *d);
-  }
-  return s;
-}
+obj::state fold(const events& given) { return fold_of(given, obj::initial_state, obj::decode, obj::evolve); }
 
 void then_record(events& given, std::string_view type, const json& data, const command_context& ctx = manager()) {
   const auto d = when(type, data, given, ctx);
@@ -61,9 +54,7 @@ void then_record(events& given, std::string_view type, const json& data, const c
   for (const auto& e : *d) given.push_back(e);
 }
 
-json outcome(const events& given) {
-  return {{"approval_id", fold(given).pending_approval_id}, {"approvers", {"tom"}}, {"comment", "agreed"}};
-}
+json outcome(const events& given) { return approved_by_tom(fold(given).pending_approval_id, "agreed"); }
 
 events set_objective() {
   events given{proposed()};
@@ -261,13 +252,7 @@ TEST(objective, every_event_type_survives_encode_and_decode) {
       obj::achieved{"done", day("2026-03-02")},
       obj::missed{"late", day("2026-03-02")},
   };
-  for (const auto& e : all) {
-    const auto encoded = obj::encode(e);
-    const auto decoded = obj::decode(encoded.type, encoded.data);
-    ASSERT_TRUE(decoded.has_value()) << encoded.type << ": " << decoded.error();
-    EXPECT_EQ(decoded->index(), e.index());
-    EXPECT_EQ(obj::encode(*decoded), encoded);
-  }
+  expect_round_trip(all, "objective.", obj::encode, obj::decode);
 }
 
 TEST(objective, malformed_events_decode_to_errors) {

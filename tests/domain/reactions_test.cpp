@@ -27,6 +27,15 @@ json request_json() {
               {"content_hash", hash64}};
 }
 
+// Risk R-1 identified, assessed and planned by `by`, then its acceptance
+// requested (at version 4): the request as recorded.
+recorded_event acceptance_requested_on_r1(testing::in_memory_log& log, const command_context& by) {
+  for (const char* type : {"risk.identified.v1", "risk.assessed.v1", "risk.treatment_planned.v1"})
+    log.append("risk-R-1", {new_event{type, json::object()}}, by);
+  return log.append("risk-R-1", {new_event{"risk.acceptance_requested.v1", json{{"approval", request_json()}}}}, by)
+      .back();
+}
+
 TEST(ApprovalPattern, ApprovalIdIsDerivedFromSubjectStreamAndVersion) {
   EXPECT_EQ(approval_id_for("risk-R-12", 5), "risk-R-12.v5");
   EXPECT_EQ(approval_stream_for("risk-R-12.v5"), "approval-risk-R-12.v5");
@@ -166,10 +175,7 @@ TEST(Reactions, ALaterSubjectEventVoidsOnlyAnOpenApproval) {
   testing::in_memory_log log;
   const command_context mia{actor{"mia", {role::isms_manager}}, instant{}, "c"};
   const command_context system{actor{"system", {role::system}}, instant{}, "s"};
-  log.append("risk-R-1", {new_event{"risk.identified.v1", json::object()}}, mia);
-  log.append("risk-R-1", {new_event{"risk.assessed.v1", json::object()}}, mia);
-  log.append("risk-R-1", {new_event{"risk.treatment_planned.v1", json::object()}}, mia);
-  log.append("risk-R-1", {new_event{"risk.acceptance_requested.v1", json{{"approval", request_json()}}}}, mia);
+  acceptance_requested_on_r1(log, mia);
   // Not opened yet: nothing to void (approval.open will refuse the stale request).
   auto later = log.append("risk-R-1", {new_event{"risk.assessed.v1", json::object()}}, mia).back();
   EXPECT_TRUE(void_approval_on_subject_change(later, log.reads_for(later)).empty());
@@ -285,10 +291,7 @@ TEST(ReactionIds, ReactionsReadOtherStreamsAsOfTheTriggeringEvent) {
   testing::in_memory_log log;
   const command_context mia{actor{"mia", {role::isms_manager}}, instant{}, "c"};
   const command_context system{actor{"system", {role::system}}, instant{}, "s"};
-  log.append("risk-R-1", {new_event{"risk.identified.v1", json::object()}}, mia);
-  log.append("risk-R-1", {new_event{"risk.assessed.v1", json::object()}}, mia);
-  log.append("risk-R-1", {new_event{"risk.treatment_planned.v1", json::object()}}, mia);
-  log.append("risk-R-1", {new_event{"risk.acceptance_requested.v1", json{{"approval", request_json()}}}}, mia);
+  acceptance_requested_on_r1(log, mia);
   // The subject changes before its approval is open (as of this event nothing
   // is open, so there is nothing to void) ...
   const auto change = log.append("risk-R-1", {new_event{"risk.assessed.v1", json::object()}}, mia).back();
@@ -308,11 +311,7 @@ TEST(Reactions, AnApprovalOpenedAfterItsSubjectChangedIsVoided) {
   testing::in_memory_log log;
   const command_context mia{actor{"mia", {role::isms_manager}}, instant{}, "c"};
   const command_context system{actor{"system", {role::system}}, instant{}, "s"};
-  log.append("risk-R-1", {new_event{"risk.identified.v1", json::object()}}, mia);
-  log.append("risk-R-1", {new_event{"risk.assessed.v1", json::object()}}, mia);
-  log.append("risk-R-1", {new_event{"risk.treatment_planned.v1", json::object()}}, mia);
-  const auto request =
-      log.append("risk-R-1", {new_event{"risk.acceptance_requested.v1", json{{"approval", request_json()}}}}, mia).back();
+  const auto request = acceptance_requested_on_r1(log, mia);
   // What approval.open records is what its reaction sent.
   const json opened_data = log.react_to(request).at(0).data;
   // Opened on an unchanged subject: nothing to void.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "clause_testing.hpp"
+#include "stream_testing.hpp"
 
 namespace isms::domain {
 namespace {
@@ -40,15 +41,7 @@ decision when(std::string_view type, const json& data, const events& given,
   return decide_command(type, "scope-main", data, h, ctx, no_streams);
 }
 
-sc::state fold(const events& given) {
-  sc::state s = sc::initial_state();
-  for (const auto& e : given) {
-    auto d = sc::decode(e.type, e.data);
-    EXPECT_TRUE(d.has_value()) << e.type;
-    if (d) s = sc::evolve(std::move(s), *d);
-  }
-  return s;
-}
+sc::state fold(const events& given) { return fold_of(given, sc::initial_state, sc::decode, sc::evolve); }
 
 // The approval request recorded after `given` (its version is given.size() + 1).
 new_event approval_requested(const events& given) {
@@ -64,9 +57,7 @@ new_event approval_requested(const events& given) {
   return sc::encode(sc::approval_requested{req.content_hash, req});
 }
 
-json outcome(std::string id) {
-  return {{"approval_id", std::move(id)}, {"approvers", {"tom"}}, {"comment", "agreed"}};
-}
+json outcome(std::string id) { return approved_by_tom(std::move(id), "agreed"); }
 
 TEST(scope, setting_the_statement_records_it_in_the_draft) {
   expect_events(when("scope.set_statement", statement_data, {}), {statement_set()});
@@ -267,14 +258,7 @@ TEST(scope, every_event_type_survives_encode_and_decode) {
       sc::approved{"scope-main.v2", {"tom", "tina"}, "ok", std::string(64, 'a')},
       sc::rejected{"scope-main.v2", "tom", "no"},
   };
-  for (const auto& e : all) {
-    const auto encoded = sc::encode(e);
-    EXPECT_TRUE(encoded.type.starts_with("scope.") && encoded.type.ends_with(".v1")) << encoded.type;
-    const auto decoded = sc::decode(encoded.type, encoded.data);
-    ASSERT_TRUE(decoded.has_value()) << encoded.type << ": " << decoded.error();
-    EXPECT_EQ(decoded->index(), e.index());
-    EXPECT_EQ(sc::encode(*decoded), encoded);
-  }
+  expect_round_trip(all, "scope.", sc::encode, sc::decode);
 }
 
 TEST(scope, malformed_events_decode_to_errors) {

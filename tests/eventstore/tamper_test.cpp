@@ -27,6 +27,16 @@ class tamper : public ::testing::Test {
     ASSERT_EQ(s->current_head().position, 50u);
     ASSERT_TRUE(s->verify());
   }
+  // Flips `mask` in the byte at `offset` of the value at `key` of `family`,
+  // written back past the store (the store is closed); `offset` counts from
+  // the end when negative.
+  void flip(const std::string& family, const std::string& key, std::ptrdiff_t offset, char mask = 0x01) {
+    raw_db raw(dir_.path());
+    std::string v = raw.get(family, key);
+    const auto at = offset < 0 ? static_cast<std::ptrdiff_t>(v.size()) + offset : offset;
+    v[static_cast<std::size_t>(at)] ^= mask;
+    raw.put(family, key, v);
+  }
   error open_error() {
     auto s = store::open(options{}, dir_.path());
     EXPECT_FALSE(s) << "a damaged store opened";
@@ -36,12 +46,7 @@ class tamper : public ::testing::Test {
 };
 
 TEST_F(tamper, one_changed_payload_byte_is_named_by_verify) {
-  {
-    raw_db raw(dir_.path());
-    std::string v = raw.get("events", raw_db::key(20));
-    v[v.size() - 3] ^= 0x01;  // inside the payload JSON
-    raw.put("events", raw_db::key(20), v);
-  }
+  flip("events", raw_db::key(20), -3);  // inside the payload JSON
   auto s = open_store(dir_.path());  // position 20 is outside the open-time window
   ASSERT_TRUE(s);
   auto r = s->verify();
@@ -54,12 +59,7 @@ TEST_F(tamper, one_changed_payload_byte_is_named_by_verify) {
 }
 
 TEST_F(tamper, one_changed_metadata_byte_is_named_by_verify) {
-  {
-    raw_db raw(dir_.path());
-    std::string v = raw.get("events", raw_db::key(7));
-    v[record_canonical_offset + 30] ^= 0x40;  // inside the canonical bytes
-    raw.put("events", raw_db::key(7), v);
-  }
+  flip("events", raw_db::key(7), record_canonical_offset + 30, 0x40);  // inside the canonical bytes
   auto s = open_store(dir_.path());
   auto r = s->verify();
   ASSERT_FALSE(r);
@@ -99,36 +99,21 @@ TEST_F(tamper, a_consistently_rewritten_event_breaks_the_link_to_the_next) {
 }
 
 TEST_F(tamper, a_changed_head_event_is_named_on_open) {
-  {
-    raw_db raw(dir_.path());
-    std::string v = raw.get("events", raw_db::key(50));
-    v.back() ^= 0x01;
-    raw.put("events", raw_db::key(50), v);
-  }
+  flip("events", raw_db::key(50), -1);
   auto e = open_error();
   EXPECT_EQ(e.code, errc::corrupted);
   EXPECT_EQ(e.position, 50u);
 }
 
 TEST_F(tamper, a_changed_event_near_the_head_is_named_on_open) {
-  {
-    raw_db raw(dir_.path());
-    std::string v = raw.get("events", raw_db::key(44));
-    v[record_canonical_offset + 20] ^= 0x01;
-    raw.put("events", raw_db::key(44), v);
-  }
+  flip("events", raw_db::key(44), record_canonical_offset + 20);
   auto e = open_error();
   EXPECT_EQ(e.code, errc::corrupted);
   EXPECT_EQ(e.position, 44u);
 }
 
 TEST_F(tamper, a_tampered_head_record_is_named_on_open) {
-  {
-    raw_db raw(dir_.path());
-    std::string v = raw.get("chain", "head");
-    v[20] ^= 0x01;  // the hash part
-    raw.put("chain", "head", v);
-  }
+  flip("chain", "head", 20);  // the hash part
   auto e = open_error();
   EXPECT_EQ(e.code, errc::corrupted);
   EXPECT_EQ(e.position, 50u);

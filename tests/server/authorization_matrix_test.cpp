@@ -25,9 +25,7 @@ TEST(authorization_matrix, every_command_type_by_every_role_through_the_pipeline
   std::vector<std::pair<domain::role, std::unique_ptr<ws_client>>> users;
   for (const auto r : roles) {
     const std::string id = "u-" + std::string(domain::to_string(r));
-    ws_client::options o;
-    o.bearer = srv.add_user(id, {std::string(domain::to_string(r))});
-    auto c = ws_client::connect(srv.port(), o);
+    auto c = connect_as(srv, srv.add_user(id, {std::string(domain::to_string(r))}));
     ASSERT_NE(c, nullptr) << id;
     users.emplace_back(r, std::move(c));
   }

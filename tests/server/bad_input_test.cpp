@@ -12,7 +12,6 @@
 namespace isms::testing {
 namespace {
 
-bool ok(const std::optional<json>& reply) { return reply && reply->value("ok", false); }
 std::string code(const std::optional<json>& reply) {
   return reply && reply->contains("error") ? (*reply)["error"].value("code", "") : "<none>";
 }
@@ -21,9 +20,7 @@ class bad_input : public ::testing::Test {
  protected:
   void SetUp() override {
     token = srv.add_user("manager", {"isms_manager"});
-    ws_client::options o;
-    o.bearer = token;
-    client = ws_client::connect(srv.port(), o);
+    client = connect_as(srv, token);
     ASSERT_NE(client, nullptr);
     head_before = srv.store().current_head().position;
   }
@@ -113,9 +110,7 @@ TEST_F(bad_input, a_frame_beyond_the_hard_limit_closes_cleanly_and_the_server_li
   EXPECT_FALSE(client->read());  // closed by the server
   EXPECT_EQ(client->close_code(), 1009);
   EXPECT_FALSE(client->open());
-  ws_client::options o;
-  o.bearer = token;
-  client = ws_client::connect(srv.port(), o);
+  client = connect_as(srv, token);
   ASSERT_NE(client, nullptr);
 }
 
@@ -124,9 +119,7 @@ TEST(bad_input_limits, a_flood_beyond_the_rate_is_limited_and_the_connection_sur
     c.ledger.ws.requests_per_second = 0.1;
     c.ledger.ws.burst = 5;
   });
-  ws_client::options o;
-  o.bearer = srv.add_user("manager", {"isms_manager"});
-  auto client = ws_client::connect(srv.port(), o);
+  auto client = connect_as(srv, srv.add_user("manager", {"isms_manager"}));
   ASSERT_NE(client, nullptr);
   for (int i = 0; i < 30; ++i) client->send_text(json{{"id", i}, {"op", "ping"}}.dump());
   int limited = 0, answered = 0;

@@ -58,8 +58,6 @@ std::unique_ptr<ws_client> connect(std::uint16_t port, const std::string& token)
   return ws_client::connect(port, o);
 }
 
-bool ok(const std::optional<json>& reply) { return reply && reply->value("ok", false); }
-
 // A command the server acknowledged, as sent, with the position it answered.
 struct acknowledged {
   std::string type, stream, command_id;
@@ -198,10 +196,8 @@ TEST(crash_load, sixteen_clients_five_sigkills_nothing_acknowledged_is_lost_and_
   ASSERT_TRUE(store) << store.error().message;
   auto all = (*store)->read_all(1, SIZE_MAX);
   ASSERT_TRUE(all);
-  for (std::size_t i = 0; i < all->size(); ++i) ASSERT_EQ((*all)[i].position, i + 1) << "gap in positions";
-  auto verified = (*store)->verify();
-  ASSERT_TRUE(verified) << verified.error().message;
-  EXPECT_EQ(verified->position, all->size());
+  expect_gapless_and_verified(**store, *all);
+  if (::testing::Test::HasFatalFailure()) return;
 
   // Every acknowledged command is there under its id; every acknowledged
   // acceptance request has its approval opened exactly once.

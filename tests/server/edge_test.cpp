@@ -161,9 +161,7 @@ TEST(edge_ws, deeply_nested_command_data_and_query_params_are_refused) {
   test_server srv;
   // A user without any role can still send bytes: the limit is before any decision.
   const std::string token = srv.add_user("nobody", {});
-  ws_client::options o;
-  o.bearer = token;
-  auto client = ws_client::connect(srv.port(), o);
+  auto client = connect_as(srv, token);
   ASSERT_NE(client, nullptr);
   const auto head = srv.store().current_head().position;
 

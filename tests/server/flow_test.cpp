@@ -14,29 +14,6 @@
 namespace isms::testing {
 namespace {
 
-json identify_data(const std::string& owner) {
-  return {{"title", "Laptop theft exposes customer data"},
-          {"asset", "Sales laptops"},
-          {"threat", "Theft"},
-          {"vulnerability", "Unencrypted disks"},
-          {"owner", owner},
-          {"category", "physical"}};
-}
-
-std::unique_ptr<ws_client> connect_as(test_server& srv, const std::string& token) {
-  ws_client::options o;
-  o.bearer = token;
-  auto c = ws_client::connect(srv.port(), o);
-  EXPECT_NE(c, nullptr);
-  return c;
-}
-
-bool ok(const std::optional<json>& reply) { return reply && reply->value("ok", false); }
-std::string error_code(const std::optional<json>& reply) {
-  if (!reply || !reply->contains("error")) return "<no error>";
-  return (*reply)["error"].value("code", "");
-}
-
 const json* find_risk(const json& register_data, const std::string& id) {
   for (const auto& r : register_data.at("risks"))
     if (r.at("id") == id) return &r;

@@ -22,8 +22,6 @@
 namespace isms::testing {
 namespace {
 
-bool ok(const std::optional<json>& reply) { return reply && reply->value("ok", false); }
-
 http_result get(const test_server& srv, const std::string& target, const std::string& token) {
   std::vector<std::pair<std::string, std::string>> headers;
   if (!token.empty()) headers.emplace_back("authorization", "Bearer " + token);
@@ -33,12 +31,6 @@ http_result get(const test_server& srv, const std::string& target, const std::st
 http_result post(test_server& srv, const std::string& target, const std::string& token, const json& body) {
   return http_call(srv.port(), "POST", target, body.dump(),
                    {{"authorization", "Bearer " + token}, {"content-type", "application/json"}});
-}
-
-std::unique_ptr<ws_client> connect_as(test_server& srv, const std::string& token) {
-  ws_client::options o;
-  o.bearer = token;
-  return ws_client::connect(srv.port(), o);
 }
 
 TEST(integrity, verify_is_for_auditors_and_admins_and_extends_the_verified_prefix) {

@@ -105,10 +105,8 @@ TEST(kill, every_acknowledged_command_survives_sigkill) {
   }
   auto all = (*store)->read_all(1, SIZE_MAX);
   ASSERT_TRUE(all);
-  for (std::size_t i = 0; i < all->size(); ++i) ASSERT_EQ((*all)[i].position, i + 1) << "gap in positions";
-  auto verified = (*store)->verify();
-  ASSERT_TRUE(verified) << verified.error().message;
-  EXPECT_EQ(verified->position, all->size());
+  expect_gapless_and_verified(**store, *all);
+  if (::testing::Test::HasFatalFailure()) return;
   std::error_code ec;
   std::filesystem::remove_all(data, ec);
 }

@@ -15,16 +15,6 @@
 namespace isms::testing {
 namespace {
 
-bool ok(const std::optional<json>& reply) { return reply && reply->value("ok", false); }
-
-std::unique_ptr<ws_client> connect_as(test_server& srv, const std::string& token) {
-  ws_client::options o;
-  o.bearer = token;
-  auto c = ws_client::connect(srv.port(), o);
-  EXPECT_NE(c, nullptr);
-  return c;
-}
-
 // The next presence list pushed on `channel`, skipping review events.
 std::optional<std::vector<std::string>> next_presence(ws_client& c, const std::string& channel) {
   for (int i = 0; i < 20; ++i) {
@@ -134,20 +124,8 @@ TEST(live, an_offline_reviewer_finds_the_request_in_the_inbox_at_next_sign_in) {
   test_server srv;
   auto manager = connect_as(srv, srv.add_user("mia", {"isms_manager"}));
   srv.add_user("olga", {"risk_owner"});  // registered, never connected
-  ASSERT_TRUE(ok(manager->command("risk.identify", "risk-R-2",
-                                  {{"title", "Supplier outage"},
-                                   {"asset", "Carrier API"},
-                                   {"threat", "Outage"},
-                                   {"vulnerability", "Single supplier"},
-                                   {"owner", "olga"},
-                                   {"category", "supplier"}})));
-  ASSERT_TRUE(ok(manager->command("risk.assess", "risk-R-2", {{"likelihood", 2}, {"impact", 2}, {"rationale", "x"}})));
-  ASSERT_TRUE(ok(manager->command("risk.plan_treatment", "risk-R-2",
-                                  {{"option", "retain"}, {"actions", "Monitor"}, {"target_likelihood", 2},
-                                   {"target_impact", 2}, {"due", "2026-12-31"}})));
-  auto requested = manager->command("risk.request_acceptance", "risk-R-2", json::object());
-  ASSERT_TRUE(ok(requested)) << requested->dump();
-  srv.app().settle();
+  ASSERT_NE(manager, nullptr);
+  risk_awaiting_olga(*manager, srv);
 
   auto owner = connect_as(srv, srv.token_of("olga"));
   auto inbox = owner->query("inbox");

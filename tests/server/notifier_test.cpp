@@ -5,15 +5,13 @@
 
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <condition_variable>
 #include <filesystem>
-#include <mutex>
 #include <optional>
 #include <thread>
+
+#include "support/loopback_receiver.hpp"
 
 namespace isms::server {
 namespace {
@@ -27,87 +25,10 @@ std::filesystem::path fresh_dir() {
   return tmpl;
 }
 
-// A loopback TCP listener. With an `answer`, it reads a request's headers and
-// body, sends the answer and closes; without one it keeps every connection
-// open and never sends a byte (a stalled receiver). Either way it keeps what
-// each connection sent.
-class loopback_listener {
- public:
-  explicit loopback_listener(std::optional<std::string> answer) : answer_(std::move(answer)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 16) != 0)
-      throw std::runtime_error("bind/listen");
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { run(); });
-  }
-  ~loopback_listener() {
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    thread_.join();
-    for (int c : held_) ::close(c);
-  }
-  std::string url(const std::string& scheme = "http") const {
-    return scheme + "://127.0.0.1:" + std::to_string(port_) + "/hook";
-  }
-  // Waits until `n` connections were accepted (or a generous deadline passed);
-  // the first bytes of each.
-  std::vector<std::string> wait_for(std::size_t n) {
-    std::unique_lock lock(mutex_);
-    cv_.wait_for(lock, 60s, [&] { return first_bytes_.size() >= n; });
-    return first_bytes_;
-  }
-
- private:
-  void run() {
-    for (;;) {
-      const int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      std::string in;
-      char buf[4096];
-      // The whole request; a TLS handshake has no "\r\n\r\n" and ends when
-      // the client gives up.
-      for (;;) {
-        const auto header_end = in.find("\r\n\r\n");
-        if (header_end != std::string::npos) {
-          const auto cl = in.find("Content-Length: ");
-          const std::size_t length = cl == std::string::npos ? 0 : std::stoul(in.substr(cl + 16));
-          if (in.size() >= header_end + 4 + length) break;
-        }
-        const ssize_t r = ::recv(c, buf, sizeof buf, 0);
-        if (r <= 0) break;
-        in.append(buf, static_cast<std::size_t>(r));
-      }
-      if (answer_) {
-        ::send(c, answer_->data(), answer_->size(), MSG_NOSIGNAL);
-        ::close(c);
-      } else {
-        held_.push_back(c);  // never answered, closed only when the test ends
-      }
-      {
-        std::lock_guard lock(mutex_);
-        first_bytes_.push_back(in);
-      }
-      cv_.notify_all();
-    }
-  }
-
-  std::optional<std::string> answer_;
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-  std::thread thread_;
-  std::vector<int> held_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::vector<std::string> first_bytes_;
-};
+using isms::testing::loopback_receiver;
 
 TEST(webhook_client, a_stalled_receiver_ends_the_attempt_with_a_timeout) {
-  loopback_listener stalled(std::nullopt);
+  loopback_receiver stalled(std::nullopt);
   std::string error;
   // Returns at all only because the timeout covers waiting for the answer.
   EXPECT_FALSE(http_post(stalled.url(), R"({"seq":1})", 200ms, error));
@@ -118,7 +39,7 @@ TEST(webhook_client, a_stalled_receiver_ends_the_attempt_with_a_timeout) {
 }
 
 TEST(webhook_client, a_2xx_answer_with_a_body_is_a_delivery_and_others_are_not) {
-  loopback_listener ok(std::string("HTTP/1.1 200 OK\r\nContent-Length: 11\r\nConnection: close\r\n\r\n{\"ok\":true}"));
+  loopback_receiver ok(std::string("HTTP/1.1 200 OK\r\nContent-Length: 11\r\nConnection: close\r\n\r\n{\"ok\":true}"));
   std::string error;
   EXPECT_TRUE(http_post(ok.url(), R"({"seq":1})", 5s, error)) << error;
   const auto requests = ok.wait_for(1);
@@ -126,7 +47,7 @@ TEST(webhook_client, a_2xx_answer_with_a_body_is_a_delivery_and_others_are_not) 
   EXPECT_NE(requests[0].find("Content-Type: application/json\r\n"), std::string::npos) << requests[0];
   EXPECT_TRUE(requests[0].ends_with("\r\n\r\n{\"seq\":1}")) << requests[0];
 
-  loopback_listener refusing(std::string("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"));
+  loopback_receiver refusing(std::string("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"));
   EXPECT_FALSE(http_post(refusing.url(), "{}", 5s, error));
   EXPECT_EQ(error, "answered 503");
 }
@@ -134,7 +55,7 @@ TEST(webhook_client, a_2xx_answer_with_a_body_is_a_delivery_and_others_are_not) 
 TEST(webhook_client, an_https_url_is_spoken_to_in_tls) {
   // The listener speaks no TLS: the attempt fails, but what arrived first is
   // a TLS handshake record (content type 22), not a plain HTTP request.
-  loopback_listener plain(std::nullopt);
+  loopback_receiver plain(std::nullopt);
   std::string error;
   EXPECT_FALSE(http_post(plain.url("https"), "{}", 300ms, error));
   const auto first = plain.wait_for(1);
@@ -148,7 +69,7 @@ TEST(webhook_client, an_https_url_is_spoken_to_in_tls) {
 
 TEST(notifier, a_post_to_a_stalled_receiver_times_out_stays_in_the_outbox_and_is_retried) {
   const auto dir = fresh_dir();
-  loopback_listener stalled(std::nullopt);
+  loopback_receiver stalled(std::nullopt);
   {
     auto store = eventstore::store::open(eventstore::options{}, dir);
     ASSERT_TRUE(store) << store.error().message;

@@ -42,6 +42,36 @@ eventstore::event_data request_on(const std::string& stream) {
   return e;
 }
 
+// Appends requests on "document-D-0" … "document-D-<n-1>".
+void append_requests(eventstore::store& store, int n) {
+  for (int i = 0; i < n; ++i) {
+    const std::string stream = "document-D-" + std::to_string(i);
+    ASSERT_TRUE(store.append(stream, eventstore::expected_version::no_stream(), {request_on(stream)},
+                             "request-" + std::to_string(i)));
+  }
+}
+
+// The approval stream the request on "document-D-<i>" opened.
+auto approval_of_request(eventstore::store& store, int i) {
+  return store.read_stream(domain::approval_stream_for(domain::approval_id_for("document-D-" + std::to_string(i), 1)));
+}
+
+projection_engine& started(projection_engine& views) {
+  views.start();
+  return views;
+}
+
+// The live views and the command pipeline a reaction runner sends its
+// follow-ups through, over `store`.
+struct pipeline_rig {
+  explicit pipeline_rig(eventstore::store& store)
+      : views(projection_options{}, store, {}),
+        pipeline(pipeline_options{}, store, started(views), pool, [] { return std::int64_t{1772442000000}; }) {}
+  worker_pool pool{2};
+  projection_engine views;
+  command_pipeline pipeline;
+};
+
 TEST(reaction_runner, the_queue_stays_within_its_bound_and_every_event_is_reacted_to) {
   const auto dir = fresh_dir();
   {
@@ -50,20 +80,12 @@ TEST(reaction_runner, the_queue_stays_within_its_bound_and_every_event_is_reacte
     // 300 requests already in the log before the runner starts: all of them
     // are delivered at once, far more than the queue may hold.
     constexpr int requests = 300;
-    for (int i = 0; i < requests; ++i) {
-      const std::string stream = "document-D-" + std::to_string(i);
-      ASSERT_TRUE((*store)->append(stream, eventstore::expected_version::no_stream(), {request_on(stream)},
-                                   "request-" + std::to_string(i)));
-    }
+    append_requests(**store, requests);
     const auto requested_head = (*store)->current_head().position;
-
-    worker_pool pool(2);
-    projection_engine views(projection_options{}, **store, {});
-    views.start();
-    command_pipeline pipeline(pipeline_options{}, **store, views, pool, [] { return std::int64_t{1772442000000}; });
+    pipeline_rig rig(**store);
     reaction_runner_options options;
     options.max_queued_events = 4;
-    reaction_runner runner(**store, pipeline, options);
+    reaction_runner runner(**store, rig.pipeline, options);
 
     std::size_t most = 0;
     while (runner.checkpoint() < requested_head) {
@@ -76,7 +98,7 @@ TEST(reaction_runner, the_queue_stays_within_its_bound_and_every_event_is_reacte
     // Every request got its approval opened, once.
     EXPECT_EQ((*store)->current_head().position, requested_head + requests);
     for (int i = 0; i < requests; i += 37) {
-      auto opened = (*store)->read_stream(domain::approval_stream_for(domain::approval_id_for("document-D-" + std::to_string(i), 1)));
+      auto opened = approval_of_request(**store, i);
       ASSERT_TRUE(opened);
       ASSERT_EQ(opened->size(), 1u) << i;
       EXPECT_EQ((*opened)[0].type, "approval.opened.v1");
@@ -96,17 +118,9 @@ TEST(reaction_runner, a_follow_up_the_store_could_not_take_is_retried_not_droppe
     auto store = eventstore::store::open(store_options, dir);
     ASSERT_TRUE(store) << store.error().message;
     constexpr int requests = 30;
-    for (int i = 0; i < requests; ++i) {
-      const std::string stream = "document-D-" + std::to_string(i);
-      ASSERT_TRUE((*store)->append(stream, eventstore::expected_version::no_stream(), {request_on(stream)},
-                                   "request-" + std::to_string(i)));
-    }
+    append_requests(**store, requests);
     const auto requested_head = (*store)->current_head().position;
-
-    worker_pool pool(2);
-    projection_engine views(projection_options{}, **store, {});
-    views.start();
-    command_pipeline pipeline(pipeline_options{}, **store, views, pool, [] { return std::int64_t{1772442000000}; });
+    pipeline_rig rig(**store);
     std::atomic<bool> quiet{false};
     std::atomic<std::uint64_t> refused{0};
     std::vector<std::thread> noise;
@@ -127,7 +141,7 @@ TEST(reaction_runner, a_follow_up_the_store_could_not_take_is_retried_not_droppe
     options.first_retry_after = std::chrono::milliseconds(1);
     options.last_retry_after = std::chrono::milliseconds(10);
     {
-      reaction_runner runner(**store, pipeline, options);
+      reaction_runner runner(**store, rig.pipeline, options);
       while (runner.checkpoint() < requested_head) std::this_thread::yield();
       quiet = true;
       for (auto& n : noise) n.join();
@@ -135,7 +149,7 @@ TEST(reaction_runner, a_follow_up_the_store_could_not_take_is_retried_not_droppe
     }
     EXPECT_GT(refused.load(), 0u) << "the store never refused an append: the test proves nothing";
     for (int i = 0; i < requests; ++i) {
-      auto opened = (*store)->read_stream(domain::approval_stream_for(domain::approval_id_for("document-D-" + std::to_string(i), 1)));
+      auto opened = approval_of_request(**store, i);
       ASSERT_TRUE(opened);
       EXPECT_EQ(opened->size(), 1u) << "the approval of request " << i << " was dropped";
     }

@@ -13,17 +13,6 @@
 namespace isms::testing {
 namespace {
 
-bool ok(const std::optional<json>& reply) { return reply && reply->value("ok", false); }
-
-json identify_data() {
-  return {{"title", "Laptop theft exposes customer data"},
-          {"asset", "Sales laptops"},
-          {"threat", "Theft"},
-          {"vulnerability", "Unencrypted disks"},
-          {"owner", "owner"},
-          {"category", "physical"}};
-}
-
 class reactions : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -34,16 +23,14 @@ class reactions : public ::testing::Test {
   }
 
   std::unique_ptr<ws_client> connect(const std::string& token) {
-    ws_client::options o;
-    o.bearer = token;
-    auto c = ws_client::connect(srv.port(), o);
+    auto c = connect_as(srv, token);
     EXPECT_NE(c, nullptr);
     return c;
   }
 
   // Identified, assessed within appetite, treatment planned: version 3.
   void prepare_risk(const std::string& stream) {
-    ASSERT_TRUE(ok(manager->command("risk.identify", stream, identify_data())));
+    ASSERT_TRUE(ok(manager->command("risk.identify", stream, identify_data("owner"))));
     ASSERT_TRUE(ok(manager->command("risk.assess", stream,
                                     {{"likelihood", 4}, {"impact", 4}, {"rationale", "no disk encryption"}})));
     ASSERT_TRUE(ok(manager->command("risk.plan_treatment", stream,

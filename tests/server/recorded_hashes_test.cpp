@@ -20,8 +20,6 @@
 namespace isms::testing {
 namespace {
 
-bool ok(const std::optional<json>& reply) { return reply && reply->value("ok", false); }
-
 // The documented rules, spelled out here rather than taken from the domain:
 // SHA-256 (lowercase hex) of the canonical JSON text of the exported value.
 std::string documented_hash(const json& exported) {
@@ -47,9 +45,7 @@ class recorded_hashes : public ::testing::Test {
     manager_token = srv.add_user("manager", {"isms_manager"});
     srv.add_user("chair", {"top_management"});
     auditor_token = srv.add_user("auditor", {"external_auditor"});
-    ws_client::options o;
-    o.bearer = manager_token;
-    manager = ws_client::connect(srv.port(), o);
+    manager = connect_as(srv, manager_token);
     ASSERT_NE(manager, nullptr);
   }
 

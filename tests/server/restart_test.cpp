@@ -3,104 +3,20 @@
 
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <filesystem>
-#include <mutex>
 #include <thread>
 
 #include "isms/eventstore/store.hpp"
 #include "isms/server/json_input.hpp"
 #include "support/client.hpp"
+#include "support/loopback_receiver.hpp"
 #include "support/test_server.hpp"
 
 namespace isms::testing {
 namespace {
-
-bool ok(const std::optional<json>& reply) { return reply && reply->value("ok", false); }
-
-// A loopback HTTP endpoint that answers every request 204 and keeps the bodies.
-class webhook_receiver {
- public:
-  explicit webhook_receiver(std::uint16_t port = 0) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(port);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("bind");
-    ::listen(fd_, 16);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { run(); });
-  }
-  ~webhook_receiver() {
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    thread_.join();
-  }
-  std::uint16_t port() const { return port_; }
-  // Waits until `n` posts arrived (or gives up after a generous deadline).
-  std::vector<std::string> wait_for(std::size_t n) {
-    std::unique_lock lock(mutex_);
-    cv_.wait_for(lock, std::chrono::seconds(30), [&] { return bodies_.size() >= n; });
-    return bodies_;
-  }
-
- private:
-  void run() {
-    for (;;) {
-      const int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      std::string in;
-      char buf[4096];
-      for (;;) {
-        const auto header_end = in.find("\r\n\r\n");
-        if (header_end != std::string::npos) {
-          const auto cl = in.find("Content-Length: ");
-          const std::size_t length = cl == std::string::npos ? 0 : std::stoul(in.substr(cl + 16));
-          if (in.size() >= header_end + 4 + length) {
-            std::lock_guard lock(mutex_);
-            bodies_.push_back(in.substr(header_end + 4, length));
-            break;
-          }
-        }
-        const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        in.append(buf, static_cast<std::size_t>(n));
-      }
-      const char reply[] = "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-      ::send(c, reply, sizeof reply - 1, MSG_NOSIGNAL);
-      ::close(c);
-      cv_.notify_all();
-    }
-  }
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::vector<std::string> bodies_;
-};
-
-std::uint16_t unused_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 json identify(const std::string& owner) {
   return {{"title", "Ransomware on file servers"}, {"asset", "File servers"}, {"threat", "Ransomware"},
@@ -112,9 +28,7 @@ TEST(restart, state_and_sessions_survive_and_views_equal_a_rebuild) {
   const std::string token = srv.add_user("manager", {"isms_manager"});
   srv.add_user("owner", {"risk_owner"});
   {
-    ws_client::options o;
-    o.bearer = token;
-    auto c = ws_client::connect(srv.port(), o);
+    auto c = connect_as(srv, token);
     ASSERT_NE(c, nullptr);
     for (int i = 1; i <= 5; ++i) ASSERT_TRUE(ok(c->command("risk.identify", "risk-R-" + std::to_string(i), identify("owner"))));
     ASSERT_TRUE(ok(c->command("risk.assess", "risk-R-2", {{"likelihood", 3}, {"impact", 4}, {"rationale", "seen twice"}})));
@@ -127,9 +41,7 @@ TEST(restart, state_and_sessions_survive_and_views_equal_a_rebuild) {
   srv.app().settle();
 
   // The old session token still works.
-  ws_client::options o;
-  o.bearer = token;
-  auto c = ws_client::connect(srv.port(), o);
+  auto c = connect_as(srv, token);
   ASSERT_NE(c, nullptr) << "session did not survive the restart";
   auto risks = c->query("risks");
   ASSERT_TRUE(ok(risks));
@@ -179,9 +91,7 @@ TEST(restart, undelivered_webhook_posts_survive_and_are_delivered) {
   });
   const std::string manager = srv.add_user("manager", {"isms_manager"});
   srv.add_user("owner", {"risk_owner"});
-  ws_client::options o;
-  o.bearer = manager;
-  auto c = ws_client::connect(srv.port(), o);
+  auto c = connect_as(srv, manager);
   ASSERT_NE(c, nullptr);
   ASSERT_TRUE(ok(c->command("risk.identify", "risk-R-1", identify("owner"))));
   ASSERT_TRUE(ok(c->command("risk.assess", "risk-R-1", {{"likelihood", 2}, {"impact", 2}, {"rationale", "low"}})));
@@ -196,8 +106,8 @@ TEST(restart, undelivered_webhook_posts_survive_and_are_delivered) {
   srv.restart();  // nobody listens on the webhook port yet
   srv.app().settle();
 
-  webhook_receiver receiver(hook_port);
-  auto bodies = receiver.wait_for(1);
+  loopback_receiver receiver(std::string(loopback_receiver::no_content), hook_port);
+  auto bodies = receiver.wait_for_bodies(1);
   ASSERT_GE(bodies.size(), 1u) << "the persisted webhook post was never delivered";
   const json first = json::parse(bodies.front());
   EXPECT_EQ(first["notification"]["user_id"], "owner");
@@ -217,9 +127,7 @@ TEST(restart, an_online_backup_taken_while_commands_continue_restores_and_verifi
   std::atomic<bool> stop{false};
   std::atomic<int> acknowledged{0};
   std::thread writer([&] {
-    ws_client::options o;
-    o.bearer = token;
-    auto c = ws_client::connect(srv.port(), o);
+    auto c = connect_as(srv, token);
     for (int i = 1; c && !stop; ++i)
       if (ok(c->command("risk.identify", "risk-B-" + std::to_string(i), identify("owner")))) ++acknowledged;
   });

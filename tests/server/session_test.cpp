@@ -21,29 +21,6 @@
 namespace isms::testing {
 namespace {
 
-std::unique_ptr<ws_client> connect_as(test_server& srv, const std::string& token) {
-  ws_client::options o;
-  o.bearer = token;
-  auto c = ws_client::connect(srv.port(), o);
-  EXPECT_NE(c, nullptr);
-  return c;
-}
-
-bool ok(const std::optional<json>& reply) { return reply && reply->value("ok", false); }
-std::string error_code(const std::optional<json>& reply) {
-  if (!reply || !reply->contains("error")) return "<no error>";
-  return (*reply)["error"].value("code", "");
-}
-
-json identify_data(const std::string& owner, const std::string& title = "Laptop theft exposes customer data") {
-  return {{"title", title},
-          {"asset", "Sales laptops"},
-          {"threat", "Theft"},
-          {"vulnerability", "Unencrypted disks"},
-          {"owner", owner},
-          {"category", "physical"}};
-}
-
 std::vector<std::pair<std::string, std::string>> bearer(const std::string& token) {
   return {{"Authorization", "Bearer " + token}};
 }

@@ -103,9 +103,7 @@ TEST(transport, every_accepted_http_and_websocket_socket_has_tcp_nodelay) {
 
   raw_http_connection http(srv.port());
   ASSERT_TRUE(http.answered());
-  ws_client::options o;
-  o.bearer = token;
-  auto ws = ws_client::connect(srv.port(), o);
+  auto ws = connect_as(srv, token);
   ASSERT_NE(ws, nullptr);
   // The WebSocket has been answered too, so its socket is set up.
   auto pong = ws->request(json{{"op", "ping"}});

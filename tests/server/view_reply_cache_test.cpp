@@ -12,33 +12,6 @@
 namespace isms::testing {
 namespace {
 
-bool ok(const std::optional<json>& reply) { return reply && reply->value("ok", false); }
-
-std::unique_ptr<ws_client> connect_as(test_server& srv, const std::string& token) {
-  ws_client::options o;
-  o.bearer = token;
-  auto c = ws_client::connect(srv.port(), o);
-  EXPECT_NE(c, nullptr);
-  return c;
-}
-
-// A risk owned by olga, waiting for her acceptance: it is in her inbox only.
-void risk_awaiting_olga(ws_client& manager, test_server& srv) {
-  ASSERT_TRUE(ok(manager.command("risk.identify", "risk-R-2",
-                                 {{"title", "Supplier outage"},
-                                  {"asset", "Carrier API"},
-                                  {"threat", "Outage"},
-                                  {"vulnerability", "Single supplier"},
-                                  {"owner", "olga"},
-                                  {"category", "supplier"}})));
-  ASSERT_TRUE(ok(manager.command("risk.assess", "risk-R-2", {{"likelihood", 2}, {"impact", 2}, {"rationale", "x"}})));
-  ASSERT_TRUE(ok(manager.command("risk.plan_treatment", "risk-R-2",
-                                 {{"option", "retain"}, {"actions", "Monitor"}, {"target_likelihood", 2},
-                                  {"target_impact", 2}, {"due", "2026-12-31"}})));
-  ASSERT_TRUE(ok(manager.command("risk.request_acceptance", "risk-R-2", json::object())));
-  srv.app().settle();
-}
-
 TEST(view_reply_cache, viewers_entitled_to_different_answers_never_share_one) {
   test_server srv;
   auto mia = connect_as(srv, srv.add_user("mia", {"isms_manager"}));

@@ -141,9 +141,7 @@ class failing_jobs : public ::testing::Test {
     srv.app().settle();
     clock->learn(false);
     ASSERT_TRUE(clock->knows_worker());
-    ws_client::options o;
-    o.bearer = token;
-    client = ws_client::connect(srv.port(), o);
+    client = connect_as(srv, token);
     ASSERT_NE(client, nullptr);
   }
 

@@ -23,8 +23,6 @@
 namespace isms::testing {
 namespace {
 
-bool ok(const std::optional<json>& reply) { return reply && reply->value("ok", false); }
-
 struct probe {
   std::string user;
   std::unique_ptr<ws_client> ws;
@@ -68,9 +66,7 @@ TEST(ws_push, pushes_reach_exactly_the_subscribed_connections_through_subscribes
   };
   const std::vector<std::string> users{"mia", "olga", "otto", "ian"};
   auto connect = [&](const std::string& user) {
-    ws_client::options o;
-    o.bearer = tokens.at(user);
-    auto c = ws_client::connect(srv.port(), o);
+    auto c = connect_as(srv, tokens.at(user));
     EXPECT_NE(c, nullptr);
     return c;
   };
@@ -199,9 +195,7 @@ TEST(ws_push, closing_a_users_connections_spares_other_users_and_a_new_connectio
   const std::string mia = srv.add_user("mia", {"isms_manager"});
   const std::string ann = srv.add_user("ann", {"contributor"});
   auto connect = [&](const std::string& token) {
-    ws_client::options o;
-    o.bearer = token;
-    return ws_client::connect(srv.port(), o);
+    return connect_as(srv, token);
   };
   std::vector<std::unique_ptr<ws_client>> anns, mias;
   for (int i = 0; i < 10; ++i) {

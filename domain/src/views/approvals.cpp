@@ -8,13 +8,6 @@ namespace isms::domain::views {
 
 namespace {
 
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
-
 std::vector<std::string> role_names(const std::vector<role>& rs) {
   std::vector<std::string> out;
   for (role r : rs) out.emplace_back(to_string(r));
@@ -28,6 +21,18 @@ approval_entry& entry_for(approvals_view& v, const std::string& id) {
   return a;
 }
 
+// What is asked: from the subject's request, or from the approval's own
+// opened event, which carries the same fields.
+template <class Request>
+void note_what_is_asked(approval_entry& a, const Request& r) {
+  a.subject_kind = r.subject_kind;
+  a.content_hash = r.content_hash;
+  a.policy = to_json(r.policy);
+  a.on_approved = r.on_approved;
+  a.on_rejected = r.on_rejected;
+  a.summary = r.summary;
+}
+
 }  // namespace
 
 void note_approval_request(approvals_view& v, const recorded_event& e, const approval_request& req,
@@ -35,12 +40,7 @@ void note_approval_request(approvals_view& v, const recorded_event& e, const app
   approval_entry& a = entry_for(v, req.approval_id);
   a.subject_stream = e.stream;
   a.subject_version = e.version;
-  a.subject_kind = req.subject_kind;
-  a.content_hash = req.content_hash;
-  a.policy = to_json(req.policy);
-  a.on_approved = req.on_approved;
-  a.on_rejected = req.on_rejected;
-  a.summary = req.summary;
+  note_what_is_asked(a, req);
   a.requested_by = e.meta.actor;
   a.requested_at = format_instant(e.meta.recorded_at);
   a.subject_after = std::move(content);
@@ -101,12 +101,7 @@ void fold_approval(approvals_view& v, const recorded_event& e, const approval::e
                    a.state = "open";
                    a.subject_stream = x.subject_stream;
                    a.subject_version = x.subject_version;
-                   a.subject_kind = x.subject_kind;
-                   a.content_hash = x.content_hash;
-                   a.policy = to_json(x.policy);
-                   a.on_approved = x.on_approved;
-                   a.on_rejected = x.on_rejected;
-                   a.summary = x.summary;
+                   note_what_is_asked(a, x);
                    a.requested_by = x.requested_by;
                    if (a.requested_at.empty()) a.requested_at = at;
                  },

@@ -7,22 +7,8 @@
 
 namespace isms::domain::views {
 
-namespace {
-
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
-
-}  // namespace
-
 void fold_audit(audits_view& v, const recorded_event& e, const internal_audit::event& ev) {
-  const std::string id = id_in_stream(e.stream);
-  audit_entry& a = v.audits[id];
-  a.id = id;
-  a.stream = e.stream;
+  audit_entry& a = entry_of(v.audits, e);
   a.version = e.version;
   a.changed = change_of(e);
   std::visit(overloaded{
@@ -52,7 +38,7 @@ void fold_audit(audits_view& v, const recorded_event& e, const internal_audit::e
                                          format_instant(e.meta.recorded_at), ""};
                    if (x.kind == internal_audit::finding_type::nonconformity_major ||
                        x.kind == internal_audit::finding_type::nonconformity_minor)
-                     f.nc_id = nonconformity::nc_id_for_finding(a.audit_id.empty() ? id : a.audit_id, x.finding_id);
+                     f.nc_id = nonconformity::nc_id_for_finding(a.audit_id.empty() ? a.id : a.audit_id, x.finding_id);
                    a.findings.push_back(std::move(f));
                    a.history.push_back(history_of(e, "finding " + x.finding_id + " (" +
                                                          std::string(internal_audit::to_string(x.kind)) +

@@ -8,20 +8,6 @@ namespace isms::domain::views {
 
 namespace {
 
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
-
-template <class E, std::size_t N>
-E enum_named(const std::array<E, N>& all, std::string_view name, E fallback) {
-  for (E e : all)
-    if (document::to_string(e) == name) return e;
-  return fallback;
-}
-
 constexpr std::array kinds{document::document_kind::policy, document::document_kind::procedure,
                            document::document_kind::record};
 constexpr std::array levels{document::classification::public_use, document::classification::internal,
@@ -119,10 +105,7 @@ document::state document_state_of(const document_entry& d) {
 }
 
 void fold_document(documents_view& v, const recorded_event& e, const document::event& ev) {
-  const std::string id = id_in_stream(e.stream);
-  document_entry& d = v.documents[id];
-  d.id = id;
-  d.stream = e.stream;
+  document_entry& d = entry_of(v.documents, e);
   // The aggregate's own evolve decides the state; the entry mirrors it.
   const document::state s = document::evolve(document_state_of(d), ev);
   d.document_id = s.document_id;

@@ -9,20 +9,6 @@ namespace isms::domain::views {
 
 namespace {
 
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
-
-template <class E, std::size_t N>
-E enum_named(const std::array<E, N>& all, std::string_view name, E fallback) {
-  for (E e : all)
-    if (nonconformity::to_string(e) == name) return e;
-  return fallback;
-}
-
 constexpr std::array sources{nonconformity::source::internal_audit, nonconformity::source::external_audit,
                              nonconformity::source::incident, nonconformity::source::management_review,
                              nonconformity::source::other};
@@ -96,10 +82,7 @@ nonconformity::state nc_state_of(const nc_entry& n) {
 }
 
 void fold_nonconformity(nonconformities_view& v, const recorded_event& e, const nonconformity::event& ev) {
-  const std::string id = id_in_stream(e.stream);
-  nc_entry& n = v.ncs[id];
-  n.id = id;
-  n.stream = e.stream;
+  nc_entry& n = entry_of(v.ncs, e);
   const nonconformity::state s = nonconformity::evolve(nc_state_of(n), ev);
   n.nc_id = s.nc.nc_id;
   n.source = nonconformity::to_string(s.nc.from);

@@ -9,13 +9,6 @@ namespace isms::domain::views {
 
 namespace {
 
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
-
 constexpr std::array statuses{objective::status::proposed, objective::status::set,
                               objective::status::achieved, objective::status::missed};
 
@@ -60,10 +53,7 @@ objective::state objective_state_of(const objective_entry& o) {
 }
 
 void fold_objective(objectives_view& v, const recorded_event& e, const objective::event& ev) {
-  const std::string id = id_in_stream(e.stream);
-  objective_entry& o = v.objectives[id];
-  o.id = id;
-  o.stream = e.stream;
+  objective_entry& o = entry_of(v.objectives, e);
   const objective::state s = objective::evolve(objective_state_of(o), ev);
   o.objective_id = s.objective_id;
   o.state = objective::to_string(s.current);

@@ -12,13 +12,6 @@ namespace {
 
 namespace mr = management_review;
 
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
-
 mr::input input_named(std::string_view s) {
   for (std::size_t i = 0; i < mr::input_count; ++i)
     if (mr::to_string(static_cast<mr::input>(i)) == s) return static_cast<mr::input>(i);
@@ -65,10 +58,7 @@ mr::state review_state_of(const review_entry& r) {
 }
 
 void fold_review(reviews_view& v, const recorded_event& e, const mr::event& ev) {
-  const std::string id = id_in_stream(e.stream);
-  review_entry& r = v.reviews[id];
-  r.id = id;
-  r.stream = e.stream;
+  review_entry& r = entry_of(v.reviews, e);
   const mr::state s = mr::evolve(review_state_of(r), ev);
   r.review_id = s.plan.review_id;
   r.planned_on = s.exists ? format_date(s.plan.planned_on) : std::string{};

@@ -9,13 +9,6 @@ namespace isms::domain::views {
 
 namespace {
 
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
-
 constexpr std::array all_statuses{risk::status::none,
                                   risk::status::identified,
                                   risk::status::assessed,
@@ -86,10 +79,7 @@ void fold_risk_matrix(risk_register& r, const recorded_event& e, const risk_matr
 }
 
 void fold_risk(risk_register& reg, const recorded_event& e, const risk::event& ev) {
-  const std::string id = id_in_stream(e.stream);
-  risk_entry& r = reg.risks[id];
-  r.id = id;
-  r.stream = e.stream;
+  risk_entry& r = entry_of(reg.risks, e);
   r.version = e.version;
   r.changed = change_of(e);
   const auto withdraw = [&r] {

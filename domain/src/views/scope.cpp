@@ -6,13 +6,6 @@ namespace isms::domain::views {
 
 namespace {
 
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
-
 // The inverse of scope::to_json(content).
 scope::content content_from(const json& j) {
   scope::content c;

@@ -12,13 +12,6 @@ namespace isms::domain::views {
 
 namespace {
 
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
-
 json entry_json(const soa::entry& e) {
   return {{"decided", e.decided},
           {"applicable", e.applicable},

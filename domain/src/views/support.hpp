@@ -2,6 +2,8 @@
 // Private to the views: reading query parameters (untrusted JSON from the
 // wire) and small text helpers. Nothing here throws for bad input.
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <expected>
 #include <limits>
@@ -11,6 +13,8 @@
 #include <vector>
 
 #include "isms/domain/core.hpp"
+#include "isms/domain/views/common.hpp"
+#include "../wire_fields.hpp"
 
 namespace isms::domain::views::support {
 
@@ -95,3 +99,29 @@ namespace isms::domain::views::support {
 }
 
 }  // namespace isms::domain::views::support
+
+namespace isms::domain::views {
+
+using wire::overloaded;
+
+// The entry of `e`'s stream in `entries` (keyed by the id in the stream name),
+// created on first sight, with its id and, where the entry records it, its stream.
+template <class Map>
+[[nodiscard]] typename Map::mapped_type& entry_of(Map& entries, const recorded_event& e) {
+  std::string id = id_in_stream(e.stream);
+  auto& entry = entries[id];
+  entry.id = std::move(id);
+  if constexpr (requires { entry.stream; }) entry.stream = e.stream;
+  return entry;
+}
+
+// The enumerator of `all` whose wire name (its aggregate's to_string) is
+// `name`, else `fallback`: enums as a snapshot stores them.
+template <class E, std::size_t N>
+[[nodiscard]] E enum_named(const std::array<E, N>& all, std::string_view name, E fallback) {
+  for (E e : all)
+    if (to_string(e) == name) return e;
+  return fallback;
+}
+
+}  // namespace isms::domain::views

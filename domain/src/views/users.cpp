@@ -6,21 +6,8 @@
 
 namespace isms::domain::views {
 
-namespace {
-
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
-
-}  // namespace
-
 void fold_user(users_view& v, const recorded_event& e, const user::event& ev) {
-  const std::string id = id_in_stream(e.stream);
-  user_entry& u = v.users[id];
-  u.id = id;
+  user_entry& u = entry_of(v.users, e);
   u.changed = change_of(e);
   std::visit(overloaded{
                  [&](const user::registered& x) {

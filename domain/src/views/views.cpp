@@ -260,22 +260,19 @@ std::expected<all_views, std::string> restore_snapshot(const json& j) {
     auto scope = scope_view_from_json(j.at("scope"));
     if (!scope) return std::unexpected("snapshot: " + scope.error());
     v.scope = std::move(*scope);
-    part = "objectives";
-    v.objectives = j.at(part).get<objectives_view>();
-    part = "nonconformities";
-    v.nonconformities = j.at(part).get<nonconformities_view>();
-    part = "approvals";
-    v.approvals = j.at(part).get<approvals_view>();
-    part = "documents";
-    v.documents = j.at(part).get<documents_view>();
-    part = "audits";
-    v.audits = j.at(part).get<audits_view>();
-    part = "reviews";
-    v.reviews = j.at(part).get<reviews_view>();
-    part = "users";
-    v.users = j.at(part).get<users_view>();
-    part = "activity";
-    v.activity = j.at(part).get<activity_view>();
+    // The views read by from_json; `part` names the one that failed.
+    const auto read = [&](const char* name, auto& view) {
+      part = name;
+      view = j.at(part).get<std::remove_reference_t<decltype(view)>>();
+    };
+    read("objectives", v.objectives);
+    read("nonconformities", v.nonconformities);
+    read("approvals", v.approvals);
+    read("documents", v.documents);
+    read("audits", v.audits);
+    read("reviews", v.reviews);
+    read("users", v.users);
+    read("activity", v.activity);
   } catch (const std::exception& ex) {
     return std::unexpected("snapshot: " + part + ": " + ex.what());
   }

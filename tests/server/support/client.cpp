@@ -151,26 +151,19 @@ std::optional<json> ws_client::request(json req, std::chrono::milliseconds timeo
   const std::string id = "t" + std::to_string(next_id_++);
   req["id"] = id;
   send_text(req.dump());
-  for (auto it = pending_.begin(); it != pending_.end(); ++it) {
-    if (it->contains("id") && (*it)["id"] == id) {
-      json out = *it;
-      pending_.erase(it);
-      return out;
-    }
-  }
-  for (;;) {
-    auto text = read(timeout);
-    if (!text) return std::nullopt;
-    json msg = json::parse(*text, nullptr, false);
-    if (msg.is_object() && msg.contains("id") && msg["id"] == id) return msg;
-    pending_.push_back(std::move(msg));
-  }
+  return take([&](const json& msg) { return msg.is_object() && msg.contains("id") && msg["id"] == id; }, timeout);
 }
 
 std::optional<json> ws_client::wait_push(const std::string& channel, std::chrono::milliseconds timeout) {
+  return take([&](const json& msg) { return msg.is_object() && msg.contains("push") && msg["push"] == channel; },
+              timeout);
+}
+
+std::optional<json> ws_client::take(const std::function<bool(const json&)>& wanted,
+                                   std::chrono::milliseconds timeout) {
   for (auto it = pending_.begin(); it != pending_.end(); ++it) {
-    if (it->is_object() && it->contains("push") && (*it)["push"] == channel) {
-      json out = *it;
+    if (wanted(*it)) {
+      json out = std::move(*it);
       pending_.erase(it);
       return out;
     }
@@ -179,7 +172,7 @@ std::optional<json> ws_client::wait_push(const std::string& channel, std::chrono
     auto text = read(timeout);
     if (!text) return std::nullopt;
     json msg = json::parse(*text, nullptr, false);
-    if (msg.is_object() && msg.contains("push") && msg["push"] == channel) return msg;
+    if (wanted(msg)) return msg;
     pending_.push_back(std::move(msg));
   }
 }
@@ -198,20 +191,7 @@ std::vector<json> ws_client::take_pushes() {
 }
 
 std::optional<json> ws_client::next_reply(std::chrono::milliseconds timeout) {
-  for (auto it = pending_.begin(); it != pending_.end(); ++it) {
-    if (it->is_object() && it->contains("ok")) {
-      json out = *it;
-      pending_.erase(it);
-      return out;
-    }
-  }
-  for (;;) {
-    auto text = read(timeout);
-    if (!text) return std::nullopt;
-    json msg = json::parse(*text, nullptr, false);
-    if (msg.is_object() && msg.contains("ok")) return msg;
-    pending_.push_back(std::move(msg));
-  }
+  return take([](const json& msg) { return msg.is_object() && msg.contains("ok"); }, timeout);
 }
 
 bool ws_client::open() const { return impl_->open; }

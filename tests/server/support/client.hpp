@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -75,9 +76,20 @@ class ws_client {
 
  private:
   explicit ws_client(std::unique_ptr<impl> p);
+  // The first message `wanted`: one kept from earlier reads, or the next to
+  // arrive in time (others read meanwhile are kept).
+  std::optional<json> take(const std::function<bool(const json&)>& wanted, std::chrono::milliseconds timeout);
   std::unique_ptr<impl> impl_;
   std::deque<json> pending_;  // pushes and replies not yet asked for
   std::uint64_t next_id_ = 1;
 };
+
+// True if `reply` arrived and says ok.
+[[nodiscard]] inline bool ok(const std::optional<json>& reply) { return reply && reply->value("ok", false); }
+// The error code of `reply`, "<no error>" when it carries none.
+[[nodiscard]] inline std::string error_code(const std::optional<json>& reply) {
+  if (!reply || !reply->contains("error")) return "<no error>";
+  return (*reply)["error"].value("code", "");
+}
 
 }  // namespace isms::testing

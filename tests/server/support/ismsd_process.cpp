@@ -78,4 +78,11 @@ std::filesystem::path make_temp_dir(std::string_view prefix) {
   return tmpl;
 }
 
+void expect_gapless_and_verified(eventstore::store& store, const std::vector<eventstore::recorded_event>& all) {
+  for (std::size_t i = 0; i < all.size(); ++i) ASSERT_EQ(all[i].position, i + 1) << "gap in positions";
+  auto verified = store.verify();
+  ASSERT_TRUE(verified) << verified.error().message;
+  EXPECT_EQ(verified->position, all.size());
+}
+
 }  // namespace isms::testing

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "isms/eventstore/store.hpp"
+
 namespace isms::testing {
 
 struct ismsd_child {
@@ -31,5 +33,9 @@ int wait_exit(pid_t pid, std::chrono::seconds limit = std::chrono::seconds(60));
 
 // A new, empty temporary directory named "<prefix>-XXXXXX".
 std::filesystem::path make_temp_dir(std::string_view prefix);
+
+// After a process held the store: `all` (every event of `store`) has
+// positions 1, 2, … without a gap, and the whole chain verifies up to the last.
+void expect_gapless_and_verified(eventstore::store& store, const std::vector<eventstore::recorded_event>& all);
 
 }  // namespace isms::testing

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include <gtest/gtest.h>
+
 #include <sodium.h>
 
 #include "client.hpp"
@@ -71,6 +73,39 @@ std::string test_server::add_user(const std::string& id, const std::vector<std::
 
 std::string test_server::token_of(const std::string& id) const {
   return login(transport_->port(), id, "pw-" + id);
+}
+
+std::unique_ptr<ws_client> connect_as(test_server& srv, const std::string& token) {
+  ws_client::options o;
+  o.bearer = token;
+  auto c = ws_client::connect(srv.port(), o);
+  EXPECT_NE(c, nullptr);
+  return c;
+}
+
+void risk_awaiting_olga(ws_client& manager, test_server& srv) {
+  ASSERT_TRUE(ok(manager.command("risk.identify", "risk-R-2",
+                                 {{"title", "Supplier outage"},
+                                  {"asset", "Carrier API"},
+                                  {"threat", "Outage"},
+                                  {"vulnerability", "Single supplier"},
+                                  {"owner", "olga"},
+                                  {"category", "supplier"}})));
+  ASSERT_TRUE(ok(manager.command("risk.assess", "risk-R-2", {{"likelihood", 2}, {"impact", 2}, {"rationale", "x"}})));
+  ASSERT_TRUE(ok(manager.command("risk.plan_treatment", "risk-R-2",
+                                 {{"option", "retain"}, {"actions", "Monitor"}, {"target_likelihood", 2},
+                                  {"target_impact", 2}, {"due", "2026-12-31"}})));
+  ASSERT_TRUE(ok(manager.command("risk.request_acceptance", "risk-R-2", json::object())));
+  srv.app().settle();
+}
+
+json identify_data(const std::string& owner, const std::string& title) {
+  return {{"title", title},
+          {"asset", "Sales laptops"},
+          {"threat", "Theft"},
+          {"vulnerability", "Unencrypted disks"},
+          {"owner", owner},
+          {"category", "physical"}};
 }
 
 }  // namespace isms::testing

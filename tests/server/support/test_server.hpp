@@ -13,6 +13,7 @@
 #include "isms/server/config.hpp"
 #include "isms/server/ledger.hpp"
 #include "isms/server/transport.hpp"
+#include "support/client.hpp"
 
 namespace isms::testing {
 
@@ -51,5 +52,18 @@ class test_server {
   std::shared_ptr<server::ledger> app_;
   std::unique_ptr<server::transport> transport_;
 };
+
+// A WebSocket client signed in with `token` (a failed connection fails the
+// test and is null).
+[[nodiscard]] std::unique_ptr<ws_client> connect_as(test_server& srv, const std::string& token);
+
+// The payload of a risk.identify: laptop theft, the risk of `owner`.
+[[nodiscard]] json identify_data(const std::string& owner,
+                                 const std::string& title = "Laptop theft exposes customer data");
+
+// Risk "risk-R-2", owned by olga (a registered risk owner), identified,
+// assessed, treatment planned and its acceptance requested by `manager`, the
+// views settled: the request is in olga's inbox only.
+void risk_awaiting_olga(ws_client& manager, test_server& srv);
 
 }  // namespace isms::testing

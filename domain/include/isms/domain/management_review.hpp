@@ -25,6 +25,7 @@
 #include "isms/domain/core.hpp"
 #include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
+#include "isms/domain/approval_record.hpp"
 #include "isms/domain/reactions.hpp"
 
 namespace isms::domain::management_review {
@@ -104,23 +105,14 @@ struct action_completed {  // review.action_completed.v1
   date completed_on{};
   std::string completed_by;
 };
-struct minutes_approval_requested {  // review.minutes_approval_requested.v1
+struct minutes_approval_requested : approval_asked {  // review.minutes_approval_requested.v1, of the minutes
   static constexpr std::string_view type = "review.minutes_approval_requested.v1";
-  std::string content_hash;  // of the minutes
-  approval_request approval;
 };
-struct minutes_approved {  // review.minutes_approved.v1
+struct minutes_approved : approval_granted {  // review.minutes_approved.v1
   static constexpr std::string_view type = "review.minutes_approved.v1";
-  std::string approval_id;
-  std::vector<std::string> approvers;
-  std::string comment;
-  std::string content_hash;
 };
-struct minutes_rejected {  // review.minutes_rejected.v1 — the review is open again
+struct minutes_rejected : approval_refused {  // review.minutes_rejected.v1 — the review is open again
   static constexpr std::string_view type = "review.minutes_rejected.v1";
-  std::string approval_id;
-  std::string rejected_by;
-  std::string comment;
 };
 struct closed {  // review.closed.v1
   static constexpr std::string_view type = "review.closed.v1";

@@ -23,6 +23,7 @@
 #include "isms/domain/core.hpp"
 #include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
+#include "isms/domain/approval_record.hpp"
 #include "isms/domain/reactions.hpp"
 
 namespace isms::domain::objective {
@@ -55,23 +56,14 @@ struct revised {  // objective.revised.v1 — new proposed terms, awaiting appro
   terms proposal;
   std::string reason;
 };
-struct approval_requested {  // objective.approval_requested.v1
+struct approval_requested : approval_asked {  // objective.approval_requested.v1, of the proposed terms
   static constexpr std::string_view type = "objective.approval_requested.v1";
-  std::string content_hash;  // of the proposed terms
-  approval_request approval;
 };
-struct objective_set {  // objective.set.v1 — the proposed terms are in force
+struct objective_set : approval_granted {  // objective.set.v1 — the proposed terms are in force
   static constexpr std::string_view type = "objective.set.v1";
-  std::string approval_id;
-  std::vector<std::string> approvers;
-  std::string comment;
-  std::string content_hash;
 };
-struct rejected {  // objective.rejected.v1 — the proposal stays a proposal
+struct rejected : approval_refused {  // objective.rejected.v1 — the proposal stays a proposal
   static constexpr std::string_view type = "objective.rejected.v1";
-  std::string approval_id;
-  std::string rejected_by;
-  std::string comment;
 };
 struct progress_recorded {  // objective.progress_recorded.v1
   static constexpr std::string_view type = "objective.progress_recorded.v1";

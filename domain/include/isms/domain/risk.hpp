@@ -31,6 +31,7 @@
 #include "isms/domain/core.hpp"
 #include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
+#include "isms/domain/approval_record.hpp"
 #include "isms/domain/reactions.hpp"
 #include "isms/domain/risk_matrix.hpp"
 #include "isms/domain/user.hpp"
@@ -136,12 +137,8 @@ struct accepted {
 };
 
 // risk.acceptance_rejected.v1 — back to treatment planning
-struct acceptance_rejected {
+struct acceptance_rejected : approval_declined {
   static constexpr std::string_view type = "risk.acceptance_rejected.v1";
-  std::string approval_id;
-  std::vector<std::string> approvers;
-  std::string rejected_by;
-  std::string comment;
   friend bool operator==(const acceptance_rejected&, const acceptance_rejected&) = default;
 };
 

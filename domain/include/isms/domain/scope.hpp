@@ -24,6 +24,7 @@
 #include "isms/domain/core.hpp"
 #include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
+#include "isms/domain/approval_record.hpp"
 #include "isms/domain/reactions.hpp"
 
 namespace isms::domain::scope {
@@ -104,24 +105,15 @@ struct interested_party_removed {  // scope.interested_party_removed.v1
 };
 // The draft, as it stands, is put to top management. data.approval is the
 // approval pattern's request object; content_hash is the hash of the draft.
-struct approval_requested {  // scope.approval_requested.v1
+struct approval_requested : approval_asked {  // scope.approval_requested.v1
   static constexpr std::string_view type = "scope.approval_requested.v1";
-  std::string content_hash;
-  approval_request approval;
 };
 // The draft under approval becomes the effective scope.
-struct approved {  // scope.approved.v1
+struct approved : approval_granted {  // scope.approved.v1
   static constexpr std::string_view type = "scope.approved.v1";
-  std::string approval_id;
-  std::vector<std::string> approvers;
-  std::string comment;
-  std::string content_hash;  // of the scope that became effective
 };
-struct rejected {  // scope.rejected.v1
+struct rejected : approval_refused {  // scope.rejected.v1
   static constexpr std::string_view type = "scope.rejected.v1";
-  std::string approval_id;
-  std::string rejected_by;
-  std::string comment;
 };
 
 using event = std::variant<statement_set, issue_added, issue_removed, interested_party_added,

@@ -25,6 +25,7 @@
 #include "isms/domain/core.hpp"
 #include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
+#include "isms/domain/approval_record.hpp"
 #include "isms/domain/reactions.hpp"
 
 namespace isms::domain::soa {
@@ -83,12 +84,8 @@ struct published {
 };
 
 // soa.publication_rejected.v1
-struct publication_rejected {
+struct publication_rejected : approval_declined {
   static constexpr std::string_view type = "soa.publication_rejected.v1";
-  std::string approval_id;
-  std::vector<std::string> approvers;
-  std::string rejected_by;
-  std::string comment;
   friend bool operator==(const publication_rejected&, const publication_rejected&) = default;
 };
 
