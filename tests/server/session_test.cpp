@@ -142,7 +142,8 @@ TEST(sessions, the_session_says_which_commands_the_user_may_send_only_about_thei
     auto r = http_call(srv.port(), "GET", "/api/session", "", bearer(token));
     EXPECT_EQ(r.status, 200u) << r.body;
     std::set<std::string> out;
-    for (const auto& c : json::parse(r.body).at("user").at("may").at("own_only")) out.insert(c.get<std::string>());
+    const json j = json::parse(r.body);
+    for (const auto& c : j.at("user").at("may").at("own_only")) out.insert(c.get<std::string>());
     return out;
   };
   EXPECT_EQ(own_only(srv.add_user("rob", {"risk_owner"})),
