@@ -121,6 +121,21 @@ constexpr std::array table{
     permission{management_review::close::type, roles_of({manager})},
 };
 
+// Who acts on any entity of a command that others may send only about what
+// they own. Keep in step with the comments of the table above.
+constexpr std::array own_limits{
+    own_entity_limit{risk::identify::type, roles_of({manager, system})},
+    own_entity_limit{risk::assess::type, roles_of({manager, system})},
+    own_entity_limit{risk::plan_treatment::type, roles_of({manager, system})},
+    own_entity_limit{risk::record_treatment_implemented::type, roles_of({manager, system})},
+    own_entity_limit{document::draft::type, roles_of({manager})},
+    own_entity_limit{document::revise::type, roles_of({manager})},
+    own_entity_limit{document::record_review::type, roles_of({manager})},
+    own_entity_limit{objective::record_progress::type, roles_of({manager})},
+    own_entity_limit{nonconformity::complete_action::type, roles_of({manager})},
+    own_entity_limit{management_review::complete_action::type, roles_of({manager})},
+};
+
 constexpr std::array all_roles{admin,       manager, top,    owner,
                                contributor, auditor, role::external_auditor, system};
 
@@ -139,6 +154,23 @@ bool may_issue(const actor& who, std::string_view command_type) noexcept {
   if (!allowed) return false;
   for (role r : who.roles)
     if (contains(*allowed, r)) return true;
+  return false;
+}
+
+std::span<const own_entity_limit> own_entity_limits() noexcept { return own_limits; }
+
+bool acts_only_on_own(const actor& who, std::string_view command_type) noexcept {
+  const auto allowed = allowed_roles(command_type);
+  if (!allowed) return false;
+  for (const auto& l : own_limits) {
+    if (l.command_type != command_type) continue;
+    bool limited = false;
+    for (role r : who.roles) {
+      if (contains(l.any_entity, r)) return false;
+      if (contains(*allowed, r)) limited = true;
+    }
+    return limited;
+  }
   return false;
 }
 

@@ -61,8 +61,10 @@ std::uint64_t read_version(fields& f) {
 }
 
 // Who may touch a document beyond the table: a contributor only their own.
-std::optional<rejection> owner_rule(const command_context& ctx, const std::string& owner) {
-  if (ctx.by.has(role::isms_manager) || !ctx.by.has(role::contributor)) return std::nullopt;
+// (own_entity_limits in authorization.cpp).
+std::optional<rejection> owner_rule(const command_context& ctx, std::string_view command_type,
+                                    const std::string& owner) {
+  if (!acts_only_on_own(ctx.by, command_type)) return std::nullopt;
   if (ctx.by.user_id == owner) return std::nullopt;
   return rejection{rejection_kind::forbidden, "",
                    "a contributor works only on documents they own (owner: " + owner + ")"};
@@ -348,6 +350,52 @@ state evolve(state s, const event& e) {
   return s;
 }
 
+namespace {
+
+std::optional<rejection> existence_refusal(const state& s) {
+  if (!s.exists) return rejection{rejection_kind::not_found, "", "no such document; draft it first"};
+  if (s.retired)
+    return rejection{rejection_kind::rule, "", "document " + s.document_id + " is retired and takes no further changes"};
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<rejection> state_refusal(std::string_view type, const state& s) {
+  const auto refuse = [](std::string message) {
+    return std::optional<rejection>{rejection{rejection_kind::rule, "", std::move(message)}};
+  };
+  if (type == draft::type) {
+    if (s.exists) return refuse("document " + s.document_id + " already exists; revise it instead");
+    return std::nullopt;
+  }
+  if (auto r = existence_refusal(s)) return r;
+  const std::string v = std::to_string(s.document_version);
+  if (type == request_approval::type) {
+    if (s.working == stage::approval_requested)
+      return refuse("version " + v + " already awaits approval (" + s.pending_approval_id + ")");
+    if (s.working != stage::draft)
+      return refuse("version " + v + " is already approved; revise the document to start a new version");
+  } else if (type == publish::type) {
+    if (s.working == stage::published) return refuse("version " + v + " is already published");
+    if (s.working != stage::approved)
+      return refuse("only an approved version is published (5.2, 7.5.3); version " + v + " is " +
+                    std::string(to_string(s.working)));
+  } else if (type == record_review::type) {
+    if (!s.in_force) return refuse("nothing is published yet; a review applies to the version in force");
+  }
+  // revise, retire: any document that exists and is not retired.
+  return std::nullopt;
+}
+
+std::vector<std::string> admitted_commands(const state& s) {
+  std::vector<std::string> out;
+  for (std::string_view type : {draft::type, revise::type, request_approval::type, publish::type,
+                                record_review::type, retire::type})
+    if (!state_refusal(type, s)) out.emplace_back(type);
+  return out;
+}
+
 decision decide(const command& c, const state& s, const command_context& ctx) {
   using wire::one;
   using wire::refuse;
@@ -356,18 +404,17 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
 
   if (std::holds_alternative<draft>(c)) {
     const auto& x = std::get<draft>(c);
-    if (s.exists) return rule("document " + s.document_id + " already exists; revise it instead");
-    if (auto r = owner_rule(ctx, x.about.owner)) return std::unexpected(*r);
+    if (auto r = state_refusal(draft::type, s)) return std::unexpected(*r);
+    if (auto r = owner_rule(ctx, draft::type, x.about.owner)) return std::unexpected(*r);
     return one(encode(drafted{x.document_id, x.kind, x.about, x.text, sha256_hex(x.text), x.change_note}));
   }
-  if (!s.exists) return refuse(rejection_kind::not_found, "", "no such document; draft it first");
-  if (s.retired) return rule("document " + s.document_id + " is retired and takes no further changes");
+  if (auto r = existence_refusal(s)) return std::unexpected(*r);
 
   return std::visit(
       overloaded{
           [&](const draft&) -> decision { return rule("unreachable"); },
           [&](const revise& x) -> decision {
-            if (auto r = owner_rule(ctx, s.about.owner)) return std::unexpected(*r);
+            if (auto r = owner_rule(ctx, revise::type, s.about.owner)) return std::unexpected(*r);
             profile p = s.about;
             if (x.title) p.title = *x.title;
             if (x.owner) p.owner = *x.owner;
@@ -383,12 +430,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
             return one(encode(revised{v, p, text, sha256_hex(text), x.change_note}));
           },
           [&](const request_approval& x) -> decision {
-            if (s.working == stage::approval_requested)
-              return rule("version " + std::to_string(s.document_version) + " already awaits approval (" +
-                          s.pending_approval_id + ")");
-            if (s.working != stage::draft)
-              return rule("version " + std::to_string(s.document_version) +
-                          " is already approved; revise the document to start a new version");
+            if (auto r = state_refusal(request_approval::type, s)) return std::unexpected(*r);
             const std::string hash = canonical_hash(approval_content(s));
             const std::string summary =
                 x.summary.empty() ? "Approve " + std::string(to_string(s.kind)) + " " + s.document_id +
@@ -412,11 +454,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
                                        x.outcome.comment}));
           },
           [&](const publish& x) -> decision {
-            if (s.working == stage::published)
-              return rule("version " + std::to_string(s.document_version) + " is already published");
-            if (s.working != stage::approved)
-              return rule("only an approved version is published (5.2, 7.5.3); version " +
-                          std::to_string(s.document_version) + " is " + std::string(to_string(s.working)));
+            if (auto r = state_refusal(publish::type, s)) return std::unexpected(*r);
             if (x.content_sha256 != s.content_sha256)
               return refuse(rejection_kind::rule, "data.content_sha256",
                             "the published text must be exactly the approved version " +
@@ -425,8 +463,8 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
             return one(encode(published{s.document_version, s.content_sha256, today}));
           },
           [&](const record_review& x) -> decision {
-            if (auto r = owner_rule(ctx, s.about.owner)) return std::unexpected(*r);
-            if (!s.in_force) return rule("nothing is published yet; a review applies to the version in force");
+            if (auto r = owner_rule(ctx, record_review::type, s.about.owner)) return std::unexpected(*r);
+            if (auto r = state_refusal(record_review::type, s)) return std::unexpected(*r);
             return one(encode(reviewed{s.in_force->document_version, x.outcome, x.notes, today, ctx.by.user_id}));
           },
           [&](const retire& x) -> decision { return one(encode(retired{x.reason, today})); },

@@ -206,6 +206,37 @@ state evolve(state s, const event& e) {
   return s;
 }
 
+std::optional<rejection> state_refusal(std::string_view type, const state& s) {
+  const auto refuse = [](std::string message) {
+    return std::optional<rejection>{rejection{rejection_kind::rule, "", std::move(message)}};
+  };
+  const std::string& id = s.programme_entry.audit_id;
+  if (type == plan::type) {
+    if (s.exists) return refuse("internal audit " + id + " is already in the programme");
+    return std::nullopt;
+  }
+  if (!s.exists) return rejection{rejection_kind::not_found, "", "no such internal audit; plan it first"};
+  if (type == record_performed::type) {
+    if (s.current != status::planned)
+      return refuse("internal audit " + id + " is already " + std::string(to_string(s.current)));
+  } else if (type == record_finding::type) {
+    if (s.current == status::planned) return refuse("record that the audit was performed before recording its findings");
+    if (s.current == status::reported)
+      return refuse("the report of internal audit " + id + " is issued; its findings are final");
+  } else if (type == issue_report::type) {
+    if (s.current == status::planned) return refuse("an audit is reported after it has been performed");
+    if (s.current == status::reported) return refuse("the report is already issued");
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> admitted_commands(const state& s) {
+  std::vector<std::string> out;
+  for (std::string_view type : {plan::type, record_performed::type, record_finding::type, issue_report::type})
+    if (!state_refusal(type, s)) out.emplace_back(type);
+  return out;
+}
+
 decision decide(const command& c, const state& s, const command_context& ctx) {
   using wire::one;
   using wire::refuse;
@@ -214,7 +245,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
   const std::string& who = ctx.by.user_id;
 
   if (const auto* x = std::get_if<plan>(&c)) {
-    if (s.exists) return rule("internal audit " + s.programme_entry.audit_id + " is already in the programme");
+    if (auto r = state_refusal(plan::type, s)) return std::unexpected(*r);
     if (x->entry.lead_auditor == x->entry.process_owner)
       return refuse(rejection_kind::rule, "data.lead_auditor",
                     "an auditor does not audit their own work: the lead auditor " + x->entry.lead_auditor +
@@ -228,8 +259,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
       overloaded{
           [&](const plan&) -> decision { return rule("unreachable"); },
           [&](const record_performed& x) -> decision {
-            if (s.current != status::planned)
-              return rule("internal audit " + entry.audit_id + " is already " + std::string(to_string(s.current)));
+            if (auto r = state_refusal(record_performed::type, s)) return std::unexpected(*r);
             if (who != entry.lead_auditor &&
                 std::find(x.auditors.begin(), x.auditors.end(), who) == x.auditors.end())
               return refuse(rejection_kind::forbidden, "",
@@ -249,10 +279,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
             return one(encode(performed{x.performed_on, team, x.summary}));
           },
           [&](const record_finding& x) -> decision {
-            if (s.current == status::planned)
-              return rule("record that the audit was performed before recording its findings");
-            if (s.current == status::reported)
-              return rule("the report of internal audit " + entry.audit_id + " is issued; its findings are final");
+            if (auto r = state_refusal(record_finding::type, s)) return std::unexpected(*r);
             if (!s.on_team(who))
               return refuse(rejection_kind::forbidden, "", "only the audit team records findings");
             if (s.find_finding(x.finding_id))
@@ -261,8 +288,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
             return one(encode(finding_recorded{x.finding_id, x.kind, x.reference, x.text, who}));
           },
           [&](const issue_report& x) -> decision {
-            if (s.current == status::planned) return rule("an audit is reported after it has been performed");
-            if (s.current == status::reported) return rule("the report is already issued");
+            if (auto r = state_refusal(issue_report::type, s)) return std::unexpected(*r);
             if (who != entry.lead_auditor)
               return refuse(rejection_kind::forbidden, "",
                             "the lead auditor (" + entry.lead_auditor + ") issues the audit report");

@@ -315,6 +315,75 @@ state evolve(state s, const event& e) {
   return s;
 }
 
+std::optional<rejection> state_refusal(std::string_view type, const state& s, std::string_view action_id) {
+  const auto refuse = [](std::string message) {
+    return std::optional<rejection>{rejection{rejection_kind::rule, "", std::move(message)}};
+  };
+  if (type == schedule::type) {
+    if (s.exists) return refuse("management review " + s.plan.review_id + " is already scheduled");
+    return std::nullopt;
+  }
+  if (!s.exists)
+    return rejection{rejection_kind::not_found, "", "no such management review; schedule it first"};
+  const auto in_session = [&](std::string_view what) -> std::optional<rejection> {
+    if (s.current == status::open) return std::nullopt;
+    if (s.current == status::minutes_pending)
+      return refuse("the minutes await top management's approval; " + std::string(what) +
+                    " is recorded once they are approved or rejected");
+    return refuse(std::string(what) + " is recorded while the review is open (it is " +
+                  std::string(to_string(s.current)) + ")");
+  };
+  if (type == assemble_inputs::type) {
+    if (s.current != status::scheduled && s.current != status::inputs_assembled)
+      return refuse("the inputs are assembled before the review opens");
+  } else if (type == open::type) {
+    if (s.current == status::scheduled)
+      return refuse("assemble the inputs pack first: the review considers the inputs of 9.3.2 a-g");
+    if (s.current != status::inputs_assembled) return refuse("the review is already opened");
+  } else if (type == record_attendance::type) {
+    return in_session("attendance");
+  } else if (type == record_item::type) {
+    return in_session("an item");
+  } else if (type == record_decision::type) {
+    return in_session("a decision");
+  } else if (type == record_action::type) {
+    return in_session("an action");
+  } else if (type == complete_action::type) {
+    const auto* a = s.action(action_id);
+    if (!a)
+      return rejection{rejection_kind::not_found, "data.action_id",
+                       "no action " + std::string(action_id) + " in this review"};
+    if (a->done) return refuse("action " + a->action_id + " is already done");
+    if (s.current == status::minutes_pending)
+      return refuse("the minutes await top management's approval; record the completion once they "
+                    "are approved or rejected");
+  } else if (type == request_minutes_approval::type) {
+    if (s.current == status::minutes_pending)
+      return refuse("the minutes already await approval (" + s.pending_approval_id + ")");
+    if (s.current != status::open) return refuse("minutes are approved for an open review");
+  } else if (type == close::type) {
+    if (s.current == status::closed) return refuse("the review is already closed");
+    if (s.current != status::minutes_approved)
+      return refuse("a review closes once top management has approved its minutes (9.3.3)");
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> admitted_commands(const state& s) {
+  std::vector<std::string> out;
+  for (std::string_view type : {schedule::type, assemble_inputs::type, open::type, record_attendance::type,
+                                record_item::type, record_decision::type, record_action::type,
+                                request_minutes_approval::type, close::type})
+    if (!state_refusal(type, s)) out.emplace_back(type);
+  return out;
+}
+
+std::vector<std::string> admitted_action_commands(const state& s, std::string_view action_id) {
+  std::vector<std::string> out;
+  if (!state_refusal(complete_action::type, s, action_id)) out.emplace_back(complete_action::type);
+  return out;
+}
+
 decision decide(const command& c, const state& s, const command_context& ctx) {
   using wire::one;
   using wire::refuse;
@@ -323,7 +392,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
   const std::string& who = ctx.by.user_id;
 
   if (const auto* x = std::get_if<schedule>(&c)) {
-    if (s.exists) return rule("management review " + s.plan.review_id + " is already scheduled");
+    if (auto r = state_refusal(schedule::type, s)) return std::unexpected(*r);
     if (x->planned_on < today)
       return refuse(rejection_kind::rule, "data.planned_on",
                     "a review is scheduled for today or later, not " + format_date(x->planned_on));
@@ -331,31 +400,24 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
   }
   if (!s.exists) return refuse(rejection_kind::not_found, "", "no such management review; schedule it first");
 
-  const auto in_session = [&](std::string_view what) -> std::optional<std::unexpected<rejection>> {
-    if (s.current == status::open) return std::nullopt;
-    if (s.current == status::minutes_pending)
-      return rule("the minutes await top management's approval; " + std::string(what) +
-                  " is recorded once they are approved or rejected");
-    return rule(std::string(what) + " is recorded while the review is open (it is " +
-                std::string(to_string(s.current)) + ")");
+  const auto refused = [&](std::string_view type) -> std::optional<std::unexpected<rejection>> {
+    if (auto r = state_refusal(type, s)) return std::unexpected(std::move(*r));
+    return std::nullopt;
   };
 
   return std::visit(
       overloaded{
           [&](const schedule&) -> decision { return rule("unreachable"); },
           [&](const assemble_inputs& x) -> decision {
-            if (s.current != status::scheduled && s.current != status::inputs_assembled)
-              return rule("the inputs are assembled before the review opens");
+            if (auto r = refused(assemble_inputs::type)) return *r;
             return one(encode(inputs_assembled{x.pack, canonical_hash(x.pack), x.as_of_position, today}));
           },
           [&](const open&) -> decision {
-            if (s.current == status::scheduled)
-              return rule("assemble the inputs pack first: the review considers the inputs of 9.3.2 a-g");
-            if (s.current != status::inputs_assembled) return rule("the review is already opened");
+            if (auto r = refused(open::type)) return *r;
             return one(encode(opened{today, who}));
           },
           [&](const record_attendance& x) -> decision {
-            if (auto r = in_session("attendance")) return *r;
+            if (auto r = refused(record_attendance::type)) return *r;
             if (std::find(x.attendees.begin(), x.attendees.end(), s.plan.chair) == x.attendees.end())
               return refuse(rejection_kind::rule, "data.attendees",
                             "top management reviews the ISMS (9.3.1): the chair " + s.plan.chair +
@@ -363,7 +425,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
             return one(encode(attendance_recorded{x.attendees, x.apologies}));
           },
           [&](const record_item& x) -> decision {
-            if (auto r = in_session("an item")) return *r;
+            if (auto r = refused(record_item::type)) return *r;
             if (!s.attendance) return rule("record the attendance before the items discussed");
             for (const auto& i : s.items)
               if (i.item_id == x.item_id)
@@ -371,7 +433,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
             return one(encode(item_recorded{x.item_id, x.about, x.discussion}));
           },
           [&](const record_decision& x) -> decision {
-            if (auto r = in_session("a decision")) return *r;
+            if (auto r = refused(record_decision::type)) return *r;
             for (const auto& d : s.decisions)
               if (d.decision_id == x.decision_id)
                 return refuse(rejection_kind::rule, "data.decision_id",
@@ -382,7 +444,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
             return one(encode(decision_recorded{x.decision_id, x.kind, x.text, x.item_id}));
           },
           [&](const record_action& x) -> decision {
-            if (auto r = in_session("an action")) return *r;
+            if (auto r = refused(record_action::type)) return *r;
             if (s.action(x.action_id))
               return refuse(rejection_kind::rule, "data.action_id", "action " + x.action_id + " is already recorded");
             if (!x.decision_id.empty() && std::none_of(s.decisions.begin(), s.decisions.end(), [&](const auto& d) {
@@ -400,19 +462,14 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
             if (!a)
               return refuse(rejection_kind::not_found, "data.action_id",
                             "no action " + x.action_id + " in this review");
-            if (!ctx.by.has(role::isms_manager) && who != a->owner)
+            if (acts_only_on_own(ctx.by, complete_action::type) && who != a->owner)
               return refuse(rejection_kind::forbidden, "",
                             "a contributor completes only the actions they own (owner: " + a->owner + ")");
-            if (a->done) return rule("action " + x.action_id + " is already done");
-            if (s.current == status::minutes_pending)
-              return rule("the minutes await top management's approval; record the completion once they "
-                          "are approved or rejected");
+            if (auto r = state_refusal(complete_action::type, s, x.action_id)) return std::unexpected(*r);
             return one(encode(action_completed{x.action_id, x.evidence, today, who}));
           },
           [&](const request_minutes_approval& x) -> decision {
-            if (s.current == status::minutes_pending)
-              return rule("the minutes already await approval (" + s.pending_approval_id + ")");
-            if (s.current != status::open) return rule("minutes are approved for an open review");
+            if (auto r = refused(request_minutes_approval::type)) return *r;
             if (!s.attendance) return rule("the minutes record who attended (9.3): record the attendance");
             std::string missing;
             for (std::size_t i = 0; i < input_count; ++i)
@@ -444,9 +501,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
             return one(encode(minutes_rejected{x.outcome.approval_id, x.outcome.rejected_by, x.outcome.comment}));
           },
           [&](const close&) -> decision {
-            if (s.current == status::closed) return rule("the review is already closed");
-            if (s.current != status::minutes_approved)
-              return rule("a review closes once top management has approved its minutes (9.3.3)");
+            if (auto r = refused(close::type)) return *r;
             return one(encode(closed{today, who}));
           },
       },

@@ -287,6 +287,83 @@ state evolve(state s, const event& e) {
 
 namespace {
 
+std::optional<rejection> existence_refusal(const state& s) {
+  if (!s.exists) return rejection{rejection_kind::not_found, "", "no such nonconformity; raise it first"};
+  if (s.closed) return rejection{rejection_kind::rule, "", "nonconformity " + s.nc.nc_id + " is closed"};
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<rejection> state_refusal(std::string_view type, const state& s, std::string_view action_id) {
+  const auto refuse = [](std::string message) {
+    return std::optional<rejection>{rejection{rejection_kind::rule, "", std::move(message)}};
+  };
+  if (type == raise::type) {
+    if (s.exists) return refuse("nonconformity " + s.nc.nc_id + " is already raised");
+    return std::nullopt;
+  }
+  if (auto r = existence_refusal(s)) return r;
+  if (type == record_root_cause::type) {
+    if (s.containment.empty())
+      return refuse("react first: record how the nonconformity is contained and corrected (10.2 a) "
+                    "before its root cause (10.2 b)");
+  } else if (type == record_similar_check::type) {
+    if (s.root_cause.empty())
+      return refuse("determine the root cause (10.2 b 2) before checking for similar "
+                    "nonconformities (10.2 b 3)");
+  } else if (type == plan_action::type) {
+    if (s.root_cause.empty() || !s.similar_checked)
+      return refuse("corrective action follows the evaluation of the need for action: record the root "
+                    "cause and the check for similar nonconformities first (10.2 b, c)");
+  } else if (type == complete_action::type || type == verify_action::type) {
+    const auto* a = s.action(action_id);
+    if (!a)
+      return rejection{rejection_kind::not_found, "data.action_id",
+                       "no corrective action " + std::string(action_id) + " on nonconformity " + s.nc.nc_id};
+    if (type == complete_action::type && a->status != action_status::planned)
+      return refuse("corrective action " + a->action_id + " is already " + std::string(to_string(a->status)));
+    if (type == verify_action::type && a->status != action_status::done)
+      return refuse("only a completed action is verified; " + a->action_id + " is " +
+                    std::string(to_string(a->status)));
+  } else if (type == close::type) {
+    for (const auto& a : s.actions)
+      if (a.status != action_status::verified)
+        return refuse("corrective action " + a.action_id + " is " + std::string(to_string(a.status)) +
+                      "; a nonconformity closes only when every action is done and verified effective "
+                      "(10.2 d)");
+    if (s.nc.level != severity::observation) {
+      if (s.containment.empty()) return refuse("record the containment (10.2 a) before closing");
+      if (s.root_cause.empty()) return refuse("record the root cause (10.2 b 2) before closing");
+      if (!s.similar_checked)
+        return refuse("record the check for similar nonconformities (10.2 b 3) before closing");
+      if (s.actions.empty())
+        return refuse("a " + std::string(to_string(s.nc.level)) +
+                      " nonconformity closes only after corrective action (10.2 c); only an "
+                      "observation may close without one");
+    }
+  }
+  // record_containment: any nonconformity raised and not closed.
+  return std::nullopt;
+}
+
+std::vector<std::string> admitted_commands(const state& s) {
+  std::vector<std::string> out;
+  for (std::string_view type : {raise::type, record_containment::type, record_root_cause::type,
+                                record_similar_check::type, plan_action::type, close::type})
+    if (!state_refusal(type, s)) out.emplace_back(type);
+  return out;
+}
+
+std::vector<std::string> admitted_action_commands(const state& s, std::string_view action_id) {
+  std::vector<std::string> out;
+  for (std::string_view type : {complete_action::type, verify_action::type})
+    if (!state_refusal(type, s, action_id)) out.emplace_back(type);
+  return out;
+}
+
+namespace {
+
 decision decide_rules(const command& c, const state& s, const command_context& ctx) {
   using wire::one;
   using wire::refuse;
@@ -295,12 +372,11 @@ decision decide_rules(const command& c, const state& s, const command_context& c
   const std::string& who = ctx.by.user_id;
 
   if (const auto* x = std::get_if<raise>(&c)) {
-    if (s.exists) return rule("nonconformity " + s.nc.nc_id + " is already raised");
+    if (auto r = state_refusal(raise::type, s)) return std::unexpected(*r);
     return one(encode(raised{x->nc_id, x->from, x->reference, x->level, x->description, today, who,
                              x->audit_id, x->finding_id, x->review_id}));
   }
-  if (!s.exists) return refuse(rejection_kind::not_found, "", "no such nonconformity; raise it first");
-  if (s.closed) return rule("nonconformity " + s.nc.nc_id + " is closed");
+  if (auto r = existence_refusal(s)) return std::unexpected(*r);
 
   const auto missing_action = [&](const std::string& id) {
     return refuse(rejection_kind::not_found, "data.action_id",
@@ -311,24 +387,19 @@ decision decide_rules(const command& c, const state& s, const command_context& c
       overloaded{
           [&](const raise&) -> decision { return rule("unreachable"); },
           [&](const record_containment& x) -> decision {
+            if (auto r = state_refusal(record_containment::type, s)) return std::unexpected(*r);
             return one(encode(containment_recorded{x.description, today, who}));
           },
           [&](const record_root_cause& x) -> decision {
-            if (s.containment.empty())
-              return rule("react first: record how the nonconformity is contained and corrected (10.2 a) "
-                          "before its root cause (10.2 b)");
+            if (auto r = state_refusal(record_root_cause::type, s)) return std::unexpected(*r);
             return one(encode(root_cause_recorded{x.description, today, who}));
           },
           [&](const record_similar_check& x) -> decision {
-            if (s.root_cause.empty())
-              return rule("determine the root cause (10.2 b 2) before checking for similar "
-                          "nonconformities (10.2 b 3)");
+            if (auto r = state_refusal(record_similar_check::type, s)) return std::unexpected(*r);
             return one(encode(similar_check_recorded{x.similar_found, x.details, x.related_ncs, today, who}));
           },
           [&](const plan_action& x) -> decision {
-            if (s.root_cause.empty() || !s.similar_checked)
-              return rule("corrective action follows the evaluation of the need for action: record the root "
-                          "cause and the check for similar nonconformities first (10.2 b, c)");
+            if (auto r = state_refusal(plan_action::type, s)) return std::unexpected(*r);
             if (s.action(x.action_id))
               return refuse(rejection_kind::rule, "data.action_id",
                             "corrective action " + x.action_id + " is already planned");
@@ -340,19 +411,16 @@ decision decide_rules(const command& c, const state& s, const command_context& c
           [&](const complete_action& x) -> decision {
             const auto* a = s.action(x.action_id);
             if (!a) return missing_action(x.action_id);
-            if (!ctx.by.has(role::isms_manager) && who != a->owner)
+            if (acts_only_on_own(ctx.by, complete_action::type) && who != a->owner)
               return refuse(rejection_kind::forbidden, "",
                             "a contributor completes only the actions they own (owner: " + a->owner + ")");
-            if (a->status != action_status::planned)
-              return rule("corrective action " + x.action_id + " is already " + std::string(to_string(a->status)));
+            if (auto r = state_refusal(complete_action::type, s, x.action_id)) return std::unexpected(*r);
             return one(encode(action_completed{x.action_id, x.evidence, today, who}));
           },
           [&](const verify_action& x) -> decision {
             const auto* a = s.action(x.action_id);
             if (!a) return missing_action(x.action_id);
-            if (a->status != action_status::done)
-              return rule("only a completed action is verified; " + x.action_id + " is " +
-                          std::string(to_string(a->status)));
+            if (auto r = state_refusal(verify_action::type, s, x.action_id)) return std::unexpected(*r);
             if (who == a->completed_by)
               return refuse(rejection_kind::forbidden, "",
                             "the implementer of corrective action " + x.action_id +
@@ -360,21 +428,7 @@ decision decide_rules(const command& c, const state& s, const command_context& c
             return one(encode(action_verified{x.action_id, x.effective, x.notes, today, who}));
           },
           [&](const close& x) -> decision {
-            for (const auto& a : s.actions)
-              if (a.status != action_status::verified)
-                return rule("corrective action " + a.action_id + " is " + std::string(to_string(a.status)) +
-                            "; a nonconformity closes only when every action is done and verified effective "
-                            "(10.2 d)");
-            if (s.nc.level != severity::observation) {
-              if (s.containment.empty()) return rule("record the containment (10.2 a) before closing");
-              if (s.root_cause.empty()) return rule("record the root cause (10.2 b 2) before closing");
-              if (!s.similar_checked)
-                return rule("record the check for similar nonconformities (10.2 b 3) before closing");
-              if (s.actions.empty())
-                return rule("a " + std::string(to_string(s.nc.level)) +
-                            " nonconformity closes only after corrective action (10.2 c); only an "
-                            "observation may close without one");
-            }
+            if (auto r = state_refusal(close::type, s)) return std::unexpected(*r);
             return one(encode(closed{x.comment, today, who}));
           },
       },

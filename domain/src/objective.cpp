@@ -196,6 +196,53 @@ state evolve(state s, const event& e) {
   return s;
 }
 
+namespace {
+
+std::optional<rejection> existence_refusal(const state& s) {
+  if (!s.exists) return rejection{rejection_kind::not_found, "", "no such objective; propose it first"};
+  if (s.current == status::achieved || s.current == status::missed)
+    return rejection{rejection_kind::rule, "",
+                     "objective " + s.objective_id + " is " + std::string(to_string(s.current)) +
+                         " and takes no further changes"};
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<rejection> state_refusal(std::string_view type, const state& s) {
+  const auto refuse = [](std::string message) {
+    return std::optional<rejection>{rejection{rejection_kind::rule, "", std::move(message)}};
+  };
+  if (type == propose::type) {
+    if (s.exists) return refuse("objective " + s.objective_id + " already exists; revise it instead");
+    return std::nullopt;
+  }
+  if (auto r = existence_refusal(s)) return r;
+  if (type == request_approval::type) {
+    if (!s.pending_approval_id.empty())
+      return refuse("the objective already awaits approval (" + s.pending_approval_id + ")");
+    if (!s.proposal_open) return refuse("nothing to approve: the terms in force are the latest; revise them first");
+  } else if (type == record_progress::type) {
+    if (s.current != status::set || !s.in_force)
+      return refuse("progress is measured against an objective top management has set (6.2, 9.1)");
+  } else if (type == mark_achieved::type) {
+    if (s.current != status::set) return refuse("only a set objective is achieved");
+    if (s.progress.empty()) return refuse("achievement must be shown by at least one recorded measurement (9.1)");
+  } else if (type == mark_missed::type) {
+    if (s.current != status::set) return refuse("only a set objective is missed");
+  }
+  // revise: any objective that exists and is not closed.
+  return std::nullopt;
+}
+
+std::vector<std::string> admitted_commands(const state& s) {
+  std::vector<std::string> out;
+  for (std::string_view type : {propose::type, revise::type, request_approval::type, record_progress::type,
+                                mark_achieved::type, mark_missed::type})
+    if (!state_refusal(type, s)) out.emplace_back(type);
+  return out;
+}
+
 decision decide(const command& c, const state& s, const command_context& ctx) {
   using wire::one;
   using wire::refuse;
@@ -203,17 +250,13 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
   const date today = day_of(ctx.now);
 
   if (const auto* x = std::get_if<propose>(&c)) {
-    if (s.exists) return rule("objective " + s.objective_id + " already exists; revise it instead");
+    if (auto r = state_refusal(propose::type, s)) return std::unexpected(*r);
     if (x->proposal.due_on < today)
       return refuse(rejection_kind::rule, "data.due_date", "the due date " + format_date(x->proposal.due_on) +
                                                                " has already passed (6.2 i)");
     return one(encode(proposed{x->objective_id, x->proposal}));
   }
-  if (!s.exists) return refuse(rejection_kind::not_found, "", "no such objective; propose it first");
-  const bool closed = s.current == status::achieved || s.current == status::missed;
-  if (closed)
-    return rule("objective " + s.objective_id + " is " + std::string(to_string(s.current)) +
-                " and takes no further changes");
+  if (auto r = existence_refusal(s)) return std::unexpected(*r);
 
   return std::visit(
       overloaded{
@@ -236,10 +279,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
             return one(encode(revised{t, x.reason}));
           },
           [&](const request_approval& x) -> decision {
-            if (!s.pending_approval_id.empty())
-              return rule("the objective already awaits approval (" + s.pending_approval_id + ")");
-            if (!s.proposal_open)
-              return rule("nothing to approve: the terms in force are the latest; revise them first");
+            if (auto r = state_refusal(request_approval::type, s)) return std::unexpected(*r);
             const std::string hash = canonical_hash(approval_content(s));
             const std::string summary =
                 x.summary.empty() ? std::string(s.in_force ? "Approve the revised objective " : "Set the objective ") +
@@ -262,9 +302,8 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
             return one(encode(rejected{x.outcome.approval_id, x.outcome.rejected_by, x.outcome.comment}));
           },
           [&](const record_progress& x) -> decision {
-            if (s.current != status::set)
-              return rule("progress is measured against an objective top management has set (6.2, 9.1)");
-            if (!ctx.by.has(role::isms_manager) && ctx.by.user_id != s.in_force->owner)
+            if (auto r = state_refusal(record_progress::type, s)) return std::unexpected(*r);
+            if (acts_only_on_own(ctx.by, record_progress::type) && ctx.by.user_id != s.in_force->owner)
               return refuse(rejection_kind::forbidden, "",
                             "a contributor records progress only on objectives they own (owner: " +
                                 s.in_force->owner + ")");
@@ -274,13 +313,11 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
             return one(encode(progress_recorded{x.measured_value, x.measured_on, x.note, ctx.by.user_id}));
           },
           [&](const mark_achieved& x) -> decision {
-            if (s.current != status::set) return rule("only a set objective is achieved");
-            if (s.progress.empty())
-              return rule("achievement must be shown by at least one recorded measurement (9.1)");
+            if (auto r = state_refusal(mark_achieved::type, s)) return std::unexpected(*r);
             return one(encode(achieved{x.note, today}));
           },
           [&](const mark_missed& x) -> decision {
-            if (s.current != status::set) return rule("only a set objective is missed");
+            if (auto r = state_refusal(mark_missed::type, s)) return std::unexpected(*r);
             return one(encode(missed{x.reason, today}));
           },
       },

@@ -229,10 +229,11 @@ command read_request(fields& f) {
 
 // ---- rules -------------------------------------------------------------------
 
-// A risk owner without the ISMS manager role acts only on risks they own.
-std::optional<rejection> owner_only_own(const command_context& ctx, std::string_view owner,
-                                        std::string_view what) {
-  if (ctx.by.has(role::isms_manager) || ctx.by.has(role::system)) return std::nullopt;
+// A risk owner without the ISMS manager role acts only on risks they own
+// (own_entity_limits in authorization.cpp).
+std::optional<rejection> owner_only_own(const command_context& ctx, std::string_view command_type,
+                                        std::string_view owner, std::string_view what) {
+  if (!acts_only_on_own(ctx.by, command_type)) return std::nullopt;
   if (ctx.by.user_id == owner) return std::nullopt;
   return rejection{rejection_kind::forbidden, "",
                    "a risk owner may " + std::string(what) + " only risks they own (owner: " +
@@ -274,27 +275,22 @@ std::optional<rejection> check_owner(const facts& f, const std::string& user_id)
 }
 
 decision decide_identify(const identify& c, const state& s, const command_context& ctx, const facts& f) {
-  if (s.status_ != status::none) return rule("the risk is already identified");
-  if (auto r = owner_only_own(ctx, c.details.owner, "identify")) return std::unexpected(*r);
+  if (auto r = state_refusal(identify::type, s)) return std::unexpected(*r);
+  if (auto r = owner_only_own(ctx, identify::type, c.details.owner, "identify")) return std::unexpected(*r);
   if (auto r = check_owner(f, c.details.owner)) return std::unexpected(*r);
   return one(c.details);
 }
 
 decision decide_implemented(const record_treatment_implemented& c, const state& s, const command_context& ctx) {
   if (auto r = check_exists(s)) return std::unexpected(*r);
-  if (auto r = owner_only_own(ctx, s.details.owner, "record the treatment of")) return std::unexpected(*r);
-  if (s.status_ == status::acceptance_requested)
-    return rule("acceptance is being decided on this treatment plan; record its implementation after the decision");
-  if (!s.treatment ||
-      (s.status_ != status::treatment_planned && s.status_ != status::accepted))
-    return rule("there is no treatment plan in force to implement; the risk is " + std::string(to_string(s.status_)));
-  if (s.implemented)
-    return rule("the treatment was already recorded as implemented on " + format_date(s.implemented->implemented_on));
+  if (auto r = owner_only_own(ctx, record_treatment_implemented::type, s.details.owner, "record the treatment of"))
+    return std::unexpected(*r);
+  if (auto r = state_refusal(record_treatment_implemented::type, s)) return std::unexpected(*r);
   return one(treatment_implemented{c.evidence, day_of(ctx.now)});
 }
 
 decision decide_change_owner(const change_owner& c, const state& s, const facts& f) {
-  if (auto r = check_exists(s)) return std::unexpected(*r);
+  if (auto r = state_refusal(change_owner::type, s)) return std::unexpected(*r);
   if (c.owner == s.details.owner) return rule("'" + c.owner + "' already owns the risk", "data.owner");
   if (auto r = check_owner(f, c.owner)) return std::unexpected(*r);
   return one(owner_changed{s.details.owner, c.owner, c.reason, s.status_ == status::acceptance_requested});
@@ -302,8 +298,8 @@ decision decide_change_owner(const change_owner& c, const state& s, const facts&
 
 decision decide_assess(const assess& c, const state& s, const command_context& ctx,
                        const facts& f) {
-  if (auto r = check_exists(s)) return std::unexpected(*r);
-  if (auto r = owner_only_own(ctx, s.details.owner, "assess")) return std::unexpected(*r);
+  if (auto r = state_refusal(assess::type, s)) return std::unexpected(*r);
+  if (auto r = owner_only_own(ctx, assess::type, s.details.owner, "assess")) return std::unexpected(*r);
   const risk_matrix::matrix* m = &f.matrix;
   if (auto r = within_matrix(*m, c.likelihood, c.impact, "data.likelihood", "data.impact"))
     return std::unexpected(*r);
@@ -317,11 +313,9 @@ decision decide_assess(const assess& c, const state& s, const command_context& c
 decision decide_plan(const plan_treatment& c, const state& s, const command_context& ctx,
                      const facts& f) {
   if (auto r = check_exists(s)) return std::unexpected(*r);
-  if (auto r = owner_only_own(ctx, s.details.owner, "plan the treatment of")) return std::unexpected(*r);
-  if (s.status_ != status::assessed && s.status_ != status::treatment_planned &&
-      s.status_ != status::acceptance_requested)
-    return rule("treatment is planned after assessment and before acceptance; the risk is " +
-                std::string(to_string(s.status_)));
+  if (auto r = owner_only_own(ctx, plan_treatment::type, s.details.owner, "plan the treatment of"))
+    return std::unexpected(*r);
+  if (auto r = state_refusal(plan_treatment::type, s)) return std::unexpected(*r);
   const risk_matrix::matrix* m = &f.matrix;
   if (auto r = within_matrix(*m, c.target_likelihood, c.target_impact, "data.target_likelihood",
                              "data.target_impact"))
@@ -350,12 +344,7 @@ decision decide_plan(const plan_treatment& c, const state& s, const command_cont
 
 decision decide_request(const request_acceptance& c, const state& s, const command_context& ctx,
                         const facts& f) {
-  if (auto r = check_exists(s)) return std::unexpected(*r);
-  if (s.status_ == status::acceptance_requested)
-    return rule("acceptance is already requested (approval " + s.pending->approval.approval_id + ")");
-  if (s.status_ != status::treatment_planned)
-    return rule("acceptance is requested once the treatment is planned; the risk is " +
-                std::string(to_string(s.status_)));
+  if (auto r = state_refusal(request_acceptance::type, s)) return std::unexpected(*r);
   if (ctx.by.user_id == s.details.owner)
     return rule("the risk owner approves the acceptance and so cannot request it (segregation of duties)");
   const risk_matrix::matrix* m = &f.matrix;
@@ -427,11 +416,54 @@ decision decide_expire(const state& s, const command_context& ctx) {
 }
 
 decision decide_retire(const retire& c, const state& s, const command_context&) {
-  if (auto r = check_exists(s)) return std::unexpected(*r);
+  if (auto r = state_refusal(retire::type, s)) return std::unexpected(*r);
   return one(retired{c.reason});
 }
 
 }  // namespace
+
+std::optional<rejection> state_refusal(std::string_view type, const state& s) {
+  const auto refuse = [](std::string message) {
+    return std::optional<rejection>{rejection{rejection_kind::rule, "", std::move(message)}};
+  };
+  if (type == identify::type) {
+    if (s.status_ != status::none) return refuse("the risk is already identified");
+    return std::nullopt;
+  }
+  if (auto r = check_exists(s)) return r;
+  if (type == plan_treatment::type) {
+    if (s.status_ != status::assessed && s.status_ != status::treatment_planned &&
+        s.status_ != status::acceptance_requested)
+      return refuse("treatment is planned after assessment and before acceptance; the risk is " +
+                    std::string(to_string(s.status_)));
+  } else if (type == request_acceptance::type) {
+    if (s.status_ == status::acceptance_requested)
+      return refuse("acceptance is already requested (approval " +
+                    (s.pending ? s.pending->approval.approval_id : std::string{}) + ")");
+    if (s.status_ != status::treatment_planned)
+      return refuse("acceptance is requested once the treatment is planned; the risk is " +
+                    std::string(to_string(s.status_)));
+  } else if (type == record_treatment_implemented::type) {
+    if (s.status_ == status::acceptance_requested)
+      return refuse("acceptance is being decided on this treatment plan; record its implementation after the decision");
+    if (!s.treatment || (s.status_ != status::treatment_planned && s.status_ != status::accepted))
+      return refuse("there is no treatment plan in force to implement; the risk is " +
+                    std::string(to_string(s.status_)));
+    if (s.implemented)
+      return refuse("the treatment was already recorded as implemented on " +
+                    format_date(s.implemented->implemented_on));
+  }
+  // assess, change_owner, retire: any risk that exists and is not retired.
+  return std::nullopt;
+}
+
+std::vector<std::string> admitted_commands(const state& s) {
+  std::vector<std::string> out;
+  for (std::string_view type : {identify::type, assess::type, plan_treatment::type, request_acceptance::type,
+                                record_treatment_implemented::type, change_owner::type, retire::type})
+    if (!state_refusal(type, s)) out.emplace_back(type);
+  return out;
+}
 
 std::string_view to_string(status s) noexcept { return wire::name_of(status_names, s); }
 

@@ -2,6 +2,7 @@
 
 #include "isms/server/json_input.hpp"
 #include "isms/server/log.hpp"
+#include "isms/domain/views/vocabulary.hpp"
 
 namespace isms::server {
 
@@ -93,7 +94,10 @@ void session_room::login(http_request request, http_reply reply) {
       }
     }
     http_response r = json_response(
-        200, json{{"token", s->token}, {"user", parts_.user_summary(user_id)}, {"expires_at_ms", s->expires_at_ms}});
+        200, json{{"token", s->token},
+                  {"user", parts_.user_summary(user_id)},
+                  {"expires_at_ms", s->expires_at_ms},
+                  {"vocabulary", domain::views::vocabulary()}});
     r.headers.emplace_back("Set-Cookie", cookie_for(s->token));
     reply(std::move(r));
   }, reply_internal(answer));
@@ -113,7 +117,7 @@ http_response session_room::logout(const http_request& request) {
 http_response session_room::whoami(const http_request& request) const {
   auto who = identify(request);
   if (!who) return json_error(401, "unauthenticated", "not signed in");
-  return json_response(200, json{{"user", parts_.user_summary(who->user_id)}});
+  return json_response(200, json{{"user", parts_.user_summary(who->user_id)}, {"vocabulary", domain::views::vocabulary()}});
 }
 
 void session_room::set_password(http_request request, http_reply reply) {

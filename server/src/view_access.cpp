@@ -32,17 +32,22 @@ std::size_t user_count(const all_views& v) { return v.users.users.size(); }
 
 namespace {
 
-// What a user's roles allow: every command type of the domain's table and
-// every restricted HTTP endpoint (http_room.hpp). Rules that depend on state
-// (own risks, own requests) are still decided per command.
+// What a user's roles allow: every command type of the domain's table, the
+// ones among them the user may send only about what they own (the domain's
+// own-entity limits, as decide reads them), and every restricted HTTP
+// endpoint (http_room.hpp). Rules that depend on an entity's state are listed
+// per entity by the views (`allowed_commands`) and still decided per command.
 json may_of(std::vector<role> roles) {
   const domain::actor who{{}, std::move(roles)};
-  json commands = json::array(), endpoints = json::array();
-  for (const auto& p : domain::authorization_table())
-    if (domain::may_issue(who, p.command_type)) commands.push_back(p.command_type);
+  json commands = json::array(), own_only = json::array(), endpoints = json::array();
+  for (const auto& p : domain::authorization_table()) {
+    if (!domain::may_issue(who, p.command_type)) continue;
+    commands.push_back(p.command_type);
+    if (domain::acts_only_on_own(who, p.command_type)) own_only.push_back(p.command_type);
+  }
   for (const auto& e : endpoint_permissions())
     if (std::ranges::any_of(e.roles, [&](domain::role r) { return who.has(r); })) endpoints.push_back(e.name);
-  return json{{"commands", std::move(commands)}, {"endpoints", std::move(endpoints)}};
+  return json{{"commands", std::move(commands)}, {"own_only", std::move(own_only)}, {"endpoints", std::move(endpoints)}};
 }
 
 }  // namespace

@@ -249,6 +249,47 @@ TEST(document, a_retired_document_takes_no_further_commands_and_falls_due_no_mor
   expect_rejected(when("document.retire", {{"reason", "again"}}, given), rejection_kind::rule, "", "retired");
 }
 
+// What the state admits is the rule decide applies: the list of a document
+// follows its stage, and what is not listed decide refuses with the same reason.
+TEST(document, the_commands_a_document_admits_follow_its_stage_as_decide_does) {
+  using list = std::vector<std::string>;
+  EXPECT_EQ(doc::admitted_commands(fold({})), list{"document.draft"});
+  EXPECT_EQ(doc::admitted_commands(fold({drafted()})),
+            (list{"document.revise", "document.request_approval", "document.retire"}));
+  events requested{drafted()};
+  then_record(requested, "document.request_approval", json::object());
+  EXPECT_EQ(doc::admitted_commands(fold(requested)), (list{"document.revise", "document.retire"}));
+  EXPECT_EQ(doc::admitted_commands(fold(approved_policy())),
+            (list{"document.revise", "document.publish", "document.retire"}));
+  EXPECT_EQ(doc::admitted_commands(fold(published_policy())),
+            (list{"document.revise", "document.record_review", "document.retire"}));
+  events gone = published_policy();
+  then_record(gone, "document.retire", {{"reason", "superseded"}});
+  EXPECT_TRUE(doc::admitted_commands(fold(gone)).empty());
+
+  const std::vector<std::pair<std::string, json>> commands{
+      {"document.draft", draft_data()},
+      {"document.revise", {{"text", revised_text}, {"change_note", "x"}}},
+      {"document.request_approval", json::object()},
+      {"document.publish", {{"content_sha256", sha256_hex(policy_text)}}},
+      {"document.record_review", {{"outcome", "suitable"}, {"notes", "ok"}}},
+      {"document.retire", {{"reason", "gone"}}},
+  };
+  for (const events& given : {events{}, events{drafted()}, requested, approved_policy(), published_policy(), gone}) {
+    const auto s = fold(given);
+    for (const auto& [type, data] : commands) {
+      const auto refusal = doc::state_refusal(type, s);
+      const auto d = when(type, data, given);
+      if (refusal) {
+        ASSERT_FALSE(d.has_value()) << type << " after " << given.size() << " events";
+        EXPECT_EQ(d.error().message, refusal->message) << type;
+      } else {
+        EXPECT_TRUE(d.has_value()) << type << " after " << given.size() << " events: " << describe(d);
+      }
+    }
+  }
+}
+
 TEST(document, roles_outside_the_table_are_forbidden) {
   expect_rejected(when("document.publish", {{"content_sha256", sha256_hex(policy_text)}}, approved_policy(), contributor()),
                   rejection_kind::forbidden);

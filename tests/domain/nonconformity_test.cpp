@@ -63,6 +63,45 @@ TEST(nonconformity, raising_records_source_reference_severity_and_who) {
   expect_rejected(when("nc.record_containment", {{"description", "x"}}, {}), rejection_kind::not_found);
 }
 
+// What the state admits is the rule decide applies: the nonconformity's and
+// each action's lists follow 10.2 a–d, and what is not listed decide refuses
+// with the same reason.
+TEST(nonconformity, the_commands_the_state_admits_follow_10_2_as_decide_does) {
+  using list = std::vector<std::string>;
+  EXPECT_EQ(nc::admitted_commands(fold({})), list{"nc.raise"});
+  EXPECT_EQ(nc::admitted_commands(fold({raised()})), list{"nc.record_containment"});
+  EXPECT_EQ(nc::admitted_commands(fold({raised(), contained()})),
+            (list{"nc.record_containment", "nc.record_root_cause"}));
+  EXPECT_EQ(nc::admitted_commands(fold(evaluated())),
+            (list{"nc.record_containment", "nc.record_root_cause", "nc.record_similar_check", "nc.plan_action"}));
+  EXPECT_EQ(nc::admitted_commands(fold({raised(nc::severity::observation)})),
+            (list{"nc.record_containment", "nc.close"}));
+  const auto acting = with(evaluated(), {planned()});
+  EXPECT_EQ(nc::admitted_action_commands(fold(acting), "CA-1"), list{"nc.complete_action"});
+  EXPECT_EQ(nc::admitted_action_commands(fold(with(acting, {completed()})), "CA-1"), list{"nc.verify_action"});
+  const auto done = with(acting, {completed(), verified()});
+  EXPECT_TRUE(nc::admitted_action_commands(fold(done), "CA-1").empty());
+  EXPECT_EQ(nc::admitted_commands(fold(done)).back(), "nc.close");
+  EXPECT_TRUE(nc::admitted_action_commands(fold(done), "CA-9").empty()) << "no such action";
+
+  const std::vector<std::pair<std::string, json>> commands{
+      {"nc.record_root_cause", {{"description", "why"}}},
+      {"nc.close", {{"comment", "done"}}},
+      {"nc.complete_action", {{"action_id", "CA-1"}, {"evidence", "e"}}},
+      {"nc.verify_action", {{"action_id", "CA-1"}, {"effective", true}, {"notes", "n"}}},
+  };
+  for (const events& given : {events{raised()}, acting, with(acting, {completed()}), done}) {
+    const auto s = fold(given);
+    for (const auto& [type, data] : commands) {
+      const auto refusal = nc::state_refusal(type, s, "CA-1");
+      if (!refusal) continue;
+      const auto d = when(type, data, given);
+      ASSERT_FALSE(d.has_value()) << type << " after " << given.size() << " events";
+      EXPECT_EQ(d.error().message, refusal->message) << type;
+    }
+  }
+}
+
 TEST(nonconformity, the_reference_is_a_clause_or_an_annex_a_control) {
   json d = raise_data();
   d["reference"] = "A.8.35";

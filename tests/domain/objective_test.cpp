@@ -174,6 +174,44 @@ TEST(objective, achievement_is_shown_by_a_measurement) {
                   "only a set objective");
 }
 
+// What the state admits is the rule decide applies, and what is not listed
+// decide refuses with the same reason.
+TEST(objective, the_commands_an_objective_admits_follow_its_status_as_decide_does) {
+  using list = std::vector<std::string>;
+  EXPECT_EQ(obj::admitted_commands(fold({})), list{"objective.propose"});
+  EXPECT_EQ(obj::admitted_commands(fold({proposed()})), (list{"objective.revise", "objective.request_approval"}));
+  events pending{proposed()};
+  then_record(pending, "objective.request_approval", json::object());
+  EXPECT_EQ(obj::admitted_commands(fold(pending)), list{"objective.revise"});
+  events set = set_objective();
+  EXPECT_EQ(obj::admitted_commands(fold(set)),
+            (list{"objective.revise", "objective.record_progress", "objective.mark_missed"}));
+  then_record(set, "objective.record_progress", {{"measured_value", 97}, {"measured_on", "2026-03-02"}});
+  EXPECT_EQ(obj::admitted_commands(fold(set)),
+            (list{"objective.revise", "objective.record_progress", "objective.mark_achieved", "objective.mark_missed"}));
+  events done = set;
+  then_record(done, "objective.mark_achieved", {{"note", "97%"}});
+  EXPECT_TRUE(obj::admitted_commands(fold(done)).empty());
+
+  for (const events& given : {events{proposed()}, pending, set_objective(), done}) {
+    const auto s = fold(given);
+    for (const auto& [type, data] : std::vector<std::pair<std::string, json>>{
+             {"objective.request_approval", json::object()},
+             {"objective.record_progress", {{"measured_value", 90}, {"measured_on", "2026-03-02"}}},
+             {"objective.mark_achieved", {{"note", "n"}}},
+             {"objective.mark_missed", {{"reason", "r"}}}}) {
+      const auto refusal = obj::state_refusal(type, s);
+      const auto d = when(type, data, given);
+      if (refusal) {
+        ASSERT_FALSE(d.has_value()) << type;
+        EXPECT_EQ(d.error().message, refusal->message) << type;
+      } else {
+        EXPECT_TRUE(d.has_value()) << type << ": " << describe(d);
+      }
+    }
+  }
+}
+
 TEST(objective, a_missed_or_achieved_objective_is_final) {
   events given = set_objective();
   then_record(given, "objective.mark_missed", {{"reason", "scanner licence lapsed"}});

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "given.hpp"
 
 namespace isms::domain::risk {
@@ -497,6 +499,75 @@ TEST(RiskTreatmentImplemented, NeedsAPlanNotBeingDecidedAndTheOwnerOrManager) {
                   rejection_kind::forbidden, "");
   EXPECT_REJECTED(w.when("risk.record_treatment_implemented", json::object(), planned()), rejection_kind::invalid,
                   "data.evidence");
+}
+
+// ---- what the state admits ---------------------------------------------------
+
+std::vector<std::string> admitted_after(const events& given) {
+  auto s = fold(history_of(stream, given));
+  EXPECT_TRUE(s.has_value());
+  return s ? admitted_commands(*s) : std::vector<std::string>{};
+}
+
+TEST(RiskAdmittedCommands, FollowTheLifecycle) {
+  using list = std::vector<std::string>;
+  EXPECT_EQ(admitted_after({}), list{"risk.identify"});
+  EXPECT_EQ(admitted_after({encode(details())}), (list{"risk.assess", "risk.change_owner", "risk.retire"}));
+  EXPECT_EQ(admitted_after({encode(details()), encode(high_assessment())}),
+            (list{"risk.assess", "risk.plan_treatment", "risk.change_owner", "risk.retire"}));
+  EXPECT_EQ(admitted_after(planned()),
+            (list{"risk.assess", "risk.plan_treatment", "risk.request_acceptance",
+                  "risk.record_treatment_implemented", "risk.change_owner", "risk.retire"}));
+  EXPECT_EQ(admitted_after(requested()),
+            (list{"risk.assess", "risk.plan_treatment", "risk.change_owner", "risk.retire"}));
+  // An accepted risk's plan is not revised: it is reassessed.
+  EXPECT_EQ(admitted_after(accepted_until("2027-03-01")),
+            (list{"risk.assess", "risk.record_treatment_implemented", "risk.change_owner", "risk.retire"}));
+  auto done = planned();
+  done.push_back(encode(treatment_implemented{"EDR", day("2026-03-01")}));
+  EXPECT_EQ(admitted_after(done), (list{"risk.assess", "risk.plan_treatment", "risk.request_acceptance",
+                                        "risk.change_owner", "risk.retire"}));
+  auto gone = planned();
+  gone.push_back(encode(retired{"asset decommissioned"}));
+  EXPECT_TRUE(admitted_after(gone).empty());
+}
+
+// The list is the rule decide applies: what the state does not admit, decide
+// refuses with the same reason; what it admits, decide does not refuse for
+// the state.
+TEST(RiskAdmittedCommands, DecideRefusesExactlyWhatTheStateDoesNotAdmit) {
+  world w;
+  const std::vector<std::pair<std::string, json>> commands{
+      {"risk.identify", identify_data()},
+      {"risk.assess", {{"likelihood", 3}, {"impact", 3}, {"rationale", "r"}}},
+      {"risk.plan_treatment", plan_data(2, 4)},
+      {"risk.request_acceptance", {{"review_date", "2027-03-01"}}},
+      {"risk.record_treatment_implemented", {{"evidence", "e"}}},
+      {"risk.change_owner", {{"owner", "otto"}, {"reason", "moved"}}},
+      {"risk.retire", {{"reason", "gone"}}},
+  };
+  auto done = planned();
+  done.push_back(encode(treatment_implemented{"EDR", day("2026-03-01")}));
+  auto gone = planned();
+  gone.push_back(encode(retired{"asset decommissioned"}));
+  for (const events& given : {events{}, events{encode(details())}, events{encode(details()), encode(high_assessment())},
+                              planned(), requested(), accepted_until("2027-03-01"), done, gone}) {
+    const auto s = fold(history_of(stream, given));
+    ASSERT_TRUE(s);
+    const auto admitted = admitted_commands(*s);
+    for (const auto& [type, data] : commands) {
+      const auto d = w.when(type, data, given);
+      const auto refusal = state_refusal(type, *s);
+      const bool listed = std::ranges::find(admitted, type) != admitted.end();
+      EXPECT_EQ(listed, !refusal.has_value()) << type;
+      if (refusal) {
+        ASSERT_FALSE(d) << type << " after " << given.size() << " events";
+        EXPECT_EQ(d.error().message, refusal->message) << type;
+      } else {
+        if (!d) ADD_FAILURE() << type << " after " << given.size() << " events: " << d.error().message;
+      }
+    }
+  }
 }
 
 TEST(RiskTimeRules, AnAcceptedRisksTreatmentIsOverdueUntilRecordedAsImplemented) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "isms/domain/views/views.hpp"
+#include "isms/domain/views/vocabulary.hpp"
 
 namespace isms::domain::views {
 namespace {
@@ -52,6 +53,43 @@ TEST(ViewParams, EveryDocumentedRangeHoldsAtBothEndsWhenReadFromJsonText) {
       EXPECT_EQ(r.error().field, "params." + p.param) << outside;
     }
   }
+}
+
+// Every reply states the days a form suggests, counted as the domain counts
+// months: the same day of the month, clamped to the month's last day — a
+// client adding months itself would say March 3 for January 31 + 1 month.
+TEST(ViewReplies, MonthsAheadAreCountedAsTheDomainCountsMonths) {
+  const auto r = query(initial_views(), "risks", json::object(), manager, parse_date("2026-01-31").value());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->at("today"), "2026-01-31");
+  EXPECT_EQ(r->at("months_ahead"), (json{{"1", "2026-02-28"}, {"2", "2026-03-31"}, {"3", "2026-04-30"},
+                                         {"6", "2026-07-31"}, {"12", "2027-01-31"}}));
+  const auto leap = query(initial_views(), "audits", json::object(), manager, parse_date("2027-02-28").value());
+  ASSERT_TRUE(leap);
+  EXPECT_EQ(leap->at("months_ahead").at("12"), "2028-02-28");
+}
+
+// The vocabulary the clients show is the views' own: every state it lists
+// for a register is a state that register's view filters on, and every state
+// the filter names (other than aliases such as "open") is listed, in order.
+TEST(Vocabulary, EveryRegistersStatesAreTheStatesItsViewFiltersOn) {
+  const json v = vocabulary();
+  for (const auto& [view, states] : v.items()) {
+    SCOPED_TRACE(view);
+    ASSERT_FALSE(states.empty());
+    for (const auto& s : states) {
+      EXPECT_FALSE(s.at("label").get<std::string>().empty());
+      EXPECT_TRUE(ask(view, R"({"state":")" + s.at("state").get<std::string>() + R"("})"))
+          << s.at("state") << " is not a state the view knows";
+    }
+    const auto refused = ask(view, R"({"state":"no_such_state"})");
+    ASSERT_FALSE(refused);
+    std::string listed;
+    for (const auto& s : states) listed += (listed.empty() ? "" : ", ") + s.at("state").get<std::string>();
+    EXPECT_NE(refused.error().message.find(listed), std::string::npos)
+        << refused.error().message << " does not list, in this order: " << listed;
+  }
+  EXPECT_EQ(v.at("risks").at(2), (json{{"state", "treatment_planned"}, {"label", "Treatment planned"}}));
 }
 
 TEST(ViewParams, ActivityLimitZeroFromTheWireIsRefused) {

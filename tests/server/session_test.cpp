@@ -13,6 +13,7 @@
 #include <mutex>
 #include <set>
 
+#include "isms/domain/views/vocabulary.hpp"
 #include "isms/domain/authorization.hpp"
 #include "isms/server/config.hpp"
 #include "support/client.hpp"
@@ -107,6 +108,46 @@ TEST(sessions, the_session_says_which_commands_and_endpoints_the_user_may_use) {
   for (const auto& p : domain::authorization_table())
     if (domain::may_issue(mia, p.command_type)) expected.insert(std::string(p.command_type));
   EXPECT_EQ(manager, expected);
+}
+
+// The rule "a risk owner acts only on the risks they own" is stated by the
+// server too: the session lists the command types the user may send only
+// about what they own, from the table decide reads.
+TEST(sessions, the_session_says_which_commands_the_user_may_send_only_about_their_own) {
+  test_server srv;
+  auto own_only = [&](const std::string& token) {
+    auto r = http_call(srv.port(), "GET", "/api/session", "", bearer(token));
+    EXPECT_EQ(r.status, 200u) << r.body;
+    std::set<std::string> out;
+    const json j = json::parse(r.body);
+    for (const auto& c : j.at("user").at("may").at("own_only")) out.insert(c.get<std::string>());
+    return out;
+  };
+  EXPECT_EQ(own_only(srv.add_user("rob", {"risk_owner"})),
+            (std::set<std::string>{"risk.identify", "risk.assess", "risk.plan_treatment",
+                                   "risk.record_treatment_implemented"}));
+  EXPECT_EQ(own_only(srv.add_user("cleo", {"contributor"})),
+            (std::set<std::string>{"document.draft", "document.revise", "document.record_review",
+                                   "objective.record_progress", "nc.complete_action",
+                                   "review.complete_action"}));
+  EXPECT_TRUE(own_only(srv.add_user("mia", {"isms_manager"})).empty()) << "the ISMS manager acts on every entity";
+  EXPECT_TRUE(own_only(srv.add_user("max", {"isms_manager", "risk_owner"})).empty());
+}
+
+// The clients show the registers' states in the domain's order and words:
+// the session reply carries them, on sign-in and on "who am I".
+TEST(sessions, the_session_carries_the_vocabulary_of_the_registers) {
+  test_server srv;
+  const auto token = srv.add_user("mia", {"isms_manager"});
+  auto r = http_call(srv.port(), "GET", "/api/session", "", bearer(token));
+  ASSERT_EQ(r.status, 200u) << r.body;
+  const json v = json::parse(r.body).at("vocabulary");
+  EXPECT_EQ(v, domain::views::vocabulary());
+  ASSERT_EQ(v.at("risks").size(), 7u);
+  EXPECT_EQ(v.at("risks").front(), (json{{"state", "identified"}, {"label", "Identified"}}));
+  EXPECT_EQ(v.at("risks").back().at("state"), "retired");
+  for (const char* reg : {"documents", "nonconformities", "objectives", "approvals", "audits", "reviews"})
+    EXPECT_FALSE(v.at(reg).empty()) << reg;
 }
 
 TEST(sessions, signing_out_closes_that_sessions_connections_only) {

@@ -105,5 +105,43 @@ TEST(view_reply_cache, the_views_shared_by_everyone_answer_alike_to_every_viewer
   EXPECT_EQ((*a)["result"], (*c)["result"]);
 }
 
+// Each entity carries the command types its state admits, from the
+// aggregate's own rule; the list depends on the entity alone, so a reply
+// shared between a risk owner and the ISMS manager is right for both (each
+// client intersects it with its session's `may`).
+TEST(view_reply_cache, each_entity_lists_what_its_state_admits_alike_for_every_viewer) {
+  test_server srv;
+  auto mia = connect_as(srv, srv.add_user("mia", {"isms_manager"}));
+  auto olga = connect_as(srv, srv.add_user("olga", {"risk_owner"}));
+  risk_awaiting_olga(*mia, srv);
+  const json pending = json::array({"risk.assess", "risk.plan_treatment", "risk.change_owner", "risk.retire"});
+  auto one = olga->query("risk", {{"id", "R-2"}});
+  ASSERT_TRUE(ok(one));
+  EXPECT_EQ((*one)["result"]["data"]["state"], "acceptance_requested");
+  EXPECT_EQ((*one)["result"]["data"]["allowed_commands"], pending) << "no second request while one is pending";
+  auto list = mia->query("risks");
+  ASSERT_TRUE(ok(list));
+  EXPECT_EQ((*list)["result"]["data"]["risks"][0]["allowed_commands"], pending);
+
+  ASSERT_TRUE(ok(mia->command("risk.retire", "risk-R-2", {{"reason", "supplier replaced"}})));
+  srv.app().settle();
+  auto retired = olga->query("risk", {{"id", "R-2"}});
+  ASSERT_TRUE(ok(retired));
+  EXPECT_EQ((*retired)["result"]["data"]["allowed_commands"], json::array()) << "a retired risk takes no command";
+
+  ASSERT_TRUE(ok(mia->command("document.draft", "document-POL-1",
+                              {{"document_id", "POL-1"}, {"kind", "policy"}, {"title", "Security policy"},
+                               {"owner", "mia"}, {"classification", "internal"}, {"review_interval_months", 12},
+                               {"text", "We protect what customers entrust to us."}})));
+  srv.app().settle();
+  auto doc = olga->query("document", {{"id", "POL-1"}});
+  ASSERT_TRUE(ok(doc));
+  EXPECT_EQ((*doc)["result"]["data"]["allowed_commands"],
+            json::array({"document.revise", "document.request_approval", "document.retire"}));
+  auto docs = mia->query("documents");
+  ASSERT_TRUE(ok(docs));
+  EXPECT_EQ((*docs)["result"]["data"]["documents"][0]["allowed_commands"], (*doc)["result"]["data"]["allowed_commands"]);
+}
+
 }  // namespace
 }  // namespace isms::testing

@@ -167,6 +167,52 @@ test('the risk owner sees an acceptance request live, approves it, and the manag
   assert.deepEqual(manager.page.__errors || [], []);
 });
 
+// The buttons of a risk follow what the server says: the commands the risk's
+// state admits (its allowed_commands) and, for a risk owner, only their own
+// risks (the session's may.own_only).
+test('a risk offers only what its state admits, and a risk owner writes only on their own risks', async () => {
+  await plannedRisk('R-8', { title: 'Supplier portal credentials phished', owner: 'tom' });
+  const r1 = (await mia.query('risk', { id: 'R-1' })).data;
+  assert.equal(r1.state, 'accepted');
+  assert.ok(!r1.allowed_commands.includes('risk.plan_treatment'), 'an accepted risk is reassessed, not re-planned');
+  assert.ok(r1.allowed_commands.includes('risk.assess'));
+
+  const manager = await signIn(browser, server.url, 'mia');
+  open.push(manager.context);
+  await manager.page.goto(`${server.url}/#/risks/R-1`);
+  await visible(manager.page.locator('.page-head').getByText('Accepted', { exact: true }), 'the accepted risk');
+  await visible(manager.page.locator('[data-write="risk.assess"]'), 'the manager\'s "Reassess"');
+  assert.equal(await manager.page.getByRole('button', { name: 'Revise treatment plan' }).count(), 0, 'no "Revise treatment plan" on an accepted risk');
+  assert.equal(await manager.page.locator('[data-write="risk.request_acceptance"]').count(), 0, 'no second acceptance request');
+  await manager.page.goto(`${server.url}/#/risks/R-8`);
+  await visible(manager.page.locator('[data-write="risk.request_acceptance"]'), 'the manager\'s "Request acceptance" on a planned risk');
+  await visible(manager.page.getByRole('button', { name: 'Revise treatment plan' }), 'the manager\'s "Revise treatment plan" on a planned risk');
+  // The review date the form suggests is the server's, counted by the domain.
+  const r8 = (await mia.query('risk', { id: 'R-8' })).data;
+  await manager.page.locator('[data-write="risk.request_acceptance"]').click();
+  const asked = manager.page.locator('dialog[open]');
+  assert.equal(await asked.getByLabel('Accepted until (review date)').inputValue(), r8.months_ahead['12'], 'the review date a year ahead, as the server counts it');
+  await asked.getByRole('button', { name: 'Cancel' }).click();
+
+  // The register's state filter offers the states the server names, in its order.
+  await manager.page.goto(`${server.url}/#/risks`);
+  const filter = manager.page.getByRole('combobox', { name: 'State' });
+  await visible(filter, 'the state filter');
+  const session = JSON.parse((await mia.http('GET', '/api/session')).body);
+  assert.deepEqual(await filter.locator('option').allTextContents(), ['All', ...session.vocabulary.risks.map((x) => x.label)]);
+
+  const owner = await signIn(browser, server.url, 'olga');
+  open.push(owner.context);
+  await owner.page.goto(`${server.url}/#/risks/R-1`);
+  await visible(owner.page.locator('[data-write="risk.assess"]'), 'the owner\'s "Reassess" on her own risk');
+  await owner.page.goto(`${server.url}/#/risks/R-8`);
+  await visible(owner.page.locator('.page-head').getByText('Treatment planned'), 'another owner\'s risk');
+  await visible(owner.page.locator('.timeline'), 'the risk\'s history');
+  assert.equal(await owner.page.locator('[data-write]').count(), 0, 'no writing control on another owner\'s risk');
+  assert.deepEqual(owner.page.__errors || [], []);
+  assert.deepEqual(manager.page.__errors || [], []);
+});
+
 test('a requester cannot approve their own request in the UI', async () => {
   // Above appetite: the owner, then top management. Mia requests it and holds
   // top_management herself, so only segregation of duties keeps her out.

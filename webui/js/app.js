@@ -92,7 +92,7 @@ const seenNotifications = new Set();
 async function boot() {
   try {
     const me = await http.whoAmI();
-    signedIn(me.user);
+    signedIn(me.user, me.vocabulary);
   } catch (err) {
     if (err.code === 'offline') showSignIn('The server cannot be reached. Check the network connection and reload.');
     else showSignIn();
@@ -103,11 +103,12 @@ function showSignIn(message) {
   unmountScreen();
   shell = null;
   document.body.classList.remove('signed-in');
-  replace(root, signin.render({ message, onSignedIn: (user) => signedIn(user) }));
+  replace(root, signin.render({ message, onSignedIn: (user, vocabulary) => signedIn(user, vocabulary) }));
 }
 
-function signedIn(user) {
+function signedIn(user, vocabulary) {
   app.user = user;
+  app.vocabulary = vocabulary || {};
   document.body.classList.add('signed-in');
   buildShell();
   startNotifications();

@@ -114,11 +114,11 @@ export function todayUtc(offsetDays = 0) {
   return d.toISOString().slice(0, 10);
 }
 
-export function addMonths(day, months) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
-  if (!m) return day;
-  const d = new Date(Date.UTC(+m[1], +m[2] - 1 + months, +m[3]));
-  return d.toISOString().slice(0, 10);
+// The day `months` months after the server's today, as a view reply states it
+// (`months_ahead`: 1, 2, 3, 6, 12), counted by the domain (clamped to the
+// month's end). The client does no month arithmetic; "" when not given.
+export function monthsAhead(data, months) {
+  return (data && data.months_ahead && data.months_ahead[String(months)]) || '';
 }
 
 // A random id for commands and new entities (crypto.randomUUID needs a secure context).

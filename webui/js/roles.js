@@ -1,7 +1,8 @@
 // The roles' names as people read them. Who may send which command is not
 // restated here: the server lists it for the signed-in user (`user.may`, from
-// the domain's authorization table and the HTTP endpoints' table), and still
-// decides every rule that depends on state (own risks, own requests, …).
+// the domain's authorization table, its own-entity limits and the HTTP
+// endpoints' table); each entity of a view lists the command types its state
+// admits (`allowed_commands`); and the server still decides every command.
 
 export const ROLE_LABELS = {
   admin: 'Administrator',
@@ -21,4 +22,22 @@ export function roleAllows(user, type) {
   const may = user && user.may;
   if (!may) return false;
   return (may.commands || []).includes(type) || (may.endpoints || []).includes(type);
+}
+
+// Does the server say this user sends `type` only about what they own
+// (`user.may.own_only`: a risk owner and their risks, a contributor and their
+// documents, actions, objectives)?
+export function ownOnly(user, type) {
+  const may = user && user.may;
+  return !!may && (may.own_only || []).includes(type);
+}
+
+// May the user send `type` about this entity, as far as the server has told?
+// Its state admits it (`entity.allowed_commands`), the user's roles allow it,
+// and if the user acts only on their own, `ownerId` is the user.
+export function mayOn(user, entity, type, ownerId) {
+  if (!roleAllows(user, type)) return false;
+  if (entity && !(entity.allowed_commands || []).includes(type)) return false;
+  if (ownerId !== undefined && ownOnly(user, type) && ownerId !== user.id) return false;
+  return true;
 }

@@ -2,14 +2,15 @@
 // point in history being looked at. One object, read by every screen.
 
 import { Connection } from './api.js';
-import { roleAllows } from './roles.js';
+import { roleAllows, mayOn } from './roles.js';
 
 const AS_OF_KEY = 'isms.as_of';
 
 class AppState extends EventTarget {
   constructor() {
     super();
-    this.user = null;                 // {id, name, roles, may: {commands, endpoints}}
+    this.user = null;                 // {id, name, roles, may: {commands, own_only, endpoints}}
+    this.vocabulary = {};             // per register: [{state, label}] in lifecycle order (session reply)
     this.conn = new Connection();
     this.asOf = loadAsOf();           // null (now) or {position, at}
     this.inboxCount = 0;
@@ -20,10 +21,24 @@ class AppState extends EventTarget {
   // May the user send this command type at all (ignoring the time control)?
   roleAllows(type) { return roleAllows(this.user, type); }
 
+  // May the user send it about this entity (its state admits it; their own
+  // where the server says so)? See roles.js mayOn.
+  mayOn(entity, type, ownerId) { return mayOn(this.user, entity, type, ownerId); }
+
   // May the user send it now: allowed by role and looking at the present.
   can(type) { return this.roleAllows(type) && !this.asOf; }
 
   get past() { return !!this.asOf; }
+
+  // A register's states in lifecycle order as [state, label] pairs, as the
+  // server names them (the session reply's `vocabulary`).
+  states(register) { return (this.vocabulary[register] || []).map((s) => [s.state, s.label]); }
+
+  // The label the server gives a state of a register, or null.
+  stateLabel(register, state) {
+    const s = (this.vocabulary[register] || []).find((x) => x.state === state);
+    return s ? s.label : null;
+  }
 
   // Queries honour the time control: while it is set, every query carries as_of.
   query(view, params = {}, { now = false } = {}) {

@@ -101,15 +101,15 @@ const STATE_TONE = {
   not_started: 'bad', partial: 'warn', implemented: 'ok',
 };
 
-const STATE_LABEL = {
-  acceptance_requested: 'Acceptance requested', acceptance_expired: 'Acceptance expired',
-  treatment_planned: 'Treatment planned', root_cause_recorded: 'Root cause found',
-  similar_checked: 'Similar checked', actions_planned: 'Actions planned', actions_done: 'Actions done',
-  actions_verified: 'Actions verified', inputs_assembled: 'Inputs assembled', minutes_pending: 'Minutes awaiting approval',
-  minutes_approved: 'Minutes approved', approval_requested: 'Approval requested', not_started: 'Not started',
-};
-
-export function stateLabel(state) { return STATE_LABEL[state] || humanize(state); }
+// The states of the registers are labelled by the server (the session's
+// `vocabulary`); a state no register lists (an SoA status) reads as its name.
+export function stateLabel(state) {
+  for (const register of Object.keys(app.vocabulary || {})) {
+    const label = app.stateLabel(register, state);
+    if (label) return label;
+  }
+  return humanize(state);
+}
 
 export function stateChip(state, label) {
   return h('span.chip', { class: `tone-${STATE_TONE[state] || 'neutral'}` }, label || stateLabel(state));
@@ -269,8 +269,12 @@ export function confirmDialog({ title, text, confirmLabel = 'Confirm', danger = 
 // A button that writes. Rendered only for roles that may send `type`; while
 // the time control is set it is shown disabled, with the reason.
 // Every writing control carries data-write, so that tests can find them.
-export function writeButton(type, label, onclick, { kind = 'primary', small = false, extraCheck = true } = {}) {
-  if (!app.roleAllows(type) || !extraCheck) return null;
+// `on`: the entity the command is about; the button shows only if its state
+// admits the command (the view's `allowed_commands`). `owner`: the user who
+// owns that entity, for commands the server says this user sends only about
+// their own (`user.may.own_only`).
+export function writeButton(type, label, onclick, { kind = 'primary', small = false, extraCheck = true, on, owner } = {}) {
+  if (!app.mayOn(on, type, owner) || !extraCheck) return null;
   const past = app.past;
   return h('button.btn', {
     type: 'button',

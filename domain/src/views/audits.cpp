@@ -57,6 +57,16 @@ void fold_audit(audits_view& v, const recorded_event& e, const internal_audit::e
              ev);
 }
 
+// The aggregate state its state rule reads: the audit exists, its status.
+std::vector<std::string> audit_admitted_commands(const audit_entry& a) {
+  internal_audit::state s = internal_audit::initial_state();
+  s.exists = !a.audit_id.empty();
+  s.programme_entry.audit_id = a.audit_id;
+  for (auto st : {internal_audit::status::planned, internal_audit::status::performed, internal_audit::status::reported})
+    if (internal_audit::to_string(st) == a.state) s.current = st;
+  return internal_audit::admitted_commands(s);
+}
+
 json audit_json(const audit_entry& a, date today) {
   json findings = json::array();
   json by_type = {{"nonconformity_major", 0}, {"nonconformity_minor", 0}, {"observation", 0}, {"opportunity", 0}};
@@ -87,7 +97,10 @@ json audit_json(const audit_entry& a, date today) {
           {"report_summary", a.report_summary},
           {"conclusion", a.conclusion},
           {"version", a.version},
-          {"last_change", a.changed}};
+          {"last_change", a.changed},
+          // What the audit's state admits (the aggregate's own rule); the
+          // same for every reader, so a shared reply stays right.
+          {"allowed_commands", audit_admitted_commands(a)}};
 }
 
 std::expected<json, rejection> query_audits(const audits_view& v, const json& params, date today) {

@@ -71,7 +71,10 @@ json document_json(const document_entry& d, date today, bool include_text) {
          {"retired_reason", d.retired_reason},
          {"versions", d.versions},
          {"version", d.version},
-         {"last_change", d.changed}};
+         {"last_change", d.changed},
+         // What the document's state admits (the aggregate's own rule); the
+         // same for every reader, so a shared reply stays right.
+         {"allowed_commands", document::admitted_commands(document_state_of(d))}};
   if (include_text) {
     j["text"] = d.text;
     j["published_text"] = d.published_text;

@@ -193,11 +193,14 @@ std::vector<std::string> nc_overdue_actions(const nc_entry& n, date today) {
 
 json nc_json(const nc_entry& n, date today) {
   const auto overdue = nc_overdue_actions(n, today);
+  // What the state admits (the aggregate's own rule), the same for every reader.
+  const nonconformity::state st = nc_state_of(n);
   json actions = json::array();
   for (const auto& a : n.actions) {
     json j = a;
     j["id"] = a.action_id;
     j["overdue"] = std::find(overdue.begin(), overdue.end(), a.action_id) != overdue.end();
+    j["allowed_commands"] = nonconformity::admitted_action_commands(st, a.action_id);
     actions.push_back(std::move(j));
   }
   return {{"id", n.id},
@@ -220,7 +223,8 @@ json nc_json(const nc_entry& n, date today) {
           {"overdue_actions", overdue.size()},
           {"closed_on", n.closed_on},
           {"version", n.version},
-          {"last_change", n.changed}};
+          {"last_change", n.changed},
+          {"allowed_commands", nonconformity::admitted_commands(st)}};
 }
 
 std::expected<json, rejection> query_nonconformities(const nonconformities_view& v, const json& params,

@@ -142,7 +142,10 @@ json objective_json(const objective_entry& o, date today) {
           {"closed_on", o.closed_on},
           {"closing_note", o.closing_note},
           {"version", o.version},
-          {"last_change", o.changed}};
+          {"last_change", o.changed},
+          // What the objective's state admits (the aggregate's own rule); the
+          // same for every reader, so a shared reply stays right.
+          {"allowed_commands", objective::admitted_commands(objective_state_of(o))}};
 }
 
 std::expected<json, rejection> query_objectives(const objectives_view& v, const json& params, date today) {

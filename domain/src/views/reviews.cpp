@@ -155,11 +155,14 @@ std::vector<std::string> review_overdue_actions(const review_entry& r, date toda
 
 json review_json(const review_entry& r, date today, bool with_pack) {
   const auto overdue = review_overdue_actions(r, today);
+  // What the state admits (the aggregate's own rule), the same for every reader.
+  const mr::state st = review_state_of(r);
   json actions = json::array();
   for (const auto& a : r.actions) {
     json j = a;
     j["id"] = a.action_id;
     j["overdue"] = std::find(overdue.begin(), overdue.end(), a.action_id) != overdue.end();
+    j["allowed_commands"] = mr::admitted_action_commands(st, a.action_id);
     actions.push_back(std::move(j));
   }
   json items = json::array(), decisions = json::array();
@@ -173,7 +176,7 @@ json review_json(const review_entry& r, date today, bool with_pack) {
     j["id"] = d.decision_id;
     decisions.push_back(std::move(j));
   }
-  const auto next = mr::next_review_due_on(review_state_of(r));
+  const auto next = mr::next_review_due_on(st);
   json j{{"id", r.id},
          {"stream", r.stream},
          {"review_id", r.review_id},
@@ -199,7 +202,8 @@ json review_json(const review_entry& r, date today, bool with_pack) {
          {"closed_on", r.closed_on},
          {"next_review_due_on", next ? json(format_date(*next)) : json(nullptr)},
          {"version", r.version},
-         {"last_change", r.changed}};
+         {"last_change", r.changed},
+         {"allowed_commands", mr::admitted_commands(st)}};
   if (with_pack) j["pack"] = r.pack;
   return j;
 }

@@ -252,7 +252,10 @@ json risk_summary_json(const risk_entry& r) {
           {"review_date", r.accepted_until},
           {"retired_reason", r.retired_reason},
           {"version", r.version},
-          {"last_change", r.changed}};
+          {"last_change", r.changed},
+          // What the risk's state admits (the aggregate's own rule); the
+          // same for every reader, so a shared reply stays right.
+          {"allowed_commands", risk::admitted_commands(risk_state_of(r))}};
 }
 
 json risk_subject_content(const risk_entry& r) {

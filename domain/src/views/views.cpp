@@ -15,6 +15,7 @@
 #include "isms/domain/soa.hpp"
 #include "isms/domain/user.hpp"
 #include "support.hpp"
+#include "../wire_fields.hpp"
 
 namespace isms::domain::views {
 
@@ -337,6 +338,12 @@ std::expected<json, rejection> query(const all_views& v, std::string_view view, 
   (*out)["position"] = v.position;
   (*out)["as_of"] = format_instant(v.as_of);
   (*out)["today"] = format_date(today);
+  // Days a form suggests (a due date a month ahead, a review in a year),
+  // counted with the domain's own month arithmetic (the same day of the
+  // month, clamped to its last day), so no client counts months itself.
+  json ahead = json::object();
+  for (int m : {1, 2, 3, 6, 12}) ahead[std::to_string(m)] = format_date(wire::add_months(today, m));
+  (*out)["months_ahead"] = std::move(ahead);
   return out;
 }
 

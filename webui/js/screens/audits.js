@@ -1,7 +1,7 @@
 // The internal audit programme (9.2): planned audits, their findings (a
 // finding of nonconformity raises a nonconformity by itself) and reports.
 
-import { h, replace, fmtDay, humanize, todayUtc, addMonths } from '../dom.js';
+import { h, replace, fmtDay, humanize, todayUtc, monthsAhead } from '../dom.js';
 import { app } from '../state.js';
 import { pageHeader, loading, toast, stateChip, chip, field, openDialog, writeButton, empty, facts, followView } from '../ui.js';
 import { userOptions, nextId } from '../directory.js';
@@ -48,9 +48,10 @@ export async function render(ctx) {
         h('div', h('div.tl-what', `${f.id} · ${f.reference}`), h('div', f.text),
           f.nc_id ? h('a', { href: `#/nonconformities/${encodeURIComponent(f.nc_id)}` }, `Nonconformity ${f.nc_id}`) : null)))) : null,
       h('div.row', { style: 'margin-top:12px' },
-        a.state === 'planned' ? writeButton('audit.record_performed', 'Record performed', () => performedDialog(a), { small: true, extraCheck: auditor }) : null,
-        a.state === 'performed' ? writeButton('audit.record_finding', '+ Finding', () => findingDialog(a), { small: true, extraCheck: auditor }) : null,
-        a.state === 'performed' ? writeButton('audit.issue_report', 'Issue report', () => reportDialog(a), { small: true, kind: 'quiet', extraCheck: auditor }) : null));
+        // What the audit's state admits comes with it (allowed_commands).
+        writeButton('audit.record_performed', 'Record performed', () => performedDialog(a), { small: true, extraCheck: auditor, on: a }),
+        writeButton('audit.record_finding', '+ Finding', () => findingDialog(a), { small: true, extraCheck: auditor, on: a }),
+        writeButton('audit.issue_report', 'Issue report', () => reportDialog(a), { small: true, kind: 'quiet', extraCheck: auditor, on: a })));
   }
 
   await reload();
@@ -70,8 +71,8 @@ async function planDialog(data) {
       h('div.span-2', field({ label: 'Criteria', name: 'criteria', required: true, placeholder: 'e.g. ISO/IEC 27001:2022 A.5.15–5.18' })),
       field({ label: 'Lead auditor', name: 'lead_auditor', type: 'select', options: [['', 'Choose…'], ...auditors], required: true }),
       field({ label: 'Process owner', name: 'process_owner', type: 'select', options: [['', 'Choose…'], ...owners], required: true }),
-      field({ label: 'Planned start', name: 'planned_start', type: 'date', value: addMonths(todayUtc(), 1), required: true }),
-      field({ label: 'Planned end', name: 'planned_end', type: 'date', value: addMonths(todayUtc(), 1), required: true })),
+      field({ label: 'Planned start', name: 'planned_start', type: 'date', value: monthsAhead(data, 1), required: true }),
+      field({ label: 'Planned end', name: 'planned_end', type: 'date', value: monthsAhead(data, 1), required: true })),
     submitLabel: 'Plan audit',
     onSubmit: async (v) => {
       await app.command('audit.plan', `audit-${v.audit_id}`, v, { expectedVersion: 0 });

@@ -18,17 +18,18 @@ export async function render(ctx) {
   const reload = followView(ctx, 'document', { body, params: () => ({ id, include_text: true }), draw });
 
   function draw(d) {
-    const working = (d.versions || []).find((v) => v.document_version === d.working_version) || {};
     const differs = d.published_version && d.working_version !== d.published_version;
     replace(head, pageHeader(d.title || id, {
       back: ['#/documents', 'Documents'],
       subtitle: h('span.row', h('span.id-cell', d.id), chip(humanize(d.kind), 'neutral'), stateChip(d.state), d.review_due ? chip('Review due', 'bad') : null),
-      actions: d.retired ? [] : [
-        writeButton('document.revise', 'Revise', () => reviseDialog(d), { kind: 'quiet' }),
-        working.state === 'draft' || working.state === 'rejected' ? writeButton('document.request_approval', 'Request approval', () => requestDialog(d)) : null,
-        working.state === 'approved' ? writeButton('document.publish', `Publish v${d.working_version}`, () => publish(d)) : null,
-        d.published_version ? writeButton('document.record_review', 'Record review', () => reviewDialog(d), { kind: 'quiet' }) : null,
-        writeButton('document.retire', 'Retire', () => retireDialog(d), { kind: 'danger' }),
+      // What the document's state admits comes with it (allowed_commands);
+      // whether this user acts only on their own documents, with the session.
+      actions: [
+        writeButton('document.revise', 'Revise', () => reviseDialog(d), { kind: 'quiet', on: d, owner: d.owner }),
+        writeButton('document.request_approval', 'Request approval', () => requestDialog(d), { on: d }),
+        writeButton('document.publish', `Publish v${d.working_version}`, () => publish(d), { on: d }),
+        writeButton('document.record_review', 'Record review', () => reviewDialog(d), { kind: 'quiet', on: d, owner: d.owner }),
+        writeButton('document.retire', 'Retire', () => retireDialog(d), { kind: 'danger', on: d }),
       ],
     }));
     const textBox = h('div');

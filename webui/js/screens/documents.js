@@ -49,13 +49,13 @@ export async function render(ctx) {
 
   function filters() {
     const sel = (name, label, options) => {
-      const f = field({ label, name, type: 'select', value: q[name], options: [['', 'All'], ...options.map((o) => [o, humanize(o)])] });
+      const f = field({ label, name, type: 'select', value: q[name], options: [['', 'All'], ...options.map((o) => (Array.isArray(o) ? o : [o, humanize(o)]))] });
       f.querySelector('select').addEventListener('change', (e) => { q[name] = e.target.value; ctx.setQuery(q); reload(); });
       return f;
     };
     const due = field({ label: 'Only review due', name: 'review_due', type: 'checkbox', value: !!q.review_due });
     due.querySelector('input').addEventListener('change', (e) => { q.review_due = e.target.checked ? '1' : ''; ctx.setQuery(q); reload(); });
-    return h('div.filters', sel('kind', 'Kind', ['policy', 'procedure', 'record']), sel('state', 'State', ['draft', 'approval_requested', 'approved', 'published', 'retired']), due);
+    return h('div.filters', sel('kind', 'Kind', ['policy', 'procedure', 'record']), sel('state', 'State', app.states('documents')), due);
   }
 
   ctx.reload = reload;

@@ -208,7 +208,7 @@ export async function render(ctx) {
       const list = (data.approvals || []).slice().sort((a, b) => (a.requested_at < b.requested_at ? 1 : -1));
       const by = data.by_state || {};
       const stateSel = field({ label: 'State', name: 'approval_state', type: 'select', value: approvalState,
-        options: [['', `All (${Object.values(by).reduce((x, y) => x + y, 0)})`], ...['open', 'approved', 'rejected', 'voided'].map((x) => [x, `${humanize(x)} (${by[x] ?? 0})`])] });
+        options: [['', `All (${Object.values(by).reduce((x, y) => x + y, 0)})`], ...app.states('approvals').map(([x, label]) => [x, `${label} (${by[x] ?? 0})`])] });
       stateSel.querySelector('select').addEventListener('change', (e) => { approvalState = e.target.value; drawApprovals(); });
       replace(approvalsBox,
         h('div.filters', stateSel),

@@ -2,7 +2,7 @@
 // them, its corrective actions (overdue flagged; the implementer of an
 // action never verifies it), and its history.
 
-import { h, replace, fmtDay, humanize, todayUtc, addMonths } from '../dom.js';
+import { h, replace, fmtDay, humanize, monthsAhead } from '../dom.js';
 import { app } from '../state.js';
 import { pageHeader, loading, toast, chip, stateChip, field, openDialog, writeButton, facts, section, followView } from '../ui.js';
 import { userOptions, nextId } from '../directory.js';
@@ -19,18 +19,18 @@ export async function render(ctx) {
   function draw(n) {
     const s = n.state;
     const actionsPlanned = (n.actions || []).length > 0;
-    const allVerified = actionsPlanned && n.actions.every((a) => a.status === 'verified');
-    const open = s !== 'closed';
     replace(head, pageHeader(n.description || `Nonconformity ${id}`, {
       back: ['#/nonconformities', 'Nonconformities'],
       subtitle: h('span.row', h('span.id-cell', n.id), stateChip(s), chip(humanize(n.severity), n.severity === 'major' ? 'bad' : n.severity === 'minor' ? 'warn' : 'neutral'),
         n.overdue_actions ? chip(`${n.overdue_actions} overdue`, 'bad') : null),
+      // The state's admitted commands come with the nonconformity; of the
+      // steps the domain allows to record again, the screen offers the next.
       actions: [
-        open && !n.containment ? writeButton('nc.record_containment', 'Record reaction', () => textDialog(n, 'nc.record_containment', 'React and contain (10.2 a)', 'What was done to control and correct it, and deal with the consequences')) : null,
-        open && n.containment && !n.root_cause ? writeButton('nc.record_root_cause', 'Record root cause', () => textDialog(n, 'nc.record_root_cause', 'Root cause (10.2 b 2)', 'Why it happened')) : null,
-        open && n.root_cause && !n.similar_checked ? writeButton('nc.record_similar_check', 'Record similar check', () => similarDialog(n)) : null,
-        open && n.root_cause && n.similar_checked ? writeButton('nc.plan_action', 'Plan an action', () => planDialog(n), { kind: actionsPlanned ? 'quiet' : 'primary' }) : null,
-        open && (allVerified || (!actionsPlanned && n.severity === 'observation')) ? writeButton('nc.close', 'Close', () => closeDialog(n)) : null,
+        !n.containment ? writeButton('nc.record_containment', 'Record reaction', () => textDialog(n, 'nc.record_containment', 'React and contain (10.2 a)', 'What was done to control and correct it, and deal with the consequences'), { on: n }) : null,
+        !n.root_cause ? writeButton('nc.record_root_cause', 'Record root cause', () => textDialog(n, 'nc.record_root_cause', 'Root cause (10.2 b 2)', 'Why it happened'), { on: n }) : null,
+        !n.similar_checked ? writeButton('nc.record_similar_check', 'Record similar check', () => similarDialog(n), { on: n }) : null,
+        writeButton('nc.plan_action', 'Plan an action', () => planDialog(n), { kind: actionsPlanned ? 'quiet' : 'primary', on: n }),
+        writeButton('nc.close', 'Close', () => closeDialog(n), { on: n }),
       ],
     }));
     const steps = n.steps || [];
@@ -77,8 +77,8 @@ export async function render(ctx) {
           a.verified_by ? h('div.muted', { style: 'font-size:.82rem' }, `verified ${fmtDay(a.verified_on)} by ${a.verified_by}${a.verification_notes ? ': ' + a.verification_notes : ''}`) : null,
           a.ineffective_verifications ? h('div.overdue', { style: 'font-size:.82rem' }, `${a.ineffective_verifications} verification(s) found it ineffective`) : null),
         h('td', { 'data-label': '' },
-          a.status === 'planned' ? writeButton('nc.complete_action', 'Mark done', () => completeDialog(n, a), { small: true, extraCheck: app.hasRole('isms_manager') || a.owner === app.user.id }) : null,
-          a.status === 'done' ? writeButton('nc.verify_action', 'Verify', () => verifyDialog(n, a), { small: true, extraCheck: a.completed_by !== app.user.id }) : null,
+          writeButton('nc.complete_action', 'Mark done', () => completeDialog(n, a), { small: true, on: a, owner: a.owner }),
+          writeButton('nc.verify_action', 'Verify', () => verifyDialog(n, a), { small: true, on: a, extraCheck: a.completed_by !== app.user.id }),
           a.status === 'done' && a.completed_by === app.user.id && app.roleAllows('nc.verify_action') ? h('span.muted', { style: 'font-size:.8rem' }, 'someone else verifies your action') : null))))));
   }
 
@@ -126,7 +126,7 @@ async function planDialog(n) {
       field({ label: 'Action id', name: 'action_id', value: nextId('A', (n.actions || []).map((a) => a.action_id)), required: true }),
       field({ label: 'Owner', name: 'owner', type: 'select', options: [['', 'Choose…'], ...owners], required: true }),
       h('div.span-2', field({ label: 'What will be done', name: 'description', type: 'textarea', required: true })),
-      field({ label: 'Due', name: 'due_date', type: 'date', value: addMonths(todayUtc(), 1), required: true })),
+      field({ label: 'Due', name: 'due_date', type: 'date', value: monthsAhead(n, 1), required: true })),
     submitLabel: 'Plan action',
     onSubmit: async (v) => {
       await app.command('nc.plan_action', n.stream, { action_id: v.action_id, description: v.description, owner: v.owner, due_date: v.due_date }, { expectedVersion: n.version });

@@ -1,7 +1,7 @@
 // Information security objectives (6.2, 9.1): targets and measured progress
 // as small inline SVG charts; overdue objectives highlighted.
 
-import { h, replace, fmtDay, humanize, todayUtc, addMonths } from '../dom.js';
+import { h, replace, fmtDay, humanize, todayUtc, monthsAhead } from '../dom.js';
 import { app } from '../state.js';
 import { pageHeader, loading, toast, stateChip, chip, field, openDialog, writeButton, empty, followView } from '../ui.js';
 import { progressChart } from '../charts.js';
@@ -76,9 +76,10 @@ export async function render(ctx) {
       o.pending_approval_id ? h('p', { style: 'margin-top:8px;font-size:.9rem' }, 'Waiting for approval: ', h('a', { href: `#/approvals/${encodeURIComponent(o.pending_approval_id)}` }, o.pending_approval_id)) : null,
       o.closing_note ? h('p.tl-why', o.closing_note) : null,
       h('div.row', { style: 'margin-top:12px' },
-        o.state === 'set' ? writeButton('objective.record_progress', 'Record progress', () => progressDialog(o), { small: true }) : null,
-        o.state === 'proposed' && !o.pending_approval_id ? writeButton('objective.request_approval', 'Request approval', () => requestDialog(o), { small: true }) : null,
-        o.state === 'set' ? writeButton('objective.mark_achieved', 'Close…', () => closeDialog(o), { small: true, kind: 'quiet' }) : null));
+        // What the objective's state admits comes with it (allowed_commands).
+        writeButton('objective.record_progress', 'Record progress', () => progressDialog(o), { small: true, on: o, owner: o.owner }),
+        writeButton('objective.request_approval', 'Request approval', () => requestDialog(o), { small: true, on: o }),
+        writeButton('objective.mark_achieved', 'Close…', () => closeDialog(o), { small: true, kind: 'quiet', extraCheck: app.mayOn(o, 'objective.mark_achieved') || app.mayOn(o, 'objective.mark_missed') })));
   }
 
   await reload();
@@ -109,7 +110,7 @@ async function proposeDialog(data) {
       field({ label: 'Measure', name: 'measure', required: true, placeholder: 'e.g. median days to patch' }),
       field({ label: 'Unit', name: 'unit', required: true, placeholder: 'e.g. days, %' }),
       field({ label: 'Target value', name: 'target_value', type: 'number', step: 'any', required: true }),
-      field({ label: 'Due', name: 'due_date', type: 'date', value: addMonths(todayUtc(), 12), required: true }),
+      field({ label: 'Due', name: 'due_date', type: 'date', value: monthsAhead(data, 12), required: true }),
       h('div.span-2', field({ label: 'Resources', name: 'resources', type: 'textarea', rows: 2, required: true })),
       h('div.span-2', field({ label: 'How results are evaluated', name: 'evaluation', type: 'textarea', rows: 2, required: true }))),
     submitLabel: 'Propose',

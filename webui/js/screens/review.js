@@ -3,7 +3,7 @@
 // the `review:<id>` channel), and the items, decisions and actions the chair
 // records — pushed to every participant the moment they are recorded.
 
-import { h, replace, fmtDay, humanize, todayUtc, addMonths, debounce } from '../dom.js';
+import { h, replace, fmtDay, humanize, monthsAhead, debounce } from '../dom.js';
 import { app } from '../state.js';
 import { pageHeader, loading, errorState, toast, explain, stateChip, chip, levelChip, field, openDialog, writeButton, facts, section, empty } from '../ui.js';
 import { userOptions, nextId } from '../directory.js';
@@ -27,6 +27,7 @@ export async function render(ctx) {
   const body = h('div', loading());
   const page = h('div', head, body);
   let review = null;
+  let reviewsData = null;  // the `reviews` reply the review came from (its `months_ahead`)
   let pack = null;
   let present = [];
   const seen = new Set();     // decision / action / item ids already shown (to mark new ones)
@@ -41,6 +42,7 @@ export async function render(ctx) {
         return;
       }
       review = r;
+      reviewsData = data;
       if (first) replace(body, h('div.grid-2', section('In the room', presenceBox), section('Session', sessionBox)),
         h('div', { id: 'review-live' }), section('Agenda — inputs of 9.3.2', agendaBox));
       draw();
@@ -73,11 +75,12 @@ export async function render(ctx) {
       back: ['#/reviews', 'Management review'],
       subtitle: h('span.row', stateChip(s), h('span', `Planned ${fmtDay(r.planned_on)}`), h('span', 'Chair: ', h('b', r.chair))),
       actions: [
-        s === 'scheduled' || s === 'inputs_assembled' ? writeButton('review.assemble_inputs', s === 'scheduled' ? 'Assemble inputs' : 'Re-assemble inputs', () => assemble(r), { kind: s === 'scheduled' ? 'primary' : 'quiet' }) : null,
-        s === 'inputs_assembled' ? writeButton('review.open', 'Open the session', () => simple(r, 'review.open', 'The session is open.')) : null,
-        inSession ? writeButton('review.record_attendance', 'Record attendance', () => attendanceDialog(r, present), { kind: r.attendees && r.attendees.length ? 'quiet' : 'primary' }) : null,
-        inSession ? writeButton('review.request_minutes_approval', 'Request minutes approval', () => minutesDialog(r), { kind: 'quiet' }) : null,
-        s === 'minutes_approved' ? writeButton('review.close', 'Close the review', () => simple(r, 'review.close', 'The review is closed.')) : null,
+        // What the review's state admits comes with it (allowed_commands).
+        writeButton('review.assemble_inputs', s === 'scheduled' ? 'Assemble inputs' : 'Re-assemble inputs', () => assemble(r), { kind: s === 'scheduled' ? 'primary' : 'quiet', on: r }),
+        writeButton('review.open', 'Open the session', () => simple(r, 'review.open', 'The session is open.'), { on: r }),
+        writeButton('review.record_attendance', 'Record attendance', () => attendanceDialog(r, present), { kind: r.attendees && r.attendees.length ? 'quiet' : 'primary', on: r }),
+        writeButton('review.request_minutes_approval', 'Request minutes approval', () => minutesDialog(r), { kind: 'quiet', on: r }),
+        writeButton('review.close', 'Close the review', () => simple(r, 'review.close', 'The review is closed.'), { on: r }),
       ],
     }));
     replace(sessionBox, facts([
@@ -92,17 +95,17 @@ export async function render(ctx) {
     const live = body.querySelector('#review-live');
     if (live) replace(live, h('div.grid-2', { style: 'margin-bottom:18px' },
       section(h('span.row', 'Decisions', h('span.spacer'),
-        inSession ? writeButton('review.record_decision', '+ Decision', () => decisionDialog(r), { small: true }) : null),
+        writeButton('review.record_decision', '+ Decision', () => decisionDialog(r), { small: true, on: r })),
         (r.decisions || []).length ? h('div', { role: 'list', 'aria-label': 'Decisions', 'aria-live': 'polite' }, r.decisions.map((d) => mark(`d:${d.id}`, h('div.decision', { role: 'listitem', dataset: { decision: d.id } },
           h('div.decision-kind', humanize(d.kind), d.item_id ? ` · on item ${d.item_id}` : ''),
           h('div', d.text))))) : h('p.muted', inSession ? 'No decision yet. Decisions recorded by the chair appear here for everyone at once.' : 'No decision recorded.')),
       section(h('span.row', 'Actions', h('span.spacer'),
-        inSession ? writeButton('review.record_action', '+ Action', () => actionDialog(r), { small: true }) : null),
+        writeButton('review.record_action', '+ Action', () => actionDialog(r, reviewsData), { small: true, on: r })),
         (r.actions || []).length ? h('div', { role: 'list', 'aria-label': 'Actions', 'aria-live': 'polite' }, r.actions.map((a) => mark(`a:${a.id}`, h('div.decision', { role: 'listitem', dataset: { action: a.id } },
           h('div.row', h('b', a.description), h('span.spacer'), a.done ? chip('Done', 'ok') : a.overdue ? chip('Overdue', 'bad') : chip('Open', 'info')),
           h('div.muted', { style: 'font-size:.86rem' }, `${a.owner} · due ${fmtDay(a.due_on)}`, a.decision_id ? ` · from decision ${a.decision_id}` : ''),
           a.evidence ? h('div.tl-why', a.evidence) : null,
-          !a.done && s !== 'minutes_pending' ? writeButton('review.complete_action', 'Mark done', () => completeDialog(r, a), { small: true, kind: 'quiet', extraCheck: app.hasRole('isms_manager') || a.owner === app.user.id }) : null)))) : h('p.muted', 'No action recorded.'))));
+          writeButton('review.complete_action', 'Mark done', () => completeDialog(r, a), { small: true, kind: 'quiet', on: a, owner: a.owner }))))) : h('p.muted', 'No action recorded.'))));
     if (pack) drawAgenda();
   }
 
@@ -127,7 +130,7 @@ export async function render(ctx) {
           h('div.agenda-body',
             inputBody(key, p[key] || {}),
             discussed.map((i) => h('div.tl-why', h('b', `${i.id}: `), i.discussion)),
-            review && review.state === 'open' ? writeButton('review.record_item', 'Record discussion', () => itemDialog(review, key, title), { small: true, kind: 'quiet' }) : null));
+            review ? writeButton('review.record_item', 'Record discussion', () => itemDialog(review, key, title), { small: true, kind: 'quiet', on: review }) : null));
       })));
   }
 
@@ -277,7 +280,7 @@ function decisionDialog(r) {
   });
 }
 
-async function actionDialog(r) {
+async function actionDialog(r, data) {
   const owners = await userOptions();
   openDialog({
     title: 'Record an action',
@@ -285,7 +288,7 @@ async function actionDialog(r) {
       field({ label: 'Action id', name: 'action_id', value: nextId('A', (r.actions || []).map((a) => a.id)), required: true }),
       field({ label: 'Owner', name: 'owner', type: 'select', options: [['', 'Choose…'], ...owners], required: true }),
       h('div.span-2', field({ label: 'What is to be done', name: 'description', type: 'textarea', rows: 3, required: true })),
-      field({ label: 'Due', name: 'due_date', type: 'date', value: addMonths(todayUtc(), 2), required: true }),
+      field({ label: 'Due', name: 'due_date', type: 'date', value: monthsAhead(data, 2), required: true }),
       field({ label: 'From decision (optional)', name: 'decision_id', type: 'select', options: [['', '—'], ...(r.decisions || []).map((d) => [d.id, `${d.id}: ${d.text.slice(0, 40)}`])] })),
     submitLabel: 'Record action',
     onSubmit: async (v) => {

@@ -1,7 +1,7 @@
 // Management reviews (9.3): the programme — when the next review is due, each
 // review's state, decisions and actions — and scheduling a new one.
 
-import { h, replace, fmtDay, todayUtc, addMonths } from '../dom.js';
+import { h, replace, fmtDay, monthsAhead } from '../dom.js';
 import { app } from '../state.js';
 import { pageHeader, loading, toast, stateChip, chip, field, openDialog, writeButton, empty, followView } from '../ui.js';
 import { userOptions, nextId } from '../directory.js';
@@ -49,7 +49,7 @@ async function scheduleDialog(data) {
     title: 'Schedule a management review',
     fields: h('div.form-grid',
       field({ label: 'Review id', name: 'review_id', value: suggested, required: true }),
-      field({ label: 'Planned on', name: 'planned_on', type: 'date', value: addMonths(todayUtc(), 1), required: true }),
+      field({ label: 'Planned on', name: 'planned_on', type: 'date', value: monthsAhead(data, 1), required: true }),
       field({ label: 'Chair (top management)', name: 'chair', type: 'select', options: [['', 'Choose…'], ...chairs], required: true }),
       field({ label: 'Interval (months)', name: 'interval_months', type: 'number', value: 12, min: 1, max: 36, required: true })),
     submitLabel: 'Schedule',

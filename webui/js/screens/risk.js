@@ -3,7 +3,7 @@
 // manager (and the risk owner, for their own risks) assess and plan
 // treatment here; the ISMS manager requests acceptance.
 
-import { h, replace, fmtDay, fmtInstant, humanize, todayUtc, addMonths } from '../dom.js';
+import { h, replace, fmtDay, fmtInstant, humanize, todayUtc, monthsAhead } from '../dom.js';
 import { app } from '../state.js';
 import { pageHeader, loading, toast, levelChip, stateChip, chip, field, openDialog, writeButton, facts, section, userError, followView } from '../ui.js';
 import { riskMatrix, rate, annexA } from '../matrix.js';
@@ -18,16 +18,16 @@ export async function render(ctx) {
   const reload = followView(ctx, 'risk', { body, params: () => ({ id }), draw });
 
   function draw(r) {
-    const mineToOwn = app.hasRole('isms_manager') || (app.hasRole('risk_owner') && r.owner === app.user.id);
-    const live = r.state !== 'retired';
+    // What the risk's state admits comes with the risk (allowed_commands);
+    // whether this user acts only on their own risks comes with the session.
+    const on = { on: r, owner: r.owner };
     const assessLabel = r.inherent && r.inherent.score ? 'Reassess' : 'Assess';
     const actions = [
-      live ? writeButton('risk.assess', assessLabel, () => assessDialog(r), { kind: r.state === 'identified' || r.state === 'acceptance_expired' ? 'primary' : 'quiet', extraCheck: mineToOwn }) : null,
-      ['assessed', 'treatment_planned', 'acceptance_requested'].includes(r.state)
-        ? writeButton('risk.plan_treatment', r.treatment && r.treatment.option ? 'Revise treatment plan' : 'Plan treatment', () => treatmentDialog(r), { kind: r.state === 'assessed' ? 'primary' : 'quiet', extraCheck: mineToOwn }) : null,
-      r.state === 'treatment_planned' ? writeButton('risk.request_acceptance', 'Request acceptance', () => acceptanceDialog(r)) : null,
-      live ? writeButton('risk.change_owner', 'Change owner', () => changeOwnerDialog(r), { kind: 'quiet' }) : null,
-      live ? writeButton('risk.retire', 'Retire', () => retireDialog(r), { kind: 'danger' }) : null,
+      writeButton('risk.assess', assessLabel, () => assessDialog(r), { kind: r.state === 'identified' || r.state === 'acceptance_expired' ? 'primary' : 'quiet', ...on }),
+      writeButton('risk.plan_treatment', r.treatment && r.treatment.option ? 'Revise treatment plan' : 'Plan treatment', () => treatmentDialog(r), { kind: r.state === 'assessed' ? 'primary' : 'quiet', ...on }),
+      writeButton('risk.request_acceptance', 'Request acceptance', () => acceptanceDialog(r), { ...on }),
+      writeButton('risk.change_owner', 'Change owner', () => changeOwnerDialog(r), { kind: 'quiet', ...on }),
+      writeButton('risk.retire', 'Retire', () => retireDialog(r), { kind: 'danger', ...on }),
     ];
     replace(head, pageHeader(r.title || `Risk ${id}`, {
       back: ['#/risks', 'Risk register'],
@@ -67,8 +67,8 @@ export async function render(ctx) {
                 : (t.due && t.due < todayUtc() ? h('b.overdue', 'Not yet — overdue') : 'Not yet')],
             ])
             : h('p.muted', 'No treatment planned yet.'),
-          t.option && !t.implemented_on && ['treatment_planned', 'accepted'].includes(r.state)
-            ? h('div.row', { style: 'margin-top:12px' }, writeButton('risk.record_treatment_implemented', 'Record as implemented', () => implementedDialog(r), { small: true, kind: 'quiet', extraCheck: mineToOwn }))
+          app.mayOn(r, 'risk.record_treatment_implemented', r.owner)
+            ? h('div.row', { style: 'margin-top:12px' }, writeButton('risk.record_treatment_implemented', 'Record as implemented', () => implementedDialog(r), { small: true, kind: 'quiet', on: r, owner: r.owner }))
             : null),
         section('Residual risk and acceptance',
           facts([
@@ -143,7 +143,7 @@ async function treatmentDialog(r) {
     fields: h('div.form-grid',
       field({ label: 'Option', name: 'option', type: 'select', value: t.option || 'modify', required: true,
         options: [['modify', 'Modify — reduce with controls'], ['avoid', 'Avoid — stop the activity'], ['share', 'Share — insure or transfer'], ['retain', 'Retain — keep by informed decision']] }),
-      field({ label: 'Due', name: 'due', type: 'date', value: t.due || addMonths(todayUtc(), 3), required: true }),
+      field({ label: 'Due', name: 'due', type: 'date', value: t.due || monthsAhead(r, 3), required: true }),
       h('div.span-2', field({ label: 'Annex A controls', name: 'controls', value: (t.controls || []).join(', '), hint: 'Control numbers separated by commas, e.g. 8.7, 8.8, 5.15', placeholder: '8.7, 8.8' })),
       list,
       h('div.span-2', field({ label: 'Treatment actions', name: 'actions', type: 'textarea', required: true, value: t.actions || '' })),
@@ -170,7 +170,7 @@ function acceptanceDialog(r) {
     title: `Request acceptance of ${r.id}`,
     intro: `The risk owner (${r.owner}) is asked to accept the residual risk${above ? ', then top management, because it is above the risk appetite' : ''} (6.1.3 f).`,
     fields: [
-      field({ label: 'Accepted until (review date)', name: 'review_date', type: 'date', value: addMonths(todayUtc(), 12), required: true }),
+      field({ label: 'Accepted until (review date)', name: 'review_date', type: 'date', value: monthsAhead(r, 12), required: true }),
       field({ label: 'Comment for the approvers', name: 'comment', type: 'textarea', hint: 'What the approvers should know.' }),
     ],
     submitLabel: 'Request acceptance',

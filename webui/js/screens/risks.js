@@ -8,7 +8,6 @@ import { pageHeader, loading, empty, toast, levelChip, stateChip, field, openDia
 import { heatMap } from '../charts.js';
 import { userOptions, nextId } from '../directory.js';
 
-const STATES = ['identified', 'assessed', 'treatment_planned', 'acceptance_requested', 'accepted', 'acceptance_expired', 'retired'];
 
 export async function render(ctx) {
   const q = { state: '', owner: '', level: '', residual_level: '', sort: 'id', order: 'asc', text: '', ...ctx.query };
@@ -97,7 +96,7 @@ export async function render(ctx) {
     const owners = [...new Set((last.risks || []).map((r) => r.owner).filter(Boolean))].sort();
     return h('div.filters',
       search,
-      sel('state', 'State', STATES.map((s) => [s, humanize(s)])),
+      sel('state', 'State', app.states('risks')),
       sel('owner', 'Owner', owners.map((o) => [o, o])),
       sel('level', 'Inherent level', bands.map((b) => [b, humanize(b)])),
       sel('residual_level', 'Residual level', bands.map((b) => [b, humanize(b)])));

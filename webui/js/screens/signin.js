@@ -30,7 +30,7 @@ export function render({ message, onSignedIn }) {
     submit.classList.add('busy');
     try {
       const r = await http.signIn(user.value.trim(), pass.value);
-      onSignedIn(r.user);
+      onSignedIn(r.user, r.vocabulary);
     } catch (err) {
       pass.value = '';
       if (err.status === 401) show('The user name or password is not right. Check them and try again — after several failed attempts, signing in is paused for a while.', pass);

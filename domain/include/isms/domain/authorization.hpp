@@ -54,6 +54,25 @@ struct permission {
 // The forbidden rejection for an actor that may not issue `command_type`.
 [[nodiscard]] rejection forbidden_command(const actor& who, std::string_view command_type);
 
+// Commands that some of their roles may send only about what the user owns
+// (a risk owner acts on the risks they own; a contributor completes the
+// actions, revises the documents and records progress on the objectives they
+// own). A row names the roles that act on any entity; the other roles of the
+// command's row in the authorization table act only on their own. Each
+// aggregate's decide reads this table through `acts_only_on_own`, and the
+// session reply lists the limited command types per user (`may.own_only`).
+struct own_entity_limit {
+  std::string_view command_type;
+  role_set any_entity;  // roles that act on any entity of the command's aggregate
+};
+
+[[nodiscard]] std::span<const own_entity_limit> own_entity_limits() noexcept;
+
+// True if `who` may send `command_type` only about an entity they own: the
+// command has a row above, the actor holds a role of its authorization row,
+// and none of the roles that act on any entity.
+[[nodiscard]] bool acts_only_on_own(const actor& who, std::string_view command_type) noexcept;
+
 // The table as a Markdown table (command type × roles), as written in
 // docs/domain.md.
 [[nodiscard]] std::string authorization_table_markdown();

@@ -226,6 +226,18 @@ struct state {
 [[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history);
 [[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx);
 
+// The state precondition of the commands people send about a document
+// (draft, revise, request_approval, publish, record_review, retire), written
+// once: decide refuses with it, and the views list the command types the
+// document's state admits (`admitted_commands`). nullopt: the state admits
+// the command; decide still checks the payload and the actor. The approval
+// outcomes, which only the system sends, are not listed.
+[[nodiscard]] std::optional<rejection> state_refusal(std::string_view command_type, const state& s);
+
+// The command types of the list above that `s` admits, in lifecycle order.
+// Depends on the state alone, never on who asks.
+[[nodiscard]] std::vector<std::string> admitted_commands(const state& s);
+
 // ---------------------------------------------------------------------------
 // Time rules (7.5.2)
 

@@ -148,6 +148,18 @@ struct state {
 [[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history);
 [[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx);
 
+// The state precondition of the commands about an internal audit (plan,
+// record_performed, record_finding, issue_report), written once: decide
+// refuses with it, and the `audits` view lists the command types the audit's
+// state admits (`admitted_commands`). nullopt: the state admits the command;
+// decide still checks the payload and the actor (the audit team records, the
+// lead auditor reports, nobody audits their own work).
+[[nodiscard]] std::optional<rejection> state_refusal(std::string_view command_type, const state& s);
+
+// The command types of the list above that `s` admits, in lifecycle order.
+// Depends on the state alone, never on who asks.
+[[nodiscard]] std::vector<std::string> admitted_commands(const state& s);
+
 // Reaction: a finding of nonconformity (major or minor) recorded on an audit
 // stream → "nc.raise" on "nc-<nonconformity::nc_id_for_finding(audit, finding)>"
 // with source internal_audit, the finding's reference, severity major/minor,

@@ -248,6 +248,25 @@ struct state {
 [[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history);
 [[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx);
 
+// The state precondition of the commands people send about a management
+// review (schedule, assemble_inputs, open, record_attendance, record_item,
+// record_decision, record_action, request_minutes_approval, close) and about
+// one of its actions (complete_action: `action_id` names it), written once:
+// decide refuses with it, and the views list the command types the state
+// admits (`admitted_commands`, `admitted_action_commands`). nullopt: the
+// state admits the command; decide still checks the payload, the actor (a
+// contributor completes their own actions) and what the minutes must hold
+// (attendance before items; every input of 9.3.2 before approval). The
+// minutes' approval outcomes, which only the system sends, are not listed.
+[[nodiscard]] std::optional<rejection> state_refusal(std::string_view command_type, const state& s,
+                                                     std::string_view action_id = {});
+
+// The review-level command types of the list above that `s` admits, and
+// those its action `action_id` admits, in lifecycle order. Depend on the
+// state alone, never on who asks.
+[[nodiscard]] std::vector<std::string> admitted_commands(const state& s);
+[[nodiscard]] std::vector<std::string> admitted_action_commands(const state& s, std::string_view action_id);
+
 // ---------------------------------------------------------------------------
 // Time rules (9.3.1 "at planned intervals")
 

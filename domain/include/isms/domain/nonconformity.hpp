@@ -228,6 +228,23 @@ struct facts {
                                                          const stream_reads& read);
 [[nodiscard]] decision decide(const command& c, const state& s, const facts& f, const command_context& ctx);
 
+// The state precondition of the commands people send about a nonconformity
+// (raise, record_containment, record_root_cause, record_similar_check,
+// plan_action, close) and about one of its corrective actions
+// (complete_action, verify_action: `action_id` names it), written once:
+// decide refuses with it, and the views list the command types the state
+// admits (`admitted_commands`, `admitted_action_commands`). nullopt: the state
+// admits the command; decide still checks the payload and the actor (own
+// actions, the implementer does not verify).
+[[nodiscard]] std::optional<rejection> state_refusal(std::string_view command_type, const state& s,
+                                                     std::string_view action_id = {});
+
+// The nonconformity-level command types of the list above that `s` admits,
+// and those its corrective action `action_id` admits, in lifecycle order.
+// Depend on the state alone, never on who asks.
+[[nodiscard]] std::vector<std::string> admitted_commands(const state& s);
+[[nodiscard]] std::vector<std::string> admitted_action_commands(const state& s, std::string_view action_id);
+
 // Time rule: the actions planned but not done whose due date is before `today`.
 [[nodiscard]] std::vector<corrective_action> overdue_actions(const state& s, date today);
 

@@ -181,6 +181,19 @@ struct state {
 [[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history);
 [[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx);
 
+// The state precondition of the commands people send about an objective
+// (propose, revise, request_approval, record_progress, mark_achieved,
+// mark_missed), written once: decide refuses with it, and the views list the
+// command types the objective's state admits (`admitted_commands`). nullopt:
+// the state admits the command; decide still checks the payload and the actor
+// (a contributor records progress on their own objectives). The approval
+// outcomes, which only the system sends, are not listed.
+[[nodiscard]] std::optional<rejection> state_refusal(std::string_view command_type, const state& s);
+
+// The command types of the list above that `s` admits, in lifecycle order.
+// Depends on the state alone, never on who asks.
+[[nodiscard]] std::vector<std::string> admitted_commands(const state& s);
+
 // Time rule: a set objective whose due date has passed without being marked
 // achieved or missed is overdue.
 [[nodiscard]] bool overdue(const state& s, date today);

@@ -300,6 +300,20 @@ struct facts {
 // by the dispatcher).
 [[nodiscard]] decision decide(const command& c, const state& s, const facts& f, const command_context& ctx);
 
+// The state precondition of the commands people send about a risk (identify,
+// assess, plan_treatment, request_acceptance, record_treatment_implemented,
+// change_owner, retire), written once: decide refuses with it, and the views
+// list the command types the risk's state admits (`admitted_commands`).
+// nullopt: the state admits the command; decide still checks the payload, the
+// actor (roles, own risks, segregation of duties), the matrix and the date.
+// The approval outcomes and the expiry, which only the system sends, are
+// decided with the approval they conclude and are not listed.
+[[nodiscard]] std::optional<rejection> state_refusal(std::string_view command_type, const state& s);
+
+// The command types of the list above that `s` admits, in lifecycle order.
+// Depends on the state alone, never on who asks.
+[[nodiscard]] std::vector<std::string> admitted_commands(const state& s);
+
 // The approval-relevant content of a pending acceptance, as hashed into the
 // request's content_hash.
 [[nodiscard]] json acceptance_content(const state& s, const acceptance_requested& r);
