@@ -1,143 +1,55 @@
 #include "isms/domain/authorization.hpp"
 
+#include <algorithm>
 #include <array>
 
-#include "isms/domain/approval.hpp"
-#include "isms/domain/document.hpp"
-#include "isms/domain/internal_audit.hpp"
-#include "isms/domain/management_review.hpp"
-#include "isms/domain/nonconformity.hpp"
-#include "isms/domain/objective.hpp"
-#include "isms/domain/risk.hpp"
-#include "isms/domain/risk_matrix.hpp"
-#include "isms/domain/scope.hpp"
-#include "isms/domain/soa.hpp"
-#include "isms/domain/user.hpp"
+#include "all_commands.hpp"
 
 namespace isms::domain {
 
 namespace {
 
-constexpr role admin = role::admin;
-constexpr role manager = role::isms_manager;
-constexpr role top = role::top_management;
-constexpr role owner = role::risk_owner;
-constexpr role contributor = role::contributor;
-constexpr role auditor = role::internal_auditor;
-constexpr role system = role::system;
+// Commands that some of their roles may send only about what they own
+// declare `any_entity` (authorization.hpp).
+template <class T>
+concept limited_to_own = requires { T::any_entity; };
 
-// Reviewers of an approval: the policy of each request names who must approve
-// (roles and/or users); decide checks the policy. Admin approves nothing.
-constexpr role_set reviewers = roles_of({manager, top, owner, contributor});
-
-// Keep rows grouped by aggregate, in lifecycle order. Rows of commands that
-// only reactions and time rules issue hold `system` alone.
-constexpr std::array table{
-    // risk matrix (6.1.2 a–c)
-    permission{risk_matrix::configure::type, roles_of({manager})},
-    // risk (6.1.2, 6.1.3, 8.2, 8.3); a risk owner acts only on their own risks
-    permission{risk::identify::type, roles_of({manager, owner})},
-    permission{risk::assess::type, roles_of({manager, owner})},
-    permission{risk::plan_treatment::type, roles_of({manager, owner})},
-    permission{risk::request_acceptance::type, roles_of({manager})},
-    permission{risk::accept::type, roles_of({system})},
-    permission{risk::reject_acceptance::type, roles_of({system})},
-    permission{risk::expire_acceptance::type, roles_of({system})},
-    permission{risk::record_treatment_implemented::type, roles_of({manager, owner})},
-    permission{risk::change_owner::type, roles_of({manager})},
-    permission{risk::retire::type, roles_of({manager})},
-    // approval
-    permission{approval::open::type, roles_of({system})},
-    permission{approval::approve::type, reviewers},
-    permission{approval::reject::type, reviewers},
-    permission{approval::void_request::type, roles_of({system})},
-    // Statement of Applicability (6.1.3 d)
-    permission{soa::decide_control::type, roles_of({manager})},
-    permission{soa::set_implementation_status::type, roles_of({manager})},
-    permission{soa::request_publication::type, roles_of({manager})},
-    permission{soa::publish::type, roles_of({system})},
-    permission{soa::reject_publication::type, roles_of({system})},
-    // users
-    permission{user::register_user::type, roles_of({admin})},
-    permission{user::grant_role::type, roles_of({admin})},
-    permission{user::revoke_role::type, roles_of({admin})},
-    permission{user::disable::type, roles_of({admin})},
-    permission{user::enable::type, roles_of({admin})},
-    // context and scope (4.1–4.4)
-    permission{scope::set_statement::type, roles_of({manager})},
-    permission{scope::add_issue::type, roles_of({manager})},
-    permission{scope::remove_issue::type, roles_of({manager})},
-    permission{scope::add_interested_party::type, roles_of({manager})},
-    permission{scope::update_interested_party::type, roles_of({manager})},
-    permission{scope::remove_interested_party::type, roles_of({manager})},
-    permission{scope::request_approval::type, roles_of({manager})},
-    permission{scope::approve::type, roles_of({system})},
-    permission{scope::reject::type, roles_of({system})},
-    // documented information (5.2, 7.5)
-    permission{document::draft::type, roles_of({manager, contributor})},
-    permission{document::revise::type, roles_of({manager, contributor})},
-    permission{document::request_approval::type, roles_of({manager})},
-    permission{document::approve::type, roles_of({system})},
-    permission{document::reject::type, roles_of({system})},
-    permission{document::publish::type, roles_of({manager})},
-    permission{document::record_review::type, roles_of({manager, contributor})},
-    permission{document::retire::type, roles_of({manager})},
-    // objectives (6.2)
-    permission{objective::propose::type, roles_of({manager})},
-    permission{objective::request_approval::type, roles_of({manager})},
-    permission{objective::approve::type, roles_of({system})},
-    permission{objective::reject::type, roles_of({system})},
-    permission{objective::record_progress::type, roles_of({manager, contributor})},
-    permission{objective::revise::type, roles_of({manager})},
-    permission{objective::mark_achieved::type, roles_of({manager})},
-    permission{objective::mark_missed::type, roles_of({manager})},
-    // nonconformity and corrective action (10.2); the implementer of an
-    // action does not verify it
-    permission{nonconformity::raise::type, roles_of({manager, top, owner, contributor, auditor, system})},
-    permission{nonconformity::record_containment::type, roles_of({manager})},
-    permission{nonconformity::record_root_cause::type, roles_of({manager})},
-    permission{nonconformity::record_similar_check::type, roles_of({manager})},
-    permission{nonconformity::plan_action::type, roles_of({manager})},
-    permission{nonconformity::complete_action::type, roles_of({manager, contributor})},
-    permission{nonconformity::verify_action::type, roles_of({manager, auditor})},
-    permission{nonconformity::close::type, roles_of({manager})},
-    // internal audit (9.2); an auditor does not audit their own area
-    permission{internal_audit::plan::type, roles_of({manager})},
-    permission{internal_audit::record_performed::type, roles_of({auditor})},
-    permission{internal_audit::record_finding::type, roles_of({auditor})},
-    permission{internal_audit::issue_report::type, roles_of({auditor})},
-    // management review (9.3)
-    permission{management_review::schedule::type, roles_of({manager})},
-    permission{management_review::assemble_inputs::type, roles_of({manager, system})},
-    permission{management_review::open::type, roles_of({manager})},
-    permission{management_review::record_attendance::type, roles_of({manager})},
-    permission{management_review::record_item::type, roles_of({manager, top})},
-    permission{management_review::record_decision::type, roles_of({manager, top})},
-    permission{management_review::record_action::type, roles_of({manager, top})},
-    permission{management_review::complete_action::type, roles_of({manager, contributor})},
-    permission{management_review::request_minutes_approval::type, roles_of({manager})},
-    permission{management_review::approve_minutes::type, roles_of({system})},
-    permission{management_review::reject_minutes::type, roles_of({system})},
-    permission{management_review::close::type, roles_of({manager})},
+struct permission_row {
+  using type = permission;
+  template <class T>
+  static constexpr permission of() {
+    return {T::type, T::allowed};
+  }
 };
 
-// Who acts on any entity of a command that others may send only about what
-// they own. Keep in step with the comments of the table above.
-constexpr std::array own_limits{
-    own_entity_limit{risk::identify::type, roles_of({manager, system})},
-    own_entity_limit{risk::assess::type, roles_of({manager, system})},
-    own_entity_limit{risk::plan_treatment::type, roles_of({manager, system})},
-    own_entity_limit{risk::record_treatment_implemented::type, roles_of({manager, system})},
-    own_entity_limit{document::draft::type, roles_of({manager})},
-    own_entity_limit{document::revise::type, roles_of({manager})},
-    own_entity_limit{document::record_review::type, roles_of({manager})},
-    own_entity_limit{objective::record_progress::type, roles_of({manager})},
-    own_entity_limit{nonconformity::complete_action::type, roles_of({manager})},
-    own_entity_limit{management_review::complete_action::type, roles_of({manager})},
+// Every command's row; commands without a limit get an empty entry, dropped
+// below.
+struct limit_row {
+  using type = own_entity_limit;
+  template <class T>
+  static constexpr own_entity_limit of() {
+    if constexpr (limited_to_own<T>)
+      return {T::type, T::any_entity};
+    else
+      return {};
+  }
 };
 
-constexpr std::array all_roles{admin,       manager, top,    owner,
-                               contributor, auditor, role::external_auditor, system};
+constexpr auto table = detail::every_command<permission_row>();
+
+constexpr auto limit_rows = detail::every_command<limit_row>();
+constexpr std::size_t limit_count = static_cast<std::size_t>(
+    std::count_if(limit_rows.begin(), limit_rows.end(), [](const own_entity_limit& l) { return !l.command_type.empty(); }));
+
+constexpr auto own_limits = [] {
+  std::array<own_entity_limit, limit_count> out{};
+  std::copy_if(limit_rows.begin(), limit_rows.end(), out.begin(),
+               [](const own_entity_limit& l) { return !l.command_type.empty(); });
+  return out;
+}();
+
+constexpr std::array all_roles{role::admin,       role::isms_manager,     role::top_management,   role::risk_owner,
+                               role::contributor, role::internal_auditor, role::external_auditor, role::system};
 
 }  // namespace
 

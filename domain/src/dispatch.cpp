@@ -17,6 +17,7 @@
 #include "isms/domain/scope.hpp"
 #include "isms/domain/soa.hpp"
 #include "isms/domain/user.hpp"
+#include "all_commands.hpp"
 
 namespace isms::domain {
 
@@ -104,22 +105,16 @@ const std::vector<route>& table() {
   return routes;
 }
 
-template <class... Commands>
-constexpr auto joined_types() {
-  constexpr std::size_t n = (std::variant_size_v<Commands> + ...);
-  std::array<std::string_view, n> out{};
-  std::size_t i = 0;
-  ((void)[&] {
-     for (auto t : types_of<Commands>()) out[i++] = t;
-   }(), ...);
-  return out;
-}
+struct type_row {
+  using type = std::string_view;
+  template <class T>
+  static constexpr std::string_view of() {
+    return T::type;
+  }
+};
 
 // In the order of the routing table.
-constexpr auto all_command_types =
-    joined_types<risk_matrix::command, risk::command, approval::command, soa::command, user::command,
-                 scope::command, document::command, objective::command, nonconformity::command,
-                 internal_audit::command, management_review::command>();
+constexpr auto all_command_types = detail::every_command<type_row>();
 
 bool id_char(char c, bool first) {
   const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');

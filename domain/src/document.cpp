@@ -61,7 +61,7 @@ std::uint64_t read_version(fields& f) {
 }
 
 // Who may touch a document beyond the table: a contributor only their own.
-// (own_entity_limits in authorization.cpp).
+// (the commands' `any_entity`, authorization.hpp).
 std::optional<rejection> owner_rule(const command_context& ctx, std::string_view command_type,
                                     const std::string& owner) {
   if (!acts_only_on_own(ctx.by, command_type)) return std::nullopt;

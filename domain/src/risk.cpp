@@ -230,7 +230,7 @@ command read_request(fields& f) {
 // ---- rules -------------------------------------------------------------------
 
 // A risk owner without the ISMS manager role acts only on risks they own
-// (own_entity_limits in authorization.cpp).
+// (the commands' `any_entity`, authorization.hpp).
 std::optional<rejection> owner_only_own(const command_context& ctx, std::string_view command_type,
                                         std::string_view owner, std::string_view what) {
   if (!acts_only_on_own(ctx.by, command_type)) return std::nullopt;

@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <regex>
 #include <set>
@@ -163,6 +165,39 @@ TEST(CommandTypes, DocsDomainMdRoleTableListsExactlyTheDeclaredCommandsAndTheirR
   const auto doc = domain_md_table();
   ASSERT_FALSE(doc.empty()) << "no role table found in docs/domain.md";
   expect_lists_what_the_code_declares(doc, "docs/domain.md");
+}
+
+// The role table of docs/domain.md is written by the code, never by hand:
+// it must be exactly authorization_table_markdown(). With ISMS_WRITE_DOCS=1
+// in the environment this test writes the table into docs/domain.md instead
+// (docs/architecture.md, "Add a command").
+TEST(CommandTypes, DocsDomainMdRoleTableIsTheOneTheCodeWrites) {
+  const std::string path = std::string(ISMS_SOURCE_DIR) + "/docs/domain.md";
+  std::string text;
+  {
+    std::ifstream in(path, std::ios::binary);
+    ASSERT_TRUE(in) << "cannot read " << path;
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const auto begin = text.find("| command | admin |");
+  ASSERT_NE(begin, std::string::npos) << "no role table found in docs/domain.md";
+  auto end = begin;
+  while (end < text.size() && text[end] == '|') {
+    const auto eol = text.find('\n', end);
+    end = eol == std::string::npos ? text.size() : eol + 1;
+  }
+  const std::string written = text.substr(begin, end - begin);
+  const std::string generated = authorization_table_markdown();
+  if (const char* w = std::getenv("ISMS_WRITE_DOCS"); w != nullptr && std::string(w) == "1") {
+    text.replace(begin, end - begin, generated);
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    ASSERT_TRUE(out.good()) << "cannot write " << path;
+    return;
+  }
+  EXPECT_EQ(written, generated) << "docs/domain.md's role table differs from the code's; rewrite it with\n"
+                                   "  ISMS_WRITE_DOCS=1 build/release/tests/domain/domain_tests "
+                                   "--gtest_filter='CommandTypes.DocsDomainMd*'";
 }
 
 TEST(CommandTypes, DocsProtocolMdCommandTablesListExactlyTheDeclaredCommandsAndTheirRoles) {

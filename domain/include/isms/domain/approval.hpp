@@ -29,6 +29,7 @@
 #include <variant>
 #include <vector>
 
+#include "isms/domain/authorization.hpp"
 #include "isms/domain/core.hpp"
 #include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
@@ -126,24 +127,34 @@ using event = std::variant<opened, reviewer_approved, reviewer_rejected, approve
 // ---------------------------------------------------------------------------
 // Commands
 
+// Who reviews an approval: the policy of each request names who must approve
+// (roles and/or users) and decide checks it; these roles may send a review
+// at all. Admin approves nothing.
+inline constexpr role_set reviewers =
+    roles_of({role::isms_manager, role::top_management, role::risk_owner, role::contributor});
+
 // approval.open (system): the fields of `opened`.
 struct open {
   static constexpr std::string_view type = "approval.open";
+  static constexpr role_set allowed = system_only;
   opened request;
 };
 // approval.approve {comment?}
 struct approve {
   static constexpr std::string_view type = "approval.approve";
+  static constexpr role_set allowed = reviewers;
   std::string comment;
 };
 // approval.reject {comment} — the comment is required
 struct reject {
   static constexpr std::string_view type = "approval.reject";
+  static constexpr role_set allowed = reviewers;
   std::string comment;
 };
 // approval.void (system) {approval_id, reason, subject_version?}
 struct void_request {
   static constexpr std::string_view type = "approval.void";
+  static constexpr role_set allowed = system_only;
   std::string approval_id;
   std::string reason;
 };

@@ -1,11 +1,18 @@
 #pragma once
 // Who may issue which command: one table, role × command type.
 //
-// The table is the first gate (role-based). Rules that depend on state — a
-// risk owner acts only on their own risks, an implementer does not verify
-// their own corrective action, an auditor does not audit their own area, a
-// requester never approves their own request — are checked in each
-// aggregate's decide. The table is written out in docs/domain.md.
+// Each command struct declares its own row: `allowed`, the roles that may
+// send it, and, for commands some of those roles may send only about what
+// the user owns, `any_entity`, the roles that act on any entity. The tables
+// here are collected from those declarations (authorization.cpp), in the
+// order of the routing table; nothing else lists them.
+//
+// The table is the first gate (role-based), checked once by admit_command
+// (dispatch.hpp). Rules that depend on state — a risk owner acts only on
+// their own risks, an implementer does not verify their own corrective
+// action, an auditor does not audit their own area, a requester never
+// approves their own request — are checked in each aggregate's decide. The
+// table is written out in docs/domain.md (authorization_table_markdown).
 //
 // Thread-safety: the table is immutable; every function here is pure.
 
@@ -32,6 +39,9 @@ using role_set = std::uint16_t;
 [[nodiscard]] constexpr bool contains(role_set s, role r) noexcept {
   return (s & (1u << static_cast<unsigned>(r))) != 0;
 }
+
+// The row of commands that only reactions and time rules send.
+inline constexpr role_set system_only = roles_of({role::system});
 
 // One row of the table: the roles that may issue a command type.
 struct permission {

@@ -24,6 +24,7 @@
 #include <variant>
 #include <vector>
 
+#include "isms/domain/authorization.hpp"
 #include "isms/domain/core.hpp"
 #include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
@@ -129,6 +130,8 @@ using event = std::variant<drafted, revised, approval_requested, approved, rejec
 //                 review_interval_months, text, change_note?}
 struct draft {
   static constexpr std::string_view type = "document.draft";
+  static constexpr role_set allowed = roles_of({role::isms_manager, role::contributor});
+  static constexpr role_set any_entity = roles_of({role::isms_manager});  // the other roles: only what they own
   std::string document_id;
   document_kind kind = document_kind::policy;
   profile about;
@@ -139,6 +142,8 @@ struct draft {
 //                  change_note} — absent fields keep their value
 struct revise {
   static constexpr std::string_view type = "document.revise";
+  static constexpr role_set allowed = roles_of({role::isms_manager, role::contributor});
+  static constexpr role_set any_entity = roles_of({role::isms_manager});  // the other roles: only what they own
   std::optional<std::string> text;
   std::optional<std::string> title;
   std::optional<std::string> owner;
@@ -148,27 +153,34 @@ struct revise {
 };
 struct request_approval {  // document.request_approval {summary?}
   static constexpr std::string_view type = "document.request_approval";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   std::string summary;
 };
 struct approve {  // document.approve (system)
   static constexpr std::string_view type = "document.approve";
+  static constexpr role_set allowed = system_only;
   approval_outcome outcome;
 };
 struct reject {  // document.reject (system)
   static constexpr std::string_view type = "document.reject";
+  static constexpr role_set allowed = system_only;
   approval_outcome outcome;
 };
 struct publish {  // document.publish {content_sha256}
   static constexpr std::string_view type = "document.publish";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   std::string content_sha256;
 };
 struct record_review {  // document.record_review {outcome, notes}
   static constexpr std::string_view type = "document.record_review";
+  static constexpr role_set allowed = roles_of({role::isms_manager, role::contributor});
+  static constexpr role_set any_entity = roles_of({role::isms_manager});  // the other roles: only what they own
   review_outcome outcome = review_outcome::suitable;
   std::string notes;
 };
 struct retire {  // document.retire {reason}
   static constexpr std::string_view type = "document.retire";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   std::string reason;
 };
 

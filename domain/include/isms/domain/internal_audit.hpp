@@ -21,6 +21,7 @@
 #include <variant>
 #include <vector>
 
+#include "isms/domain/authorization.hpp"
 #include "isms/domain/core.hpp"
 #include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
@@ -79,11 +80,13 @@ using event = std::variant<planned, performed, finding_recorded, report_issued>;
 //             planned_start, planned_end}
 struct plan {
   static constexpr std::string_view type = "audit.plan";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   planned entry;
 };
 // audit.record_performed {performed_on, auditors[], summary?}
 struct record_performed {
   static constexpr std::string_view type = "audit.record_performed";
+  static constexpr role_set allowed = roles_of({role::internal_auditor});
   date performed_on{};
   std::vector<std::string> auditors;
   std::string summary;
@@ -91,6 +94,7 @@ struct record_performed {
 // audit.record_finding {finding_id, type, reference, text}
 struct record_finding {
   static constexpr std::string_view type = "audit.record_finding";
+  static constexpr role_set allowed = roles_of({role::internal_auditor});
   std::string finding_id;
   finding_type kind = finding_type::observation;  // on the wire: "type"
   std::string reference;
@@ -99,6 +103,7 @@ struct record_finding {
 // audit.issue_report {summary, conclusion}
 struct issue_report {
   static constexpr std::string_view type = "audit.issue_report";
+  static constexpr role_set allowed = roles_of({role::internal_auditor});
   std::string summary;
   std::string conclusion;
 };

@@ -22,6 +22,7 @@
 #include <variant>
 #include <vector>
 
+#include "isms/domain/authorization.hpp"
 #include "isms/domain/core.hpp"
 #include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
@@ -132,6 +133,7 @@ using event = std::variant<scheduled, inputs_assembled, opened, attendance_recor
 
 struct schedule {  // review.schedule {review_id, planned_on, chair, interval_months}
   static constexpr std::string_view type = "review.schedule";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   std::string review_id;
   date planned_on{};
   std::string chair;
@@ -139,25 +141,30 @@ struct schedule {  // review.schedule {review_id, planned_on, chair, interval_mo
 };
 struct assemble_inputs {  // review.assemble_inputs {pack, as_of_position?}
   static constexpr std::string_view type = "review.assemble_inputs";
+  static constexpr role_set allowed = roles_of({role::isms_manager, role::system});
   json pack;
   std::uint64_t as_of_position = 0;
 };
 struct open {  // review.open {}
   static constexpr std::string_view type = "review.open";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
 };
 struct record_attendance {  // review.record_attendance {attendees[], apologies[]?}
   static constexpr std::string_view type = "review.record_attendance";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   std::vector<std::string> attendees;
   std::vector<std::string> apologies;
 };
 struct record_item {  // review.record_item {item_id, input, discussion}
   static constexpr std::string_view type = "review.record_item";
+  static constexpr role_set allowed = roles_of({role::isms_manager, role::top_management});
   std::string item_id;
   input about = input::previous_actions;
   std::string discussion;
 };
 struct record_decision {  // review.record_decision {decision_id, kind, text, item_id?}
   static constexpr std::string_view type = "review.record_decision";
+  static constexpr role_set allowed = roles_of({role::isms_manager, role::top_management});
   std::string decision_id;
   decision_kind kind = decision_kind::improvement_opportunity;
   std::string text;
@@ -165,6 +172,7 @@ struct record_decision {  // review.record_decision {decision_id, kind, text, it
 };
 struct record_action {  // review.record_action {action_id, description, owner, due_date, decision_id?}
   static constexpr std::string_view type = "review.record_action";
+  static constexpr role_set allowed = roles_of({role::isms_manager, role::top_management});
   std::string action_id;
   std::string description;
   std::string owner;
@@ -173,23 +181,29 @@ struct record_action {  // review.record_action {action_id, description, owner, 
 };
 struct complete_action {  // review.complete_action {action_id, evidence}
   static constexpr std::string_view type = "review.complete_action";
+  static constexpr role_set allowed = roles_of({role::isms_manager, role::contributor});
+  static constexpr role_set any_entity = roles_of({role::isms_manager});  // the other roles: only what they own
   std::string action_id;
   std::string evidence;
 };
 struct request_minutes_approval {  // review.request_minutes_approval {summary?}
   static constexpr std::string_view type = "review.request_minutes_approval";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   std::string summary;
 };
 struct approve_minutes {  // review.approve_minutes (system)
   static constexpr std::string_view type = "review.approve_minutes";
+  static constexpr role_set allowed = system_only;
   approval_outcome outcome;
 };
 struct reject_minutes {  // review.reject_minutes (system)
   static constexpr std::string_view type = "review.reject_minutes";
+  static constexpr role_set allowed = system_only;
   approval_outcome outcome;
 };
 struct close {  // review.close {}
   static constexpr std::string_view type = "review.close";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
 };
 
 using command = std::variant<schedule, assemble_inputs, open, record_attendance, record_item,

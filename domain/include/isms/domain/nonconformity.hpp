@@ -25,6 +25,7 @@
 #include <variant>
 #include <vector>
 
+#include "isms/domain/authorization.hpp"
 #include "isms/domain/core.hpp"
 #include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
@@ -124,6 +125,7 @@ using event = std::variant<raised, containment_recorded, root_cause_recorded, si
 //           audit_id?, finding_id?, review_id?}
 struct raise {
   static constexpr std::string_view type = "nc.raise";
+  static constexpr role_set allowed = roles_of({role::isms_manager, role::top_management, role::risk_owner, role::contributor, role::internal_auditor, role::system});
   std::string nc_id;
   source from = source::other;
   std::string reference;
@@ -133,20 +135,24 @@ struct raise {
 };
 struct record_containment {  // nc.record_containment {description}
   static constexpr std::string_view type = "nc.record_containment";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   std::string description;
 };
 struct record_root_cause {  // nc.record_root_cause {description}
   static constexpr std::string_view type = "nc.record_root_cause";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   std::string description;
 };
 struct record_similar_check {  // nc.record_similar_check {similar_found, details, related_ncs?}
   static constexpr std::string_view type = "nc.record_similar_check";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   bool similar_found = false;
   std::string details;
   std::vector<std::string> related_ncs;
 };
 struct plan_action {  // nc.plan_action {action_id, description, owner, due_date}
   static constexpr std::string_view type = "nc.plan_action";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   std::string action_id;
   std::string description;
   std::string owner;
@@ -154,17 +160,21 @@ struct plan_action {  // nc.plan_action {action_id, description, owner, due_date
 };
 struct complete_action {  // nc.complete_action {action_id, evidence}
   static constexpr std::string_view type = "nc.complete_action";
+  static constexpr role_set allowed = roles_of({role::isms_manager, role::contributor});
+  static constexpr role_set any_entity = roles_of({role::isms_manager});  // the other roles: only what they own
   std::string action_id;
   std::string evidence;
 };
 struct verify_action {  // nc.verify_action {action_id, effective, notes}
   static constexpr std::string_view type = "nc.verify_action";
+  static constexpr role_set allowed = roles_of({role::isms_manager, role::internal_auditor});
   std::string action_id;
   bool effective = true;
   std::string notes;
 };
 struct close {  // nc.close {comment}
   static constexpr std::string_view type = "nc.close";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   std::string comment;
 };
 

@@ -20,6 +20,7 @@
 #include <variant>
 #include <vector>
 
+#include "isms/domain/authorization.hpp"
 #include "isms/domain/core.hpp"
 #include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
@@ -96,24 +97,30 @@ using event = std::variant<proposed, revised, approval_requested, objective_set,
 //                    due_date, resources, evaluation, related_policy?}
 struct propose {
   static constexpr std::string_view type = "objective.propose";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   std::string objective_id;
   terms proposal;
 };
 struct request_approval {  // objective.request_approval {summary?}
   static constexpr std::string_view type = "objective.request_approval";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   std::string summary;
 };
 struct approve {  // objective.set (system)
   static constexpr std::string_view type = "objective.set";
+  static constexpr role_set allowed = system_only;
   approval_outcome outcome;
 };
 struct reject {  // objective.reject (system)
   static constexpr std::string_view type = "objective.reject";
+  static constexpr role_set allowed = system_only;
   approval_outcome outcome;
 };
 // objective.record_progress {measured_value, measured_on, note?}
 struct record_progress {
   static constexpr std::string_view type = "objective.record_progress";
+  static constexpr role_set allowed = roles_of({role::isms_manager, role::contributor});
+  static constexpr role_set any_entity = roles_of({role::isms_manager});  // the other roles: only what they own
   double measured_value = 0;
   date measured_on{};
   std::string note;
@@ -122,6 +129,7 @@ struct record_progress {
 //                   owner, due_date, resources, evaluation, related_policy}
 struct revise {
   static constexpr std::string_view type = "objective.revise";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   std::optional<std::string> statement, measure, unit, owner, resources, evaluation, related_policy;
   std::optional<double> target_value;
   std::optional<date> due_on;
@@ -129,10 +137,12 @@ struct revise {
 };
 struct mark_achieved {  // objective.mark_achieved {note}
   static constexpr std::string_view type = "objective.mark_achieved";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   std::string note;
 };
 struct mark_missed {  // objective.mark_missed {reason}
   static constexpr std::string_view type = "objective.mark_missed";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   std::string reason;
 };
 

@@ -28,6 +28,7 @@
 #include <variant>
 #include <vector>
 
+#include "isms/domain/authorization.hpp"
 #include "isms/domain/core.hpp"
 #include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
@@ -195,11 +196,15 @@ using event = std::variant<identified, assessed, treatment_planned, acceptance_r
 // risk.identify {title, description?, asset, threat, vulnerability, owner, category}
 struct identify {
   static constexpr std::string_view type = "risk.identify";
+  static constexpr role_set allowed = roles_of({role::isms_manager, role::risk_owner});
+  static constexpr role_set any_entity = roles_of({role::isms_manager, role::system});  // the other roles: only what they own
   identified details;
 };
 // risk.assess {likelihood, impact, rationale}
 struct assess {
   static constexpr std::string_view type = "risk.assess";
+  static constexpr role_set allowed = roles_of({role::isms_manager, role::risk_owner});
+  static constexpr role_set any_entity = roles_of({role::isms_manager, role::system});  // the other roles: only what they own
   int likelihood = 0;
   int impact = 0;
   std::string rationale;
@@ -207,6 +212,8 @@ struct assess {
 // risk.plan_treatment {option, controls[], actions, target_likelihood, target_impact, due}
 struct plan_treatment {
   static constexpr std::string_view type = "risk.plan_treatment";
+  static constexpr role_set allowed = roles_of({role::isms_manager, role::risk_owner});
+  static constexpr role_set any_entity = roles_of({role::isms_manager, role::system});  // the other roles: only what they own
   treatment_option option = treatment_option::modify;
   std::vector<std::string> controls;
   std::string actions;
@@ -217,31 +224,38 @@ struct plan_treatment {
 // risk.request_acceptance {review_date?, comment?} — review date defaults to one year
 struct request_acceptance {
   static constexpr std::string_view type = "risk.request_acceptance";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   std::optional<date> review_date;
   std::string comment;
 };
 // risk.accept / risk.reject_acceptance {approval_id, approvers, comment, rejected_by?} (system)
 struct accept {
   static constexpr std::string_view type = "risk.accept";
+  static constexpr role_set allowed = system_only;
   approval_outcome outcome;
 };
 struct reject_acceptance {
   static constexpr std::string_view type = "risk.reject_acceptance";
+  static constexpr role_set allowed = system_only;
   approval_outcome outcome;
 };
 // risk.expire_acceptance {} (system, from the time rules)
 struct expire_acceptance {
   static constexpr std::string_view type = "risk.expire_acceptance";
+  static constexpr role_set allowed = system_only;
 };
 // risk.record_treatment_implemented {evidence}
 struct record_treatment_implemented {
   static constexpr std::string_view type = "risk.record_treatment_implemented";
+  static constexpr role_set allowed = roles_of({role::isms_manager, role::risk_owner});
+  static constexpr role_set any_entity = roles_of({role::isms_manager, role::system});  // the other roles: only what they own
   std::string evidence;
 };
 
 // risk.change_owner {owner, reason}
 struct change_owner {
   static constexpr std::string_view type = "risk.change_owner";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   std::string owner;
   std::string reason;
 };
@@ -249,6 +263,7 @@ struct change_owner {
 // risk.retire {reason}
 struct retire {
   static constexpr std::string_view type = "risk.retire";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   std::string reason;
 };
 

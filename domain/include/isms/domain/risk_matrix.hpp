@@ -21,6 +21,7 @@
 #include <variant>
 #include <vector>
 
+#include "isms/domain/authorization.hpp"
 #include "isms/domain/core.hpp"
 #include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
@@ -88,6 +89,7 @@ using event = std::variant<configured>;
 // names a band.
 struct configure {
   static constexpr std::string_view type = "risk_matrix.configure";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   matrix content;
   std::string comment;
 };

@@ -21,6 +21,7 @@
 #include <variant>
 #include <vector>
 
+#include "isms/domain/authorization.hpp"
 #include "isms/domain/core.hpp"
 #include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
@@ -129,40 +130,49 @@ using event = std::variant<statement_set, issue_added, issue_removed, interested
 
 struct set_statement {  // scope.set_statement {boundaries, inclusions, exclusions[{item, justification}], interfaces?}
   static constexpr std::string_view type = "scope.set_statement";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   statement value;
 };
 struct add_issue {  // scope.add_issue {issue_id, kind: internal|external, description}
   static constexpr std::string_view type = "scope.add_issue";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   issue value;
 };
 struct remove_issue {  // scope.remove_issue {issue_id, reason?}
   static constexpr std::string_view type = "scope.remove_issue";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   std::string issue_id;
   std::string reason;
 };
 struct add_interested_party {  // scope.add_interested_party {party_id, name, requirements[]}
   static constexpr std::string_view type = "scope.add_interested_party";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   interested_party value;
 };
 struct update_interested_party {  // scope.update_interested_party {party_id, name, requirements[]}
   static constexpr std::string_view type = "scope.update_interested_party";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   interested_party value;
 };
 struct remove_interested_party {  // scope.remove_interested_party {party_id, reason}
   static constexpr std::string_view type = "scope.remove_interested_party";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   std::string party_id;
   std::string reason;
 };
 struct request_approval {  // scope.request_approval {summary?}
   static constexpr std::string_view type = "scope.request_approval";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   std::string summary;
 };
 struct approve {  // scope.approve (system) {approval_id, approvers, comment}
   static constexpr std::string_view type = "scope.approve";
+  static constexpr role_set allowed = system_only;
   approval_outcome outcome;
 };
 struct reject {  // scope.reject (system) {approval_id, approvers, comment, rejected_by}
   static constexpr std::string_view type = "scope.reject";
+  static constexpr role_set allowed = system_only;
   approval_outcome outcome;
 };
 

@@ -22,6 +22,7 @@
 #include <variant>
 #include <vector>
 
+#include "isms/domain/authorization.hpp"
 #include "isms/domain/core.hpp"
 #include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
@@ -102,11 +103,13 @@ using event = std::variant<control_decided, implementation_status_set, publicati
 // excluded), linked_risks[]}
 struct decide_control {
   static constexpr std::string_view type = "soa.decide_control";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   control_decided decision;
 };
 // soa.set_implementation_status {control_id, status, comment?}
 struct set_implementation_status {
   static constexpr std::string_view type = "soa.set_implementation_status";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   std::string control_id;
   implementation status = implementation::not_started;
   std::string comment;
@@ -114,15 +117,18 @@ struct set_implementation_status {
 // soa.request_publication {comment?}
 struct request_publication {
   static constexpr std::string_view type = "soa.request_publication";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
   std::string comment;
 };
 // soa.publish / soa.reject_publication: the approval outcome (system)
 struct publish {
   static constexpr std::string_view type = "soa.publish";
+  static constexpr role_set allowed = system_only;
   approval_outcome outcome;
 };
 struct reject_publication {
   static constexpr std::string_view type = "soa.reject_publication";
+  static constexpr role_set allowed = system_only;
   approval_outcome outcome;
 };
 

@@ -17,6 +17,7 @@
 #include <variant>
 #include <vector>
 
+#include "isms/domain/authorization.hpp"
 #include "isms/domain/core.hpp"
 #include "isms/domain/wire_type.hpp"
 #include "isms/domain/dispatch.hpp"
@@ -72,6 +73,7 @@ using event = std::variant<registered, role_granted, role_revoked, disabled, ena
 // user.register {name, email?, roles[]}
 struct register_user {
   static constexpr std::string_view type = "user.register";
+  static constexpr role_set allowed = roles_of({role::admin});
   std::string name;
   std::string email;
   std::vector<role> roles;
@@ -79,23 +81,27 @@ struct register_user {
 // user.grant_role {role, comment?}
 struct grant_role {
   static constexpr std::string_view type = "user.grant_role";
+  static constexpr role_set allowed = roles_of({role::admin});
   role granted = role::contributor;
   std::string comment;
 };
 // user.revoke_role {role, comment?}
 struct revoke_role {
   static constexpr std::string_view type = "user.revoke_role";
+  static constexpr role_set allowed = roles_of({role::admin});
   role revoked = role::contributor;
   std::string comment;
 };
 // user.disable {reason}
 struct disable {
   static constexpr std::string_view type = "user.disable";
+  static constexpr role_set allowed = roles_of({role::admin});
   std::string reason;
 };
 // user.enable {comment?}
 struct enable {
   static constexpr std::string_view type = "user.enable";
+  static constexpr role_set allowed = roles_of({role::admin});
   std::string comment;
 };
 
