@@ -14,6 +14,8 @@
 namespace isms::eventstore {
 namespace {
 
+using testing::corrupted_on_open;
+using testing::fill_fifty;
 using testing::make_event;
 using testing::open_store;
 using testing::raw_db;
@@ -217,11 +219,7 @@ void forge_erased_payload(const std::filesystem::path& dir, std::uint64_t positi
 class erased_flag_forgery : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto s = open_store(dir_.path());
-    ASSERT_TRUE(s);
-    for (int i = 0; i < 25; ++i)
-      ASSERT_TRUE(s->append("user-" + std::to_string(i), expected_version::any(), user_events(2), ""));
-    ASSERT_EQ(s->current_head().position, 50u);
+    fill_fifty(dir_.path(), [](int i) { return "user-" + std::to_string(i); }, [](int) { return user_events(2); });
   }
   temp_dir dir_;
   const nlohmann::json forged_ = {{"name", "Mallory"}, {"email", "mallory@example.org"}, {"roles", {"admin"}}};
@@ -260,10 +258,7 @@ TEST_F(erased_flag_forgery, in_the_middle_is_named_by_reads_and_verify_and_makes
 
 TEST_F(erased_flag_forgery, near_the_head_is_named_on_open) {
   forge_erased_payload(dir_.path(), 48, forged_);
-  auto s = store::open(options{}, dir_.path());
-  ASSERT_FALSE(s);
-  EXPECT_EQ(s.error().code, errc::corrupted);
-  EXPECT_EQ(s.error().position, 48u);
+  corrupted_on_open(dir_.path(), 48u);
 }
 
 TEST_F(erased_flag_forgery, over_a_legitimate_erasure_is_named_on_open) {
@@ -273,10 +268,7 @@ TEST_F(erased_flag_forgery, over_a_legitimate_erasure_is_named_on_open) {
     ASSERT_TRUE(s->erase_payload(erase_email(10)));
   }
   forge_erased_payload(dir_.path(), 10, forged_);
-  auto s = store::open(options{}, dir_.path());
-  ASSERT_FALSE(s);
-  EXPECT_EQ(s.error().code, errc::corrupted);
-  EXPECT_EQ(s.error().position, 10u);
+  corrupted_on_open(dir_.path(), 10u);
 }
 
 TEST_F(erased_flag_forgery, undoing_an_erasure_is_named_on_open) {
@@ -293,11 +285,8 @@ TEST_F(erased_flag_forgery, undoing_an_erasure_is_named_on_open) {
     raw_db raw(dir_.path());
     raw.put("events", raw_db::key(10), original);  // the personal data is back
   }
-  auto s = store::open(options{}, dir_.path());
-  ASSERT_FALSE(s);
-  EXPECT_EQ(s.error().code, errc::corrupted);
-  EXPECT_EQ(s.error().position, 10u);
-  EXPECT_NE(s.error().message.find("undone"), std::string::npos) << s.error().message;
+  const auto e = corrupted_on_open(dir_.path(), 10u);
+  EXPECT_NE(e.message.find("undone"), std::string::npos) << e.message;
 }
 
 TEST_F(erased_flag_forgery, verifying_from_a_trusted_prefix_checks_erasures_of_the_prefix) {

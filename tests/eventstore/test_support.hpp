@@ -66,4 +66,25 @@ inline std::unique_ptr<store> open_store(const std::filesystem::path& dir, optio
   return std::move(*s);
 }
 
+// A store in `dir` holding 50 events: 25 appends of two, append i to
+// stream_of(i) with events_of(i).
+template <class StreamOf, class EventsOf>
+void fill_fifty(const std::filesystem::path& dir, StreamOf stream_of, EventsOf events_of) {
+  auto s = open_store(dir);
+  ASSERT_TRUE(s);
+  for (int i = 0; i < 25; ++i) ASSERT_TRUE(s->append(stream_of(i), expected_version::any(), events_of(i), ""));
+  ASSERT_EQ(s->current_head().position, 50u);
+}
+
+// Opening the store in `dir` fails as corrupted, naming `position` (tampering
+// found on open). Returns the error for further checks.
+inline error corrupted_on_open(const std::filesystem::path& dir, std::uint64_t position) {
+  auto s = store::open(options{}, dir);
+  EXPECT_FALSE(s) << "a damaged store opened";
+  if (s) return error{};
+  EXPECT_EQ(s.error().code, errc::corrupted);
+  EXPECT_EQ(s.error().position, position);
+  return s.error();
+}
+
 }  // namespace isms::eventstore::testing
