@@ -362,6 +362,12 @@ std::vector<std::string> admitted_action_commands(const state& s, std::string_vi
   return out;
 }
 
+std::vector<actor_limit> action_actor_limits(const state& s, std::string_view action_id) {
+  const auto* a = s.action(action_id);
+  if (a == nullptr || a->completed_by.empty()) return {};
+  return {actor_limit{verify_action::type, {}, {a->completed_by}}};
+}
+
 namespace {
 
 decision decide_rules(const command& c, const state& s, const command_context& ctx) {
@@ -421,10 +427,11 @@ decision decide_rules(const command& c, const state& s, const command_context& c
             const auto* a = s.action(x.action_id);
             if (!a) return missing_action(x.action_id);
             if (auto r = state_refusal(verify_action::type, s, x.action_id)) return std::unexpected(*r);
-            if (who == a->completed_by)
-              return refuse(rejection_kind::forbidden, "",
-                            "the implementer of corrective action " + x.action_id +
-                                " does not verify its effectiveness (10.2 d, segregation of duties)");
+            for (const auto& limit : action_actor_limits(s, x.action_id))
+              if (!limit.admits(who))
+                return refuse(rejection_kind::forbidden, "",
+                              "the implementer of corrective action " + x.action_id +
+                                  " does not verify its effectiveness (10.2 d, segregation of duties)");
             return one(encode(action_verified{x.action_id, x.effective, x.notes, today, who}));
           },
           [&](const close& x) -> decision {

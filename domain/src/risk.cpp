@@ -43,21 +43,14 @@ using wire::rule;
 
 // ---- codecs ----------------------------------------------------------------
 
-json encode_data(const identified& e) {
-  return {{"title", e.title},   {"description", e.description},     {"asset", e.asset},
-          {"threat", e.threat}, {"vulnerability", e.vulnerability}, {"owner", e.owner},
-          {"category", e.category}};
-}
-json encode_data(const assessed& e) {
-  return {{"likelihood", e.likelihood},
-          {"impact", e.impact},
-          {"score", e.score},
-          {"level", e.level},
-          {"within_appetite", e.within_appetite},
-          {"rationale", e.rationale},
-          {"matrix_version", e.matrix_version},
-          {"reassessment", e.reassessment}};
-}
+// Events whose fields are their members, each under its own name.
+ISMS_WIRE_MEMBERS(identified, title, description, asset, threat, vulnerability, owner, category)
+ISMS_WIRE_MEMBERS(assessed, likelihood, impact, score, level, within_appetite, rationale, matrix_version, reassessment)
+ISMS_WIRE_MEMBERS(owner_changed, previous_owner, owner, reason, acceptance_withdrawn)
+ISMS_WIRE_MEMBERS(retired, reason)
+
+json encode_data(const identified& e) { return wire_members(e); }
+json encode_data(const assessed& e) { return wire_members(e); }
 json encode_data(const treatment_planned& e) {
   return {{"option", to_string(e.option)},
           {"controls", e.controls},
@@ -92,13 +85,8 @@ json encode_data(const acceptance_expired& e) {
 json encode_data(const treatment_implemented& e) {
   return {{"evidence", e.evidence}, {"implemented_on", format_date(e.implemented_on)}};
 }
-json encode_data(const owner_changed& e) {
-  return {{"previous_owner", e.previous_owner},
-          {"owner", e.owner},
-          {"reason", e.reason},
-          {"acceptance_withdrawn", e.acceptance_withdrawn}};
-}
-json encode_data(const retired& e) { return {{"reason", e.reason}}; }
+json encode_data(const owner_changed& e) { return wire_members(e); }
+json encode_data(const retired& e) { return wire_members(e); }
 
 
 // Levels, scores and scales as recorded (a 10 × 10 matrix at most).

@@ -319,6 +319,18 @@ template <approval_record E>
                                                        std::string_view stream, std::string_view kind,
                                                        const json& data, std::string_view id_key);
 
+// `wire_members(const Type&)`: a JSON object of the named members of Type,
+// each under its own name, converted by nlohmann's to_json. For the wire
+// forms that show some of a struct's members as they are; what a wire form
+// renames or derives is added by hand after it.
+//   ISMS_WIRE_MEMBERS(audit_entry, id, stream, scope)
+#define ISMS_WIRE_MEMBERS(Type, ...)                                                \
+  [[maybe_unused]] inline json wire_members(const Type& nlohmann_json_t) {         \
+    json nlohmann_json_j = json::object();                                         \
+    NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_TO, __VA_ARGS__))       \
+    return nlohmann_json_j;                                                        \
+  }
+
 // std::visit over lambdas.
 template <class... F>
 struct overloaded : F... {

@@ -158,62 +158,61 @@ constexpr std::pair<std::string_view, std::string_view> due_lists[] = {
     {"actions_overdue", "Action overdue"},
     {"objectives_overdue", "Objective overdue"},
 };
+
+// Calls f(list, title, item) for each object item of each due list.
+template <class F>
+void each_due_item(const json& due, F&& f) {
+  if (!due.is_object()) return;
+  for (const auto& [list, title] : due_lists) {
+    auto it = due.find(list);
+    if (it == due.end() || !it->is_array()) continue;
+    for (const auto& item : *it)
+      if (item.is_object()) f(list, title, item);
+  }
+}
+
 }  // namespace
 
 std::vector<due_command> due_commands(const json& due) {
   std::vector<due_command> out;
-  if (!due.is_object()) return out;
-  for (const auto& [list, _] : due_lists) {
-    auto it = due.find(list);
-    if (it == due.end() || !it->is_array()) continue;
-    for (const auto& item : *it) {
-      auto cmd = item.find("command");
-      if (cmd == item.end() || !cmd->is_object()) continue;
-      due_command c;
-      c.command_type = cmd->value("type", "");
-      c.stream = cmd->value("stream", "");
-      c.data = cmd->value("data", json::object());
-      c.command_id = cmd->value("command_id", "");
-      if (!c.command_type.empty() && !c.stream.empty() && !c.command_id.empty()) out.push_back(std::move(c));
-    }
-  }
+  each_due_item(due, [&out](std::string_view, std::string_view, const json& item) {
+    auto cmd = item.find("command");
+    if (cmd == item.end() || !cmd->is_object()) return;
+    due_command c;
+    c.command_type = cmd->value("type", "");
+    c.stream = cmd->value("stream", "");
+    c.data = cmd->value("data", json::object());
+    c.command_id = cmd->value("command_id", "");
+    if (!c.command_type.empty() && !c.stream.empty() && !c.command_id.empty()) out.push_back(std::move(c));
+  });
   return out;
 }
 
 std::vector<notification> due_reminders(const json& due) {
   std::vector<notification> out;
-  if (!due.is_object()) return out;
-  for (const auto& [list, title] : due_lists) {
-    auto it = due.find(list);
-    if (it == due.end() || !it->is_array()) continue;
-    for (const auto& item : *it) {
-      if (!item.is_object()) continue;
-      const std::string owner = text_of(item, {"owner"});
-      if (owner.empty()) continue;
-      const std::string what = text_of(item, {"id", "stream"});
-      const std::string when = text_of(item, {"due", "review_due_on", "due_on"});
-      notification n;
-      // Stable per item and due date: each reminder is sent once.
-      n.id = "due:" + std::string(list) + ":" + what + ":" + when;
-      n.user_id = owner;
-      n.kind = std::string(list);
-      std::string detail = text_of(item, {"message", "title", "statement", "description"});
-      n.title = std::string(title) + (detail.empty() ? "" : ": " + detail);
-      n.subject_stream = text_of(item, {"stream"});
-      out.push_back(std::move(n));
-    }
-  }
+  each_due_item(due, [&out](std::string_view list, std::string_view title, const json& item) {
+    const std::string owner = text_of(item, {"owner"});
+    if (owner.empty()) return;
+    const std::string what = text_of(item, {"id", "stream"});
+    const std::string when = text_of(item, {"due", "review_due_on", "due_on"});
+    notification n;
+    // Stable per item and due date: each reminder is sent once.
+    n.id = "due:" + std::string(list) + ":" + what + ":" + when;
+    n.user_id = owner;
+    n.kind = std::string(list);
+    std::string detail = text_of(item, {"message", "title", "statement", "description"});
+    n.title = std::string(title) + (detail.empty() ? "" : ": " + detail);
+    n.subject_stream = text_of(item, {"stream"});
+    out.push_back(std::move(n));
+  });
   return out;
 }
 
 json notification_json(const notification& n) {
-  return json{{"id", n.id},
-              {"user_id", n.user_id},
-              {"kind", n.kind},
-              {"title", n.title},
-              {"subject_stream", n.subject_stream},
-              {"approval_id", n.approval_id},
-              {"position", n.position}};
+  // The domain's form, with approval_id always present ("" when none).
+  json j = domain::views::to_json(n);
+  j.emplace("approval_id", n.approval_id);
+  return j;
 }
 
 }  // namespace isms::server

@@ -14,10 +14,6 @@ namespace views = domain::views;
 
 namespace {
 
-constexpr std::string_view channel_notifications = "notifications";
-constexpr std::string_view channel_events = "events";
-constexpr std::string_view view_channel_prefix = "view:";
-constexpr std::string_view review_channel_prefix = "review:";
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 

@@ -8,10 +8,6 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr std::string_view channel_notifications = "notifications";
-constexpr std::string_view channel_events = "events";
-constexpr std::string_view view_channel_prefix = "view:";
-constexpr std::string_view review_channel_prefix = "review:";
 constexpr std::size_t max_review_channel_bytes = 79;
 constexpr std::size_t max_command_string_bytes = 256;
 

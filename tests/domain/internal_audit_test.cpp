@@ -119,6 +119,31 @@ TEST(internal_audit, findings_are_recorded_by_the_team_after_the_audit_and_befor
                   "final");
 }
 
+// Who may act on an audit is one rule: the actor limits the audits view
+// carries are the ones decide applies — the team records findings, the lead
+// auditor issues the report.
+TEST(internal_audit, the_team_limits_are_the_ones_decide_applies) {
+  const events given{planned(), performed()};
+  const auto limits = ia::actor_limits(fold(given));
+  const auto limit_of = [&](std::string_view type) {
+    for (const auto& l : limits)
+      if (l.command_type == type) return l;
+    ADD_FAILURE() << "no limit for " << type;
+    return actor_limit{};
+  };
+  EXPECT_EQ(limit_of("audit.record_finding").only, (std::vector<std::string>{"ada", "ben"}));
+  EXPECT_EQ(limit_of("audit.issue_report").only, std::vector<std::string>{"ada"});
+  for (const std::string user : {"ada", "ben", "zoe"}) {
+    EXPECT_EQ(when("audit.record_finding", finding_data, given, auditor(user)).has_value(),
+              limit_of("audit.record_finding").admits(user))
+        << user;
+    EXPECT_EQ(when("audit.issue_report", {{"summary", "s"}, {"conclusion", "c"}}, given, auditor(user)).has_value(),
+              limit_of("audit.issue_report").admits(user))
+        << user;
+  }
+  EXPECT_TRUE(ia::actor_limits(fold({})).empty()) << "no audit, no limits";
+}
+
 TEST(internal_audit, a_finding_names_a_known_type_and_requirement) {
   json d = finding_data;
   d["type"] = "nonconformity_critical";

@@ -66,6 +66,24 @@ TEST(nonconformity, raising_records_source_reference_severity_and_who) {
 // What the state admits is the rule decide applies: the nonconformity's and
 // each action's lists follow 10.2 a–d, and what is not listed decide refuses
 // with the same reason.
+// Who may verify an action is one rule: the actor limit the views carry is the
+// one decide applies (never its implementer, anyone else the table admits).
+TEST(nonconformity, the_verifier_limit_is_the_one_decide_applies) {
+  const auto acting = with(evaluated(), {planned()});
+  const auto given = with(acting, {completed("CA-1", "carl")});
+  const auto limits = nc::action_actor_limits(fold(given), "CA-1");
+  ASSERT_EQ(limits.size(), 1u);
+  EXPECT_EQ(limits[0].command_type, "nc.verify_action");
+  EXPECT_TRUE(limits[0].only.empty());
+  EXPECT_EQ(limits[0].never, std::vector<std::string>{"carl"});
+  const json v{{"action_id", "CA-1"}, {"effective", true}, {"notes", "n"}};
+  for (const auto& ctx : {manager("carl"), manager("mia"), auditor("ada")}) {
+    const auto d = when("nc.verify_action", v, given, ctx);
+    EXPECT_EQ(d.has_value(), limits[0].admits(ctx.by.user_id)) << ctx.by.user_id;
+  }
+  EXPECT_TRUE(nc::action_actor_limits(fold(acting), "CA-1").empty()) << "nobody is barred before completion";
+}
+
 TEST(nonconformity, the_commands_the_state_admits_follow_10_2_as_decide_does) {
   using list = std::vector<std::string>;
   EXPECT_EQ(nc::admitted_commands(fold({})), list{"nc.raise"});

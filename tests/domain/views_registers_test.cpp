@@ -285,6 +285,7 @@ TEST(NonconformitiesView, ShowsActionsOverdueCountsAndThe10_2Steps) {
   EXPECT_EQ(nc1.at("actions")[0].at("owner"), "carl");
   EXPECT_EQ(nc1.at("actions")[0].at("overdue"), true);
   EXPECT_EQ(nc1.at("actions")[1].at("overdue"), false);
+  EXPECT_TRUE(nc1.at("actions")[0].at("actors").empty()) << "nobody is barred before completion";
   EXPECT_EQ(must(query(v, "nonconformities", {{"overdue", true}}, manager, today)).at("count"), 1);
   EXPECT_EQ(must(query(v, "nonconformities", {{"severity", "minor"}}, manager, today)).at("count"), 1);
 
@@ -305,6 +306,8 @@ TEST(NonconformitiesView, AnIneffectiveVerificationSendsTheActionBack) {
   j.add("nc-NC-1", nonconformity::encode(nonconformity::action_completed{"A1", "done", day("2026-02-10"), "carl"}), "carl");
   json nc = must(query(j.fold(), "nonconformity", {{"id", "NC-1"}}, manager, today));
   EXPECT_EQ(nc.at("state"), "actions_done");
+  // The implementer does not verify (10.2 d): the action names them.
+  EXPECT_EQ(nc.at("actions")[0].at("actors").at("nc.verify_action").at("never"), json::array({"carl"}));
   j.add("nc-NC-1", nonconformity::encode(nonconformity::action_verified{"A1", false, "still failing", day("2026-02-12"), "mia"}));
   nc = must(query(j.fold(), "nonconformity", {{"id", "NC-1"}}, manager, today));
   EXPECT_EQ(nc.at("state"), "actions_planned");
@@ -361,6 +364,9 @@ TEST(AuditsView, ShowsTheProgrammeAndFindingsWithTheirNonconformities) {
   EXPECT_EQ(ia1.at("findings")[0].at("nc_id"), nonconformity::nc_id_for_finding("IA-1", "F1"));
   EXPECT_EQ(ia1.at("findings_by_type").at("nonconformity_minor"), 1);
   EXPECT_EQ(a.at("audits")[1].at("overdue"), true);  // planned to end 2026-01-05, never performed
+  // Who may act on each audit, as the aggregate's rule names them.
+  EXPECT_EQ(ia1.at("actors").at("audit.issue_report").at("only"), json::array({"ada"}));
+  EXPECT_EQ(a.at("audits")[1].at("actors").at("audit.record_finding").at("only"), json::array({"ada"}));
 }
 
 // ---- scope, users, activity ------------------------------------------------------------

@@ -46,23 +46,20 @@ void fold_activity(activity_view& v, const recorded_event& e, const std::string&
 }
 
 std::expected<json, rejection> query_activity(const activity_view& v, const json& params) {
-  if (auto bad = support::check_params(params)) return std::unexpected(*bad);
-  auto limit = support::int_param(params, "limit", 1, static_cast<std::int64_t>(activity_capacity), 50);
-  if (!limit) return std::unexpected(limit.error());
-  auto stream = support::text_param(params, "stream");
-  if (!stream) return std::unexpected(stream.error());
-  auto actor = support::text_param(params, "actor");
-  if (!actor) return std::unexpected(actor.error());
-  auto type = support::text_param(params, "type");
-  if (!type) return std::unexpected(type.error());
+  support::query_params p(params);
+  const auto limit = p.integer("limit", 1, static_cast<std::int64_t>(activity_capacity), 50);
+  const auto stream = p.text("stream");
+  const auto actor = p.text("actor");
+  const auto type = p.text("type");
+  if (!p.ok()) return p.failure();
   json list = json::array();
   for (auto it = v.lines.rbegin(); it != v.lines.rend(); ++it) {
-    if (static_cast<std::int64_t>(list.size()) >= *limit) break;
-    if (!stream->empty() && it->stream != *stream) continue;
-    if (!actor->empty() && it->by != *actor) continue;
-    if (!type->empty()) {
-      const bool prefix = type->back() == '.';
-      if (prefix ? !it->type.starts_with(*type) : it->type != *type) continue;
+    if (static_cast<std::int64_t>(list.size()) >= limit) break;
+    if (!stream.empty() && it->stream != stream) continue;
+    if (!actor.empty() && it->by != actor) continue;
+    if (!type.empty()) {
+      const bool prefix = type.back() == '.';
+      if (prefix ? !it->type.starts_with(type) : it->type != type) continue;
     }
     list.push_back({{"id", std::to_string(it->position)},
                     {"position", it->position},

@@ -166,26 +166,14 @@ approval::state approval_state_of(const approval_entry& a) {
   return s;
 }
 
+ISMS_WIRE_MEMBERS(approval_entry, id, stream, state, subject_stream, subject_version, subject_kind, content_hash,
+                  summary, policy, requested_by, requested_at, decisions, approvers, rejected_by, outcome_comment,
+                  void_reason, concluded_at, version)
+
 json approval_json(const approval_entry& a) {
-  return {{"id", a.id},
-          {"stream", a.stream},
-          {"state", a.state},
-          {"subject_stream", a.subject_stream},
-          {"subject_version", a.subject_version},
-          {"subject_kind", a.subject_kind},
-          {"content_hash", a.content_hash},
-          {"summary", a.summary},
-          {"policy", a.policy},
-          {"requested_by", a.requested_by},
-          {"requested_at", a.requested_at},
-          {"decisions", a.decisions},
-          {"approvers", a.approvers},
-          {"rejected_by", a.rejected_by},
-          {"outcome_comment", a.outcome_comment},
-          {"void_reason", a.void_reason},
-          {"concluded_at", a.concluded_at},
-          {"version", a.version},
-          {"last_change", a.changed}};
+  json j = wire_members(a);
+  j["last_change"] = a.changed;
+  return j;
 }
 
 json previously_approved(const approvals_view& v, const approval_entry& a) {
@@ -196,23 +184,20 @@ json previously_approved(const approvals_view& v, const approval_entry& a) {
 
 std::expected<json, rejection> query_approvals(const approvals_view& v, const json& params,
                                                std::optional<row_window> window) {
-  if (auto bad = support::check_params(params)) return std::unexpected(*bad);
-  auto state = support::choice_param(params, "state", {"requested", "open", "approved", "rejected", "voided"});
-  if (!state) return std::unexpected(state.error());
-  auto subject = support::text_param(params, "subject_stream");
-  if (!subject) return std::unexpected(subject.error());
-  auto by = support::text_param(params, "requested_by");
-  if (!by) return std::unexpected(by.error());
-  auto kind = support::text_param(params, "kind");
-  if (!kind) return std::unexpected(kind.error());
+  support::query_params p(params);
+  const auto state = p.choice("state", {"requested", "open", "approved", "rejected", "voided"});
+  const auto subject = p.text("subject_stream");
+  const auto by = p.text("requested_by");
+  const auto kind = p.text("kind");
+  if (!p.ok()) return p.failure();
   json list = json::array();
   json counts = {{"requested", 0}, {"open", 0}, {"approved", 0}, {"rejected", 0}, {"voided", 0}};
   std::size_t matching = 0;
   for (const auto& [_, a] : v.approvals) {
-    if (!state->empty() && a.state != *state) continue;
-    if (!subject->empty() && a.subject_stream != *subject) continue;
-    if (!by->empty() && a.requested_by != *by) continue;
-    if (!kind->empty() && a.subject_kind != *kind) continue;
+    if (!state.empty() && a.state != state) continue;
+    if (!subject.empty() && a.subject_stream != subject) continue;
+    if (!by.empty() && a.requested_by != by) continue;
+    if (!kind.empty() && a.subject_kind != kind) continue;
     if (!window || (matching >= window->offset && matching - window->offset < window->limit))
       list.push_back(approval_json(a));
     ++matching;

@@ -57,68 +57,56 @@ void fold_audit(audits_view& v, const recorded_event& e, const internal_audit::e
              ev);
 }
 
-// The aggregate state its state rule reads: the audit exists, its status.
-std::vector<std::string> audit_admitted_commands(const audit_entry& a) {
+// The aggregate state its rules read: the audit exists, its status, its team.
+internal_audit::state audit_state_of(const audit_entry& a) {
   internal_audit::state s = internal_audit::initial_state();
   s.exists = !a.audit_id.empty();
   s.programme_entry.audit_id = a.audit_id;
+  s.programme_entry.lead_auditor = a.lead_auditor;
+  s.programme_entry.process_owner = a.process_owner;
+  s.auditors = a.auditors;
   for (auto st : {internal_audit::status::planned, internal_audit::status::performed, internal_audit::status::reported})
     if (internal_audit::to_string(st) == a.state) s.current = st;
-  return internal_audit::admitted_commands(s);
+  return s;
 }
 
+ISMS_WIRE_MEMBERS(audit_entry, id, stream, audit_id, scope, criteria, area, process_owner, lead_auditor, auditors,
+                  planned_start, planned_end, state, performed_on, performed_summary, reported_on, report_summary,
+                  conclusion, version)
+
 json audit_json(const audit_entry& a, date today) {
-  json findings = json::array();
   json by_type = {{"nonconformity_major", 0}, {"nonconformity_minor", 0}, {"observation", 0}, {"opportunity", 0}};
-  for (const auto& f : a.findings) {
-    json j = f;
-    j["id"] = f.finding_id;
-    findings.push_back(std::move(j));
-    by_type[f.type] = by_type.value(f.type, 0) + 1;
-  }
-  return {{"id", a.id},
-          {"stream", a.stream},
-          {"audit_id", a.audit_id},
-          {"scope", a.scope},
-          {"criteria", a.criteria},
-          {"area", a.area},
-          {"process_owner", a.process_owner},
-          {"lead_auditor", a.lead_auditor},
-          {"auditors", a.auditors},
-          {"planned_start", a.planned_start},
-          {"planned_end", a.planned_end},
-          {"state", a.state},
-          {"overdue", a.state == "planned" && support::before(a.planned_end, today)},
-          {"performed_on", a.performed_on},
-          {"performed_summary", a.performed_summary},
-          {"findings", findings},
-          {"findings_by_type", by_type},
-          {"reported_on", a.reported_on},
-          {"report_summary", a.report_summary},
-          {"conclusion", a.conclusion},
-          {"version", a.version},
-          {"last_change", a.changed},
-          // What the audit's state admits (the aggregate's own rule); the
-          // same for every reader, so a shared reply stays right.
-          {"allowed_commands", audit_admitted_commands(a)}};
+  for (const auto& f : a.findings) by_type[f.type] = by_type.value(f.type, 0) + 1;
+  json j = wire_members(a);
+  json findings = support::with_ids(a.findings, &audit_finding_entry::finding_id);
+  j["overdue"] = a.state == "planned" && support::before(a.planned_end, today);
+  j["findings"] = std::move(findings);
+  j["findings_by_type"] = std::move(by_type);
+  j["last_change"] = a.changed;
+  // What the audit's state admits (the aggregate's own rule); the same for
+  // every reader, so a shared reply stays right.
+  const internal_audit::state st = audit_state_of(a);
+  j["allowed_commands"] = internal_audit::admitted_commands(st);
+  // Who among the users may send them (the aggregate's rule), the same for
+  // every reader.
+  j["actors"] = support::actors_json(internal_audit::actor_limits(st));
+  return j;
 }
 
 std::expected<json, rejection> query_audits(const audits_view& v, const json& params, date today) {
-  if (auto bad = support::check_params(params)) return std::unexpected(*bad);
-  auto state = support::choice_param(params, "state", {"planned", "performed", "reported"});
-  if (!state) return std::unexpected(state.error());
-  auto auditor = support::text_param(params, "auditor");
-  if (!auditor) return std::unexpected(auditor.error());
-  auto year = support::int_param(params, "year", 1970, 9999, 0);
-  if (!year) return std::unexpected(year.error());
+  support::query_params p(params);
+  const auto state = p.choice("state", {"planned", "performed", "reported"});
+  const auto auditor = p.text("auditor");
+  const auto year = p.integer("year", 1970, 9999, 0);
+  if (!p.ok()) return p.failure();
   json list = json::array();
   json counts = {{"planned", 0}, {"performed", 0}, {"reported", 0}};
   for (const auto& [_, a] : v.audits) {
-    if (!state->empty() && a.state != *state) continue;
-    if (!auditor->empty() && a.lead_auditor != *auditor &&
-        std::find(a.auditors.begin(), a.auditors.end(), *auditor) == a.auditors.end())
+    if (!state.empty() && a.state != state) continue;
+    if (!auditor.empty() && a.lead_auditor != auditor &&
+        std::find(a.auditors.begin(), a.auditors.end(), auditor) == a.auditors.end())
       continue;
-    if (*year != 0 && !a.planned_start.starts_with(std::to_string(*year))) continue;
+    if (year != 0 && !a.planned_start.starts_with(std::to_string(year))) continue;
     counts[a.state] = counts.value(a.state, 0) + 1;
     list.push_back(audit_json(a, today));
   }

@@ -33,48 +33,24 @@ document_version_entry& version_entry(document_entry& d, std::uint64_t n) {
   return d.versions.back();
 }
 
-bool flag_param(const json& params, std::string_view key, bool fallback, std::optional<rejection>& bad) {
-  if (!params.is_object()) return fallback;
-  const auto it = params.find(key);
-  if (it == params.end() || it->is_null()) return fallback;
-  if (!it->is_boolean()) {
-    bad = rejection{rejection_kind::invalid, "params." + std::string(key), "must be true or false"};
-    return fallback;
-  }
-  return it->get<bool>();
-}
+ISMS_WIRE_MEMBERS(document_entry, id, stream, document_id, kind, title, owner, classification,
+                  review_interval_months, pending_approval_id, published_sha256, published_on, last_reviewed_on,
+                  last_review_outcome, last_reviewed_by, retired, retired_reason, versions, version)
 
 json document_json(const document_entry& d, date today, bool include_text) {
   const std::string due = document_review_due(d);
-  json j{{"id", d.id},
-         {"stream", d.stream},
-         {"document_id", d.document_id},
-         {"kind", d.kind},
-         {"title", d.title},
-         {"owner", d.owner},
-         {"classification", d.classification},
-         {"review_interval_months", d.review_interval_months},
-         {"working_version", d.document_version},
-         {"working_sha256", d.content_sha256},
-         {"state", d.retired ? std::string("retired") : d.working},
-         {"approval_state", d.working},
-         {"pending_approval_id", d.pending_approval_id},
-         {"published_version", d.has_published ? json(d.published_version) : json(nullptr)},
-         {"published_sha256", d.published_sha256},
-         {"published_on", d.published_on},
-         {"last_reviewed_on", d.last_reviewed_on},
-         {"last_review_outcome", d.last_review_outcome},
-         {"last_reviewed_by", d.last_reviewed_by},
-         {"review_due_on", due},
-         {"review_due", !due.empty() && due <= format_date(today)},
-         {"retired", d.retired},
-         {"retired_reason", d.retired_reason},
-         {"versions", d.versions},
-         {"version", d.version},
-         {"last_change", d.changed},
-         // What the document's state admits (the aggregate's own rule); the
-         // same for every reader, so a shared reply stays right.
-         {"allowed_commands", document::admitted_commands(document_state_of(d))}};
+  json j = wire_members(d);
+  j["working_version"] = d.document_version;
+  j["working_sha256"] = d.content_sha256;
+  j["state"] = d.retired ? std::string("retired") : d.working;
+  j["approval_state"] = d.working;
+  j["published_version"] = d.has_published ? json(d.published_version) : json(nullptr);
+  j["review_due_on"] = due;
+  j["review_due"] = !due.empty() && due <= format_date(today);
+  j["last_change"] = d.changed;
+  // What the document's state admits (the aggregate's own rule); the same
+  // for every reader, so a shared reply stays right.
+  j["allowed_commands"] = document::admitted_commands(document_state_of(d));
   if (include_text) {
     j["text"] = d.text;
     j["published_text"] = d.published_text;
@@ -211,24 +187,20 @@ std::string document_review_due(const document_entry& d) {
 }
 
 std::expected<json, rejection> query_documents(const documents_view& v, const json& params, date today) {
-  if (auto bad = support::check_params(params)) return std::unexpected(*bad);
-  auto kind = support::choice_param(params, "kind", {"policy", "procedure", "record"});
-  if (!kind) return std::unexpected(kind.error());
-  auto state = support::choice_param(params, "state",
+  support::query_params p(params);
+  const auto kind = p.choice("kind", {"policy", "procedure", "record"});
+  const auto state = p.choice("state",
                                      {"draft", "approval_requested", "approved", "published", "retired"});
-  if (!state) return std::unexpected(state.error());
-  auto owner = support::text_param(params, "owner");
-  if (!owner) return std::unexpected(owner.error());
-  std::optional<rejection> bad;
-  const bool due_only = flag_param(params, "review_due", false, bad);
-  const bool include_text = flag_param(params, "include_text", false, bad);
-  if (bad) return std::unexpected(*bad);
+  const auto owner = p.text("owner");
+  const bool due_only = p.flag("review_due", false);
+  const bool include_text = p.flag("include_text", false);
+  if (!p.ok()) return p.failure();
   json list = json::array();
   for (const auto& [_, d] : v.documents) {
-    if (!kind->empty() && d.kind != *kind) continue;
-    if (!owner->empty() && d.owner != *owner) continue;
+    if (!kind.empty() && d.kind != kind) continue;
+    if (!owner.empty() && d.owner != owner) continue;
     json j = document_json(d, today, include_text);
-    if (!state->empty() && j.at("state") != *state) continue;
+    if (!state.empty() && j.at("state") != state) continue;
     if (due_only && !j.at("review_due").get<bool>()) continue;
     list.push_back(std::move(j));
   }
@@ -236,19 +208,12 @@ std::expected<json, rejection> query_documents(const documents_view& v, const js
 }
 
 std::expected<json, rejection> query_document(const documents_view& v, const json& params, date today) {
-  if (auto bad = support::check_params(params)) return std::unexpected(*bad);
-  auto id = support::required_text_param(params, "id");
-  if (!id) return std::unexpected(id.error());
-  std::optional<rejection> bad;
-  const bool include_text = flag_param(params, "include_text", true, bad);
-  if (bad) return std::unexpected(*bad);
-  std::string key = *id;
-  if (key.starts_with("document-")) key = key.substr(9);
-  const auto it = v.documents.find(key);
-  if (it == v.documents.end())
-    return std::unexpected(rejection{rejection_kind::not_found, "params.id", "no document " + *id});
-  json j = document_json(it->second, today, include_text);
-  j["history"] = it->second.history;
+  support::query_params p(params);
+  const document_entry* d = p.entry(v.documents, "document", "document");
+  const bool include_text = p.flag("include_text", true);
+  if (!p.ok()) return p.failure();
+  json j = document_json(*d, today, include_text);
+  j["history"] = d->history;
   return j;
 }
 

@@ -14,42 +14,34 @@ std::string role_list(const actor& a) {
   return out;
 }
 
-// Every corrective action (of nonconformities) overdue on `today`, as inbox / due entries.
-json overdue_nc_actions(const all_views& v, date today, const std::string& owner) {
+// Every action of `entries` (nonconformities or management reviews, each
+// with its actions) overdue on `today`, of `owner` ("" = anyone's), as inbox
+// and due entries of `kind`.
+template <class Entries, class Overdue>
+json overdue_actions(const Entries& entries, Overdue overdue_of, std::string_view kind, date today,
+                     const std::string& owner) {
   json out = json::array();
-  for (const auto& [id, n] : v.nonconformities.ncs) {
-    for (const auto& aid : nc_overdue_actions(n, today)) {
-      for (const auto& a : n.actions) {
+  for (const auto& [id, entry] : entries)
+    for (const auto& aid : overdue_of(entry, today))
+      for (const auto& a : entry.actions) {
         if (a.action_id != aid || (!owner.empty() && a.owner != owner)) continue;
-        out.push_back({{"id", n.stream + "/" + a.action_id},
-                       {"kind", "corrective_action"},
-                       {"stream", n.stream},
+        out.push_back({{"id", entry.stream + "/" + a.action_id},
+                       {"kind", kind},
+                       {"stream", entry.stream},
                        {"action_id", a.action_id},
                        {"description", a.description},
                        {"owner", a.owner},
                        {"due_on", a.due_on}});
       }
-    }
-  }
   return out;
 }
 
-// Every action of management reviews overdue on `today`.
+json overdue_nc_actions(const all_views& v, date today, const std::string& owner) {
+  return overdue_actions(v.nonconformities.ncs, nc_overdue_actions, "corrective_action", today, owner);
+}
+
 json overdue_review_actions(const all_views& v, date today, const std::string& owner) {
-  json out = json::array();
-  for (const auto& [id, r] : v.reviews.reviews)
-    for (const auto& aid : review_overdue_actions(r, today))
-      for (const auto& a : r.actions) {
-        if (a.action_id != aid || (!owner.empty() && a.owner != owner)) continue;
-        out.push_back({{"id", r.stream + "/" + a.action_id},
-                       {"kind", "review_action"},
-                       {"stream", r.stream},
-                       {"action_id", a.action_id},
-                       {"description", a.description},
-                       {"owner", a.owner},
-                       {"due_on", a.due_on}});
-      }
-  return out;
+  return overdue_actions(v.reviews.reviews, review_overdue_actions, "review_action", today, owner);
 }
 
 }  // namespace

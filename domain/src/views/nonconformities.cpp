@@ -26,17 +26,6 @@ nc_action_entry* find_action(nc_entry& n, const std::string& id) {
   return nullptr;
 }
 
-bool flag_param(const json& params, std::string_view key, std::optional<rejection>& bad) {
-  if (!params.is_object()) return false;
-  const auto it = params.find(key);
-  if (it == params.end() || it->is_null()) return false;
-  if (!it->is_boolean()) {
-    bad = rejection{rejection_kind::invalid, "params." + std::string(key), "must be true or false"};
-    return false;
-  }
-  return it->get<bool>();
-}
-
 json step_json(std::string step, std::string title, bool done, json detail) {
   return {{"step", std::move(step)}, {"title", std::move(title)}, {"done", done}, {"detail", std::move(detail)}};
 }
@@ -191,59 +180,38 @@ std::vector<std::string> nc_overdue_actions(const nc_entry& n, date today) {
   return out;
 }
 
+ISMS_WIRE_MEMBERS(nc_entry, id, stream, severity, source, reference, description, raised_on, raised_by, audit_id,
+                  finding_id, review_id, containment, root_cause, similar_checked, similar_found, closed_on, version)
+
 json nc_json(const nc_entry& n, date today) {
   const auto overdue = nc_overdue_actions(n, today);
   // What the state admits (the aggregate's own rule), the same for every reader.
   const nonconformity::state st = nc_state_of(n);
-  json actions = json::array();
-  for (const auto& a : n.actions) {
-    json j = a;
-    j["id"] = a.action_id;
-    j["overdue"] = std::find(overdue.begin(), overdue.end(), a.action_id) != overdue.end();
-    j["allowed_commands"] = nonconformity::admitted_action_commands(st, a.action_id);
-    actions.push_back(std::move(j));
-  }
-  return {{"id", n.id},
-          {"stream", n.stream},
-          {"state", nc_state(n)},
-          {"severity", n.severity},
-          {"source", n.source},
-          {"reference", n.reference},
-          {"description", n.description},
-          {"raised_on", n.raised_on},
-          {"raised_by", n.raised_by},
-          {"audit_id", n.audit_id},
-          {"finding_id", n.finding_id},
-          {"review_id", n.review_id},
-          {"containment", n.containment},
-          {"root_cause", n.root_cause},
-          {"similar_checked", n.similar_checked},
-          {"similar_found", n.similar_found},
-          {"actions", actions},
-          {"overdue_actions", overdue.size()},
-          {"closed_on", n.closed_on},
-          {"version", n.version},
-          {"last_change", n.changed},
-          {"allowed_commands", nonconformity::admitted_commands(st)}};
+  json actions = support::actions_wire(
+      n.actions, overdue, [&st](const std::string& id) { return nonconformity::admitted_action_commands(st, id); });
+  for (auto& a : actions)
+    a["actors"] = support::actors_json(nonconformity::action_actor_limits(st, a.at("id").get<std::string>()));
+  json j = wire_members(n);
+  j["state"] = nc_state(n);
+  j["actions"] = std::move(actions);
+  j["overdue_actions"] = overdue.size();
+  j["last_change"] = n.changed;
+  j["allowed_commands"] = nonconformity::admitted_commands(st);
+  return j;
 }
 
 std::expected<json, rejection> query_nonconformities(const nonconformities_view& v, const json& params,
                                                      date today) {
-  if (auto bad = support::check_params(params)) return std::unexpected(*bad);
-  auto state = support::choice_param(params, "state",
+  support::query_params p(params);
+  const auto state = p.choice("state",
                                      {"raised", "contained", "root_cause_recorded", "similar_checked",
                                       "actions_planned", "actions_done", "actions_verified", "closed", "open"});
-  if (!state) return std::unexpected(state.error());
-  auto severity = support::choice_param(params, "severity", {"major", "minor", "observation"});
-  if (!severity) return std::unexpected(severity.error());
-  auto source = support::choice_param(params, "source", {"internal_audit", "external_audit", "incident",
+  const auto severity = p.choice("severity", {"major", "minor", "observation"});
+  const auto source = p.choice("source", {"internal_audit", "external_audit", "incident",
                                                           "management_review", "other"});
-  if (!source) return std::unexpected(source.error());
-  auto owner = support::text_param(params, "owner");
-  if (!owner) return std::unexpected(owner.error());
-  std::optional<rejection> bad;
-  const bool overdue_only = flag_param(params, "overdue", bad);
-  if (bad) return std::unexpected(*bad);
+  const auto owner = p.text("owner");
+  const bool overdue_only = p.flag("overdue");
+  if (!p.ok()) return p.failure();
 
   json list = json::array();
   json by_state = json::object();
@@ -251,11 +219,11 @@ std::expected<json, rejection> query_nonconformities(const nonconformities_view&
   std::size_t open_actions = 0, overdue_actions = 0;
   for (const auto& [_, n] : v.ncs) {
     const std::string st = nc_state(n);
-    if (!state->empty() && (*state == "open" ? n.closed : st != *state)) continue;
-    if (!severity->empty() && n.severity != *severity) continue;
-    if (!source->empty() && n.source != *source) continue;
-    if (!owner->empty() &&
-        std::none_of(n.actions.begin(), n.actions.end(), [&](const nc_action_entry& a) { return a.owner == *owner; }))
+    if (!state.empty() && (state == "open" ? n.closed : st != state)) continue;
+    if (!severity.empty() && n.severity != severity) continue;
+    if (!source.empty() && n.source != source) continue;
+    if (!owner.empty() &&
+        std::none_of(n.actions.begin(), n.actions.end(), [&](const nc_action_entry& a) { return a.owner == owner; }))
       continue;
     json j = nc_json(n, today);
     if (overdue_only && j.at("overdue_actions").get<std::size_t>() == 0) continue;
@@ -275,15 +243,10 @@ std::expected<json, rejection> query_nonconformities(const nonconformities_view&
 }
 
 std::expected<json, rejection> query_nonconformity(const nonconformities_view& v, const json& params, date today) {
-  if (auto bad = support::check_params(params)) return std::unexpected(*bad);
-  auto id = support::required_text_param(params, "id");
-  if (!id) return std::unexpected(id.error());
-  std::string key = *id;
-  if (key.starts_with("nc-")) key = key.substr(3);
-  const auto it = v.ncs.find(key);
-  if (it == v.ncs.end())
-    return std::unexpected(rejection{rejection_kind::not_found, "params.id", "no nonconformity " + *id});
-  const nc_entry& n = it->second;
+  support::query_params p(params);
+  const nc_entry* found = p.entry(v.ncs, "nc", "nonconformity");
+  if (!p.ok()) return p.failure();
+  const nc_entry& n = *found;
   json j = nc_json(n, today);
   const bool any_actions = !n.actions.empty();
   const bool all_done = any_actions && std::all_of(n.actions.begin(), n.actions.end(),

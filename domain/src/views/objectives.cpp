@@ -22,12 +22,6 @@ objective::terms terms_from(const objective_terms& t) {
           parse_date(t.due_on).value_or(date{}), t.resources, t.evaluation, t.related_policy};
 }
 
-json terms_json(const objective_terms& t) {
-  return {{"statement", t.statement}, {"measure", t.measure},     {"target_value", t.target_value},
-          {"unit", t.unit},           {"owner", t.owner},         {"due_on", t.due_on},
-          {"resources", t.resources}, {"evaluation", t.evaluation}, {"related_policy", t.related_policy}};
-}
-
 std::string number_text(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", v);
@@ -110,11 +104,11 @@ bool objective_overdue(const objective_entry& o, date today) {
   return objective::overdue(objective_state_of(o), today);
 }
 
+ISMS_WIRE_MEMBERS(objective_entry, id, stream, state, pending_approval_id, set_by, closed_on, closing_note, version)
+ISMS_WIRE_MEMBERS(objective_terms, statement, measure, unit, owner, due_on)
+
 json objective_json(const objective_entry& o, date today) {
   const objective_terms& t = o.has_in_force ? o.in_force : o.proposal;
-  json series = json::array();
-  for (const auto& m : o.progress)
-    series.push_back({{"date", m.on}, {"value", m.value}, {"note", m.note}, {"by", m.by}});
   json latest = nullptr;
   if (!o.progress.empty()) {
     // The latest measurement is the one with the latest day (recording order breaks ties).
@@ -123,37 +117,31 @@ json objective_json(const objective_entry& o, date today) {
       if (m.on >= best->on) best = &m;
     latest = {{"date", best->on}, {"value", best->value}};
   }
-  return {{"id", o.id},
-          {"stream", o.stream},
-          {"statement", t.statement},
-          {"measure", t.measure},
-          {"target", t.target_value},
-          {"unit", t.unit},
-          {"owner", t.owner},
-          {"due_on", t.due_on},
-          {"state", o.state},
-          {"overdue", objective_overdue(o, today)},
-          {"latest", latest},
-          {"progress", series},
-          {"terms_in_force", o.has_in_force ? terms_json(o.in_force) : json(nullptr)},
-          {"proposal", o.proposal_open ? terms_json(o.proposal) : json(nullptr)},
-          {"pending_approval_id", o.pending_approval_id},
-          {"set_by", o.set_by},
-          {"closed_on", o.closed_on},
-          {"closing_note", o.closing_note},
-          {"version", o.version},
-          {"last_change", o.changed},
-          // What the objective's state admits (the aggregate's own rule); the
-          // same for every reader, so a shared reply stays right.
-          {"allowed_commands", objective::admitted_commands(objective_state_of(o))}};
+  json series = o.progress;
+  for (auto& m : series) {
+    m["date"] = std::move(m.at("on"));
+    m.erase("on");
+  }
+  json j = wire_members(o);
+  j.update(wire_members(t));
+  j["target"] = t.target_value;
+  j["overdue"] = objective_overdue(o, today);
+  j["latest"] = std::move(latest);
+  j["progress"] = std::move(series);
+  j["terms_in_force"] = o.has_in_force ? json(o.in_force) : json(nullptr);
+  j["proposal"] = o.proposal_open ? json(o.proposal) : json(nullptr);
+  j["last_change"] = o.changed;
+  // What the objective's state admits (the aggregate's own rule); the same
+  // for every reader, so a shared reply stays right.
+  j["allowed_commands"] = objective::admitted_commands(objective_state_of(o));
+  return j;
 }
 
 std::expected<json, rejection> query_objectives(const objectives_view& v, const json& params, date today) {
-  if (auto bad = support::check_params(params)) return std::unexpected(*bad);
-  auto state = support::choice_param(params, "state", {"proposed", "set", "achieved", "missed"});
-  if (!state) return std::unexpected(state.error());
-  auto owner = support::text_param(params, "owner");
-  if (!owner) return std::unexpected(owner.error());
+  support::query_params p(params);
+  const auto state = p.choice("state", {"proposed", "set", "achieved", "missed"});
+  const auto owner = p.text("owner");
+  if (!p.ok()) return p.failure();
   bool overdue_only = false;
   if (params.is_object() && params.contains("overdue") && !params.at("overdue").is_null()) {
     if (!params.at("overdue").is_boolean()) return support::bad_param("overdue", "must be true or false");
@@ -163,8 +151,8 @@ std::expected<json, rejection> query_objectives(const objectives_view& v, const 
   json counts = {{"proposed", 0}, {"set", 0}, {"achieved", 0}, {"missed", 0}, {"overdue", 0}};
   for (const auto& [_, o] : v.objectives) {
     json j = objective_json(o, today);
-    if (!state->empty() && o.state != *state) continue;
-    if (!owner->empty() && j.at("owner") != *owner) continue;
+    if (!state.empty() && o.state != state) continue;
+    if (!owner.empty() && j.at("owner") != owner) continue;
     if (overdue_only && !j.at("overdue").get<bool>()) continue;
     counts[o.state] = counts.value(o.state, 0) + 1;
     if (j.at("overdue").get<bool>()) counts["overdue"] = counts["overdue"].get<int>() + 1;

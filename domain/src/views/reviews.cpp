@@ -153,57 +153,27 @@ std::vector<std::string> review_overdue_actions(const review_entry& r, date toda
   return out;
 }
 
+ISMS_WIRE_MEMBERS(review_entry, id, stream, review_id, planned_on, chair, interval_months, state, pack_sha256,
+                  assembled_on, baseline_position, held_on, attendees, apologies, pending_approval_id, minutes_hash,
+                  minutes_approved_by, closed_on, version)
+
 json review_json(const review_entry& r, date today, bool with_pack) {
   const auto overdue = review_overdue_actions(r, today);
   // What the state admits (the aggregate's own rule), the same for every reader.
   const mr::state st = review_state_of(r);
-  json actions = json::array();
-  for (const auto& a : r.actions) {
-    json j = a;
-    j["id"] = a.action_id;
-    j["overdue"] = std::find(overdue.begin(), overdue.end(), a.action_id) != overdue.end();
-    j["allowed_commands"] = mr::admitted_action_commands(st, a.action_id);
-    actions.push_back(std::move(j));
-  }
-  json items = json::array(), decisions = json::array();
-  for (const auto& i : r.items) {
-    json j = i;
-    j["id"] = i.item_id;
-    items.push_back(std::move(j));
-  }
-  for (const auto& d : r.decisions) {
-    json j = d;
-    j["id"] = d.decision_id;
-    decisions.push_back(std::move(j));
-  }
+  json actions = support::actions_wire(
+      r.actions, overdue, [&st](const std::string& id) { return mr::admitted_action_commands(st, id); });
   const auto next = mr::next_review_due_on(st);
-  json j{{"id", r.id},
-         {"stream", r.stream},
-         {"review_id", r.review_id},
-         {"planned_on", r.planned_on},
-         {"chair", r.chair},
-         {"interval_months", r.interval_months},
-         {"state", r.state},
-         {"inputs_assembled", r.has_inputs},
-         {"pack_sha256", r.pack_sha256},
-         {"inputs_as_of_position", r.as_of_position},
-         {"assembled_on", r.assembled_on},
-         {"baseline_position", r.baseline_position},
-         {"held_on", r.held_on},
-         {"attendees", r.attendees},
-         {"apologies", r.apologies},
-         {"items", items},
-         {"decisions", decisions},
-         {"actions", actions},
-         {"overdue_actions", overdue.size()},
-         {"pending_approval_id", r.pending_approval_id},
-         {"minutes_hash", r.minutes_hash},
-         {"minutes_approved_by", r.minutes_approved_by},
-         {"closed_on", r.closed_on},
-         {"next_review_due_on", next ? json(format_date(*next)) : json(nullptr)},
-         {"version", r.version},
-         {"last_change", r.changed},
-         {"allowed_commands", mr::admitted_commands(st)}};
+  json j = wire_members(r);
+  j["inputs_assembled"] = r.has_inputs;
+  j["inputs_as_of_position"] = r.as_of_position;
+  j["items"] = support::with_ids(r.items, &review_item_entry::item_id);
+  j["decisions"] = support::with_ids(r.decisions, &review_decision_entry::decision_id);
+  j["actions"] = std::move(actions);
+  j["overdue_actions"] = overdue.size();
+  j["next_review_due_on"] = next ? json(format_date(*next)) : json(nullptr);
+  j["last_change"] = r.changed;
+  j["allowed_commands"] = mr::admitted_commands(st);
   if (with_pack) j["pack"] = r.pack;
   return j;
 }
@@ -231,14 +201,14 @@ std::string next_review_due(const reviews_view& v) {
 }
 
 std::expected<json, rejection> query_reviews(const reviews_view& v, const json& params, date today) {
-  if (auto bad = support::check_params(params)) return std::unexpected(*bad);
+  support::query_params p(params);
   std::vector<std::string_view> names;
   for (auto st : statuses) names.push_back(mr::to_string(st));
-  auto state = support::choice_param(params, "state", names);
-  if (!state) return std::unexpected(state.error());
+  const auto state = p.choice("state", names);
+  if (!p.ok()) return p.failure();
   json list = json::array();
   for (const auto& [_, r] : v.reviews) {
-    if (!state->empty() && r.state != *state) continue;
+    if (!state.empty() && r.state != state) continue;
     json j = review_json(r, today, false);
     const review_entry* prev = previous_review(v, r, std::numeric_limits<std::uint64_t>::max() - 1);
     j["previous_review_id"] = prev ? json(prev->id) : json(nullptr);

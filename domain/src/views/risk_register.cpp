@@ -54,19 +54,11 @@ std::string join(const std::vector<std::string>& v) {
 
 }  // namespace
 
-json to_json(const risk_register& r) {
-  return {{"risks", r.risks}, {"matrix", matrix_json(r.matrix)}};
-}
+void to_json(json& j, const risk_register& r) { j = {{"risks", r.risks}, {"matrix", matrix_json(r.matrix)}}; }
 
-std::expected<risk_register, std::string> risk_register_from_json(const json& j) {
-  try {
-    risk_register r;
-    r.risks = j.at("risks").get<std::map<std::string, risk_entry>>();
-    r.matrix = matrix_from(j.at("matrix"));
-    return r;
-  } catch (const std::exception& ex) {
-    return std::unexpected(std::string("risks: ") + ex.what());
-  }
+void from_json(const json& j, risk_register& r) {
+  r.risks = j.at("risks").get<std::map<std::string, risk_entry>>();
+  r.matrix = matrix_from(j.at("matrix"));
 }
 
 void fold_risk_matrix(risk_register& r, const recorded_event& e, const risk_matrix::event& ev) {
@@ -211,6 +203,9 @@ void fold_risk(risk_register& reg, const recorded_event& e, const risk::event& e
       ev);
 }
 
+ISMS_WIRE_MEMBERS(risk_entry, id, stream, title, description, asset, threat, vulnerability, owner, category, state,
+                  assessment_rationale, matrix_version, controls, treatment_due, retired_reason, version)
+
 json risk_summary_json(const risk_entry& r) {
   json inherent = rating_json(r.inherent);
   if (!inherent.is_null()) inherent["within_appetite"] = r.inherent_within_appetite;
@@ -230,32 +225,18 @@ json risk_summary_json(const risk_entry& r) {
                      {"accepted_at", r.accepted_at},
                      {"accepted_until", r.accepted_until},
                      {"rejected_by", r.rejected_by}};
-  return {{"id", r.id},
-          {"stream", r.stream},
-          {"title", r.title},
-          {"description", r.description},
-          {"asset", r.asset},
-          {"threat", r.threat},
-          {"vulnerability", r.vulnerability},
-          {"owner", r.owner},
-          {"category", r.category},
-          {"state", r.state},
-          {"inherent", inherent},
-          {"assessment_rationale", r.assessment_rationale},
-          {"matrix_version", r.matrix_version},
-          {"treatment", treatment},
-          {"controls", r.controls},
-          {"residual", rating_json(r.residual)},
-          {"within_appetite", r.residual.score != 0 ? r.within_appetite : r.inherent_within_appetite},
-          {"acceptance", acceptance},
-          {"treatment_due", r.treatment_due},
-          {"review_date", r.accepted_until},
-          {"retired_reason", r.retired_reason},
-          {"version", r.version},
-          {"last_change", r.changed},
-          // What the risk's state admits (the aggregate's own rule); the
-          // same for every reader, so a shared reply stays right.
-          {"allowed_commands", risk::admitted_commands(risk_state_of(r))}};
+  json j = wire_members(r);
+  j["inherent"] = std::move(inherent);
+  j["treatment"] = std::move(treatment);
+  j["residual"] = rating_json(r.residual);
+  j["within_appetite"] = r.residual.score != 0 ? r.within_appetite : r.inherent_within_appetite;
+  j["acceptance"] = std::move(acceptance);
+  j["review_date"] = r.accepted_until;
+  j["last_change"] = r.changed;
+  // What the risk's state admits (the aggregate's own rule); the same for
+  // every reader, so a shared reply stays right.
+  j["allowed_commands"] = risk::admitted_commands(risk_state_of(r));
+  return j;
 }
 
 json risk_subject_content(const risk_entry& r) {
@@ -317,36 +298,31 @@ risk::state risk_state_of(const risk_entry& r) {
 
 std::expected<json, rejection> query_risks(const risk_register& reg, const json& params,
                                            std::optional<row_window> window) {
-  if (auto bad = support::check_params(params)) return std::unexpected(*bad);
+  support::query_params p(params);
   std::vector<std::string_view> states;
   for (auto st : all_statuses)
     if (st != risk::status::none) states.push_back(risk::to_string(st));
-  auto state = support::choice_param(params, "state", states);
-  if (!state) return std::unexpected(state.error());
-  auto owner = support::text_param(params, "owner");
-  if (!owner) return std::unexpected(owner.error());
+  const auto state = p.choice("state", states);
+  const auto owner = p.text("owner");
   std::vector<std::string_view> levels;
   for (const auto& b : reg.matrix.bands) levels.push_back(b.name);
-  auto level = support::choice_param(params, "level", levels);
-  if (!level) return std::unexpected(level.error());
-  auto residual_level = support::choice_param(params, "residual_level", levels);
-  if (!residual_level) return std::unexpected(residual_level.error());
-  auto sort = support::choice_param(params, "sort",
+  const auto level = p.choice("level", levels);
+  const auto residual_level = p.choice("residual_level", levels);
+  const auto sort = p.choice("sort",
                                     {"id", "title", "inherent_score", "residual_score", "due", "changed"});
-  if (!sort) return std::unexpected(sort.error());
-  auto order = support::choice_param(params, "order", {"asc", "desc"});
-  if (!order) return std::unexpected(order.error());
+  const auto order = p.choice("order", {"asc", "desc"});
+  if (!p.ok()) return p.failure();
 
   std::vector<const risk_entry*> rows;
   for (const auto& [_, r] : reg.risks) {
-    if (!state->empty() && r.state != *state) continue;
-    if (!owner->empty() && r.owner != *owner) continue;
-    if (!level->empty() && r.inherent.level != *level) continue;
-    if (!residual_level->empty() && r.residual.level != *residual_level) continue;
+    if (!state.empty() && r.state != state) continue;
+    if (!owner.empty() && r.owner != owner) continue;
+    if (!level.empty() && r.inherent.level != level) continue;
+    if (!residual_level.empty() && r.residual.level != residual_level) continue;
     rows.push_back(&r);
   }
-  const std::string key = sort->empty() ? "id" : *sort;
-  const bool desc = *order == "desc";
+  const std::string key = sort.empty() ? "id" : sort;
+  const bool desc = order == "desc";
   // Typed keys: comparing them builds nothing.
   const auto by = [&](auto field) {
     std::stable_sort(rows.begin(), rows.end(), [&](const risk_entry* a, const risk_entry* b) {
@@ -406,16 +382,11 @@ std::expected<json, rejection> query_risks(const risk_register& reg, const json&
 }
 
 std::expected<json, rejection> query_risk(const risk_register& reg, const json& params) {
-  if (auto bad = support::check_params(params)) return std::unexpected(*bad);
-  auto id = support::required_text_param(params, "id");
-  if (!id) return std::unexpected(id.error());
-  std::string key = *id;
-  if (key.starts_with("risk-")) key = key.substr(5);
-  const auto it = reg.risks.find(key);
-  if (it == reg.risks.end())
-    return std::unexpected(rejection{rejection_kind::not_found, "params.id", "no risk " + *id});
-  json j = risk_summary_json(it->second);
-  j["history"] = it->second.history;
+  support::query_params p(params);
+  const risk_entry* r = p.entry(reg.risks, "risk", "risk");
+  if (!p.ok()) return p.failure();
+  json j = risk_summary_json(*r);
+  j["history"] = r->history;
   return j;
 }
 

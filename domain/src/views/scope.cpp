@@ -2,13 +2,13 @@
 
 #include "support.hpp"
 
-namespace isms::domain::views {
+namespace isms::domain::scope {
 
-namespace {
+void to_json(json& j, const content& c) { j = to_json(c); }
 
-// The inverse of scope::to_json(content).
-scope::content content_from(const json& j) {
-  scope::content c;
+// The inverse of to_json(content).
+void from_json(const json& j, content& c) {
+  c = content{};
   const json& st = j.at("statement");
   if (!st.is_null()) {
     scope::statement s;
@@ -34,8 +34,13 @@ scope::content content_from(const json& j) {
     x.requirements = p.at("requirements").get<std::vector<std::string>>();
     c.parties[x.party_id] = std::move(x);
   }
-  return c;
 }
+
+}  // namespace isms::domain::scope
+
+namespace isms::domain::views {
+
+namespace {
 
 // scope::to_json with an "id" on every issue and interested party, so that
 // diff() matches them by id.
@@ -47,40 +52,6 @@ json with_ids(const scope::content& c) {
 }
 
 }  // namespace
-
-json to_json(const scope_view& v) {
-  return {{"draft", scope::to_json(v.draft)},
-          {"has_effective", v.has_effective},
-          {"effective", scope::to_json(v.effective)},
-          {"effective_hash", v.effective_hash},
-          {"effective_since", v.effective_since},
-          {"approved_by", v.approved_by},
-          {"pending_approval_id", v.pending_approval_id},
-          {"under_approval", scope::to_json(v.under_approval)},
-          {"version", v.version},
-          {"changed", v.changed},
-          {"history", v.history}};
-}
-
-std::expected<scope_view, std::string> scope_view_from_json(const json& j) {
-  try {
-    scope_view v;
-    v.draft = content_from(j.at("draft"));
-    v.has_effective = j.at("has_effective").get<bool>();
-    v.effective = content_from(j.at("effective"));
-    v.effective_hash = j.at("effective_hash").get<std::string>();
-    v.effective_since = j.at("effective_since").get<std::string>();
-    v.approved_by = j.at("approved_by").get<std::vector<std::string>>();
-    v.pending_approval_id = j.at("pending_approval_id").get<std::string>();
-    v.under_approval = content_from(j.at("under_approval"));
-    v.version = j.at("version").get<std::uint64_t>();
-    v.changed = j.at("changed").get<last_change>();
-    v.history = j.at("history").get<std::vector<history_entry>>();
-    return v;
-  } catch (const std::exception& ex) {
-    return std::unexpected(std::string("scope: ") + ex.what());
-  }
-}
 
 void fold_scope(scope_view& v, const recorded_event& e, const scope::event& ev) {
   v.version = e.version;
@@ -150,7 +121,8 @@ json scope_subject_content(const scope_view& v) {
 }
 
 std::expected<json, rejection> query_scope(const scope_view& v, const json& params) {
-  if (auto bad = support::check_params(params)) return std::unexpected(*bad);
+  support::query_params p(params);
+  if (!p.ok()) return p.failure();
   json effective = v.has_effective ? with_ids(v.effective) : json(nullptr);
   return json{{"effective", effective},
               {"effective_hash", v.effective_hash},

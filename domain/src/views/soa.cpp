@@ -8,40 +8,29 @@
 #include "isms/domain/views/risk_register.hpp"
 #include "support.hpp"
 
-namespace isms::domain::views {
+namespace isms::domain::soa {
 
-namespace {
-
-json entry_json(const soa::entry& e) {
-  return {{"decided", e.decided},
-          {"applicable", e.applicable},
-          {"justification", e.justification},
-          {"status", soa::to_string(e.status)},
-          {"linked_risks", e.linked_risks}};
+void to_json(json& j, const entry& e) {
+  j = {{"decided", e.decided},
+       {"applicable", e.applicable},
+       {"justification", e.justification},
+       {"status", to_string(e.status)},
+       {"linked_risks", e.linked_risks}};
 }
 
-soa::entry entry_from(const json& j) {
-  soa::entry e;
+void from_json(const json& j, entry& e) {
   e.decided = j.at("decided").get<bool>();
   e.applicable = j.at("applicable").get<bool>();
   e.justification = j.at("justification").get<std::string>();
-  e.status = soa::implementation_from_string(j.at("status").get<std::string>())
-                 .value_or(soa::implementation::not_started);
+  e.status = implementation_from_string(j.at("status").get<std::string>()).value_or(implementation::not_started);
   e.linked_risks = j.at("linked_risks").get<std::vector<std::string>>();
-  return e;
 }
 
-json entries_json(const std::vector<soa::entry>& v) {
-  json out = json::array();
-  for (const auto& e : v) out.push_back(entry_json(e));
-  return out;
-}
+}  // namespace isms::domain::soa
 
-std::vector<soa::entry> entries_from(const json& j) {
-  std::vector<soa::entry> out;
-  for (const auto& e : j) out.push_back(entry_from(e));
-  return out;
-}
+namespace isms::domain::views {
+
+namespace {
 
 std::string applicability(const soa::entry& e) {
   if (!e.decided) return "undecided";
@@ -55,44 +44,6 @@ std::string lower(std::string_view s) {
 }
 
 }  // namespace
-
-json to_json(const soa_view& v) {
-  return {{"entries", entries_json(v.entries)},
-          {"version", v.version},
-          {"pending_approval_id", v.pending_approval_id},
-          {"proposed_version", v.proposed_version},
-          {"pending_hash", v.pending_hash},
-          {"published_version", v.published_version},
-          {"published_hash", v.published_hash},
-          {"published_entries", entries_json(v.published_entries)},
-          {"published_at", v.published_at},
-          {"published_by", v.published_by},
-          {"entry_changed", v.entry_changed},
-          {"changed", v.changed},
-          {"history", v.history}};
-}
-
-std::expected<soa_view, std::string> soa_view_from_json(const json& j) {
-  try {
-    soa_view v;
-    v.entries = entries_from(j.at("entries"));
-    v.version = j.at("version").get<std::uint64_t>();
-    v.pending_approval_id = j.at("pending_approval_id").get<std::string>();
-    v.proposed_version = j.at("proposed_version").get<int>();
-    v.pending_hash = j.at("pending_hash").get<std::string>();
-    v.published_version = j.at("published_version").get<int>();
-    v.published_hash = j.at("published_hash").get<std::string>();
-    v.published_entries = entries_from(j.at("published_entries"));
-    v.published_at = j.at("published_at").get<std::string>();
-    v.published_by = j.at("published_by").get<std::vector<std::string>>();
-    v.entry_changed = j.at("entry_changed").get<std::map<std::string, last_change>>();
-    v.changed = j.at("changed").get<last_change>();
-    v.history = j.at("history").get<std::vector<history_entry>>();
-    return v;
-  } catch (const std::exception& ex) {
-    return std::unexpected(std::string("soa: ") + ex.what());
-  }
-}
 
 soa::state soa_state_of(const soa_view& v) {
   soa::state s = soa::initial_state();
@@ -153,14 +104,15 @@ void fold_soa(soa_view& v, const recorded_event& e, const soa::event& ev) {
 
 json soa_subject_content(const soa_view& v) { return soa::content(soa_state_of(v)); }
 
+ISMS_WIRE_MEMBERS(soa_view, published_version, published_hash, published_at, published_by, pending_approval_id,
+                  proposed_version, version)
+
 std::expected<json, rejection> query_soa(const soa_view& v, const risk_register& risks, const json& params) {
-  if (auto bad = support::check_params(params)) return std::unexpected(*bad);
-  auto theme = support::choice_param(params, "theme", {"organizational", "people", "physical", "technological"});
-  if (!theme) return std::unexpected(theme.error());
-  auto appl = support::choice_param(params, "applicability", {"applicable", "excluded", "undecided"});
-  if (!appl) return std::unexpected(appl.error());
-  auto status = support::choice_param(params, "status", {"not_started", "planned", "partial", "implemented"});
-  if (!status) return std::unexpected(status.error());
+  support::query_params p(params);
+  const auto theme = p.choice("theme", {"organizational", "people", "physical", "technological"});
+  const auto appl = p.choice("applicability", {"applicable", "excluded", "undecided"});
+  const auto status = p.choice("status", {"not_started", "planned", "partial", "implemented"});
+  if (!p.ok()) return p.failure();
   bool differs_only = false;
   if (params.is_object() && params.contains("differs_only") && !params.at("differs_only").is_null()) {
     if (!params.at("differs_only").is_boolean())
@@ -192,9 +144,9 @@ std::expected<json, rejection> query_soa(const soa_view& v, const risk_register&
     counts["total"] = counts["total"].get<int>() + 1;
     if (en.decided && en.applicable && en.status == soa::implementation::implemented)
       counts["implemented"] = counts["implemented"].get<int>() + 1;
-    if (!theme->empty() && th != *theme) continue;
-    if (!appl->empty() && ap != *appl) continue;
-    if (!status->empty() && soa::to_string(en.status) != *status) continue;
+    if (!theme.empty() && th != theme) continue;
+    if (!appl.empty() && ap != appl) continue;
+    if (!status.empty() && soa::to_string(en.status) != status) continue;
     if (differs_only && !differs) continue;
 
     std::set<std::string> linked(en.linked_risks.begin(), en.linked_risks.end());
@@ -220,18 +172,13 @@ std::expected<json, rejection> query_soa(const soa_view& v, const risk_register&
     }
     themes.back()["controls"].push_back(std::move(control));
   }
-  return json{{"themes", themes},
-              {"counts", counts},
-              {"published_version", v.published_version},
-              {"published_hash", v.published_hash},
-              {"published_at", v.published_at},
-              {"published_by", v.published_by},
-              {"pending_approval_id", v.pending_approval_id},
-              {"proposed_version", v.proposed_version},
-              {"differs_from_published", differing > 0},
-              {"differing_controls", differing},
-              {"version", v.version},
-              {"last_change", v.changed}};
+  json j = wire_members(v);
+  j["themes"] = std::move(themes);
+  j["counts"] = std::move(counts);
+  j["differs_from_published"] = differing > 0;
+  j["differing_controls"] = differing;
+  j["last_change"] = v.changed;
+  return j;
 }
 
 }  // namespace isms::domain::views

@@ -40,26 +40,23 @@ std::vector<std::string> users_holding(const users_view& v, role r) {
 }
 
 std::expected<json, rejection> query_users(const users_view& v, const json& params) {
-  if (auto bad = support::check_params(params)) return std::unexpected(*bad);
-  auto r = support::text_param(params, "role");
-  if (!r) return std::unexpected(r.error());
-  if (!r->empty() && !role_from_string(*r)) return support::bad_param("role", "unknown role '" + *r + "'");
+  support::query_params p(params);
+  const auto r = p.text("role");
+  if (!p.ok()) return p.failure();
+  if (!r.empty() && !role_from_string(r)) return support::bad_param("role", "unknown role '" + r + "'");
+  // Absent: enabled and disabled users alike.
   std::optional<bool> enabled;
-  if (params.is_object() && params.contains("enabled") && !params.at("enabled").is_null()) {
-    if (!params.at("enabled").is_boolean()) return support::bad_param("enabled", "must be true or false");
-    enabled = params.at("enabled").get<bool>();
-  }
+  if (params.is_object() && params.contains("enabled") && !params.at("enabled").is_null())
+    enabled = p.flag("enabled");
+  if (!p.ok()) return p.failure();
   json list = json::array();
   for (const auto& [id, u] : v.users) {
-    if (!r->empty() && std::find(u.roles.begin(), u.roles.end(), *r) == u.roles.end()) continue;
+    if (!r.empty() && std::find(u.roles.begin(), u.roles.end(), r) == u.roles.end()) continue;
     if (enabled && u.enabled != *enabled) continue;
-    list.push_back({{"id", u.id},
-                    {"name", u.name},
-                    {"email", u.email},
-                    {"roles", u.roles},
-                    {"enabled", u.enabled},
-                    {"registered_at", u.registered_at},
-                    {"last_change", u.changed}});
+    json j = u;  // its stored form, `changed` shown as last_change
+    j["last_change"] = std::move(j.at("changed"));
+    j.erase("changed");
+    list.push_back(std::move(j));
   }
   return json{{"users", list}, {"count", list.size()}};
 }

@@ -138,16 +138,12 @@ bool holds(const actor& a, std::initializer_list<role> rs) {
 }
 
 std::expected<json, rejection> query_review_pack(const all_views& v, const json& params, date today) {
-  auto id = support::required_text_param(params, "id");
-  if (!id) return std::unexpected(id.error());
-  std::string key = *id;
-  if (key.starts_with("review-")) key = key.substr(7);
-  const auto it = v.reviews.reviews.find(key);
-  if (it == v.reviews.reviews.end())
-    return std::unexpected(rejection{rejection_kind::not_found, "params.id", "no management review " + *id});
-  const review_entry* prev = previous_review(v.reviews, it->second, v.position);
-  json pack = review_pack(prev ? prev->baseline : json(nullptr), prev ? prev->id : std::string{}, v, key, today);
-  return json{{"id", key}, {"previous_review_position", prev ? prev->baseline_position : 0}, {"pack", pack}};
+  support::query_params p(params);
+  const review_entry* r = p.entry(v.reviews.reviews, "review", "management review");
+  if (!p.ok()) return p.failure();
+  const review_entry* prev = previous_review(v.reviews, *r, v.position);
+  json pack = review_pack(prev ? prev->baseline : json(nullptr), prev ? prev->id : std::string{}, v, r->id, today);
+  return json{{"id", r->id}, {"previous_review_position", prev ? prev->baseline_position : 0}, {"pack", pack}};
 }
 
 // The history of the entity living on `stream`, or nullptr.
@@ -217,23 +213,36 @@ all_views evolve(all_views v, const recorded_event& e) {
   return v;
 }
 
+namespace {
+
+// Each view a snapshot holds, under its name in the snapshot: the one list
+// snapshot() writes and restore_snapshot() reads. `Views` is all_views,
+// const or not.
+template <class Views, class F>
+void each_stored_view(Views& v, F&& f) {
+  f("risks", v.risks);
+  f("soa", v.soa);
+  f("objectives", v.objectives);
+  f("nonconformities", v.nonconformities);
+  f("approvals", v.approvals);
+  f("documents", v.documents);
+  f("audits", v.audits);
+  f("reviews", v.reviews);
+  f("scope", v.scope);
+  f("users", v.users);
+  f("activity", v.activity);
+}
+
+}  // namespace
+
 json snapshot(const all_views& v) {
-  return {{"format", snapshot_format},
-          {"position", v.position},
-          {"as_of", format_instant(v.as_of)},
-          {"skipped", v.skipped},
-          {"skipped_recent", v.skipped_recent},
-          {"risks", to_json(v.risks)},
-          {"soa", to_json(v.soa)},
-          {"objectives", v.objectives},
-          {"nonconformities", v.nonconformities},
-          {"approvals", v.approvals},
-          {"documents", v.documents},
-          {"audits", v.audits},
-          {"reviews", v.reviews},
-          {"scope", to_json(v.scope)},
-          {"users", v.users},
-          {"activity", v.activity}};
+  json j{{"format", snapshot_format},
+         {"position", v.position},
+         {"as_of", format_instant(v.as_of)},
+         {"skipped", v.skipped},
+         {"skipped_recent", v.skipped_recent}};
+  each_stored_view(v, [&j](const char* name, const auto& view) { j[name] = view; });
+  return j;
 }
 
 std::expected<all_views, std::string> restore_snapshot(const json& j) {
@@ -252,28 +261,11 @@ std::expected<all_views, std::string> restore_snapshot(const json& j) {
     part = "skipped";
     v.skipped = j.at("skipped").get<std::uint64_t>();
     v.skipped_recent = j.at("skipped_recent").get<std::deque<skipped_event>>();
-    auto risks = risk_register_from_json(j.at("risks"));
-    if (!risks) return std::unexpected("snapshot: " + risks.error());
-    v.risks = std::move(*risks);
-    auto soa = soa_view_from_json(j.at("soa"));
-    if (!soa) return std::unexpected("snapshot: " + soa.error());
-    v.soa = std::move(*soa);
-    auto scope = scope_view_from_json(j.at("scope"));
-    if (!scope) return std::unexpected("snapshot: " + scope.error());
-    v.scope = std::move(*scope);
-    // The views read by from_json; `part` names the one that failed.
-    const auto read = [&](const char* name, auto& view) {
+    // `part` names the view that failed.
+    each_stored_view(v, [&](const char* name, auto& view) {
       part = name;
-      view = j.at(part).get<std::remove_reference_t<decltype(view)>>();
-    };
-    read("objectives", v.objectives);
-    read("nonconformities", v.nonconformities);
-    read("approvals", v.approvals);
-    read("documents", v.documents);
-    read("audits", v.audits);
-    read("reviews", v.reviews);
-    read("users", v.users);
-    read("activity", v.activity);
+      j.at(part).get_to(view);
+    });
   } catch (const std::exception& ex) {
     return std::unexpected("snapshot: " + part + ": " + ex.what());
   }

@@ -22,6 +22,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "isms/domain/core.hpp"
 
@@ -71,6 +72,28 @@ struct permission {
 // command's row in the authorization table act only on their own. Each
 // aggregate's decide reads this table through `acts_only_on_own`, and the
 // session reply lists the limited command types per user (`may.own_only`).
+// Who may send a command about one entity, beyond the table, as the entity's
+// state names them: only the listed users (`only`, empty: no such limit), and
+// never the listed ones (`never`) — the audit team records findings, the
+// implementer of a corrective action does not verify it. Each aggregate that
+// has such a rule writes it once as a function of its state: decide refuses
+// with it, and the views carry it per entity (`actors`) so that the web UI
+// offers the command only to those it admits.
+struct actor_limit {
+  std::string_view command_type;
+  std::vector<std::string> only;
+  std::vector<std::string> never;
+
+  [[nodiscard]] bool admits(std::string_view user_id) const noexcept {
+    for (const auto& u : never)
+      if (u == user_id) return false;
+    if (only.empty()) return true;
+    for (const auto& u : only)
+      if (u == user_id) return true;
+    return false;
+  }
+};
+
 struct own_entity_limit {
   std::string_view command_type;
   role_set any_entity;  // roles that act on any entity of the command's aggregate

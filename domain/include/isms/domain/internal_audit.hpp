@@ -140,7 +140,6 @@ struct state {
 
   [[nodiscard]] const finding* find_finding(std::string_view id) const noexcept;
   // The audit team: the lead auditor and every auditor recorded.
-  [[nodiscard]] bool on_team(std::string_view user) const noexcept;
 };
 
 // The dispatcher's stream binding (route::bind): audit.plan is sent to
@@ -164,6 +163,12 @@ struct state {
 // The command types of the list above that `s` admits, in lifecycle order.
 // Depends on the state alone, never on who asks.
 [[nodiscard]] std::vector<std::string> admitted_commands(const state& s);
+
+// Who may record the audit performed (the lead auditor, or an auditor of the
+// team; the command may also name its sender in the team it records), record
+// findings (the team) and issue the report (the lead auditor), written once:
+// decide refuses with it, and the audits view lists it per audit (`actors`).
+[[nodiscard]] std::vector<actor_limit> actor_limits(const state& s);
 
 // Reaction: a finding of nonconformity (major or minor) recorded on an audit
 // stream → "nc.raise" on "nc-<nonconformity::nc_id_for_finding(audit, finding)>"

@@ -253,6 +253,11 @@ struct facts {
 // and those its corrective action `action_id` admits, in lifecycle order.
 // Depend on the state alone, never on who asks.
 [[nodiscard]] std::vector<std::string> admitted_commands(const state& s);
+
+// Who may verify corrective action `action_id`: anyone the table admits but
+// its implementer (10.2 d, segregation of duties), written once: decide
+// refuses with it, and the views list it per action (`actors`).
+[[nodiscard]] std::vector<actor_limit> action_actor_limits(const state& s, std::string_view action_id);
 [[nodiscard]] std::vector<std::string> admitted_action_commands(const state& s, std::string_view action_id);
 
 // Time rule: the actions planned but not done whose due date is before `today`.

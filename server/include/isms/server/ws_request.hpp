@@ -20,6 +20,13 @@
 
 namespace isms::server {
 
+// The channels a client may subscribe to: its own notifications, the event
+// feed, "view:<name>" and "review:<review id>" (presence in a live review).
+inline constexpr std::string_view channel_notifications = "notifications";
+inline constexpr std::string_view channel_events = "events";
+inline constexpr std::string_view view_channel_prefix = "view:";
+inline constexpr std::string_view review_channel_prefix = "review:";
+
 struct ws_request_limits {
   // Deepest nesting of the frame's JSON (limits.max_json_depth).
   // Default: 64 (default_max_json_depth).

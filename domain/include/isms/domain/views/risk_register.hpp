@@ -88,8 +88,9 @@ struct risk_register {
   friend bool operator==(const risk_register&, const risk_register&) = default;
 };
 
-[[nodiscard]] json to_json(const risk_register& r);
-[[nodiscard]] std::expected<risk_register, std::string> risk_register_from_json(const json& j);
+// The stored form (the views snapshot); from_json throws on a malformed one.
+void to_json(json& j, const risk_register& r);
+void from_json(const json& j, risk_register& r);
 
 // Folds one decoded event of a risk stream / of the risk matrix configuration.
 void fold_risk(risk_register& r, const recorded_event& e, const risk::event& ev);

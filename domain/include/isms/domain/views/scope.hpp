@@ -13,6 +13,13 @@
 #include "isms/domain/scope.hpp"
 #include "isms/domain/views/common.hpp"
 
+namespace isms::domain::scope {
+// The content's stored form in the views snapshot: scope::to_json(content),
+// and its inverse.
+void to_json(json& j, const content& c);
+void from_json(const json& j, content& c);
+}  // namespace isms::domain::scope
+
 namespace isms::domain::views {
 
 struct scope_view {
@@ -31,8 +38,9 @@ struct scope_view {
   friend bool operator==(const scope_view&, const scope_view&) = default;
 };
 
-[[nodiscard]] json to_json(const scope_view& v);
-[[nodiscard]] std::expected<scope_view, std::string> scope_view_from_json(const json& j);
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(scope_view, draft, has_effective, effective, effective_hash,
+                                                effective_since, approved_by, pending_approval_id, under_approval,
+                                                version, changed, history)
 
 void fold_scope(scope_view& v, const recorded_event& e, const scope::event& ev);
 

@@ -17,6 +17,13 @@
 #include "isms/domain/soa.hpp"
 #include "isms/domain/views/common.hpp"
 
+namespace isms::domain::soa {
+// An SoA entry's stored form in the views snapshot: {decided, applicable,
+// justification, status, linked_risks}, status by its wire name.
+void to_json(json& j, const entry& e);
+void from_json(const json& j, entry& e);
+}  // namespace isms::domain::soa
+
 namespace isms::domain::views {
 
 struct risk_register;
@@ -41,8 +48,10 @@ struct soa_view {
   friend bool operator==(const soa_view&, const soa_view&) = default;
 };
 
-[[nodiscard]] json to_json(const soa_view& v);
-[[nodiscard]] std::expected<soa_view, std::string> soa_view_from_json(const json& j);
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(soa_view, entries, version, pending_approval_id, proposed_version,
+                                                pending_hash, published_version, published_hash,
+                                                published_entries, published_at, published_by, entry_changed,
+                                                changed, history)
 
 // The aggregate state the view mirrors (soa::content, soa::content_hash).
 [[nodiscard]] soa::state soa_state_of(const soa_view& v);
