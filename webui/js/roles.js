@@ -32,12 +32,23 @@ export function ownOnly(user, type) {
   return !!may && (may.own_only || []).includes(type);
 }
 
+// Does the entity's actor limit for `type` (`entity.actors`, the domain's
+// rule: only the audit team, never the implementer…) leave this user out?
+export function barredOn(user, entity, type) {
+  const limit = entity && entity.actors && entity.actors[type];
+  if (!limit || !user) return false;
+  if (limit.only && !limit.only.includes(user.id)) return true;
+  return (limit.never || []).includes(user.id);
+}
+
 // May the user send `type` about this entity, as far as the server has told?
 // Its state admits it (`entity.allowed_commands`), the user's roles allow it,
-// and if the user acts only on their own, `ownerId` is the user.
+// its actor limit does not leave the user out, and if the user acts only on
+// their own, `ownerId` is the user.
 export function mayOn(user, entity, type, ownerId) {
   if (!roleAllows(user, type)) return false;
   if (entity && !(entity.allowed_commands || []).includes(type)) return false;
+  if (barredOn(user, entity, type)) return false;
   if (ownerId !== undefined && ownOnly(user, type) && ownerId !== user.id) return false;
   return true;
 }

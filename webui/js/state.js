@@ -2,7 +2,7 @@
 // point in history being looked at. One object, read by every screen.
 
 import { Connection } from './api.js';
-import { roleAllows, mayOn } from './roles.js';
+import { roleAllows, mayOn, barredOn } from './roles.js';
 
 const AS_OF_KEY = 'isms.as_of';
 
@@ -24,6 +24,9 @@ class AppState extends EventTarget {
   // May the user send it about this entity (its state admits it; their own
   // where the server says so)? See roles.js mayOn.
   mayOn(entity, type, ownerId) { return mayOn(this.user, entity, type, ownerId); }
+
+  // Does the entity's actor limit leave the user out of `type`? See roles.js.
+  barredOn(entity, type) { return barredOn(this.user, entity, type); }
 
   // May the user send it now: allowed by role and looking at the present.
   can(type) { return this.roleAllows(type) && !this.asOf; }

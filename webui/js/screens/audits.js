@@ -31,8 +31,6 @@ export async function render(ctx) {
   }
 
   function card(a) {
-    const me = app.user.id;
-    const auditor = a.lead_auditor === me || (a.auditors || []).includes(me);
     return h('article.card', { dataset: { audit: a.id } },
       h('div.row', { style: 'justify-content:space-between;margin-bottom:8px' },
         h('div', h('span.id-cell', a.id), ' ', h('b', a.scope)),
@@ -48,10 +46,11 @@ export async function render(ctx) {
         h('div', h('div.tl-what', `${f.id} · ${f.reference}`), h('div', f.text),
           f.nc_id ? h('a', { href: `#/nonconformities/${encodeURIComponent(f.nc_id)}` }, `Nonconformity ${f.nc_id}`) : null)))) : null,
       h('div.row', { style: 'margin-top:12px' },
-        // What the audit's state admits comes with it (allowed_commands).
-        writeButton('audit.record_performed', 'Record performed', () => performedDialog(a), { small: true, extraCheck: auditor, on: a }),
-        writeButton('audit.record_finding', '+ Finding', () => findingDialog(a), { small: true, extraCheck: auditor, on: a }),
-        writeButton('audit.issue_report', 'Issue report', () => reportDialog(a), { small: true, kind: 'quiet', extraCheck: auditor, on: a })));
+        // What the audit's state admits and who may send it come with it
+        // (allowed_commands, actors).
+        writeButton('audit.record_performed', 'Record performed', () => performedDialog(a), { small: true, on: a }),
+        writeButton('audit.record_finding', '+ Finding', () => findingDialog(a), { small: true, on: a }),
+        writeButton('audit.issue_report', 'Issue report', () => reportDialog(a), { small: true, kind: 'quiet', on: a })));
   }
 
   await reload();

@@ -78,8 +78,8 @@ export async function render(ctx) {
           a.ineffective_verifications ? h('div.overdue', { style: 'font-size:.82rem' }, `${a.ineffective_verifications} verification(s) found it ineffective`) : null),
         h('td', { 'data-label': '' },
           writeButton('nc.complete_action', 'Mark done', () => completeDialog(n, a), { small: true, on: a, owner: a.owner }),
-          writeButton('nc.verify_action', 'Verify', () => verifyDialog(n, a), { small: true, on: a, extraCheck: a.completed_by !== app.user.id }),
-          a.status === 'done' && a.completed_by === app.user.id && app.roleAllows('nc.verify_action') ? h('span.muted', { style: 'font-size:.8rem' }, 'someone else verifies your action') : null))))));
+          writeButton('nc.verify_action', 'Verify', () => verifyDialog(n, a), { small: true, on: a }),
+          (a.allowed_commands || []).includes('nc.verify_action') && app.barredOn(a, 'nc.verify_action') && app.roleAllows('nc.verify_action') ? h('span.muted', { style: 'font-size:.8rem' }, 'someone else verifies your action') : null))))));
   }
 
   await reload();
