@@ -75,6 +75,31 @@ async function assertNotReloaded(page) {
   assert.equal(await page.evaluate(() => window.__noReload), 'still here', 'the page was reloaded');
 }
 
+// Signs `username` in to the web UI in a new browser context, closed after
+// the tests, and opens the screen `hash` if one is given.
+async function signedIn(username, hash, { password = PASSWORD, context = {} } = {}) {
+  const session = await signIn(browser, server.url, username, password, context);
+  open.push(session.context);
+  if (hash) await session.page.goto(`${server.url}/${hash}`);
+  return session;
+}
+
+// Clicks `button` and returns the dialog it opens.
+async function dialogFrom(button) {
+  await button.click();
+  return button.page().locator('dialog[open]');
+}
+
+// Fills a dialog's controls, each given as [role, accessible name, value]: a
+// combobox has its option selected, any other control is filled.
+async function fillIn(dialog, controls) {
+  for (const [role, name, value] of controls) {
+    const control = dialog.getByRole(role, { name });
+    if (role === 'combobox') await control.selectOption(value);
+    else await control.fill(value);
+  }
+}
+
 before(async () => {
   server = await startServer();
   browser = await launchBrowser();
@@ -116,14 +141,11 @@ test('sign-in says clearly when the password is wrong', async () => {
 test('the risk owner sees an acceptance request live, approves it, and the manager\'s register updates live', async () => {
   await plannedRisk('R-1', { title: 'Ransomware encrypts the file servers' });
 
-  const owner = await signIn(browser, server.url, 'olga');
-  open.push(owner.context);
-  await owner.page.goto(`${server.url}/#/inbox`);
+  const owner = await signedIn('olga', '#/inbox');
   await visible(owner.page.getByText('Nothing waits for your approval'), 'the empty inbox');
   await markPage(owner.page);
 
-  const manager = await signIn(browser, server.url, 'mia');
-  open.push(manager.context);
+  const manager = await signedIn('mia');
   const register = await manager.context.newPage();
   await register.goto(`${server.url}/#/risks`);
   await visible(register.locator('tr[data-risk="R-1"]').getByText('Treatment planned'), 'R-1 in the register');
@@ -131,8 +153,7 @@ test('the risk owner sees an acceptance request live, approves it, and the manag
 
   // The ISMS manager requests acceptance in the UI.
   await manager.page.goto(`${server.url}/#/risks/R-1`);
-  await manager.page.getByRole('button', { name: 'Request acceptance' }).click();
-  const dialog = manager.page.locator('dialog[open]');
+  const dialog = await dialogFrom(manager.page.getByRole('button', { name: 'Request acceptance' }));
   await dialog.getByLabel('Comment for the approvers').fill('EDR is rolled out; residual risk is low.');
   await dialog.getByRole('button', { name: 'Request acceptance' }).click();
   await visible(manager.page.locator('.page-head').getByText('Acceptance requested'), 'the new state on the risk page');
@@ -177,9 +198,7 @@ test('a risk offers only what its state admits, and a risk owner writes only on 
   assert.ok(!r1.allowed_commands.includes('risk.plan_treatment'), 'an accepted risk is reassessed, not re-planned');
   assert.ok(r1.allowed_commands.includes('risk.assess'));
 
-  const manager = await signIn(browser, server.url, 'mia');
-  open.push(manager.context);
-  await manager.page.goto(`${server.url}/#/risks/R-1`);
+  const manager = await signedIn('mia', '#/risks/R-1');
   await visible(manager.page.locator('.page-head').getByText('Accepted', { exact: true }), 'the accepted risk');
   await visible(manager.page.locator('[data-write="risk.assess"]'), 'the manager\'s "Reassess"');
   assert.equal(await manager.page.getByRole('button', { name: 'Revise treatment plan' }).count(), 0, 'no "Revise treatment plan" on an accepted risk');
@@ -189,8 +208,7 @@ test('a risk offers only what its state admits, and a risk owner writes only on 
   await visible(manager.page.getByRole('button', { name: 'Revise treatment plan' }), 'the manager\'s "Revise treatment plan" on a planned risk');
   // The review date the form suggests is the server's, counted by the domain.
   const r8 = (await mia.query('risk', { id: 'R-8' })).data;
-  await manager.page.locator('[data-write="risk.request_acceptance"]').click();
-  const asked = manager.page.locator('dialog[open]');
+  const asked = await dialogFrom(manager.page.locator('[data-write="risk.request_acceptance"]'));
   assert.equal(await asked.getByLabel('Accepted until (review date)').inputValue(), r8.months_ahead['12'], 'the review date a year ahead, as the server counts it');
   await asked.getByRole('button', { name: 'Cancel' }).click();
 
@@ -201,9 +219,7 @@ test('a risk offers only what its state admits, and a risk owner writes only on 
   const session = JSON.parse((await mia.http('GET', '/api/session')).body);
   assert.deepEqual(await filter.locator('option').allTextContents(), ['All', ...session.vocabulary.risks.map((x) => x.label)]);
 
-  const owner = await signIn(browser, server.url, 'olga');
-  open.push(owner.context);
-  await owner.page.goto(`${server.url}/#/risks/R-1`);
+  const owner = await signedIn('olga', '#/risks/R-1');
   await visible(owner.page.locator('[data-write="risk.assess"]'), 'the owner\'s "Reassess" on her own risk');
   await owner.page.goto(`${server.url}/#/risks/R-8`);
   await visible(owner.page.locator('.page-head').getByText('Treatment planned'), 'another owner\'s risk');
@@ -221,9 +237,7 @@ test('a requester cannot approve their own request in the UI', async () => {
   const approvalId = (await mia.query('risk', { id: 'R-2' })).data.acceptance.approval_id;
   assert.ok(approvalId, 'the request names its approval');
 
-  const owner = await signIn(browser, server.url, 'olga');
-  open.push(owner.context);
-  await owner.page.goto(`${server.url}/#/inbox`);
+  const owner = await signedIn('olga', '#/inbox');
   const ownerCard = owner.page.locator(`article[data-approval="${approvalId}"]`);
   await visible(ownerCard, 'the request in the owner\'s inbox');
   // Keyboard only: type the comment, Tab to Approve, press Enter.
@@ -235,14 +249,10 @@ test('a requester cannot approve their own request in the UI', async () => {
   await visible(ownerCard.getByText('You approved this.'), 'the owner\'s approval');
 
   // Now the top-management step is due. Tom sees it; Mia does not.
-  const director = await signIn(browser, server.url, 'tom');
-  open.push(director.context);
-  await director.page.goto(`${server.url}/#/inbox`);
+  const director = await signedIn('tom', '#/inbox');
   await visible(director.page.locator(`article[data-approval="${approvalId}"]`).getByRole('button', { name: 'Approve' }), 'the request in top management\'s inbox');
 
-  const requester = await signIn(browser, server.url, 'mia');
-  open.push(requester.context);
-  await requester.page.goto(`${server.url}/#/inbox`);
+  const requester = await signedIn('mia', '#/inbox');
   await visible(requester.page.getByText('Your requests waiting for others'), 'the requester\'s inbox');
   await visible(requester.page.locator('.inbox').getByRole('link', { name: /risk-R-2/ }), 'the request among her own requests');
   assert.equal(await requester.page.locator(`article[data-approval="${approvalId}"]`).count(), 0, 'no approval card for the requester');
@@ -261,9 +271,7 @@ test('the external auditor travels back before the approval, returns to now, and
   const accepted = history.find((e) => e.type === 'risk.accepted.v1');
   assert.ok(requested && accepted && requested.position < accepted.position);
 
-  const auditor = await signIn(browser, server.url, 'ada');
-  open.push(auditor.context);
-  const { page } = auditor;
+  const { page } = await signedIn('ada');
   const sent = [];
   page.on('websocket', (ws) => ws.on('framesent', (f) => sent.push(String(f.payload))));
   // Sockets opened before the listener: reload once so every frame is seen.
@@ -329,9 +337,7 @@ test('the external auditor travels back before the approval, returns to now, and
 
   // The same screen offers writing controls to the ISMS manager, so the
   // check above is not vacuous.
-  const manager = await signIn(browser, server.url, 'mia');
-  open.push(manager.context);
-  await manager.page.goto(`${server.url}/#/risks`);
+  const manager = await signedIn('mia', '#/risks');
   await visible(manager.page.locator('[data-write="risk.identify"]'), 'the manager\'s "Identify a risk"');
   // While the manager looks at the past, the same controls are there but disabled.
   await manager.page.goto(`${server.url}/#/history`);
@@ -353,9 +359,8 @@ test('two participants of a management review see a decision appear at the same 
   await mia.command('review.open', stream, {});
   await mia.command('review.record_attendance', stream, { attendees: ['tom', 'mia'], apologies: [] });
 
-  const chair = await signIn(browser, server.url, 'tom');
-  const manager = await signIn(browser, server.url, 'mia');
-  open.push(chair.context, manager.context);
+  const chair = await signedIn('tom');
+  const manager = await signedIn('mia');
   await chair.page.goto(`${server.url}/#/reviews/MR-1`);
   await manager.page.goto(`${server.url}/#/reviews/MR-1`);
   for (const p of [chair.page, manager.page]) {
@@ -365,8 +370,7 @@ test('two participants of a management review see a decision appear at the same 
     await markPage(p);
   }
 
-  await chair.page.getByRole('button', { name: '+ Decision' }).click();
-  const dialog = chair.page.locator('dialog[open]');
+  const dialog = await dialogFrom(chair.page.getByRole('button', { name: '+ Decision' }));
   await dialog.getByRole('textbox', { name: 'Decision', exact: true }).fill('Fund the EDR roll-out to every site in the next quarter.');
   await dialog.getByRole('button', { name: 'Record decision' }).click();
 
@@ -381,10 +385,7 @@ test('a phone-sized viewport completes the approval', async () => {
   await plannedRisk('R-3', { title: 'Laptop stolen from a car' });
   await mia.command('risk.request_acceptance', 'risk-R-3', { review_date: future(365) });
 
-  const phone = await signIn(browser, server.url, 'olga', PASSWORD, { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
-  open.push(phone.context);
-  const { page } = phone;
-  await page.goto(`${server.url}/#/inbox`);
+  const { page } = await signedIn('olga', '#/inbox', { context: { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true } });
   const card = page.locator('article.approval-card').filter({ hasText: 'risk-R-3' });
   await visible(card, 'the request on the phone');
   const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, view: window.innerWidth }));
@@ -416,17 +417,13 @@ test('a phone-sized viewport completes the approval', async () => {
 });
 
 test('the ISMS manager identifies, assesses and plans a risk through the forms', async () => {
-  const { context, page } = await signIn(browser, server.url, 'mia');
-  open.push(context);
-  await page.goto(`${server.url}/#/risks`);
-  await page.getByRole('button', { name: '+ Identify a risk' }).click();
-  let dialog = page.locator('dialog[open]');
-  await dialog.getByRole('textbox', { name: 'Risk id' }).fill('R-6');
-  await dialog.getByRole('combobox', { name: 'Risk owner' }).selectOption('olga');
-  await dialog.getByRole('textbox', { name: 'Title' }).fill('Customer database exposed by a misconfigured backup bucket');
-  await dialog.getByRole('textbox', { name: 'Asset' }).fill('customer database backups');
-  await dialog.getByRole('textbox', { name: 'Category' }).fill('cloud');
-  await dialog.getByRole('textbox', { name: 'Threat' }).fill('public access to storage');
+  const { page } = await signedIn('mia', '#/risks');
+  let dialog = await dialogFrom(page.getByRole('button', { name: '+ Identify a risk' }));
+  await fillIn(dialog, [
+    ['textbox', 'Risk id', 'R-6'], ['combobox', 'Risk owner', 'olga'],
+    ['textbox', 'Title', 'Customer database exposed by a misconfigured backup bucket'], ['textbox', 'Asset', 'customer database backups'],
+    ['textbox', 'Category', 'cloud'], ['textbox', 'Threat', 'public access to storage'],
+  ]);
   // A required field left empty: the dialog says which, and stays open.
   await dialog.getByRole('button', { name: 'Identify risk' }).click();
   await visible(dialog.getByText('Please fill in “Vulnerability”'), 'the missing-field message');
@@ -434,21 +431,19 @@ test('the ISMS manager identifies, assesses and plans a risk through the forms',
   await dialog.getByRole('button', { name: 'Identify risk' }).click();
   await visible(page.locator('.page-head').getByText('Identified'), 'the new risk\'s page');
 
-  await page.getByRole('button', { name: 'Assess' }).click();
-  dialog = page.locator('dialog[open]');
-  await dialog.getByRole('combobox', { name: 'Likelihood' }).selectOption('4');
-  await dialog.getByRole('combobox', { name: 'Impact' }).selectOption('5');
+  dialog = await dialogFrom(page.getByRole('button', { name: 'Assess' }));
+  await fillIn(dialog, [['combobox', 'Likelihood', '4'], ['combobox', 'Impact', '5']]);
   await visible(dialog.getByText('Critical — score 20'), 'the level computed as you choose');
   await dialog.getByRole('textbox', { name: 'Rationale' }).fill('public buckets are found by scanners within hours');
   await dialog.getByRole('button', { name: 'Record assessment' }).click();
   await visible(page.locator('.page-head').getByText('Assessed'), 'the assessed state');
 
-  await page.getByRole('button', { name: 'Plan treatment' }).click();
-  dialog = page.locator('dialog[open]');
+  dialog = await dialogFrom(page.getByRole('button', { name: 'Plan treatment' }));
   await dialog.getByLabel('Annex A controls').fill('8.13, 99.1');
-  await dialog.getByRole('textbox', { name: 'Treatment actions' }).fill('Block public access at the account level; alert on policy changes');
-  await dialog.getByRole('combobox', { name: 'Target residual likelihood' }).selectOption('1');
-  await dialog.getByRole('combobox', { name: 'Target residual impact' }).selectOption('5');
+  await fillIn(dialog, [
+    ['textbox', 'Treatment actions', 'Block public access at the account level; alert on policy changes'],
+    ['combobox', 'Target residual likelihood', '1'], ['combobox', 'Target residual impact', '5'],
+  ]);
   await dialog.getByRole('button', { name: 'Save treatment plan' }).click();
   await visible(dialog.getByText('Not an Annex A control of ISO/IEC 27001:2022: 99.1'), 'the unknown control named');
   await dialog.getByLabel('Annex A controls').fill('8.13, 5.23');
@@ -463,18 +458,15 @@ test('the ISMS manager identifies, assesses and plans a risk through the forms',
   // The manager hands the risk to another risk owner, saying why.
   await admin.command('user.register', 'user-otto', { name: 'Otto Owner', email: 'otto@example.org', roles: ['risk_owner'] });
   await page.reload();
-  await page.getByRole('button', { name: 'Change owner' }).click();
-  dialog = page.locator('dialog[open]');
-  await dialog.getByRole('combobox', { name: 'New owner' }).selectOption('otto');
-  await dialog.getByRole('textbox', { name: 'Why' }).fill('Olga moved to the finance team');
+  dialog = await dialogFrom(page.getByRole('button', { name: 'Change owner' }));
+  await fillIn(dialog, [['combobox', 'New owner', 'otto'], ['textbox', 'Why', 'Olga moved to the finance team']]);
   await dialog.getByRole('button', { name: 'Change owner' }).click();
   await visible(page.locator('.page-head').getByText('otto'), 'the new owner in the header');
   await visible(page.locator('.timeline').getByText('Olga moved to the finance team'), 'the reason in the history');
   assert.equal((await mia.query('risk', { id: 'R-6' })).data.owner, 'otto');
 
   // The treatment is put in place: recorded with its evidence (8.3).
-  await page.getByRole('button', { name: 'Record as implemented' }).click();
-  dialog = page.locator('dialog[open]');
+  dialog = await dialogFrom(page.getByRole('button', { name: 'Record as implemented' }));
   await dialog.getByRole('textbox', { name: 'Evidence' }).fill('Account-level public access block, change CHG-88');
   await dialog.getByRole('button', { name: 'Record as implemented' }).click();
   await visible(page.locator('[data-testid="treatment-implemented"]').getByText('CHG-88'), 'the implemented treatment with its evidence');
@@ -483,13 +475,12 @@ test('the ISMS manager identifies, assesses and plans a risk through the forms',
 });
 
 test('the ISMS manager writes the context and scope, top management approves, and the screen shows it in force', async () => {
-  const { context, page } = await signIn(browser, server.url, 'mia');
-  open.push(context);
-  await page.goto(`${server.url}/#/scope`);
-  await page.getByRole('button', { name: 'Write the statement' }).click();
-  let dialog = page.locator('dialog[open]');
-  await dialog.getByRole('textbox', { name: 'Boundaries' }).fill('Head office in Hamburg and the cloud tenant of the customer portal');
-  await dialog.getByRole('textbox', { name: 'Included (one per line)' }).fill('Customer portal\nFleet dispatch');
+  const { page } = await signedIn('mia', '#/scope');
+  let dialog = await dialogFrom(page.getByRole('button', { name: 'Write the statement' }));
+  await fillIn(dialog, [
+    ['textbox', 'Boundaries', 'Head office in Hamburg and the cloud tenant of the customer portal'],
+    ['textbox', 'Included (one per line)', 'Customer portal\nFleet dispatch'],
+  ]);
   // An exclusion without its justification is named, and the dialog stays.
   await dialog.getByRole('textbox', { name: /Excluded/ }).fill('Canteen');
   await dialog.getByRole('button', { name: 'Save statement' }).click();
@@ -498,26 +489,25 @@ test('the ISMS manager writes the context and scope, top management approves, an
   await dialog.getByRole('button', { name: 'Save statement' }).click();
   await visible(page.getByText('Fleet dispatch'), 'the statement in the draft');
 
-  await page.getByRole('button', { name: '+ Issue' }).click();
-  dialog = page.locator('dialog[open]');
+  dialog = await dialogFrom(page.getByRole('button', { name: '+ Issue' }));
   await dialog.getByRole('textbox', { name: 'Description' }).fill('NIS2 applies to logistics providers of our size');
   await dialog.getByRole('button', { name: 'Add issue' }).click();
   await visible(page.locator('[data-issue="I-1"]'), 'the issue in the draft');
 
-  await page.getByRole('button', { name: '+ Interested party' }).click();
-  dialog = page.locator('dialog[open]');
-  await dialog.getByRole('textbox', { name: 'Name' }).fill('Customers');
-  await dialog.getByRole('textbox', { name: 'Requirements (one per line)' }).fill('Personal data processed under the GDPR\n99.9 % availability of the portal');
+  dialog = await dialogFrom(page.getByRole('button', { name: '+ Interested party' }));
+  await fillIn(dialog, [
+    ['textbox', 'Name', 'Customers'],
+    ['textbox', 'Requirements (one per line)', 'Personal data processed under the GDPR\n99.9 % availability of the portal'],
+  ]);
   await dialog.getByRole('button', { name: 'Add party' }).click();
   await visible(page.locator('[data-party="P-1"]').getByText('99.9 % availability of the portal'), 'the party with its requirements');
 
-  await page.locator('.page-head').getByRole('button', { name: 'Request approval' }).click();
-  dialog = page.locator('dialog[open]');
+  dialog = await dialogFrom(page.locator('.page-head').getByRole('button', { name: 'Request approval' }));
   await dialog.getByRole('button', { name: 'Request approval' }).click();
   await visible(page.locator('[data-testid="scope-pending"]'), 'the pending approval');
 
   // Top management approves; the manager's open page shows the scope in force without reload.
-  await page.evaluate(() => { window.__noReload = 'still here'; });
+  await markPage(page);
   const approvalId = (await mia.query('scope')).data.pending_approval_id;
   assert.ok(approvalId, 'an approval is pending');
   const tom = await ApiClient.open(browser, server.url, 'tom', PASSWORD);
@@ -597,17 +587,13 @@ test('screenshots of the main screens', async () => {
   } finally {
     await tom.close();
   }
-  const director = await signIn(browser, server.url, 'tom');
-  open.push(director.context);
-  await director.page.goto(`${server.url}/#/inbox`);
+  const director = await signedIn('tom', '#/inbox');
   await visible(director.page.locator('.textdiff'), 'the policy revision as a text difference');
   const soaCard = director.page.locator('article.approval-card').filter({ hasText: 'soa-main' });
   await visible(soaCard.locator('.difftable').getByText('7.4'), 'the SoA publication with the excluded control 7.4');
   await shot(director.page, '11-inbox-document-revision');
 
-  const ctx = await signIn(browser, server.url, 'mia');
-  open.push(ctx.context);
-  const { page } = ctx;
+  const { page } = await signedIn('mia');
   for (const [hash, name, ready, fullPage = true] of [
     ['#/inbox', '12-inbox-manager', '.inbox-section-title'],
     ['#/risks', '13-risks', 'tr[data-risk]'],
@@ -626,9 +612,7 @@ test('screenshots of the main screens', async () => {
     await visible(page.locator(ready), `${hash} ready`);
     await shot(page, name, { fullPage });
   }
-  const adminUi = await signIn(browser, server.url, 'admin', ADMIN_PASSWORD);
-  open.push(adminUi.context);
-  await adminUi.page.goto(`${server.url}/#/users`);
+  const adminUi = await signedIn('admin', '#/users', { password: ADMIN_PASSWORD });
   await visible(adminUi.page.locator('[data-user="olga"]'), 'the users screen');
   await shot(adminUi.page, '24-users');
   // The administrator takes an online backup from the history screen; the
@@ -650,10 +634,7 @@ test('screenshots of the main screens', async () => {
 });
 
 test('a lost connection reconnects by itself and says so', async () => {
-  const ctx = await signIn(browser, server.url, 'mia');
-  open.push(ctx.context);
-  const { page } = ctx;
-  await page.goto(`${server.url}/#/risks`);
+  const { page } = await signedIn('mia', '#/risks');
   await visible(page.locator('tr[data-risk="R-1"]'), 'the register');
   await markPage(page);
 

@@ -3,6 +3,7 @@
 
 import { h, append, replace, humanize, fmtDay } from './dom.js';
 import { app } from './state.js';
+import { nextId } from './directory.js';
 
 // ---------------------------------------------------------------- error words
 
@@ -155,6 +156,15 @@ export function field({ label, name, type = 'text', value, required, options, hi
     hint ? h('p.hint', { id: hintId }, hint) : null);
 }
 
+// The first fields of a corrective or review action: its id (the next free
+// "A<n>" after `existingIds`) and its owner, one of `owners`.
+export function actionFields(existingIds, owners) {
+  return [
+    field({ label: 'Action id', name: 'action_id', value: nextId('A', existingIds), required: true }),
+    field({ label: 'Owner', name: 'owner', type: 'select', options: [['', 'Choose…'], ...owners], required: true }),
+  ];
+}
+
 // Reads a form into an object: checkboxes groups become arrays, single
 // checkboxes booleans, number inputs numbers.
 export function formValues(form) {
@@ -191,6 +201,31 @@ export function followView(ctx, view, { body, params = () => ({}), draw }) {
   ctx.reload = reload;
   ctx.live(view, reload);
   return reload;
+}
+
+// A register screen: its title and subtitle over a body that shows loading
+// until `view` is first drawn, with the register's one writing action
+// ([command, label, dialog]) in the header; dialog is called with the last
+// result of the view. Follows the view (followView); draw(data) gets each
+// result. Returns {page, body, reload, last()}.
+export function registerScreen(ctx, { title, subtitle, action: [command, label, dialog], view, params, draw }) {
+  let last = null;
+  const body = h('div', loading());
+  const page = h('div', pageHeader(title, {
+    subtitle,
+    actions: [writeButton(command, label, () => dialog(last))],
+  }), body);
+  const reload = followView(ctx, view, { body, params, draw: (data) => draw((last = data)) });
+  return { page, body, reload, last: () => last };
+}
+
+// A view's params from a screen's query: each of `keys` that has a value is
+// passed as it is; each of `flags` that has one is passed as true.
+export function queryParams(query, keys, flags = []) {
+  const params = {};
+  for (const k of keys) if (query[k]) params[k] = query[k];
+  for (const k of flags) if (query[k]) params[k] = true;
+  return params;
 }
 
 // ---------------------------------------------------------------- dialogs
@@ -251,6 +286,23 @@ function labelOf(el) {
 // A user-facing failure thrown from an onSubmit: shown as is.
 export function userError(message) {
   return Object.assign(new Error(message), { userMessage: message });
+}
+
+// Asks top management to approve `entity` (its stream and version) by sending
+// `command`, with an optional summary for the approvers; `done` is the note
+// shown once it is sent. `summary` shapes the summary field (label, type, rows).
+export function requestApprovalDialog(command, entity, { title, intro, done = 'Approval requested.', summary = {} }) {
+  const { label = 'Summary for the approvers', type = 'textarea', rows = 2 } = summary;
+  openDialog({
+    title,
+    intro,
+    fields: [field({ label, name: 'summary', type, rows })],
+    submitLabel: 'Request approval',
+    onSubmit: async (v) => {
+      await app.command(command, entity.stream, v.summary ? { summary: v.summary } : {}, { expectedVersion: entity.version });
+      toast(done, { kind: 'ok' });
+    },
+  });
 }
 
 export function confirmDialog({ title, text, confirmLabel = 'Confirm', danger = false }) {

@@ -3,20 +3,19 @@
 
 import { h, replace, fmtDay, humanize, todayUtc, monthsAhead } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, toast, stateChip, chip, field, openDialog, writeButton, empty, facts, followView } from '../ui.js';
+import { toast, stateChip, chip, field, openDialog, writeButton, empty, facts, registerScreen } from '../ui.js';
 import { userOptions, nextId } from '../directory.js';
 
 const FINDING_TONE = { nonconformity_major: 'bad', nonconformity_minor: 'warn', observation: 'neutral', opportunity: 'info' };
 
 export async function render(ctx) {
-  let last = null;
-  const body = h('div', loading());
-  const page = h('div', pageHeader('Internal audits', {
+  const { page, body, reload } = registerScreen(ctx, {
+    title: 'Internal audits',
     subtitle: 'The audit programme: scope, criteria, auditors, findings and reports (9.2).',
-    actions: [writeButton('audit.plan', '+ Plan an audit', () => planDialog(last))],
-  }), body);
-
-  const reload = followView(ctx, 'audits', { body, draw: (data) => draw((last = data)) });
+    action: ['audit.plan', '+ Plan an audit', planDialog],
+    view: 'audits',
+    draw,
+  });
 
   function draw(data) {
     const audits = (data.audits || []).slice().sort((a, b) => (a.planned_start < b.planned_start ? 1 : -1));

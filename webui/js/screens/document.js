@@ -4,7 +4,7 @@
 
 import { h, replace, fmtDay, fmtInstant, humanize } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, toast, explain, stateChip, chip, field, openDialog, confirmDialog, writeButton, facts, section, followView } from '../ui.js';
+import { pageHeader, loading, toast, explain, stateChip, chip, field, openDialog, confirmDialog, writeButton, facts, section, followView, requestApprovalDialog } from '../ui.js';
 import { textDiff } from '../diff.js';
 import { timeline } from './risk.js';
 
@@ -92,14 +92,9 @@ function reviseDialog(d) {
 }
 
 function requestDialog(d) {
-  openDialog({
+  requestApprovalDialog('document.request_approval', d, {
     title: `Request approval of ${d.id} v${d.working_version}`,
-    fields: [field({ label: 'Summary for the approvers', name: 'summary', type: 'textarea', rows: 3 })],
-    submitLabel: 'Request approval',
-    onSubmit: async (v) => {
-      await app.command('document.request_approval', d.stream, v.summary ? { summary: v.summary } : {}, { expectedVersion: d.version });
-      toast('Approval requested.', { kind: 'ok' });
-    },
+    summary: { rows: 3 },
   });
 }
 

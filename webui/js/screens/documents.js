@@ -3,37 +3,24 @@
 
 import { h, replace, fmtDay, humanize } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, errorState, toast, explain, stateChip, chip, field, openDialog, writeButton, empty, userError } from '../ui.js';
+import { toast, stateChip, chip, field, openDialog, empty, userError, registerScreen, queryParams } from '../ui.js';
 import { userOptions, nextId } from '../directory.js';
 
 export async function render(ctx) {
   const q = { kind: '', state: '', review_due: '', ...ctx.query };
-  let last = null;
   let filterBox = null;
   const list = h('div');
-  const body = h('div', loading());
-  const page = h('div', pageHeader('Documents', {
+  const { page, body, reload } = registerScreen(ctx, {
+    title: 'Documents',
     subtitle: 'Policies, procedures and records: versions, approval and review (5.2, 7.5).',
-    actions: [writeButton('document.draft', '+ Draft a document', () => draftDialog(last))],
-  }), body);
-
-  async function reload() {
-    const params = {};
-    if (q.kind) params.kind = q.kind;
-    if (q.state) params.state = q.state;
-    if (q.review_due) params.review_due = true;
-    try {
-      const data = await app.query('documents', params);
-      last = data;
-      if (!filterBox) { filterBox = filters(); replace(body, h('section.card', filterBox, list)); }
-      draw(data);
-    } catch (err) {
-      if (!last) replace(body, errorState(err, reload));
-      else toast(explain(err), { kind: 'error' });
-    }
-  }
+    action: ['document.draft', '+ Draft a document', draftDialog],
+    view: 'documents',
+    params: () => queryParams(q, ['kind', 'state'], ['review_due']),
+    draw,
+  });
 
   function draw(data) {
+    if (!filterBox) { filterBox = filters(); replace(body, h('section.card', filterBox, list)); }
     const docs = data.documents || [];
     replace(list, docs.length ? h('div.table-wrap', h('table.data.responsive', { 'aria-label': 'Documents' },
       h('thead', h('tr', h('th', 'Document'), h('th', 'Kind'), h('th', 'Owner'), h('th', 'Working version'), h('th', 'In force'), h('th', 'Review due'))),
@@ -58,8 +45,6 @@ export async function render(ctx) {
     return h('div.filters', sel('kind', 'Kind', ['policy', 'procedure', 'record']), sel('state', 'State', app.states('documents')), due);
   }
 
-  ctx.reload = reload;
-  ctx.live('documents', reload);
   await reload();
   return page;
 }

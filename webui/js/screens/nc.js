@@ -4,8 +4,8 @@
 
 import { h, replace, fmtDay, humanize, monthsAhead } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, toast, chip, stateChip, field, openDialog, writeButton, facts, section, followView } from '../ui.js';
-import { userOptions, nextId } from '../directory.js';
+import { pageHeader, loading, toast, chip, stateChip, field, openDialog, writeButton, facts, section, followView, actionFields } from '../ui.js';
+import { userOptions } from '../directory.js';
 import { timeline } from './risk.js';
 
 export async function render(ctx) {
@@ -123,8 +123,7 @@ async function planDialog(n) {
   openDialog({
     title: 'Plan a corrective action (10.2 c)',
     fields: h('div.form-grid',
-      field({ label: 'Action id', name: 'action_id', value: nextId('A', (n.actions || []).map((a) => a.action_id)), required: true }),
-      field({ label: 'Owner', name: 'owner', type: 'select', options: [['', 'Choose…'], ...owners], required: true }),
+      actionFields((n.actions || []).map((a) => a.action_id), owners),
       h('div.span-2', field({ label: 'What will be done', name: 'description', type: 'textarea', required: true })),
       field({ label: 'Due', name: 'due_date', type: 'date', value: monthsAhead(n, 1), required: true })),
     submitLabel: 'Plan action',

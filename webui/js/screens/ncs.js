@@ -3,7 +3,7 @@
 
 import { h, replace, fmtDay, humanize, todayUtc } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, toast, chip, field, openDialog, writeButton, empty, followView } from '../ui.js';
+import { toast, chip, field, openDialog, empty, registerScreen, queryParams } from '../ui.js';
 import { nextId } from '../directory.js';
 
 const COLUMNS = [
@@ -18,26 +18,16 @@ const SEVERITY_TONE = { major: 'bad', minor: 'warn', observation: 'neutral' };
 
 export async function render(ctx) {
   const q = { severity: '', source: '', overdue: '', ...ctx.query };
-  let last = null;
   let filterBox = null;
   const top = h('div');
   const list = h('div');
-  const body = h('div', loading());
-  const page = h('div', pageHeader('Nonconformities and corrective actions', {
+  const { page, body, reload } = registerScreen(ctx, {
+    title: 'Nonconformities and corrective actions',
     subtitle: 'React, find the cause, act, verify effectiveness, keep the evidence (10.2).',
-    actions: [writeButton('nc.raise', '+ Raise a nonconformity', () => raiseDialog(last))],
-  }), body);
-
-  const reload = followView(ctx, 'nonconformities', {
-    body,
-    params: () => {
-      const params = {};
-      if (q.severity) params.severity = q.severity;
-      if (q.source) params.source = q.source;
-      if (q.overdue) params.overdue = true;
-      return params;
-    },
-    draw: (data) => draw((last = data)),
+    action: ['nc.raise', '+ Raise a nonconformity', raiseDialog],
+    view: 'nonconformities',
+    params: () => queryParams(q, ['severity', 'source'], ['overdue']),
+    draw,
   });
 
   function draw(data) {

@@ -3,31 +3,22 @@
 
 import { h, replace, fmtDay, humanize, todayUtc, monthsAhead } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, toast, stateChip, chip, field, openDialog, writeButton, empty, followView } from '../ui.js';
+import { toast, stateChip, chip, field, openDialog, writeButton, empty, registerScreen, queryParams, requestApprovalDialog } from '../ui.js';
 import { progressChart } from '../charts.js';
 import { userOptions, nextId } from '../directory.js';
 
 export async function render(ctx) {
   const q = { state: '', overdue: '', ...ctx.query };
-  let last = null;
   let filterBox = null;
   const top = h('div');
   const list = h('div');
-  const body = h('div', loading());
-  const page = h('div', pageHeader('Objectives', {
+  const { page, body, reload } = registerScreen(ctx, {
+    title: 'Objectives',
     subtitle: 'Information security objectives, their targets and the progress measured against them (6.2, 9.1).',
-    actions: [writeButton('objective.propose', '+ Propose an objective', () => proposeDialog(last))],
-  }), body);
-
-  const reload = followView(ctx, 'objectives', {
-    body,
-    params: () => {
-      const params = {};
-      if (q.state) params.state = q.state;
-      if (q.overdue) params.overdue = true;
-      return params;
-    },
-    draw: (data) => draw((last = data)),
+    action: ['objective.propose', '+ Propose an objective', proposeDialog],
+    view: 'objectives',
+    params: () => queryParams(q, ['state'], ['overdue']),
+    draw,
   });
 
   function draw(data) {
@@ -42,7 +33,7 @@ export async function render(ctx) {
     const objectives = data.objectives || [];
     replace(list, objectives.length
       ? h('div.cards-grid', objectives.map(card))
-      : empty('No objective', (last && last.count === 0 && !q.state && !q.overdue) ? 'The ISMS manager proposes objectives; top management sets them.' : 'No objective matches the filters.'));
+      : empty('No objective', (data.count === 0 && !q.state && !q.overdue) ? 'The ISMS manager proposes objectives; top management sets them.' : 'No objective matches the filters.'));
   }
 
   function kpi(value, label, tone = '') {
@@ -142,15 +133,9 @@ function progressDialog(o) {
 }
 
 function requestDialog(o) {
-  openDialog({
+  requestApprovalDialog('objective.request_approval', o, {
     title: `Request approval: ${o.id}`,
     intro: 'Top management is asked to set this objective.',
-    fields: [field({ label: 'Summary for the approvers', name: 'summary', type: 'textarea', rows: 2 })],
-    submitLabel: 'Request approval',
-    onSubmit: async (v) => {
-      await app.command('objective.request_approval', o.stream, v.summary ? { summary: v.summary } : {}, { expectedVersion: o.version });
-      toast('Approval requested.', { kind: 'ok' });
-    },
   });
 }
 

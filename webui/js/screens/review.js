@@ -5,7 +5,7 @@
 
 import { h, replace, fmtDay, humanize, monthsAhead, debounce } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, errorState, toast, explain, stateChip, chip, levelChip, field, openDialog, writeButton, facts, section, empty } from '../ui.js';
+import { pageHeader, loading, errorState, toast, explain, stateChip, chip, levelChip, field, openDialog, writeButton, facts, section, empty, actionFields, requestApprovalDialog } from '../ui.js';
 import { userOptions, nextId } from '../directory.js';
 
 export const INPUTS = [
@@ -285,8 +285,7 @@ async function actionDialog(r, data) {
   openDialog({
     title: 'Record an action',
     fields: h('div.form-grid',
-      field({ label: 'Action id', name: 'action_id', value: nextId('A', (r.actions || []).map((a) => a.id)), required: true }),
-      field({ label: 'Owner', name: 'owner', type: 'select', options: [['', 'Choose…'], ...owners], required: true }),
+      actionFields((r.actions || []).map((a) => a.id), owners),
       h('div.span-2', field({ label: 'What is to be done', name: 'description', type: 'textarea', rows: 3, required: true })),
       field({ label: 'Due', name: 'due_date', type: 'date', value: monthsAhead(data, 2), required: true }),
       field({ label: 'From decision (optional)', name: 'decision_id', type: 'select', options: [['', '—'], ...(r.decisions || []).map((d) => [d.id, `${d.id}: ${d.text.slice(0, 40)}`])] })),
@@ -314,14 +313,10 @@ function completeDialog(r, a) {
 }
 
 function minutesDialog(r) {
-  openDialog({
+  requestApprovalDialog('review.request_minutes_approval', r, {
     title: 'Request approval of the minutes',
     intro: 'Top management approves the minutes: attendance, items discussed for every input a–g, decisions and actions.',
-    fields: [field({ label: 'Summary', name: 'summary', type: 'textarea', rows: 2 })],
-    submitLabel: 'Request approval',
-    onSubmit: async (v) => {
-      await app.command('review.request_minutes_approval', r.stream, v.summary ? { summary: v.summary } : {}, { expectedVersion: r.version });
-      toast('Minutes sent for approval.', { kind: 'ok' });
-    },
+    summary: { label: 'Summary' },
+    done: 'Minutes sent for approval.',
   });
 }

@@ -3,18 +3,17 @@
 
 import { h, replace, fmtDay, monthsAhead } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, toast, stateChip, chip, field, openDialog, writeButton, empty, followView } from '../ui.js';
+import { toast, stateChip, chip, field, openDialog, empty, registerScreen } from '../ui.js';
 import { userOptions, nextId } from '../directory.js';
 
 export async function render(ctx) {
-  let last = null;
-  const body = h('div', loading());
-  const page = h('div', pageHeader('Management review', {
+  const { page, body, reload } = registerScreen(ctx, {
+    view: 'reviews',
+    title: 'Management review',
     subtitle: 'Top management reviews the ISMS at planned intervals (9.3): inputs a–g, decisions, actions, approved minutes.',
-    actions: [writeButton('review.schedule', '+ Schedule a review', () => scheduleDialog(last))],
-  }), body);
-
-  const reload = followView(ctx, 'reviews', { body, draw: (data) => draw((last = data)) });
+    action: ['review.schedule', '+ Schedule a review', scheduleDialog],
+    draw,
+  });
 
   function draw(data) {
     const reviews = (data.reviews || []).slice().sort((a, b) => (a.planned_on < b.planned_on ? 1 : -1));

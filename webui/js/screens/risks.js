@@ -4,7 +4,7 @@
 
 import { h, replace, fmtDay, humanize } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, empty, toast, levelChip, stateChip, field, openDialog, writeButton, userError, followView } from '../ui.js';
+import { empty, toast, levelChip, stateChip, field, openDialog, userError, registerScreen, queryParams } from '../ui.js';
 import { heatMap } from '../charts.js';
 import { userOptions, nextId } from '../directory.js';
 
@@ -12,22 +12,16 @@ import { userOptions, nextId } from '../directory.js';
 export async function render(ctx) {
   const q = { state: '', owner: '', level: '', residual_level: '', sort: 'id', order: 'asc', text: '', ...ctx.query };
   let cell = null;            // {map: 'inherent'|'residual', l, i} picked on a heat map
-  let last = null;
   let filterBox = null;
   const top = h('div');
   const list = h('div');
-  const body = h('div', loading());
-  const actions = [writeButton('risk.identify', '+ Identify a risk', () => identifyDialog(last))];
-  const page = h('div', pageHeader('Risk register', { subtitle: 'Risks to information security, their assessment, treatment and acceptance (6.1.2, 6.1.3, 8.2, 8.3).', actions }), body);
-
-  const reload = followView(ctx, 'risks', {
-    body,
-    params: () => {
-      const params = {};
-      for (const k of ['state', 'owner', 'level', 'residual_level', 'sort', 'order']) if (q[k]) params[k] = q[k];
-      return params;
-    },
-    draw: (data) => draw((last = data)),
+  const { page, body, reload, last } = registerScreen(ctx, {
+    title: 'Risk register',
+    subtitle: 'Risks to information security, their assessment, treatment and acceptance (6.1.2, 6.1.3, 8.2, 8.3).',
+    action: ['risk.identify', '+ Identify a risk', identifyDialog],
+    view: 'risks',
+    params: () => queryParams(q, ['state', 'owner', 'level', 'residual_level', 'sort', 'order']),
+    draw,
   });
 
   function draw(data) {
@@ -52,7 +46,7 @@ export async function render(ctx) {
 
     const pick = (map) => (l, i) => {
       cell = cell && cell.map === map && cell.l === l && cell.i === i ? null : { map, l, i };
-      draw(last);
+      draw(last());
     };
     if (!filterBox) {
       filterBox = filters(bands);
@@ -69,7 +63,7 @@ export async function render(ctx) {
         h('section.card', heatMap({ title: 'Inherent risk (before treatment)', counts: data.heat_map && data.heat_map.inherent, matrix: data.heat_map ? { ...matrix, ...data.heat_map } : matrix, onPick: pick('inherent'), selected: cell && cell.map === 'inherent' ? cell : null }), legend(matrix)),
         h('section.card', heatMap({ title: 'Residual risk (after treatment)', counts: data.heat_map && data.heat_map.residual, matrix: data.heat_map ? { ...matrix, ...data.heat_map } : matrix, onPick: pick('residual'), selected: cell && cell.map === 'residual' ? cell : null }), legend(matrix))));
     replace(list,
-      cell ? h('p.row', h('span', `Showing the risks rated likelihood ${cell.l} × impact ${cell.i} (${cell.map}).`), h('button.link-btn', { type: 'button', onclick: () => { cell = null; draw(last); } }, 'Show all')) : null,
+      cell ? h('p.row', h('span', `Showing the risks rated likelihood ${cell.l} × impact ${cell.i} (${cell.map}).`), h('button.link-btn', { type: 'button', onclick: () => { cell = null; draw(last()); } }, 'Show all')) : null,
       h('p.muted', { 'aria-live': 'polite', style: 'font-size:.86rem' }, `${risks.length} of ${all.length} risks`),
       risks.length ? table(risks) : empty('No risk matches', all.length ? 'Change or clear the filters to see more risks.' : 'The register is empty. The ISMS manager or a risk owner identifies the first risk.'));
   }
@@ -84,7 +78,7 @@ export async function render(ctx) {
   }
 
   function filters(bands) {
-    const set = (k) => (e) => { q[k] = e.target.value; ctx.setQuery(q); if (k === 'text') draw(last); else reload(); };
+    const set = (k) => (e) => { q[k] = e.target.value; ctx.setQuery(q); if (k === 'text') draw(last()); else reload(); };
     const sel = (name, label, options) => {
       const f = field({ label, name, type: 'select', value: q[name], options: [['', 'All'], ...options] });
       f.querySelector('select').addEventListener('change', set(name));
@@ -93,7 +87,7 @@ export async function render(ctx) {
     const search = field({ label: 'Search', name: 'text', type: 'search', value: q.text, placeholder: 'Title, asset, threat, owner…' });
     search.classList.add('field-grow');
     search.querySelector('input').addEventListener('input', set('text'));
-    const owners = [...new Set((last.risks || []).map((r) => r.owner).filter(Boolean))].sort();
+    const owners = [...new Set((last().risks || []).map((r) => r.owner).filter(Boolean))].sort();
     return h('div.filters',
       search,
       sel('state', 'State', app.states('risks')),

@@ -5,7 +5,7 @@
 
 import { h, replace, fmtDay } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, toast, explain, chip, field, openDialog, writeButton, empty, facts, section, confirmDialog, userError, followView } from '../ui.js';
+import { pageHeader, loading, toast, explain, chip, field, openDialog, writeButton, empty, facts, section, confirmDialog, userError, followView, requestApprovalDialog } from '../ui.js';
 import { nextId } from '../directory.js';
 
 const STREAM = 'scope-main';
@@ -186,14 +186,10 @@ function partyDialog(draft, party) {
 }
 
 function requestDialog() {
-  openDialog({
+  requestApprovalDialog('scope.request_approval', { stream: STREAM }, {
     title: 'Request approval of the scope',
     intro: 'Top management decides; once approved, the draft becomes the scope in force.',
-    fields: [field({ label: 'Summary (optional)', name: 'summary' })],
-    submitLabel: 'Request approval',
-    onSubmit: async (v) => {
-      await app.command('scope.request_approval', STREAM, v.summary ? { summary: v.summary } : {});
-      toast('Approval of the scope requested. Top management is notified.', { kind: 'ok' });
-    },
+    summary: { label: 'Summary (optional)', type: 'text' },
+    done: 'Approval of the scope requested. Top management is notified.',
   });
 }

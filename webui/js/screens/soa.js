@@ -5,7 +5,7 @@
 
 import { h, replace, fmtInstant, humanize, download, todayUtc } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, toast, stateChip, chip, field, openDialog, writeButton, empty, followView } from '../ui.js';
+import { pageHeader, loading, toast, stateChip, chip, field, openDialog, writeButton, empty, followView, queryParams } from '../ui.js';
 import { stackBar } from '../charts.js';
 
 const STATUSES = ['not_started', 'planned', 'partial', 'implemented'];
@@ -22,12 +22,7 @@ export async function render(ctx) {
 
   const reload = followView(ctx, 'soa', {
     body,
-    params: () => {
-      const params = {};
-      for (const k of ['theme', 'applicability', 'status']) if (q[k]) params[k] = q[k];
-      if (q.differs_only) params.differs_only = true;
-      return params;
-    },
+    params: () => queryParams(q, ['theme', 'applicability', 'status'], ['differs_only']),
     draw: (data) => draw((last = data)),
   });
 

@@ -5,19 +5,19 @@
 import { h, replace, fmtInstant } from '../dom.js';
 import { app } from '../state.js';
 import { http } from '../api.js';
-import { pageHeader, loading, toast, explain, chip, field, openDialog, writeButton, empty, userError, followView } from '../ui.js';
+import { toast, explain, chip, field, openDialog, writeButton, empty, userError, registerScreen } from '../ui.js';
 import { ROLE_LABELS, ALL_ROLES } from '../roles.js';
 import { users as refreshDirectory } from '../directory.js';
 
 export async function render(ctx) {
-  let last = null;
-  const body = h('div', loading());
-  const page = h('div', pageHeader('Users', {
+  // Each drawing also refreshes the people the owner pickers offer.
+  const { page, body, reload } = registerScreen(ctx, {
+    title: 'Users',
     subtitle: 'Who may sign in, and with which roles. Every change is recorded in the log.',
-    actions: [writeButton('user.register', '+ Register a user', () => registerDialog(last))],
-  }), body);
-
-  const reload = followView(ctx, 'users', { body, draw: (data) => { last = data; draw(data); refreshDirectory({ fresh: true }).catch(() => {}); } });
+    action: ['user.register', '+ Register a user', registerDialog],
+    view: 'users',
+    draw: (data) => { draw(data); refreshDirectory({ fresh: true }).catch(() => {}); },
+  });
 
   function draw(data) {
     const users = data.users || [];
