@@ -362,27 +362,24 @@ std::optional<rejection> existence_refusal(const state& s) {
 }  // namespace
 
 std::optional<rejection> state_refusal(std::string_view type, const state& s) {
-  const auto refuse = [](std::string message) {
-    return std::optional<rejection>{rejection{rejection_kind::rule, "", std::move(message)}};
-  };
   if (type == draft::type) {
-    if (s.exists) return refuse("document " + s.document_id + " already exists; revise it instead");
+    if (s.exists) return wire::refusal("document " + s.document_id + " already exists; revise it instead");
     return std::nullopt;
   }
   if (auto r = existence_refusal(s)) return r;
   const std::string v = std::to_string(s.document_version);
   if (type == request_approval::type) {
     if (s.working == stage::approval_requested)
-      return refuse("version " + v + " already awaits approval (" + s.pending_approval_id + ")");
+      return wire::refusal("version " + v + " already awaits approval (" + s.pending_approval_id + ")");
     if (s.working != stage::draft)
-      return refuse("version " + v + " is already approved; revise the document to start a new version");
+      return wire::refusal("version " + v + " is already approved; revise the document to start a new version");
   } else if (type == publish::type) {
-    if (s.working == stage::published) return refuse("version " + v + " is already published");
+    if (s.working == stage::published) return wire::refusal("version " + v + " is already published");
     if (s.working != stage::approved)
-      return refuse("only an approved version is published (5.2, 7.5.3); version " + v + " is " +
+      return wire::refusal("only an approved version is published (5.2, 7.5.3); version " + v + " is " +
                     std::string(to_string(s.working)));
   } else if (type == record_review::type) {
-    if (!s.in_force) return refuse("nothing is published yet; a review applies to the version in force");
+    if (!s.in_force) return wire::refusal("nothing is published yet; a review applies to the version in force");
   }
   // revise, retire: any document that exists and is not retired.
   return std::nullopt;

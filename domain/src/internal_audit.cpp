@@ -202,25 +202,22 @@ state evolve(state s, const event& e) {
 }
 
 std::optional<rejection> state_refusal(std::string_view type, const state& s) {
-  const auto refuse = [](std::string message) {
-    return std::optional<rejection>{rejection{rejection_kind::rule, "", std::move(message)}};
-  };
   const std::string& id = s.programme_entry.audit_id;
   if (type == plan::type) {
-    if (s.exists) return refuse("internal audit " + id + " is already in the programme");
+    if (s.exists) return wire::refusal("internal audit " + id + " is already in the programme");
     return std::nullopt;
   }
   if (!s.exists) return rejection{rejection_kind::not_found, "", "no such internal audit; plan it first"};
   if (type == record_performed::type) {
     if (s.current != status::planned)
-      return refuse("internal audit " + id + " is already " + std::string(to_string(s.current)));
+      return wire::refusal("internal audit " + id + " is already " + std::string(to_string(s.current)));
   } else if (type == record_finding::type) {
-    if (s.current == status::planned) return refuse("record that the audit was performed before recording its findings");
+    if (s.current == status::planned) return wire::refusal("record that the audit was performed before recording its findings");
     if (s.current == status::reported)
-      return refuse("the report of internal audit " + id + " is issued; its findings are final");
+      return wire::refusal("the report of internal audit " + id + " is issued; its findings are final");
   } else if (type == issue_report::type) {
-    if (s.current == status::planned) return refuse("an audit is reported after it has been performed");
-    if (s.current == status::reported) return refuse("the report is already issued");
+    if (s.current == status::planned) return wire::refusal("an audit is reported after it has been performed");
+    if (s.current == status::reported) return wire::refusal("the report is already issued");
   }
   return std::nullopt;
 }

@@ -316,11 +316,8 @@ state evolve(state s, const event& e) {
 }
 
 std::optional<rejection> state_refusal(std::string_view type, const state& s, std::string_view action_id) {
-  const auto refuse = [](std::string message) {
-    return std::optional<rejection>{rejection{rejection_kind::rule, "", std::move(message)}};
-  };
   if (type == schedule::type) {
-    if (s.exists) return refuse("management review " + s.plan.review_id + " is already scheduled");
+    if (s.exists) return wire::refusal("management review " + s.plan.review_id + " is already scheduled");
     return std::nullopt;
   }
   if (!s.exists)
@@ -328,18 +325,18 @@ std::optional<rejection> state_refusal(std::string_view type, const state& s, st
   const auto in_session = [&](std::string_view what) -> std::optional<rejection> {
     if (s.current == status::open) return std::nullopt;
     if (s.current == status::minutes_pending)
-      return refuse("the minutes await top management's approval; " + std::string(what) +
+      return wire::refusal("the minutes await top management's approval; " + std::string(what) +
                     " is recorded once they are approved or rejected");
-    return refuse(std::string(what) + " is recorded while the review is open (it is " +
+    return wire::refusal(std::string(what) + " is recorded while the review is open (it is " +
                   std::string(to_string(s.current)) + ")");
   };
   if (type == assemble_inputs::type) {
     if (s.current != status::scheduled && s.current != status::inputs_assembled)
-      return refuse("the inputs are assembled before the review opens");
+      return wire::refusal("the inputs are assembled before the review opens");
   } else if (type == open::type) {
     if (s.current == status::scheduled)
-      return refuse("assemble the inputs pack first: the review considers the inputs of 9.3.2 a-g");
-    if (s.current != status::inputs_assembled) return refuse("the review is already opened");
+      return wire::refusal("assemble the inputs pack first: the review considers the inputs of 9.3.2 a-g");
+    if (s.current != status::inputs_assembled) return wire::refusal("the review is already opened");
   } else if (type == record_attendance::type) {
     return in_session("attendance");
   } else if (type == record_item::type) {
@@ -353,18 +350,18 @@ std::optional<rejection> state_refusal(std::string_view type, const state& s, st
     if (!a)
       return rejection{rejection_kind::not_found, "data.action_id",
                        "no action " + std::string(action_id) + " in this review"};
-    if (a->done) return refuse("action " + a->action_id + " is already done");
+    if (a->done) return wire::refusal("action " + a->action_id + " is already done");
     if (s.current == status::minutes_pending)
-      return refuse("the minutes await top management's approval; record the completion once they "
+      return wire::refusal("the minutes await top management's approval; record the completion once they "
                     "are approved or rejected");
   } else if (type == request_minutes_approval::type) {
     if (s.current == status::minutes_pending)
-      return refuse("the minutes already await approval (" + s.pending_approval_id + ")");
-    if (s.current != status::open) return refuse("minutes are approved for an open review");
+      return wire::refusal("the minutes already await approval (" + s.pending_approval_id + ")");
+    if (s.current != status::open) return wire::refusal("minutes are approved for an open review");
   } else if (type == close::type) {
-    if (s.current == status::closed) return refuse("the review is already closed");
+    if (s.current == status::closed) return wire::refusal("the review is already closed");
     if (s.current != status::minutes_approved)
-      return refuse("a review closes once top management has approved its minutes (9.3.3)");
+      return wire::refusal("a review closes once top management has approved its minutes (9.3.3)");
   }
   return std::nullopt;
 }

@@ -296,25 +296,22 @@ std::optional<rejection> existence_refusal(const state& s) {
 }  // namespace
 
 std::optional<rejection> state_refusal(std::string_view type, const state& s, std::string_view action_id) {
-  const auto refuse = [](std::string message) {
-    return std::optional<rejection>{rejection{rejection_kind::rule, "", std::move(message)}};
-  };
   if (type == raise::type) {
-    if (s.exists) return refuse("nonconformity " + s.nc.nc_id + " is already raised");
+    if (s.exists) return wire::refusal("nonconformity " + s.nc.nc_id + " is already raised");
     return std::nullopt;
   }
   if (auto r = existence_refusal(s)) return r;
   if (type == record_root_cause::type) {
     if (s.containment.empty())
-      return refuse("react first: record how the nonconformity is contained and corrected (10.2 a) "
+      return wire::refusal("react first: record how the nonconformity is contained and corrected (10.2 a) "
                     "before its root cause (10.2 b)");
   } else if (type == record_similar_check::type) {
     if (s.root_cause.empty())
-      return refuse("determine the root cause (10.2 b 2) before checking for similar "
+      return wire::refusal("determine the root cause (10.2 b 2) before checking for similar "
                     "nonconformities (10.2 b 3)");
   } else if (type == plan_action::type) {
     if (s.root_cause.empty() || !s.similar_checked)
-      return refuse("corrective action follows the evaluation of the need for action: record the root "
+      return wire::refusal("corrective action follows the evaluation of the need for action: record the root "
                     "cause and the check for similar nonconformities first (10.2 b, c)");
   } else if (type == complete_action::type || type == verify_action::type) {
     const auto* a = s.action(action_id);
@@ -322,23 +319,23 @@ std::optional<rejection> state_refusal(std::string_view type, const state& s, st
       return rejection{rejection_kind::not_found, "data.action_id",
                        "no corrective action " + std::string(action_id) + " on nonconformity " + s.nc.nc_id};
     if (type == complete_action::type && a->status != action_status::planned)
-      return refuse("corrective action " + a->action_id + " is already " + std::string(to_string(a->status)));
+      return wire::refusal("corrective action " + a->action_id + " is already " + std::string(to_string(a->status)));
     if (type == verify_action::type && a->status != action_status::done)
-      return refuse("only a completed action is verified; " + a->action_id + " is " +
+      return wire::refusal("only a completed action is verified; " + a->action_id + " is " +
                     std::string(to_string(a->status)));
   } else if (type == close::type) {
     for (const auto& a : s.actions)
       if (a.status != action_status::verified)
-        return refuse("corrective action " + a.action_id + " is " + std::string(to_string(a.status)) +
+        return wire::refusal("corrective action " + a.action_id + " is " + std::string(to_string(a.status)) +
                       "; a nonconformity closes only when every action is done and verified effective "
                       "(10.2 d)");
     if (s.nc.level != severity::observation) {
-      if (s.containment.empty()) return refuse("record the containment (10.2 a) before closing");
-      if (s.root_cause.empty()) return refuse("record the root cause (10.2 b 2) before closing");
+      if (s.containment.empty()) return wire::refusal("record the containment (10.2 a) before closing");
+      if (s.root_cause.empty()) return wire::refusal("record the root cause (10.2 b 2) before closing");
       if (!s.similar_checked)
-        return refuse("record the check for similar nonconformities (10.2 b 3) before closing");
+        return wire::refusal("record the check for similar nonconformities (10.2 b 3) before closing");
       if (s.actions.empty())
-        return refuse("a " + std::string(to_string(s.nc.level)) +
+        return wire::refusal("a " + std::string(to_string(s.nc.level)) +
                       " nonconformity closes only after corrective action (10.2 c); only an "
                       "observation may close without one");
     }

@@ -210,26 +210,23 @@ std::optional<rejection> existence_refusal(const state& s) {
 }  // namespace
 
 std::optional<rejection> state_refusal(std::string_view type, const state& s) {
-  const auto refuse = [](std::string message) {
-    return std::optional<rejection>{rejection{rejection_kind::rule, "", std::move(message)}};
-  };
   if (type == propose::type) {
-    if (s.exists) return refuse("objective " + s.objective_id + " already exists; revise it instead");
+    if (s.exists) return wire::refusal("objective " + s.objective_id + " already exists; revise it instead");
     return std::nullopt;
   }
   if (auto r = existence_refusal(s)) return r;
   if (type == request_approval::type) {
     if (!s.pending_approval_id.empty())
-      return refuse("the objective already awaits approval (" + s.pending_approval_id + ")");
-    if (!s.proposal_open) return refuse("nothing to approve: the terms in force are the latest; revise them first");
+      return wire::refusal("the objective already awaits approval (" + s.pending_approval_id + ")");
+    if (!s.proposal_open) return wire::refusal("nothing to approve: the terms in force are the latest; revise them first");
   } else if (type == record_progress::type) {
     if (s.current != status::set || !s.in_force)
-      return refuse("progress is measured against an objective top management has set (6.2, 9.1)");
+      return wire::refusal("progress is measured against an objective top management has set (6.2, 9.1)");
   } else if (type == mark_achieved::type) {
-    if (s.current != status::set) return refuse("only a set objective is achieved");
-    if (s.progress.empty()) return refuse("achievement must be shown by at least one recorded measurement (9.1)");
+    if (s.current != status::set) return wire::refusal("only a set objective is achieved");
+    if (s.progress.empty()) return wire::refusal("achievement must be shown by at least one recorded measurement (9.1)");
   } else if (type == mark_missed::type) {
-    if (s.current != status::set) return refuse("only a set objective is missed");
+    if (s.current != status::set) return wire::refusal("only a set objective is missed");
   }
   // revise: any objective that exists and is not closed.
   return std::nullopt;

@@ -411,34 +411,31 @@ decision decide_retire(const retire& c, const state& s, const command_context&) 
 }  // namespace
 
 std::optional<rejection> state_refusal(std::string_view type, const state& s) {
-  const auto refuse = [](std::string message) {
-    return std::optional<rejection>{rejection{rejection_kind::rule, "", std::move(message)}};
-  };
   if (type == identify::type) {
-    if (s.status_ != status::none) return refuse("the risk is already identified");
+    if (s.status_ != status::none) return wire::refusal("the risk is already identified");
     return std::nullopt;
   }
   if (auto r = check_exists(s)) return r;
   if (type == plan_treatment::type) {
     if (s.status_ != status::assessed && s.status_ != status::treatment_planned &&
         s.status_ != status::acceptance_requested)
-      return refuse("treatment is planned after assessment and before acceptance; the risk is " +
+      return wire::refusal("treatment is planned after assessment and before acceptance; the risk is " +
                     std::string(to_string(s.status_)));
   } else if (type == request_acceptance::type) {
     if (s.status_ == status::acceptance_requested)
-      return refuse("acceptance is already requested (approval " +
+      return wire::refusal("acceptance is already requested (approval " +
                     (s.pending ? s.pending->approval.approval_id : std::string{}) + ")");
     if (s.status_ != status::treatment_planned)
-      return refuse("acceptance is requested once the treatment is planned; the risk is " +
+      return wire::refusal("acceptance is requested once the treatment is planned; the risk is " +
                     std::string(to_string(s.status_)));
   } else if (type == record_treatment_implemented::type) {
     if (s.status_ == status::acceptance_requested)
-      return refuse("acceptance is being decided on this treatment plan; record its implementation after the decision");
+      return wire::refusal("acceptance is being decided on this treatment plan; record its implementation after the decision");
     if (!s.treatment || (s.status_ != status::treatment_planned && s.status_ != status::accepted))
-      return refuse("there is no treatment plan in force to implement; the risk is " +
+      return wire::refusal("there is no treatment plan in force to implement; the risk is " +
                     std::string(to_string(s.status_)));
     if (s.implemented)
-      return refuse("the treatment was already recorded as implemented on " +
+      return wire::refusal("the treatment was already recorded as implemented on " +
                     format_date(s.implemented->implemented_on));
   }
   // assess, change_owner, retire: any risk that exists and is not retired.

@@ -243,6 +243,11 @@ template <class Command, class Read>
 [[nodiscard]] inline std::unexpected<rejection> forbidden(std::string message) {
   return refuse(rejection_kind::forbidden, "", std::move(message));
 }
+// What an aggregate's state_refusal answers when the state does not admit a
+// command (a `rule` rejection with no field).
+[[nodiscard]] inline std::optional<rejection> refusal(std::string message) {
+  return rejection{rejection_kind::rule, "", std::move(message)};
+}
 
 // Folds `history` with `decode`/`evolve` from `initial`. An event that cannot
 // be decoded is a `rule` rejection naming its position and stream version.

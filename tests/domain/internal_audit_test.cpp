@@ -43,12 +43,7 @@ new_event finding(std::string id = "F-1", ia::finding_type type = ia::finding_ty
   return ia::encode(ia::finding_recorded{id, type, "A.8.8", "Critical patches applied after 60 days", "ada"});
 }
 
-decision when(std::string_view type, const json& data, const events& given, const command_context& ctx = auditor()) {
-  const auto h = history_of("audit-IA-2026-1", given);
-  return decide_command(type, "audit-IA-2026-1", data, h, ctx, no_streams);
-}
-
-ia::state fold(const events& given) { return fold_of(given, ia::initial_state, ia::decode, ia::evolve); }
+const one_stream<ia::state, ia::event> subject{"audit-IA-2026-1", ia::initial_state, ia::decode, ia::evolve, auditor()};
 
 const json finding_data = {{"finding_id", "F-1"},
                            {"type", "nonconformity_major"},
@@ -56,66 +51,66 @@ const json finding_data = {{"finding_id", "F-1"},
                            {"text", "Critical patches applied after 60 days"}};
 
 TEST(internal_audit, the_isms_manager_plans_an_audit_in_the_programme) {
-  expect_events(when("audit.plan", plan_data(), {}, manager()), {planned()});
-  expect_rejected(when("audit.plan", plan_data(), {planned()}, manager()), rejection_kind::rule, "",
+  expect_events(subject.when("audit.plan", plan_data(), {}, manager()), {planned()});
+  expect_rejected(subject.when("audit.plan", plan_data(), {planned()}, manager()), rejection_kind::rule, "",
                   "already in the programme");
-  expect_rejected(when("audit.plan", plan_data(), {}, auditor()), rejection_kind::forbidden);
-  expect_rejected(when("audit.record_performed", {{"performed_on", "2026-03-02"}, {"auditors", {"ada"}}}, {}),
+  expect_rejected(subject.when("audit.plan", plan_data(), {}, auditor()), rejection_kind::forbidden);
+  expect_rejected(subject.when("audit.record_performed", {{"performed_on", "2026-03-02"}, {"auditors", {"ada"}}}, {}),
                   rejection_kind::not_found);
 }
 
 TEST(internal_audit, the_plan_is_validated) {
   json d = plan_data();
   d["planned_end"] = "2026-02-28";
-  expect_rejected(when("audit.plan", d, {}, manager()), rejection_kind::invalid, "data.planned_end");
+  expect_rejected(subject.when("audit.plan", d, {}, manager()), rejection_kind::invalid, "data.planned_end");
   d = plan_data();
   d.erase("criteria");
-  expect_rejected(when("audit.plan", d, {}, manager()), rejection_kind::invalid, "data.criteria");
+  expect_rejected(subject.when("audit.plan", d, {}, manager()), rejection_kind::invalid, "data.criteria");
   d = plan_data();
   d["lead_auditor"] = 7;
-  expect_rejected(when("audit.plan", d, {}, manager()), rejection_kind::invalid, "data.lead_auditor");
+  expect_rejected(subject.when("audit.plan", d, {}, manager()), rejection_kind::invalid, "data.lead_auditor");
 }
 
 TEST(internal_audit, the_lead_auditor_may_not_own_the_audited_process) {
   json d = plan_data();
   d["lead_auditor"] = "oscar";
-  expect_rejected(when("audit.plan", d, {}, manager()), rejection_kind::rule, "data.lead_auditor",
+  expect_rejected(subject.when("audit.plan", d, {}, manager()), rejection_kind::rule, "data.lead_auditor",
                   "does not audit their own work");
 }
 
 TEST(internal_audit, the_audit_team_records_the_performance_and_excludes_the_process_owner) {
   const json p = {{"performed_on", "2026-03-02"}, {"auditors", {"ben"}}, {"summary", "Two days on site"}};
   // The lead auditor is always part of the recorded team.
-  expect_events(when("audit.record_performed", p, {planned()}),
+  expect_events(subject.when("audit.record_performed", p, {planned()}),
                 {ia::encode(ia::performed{day("2026-03-02"), {"ada", "ben"}, "Two days on site"})});
-  EXPECT_TRUE(when("audit.record_performed", p, {planned()}, auditor("ben")).has_value());
-  expect_rejected(when("audit.record_performed", p, {planned()}, auditor("zoe")), rejection_kind::forbidden);
+  EXPECT_TRUE(subject.when("audit.record_performed", p, {planned()}, auditor("ben")).has_value());
+  expect_rejected(subject.when("audit.record_performed", p, {planned()}, auditor("zoe")), rejection_kind::forbidden);
   json own = p;
   own["auditors"] = {"ben", "oscar"};
-  expect_rejected(when("audit.record_performed", own, {planned()}), rejection_kind::rule, "data.auditors",
+  expect_rejected(subject.when("audit.record_performed", own, {planned()}), rejection_kind::rule, "data.auditors",
                   "own work");
   json future = p;
   future["performed_on"] = "2026-03-03";
-  expect_rejected(when("audit.record_performed", future, {planned()}), rejection_kind::rule, "data.performed_on");
-  expect_rejected(when("audit.record_performed", p, {planned(), performed()}), rejection_kind::rule, "",
+  expect_rejected(subject.when("audit.record_performed", future, {planned()}), rejection_kind::rule, "data.performed_on");
+  expect_rejected(subject.when("audit.record_performed", p, {planned(), performed()}), rejection_kind::rule, "",
                   "already performed");
   json none = p;
   none["auditors"] = json::array();
-  expect_rejected(when("audit.record_performed", none, {planned()}), rejection_kind::invalid, "data.auditors");
+  expect_rejected(subject.when("audit.record_performed", none, {planned()}), rejection_kind::invalid, "data.auditors");
 }
 
 TEST(internal_audit, findings_are_recorded_by_the_team_after_the_audit_and_before_the_report) {
-  expect_rejected(when("audit.record_finding", finding_data, {planned()}), rejection_kind::rule, "",
+  expect_rejected(subject.when("audit.record_finding", finding_data, {planned()}), rejection_kind::rule, "",
                   "performed before");
-  expect_events(when("audit.record_finding", finding_data, {planned(), performed()}), {finding()});
-  expect_rejected(when("audit.record_finding", finding_data, {planned(), performed()}, auditor("zoe")),
+  expect_events(subject.when("audit.record_finding", finding_data, {planned(), performed()}), {finding()});
+  expect_rejected(subject.when("audit.record_finding", finding_data, {planned(), performed()}, auditor("zoe")),
                   rejection_kind::forbidden);
-  expect_rejected(when("audit.record_finding", finding_data, {planned(), performed(), finding()}), rejection_kind::rule,
+  expect_rejected(subject.when("audit.record_finding", finding_data, {planned(), performed(), finding()}), rejection_kind::rule,
                   "data.finding_id");
   const auto reported = ia::encode(ia::report_issued{"s", "c", day(today), "ada"});
   json second = finding_data;
   second["finding_id"] = "F-2";
-  expect_rejected(when("audit.record_finding", second, {planned(), performed(), reported}), rejection_kind::rule, "",
+  expect_rejected(subject.when("audit.record_finding", second, {planned(), performed(), reported}), rejection_kind::rule, "",
                   "final");
 }
 
@@ -124,7 +119,7 @@ TEST(internal_audit, findings_are_recorded_by_the_team_after_the_audit_and_befor
 // auditor issues the report.
 TEST(internal_audit, the_team_limits_are_the_ones_decide_applies) {
   const events given{planned(), performed()};
-  const auto limits = ia::actor_limits(fold(given));
+  const auto limits = ia::actor_limits(subject.fold(given));
   const auto limit_of = [&](std::string_view type) {
     for (const auto& l : limits)
       if (l.command_type == type) return l;
@@ -134,35 +129,35 @@ TEST(internal_audit, the_team_limits_are_the_ones_decide_applies) {
   EXPECT_EQ(limit_of("audit.record_finding").only, (std::vector<std::string>{"ada", "ben"}));
   EXPECT_EQ(limit_of("audit.issue_report").only, std::vector<std::string>{"ada"});
   for (const std::string user : {"ada", "ben", "zoe"}) {
-    EXPECT_EQ(when("audit.record_finding", finding_data, given, auditor(user)).has_value(),
+    EXPECT_EQ(subject.when("audit.record_finding", finding_data, given, auditor(user)).has_value(),
               limit_of("audit.record_finding").admits(user))
         << user;
-    EXPECT_EQ(when("audit.issue_report", {{"summary", "s"}, {"conclusion", "c"}}, given, auditor(user)).has_value(),
+    EXPECT_EQ(subject.when("audit.issue_report", {{"summary", "s"}, {"conclusion", "c"}}, given, auditor(user)).has_value(),
               limit_of("audit.issue_report").admits(user))
         << user;
   }
-  EXPECT_TRUE(ia::actor_limits(fold({})).empty()) << "no audit, no limits";
+  EXPECT_TRUE(ia::actor_limits(subject.fold({})).empty()) << "no audit, no limits";
 }
 
 TEST(internal_audit, a_finding_names_a_known_type_and_requirement) {
   json d = finding_data;
   d["type"] = "nonconformity_critical";
-  expect_rejected(when("audit.record_finding", d, {planned(), performed()}), rejection_kind::invalid, "data.type");
+  expect_rejected(subject.when("audit.record_finding", d, {planned(), performed()}), rejection_kind::invalid, "data.type");
   d = finding_data;
   d["reference"] = "A.8.99";
-  expect_rejected(when("audit.record_finding", d, {planned(), performed()}), rejection_kind::invalid, "data.reference");
+  expect_rejected(subject.when("audit.record_finding", d, {planned(), performed()}), rejection_kind::invalid, "data.reference");
 }
 
 TEST(internal_audit, the_lead_auditor_issues_the_report_after_the_audit) {
   const json r = {{"summary", "One major nonconformity"}, {"conclusion", "Patching process not effective"}};
-  expect_rejected(when("audit.issue_report", r, {planned()}), rejection_kind::rule, "", "after it has been performed");
-  expect_rejected(when("audit.issue_report", r, {planned(), performed()}, auditor("ben")), rejection_kind::forbidden);
+  expect_rejected(subject.when("audit.issue_report", r, {planned()}), rejection_kind::rule, "", "after it has been performed");
+  expect_rejected(subject.when("audit.issue_report", r, {planned(), performed()}, auditor("ben")), rejection_kind::forbidden);
   const auto report = ia::encode(
       ia::report_issued{"One major nonconformity", "Patching process not effective", day(today), "ada"});
-  expect_events(when("audit.issue_report", r, {planned(), performed(), finding()}), {report});
-  expect_rejected(when("audit.issue_report", r, {planned(), performed(), report}), rejection_kind::rule, "",
+  expect_events(subject.when("audit.issue_report", r, {planned(), performed(), finding()}), {report});
+  expect_rejected(subject.when("audit.issue_report", r, {planned(), performed(), report}), rejection_kind::rule, "",
                   "already issued");
-  const auto s = fold({planned(), performed(), finding(), report});
+  const auto s = subject.fold({planned(), performed(), finding(), report});
   EXPECT_EQ(s.current, ia::status::reported);
   EXPECT_EQ(s.findings.size(), 1u);
 }

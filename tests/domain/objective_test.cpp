@@ -40,40 +40,28 @@ json propose_data() {
 
 new_event proposed() { return obj::encode(obj::proposed{"O-3", the_terms()}); }
 
-decision when(std::string_view type, const json& data, const events& given,
-              const command_context& ctx = manager()) {
-  const auto h = history_of("objective-O-3", given);
-  return decide_command(type, "objective-O-3", data, h, ctx, no_streams);
-}
+const one_stream<obj::state, obj::event> subject{"objective-O-3", obj::initial_state, obj::decode, obj::evolve, manager()};
 
-obj::state fold(const events& given) { return fold_of(given, obj::initial_state, obj::decode, obj::evolve); }
-
-void then_record(events& given, std::string_view type, const json& data, const command_context& ctx = manager()) {
-  const auto d = when(type, data, given, ctx);
-  ASSERT_TRUE(d.has_value()) << describe(d);
-  for (const auto& e : *d) given.push_back(e);
-}
-
-json outcome(const events& given) { return approved_by_tom(fold(given).pending_approval_id, "agreed"); }
+json outcome(const events& given) { return approved_by_tom(subject.fold(given).pending_approval_id, "agreed"); }
 
 events set_objective() {
   events given{proposed()};
-  then_record(given, "objective.request_approval", json::object());
-  then_record(given, "objective.set", outcome(given), system_actor());
+  subject.then_record(given, "objective.request_approval", json::object());
+  subject.then_record(given, "objective.set", outcome(given), system_actor());
   return given;
 }
 
 TEST(objective, proposing_records_every_term_of_6_2) {
-  expect_events(when("objective.propose", propose_data(), {}), {proposed()});
-  const auto s = fold({proposed()});
+  expect_events(subject.when("objective.propose", propose_data(), {}), {proposed()});
+  const auto s = subject.fold({proposed()});
   EXPECT_EQ(s.current, obj::status::proposed);
   EXPECT_FALSE(s.in_force.has_value());
   EXPECT_EQ(s.proposal, the_terms());
 }
 
 TEST(objective, an_objective_is_proposed_once) {
-  expect_rejected(when("objective.propose", propose_data(), {proposed()}), rejection_kind::rule, "", "already exists");
-  expect_rejected(when("objective.request_approval", json::object(), {}), rejection_kind::not_found);
+  expect_rejected(subject.when("objective.propose", propose_data(), {proposed()}), rejection_kind::rule, "", "already exists");
+  expect_rejected(subject.when("objective.request_approval", json::object(), {}), rejection_kind::not_found);
 }
 
 TEST(objective, the_proposal_payload_is_validated) {
@@ -81,33 +69,33 @@ TEST(objective, the_proposal_payload_is_validated) {
                             "evaluation"}) {
     json d = propose_data();
     d.erase(field);
-    expect_rejected(when("objective.propose", d, {}), rejection_kind::invalid, std::string("data.") + field);
+    expect_rejected(subject.when("objective.propose", d, {}), rejection_kind::invalid, std::string("data.") + field);
   }
   json d = propose_data();
   d["target_value"] = "95";
-  expect_rejected(when("objective.propose", d, {}), rejection_kind::invalid, "data.target_value");
+  expect_rejected(subject.when("objective.propose", d, {}), rejection_kind::invalid, "data.target_value");
   d = propose_data();
   d["due_date"] = "31.12.2026";
-  expect_rejected(when("objective.propose", d, {}), rejection_kind::invalid, "data.due_date");
+  expect_rejected(subject.when("objective.propose", d, {}), rejection_kind::invalid, "data.due_date");
   d = propose_data();
   d.erase("related_policy");
-  const auto without = when("objective.propose", d, {});
+  const auto without = subject.when("objective.propose", d, {});
   ASSERT_TRUE(without.has_value()) << describe(without);
   // The recorded event reads back without a related policy.
   EXPECT_TRUE(obj::decode(without->front().type, without->front().data).has_value());
   d["related_policy"] = "no such id!";
-  expect_rejected(when("objective.propose", d, {}), rejection_kind::invalid, "data.related_policy");
+  expect_rejected(subject.when("objective.propose", d, {}), rejection_kind::invalid, "data.related_policy");
 }
 
 TEST(objective, the_due_date_of_a_proposal_has_not_passed) {
   json d = propose_data();
   d["due_date"] = "2026-03-01";
-  expect_rejected(when("objective.propose", d, {}), rejection_kind::rule, "data.due_date", "already passed");
+  expect_rejected(subject.when("objective.propose", d, {}), rejection_kind::rule, "data.due_date", "already passed");
 }
 
 TEST(objective, top_management_sets_the_objective_through_an_approval) {
   events given{proposed()};
-  const auto d = when("objective.request_approval", json::object(), given);
+  const auto d = subject.when("objective.request_approval", json::object(), given);
   ASSERT_TRUE(d) << describe(d);
   const json& a = d->front().data.at("approval");
   EXPECT_EQ(a.at("approval_id"), "objective-O-3.v2");
@@ -115,12 +103,12 @@ TEST(objective, top_management_sets_the_objective_through_an_approval) {
   EXPECT_EQ(a.at("policy").at("required_roles"), json({"top_management"}));
   EXPECT_EQ(a.at("on_approved"), "objective.set");
   EXPECT_EQ(a.at("on_rejected"), "objective.reject");
-  EXPECT_EQ(a.at("content_hash"), canonical_hash(obj::approval_content(fold(given))));
+  EXPECT_EQ(a.at("content_hash"), canonical_hash(obj::approval_content(subject.fold(given))));
   given.push_back(d->front());
   const auto hash = a.at("content_hash").get<std::string>();
-  expect_events(when("objective.set", outcome(given), given, system_actor()),
+  expect_events(subject.when("objective.set", outcome(given), given, system_actor()),
                 {obj::encode(obj::objective_set{"objective-O-3.v2", {"tom"}, "agreed", hash})});
-  const auto s = fold(set_objective());
+  const auto s = subject.fold(set_objective());
   EXPECT_EQ(s.current, obj::status::set);
   ASSERT_TRUE(s.in_force.has_value());
   EXPECT_EQ(*s.in_force, the_terms());
@@ -128,49 +116,49 @@ TEST(objective, top_management_sets_the_objective_through_an_approval) {
 
 TEST(objective, approval_needs_open_terms_and_is_asked_once) {
   events given{proposed()};
-  then_record(given, "objective.request_approval", json::object());
-  expect_rejected(when("objective.request_approval", json::object(), given), rejection_kind::rule, "",
+  subject.then_record(given, "objective.request_approval", json::object());
+  expect_rejected(subject.when("objective.request_approval", json::object(), given), rejection_kind::rule, "",
                   "already awaits approval");
-  expect_rejected(when("objective.request_approval", json::object(), set_objective()), rejection_kind::rule, "",
+  expect_rejected(subject.when("objective.request_approval", json::object(), set_objective()), rejection_kind::rule, "",
                   "nothing to approve");
 }
 
 TEST(objective, only_the_system_sets_or_rejects_and_only_the_pending_approval) {
   events given{proposed()};
-  then_record(given, "objective.request_approval", json::object());
-  expect_rejected(when("objective.set", outcome(given), given, top()), rejection_kind::forbidden);
+  subject.then_record(given, "objective.request_approval", json::object());
+  expect_rejected(subject.when("objective.set", outcome(given), given, top()), rejection_kind::forbidden);
   json wrong = outcome(given);
   wrong["approval_id"] = "objective-O-3.v7";
-  expect_rejected(when("objective.set", wrong, given, system_actor()), rejection_kind::rule, "data.approval_id");
+  expect_rejected(subject.when("objective.set", wrong, given, system_actor()), rejection_kind::rule, "data.approval_id");
   json r = outcome(given);
   r["rejected_by"] = "tom";
-  then_record(given, "objective.reject", r, system_actor());
+  subject.then_record(given, "objective.reject", r, system_actor());
   EXPECT_EQ(given.back().type, "objective.rejected.v1");
-  EXPECT_EQ(fold(given).current, obj::status::proposed);
-  EXPECT_TRUE(when("objective.request_approval", json::object(), given).has_value());
+  EXPECT_EQ(subject.fold(given).current, obj::status::proposed);
+  EXPECT_TRUE(subject.when("objective.request_approval", json::object(), given).has_value());
 }
 
 TEST(objective, progress_is_recorded_against_a_set_objective_by_its_owner_or_the_manager) {
   json p = {{"measured_value", 91.5}, {"measured_on", "2026-03-01"}, {"note", "February report"}};
-  expect_rejected(when("objective.record_progress", p, {proposed()}), rejection_kind::rule, "", "has set");
+  expect_rejected(subject.when("objective.record_progress", p, {proposed()}), rejection_kind::rule, "", "has set");
   const auto given = set_objective();
-  expect_events(when("objective.record_progress", p, given, contributor("carl")),
+  expect_events(subject.when("objective.record_progress", p, given, contributor("carl")),
                 {obj::encode(obj::progress_recorded{91.5, day("2026-03-01"), "February report", "carl"})});
-  expect_rejected(when("objective.record_progress", p, given, contributor("cora")), rejection_kind::forbidden);
-  EXPECT_TRUE(when("objective.record_progress", p, given, manager()).has_value());
+  expect_rejected(subject.when("objective.record_progress", p, given, contributor("cora")), rejection_kind::forbidden);
+  EXPECT_TRUE(subject.when("objective.record_progress", p, given, manager()).has_value());
   p["measured_on"] = "2026-03-03";
-  expect_rejected(when("objective.record_progress", p, given), rejection_kind::rule, "data.measured_on", "future");
+  expect_rejected(subject.when("objective.record_progress", p, given), rejection_kind::rule, "data.measured_on", "future");
   p["measured_on"] = "yesterday";
-  expect_rejected(when("objective.record_progress", p, given), rejection_kind::invalid, "data.measured_on");
+  expect_rejected(subject.when("objective.record_progress", p, given), rejection_kind::invalid, "data.measured_on");
 }
 
 TEST(objective, achievement_is_shown_by_a_measurement) {
   events given = set_objective();
-  expect_rejected(when("objective.mark_achieved", {{"note", "done"}}, given), rejection_kind::rule, "", "measurement");
-  then_record(given, "objective.record_progress", {{"measured_value", 97}, {"measured_on", "2026-03-02"}});
-  expect_events(when("objective.mark_achieved", {{"note", "97% in February"}}, given),
+  expect_rejected(subject.when("objective.mark_achieved", {{"note", "done"}}, given), rejection_kind::rule, "", "measurement");
+  subject.then_record(given, "objective.record_progress", {{"measured_value", 97}, {"measured_on", "2026-03-02"}});
+  expect_events(subject.when("objective.mark_achieved", {{"note", "97% in February"}}, given),
                 {obj::encode(obj::achieved{"97% in February", day(today)})});
-  expect_rejected(when("objective.mark_achieved", {{"note", "x"}}, {proposed()}), rejection_kind::rule, "",
+  expect_rejected(subject.when("objective.mark_achieved", {{"note", "x"}}, {proposed()}), rejection_kind::rule, "",
                   "only a set objective");
 }
 
@@ -178,30 +166,30 @@ TEST(objective, achievement_is_shown_by_a_measurement) {
 // decide refuses with the same reason.
 TEST(objective, the_commands_an_objective_admits_follow_its_status_as_decide_does) {
   using list = std::vector<std::string>;
-  EXPECT_EQ(obj::admitted_commands(fold({})), list{"objective.propose"});
-  EXPECT_EQ(obj::admitted_commands(fold({proposed()})), (list{"objective.revise", "objective.request_approval"}));
+  EXPECT_EQ(obj::admitted_commands(subject.fold({})), list{"objective.propose"});
+  EXPECT_EQ(obj::admitted_commands(subject.fold({proposed()})), (list{"objective.revise", "objective.request_approval"}));
   events pending{proposed()};
-  then_record(pending, "objective.request_approval", json::object());
-  EXPECT_EQ(obj::admitted_commands(fold(pending)), list{"objective.revise"});
+  subject.then_record(pending, "objective.request_approval", json::object());
+  EXPECT_EQ(obj::admitted_commands(subject.fold(pending)), list{"objective.revise"});
   events set = set_objective();
-  EXPECT_EQ(obj::admitted_commands(fold(set)),
+  EXPECT_EQ(obj::admitted_commands(subject.fold(set)),
             (list{"objective.revise", "objective.record_progress", "objective.mark_missed"}));
-  then_record(set, "objective.record_progress", {{"measured_value", 97}, {"measured_on", "2026-03-02"}});
-  EXPECT_EQ(obj::admitted_commands(fold(set)),
+  subject.then_record(set, "objective.record_progress", {{"measured_value", 97}, {"measured_on", "2026-03-02"}});
+  EXPECT_EQ(obj::admitted_commands(subject.fold(set)),
             (list{"objective.revise", "objective.record_progress", "objective.mark_achieved", "objective.mark_missed"}));
   events done = set;
-  then_record(done, "objective.mark_achieved", {{"note", "97%"}});
-  EXPECT_TRUE(obj::admitted_commands(fold(done)).empty());
+  subject.then_record(done, "objective.mark_achieved", {{"note", "97%"}});
+  EXPECT_TRUE(obj::admitted_commands(subject.fold(done)).empty());
 
   for (const events& given : {events{proposed()}, pending, set_objective(), done}) {
-    const auto s = fold(given);
+    const auto s = subject.fold(given);
     for (const auto& [type, data] : std::vector<std::pair<std::string, json>>{
              {"objective.request_approval", json::object()},
              {"objective.record_progress", {{"measured_value", 90}, {"measured_on", "2026-03-02"}}},
              {"objective.mark_achieved", {{"note", "n"}}},
              {"objective.mark_missed", {{"reason", "r"}}}}) {
       const auto refusal = obj::state_refusal(type, s);
-      const auto d = when(type, data, given);
+      const auto d = subject.when(type, data, given);
       if (refusal) {
         ASSERT_FALSE(d.has_value()) << type;
         EXPECT_EQ(d.error().message, refusal->message) << type;
@@ -214,60 +202,60 @@ TEST(objective, the_commands_an_objective_admits_follow_its_status_as_decide_doe
 
 TEST(objective, a_missed_or_achieved_objective_is_final) {
   events given = set_objective();
-  then_record(given, "objective.mark_missed", {{"reason", "scanner licence lapsed"}});
+  subject.then_record(given, "objective.mark_missed", {{"reason", "scanner licence lapsed"}});
   EXPECT_EQ(given.back(), obj::encode(obj::missed{"scanner licence lapsed", day(today)}));
-  EXPECT_EQ(fold(given).current, obj::status::missed);
-  expect_rejected(when("objective.revise", {{"target_value", 90}, {"reason", "x"}}, given), rejection_kind::rule, "",
+  EXPECT_EQ(subject.fold(given).current, obj::status::missed);
+  expect_rejected(subject.when("objective.revise", {{"target_value", 90}, {"reason", "x"}}, given), rejection_kind::rule, "",
                   "missed");
-  expect_rejected(when("objective.mark_missed", {{"reason", "x"}}, {proposed()}), rejection_kind::rule, "",
+  expect_rejected(subject.when("objective.mark_missed", {{"reason", "x"}}, {proposed()}), rejection_kind::rule, "",
                   "only a set objective");
 }
 
 TEST(objective, a_revision_needs_approval_again_and_the_terms_in_force_stay_until_then) {
   events given = set_objective();
-  const auto d = when("objective.revise", {{"target_value", 90}, {"reason", "new scanner finds more"}}, given);
+  const auto d = subject.when("objective.revise", {{"target_value", 90}, {"reason", "new scanner finds more"}}, given);
   obj::terms changed = the_terms();
   changed.target_value = 90;
   expect_events(d, {obj::encode(obj::revised{changed, "new scanner finds more"})});
   given.push_back(d->front());
-  auto s = fold(given);
+  auto s = subject.fold(given);
   EXPECT_EQ(s.in_force->target_value, 95);
   EXPECT_TRUE(s.proposal_open);
-  then_record(given, "objective.request_approval", json::object());
+  subject.then_record(given, "objective.request_approval", json::object());
   EXPECT_NE(given.back().data.at("approval").at("summary").get<std::string>().find("revised"), std::string::npos);
-  then_record(given, "objective.set", outcome(given), system_actor());
-  s = fold(given);
+  subject.then_record(given, "objective.set", outcome(given), system_actor());
+  s = subject.fold(given);
   EXPECT_EQ(s.in_force->target_value, 90);
   EXPECT_EQ(s.current, obj::status::set);
 }
 
 TEST(objective, a_revision_changes_something_and_keeps_a_future_due_date) {
-  expect_rejected(when("objective.revise", {{"target_value", 95}, {"reason", "x"}}, set_objective()),
+  expect_rejected(subject.when("objective.revise", {{"target_value", 95}, {"reason", "x"}}, set_objective()),
                   rejection_kind::rule, "", "changes none");
-  expect_rejected(when("objective.revise", {{"due_date", "2026-01-01"}, {"reason", "x"}}, set_objective()),
+  expect_rejected(subject.when("objective.revise", {{"due_date", "2026-01-01"}, {"reason", "x"}}, set_objective()),
                   rejection_kind::rule, "data.due_date");
-  expect_rejected(when("objective.revise", {{"target_value", 90}}, set_objective()), rejection_kind::invalid,
+  expect_rejected(subject.when("objective.revise", {{"target_value", 90}}, set_objective()), rejection_kind::invalid,
                   "data.reason");
 }
 
 TEST(objective, a_revision_while_approval_is_pending_voids_it) {
   events given{proposed()};
-  then_record(given, "objective.request_approval", json::object());
+  subject.then_record(given, "objective.request_approval", json::object());
   const json pending = outcome(given);
-  then_record(given, "objective.revise", {{"unit", "percent"}, {"reason", "spelling"}});
-  expect_rejected(when("objective.set", pending, given, system_actor()), rejection_kind::rule, "data.approval_id");
+  subject.then_record(given, "objective.revise", {{"unit", "percent"}, {"reason", "spelling"}});
+  expect_rejected(subject.when("objective.set", pending, given, system_actor()), rejection_kind::rule, "data.approval_id");
 }
 
 TEST(objective, a_set_objective_past_its_due_date_is_overdue) {
-  const auto s = fold(set_objective());
+  const auto s = subject.fold(set_objective());
   EXPECT_FALSE(obj::overdue(s, day("2026-12-31")));
   EXPECT_TRUE(obj::overdue(s, day("2027-01-01")));
-  EXPECT_FALSE(obj::overdue(fold({proposed()}), day("2027-01-01")));
+  EXPECT_FALSE(obj::overdue(subject.fold({proposed()}), day("2027-01-01")));
 }
 
 TEST(objective, roles_outside_the_table_are_forbidden) {
-  expect_rejected(when("objective.propose", propose_data(), {}, contributor()), rejection_kind::forbidden);
-  expect_rejected(when("objective.mark_missed", {{"reason", "x"}}, set_objective(), top()), rejection_kind::forbidden);
+  expect_rejected(subject.when("objective.propose", propose_data(), {}, contributor()), rejection_kind::forbidden);
+  expect_rejected(subject.when("objective.mark_missed", {{"reason", "x"}}, set_objective(), top()), rejection_kind::forbidden);
 }
 
 TEST(objective, an_unreadable_history_is_a_rule_rejection_naming_the_position) {
@@ -279,7 +267,7 @@ TEST(objective, an_unreadable_history_is_a_rule_rejection_naming_the_position) {
 
 TEST(objective, every_event_type_survives_encode_and_decode) {
   events given{proposed()};
-  then_record(given, "objective.request_approval", json::object());
+  subject.then_record(given, "objective.request_approval", json::object());
   const std::vector<obj::event> all{
       obj::proposed{"O-3", the_terms()},
       obj::revised{the_terms(), "why"},

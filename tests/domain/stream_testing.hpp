@@ -51,6 +51,37 @@ inline void record(events& given, const decision& d) {
   for (const auto& e : *d) given.push_back(e);
 }
 
+// A clause test's one stream: what a command decides on a given history of
+// it (reading no other stream), by its usual sender unless another is named,
+// the state that history folds to, and recording a decision into it.
+//   const one_stream<doc::state, doc::event> subject{"document-POL-001", doc::initial_state, doc::decode,
+//                                                    doc::evolve, manager()};
+//   subject.when("document.publish", data, given);
+template <class State, class Event>
+struct one_stream {
+  std::string name;
+  State (*initial)();
+  std::expected<Event, std::string> (*decode)(std::string_view, const json&);
+  State (*evolve)(State, const Event&);
+  command_context usual_sender;
+
+  [[nodiscard]] decision when(std::string_view type, const json& data, const events& given,
+                              const command_context& ctx) const {
+    return decide_command(type, name, data, history_of(name, given), ctx, no_streams);
+  }
+  [[nodiscard]] decision when(std::string_view type, const json& data, const events& given) const {
+    return when(type, data, given, usual_sender);
+  }
+  [[nodiscard]] State fold(const events& given) const { return fold_of(given, initial, decode, evolve); }
+  // Appends the events `type` decides on `given` (which must succeed).
+  void then_record(events& given, std::string_view type, const json& data, const command_context& ctx) const {
+    record(given, when(type, data, given, ctx));
+  }
+  void then_record(events& given, std::string_view type, const json& data) const {
+    record(given, when(type, data, given));
+  }
+};
+
 // The payload of the outcome command the approval pattern sends a subject
 // when the approval `approval_id` completed with top management's "tom".
 inline json approved_by_tom(std::string approval_id, std::string comment) {

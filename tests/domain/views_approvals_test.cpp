@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "diff_testing.hpp"
 #include "in_memory_log.hpp"
 #include "isms/domain/dispatch.hpp"
 #include "isms/domain/internal_audit.hpp"
@@ -151,14 +152,7 @@ TEST(InboxView, ShowsTheDifferenceFromThePreviouslyApprovedVersion) {
   const json& d = inbox.at("approvals")[0].at("difference");
   ASSERT_TRUE(d.is_object());
   EXPECT_EQ(d.at("equal"), false);
-  bool level_changed = false;
-  for (const auto& c : d.at("changed"))
-    if (c.at("path") == "/residual/level") {
-      level_changed = true;
-      EXPECT_EQ(c.at("before"), "high");
-      EXPECT_EQ(c.at("after"), "low");
-    }
-  EXPECT_TRUE(level_changed) << d.dump();
+  diff_testing::expect_change(d, "/residual/level", "high", "low");
   EXPECT_EQ(inbox.at("approvals")[0].at("previously_approved").at("review_date"), "2027-03-01");
 }
 

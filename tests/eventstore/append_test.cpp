@@ -14,6 +14,7 @@ namespace isms::eventstore {
 namespace {
 
 using testing::events;
+using testing::in_lockstep;
 using testing::make_event;
 using testing::one_event;
 using testing::open_store;
@@ -144,30 +145,21 @@ TEST(append, eight_threads_racing_on_one_stream_exactly_one_wins_each_version) {
   auto s = open_store(dir.path());
   constexpr int threads = 8;
   constexpr int rounds = 40;
-  std::barrier sync(threads);
   std::atomic<int> wins[rounds] = {};
   std::atomic<int> conflicts{0};
   std::atomic<int> other{0};
-  std::vector<std::thread> ts;
-  for (int t = 0; t < threads; ++t) {
-    ts.emplace_back([&, t] {
-      for (int round = 0; round < rounds; ++round) {
-        sync.arrive_and_wait();  // everyone attempts version round + 1 together
-        auto r = s->append("risk-race", expected_version::exact(static_cast<std::uint64_t>(round)),
-                           one_event(t), "");
-        if (r) {
-          wins[round]++;
-          if (r->version != static_cast<std::uint64_t>(round + 1)) other++;
-        } else if (r.error().code == errc::conflict) {
-          conflicts++;
-        } else {
-          other++;
-        }
-        sync.arrive_and_wait();  // the round is decided before the next begins
-      }
-    });
-  }
-  for (auto& t : ts) t.join();
+  // Every thread attempts version round + 1 together.
+  in_lockstep(threads, rounds, [&](int t, int round) {
+    auto r = s->append("risk-race", expected_version::exact(static_cast<std::uint64_t>(round)), one_event(t), "");
+    if (r) {
+      wins[round]++;
+      if (r->version != static_cast<std::uint64_t>(round + 1)) other++;
+    } else if (r.error().code == errc::conflict) {
+      conflicts++;
+    } else {
+      other++;
+    }
+  });
   for (int round = 0; round < rounds; ++round) EXPECT_EQ(wins[round].load(), 1) << "version " << round + 1;
   EXPECT_EQ(conflicts.load(), rounds * (threads - 1));
   EXPECT_EQ(other.load(), 0);
@@ -267,25 +259,17 @@ TEST(idempotency, concurrent_duplicates_write_once) {
   auto s = open_store(dir.path());
   constexpr int threads = 8;
   constexpr int rounds = 20;
-  std::barrier sync(threads);
   std::atomic<int> originals{0};
   std::mutex mu;
   std::map<int, std::set<std::uint64_t>> first_positions;
-  std::vector<std::thread> ts;
-  for (int t = 0; t < threads; ++t) {
-    ts.emplace_back([&, t] {
-      for (int round = 0; round < rounds; ++round) {
-        sync.arrive_and_wait();
-        auto r = s->append("obj-" + std::to_string(round), expected_version::any(), events(2, t),
-                           "cmd-" + std::to_string(round));
-        ASSERT_TRUE(r) << r.error().message;
-        if (!r->duplicate) originals++;
-        std::lock_guard lk(mu);
-        first_positions[round].insert(r->first_position);
-      }
-    });
-  }
-  for (auto& t : ts) t.join();
+  in_lockstep(threads, rounds, [&](int t, int round) {
+    auto r = s->append("obj-" + std::to_string(round), expected_version::any(), events(2, t),
+                       "cmd-" + std::to_string(round));
+    ASSERT_TRUE(r) << r.error().message;
+    if (!r->duplicate) originals++;
+    std::lock_guard lk(mu);
+    first_positions[round].insert(r->first_position);
+  });
   EXPECT_EQ(originals.load(), rounds);
   for (auto& [round, ps] : first_positions) EXPECT_EQ(ps.size(), 1u) << "round " << round;
   EXPECT_EQ(s->current_head().position, static_cast<std::uint64_t>(2 * rounds));

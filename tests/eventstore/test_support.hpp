@@ -4,10 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <barrier>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <system_error>
+#include <thread>
+#include <vector>
 
 #include "isms/eventstore/store.hpp"
 
@@ -64,6 +67,23 @@ inline std::unique_ptr<store> open_store(const std::filesystem::path& dir, optio
     return nullptr;
   }
   return std::move(*s);
+}
+
+// Runs attempt(thread, round) on `threads` threads for `rounds` rounds, every
+// thread starting a round together and the round over before the next begins.
+template <class F>
+void in_lockstep(int threads, int rounds, F attempt) {
+  std::barrier sync(threads);
+  std::vector<std::thread> ts;
+  for (int t = 0; t < threads; ++t)
+    ts.emplace_back([&, t] {
+      for (int round = 0; round < rounds; ++round) {
+        sync.arrive_and_wait();
+        attempt(t, round);
+        sync.arrive_and_wait();
+      }
+    });
+  for (auto& t : ts) t.join();
 }
 
 // A store in `dir` holding 50 events: 25 appends of two, append i to

@@ -72,101 +72,136 @@ json to_json(const notification& n) {
   return j;
 }
 
+namespace {
+
+// Calls f(x) with `e` decoded as T (by its aggregate's `decode`) when `e` is
+// an event of T's declared wire type; true when the type matched.
+template <class T, class Decode, class F>
+bool on(const recorded_event& e, Decode decode, F&& f) {
+  if (e.type != T::type) return false;
+  if (auto ev = decode(e.type, e.data))
+    if (const auto* x = std::get_if<T>(&*ev)) f(*x);
+  return true;
+}
+
+}  // namespace
+
 std::vector<notification> notifications_for(const all_views& v, const recorded_event& e) {
   recipients r{e, {}, {}};
-  const std::string& t = e.type;
-  if (t == "approval.opened.v1") {
-    // Every reviewer the policy names, also those whose step of an ordered
-    // policy comes later (they are told again when it comes).
-    const approval_entry* a = approval_of(v, e);
-    if (a == nullptr) return {};
-    for (const auto& u : all_reviewers(v, *a))
-      r.tell(u, "approval_requested", "Approval requested: " + a->summary, a->subject_stream, a->id);
-  } else if (t == "approval.reviewer_approved.v1") {
-    // An ordered policy moved on a step: those whose turn has come.
-    const approval_entry* a = approval_of(v, e);
-    if (a == nullptr || a->state != "open") return {};
-    if (!parse_approval_policy(a->policy, "policy").value_or(approval_policy{}).ordered) return {};
-    for (const auto& u : reviewers_now(v, *a))
-      r.tell(u, "approval_your_turn", "Your turn to approve: " + a->summary, a->subject_stream, a->id);
-  } else if (t == "approval.approved.v1" || t == "approval.rejected.v1") {
-    const approval_entry* a = approval_of(v, e);
-    if (a == nullptr) return {};
-    const bool ok = t == "approval.approved.v1";
+  const approval_entry* a = e.stream.starts_with("approval-") ? approval_of(v, e) : nullptr;
+  const auto concluded = [&](bool ok) {
+    if (a == nullptr) return;
     r.tell(a->requested_by, ok ? "approval_approved" : "approval_rejected",
            std::string(ok ? "Approved: " : "Rejected by " + a->rejected_by + ": ") + a->summary,
            a->subject_stream, a->id);
-  } else if (t == "approval.voided.v1") {
-    const approval_entry* a = approval_of(v, e);
-    if (a == nullptr) return {};
-    for (const auto& u : all_reviewers(v, *a))
-      r.tell(u, "approval_voided", "Approval withdrawn: " + a->summary + " — " + a->void_reason,
-             a->subject_stream, a->id);
-  } else if (t == "nc.action_planned.v1") {
-    if (auto ev = nonconformity::decode(e.type, e.data)) {
-      const auto& x = std::get<nonconformity::action_planned>(*ev);
-      r.tell(x.owner, "corrective_action_assigned",
-             "Corrective action " + x.action_id + " of " + e.stream + " is yours, due " + format_date(x.due_on),
-             e.stream);
-    }
-  } else if (t == "nc.action_completed.v1") {
-    // The effectiveness is verified by someone other than the implementer (10.2 d).
-    if (auto ev = nonconformity::decode(e.type, e.data)) {
-      const auto& x = std::get<nonconformity::action_completed>(*ev);
-      for (const auto& u : users_holding(v.users, role::isms_manager))
-        if (u != x.completed_by)
-          r.tell(u, "corrective_action_to_verify",
-                 "Verify the effectiveness of corrective action " + x.action_id + " of " + e.stream, e.stream);
-    }
-  } else if (t == "nc.raised.v1") {
-    for (const auto& u : users_holding(v.users, role::isms_manager))
-      if (u != e.meta.actor) r.tell(u, "nonconformity_raised", "Nonconformity raised: " + e.stream, e.stream);
-  } else if (t == "risk.identified.v1") {
-    if (auto ev = risk::decode(e.type, e.data)) {
-      const auto& x = std::get<risk::identified>(*ev);
-      if (x.owner != e.meta.actor)
-        r.tell(x.owner, "risk_assigned", "You own the risk " + e.stream + " \"" + x.title + "\"", e.stream);
-    }
-  } else if (t == "risk.owner_changed.v1") {
-    if (auto ev = risk::decode(e.type, e.data)) {
-      const auto& x = std::get<risk::owner_changed>(*ev);
-      const auto it = v.risks.risks.find(id_in_stream(e.stream));
-      const std::string title = it != v.risks.risks.end() ? it->second.title : std::string{};
-      if (x.owner != e.meta.actor)
-        r.tell(x.owner, "risk_assigned", "You now own the risk " + e.stream + " \"" + title + "\"", e.stream);
-    }
-  } else if (t == "risk.acceptance_expired.v1") {
+  };
+  const auto risk_title = [&] {
     const auto it = v.risks.risks.find(id_in_stream(e.stream));
-    if (it != v.risks.risks.end())
-      r.tell(it->second.owner, "risk_acceptance_expired",
-             "The acceptance of " + e.stream + " \"" + it->second.title + "\" expired: reassess the risk", e.stream);
-  } else if (t == "objective.set.v1") {
-    const auto it = v.objectives.objectives.find(id_in_stream(e.stream));
-    if (it != v.objectives.objectives.end())
-      r.tell(it->second.in_force.owner, "objective_set",
-             "Objective " + it->second.id + " is set: " + it->second.in_force.statement, e.stream);
-  } else if (t == "review.action_recorded.v1") {
-    if (auto ev = management_review::decode(e.type, e.data)) {
-      const auto& x = std::get<management_review::action_recorded>(*ev);
-      r.tell(x.owner, "review_action_assigned",
-             "Management review action " + x.action_id + " of " + e.stream + " is yours, due " + format_date(x.due_on),
-             e.stream);
-    }
-  } else if (t == "review.scheduled.v1") {
-    if (auto ev = management_review::decode(e.type, e.data)) {
-      const auto& x = std::get<management_review::scheduled>(*ev);
-      r.tell(x.chair, "review_scheduled",
-             "You chair the management review " + x.review_id + " on " + format_date(x.planned_on), e.stream);
-    }
-  } else if (t == "audit.planned.v1") {
-    if (auto ev = internal_audit::decode(e.type, e.data)) {
-      const auto& x = std::get<internal_audit::planned>(*ev);
-      const std::string title = "Internal audit " + x.audit_id + " of " + x.area + " planned from " +
-                                format_date(x.planned_start) + " to " + format_date(x.planned_end);
-      r.tell(x.lead_auditor, "audit_planned", title, e.stream);
-      r.tell(x.process_owner, "audit_planned", title, e.stream);
-    }
-  }
+    return it != v.risks.risks.end() ? it->second.title : std::string{};
+  };
+  const auto managers_but = [&](const std::string& who, std::string kind, const std::string& title) {
+    for (const auto& u : users_holding(v.users, role::isms_manager))
+      if (u != who) r.tell(u, kind, title, e.stream);
+  };
+  namespace nc = nonconformity;
+  namespace mr = management_review;
+  namespace ia = internal_audit;
+  (void)(on<approval::opened>(e, approval::decode,
+                              [&](const auto&) {
+                                // Every reviewer the policy names, also those whose step of an
+                                // ordered policy comes later (they are told again when it comes).
+                                if (a == nullptr) return;
+                                for (const auto& u : all_reviewers(v, *a))
+                                  r.tell(u, "approval_requested", "Approval requested: " + a->summary,
+                                         a->subject_stream, a->id);
+                              }) ||
+         on<approval::reviewer_approved>(e, approval::decode,
+                                         [&](const auto&) {
+                                           // An ordered policy moved on a step: those whose turn has come.
+                                           if (a == nullptr || a->state != "open") return;
+                                           if (!parse_approval_policy(a->policy, "policy").value_or(approval_policy{}).ordered)
+                                             return;
+                                           for (const auto& u : reviewers_now(v, *a))
+                                             r.tell(u, "approval_your_turn", "Your turn to approve: " + a->summary,
+                                                    a->subject_stream, a->id);
+                                         }) ||
+         on<approval::approved>(e, approval::decode, [&](const auto&) { concluded(true); }) ||
+         on<approval::rejected>(e, approval::decode, [&](const auto&) { concluded(false); }) ||
+         on<approval::voided>(e, approval::decode,
+                              [&](const auto&) {
+                                if (a == nullptr) return;
+                                for (const auto& u : all_reviewers(v, *a))
+                                  r.tell(u, "approval_voided", "Approval withdrawn: " + a->summary + " — " + a->void_reason,
+                                         a->subject_stream, a->id);
+                              }) ||
+         on<nc::action_planned>(e, nc::decode,
+                                [&](const auto& x) {
+                                  r.tell(x.owner, "corrective_action_assigned",
+                                         "Corrective action " + x.action_id + " of " + e.stream + " is yours, due " +
+                                             format_date(x.due_on),
+                                         e.stream);
+                                }) ||
+         // The effectiveness is verified by someone other than the implementer (10.2 d).
+         on<nc::action_completed>(e, nc::decode,
+                                  [&](const auto& x) {
+                                    managers_but(x.completed_by, "corrective_action_to_verify",
+                                                 "Verify the effectiveness of corrective action " + x.action_id +
+                                                     " of " + e.stream);
+                                  }) ||
+         on<nc::raised>(e, nc::decode,
+                        [&](const auto&) {
+                          managers_but(e.meta.actor, "nonconformity_raised", "Nonconformity raised: " + e.stream);
+                        }) ||
+         on<risk::identified>(e, risk::decode,
+                              [&](const auto& x) {
+                                if (x.owner != e.meta.actor)
+                                  r.tell(x.owner, "risk_assigned",
+                                         "You own the risk " + e.stream + " \"" + x.title + "\"", e.stream);
+                              }) ||
+         on<risk::owner_changed>(e, risk::decode,
+                                 [&](const auto& x) {
+                                   if (x.owner != e.meta.actor)
+                                     r.tell(x.owner, "risk_assigned",
+                                            "You now own the risk " + e.stream + " \"" + risk_title() + "\"", e.stream);
+                                 }) ||
+         on<risk::acceptance_expired>(e, risk::decode,
+                                      [&](const auto&) {
+                                        const auto it = v.risks.risks.find(id_in_stream(e.stream));
+                                        if (it != v.risks.risks.end())
+                                          r.tell(it->second.owner, "risk_acceptance_expired",
+                                                 "The acceptance of " + e.stream + " \"" + it->second.title +
+                                                     "\" expired: reassess the risk",
+                                                 e.stream);
+                                      }) ||
+         on<objective::objective_set>(e, objective::decode,
+                                      [&](const auto&) {
+                                        const auto it = v.objectives.objectives.find(id_in_stream(e.stream));
+                                        if (it != v.objectives.objectives.end())
+                                          r.tell(it->second.in_force.owner, "objective_set",
+                                                 "Objective " + it->second.id + " is set: " +
+                                                     it->second.in_force.statement,
+                                                 e.stream);
+                                      }) ||
+         on<mr::action_recorded>(e, mr::decode,
+                                 [&](const auto& x) {
+                                   r.tell(x.owner, "review_action_assigned",
+                                          "Management review action " + x.action_id + " of " + e.stream +
+                                              " is yours, due " + format_date(x.due_on),
+                                          e.stream);
+                                 }) ||
+         on<mr::scheduled>(e, mr::decode,
+                           [&](const auto& x) {
+                             r.tell(x.chair, "review_scheduled",
+                                    "You chair the management review " + x.review_id + " on " +
+                                        format_date(x.planned_on),
+                                    e.stream);
+                           }) ||
+         on<ia::planned>(e, ia::decode, [&](const auto& x) {
+           const std::string title = "Internal audit " + x.audit_id + " of " + x.area + " planned from " +
+                                     format_date(x.planned_start) + " to " + format_date(x.planned_end);
+           r.tell(x.lead_auditor, "audit_planned", title, e.stream);
+           r.tell(x.process_owner, "audit_planned", title, e.stream);
+         }));
   return std::move(r.out);
 }
 

@@ -3,7 +3,7 @@
 
 import { h, replace, fmtDay, humanize } from '../dom.js';
 import { app } from '../state.js';
-import { toast, stateChip, chip, field, openDialog, empty, userError, registerScreen, queryParams } from '../ui.js';
+import { toast, stateChip, chip, field, openDialog, empty, userError, registerScreen, queryParams, queryFilters } from '../ui.js';
 import { userOptions, nextId } from '../directory.js';
 
 export async function render(ctx) {
@@ -35,14 +35,9 @@ export async function render(ctx) {
   }
 
   function filters() {
-    const sel = (name, label, options) => {
-      const f = field({ label, name, type: 'select', value: q[name], options: [['', 'All'], ...options.map((o) => (Array.isArray(o) ? o : [o, humanize(o)]))] });
-      f.querySelector('select').addEventListener('change', (e) => { q[name] = e.target.value; ctx.setQuery(q); reload(); });
-      return f;
-    };
-    const due = field({ label: 'Only review due', name: 'review_due', type: 'checkbox', value: !!q.review_due });
-    due.querySelector('input').addEventListener('change', (e) => { q.review_due = e.target.checked ? '1' : ''; ctx.setQuery(q); reload(); });
-    return h('div.filters', sel('kind', 'Kind', ['policy', 'procedure', 'record']), sel('state', 'State', app.states('documents')), due);
+    const f = queryFilters(ctx, q, reload);
+    return h('div.filters', f.select('kind', 'Kind', ['policy', 'procedure', 'record']), f.select('state', 'State', app.states('documents')),
+      f.flag('review_due', 'Only review due'));
   }
 
   await reload();

@@ -3,7 +3,7 @@
 
 import { h, replace, fmtDay, humanize, todayUtc } from '../dom.js';
 import { app } from '../state.js';
-import { toast, chip, field, openDialog, empty, registerScreen, queryParams } from '../ui.js';
+import { toast, chip, field, openDialog, empty, registerScreen, queryParams, queryFilters } from '../ui.js';
 import { nextId } from '../directory.js';
 
 const COLUMNS = [
@@ -66,17 +66,11 @@ export async function render(ctx) {
   }
 
   function filters() {
-    const sel = (name, label, options) => {
-      const f = field({ label, name, type: 'select', value: q[name], options: [['', 'All'], ...options.map((o) => [o, humanize(o)])] });
-      f.querySelector('select').addEventListener('change', (e) => { q[name] = e.target.value; ctx.setQuery(q); reload(); });
-      return f;
-    };
-    const od = field({ label: 'Only with overdue actions', name: 'overdue', type: 'checkbox', value: !!q.overdue });
-    od.querySelector('input').addEventListener('change', (e) => { q.overdue = e.target.checked ? '1' : ''; ctx.setQuery(q); reload(); });
+    const f = queryFilters(ctx, q, reload);
     return h('div.filters',
-      sel('severity', 'Severity', ['major', 'minor', 'observation']),
-      sel('source', 'Source', ['internal_audit', 'external_audit', 'incident', 'management_review', 'other']),
-      od);
+      f.select('severity', 'Severity', ['major', 'minor', 'observation']),
+      f.select('source', 'Source', ['internal_audit', 'external_audit', 'incident', 'management_review', 'other']),
+      f.flag('overdue', 'Only with overdue actions'));
   }
 
   await reload();

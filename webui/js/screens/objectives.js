@@ -1,9 +1,9 @@
 // Information security objectives (6.2, 9.1): targets and measured progress
 // as small inline SVG charts; overdue objectives highlighted.
 
-import { h, replace, fmtDay, humanize, todayUtc, monthsAhead } from '../dom.js';
+import { h, replace, fmtDay, todayUtc, monthsAhead } from '../dom.js';
 import { app } from '../state.js';
-import { toast, stateChip, chip, field, openDialog, writeButton, empty, registerScreen, queryParams, requestApprovalDialog } from '../ui.js';
+import { toast, stateChip, chip, field, openDialog, writeButton, empty, registerScreen, queryParams, requestApprovalDialog, queryFilters } from '../ui.js';
 import { progressChart } from '../charts.js';
 import { userOptions, nextId } from '../directory.js';
 
@@ -41,11 +41,9 @@ export async function render(ctx) {
   }
 
   function filters() {
-    const st = field({ label: 'State', name: 'state', type: 'select', value: q.state, options: [['', 'All'], ...['proposed', 'set', 'achieved', 'missed'].map((s) => [s, humanize(s)])] });
-    st.querySelector('select').addEventListener('change', (e) => { q.state = e.target.value; ctx.setQuery(q); reload(); });
-    const od = field({ label: 'Only overdue', name: 'overdue', type: 'checkbox', value: !!q.overdue });
-    od.querySelector('input').addEventListener('change', (e) => { q.overdue = e.target.checked ? '1' : ''; ctx.setQuery(q); reload(); });
-    return h('div.filters', st, od);
+    // The states and their labels as the server names them.
+    const f = queryFilters(ctx, q, reload);
+    return h('div.filters', f.select('state', 'State', app.states('objectives')), f.flag('overdue', 'Only overdue'));
   }
 
   function card(o) {

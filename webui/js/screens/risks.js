@@ -4,7 +4,7 @@
 
 import { h, replace, fmtDay, humanize } from '../dom.js';
 import { app } from '../state.js';
-import { empty, toast, levelChip, stateChip, field, openDialog, userError, registerScreen, queryParams } from '../ui.js';
+import { empty, toast, levelChip, stateChip, field, openDialog, userError, registerScreen, queryParams, queryFilters } from '../ui.js';
 import { heatMap } from '../charts.js';
 import { userOptions, nextId } from '../directory.js';
 
@@ -78,15 +78,12 @@ export async function render(ctx) {
   }
 
   function filters(bands) {
-    const set = (k) => (e) => { q[k] = e.target.value; ctx.setQuery(q); if (k === 'text') draw(last()); else reload(); };
-    const sel = (name, label, options) => {
-      const f = field({ label, name, type: 'select', value: q[name], options: [['', 'All'], ...options] });
-      f.querySelector('select').addEventListener('change', set(name));
-      return f;
-    };
+    // The search filters what is loaded; the others ask the server again.
+    const f = queryFilters(ctx, q, reload);
+    const sel = f.select;
     const search = field({ label: 'Search', name: 'text', type: 'search', value: q.text, placeholder: 'Title, asset, threat, owner…' });
     search.classList.add('field-grow');
-    search.querySelector('input').addEventListener('input', set('text'));
+    search.querySelector('input').addEventListener('input', (e) => { q.text = e.target.value; ctx.setQuery(q); draw(last()); });
     const owners = [...new Set((last().risks || []).map((r) => r.owner).filter(Boolean))].sort();
     return h('div.filters',
       search,
