@@ -83,6 +83,7 @@ new_event encode(const event& e) {
       overloaded{
           [](const statement_set& x) { return new_event{std::string(statement_set::type), to_json(x.value)}; },
           [](const issue_added& x) { return new_event{std::string(issue_added::type), to_json(x.value)}; },
+          [](const issue_updated& x) { return new_event{std::string(issue_updated::type), to_json(x.value)}; },
           [](const issue_removed& x) {
             return new_event{std::string(issue_removed::type), {{"issue_id", x.issue_id}, {"reason", x.reason}}};
           },
@@ -106,6 +107,8 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
     return wire::read_event<event>(type, data, [](fields& f) { return statement_set{read_statement(f)}; });
   if (type == issue_added::type)
     return wire::read_event<event>(type, data, [](fields& f) { return issue_added{read_issue(f)}; });
+  if (type == issue_updated::type)
+    return wire::read_event<event>(type, data, [](fields& f) { return issue_updated{read_issue(f)}; });
   if (type == issue_removed::type)
     return wire::read_event<event>(type, data, [](fields& f) {
       return issue_removed{f.id("issue_id"), f.opt_text("reason")};
@@ -140,6 +143,8 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
     return read_command<command>(data, [&](fields& f) { return set_statement{read_statement(f)}; });
   if (type == add_issue::type)
     return read_command<command>(data, [](fields& f) { return add_issue{read_issue(f)}; });
+  if (type == update_issue::type)
+    return read_command<command>(data, [](fields& f) { return update_issue{read_issue(f)}; });
   if (type == remove_issue::type)
     return read_command<command>(data, [](fields& f) {
       return remove_issue{f.id("issue_id"), f.opt_text("reason")};
@@ -193,6 +198,7 @@ state evolve(state s, const event& e) {
   std::visit(overloaded{
                  [&](const statement_set& x) { s.draft.scope_statement = x.value; },
                  [&](const issue_added& x) { s.draft.issues[x.value.issue_id] = x.value; },
+                 [&](const issue_updated& x) { s.draft.issues[x.value.issue_id] = x.value; },
                  [&](const issue_removed& x) { s.draft.issues.erase(x.issue_id); },
                  [&](const interested_party_added& x) { s.draft.parties[x.value.party_id] = x.value; },
                  [&](const interested_party_updated& x) { s.draft.parties[x.value.party_id] = x.value; },
@@ -216,6 +222,25 @@ state evolve(state s, const event& e) {
   return s;
 }
 
+std::optional<rejection> state_refusal(std::string_view command_type, const state& s) {
+  if (command_type != request_approval::type) return std::nullopt;
+  if (!s.pending_approval_id.empty())
+    return wire::refusal("the draft scope already awaits approval (" + s.pending_approval_id + ")");
+  if (!s.draft.scope_statement) return wire::refusal("the ISMS scope must be stated before it is approved (4.3)");
+  if (s.effective && content_hash(s.draft) == s.effective_hash)
+    return wire::refusal("nothing to approve: the draft equals the effective scope");
+  return std::nullopt;
+}
+
+std::vector<std::string> admitted_commands(const state& s) {
+  std::vector<std::string> out;
+  for (std::string_view type : {set_statement::type, add_issue::type, update_issue::type, remove_issue::type,
+                                add_interested_party::type, update_interested_party::type,
+                                remove_interested_party::type, request_approval::type})
+    if (!state_refusal(type, s)) out.emplace_back(type);
+  return out;
+}
+
 decision decide(const command& c, const state& s, const command_context& ctx) {
   using wire::one;
   using wire::refuse;
@@ -232,6 +257,14 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
               return refuse(rejection_kind::rule, "data.issue_id",
                             "issue " + x.value.issue_id + " is already recorded (4.1)");
             return one(encode(issue_added{x.value}));
+          },
+          [&](const update_issue& x) -> decision {
+            const auto it = s.draft.issues.find(x.value.issue_id);
+            if (it == s.draft.issues.end())
+              return refuse(rejection_kind::not_found, "data.issue_id",
+                            "no issue " + x.value.issue_id + " in the draft context");
+            if (it->second == x.value) return rule("issue " + x.value.issue_id + " already reads exactly so");
+            return one(encode(issue_updated{x.value}));
           },
           [&](const remove_issue& x) -> decision {
             if (!s.draft.issues.contains(x.issue_id))
@@ -261,13 +294,8 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
             return one(encode(interested_party_removed{x.party_id, x.reason}));
           },
           [&](const request_approval& x) -> decision {
-            if (!s.pending_approval_id.empty())
-              return rule("the draft scope already awaits approval (" + s.pending_approval_id + ")");
-            if (!s.draft.scope_statement)
-              return rule("the ISMS scope must be stated before it is approved (4.3)");
+            if (auto r = state_refusal(request_approval::type, s)) return std::unexpected(*r);
             const std::string hash = content_hash(s.draft);
-            if (s.effective && hash == s.effective_hash)
-              return rule("nothing to approve: the draft equals the effective scope");
             auto req = wire::approval_for(
                 stream_id, s.version + 1, "scope.change", role::top_management, std::string(approve::type),
                 std::string(reject::type),

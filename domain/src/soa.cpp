@@ -220,6 +220,37 @@ std::expected<facts, rejection> facts_from(const command& c, const state&, const
   return f;
 }
 
+std::optional<rejection> state_refusal(std::string_view command_type, const state& s) {
+  if (command_type != request_publication::type) return std::nullopt;
+  if (s.pending) return wire::refusal("publication is already requested (approval " + s.pending->approval.approval_id + ")");
+  const auto cat = annex_a::catalogue();
+  std::size_t undecided = 0;
+  std::string first_undecided, first_unjustified;
+  for (std::size_t i = 0; i < cat.size(); ++i) {
+    if (!s.entries[i].decided) {
+      if (undecided++ == 0) first_undecided = std::string(cat[i].id);
+    } else if (s.entries[i].justification.find_first_not_of(" \t\r\n") == std::string::npos &&
+               first_unjustified.empty()) {
+      first_unjustified = std::string(cat[i].id);
+    }
+  }
+  if (undecided > 0)
+    return wire::refusal("every Annex A control needs a decision before the SoA is published (6.1.3 d): " +
+                  std::to_string(undecided) + " undecided, first " + first_undecided);
+  if (!first_unjustified.empty())
+    return wire::refusal("every control needs its justification for inclusion or exclusion (6.1.3 d): "
+                  "control " + first_unjustified + " has none");
+  if (s.published_version > 0 && content_hash(s) == s.published_hash)
+    return wire::refusal("nothing changed since the published version " + std::to_string(s.published_version));
+  return std::nullopt;
+}
+
+std::vector<std::string> admitted_commands(const state& s) {
+  std::vector<std::string> out{std::string(decide_control::type), std::string(set_implementation_status::type)};
+  if (!state_refusal(request_publication::type, s)) out.emplace_back(request_publication::type);
+  return out;
+}
+
 decision decide(const command& c, const state& s, const facts& f, const command_context& ctx) {
   return std::visit(
       [&](const auto& cmd) -> decision {
@@ -248,28 +279,8 @@ decision decide(const command& c, const state& s, const facts& f, const command_
                         "data.status");
           return one(implementation_status_set{cmd.control_id, cmd.status, cmd.comment});
         } else if constexpr (std::is_same_v<T, request_publication>) {
-          if (s.pending)
-            return rule("publication is already requested (approval " + s.pending->approval.approval_id + ")");
-          const auto cat = annex_a::catalogue();
-          std::size_t undecided = 0;
-          std::string first_undecided, first_unjustified;
-          for (std::size_t i = 0; i < cat.size(); ++i) {
-            if (!s.entries[i].decided) {
-              if (undecided++ == 0) first_undecided = std::string(cat[i].id);
-            } else if (s.entries[i].justification.find_first_not_of(" \t\r\n") == std::string::npos &&
-                       first_unjustified.empty()) {
-              first_unjustified = std::string(cat[i].id);
-            }
-          }
-          if (undecided > 0)
-            return rule("every Annex A control needs a decision before the SoA is published (6.1.3 d): " +
-                        std::to_string(undecided) + " undecided, first " + first_undecided);
-          if (!first_unjustified.empty())
-            return rule("every control needs its justification for inclusion or exclusion (6.1.3 d): "
-                        "control " + first_unjustified + " has none");
+          if (auto r = state_refusal(request_publication::type, s)) return std::unexpected(*r);
           const auto hash = content_hash(s);
-          if (s.published_version > 0 && hash == s.published_hash)
-            return rule("nothing changed since the published version " + std::to_string(s.published_version));
           publication_requested e;
           e.proposed_version = s.published_version + 1;
           e.content_hash = hash;

@@ -121,6 +121,30 @@ TEST(SoaPublication, EveryControlMustBeDecidedFirst) {
   EXPECT_REJECTED(w.when("soa.request_publication", json::object(), e), rejection_kind::rule, "");
 }
 
+// What the SoA's state admits is one rule: the view's list comes from the
+// function decide refuses with.
+TEST(SoaPublication, TheStateRuleIsTheOneDecideApplies) {
+  using list = std::vector<std::string>;
+  auto undecided = all_decided();
+  undecided.pop_back();
+  auto unjustified = all_decided();
+  unjustified.push_back(encode(control_decided{"5.1", true, "", {}}));
+  for (const events& e : {undecided, unjustified, all_decided(), requested()}) {
+    world w;
+    auto s = initial_state();
+    for (const auto& ev : e) s = evolve(std::move(s), *decode(ev.type, ev.data));
+    const auto refusal = state_refusal("soa.request_publication", s);
+    const auto d = w.when("soa.request_publication", json::object(), e);
+    EXPECT_EQ(d.has_value(), !refusal) << e.size() << " events";
+    if (refusal && !d) {
+      EXPECT_EQ(d.error().message, refusal->message);
+    }
+    list expected{"soa.decide_control", "soa.set_implementation_status"};
+    if (!refusal) expected.push_back("soa.request_publication");
+    EXPECT_EQ(admitted_commands(s), expected);
+  }
+}
+
 TEST(SoaPublication, EveryDecisionNeedsAJustification) {
   world w;
   auto e = all_decided();

@@ -74,6 +74,11 @@ void fold_scope(scope_view& v, const recorded_event& e, const scope::event& ev) 
                                                          " issue " + x.value.issue_id + " added: " +
                                                          x.value.description));
                  },
+                 [&](const scope::issue_updated& x) {
+                   v.draft.issues[x.value.issue_id] = x.value;
+                   v.history.push_back(history_of(e, std::string(scope::to_string(x.value.kind)) + " issue " +
+                                                         x.value.issue_id + " updated: " + x.value.description));
+                 },
                  [&](const scope::issue_removed& x) {
                    v.draft.issues.erase(x.issue_id);
                    v.history.push_back(history_of(e, "issue " + x.issue_id + " removed", x.reason));
@@ -120,6 +125,22 @@ json scope_subject_content(const scope_view& v) {
   return scope::to_json(v.pending_approval_id.empty() ? v.draft : v.under_approval);
 }
 
+namespace {
+
+// The aggregate state its state rule reads.
+scope::state scope_state_of(const scope_view& v) {
+  scope::state s = scope::initial_state();
+  s.version = v.version;
+  s.draft = v.draft;
+  if (v.has_effective) s.effective = v.effective;
+  s.effective_hash = v.effective_hash;
+  s.pending_approval_id = v.pending_approval_id;
+  if (!v.pending_approval_id.empty()) s.under_approval = v.under_approval;
+  return s;
+}
+
+}  // namespace
+
 std::expected<json, rejection> query_scope(const scope_view& v, const json& params) {
   support::query_params p(params);
   if (!p.ok()) return p.failure();
@@ -133,7 +154,10 @@ std::expected<json, rejection> query_scope(const scope_view& v, const json& para
               {"pending_approval_id", v.pending_approval_id},
               {"version", v.version},
               {"last_change", v.changed},
-              {"history", v.history}};
+              {"history", v.history},
+              // What the scope's state admits (the aggregate's own rule), the
+              // same for every reader.
+              {"allowed_commands", scope::admitted_commands(scope_state_of(v))}};
 }
 
 }  // namespace isms::domain::views

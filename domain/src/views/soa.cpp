@@ -178,6 +178,8 @@ std::expected<json, rejection> query_soa(const soa_view& v, const risk_register&
   j["differs_from_published"] = differing > 0;
   j["differing_controls"] = differing;
   j["last_change"] = v.changed;
+  // What the SoA's state admits (the aggregate's own rule), the same for every reader.
+  j["allowed_commands"] = soa::admitted_commands(soa_state_of(v));
   return j;
 }
 

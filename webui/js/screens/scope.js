@@ -22,10 +22,10 @@ export async function render(ctx) {
     const draft = normalized(s.draft || {});
     const statement = draft.statement || null;
     const pending = s.pending_approval_id || '';
-    const canRequest = !pending && s.draft_differs && statement;
     replace(head, pageHeader('Context and scope', {
       subtitle: 'The issues, the interested parties and their requirements, and the boundaries of the ISMS (4.1–4.4).',
-      actions: [canRequest ? writeButton('scope.request_approval', 'Request approval', () => requestDialog(s)) : null],
+      // What the scope's state admits comes with it (allowed_commands).
+      actions: [writeButton('scope.request_approval', 'Request approval', () => requestDialog(s), { on: s })],
     }));
 
     const standing = s.effective
@@ -51,7 +51,9 @@ export async function render(ctx) {
           ? h('ul.plain-list', draft.issues.map((i) => h('li', { dataset: { issue: i.id }, style: 'margin-bottom:10px' },
             h('div.row', { style: 'justify-content:space-between' },
               h('div', h('span.id-cell', i.id), ' ', chip(i.kind === 'external' ? 'External' : 'Internal', i.kind === 'external' ? 'info' : 'neutral'), ' ', i.description),
-              writeButton('scope.remove_issue', 'Remove', () => removeIssue(i), { small: true, kind: 'quiet' })))))
+              h('div.row',
+                writeButton('scope.update_issue', 'Edit', () => issueDialog(draft, i), { small: true, kind: 'quiet' }),
+                writeButton('scope.remove_issue', 'Remove', () => removeIssue(i), { small: true, kind: 'quiet' }))))))
           : empty('No issue recorded', 'Internal and external issues relevant to the purpose of the organisation and its ISMS.'),
         h('div.row', { style: 'margin-top:12px' },
           writeButton('scope.add_issue', '+ Issue', () => issueDialog(draft), { small: true }))),
@@ -126,19 +128,21 @@ function statementDialog(st) {
   });
 }
 
-function issueDialog(draft) {
+// Adds an issue, or revises `issue` (its kind and description) when given.
+function issueDialog(draft, issue) {
   openDialog({
-    title: 'Add an issue',
+    title: issue ? `Issue ${issue.id}` : 'Add an issue',
     intro: 'An internal or external issue that affects the ability of the ISMS to achieve its intended outcomes (4.1).',
     fields: [
-      field({ label: 'Issue id', name: 'issue_id', value: nextId('I-', (draft.issues || []).map((i) => i.id)), required: true }),
-      field({ label: 'Kind', name: 'kind', type: 'select', options: [['external', 'External'], ['internal', 'Internal']] }),
-      field({ label: 'Description', name: 'description', type: 'textarea', required: true }),
-    ],
-    submitLabel: 'Add issue',
+      issue ? null : field({ label: 'Issue id', name: 'issue_id', value: nextId('I-', (draft.issues || []).map((i) => i.id)), required: true }),
+      field({ label: 'Kind', name: 'kind', type: 'select', value: issue ? issue.kind : 'external', options: [['external', 'External'], ['internal', 'Internal']] }),
+      field({ label: 'Description', name: 'description', type: 'textarea', value: issue ? issue.description : '', required: true }),
+    ].filter(Boolean),
+    submitLabel: issue ? 'Save issue' : 'Add issue',
     onSubmit: async (v) => {
-      await app.command('scope.add_issue', STREAM, { issue_id: v.issue_id, kind: v.kind, description: v.description });
-      toast(`Issue ${v.issue_id} added to the draft.`, { kind: 'ok' });
+      const id = issue ? issue.id : v.issue_id;
+      await app.command(issue ? 'scope.update_issue' : 'scope.add_issue', STREAM, { issue_id: id, kind: v.kind, description: v.description });
+      toast(issue ? `Issue ${id} revised in the draft.` : `Issue ${id} added to the draft.`, { kind: 'ok' });
     },
   });
 }

@@ -5,7 +5,7 @@
 
 import { h, replace, fmtInstant, humanize, download, todayUtc } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, toast, stateChip, chip, field, openDialog, writeButton, empty, followView, queryParams } from '../ui.js';
+import { pageHeader, loading, toast, stateChip, chip, field, openDialog, writeButton, empty, followView, queryParams, queryFilters } from '../ui.js';
 import { stackBar } from '../charts.js';
 
 const STATUSES = ['not_started', 'planned', 'partial', 'implemented'];
@@ -33,7 +33,8 @@ export async function render(ctx) {
       subtitle: 'The Annex A controls of ISO/IEC 27001:2022: which apply and why, how far each is implemented, and the risks they treat (6.1.3 d).',
       actions: [
         h('button.btn', { type: 'button', onclick: () => downloadCsv(data) }, 'Download CSV'),
-        !pending && data.differs_from_published ? writeButton('soa.request_publication', 'Request publication', () => publishDialog(data)) : null,
+        // What the SoA's state admits comes with it (allowed_commands).
+        writeButton('soa.request_publication', 'Request publication', () => publishDialog(data), { on: data }),
       ],
     }));
     if (!filterBox) {
@@ -82,18 +83,12 @@ export async function render(ctx) {
   }
 
   function filters() {
-    const sel = (name, label, options) => {
-      const f = field({ label, name, type: 'select', value: q[name], options: [['', 'All'], ...options] });
-      f.querySelector('select').addEventListener('change', (e) => { q[name] = e.target.value; ctx.setQuery(q); reload(); });
-      return f;
-    };
-    const diff = field({ label: 'Only controls that differ from the published version', name: 'differs_only', type: 'checkbox', value: !!q.differs_only });
-    diff.querySelector('input').addEventListener('change', (e) => { q.differs_only = e.target.checked ? '1' : ''; ctx.setQuery(q); reload(); });
+    const f = queryFilters(ctx, q, reload);
     return h('div.filters',
-      sel('theme', 'Theme', [['organizational', 'Organizational (5)'], ['people', 'People (6)'], ['physical', 'Physical (7)'], ['technological', 'Technological (8)']]),
-      sel('applicability', 'Applicability', ['applicable', 'excluded', 'undecided'].map((x) => [x, humanize(x)])),
-      sel('status', 'Implementation', STATUSES.map((x) => [x, humanize(x)])),
-      diff);
+      f.select('theme', 'Theme', [['organizational', 'Organizational (5)'], ['people', 'People (6)'], ['physical', 'Physical (7)'], ['technological', 'Technological (8)']]),
+      f.select('applicability', 'Applicability', ['applicable', 'excluded', 'undecided']),
+      f.select('status', 'Implementation', STATUSES),
+      f.flag('differs_only', 'Only controls that differ from the published version'));
   }
 
   function themeBlock(t) {

@@ -86,6 +86,11 @@ struct issue_added {  // scope.issue_added.v1
   static constexpr std::string_view type = "scope.issue_added.v1";
   issue value;
 };
+// An issue's kind or description revised: the whole issue as it now reads.
+struct issue_updated {  // scope.issue_updated.v1
+  static constexpr std::string_view type = "scope.issue_updated.v1";
+  issue value;
+};
 struct issue_removed {  // scope.issue_removed.v1
   static constexpr std::string_view type = "scope.issue_removed.v1";
   std::string issue_id;
@@ -119,7 +124,7 @@ struct rejected : approval_refused {  // scope.rejected.v1
 
 using event = std::variant<statement_set, issue_added, issue_removed, interested_party_added,
                            interested_party_updated, interested_party_removed, approval_requested, approved,
-                           rejected>;
+                           rejected, issue_updated>;
 
 [[nodiscard]] new_event encode(const event& e);
 // Unknown type or malformed data → an error naming the type and field; never throws.
@@ -135,6 +140,13 @@ struct set_statement {  // scope.set_statement {boundaries, inclusions, exclusio
 };
 struct add_issue {  // scope.add_issue {issue_id, kind: internal|external, description}
   static constexpr std::string_view type = "scope.add_issue";
+  static constexpr role_set allowed = roles_of({role::isms_manager});
+  issue value;
+};
+// An issue whose circumstances changed (a regulation took effect, a supplier
+// became critical) is revised in place rather than removed and added again.
+struct update_issue {  // scope.update_issue {issue_id, kind, description}
+  static constexpr std::string_view type = "scope.update_issue";
   static constexpr role_set allowed = roles_of({role::isms_manager});
   issue value;
 };
@@ -176,7 +188,7 @@ struct reject {  // scope.reject (system) {approval_id, approvers, comment, reje
   approval_outcome outcome;
 };
 
-using command = std::variant<set_statement, add_issue, remove_issue, add_interested_party,
+using command = std::variant<set_statement, add_issue, update_issue, remove_issue, add_interested_party,
                              update_interested_party, remove_interested_party, request_approval, approve, reject>;
 
 [[nodiscard]] std::string_view command_type(const command& c) noexcept;
@@ -214,6 +226,14 @@ struct state {
 [[nodiscard]] state evolve(state s, const event& e);
 [[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history);
 [[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx);
+
+// The state precondition of the commands people send about the context and
+// scope, written once: decide refuses with it, and the scope view lists what
+// the state admits (`admitted_commands`). Only the request for approval
+// depends on the state (nothing pending, a statement, a draft that differs
+// from the effective scope); the edits are refused on their payload alone.
+[[nodiscard]] std::optional<rejection> state_refusal(std::string_view command_type, const state& s);
+[[nodiscard]] std::vector<std::string> admitted_commands(const state& s);
 
 // The dispatcher's entry point (dispatch.hpp).
 

@@ -170,6 +170,14 @@ struct facts {
                                                          const stream_reads& read);
 [[nodiscard]] decision decide(const command& c, const state& s, const facts& f, const command_context& ctx);
 
+// The state precondition of the commands people send about the SoA, written
+// once: decide refuses with it, and the soa view lists what the state admits
+// (`admitted_commands`). Only the request for publication depends on the
+// state (nothing pending, every control decided and justified, something
+// changed since the published version).
+[[nodiscard]] std::optional<rejection> state_refusal(std::string_view command_type, const state& s);
+[[nodiscard]] std::vector<std::string> admitted_commands(const state& s);
+
 // The content approved and published: every entry, in catalogue order, as
 // {"control", "applicable", "justification", "status", "linked_risks"}
 // ("decided": false for a control not yet decided).
