@@ -222,11 +222,6 @@ struct state {
   std::optional<content> under_approval;  // the draft as it was put to approval
 };
 
-[[nodiscard]] state initial_state();
-[[nodiscard]] state evolve(state s, const event& e);
-[[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history);
-[[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx);
-
 // The state precondition of the commands people send about the context and
 // scope, written once: decide refuses with it, and the scope view lists what
 // the state admits (`admitted_commands`). Only the request for approval
@@ -234,6 +229,11 @@ struct state {
 // from the effective scope); the edits are refused on their payload alone.
 [[nodiscard]] std::optional<rejection> state_refusal(std::string_view command_type, const state& s);
 [[nodiscard]] std::vector<std::string> admitted_commands(const state& s);
+
+[[nodiscard]] state initial_state();
+[[nodiscard]] state evolve(state s, const event& e);
+[[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history);
+[[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx);
 
 // The dispatcher's entry point (dispatch.hpp).
 
