@@ -1,0 +1,172 @@
+#include "isms/canonical/merkle.hpp"
+
+#include <bit>
+
+namespace isms::canonical::merkle {
+
+namespace {
+
+// The largest power of two strictly below n (n > 1).
+std::uint64_t split(std::uint64_t n) { return std::bit_floor(n - 1); }
+
+// MTH(D[begin, end)), end > begin.
+digest subtree_root(std::uint64_t begin, std::uint64_t end, const leaf_source& leaves) {
+  if (end - begin == 1) return leaf_hash(leaves(begin));
+  const std::uint64_t k = split(end - begin);
+  return node_hash(subtree_root(begin, begin + k, leaves), subtree_root(begin + k, end, leaves));
+}
+
+// PATH(m, D[begin, end)) of RFC 6962 2.1.1, appended to `out` from the leaf up.
+void path(std::uint64_t m, std::uint64_t begin, std::uint64_t end, const leaf_source& leaves,
+          std::vector<digest>& out) {
+  if (end - begin == 1) return;
+  const std::uint64_t k = split(end - begin);
+  if (m < k) {
+    path(m, begin, begin + k, leaves, out);
+    out.push_back(subtree_root(begin + k, end, leaves));
+  } else {
+    path(m - k, begin + k, end, leaves, out);
+    out.push_back(subtree_root(begin, begin + k, leaves));
+  }
+}
+
+// SUBPROOF(m, D[begin, end), b) of RFC 6962 2.1.2.
+void subproof(std::uint64_t m, std::uint64_t begin, std::uint64_t end, bool whole, const leaf_source& leaves,
+              std::vector<digest>& out) {
+  const std::uint64_t n = end - begin;
+  if (m == n) {
+    if (!whole) out.push_back(subtree_root(begin, end, leaves));
+    return;
+  }
+  const std::uint64_t k = split(n);
+  if (m <= k) {
+    subproof(m, begin, begin + k, whole, leaves, out);
+    out.push_back(subtree_root(begin + k, end, leaves));
+  } else {
+    subproof(m - k, begin + k, end, false, leaves, out);
+    out.push_back(subtree_root(begin, begin + k, leaves));
+  }
+}
+
+bool lsb(std::uint64_t x) { return (x & 1u) != 0; }
+
+}  // namespace
+
+digest leaf_hash(std::string_view leaf) {
+  hasher h;
+  const std::uint8_t prefix = 0x00;
+  h.update(&prefix, 1);
+  h.update(leaf);
+  return h.finish();
+}
+
+digest leaf_hash(const digest& leaf) {
+  return leaf_hash(std::string_view(reinterpret_cast<const char*>(leaf.data()), leaf.size()));
+}
+
+digest node_hash(const digest& left, const digest& right) {
+  hasher h;
+  const std::uint8_t prefix = 0x01;
+  h.update(&prefix, 1);
+  h.update(left.data(), left.size());
+  h.update(right.data(), right.size());
+  return h.finish();
+}
+
+digest empty_root() { return sha256(""); }
+
+void frontier::append(const digest& leaf) {
+  digest h = leaf_hash(leaf);
+  // Each set low bit of the size is a perfect subtree the new leaf completes.
+  for (std::uint64_t s = size_; lsb(s); s >>= 1) {
+    h = node_hash(subtrees_.back(), h);
+    subtrees_.pop_back();
+  }
+  subtrees_.push_back(h);
+  ++size_;
+}
+
+digest frontier::root() const {
+  if (subtrees_.empty()) return empty_root();
+  digest r = subtrees_.back();
+  for (std::size_t i = subtrees_.size() - 1; i-- > 0;) r = node_hash(subtrees_[i], r);
+  return r;
+}
+
+digest root(std::uint64_t size, const leaf_source& leaves) {
+  return size == 0 ? empty_root() : subtree_root(0, size, leaves);
+}
+
+std::vector<digest> inclusion_proof(std::uint64_t index, std::uint64_t size, const leaf_source& leaves) {
+  std::vector<digest> out;
+  if (index < size) path(index, 0, size, leaves, out);
+  return out;
+}
+
+std::vector<digest> consistency_proof(std::uint64_t old_size, std::uint64_t new_size, const leaf_source& leaves) {
+  std::vector<digest> out;
+  if (old_size > 0 && old_size < new_size) subproof(old_size, 0, new_size, true, leaves, out);
+  return out;
+}
+
+bool verify_inclusion(const digest& leaf, std::uint64_t index, std::uint64_t size, std::span<const digest> proof,
+                      const digest& root) {
+  if (index >= size) return false;
+  std::uint64_t fn = index;
+  std::uint64_t sn = size - 1;
+  digest r = leaf_hash(leaf);
+  for (const digest& p : proof) {
+    if (sn == 0) return false;
+    if (lsb(fn) || fn == sn) {
+      r = node_hash(p, r);
+      if (!lsb(fn))
+        while (!lsb(fn) && fn != 0) {
+          fn >>= 1;
+          sn >>= 1;
+        }
+    } else {
+      r = node_hash(r, p);
+    }
+    fn >>= 1;
+    sn >>= 1;
+  }
+  return sn == 0 && r == root;
+}
+
+bool verify_consistency(std::uint64_t old_size, std::uint64_t new_size, const digest& old_root,
+                        const digest& new_root, std::span<const digest> proof) {
+  if (old_size > new_size) return false;
+  if (old_size == new_size) return proof.empty() && old_root == new_root;
+  if (old_size == 0) return proof.empty();  // every tree extends the empty one
+  if (proof.empty()) return false;
+  std::vector<digest> path(proof.begin(), proof.end());
+  if (std::has_single_bit(old_size)) path.insert(path.begin(), old_root);
+  std::uint64_t fn = old_size - 1;
+  std::uint64_t sn = new_size - 1;
+  while (lsb(fn)) {
+    fn >>= 1;
+    sn >>= 1;
+  }
+  digest fr = path.front();
+  digest sr = path.front();
+  for (std::size_t i = 1; i < path.size(); ++i) {
+    const digest& c = path[i];
+    if (sn == 0) return false;
+    if (lsb(fn) || fn == sn) {
+      fr = node_hash(c, fr);
+      sr = node_hash(c, sr);
+      if (!lsb(fn))
+        while (!lsb(fn) && fn != 0) {
+          fn >>= 1;
+          sn >>= 1;
+        }
+    } else {
+      sr = node_hash(sr, c);
+    }
+    fn >>= 1;
+    sn >>= 1;
+  }
+  return fr == old_root && sr == new_root && sn == 0;
+}
+
+}  // namespace isms::canonical::merkle
