@@ -50,6 +50,19 @@ void subproof(std::uint64_t m, std::uint64_t begin, std::uint64_t end, bool whol
 
 bool lsb(std::uint64_t x) { return (x & 1u) != 0; }
 
+// RFC 9162's step up one level of the path: after a hash on the left of a
+// right edge (fn == sn with LSB(fn) clear), shift both until LSB(fn) is set or
+// fn is 0; then shift once.
+void climb(std::uint64_t& fn, std::uint64_t& sn, bool left_edge) {
+  if (left_edge)
+    while (!lsb(fn) && fn != 0) {
+      fn >>= 1;
+      sn >>= 1;
+    }
+  fn >>= 1;
+  sn >>= 1;
+}
+
 }  // namespace
 
 digest leaf_hash(std::string_view leaf) {
@@ -117,18 +130,9 @@ bool verify_inclusion(const digest& leaf, std::uint64_t index, std::uint64_t siz
   digest r = leaf_hash(leaf);
   for (const digest& p : proof) {
     if (sn == 0) return false;
-    if (lsb(fn) || fn == sn) {
-      r = node_hash(p, r);
-      if (!lsb(fn))
-        while (!lsb(fn) && fn != 0) {
-          fn >>= 1;
-          sn >>= 1;
-        }
-    } else {
-      r = node_hash(r, p);
-    }
-    fn >>= 1;
-    sn >>= 1;
+    const bool left = lsb(fn) || fn == sn;
+    r = left ? node_hash(p, r) : node_hash(r, p);
+    climb(fn, sn, left && !lsb(fn));
   }
   return sn == 0 && r == root;
 }
@@ -152,19 +156,14 @@ bool verify_consistency(std::uint64_t old_size, std::uint64_t new_size, const di
   for (std::size_t i = 1; i < path.size(); ++i) {
     const digest& c = path[i];
     if (sn == 0) return false;
-    if (lsb(fn) || fn == sn) {
+    const bool left = lsb(fn) || fn == sn;
+    if (left) {
       fr = node_hash(c, fr);
       sr = node_hash(c, sr);
-      if (!lsb(fn))
-        while (!lsb(fn) && fn != 0) {
-          fn >>= 1;
-          sn >>= 1;
-        }
     } else {
       sr = node_hash(sr, c);
     }
-    fn >>= 1;
-    sn >>= 1;
+    climb(fn, sn, left && !lsb(fn));
   }
   return fr == old_root && sr == new_root && sn == 0;
 }
