@@ -239,17 +239,6 @@ std::vector<actor_limit> actor_limits(const state& s) {
           actor_limit{issue_report::type, {lead}, {}}};
 }
 
-namespace {
-
-// True if the entity's actor limits admit `who` for `command_type`.
-bool admitted(const std::vector<actor_limit>& limits, std::string_view command_type, std::string_view who) {
-  for (const auto& l : limits)
-    if (l.command_type == command_type) return l.admits(who);
-  return true;
-}
-
-}  // namespace
-
 decision decide(const command& c, const state& s, const command_context& ctx) {
   using wire::one;
   using wire::refuse;
@@ -273,7 +262,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
           [&](const plan&) -> decision { return rule("unreachable"); },
           [&](const record_performed& x) -> decision {
             if (auto r = state_refusal(record_performed::type, s)) return std::unexpected(*r);
-            if (!admitted(actor_limits(s), record_performed::type, who) &&
+            if (!wire::admits(actor_limits(s), record_performed::type, who) &&
                 std::find(x.auditors.begin(), x.auditors.end(), who) == x.auditors.end())
               return refuse(rejection_kind::forbidden, "",
                             "only the audit team records that the audit was performed (lead auditor: " +
@@ -293,7 +282,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
           },
           [&](const record_finding& x) -> decision {
             if (auto r = state_refusal(record_finding::type, s)) return std::unexpected(*r);
-            if (!admitted(actor_limits(s), record_finding::type, who))
+            if (!wire::admits(actor_limits(s), record_finding::type, who))
               return refuse(rejection_kind::forbidden, "", "only the audit team records findings");
             if (s.find_finding(x.finding_id))
               return refuse(rejection_kind::rule, "data.finding_id",
@@ -302,7 +291,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
           },
           [&](const issue_report& x) -> decision {
             if (auto r = state_refusal(issue_report::type, s)) return std::unexpected(*r);
-            if (!admitted(actor_limits(s), issue_report::type, who))
+            if (!wire::admits(actor_limits(s), issue_report::type, who))
               return refuse(rejection_kind::forbidden, "",
                             "the lead auditor (" + entry.lead_auditor + ") issues the audit report");
             return one(encode(report_issued{x.summary, x.conclusion, today, who}));

@@ -424,11 +424,10 @@ decision decide_rules(const command& c, const state& s, const command_context& c
             const auto* a = s.action(x.action_id);
             if (!a) return missing_action(x.action_id);
             if (auto r = state_refusal(verify_action::type, s, x.action_id)) return std::unexpected(*r);
-            for (const auto& limit : action_actor_limits(s, x.action_id))
-              if (!limit.admits(who))
-                return refuse(rejection_kind::forbidden, "",
-                              "the implementer of corrective action " + x.action_id +
-                                  " does not verify its effectiveness (10.2 d, segregation of duties)");
+            if (!wire::admits(action_actor_limits(s, x.action_id), verify_action::type, who))
+              return refuse(rejection_kind::forbidden, "",
+                            "the implementer of corrective action " + x.action_id +
+                                " does not verify its effectiveness (10.2 d, segregation of duties)");
             return one(encode(action_verified{x.action_id, x.effective, x.notes, today, who}));
           },
           [&](const close& x) -> decision {

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "isms/domain/approval_record.hpp"
+#include "isms/domain/authorization.hpp"
 #include "isms/domain/core.hpp"
 #include "isms/domain/reactions.hpp"
 #include "isms/domain/wire_type.hpp"
@@ -243,6 +244,15 @@ template <class Command, class Read>
 [[nodiscard]] inline std::unexpected<rejection> forbidden(std::string message) {
   return refuse(rejection_kind::forbidden, "", std::move(message));
 }
+// True if the limit of `limits` for `command_type`, if any, admits `user_id`
+// (actor_limit, authorization.hpp).
+[[nodiscard]] inline bool admits(const std::vector<actor_limit>& limits, std::string_view command_type,
+                                 std::string_view user_id) noexcept {
+  for (const auto& l : limits)
+    if (l.command_type == command_type) return l.admits(user_id);
+  return true;
+}
+
 // What an aggregate's state_refusal answers when the state does not admit a
 // command (a `rule` rejection with no field).
 [[nodiscard]] inline std::optional<rejection> refusal(std::string message) {

@@ -319,20 +319,20 @@ export function confirmDialog({ title, text, confirmLabel = 'Confirm', danger = 
 // ---------------------------------------------------------------- filters
 
 // Filter controls bound to a screen's query object `q`: a change is written to
-// the address (ctx.setQuery) and then `onChange(name)` runs (a reload).
+// the address (ctx.setQuery) and then `onChange()` runs (a reload).
 // select(name, label, options): options are values (labelled by humanize) or
 // [value, label] pairs, after "All". flag(name, label): a checkbox, '1' or ''.
 export function queryFilters(ctx, q, onChange) {
-  const changed = (name) => { ctx.setQuery(q); onChange(name); };
+  const changed = () => { ctx.setQuery(q); onChange(); };
   return {
     select(name, label, options) {
       const f = field({ label, name, type: 'select', value: q[name], options: [['', 'All'], ...options.map((o) => (Array.isArray(o) ? o : [o, humanize(o)]))] });
-      f.querySelector('select').addEventListener('change', (e) => { q[name] = e.target.value; changed(name); });
+      f.querySelector('select').addEventListener('change', (e) => { q[name] = e.target.value; changed(); });
       return f;
     },
     flag(name, label) {
       const f = field({ label, name, type: 'checkbox', value: !!q[name] });
-      f.querySelector('input').addEventListener('change', (e) => { q[name] = e.target.checked ? '1' : ''; changed(name); });
+      f.querySelector('input').addEventListener('change', (e) => { q[name] = e.target.checked ? '1' : ''; changed(); });
       return f;
     },
   };

@@ -187,10 +187,10 @@ json nc_json(const nc_entry& n, date today) {
   const auto overdue = nc_overdue_actions(n, today);
   // What the state admits (the aggregate's own rule), the same for every reader.
   const nonconformity::state st = nc_state_of(n);
-  json actions = support::actions_wire(
-      n.actions, overdue, [&st](const std::string& id) { return nonconformity::admitted_action_commands(st, id); });
-  for (auto& a : actions)
-    a["actors"] = support::actors_json(nonconformity::action_actor_limits(st, a.at("id").get<std::string>()));
+  json actions = support::actions_wire(n.actions, overdue, [&st](const std::string& id, json& a) {
+    a["allowed_commands"] = nonconformity::admitted_action_commands(st, id);
+    a["actors"] = support::actors_json(nonconformity::action_actor_limits(st, id));
+  });
   json j = wire_members(n);
   j["state"] = nc_state(n);
   j["actions"] = std::move(actions);

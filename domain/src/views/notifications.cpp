@@ -88,16 +88,17 @@ bool on(const recorded_event& e, Decode decode, F&& f) {
 
 std::vector<notification> notifications_for(const all_views& v, const recorded_event& e) {
   recipients r{e, {}, {}};
-  const approval_entry* a = e.stream.starts_with("approval-") ? approval_of(v, e) : nullptr;
   const auto concluded = [&](bool ok) {
+    const approval_entry* a = approval_of(v, e);
     if (a == nullptr) return;
     r.tell(a->requested_by, ok ? "approval_approved" : "approval_rejected",
            std::string(ok ? "Approved: " : "Rejected by " + a->rejected_by + ": ") + a->summary,
            a->subject_stream, a->id);
   };
-  const auto risk_title = [&] {
+  // The risk the event's stream holds, or nullptr.
+  const auto risk_here = [&]() -> const risk_entry* {
     const auto it = v.risks.risks.find(id_in_stream(e.stream));
-    return it != v.risks.risks.end() ? it->second.title : std::string{};
+    return it != v.risks.risks.end() ? &it->second : nullptr;
   };
   const auto managers_but = [&](const std::string& who, std::string kind, const std::string& title) {
     for (const auto& u : users_holding(v.users, role::isms_manager))
@@ -110,6 +111,7 @@ std::vector<notification> notifications_for(const all_views& v, const recorded_e
                               [&](const auto&) {
                                 // Every reviewer the policy names, also those whose step of an
                                 // ordered policy comes later (they are told again when it comes).
+                                const approval_entry* a = approval_of(v, e);
                                 if (a == nullptr) return;
                                 for (const auto& u : all_reviewers(v, *a))
                                   r.tell(u, "approval_requested", "Approval requested: " + a->summary,
@@ -118,6 +120,7 @@ std::vector<notification> notifications_for(const all_views& v, const recorded_e
          on<approval::reviewer_approved>(e, approval::decode,
                                          [&](const auto&) {
                                            // An ordered policy moved on a step: those whose turn has come.
+                                           const approval_entry* a = approval_of(v, e);
                                            if (a == nullptr || a->state != "open") return;
                                            if (!parse_approval_policy(a->policy, "policy").value_or(approval_policy{}).ordered)
                                              return;
@@ -129,6 +132,7 @@ std::vector<notification> notifications_for(const all_views& v, const recorded_e
          on<approval::rejected>(e, approval::decode, [&](const auto&) { concluded(false); }) ||
          on<approval::voided>(e, approval::decode,
                               [&](const auto&) {
+                                const approval_entry* a = approval_of(v, e);
                                 if (a == nullptr) return;
                                 for (const auto& u : all_reviewers(v, *a))
                                   r.tell(u, "approval_voided", "Approval withdrawn: " + a->summary + " — " + a->void_reason,
@@ -160,16 +164,18 @@ std::vector<notification> notifications_for(const all_views& v, const recorded_e
                               }) ||
          on<risk::owner_changed>(e, risk::decode,
                                  [&](const auto& x) {
-                                   if (x.owner != e.meta.actor)
-                                     r.tell(x.owner, "risk_assigned",
-                                            "You now own the risk " + e.stream + " \"" + risk_title() + "\"", e.stream);
+                                   if (x.owner == e.meta.actor) return;
+                                   const risk_entry* risk = risk_here();
+                                   r.tell(x.owner, "risk_assigned",
+                                          "You now own the risk " + e.stream + " \"" +
+                                              (risk ? risk->title : std::string{}) + "\"",
+                                          e.stream);
                                  }) ||
          on<risk::acceptance_expired>(e, risk::decode,
                                       [&](const auto&) {
-                                        const auto it = v.risks.risks.find(id_in_stream(e.stream));
-                                        if (it != v.risks.risks.end())
-                                          r.tell(it->second.owner, "risk_acceptance_expired",
-                                                 "The acceptance of " + e.stream + " \"" + it->second.title +
+                                        if (const risk_entry* risk = risk_here())
+                                          r.tell(risk->owner, "risk_acceptance_expired",
+                                                 "The acceptance of " + e.stream + " \"" + risk->title +
                                                      "\" expired: reassess the risk",
                                                  e.stream);
                                       }) ||

@@ -161,8 +161,9 @@ json review_json(const review_entry& r, date today, bool with_pack) {
   const auto overdue = review_overdue_actions(r, today);
   // What the state admits (the aggregate's own rule), the same for every reader.
   const mr::state st = review_state_of(r);
-  json actions = support::actions_wire(
-      r.actions, overdue, [&st](const std::string& id) { return mr::admitted_action_commands(st, id); });
+  json actions = support::actions_wire(r.actions, overdue, [&st](const std::string& id, json& a) {
+    a["allowed_commands"] = mr::admitted_action_commands(st, id);
+  });
   const auto next = mr::next_review_due_on(st);
   json j = wire_members(r);
   j["inputs_assembled"] = r.has_inputs;

@@ -10,7 +10,6 @@
 #include <limits>
 #include <optional>
 #include <string>
-#include <initializer_list>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -106,16 +105,17 @@ template <class Entry, class Id>
 }
 
 // The corrective or review actions of an entry as the wire shows them: each
-// in its stored form with its id as "id", whether it is `overdue`, and the
-// command types its state admits (`admitted(action_id)`, the aggregate's rule).
-template <class Action, class Admitted>
+// in its stored form with its id as "id" and whether it is `overdue`; then
+// `rules(action_id, action)` adds what the aggregate's rules say of it (the
+// command types its state admits, who may send them).
+template <class Action, class Rules>
 [[nodiscard]] json actions_wire(const std::vector<Action>& actions, const std::vector<std::string>& overdue,
-                                Admitted admitted) {
+                                Rules rules) {
   json out = with_ids(actions, &Action::action_id);
   for (auto& a : out) {
     const auto id = a.at("id").template get<std::string>();
     a["overdue"] = std::find(overdue.begin(), overdue.end(), id) != overdue.end();
-    a["allowed_commands"] = admitted(id);
+    rules(id, a);
   }
   return out;
 }
