@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <future>
+#include <latch>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -33,10 +34,19 @@ TEST(worker_pool, a_throwing_job_is_answered_counted_and_the_pool_keeps_working)
   pool.post([] { throw 42; }, [&](std::string_view what) { odd.set_value(std::string(what)); });
   EXPECT_FALSE(odd.get_future().get().empty());
 
-  // Every thread still runs jobs afterwards.
+  // Every thread still runs jobs afterwards: the two jobs meet at a latch, so
+  // each runs on its own thread, and each thread has finished (and counted)
+  // the job it held before. The job without a handler signals nothing itself.
+  std::latch both_running(2);
   std::promise<void> p1, p2;
-  pool.post([&] { p1.set_value(); });
-  pool.post([&] { p2.set_value(); });
+  pool.post([&] {
+    both_running.arrive_and_wait();
+    p1.set_value();
+  });
+  pool.post([&] {
+    both_running.arrive_and_wait();
+    p2.set_value();
+  });
   p1.get_future().get();
   p2.get_future().get();
   EXPECT_EQ(pool.failed_jobs(), 3u);
