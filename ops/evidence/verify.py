@@ -669,10 +669,10 @@ def verify_bundle(path, kept_path=None, proof_path=None, trust=None):
     lines = [f'ok: {len(events)} events ({first}..{last}), head {last} {hashes[last].hex()}, '
              f'{len(checkpoints)} checkpoints signed by {signers}{kept_note}',
              f"  manifest: {len(manifest['files'])} files match; recorded hashes recomputed: "
-             + ', '.join(f'{v} {k}' for k, v in counts.items() if k != 'skipped')]
+             + ', '.join(f'{k} {v}' for k, v in counts.items() if k != 'skipped')]
     if counts['skipped']:
-        lines.append(f"  not recomputed: {counts['skipped']} recorded hashes (approval requests of other "
-                     'subjects, erased payloads, documents drafted before the bundle starts)')
+        lines.append(f"  not recomputed: {counts['skipped']} (approval requests of other subjects than documents, "
+                     'erased payloads, documents drafted before the bundle starts)')
     covered = max((c['position'] for c in checkpoints), default=0)
     if covered < last:
         lines.append(f'  note: no signed checkpoint covers the events after position {covered}')
