@@ -320,13 +320,13 @@ def key_matches(key, trust):
 
 
 def follow_chain_of_trust(checkpoints, trust):
-    """Check 3: each checkpoint is signed by the key trusted at that point; a next_key hands the trust on.
-    Returns the keys in the order the chain trusted them."""
+    """Check 3: each checkpoint is signed by the key trusted at that point, starting from the oldest
+    checkpoint's key; a next_key hands the trust on. A pinned key (`trust`) must have signed at least one
+    of them, so pinning the key from before a rotation or the one after it both work, while a log re-keyed
+    from scratch, or one that only announces the pinned key, is refused. Returns the keys in chain order."""
     keys = []
     for cp in checkpoints:
         if not keys:
-            if trust and not key_matches(cp['key'], trust):
-                raise Failure(f"{cp['label']}: signed by key {fingerprint(cp['key'])}, not by the trusted key {trust}")
             keys.append(cp['key'])
         elif cp['key'] != keys[-1]:
             raise Failure(f"{cp['label']}: signed by key {fingerprint(cp['key'])}, but the trusted key is "
@@ -334,6 +334,10 @@ def follow_chain_of_trust(checkpoints, trust):
         check_signature(cp)
         if cp.get('next_key', cp['key']) != cp['key']:
             keys.append(cp['next_key'])
+    if trust and checkpoints and not any(key_matches(cp['key'], trust) for cp in checkpoints):
+        first = checkpoints[0]
+        raise Failure(f"{first['label']}: signed by key {fingerprint(first['key'])}, not by the trusted key {trust} "
+                      '(no checkpoint of the bundle is signed by it)')
     return keys
 
 
@@ -686,21 +690,16 @@ def verify_bundle(path, kept_path=None, proof_path=None, trust=None):
 # ---------------------------------------------------------------------------
 # Without a bundle: the API's proofs saved as files.
 
-def check_trusted(cp, trust, allowed=()):
-    if trust and not key_matches(cp['key'], trust) and cp['key'] not in allowed:
-        raise Failure(f"{cp['label']}: signed by key {fingerprint(cp['key'])}, not by the trusted key {trust}")
-    check_signature(cp)
-
-
 def verify_consistency_files(old_path, new_path, proof_path, trust=None):
     old = load_checkpoint_file(old_path, 'old checkpoint')
     new = load_checkpoint_file(new_path, 'new checkpoint')
-    check_trusted(old, trust)
-    announced = (old['key'], old.get('next_key'))
-    if new['key'] not in announced and not (trust and key_matches(new['key'], trust)):
+    if new['key'] not in (old['key'], old.get('next_key')) and not (trust and key_matches(new['key'], trust)):
         raise Failure(f"{new['label']}: signed by key {fingerprint(new['key'])}, neither the old checkpoint's key "
                       'nor the key it announced; follow the rotation through a bundle, or pass --trust-key')
-    check_trusted(new, trust, announced)
+    if trust and not (key_matches(old['key'], trust) or key_matches(new['key'], trust)):
+        raise Failure(f"{new['label']}: signed by key {fingerprint(new['key'])}, not by the trusted key {trust}")
+    check_signature(old)
+    check_signature(new)
     p = load_json_file(proof_path)
     what = f"consistency proof from {old['position']} to {new['position']}"
     if not isinstance(p, dict) or (p.get('from'), p.get('to')) != (old['position'], new['position']):
@@ -718,7 +717,9 @@ def verify_consistency_files(old_path, new_path, proof_path, trust=None):
 
 def verify_inclusion_files(cp_path, event_path, proof_path, trust=None):
     cp = load_checkpoint_file(cp_path, 'checkpoint')
-    check_trusted(cp, trust)
+    if trust and not key_matches(cp['key'], trust):
+        raise Failure(f"{cp['label']}: signed by key {fingerprint(cp['key'])}, not by the trusted key {trust}")
+    check_signature(cp)
     try:
         with open(event_path, 'rb') as f:
             e = parse_json(f.read().strip() or b'null', event_path)

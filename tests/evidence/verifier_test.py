@@ -374,7 +374,7 @@ class Bundles(unittest.TestCase):
                                              inclusion=[(3, 14), (14, 14)], tar=tar))
             self.assertIn(f"ok: 14 events (1..14), head 14 {self.log.events[-1]['hash']}, 4 checkpoints signed by "
                           f'{fp(K1)}', out)
-            self.assertIn('recomputed: 1 review packs, 2 document texts, 1 document approvals', out)
+            self.assertIn('recomputed: review packs 1, document texts 2, document approvals 1', out)
             self.assertIn('not recomputed: 1 ', out)           # the risk acceptance's approval content
 
     def test_a_bundle_whose_head_no_checkpoint_covers_says_so(self):
@@ -482,7 +482,13 @@ class Bundles(unittest.TestCase):
         log = build_log(rotate=True)
         out = self.assert_ok(self.bundle(log=log, final=log.make_checkpoint(14, K2), consistency=[(5, 14)]))
         self.assertIn(f'4 checkpoints signed by {fp(K1)} then {fp(K2)}', out)
-        self.assert_ok(self.bundle(log=log, final=log.make_checkpoint(14, K2)), '--trust-key', fp(K1))
+        for pinned in (fp(K1), pub(K2)):          # the key from before the rotation, or the one after it
+            self.assert_ok(self.bundle(log=log, final=log.make_checkpoint(14, K2)), '--trust-key', pinned)
+        # Without a bundle: the rotation checkpoint announces the key of the newer one.
+        old, new = log.checkpoints()[1], log.make_checkpoint(14, K2)
+        proof = self.file({'from': 10, 'to': 14, 'proof': [h.hex() for h in consistency_path(10, log.leaves())]})
+        out = self.assert_ok('consistency', self.file(old), self.file(new), proof, '--trust-key', fp(K2))
+        self.assertIn(f'signed by {fp(K1)} then {fp(K2)}', out)
         self.assert_fails([self.bundle(log=log, final=log.make_checkpoint(14, K2), key=pub(K1))],
                           f'key.json: the current key {fp(K1)} is not the key the checkpoints hand their trust to')
 
@@ -506,6 +512,9 @@ class Bundles(unittest.TestCase):
         self.assertIn('the key is trusted as the bundle presents it', out)
         self.assert_fails([self.bundle(log=log, final=cp), '--trust-key', fp(K1)],
                           f'{self.cp_label(cp)}: signed by key {fp(K3)}, not by the trusted key {fp(K1)}')
+        announcing = log.make_checkpoint(5, K3, next_key=pub(K1))  # naming the pinned key is not signing with it
+        self.assert_fails([self.bundle(log=log, final=announcing), '--trust-key', fp(K1)],
+                          'no checkpoint of the bundle is signed by it')
         kept = self.log.checkpoints()[0]
         self.assert_fails([self.bundle(log=log, final=cp), '--kept-checkpoint', self.file(kept)],
                           f'{self.cp_label(kept, "kept checkpoint")}: signed by key {fp(K1)}, which is neither')
