@@ -744,12 +744,13 @@ def verify_inclusion_files(cp_path, event_path, proof_path, trust=None):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
+    usage, about = __doc__.split('\n\n')[1:3]
+    parser = argparse.ArgumentParser(usage='\n' + usage, description=about,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('target', nargs='+', metavar='BUNDLE | consistency OLD NEW PROOF | inclusion CP EVENT PROOF')
+    parser.add_argument('target', nargs='+', metavar='ARG', help='the bundle, or the files of the mode')
     parser.add_argument('--kept-checkpoint', metavar='FILE', help='a checkpoint JSON kept earlier (e.g. last year)')
     parser.add_argument('--consistency-proof', metavar='FILE', help='GET /api/proof/consistency from the kept checkpoint')
-    parser.add_argument('--trust-key', metavar='KEY', help='the public key or fingerprint the chain must start from')
+    parser.add_argument('--trust-key', metavar='KEY', help='a public key or fingerprint that must have signed checkpoints of the chain')
     args = parser.parse_args(argv)
     t, trust = args.target, (args.trust_key or '').lower() or None
     try:
