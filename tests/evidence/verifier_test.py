@@ -26,6 +26,7 @@ import tarfile
 import tempfile
 import unittest
 
+sys.dont_write_bytecode = True          # run from CTest: leave no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 VERIFY = os.path.join(ROOT, 'ops', 'evidence', 'verify.py')
