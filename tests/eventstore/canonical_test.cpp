@@ -29,6 +29,23 @@ TEST(Sha256, PaddingBoundaries) {
   EXPECT_EQ(sha256_hex(std::string(64, 'a')), "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
 }
 
+// A file's digest is built while each line written into it is hashed too
+// (the evidence bundle's events.ndjson): hashers on one thread never share
+// their state, however they nest.
+TEST(Sha256, HashersLiveAtOnceOnOneThreadStayApart) {
+  const std::string a(1000, 'a'), b = "abc";
+  canonical::hasher outer;
+  outer.update(std::string_view(a).substr(0, 300));
+  canonical::hasher inner;
+  inner.update(b);
+  EXPECT_EQ(canonical::to_hex(canonical::sha256(b)),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");  // a one-shot in between
+  outer.update(std::string_view(a).substr(300));
+  EXPECT_EQ(inner.finish(), canonical::sha256(b));
+  canonical::hasher moved = std::move(outer);
+  EXPECT_EQ(moved.finish(), canonical::sha256(a));
+}
+
 TEST(CanonicalJson, NumbersFollowTheDocumentedForm) {
   // An integral float is written as an integer (nlohmann's dump() keeps
   // "80.0"); other floats as %.17g; zero, also negative zero, as 0.

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <new>
 #include <stdexcept>
+#include <vector>
 
 namespace isms::canonical {
 
@@ -27,33 +28,57 @@ const EVP_MD* sha256_md() {
   return md;
 }
 
-// One context per thread, reused for every digest (no allocation per event).
-struct thread_ctx {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  ~thread_ctx() { EVP_MD_CTX_free(ctx); }
+// Contexts are kept per thread once made and handed to one hasher at a time,
+// so nested hashers never share one and hashing allocates only at first use.
+struct context_pool {
+  std::vector<EVP_MD_CTX*> idle;
+  ~context_pool() {
+    for (auto* c : idle) EVP_MD_CTX_free(c);
+  }
 };
 
-EVP_MD_CTX* local_ctx() {
-  thread_local thread_ctx t;
-  if (t.ctx == nullptr) throw std::bad_alloc();
-  return t.ctx;
+context_pool& local_pool() {
+  thread_local context_pool pool;
+  return pool;
+}
+
+EVP_MD_CTX* take_context() {
+  auto& pool = local_pool();
+  if (!pool.idle.empty()) {
+    EVP_MD_CTX* c = pool.idle.back();
+    pool.idle.pop_back();
+    return c;
+  }
+  EVP_MD_CTX* c = EVP_MD_CTX_new();
+  if (c == nullptr) throw std::bad_alloc();
+  return c;
 }
 
 }  // namespace
 
-hasher::hasher() {
-  if (EVP_DigestInit_ex2(local_ctx(), sha256_md(), nullptr) != 1)
+hasher::hasher() : ctx_(take_context()) {
+  if (EVP_DigestInit_ex2(ctx_, sha256_md(), nullptr) != 1) {
+    EVP_MD_CTX_free(ctx_);
     throw std::runtime_error("OpenSSL: SHA256 init failed");
+  }
 }
 
-void hasher::update(const void* data, std::size_t n) {
-  EVP_DigestUpdate(local_ctx(), data, n);
+hasher::~hasher() {
+  if (ctx_ == nullptr) return;
+  auto& pool = local_pool();
+  if (pool.idle.size() < 16) {
+    pool.idle.push_back(ctx_);
+  } else {
+    EVP_MD_CTX_free(ctx_);
+  }
 }
+
+void hasher::update(const void* data, std::size_t n) { EVP_DigestUpdate(ctx_, data, n); }
 
 digest hasher::finish() {
   digest d{};
   unsigned int n = 0;
-  EVP_DigestFinal_ex(local_ctx(), d.data(), &n);
+  EVP_DigestFinal_ex(ctx_, d.data(), &n);
   return d;
 }
 

@@ -9,42 +9,59 @@ namespace {
 // The largest power of two strictly below n (n > 1).
 std::uint64_t split(std::uint64_t n) { return std::bit_floor(n - 1); }
 
-// MTH(D[begin, end)), end > begin.
-digest subtree_root(std::uint64_t begin, std::uint64_t end, const leaf_source& leaves) {
-  if (end - begin == 1) return leaf_hash(leaves(begin));
-  const std::uint64_t k = split(end - begin);
-  return node_hash(subtree_root(begin, begin + k, leaves), subtree_root(begin + k, end, leaves));
+// The root of the perfect subtree (level, index) from the leaves themselves.
+digest perfect_from_leaves(unsigned level, std::uint64_t index, const leaf_source& leaves) {
+  if (level == 0) return leaf_hash(leaves(index));
+  return node_hash(perfect_from_leaves(level - 1, 2 * index, leaves),
+                   perfect_from_leaves(level - 1, 2 * index + 1, leaves));
+}
+
+node_source from_leaves(const leaf_source& leaves) {
+  return [&leaves](unsigned level, std::uint64_t index) { return perfect_from_leaves(level, index, leaves); };
+}
+
+// MTH(D[begin, end)), end > begin. Every range the recursions below meet
+// starts at a multiple of the largest power of two not above its size, so a
+// range of 2^l leaves is the perfect subtree (l, begin >> l).
+digest subtree_root(std::uint64_t begin, std::uint64_t end, const node_source& nodes) {
+  const std::uint64_t n = end - begin;
+  if (std::has_single_bit(n)) {
+    const auto level = static_cast<unsigned>(std::countr_zero(n));
+    return nodes(level, begin >> level);
+  }
+  const std::uint64_t k = split(n);
+  return node_hash(subtree_root(begin, begin + k, nodes), subtree_root(begin + k, end, nodes));
 }
 
 // PATH(m, D[begin, end)) of RFC 6962 2.1.1, appended to `out` from the leaf up.
-void path(std::uint64_t m, std::uint64_t begin, std::uint64_t end, const leaf_source& leaves,
+void path(std::uint64_t m, std::uint64_t begin, std::uint64_t end, const node_source& nodes,
           std::vector<digest>& out) {
   if (end - begin == 1) return;
   const std::uint64_t k = split(end - begin);
   if (m < k) {
-    path(m, begin, begin + k, leaves, out);
-    out.push_back(subtree_root(begin + k, end, leaves));
+    path(m, begin, begin + k, nodes, out);
+    out.push_back(subtree_root(begin + k, end, nodes));
   } else {
-    path(m - k, begin + k, end, leaves, out);
-    out.push_back(subtree_root(begin, begin + k, leaves));
+    path(m - k, begin + k, end, nodes, out);
+    out.push_back(subtree_root(begin, begin + k, nodes));
   }
 }
 
 // SUBPROOF(m, D[begin, end), b) of RFC 6962 2.1.2.
-void subproof(std::uint64_t m, std::uint64_t begin, std::uint64_t end, bool whole, const leaf_source& leaves,
+void subproof(std::uint64_t m, std::uint64_t begin, std::uint64_t end, bool whole, const node_source& nodes,
               std::vector<digest>& out) {
   const std::uint64_t n = end - begin;
   if (m == n) {
-    if (!whole) out.push_back(subtree_root(begin, end, leaves));
+    if (!whole) out.push_back(subtree_root(begin, end, nodes));
     return;
   }
   const std::uint64_t k = split(n);
   if (m <= k) {
-    subproof(m, begin, begin + k, whole, leaves, out);
-    out.push_back(subtree_root(begin + k, end, leaves));
+    subproof(m, begin, begin + k, whole, nodes, out);
+    out.push_back(subtree_root(begin + k, end, nodes));
   } else {
-    subproof(m - k, begin + k, end, false, leaves, out);
-    out.push_back(subtree_root(begin, begin + k, leaves));
+    subproof(m - k, begin + k, end, false, nodes, out);
+    out.push_back(subtree_root(begin, begin + k, nodes));
   }
 }
 
@@ -88,12 +105,33 @@ digest node_hash(const digest& left, const digest& right) {
 
 digest empty_root() { return sha256(""); }
 
-void frontier::append(const digest& leaf) {
+frontier frontier::restore(std::uint64_t size, const node_source& nodes) {
+  frontier f;
+  f.size_ = size;
+  std::uint64_t begin = 0;
+  for (unsigned level = 64; level-- > 0;) {
+    const std::uint64_t width = std::uint64_t{1} << level;
+    if ((size & width) == 0) continue;
+    f.subtrees_.push_back(nodes(level, begin >> level));
+    begin += width;
+  }
+  return f;
+}
+
+void frontier::append(const digest& leaf) { append(leaf, node_sink{}); }
+
+void frontier::append(const digest& leaf, const node_sink& completed) {
   digest h = leaf_hash(leaf);
+  std::uint64_t index = size_;
+  unsigned level = 0;
+  if (completed) completed(level, index, h);
   // Each set low bit of the size is a perfect subtree the new leaf completes.
   for (std::uint64_t s = size_; lsb(s); s >>= 1) {
     h = node_hash(subtrees_.back(), h);
     subtrees_.pop_back();
+    ++level;
+    index >>= 1;
+    if (completed) completed(level, index, h);
   }
   subtrees_.push_back(h);
   ++size_;
@@ -106,20 +144,30 @@ digest frontier::root() const {
   return r;
 }
 
-digest root(std::uint64_t size, const leaf_source& leaves) {
-  return size == 0 ? empty_root() : subtree_root(0, size, leaves);
+digest root(std::uint64_t size, const node_source& nodes) {
+  return size == 0 ? empty_root() : subtree_root(0, size, nodes);
+}
+
+digest root(std::uint64_t size, const leaf_source& leaves) { return root(size, from_leaves(leaves)); }
+
+std::vector<digest> inclusion_proof(std::uint64_t index, std::uint64_t size, const node_source& nodes) {
+  std::vector<digest> out;
+  if (index < size) path(index, 0, size, nodes, out);
+  return out;
 }
 
 std::vector<digest> inclusion_proof(std::uint64_t index, std::uint64_t size, const leaf_source& leaves) {
+  return inclusion_proof(index, size, from_leaves(leaves));
+}
+
+std::vector<digest> consistency_proof(std::uint64_t old_size, std::uint64_t new_size, const node_source& nodes) {
   std::vector<digest> out;
-  if (index < size) path(index, 0, size, leaves, out);
+  if (old_size > 0 && old_size < new_size) subproof(old_size, 0, new_size, true, nodes, out);
   return out;
 }
 
 std::vector<digest> consistency_proof(std::uint64_t old_size, std::uint64_t new_size, const leaf_source& leaves) {
-  std::vector<digest> out;
-  if (old_size > 0 && old_size < new_size) subproof(old_size, 0, new_size, true, leaves, out);
-  return out;
+  return consistency_proof(old_size, new_size, from_leaves(leaves));
 }
 
 bool verify_inclusion(const digest& leaf, std::uint64_t index, std::uint64_t size, std::span<const digest> proof,

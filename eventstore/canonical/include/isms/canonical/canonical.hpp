@@ -14,8 +14,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <nlohmann/json.hpp>
+
+struct evp_md_ctx_st;
 
 namespace isms::canonical {
 
@@ -23,14 +26,26 @@ using digest = std::array<std::uint8_t, 32>;  // a SHA-256 value
 
 // ---- SHA-256 (FIPS 180-4, through OpenSSL) ----------------------------------
 
-// Incremental SHA-256 over a per-thread OpenSSL context: one hasher at a time
-// per thread (construct, update…, finish).
+// Incremental SHA-256. Each hasher holds an OpenSSL context of its own, taken
+// from a per-thread pool and given back when it is destroyed, so any number
+// may be live at once on one thread (a file's digest while the events written
+// into it are hashed) and a steady state allocates nothing.
 class hasher {
  public:
   hasher();
+  ~hasher();
+  hasher(const hasher&) = delete;
+  hasher& operator=(const hasher&) = delete;
+  hasher(hasher&& other) noexcept : ctx_(std::exchange(other.ctx_, nullptr)) {}
+  hasher& operator=(hasher&&) = delete;
+
   void update(const void* data, std::size_t n);
   void update(std::string_view s) { update(s.data(), s.size()); }
+  // The digest of everything given; call once (a hasher makes one digest).
   [[nodiscard]] digest finish();
+
+ private:
+  evp_md_ctx_st* ctx_;
 };
 
 [[nodiscard]] digest sha256(std::string_view bytes);

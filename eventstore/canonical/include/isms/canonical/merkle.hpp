@@ -39,10 +39,25 @@ namespace isms::canonical::merkle {
 // The tree head kept as new leaves arrive: the roots of the perfect subtrees
 // that make up the tree so far (at most one per bit of the size), so that
 // appending is O(log n) and needs no earlier leaf.
+// A perfect subtree is named by its level (0 = one leaf, l = 2^l leaves) and
+// its index at that level: it covers leaves [index * 2^l, (index + 1) * 2^l).
+// `node_source(level, index)` gives its root; a log that stores these roots
+// as leaves arrive answers every root and proof below with O(log n) look-ups.
+using node_source = std::function<digest(unsigned level, std::uint64_t index)>;
+// Told of each perfect subtree an append completes, smallest first.
+using node_sink = std::function<void(unsigned level, std::uint64_t index, const digest& root)>;
+
 class frontier {
  public:
+  frontier() = default;
+  // The frontier of a tree of `size` leaves, from the roots of its perfect
+  // subtrees (one per set bit of the size).
+  [[nodiscard]] static frontier restore(std::uint64_t size, const node_source& nodes);
   // Appends the leaf whose bytes are `leaf` (an event hash).
   void append(const digest& leaf);
+  // As append, telling `completed` of every perfect subtree the leaf completes
+  // (the leaf's own, level 0, first).
+  void append(const digest& leaf, const node_sink& completed);
   [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
   // The root of the tree of every leaf appended so far.
   [[nodiscard]] digest root() const;
@@ -58,17 +73,22 @@ using leaf_source = std::function<digest(std::uint64_t index)>;
 
 // The root of the first `size` leaves.
 [[nodiscard]] digest root(std::uint64_t size, const leaf_source& leaves);
+[[nodiscard]] digest root(std::uint64_t size, const node_source& nodes);
 
 // The audit path of leaf `index` (0-based) in the tree of the first `size`
 // leaves (RFC 9162 2.1.3.1). Requires index < size.
 [[nodiscard]] std::vector<digest> inclusion_proof(std::uint64_t index, std::uint64_t size,
                                                   const leaf_source& leaves);
+[[nodiscard]] std::vector<digest> inclusion_proof(std::uint64_t index, std::uint64_t size,
+                                                  const node_source& nodes);
 
 // The consistency proof between the trees of the first `old_size` and the
 // first `new_size` leaves (RFC 9162 2.1.4.1). Requires 0 < old_size <= new_size;
 // empty when they are equal.
 [[nodiscard]] std::vector<digest> consistency_proof(std::uint64_t old_size, std::uint64_t new_size,
                                                     const leaf_source& leaves);
+[[nodiscard]] std::vector<digest> consistency_proof(std::uint64_t old_size, std::uint64_t new_size,
+                                                    const node_source& nodes);
 
 // RFC 9162 2.1.3.2: true if `proof` shows the leaf with hash `leaf` at
 // `index` in the tree of `size` leaves whose root is `root`.
