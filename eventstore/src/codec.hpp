@@ -53,6 +53,9 @@ inline std::string position_key(std::uint64_t position) {
   put_u64(k.data(), position);
   return k;
 }
+// merkle CF: the level (1 byte) and the index at that level (8 bytes
+// big-endian) of a perfect subtree.
+[[nodiscard]] std::string merkle_key(unsigned level, std::uint64_t index);
 // stream index CF: stream bytes, 0x00, version as 8 bytes big-endian.
 // A stream name never contains 0x00, so one stream's keys are contiguous.
 inline std::string stream_index_key(std::string_view stream, std::uint64_t version) {

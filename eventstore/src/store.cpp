@@ -272,7 +272,8 @@ result<void> store::impl::open_db() {
     return std::unexpected(io_error(s, "reading the format marker"));
   }
   if (auto r = load_erasures(); !r) return r;
-  return check_head();
+  if (auto r = check_head(); !r) return r;
+  return load_merkle();
 }
 
 // Reads every erasure event through the erasure stream's index: each must
@@ -567,8 +568,12 @@ void store::impl::try_resume() {
   auto rec = read_head_record(*db_, cf(cf_chain), rocksdb::ReadOptions());
   if (!rec) return;
   const head h = rec->value_or(head{});
+  std::optional<error> failure;
+  auto tree = canonical::merkle::frontier::restore(h.position, merkle_nodes(failure));
+  if (failure) return;
   next_position_ = h.position + 1;
   prev_hash_ = h.hash;
+  frontier_ = std::move(tree);
   heads_.clear();
   {
     std::lock_guard lk(hub_->mu);
@@ -610,6 +615,11 @@ void store::impl::commit_group(std::span<std::unique_ptr<pending_append>> group)
   group_commands_.clear();
   std::uint64_t pos = next_position_;
   digest prev = prev_hash_;
+  canonical::merkle::frontier tree = frontier_;
+  const canonical::merkle::node_sink put_node = [this](unsigned level, std::uint64_t index, const digest& root) {
+    batch_.Put(cf(cf_merkle), detail::merkle_key(level, index),
+               rocksdb::Slice(reinterpret_cast<const char*>(root.data()), root.size()));
+  };
   bool any = false;
 
   for (auto& up : group) {
@@ -658,6 +668,7 @@ void store::impl::commit_group(std::span<std::unique_ptr<pending_append>> group)
     for (auto& ev : p.events) {
       ++version;
       prev = detail::seal_record(ev.record, pos, version, prev);
+      tree.append(prev, put_node);
       char key[8];
       detail::put_u64(key, pos);
       batch_.Put(cf(cf_events), rocksdb::Slice(key, 8), ev.record);
@@ -692,6 +703,8 @@ void store::impl::commit_group(std::span<std::unique_ptr<pending_append>> group)
       batch_.Put(cf(cf_heads), rocksdb::Slice(stream.data(), stream.size()), encode_u64(version));
     batch_.Put(cf(cf_chain), rocksdb::Slice(chain_head_key.data(), chain_head_key.size()),
                encode_head(pos - 1, prev));
+    batch_.Put(cf(cf_chain), rocksdb::Slice(chain_merkle_size_key.data(), chain_merkle_size_key.size()),
+               encode_u64(pos - 1));
     rocksdb::WriteOptions wo;
     wo.sync = opts_.sync;
     auto s = db_->Write(wo, &batch_);
@@ -708,6 +721,7 @@ void store::impl::commit_group(std::span<std::unique_ptr<pending_append>> group)
     } else {
       next_position_ = pos;
       prev_hash_ = prev;
+      frontier_ = std::move(tree);
       for (const auto& [stream, version] : group_heads_) {
         if (auto it = heads_.find(stream); it != heads_.end()) {
           it->second = version;
@@ -1132,6 +1146,10 @@ result<head> store::impl::verify(std::uint64_t from_position, std::uint64_t to_p
       iro.fill_cache = false;
       iro.readahead_size = 2 << 20;
       std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(iro, cf(cf_events)));
+      // A walk of the whole log also rebuilds the Merkle tree, to hold the
+      // stored one against it at the head.
+      std::optional<canonical::merkle::frontier> tree;
+      if (from_position == 1 && last == stored.position) tree.emplace();
       for (it->Seek(detail::position_key(from_position)); it->Valid(); it->Next(), ++expect) {
         const rocksdb::Slice k = it->key();
         if (k.size() != 8 || detail::get_u64(k.data()) != expect) return corrupt(expect, "event missing");
@@ -1152,9 +1170,16 @@ result<head> store::impl::verify(std::uint64_t from_position, std::uint64_t to_p
         if (r->stream == erasure_stream && !erasure_events.contains(expect))
           return corrupt(expect, "an erasure event is missing from the erasure stream's index");
         anchor = r->hash;
+        if (tree) tree->append(r->hash);
       }
       if (!it->status().ok()) return std::unexpected(io_error(it->status(), "reading events"));
       if (expect <= last) return corrupt(expect, "event missing");
+      if (tree) {
+        std::optional<error> failure;
+        const auto kept = canonical::merkle::frontier::restore(last, merkle_nodes(failure));
+        if (failure) return corrupt(last, failure->message);
+        if (kept.root() != tree->root()) return corrupt(last, "the stored Merkle tree does not match the events");
+      }
 
       // Erasures walked here whose target lies before the range (an erasure of
       // an already verified prefix): the target must hold the tombstone and

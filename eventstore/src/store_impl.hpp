@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "codec.hpp"
+#include "isms/canonical/merkle.hpp"
 
 namespace isms::eventstore {
 
@@ -37,15 +38,18 @@ enum cf_id : std::size_t {
   cf_heads,    // stream → version (u64 BE)
   cf_idem,     // command id → first, last, version (3 × u64 BE) + stream
   cf_meta,     // the server's side store: key → value
-  cf_chain,    // "head" → position (u64 BE) + hash; "format" → format name
+  cf_chain,    // "head" → position (u64 BE) + hash; "format" → format name;
+               // "merkle_size" → leaves in the merkle column family (u64 BE)
+  cf_merkle,   // level (u8) index (u64 BE) → root of that perfect subtree (32 bytes)
   cf_count,
 };
 
 inline constexpr const char* cf_names[cf_count] = {
-    "default", "events", "stream_index", "stream_heads", "idempotency", "meta", "chain"};
+    "default", "events", "stream_index", "stream_heads", "idempotency", "meta", "chain", "merkle"};
 inline constexpr std::string_view chain_head_key = "head";
 inline constexpr std::string_view chain_format_key = "format";
 inline constexpr std::string_view chain_format_value = "isms-eventstore/1";
+inline constexpr std::string_view chain_merkle_size_key = "merkle_size";
 
 // What the writer publishes after every group commit; shared with the
 // subscriptions so that they can be stopped even after the store is gone.
@@ -115,6 +119,7 @@ struct store::impl {
   // Owned by the writer thread.
   std::uint64_t next_position_ = 1;
   digest prev_hash_{};
+  canonical::merkle::frontier frontier_;  // the tree over positions 1..next_position_ - 1
   std::unordered_map<std::string, std::uint64_t, string_hash, std::equal_to<>> heads_;
   rocksdb::WriteBatch batch_;
   std::chrono::steady_clock::time_point last_resume_attempt_{};
@@ -141,6 +146,12 @@ struct store::impl {
   [[nodiscard]] result<void> open_db();
   [[nodiscard]] result<void> check_head();
   [[nodiscard]] result<void> load_erasures();
+  // Brings the stored Merkle tree up to the head (a store written before the
+  // tree was kept gets it here, once) and restores the writer's frontier.
+  [[nodiscard]] result<void> load_merkle();
+  // The stored root of the perfect subtree (level, index); errors through `failure`.
+  [[nodiscard]] canonical::merkle::node_source merkle_nodes(std::optional<error>& failure) const;
+  [[nodiscard]] result<std::uint64_t> merkle_size() const;
   void start_writer();
 
   // Read-only state. refuse_writes keeps errc::corrupted once set (it wins

@@ -33,6 +33,7 @@ class raw_db {
     (void)db_->Close();
   }
 
+  rocksdb::DB& db() { return *db_; }
   rocksdb::ColumnFamilyHandle* cf(const std::string& name) {
     for (std::size_t i = 0; i < names_.size(); ++i)
       if (names_[i] == name) return handles_[i];

@@ -403,6 +403,24 @@ class store {
   // and what append returns.
   [[nodiscard]] result<erasure_result> erase_payload(const erasure_request& request);
 
+  // The Merkle tree over the log (RFC 9162 2.1; docs/eventstore.md): its
+  // leaves are the event hashes in position order, and the tree of size N
+  // covers positions 1..N. The roots of its perfect subtrees are stored with
+  // the events that complete them, so each answer below reads O(log n) nodes.
+  // Errors: invalid_argument (a size beyond the committed head, a position
+  // outside the tree), corrupted (a node missing or malformed), io.
+  //
+  // The root of the tree of the first `tree_size` events.
+  [[nodiscard]] result<digest> merkle_root(std::uint64_t tree_size) const;
+  // The audit path of the event at `position` in the tree of `tree_size`
+  // events (RFC 9162 2.1.3); 1 <= position <= tree_size.
+  [[nodiscard]] result<std::vector<digest>> inclusion_proof(std::uint64_t position,
+                                                            std::uint64_t tree_size) const;
+  // The proof that the tree of `to_size` events extends that of `from_size`
+  // (RFC 9162 2.1.4); 0 < from_size <= to_size, empty when equal.
+  [[nodiscard]] result<std::vector<digest>> consistency_proof(std::uint64_t from_size,
+                                                              std::uint64_t to_size) const;
+
   // Whether appends are accepted now, and if not, why. Cheap; any thread.
   [[nodiscard]] store_health health() const;
 
