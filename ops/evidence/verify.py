@@ -487,27 +487,50 @@ def check_manifest(top, files):
     return manifest, first, last
 
 
+def selected_streams(manifest):
+    """The streams a bundle of chosen streams holds (manifest "streams"), or None for every stream."""
+    streams = manifest.get('streams')
+    if streams is None:
+        return None
+    if not isinstance(streams, list) or not streams or not all(isinstance(x, str) and x for x in streams):
+        raise Failure('manifest: streams must be a list of stream names')
+    return set(streams)
+
+
 def check_events(files, manifest, first, last):
     """Check 2: every event hash, the chain, positions first..last, the erasure rule.
-    Returns (events, {position: hash}); the hash at first - 1 is the first event's prev_hash."""
+    Returns (events, {position: hash}); the hash at first - 1 is the first event's prev_hash.
+    A bundle of chosen streams holds their events (and the erasures) in position order with gaps
+    between them; each must then carry an inclusion proof (check 5)."""
     try:
         lines = files.get('events.ndjson', b'').decode('utf-8').split('\n')
     except UnicodeError as x:
         raise Failure(f'events.ndjson: not UTF-8 ({x})')
+    streams = selected_streams(manifest)
     events, hashes = [], {}
     erased, erasures = {}, {}        # position -> digest of the tombstone shown; target -> digest its erasure recorded
+    versions = {}                    # stream -> the version of its last event so far
     expected = first
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         e = parse_json(line, f'events.ndjson line {n}')
         pos = e.get('position') if isinstance(e, dict) else None
-        if pos != expected:
+        if streams is None and pos != expected:
             raise Failure(f'events.ndjson line {n}: position {pos} where {expected} was expected '
                           '(an event is missing, added or out of order)')
+        if streams is not None and not (isinstance(pos, int) and expected <= pos <= last):
+            raise Failure(f'events.ndjson line {n}: position {pos} where one of {expected}..{last} was expected '
+                          '(an event is added or out of order)')
         h, shown = check_event_line(e, f'position {pos}')
+        if streams is not None and e['stream'] not in streams and e['stream'] != ERASURE_STREAM:
+            raise Failure(f"position {pos}: stream {e['stream']} is not among the bundle's streams")
+        if streams is not None and e['stream'] in versions and e['version'] != versions[e['stream']] + 1:
+            raise Failure(f"position {pos}: version {e['version']} of {e['stream']} follows version "
+                          f"{versions[e['stream']]}: an event of the stream is missing")
+        versions[e['stream']] = e['version']
         prev = bytes.fromhex(e['prev_hash'])
-        if pos > first and prev != hashes[pos - 1]:
+        if pos - 1 in hashes and prev != hashes[pos - 1]:
             raise Failure(f'position {pos}: prev_hash does not link to the hash of position {pos - 1}')
         if e.get('data_erased'):
             erased[pos] = shown.hex()
@@ -517,11 +540,13 @@ def check_events(files, manifest, first, last):
         hashes[pos] = h
         events.append(e)
         expected = pos + 1
-    if expected != last + 1:
+    if streams is None and expected != last + 1:
         raise Failure(f'events.ndjson: ends at position {expected - 1}, the manifest says {last}')
-    if manifest.get('head_hash') != hashes[last].hex():
+    if not events:
+        raise Failure('events.ndjson: holds no event')
+    if last in hashes and manifest.get('head_hash') != hashes[last].hex():
         raise Failure(f'manifest: head_hash is not the hash of position {last}')
-    if first == 1 and hashes[0] != ZERO_HASH:
+    if first == 1 and 0 in hashes and hashes[0] != ZERO_HASH:
         raise Failure('position 1: prev_hash is not 32 zero bytes')
     for pos, digest in sorted(erased.items()):
         if erasures.get(pos) != digest:
@@ -564,7 +589,7 @@ def check_roots(checkpoints, hashes, first, last, wanted):
     merkle_root recomputed. Returns ({tree size: root} from the checkpoints and from the events, for the
     sizes in `wanted`), and the sizes recomputed from the events."""
     roots = {}
-    if first == 1:
+    if first == 1 and all(pos in hashes for pos in range(1, last + 1)):
         wanted = wanted | {c['position'] for c in checkpoints}
         head = TreeHead()
         roots[0] = head.root()
@@ -664,13 +689,20 @@ def verify_bundle(path, kept_path=None, proof_path=None, trust=None):
     wanted = {p.get(k) for p in consistency + inclusion if isinstance(p, dict) for k in ('from', 'to', 'tree_size')}
     roots, recomputed = check_roots(checkpoints, hashes, first, last, wanted | ({kept['position']} if kept else set()))
     included = check_proofs(consistency, inclusion, roots, hashes, first, kept)
+    if selected_streams(manifest) is not None:
+        proven = {p.get('position') for p in inclusion if isinstance(p, dict)}
+        for e in events:
+            if e['position'] not in proven:
+                raise Failure(f"position {e['position']}: no inclusion proof ties it to a signed checkpoint "
+                              "(a bundle of chosen streams needs one for each event)")
     if kept:
         check_kept(kept, keys, trust, hashes, roots, recomputed | included, consistency)
     counts = check_recorded_hashes(events)
 
     signers = ' then '.join(fingerprint(k) for k in keys) or 'nobody'
     kept_note = f", kept checkpoint at {kept['position']} is consistent" if kept else ''
-    lines = [f'ok: {len(events)} events ({first}..{last}), head {last} {hashes[last].hex()}, '
+    newest = events[-1]['position']
+    lines = [f'ok: {len(events)} events ({first}..{last}), head {newest} {hashes[newest].hex()}, '
              f'{len(checkpoints)} checkpoints signed by {signers}{kept_note}',
              f"  manifest: {len(manifest['files'])} files match; recorded hashes recomputed: "
              + ', '.join(f'{k} {v}' for k, v in counts.items() if k != 'skipped')]

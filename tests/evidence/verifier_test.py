@@ -280,8 +280,9 @@ class Bundles(unittest.TestCase):
         shutil.rmtree(cls.tmp)
 
     def bundle(self, log=None, first=1, final=None, key=None, checkpoints=None, consistency=(), inclusion=(),
-               edit=None, tamper=None, tar=True):
+               edit=None, tamper=None, tar=True, streams=None):
         """Writes a bundle of log events first..head, plus `final` (a checkpoint covering the head).
+        streams: only these streams' events (and the erasures), as the server writes a bundle of chosen streams.
         edit(files) changes files before the manifest is written (an attacker who fixes the manifest);
         tamper(files) after it."""
         log = log or self.log
@@ -290,7 +291,8 @@ class Bundles(unittest.TestCase):
         cps = checkpoints if checkpoints is not None else log.checkpoints() + ([final] if final else [])
         signer = key or (cps[-1].get('next_key', cps[-1]['key']) if cps else pub(K1))
         files = {
-            'events.ndjson': ndjson(log.events[first - 1:]),
+            'events.ndjson': ndjson([e for e in log.events[first - 1:] if streams is None or e['stream'] in streams
+                                     or e['stream'] == 'eventstore.erasures']),
             'checkpoints.json': json.dumps({'checkpoints': cps}).encode(),
             'key.json': json.dumps({'algorithm': 'Ed25519', 'public_key': signer,
                                     'fingerprint': sha(bytes.fromhex(signer))}).encode(),
@@ -302,13 +304,15 @@ class Bundles(unittest.TestCase):
             'verify.py': read(VERIFY),
             'AUDITORS.md': read(AUDITORS) if os.path.exists(AUDITORS) else b'',
         }
-        head = events_of(files)[-1]
+        head = events_of(files)[-1] if streams is None else log.events[-1]
         files['registers/risks.csv'] = f"# position {head['position']}\nrisk,title\nR-1,Laptop theft\n".encode()
         if edit:
             edit(files)
-        head = events_of(files)[-1]
+        head = events_of(files)[-1] if streams is None else log.events[-1]
         manifest = {'format': 'isms-ledger-evidence-v1', 'created': iso(T0 + 10 ** 8), 'from': first,
                     'to': head['position'], 'head_hash': head['hash'], 'files': {n: sha(b) for n, b in files.items()}}
+        if streams is not None:
+            manifest['streams'] = sorted(streams)
         files['manifest.json'] = json.dumps(manifest, indent=1).encode()
         if tamper:
             tamper(files)
@@ -478,6 +482,35 @@ class Bundles(unittest.TestCase):
     def test_a_bad_signature_names_the_checkpoint(self):
         bad = dict(self.final, signature=('0' if self.final['signature'][0] != '0' else '1') + self.final['signature'][1:])
         self.assert_fails([self.bundle(final=bad)], f'{self.cp_label(bad)}: bad signature')
+
+    # --- a bundle of chosen streams ----------------------------------------------------------------
+
+    def streams_bundle(self, drop=None, smuggle=None, unproven=None):
+        """The policy's and the risk's events (and the erasure at 9), each proven in the tree of 14."""
+        streams = {'document-POL-1', 'risk-R-1'}
+        chosen = [e['position'] for e in self.log.events if e['stream'] in streams or e['stream'] == 'eventstore.erasures']
+
+        def edit(files):
+            ev = events_of(files)
+            if drop:
+                ev = [e for e in ev if e['position'] != drop]
+            if smuggle:
+                ev = sorted(ev + [copy.deepcopy(self.log.events[smuggle - 1])], key=lambda e: e['position'])
+            files['events.ndjson'] = ndjson(ev)
+        return self.bundle(final=self.final, streams=streams, edit=edit,
+                           inclusion=[(p, 14) for p in chosen + ([smuggle] if smuggle else []) if p != unproven])
+
+    def test_a_bundle_of_chosen_streams_verifies_with_an_inclusion_proof_per_event(self):
+        out = self.assert_ok(self.streams_bundle())
+        self.assertIn('ok: 7 events (1..14), head 12 ', out)
+
+    def test_a_bundle_of_chosen_streams_names_a_missing_added_or_unproven_event(self):
+        self.assert_fails([self.streams_bundle(drop=4)],
+                          'position 5: version 3 of document-POL-1 follows version 1: an event of the stream is missing')
+        self.assert_fails([self.streams_bundle(smuggle=7)],
+                          "position 7: stream review-MR-1 is not among the bundle's streams")
+        self.assert_fails([self.streams_bundle(unproven=10)],
+                          'position 10: no inclusion proof ties it to a signed checkpoint')
 
     def test_a_key_rotation_is_honoured(self):
         log = build_log(rotate=True)
