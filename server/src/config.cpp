@@ -32,6 +32,10 @@ const std::vector<option>& options() {
       {"threads", k::integer, 1, 64,
        [](server_config& c, const json& v) { c.transport.threads = static_cast<unsigned>(v.get<std::int64_t>()); }},
       {"backup_dir", k::text, 0, 0, [](server_config& c, const json& v) { c.ledger.backup_dir = v.get<std::string>(); }},
+      {"signing_key", k::text, 0, 0,
+       [](server_config& c, const json& v) { c.ledger.signing_key_file = v.get<std::string>(); }},
+      {"checkpoint_interval_s", k::integer, 60, 31 * 86400,
+       [](server_config& c, const json& v) { c.ledger.checkpoint_interval = std::chrono::seconds{v.get<std::int64_t>()}; }},
       {"webui", k::text, 0, 0, [](server_config& c, const json& v) { c.ledger.webui_dir = v.get<std::string>(); }},
       {"workers", k::integer, 1, 64,
        [](server_config& c, const json& v) { c.ledger.workers = static_cast<unsigned>(v.get<std::int64_t>()); }},
@@ -155,7 +159,8 @@ std::expected<void, std::string> apply_config(const json& doc, server_config& co
       if (!value.is_object()) return std::unexpected("limits: must be an object");
       for (const auto& [lkey, lvalue] : value.items()) {
         const option* o = find_option(lkey);
-        if (!o || o->name == "data" || o->name == "address" || o->name == "port" || o->name == "backup_dir")
+        if (!o || o->name == "data" || o->name == "address" || o->name == "port" || o->name == "backup_dir" ||
+            o->name == "signing_key")
           return std::unexpected("limits." + lkey + ": unknown setting");
         if (auto r = apply_one(*o, lvalue, config); !r) return std::unexpected("limits." + r.error());
       }

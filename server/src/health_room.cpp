@@ -1,5 +1,7 @@
 #include "isms/server/health_room.hpp"
 
+#include <algorithm>
+
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -83,6 +85,11 @@ http_response metrics_answer(const server_figures& f) {
          verification.current == chain_verifier::state::running ? 1 : 0);
   metric("ismsd_worker_jobs_failed_total", "counter", "Worker jobs that failed with an exception.",
          f.worker_jobs_failed);
+  metric("ismsd_checkpoints_enabled", "gauge", "1 when the server signs checkpoints (a signing key is configured).",
+         f.checkpoints_enabled ? 1 : 0);
+  if (f.checkpoint_age_ms)
+    metric("ismsd_checkpoint_age_seconds", "gauge", "Seconds since the newest signed checkpoint.",
+           static_cast<std::uint64_t>(std::max<std::int64_t>(0, *f.checkpoint_age_ms) / 1000));
   const auto& views = f.views;
   metric("ismsd_views_snapshots", "gauge", "Snapshots of the views kept on disk for start-up and time travel.",
          views.snapshots);

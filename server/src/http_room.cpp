@@ -18,6 +18,8 @@ using domain::role;
 const endpoint_permission endpoint_table[] = {
     {"events.export", {role::external_auditor, role::internal_auditor, role::admin},
      "the event log export and its verification are for auditors and admins"},
+    {"checkpoints.make", {role::external_auditor, role::internal_auditor, role::admin},
+     "only auditors and admins ask for a signed checkpoint"},
     {"erasure", {role::admin}, "only an administrator erases personal data"},
     {"backup", {role::admin}, "only an administrator takes backups"},
     {"users.password", {role::admin}, "only an administrator sets another user's password"},

@@ -32,6 +32,16 @@ std::string percent_decode(std::string_view s) {
 }
 }  // namespace
 
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  for (std::size_t at = 0; at < text.size();) {
+    const auto comma = std::min(text.find(',', at), text.size());
+    if (comma > at) out.emplace_back(text.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return out;
+}
+
 bool query_param(std::string_view query, std::string_view name, std::string& value) {
   while (!query.empty()) {
     const auto amp = query.find('&');

@@ -2,8 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <utility>
+
 #include "isms/server/audit_room.hpp"
+#include "isms/server/registers_csv.hpp"
 #include "isms/server/backup_room.hpp"
+#include "isms/server/checkpoints.hpp"
 #include "isms/server/health_room.hpp"
 #include "isms/server/log.hpp"
 #include "isms/server/reaction_runner.hpp"
@@ -67,6 +71,21 @@ ledger::ledger(ledger_options options, eventstore::store& store)
                                            [this] { run_scheduler_once(); });
   session_sweeper_ = std::make_unique<scheduler>(options_.session_sweep_interval, [this] { ws_->sweep_sessions(); });
   verifier_ = std::make_unique<chain_verifier>(options_.verify, store_);
+  if (!options_.signing_key_file.empty()) {
+    bool created = false;
+    auto key = signing_key::load_or_create(options_.signing_key_file, &created);
+    if (!key) throw std::runtime_error(key.error());
+    log::info("checkpoints", std::string(created ? "created the signing key " : "signing with the key ") +
+                                 options_.signing_key_file.string() + ", fingerprint " + key->fingerprint());
+    checkpoints_ = std::make_unique<checkpoint_keeper>(store_, *key, options_.clock);
+    // The first turn is at start, when nothing new needs signing: skipped.
+    checkpoint_scheduler_ = std::make_unique<scheduler>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(options_.checkpoint_interval),
+        [this, first = true]() mutable {
+          if (std::exchange(first, false)) return;
+          sign_checkpoint("the scheduled checkpoint");
+        });
+  }
   verifier_->start();
   add_routes();
 }
@@ -91,17 +110,29 @@ void ledger::add_routes() {
   identify_fn identify = [this](const http_request& r) { return session_->identify(r); };
   audit_ = std::make_unique<audit_room>(
       audit_room_options{options_.max_export_events, options_.max_json_depth}, store_, *verifier_, *pool_,
-      audit_room_parts{identify, options_.clock, [this](std::uint64_t erasure_position) {
+      audit_room_parts{identify, options_.clock,
+                       [this](std::uint64_t erasure_position) {
                          // Nor does a command decide on a history read before the erasure.
                          pipeline_->forget_cached_histories();
                          views_->wait_applied(erasure_position);
+                       },
+                       checkpoints_.get(),
+                       [this](std::uint64_t position) -> std::expected<std::vector<register_csv>, std::string> {
+                         auto at = views_->as_of_position(position);
+                         if (!at) return std::unexpected("the registers at " + std::to_string(position) + ": " +
+                                                         at.error().message);
+                         return registers_csv(**at, position);
                        }});
   backup_ = std::make_unique<backup_room>(options_.backup_dir, store_, *pool_, identify, options_.clock);
   health_ = std::make_unique<health_room>([this] {
-    return server_figures{store_.current_head(),     store_.health(),          verifier_->current(),
-                          views_->stats(),           reactions_position(), http_requests_.load(),
-                          http_errors_.load(),       ws_upgrades_.load(),      ws_->connection_count(),
-                          notifier_->outbox_size(),  notifier_->delivered(),   pool_->failed_jobs()};
+    server_figures f{store_.current_head(),     store_.health(),          verifier_->current(),
+                     views_->stats(),           reactions_position(), http_requests_.load(),
+                     http_errors_.load(),       ws_upgrades_.load(),      ws_->connection_count(),
+                     notifier_->outbox_size(),  notifier_->delivered(),   pool_->failed_jobs()};
+    f.checkpoints_enabled = checkpoints_ != nullptr;
+    if (checkpoints_)
+      if (auto newest = checkpoints_->newest_time_ms()) f.checkpoint_age_ms = now_ms() - *newest;
+    return f;
   });
   session_->add_routes(routes_);
   audit_->add_routes(routes_);
@@ -130,7 +161,22 @@ void ledger::shutdown() {
     reactions_.reset();  // stops after the event in hand
   }
   pipeline_->drain();
+  checkpoint_scheduler_.reset();
+  if (checkpoints_) sign_checkpoint("the checkpoint at shutdown");
   ws_->shutdown();
+}
+
+void ledger::sign_checkpoint(std::string_view which) {
+  auto c = checkpoints_->make("system");
+  if (!c) {
+    // An empty log has nothing to sign.
+    if (c.error().code != eventstore::errc::invalid_argument)
+      log::error("checkpoints", std::string(which) + " failed: " + c.error().message);
+    return;
+  }
+  log::info("checkpoints", std::string(which) + ": position " + std::to_string(c->position) + ", root " +
+                               eventstore::to_hex(c->merkle_root).substr(0, 16) + "…, recorded at " +
+                               std::to_string(c->recorded_at));
 }
 
 ledger::~ledger() {

@@ -24,21 +24,26 @@ std::string_view name(level l) {
 }
 }  // namespace
 
+std::string utc_stamp(std::int64_t ms) {
+  const std::int64_t floor_s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+  const std::time_t secs = static_cast<std::time_t>(floor_s);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char stamp[64];
+  std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms - floor_s * 1000));
+  return stamp;
+}
+
 void set_threshold(level l) noexcept { threshold.store(l); }
 
 void write(level l, std::string_view component, std::string_view message) {
   if (l < threshold.load()) return;
   const auto now = std::chrono::system_clock::now();
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char stamp[64];
-  std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
   std::string line;
   line.reserve(64 + message.size());
-  line += stamp;
+  line += utc_stamp(ms);
   line += ' ';
   line += name(l);
   line += ' ';

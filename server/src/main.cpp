@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -19,16 +20,23 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <functional>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "isms/eventstore/store.hpp"
+#include "isms/server/checkpoints.hpp"
 #include "isms/server/config.hpp"
 #include "isms/server/demo.hpp"
+#include "isms/server/evidence.hpp"
 #include "isms/server/http_types.hpp"
 #include "isms/server/ledger.hpp"
 #include "isms/server/log.hpp"
+#include "isms/server/projections.hpp"
+#include "isms/server/registers_csv.hpp"
 #include "isms/server/transport.hpp"
 
 namespace {
@@ -50,8 +58,14 @@ constexpr const char* usage_text =
     "  restore  restore a backup      --from DIR --data DIR\n"
     "  erase    erase personal data   --data DIR --position N --fields email[,name...] --reason TEXT\n"
     "                                 [--actor ID] (GDPR Art. 17; the server must be stopped)\n"
+    "  export   the evidence bundle   --data DIR --to FILE.tar.gz [--from N] [--until N] [--streams a,b]\n"
+    "                                 [--signing_key FILE] (for auditors: docs/auditors.md; server stopped)\n"
+    "  checkpoint  sign a checkpoint  --data DIR [--signing_key FILE] (the server must be stopped)\n"
+    "  key show    the signing key    --data DIR [--signing_key FILE]\n"
+    "  key rotate  a new signing key  --data DIR [--signing_key FILE] (announced by a checkpoint the old key\n"
+    "                                 signs; the server must be stopped)\n"
     "\n"
-    "defaults: --data ./data --address 127.0.0.1 --port 8080\n"
+    "defaults: --data ./data --address 127.0.0.1 --port 8080 --signing_key <data dir>-signing.key\n"
     "          --webui <prefix>/share/isms-ledger/webui when installed, <checkout>/webui in a build tree\n";
 
 // Flags as name → value; every flag takes one value, except the switches
@@ -70,7 +84,13 @@ std::optional<parsed_args> parse_args(int argc, char** argv, std::string& proble
   }
   parsed_args out;
   out.command = argv[1];
-  for (int i = 2; i < argc; ++i) {
+  int first_flag = 2;
+  // Commands of two words: "key show", "key rotate".
+  if (out.command == "key" && argc > 2 && !std::string_view(argv[2]).starts_with("--")) {
+    out.command += std::string(" ") + argv[2];
+    first_flag = 3;
+  }
+  for (int i = first_flag; i < argc; ++i) {
     std::string a = argv[i];
     if (!a.starts_with("--")) {
       problem = "unexpected argument '" + a + "'";
@@ -159,10 +179,27 @@ std::expected<std::unique_ptr<eventstore::store>, std::string> open_existing_sto
     if (s.error().code == eventstore::errc::not_found)
       return std::unexpected("no event store in " + dir.string() +
                              " (the folder does not exist or holds no store; check --data)");
+    if (s.error().code == eventstore::errc::io && s.error().message.find("lock") != std::string::npos)
+      return std::unexpected("the event store in " + dir.string() +
+                             " is in use by another process (a running ismsd serve?); stop it first");
     return std::unexpected("cannot open the event store in " + dir.string() + ": " +
                            std::string(eventstore::to_string(s.error().code)) + ": " + s.error().message);
   }
   return std::move(*s);
+}
+
+// "<data dir><suffix>", beside the data folder: where backups and the
+// signing key go by default (outside the store's own folder).
+fs::path beside_data(const fs::path& data_dir, std::string_view suffix) {
+  fs::path data = fs::absolute(data_dir).lexically_normal();
+  if (!data.has_filename()) data = data.parent_path();
+  return data.string() + std::string(suffix);
+}
+
+// --signing_key, else the default beside --data.
+fs::path signing_key_path(const parsed_args& args) {
+  const std::string given = flag(args, "signing_key", "");
+  return given.empty() ? beside_data(flag(args, "data", "./data"), "-signing.key") : fs::path(given);
 }
 
 // A switch given as --name, --name=true or --name=false.
@@ -253,12 +290,11 @@ int serve(const parsed_args& args, const char* argv0) {
 
   raise_open_file_limit(config.transport.max_connections);
 
-  if (config.ledger.backup_dir.empty()) {
-    // Online backups (POST /api/backup) go next to the data by default.
-    fs::path data = fs::absolute(config.data_dir).lexically_normal();
-    if (!data.has_filename()) data = data.parent_path();
-    config.ledger.backup_dir = data.string() + "-backups";
-  }
+  // Online backups (POST /api/backup) and the key that signs checkpoints go
+  // next to the data by default.
+  if (config.ledger.backup_dir.empty()) config.ledger.backup_dir = beside_data(config.data_dir, "-backups");
+  if (config.ledger.signing_key_file.empty())
+    config.ledger.signing_key_file = beside_data(config.data_dir, "-signing.key");
   auto store = open_store(config.data_dir);
   if (!store) return fail(store.error());
   const auto head = (*store)->current_head();
@@ -417,12 +453,7 @@ int erase(const parsed_args& args) {
   eventstore::erasure_request req;
   if (!parse_u64(flag(args, "position", ""), req.position) || req.position == 0)
     return fail("erase needs --position N (the event holding the personal data)");
-  const std::string fields = flag(args, "fields", "");
-  for (std::size_t at = 0; at <= fields.size();) {
-    const auto comma = std::min(fields.find(',', at), fields.size());
-    if (comma > at) req.fields.push_back(fields.substr(at, comma - at));
-    at = comma + 1;
-  }
+  req.fields = server::split_list(flag(args, "fields", ""));
   if (req.fields.empty()) return fail("erase needs --fields F[,F...] (the payload's fields to erase)");
   req.reason = flag(args, "reason", "");
   if (req.reason.empty()) return fail("erase needs --reason TEXT (e.g. the data subject's request)");
@@ -440,6 +471,177 @@ int erase(const parsed_args& args) {
   std::printf("erased %zu field(s) of position %llu; the erasure is event %llu (tombstone %s)\n", req.fields.size(),
               static_cast<unsigned long long>(req.position), static_cast<unsigned long long>(r->erasure_position),
               eventstore::to_hex(r->tombstone_digest).c_str());
+  return 0;
+}
+
+std::int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::optional<std::string> unknown_flag(const parsed_args& args, std::initializer_list<std::string_view> known) {
+  for (const auto& [name, value] : args.flags)
+    if (std::ranges::find(known, name) == known.end()) return "--" + name + ": unknown flag for " + args.command;
+  return std::nullopt;
+}
+
+void print_checkpoint(const server::checkpoint& c) {
+  std::printf("%s\n", server::to_json(c).dump(2).c_str());
+}
+
+// Progress of long work on stderr: a bar redrawn in place on a terminal,
+// a line every few seconds otherwise; with the rate and the time left.
+class progress_meter {
+ public:
+  explicit progress_meter(std::string what)
+      : what_(std::move(what)), tty_(::isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
+  void operator()(std::uint64_t done, std::uint64_t total) {
+    const auto now = std::chrono::steady_clock::now();
+    const bool last = done >= total;
+    if (!last && now - shown_ < (tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000))) return;
+    shown_ = now;
+    const double seconds = std::chrono::duration<double>(now - start_).count();
+    const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
+    const double left = rate > 0 ? static_cast<double>(total - std::min(done, total)) / rate : 0;
+    const int percent = total == 0 ? 100 : static_cast<int>(100.0 * static_cast<double>(done) / static_cast<double>(total));
+    char line[200];
+    if (tty_) {
+      const int filled = percent / 5;
+      std::snprintf(line, sizeof line, "\r%s [%-20s] %3d%% %llu/%llu, %.0f/s, %.0f s left%s", what_.c_str(),
+                    std::string(static_cast<std::size_t>(filled), '#').c_str(), percent,
+                    static_cast<unsigned long long>(done), static_cast<unsigned long long>(total), rate, left,
+                    last ? "\n" : "");
+    } else {
+      std::snprintf(line, sizeof line, "%s: %llu/%llu (%d%%), %.0f/s, %.0f s left\n", what_.c_str(),
+                    static_cast<unsigned long long>(done), static_cast<unsigned long long>(total), percent, rate, left);
+    }
+    std::fputs(line, stderr);
+  }
+
+ private:
+  std::string what_;
+  bool tty_;
+  std::chrono::steady_clock::time_point start_, shown_{};
+};
+
+// The evidence bundle of a stopped store, for an auditor (docs/auditors.md).
+int export_evidence(const parsed_args& args) {
+  if (auto bad = unknown_flag(args, {"data", "to", "from", "until", "streams", "signing_key"})) return fail(*bad);
+  const fs::path out = flag(args, "to", "");
+  if (out.empty()) return fail("export needs --to FILE (the .tar.gz to write)");
+  std::error_code ec;
+  if (fs::exists(out, ec)) return fail(out.string() + " exists already; choose a new file");
+  server::evidence_request want;
+  want.actor = "admin";
+  if (!parse_u64(flag(args, "from", "1"), want.from)) return fail("--from must be a position");
+  if (!parse_u64(flag(args, "until", "0"), want.to)) return fail("--until must be a position");
+  want.streams = server::split_list(flag(args, "streams", ""));
+  auto s = open_existing_store(flag(args, "data", "./data"));
+  if (!s) return fail(s.error());
+  auto key = server::signing_key::load_or_create(signing_key_path(args));
+  if (!key) return fail(key.error());
+  server::checkpoint_keeper keeper(**s, *key, wall_clock_ms);
+  const fs::path partial = out.string() + ".partial";
+  std::ofstream file(partial, std::ios::binary | std::ios::trunc);
+  if (!file) return fail("cannot write " + partial.string());
+  const auto sink = [&](std::string_view chunk) {
+    file.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    return static_cast<bool>(file);
+  };
+  progress_meter meter("events");
+  // The registers at the bundle's end, folded from the log (no views engine runs here).
+  const auto registers = [&](std::uint64_t position) -> std::expected<std::vector<server::register_csv>, std::string> {
+    auto views = domain::views::initial_views();
+    views.keep_history = false;
+    if (auto folded = server::fold_views_until(**s, views, position); !folded)
+      return std::unexpected("the registers at " + std::to_string(position) + ": " + folded.error().message);
+    return server::registers_csv(views, position);
+  };
+  auto made = server::write_evidence(**s, keeper, want, sink, out.parent_path().empty() ? fs::path(".") : out.parent_path(),
+                                     registers, std::ref(meter));
+  file.close();
+  if (!made || !file) {
+    fs::remove(partial, ec);
+    return fail("the bundle was not written: " + (made ? std::string("writing ") + partial.string() + " failed" : made.error()));
+  }
+  fs::rename(partial, out, ec);
+  if (ec) return fail("cannot move the bundle to " + out.string() + ": " + ec.message());
+  std::printf("wrote %s: %llu events (positions %llu..%llu), %llu bytes, checked against the checkpoint at %llu "
+              "(key %s)\nan auditor runs: tar xzf %s && python3 isms-evidence-%llu/verify.py isms-evidence-%llu\n",
+              out.c_str(), static_cast<unsigned long long>(made->events), static_cast<unsigned long long>(made->from),
+              static_cast<unsigned long long>(made->to), static_cast<unsigned long long>(made->bytes),
+              static_cast<unsigned long long>(made->newest.position), key->fingerprint().c_str(),
+              out.filename().c_str(), static_cast<unsigned long long>(made->to),
+              static_cast<unsigned long long>(made->to));
+  return 0;
+}
+
+// Signs a checkpoint of a stopped store's log and records it there.
+int checkpoint(const parsed_args& args) {
+  if (auto bad = unknown_flag(args, {"data", "signing_key"})) return fail(*bad);
+  auto s = open_existing_store(flag(args, "data", "./data"));
+  if (!s) return fail(s.error());
+  const fs::path key_file = signing_key_path(args);
+  bool created = false;
+  auto key = server::signing_key::load_or_create(key_file, &created);
+  if (!key) return fail(key.error());
+  if (created) std::fprintf(stderr, "created the signing key %s\n", key_file.c_str());
+  server::checkpoint_keeper keeper(**s, *key, wall_clock_ms);
+  auto c = keeper.make("admin");
+  if (!c) return fail("no checkpoint: " + c.error().message);
+  print_checkpoint(*c);
+  return 0;
+}
+
+int key_show(const parsed_args& args) {
+  if (auto bad = unknown_flag(args, {"data", "signing_key"})) return fail(*bad);
+  const fs::path key_file = signing_key_path(args);
+  std::error_code ec;
+  if (!fs::exists(key_file, ec))
+    return fail("no signing key at " + key_file.string() + " yet (ismsd serve creates it at its first start)");
+  auto key = server::signing_key::load(key_file);
+  if (!key) return fail(key.error());
+  std::printf("algorithm   Ed25519\npublic key  %s\nfingerprint %s\nfile        %s\n", key->public_key_hex().c_str(),
+              key->fingerprint().c_str(), key_file.c_str());
+  return 0;
+}
+
+// A new key, announced in the log by a checkpoint the old key signs; the old
+// key file is kept beside, renamed. The new key is written first, under a
+// temporary name, so that a crash between the steps never leaves the log
+// announcing a key that is lost.
+int key_rotate(const parsed_args& args) {
+  if (auto bad = unknown_flag(args, {"data", "signing_key"})) return fail(*bad);
+  auto s = open_existing_store(flag(args, "data", "./data"));
+  if (!s) return fail(s.error());
+  const fs::path key_file = signing_key_path(args);
+  auto old_key = server::signing_key::load(key_file);
+  if (!old_key) return fail(old_key.error());
+  const fs::path pending = key_file.string() + ".next";
+  std::error_code ec;
+  if (fs::exists(pending, ec))
+    return fail(pending.string() + " exists: an earlier rotation did not finish. Check `ismsd key show` and the "
+                "newest checkpoints (GET /api/checkpoints), then remove it or put it in place by hand");
+  const auto next = server::signing_key::generate();
+  if (auto saved = next.save_new(pending); !saved) return fail(saved.error());
+  server::checkpoint_keeper keeper(**s, *old_key, wall_clock_ms);
+  auto announced = keeper.rotate(next, "admin");
+  if (!announced) {
+    fs::remove(pending, ec);
+    return fail("the rotation was not recorded: " + announced.error().message);
+  }
+  const fs::path retired = key_file.string() + ".retired-" + old_key->fingerprint().substr(0, 16);
+  fs::rename(key_file, retired, ec);
+  if (!ec) fs::rename(pending, key_file, ec);
+  if (ec)
+    return fail("the rotation is recorded in the log, but putting the new key in place failed (" + ec.message() +
+                "): move " + pending.string() + " to " + key_file.string() + " by hand");
+  auto first = keeper.make("admin");
+  std::printf("rotated: checkpoint at position %llu (signed by the old key %s) announces the new key %s\n",
+              static_cast<unsigned long long>(announced->recorded_at), old_key->fingerprint().c_str(),
+              next.fingerprint().c_str());
+  std::printf("the old key is kept as %s; keep it offline or destroy it\n", retired.c_str());
+  if (first) print_checkpoint(*first);
   return 0;
 }
 
@@ -465,6 +667,10 @@ int main(int argc, char** argv) {
     if (args->command == "backup") return backup(*args);
     if (args->command == "restore") return restore(*args);
     if (args->command == "erase") return erase(*args);
+    if (args->command == "checkpoint") return checkpoint(*args);
+    if (args->command == "export") return export_evidence(*args);
+    if (args->command == "key show") return key_show(*args);
+    if (args->command == "key rotate") return key_rotate(*args);
     if (args->command == "help" || args->command == "--help") {
       std::fputs(usage_text, stdout);
       return 0;

@@ -5,6 +5,7 @@
 
 #include <malloc.h>
 
+#include "isms/server/checkpoints.hpp"
 #include "isms/server/history_cache.hpp"
 #include "isms/server/json_input.hpp"
 #include "isms/server/log.hpp"
@@ -59,11 +60,14 @@ domain::recorded_event from_view(const eventstore::event_view& e) {
 
 bool is_erasure(std::string_view stream) { return stream == eventstore::erasure_stream; }
 
-// The store's own erasure events are not domain events: they only move the
-// views' position (their effect, the redacted payload, is in the events they
-// name). Everything else folds through the domain.
+// The log's own records — the store's erasure events and the signed
+// checkpoints — are not domain events: they only move the views' position
+// (an erasure's effect, the redacted payload, is in the event it names).
+// Everything else folds through the domain.
+bool is_log_record(std::string_view stream) { return is_erasure(stream) || stream == checkpoint_stream; }
+
 void fold_into(views::all_views& v, const domain::recorded_event& e) {
-  if (is_erasure(e.stream)) {
+  if (is_log_record(e.stream)) {
     v.position = e.position;
     v.as_of = e.meta.recorded_at;
     return;
@@ -354,11 +358,16 @@ void projection_engine::discard(std::shared_ptr<const void> garbage) const {
 
 std::expected<void, eventstore::error> projection_engine::fold_until(views::all_views& v,
                                                                      std::uint64_t position) const {
+  return fold_views_until(store_, v, position);
+}
+
+std::expected<void, eventstore::error> fold_views_until(const eventstore::store& store, views::all_views& v,
+                                                        std::uint64_t position) {
   while (v.position < position) {
     const std::uint64_t from = v.position + 1;
     const std::uint64_t to = std::min(position, v.position + read_chunk);
     std::optional<std::string> bad;
-    auto visited = store_.scan(from, to, [&](const eventstore::event_view& e) {
+    auto visited = store.scan(from, to, [&](const eventstore::event_view& e) {
       try {
         fold_into(v, from_view(e));
       } catch (const std::exception& ex) {

@@ -26,7 +26,7 @@ struct server_config {
 
 // Applies a config document onto `config`. Keys (all optional):
 //   data, address, port, threads, webui, workers, allowed_origins[], secure_cookie,
-//   webhooks[], scheduler_interval_s,
+//   webhooks[], scheduler_interval_s, signing_key, checkpoint_interval_s,
 //   limits: { max_body_bytes, read_timeout_s, max_connections, max_ws_message_bytes,
 //             max_ws_frame_bytes, max_ws_queued_bytes, ws_idle_timeout_s,
 //             requests_per_second, request_burst, max_subscriptions,

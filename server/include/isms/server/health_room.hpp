@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include "isms/eventstore/store.hpp"
 #include "isms/server/chain_verifier.hpp"
@@ -28,6 +29,8 @@ struct server_figures {
   std::uint64_t webhook_outbox = 0;
   std::uint64_t webhook_delivered = 0;
   std::uint64_t worker_jobs_failed = 0;
+  bool checkpoints_enabled = false;                   // a signing key is configured
+  std::optional<std::int64_t> checkpoint_age_ms;     // since the newest signed checkpoint, if any
 };
 
 [[nodiscard]] http_response healthz_answer(const server_figures& f);

@@ -39,7 +39,7 @@ using identify_fn = std::function<std::optional<caller>(const http_request&)>;
 // permission, checked by the rooms and listed for each user in the session
 // reply (`user.may.endpoints`), so the web UI asks rather than restates it.
 struct endpoint_permission {
-  std::string_view name;  // "events.export": GET /api/events and GET /api/verify
+  std::string_view name;  // "events.export": GET /api/events, /api/verify, /api/checkpoints and /api/proof/*
   std::initializer_list<domain::role> roles;
   std::string_view refusal;  // the 403 message
 };

@@ -40,6 +40,9 @@ struct http_response {
 // nullopt-like empty + false when absent.
 [[nodiscard]] bool query_param(std::string_view query, std::string_view name, std::string& value);
 
+// The items of a comma-separated list ("a,b,,c" → a, b, c): empty items dropped.
+[[nodiscard]] std::vector<std::string> split_list(std::string_view text);
+
 // A number as a URL may carry it: one or more ASCII digits and nothing else
 // (no sign, no '+', no spaces, no other base) that fits 64 bits; nullopt
 // otherwise. Every number the server reads from a URL goes through this.

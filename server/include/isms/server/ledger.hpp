@@ -32,6 +32,7 @@ namespace isms::server {
 
 class audit_room;
 class backup_room;
+class checkpoint_keeper;
 class health_room;
 class reaction_runner;
 class scheduler;
@@ -58,6 +59,13 @@ struct ledger_options {
   // Where POST /api/backup writes online backups (one new folder each).
   // Default: none here; `ismsd serve` uses "<data dir>-backups".
   std::filesystem::path backup_dir;
+  // The Ed25519 key that signs checkpoints (created there, mode 0600, when
+  // missing; a key readable by others is refused). Default: none here (no
+  // checkpoints are signed); `ismsd serve` uses "<data dir>-signing.key".
+  std::filesystem::path signing_key_file;
+  // How often the server signs a checkpoint of its log; one is signed at
+  // every orderly stop as well. Default: 24 h
+  std::chrono::seconds checkpoint_interval{86400};
   // Most events one GET /api/events answer carries. Default: 10000
   std::size_t max_export_events = 10000;
   // Deepest nesting of an HTTP body's JSON; deeper → 400 before any tree is
@@ -100,6 +108,8 @@ class ledger final : public application {
   [[nodiscard]] projection_engine& views() noexcept { return *views_; }
   [[nodiscard]] auth_service& auth() noexcept { return *auth_; }
   [[nodiscard]] chain_verifier& verifier() noexcept { return *verifier_; }
+  // Null when no signing key is configured.
+  [[nodiscard]] checkpoint_keeper* checkpoints() noexcept { return checkpoints_.get(); }
   // Blocks until views and reactions have caught up with the log's head.
   void settle();
   // Runs the scheduler's rules once, now.
@@ -119,6 +129,8 @@ class ledger final : public application {
   // The reactions' checkpoint; once they have stopped, where they stopped.
   std::uint64_t reactions_position() const;
   std::int64_t now_ms() const { return options_.clock(); }
+  // Signs a checkpoint as the system and logs it (`which`: why).
+  void sign_checkpoint(std::string_view which);
 
   ledger_options options_;
   eventstore::store& store_;
@@ -135,6 +147,8 @@ class ledger final : public application {
   std::unique_ptr<time_rules> time_rules_;
   std::unique_ptr<scheduler> scheduler_;
   std::unique_ptr<scheduler> session_sweeper_;
+  std::unique_ptr<checkpoint_keeper> checkpoints_;
+  std::unique_ptr<scheduler> checkpoint_scheduler_;
   std::atomic<bool> shutting_down_{false};
   std::unique_ptr<chain_verifier> verifier_;
   std::unique_ptr<session_room> session_;

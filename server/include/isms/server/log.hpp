@@ -3,6 +3,8 @@
 // single write(2) so that concurrent lines never interleave.
 // Thread-safety: every function may be called from any thread.
 
+#include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace isms::server::log {
@@ -11,6 +13,9 @@ enum class level { debug, info, warn, error };
 
 // Records below this level are dropped. Default: info.
 void set_threshold(level l) noexcept;
+
+// UTC milliseconds since the epoch as "2026-11-29T10:15:00.123Z".
+[[nodiscard]] std::string utc_stamp(std::int64_t ms);
 
 // "2026-11-29T10:15:00.123Z INFO <component> <message>"
 void write(level l, std::string_view component, std::string_view message);

@@ -197,4 +197,11 @@ class projection_engine {
 // The domain's view of a recorded event.
 [[nodiscard]] domain::recorded_event to_domain(const eventstore::recorded_event& e);
 
+// Folds `v` on through the store's events up to `position` (or the head, if
+// sooner), a chunk of events at a time. For a one-off answer without an
+// engine (ismsd export on a stopped store); the engine folds the same way.
+[[nodiscard]] std::expected<void, eventstore::error> fold_views_until(const eventstore::store& store,
+                                                                    domain::views::all_views& v,
+                                                                    std::uint64_t position);
+
 }  // namespace isms::server
