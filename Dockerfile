@@ -35,8 +35,8 @@ RUN apt-get update \
 # An unprivileged user with a fixed id (for runAsNonRoot and for host folders
 # mounted in), owning the two folders the server writes; a new volume takes
 # its folder's owner and mode.
-RUN groupadd --system --gid 10001 isms-ledger \
- && useradd --system --uid 10001 --gid isms-ledger --home-dir /var/lib/isms-ledger \
+RUN groupadd --gid 10001 isms-ledger \
+ && useradd --no-log-init --uid 10001 --gid isms-ledger --home-dir /var/lib/isms-ledger --no-create-home \
       --shell /usr/sbin/nologin isms-ledger \
  && install -d -m 0700 -o isms-ledger -g isms-ledger /var/lib/isms-ledger /var/backups/isms-ledger
 COPY --from=build /staging/usr/ /usr/
