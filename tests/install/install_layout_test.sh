@@ -10,7 +10,7 @@ set -euo pipefail
 build="$1" source="$2"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/ismsd-install-XXXXXX")"
-pid= runner=
+pid='' runner=''
 cleanup() {
   [ -n "$pid" ] && kill "$pid" 2>/dev/null
   [ -n "$runner" ] && wait "$runner" 2>/dev/null
@@ -42,7 +42,7 @@ start_ismsd() {
     echo "ismsd exited with status $status"
   ) >"$tmp/$name.out" 2>&1 &
   runner=$!
-  pid= port=
+  pid='' port=''
   local line seen=
   while IFS= read -r -t 60 -u "$out" line; do
     seen+="$line"$'\n'
@@ -65,7 +65,7 @@ stop_ismsd() {
   while IFS= read -r -t 60 -u "$out" line; do
     if [[ "$line" =~ ^ismsd\ exited\ with\ status\ ([0-9]+)$ ]]; then
       wait "$runner" 2>/dev/null || true
-      pid= runner=
+      pid='' runner=''
       [ "${BASH_REMATCH[1]}" = 0 ] || fail "ismsd exited with status ${BASH_REMATCH[1]} on SIGTERM"
       return 0
     fi
