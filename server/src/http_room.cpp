@@ -22,6 +22,7 @@ const endpoint_permission endpoint_table[] = {
      "only auditors and admins ask for a signed checkpoint"},
     {"erasure", {role::admin}, "only an administrator erases personal data"},
     {"backup", {role::admin}, "only an administrator takes backups"},
+    {"rules.run", {role::admin}, "only an administrator runs the time rules on demand"},
     {"users.password", {role::admin}, "only an administrator sets another user's password"},
 };
 }  // namespace

@@ -67,8 +67,10 @@ ledger::ledger(ledger_options options, eventstore::store& store)
       },
       [this](command_request req) { return pipeline_->run("system", std::move(req)); },
       [this](const std::string& key, const std::string& user_id, const json& n) { notifier_->remind(key, user_id, n); }});
-  scheduler_ = std::make_unique<scheduler>(std::chrono::duration_cast<std::chrono::milliseconds>(options_.scheduler_interval),
-                                           [this] { run_scheduler_once(); });
+  if (options_.scheduler_interval.count() > 0)
+    scheduler_ = std::make_unique<scheduler>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(options_.scheduler_interval),
+        [this] { (void)run_scheduler_once(); });
   session_sweeper_ = std::make_unique<scheduler>(options_.session_sweep_interval, [this] { ws_->sweep_sessions(); });
   verifier_ = std::make_unique<chain_verifier>(options_.verify, store_);
   if (!options_.signing_key_file.empty()) {
@@ -138,6 +140,22 @@ void ledger::add_routes() {
   audit_->add_routes(routes_);
   backup_->add_routes(routes_);
   health_->add_routes(routes_);
+  // The time rules now, for an administrator who will not wait for the scheduler.
+  routes_.on("/api/rules/run", {"POST"},
+             on_pool(*pool_,
+                     [this, identify](const http_request& r) {
+                       auto who = require_caller(identify, r, endpoint("rules.run"));
+                       if (!who) return who.error();
+                       // The rules see every command answered before this request.
+                       views_->wait_applied(store_.current_head().position);
+                       const time_rules_report done = run_scheduler_once();
+                       if (!done.ok) return json_error(503, "unavailable", done.error);
+                       log::info("scheduler", who->user_id + " ran the time rules for " + done.today + ": " +
+                                                  std::to_string(done.applied) + " commands recorded, " +
+                                                  std::to_string(done.reminders) + " reminders due");
+                       return json_response(200, time_rules_json(done));
+                     },
+                     "running the time rules failed"));
   routes_.on("/api/ws", {"GET"}, answer_with([](const http_request&) {
     return json_error(426, "bad_request", "this endpoint speaks WebSocket only");
   }));
@@ -227,7 +245,10 @@ std::uint64_t ledger::reactions_position() const {
   return reactions_ ? reactions_->checkpoint() : reactions_stopped_at_;
 }
 
-void ledger::run_scheduler_once() { time_rules_->run_once(); }
+time_rules_report ledger::run_scheduler_once() {
+  std::lock_guard lock(rules_mutex_);
+  return time_rules_->run_once();
+}
 
 std::expected<std::optional<std::string>, std::string> ledger::bootstrap_admin(const std::string& password) {
   settle();

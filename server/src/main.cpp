@@ -39,10 +39,11 @@
 #include "isms/server/registers_csv.hpp"
 #include "isms/server/transport.hpp"
 
-namespace {
+#include "cli.hpp"
+
+namespace isms::cli {
 
 namespace fs = std::filesystem;
-using namespace isms;
 
 constexpr const char* usage_text =
     "usage: ismsd <command> [flags]\n"
@@ -64,16 +65,20 @@ constexpr const char* usage_text =
     "  key show    the signing key    --data DIR [--signing_key FILE]\n"
     "  key rotate  a new signing key  --data DIR [--signing_key FILE] (announced by a checkpoint the old key\n"
     "                                 signs; the server must be stopped)\n"
+    "  user list                      --data DIR   (the server must be stopped for every user command)\n"
+    "  user add     a new user        --data DIR --id ID --name NAME --roles R[,R...] [--email E]\n"
+    "  user passwd  set a password    --data DIR --id ID\n"
+    "               (both read the password from standard input when it is not a terminal, else set a\n"
+    "               random one and print it once)\n"
+    "  user grant | user revoke       --data DIR --id ID --role R [--comment TEXT]\n"
+    "  user disable                   --data DIR --id ID --reason TEXT\n"
+    "  user enable                    --data DIR --id ID [--comment TEXT]\n"
+    "               (user commands are recorded as --actor ID, default admin, who must be an administrator)\n"
+    "  rules run   the time rules now --data DIR (acceptances expiring, reminders due; the server must be\n"
+    "                                 stopped; a running server: POST /api/rules/run)\n"
     "\n"
     "defaults: --data ./data --address 127.0.0.1 --port 8080 --signing_key <data dir>-signing.key\n"
     "          --webui <prefix>/share/isms-ledger/webui when installed, <checkout>/webui in a build tree\n";
-
-// Flags as name → value; every flag takes one value, except the switches
-// below, which stand alone and read as "true".
-struct parsed_args {
-  std::string command;
-  std::map<std::string, std::string> flags;
-};
 
 bool is_switch(std::string_view name) { return name == "demo" || name == "force"; }
 
@@ -85,8 +90,8 @@ std::optional<parsed_args> parse_args(int argc, char** argv, std::string& proble
   parsed_args out;
   out.command = argv[1];
   int first_flag = 2;
-  // Commands of two words: "key show", "key rotate".
-  if (out.command == "key" && argc > 2 && !std::string_view(argv[2]).starts_with("--")) {
+  // Commands of two words: "key show", "key rotate", "user add", "rules run".
+  if ((out.command == "key" || out.command == "user" || out.command == "rules") && argc > 2 && !std::string_view(argv[2]).starts_with("--")) {
     out.command += std::string(" ") + argv[2];
     first_flag = 3;
   }
@@ -645,9 +650,10 @@ int key_rotate(const parsed_args& args) {
   return 0;
 }
 
-}  // namespace
+}  // namespace isms::cli
 
 int main(int argc, char** argv) {
+  using namespace isms::cli;
   // glibc gives each thread that allocates its own heap arena (up to 8 per
   // core), and freed memory stays in the arena it came from: past views built
   // on one worker thread would stay resident as long as the process lives. A
@@ -671,6 +677,8 @@ int main(int argc, char** argv) {
     if (args->command == "export") return export_evidence(*args);
     if (args->command == "key show") return key_show(*args);
     if (args->command == "key rotate") return key_rotate(*args);
+    if (args->command.starts_with("user")) return user_command(*args);
+    if (args->command == "rules run") return rules_run(*args);
     if (args->command == "help" || args->command == "--help") {
       std::fputs(usage_text, stdout);
       return 0;

@@ -130,7 +130,8 @@ void session_room::set_password(http_request request, http_reply reply) {
   const std::string user_id = body["user"].get<std::string>();
   if (!parts_.user_exists(user_id)) return reply(json_error(404, "not_found", "no user '" + user_id + "'"));
   const std::string password = body["password"].get<std::string>();
-  if (password.size() < 12) return reply(json_error(400, "bad_request", "a password needs at least 12 characters"));
+  if (password.size() < min_password_length)
+    return reply(json_error(400, "bad_request", "a password needs at least " + std::to_string(min_password_length) + " characters"));
   auto answer = at_most_once(std::move(reply));
   pool_.post([this, user_id, password, reply = answer] {
     if (auto r = auth_.set_password(user_id, password); !r)
@@ -151,7 +152,8 @@ void session_room::change_own_password(http_request request, http_reply reply) {
   if (!two_strings(body, "current", "new"))
     return reply(json_error(400, "bad_request", "send {\"current\": string, \"new\": string}"));
   const std::string next = body["new"].get<std::string>();
-  if (next.size() < 12) return reply(json_error(400, "bad_request", "a password needs at least 12 characters"));
+  if (next.size() < min_password_length)
+    return reply(json_error(400, "bad_request", "a password needs at least " + std::to_string(min_password_length) + " characters"));
   auto answer = at_most_once(std::move(reply));
   pool_.post([this, user_id = who->user_id, current = body["current"].get<std::string>(), next,
               remote = address_only(request.remote), reply = answer] {

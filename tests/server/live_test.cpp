@@ -120,6 +120,47 @@ TEST(live, a_due_reminder_is_pushed_once) {
   EXPECT_FALSE(owner->wait_push("notifications", std::chrono::milliseconds(500)));
 }
 
+// An administrator need not wait for the scheduler: POST /api/rules/run runs
+// the same rules now, and only an administrator may.
+TEST(live, an_administrator_runs_the_time_rules_on_demand) {
+  test_server srv([](server::server_config& c) { c.ledger.auth.session_ttl = std::chrono::days(30); });
+  const auto admin = srv.add_user("ada", {"admin"});
+  auto manager = connect_as(srv, srv.add_user("mia", {"isms_manager"}));
+  srv.add_user("olga", {"risk_owner"});
+  ASSERT_TRUE(ok(manager->command("risk.identify", "risk-R-1",
+                                  {{"title", "Ransomware on the file server"}, {"asset", "File server"},
+                                   {"threat", "Ransomware"}, {"vulnerability", "Flat network"},
+                                   {"owner", "olga"}, {"category", "technical"}})));
+  ASSERT_TRUE(ok(manager->command("risk.assess", "risk-R-1", {{"likelihood", 3}, {"impact", 5}, {"rationale", "x"}})));
+  ASSERT_TRUE(ok(manager->command("risk.plan_treatment", "risk-R-1",
+                                  {{"option", "modify"}, {"controls", {"8.7"}}, {"actions", "EDR on every server"},
+                                   {"target_likelihood", 1}, {"target_impact", 4}, {"due", "2026-03-10"}})));
+  srv.app().settle();
+  auto owner = connect_as(srv, srv.token_of("olga"));
+  ASSERT_TRUE(ok(owner->request({{"op", "subscribe"}, {"channel", "notifications"}})));
+  srv.advance_days(12);  // the treatment is now overdue
+
+  const auto post = [&](const std::string& token) {
+    return http_call(srv.port(), "POST", "/api/rules/run", "", {{"authorization", "Bearer " + token}});
+  };
+  EXPECT_EQ(post(srv.token_of("mia")).status, 403u);
+  EXPECT_EQ(http_call(srv.port(), "POST", "/api/rules/run").status, 401u);
+  EXPECT_EQ(http_call(srv.port(), "GET", "/api/rules/run", "", {{"authorization", "Bearer " + admin}}).status, 405u);
+  auto r = post(admin);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  const json report = r.json_body();
+  EXPECT_GE(report.at("reminders").get<int>(), 1) << report.dump();
+  EXPECT_EQ(report.at("commands"), report.at("applied").get<int>() + report.at("already_done").get<int>() +
+                                       report.at("refused").get<int>());
+  auto reminder = owner->wait_push("notifications");
+  ASSERT_TRUE(reminder) << "the owner was not reminded";
+  EXPECT_EQ((*reminder)["data"]["subject_stream"], "risk-R-1");
+  // Run again: the reminder is still due, but sent once only.
+  ASSERT_EQ(post(admin).status, 200u);
+  ASSERT_TRUE(ok(owner->request({{"op", "ping"}})));
+  EXPECT_FALSE(owner->wait_push("notifications", std::chrono::milliseconds(500)));
+}
+
 TEST(live, an_offline_reviewer_finds_the_request_in_the_inbox_at_next_sign_in) {
   test_server srv;
   auto manager = connect_as(srv, srv.add_user("mia", {"isms_manager"}));

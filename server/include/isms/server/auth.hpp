@@ -61,6 +61,9 @@ struct session_info {
   std::int64_t expires_at_ms = 0;
 };
 
+// The shortest password anyone may set (the API, the offline commands).
+inline constexpr std::size_t min_password_length = 12;
+
 class auth_service {
  public:
   // `is_enabled(user_id)` tells whether the user exists and is enabled right

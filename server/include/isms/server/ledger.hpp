@@ -25,6 +25,7 @@
 #include "isms/server/projections.hpp"
 #include "isms/server/router.hpp"
 #include "isms/server/static_site.hpp"
+#include "isms/server/time_rules.hpp"
 #include "isms/server/transport.hpp"
 #include "isms/server/ws_api.hpp"
 
@@ -37,7 +38,6 @@ class health_room;
 class reaction_runner;
 class scheduler;
 class session_room;
-class time_rules;
 
 struct ledger_options {
   // Folder whose files are served under "/" (index.html for "/"), read once
@@ -50,7 +50,9 @@ struct ledger_options {
   bool secure_cookie = false;
   // Worker threads for decisions, queries and password hashing. Default: 2
   unsigned workers = 2;
-  // How often the scheduler asks the domain what is due. Default: 60 s
+  // How often the scheduler asks the domain what is due; 0: never by itself,
+  // only when asked (run_scheduler_once, POST /api/rules/run; the offline
+  // commands). Default: 60 s
   std::chrono::seconds scheduler_interval{60};
   // How often open WebSockets are checked for a session that has ended
   // (expired) while they sent nothing; every request is checked as well.
@@ -112,8 +114,8 @@ class ledger final : public application {
   [[nodiscard]] checkpoint_keeper* checkpoints() noexcept { return checkpoints_.get(); }
   // Blocks until views and reactions have caught up with the log's head.
   void settle();
-  // Runs the scheduler's rules once, now.
-  void run_scheduler_once();
+  // Runs the time rules once, now (one run at a time), and says what they did.
+  time_rules_report run_scheduler_once();
 
   // Begins an orderly stop, before the transport stops: WebSocket upgrades
   // are refused, the scheduler and the reactions stop, new commands are
@@ -145,6 +147,7 @@ class ledger final : public application {
   std::unique_ptr<reaction_runner> reactions_;
   std::uint64_t reactions_stopped_at_ = 0;
   std::unique_ptr<time_rules> time_rules_;
+  std::mutex rules_mutex_;  // one run of the time rules at a time (scheduler, API, offline)
   std::unique_ptr<scheduler> scheduler_;
   std::unique_ptr<scheduler> session_sweeper_;
   std::unique_ptr<checkpoint_keeper> checkpoints_;

@@ -7,6 +7,7 @@
 
 #include <expected>
 #include <functional>
+#include <cstddef>
 #include <string>
 
 #include "isms/domain/core.hpp"
@@ -25,10 +26,25 @@ struct time_rules_parts {
   std::function<void(const std::string& key, const std::string& user_id, const json& notification)> remind;
 };
 
+// What one run did.
+struct time_rules_report {
+  std::string today;              // the day the rules were evaluated on
+  std::size_t commands = 0;       // commands the rules named
+  std::size_t applied = 0;        // of them, recorded now
+  std::size_t already_done = 0;   // of them, recorded by an earlier run (the same command id)
+  std::size_t refused = 0;        // of them, refused or failed (logged)
+  std::size_t reminders = 0;      // reminders due (each is sent once ever, however often it is due)
+  bool ok = true;                 // false when the due view could not be read
+  std::string error;
+};
+
+// The report as JSON: {"today", "commands", "applied", "already_done", "refused", "reminders"}.
+[[nodiscard]] json time_rules_json(const time_rules_report& r);
+
 class time_rules {
  public:
   explicit time_rules(time_rules_parts parts) : parts_(std::move(parts)) {}
-  void run_once() const;
+  time_rules_report run_once() const;
 
  private:
   time_rules_parts parts_;
