@@ -2,6 +2,7 @@
 
 #include "isms/server/json_input.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <functional>
@@ -14,12 +15,14 @@ using json = nlohmann::json;
 
 namespace {
 
-// One setting: its name, the range of an integer, and how to store it.
+// One setting: its name, the range of an integer or the words a choice
+// takes, and how to store it.
 struct option {
   std::string_view name;
-  enum class kind { integer, number, text, boolean, text_list } type;
+  enum class kind { integer, number, text, boolean, text_list, choice } type;
   double min = 0, max = 0;
   std::function<void(server_config&, const json&)> set;
+  std::vector<std::string_view> choices = {};
 };
 
 const std::vector<option>& options() {
@@ -31,6 +34,11 @@ const std::vector<option>& options() {
        [](server_config& c, const json& v) { c.transport.port = static_cast<std::uint16_t>(v.get<std::int64_t>()); }},
       {"threads", k::integer, 1, 64,
        [](server_config& c, const json& v) { c.transport.threads = static_cast<unsigned>(v.get<std::int64_t>()); }},
+      {"log_format", k::choice, 0, 0,
+       [](server_config& c, const json& v) {
+         c.log_format = log::parse_format(v.get<std::string>()).value_or(log::format::text);
+       },
+       {"text", "json"}},
       {"backup_dir", k::text, 0, 0, [](server_config& c, const json& v) { c.ledger.backup_dir = v.get<std::string>(); }},
       {"signing_key", k::text, 0, 0,
        [](server_config& c, const json& v) { c.ledger.signing_key_file = v.get<std::string>(); }},
@@ -145,6 +153,16 @@ std::expected<void, std::string> apply_one(const option& o, const json& v, serve
       for (const auto& e : v)
         if (!e.is_string()) return std::unexpected(name + ": must be a list of strings");
       break;
+    case option::kind::choice: {
+      const bool known = v.is_string() && std::ranges::find(o.choices, v.get_ref<const std::string&>()) !=
+                                              o.choices.end();
+      if (!known) {
+        std::string words;
+        for (const auto& c : o.choices) words += (words.empty() ? "\"" : ", \"") + std::string(c) + "\"";
+        return std::unexpected(name + ": must be one of " + words);
+      }
+      break;
+    }
   }
   o.set(config, v);
   return {};
@@ -160,7 +178,7 @@ std::expected<void, std::string> apply_config(const json& doc, server_config& co
       for (const auto& [lkey, lvalue] : value.items()) {
         const option* o = find_option(lkey);
         if (!o || o->name == "data" || o->name == "address" || o->name == "port" || o->name == "backup_dir" ||
-            o->name == "signing_key")
+            o->name == "signing_key" || o->name == "log_format")
           return std::unexpected("limits." + lkey + ": unknown setting");
         if (auto r = apply_one(*o, lvalue, config); !r) return std::unexpected("limits." + r.error());
       }
@@ -197,7 +215,8 @@ std::expected<void, std::string> apply_flags(const std::map<std::string, std::st
         }
         break;
       }
-      case option::kind::text: value = text; break;
+      case option::kind::text:
+      case option::kind::choice: value = text; break;
       case option::kind::boolean:
         if (text != "true" && text != "false") return std::unexpected("--" + name + ": must be true or false");
         value = text == "true";

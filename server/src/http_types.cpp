@@ -1,6 +1,9 @@
 #include "isms/server/http_types.hpp"
 
+#include <atomic>
 #include <charconv>
+#include <cstdio>
+#include <random>
 
 #include <nlohmann/json.hpp>
 
@@ -80,6 +83,17 @@ http_response json_error(unsigned status, std::string_view code, std::string_vie
   r.body = nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump(
       -1, ' ', false, nlohmann::json::error_handler_t::replace);
   return r;
+}
+
+std::string new_request_id() {
+  static const unsigned run = [] {
+    std::random_device entropy;
+    return static_cast<unsigned>(entropy());
+  }();
+  static std::atomic<std::uint64_t> next{1};
+  char id[32];
+  std::snprintf(id, sizeof id, "%08x-%llx", run, static_cast<unsigned long long>(next.fetch_add(1)));
+  return id;
 }
 
 }  // namespace isms::server

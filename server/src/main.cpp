@@ -282,6 +282,8 @@ int serve(const parsed_args& args, const char* argv0) {
   settings.erase("demo");
   settings.erase("password-prefix");
   if (auto r = server::apply_flags(settings, config); !r) return fail(r.error());
+  // Before anything logs: every line of this run has the same format.
+  server::log::set_format(config.log_format);
 
   // Signals are taken by sigwait below; block them before any thread starts
   // (the store's writer and RocksDB's own threads included) so that every

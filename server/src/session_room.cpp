@@ -24,6 +24,12 @@ std::string_view cookie_value(std::string_view header, std::string_view name) {
   return {};
 }
 
+// The session token a request carries: a bearer token, else the cookie; or empty.
+std::string_view token_of(const http_request& request) {
+  if (auto authz = request.header("authorization"); authz.starts_with("Bearer ")) return authz.substr(7);
+  return cookie_value(request.header("cookie"), session_room::cookie_name);
+}
+
 std::string address_only(const std::string& remote) {
   if (!remote.empty() && remote.front() == '[') return remote.substr(0, remote.find(']') + 1);
   const auto colon = remote.rfind(':');
@@ -46,16 +52,18 @@ std::chrono::system_clock::time_point session_room::now() const {
 }
 
 std::optional<caller> session_room::identify(const http_request& request) const {
-  std::string_view token;
-  if (auto authz = request.header("authorization"); authz.starts_with("Bearer ")) {
-    token = authz.substr(7);
-  } else {
-    token = cookie_value(request.header("cookie"), cookie_name);
-  }
+  const std::string_view token = token_of(request);
   if (token.empty()) return std::nullopt;
   auto s = auth_.authenticate(token, now());
   if (!s) return std::nullopt;
   return caller{s->user_id, std::string(token), parts_.actor_of(s->user_id)};
+}
+
+std::string session_room::user_of(const http_request& request) const {
+  const std::string_view token = token_of(request);
+  if (token.empty()) return {};
+  auto s = auth_.authenticate(token, now());
+  return s ? s->user_id : std::string();
 }
 
 void session_room::add_routes(router& routes) {
@@ -99,6 +107,7 @@ void session_room::login(http_request request, http_reply reply) {
                   {"expires_at_ms", s->expires_at_ms},
                   {"vocabulary", domain::views::vocabulary()}});
     r.headers.emplace_back("Set-Cookie", cookie_for(s->token));
+    r.actor = user_id;
     reply(std::move(r));
   }, reply_internal(answer));
 }

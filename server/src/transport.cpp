@@ -128,6 +128,7 @@ http_request to_request(const http::request<http::string_body>& req, std::string
   }
   out.body = req.body();
   out.remote = std::move(remote);
+  out.id = new_request_id();
   return out;
 }
 
@@ -171,15 +172,17 @@ class websocket_session final : public ws_connection,
     if (enrolled_) state_->leave(enrolled_);
   }
 
-  void run(http::request<http::string_body> upgrade_request) {
+  void run(http::request<http::string_body> upgrade_request, std::string request_id) {
     enrolled_ = state_->enroll(shared_from_this());
     websocket::stream_base::timeout t{};
     t.handshake_timeout = std::chrono::seconds(30);
     t.idle_timeout = state_->options.ws_idle_timeout;
     t.keep_alive_pings = true;
     ws_.set_option(t);
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& res) { res.set(http::field::server, "ismsd"); }));
+    ws_.set_option(websocket::stream_base::decorator([request_id = std::move(request_id)](websocket::response_type& res) {
+      res.set(http::field::server, "ismsd");
+      res.set("X-Request-Id", request_id);
+    }));
     // The hard cap closes the connection; the application enforces the
     // softer max_ws_message_bytes with a too_large reply and keeps it open.
     ws_.read_message_max(state_->options.max_ws_message_bytes * 2);
@@ -374,11 +377,11 @@ class http_session final : public session_base, public std::enable_shared_from_t
     if (websocket::is_upgrade(req)) {
       upgrade_decision decision = state_->app->upgrade(request);
       if (decision.handler) {
-        state_->app->log_request(request, 101, 0, elapsed());
+        state_->app->log_request(request, 101, 0, elapsed(), decision.actor);
         stream_.expires_never();
         std::make_shared<websocket_session>(stream_.release_socket(), state_,
                                             std::move(decision.handler), std::move(slot_))
-            ->run(parser_->release());
+            ->run(parser_->release(), std::move(request.id));
         busy_ = false;
         return;
       }
@@ -401,7 +404,8 @@ class http_session final : public session_base, public std::enable_shared_from_t
 
   void write(http_request request, http_response response, bool keep_alive) {
     auto res = std::make_shared<http::response<http::string_body>>(to_beast(response, version_, keep_alive));
-    state_->app->log_request(request, response.status, res->body().size(), elapsed());
+    res->set("X-Request-Id", request.id);
+    state_->app->log_request(request, response.status, res->body().size(), elapsed(), response.actor);
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
                         if (ec) return;
@@ -415,6 +419,7 @@ class http_session final : public session_base, public std::enable_shared_from_t
     request.method = "?";
     request.target = "?";
     request.remote = remote_;
+    request.id = new_request_id();
     write(std::move(request), json_error(status, code, message), false);
   }
 

@@ -69,5 +69,30 @@ TEST(config, flags_override_and_are_validated) {
   EXPECT_FALSE(apply_flags({{"no_such_flag", "1"}}, c));
 }
 
+TEST(config, log_format_is_text_or_json_and_nothing_else) {
+  server_config c;
+  EXPECT_EQ(c.log_format, log::format::text);
+  ASSERT_TRUE(apply_config(json::parse(R"({"log_format": "json"})"), c));
+  EXPECT_EQ(c.log_format, log::format::json);
+  ASSERT_TRUE(apply_flags({{"log_format", "text"}}, c));
+  EXPECT_EQ(c.log_format, log::format::text);
+
+  auto r = apply_config(json::parse(R"({"log_format": "xml"})"), c);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), R"(log_format: must be one of "text", "json")");
+  EXPECT_EQ(c.log_format, log::format::text);
+  r = apply_config(json::parse(R"({"log_format": 1})"), c);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("log_format"), std::string::npos);
+  r = apply_flags({{"log_format", "JSON"}}, c);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), R"(--log_format: must be one of "text", "json")");
+  // Not a limit.
+  r = apply_config(json::parse(R"({"limits": {"log_format": "json"}})"), c);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("limits.log_format"), std::string::npos);
+  EXPECT_EQ(c.log_format, log::format::text);
+}
+
 }  // namespace
 }  // namespace isms::server

@@ -14,18 +14,21 @@
 #include <nlohmann/json.hpp>
 
 #include "isms/server/ledger.hpp"
+#include "isms/server/log.hpp"
 #include "isms/server/transport.hpp"
 
 namespace isms::server {
 
 struct server_config {
   std::filesystem::path data_dir = "./data";  // Default: ./data
+  // The lines of the server's log: "text" or "json" (log.hpp). Default: text
+  log::format log_format = log::format::text;
   transport_options transport;
   ledger_options ledger;
 };
 
 // Applies a config document onto `config`. Keys (all optional):
-//   data, address, port, threads, webui, workers, allowed_origins[], secure_cookie,
+//   data, address, port, threads, log_format ("text" | "json"), webui, workers, allowed_origins[], secure_cookie,
 //   webhooks[], scheduler_interval_s, signing_key, checkpoint_interval_s,
 //   limits: { max_body_bytes, read_timeout_s, max_connections, max_ws_message_bytes,
 //             max_ws_frame_bytes, max_ws_queued_bytes, ws_idle_timeout_s,

@@ -20,6 +20,7 @@ struct http_request {
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
   std::string body;
   std::string remote;   // "address:port" of the peer
+  std::string id;       // this request's id, sent back as X-Request-Id and logged; set by the transport
 
   // The first header with this lower-case name, or empty.
   [[nodiscard]] std::string_view header(std::string_view lower_name) const noexcept {
@@ -34,7 +35,15 @@ struct http_response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers, e.g. Set-Cookie
+  // The user (id) the request was answered for, for the access log; empty:
+  // nobody signed in. Never sent.
+  std::string actor;
 };
+
+// A fresh request id, e.g. "3f9a2c1e-2a": a random part drawn once per
+// process, so ids of different runs do not repeat, and a counter. Unique
+// within a run; short, and only [0-9a-f-], so it is safe in a header and a log.
+[[nodiscard]] std::string new_request_id();
 
 // The value of a query parameter ("from" in "from=3&limit=10"), percent-decoded;
 // nullopt-like empty + false when absent.

@@ -92,7 +92,7 @@ class ledger final : public application {
   void handle(http_request request, std::function<void(http_response)> reply) override;
   upgrade_decision upgrade(const http_request& request) override;
   void log_request(const http_request& request, unsigned status, std::size_t bytes,
-                   std::chrono::microseconds elapsed) override;
+                   std::chrono::microseconds elapsed, std::string_view actor) override;
 
   // On a store with no user yet, registers the first administrator ("admin")
   // with `password`, or a random one when empty; returns the password it set,

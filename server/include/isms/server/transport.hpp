@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "isms/server/http_types.hpp"
 
@@ -91,6 +92,7 @@ class ws_handler {
 struct upgrade_decision {
   std::shared_ptr<ws_handler> handler;  // null → refused with `refusal`
   http_response refusal;
+  std::string actor = {};  // accepted: the user (id) the WebSocket acts for, for the access log
 };
 
 // The application side of the transport.
@@ -101,9 +103,10 @@ class application {
   virtual void handle(http_request request, std::function<void(http_response)> reply) = 0;
   // Decides a WebSocket upgrade on `path` (authentication, Origin). Called on an I/O thread.
   virtual upgrade_decision upgrade(const http_request& request) = 0;
-  // One line per request for the access log.
+  // One line per request for the access log, written before the answer is
+  // sent. `actor`: the user (id) it was answered for, or empty.
   virtual void log_request(const http_request& request, unsigned status, std::size_t bytes,
-                           std::chrono::microseconds elapsed) = 0;
+                           std::chrono::microseconds elapsed, std::string_view actor) = 0;
 };
 
 class transport {
