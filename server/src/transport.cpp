@@ -26,6 +26,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -243,6 +244,9 @@ struct cleansed {
   ~cleansed() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
 };
 
+// OpenSSL's password callback: no passphrase, ever (a server cannot ask).
+int refuse_passphrase(char*, int, int, void*) { return 0; }
+
 // OpenSSL's reason for a failed call, without the queue's other entries.
 std::string openssl_reason(const beast::error_code& ec) {
   ::ERR_clear_error();
@@ -318,15 +322,28 @@ std::expected<loaded_tls, std::string> load_tls(const fs::path& certificate_file
     ::ERR_clear_error();
     return std::unexpected("cannot restrict the TLS versions and cipher suites");
   }
+  ::SSL_CTX_set_default_passwd_cb(ctx.native_handle(), refuse_passphrase);
   ctx.use_certificate_chain(net::buffer(certificate->bytes), ec);
   if (ec)
     return std::unexpected("TLS certificate " + certificate_file.string() +
                            ": not a PEM certificate chain (" + openssl_reason(ec) + ")");
-  ctx.use_private_key(net::buffer(key->bytes), tls_context::pem, ec);
-  if (ec)
-    return std::unexpected("TLS private key " + key_file.string() + ": not an unencrypted PEM private key (" +
-                           openssl_reason(ec) + ")");
-  if (::SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
+  // Read here rather than by Asio so that a key with a passphrase is refused
+  // as such: OpenSSL's default would ask for it on the terminal, blocking a
+  // reload.
+  EVP_PKEY* private_key = nullptr;
+  if (BIO* bio = ::BIO_new_mem_buf(key->bytes.data(), static_cast<int>(key->bytes.size()))) {
+    private_key = ::PEM_read_bio_PrivateKey(bio, nullptr, refuse_passphrase, nullptr);
+    ::BIO_free(bio);
+  }
+  if (private_key == nullptr) {
+    ::ERR_clear_error();
+    return std::unexpected("TLS private key " + key_file.string() +
+                           ": not a PEM private key, or one protected by a passphrase (which ismsd cannot read)");
+  }
+  const bool matches = ::SSL_CTX_use_PrivateKey(ctx.native_handle(), private_key) == 1 &&
+                       ::SSL_CTX_check_private_key(ctx.native_handle()) == 1;
+  ::EVP_PKEY_free(private_key);
+  if (!matches) {
     ::ERR_clear_error();
     return std::unexpected("TLS private key " + key_file.string() + " does not belong to the certificate " +
                            certificate_file.string());
