@@ -10,7 +10,7 @@
 // templates over the stream: plain TCP, or TLS (OpenSSL) over TCP when a
 // certificate is configured, so HTTPS and WSS run the same code as HTTP and WS.
 //
-// Thread-safety: start()/stop()/port() may be called from any thread. The
+// Thread-safety: start()/stop()/port()/reload_tls() may be called from any thread. The
 // handlers are invoked on the transport's I/O threads, concurrently for
 // different connections, never concurrently for the same connection.
 
