@@ -50,6 +50,10 @@ const std::vector<option>& options() {
       {"allowed_origins", k::text_list, 0, 0,
        [](server_config& c, const json& v) { c.ledger.allowed_origins = v.get<std::vector<std::string>>(); }},
       {"secure_cookie", k::boolean, 0, 0, [](server_config& c, const json& v) { c.ledger.secure_cookie = v.get<bool>(); }},
+      {"tls_certificate", k::text, 0, 0,
+       [](server_config& c, const json& v) { c.transport.tls_certificate = v.get<std::string>(); }},
+      {"tls_private_key", k::text, 0, 0,
+       [](server_config& c, const json& v) { c.transport.tls_private_key = v.get<std::string>(); }},
       {"webhooks", k::text_list, 0, 0,
        [](server_config& c, const json& v) { c.ledger.notify.webhook_urls = v.get<std::vector<std::string>>(); }},
       {"scheduler_interval_s", k::integer, 1, 86400,
@@ -178,7 +182,8 @@ std::expected<void, std::string> apply_config(const json& doc, server_config& co
       for (const auto& [lkey, lvalue] : value.items()) {
         const option* o = find_option(lkey);
         if (!o || o->name == "data" || o->name == "address" || o->name == "port" || o->name == "backup_dir" ||
-            o->name == "signing_key" || o->name == "log_format")
+            o->name == "signing_key" || o->name == "log_format" || o->name == "tls_certificate" ||
+            o->name == "tls_private_key")
           return std::unexpected("limits." + lkey + ": unknown setting");
         if (auto r = apply_one(*o, lvalue, config); !r) return std::unexpected("limits." + r.error());
       }
@@ -230,6 +235,22 @@ std::expected<void, std::string> apply_flags(const std::map<std::string, std::st
       }
     }
     if (auto r = apply_one(*o, value, config); !r) return std::unexpected("--" + r.error());
+  }
+  return {};
+}
+
+std::expected<void, std::string> finish_config(server_config& config) {
+  const bool certificate = !config.transport.tls_certificate.empty();
+  const bool key = !config.transport.tls_private_key.empty();
+  if (certificate != key)
+    return std::unexpected(std::string(certificate ? "tls_certificate is set but tls_private_key is not"
+                                                   : "tls_private_key is set but tls_certificate is not") +
+                           ": TLS needs both (or neither, for plain HTTP)");
+  if (certificate) {
+    // Browsers reach this server over HTTPS only: the cookie must never
+    // travel in clear, and the server's own origin is https://<Host>.
+    config.ledger.secure_cookie = true;
+    config.ledger.transport_tls = true;
   }
   return {};
 }

@@ -85,6 +85,9 @@ http_response metrics_answer(const server_figures& f) {
          verification.current == chain_verifier::state::running ? 1 : 0);
   metric("ismsd_worker_jobs_failed_total", "counter", "Worker jobs that failed with an exception.",
          f.worker_jobs_failed);
+  metric("ismsd_tls_handshake_failures_total", "counter",
+         "TLS handshakes that failed or timed out (plain HTTP to the HTTPS port, old TLS versions, scanners).",
+         f.tls_handshake_failures);
   metric("ismsd_checkpoints_enabled", "gauge", "1 when the server signs checkpoints (a signing key is configured).",
          f.checkpoints_enabled ? 1 : 0);
   if (f.checkpoint_age_ms)

@@ -131,6 +131,7 @@ void ledger::add_routes() {
                      views_->stats(),           reactions_position(), http_requests_.load(),
                      http_errors_.load(),       ws_upgrades_.load(),      ws_->connection_count(),
                      notifier_->outbox_size(),  notifier_->delivered(),   pool_->failed_jobs()};
+    f.tls_handshake_failures = tls_handshake_failures_.load();
     f.checkpoints_enabled = checkpoints_ != nullptr;
     if (checkpoints_)
       if (auto newest = checkpoints_->newest_time_ms()) f.checkpoint_age_ms = now_ms() - *newest;
@@ -290,7 +291,11 @@ bool ledger::origin_allowed(const http_request& request) const {
   const auto origin = request.header("origin");
   if (origin.empty()) return true;  // not a browser: authenticated by token alone
   const auto host = request.header("host");
-  if (!host.empty() && (origin == "http://" + std::string(host) || origin == "https://" + std::string(host)))
+  // Behind a reverse proxy ismsd sees plain HTTP while the browser sees
+  // HTTPS, so either scheme is the server's own; serving TLS itself, a page
+  // of http://<Host> would be another server (on port 80) and is refused.
+  if (!host.empty() && (origin == "https://" + std::string(host) ||
+                        (!options_.transport_tls && origin == "http://" + std::string(host))))
     return true;
   for (const auto& allowed : options_.allowed_origins)
     if (origin == allowed) return true;
@@ -328,6 +333,24 @@ void ledger::log_request(const http_request& request, unsigned status, std::size
   // nothing secret (tokens travel in headers); log::access bounds its length.
   log::access(log::http_access{request.id, actor, request.remote, request.method, request.target, status, bytes,
                                elapsed});
+}
+
+void ledger::tls_handshake_failed(const std::string& remote, const std::string& reason) {
+  tls_handshake_failures_.fetch_add(1);
+  log::write(log::level::debug, "tls", remote + ": handshake failed: " + reason);
+  constexpr auto warn_every = std::chrono::minutes(1);
+  std::uint64_t failures = 0;
+  {
+    std::lock_guard lock(tls_warning_mutex_);
+    ++tls_failures_unreported_;
+    const auto now = std::chrono::steady_clock::now();
+    if (tls_warned_at_ != std::chrono::steady_clock::time_point{} && now - tls_warned_at_ < warn_every) return;
+    tls_warned_at_ = now;
+    failures = std::exchange(tls_failures_unreported_, 0);
+  }
+  log::warn("tls", "TLS handshakes failed: " + std::to_string(failures) +
+                       " since the previous report (one a minute at most; each is logged at DEBUG); the latest from " +
+                       remote + ": " + reason);
 }
 
 }  // namespace isms::server

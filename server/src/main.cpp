@@ -50,6 +50,7 @@ constexpr const char* usage_text =
     "\n"
     "commands:\n"
     "  serve    run the server        --config FILE --data DIR --address A --port N --webui DIR --backup_dir DIR\n"
+    "                                 --tls_certificate PEM --tls_private_key PEM (HTTPS; SIGHUP reloads them)\n"
     "                                 (every setting of docs/operations.md as --name value)\n"
     "                                 --demo: load the demo ISMS first when the store is empty\n"
     "  demo     load the demo ISMS    --data DIR [--force] [--password-prefix P]\n"
@@ -271,6 +272,16 @@ void raise_open_file_limit(std::size_t max_connections) {
                                     "(LimitNOFILE= in the systemd unit, ulimit -Hn)");
 }
 
+// "serving TLS certificate FILE (subject …, valid until …, SHA-256 …)" and
+// its warnings.
+void log_tls_certificate(std::string_view what, const server::transport_options& transport,
+                         const server::tls_certificate_info& certificate) {
+  server::log::info("tls", std::string(what) + " TLS certificate " + transport.tls_certificate.string() +
+                               " (subject " + certificate.subject + ", valid until " + certificate.not_after +
+                               ", SHA-256 " + certificate.sha256 + ")");
+  for (const auto& warning : certificate.warnings) server::log::warn("tls", warning);
+}
+
 int serve(const parsed_args& args, const char* argv0) {
   server::server_config config;
   config.ledger.webui_dir = default_webui_dir(argv0);
@@ -284,15 +295,19 @@ int serve(const parsed_args& args, const char* argv0) {
   if (auto r = server::apply_flags(settings, config); !r) return fail(r.error());
   // Before anything logs: every line of this run has the same format.
   server::log::set_format(config.log_format);
+  if (auto r = server::finish_config(config); !r) return fail(r.error());
 
   // Signals are taken by sigwait below; block them before any thread starts
   // (the store's writer and RocksDB's own threads included) so that every
-  // thread inherits the mask.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // thread inherits the mask. SIGINT and SIGTERM stop the server; SIGHUP
+  // reloads the TLS certificate (and otherwise does nothing: it no longer
+  // ends the process).
+  sigset_t handled_signals;
+  sigemptyset(&handled_signals);
+  sigaddset(&handled_signals, SIGINT);
+  sigaddset(&handled_signals, SIGTERM);
+  sigaddset(&handled_signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &handled_signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
   raise_open_file_limit(config.transport.max_connections);
@@ -325,10 +340,13 @@ int serve(const parsed_args& args, const char* argv0) {
   if (!admin) return fail(admin.error());
 
   auto transport = server::start_transport(config.transport, app);
-  if (!transport) return fail("cannot listen on " + transport.error());
+  if (!transport) return fail(transport.error());
+  if (const auto certificate = (*transport)->tls_certificate())
+    log_tls_certificate("serving", config.transport, *certificate);
 
   const auto& address = config.transport.address;
-  const std::string url = "http://" + (address.find(':') != std::string::npos ? "[" + address + "]" : address) + ":" +
+  const std::string url = std::string((*transport)->tls() ? "https://" : "http://") +
+                          (address.find(':') != std::string::npos ? "[" + address + "]" : address) + ":" +
                           std::to_string((*transport)->port()) + "/";
   server::log::info("server", "listening on " + url);
   std::printf("ISMS Ledger is running at %s\n", url.c_str());
@@ -345,7 +363,22 @@ int serve(const parsed_args& args, const char* argv0) {
   std::fflush(stdout);
 
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  for (;;) {
+    if (sigwait(&handled_signals, &sig) != 0) continue;
+    if (sig != SIGHUP) break;
+    if (!(*transport)->tls()) {
+      server::log::info("server", "received SIGHUP: TLS is off (no tls_certificate), nothing to reload");
+      continue;
+    }
+    // Connections accepted from now on get the new certificate; a bad file
+    // changes nothing and is named.
+    auto reloaded = (*transport)->reload_tls();
+    if (reloaded)
+      log_tls_certificate("received SIGHUP: reloaded", config.transport, *reloaded);
+    else
+      server::log::error("tls", "received SIGHUP: the TLS certificate was not reloaded, the one in use stays: " +
+                                    reloaded.error());
+  }
   server::log::info("server", std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
                                   ", shutting down");
   // The application first: new commands are answered `unavailable`, every

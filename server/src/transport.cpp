@@ -1,26 +1,47 @@
-// The only translation unit that includes Beast. See transport.hpp for the
-// structure and the thread-safety contract.
+// The only translation unit that includes Beast (and Asio's OpenSSL
+// binding). See transport.hpp for the structure and the thread-safety
+// contract.
 
 #include "isms/server/transport.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <thread>
+#include <type_traits>
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 namespace isms::server {
 
@@ -29,8 +50,16 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+namespace fs = std::filesystem;
 
 namespace {
+
+// The two kinds of connection; the sessions below are written once for both.
+using plain_stream = beast::tcp_stream;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+using tls_context = net::ssl::context;
+template <class Stream>
+inline constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
 
 // A connection as stop() sees it.
 class session_base {
@@ -52,6 +81,9 @@ struct shared_state {
   std::shared_ptr<application> app;
   std::atomic<std::size_t> connections{0};
   std::atomic<std::uint64_t> next_ws_id{1};
+  // The TLS context new connections get; null without TLS. A reload swaps
+  // in a new one; each connection keeps the one it started with alive.
+  std::atomic<std::shared_ptr<tls_context>> tls;
 
   // Other threads (the application's workers) post onto the I/O context
   // only while it runs: after stop() a reply to a closed connection is
@@ -154,15 +186,214 @@ http::response<http::string_body> to_beast(const http_response& r, unsigned vers
   return res;
 }
 
+// ---------------------------------------------------------------- tls
+
+// TLS 1.2 suites: forward secret and authenticated encryption only (the
+// "intermediate" profile). TLS 1.3 suites are OpenSSL's defaults, all good.
+constexpr const char* tls12_ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+// A certificate chain or key is a few kilobytes; anything far larger is the
+// wrong file.
+constexpr off_t max_pem_bytes = 1 << 20;
+
+struct pem_file {
+  std::string bytes;
+  mode_t mode = 0;
+};
+
+// The whole of a PEM file, or a message naming it (`what`: "TLS certificate").
+std::expected<pem_file, std::string> read_pem(const fs::path& file, std::string_view what) {
+  const std::string name = std::string(what) + " " + file.string();
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::unexpected(name + ": cannot read: " + std::strerror(errno));
+  pem_file out;
+  std::string problem;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    problem = std::strerror(errno);
+  } else if (!S_ISREG(st.st_mode)) {
+    problem = "not a regular file";
+  } else if (st.st_size > max_pem_bytes) {
+    problem = "larger than 1 MiB, not a PEM certificate or key";
+  } else {
+    out.mode = st.st_mode;
+    out.bytes.resize(static_cast<std::size_t>(st.st_size));
+    std::size_t got = 0;
+    while (got < out.bytes.size()) {
+      const ssize_t n = ::read(fd, out.bytes.data() + got, out.bytes.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) problem = std::strerror(errno);
+      if (n <= 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+    out.bytes.resize(got);
+  }
+  ::close(fd);
+  if (!problem.empty()) {
+    OPENSSL_cleanse(out.bytes.data(), out.bytes.size());
+    return std::unexpected(name + ": cannot read: " + problem);
+  }
+  return out;
+}
+
+// Wipes a private key's bytes when they go out of scope.
+struct cleansed {
+  std::string& bytes;
+  ~cleansed() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
+};
+
+// OpenSSL's password callback: no passphrase, ever (a server cannot ask).
+int refuse_passphrase(char*, int, int, void*) { return 0; }
+
+// OpenSSL's reason for a failed call, without the queue's other entries.
+std::string openssl_reason(const beast::error_code& ec) {
+  ::ERR_clear_error();
+  return ec.message();
+}
+
+std::string utc_text(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (t == nullptr || ::ASN1_TIME_to_tm(t, &tm) != 1) return "unknown";
+  char text[32];
+  if (std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) return "unknown";
+  return text;
+}
+
+tls_certificate_info describe(X509* cert) {
+  tls_certificate_info info;
+  if (BIO* bio = ::BIO_new(::BIO_s_mem())) {
+    ::X509_NAME_print_ex(bio, ::X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
+    char* data = nullptr;
+    const long n = BIO_get_mem_data(bio, &data);
+    if (n > 0) info.subject.assign(data, static_cast<std::size_t>(n));
+    ::BIO_free(bio);
+  }
+  info.not_after = utc_text(::X509_get0_notAfter(cert));
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (::X509_digest(cert, ::EVP_sha256(), md, &len) == 1) {
+    static constexpr char hex[] = "0123456789abcdef";
+    for (unsigned i = 0; i < len; ++i) {
+      info.sha256 += hex[md[i] >> 4];
+      info.sha256 += hex[md[i] & 0xf];
+    }
+  }
+  if (::X509_cmp_current_time(::X509_get0_notAfter(cert)) < 0)
+    info.warnings.push_back("the certificate expired at " + info.not_after + ": clients will refuse it");
+  if (::X509_cmp_current_time(::X509_get0_notBefore(cert)) > 0)
+    info.warnings.push_back("the certificate is not valid before " + utc_text(::X509_get0_notBefore(cert)) +
+                            ": clients will refuse it until then");
+  return info;
+}
+
+struct loaded_tls {
+  std::shared_ptr<tls_context> context;
+  tls_certificate_info info;
+};
+
+// A fresh server context with the certificate chain and key of these files:
+// TLS 1.2 at least, no compression, a fresh key exchange per handshake.
+// Every failure names the file it is about.
+std::expected<loaded_tls, std::string> load_tls(const fs::path& certificate_file, const fs::path& key_file) {
+  auto certificate = read_pem(certificate_file, "TLS certificate");
+  if (!certificate) return std::unexpected(certificate.error());
+  auto key = read_pem(key_file, "TLS private key");
+  if (!key) return std::unexpected(key.error());
+  const cleansed wipe{key->bytes};
+
+  loaded_tls out;
+  try {
+    out.context = std::make_shared<tls_context>(tls_context::tls_server);
+  } catch (const std::exception& e) {
+    return std::unexpected(std::string("cannot make a TLS context: ") + e.what());
+  }
+  tls_context& ctx = *out.context;
+  beast::error_code ec;
+  ctx.set_options(tls_context::default_workarounds | tls_context::no_sslv2 | tls_context::no_sslv3 |
+                      tls_context::no_tlsv1 | tls_context::no_tlsv1_1 | tls_context::no_compression |
+                      tls_context::single_dh_use,
+                  ec);
+  if (ec) return std::unexpected("cannot set the TLS options: " + openssl_reason(ec));
+  if (::SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION) != 1 ||
+      ::SSL_CTX_set_cipher_list(ctx.native_handle(), tls12_ciphers) != 1) {
+    ::ERR_clear_error();
+    return std::unexpected("cannot restrict the TLS versions and cipher suites");
+  }
+  ::SSL_CTX_set_default_passwd_cb(ctx.native_handle(), refuse_passphrase);
+  ctx.use_certificate_chain(net::buffer(certificate->bytes), ec);
+  if (ec)
+    return std::unexpected("TLS certificate " + certificate_file.string() +
+                           ": not a PEM certificate chain (" + openssl_reason(ec) + ")");
+  // Read here rather than by Asio so that a key with a passphrase is refused
+  // as such: OpenSSL's default would ask for it on the terminal, blocking a
+  // reload.
+  EVP_PKEY* private_key = nullptr;
+  if (BIO* bio = ::BIO_new_mem_buf(key->bytes.data(), static_cast<int>(key->bytes.size()))) {
+    private_key = ::PEM_read_bio_PrivateKey(bio, nullptr, refuse_passphrase, nullptr);
+    ::BIO_free(bio);
+  }
+  if (private_key == nullptr) {
+    ::ERR_clear_error();
+    return std::unexpected("TLS private key " + key_file.string() +
+                           ": not a PEM private key, or one protected by a passphrase (which ismsd cannot read)");
+  }
+  const bool matches = ::SSL_CTX_use_PrivateKey(ctx.native_handle(), private_key) == 1 &&
+                       ::SSL_CTX_check_private_key(ctx.native_handle()) == 1;
+  ::EVP_PKEY_free(private_key);
+  if (!matches) {
+    ::ERR_clear_error();
+    return std::unexpected("TLS private key " + key_file.string() + " does not belong to the certificate " +
+                           certificate_file.string());
+  }
+  out.info = describe(::SSL_CTX_get0_certificate(ctx.native_handle()));
+  // Certificates from certbot and the like often leave the key readable by a
+  // group (the one the server runs as): allowed. Readable by everyone is not
+  // refused, since the files are the operator's, but named.
+  if ((key->mode & S_IRWXO) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(key->mode & 07777));
+    out.info.warnings.push_back("TLS private key " + key_file.string() + " is accessible to every user (mode " +
+                                mode + "); chmod o-rwx it");
+  }
+  return out;
+}
+
+// What a failed handshake is, in words an operator acts on.
+std::string handshake_failure(const beast::error_code& ec) {
+  if (ec == beast::error::timeout) return "no TLS handshake within limits.read_timeout_s";
+  if (ec.category() == net::error::get_ssl_category() &&
+      ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_HTTP_REQUEST)
+    return "plain HTTP sent to the HTTPS port";
+  return openssl_reason(ec);
+}
+
+// The stream of a new connection: the socket itself, or TLS over it.
+template <class Stream>
+Stream open_stream(tcp::socket&& socket, const std::shared_ptr<tls_context>& tls) {
+  if constexpr (is_tls<Stream>) {
+    return Stream(std::move(socket), *tls);
+  } else {
+    (void)tls;
+    return Stream(std::move(socket));
+  }
+}
+
 // ---------------------------------------------------------------- websocket
 
+template <class Stream>
 class websocket_session final : public ws_connection,
                                 public session_base,
-                                public std::enable_shared_from_this<websocket_session> {
+                                public std::enable_shared_from_this<websocket_session<Stream>> {
  public:
-  websocket_session(tcp::socket&& socket, std::shared_ptr<shared_state> state,
+  // `stream` is the upgraded HTTP connection; `tls`, its context (null for
+  // plain TCP), lives as long as the connection.
+  websocket_session(Stream&& stream, std::shared_ptr<tls_context> tls, std::shared_ptr<shared_state> state,
                     std::shared_ptr<ws_handler> handler, connection_slot slot)
-      : ws_(std::move(socket)),
+      : tls_(std::move(tls)),
+        ws_(std::move(stream)),
         state_(std::move(state)),
         handler_(std::move(handler)),
         slot_(std::move(slot)),
@@ -173,7 +404,7 @@ class websocket_session final : public ws_connection,
   }
 
   void run(http::request<http::string_body> upgrade_request, std::string request_id) {
-    enrolled_ = state_->enroll(shared_from_this());
+    enrolled_ = state_->enroll(this->shared_from_this());
     websocket::stream_base::timeout t{};
     t.handshake_timeout = std::chrono::seconds(30);
     t.idle_timeout = state_->options.ws_idle_timeout;
@@ -187,25 +418,27 @@ class websocket_session final : public ws_connection,
     // softer max_ws_message_bytes with a too_large reply and keeps it open.
     ws_.read_message_max(state_->options.max_ws_message_bytes * 2);
     ws_.async_accept(upgrade_request,
-                     beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
+                     beast::bind_front_handler(&websocket_session::on_accept, this->shared_from_this()));
   }
 
   void send(std::string text) override {
-    post_while_running(*state_, ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
-      self->enqueue(std::move(text));
-    });
+    post_while_running(*state_, ws_.get_executor(),
+                       [self = this->shared_from_this(), text = std::move(text)]() mutable {
+                         self->enqueue(std::move(text));
+                       });
   }
 
   void close(std::string reason, close_cause cause) override {
     const auto code =
         cause == close_cause::going_away ? websocket::close_code::going_away : websocket::close_code::policy_error;
-    post_while_running(*state_, ws_.get_executor(), [self = shared_from_this(), reason = std::move(reason), code] {
-      self->start_close(code, reason);
-    });
+    post_while_running(*state_, ws_.get_executor(),
+                       [self = this->shared_from_this(), reason = std::move(reason), code] {
+                         self->start_close(code, reason);
+                       });
   }
 
   void shut() override {
-    net::post(ws_.get_executor(), [self = shared_from_this()] {
+    net::post(ws_.get_executor(), [self = this->shared_from_this()] {
       self->start_close(websocket::close_code::going_away, "the server is shutting down");
     });
   }
@@ -232,18 +465,18 @@ class websocket_session final : public ws_connection,
   }
 
   void send_close() {
-    ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code) { self->finish(); });
+    ws_.async_close(close_reason_, [self = this->shared_from_this()](beast::error_code) { self->finish(); });
   }
 
   void on_accept(beast::error_code ec) {
     if (ec) return finish();
     opened_ = true;
-    handler_->on_open(shared_from_this());
+    handler_->on_open(this->shared_from_this());
     do_read();
   }
 
   void do_read() {
-    ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
+    ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read, this->shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -259,7 +492,7 @@ class websocket_session final : public ws_connection,
     // (a document's text) does not keep its megabyte reserved for the
     // connection's whole life.
     if (buffer_.capacity() > retained_read_buffer) buffer_.shrink_to_fit();
-    handler_->on_text(shared_from_this(), std::move(text));
+    handler_->on_text(this->shared_from_this(), std::move(text));
     do_read();
   }
 
@@ -282,7 +515,7 @@ class websocket_session final : public ws_connection,
   void do_write() {
     ws_.text(true);
     ws_.async_write(net::buffer(queue_.front()),
-                    beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
+                    beast::bind_front_handler(&websocket_session::on_write, this->shared_from_this()));
   }
 
   void on_write(beast::error_code ec, std::size_t) {
@@ -298,12 +531,13 @@ class websocket_session final : public ws_connection,
     closed_ = true;
     queue_.clear();
     queued_bytes_ = 0;
-    if (opened_) handler_->on_close(shared_from_this());
+    if (opened_) handler_->on_close(this->shared_from_this());
   }
 
   static constexpr std::size_t retained_read_buffer = 16 * 1024;
 
-  websocket::stream<beast::tcp_stream> ws_;
+  std::shared_ptr<tls_context> tls_;  // before ws_: outlives the TLS stream
+  websocket::stream<Stream> ws_;
   std::shared_ptr<shared_state> state_;
   std::shared_ptr<ws_handler> handler_;
   connection_slot slot_;
@@ -320,11 +554,19 @@ class websocket_session final : public ws_connection,
 
 // ---------------------------------------------------------------- http
 
-class http_session final : public session_base, public std::enable_shared_from_this<http_session> {
+template <class Stream>
+class http_session final : public session_base, public std::enable_shared_from_this<http_session<Stream>> {
  public:
-  http_session(tcp::socket&& socket, std::shared_ptr<shared_state> state, connection_slot slot)
-      : stream_(std::move(socket)), state_(std::move(state)), slot_(std::move(slot)) {
-    remote_ = endpoint_text(stream_.socket());
+  // `tls`: the context of a TLS connection (null for plain TCP), kept for
+  // the connection's life whatever a reload does meanwhile.
+  http_session(tcp::socket&& socket, std::shared_ptr<tls_context> tls, std::shared_ptr<shared_state> state,
+               connection_slot slot)
+      : tls_(std::move(tls)),
+        stream_(open_stream<Stream>(std::move(socket), tls_)),
+        executor_(stream_.get_executor()),
+        state_(std::move(state)),
+        slot_(std::move(slot)) {
+    remote_ = endpoint_text(beast::get_lowest_layer(stream_).socket());
   }
 
   ~http_session() override {
@@ -332,34 +574,55 @@ class http_session final : public session_base, public std::enable_shared_from_t
   }
 
   void shut() override {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
+    // executor_, not stream_'s: after an upgrade the stream belongs to the WebSocket.
+    net::post(executor_, [self = this->shared_from_this()] {
       // A request being answered finishes first (then the connection closes
       // instead of reading the next one); an idle connection closes now.
       self->shutting_down_ = true;
-      if (!self->busy_) {
+      if (!self->busy_ && !self->upgraded_) {
         beast::error_code ignored;
-        self->stream_.socket().close(ignored);
+        beast::get_lowest_layer(self->stream_).socket().close(ignored);
       }
     });
   }
 
   void run() {
-    enrolled_ = state_->enroll(shared_from_this());
-    net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&http_session::do_read, shared_from_this()));
+    enrolled_ = state_->enroll(this->shared_from_this());
+    if constexpr (is_tls<Stream>) {
+      net::dispatch(executor_, beast::bind_front_handler(&http_session::do_handshake, this->shared_from_this()));
+    } else {
+      net::dispatch(executor_, beast::bind_front_handler(&http_session::do_read, this->shared_from_this()));
+    }
   }
 
  private:
+  // A client gets read_timeout to complete the handshake, as for a request:
+  // one that connects and says nothing holds a connection no longer.
+  void do_handshake() {
+    if (shutting_down_) return;
+    beast::get_lowest_layer(stream_).expires_after(state_->options.read_timeout);
+    stream_.async_handshake(net::ssl::stream_base::server,
+                            beast::bind_front_handler(&http_session::on_handshake, this->shared_from_this()));
+  }
+
+  void on_handshake(beast::error_code ec) {
+    if (!ec) return do_read();
+    // Only this connection ends; the application counts and logs it.
+    if (!shutting_down_) state_->app->tls_handshake_failed(remote_, handshake_failure(ec));
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().close(ignored);
+  }
+
   void do_read() {
     busy_ = false;
     if (shutting_down_) return do_close();
     parser_.emplace();  // a fresh parser per request
     parser_->body_limit(state_->options.max_body_bytes);
     parser_->header_limit(16 * 1024);
-    stream_.expires_after(state_->options.read_timeout);
+    beast::get_lowest_layer(stream_).expires_after(state_->options.read_timeout);
     started_ = std::chrono::steady_clock::now();
     http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+                     beast::bind_front_handler(&http_session::on_read, this->shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -368,6 +631,15 @@ class http_session final : public session_base, public std::enable_shared_from_t
       return send_error_and_close(413, "too_large", "request body exceeds the limit");
     }
     if (ec == beast::error::timeout || ec == net::error::operation_aborted) return;
+    if constexpr (is_tls<Stream>) {
+      // The client left without TLS's close_notify, or broke the TLS layer:
+      // nothing readable can be said to it.
+      if (ec == net::ssl::error::stream_truncated || ec.category() == net::error::get_ssl_category()) {
+        beast::error_code ignored;
+        beast::get_lowest_layer(stream_).socket().close(ignored);
+        return;
+      }
+    }
     if (ec) return send_error_and_close(400, "bad_request", "malformed HTTP request");
 
     busy_ = true;
@@ -378,9 +650,10 @@ class http_session final : public session_base, public std::enable_shared_from_t
       upgrade_decision decision = state_->app->upgrade(request);
       if (decision.handler) {
         state_->app->log_request(request, 101, 0, elapsed(), decision.actor);
-        stream_.expires_never();
-        std::make_shared<websocket_session>(stream_.release_socket(), state_,
-                                            std::move(decision.handler), std::move(slot_))
+        beast::get_lowest_layer(stream_).expires_never();
+        upgraded_ = true;
+        std::make_shared<websocket_session<Stream>>(std::move(stream_), tls_, state_, std::move(decision.handler),
+                                                    std::move(slot_))
             ->run(parser_->release(), std::move(request.id));
         busy_ = false;
         return;
@@ -391,10 +664,10 @@ class http_session final : public session_base, public std::enable_shared_from_t
     keep_alive_ = req.keep_alive();
     version_ = req.version();
     // The application may answer from another thread; come back to our strand.
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     auto req_copy = std::make_shared<http_request>(request);
     state_->app->handle(std::move(request), [self, req_copy](http_response response) {
-      post_while_running(*self->state_, self->stream_.get_executor(),
+      post_while_running(*self->state_, self->executor_,
                          [self, req_copy, response = std::move(response)]() mutable {
                            self->write(std::move(*req_copy), std::move(response),
                                        self->keep_alive_ && !self->shutting_down_);
@@ -407,7 +680,7 @@ class http_session final : public session_base, public std::enable_shared_from_t
     res->set("X-Request-Id", request.id);
     state_->app->log_request(request, response.status, res->body().size(), elapsed(), response.actor);
     http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
+                      [self = this->shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
                         if (ec) return;
                         if (!keep_alive) return self->do_close();
                         self->do_read();
@@ -425,16 +698,28 @@ class http_session final : public session_base, public std::enable_shared_from_t
 
   void do_close() {
     busy_ = false;
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    if (shutting_down_) stream_.socket().close(ec);
+    auto& lowest = beast::get_lowest_layer(stream_);
+    if constexpr (is_tls<Stream>) {
+      // TLS's close_notify, and the client's in return, within read_timeout.
+      lowest.expires_after(state_->options.read_timeout);
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        beast::error_code ignored;
+        beast::get_lowest_layer(self->stream_).socket().close(ignored);
+      });
+    } else {
+      beast::error_code ec;
+      lowest.socket().shutdown(tcp::socket::shutdown_send, ec);
+      if (shutting_down_) lowest.socket().close(ec);
+    }
   }
 
   std::chrono::microseconds elapsed() const {
     return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_);
   }
 
-  beast::tcp_stream stream_;
+  std::shared_ptr<tls_context> tls_;  // before stream_: outlives the TLS stream
+  Stream stream_;
+  const net::any_io_executor executor_;  // the connection's strand
   std::shared_ptr<shared_state> state_;
   connection_slot slot_;
   beast::flat_buffer buffer_;
@@ -445,6 +730,7 @@ class http_session final : public session_base, public std::enable_shared_from_t
   unsigned version_ = 11;
   bool busy_ = false;           // a request is being answered
   bool shutting_down_ = false;  // stop(): close after the current answer
+  bool upgraded_ = false;       // stream_ was handed to a websocket_session
   std::uint64_t enrolled_ = 0;
 };
 
@@ -496,7 +782,13 @@ class listener final : public std::enable_shared_from_this<listener> {
         // option when its socket is handed over on upgrade.
         beast::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        std::make_shared<http_session>(std::move(socket), state_, connection_slot{state_})->run();
+        if (auto tls = state_->tls.load())
+          std::make_shared<http_session<tls_stream>>(std::move(socket), std::move(tls), state_,
+                                                     connection_slot{state_})
+              ->run();
+        else
+          std::make_shared<http_session<plain_stream>>(std::move(socket), nullptr, state_, connection_slot{state_})
+              ->run();
       }
     }
     do_accept();
@@ -521,7 +813,16 @@ class beast_transport final : public transport {
   ~beast_transport() override { stop(); }
 
   std::expected<void, std::string> start() {
-    const std::string where = state_->options.address + ":" + std::to_string(state_->options.port);
+    if (tls()) {
+      if (state_->options.tls_certificate.empty() || state_->options.tls_private_key.empty())
+        return std::unexpected(std::string("TLS needs both tls_certificate and tls_private_key"));
+      auto loaded = load_tls(state_->options.tls_certificate, state_->options.tls_private_key);
+      if (!loaded) return std::unexpected(loaded.error());
+      state_->tls.store(std::move(loaded->context));
+      tls_info_ = std::move(loaded->info);
+    }
+    const std::string where =
+        "cannot listen on " + state_->options.address + ":" + std::to_string(state_->options.port);
     beast::error_code ec;
     const auto address = net::ip::make_address(state_->options.address, ec);
     if (ec) return std::unexpected(where + ": not an IP address");
@@ -549,6 +850,26 @@ class beast_transport final : public transport {
   }
 
   std::uint16_t port() const noexcept override { return port_; }
+
+  bool tls() const noexcept override {
+    return !state_->options.tls_certificate.empty() || !state_->options.tls_private_key.empty();
+  }
+
+  std::optional<tls_certificate_info> tls_certificate() const override {
+    std::lock_guard lock(tls_mutex_);
+    return tls_info_;
+  }
+
+  std::expected<tls_certificate_info, std::string> reload_tls() override {
+    if (!tls()) return std::unexpected(std::string("TLS is off (no tls_certificate and tls_private_key)"));
+    std::lock_guard lock(tls_mutex_);
+    auto loaded = load_tls(state_->options.tls_certificate, state_->options.tls_private_key);
+    if (!loaded) return std::unexpected(loaded.error());
+    // Connections accepted from now on get the new context; open ones hold theirs.
+    state_->tls.store(std::move(loaded->context));
+    tls_info_ = loaded->info;
+    return std::move(loaded->info);
+  }
 
   void stop() override {
     if (stopped_.exchange(true)) return;
@@ -584,6 +905,8 @@ class beast_transport final : public transport {
   std::size_t exited_ = 0;
   std::uint16_t port_ = 0;
   std::atomic<bool> stopped_{false};
+  mutable std::mutex tls_mutex_;  // one reload at a time; guards tls_info_
+  std::optional<tls_certificate_info> tls_info_;
 };
 
 }  // namespace

@@ -94,5 +94,31 @@ TEST(config, log_format_is_text_or_json_and_nothing_else) {
   EXPECT_EQ(c.log_format, log::format::text);
 }
 
+TEST(config, tls_needs_both_files_and_then_makes_the_cookie_secure_and_the_origin_https) {
+  server_config plain;
+  ASSERT_TRUE(finish_config(plain));
+  EXPECT_FALSE(plain.ledger.secure_cookie);
+  EXPECT_FALSE(plain.ledger.transport_tls);
+
+  server_config half;
+  ASSERT_TRUE(apply_config(json::parse(R"({"tls_certificate": "/etc/isms-ledger/tls/fullchain.pem"})"), half));
+  auto r = finish_config(half);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("tls_private_key"), std::string::npos) << r.error();
+
+  server_config tls;
+  ASSERT_TRUE(apply_config(json::parse(R"({"secure_cookie": false,
+      "tls_certificate": "/etc/isms-ledger/tls/fullchain.pem"})"), tls));
+  ASSERT_TRUE(apply_flags({{"tls_private_key", "/etc/isms-ledger/tls/privkey.pem"}}, tls));
+  ASSERT_TRUE(finish_config(tls));
+  EXPECT_EQ(tls.transport.tls_certificate, "/etc/isms-ledger/tls/fullchain.pem");
+  EXPECT_EQ(tls.transport.tls_private_key, "/etc/isms-ledger/tls/privkey.pem");
+  EXPECT_TRUE(tls.ledger.secure_cookie);
+  EXPECT_TRUE(tls.ledger.transport_tls);
+
+  // Paths, not limits.
+  EXPECT_FALSE(apply_config(json::parse(R"({"limits": {"tls_certificate": "/x"}})"), tls));
+}
+
 }  // namespace
 }  // namespace isms::server

@@ -1,11 +1,21 @@
 #include "client.hpp"
 
+#include <cstdio>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 namespace isms::testing {
 
@@ -14,20 +24,42 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
-std::string http_result::header(std::string_view lower_name) const {
-  for (const auto& [n, v] : headers)
-    if (n == lower_name) return v;
-  return {};
+namespace {
+
+std::string sha256_of(X509* cert) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (cert == nullptr || ::X509_digest(cert, ::EVP_sha256(), md, &len) != 1) return {};
+  std::string out;
+  static constexpr char hex[] = "0123456789abcdef";
+  for (unsigned i = 0; i < len; ++i) {
+    out += hex[md[i] >> 4];
+    out += hex[md[i] & 0xf];
+  }
+  return out;
 }
 
-http_result http_call(std::uint16_t port, const std::string& method, const std::string& target,
-                      const std::string& body, const std::vector<std::pair<std::string, std::string>>& headers) {
-  net::io_context ioc;
-  beast::tcp_stream stream(ioc);
+// A client context that trusts only the certificates of `trusted`.
+std::unique_ptr<net::ssl::context> client_context(const std::filesystem::path& trusted) {
+  auto ctx = std::make_unique<net::ssl::context>(net::ssl::context::tls_client);
+  ctx->load_verify_file(trusted.string());
+  ctx->set_verify_mode(net::ssl::verify_peer);
+  return ctx;
+}
+
+// Connects `stream`'s TCP layer to 127.0.0.1:port, 30 s for everything after.
+void connect_loopback(beast::tcp_stream& stream, std::uint16_t port) {
   stream.expires_after(std::chrono::seconds(30));
   stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
   stream.socket().set_option(tcp::no_delay(true));  // a request is never held back waiting for an ACK
+}
+
+// One request and its answer on a connected stream (plain or TLS).
+template <class Stream>
+http_result exchange(Stream& stream, std::uint16_t port, const std::string& method, const std::string& target,
+                     const std::string& body, const std::vector<std::pair<std::string, std::string>>& headers) {
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
   for (const auto& [n, v] : headers) req.set(n, v);
@@ -54,7 +86,55 @@ http_result http_call(std::uint16_t port, const std::string& method, const std::
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     out.headers.emplace_back(std::move(name), std::string(f.value()));
   }
+  return out;
+}
+
+}  // namespace
+
+std::string http_result::header(std::string_view lower_name) const {
+  for (const auto& [n, v] : headers)
+    if (n == lower_name) return v;
+  return {};
+}
+
+http_result http_call(std::uint16_t port, const std::string& method, const std::string& target,
+                      const std::string& body, const std::vector<std::pair<std::string, std::string>>& headers) {
+  net::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  connect_loopback(stream, port);
+  http_result out = exchange(stream, port, method, target, body, headers);
+  beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  return out;
+}
+
+http_result https_call(std::uint16_t port, const std::filesystem::path& trusted, const std::string& method,
+                       const std::string& target, const std::string& body,
+                       const std::vector<std::pair<std::string, std::string>>& headers) {
+  net::io_context ioc;
+  auto ctx = client_context(trusted);
+  tls_stream stream(ioc, *ctx);
+  connect_loopback(beast::get_lowest_layer(stream), port);
+  stream.set_verify_callback(net::ssl::host_name_verification("127.0.0.1"));
+  beast::error_code ec;
+  stream.handshake(net::ssl::stream_base::client, ec);
+  if (ec) return {};
+  X509* peer = ::SSL_get1_peer_certificate(stream.native_handle());
+  const std::string peer_sha256 = sha256_of(peer);
+  ::X509_free(peer);
+  http_result out = exchange(stream, port, method, target, body, headers);
+  out.peer_sha256 = peer_sha256;
+  stream.shutdown(ec);  // close_notify; the server answers with its own
+  return out;
+}
+
+std::string certificate_sha256(const std::filesystem::path& pem) {
+  std::FILE* f = std::fopen(pem.c_str(), "r");
+  if (f == nullptr) return {};
+  X509* cert = ::PEM_read_X509(f, nullptr, nullptr, nullptr);
+  std::fclose(f);
+  const std::string out = sha256_of(cert);
+  ::X509_free(cert);
   return out;
 }
 
@@ -66,85 +146,120 @@ std::string login(std::uint16_t port, const std::string& user, const std::string
 }
 
 struct ws_client::impl {
+  using plain_ws = websocket::stream<beast::tcp_stream>;
+  using tls_ws = websocket::stream<tls_stream>;
+
   net::io_context ioc;
-  websocket::stream<beast::tcp_stream> ws{ioc};
+  std::unique_ptr<net::ssl::context> tls;  // WSS only; outlives `secure`
+  std::unique_ptr<plain_ws> plain;         // exactly one of the two
+  std::unique_ptr<tls_ws> secure;
   beast::flat_buffer buffer;
   bool open = false;
   int close_code = 0;
+
+  // f(the WebSocket stream), whichever it is.
+  template <class F>
+  decltype(auto) with_ws(F&& f) {
+    return secure ? f(*secure) : f(*plain);
+  }
 };
 
 ws_client::ws_client(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 
 ws_client::~ws_client() {
   if (impl_ && impl_->open) {
-    beast::error_code ec;
-    beast::get_lowest_layer(impl_->ws).socket().shutdown(tcp::socket::shutdown_both, ec);
-    beast::get_lowest_layer(impl_->ws).close();
+    impl_->with_ws([](auto& ws) {
+      beast::error_code ec;
+      beast::get_lowest_layer(ws).socket().shutdown(tcp::socket::shutdown_both, ec);
+      beast::get_lowest_layer(ws).close();
+    });
   }
 }
 
 std::unique_ptr<ws_client> ws_client::connect(std::uint16_t port, const options& o, unsigned* status) {
   auto p = std::make_unique<impl>();
-  beast::get_lowest_layer(p->ws).expires_after(std::chrono::seconds(30));
-  beast::get_lowest_layer(p->ws).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
-  beast::get_lowest_layer(p->ws).socket().set_option(tcp::no_delay(true));
-  p->ws.set_option(websocket::stream_base::decorator([o](websocket::request_type& req) {
-    if (!o.bearer.empty()) req.set(http::field::authorization, "Bearer " + o.bearer);
-    if (!o.cookie.empty()) req.set(http::field::cookie, o.cookie);
-    if (!o.origin.empty()) req.set(http::field::origin, o.origin);
-  }));
-  websocket::response_type res;
   beast::error_code ec;
-  p->ws.handshake(res, "127.0.0.1:" + std::to_string(port), "/api/ws", ec);
+  if (o.tls_trusted.empty()) {
+    p->plain = std::make_unique<impl::plain_ws>(p->ioc);
+    connect_loopback(beast::get_lowest_layer(*p->plain), port);
+  } else {
+    p->tls = client_context(o.tls_trusted);
+    p->secure = std::make_unique<impl::tls_ws>(p->ioc, *p->tls);
+    connect_loopback(beast::get_lowest_layer(*p->secure), port);
+    p->secure->next_layer().set_verify_callback(net::ssl::host_name_verification("127.0.0.1"));
+    p->secure->next_layer().handshake(net::ssl::stream_base::client, ec);
+    if (ec) {
+      if (status) *status = 0;
+      return nullptr;
+    }
+  }
+  websocket::response_type res;
+  p->with_ws([&](auto& ws) {
+    ws.set_option(websocket::stream_base::decorator([o](websocket::request_type& req) {
+      if (!o.bearer.empty()) req.set(http::field::authorization, "Bearer " + o.bearer);
+      if (!o.cookie.empty()) req.set(http::field::cookie, o.cookie);
+      if (!o.origin.empty()) req.set(http::field::origin, o.origin);
+    }));
+    ws.handshake(res, "127.0.0.1:" + std::to_string(port), "/api/ws", ec);
+  });
   if (status) *status = res.result_int();
   if (ec) return nullptr;
-  beast::get_lowest_layer(p->ws).expires_never();
-  p->ws.read_message_max(64 << 20);
+  p->with_ws([](auto& ws) {
+    beast::get_lowest_layer(ws).expires_never();
+    ws.read_message_max(64 << 20);
+  });
   p->open = true;
   return std::unique_ptr<ws_client>(new ws_client(std::move(p)));
 }
 
 void ws_client::send_text(const std::string& text) {
-  impl_->ws.text(true);
   beast::error_code ec;
-  impl_->ws.write(net::buffer(text), ec);
+  impl_->with_ws([&](auto& ws) {
+    ws.text(true);
+    ws.write(net::buffer(text), ec);
+  });
   if (ec) impl_->open = false;
 }
 
 void ws_client::send_binary(const std::string& bytes) {
-  impl_->ws.binary(true);
   beast::error_code ec;
-  impl_->ws.write(net::buffer(bytes), ec);
+  impl_->with_ws([&](auto& ws) {
+    ws.binary(true);
+    ws.write(net::buffer(bytes), ec);
+  });
   if (ec) impl_->open = false;
 }
 
 std::optional<std::string> ws_client::read(std::chrono::milliseconds timeout) {
   if (!impl_->open) return std::nullopt;
-  beast::error_code result = net::error::would_block;
-  bool done = false;
-  impl_->ws.async_read(impl_->buffer, [&](beast::error_code ec, std::size_t) {
-    result = ec;
-    done = true;
+  auto& p = *impl_;
+  return p.with_ws([&](auto& ws) -> std::optional<std::string> {
+    beast::error_code result = net::error::would_block;
+    bool done = false;
+    ws.async_read(p.buffer, [&](beast::error_code ec, std::size_t) {
+      result = ec;
+      done = true;
+    });
+    p.ioc.restart();
+    p.ioc.run_for(timeout);
+    if (!done) {
+      // Nothing in time: give up on this connection (a pending read cannot be
+      // resumed cleanly).
+      beast::get_lowest_layer(ws).cancel();
+      p.ioc.restart();
+      p.ioc.run();
+      p.open = false;
+      return std::nullopt;
+    }
+    if (result) {
+      p.open = false;
+      p.close_code = ws.reason().code;
+      return std::nullopt;
+    }
+    std::string text = beast::buffers_to_string(p.buffer.data());
+    p.buffer.consume(p.buffer.size());
+    return text;
   });
-  impl_->ioc.restart();
-  impl_->ioc.run_for(timeout);
-  if (!done) {
-    // Nothing in time: give up on this connection (a pending read cannot be
-    // resumed cleanly).
-    beast::get_lowest_layer(impl_->ws).cancel();
-    impl_->ioc.restart();
-    impl_->ioc.run();
-    impl_->open = false;
-    return std::nullopt;
-  }
-  if (result) {
-    impl_->open = false;
-    impl_->close_code = impl_->ws.reason().code;
-    return std::nullopt;
-  }
-  std::string text = beast::buffers_to_string(impl_->buffer.data());
-  impl_->buffer.consume(impl_->buffer.size());
-  return text;
 }
 
 std::optional<json> ws_client::request(json req, std::chrono::milliseconds timeout) {

@@ -1,12 +1,14 @@
 #pragma once
 // Real clients for the server tests: a blocking HTTP/1.1 client and a
-// WebSocket client, both over loopback TCP (Beast stays inside client.cpp).
+// WebSocket client, both over loopback TCP, plain or TLS (Beast and OpenSSL
+// stay inside client.cpp).
 // Reads take a deadline only so that a broken server fails a test instead of
 // hanging it; no test asserts on time.
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -24,6 +26,9 @@ struct http_result {
   unsigned status = 0;
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
+  // https_call: SHA-256 fingerprint (lower-case hex) of the certificate the
+  // server presented; empty for plain HTTP.
+  std::string peer_sha256;
   [[nodiscard]] std::string header(std::string_view lower_name) const;
   [[nodiscard]] json json_body() const { return json::parse(body, nullptr, false); }
 };
@@ -32,6 +37,17 @@ struct http_result {
 http_result http_call(std::uint16_t port, const std::string& method, const std::string& target,
                       const std::string& body = {},
                       const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+// One request over TLS on a fresh connection to 127.0.0.1:port, trusting
+// only the certificates in the PEM file `trusted` and requiring the server's
+// to name 127.0.0.1. status 0 when the handshake or the request failed.
+http_result https_call(std::uint16_t port, const std::filesystem::path& trusted, const std::string& method,
+                       const std::string& target, const std::string& body = {},
+                       const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+// The SHA-256 fingerprint (lower-case hex) of the first certificate in a PEM
+// file, as https_call reports a server's; empty when there is none.
+std::string certificate_sha256(const std::filesystem::path& pem);
 
 // POST /api/session; the token, or empty on failure.
 std::string login(std::uint16_t port, const std::string& user, const std::string& password);
@@ -42,6 +58,8 @@ class ws_client {
     std::string bearer;  // Authorization: Bearer …
     std::string cookie;  // Cookie: …
     std::string origin;  // Origin: … (empty: none)
+    // Non-empty: WSS, trusting only the certificates of this PEM file (as https_call).
+    std::filesystem::path tls_trusted;
   };
   // Connects and upgrades; on refusal, nullptr and `status` holds the HTTP status.
   static std::unique_ptr<ws_client> connect(std::uint16_t port, const options& o, unsigned* status = nullptr);

@@ -15,6 +15,37 @@
 
 namespace isms::testing {
 
+void child_output::append(std::string_view bytes) {
+  {
+    std::lock_guard lock(mutex_);
+    text_.append(bytes);
+  }
+  changed_.notify_all();
+}
+
+void child_output::close() {
+  {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+  }
+  changed_.notify_all();
+}
+
+std::string child_output::text() const {
+  std::lock_guard lock(mutex_);
+  return text_;
+}
+
+std::size_t child_output::wait_for(std::string_view needle, std::size_t from, std::chrono::milliseconds limit) const {
+  std::unique_lock lock(mutex_);
+  std::size_t at = std::string::npos;
+  changed_.wait_for(lock, limit, [&] {
+    at = from <= text_.size() ? text_.find(needle, from) : std::string::npos;
+    return at != std::string::npos || closed_;
+  });
+  return at == std::string::npos ? at : at + needle.size();
+}
+
 ismsd_child spawn_ismsd(const std::filesystem::path& data, const std::string& admin_password,
                         const std::vector<std::string>& extra) {
   int out[2];
@@ -41,17 +72,24 @@ ismsd_child spawn_ismsd(const std::filesystem::path& data, const std::string& ad
     const ssize_t n = ::read(out[0], buf, sizeof buf);
     if (n <= 0) break;
     c.output.append(buf, static_cast<std::size_t>(n));
-    const auto at = c.output.find("running at http://127.0.0.1:");
-    if (at != std::string::npos && c.output.find('/', at + 28) != std::string::npos) {
-      c.port = static_cast<std::uint16_t>(std::stoi(c.output.substr(at + 28)));
+    c.log->append(std::string_view(buf, static_cast<std::size_t>(n)));
+    // "running at http://127.0.0.1:PORT/", or https://
+    const auto at = c.output.find("running at http");
+    const auto host = at == std::string::npos ? at : c.output.find("://127.0.0.1:", at);
+    if (host != std::string::npos && c.output.find('/', host + 13) != std::string::npos) {
+      c.port = static_cast<std::uint16_t>(std::stoi(c.output.substr(host + 13)));
       break;
     }
   }
-  std::thread([fd = out[0]] {
-    char sink[4096];
-    while (::read(fd, sink, sizeof sink) > 0) {
+  std::thread([fd = out[0], log = c.log] {
+    char more[4096];
+    for (;;) {
+      const ssize_t n = ::read(fd, more, sizeof more);
+      if (n <= 0) break;
+      log->append(std::string_view(more, static_cast<std::size_t>(n)));
     }
     ::close(fd);
+    log->close();
   }).detach();
   return c;
 }

@@ -5,8 +5,11 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,15 +18,38 @@
 
 namespace isms::testing {
 
+// Everything a child prints (stdout and stderr), collected for as long as it runs.
+class child_output {
+ public:
+  void append(std::string_view bytes);
+  // The child closed its output (it exited).
+  void close();
+  [[nodiscard]] std::string text() const;
+  // Waits until the output from byte `from` on holds `needle` and returns the
+  // offset just past it; npos when the child exits first or `limit` passes
+  // (a deadline for a broken server, not a measure of time).
+  [[nodiscard]] std::size_t wait_for(std::string_view needle, std::size_t from,
+                                     std::chrono::milliseconds limit = std::chrono::seconds(60)) const;
+
+ private:
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
+  std::string text_;
+  bool closed_ = false;
+};
+
 struct ismsd_child {
   pid_t pid = -1;
   std::uint16_t port = 0;
   std::string output;  // what it printed up to the port line (or all, if it failed)
+  // All it printed, including after the port line.
+  std::shared_ptr<child_output> log = std::make_shared<child_output>();
 };
 
 // Starts `ismsd serve --data DATA --address 127.0.0.1 --port 0 EXTRA...` with
-// ISMS_ADMIN_PASSWORD set and waits for the line with its port (port stays 0
-// when it exits first). Its later output is drained so that it never blocks.
+// ISMS_ADMIN_PASSWORD set and waits for the line with its port (http:// or,
+// with TLS, https://; port stays 0 when it exits first). Its later output is
+// collected in `log` so that it never blocks.
 ismsd_child spawn_ismsd(const std::filesystem::path& data, const std::string& admin_password,
                         const std::vector<std::string>& extra = {});
 

@@ -29,7 +29,8 @@ struct server_config {
 
 // Applies a config document onto `config`. Keys (all optional):
 //   data, address, port, threads, log_format ("text" | "json"), webui, workers, allowed_origins[], secure_cookie,
-//   webhooks[], scheduler_interval_s, signing_key, checkpoint_interval_s,
+//   tls_certificate, tls_private_key, webhooks[], scheduler_interval_s, signing_key,
+//   checkpoint_interval_s,
 //   limits: { max_body_bytes, read_timeout_s, max_connections, max_ws_message_bytes,
 //             max_ws_frame_bytes, max_ws_queued_bytes, ws_idle_timeout_s,
 //             requests_per_second, request_burst, max_subscriptions,
@@ -41,6 +42,12 @@ struct server_config {
 // limits without the "limits." prefix). Unknown flag or bad value → error.
 [[nodiscard]] std::expected<void, std::string> apply_flags(const std::map<std::string, std::string>& flags,
                                                            server_config& config);
+
+// What follows from settings taken together, once the file and the flags are
+// applied: tls_certificate and tls_private_key come both or neither (error
+// otherwise); with them the session cookie is Secure whatever secure_cookie
+// says, and a browser's own origin is https://<Host> only.
+[[nodiscard]] std::expected<void, std::string> finish_config(server_config& config);
 
 // Reads and applies a config file.
 [[nodiscard]] std::expected<void, std::string> load_config_file(const std::filesystem::path& file,

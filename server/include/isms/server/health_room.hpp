@@ -29,6 +29,7 @@ struct server_figures {
   std::uint64_t webhook_outbox = 0;
   std::uint64_t webhook_delivered = 0;
   std::uint64_t worker_jobs_failed = 0;
+  std::uint64_t tls_handshake_failures = 0;          // with tls_certificate: handshakes failed or timed out
   bool checkpoints_enabled = false;                   // a signing key is configured
   std::optional<std::int64_t> checkpoint_age_ms;     // since the newest signed checkpoint, if any
 };

@@ -10,6 +10,7 @@
 // I/O threads.
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -44,10 +45,14 @@ struct ledger_options {
   // when the ledger is made (see static_site). Default: none (404).
   std::filesystem::path webui_dir;
   // Browser origins allowed to open the WebSocket besides the server's own
-  // ("http://<Host header>"). Default: none
+  // ("http://<Host header>" or "https://<Host header>"). Default: none
   std::vector<std::string> allowed_origins;
   // Mark the session cookie Secure (set when served behind TLS). Default: false
   bool secure_cookie = false;
+  // The transport itself speaks TLS (tls_certificate): the server's own
+  // origin is then "https://<Host header>" only. Without it both schemes
+  // count, since a reverse proxy may terminate TLS. Default: false
+  bool transport_tls = false;
   // Worker threads for decisions, queries and password hashing. Default: 2
   unsigned workers = 2;
   // How often the scheduler asks the domain what is due; 0: never by itself,
@@ -93,6 +98,9 @@ class ledger final : public application {
   upgrade_decision upgrade(const http_request& request) override;
   void log_request(const http_request& request, unsigned status, std::size_t bytes,
                    std::chrono::microseconds elapsed, std::string_view actor) override;
+  // Counted for /metrics; logged at DEBUG each, and at WARN at most once a
+  // minute with the number since the last such line (scanners try often).
+  void tls_handshake_failed(const std::string& remote, const std::string& reason) override;
 
   // On a store with no user yet, registers the first administrator ("admin")
   // with `password`, or a random one when empty; returns the password it set,
@@ -163,6 +171,10 @@ class ledger final : public application {
   std::atomic<std::uint64_t> http_requests_{0};
   std::atomic<std::uint64_t> http_errors_{0};
   std::atomic<std::uint64_t> ws_upgrades_{0};
+  std::atomic<std::uint64_t> tls_handshake_failures_{0};
+  std::mutex tls_warning_mutex_;  // guards the two below
+  std::chrono::steady_clock::time_point tls_warned_at_{};
+  std::uint64_t tls_failures_unreported_ = 0;
 };
 
 }  // namespace isms::server

@@ -6,9 +6,11 @@
 // connection is an http_session on its own strand that reads one request at a
 // time with a fresh parser (body limit, read timeout) and, on an accepted
 // upgrade, hands its socket to a websocket_session (one write in flight, a
-// bounded queue behind it, a slow consumer dropped).
+// bounded queue behind it, a slow consumer dropped). Both sessions are
+// templates over the stream: plain TCP, or TLS (OpenSSL) over TCP when a
+// certificate is configured, so HTTPS and WSS run the same code as HTTP and WS.
 //
-// Thread-safety: start()/stop()/port() may be called from any thread. The
+// Thread-safety: start()/stop()/port()/reload_tls() may be called from any thread. The
 // handlers are invoked on the transport's I/O threads, concurrently for
 // different connections, never concurrently for the same connection.
 
@@ -16,10 +18,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <expected>
+#include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "isms/server/http_types.hpp"
 
@@ -34,7 +39,8 @@ struct transport_options {
   unsigned threads = 2;
   // Largest HTTP request body accepted; larger → 413. Default: 1 MiB
   std::size_t max_body_bytes = 1 << 20;
-  // Time allowed to receive one whole request (headers and body). Default: 30 s
+  // Time allowed to receive one whole request (headers and body), and to
+  // complete the TLS handshake. Default: 30 s
   std::chrono::seconds read_timeout{30};
   // Connections open at once; further ones are closed at accept. Each is a
   // file descriptor: ismsd raises its open-file soft limit to the hard limit
@@ -56,6 +62,22 @@ struct transport_options {
   // WebSocket's close handshake, an answer being written) before the rest
   // are cut. Default: 5 s
   std::chrono::milliseconds shutdown_grace{5000};
+  // PEM files: the server's certificate (followed by its intermediates) and
+  // its private key. Both set: the port speaks HTTPS and WSS only, TLS 1.2 or
+  // later; both empty: plain HTTP and WS. One without the other is refused
+  // by the configuration. Default: none
+  std::filesystem::path tls_certificate;
+  std::filesystem::path tls_private_key;
+};
+
+// The certificate a TLS transport presents, as loaded from its files.
+struct tls_certificate_info {
+  std::string subject;     // e.g. "CN=isms.example.org"
+  std::string not_after;   // end of validity, UTC, "2026-05-01T12:00:00Z"
+  std::string sha256;      // SHA-256 fingerprint of the DER certificate, lower-case hex
+  // Worth an operator's attention but no reason to refuse: the key file
+  // readable by others, the certificate expired or not yet valid.
+  std::vector<std::string> warnings;
 };
 
 // Why the server closes a WebSocket; it decides the close code.
@@ -107,6 +129,13 @@ class application {
   // sent. `actor`: the user (id) it was answered for, or empty.
   virtual void log_request(const http_request& request, unsigned status, std::size_t bytes,
                            std::chrono::microseconds elapsed, std::string_view actor) = 0;
+  // A TLS handshake failed or timed out (a client speaking plain HTTP to the
+  // HTTPS port, an old TLS version, a scanner); the connection is closed.
+  // `remote` is "address:port". Called on an I/O thread.
+  virtual void tls_handshake_failed(const std::string& remote, const std::string& reason) {
+    (void)remote;
+    (void)reason;
+  }
 };
 
 class transport {
@@ -124,10 +153,24 @@ class transport {
   // to them: sends after stop() are dropped), then destroy the transport,
   // which owns the I/O context every connection belongs to.
   virtual void stop() = 0;
+
+  // Whether the port speaks TLS (a certificate and key were configured).
+  [[nodiscard]] virtual bool tls() const noexcept = 0;
+  // The certificate new connections are given; nullopt without TLS.
+  [[nodiscard]] virtual std::optional<tls_certificate_info> tls_certificate() const = 0;
+  // Reads the certificate and key files again into a fresh TLS context and
+  // makes it the one new connections get (connections already open keep the
+  // one they started with). On failure — a file missing or unreadable, not
+  // PEM, the key not the certificate's — the context in use stays and the
+  // message names the file. Without TLS, fails saying so. May be called from
+  // any thread; concurrent reloads are taken one at a time.
+  [[nodiscard]] virtual std::expected<tls_certificate_info, std::string> reload_tls() = 0;
 };
 
-// Binds, listens and starts the I/O threads. Fails with a message naming the
-// address and the reason (e.g. "127.0.0.1:8080: address already in use").
+// Loads the TLS certificate and key (when configured), binds, listens and
+// starts the I/O threads. Fails with a message naming the file or the address
+// and the reason (e.g. "cannot listen on 127.0.0.1:8080: address already in
+// use", "TLS private key /etc/x.key: cannot read: Permission denied").
 [[nodiscard]] std::expected<std::unique_ptr<transport>, std::string> start_transport(
     const transport_options& options, std::shared_ptr<application> app);
 
