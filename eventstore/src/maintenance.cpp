@@ -4,9 +4,11 @@
 
 #include <rocksdb/utilities/checkpoint.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "store_impl.hpp"
 
@@ -49,7 +51,8 @@ result<void> store::backup_to(const std::filesystem::path& dir) const {
   return {};
 }
 
-result<void> store::restore(const std::filesystem::path& backup, const std::filesystem::path& dir) {
+result<void> store::restore(const std::filesystem::path& backup, const std::filesystem::path& dir,
+                            const progress_fn& copied, const progress_fn& verified) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_regular_file(backup / "CURRENT", ec))
@@ -58,12 +61,21 @@ result<void> store::restore(const std::filesystem::path& backup, const std::file
     return std::unexpected(make_error(errc::invalid_argument, "restore target " + dir.string() + " is not empty"));
   fs::create_directories(dir, ec);
   if (ec) return std::unexpected(make_error(errc::io, "creating " + dir.string() + ": " + ec.message()));
+  std::vector<fs::path> files;
+  std::uint64_t total_bytes = 0, done_bytes = 0;
   for (const auto& entry : fs::directory_iterator(backup, ec)) {
     if (!entry.is_regular_file()) continue;
-    const fs::path to = dir / entry.path().filename();
-    fs::copy_file(entry.path(), to, fs::copy_options::none, ec);
-    if (ec) return std::unexpected(make_error(errc::io, "copying " + entry.path().string() + ": " + ec.message()));
+    files.push_back(entry.path());
+    total_bytes += entry.file_size(ec);
+  }
+  if (ec) return std::unexpected(make_error(errc::io, "listing " + backup.string() + ": " + ec.message()));
+  for (const auto& from : files) {
+    const fs::path to = dir / from.filename();
+    fs::copy_file(from, to, fs::copy_options::none, ec);
+    if (ec) return std::unexpected(make_error(errc::io, "copying " + from.string() + ": " + ec.message()));
     if (!sync_path(to, false)) return std::unexpected(make_error(errc::io, "syncing " + to.string()));
+    done_bytes += fs::file_size(to, ec);
+    if (copied) copied(std::min(done_bytes, total_bytes), total_bytes);
   }
   if (ec) return std::unexpected(make_error(errc::io, "listing " + backup.string() + ": " + ec.message()));
   if (!sync_path(dir, true)) return std::unexpected(make_error(errc::io, "syncing " + dir.string()));
@@ -72,7 +84,7 @@ result<void> store::restore(const std::filesystem::path& backup, const std::file
   o.create_if_missing = false;
   auto st = store::open(o, dir);
   if (!st) return std::unexpected(st.error());
-  auto v = (*st)->verify();
+  auto v = (*st)->verify_with_progress(1, verified);
   if (!v) return std::unexpected(v.error());
   return {};
 }

@@ -1058,8 +1058,14 @@ result<head> store::verify_after(const head& trusted, std::uint64_t to_position)
   return r;
 }
 
+result<head> store::verify_with_progress(std::uint64_t from_position, const progress_fn& progress) const {
+  auto r = impl_->verify(from_position, UINT64_MAX, std::nullopt, progress ? &progress : nullptr);
+  if (!r && r.error().code == errc::corrupted) impl_->refuse_writes(r.error());
+  return r;
+}
+
 result<head> store::impl::verify(std::uint64_t from_position, std::uint64_t to_position,
-                                 const std::optional<digest>& trusted_anchor) const {
+                                 const std::optional<digest>& trusted_anchor, const store::progress_fn* progress) const {
   try {
     rocksdb::DB& db = *db_;
     const snapshot_of guard(db);
@@ -1171,7 +1177,9 @@ result<head> store::impl::verify(std::uint64_t from_position, std::uint64_t to_p
           return corrupt(expect, "an erasure event is missing from the erasure stream's index");
         anchor = r->hash;
         if (tree) tree->append(r->hash);
+        if (progress && (expect - from_position + 1) % 16384 == 0) (*progress)(expect - from_position + 1, last - from_position + 1);
       }
+      if (progress) (*progress)(last - from_position + 1, last - from_position + 1);
       if (!it->status().ok()) return std::unexpected(io_error(it->status(), "reading events"));
       if (expect <= last) return corrupt(expect, "event missing");
       if (tree) {

@@ -174,8 +174,10 @@ struct store::impl {
   [[nodiscard]] head published_head() const;
   // Decodes a stored record read at `pos`, checking its position and, when
   // erased, its tombstone.
+  // `progress` (may be null) hears the events walked so far, every 16384.
   [[nodiscard]] result<head> verify(std::uint64_t from, std::uint64_t to,
-                                    const std::optional<digest>& trusted_anchor) const;
+                                    const std::optional<digest>& trusted_anchor,
+                                    const store::progress_fn* progress = nullptr) const;
   [[nodiscard]] result<recorded_event> decode(std::uint64_t pos, std::string_view bytes) const;
   [[nodiscard]] result<std::vector<recorded_event>> read_range(std::uint64_t from,
                                                                std::size_t limit) const;

@@ -438,6 +438,41 @@ int demo(const parsed_args& args) {
   return 0;
 }
 
+// Progress of long work on stderr: a bar redrawn in place on a terminal,
+// a line every few seconds otherwise; with the rate and the time left.
+class progress_meter {
+ public:
+  explicit progress_meter(std::string what)
+      : what_(std::move(what)), tty_(::isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
+  void operator()(std::uint64_t done, std::uint64_t total) {
+    const auto now = std::chrono::steady_clock::now();
+    const bool last = done >= total;
+    if (!last && now - shown_ < (tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000))) return;
+    shown_ = now;
+    const double seconds = std::chrono::duration<double>(now - start_).count();
+    const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
+    const double left = rate > 0 ? static_cast<double>(total - std::min(done, total)) / rate : 0;
+    const int percent = total == 0 ? 100 : static_cast<int>(100.0 * static_cast<double>(done) / static_cast<double>(total));
+    char line[200];
+    if (tty_) {
+      const int filled = percent / 5;
+      std::snprintf(line, sizeof line, "\r%s [%-20s] %3d%% %llu/%llu, %.0f/s, %.0f s left%s", what_.c_str(),
+                    std::string(static_cast<std::size_t>(filled), '#').c_str(), percent,
+                    static_cast<unsigned long long>(done), static_cast<unsigned long long>(total), rate, left,
+                    last ? "\n" : "");
+    } else {
+      std::snprintf(line, sizeof line, "%s: %llu/%llu (%d%%), %.0f/s, %.0f s left\n", what_.c_str(),
+                    static_cast<unsigned long long>(done), static_cast<unsigned long long>(total), percent, rate, left);
+    }
+    std::fputs(line, stderr);
+  }
+
+ private:
+  std::string what_;
+  bool tty_;
+  std::chrono::steady_clock::time_point start_, shown_{};
+};
+
 int verify(const parsed_args& args) {
   std::uint64_t from = 1;
   if (!parse_u64(flag(args, "from", "1"), from)) return fail("--from must be a position");
@@ -447,12 +482,17 @@ int verify(const parsed_args& args) {
   auto s = eventstore::store::open(o, data);
   if (!s && s.error().code == eventstore::errc::not_found)
     return fail("no event store in " + data.string() + " (the folder does not exist or holds no store; check --data)");
+  if (!s && s.error().code == eventstore::errc::io && s.error().message.find("lock") != std::string::npos)
+    return fail("the event store in " + data.string() +
+                " is in use by another process (a running ismsd serve?); stop it first, or ask the running "
+                "server: GET /api/verify");
   if (!s) {
     std::printf("NOT VERIFIED: %s: %s (position %llu)\n", std::string(eventstore::to_string(s.error().code)).c_str(),
                 s.error().message.c_str(), static_cast<unsigned long long>(s.error().position));
     return 2;
   }
-  auto v = (*s)->verify(from);
+  progress_meter meter("verified events");
+  auto v = (*s)->verify_with_progress(from, std::ref(meter));
   if (!v) {
     std::printf("NOT VERIFIED: first bad position %llu: %s\n",
                 static_cast<unsigned long long>(v.error().position), v.error().message.c_str());
@@ -478,7 +518,9 @@ int restore(const parsed_args& args) {
   const std::string from = flag(args, "from", "");
   const std::string data = flag(args, "data", "");
   if (from.empty() || data.empty()) return fail("restore needs --from DIR and --data DIR");
-  if (auto r = eventstore::store::restore(from, data); !r) return fail("restore failed: " + r.error().message);
+  progress_meter copied("copied bytes"), verified("verified events");
+  if (auto r = eventstore::store::restore(from, data, std::ref(copied), std::ref(verified)); !r)
+    return fail("restore failed: " + r.error().message);
   std::printf("restored %s into %s; the chain verifies\n", from.c_str(), data.c_str());
   return 0;
 }
@@ -528,41 +570,6 @@ std::optional<std::string> unknown_flag(const parsed_args& args, std::initialize
 void print_checkpoint(const server::checkpoint& c) {
   std::printf("%s\n", server::to_json(c).dump(2).c_str());
 }
-
-// Progress of long work on stderr: a bar redrawn in place on a terminal,
-// a line every few seconds otherwise; with the rate and the time left.
-class progress_meter {
- public:
-  explicit progress_meter(std::string what)
-      : what_(std::move(what)), tty_(::isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
-  void operator()(std::uint64_t done, std::uint64_t total) {
-    const auto now = std::chrono::steady_clock::now();
-    const bool last = done >= total;
-    if (!last && now - shown_ < (tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000))) return;
-    shown_ = now;
-    const double seconds = std::chrono::duration<double>(now - start_).count();
-    const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
-    const double left = rate > 0 ? static_cast<double>(total - std::min(done, total)) / rate : 0;
-    const int percent = total == 0 ? 100 : static_cast<int>(100.0 * static_cast<double>(done) / static_cast<double>(total));
-    char line[200];
-    if (tty_) {
-      const int filled = percent / 5;
-      std::snprintf(line, sizeof line, "\r%s [%-20s] %3d%% %llu/%llu, %.0f/s, %.0f s left%s", what_.c_str(),
-                    std::string(static_cast<std::size_t>(filled), '#').c_str(), percent,
-                    static_cast<unsigned long long>(done), static_cast<unsigned long long>(total), rate, left,
-                    last ? "\n" : "");
-    } else {
-      std::snprintf(line, sizeof line, "%s: %llu/%llu (%d%%), %.0f/s, %.0f s left\n", what_.c_str(),
-                    static_cast<unsigned long long>(done), static_cast<unsigned long long>(total), percent, rate, left);
-    }
-    std::fputs(line, stderr);
-  }
-
- private:
-  std::string what_;
-  bool tty_;
-  std::chrono::steady_clock::time_point start_, shown_{};
-};
 
 // The evidence bundle of a stopped store, for an auditor (docs/auditors.md).
 int export_evidence(const parsed_args& args) {

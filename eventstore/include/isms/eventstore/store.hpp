@@ -388,6 +388,14 @@ class store {
   [[nodiscard]] result<head> verify_after(const head& trusted,
                                           std::uint64_t to_position = UINT64_MAX) const;
 
+  // Told how much of a long job is done, of how much: events verified, or
+  // bytes copied by restore.
+  using progress_fn = std::function<void(std::uint64_t done, std::uint64_t total)>;
+
+  // verify(from_position), telling `progress` the events walked so far
+  // (every 16384, and once at the end).
+  [[nodiscard]] result<head> verify_with_progress(std::uint64_t from_position, const progress_fn& progress) const;
+
   // Erases personal data: in ONE atomic write, appends an erasure event (see
   // erasure_request) and replaces the payload of the event at
   // request.position by its tombstone: the payload with each named field's
@@ -433,8 +441,10 @@ class store {
   // Copies the backup in `backup` into `dir` (which must be empty or not exist),
   // syncs it, then opens it and verifies the whole chain. On failure `dir` is
   // left for inspection. Errors: not_found, invalid_argument, io, corrupted.
+  // `copied` hears the bytes copied so far, `verified` the events verified.
   [[nodiscard]] static result<void> restore(const std::filesystem::path& backup,
-                                            const std::filesystem::path& dir);
+                                            const std::filesystem::path& dir, const progress_fn& copied = {},
+                                            const progress_fn& verified = {});
 
   // A small key-value side store (its own column family) for the server's
   // projection checkpoints and similar blobs. put_meta is atomic and durable
