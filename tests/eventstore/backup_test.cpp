@@ -60,6 +60,43 @@ TEST(backup, taken_during_appends_restores_a_verified_store_with_every_acknowled
   EXPECT_EQ(restored->read_all(h.position + 1, 1)->front().prev_hash, h.hash);
 }
 
+// Long work tells how far it got: restore the bytes it copied, then the
+// events verified, each ending at its total; the verify walk is the same
+// single walk as verify(), with the same answer.
+TEST(restore, reports_the_bytes_copied_and_the_events_verified) {
+  temp_dir dir;
+  {
+    auto s = open_store(dir / "live");
+    ASSERT_TRUE(s);
+    for (int i = 0; i < 40; ++i) ASSERT_TRUE(s->append("risk-" + std::to_string(i % 3), expected_version::any(), events(500), ""));
+    ASSERT_TRUE(s->backup_to(dir / "backup"));
+  }
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> copied, verified;
+  auto r = store::restore(dir / "backup", dir / "restored",
+                          [&](std::uint64_t done, std::uint64_t total) { copied.emplace_back(done, total); },
+                          [&](std::uint64_t done, std::uint64_t total) { verified.emplace_back(done, total); });
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_FALSE(copied.empty());
+  EXPECT_GT(copied.back().second, 0u);
+  EXPECT_EQ(copied.back().first, copied.back().second);
+  ASSERT_GE(verified.size(), 2u) << "20000 events: a report every 16384, and the end";
+  EXPECT_EQ(verified.front(), (std::pair<std::uint64_t, std::uint64_t>{16384, 20000}));
+  EXPECT_EQ(verified.back(), (std::pair<std::uint64_t, std::uint64_t>{20000, 20000}));
+  for (std::size_t i = 1; i < copied.size(); ++i) EXPECT_LE(copied[i - 1].first, copied[i].first);
+
+  auto restored = open_store(dir / "restored");
+  ASSERT_TRUE(restored);
+  std::uint64_t calls = 0;
+  auto walked = restored->verify_with_progress(5, [&](std::uint64_t, std::uint64_t total) {
+    ++calls;
+    EXPECT_EQ(total, 20000u - 4);
+  });
+  ASSERT_TRUE(walked) << walked.error().message;
+  EXPECT_EQ(walked->position, 20000u);
+  EXPECT_EQ(walked->hash, restored->verify()->hash);
+  EXPECT_EQ(calls, 2u);
+}
+
 TEST(backup, refuses_an_existing_target) {
   temp_dir dir;
   auto s = open_store(dir / "live");
