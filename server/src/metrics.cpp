@@ -32,8 +32,13 @@ histogram_snapshot histogram::snapshot() const {
 std::string format_number(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-  char buf[32];
-  const auto r = std::to_chars(buf, buf + sizeof buf, value);
+  // Plain decimals ("0.0005", not "5e-04") where they stay short: bucket
+  // bounds read as written, sums of seconds as well.
+  const double magnitude = std::fabs(value);
+  const bool fixed = magnitude == 0 || (magnitude >= 1e-9 && magnitude < 1e15);
+  char buf[64];
+  const auto r = fixed ? std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed)
+                       : std::to_chars(buf, buf + sizeof buf, value);
   return std::string(buf, r.ptr);
 }
 

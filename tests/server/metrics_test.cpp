@@ -159,7 +159,10 @@ TEST(metrics, label_values_and_help_are_escaped) {
             "# TYPE x_total counter\n"
             "x_total{type=\"a\\\"b\\\\c\\nd\"} 1\n");
   EXPECT_EQ(metrics::format_number(0.001), "0.001");
+  EXPECT_EQ(metrics::format_number(0.0005), "0.0005");
+  EXPECT_EQ(metrics::format_number(0.00001), "0.00001");
   EXPECT_EQ(metrics::format_number(5), "5");
+  EXPECT_EQ(metrics::format_number(4096), "4096");
 }
 
 TEST(metrics, command_labels_stay_within_the_domains_types_and_the_wire_codes) {
