@@ -89,8 +89,6 @@ command_tally::command_tally()
       counts_(std::make_unique<std::atomic<std::uint64_t>[]>((types_.size() + 1) * outcome_count)),
       seconds_(metrics::request_seconds_buckets) {}
 
-std::span<const std::string_view> command_tally::outcomes() noexcept { return outcome_labels; }
-
 std::size_t command_tally::type_index(std::string_view type) const noexcept {
   const auto it = std::ranges::lower_bound(types_, type);
   if (it != types_.end() && *it == type) return static_cast<std::size_t>(it - types_.begin());

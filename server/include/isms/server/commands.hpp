@@ -22,8 +22,8 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -101,12 +101,9 @@ class command_tally {
   void record(std::size_t type_index, const command_outcome& o, std::chrono::steady_clock::duration took) noexcept;
   [[nodiscard]] command_figures figures() const;
 
-  // The outcome labels, "other" last.
-  [[nodiscard]] static std::span<const std::string_view> outcomes() noexcept;
-
  private:
   std::vector<std::string_view> types_;  // the domain's, sorted; row types_.size() is "other"
-  std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;  // (types_.size() + 1) × outcomes()
+  std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;  // (types_.size() + 1) rows × the outcome labels
   metrics::histogram seconds_;
 };
 

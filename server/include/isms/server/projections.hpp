@@ -179,6 +179,7 @@ class projection_engine {
   std::vector<snapshot_ref> index_;
   std::uint64_t next_snapshot_at_ = 0;  // delivery thread only
   mutable projection_stats stats_;      // guarded by index_mutex_
+  // Timings for stats(); the histograms are thread-safe by themselves.
   metrics::histogram fold_seconds_{metrics::step_seconds_buckets};
   mutable metrics::histogram as_of_seconds_{metrics::request_seconds_buckets};
 
