@@ -464,6 +464,7 @@ void store::impl::enqueue(std::unique_ptr<pending_append> p) {
       const std::int64_t at = p->stamp();
       for (auto& e : p->events) detail::restamp(e, at);
     }
+    p->queued_at = std::chrono::steady_clock::now();
     queue_.push_back(std::move(p));
     if (writer_idle_) {
       writer_idle_ = false;
@@ -590,6 +591,21 @@ void store::impl::try_resume() {
 }
 
 store_health store::health() const { return impl_->health(); }
+
+std::uint64_t histogram_counts::count() const noexcept {
+  std::uint64_t n = 0;
+  for (auto c : counts) n += c;
+  return n;
+}
+
+store_stats store::stats() const {
+  store_stats s;
+  s.append_seconds = impl_->stats_.append_seconds.read();
+  s.group_events = impl_->stats_.group_events.read();
+  std::lock_guard lk(impl_->queue_mu_);
+  s.queued_appends = impl_->queue_.size();
+  return s;
+}
 
 result<std::uint64_t> store::impl::writer_stream_version(std::string_view stream) {
   if (auto it = group_heads_.find(stream); it != group_heads_.end()) return it->second;
@@ -719,6 +735,11 @@ void store::impl::commit_group(std::span<std::unique_ptr<pending_append>> group)
       for (auto& up : group)
         if (up->accepted) up->outcome = std::unexpected(why);
     } else {
+      const auto durable = std::chrono::steady_clock::now();
+      for (auto& up : group)
+        if (up->accepted)
+          stats_.append_seconds.observe(std::chrono::duration<double>(durable - up->queued_at).count());
+      stats_.group_events.observe(static_cast<double>(pos - next_position_));
       next_position_ = pos;
       prev_hash_ = prev;
       frontier_ = std::move(tree);

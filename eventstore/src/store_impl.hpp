@@ -7,6 +7,8 @@
 //   - health_ is guarded by health_mu_, mirrored in writable_ for the fast
 //     path; erasures_ is guarded by erasures_mu_ (insert-only while open);
 //   - queue_, closing_ and writer_idle_ are guarded by queue_mu_;
+//   - stats_ is written by the writer thread alone, with relaxed atomics that
+//     store::stats() reads from any thread;
 //   - the committed head is published through publish_hub (guarded by its
 //     mutex) after each successful group commit; readers and subscriptions
 //     never look past it;
@@ -27,6 +29,7 @@
 
 #include "codec.hpp"
 #include "isms/canonical/merkle.hpp"
+#include "stats.hpp"
 
 namespace isms::eventstore {
 
@@ -71,6 +74,8 @@ struct pending_append {
   // When set, called under the queue lock as the append is queued; its value
   // becomes every event's recorded_at_ms (see store::append_async).
   std::function<std::int64_t()> stamp;
+  // When it took its place in the queue (store_stats::append_seconds).
+  std::chrono::steady_clock::time_point queued_at{};
   // Filled by the writer.
   result<append_result> outcome;
   bool accepted = false;                      // part of the group's WriteBatch
@@ -123,6 +128,8 @@ struct store::impl {
   std::unordered_map<std::string, std::uint64_t, string_hash, std::equal_to<>> heads_;
   rocksdb::WriteBatch batch_;
   std::chrono::steady_clock::time_point last_resume_attempt_{};
+  // Written by the writer thread only, read by stats() from any thread.
+  detail::writer_stats stats_;
 
   // Read-only state (one mechanism for a failed write and for corruption).
   mutable std::mutex health_mu_;

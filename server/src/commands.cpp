@@ -1,5 +1,6 @@
 #include "isms/server/commands.hpp"
 
+#include <algorithm>
 #include <future>
 
 #include <sodium.h>
@@ -57,7 +58,59 @@ std::string generated_command_id() {
   return out;
 }
 
+// "ok", "duplicate", the wire error codes (docs/protocol.md), and "other".
+constexpr std::string_view outcome_labels[] = {"ok",           "duplicate", "bad_request", "unauthenticated",
+                                               "forbidden",    "not_found", "conflict",    "rejected",
+                                               "rate_limited", "too_large", "unavailable", "internal",
+                                               "other"};
+constexpr std::size_t outcome_count = std::size(outcome_labels);
+constexpr std::string_view other_label = "other";
+
+std::size_t outcome_index(const command_outcome& o) noexcept {
+  if (o.ok) return o.duplicate ? 1 : 0;
+  for (std::size_t i = 2; i + 1 < outcome_count; ++i)
+    if (outcome_labels[i] == o.error_code) return i;
+  return outcome_count - 1;
+}
+
+std::vector<std::string_view> sorted_command_types() {
+  const auto declared = domain::command_types();
+  std::vector<std::string_view> types(declared.begin(), declared.end());
+  std::ranges::sort(types);
+  const auto [first, last] = std::ranges::unique(types);
+  types.erase(first, last);
+  return types;
+}
+
 }  // namespace
+
+command_tally::command_tally()
+    : types_(sorted_command_types()),
+      counts_(std::make_unique<std::atomic<std::uint64_t>[]>((types_.size() + 1) * outcome_count)),
+      seconds_(metrics::request_seconds_buckets) {}
+
+std::size_t command_tally::type_index(std::string_view type) const noexcept {
+  const auto it = std::ranges::lower_bound(types_, type);
+  if (it != types_.end() && *it == type) return static_cast<std::size_t>(it - types_.begin());
+  return types_.size();
+}
+
+void command_tally::record(std::size_t type_index, const command_outcome& o,
+                           std::chrono::steady_clock::duration took) noexcept {
+  const std::size_t row = std::min(type_index, types_.size());
+  counts_[row * outcome_count + outcome_index(o)].fetch_add(1, std::memory_order_relaxed);
+  seconds_.observe(std::chrono::duration<double>(took).count());
+}
+
+command_figures command_tally::figures() const {
+  command_figures f;
+  for (std::size_t row = 0; row <= types_.size(); ++row)
+    for (std::size_t out = 0; out < outcome_count; ++out)
+      if (const auto n = counts_[row * outcome_count + out].load(std::memory_order_relaxed); n != 0)
+        f.answered.push_back({row < types_.size() ? types_[row] : other_label, outcome_labels[out], n});
+  f.seconds = seconds_.snapshot();
+  return f;
+}
 
 command_pipeline::command_pipeline(pipeline_options options, eventstore::store& store, projection_engine& views,
                                    worker_pool& pool, clock_fn clock)
@@ -77,6 +130,13 @@ domain::actor command_pipeline::actor_of(const std::string& user_id) const {
 
 void command_pipeline::submit(std::string user_id, command_request request,
                               std::function<void(command_outcome)> done) {
+  // Counted and timed as the reply is given, before the caller sees it: a
+  // client that has its answer finds it in /metrics.
+  done = [this, type = tally_.type_index(request.type), started = std::chrono::steady_clock::now(),
+          done = std::move(done)](command_outcome o) {
+    tally_.record(type, o, std::chrono::steady_clock::now() - started);
+    done(std::move(o));
+  };
   {
     std::unique_lock lock(flight_mutex_);
     if (draining_) {

@@ -132,6 +132,9 @@ void ledger::add_routes() {
                      http_errors_.load(),       ws_upgrades_.load(),      ws_->connection_count(),
                      notifier_->outbox_size(),  notifier_->delivered(),   pool_->failed_jobs()};
     f.tls_handshake_failures = tls_handshake_failures_.load();
+    f.store_stats = store_.stats();
+    f.commands = pipeline_->figures();
+    f.worker_queue = pool_->queued_jobs();
     f.checkpoints_enabled = checkpoints_ != nullptr;
     if (checkpoints_)
       if (auto newest = checkpoints_->newest_time_ms()) f.checkpoint_age_ms = now_ms() - *newest;

@@ -180,6 +180,7 @@ projection_engine::~projection_engine() {
 }
 
 void projection_engine::on_event(const eventstore::recorded_event& stored) {
+  const auto started = std::chrono::steady_clock::now();
   const domain::recorded_event e = to_domain(stored);
   if (is_erasure(stored.stream) && stored.position > current_.position) {
     // Personal data was erased from an earlier event: the views and every
@@ -210,6 +211,7 @@ void projection_engine::on_event(const eventstore::recorded_event& stored) {
     std::unique_lock lock(mutex_);
     fold_into(current_, e);
   }
+  fold_seconds_.observe_since(started);
   // Only this thread writes current_, so reading it here needs no lock.
   if (listener_) listener_(current_, e, e.position <= replay_until_);
   if (e.position >= next_snapshot_at_) {
@@ -410,6 +412,14 @@ std::uint64_t projection_engine::position() const {
 }
 
 std::expected<std::shared_ptr<const views::all_views>, eventstore::error> projection_engine::as_of_position(
+    std::uint64_t position) const {
+  const auto started = std::chrono::steady_clock::now();
+  auto v = views_as_of(position);
+  if (v) as_of_seconds_.observe_since(started);
+  return v;
+}
+
+std::expected<std::shared_ptr<const views::all_views>, eventstore::error> projection_engine::views_as_of(
     std::uint64_t position) const {
   {
     std::shared_lock lock(mutex_);
@@ -612,6 +622,8 @@ projection_stats projection_engine::stats() const {
     s.cached_views = cache_.size();
   }
   s.position = position();
+  s.fold_seconds = fold_seconds_.snapshot();
+  s.as_of_seconds = as_of_seconds_.snapshot();
   return s;
 }
 

@@ -93,7 +93,10 @@ TEST(health_room, metrics_and_healthz_tell_a_read_only_store) {
   for (const char* line : {"\nismsd_log_head_position 42\n", "\nismsd_views_position 41\n",
                            "\nismsd_http_requests_total 7\n", "\nismsd_store_writable 0\n",
                            "\nismsd_store_read_only_io 1\n", "\nismsd_store_read_only_corrupted 0\n",
-                           "\nismsd_chain_verification_failed 0\n"})
+                           "\nismsd_chain_verification_failed 0\n", "\nismsd_views_lag_events 1\n",
+                           "\nismsd_reactions_lag_events 42\n", "\nismsd_chain_verification_progress_ratio 1\n",
+                           "\n# TYPE ismsd_store_append_seconds histogram\n",
+                           "\nismsd_store_append_seconds_bucket{le=\"+Inf\"} 0\n"})
     EXPECT_NE(metrics.body.find(line), std::string::npos) << line << metrics.body;
   const auto health = server::healthz_answer(f);
   EXPECT_EQ(health.status, 503u);

@@ -61,6 +61,27 @@ TEST(worker_pool, a_failure_handler_that_throws_is_contained_too) {
   EXPECT_EQ(pool.failed_jobs(), 1u);
 }
 
+TEST(worker_pool, queued_jobs_counts_what_waits_for_a_thread) {
+  worker_pool pool(1);
+  EXPECT_EQ(pool.queued_jobs(), 0u);
+  // The one thread is held by a job that has started: the next two wait.
+  std::promise<void> started, release;
+  auto released = release.get_future();
+  pool.post([&] {
+    started.set_value();
+    released.wait();
+  });
+  started.get_future().get();
+  std::promise<void> second, third;
+  pool.post([&] { second.set_value(); });
+  pool.post([&] { third.set_value(); });
+  EXPECT_EQ(pool.queued_jobs(), 2u);
+  release.set_value();
+  second.get_future().get();
+  third.get_future().get();
+  EXPECT_EQ(pool.queued_jobs(), 0u);
+}
+
 TEST(worker_pool, at_most_once_gives_one_answer_across_a_job_and_its_failure_handler) {
   int answers = 0;
   std::string last;

@@ -227,6 +227,33 @@ struct store_health {
   std::uint64_t position = 0;  // for corrupted: the first bad position
 };
 
+// Observations counted in fixed buckets, in the shape of a Prometheus
+// histogram (the server renders it on /metrics).
+struct histogram_counts {
+  std::vector<double> upper_bounds;   // ascending; a last bucket above them all (+Inf) is implied
+  std::vector<std::uint64_t> counts;  // upper_bounds.size() + 1 entries, not cumulative: counts[i]
+                                      // observations at most upper_bounds[i] and above the bound
+                                      // before it; the last, those above every bound
+  double sum = 0;                     // of every observation
+
+  // How many observations, every bucket together.
+  [[nodiscard]] std::uint64_t count() const noexcept;
+};
+
+// What the writer has done since the store was opened, for monitoring.
+struct store_stats {
+  // Per acknowledged append (written and synced; not those refused, in
+  // conflict or answered as duplicates): seconds from the moment it was queued
+  // for the writer until its group commit was durable. count() = appends.
+  histogram_counts append_seconds;
+  // Per group commit written: the events it carried, all made durable by one
+  // sync. count() = group commits, sum = events.
+  histogram_counts group_events;
+  // Appends waiting for the writer now (queued, not yet taken into a group;
+  // bounded by options::max_queued_appends).
+  std::size_t queued_appends = 0;
+};
+
 // Erasure of personal data (GDPR Art. 17). The erasure is itself an event,
 // appended to the reserved stream `erasure_stream` with type
 // `erasure_event_type`; its payload names the erased event and the SHA-256 of
@@ -431,6 +458,11 @@ class store {
 
   // Whether appends are accepted now, and if not, why. Cheap; any thread.
   [[nodiscard]] store_health health() const;
+
+  // The writer's figures since open (store_stats). Cheap: a short hold of the
+  // queue's lock and relaxed reads of counters the writer keeps; the buckets
+  // of one histogram may be a commit apart from each other. Any thread.
+  [[nodiscard]] store_stats stats() const;
 
   // Writes a consistent, online copy of the store (RocksDB Checkpoint: hard
   // links where possible) into `dir`, which must not exist yet (its parent

@@ -11,19 +11,29 @@
 // max_conflict_retries times. When it names one, a stale version is a
 // `conflict` reply and nothing is written.
 //
+// Every command answered is counted by type and outcome, and timed from
+// submit() to its reply (command_tally), for GET /metrics.
+//
 // Thread-safety: submit() may be called from any thread; `done` runs on a
 // pool thread or the projection delivery thread.
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "isms/domain/core.hpp"
 #include "isms/eventstore/store.hpp"
 #include "isms/server/history_cache.hpp"
+#include "isms/server/metrics.hpp"
 #include "isms/server/projections.hpp"
 #include "isms/server/worker_pool.hpp"
 
@@ -65,6 +75,38 @@ struct pipeline_options {
   std::size_t history_cache_events = 8192;
 };
 
+// The commands answered, for /metrics.
+struct command_figures {
+  struct line {
+    std::string_view type;     // a command type of the domain, or "other"
+    std::string_view outcome;  // "ok", "duplicate", a wire error code, or "other"
+    std::uint64_t count = 0;
+  };
+  std::vector<line> answered;            // each (type, outcome) answered at least once, by type, then outcome
+  metrics::histogram_snapshot seconds;   // from submit() to the reply, per command
+};
+
+// Counts commands by type and outcome in a fixed table of atomics, and times
+// them. The labels are bounded whatever clients send: a type the domain does
+// not declare (domain::command_types()) counts as "other", and so does an
+// outcome that is not "ok", "duplicate" or a wire error code.
+// Thread-safety: every member may be called from any thread.
+class command_tally {
+ public:
+  command_tally();
+
+  // The row of `type` in the table (the "other" row for an unknown type).
+  [[nodiscard]] std::size_t type_index(std::string_view type) const noexcept;
+  // Counts one command answered with `o` after `took`.
+  void record(std::size_t type_index, const command_outcome& o, std::chrono::steady_clock::duration took) noexcept;
+  [[nodiscard]] command_figures figures() const;
+
+ private:
+  std::vector<std::string_view> types_;  // the domain's, sorted; row types_.size() is "other"
+  std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;  // (types_.size() + 1) rows × the outcome labels
+  metrics::histogram seconds_;
+};
+
 // The time source of the server, in UTC milliseconds. Injected so tests and
 // the demo loader can drive time; production uses the system clock.
 using clock_fn = std::function<std::int64_t()>;
@@ -81,6 +123,9 @@ class command_pipeline {
   // the work throws on the worker pool, with `internal` instead. The command
   // stops counting as in flight (drain()) once `done` returns or throws.
   void submit(std::string user_id, command_request request, std::function<void(command_outcome)> done);
+
+  // The commands answered since start, by type and outcome, and their times.
+  [[nodiscard]] command_figures figures() const { return tally_.figures(); }
 
   // submit() and wait. Not for I/O threads.
   [[nodiscard]] command_outcome run(std::string user_id, command_request request);
@@ -119,6 +164,7 @@ class command_pipeline {
   worker_pool& pool_;
   clock_fn clock_;
   mutable history_cache histories_;
+  command_tally tally_;
   // The last recorded_at given; read and written only by the stamp the store
   // calls under its queue lock (see attempt()).
   std::int64_t last_stamp_ = 0;

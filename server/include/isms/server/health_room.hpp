@@ -10,6 +10,7 @@
 
 #include "isms/eventstore/store.hpp"
 #include "isms/server/chain_verifier.hpp"
+#include "isms/server/commands.hpp"
 #include "isms/server/projections.hpp"
 #include "isms/server/router.hpp"
 
@@ -32,6 +33,9 @@ struct server_figures {
   std::uint64_t tls_handshake_failures = 0;          // with tls_certificate: handshakes failed or timed out
   bool checkpoints_enabled = false;                   // a signing key is configured
   std::optional<std::int64_t> checkpoint_age_ms;     // since the newest signed checkpoint, if any
+  eventstore::store_stats store_stats;                // append latency, group commit sizes, queue
+  command_figures commands;                           // answered by type and outcome, and their times
+  std::uint64_t worker_queue = 0;                     // jobs waiting for a worker thread
 };
 
 [[nodiscard]] http_response healthz_answer(const server_figures& f);

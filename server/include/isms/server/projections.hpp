@@ -42,6 +42,7 @@
 
 #include "isms/domain/views/views.hpp"
 #include "isms/eventstore/store.hpp"
+#include "isms/server/metrics.hpp"
 
 namespace isms::server {
 
@@ -71,6 +72,8 @@ struct projection_stats {
   std::uint64_t started_from = 0;            // the snapshot start-up restored (0: none)
   std::uint64_t snapshots_written = 0;       // by this process
   std::uint64_t snapshot_failures = 0;       // writes or reads that failed
+  metrics::histogram_snapshot fold_seconds;  // per event folded into the live views (decoding included)
+  metrics::histogram_snapshot as_of_seconds; // per as_of_position answered (cache, snapshot, fold)
 };
 
 // Called after each event is folded, on the delivery thread, with the views
@@ -101,6 +104,7 @@ class projection_engine {
   // The views as they stood right after `position` (0 → the empty views),
   // shared read-only with other queries at the same position. Positions
   // beyond the current one give the current views. Errors: store errors.
+  // Each answer is timed (projection_stats::as_of_seconds).
   [[nodiscard]] std::expected<std::shared_ptr<const domain::views::all_views>, eventstore::error> as_of_position(
       std::uint64_t position) const;
 
@@ -146,6 +150,8 @@ class projection_engine {
   };
 
   void on_event(const eventstore::recorded_event& e);
+  [[nodiscard]] std::expected<std::shared_ptr<const domain::views::all_views>, eventstore::error> views_as_of(
+      std::uint64_t position) const;
   void writer_loop();
   bool write_snapshot(const domain::views::all_views& v);
   void drop_snapshots();
@@ -173,6 +179,9 @@ class projection_engine {
   std::vector<snapshot_ref> index_;
   std::uint64_t next_snapshot_at_ = 0;  // delivery thread only
   mutable projection_stats stats_;      // guarded by index_mutex_
+  // Timings for stats(); the histograms are thread-safe by themselves.
+  metrics::histogram fold_seconds_{metrics::step_seconds_buckets};
+  mutable metrics::histogram as_of_seconds_{metrics::request_seconds_buckets};
 
   // The time-travel cache, most recently used last (guarded by cache_mutex_).
   mutable std::mutex cache_mutex_;

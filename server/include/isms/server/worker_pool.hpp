@@ -5,7 +5,7 @@
 // A job that throws does not end the process: the exception is caught, counted
 // (failed_jobs()), logged, and handed to the job's on_failure, which gives the
 // reply the job owed (an `internal` error) where it has one to give.
-// Thread-safety: post() and failed_jobs() may be called from any thread,
+// Thread-safety: post(), failed_jobs() and queued_jobs() may be called from any thread,
 // including a job. Destruction runs every job already posted, then joins.
 
 #include <atomic>
@@ -60,6 +60,12 @@ class worker_pool {
   // Jobs that threw since construction (exported as a counter on /metrics).
   [[nodiscard]] std::uint64_t failed_jobs() const noexcept { return failed_jobs_.load(std::memory_order_relaxed); }
 
+  // Jobs posted and not yet started (exported as a gauge on /metrics).
+  [[nodiscard]] std::size_t queued_jobs() const {
+    std::lock_guard lock(mutex_);
+    return jobs_.size();
+  }
+
  private:
   struct entry {
     std::function<void()> job;
@@ -96,7 +102,7 @@ class worker_pool {
     }
   }
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<entry> jobs_;
   bool stopping_ = false;
