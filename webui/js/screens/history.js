@@ -101,16 +101,24 @@ export async function render(ctx) {
       const mayVerify = app.roleAllows('events.export');
       const health = await http.health();
       const bg = health.chain_verification || {};
-      const v = mayVerify
-        ? await http.verify()
-        : bg.state === 'failed'
-          ? { verified: false, first_bad_position: bg.failure.position, reason: bg.failure.message }
-          : { verified: bg.state === 'verified', running: bg.state !== 'verified', position: bg.verified_position, hash: bg.verified_hash };
+      const background = bg.state === 'failed'
+        ? { verified: false, first_bad_position: bg.failure.position, reason: bg.failure.message }
+        : { verified: bg.state === 'verified', running: bg.state !== 'verified', position: bg.verified_position, target: bg.target_position, hash: bg.verified_hash };
+      let v = background;
+      if (mayVerify) {
+        try {
+          v = await http.verify();
+        } catch (err) {
+          // One verification runs at a time: while the background pass after
+          // a start runs, /api/verify answers 429 and its progress is the news.
+          if (!(err.code === 'rate_limited' && bg.state === 'running')) throw err;
+        }
+      }
       replace(verifyBox,
         v.verified
           ? h('div.verify-ok', { role: 'status' }, h('span', { 'aria-hidden': 'true' }, '✓'), `The whole chain verifies: positions 1 to ${v.position}.`)
           : v.running
-            ? h('div.muted', { role: 'status' }, `The server is verifying the chain: positions 1 to ${v.position} so far.`)
+            ? h('div.muted', { role: 'status', dataset: { testid: 'verify-progress' } }, `The server is verifying the chain: ${verifiedSoFar(v.position, v.target)}.`)
             : h('div.verify-bad', { role: 'alert' }, `The chain does NOT verify from position ${v.first_bad_position}: ${v.reason}`),
         health.store && !health.store.writable
           ? h('div.verify-bad', { role: 'alert' }, `The store is read-only and refuses changes: ${health.store.message}`)
@@ -276,6 +284,16 @@ export async function render(ctx) {
   if (app.roleAllows('events.export')) drawExport();
   if (app.roleAllows('backup')) drawBackup();
   return page;
+}
+
+// "positions 1 to X of Y (P %)" while the background verification walks
+// towards its target; "so far" when the server names no target.
+function verifiedSoFar(position, target) {
+  const done = Number(position) || 0;
+  const of = Number(target) || 0;
+  if (!of) return `positions 1 to ${done} so far`;
+  const percent = Math.min(100, Math.floor((done * 100) / of));
+  return `positions 1 to ${done} of ${of} (${percent} %)`;
 }
 
 function toLocalInput(at) {
