@@ -191,7 +191,7 @@ export async function render(ctx) {
             ['Checkpoints', h('span', { dataset: { testid: 'checkpoint-count' } }, String(list.length))],
           ]),
           h('div', { style: 'margin-top:10px' }, label('Merkle root of the newest'), h('code.hash', newest.merkle_root)))
-        : h('p', { dataset: { testid: 'newest-checkpoint' } }, 'No checkpoint is signed yet.'),
+        : h('p', { dataset: { testid: 'newest-checkpoint' }, style: 'margin-top:12px' }, 'No checkpoint is signed yet.', mayMake ? ' Sign one now; the bundle signs one too.' : ''),
       mayMake ? h('div.row', { style: 'margin-top:14px' },
         sign,
         h('a.btn.btn-primary', { href: http.evidenceUrl, download: '', dataset: { testid: 'evidence-bundle' } }, 'Download the evidence bundle')) : null,
