@@ -58,7 +58,7 @@ export async function startServer({ data = null, port = 0 } = {}) {
     log: () => log,
     port: () => Number(new URL(url).port),
     // Stops the server (SIGTERM: it drains and exits); removes the data
-    // directory unless keepData.
+    // directory and the signing key ismsd keeps beside it unless keepData.
     async stop({ keepData = false } = {}) {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
@@ -75,7 +75,10 @@ export async function startServer({ data = null, port = 0 } = {}) {
           throw new Error(`ismsd did not stop within 30 s of SIGTERM; its log ends:\n${log.slice(-6000)}`);
         }
       }
-      if (!keepData) fs.rmSync(data, { recursive: true, force: true });
+      if (!keepData) {
+        fs.rmSync(data, { recursive: true, force: true });
+        fs.rmSync(`${path.resolve(data)}-signing.key`, { force: true });
+      }
     },
   };
 }

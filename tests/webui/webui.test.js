@@ -12,6 +12,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import { startServer, launchBrowser, ApiClient, signIn, shot, loadDemo, ADMIN_PASSWORD, PASSWORD } from './harness.js';
 
 const USERS = [
@@ -631,6 +632,72 @@ test('screenshots of the main screens', async () => {
   await visible(page.locator('.verify-ok'), 'the history screen');
   assert.equal(await page.locator('[data-testid="take-backup"]').count(), 0);
   assert.deepEqual(page.__errors || [], []);
+});
+
+test('an auditor notes the signing key, signs a checkpoint and downloads the evidence bundle; a manager is not offered them', async () => {
+  // Something recorded since any earlier checkpoint, so that signing now
+  // makes a new one.
+  await mia.command('risk.identify', 'risk-R-10', { title: 'Supplier loses our backup tapes', description: '', asset: 'backup tapes', threat: 'loss in transit', vulnerability: 'unencrypted tapes', owner: 'olga', category: 'suppliers' });
+  const key = JSON.parse((await mia.http('GET', '/api/checkpoints/key')).body);
+  assert.match(key.fingerprint, /^[0-9a-f]{64}$/);
+  const before = JSON.parse((await admin.http('GET', '/api/checkpoints')).body).checkpoints;
+
+  const { page } = await signedIn('ada', '#/history', { context: { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true } });
+  const card = page.locator('section.card').filter({ has: page.getByRole('heading', { name: 'Signed checkpoints and the evidence bundle' }) });
+  await visible(card.locator('[data-testid="key-fingerprint"]'), 'the signing key on the history screen');
+  assert.equal((await card.locator('[data-testid="key-fingerprint"]').textContent()).trim(), key.fingerprint, 'the fingerprint of GET /api/checkpoints/key');
+  if (before.length) assert.equal(await card.locator('[data-testid="checkpoint-count"]').textContent(), String(before.length));
+
+  const head = JSON.parse((await mia.http('GET', '/healthz')).body).head.position;
+  await card.getByRole('button', { name: 'Sign a checkpoint now' }).click();
+  await visible(page.locator('.toast').getByText(`Checkpoint signed: positions 1 to ${head}.`), 'the signed note');
+  await visible(card.locator('[data-testid="newest-position"]').getByText(`position ${head}`, { exact: true }), 'the newest checkpoint at the head before signing');
+  assert.equal(await card.locator('[data-testid="checkpoint-count"]').textContent(), String(before.length + 1));
+  const after = JSON.parse((await admin.http('GET', '/api/checkpoints')).body).checkpoints;
+  assert.equal(after.length, before.length + 1);
+  assert.equal(after.at(-1).position, head);
+  await visible(card.locator('code.hash').getByText(after.at(-1).merkle_root), 'the newest Merkle root');
+
+  // Hashes wrap: nothing scrolls sideways on a phone.
+  const w = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, view: window.innerWidth }));
+  assert.ok(w.scroll <= w.view, `the history screen scrolls sideways on a phone (${w.scroll} > ${w.view})`);
+  await card.scrollIntoViewIfNeeded();
+  await shot(page, '27-checkpoints-phone', { fullPage: false });
+
+  // The bundle downloads with the session cookie: a gzip named after its last position.
+  const [bundle] = await Promise.all([page.waitForEvent('download'), card.getByRole('link', { name: 'Download the evidence bundle' }).click()]);
+  assert.match(bundle.suggestedFilename(), /^isms-evidence-\d+\.tar\.gz$/);
+  const bytes = fs.readFileSync(await bundle.path());
+  assert.deepEqual([bytes[0], bytes[1]], [0x1f, 0x8b], 'a gzip file');
+  const top = bundle.suggestedFilename().replace(/\.tar\.gz$/, '');
+  assert.ok(zlib.gunzipSync(bytes).includes(`${top}/verify.py`), 'the verifier inside the bundle');
+  assert.ok(Number(top.slice('isms-evidence-'.length)) >= head, 'the bundle reaches the signed head');
+
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await card.scrollIntoViewIfNeeded();
+  await shot(page, '28-checkpoints', { fullPage: false });
+
+  // A server without a signing key answers 503 with its reason, which the
+  // card shows as the server words it (this server has a key: its answer is
+  // stood in for here).
+  const noKey = { status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unavailable', message: 'this server does not sign checkpoints' } }) };
+  await page.route('**/api/checkpoints', (route) => (route.request().method() === 'POST' ? route.fulfill(noKey) : route.continue()));
+  await card.getByRole('button', { name: 'Sign a checkpoint now' }).click();
+  await visible(page.locator('.toast-error').getByText('This server does not sign checkpoints'), 'the server\'s reason for not signing');
+  await page.unroute('**/api/checkpoints');
+  await page.route('**/api/checkpoints', (route) => route.fulfill(noKey));
+  await page.reload();
+  await visible(card.locator('.state-error').getByText('This server does not sign checkpoints'), 'the reason in place of the card\'s content');
+  assert.equal(await card.locator('[data-testid="evidence-bundle"]').count(), 0, 'no bundle to download without a key');
+  await page.unroute('**/api/checkpoints');
+  assert.deepEqual(page.__errors || [], []);
+
+  // The ISMS manager does not read checkpoints (no events.export): no card.
+  const manager = await signedIn('mia', '#/history');
+  await visible(manager.page.locator('.verify-ok'), 'the manager\'s history screen');
+  await visible(manager.page.getByRole('heading', { name: 'Approvals' }), 'the rest of the screen');
+  assert.equal(await manager.page.getByRole('heading', { name: 'Signed checkpoints and the evidence bundle' }).count(), 0);
+  assert.equal(await manager.page.locator('[data-testid="key-fingerprint"], [data-testid="evidence-bundle"]').count(), 0);
 });
 
 test('a lost connection reconnects by itself and says so', async () => {

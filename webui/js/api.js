@@ -49,6 +49,14 @@ export const http = {
   changeOwnPassword: (current, next) => httpJson('POST', '/api/session/password', { current, new: next }),
   setPassword: (user, password) => httpJson('POST', '/api/users/password', { user, password }),
   verify: () => httpJson('GET', '/api/verify'),
+  // Signed checkpoints (docs/auditors.md): the list with the current key, a
+  // new one now (the newest again when nothing was appended since), the key.
+  checkpoints: () => httpJson('GET', '/api/checkpoints'),
+  signCheckpoint: () => httpJson('POST', '/api/checkpoints'),
+  checkpointKey: () => httpJson('GET', '/api/checkpoints/key'),
+  // The evidence bundle is a tar.gz attachment; the session cookie goes with
+  // a plain link, so the browser downloads it itself (no copy in memory).
+  evidenceUrl: '/api/evidence',
   backup: () => httpJson('POST', '/api/backup'),
   // The health answer, also when it is 503 (a read-only store says why).
   async health() {

@@ -1,6 +1,7 @@
 // Audit and history: the time control (every screen as it stood at a past
-// position or instant), the chain's verification and head hash, the event
-// log with filters, and the evidence export (the NDJSON of /api/events).
+// position or instant), the chain's verification and head hash, the signed
+// checkpoints and the evidence bundle (docs/auditors.md), the event log with
+// filters, and the evidence export (the NDJSON of /api/events).
 
 import { h, replace, fmtInstant, humanize, download } from '../dom.js';
 import { app } from '../state.js';
@@ -13,6 +14,7 @@ export async function render(ctx) {
   const timeBox = h('div', loading());
   const verifyBox = h('div', loading('Verifying the chain…'));
   const logBox = h('div', loading());
+  const checkpointsBox = h('div', loading());
   const exportBox = h('div');
   const backupBox = h('div');
   const approvalsBox = h('div', loading());
@@ -22,6 +24,7 @@ export async function render(ctx) {
       section('Time control', timeBox),
       section('Chain verification', verifyBox)),
     h('div', { style: 'height:18px' }),
+    app.roleAllows('events.export') ? section('Signed checkpoints and the evidence bundle', checkpointsBox) : null,
     section('Event log', logBox),
     section('Approvals', approvalsBox),
     app.roleAllows('events.export') ? section('Evidence export', exportBox) : null,
@@ -101,16 +104,24 @@ export async function render(ctx) {
       const mayVerify = app.roleAllows('events.export');
       const health = await http.health();
       const bg = health.chain_verification || {};
-      const v = mayVerify
-        ? await http.verify()
-        : bg.state === 'failed'
-          ? { verified: false, first_bad_position: bg.failure.position, reason: bg.failure.message }
-          : { verified: bg.state === 'verified', running: bg.state !== 'verified', position: bg.verified_position, hash: bg.verified_hash };
+      const background = bg.state === 'failed'
+        ? { verified: false, first_bad_position: bg.failure.position, reason: bg.failure.message }
+        : { verified: bg.state === 'verified', running: bg.state !== 'verified', position: bg.verified_position, target: bg.target_position, hash: bg.verified_hash };
+      let v = background;
+      if (mayVerify) {
+        try {
+          v = await http.verify();
+        } catch (err) {
+          // One verification runs at a time: while the background pass after
+          // a start runs, /api/verify answers 429 and its progress is the news.
+          if (!(err.code === 'rate_limited' && bg.state === 'running')) throw err;
+        }
+      }
       replace(verifyBox,
         v.verified
           ? h('div.verify-ok', { role: 'status' }, h('span', { 'aria-hidden': 'true' }, '✓'), `The whole chain verifies: positions 1 to ${v.position}.`)
           : v.running
-            ? h('div.muted', { role: 'status' }, `The server is verifying the chain: positions 1 to ${v.position} so far.`)
+            ? h('div.muted', { role: 'status', dataset: { testid: 'verify-progress' } }, `The server is verifying the chain: ${verifiedSoFar(v.position, v.target)}.`)
             : h('div.verify-bad', { role: 'alert' }, `The chain does NOT verify from position ${v.first_bad_position}: ${v.reason}`),
         health.store && !health.store.writable
           ? h('div.verify-bad', { role: 'alert' }, `The store is read-only and refuses changes: ${health.store.message}`)
@@ -129,6 +140,64 @@ export async function render(ctx) {
     } catch (err) {
       replace(verifyBox, errorState(err, drawVerify));
     }
+  }
+
+  // ------------------------------------------------------------ checkpoints
+  // For auditors (events.export covers reading checkpoints): the key's
+  // fingerprint to note, the newest signed checkpoint, signing one now and
+  // the evidence bundle with its verifier. Others see none of it: the key
+  // means something only to whoever checks the bundle.
+  async function drawCheckpoints() {
+    let data;
+    try {
+      data = await http.checkpoints();
+    } catch (err) {
+      replace(checkpointsBox, errorState({ message: serverSays(err) }, drawCheckpoints));
+      return;
+    }
+    const list = data.checkpoints || [];
+    const newest = list.length ? list[list.length - 1] : null;
+    const key = data.key || {};
+    const mayMake = app.roleAllows('checkpoints.make');
+    const label = (text) => h('div.muted', { style: 'font-size:.8rem;font-weight:600;text-transform:uppercase;letter-spacing:.04em' }, text);
+
+    const sign = mayMake ? h('button.btn', { type: 'button', dataset: { testid: 'sign-checkpoint' } }, 'Sign a checkpoint now') : null;
+    if (sign) sign.addEventListener('click', async () => {
+      sign.disabled = true;
+      sign.classList.add('busy');
+      try {
+        const c = await http.signCheckpoint();
+        toast(newest && c.position === newest.position
+          ? `Nothing was recorded since the newest checkpoint: it still covers position ${c.position}.`
+          : `Checkpoint signed: positions 1 to ${c.position}.`);
+        await drawCheckpoints();
+      } catch (err) {
+        toast(serverSays(err), { kind: 'error' });
+        sign.disabled = false;
+        sign.classList.remove('busy');
+      }
+    });
+
+    replace(checkpointsBox,
+      h('p.muted', { style: 'font-size:.9rem' }, 'The server signs the number of events, the last event’s hash and the Merkle root of the log with its Ed25519 key, so that the history can be checked away from the server.'),
+      label('Signing key fingerprint (SHA-256)'),
+      h('code.hash', { dataset: { testid: 'key-fingerprint' } }, key.fingerprint || '—'),
+      h('p.muted', { style: 'font-size:.84rem;margin-top:6px' }, 'Note it in your audit file: it is the key you trust next time (', h('code', 'verify.py --trust-key'), ').'),
+      newest
+        ? h('div', { dataset: { testid: 'newest-checkpoint' }, style: 'margin-top:12px' },
+          facts([
+            ['Newest checkpoint', h('span', { dataset: { testid: 'newest-position' } }, `position ${newest.position}`)],
+            ['Signed', h('time', { datetime: newest.time, title: newest.time }, fmtInstant(newest.time))],
+            ['Checkpoints', h('span', { dataset: { testid: 'checkpoint-count' } }, String(list.length))],
+          ]),
+          h('div', { style: 'margin-top:10px' }, label('Merkle root of the newest'), h('code.hash', newest.merkle_root)))
+        : h('p', { dataset: { testid: 'newest-checkpoint' }, style: 'margin-top:12px' }, 'No checkpoint is signed yet.', mayMake ? ' Sign one now; the bundle signs one too.' : ''),
+      mayMake ? h('div.row', { style: 'margin-top:14px' },
+        sign,
+        h('a.btn.btn-primary', { href: http.evidenceUrl, download: '', dataset: { testid: 'evidence-bundle' } }, 'Download the evidence bundle')) : null,
+      mayMake ? h('p.muted', { style: 'font-size:.84rem;margin-top:10px' },
+        'The bundle holds the whole log, its checkpoints with a fresh one, the proofs and the registers. Run ',
+        h('code', 'python3 verify.py'), ' on it (inside the bundle); keep ', h('code', 'checkpoints.json'), ' for next year’s audit.') : null);
   }
 
   // ------------------------------------------------------------ backups
@@ -267,15 +336,34 @@ export async function render(ctx) {
     replace(exportBox, h('p', 'Every event with its actor, time, command, data and hash chain, one JSON object per line — the evidence an auditor keeps.'), btn, status);
   }
 
-  ctx.reload = () => { drawTime(); drawLog(); drawApprovals(); };
-  ctx.live('activity', () => { drawTime(); drawLog(); drawApprovals(); });
+  const mayReadCheckpoints = app.roleAllows('events.export');
+  const redraw = () => { drawTime(); drawLog(); drawApprovals(); if (mayReadCheckpoints) drawCheckpoints(); };
+  ctx.reload = redraw;
+  ctx.live('activity', redraw);
   drawTime();
   drawVerify();
+  if (mayReadCheckpoints) drawCheckpoints();
   drawLog();
   drawApprovals();
   if (app.roleAllows('events.export')) drawExport();
   if (app.roleAllows('backup')) drawBackup();
   return page;
+}
+
+// The server's own words for a 503 (no signing key, the store unavailable),
+// which explain() would turn into "busy or restarting"; explain() otherwise.
+function serverSays(err) {
+  return err && err.status === 503 && err.message ? explain({ message: err.message }) : explain(err);
+}
+
+// "positions 1 to X of Y (P %)" while the background verification walks
+// towards its target; "so far" when the server names no target.
+function verifiedSoFar(position, target) {
+  const done = Number(position) || 0;
+  const of = Number(target) || 0;
+  if (!of) return `positions 1 to ${done} so far`;
+  const percent = Math.min(100, Math.floor((done * 100) / of));
+  return `positions 1 to ${done} of ${of} (${percent} %)`;
 }
 
 function toLocalInput(at) {
