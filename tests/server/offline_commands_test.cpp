@@ -220,6 +220,26 @@ TEST(offline_commands, users_are_added_granted_disabled_and_given_passwords_on_a
   fs::remove_all(root);
 }
 
+// `serve --demo` signs the year of history it loads, so an auditor trying
+// the product has a checkpoint to check it against.
+TEST(offline_commands, a_fresh_demo_is_signed_at_once) {
+  const auto root = temp_dir();
+  auto server = spawn_ismsd(root / "data", "admin-password-1", {"--demo", "--password-prefix", "pw-"});
+  ASSERT_NE(server.port, 0) << server.output;
+  const auto token = login(server.port, "admin", "pw-admin");
+  ASSERT_NE(token, "");
+  const auto list = http_call(server.port, "GET", "/api/checkpoints", "", {{"authorization", "Bearer " + token}});
+  ASSERT_EQ(list.status, 200u) << list.body;
+  const auto checkpoints = list.json_body().at("checkpoints");
+  ASSERT_EQ(checkpoints.size(), 1u) << list.body;
+  const auto health = http_call(server.port, "GET", "/healthz").json_body();
+  EXPECT_EQ(checkpoints[0].at("position").get<std::uint64_t>() + 1, health.at("head").at("position").get<std::uint64_t>())
+      << "the checkpoint covers the whole demo; its own event follows";
+  ::kill(server.pid, SIGTERM);
+  EXPECT_EQ(wait_exit(server.pid), 0);
+  fs::remove_all(root);
+}
+
 // The time rules on demand, on a stopped store: what is due today is
 // recorded once, however often they run.
 TEST(offline_commands, the_time_rules_run_on_demand_and_record_each_due_command_once) {
