@@ -4,6 +4,7 @@
 // every root and proof needs O(log n) point reads. docs/eventstore.md, "The
 // Merkle tree over the log".
 
+#include <cstdio>
 #include <cstring>
 
 #include "store_impl.hpp"
@@ -77,6 +78,9 @@ result<void> store::impl::load_merkle() {
   if (failure) return std::unexpected(*failure);
 
   if (*size < head_position) {
+    std::fprintf(stderr, "eventstore: building the Merkle tree over positions %llu..%llu (once, for a store "
+                 "written before it was kept)\n", static_cast<unsigned long long>(*size + 1),
+                 static_cast<unsigned long long>(head_position));
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(cf_events)));
     rocksdb::WriteBatch batch;
     const merkle::node_sink put = [&](unsigned level, std::uint64_t index, const digest& root) {

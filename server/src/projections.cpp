@@ -27,6 +27,8 @@ constexpr std::string_view legacy_key = "views/snapshot";
 // are dropped and the views refolded from position 0.
 constexpr int snapshot_format = 2;
 constexpr std::size_t read_chunk = 1024;
+// A start-up fold this long or longer reports its progress in the log.
+constexpr std::uint64_t replay_report_min = 50000;
 // Restoring a snapshot costs about as much as folding one event per this many
 // of its bytes (measured: 12.7 MB restored in ~450 ms, events folded at
 // ~90,000/s).
@@ -155,6 +157,15 @@ projection_engine::projection_engine(projection_options options, eventstore::sto
 
 void projection_engine::start() {
   replay_until_ = store_.current_head().position;
+  replay_from_ = current_.position;
+  replay_started_ = std::chrono::steady_clock::now();
+  // Folding a long stretch at start takes a while: say how far it got.
+  next_replay_report_ = replay_until_ - replay_from_ >= replay_report_min
+                            ? replay_from_ + (replay_until_ - replay_from_) / 10
+                            : replay_until_ + 1;
+  if (next_replay_report_ <= replay_until_)
+    log::info("views", "folding the views from position " + std::to_string(replay_from_ + 1) + " to " +
+                           std::to_string(replay_until_));
   subscription_ = store_.subscribe(
       current_.position + 1, [this](const eventstore::recorded_event& e) { on_event(e); },
       [](const eventstore::error& err) {
@@ -212,6 +223,20 @@ void projection_engine::on_event(const eventstore::recorded_event& stored) {
     fold_into(current_, e);
   }
   fold_seconds_.observe_since(started);
+  if (e.position >= next_replay_report_ && e.position <= replay_until_) {
+    const auto total = replay_until_ - replay_from_, done = e.position - replay_from_;
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - replay_started_).count();
+    const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
+    log::info("views", "folded " + std::to_string(done) + " of " + std::to_string(total) + " events (" +
+                           std::to_string(done * 100 / total) + "%, " + std::to_string(static_cast<long long>(rate)) +
+                           "/s" +
+                           (done < total ? ", " + std::to_string(static_cast<long long>(
+                                                     rate > 0 ? static_cast<double>(total - done) / rate : 0)) +
+                                               " s left)"
+                                         : ")"));
+    next_replay_report_ = done < total ? e.position + std::max<std::uint64_t>(1, total / 10) : UINT64_MAX;
+  }
   // Only this thread writes current_, so reading it here needs no lock.
   if (listener_) listener_(current_, e, e.position <= replay_until_);
   if (e.position >= next_snapshot_at_) {
@@ -605,8 +630,15 @@ void projection_engine::wait_applied(std::uint64_t position) {
 }
 
 std::expected<views::all_views, eventstore::error> projection_engine::rebuild_from_scratch(std::uint64_t up_to) const {
+  const auto started = std::chrono::steady_clock::now();
+  log::info("views", "folding the views again from the redacted log: positions 1.." + std::to_string(up_to));
   views::all_views v = empty_views();
   if (auto r = fold_until(v, up_to); !r) return std::unexpected(r.error());
+  log::info("views", "folded " + std::to_string(up_to) + " events again in " +
+                         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::chrono::steady_clock::now() - started)
+                                            .count()) +
+                         " ms");
   return v;
 }
 

@@ -7,10 +7,13 @@
 
 #include <atomic>
 #include <filesystem>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "isms/eventstore/store.hpp"
 #include "isms/server/json_input.hpp"
+#include "isms/server/log.hpp"
 #include "support/client.hpp"
 #include "support/loopback_receiver.hpp"
 #include "support/test_server.hpp"
@@ -158,6 +161,50 @@ TEST(restart, an_online_backup_taken_while_commands_continue_restores_and_verifi
   }
   std::error_code ec;
   std::filesystem::remove_all(backups, ec);
+}
+
+// A long stretch of log to fold at start says how far the fold got, every
+// tenth of the way, with its rate, until it has caught up.
+TEST(restart, folding_a_long_stretch_at_start_reports_its_progress_in_the_log) {
+  test_server srv;
+  srv.stop();
+  {
+    eventstore::options o;
+    o.create_if_missing = false;
+    auto s = eventstore::store::open(o, srv.dir());
+    ASSERT_TRUE(s) << s.error().message;
+    for (int batch = 0; batch < 60; ++batch) {
+      std::vector<eventstore::event_data> events(1000);
+      for (auto& e : events) {
+        e.type = "test.recorded.v1";
+        e.data = {{"batch", batch}};
+        e.metadata.actor = "t";
+      }
+      ASSERT_TRUE((*s)->append("test-" + std::to_string(batch), eventstore::expected_version::any(), events, ""));
+    }
+  }
+  std::mutex mutex;
+  std::vector<std::string> lines;
+  server::log::set_sink([&](std::string_view line) {
+    std::lock_guard lock(mutex);
+    lines.emplace_back(line);
+  });
+  srv.restart();
+  srv.app().settle();
+  server::log::set_sink({});
+  std::lock_guard lock(mutex);
+  std::vector<std::string> progress;
+  bool announced = false;
+  for (const auto& l : lines) {
+    if (l.find("folding the views from position ") != std::string::npos) announced = true;
+    if (l.find(" views folded ") != std::string::npos) progress.push_back(l);
+  }
+  EXPECT_TRUE(announced);
+  ASSERT_GE(progress.size(), 9u);
+  ASSERT_LE(progress.size(), 11u);
+  EXPECT_NE(progress.back().find(" events (100%, "), std::string::npos) << progress.back();
+  EXPECT_NE(progress.front().find("/s, "), std::string::npos) << progress.front();
+  EXPECT_NE(progress.front().find(" s left)"), std::string::npos) << progress.front();
 }
 
 }  // namespace

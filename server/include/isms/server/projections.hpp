@@ -26,6 +26,7 @@
 //
 // Thread-safety: every public member may be called from any thread.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <expected>
@@ -170,6 +171,9 @@ class projection_engine {
   eventstore::store& store_;
   after_apply listener_;
   std::uint64_t replay_until_ = 0;
+  // The start-up fold's progress in the log (delivery thread only).
+  std::uint64_t replay_from_ = 0, next_replay_report_ = 0;
+  std::chrono::steady_clock::time_point replay_started_{};
 
   mutable std::shared_mutex mutex_;
   domain::views::all_views current_;
