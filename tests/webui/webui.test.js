@@ -189,6 +189,45 @@ test('the risk owner sees an acceptance request live, approves it, and the manag
   assert.deepEqual(manager.page.__errors || [], []);
 });
 
+// Before any publication the SoA says so, and does not claim that the working
+// SoA equals a published version that does not exist.
+test('the SoA before its first publication says nothing is published yet', async () => {
+  assert.ok(!(await mia.query('soa')).data.published_version, 'the SoA is not published yet');
+  const { page } = await signedIn('mia', '#/soa');
+  await visible(page.getByText('not published yet'), 'the published version: not published yet');
+  await visible(page.getByText('Nothing is published yet'), 'the note that every decision is a draft');
+  assert.equal(await page.getByText('equals the published version').count(), 0, 'a claim of equality with a version that does not exist');
+});
+
+// A rejection is recorded and confirmed, but not shown as a success.
+test('the risk owner rejects an acceptance request and the confirmation is not styled as a success', async () => {
+  await plannedRisk('R-11', { title: 'Backups never restored in a drill' });
+  await mia.command('risk.request_acceptance', 'risk-R-11', { review_date: future(365) });
+  const { page } = await signedIn('olga', '#/inbox');
+  const card = page.locator('article.approval-card').filter({ hasText: 'risk-R-11' });
+  await visible(card, 'the approval card of R-11');
+  await card.getByLabel(/Your comment/).fill('No restore has ever been tested: the residual risk is not known.');
+  await card.getByRole('button', { name: 'Reject' }).click();
+  const done = card.locator('.approval-done');
+  await visible(done.getByText('You rejected this.'), 'the rejection confirmation');
+  const okGreen = await page.evaluate(() => {
+    const probe = document.createElement('span');
+    probe.style.color = getComputedStyle(document.documentElement).getPropertyValue('--ok');
+    document.body.append(probe);
+    const c = getComputedStyle(probe).color;
+    probe.remove();
+    return c;
+  });
+  const look = await done.evaluate((el) => ({
+    text: getComputedStyle(el).color,
+    border: getComputedStyle(el.closest('.approval-card')).borderLeftColor,
+  }));
+  assert.notEqual(look.text, okGreen, 'the rejection text is in the success green');
+  assert.notEqual(look.border, okGreen, 'the rejected card has the success green border');
+  assert.ok(await done.evaluate((el) => el.classList.contains('rejected')), 'the confirmation carries the rejected style');
+  await until(async () => (await mia.query('risk', { id: 'R-11' })).data.state !== 'acceptance_requested', 'R-11 no longer waiting for acceptance');
+});
+
 // The buttons of a risk follow what the server says: the commands the risk's
 // state admits (its allowed_commands) and, for a risk owner, only their own
 // risks (the session's may.own_only).

@@ -163,10 +163,12 @@ export function decideForm(item, onDecided) {
     btn.classList.add('busy');
     try {
       const r = await app.command(approved ? 'approval.approve' : 'approval.reject', item.stream || `approval-${item.id}`, text ? { comment: text } : {}, { comment: text || undefined });
-      replace(box, h('div.approval-done', { role: 'status' },
+      // A rejection is a decision, not a success: it is not shown in green.
+      replace(box, h(approved ? 'div.approval-done' : 'div.approval-done.rejected', { role: 'status' },
         approved ? '✓ You approved this.' : '✗ You rejected this.',
         h('span.muted', { style: 'font-weight:400' }, ` Recorded at position ${r.position}.`)));
       box.closest('.approval-card')?.classList.add('decided');
+      if (!approved) box.closest('.approval-card')?.classList.add('rejected');
       toast(approved ? 'Approved. Your decision is recorded.' : 'Rejected. The requester is told why.', { kind: 'ok', timeout: 4000 });
       if (onDecided) onDecided(approved);
     } catch (e) {

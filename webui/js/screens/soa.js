@@ -52,7 +52,11 @@ export async function render(ctx) {
         h('div.row',
           h('div', { style: 'flex:1;min-width:240px' },
             h('div', h('b', 'Published version: '), data.published_version ? `v${data.published_version}, ${fmtInstant(data.published_at)}${(data.published_by || []).length ? ', approved by ' + data.published_by.join(', ') : ''}` : 'not published yet'),
-            h('div.muted', data.differs_from_published ? `${data.differing_controls} control${data.differing_controls === 1 ? '' : 's'} differ from the published version.` : 'The working SoA equals the published version.'),
+            // Without a published version there is nothing to compare with:
+            // every decision is still a draft.
+            h('div.muted', !data.published_version
+              ? 'Nothing is published yet: every decision is a draft until top management approves a version.'
+              : data.differs_from_published ? `${data.differing_controls} control${data.differing_controls === 1 ? '' : 's'} differ from the published version.` : 'The working SoA equals the published version.'),
             pending ? h('div', 'Publication waiting for approval: ', h('a', { href: `#/approvals/${encodeURIComponent(pending)}` }, pending)) : null),
           h('div', { style: 'flex:1;min-width:220px' },
             h('div.muted', { style: 'font-size:.84rem;margin-bottom:4px' }, 'Applicable controls by implementation status'),
