@@ -19,6 +19,12 @@ namespace {
 // How many events a catch-up batch covers when an older store gets its tree.
 constexpr std::uint64_t catch_up_batch = 16384;
 
+// A tree larger than the log has no root or proof yet.
+std::optional<error> beyond_head(std::uint64_t tree_size, std::uint64_t head) {
+  if (tree_size <= head) return std::nullopt;
+  return make_error(errc::invalid_argument, "tree size " + std::to_string(tree_size) + " is beyond the log's head");
+}
+
 }  // namespace
 
 std::string detail::merkle_key(unsigned level, std::uint64_t index) {
@@ -122,9 +128,7 @@ result<void> store::impl::load_merkle() {
 }
 
 result<digest> store::merkle_root(std::uint64_t tree_size) const {
-  if (tree_size > current_head().position)
-    return std::unexpected(make_error(errc::invalid_argument, "tree size " + std::to_string(tree_size) +
-                                                                  " is beyond the log's head"));
+  if (auto bad = beyond_head(tree_size, current_head().position)) return std::unexpected(*bad);
   std::optional<error> failure;
   const digest root = merkle::root(tree_size, impl_->merkle_nodes(failure));
   if (failure) return std::unexpected(*failure);
@@ -132,9 +136,7 @@ result<digest> store::merkle_root(std::uint64_t tree_size) const {
 }
 
 result<std::vector<digest>> store::inclusion_proof(std::uint64_t position, std::uint64_t tree_size) const {
-  if (tree_size > current_head().position)
-    return std::unexpected(make_error(errc::invalid_argument, "tree size " + std::to_string(tree_size) +
-                                                                  " is beyond the log's head"));
+  if (auto bad = beyond_head(tree_size, current_head().position)) return std::unexpected(*bad);
   if (position == 0 || position > tree_size)
     return std::unexpected(make_error(errc::invalid_argument, "position " + std::to_string(position) +
                                                                   " is not in the tree of size " +
@@ -146,9 +148,7 @@ result<std::vector<digest>> store::inclusion_proof(std::uint64_t position, std::
 }
 
 result<std::vector<digest>> store::consistency_proof(std::uint64_t from_size, std::uint64_t to_size) const {
-  if (to_size > current_head().position)
-    return std::unexpected(make_error(errc::invalid_argument, "tree size " + std::to_string(to_size) +
-                                                                  " is beyond the log's head"));
+  if (auto bad = beyond_head(to_size, current_head().position)) return std::unexpected(*bad);
   if (from_size == 0 || from_size > to_size)
     return std::unexpected(make_error(errc::invalid_argument,
                                       "a consistency proof needs 0 < from <= to (from " + std::to_string(from_size) +

@@ -28,7 +28,6 @@ class staged_file {
   void write(std::string_view bytes) {
     out_.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     hash_.update(bytes);
-    size_ += bytes.size();
   }
   // The file's SHA-256 (hex); an error when writing failed (a full disk).
   std::expected<std::string, std::string> finish() {
@@ -42,7 +41,6 @@ class staged_file {
   fs::path path_;
   std::ofstream out_;
   canonical::hasher hash_;
-  std::uint64_t size_ = 0;
 };
 
 // A staging folder, removed with everything in it when done.

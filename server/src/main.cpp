@@ -579,6 +579,16 @@ void print_checkpoint(const server::checkpoint& c) {
   std::printf("%s\n", server::to_json(c).dump(2).c_str());
 }
 
+// The signing key the offline commands sign with, created (and said so) when
+// there is none yet, as ismsd serve would at its first start.
+std::expected<server::signing_key, std::string> signing_key_of(const parsed_args& args) {
+  const fs::path key_file = signing_key_path(args);
+  bool created = false;
+  auto key = server::signing_key::load_or_create(key_file, &created);
+  if (key && created) std::fprintf(stderr, "created the signing key %s\n", key_file.c_str());
+  return key;
+}
+
 // The evidence bundle of a stopped store, for an auditor (docs/auditors.md).
 int export_evidence(const parsed_args& args) {
   if (auto bad = unknown_flag(args, {"data", "to", "from", "until", "streams", "signing_key"})) return fail(*bad);
@@ -593,7 +603,7 @@ int export_evidence(const parsed_args& args) {
   want.streams = server::split_list(flag(args, "streams", ""));
   auto s = open_existing_store(flag(args, "data", "./data"));
   if (!s) return fail(s.error());
-  auto key = server::signing_key::load_or_create(signing_key_path(args));
+  auto key = signing_key_of(args);
   if (!key) return fail(key.error());
   server::checkpoint_keeper keeper(**s, *key, wall_clock_ms);
   const fs::path partial = out.string() + ".partial";
@@ -636,11 +646,8 @@ int checkpoint(const parsed_args& args) {
   if (auto bad = unknown_flag(args, {"data", "signing_key"})) return fail(*bad);
   auto s = open_existing_store(flag(args, "data", "./data"));
   if (!s) return fail(s.error());
-  const fs::path key_file = signing_key_path(args);
-  bool created = false;
-  auto key = server::signing_key::load_or_create(key_file, &created);
+  auto key = signing_key_of(args);
   if (!key) return fail(key.error());
-  if (created) std::fprintf(stderr, "created the signing key %s\n", key_file.c_str());
   server::checkpoint_keeper keeper(**s, *key, wall_clock_ms);
   auto c = keeper.make("admin");
   if (!c) return fail("no checkpoint: " + c.error().message);

@@ -44,12 +44,13 @@ std::string format_number(double value) {
 
 namespace {
 
-// Label values: backslash, double quote and line feed escaped.
-void append_escaped(std::string& out, std::string_view value) {
+// Backslash and line feed escaped, and the double quote too in label values
+// (HELP text keeps it as it is).
+void append_escaped(std::string& out, std::string_view value, bool quote = true) {
   for (char c : value) {
     if (c == '\\') {
       out += "\\\\";
-    } else if (c == '"') {
+    } else if (quote && c == '"') {
       out += "\\\"";
     } else if (c == '\n') {
       out += "\\n";
@@ -74,26 +75,13 @@ void append_name(std::string& out, std::string_view name, std::span<const label>
   out += '}';
 }
 
-// HELP text: backslash and line feed escaped.
-void append_help(std::string& out, std::string_view help) {
-  for (char c : help) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-}
-
 }  // namespace
 
 void write_header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
   out += "# HELP ";
   out += name;
   out += ' ';
-  append_help(out, help);
+  append_escaped(out, help, false);
   out += "\n# TYPE ";
   out += name;
   out += ' ';
