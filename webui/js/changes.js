@@ -225,6 +225,10 @@ export function walkDiff(b, a, path, out = { added: [], removed: [], changed: []
     }
     return out;
   }
+  if (Array.isArray(b) && Array.isArray(a) && b.length === a.length) {
+    b.forEach((x, i) => walkDiff(x, a[i], `${path}/${i}`, out));
+    return out;
+  }
   out.changed.push({ path: path || '/', before: b, after: a });
   return out;
 }
@@ -383,10 +387,10 @@ const LABELS = {
   inherent: 'Inherent risk', residual: 'Residual risk', implementation_status: 'Implementation status',
   due_on: 'Due', due: 'Due', linked_risks: 'Linked risks', review_date: 'Review date', matrix: 'Risk matrix',
   published_version: 'Published version', published_at: 'Published at', published_by: 'Published by',
-  effective: 'Scope', effective_since: 'In force since', approved_by: 'Approved by', target: 'Target',
+  effective: '', effective_since: 'In force since', approved_by: 'Approved by', target: 'Target',
 };
 export function humanLabel(k) {
-  if (LABELS[k]) return LABELS[k];
+  if (Object.hasOwn(LABELS, k)) return LABELS[k];
   const t = String(k).replace(/[_.]+/g, ' ').trim();
   return t.charAt(0).toUpperCase() + t.slice(1);
 }
@@ -407,7 +411,8 @@ function labelOf(entity, rel, entry) {
     node = step(node, seg);
   }
   if (entry) parts.push(`${parts.length ? singular(parts.pop()) : 'Entry'} ${entry.id}`);
-  return parts.join(' › ') || 'Whole';
+  // A part named by the card's title already ("the scope in force") has no label.
+  return parts.filter(Boolean).join(' › ') || 'Whole';
 }
 
 // ---------------------------------------------------------------- events
