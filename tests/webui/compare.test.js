@@ -164,7 +164,7 @@ async function assertPeriod(page, { withLog }) {
   const href = new URLSearchParams((await link.getAttribute('href')).replace(/^#\/history\?/, ''));
   const day = F.r04.assessed.at.slice(0, 10);
   assert.deepEqual(Object.fromEntries(href), { stream: 'risk-R-04', type: 'risk.assessed.v1', from: day, to: day });
-  assert.match(await text(r04.locator(`li.cmp-event[data-position="${F.r04.assessed.position}"]`)), /Assessed/);
+  assert.match(await r04.locator(`li.cmp-event[data-position="${F.r04.assessed.position}"]`).textContent(), /Assessed/);
 
   // R-19 and NC-1 came into being in the period.
   assert.equal(await card(page, 'risks', 'R-19').getAttribute('data-kind'), 'added');
@@ -238,6 +238,11 @@ test('the same comparison on a phone: cards, no sideways scrolling, was and now 
   await visible(inherent.locator('.cmp-now .cmp-tag').getByText('Now'), 'the "Now" label');
   const box = await card(page, 'risks', 'R-04').boundingBox();
   assert.ok(box.x >= 0 && box.x + box.width <= 390, 'the card fits the phone\'s width');
+  // Below the changes, the events are folded; they open with a tap.
+  const assessed = card(page, 'risks', 'R-04').locator(`li.cmp-event[data-position="${F.r04.assessed.position}"]`);
+  assert.equal(await assessed.isVisible(), false, 'the events of a card are folded on a phone');
+  await card(page, 'risks', 'R-04').locator('summary.cmp-events-title').click();
+  await visible(assessed.locator('a.cmp-event-pos'), 'the link of the assessment once the events are open');
   await shot(page, 'compare-390');
   await card(page, 'risks', 'R-04').scrollIntoViewIfNeeded();
   await shot(page, 'compare-390-r04', { fullPage: false });
@@ -277,5 +282,41 @@ test('since a signed checkpoint: what was recorded after it, and nothing else', 
   assert.equal(await page.locator('section.cmp-register').count(), 1, 'only the risk register changed');
   assert.deepEqual(await card(page, 'risks', 'R-30').locator('li.cmp-event').evaluateAll((els) => els.map((e) => Number(e.dataset.position))), [r.position]);
   await shot(page, 'compare-checkpoint', { fullPage: false });
+  assert.deepEqual(page.__errors || [], []);
+});
+
+test('from a day before the first event everything counts as added; an address that names no point says so', async (t) => {
+  if (skip) { t.skip(skip); return; }
+  const first = (await mara.query('activity', { limit: 1 }, { as_of: { position: 1 } })).data.events[0];
+  const before = dayFrom(first.at.slice(0, 10), -1);
+  const risks = (await mara.query('risks')).data.risks.map((r) => r.id).sort();
+  const scope = (await mara.query('scope')).data.effective;
+  const { page } = await session(MANAGER, WIDE);
+  await page.goto(`${server.url}/#/compare?from=${before}&to=now`);
+  await visible(register(page, 'risks'), 'the comparison from before the first event');
+  await visible(page.locator('[data-testid="cmp-from"]').getByText('Before the first event'), 'the first point before any event');
+  assert.equal(await page.locator('main .state-error').count(), 0, 'an error on the comparison');
+  const added = await register(page, 'risks').locator('article.cmp-entity').evaluateAll((els) => els.map((e) => [e.dataset.entity, e.dataset.kind]));
+  assert.deepEqual(added.map(([id]) => id).sort(), risks, 'every risk of the register');
+  assert.ok(added.every(([, kind]) => kind === 'added'), 'every risk added');
+  // The scope approved since: its issues and interested parties one by one, its statement field by field.
+  const items = await register(page, 'scope').locator('article.cmp-entity[data-kind="added"]').evaluateAll((els) => els.map((e) => e.dataset.entity).sort());
+  assert.deepEqual(items, [...scope.issues.map((i) => i.id), ...scope.interested_parties.map((p) => p.id)].sort());
+  await visible(register(page, 'scope').locator('.cmp-row[data-field="effective/statement/boundaries"]'), 'the scope statement\'s boundaries');
+  // The events of issue I-5 (the manager reads no log: the screen has them
+  // from the scope's history) are those the log says are about it, and the
+  // approvals after it that put the context in force.
+  const log = await peter.http('GET', '/api/events?from=1&limit=10000');
+  const lines = log.body.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.stream === 'scope-main');
+  const firstOfI5 = lines.find((e) => e.data.issue_id === 'I-5').position;
+  const expected = lines.filter((e) => e.data.issue_id === 'I-5' || (e.type === 'scope.approved.v1' && e.position > firstOfI5)).map((e) => e.position);
+  const i5 = register(page, 'scope').locator('article.cmp-entity[data-entity="I-5"]');
+  assert.deepEqual(await i5.locator('li.cmp-event').evaluateAll((els) => els.map((e) => Number(e.dataset.position))), expected);
+  await i5.scrollIntoViewIfNeeded();
+  await shot(page, 'compare-from-start-scope', { fullPage: false });
+
+  await page.goto(`${server.url}/#/compare?from=last-audit&to=now`);
+  await visible(page.getByRole('alert').getByText('The address names a point that is not'), 'the note on a malformed address');
+  assert.equal(await page.locator('section.cmp-register').count(), 0);
   assert.deepEqual(page.__errors || [], []);
 });

@@ -73,7 +73,7 @@ export const REGISTERS = [
   },
   {
     view: 'soa', title: 'Statement of Applicability', noun: 'control',
-    lists: [{ path: ['themes', '*', 'controls'], dataKey: 'control_id', lastChangeOnly: true }],
+    lists: [{ path: ['themes', '*', 'controls'], dataKey: 'control_id', lastChangeOnly: true, related: linkingRisks }],
     name: (e) => e.title,
     link: () => '#/soa',
     stream: () => 'soa-main',
@@ -101,7 +101,7 @@ export const REGISTERS = [
     stream: (id) => `nc-${id}`,
     hide: ['overdue_actions'],
     first: ['state', 'severity', 'containment', 'root_cause', 'actions', 'closed_on'],
-    facts: (e) => [['State', { state: e.state }], ['Severity', e.severity], ['Source', e.source], ['Raised on', e.raised_on]],
+    facts: (e) => [['State', { state: e.state }], ['Severity', e.severity, 'severity'], ['Source', e.source, 'source'], ['Raised on', e.raised_on]],
   },
   {
     view: 'documents', title: 'Documents', noun: 'document',
@@ -111,7 +111,7 @@ export const REGISTERS = [
     stream: (id) => `document-${id}`,
     hide: ['working_sha256', 'published_sha256', 'document_id', 'approval_state'],
     first: ['state', 'published_version', 'published_on', 'working_version', 'last_reviewed_on', 'last_review_outcome', 'review_due_on'],
-    facts: (e) => [['Kind', e.kind], ['State', { state: e.state }], ['Owner', e.owner], ['Published version', e.published_version || '—']],
+    facts: (e) => [['Kind', e.kind, 'kind'], ['State', { state: e.state }], ['Owner', e.owner], ['Published version', e.published_version || '—']],
   },
   {
     view: 'audits', title: 'Internal audits', noun: 'audit',
@@ -137,15 +137,17 @@ export const REGISTERS = [
   {
     view: 'scope', title: 'Context and scope', noun: 'item',
     lists: [
-      { path: ['effective', 'issues'], dataKey: 'issue_id', types: /^scope\.(issue_|approved)/, alsoTypes: ['scope.approved.v1'], label: 'Issue' },
-      { path: ['effective', 'interested_parties'], dataKey: 'party_id', types: /^scope\.(interested_party_|approved)/, alsoTypes: ['scope.approved.v1'], label: 'Interested party' },
+      { path: ['effective', 'issues'], dataKey: 'issue_id', types: /^scope\.(issue_|approved)/, alsoTypes: ['scope.approved.v1'], label: 'Issue',
+        about: (view) => historyIds(view, /\bissue (\S+) (?:added|updated|removed)\b/) },
+      { path: ['effective', 'interested_parties'], dataKey: 'party_id', types: /^scope\.(interested_party_|approved)/, alsoTypes: ['scope.approved.v1'], label: 'Interested party',
+        about: (view) => historyIds(view, /\binterested party (\S+) /) },
     ],
     name: (e) => e.description || e.name,
     link: () => '#/scope',
     stream: () => 'scope-main',
     hide: ['issue_id', 'party_id'],
     first: ['kind', 'description', 'name', 'requirements'],
-    facts: (e) => (e.name ? [['Requirements', e.requirements]] : [['Kind', e.kind]]),
+    facts: (e) => (e.name ? [['Requirements', e.requirements]] : [['Kind', e.kind, 'kind']]),
     own: [['effective'], ['effective_since'], ['approved_by']], ownTitle: 'The scope in force',
     ownStreams: ['scope-main'], ownTypes: /^scope\.(statement_set|approval_requested|approved|rejected)/,
   },
@@ -160,6 +162,33 @@ export const REGISTERS = [
     facts: (e) => [['Roles', e.roles], ['Enabled', e.enabled]],
   },
 ];
+
+// An SoA control's linked risks change when a risk's treatment plan names
+// the control or stops naming it (or the risk is reassessed or retired):
+// those events are on the risks' streams.
+function linkingRisks(rows) {
+  const r = rows.find((x) => x.field === 'linked_risks' && x.kind === 'changed');
+  if (!r) return [];
+  const before = new Set(r.before || []);
+  const after = new Set(r.after || []);
+  // A plan links a control; a new plan without it, a reassessment (which
+  // clears the plan) or retirement unlinks it.
+  const linked = [...after].filter((x) => !before.has(x)).map((id) => ({ stream: `risk-${id}`, types: /^risk\.treatment_planned\./ }));
+  const unlinked = [...before].filter((x) => !after.has(x)).map((id) => ({ stream: `risk-${id}`, types: /^risk\.(treatment_planned|assessed|retired)\./ }));
+  return [...linked, ...unlinked];
+}
+
+// Which context item each event of the scope's history is about, from the
+// history's own words ("external issue I-5 added: …"): the scope view names
+// them for every reader, the event log only for auditors.
+function historyIds(view, pattern) {
+  const ids = new Map();
+  for (const h of (view && view.history) || []) {
+    const m = pattern.exec(h.summary || '');
+    if (m) ids.set(h.position, m[1]);
+  }
+  return ids;
+}
 
 // ---------------------------------------------------------------- paths
 
@@ -420,17 +449,31 @@ function labelOf(entity, rel, entry) {
 // The events of the period that concern an entity: those on its stream and
 // on the streams of the approvals asked about it (`approval-<stream>.v<n>`);
 // on a stream that many entities share, only those about this one.
-export function eventsOfEntity(reg, list, id, value, events) {
+// `rows`: the entity's changes, for a change that events on other streams
+// make (`list.related`); `view`: the register's view at the later point, for
+// what it says about its events (`list.about`).
+export function eventsOfEntity(reg, list, id, value, events, rows = [], view = null) {
   const stream = reg.stream(id, value);
   const approvals = `approval-${stream}.v`;
-  return events.filter((e) => {
+  const related = list.related ? list.related(rows) : [];
+  const about = list.about ? list.about(view) : null;
+  const also = (e) => e.stream === stream && (list.alsoTypes || []).includes(e.type);
+  const own = events.filter((e) => {
+    if (related.some((r) => r.stream === e.stream && r.types.test(e.type))) return true;
     if (e.stream !== stream && !e.stream.startsWith(approvals)) return false;
     if (!list.dataKey) return true;
     if (e.stream !== stream) return false;          // the approvals of a shared stream are the register's own
-    if (e.data) return String(e.data[list.dataKey] ?? '') === String(id) || (list.alsoTypes || []).includes(e.type);
+    if (also(e)) return false;
+    if (e.data) return String(e.data[list.dataKey] ?? '') === String(id);
+    if (about && about.has(e.position)) return about.get(e.position) === String(id);
     if (list.lastChangeOnly) return !!(value && value.last_change && value.last_change.position === e.position);
     return list.types ? list.types.test(e.type) : true;
   });
+  if (!list.alsoTypes) return own;
+  // The events that put a shared record's changes in force (the approval of
+  // the context): those after the item's first event of the period.
+  const since = own.length ? own[0].position : 0;
+  return events.filter((e) => own.includes(e) || (also(e) && e.position > since));
 }
 
 // The events of the period about the register itself (the risk matrix, the

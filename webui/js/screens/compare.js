@@ -22,6 +22,9 @@ const LOG_PAGE = 5000;
 const EVENTS_SHOWN = 6;
 
 const KIND_WORDS = { added: 'Added', changed: 'Changed', removed: 'Removed' };
+// Where the events of a record stand beside its changes (the stylesheet's
+// one-column breakpoint).
+const wide = window.matchMedia('(min-width: 1001px)');
 const KIND_TONE = { added: 'ok', changed: 'info', removed: 'bad' };
 
 export async function render(ctx) {
@@ -36,7 +39,10 @@ export async function render(ctx) {
   const toControl = pointControl('to', 'To', to, { allowNow: true });
   const formError = h('div.form-error', { role: 'alert', hidden: true });
   const presets = h('div.row.cmp-presets', { role: 'group', 'aria-label': 'Quick choices' });
-  const result = h('div.cmp-result', { 'aria-live': 'polite' });
+  const result = h('div.cmp-result');
+  // What a screen reader is told when a comparison is ready (the result
+  // itself is too long to be read out as it appears).
+  const status = h('p.sr-only', { role: 'status' });
   const form = h('form.cmp-form', { novalidate: true },
     h('div.cmp-points', fromControl.el, toControl.el),
     formError,
@@ -65,6 +71,7 @@ export async function render(ctx) {
     }),
     section('The two points', form,
       h('p.muted.cmp-note', 'A date means the end of that day in UTC, the day the ISMS counts in: the comparison takes the last event recorded at or before 23:59:59 UTC. The address of this page names both points: bookmark it or send it to compare the same again.')),
+    status,
     result);
 
   function swap() {
@@ -79,7 +86,7 @@ export async function render(ctx) {
   // report offer themselves as the first point.
   async function drawPresets() {
     const buttons = [];
-    const preset = (label, point, testid) => h('button.btn.btn-small.btn-quiet', {
+    const preset = (label, point, testid) => h('button.btn.btn-small', {
       type: 'button', dataset: testid ? { testid } : undefined,
       onclick: () => { from = point; to = { kind: 'now' }; fromControl.set(from); toControl.set(to); run(); },
     }, label);
@@ -125,6 +132,8 @@ export async function render(ctx) {
         ...REGISTERS.map((reg) => loadRegister(reg, a.position, b.position).then((r) => ({ reg, ...r }), (err) => ({ reg, err })))]);
       if (mine !== runs) return;
       replace(result, drawResult(a, b, events, registers));
+      const total = registers.reduce((n, r) => n + (r.err ? 0 : r.groups.entities.length + (r.groups.own ? 1 : 0)), 0);
+      status.textContent = `Comparison ready: ${plural(total, 'record')} changed between position ${a.position} and position ${b.position}.`;
     } catch (err) {
       if (mine !== runs) return;
       replace(result, errorState(err, run));
@@ -175,7 +184,7 @@ export async function render(ctx) {
       app.conn.request({ op: 'query', view: reg.view, params, diff: { from: { position: a }, to: { position: b } } }),
       app.conn.query(reg.view, params, { position: b }),
     ]);
-    return { groups: groupChanges(reg, d.diff || {}, now.data) };
+    return { groups: groupChanges(reg, d.diff || {}, now.data), after: now.data };
   }
 
   // ------------------------------------------------------------ drawing
@@ -231,13 +240,13 @@ export async function render(ctx) {
     return h('span.cmp-counts', ['added', 'changed', 'removed'].filter((k) => n[k]).map((k) => chip(`${n[k]} ${k}`, KIND_TONE[k])));
   }
 
-  function registerSection({ reg, groups }, events, a, b) {
+  function registerSection({ reg, groups, after }, events, a, b) {
     const heading = h('h2.card-title', { tabindex: '-1' }, reg.title, h('span.spacer'), counts(groups));
     const period = [a.at ? a.at.slice(0, 10) : '', b.at ? b.at.slice(0, 10) : ''];
     return h('section.card.cmp-register', { dataset: { register: reg.view } },
       heading,
       groups.own ? entityCard(reg, { kind: 'changed', rows: groups.own.rows, own: true }, eventsOfRegister(reg, events.list), period) : null,
-      groups.entities.map((e) => entityCard(reg, e, eventsOfEntity(reg, e.list, e.id, e.value, events.list), period)));
+      groups.entities.map((e) => entityCard(reg, e, eventsOfEntity(reg, e.list, e.id, e.value, events.list, e.rows, after), period)));
   }
 
   function entityCard(reg, e, evs, period) {
@@ -252,7 +261,7 @@ export async function render(ctx) {
     let body;
     if (e.kind === 'changed') body = h('dl.cmp-rows', e.rows.map(row));
     else body = h('dl.cmp-rows', { class: e.kind === 'removed' ? 'cmp-removed' : null },
-      (reg.facts ? reg.facts(value) : []).map(([label, v]) => h('div.cmp-row.cmp-fact', h('dt', label), h('dd.cmp-now', val(v)))));
+      (reg.facts ? reg.facts(value) : []).map(([label, v, field]) => h('div.cmp-row.cmp-fact', h('dt', label), h('dd.cmp-now', val(v, field)))));
     return h('article.cmp-entity', { class: `cmp-${e.kind}`, dataset: { entity: e.own ? '' : e.id, kind: e.kind } },
       title,
       h('div.cmp-entity-body',
@@ -280,23 +289,28 @@ export async function render(ctx) {
       const why = e.list && e.list.lastChangeOnly && e.value && e.value.last_change && e.value.last_change.position
         ? 'No event on this control in the period: the change comes from another record, such as a risk whose treatment names the control.'
         : 'No event of this record in the period: the change comes from another record (a risk naming it, an approval, a reaction).';
-      return h('aside.cmp-events', h('h4.cmp-events-title', 'Events'), h('p.muted', why), all);
+      return h('aside.cmp-events', h('h4.cmp-events-title', 'Events'), h('p.muted.cmp-no-event', why), all);
     }
-    const items = evs.map(eventItem);
+    const items = evs.map((ev) => eventItem(ev, stream));
     const folded = items.length > EVENTS_SHOWN + 1 ? items.splice(EVENTS_SHOWN) : [];
+    // Open beside the changes on a wide screen; on a phone, below them and
+    // folded, so that the changes of one record follow each other.
     return h('aside.cmp-events', { 'aria-label': `Events that changed ${e.own ? reg.ownTitle : e.id}` },
-      h('h4.cmp-events-title', plural(evs.length, 'event'), e.list && e.list.lastChangeOnly && !evs.some((x) => x.data) ? ' (the latest)' : ''),
-      h('ol.cmp-event-list', items),
-      folded.length ? h('details.cmp-more', h('summary', `${folded.length} more`), h('ol.cmp-event-list', folded)) : null,
+      h('details.cmp-events-fold', { open: wide.matches },
+        h('summary.cmp-events-title', plural(evs.length, 'event'), e.list && e.list.lastChangeOnly && !evs.some((x) => x.data) && !evs.some((x) => x.stream !== stream) ? ' (the latest)' : ''),
+        h('ol.cmp-event-list', items),
+        folded.length ? h('details.cmp-more', h('summary', `${folded.length} more`), h('ol.cmp-event-list', folded)) : null),
       all);
   }
 
-  function eventItem(ev) {
+  function eventItem(ev, stream) {
     const day = String(ev.at || '').slice(0, 10);
+    const elsewhere = stream && ev.stream !== stream && !ev.stream.startsWith(`approval-${stream}.v`);
     return h('li.cmp-event', { dataset: { position: String(ev.position) } },
       h('div.cmp-event-head',
         h('a.cmp-event-pos', { href: historyHref({ stream: ev.stream, type: ev.type, from: day, to: day }), 'aria-label': `Event ${ev.position} in the event log` }, `#${ev.position}`),
-        h('span.cmp-event-what', eventWords(ev))),
+        h('span.cmp-event-what', eventWords(ev)),
+        elsewhere ? h('code.cmp-event-stream', ev.stream) : null),
       h('div.cmp-event-meta', h('time', { datetime: ev.at }, fmtInstant(ev.at)), ' · ', ev.by),
       ev.comment ? h('div.tl-why.cmp-event-why', ev.comment) : null);
   }
