@@ -370,7 +370,7 @@ function verifiedSoFar(position, target) {
 
 // The comparison of a point (a day, a position, a checkpoint) with now.
 function compareLink(from, text) {
-  return h('a.btn.btn-small.btn-quiet', { href: `#/compare?${new URLSearchParams({ from, to: 'now' })}`, dataset: { testid: 'compare-link' }, style: 'justify-self:start;margin-top:10px' }, text, ' →');
+  return h('a.btn.btn-small', { href: `#/compare?${new URLSearchParams({ from, to: 'now' })}`, dataset: { testid: 'compare-link' }, style: 'justify-self:start;margin-top:10px' }, text, ' →');
 }
 
 function toLocalInput(at) {
