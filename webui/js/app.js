@@ -22,6 +22,7 @@ import * as reviews from './screens/reviews.js';
 import * as review from './screens/review.js';
 import * as audits from './screens/audits.js';
 import * as historyScreen from './screens/history.js';
+import * as compare from './screens/compare.js';
 import * as users from './screens/users.js';
 import * as scope from './screens/scope.js';
 import * as account from './screens/account.js';
@@ -43,6 +44,7 @@ const ROUTES = [
   ['audits', audits],
   ['scope', scope],
   ['history', historyScreen],
+  ['compare', compare],
   ['users', users],
   ['account', account],
 ];
@@ -58,6 +60,7 @@ const NAV = [
   { href: '#/audits', label: 'Internal audits', icon: 'audit' },
   { href: '#/scope', label: 'Context & scope', icon: 'scope' },
   { href: '#/history', label: 'Audit & history', icon: 'history' },
+  { href: '#/compare', label: 'Compare two dates', icon: 'compare' },
   { href: '#/users', label: 'Users', icon: 'users', show: () => app.hasRole('admin') },
 ];
 
@@ -71,6 +74,7 @@ const ICONS = {
   review: 'M4 5h16v11H8l-4 4zM8 9h8M8 12h5',
   audit: 'M9 4h6v3H9zM6 6h3M15 6h3v15H6V6M9 13l2 2 4-4',
   history: 'M3 12a9 9 0 1 0 3-6.7M3 4v5h5M12 7v5l3 3',
+  compare: 'M8 3v18M16 3v18M4 7l4-4 4 4M12 17l4 4 4-4',
   scope: 'M12 3a9 9 0 1 0 .01 0M3 12h18M12 3c3 3 3 15 0 18M12 3c-3 3-3 15 0 18',
   users: 'M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8M2 21c0-4 3-6 7-6s7 2 7 6M17 11a3 3 0 1 0 0-6M19 15c2 .5 3 2.5 3 5',
   menu: 'M4 6h16M4 12h16M4 18h16',

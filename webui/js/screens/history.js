@@ -3,7 +3,7 @@
 // checkpoints and the evidence bundle (docs/auditors.md), the event log with
 // filters, and the evidence export (the NDJSON of /api/events).
 
-import { h, replace, fmtInstant, humanize, download } from '../dom.js';
+import { h, replace, fmtInstant, humanize, download, todayUtc } from '../dom.js';
 import { app } from '../state.js';
 import { http } from '../api.js';
 import { pageHeader, loading, errorState, toast, explain, field, section, facts, empty, stateChip } from '../ui.js';
@@ -91,7 +91,8 @@ export async function render(ctx) {
         h('button.btn.btn-quiet', { type: 'button', 'aria-label': 'One event earlier', disabled: !cur && head < 2, onclick: () => goPosition((cur ? cur.position : head) - 1) }, '◀ earlier'),
         cur ? h('button.btn.btn-quiet', { type: 'button', 'aria-label': 'One event later', onclick: () => goPosition(cur.position + 1) }, 'later ▶') : null),
       err,
-      cur ? h('button.btn.btn-primary', { type: 'button', onclick: () => app.setAsOf(null) }, 'Return to now') : null));
+      cur ? h('button.btn.btn-primary', { type: 'button', onclick: () => app.setAsOf(null) }, 'Return to now') : null,
+      compareLink(cur ? String(cur.position) : todayUtc(-90), cur ? 'What changed between this position and now' : 'Compare two dates: what changed in between')));
   }
 
   // ------------------------------------------------------------ verification
@@ -190,7 +191,8 @@ export async function render(ctx) {
             ['Signed', h('time', { datetime: newest.time, title: newest.time }, fmtInstant(newest.time))],
             ['Checkpoints', h('span', { dataset: { testid: 'checkpoint-count' } }, String(list.length))],
           ]),
-          h('div', { style: 'margin-top:10px' }, label('Merkle root of the newest'), h('code.hash', newest.merkle_root)))
+          h('div', { style: 'margin-top:10px' }, label('Merkle root of the newest'), h('code.hash', newest.merkle_root)),
+          compareLink(`checkpoint-${newest.position}`, 'What changed since the newest checkpoint'))
         : h('p', { dataset: { testid: 'newest-checkpoint' }, style: 'margin-top:12px' }, 'No checkpoint is signed yet.', mayMake ? ' Sign one now; the bundle signs one too.' : ''),
       mayMake ? h('div.row', { style: 'margin-top:14px' },
         sign,
@@ -364,6 +366,11 @@ function verifiedSoFar(position, target) {
   if (!of) return `positions 1 to ${done} so far`;
   const percent = Math.min(100, Math.floor((done * 100) / of));
   return `positions 1 to ${done} of ${of} (${percent} %)`;
+}
+
+// The comparison of a point (a day, a position, a checkpoint) with now.
+function compareLink(from, text) {
+  return h('a.btn.btn-small', { href: `#/compare?${new URLSearchParams({ from, to: 'now' })}`, dataset: { testid: 'compare-link' }, style: 'justify-self:start;margin-top:10px' }, text, ' →');
 }
 
 function toLocalInput(at) {
