@@ -29,6 +29,7 @@ export function explain(err) {
     case 'closed': return 'You are signed out.';
     case 'past': return 'You are looking at the past. Return to the present to make changes.';
     case 'conflict': return 'Someone else changed this in the meantime, so nothing was saved. The page now shows the latest state — check it and try again.';
+    case 'id_taken': return `${err.message} Nothing was saved: choose another id.`;
     case 'forbidden': return `Your role does not allow this.${msg ? ' ' + msg : ''}`;
     case 'rejected': return `The ISMS rules do not allow this: ${msg || 'the request was refused.'}`;
     case 'bad_request': return field ? `Please check “${field}”: ${msg}` : `The request was not accepted: ${msg}`;
@@ -265,6 +266,7 @@ export function openDialog({ title, intro, fields, submitLabel = 'Save', onSubmi
     } catch (err) {
       errorBox.textContent = err.userMessage || explain(err);
       errorBox.hidden = false;
+      if (err.code === 'id_taken') markIdField(form);
     } finally {
       submit.disabled = false;
       submit.classList.remove('busy');
@@ -276,6 +278,17 @@ export function openDialog({ title, intro, fields, submitLabel = 'Save', onSubmi
   const first = form.querySelector('input:not([type=hidden]), select, textarea');
   if (first) first.focus();
   return dlg;
+}
+
+// The id a creating dialog asks for is taken: mark that field and put the
+// cursor in it (the field named `id` or `…_id`).
+function markIdField(form) {
+  const input = Array.from(form.elements).find((el) => el.tagName === 'INPUT' && /(^|_)id$/.test(el.name));
+  if (!input) return;
+  input.setAttribute('aria-invalid', 'true');
+  input.addEventListener('input', () => input.removeAttribute('aria-invalid'), { once: true });
+  input.focus();
+  input.select();
 }
 
 function labelOf(el) {
