@@ -4,8 +4,10 @@
 import { h, replace, clear, debounce, fmtInstant } from './dom.js';
 import { http } from './api.js';
 import { app } from './state.js';
-import { toast, explain, loading } from './ui.js';
+import { toast, closeToasts, explain, loading } from './ui.js';
 import { ROLE_LABELS } from './roles.js';
+import { notices, noticeCentre, noticeHref, DECIDED_KINDS, WAITING_KINDS } from './notices.js';
+import { findApproval, outcomeOf } from './approvalview.js';
 
 import * as signin from './screens/signin.js';
 import * as inbox from './screens/inbox.js';
@@ -133,6 +135,8 @@ export async function signOut(message = 'You are signed out.') {
   app.user = null;
   app.setAsOf(null);
   seenNotifications.clear();
+  notices.clear();
+  watchedApprovals.clear();
   history.replaceState(null, '', location.pathname);
   showSignIn(message);
 }
@@ -160,6 +164,7 @@ function buildShell() {
   const menuBtn = h('button.icon-btn.menu-btn', { type: 'button', 'aria-label': 'Menu', 'aria-controls': 'sidebar', 'aria-expanded': 'false',
     onclick: () => toggleNav() }, icon('menu'));
   const inboxBtn = h('a.icon-btn.top-inbox', { href: '#/inbox', 'aria-label': 'Inbox' }, icon('inbox'), topBadge);
+  const centre = noticeCentre(hashForStream);
   const userBox = h('div.userbox',
     h('a.userbox-name', { href: '#/account' }, h('span.avatar', { 'aria-hidden': 'true' }, initials(app.user.name || app.user.id)),
       h('span.userbox-text', h('span.userbox-user', app.user.name || app.user.id),
@@ -172,10 +177,11 @@ function buildShell() {
     connStatus,
     h('div.topbar-spacer'),
     app.hasRole('external_auditor') && app.user.roles.length === 1 ? null : inboxBtn,
+    h('div.notices-anchor', centre.button, centre.panel),
     userBox);
   replace(root,
     h('div.shell', topbar, pastBanner, connBanner, h('div.body', nav, scrim, main)));
-  shell = { main, nav, navList, badge, topBadge, connStatus, connBanner, pastBanner, menuBtn };
+  shell = { main, nav, navList, badge, topBadge, connStatus, connBanner, pastBanner, menuBtn, centre };
   renderConn({ state: app.conn.state });
   renderPast();
   refreshBadge();
@@ -250,21 +256,75 @@ app.conn.addEventListener('kicked', checkSession);
 
 // ---------------------------------------------------------------- notifications
 
+// Each push is toasted once and kept in the notification centre. A toast
+// about an approval leads to the request itself; one announcing a decision
+// about my request shows who decided and why as soon as the approvals view
+// is asked; one announcing a request waiting for me closes once that request
+// is decided (by me, here or elsewhere, or by someone else) or withdrawn.
 function startNotifications() {
   app.conn.subscribe('notifications', (n) => {
     if (!n || seenNotifications.has(n.id)) return;
     seenNotifications.add(n.id);
-    const toInbox = n.approval_id || /approval|action/.test(n.kind || '');
-    toast(n.title || 'Something new waits for you', {
+    notices.add(n);
+    const decided = DECIDED_KINDS.has(n.kind) && n.approval_id;
+    const actionFor = n.approval_id ? { label: 'Open request', run: () => { location.hash = noticeHref(n, hashForStream); } }
+      : /action/.test(n.kind || '') ? { label: 'Open inbox', run: () => { location.hash = '#/inbox'; } }
+        : n.subject_stream ? { label: 'Open', run: () => { location.hash = hashForStream(n.subject_stream); } } : null;
+    const t = toast(n.title || 'Something new waits for you', {
       kind: 'notice',
-      timeout: 10_000,
-      action: toInbox ? { label: 'Open inbox', run: () => { location.hash = '#/inbox'; } }
-        : n.subject_stream ? { label: 'Open', run: () => { location.hash = hashForStream(n.subject_stream); } } : null,
+      timeout: decided ? 20_000 : 10_000,
+      action: actionFor,
+      data: { notice: n.id, kind: n.kind || '', approval: n.approval_id || '', subject: n.subject_stream || '', position: String(n.position || 0) },
     });
+    if (decided) explainDecision(n, t);
+    if (WAITING_KINDS.has(n.kind) && n.approval_id) watchedApprovals.set(n.approval_id, n.subject_stream);
     refreshBadge();
     app.dispatchEvent(new CustomEvent('notification', { detail: n }));
   });
+  // Every event reaches every `view:` channel (docs/protocol.md): the badge
+  // and the title follow any change to approvals or actions, also one that
+  // sent me no notification (another reviewer decided what waited for me).
+  app.conn.subscribe('view:inbox', (e) => {
+    if (!e || !/^(approval|nc|review|user)\./.test(e.type || '')) return;
+    refreshBadgeSoon();
+    const m = /^approval-(.+)$/.exec(e.stream || '');
+    if (m && watchedApprovals.has(m[1])) checkWaiting(m[1]);
+  });
 }
+
+// Completes a decision's toast and its entry in the centre with the verdict
+// in words and the reviewer's reason.
+async function explainDecision(n, t) {
+  try {
+    const o = await outcomeOf(await findApproval(n.approval_id, n.subject_stream));
+    if (!o) return;
+    const summary = String(n.title || '').replace(/^[^:]+: /, '');
+    t.setText(h('strong', o.verdict), ': ', summary,
+      o.reason ? h('span.toast-reason', h('span.sr-only', 'Reason: '), `“${o.reason}”`) : null);
+    notices.update(n.id, { verdict: o.verdict, reason: o.reason });
+  } catch { /* the toast keeps the title the server sent */ }
+}
+
+// Approvals announced to me as waiting, whose toasts are still up: id → subject.
+const watchedApprovals = new Map();
+
+// Closes the toasts of a request that no longer waits for me: concluded,
+// withdrawn, or already decided by me.
+const checkWaiting = async (id) => {
+  if (!document.querySelector(`#toasts .toast[data-approval="${CSS.escape(id)}"]`)) { watchedApprovals.delete(id); return; }
+  try {
+    const a = await findApproval(id, watchedApprovals.get(id));
+    const me = app.user && app.user.id;
+    if (!a || (a.state !== 'open' && a.state !== 'requested') || (a.decisions || []).some((d) => d.reviewer === me)) stale(id);
+  } catch { /* offline: the toast times out by itself */ }
+};
+
+function stale(id) {
+  watchedApprovals.delete(id);
+  for (const kind of WAITING_KINDS) closeToasts({ approval: id, kind });
+}
+
+app.addEventListener('approval-decided', (e) => stale(e.detail.id));
 
 export function hashForStream(stream) {
   const m = /^([a-z_]+)-(.+)$/.exec(stream || '');
@@ -286,6 +346,7 @@ export async function refreshBadge() {
     setBadge(r.data.count || 0);
   } catch { /* offline: the badge keeps its last value */ }
 }
+const refreshBadgeSoon = debounce(refreshBadge, 300);
 
 function setBadge(n) {
   app.inboxCount = n;

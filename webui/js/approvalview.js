@@ -6,6 +6,9 @@ import { h, humanize, fmtDay, fmtInstant, fmtRelative } from './dom.js';
 import { levelChip, chip } from './ui.js';
 import { showValue, textDiff } from './diff.js';
 import { ROLE_LABELS } from './roles.js';
+import { app } from './state.js';
+import { users } from './directory.js';
+import { annexA } from './matrix.js';
 
 export const KIND_LABELS = {
   'risk.acceptance': 'Risk acceptance',
@@ -86,15 +89,46 @@ function soaDiff(content, previous) {
     return h('td', { class: changed ? 'now' : null }, fmtSoa(k, e[k]),
       changed ? h('span.was', h('span.sr-only', 'published: '), 'was: ', fmtSoa(k, p[k])) : null);
   };
-  return h('div',
+  const titles = [];   // control title elements, filled from the catalogue
+  const out = h('div',
     h('p', `${applicable} applicable, ${excluded} excluded, ${implemented} implemented. `,
       previous ? `${entries.length} control${entries.length === 1 ? '' : 's'} change compared with the published version:` : 'First publication: every control as decided.'),
-    h('div.table-wrap.scroll-box', h('table.difftable.soa-diff',
+    // Wide screens: one table. Phones: one card per control (the table is
+    // hidden by the stylesheet), so nothing scrolls sideways.
+    h('div.table-wrap.scroll-box.soa-diff-table', h('table.difftable.soa-diff',
       h('thead', h('tr', h('th', { scope: 'col' }, 'Control'), h('th', { scope: 'col' }, 'Applicability'), h('th', { scope: 'col' }, 'Implementation'), h('th', { scope: 'col' }, 'Justification'))),
       h('tbody', entries.map((e) => {
         const p = prevBy.get(e.control);
         return h('tr', h('th', { scope: 'row' }, h('code', e.control)), cell(e, p, 'applicable'), cell(e, p, 'status'), cell(e, p, 'justification'));
-      })))));
+      })))),
+    h('ul.soa-cards', { 'aria-label': 'Controls that change' }, entries.map((e) => {
+      const p = previous ? prevBy.get(e.control) : null;
+      const title = h('span.soa-card-title');
+      titles.push([e.control, title]);
+      return h('li.soa-card', { dataset: { control: e.control } },
+        h('div.soa-card-head', h('code', e.control), ' ', title),
+        h('dl.soa-card-facts',
+          soaFact('Decision', 'applicable', e, p),
+          e.applicable || (p && p.applicable) ? soaFact('Implementation', 'status', e, p) : null,
+          soaFact('Justification', 'justification', e, p, true),
+          p && !same(e.linked_risks, p.linked_risks) ? soaFact('Linked risks', 'linked_risks', e, p) : null));
+    })));
+  annexA().then((catalogue) => {
+    const byId = new Map(catalogue.map((c) => [c.id, c.title]));
+    for (const [id, el] of titles) el.textContent = byId.get(id) || '';
+  }).catch(() => { /* the ids stand alone */ });
+  return out;
+}
+
+// One line of a phone card: what was published → what is asked now. A long
+// text (the justification) shows what it was under what it is now.
+function soaFact(label, key, e, p, long = false) {
+  const changed = p && !same(e[key], p[key]);
+  let value;
+  if (!changed) value = fmtSoa(key, e[key]);
+  else if (long) value = [h('span.soa-now', fmtSoa(key, e[key])), h('span.was', h('span.sr-only', 'published: '), 'was: ', fmtSoa(key, p[key]))];
+  else value = [h('span.was-inline', h('span.sr-only', 'published: '), fmtSoa(key, p[key])), h('span', { 'aria-hidden': 'true' }, ' → '), h('span.sr-only', ', now: '), h('span.soa-now', fmtSoa(key, e[key]))];
+  return h('div.soa-fact', { class: changed ? 'changed' : null, dataset: { fact: key } }, h('dt', label), h('dd', value));
 }
 
 function fmtSoa(k, v) {
@@ -149,7 +183,8 @@ export function policySteps(item) {
   const steps = [];
   for (const u of p.required_users || []) steps.push({ key: `user:${u}`, label: u });
   for (const r of p.required_roles || []) steps.push({ key: `role:${r}`, label: ROLE_LABELS[r] || humanize(r) });
-  let nowMarked = false;
+  // Only a request still open has a step whose turn it is now.
+  let nowMarked = !!item.state && item.state !== 'open';
   return h('div.policy-steps', { 'aria-label': 'Who approves' },
     steps.map((s) => {
       const d = decided.find((x) => x.step === s.key);
@@ -174,4 +209,58 @@ export function decisionsList(decisions) {
     h('div', h('div.tl-what', d.approved ? '✓ Approved' : '✗ Rejected', ' by ', d.reviewer),
       d.roles && d.roles.length ? h('div.tl-who', d.roles.map((r) => ROLE_LABELS[r] || r).join(', ')) : null,
       d.comment ? h('div.tl-why', d.comment) : null))));
+}
+
+// ---------------------------------------------------------------- outcomes
+
+// The approval request `id` as the `approvals` view holds it now (every
+// request of its subject is listed when asked by subject), or null.
+export async function findApproval(id, subjectStream) {
+  const subject = subjectStream || String(id).replace(/\.v\d+$/, '');
+  const data = await app.query('approvals', { subject_stream: subject }, { now: true });
+  return (data.approvals || []).find((x) => x.id === id) || null;
+}
+
+// A person's name as the `users` view gives it ("Henrik Brandt"), else the id.
+export async function personName(id) {
+  if (!id) return '';
+  try {
+    const u = (await users()).find((x) => x.id === id);
+    return (u && u.name) || id;
+  } catch {
+    return id;
+  }
+}
+
+// Who concluded a request and why, in words: {verdict, by, reason, at,
+// tone} with verdict "Rejected by Henrik Brandt" / "Approved by …" /
+// "Withdrawn"; for a request still open, what `me` decided on it, or null.
+export async function outcomeOf(a, me = app.user && app.user.id) {
+  if (!a) return null;
+  const decisions = a.decisions || [];
+  if (a.state === 'rejected') {
+    const d = decisions.find((x) => !x.approved && (!a.rejected_by || x.reviewer === a.rejected_by)) || {};
+    const by = a.rejected_by || d.reviewer || '';
+    return { state: 'rejected', tone: 'bad', by, verdict: by === me ? 'You rejected this' : `Rejected by ${await personName(by)}`, reason: d.comment || a.outcome_comment || '', at: a.concluded_at || d.at };
+  }
+  if (a.state === 'approved') {
+    const last = decisions.filter((x) => x.approved).at(-1) || {};
+    const names = await Promise.all((a.approvers || []).map((u) => (u === me ? 'you' : personName(u))));
+    return { state: 'approved', tone: 'ok', by: last.reviewer || '', verdict: `Approved by ${names.join(' and ') || '—'}`, reason: a.outcome_comment || last.comment || '', at: a.concluded_at || last.at };
+  }
+  if (a.state === 'voided') {
+    return { state: 'voided', tone: 'muted', by: '', verdict: 'Withdrawn', reason: a.void_reason || '', at: a.concluded_at };
+  }
+  const mine = decisions.find((x) => x.reviewer === me);
+  if (mine) return { state: a.state, tone: mine.approved ? 'ok' : 'bad', by: me, verdict: mine.approved ? 'You approved this' : 'You rejected this', reason: mine.comment || '', at: mine.at };
+  return null;
+}
+
+// The outcome as a block: the verdict, when, and the reason quoted.
+export function outcomeBlock(o, { lead } = {}) {
+  if (!o) return null;
+  return h('div.outcome', { class: `outcome-${o.tone}`, dataset: { outcome: o.state } },
+    lead ? h('p.outcome-lead', lead) : null,
+    h('p.outcome-verdict', h('strong', o.verdict), o.at ? h('span.muted', ' · ', h('time', { datetime: o.at, title: fmtInstant(o.at) }, fmtRelative(o.at))) : null),
+    o.reason ? h('blockquote.outcome-reason', h('span.sr-only', 'Reason: '), o.reason) : h('p.muted', 'No reason was given.'));
 }

@@ -1,7 +1,7 @@
 // The application's shared state: who is signed in, the connection, and the
 // point in history being looked at. One object, read by every screen.
 
-import { Connection } from './api.js';
+import { Connection, ApiError } from './api.js';
 import { roleAllows, mayOn, barredOn } from './roles.js';
 
 const AS_OF_KEY = 'isms.as_of';
@@ -55,9 +55,17 @@ class AppState extends EventTarget {
     return this.conn.query(view, params, asOf);
   }
 
+  // A command sent with expected version 0 creates its stream; a conflict
+  // then means the stream exists — the id is taken — and says so
+  // (code `id_taken`, field `stream`), not "changed in the meantime".
   command(type, stream, data, opts) {
     if (this.asOf) return Promise.reject(Object.assign(new Error('Return to the present to make changes.'), { code: 'past' }));
-    return this.conn.command(type, stream, data, opts);
+    const sent = this.conn.command(type, stream, data, opts);
+    if (!opts || opts.expectedVersion !== 0) return sent;
+    return sent.catch((err) => {
+      if (err && err.code === 'conflict' && err.field !== 'command_id') throw idTaken(stream);
+      throw err;
+    });
   }
 
   setAsOf(asOf) {
@@ -66,6 +74,18 @@ class AppState extends EventTarget {
     else sessionStorage.removeItem(AS_OF_KEY);
     this.dispatchEvent(new CustomEvent('asof', { detail: asOf }));
   }
+}
+
+// What a creating command's stream names, in words: "a risk with the id R-01".
+const STREAM_NOUNS = {
+  risk: 'a risk', document: 'a document', nc: 'a nonconformity', objective: 'an objective',
+  audit: 'an internal audit', review: 'a management review', user: 'a user',
+};
+
+function idTaken(stream) {
+  const m = /^([a-z_]+)-(.+)$/.exec(stream || '');
+  const noun = (m && STREAM_NOUNS[m[1]]) || 'an entry';
+  return new ApiError('id_taken', `The id ${m ? m[2] : stream} is taken: there is already ${noun} with this id.`, 'stream');
 }
 
 function loadAsOf() {

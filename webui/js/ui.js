@@ -29,6 +29,7 @@ export function explain(err) {
     case 'closed': return 'You are signed out.';
     case 'past': return 'You are looking at the past. Return to the present to make changes.';
     case 'conflict': return 'Someone else changed this in the meantime, so nothing was saved. The page now shows the latest state — check it and try again.';
+    case 'id_taken': return `${err.message} Choose another id; nothing was saved.`;
     case 'forbidden': return `Your role does not allow this.${msg ? ' ' + msg : ''}`;
     case 'rejected': return `The ISMS rules do not allow this: ${msg || 'the request was refused.'}`;
     case 'bad_request': return field ? `Please check “${field}”: ${msg}` : `The request was not accepted: ${msg}`;
@@ -51,15 +52,29 @@ function sentence(s) {
 
 // ---------------------------------------------------------------- toasts
 
-export function toast(message, { kind = 'info', action, timeout = 6000 } = {}) {
+// A toast; `data` tags it (data-* attributes) so that closeToasts() can find
+// it again, e.g. when what it announces has been decided. The returned
+// element has setText(…nodes) to complete its message (a reason looked up
+// after the push) and close().
+export function toast(message, { kind = 'info', action, timeout = 6000, data } = {}) {
   const region = document.getElementById('toasts');
-  const el = h('div.toast', { class: `toast-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
-    h('div.toast-text', message),
+  const text = h('div.toast-text', message);
+  const el = h('div.toast', { class: `toast-${kind}`, role: kind === 'error' ? 'alert' : 'status', dataset: data || {} },
+    text,
     action ? h('button.btn.btn-small.btn-quiet', { type: 'button', onclick: () => { action.run(); el.remove(); } }, action.label) : null,
     h('button.toast-close', { type: 'button', 'aria-label': 'Dismiss', onclick: () => el.remove() }, '×'));
+  el.setText = (...nodes) => replace(text, ...nodes);
+  el.close = () => el.remove();
   region.append(el);
   if (timeout) setTimeout(() => el.remove(), timeout);
   return el;
+}
+
+// Closes the toasts whose data-* tags all match `data` ({approval: id}).
+export function closeToasts(data) {
+  for (const el of document.querySelectorAll('#toasts .toast')) {
+    if (Object.entries(data).every(([k, v]) => el.dataset[k] === String(v))) el.remove();
+  }
 }
 
 // ---------------------------------------------------------------- states
@@ -265,6 +280,7 @@ export function openDialog({ title, intro, fields, submitLabel = 'Save', onSubmi
     } catch (err) {
       errorBox.textContent = err.userMessage || explain(err);
       errorBox.hidden = false;
+      if (err.code === 'id_taken') markIdField(form);
     } finally {
       submit.disabled = false;
       submit.classList.remove('busy');
@@ -276,6 +292,17 @@ export function openDialog({ title, intro, fields, submitLabel = 'Save', onSubmi
   const first = form.querySelector('input:not([type=hidden]), select, textarea');
   if (first) first.focus();
   return dlg;
+}
+
+// The id a creating dialog asks for is taken: mark that field and put the
+// cursor in it (the field named `id` or `…_id`).
+function markIdField(form) {
+  const input = Array.from(form.elements).find((el) => el.tagName === 'INPUT' && /(^|_)id$/.test(el.name));
+  if (!input) return;
+  input.setAttribute('aria-invalid', 'true');
+  input.addEventListener('input', () => input.removeAttribute('aria-invalid'), { once: true });
+  input.focus();
+  input.select();
 }
 
 function labelOf(el) {

@@ -7,7 +7,7 @@
 import { h, replace, fmtDay, fmtRelative } from '../dom.js';
 import { app } from '../state.js';
 import { pageHeader, loading, errorState, empty, toast, explain } from '../ui.js';
-import { askBlock, policySteps, requestMeta, kindLabel } from '../approvalview.js';
+import { askBlock, policySteps, requestMeta, kindLabel, findApproval, outcomeOf, outcomeBlock } from '../approvalview.js';
 import { hashForStream } from '../app.js';
 
 export async function render(ctx) {
@@ -19,12 +19,17 @@ export async function render(ctx) {
   const status = h('div', loading());
   const cards = new Map();       // approval id → card element
   const decided = new Set();     // decided in this visit: kept on screen with the outcome
+  const settled = new Set();     // decided elsewhere (another reviewer, another window) or withdrawn
+                                 // while on screen: kept with who decided and why, and the comment typed
+  const allDone = h('p.all-done', { role: 'status', tabindex: '-1', hidden: true },
+    'Nothing else waits for your approval. ', h('a', { href: '#/inbox', onclick: (e) => { e.preventDefault(); window.scrollTo(0, 0); } }, 'Back to the top'));
 
   const page = h('div.inbox',
     pageHeader('Inbox', { subtitle: 'What waits for your decision or action. New requests appear here at once.' }),
     status,
     h('h2.inbox-section-title', { id: 'inbox-approvals' }, 'Waiting for your approval'),
     approvalsBox,
+    allDone,
     h('h2.inbox-section-title', 'Your overdue actions'),
     actionsBox,
     h('h2.inbox-section-title', 'Your requests waiting for others'),
@@ -55,7 +60,7 @@ export async function render(ctx) {
       ids.add(item.id);
       let card = cards.get(item.id);
       if (!card) {
-        card = approvalCard(item, () => { decided.add(item.id); app.dispatchEvent(new CustomEvent('inbox-changed')); });
+        card = approvalCard(item, () => { decided.add(item.id); focusNext(item.id); });
         cards.set(item.id, card);
         if (loaded) card.classList.add('fresh');
       }
@@ -63,10 +68,16 @@ export async function render(ctx) {
       if (at !== card) approvalsBox.insertBefore(card, at || null);
     });
     for (const [id, card] of cards) {
-      if (!ids.has(id) && !decided.has(id)) { card.remove(); cards.delete(id); }
+      if (ids.has(id) || decided.has(id) || settled.has(id)) continue;
+      // No longer waits for me, and not decided here: say who decided and
+      // why, and keep what I had typed. Nothing to say on a first load.
+      if (!loaded || !card.decide) { card.remove(); cards.delete(id); continue; }
+      settled.add(id);
+      card.decide.settle();
     }
+    allDone.hidden = list.length > 0 || !(decided.size || settled.size);
     const emptyNote = approvalsBox.querySelector(':scope > .state');
-    if (!list.length && !decided.size) {
+    if (!list.length && !decided.size && !settled.size) {
       if (!emptyNote) approvalsBox.append(empty('Nothing waits for your approval', 'When someone asks you to approve a risk acceptance, a document, the Statement of Applicability, an objective or review minutes, it appears here — with a notification.'));
     } else if (emptyNote) emptyNote.remove();
 
@@ -84,6 +95,24 @@ export async function render(ctx) {
       h('div',
         h('div.tl-what', h('a', { href: `#/approvals/${encodeURIComponent(m.id)}` }, m.summary || m.id)),
         h('div.tl-who', `${(m.decisions || []).length} decision${(m.decisions || []).length === 1 ? '' : 's'} so far · you requested it, so someone else decides it (segregation of duties)`)))))) : h('p.muted', 'You have no open request.'));
+  }
+
+  // After a decision here: the next request that waits, or the note that
+  // nothing does, takes the focus (a phone user finds it without scrolling).
+  function focusNext(id) {
+    const order = [...approvalsBox.querySelectorAll(':scope > .approval-card')];
+    const from = order.findIndex((c) => c.dataset.approval === id);
+    const waiting = (c) => !decided.has(c.dataset.approval) && !settled.has(c.dataset.approval);
+    const next = order.slice(from + 1).find(waiting) || order.slice(0, Math.max(from, 0)).find(waiting);
+    if (next) {
+      const title = next.querySelector('.approval-title');
+      title.focus({ preventScroll: true });
+      next.scrollIntoView({ block: 'start', behavior: 'smooth' });
+    } else {
+      allDone.hidden = false;
+      allDone.focus({ preventScroll: true });
+      allDone.scrollIntoView({ block: 'center', behavior: 'smooth' });
+    }
   }
 
   ctx.reload = reload;
@@ -116,26 +145,36 @@ function dueCard(d) {
       list.length > 8 ? h('p.muted', `and ${list.length - 8} more`) : null))));
 }
 
-// One approval: what is asked, who decides, and the decide form.
+// One approval: what is asked, who decides, and the decide form. The
+// Approve / Reject bar is the card's last child, so that on a phone it can
+// stay at the bottom of the screen while the card is read.
 export function approvalCard(item, onDecided) {
   const subjectLink = h('a', { href: hashForStream(item.subject_stream) }, `Open ${item.subject_stream}`);
+  const decide = decideForm(item, onDecided);
   const card = h('article.card.approval-card', { dataset: { approval: item.id }, 'aria-labelledby': `ap-${cssId(item.id)}` },
     h('div.approval-head',
       h('div',
         h('div.approval-kind', kindLabel(item.subject_kind)),
-        h('h3.approval-title', { id: `ap-${cssId(item.id)}` }, item.summary || item.subject_stream),
+        h('h3.approval-title', { id: `ap-${cssId(item.id)}`, tabindex: '-1' }, h('a', { href: `#/approvals/${encodeURIComponent(item.id)}` }, item.summary || item.subject_stream)),
         requestMeta(item)),
       subjectLink),
     policySteps(item),
     askBlock(item),
-    decideForm(item, onDecided));
+    decide,
+    decide.bar);
+  card.decide = decide;
   return card;
 }
 
 function cssId(s) { return String(s).replace(/[^A-Za-z0-9_-]/g, '_'); }
 
 // Approve or reject with a comment; rejecting requires one. Writes
-// approval.approve / approval.reject on the approval's stream.
+// approval.approve / approval.reject on the approval's stream. Returns the
+// form (comment and error) with the button bar as `.bar`, which the caller
+// places (last in the card, for the sticky bar on phones), and `.settle()`
+// for a request that stopped waiting while the form was open: it says who
+// decided and why, and keeps the comment that was being typed (read-only,
+// to copy) instead of dropping it.
 export function decideForm(item, onDecided) {
   const id = `c-${cssId(item.id)}`;
   const comment = h('textarea', { id, name: 'comment', rows: 2, placeholder: 'Why you approve or reject — recorded with your decision' });
@@ -143,6 +182,8 @@ export function decideForm(item, onDecided) {
   const box = h('div.approval-decide');
   const approve = h('button.btn.btn-approve.btn-large', { type: 'button', dataset: { write: 'approval.approve' } }, 'Approve');
   const reject = h('button.btn.btn-danger.btn-large', { type: 'button', dataset: { write: 'approval.reject' } }, 'Reject');
+  const bar = h('div.approval-buttons.approval-bar', { role: 'group', 'aria-label': 'Your decision' }, approve, reject);
+  let done = false;
   if (app.past) {
     approve.disabled = reject.disabled = comment.disabled = true;
     approve.title = reject.title = 'Return to the present to decide';
@@ -163,14 +204,18 @@ export function decideForm(item, onDecided) {
     btn.classList.add('busy');
     try {
       const r = await app.command(approved ? 'approval.approve' : 'approval.reject', item.stream || `approval-${item.id}`, text ? { comment: text } : {}, { comment: text || undefined });
+      done = true;
       // A rejection is a decision, not a success: it is not shown in green.
+      bar.remove();
       replace(box, h(approved ? 'div.approval-done' : 'div.approval-done.rejected', { role: 'status' },
         approved ? '✓ You approved this.' : '✗ You rejected this.',
         h('span.muted', { style: 'font-weight:400' }, ` Recorded at position ${r.position}.`)));
       box.closest('.approval-card')?.classList.add('decided');
       if (!approved) box.closest('.approval-card')?.classList.add('rejected');
       toast(approved ? 'Approved. Your decision is recorded.' : 'Rejected. The requester is told why.', { kind: 'ok', timeout: 4000 });
-      if (onDecided) onDecided(approved);
+      app.dispatchEvent(new CustomEvent('approval-decided', { detail: { id: item.id } }));
+      app.dispatchEvent(new CustomEvent('inbox-changed'));
+      if (onDecided) onDecided(approved, r);
     } catch (e) {
       err.textContent = explain(e);
       err.hidden = false;
@@ -181,10 +226,50 @@ export function decideForm(item, onDecided) {
   }
   approve.addEventListener('click', () => decide(true));
   reject.addEventListener('click', () => decide(false));
+
+  async function settle() {
+    if (done) return;
+    done = true;
+    const typed = comment.value;
+    bar.remove();
+    const card = box.closest('.approval-card');
+    card?.classList.add('decided', 'settled');
+    const note = h('div', { role: 'status' }, h('p.outcome-lead', 'This request no longer waits for you.'));
+    replace(box, note, keptComment(typed, id));
+    let o = null;
+    try { o = await outcomeOf(await findApproval(item.id, item.subject_stream)); } catch { /* said in general terms above */ }
+    if (o) {
+      if (o.tone === 'bad') card?.classList.add('rejected');
+      replace(note, outcomeBlock(o, { lead: o.by === app.user.id ? 'You decided this in another window.' : 'This request no longer waits for you.' }));
+    }
+  }
+
   box.append(
     h('div.field', { style: 'margin:0' }, h('label', { for: id }, 'Your comment ', h('span.muted', { style: 'font-weight:400' }, '(required to reject)')), comment),
-    err,
-    h('div.approval-buttons', approve, reject));
+    err);
+  box.bar = bar;
+  box.comment = comment;
+  box.settle = settle;
   return box;
 }
 
+// The comment someone was typing when the request was decided without them:
+// kept, read-only, with a button that copies it.
+function keptComment(text, id) {
+  if (!text || !text.trim()) return null;
+  const keptId = `${id}-kept`;
+  const area = h('textarea.kept-text', { id: keptId, readonly: true, rows: Math.min(6, Math.max(2, text.split('\n').length)) });
+  area.value = text;
+  const copied = h('span.muted', { role: 'status' });
+  const copy = h('button.btn.btn-small', { type: 'button', onclick: async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch {
+      area.focus();
+      area.select();
+      document.execCommand('copy');
+    }
+    copied.textContent = 'Copied.';
+  } }, 'Copy your comment');
+  return h('div.field.kept-comment', h('label', { for: keptId }, 'Your comment — not sent'), area, h('div.row', copy, copied));
+}

@@ -1,0 +1,197 @@
+// The notification centre: the `notifications` pushes this browser tab
+// received, kept for the tab (sessionStorage, the newest 30), so that a toast
+// that went by can be opened again; and, from the views, what they already
+// hold about the user's approvals: their own requests decided lately and the
+// requests for them that someone else decided (the `approvals` view — the
+// server keeps no list of notifications sent).
+//
+// A button in the top bar opens it as a panel; each entry links to what it
+// is about (an approval request's own page, which says who decided and why).
+
+import { h, replace, fmtInstant, fmtRelative } from './dom.js';
+import { app } from './state.js';
+import { loading, explain } from './ui.js';
+import { outcomeOf, kindLabel } from './approvalview.js';
+
+const KEY = 'isms.notifications';
+const KEEP = 30;
+const SHOW_DECIDED = 6;
+
+// ---------------------------------------------------------------- the list
+
+class Notices extends EventTarget {
+  constructor() {
+    super();
+    this.list = load();   // newest first: {id, kind, title, subject_stream, approval_id, position, received_at, read, verdict?, reason?}
+  }
+
+  has(id) { return this.list.some((n) => n.id === id); }
+
+  // Keeps a pushed notification; false when it was kept already.
+  add(n) {
+    if (!n || !n.id || this.has(n.id)) return false;
+    const { id, kind, title, subject_stream, approval_id, position } = n;
+    this.list.unshift({ id, kind, title, subject_stream, approval_id: approval_id || '', position, received_at: new Date().toISOString(), read: false });
+    this.list.length = Math.min(this.list.length, KEEP);
+    this.changed();
+    return true;
+  }
+
+  update(id, patch) {
+    const n = this.list.find((x) => x.id === id);
+    if (!n) return;
+    Object.assign(n, patch);
+    this.changed();
+  }
+
+  get unread() { return this.list.filter((n) => !n.read).length; }
+
+  markAllRead() {
+    if (!this.unread) return;
+    for (const n of this.list) n.read = true;
+    this.changed();
+  }
+
+  clear() {
+    this.list = [];
+    sessionStorage.removeItem(KEY);
+    this.dispatchEvent(new CustomEvent('change'));
+  }
+
+  changed() {
+    try { sessionStorage.setItem(KEY, JSON.stringify(this.list)); } catch { /* storage full or off: the list lives in memory */ }
+    this.dispatchEvent(new CustomEvent('change'));
+  }
+}
+
+function load() {
+  try {
+    const v = JSON.parse(sessionStorage.getItem(KEY) || '[]');
+    return Array.isArray(v) ? v.filter((n) => n && typeof n.id === 'string').slice(0, KEEP) : [];
+  } catch {
+    return [];
+  }
+}
+
+export const notices = new Notices();
+
+// Where a notification leads: an approval's own page, else its subject.
+export function noticeHref(n, hashForStream) {
+  return n.approval_id ? `#/approvals/${encodeURIComponent(n.approval_id)}` : hashForStream(n.subject_stream);
+}
+
+// Kinds that announce a decision about a request (the reason is looked up).
+export const DECIDED_KINDS = new Set(['approval_approved', 'approval_rejected', 'approval_voided']);
+// Kinds that announce something waiting for the user's decision.
+export const WAITING_KINDS = new Set(['approval_requested', 'approval_your_turn']);
+
+// ---------------------------------------------------------------- the centre
+
+// The top-bar button and its panel. hashForStream maps a stream to a route.
+export function noticeCentre(hashForStream) {
+  const count = h('span.badge', { hidden: true, 'aria-hidden': 'true' });
+  const button = h('button.icon-btn.top-notices', { type: 'button', 'aria-expanded': 'false', 'aria-controls': 'notices-panel', 'aria-label': 'Notifications' },
+    h('svg.icon', { viewBox: '0 0 24 24', 'aria-hidden': 'true', focusable: 'false' },
+      h('path', { d: 'M6 16V11a6 6 0 1 1 12 0v5l2 2H4zM10 20a2 2 0 0 0 4 0' })),
+    count);
+  const heading = h('h2#notices-title', { tabindex: '-1' }, 'Notifications');
+  const received = h('div');
+  const decided = h('div');
+  const panel = h('section.notices-panel#notices-panel', { 'aria-labelledby': 'notices-title', hidden: true },
+    h('div.notices-head', heading,
+      h('button.icon-btn', { type: 'button', 'aria-label': 'Close the notifications', onclick: () => close(true) }, '×')),
+    received,
+    decided,
+    h('p.notices-foot', h('a', { href: '#/inbox', onclick: () => close(false) }, 'Open the inbox')));
+
+  function paintCount() {
+    const n = notices.unread;
+    count.textContent = n > 99 ? '99+' : String(n);
+    count.hidden = n === 0;
+    button.setAttribute('aria-label', n ? `Notifications, ${n} new` : 'Notifications');
+  }
+
+  function paintReceived() {
+    const list = notices.list;
+    replace(received, h('h3.notices-sub', 'Received in this window'),
+      list.length ? h('ul.notices-list', list.map((n) => h('li.notice', { class: n.read ? null : 'unread', dataset: { notice: n.id } },
+        h('a.notice-title', { href: noticeHref(n, hashForStream), onclick: () => close(false) }, n.verdict ? `${n.verdict}: ${stripVerdict(n.title)}` : n.title),
+        n.reason ? h('blockquote.notice-reason', h('span.sr-only', 'Reason: '), n.reason) : null,
+        h('div.notice-when', h('time', { datetime: n.received_at, title: fmtInstant(n.received_at) }, fmtRelative(n.received_at))))))
+        : h('p.muted', 'Nothing yet. New requests and decisions about yours appear here as they arrive.'));
+  }
+
+  // The user's own requests decided lately, and requests for them decided by
+  // someone else: from the approvals view, so they are there in a new tab.
+  async function paintDecided() {
+    replace(decided, loading('Looking up recent decisions…'));
+    try {
+      const me = app.user.id;
+      const [own, all] = await Promise.all([
+        app.query('approvals', { requested_by: me }, { now: true }),
+        app.query('approvals', {}, { now: true }),
+      ]);
+      const concluded = (a) => a.state === 'approved' || a.state === 'rejected' || a.state === 'voided';
+      const newest = (list) => list.filter(concluded).sort((x, y) => String(y.concluded_at).localeCompare(String(x.concluded_at))).slice(0, SHOW_DECIDED);
+      const mineDecided = newest(own.approvals || []);
+      const roles = new Set(app.user.roles || []);
+      const forMe = newest((all.approvals || []).filter((a) => a.requested_by !== me
+        && !(a.decisions || []).some((d) => d.reviewer === me)
+        && ((a.policy && (a.policy.required_users || []).includes(me)) || (a.policy && (a.policy.required_roles || []).some((r) => roles.has(r))))));
+      const row = async (a) => {
+        const o = await outcomeOf(a);
+        return h('li.notice', { dataset: { approval: a.id, outcome: a.state } },
+          h('a.notice-title', { href: `#/approvals/${encodeURIComponent(a.id)}`, onclick: () => close(false) }, `${o ? o.verdict : a.state}: ${a.summary || a.subject_stream}`),
+          o && o.reason ? h('blockquote.notice-reason', h('span.sr-only', 'Reason: '), o.reason) : null,
+          h('div.notice-when', kindLabel(a.subject_kind), a.concluded_at ? [' · ', h('time', { datetime: a.concluded_at, title: fmtInstant(a.concluded_at) }, fmtRelative(a.concluded_at))] : null));
+      };
+      replace(decided,
+        h('h3.notices-sub', 'Your requests, decided lately'),
+        mineDecided.length ? h('ul.notices-list', await Promise.all(mineDecided.map(row))) : h('p.muted', 'None of your requests was decided lately.'),
+        forMe.length ? [h('h3.notices-sub', 'Requests for you, decided by someone else'), h('ul.notices-list', await Promise.all(forMe.map(row)))] : null);
+    } catch (err) {
+      replace(decided, h('p.muted', explain(err)));
+    }
+  }
+
+  function open() {
+    paintReceived();
+    paintDecided();
+    panel.hidden = false;
+    button.setAttribute('aria-expanded', 'true');
+    heading.focus();
+    document.addEventListener('pointerdown', outside, true);
+    document.addEventListener('keydown', onKey, true);
+  }
+
+  function close(returnFocus) {
+    if (panel.hidden) return;
+    panel.hidden = true;
+    button.setAttribute('aria-expanded', 'false');
+    notices.markAllRead();
+    document.removeEventListener('pointerdown', outside, true);
+    document.removeEventListener('keydown', onKey, true);
+    if (returnFocus) button.focus();
+  }
+
+  function outside(e) {
+    if (!panel.contains(e.target) && !button.contains(e.target)) close(false);
+  }
+
+  function onKey(e) {
+    if (e.key === 'Escape') { e.stopPropagation(); close(true); }
+  }
+
+  button.addEventListener('click', () => (panel.hidden ? open() : close(true)));
+  notices.addEventListener('change', () => {
+    paintCount();
+    if (!panel.hidden) paintReceived();
+  });
+  paintCount();
+  return { button, panel, close };
+}
+
+// "Rejected by henrik.brandt: Accept …" → "Accept …" (the verdict is shown in words).
+function stripVerdict(title) {
+  return String(title || '').replace(/^(Rejected by [^:]+|Approved|Approval withdrawn): /, '');
+}
