@@ -57,6 +57,9 @@ class AppState extends EventTarget {
 
   command(type, stream, data, opts) {
     if (this.asOf) return Promise.reject(Object.assign(new Error('Return to the present to make changes.'), { code: 'past' }));
+    // Sent while the connection is down, the command waits and goes out once
+    // it is back (with its command_id, so at most once): the shell says so.
+    if (!this.conn.isOpen) this.dispatchEvent(new CustomEvent('command-queued', { detail: { type, stream } }));
     return this.conn.command(type, stream, data, opts);
   }
 

@@ -2,12 +2,13 @@
 // comment, and — only when the inbox says it waits for me — the decide form.
 // The requester sees their request but no control to decide it.
 
-import { h, replace, fmtInstant } from '../dom.js';
+import { h, replace, instant } from '../dom.js';
 import { app } from '../state.js';
 import { pageHeader, loading, errorState, stateChip, facts, section } from '../ui.js';
 import { policySteps, decisionsList, kindLabel, askBlock, requestMeta } from '../approvalview.js';
 import { decideForm } from './inbox.js';
 import { hashForStream } from '../app.js';
+import { readable } from '../directory.js';
 
 export async function render(ctx) {
   const id = ctx.params.id;
@@ -31,7 +32,7 @@ export async function render(ctx) {
       replace(body,
         section(null,
           h('div.approval-kind', kindLabel(a.subject_kind)),
-          h('h2.approval-title', a.summary || a.subject_stream),
+          h('h2.approval-title', a.summary ? readable(a.summary) : a.subject_stream),
           requestMeta(a),
           h('div.row', { style: 'margin-top:10px' }, stateChip(a.state), h('a', { href: hashForStream(a.subject_stream) }, `Open ${a.subject_stream}`)),
           policySteps(a),
@@ -39,7 +40,7 @@ export async function render(ctx) {
             ['Approval id', h('code', a.id)],
             ['Subject version', String(a.subject_version)],
             ['Content hash', h('code', String(a.content_hash || '').slice(0, 20) + '…')],
-            ['Concluded', a.concluded_at ? fmtInstant(a.concluded_at) : 'not yet'],
+            ['Concluded', a.concluded_at ? instant(a.concluded_at) : 'not yet'],
             a.void_reason ? ['Voided because', a.void_reason] : null,
             a.outcome_comment ? ['Outcome comment', a.outcome_comment] : null,
           ]))),
