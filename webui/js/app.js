@@ -6,7 +6,7 @@ import { http } from './api.js';
 import { app } from './state.js';
 import { toast, explain, loading } from './ui.js';
 import { ROLE_LABELS } from './roles.js';
-import { loadPeople, users as refreshPeople } from './directory.js';
+import { loadPeople, readable, users as refreshPeople } from './directory.js';
 
 import * as signin from './screens/signin.js';
 import * as inbox from './screens/inbox.js';
@@ -277,7 +277,7 @@ function startNotifications() {
     if (!n || seenNotifications.has(n.id)) return;
     seenNotifications.add(n.id);
     const toInbox = n.approval_id || /approval|action/.test(n.kind || '');
-    toast(n.title || 'Something new waits for you', {
+    toast(n.title ? readable(n.title) : 'Something new waits for you', {
       kind: 'notice',
       timeout: 10_000,
       action: toInbox ? { label: 'Open inbox', run: () => { location.hash = '#/inbox'; } }
