@@ -58,7 +58,7 @@ export async function render(ctx) {
     }
     replace(top,
       h('div.kpis',
-        kpi(all.length, counted(all.length), '', 'kpi-risks'),
+        kpi(all.length, counted(all.length)),
         kpi(above, 'Residual risk above appetite', above ? 'bad' : 'ok'),
         kpi(waiting, 'Waiting for acceptance', waiting ? 'warn' : ''),
         kpi(accepted, 'Accepted', 'ok'),
@@ -68,15 +68,15 @@ export async function render(ctx) {
         h('section.card', heatMap({ title: 'Residual risk (after treatment)', counts: data.heat_map && data.heat_map.residual, matrix: data.heat_map ? { ...matrix, ...data.heat_map } : matrix, onPick: pick('residual'), selected: cell && cell.map === 'residual' ? cell : null }), legend(matrix))));
     replace(list,
       cell ? h('p.row', h('span', `Showing the risks rated likelihood ${cell.l} × impact ${cell.i} (${cell.map}).`), h('button.link-btn', { type: 'button', onclick: () => { cell = null; draw(last()); } }, 'Show all')) : null,
-      h('p.muted.list-count', { 'aria-live': 'polite', dataset: { testid: 'risk-count' } },
+      h('p.muted.list-count', { 'aria-live': 'polite' },
         risks.length === all.length ? `Listing ${all.length === 1 ? 'the' : 'all'} ${counted(all.length, { lower: true })}` : `Listing ${risks.length} of the ${counted(all.length, { lower: true })}`,
         retired && q.state !== 'retired' ? [` · ${plural(retired, 'retired risk')} not listed (`,
           h('button.link-btn', { type: 'button', onclick: () => showRetired() }, 'list the retired'), ')'] : null),
       risks.length ? table(risks) : empty('No risk matches', all.length ? 'Change or clear the filters to see more risks.' : 'The register is empty. The ISMS manager or a risk owner identifies the first risk.'));
   }
 
-  function kpi(value, label, tone = '', testid) {
-    return h('div.kpi', { class: tone, dataset: testid ? { testid } : {} }, h('div.kpi-value', String(value)), h('div.kpi-label', label));
+  function kpi(value, label, tone = '') {
+    return h('div.kpi', { class: tone }, h('div.kpi-value', String(value)), h('div.kpi-label', label));
   }
 
   // What the first figure and the list count: the risks in the register, or
