@@ -52,7 +52,8 @@ export function people(ids, none = '—') {
 // user ids become names and ISO dates become <time> elements, in the one
 // format of the screens. Returns an array of strings and nodes.
 let idPattern = null;
-const DATE_RE = /\b(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?\b/;
+// A date stands alone too: "MR-2026-03-15" is an id, not a day.
+const DATE_RE = /(?<![\w-])(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?(?![\w-])/;
 export function readable(text) {
   const s = String(text ?? '');
   if (!idPattern && names.size) {
