@@ -6,6 +6,7 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -183,6 +184,34 @@ export async function signIn(browser, url, username, password = PASSWORD, contex
   await page.locator('.topbar').waitFor();
   await page.locator('.conn-status .dot-live').waitFor();
   return { context, page };
+}
+
+// The viewports of the phone and desktop checks.
+export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+export const DESKTOP = { viewport: { width: 1440, height: 900 } };
+
+// Resolves once the screen in `page` has drawn: its heading is there, nothing
+// in main is still loading, and the fonts are in.
+export async function settle(page, timeout = 15_000) {
+  await page.locator('main h1').first().waitFor({ timeout });
+  await page.waitForFunction(() => !document.querySelector('main .state-loading'), null, { timeout });
+  await page.evaluate(() => document.fonts && document.fonts.ready);
+}
+
+// Runs axe-core (the tests' devDependency) on the page as it is now and
+// resolves to its violations: [{id, impact, help, targets: [selector…]}].
+// The script goes in through the DevTools protocol, so the page's
+// Content-Security-Policy stays as the server sends it.
+let axeSource = null;
+export async function axe(page, options = {}) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    axeSource ||= fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+    await page.evaluate(axeSource);
+  }
+  return page.evaluate(async (opts) => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'], ...opts });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  }, options);
 }
 
 export function screenshotDir() {

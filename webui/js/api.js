@@ -2,7 +2,8 @@
 // verification; the WebSocket API (docs/protocol.md) for everything else.
 //
 // The WebSocket reconnects by itself with exponential backoff (0.5 s doubling
-// to 15 s, with jitter). Requests sent while it is down wait for it; requests
+// to 2 s, with jitter): the retry delay is capped low so that a page is back
+// within about 3 s of the server returning. Requests sent while it is down wait for it; requests
 // in flight when it drops are sent again after the reconnect — a command keeps
 // its command_id, so the server writes it at most once. Subscriptions are
 // renewed after every reconnect.
@@ -92,7 +93,9 @@ export const http = {
 // ---------------------------------------------------------------- WebSocket
 
 const BACKOFF_MIN_MS = 500;
-const BACKOFF_MAX_MS = 15_000;
+// A reconnect is one WebSocket handshake, cheap for the server; the jitter
+// (±25 %) spreads the clients of a restarted server over the interval.
+const BACKOFF_MAX_MS = 2_000;
 const PING_EVERY_MS = 25_000;
 const PING_TIMEOUT_MS = 10_000;
 
@@ -130,6 +133,8 @@ export class Connection extends EventTarget {
     this.channels.clear();
     this.setState('closed');
   }
+
+  get isOpen() { return this.state === 'open' && !!this.ws && this.ws.readyState === WebSocket.OPEN; }
 
   // Reconnect now instead of waiting for the backoff.
   retryNow() {

@@ -1,13 +1,14 @@
 // The application shell: sign-in, navigation, the connection and time-travel
 // banners, notifications, and the hash router that mounts one screen at a time.
 
-import { h, replace, clear, debounce, fmtInstant } from './dom.js';
+import { h, replace, clear, debounce, instant } from './dom.js';
 import { http } from './api.js';
 import { app } from './state.js';
 import { toast, closeToasts, explain, loading } from './ui.js';
 import { ROLE_LABELS } from './roles.js';
 import { notices, noticeCentre, noticeHref, DECIDED_KINDS, WAITING_KINDS } from './notices.js';
 import { findApproval, outcomeOf } from './approvalview.js';
+import { loadPeople, readable, users as refreshPeople } from './directory.js';
 
 import * as signin from './screens/signin.js';
 import * as inbox from './screens/inbox.js';
@@ -118,6 +119,7 @@ function signedIn(user, vocabulary) {
   document.body.classList.add('signed-in');
   buildShell();
   startNotifications();
+  followPeople();
   app.conn.start();
   if (!location.hash || location.hash === '#/' || location.hash === '#/signin') location.hash = landing();
   route();
@@ -146,11 +148,14 @@ export async function signOut(message = 'You are signed out.') {
 function buildShell() {
   const navList = h('ul.nav-list');
   const badge = h('span.badge', { hidden: true, 'aria-hidden': 'true' });
+  // The link's name is its words: the count is said in words after them, not
+  // in an aria-label that would hide the visible "Inbox".
+  const badgeWords = h('span.sr-only');
   const topBadge = h('span.badge', { hidden: true, 'aria-hidden': 'true' });
   for (const item of NAV) {
     if (item.show && !item.show()) continue;
     navList.append(h('li', h('a.nav-link', { href: item.href, dataset: { nav: item.href } },
-      icon(item.icon), h('span.nav-label', item.label), item.badge ? badge : null)));
+      icon(item.icon), h('span.nav-label', item.label), item.badge ? [badge, badgeWords] : null)));
   }
   const connStatus = h('div.conn-status', { role: 'status', 'aria-live': 'polite' });
   const connBanner = h('div.banner.banner-conn', { role: 'status', hidden: true });
@@ -181,7 +186,7 @@ function buildShell() {
     userBox);
   replace(root,
     h('div.shell', topbar, pastBanner, connBanner, h('div.body', nav, scrim, main)));
-  shell = { main, nav, navList, badge, topBadge, connStatus, connBanner, pastBanner, menuBtn, centre };
+  shell = { main, nav, navList, badge, badgeWords, topBadge, connStatus, connBanner, pastBanner, menuBtn, centre };
   renderConn({ state: app.conn.state });
   renderPast();
   refreshBadge();
@@ -214,9 +219,14 @@ function renderConn({ state, retryAt }) {
   if (!shell) return;
   clearInterval(connTick);
   const { connStatus, connBanner } = shell;
-  const live = state === 'open';
-  replace(connStatus, h('span.dot', { class: live ? 'dot-live' : state === 'connecting' ? 'dot-wait' : 'dot-down' }),
-    h('span.conn-text', live ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Offline'));
+  const open = state === 'open';
+  // Looking at the past is never "Live": nothing on screen follows the
+  // present, whatever the state of the connection.
+  const [dot, text] = app.past
+    ? ['dot-past', open ? `Past: position ${app.asOf.position}` : `Past: position ${app.asOf.position}, offline`]
+    : open ? ['dot-live', 'Live'] : state === 'connecting' ? ['dot-wait', 'Connecting…'] : ['dot-down', 'Offline'];
+  replace(connStatus, h('span.dot', { class: dot, 'aria-hidden': 'true' }), h('span.conn-text', text));
+  connStatus.classList.toggle('conn-past', app.past);
   if (state === 'reconnecting') {
     const paint = () => {
       const s = Math.max(0, Math.ceil(((retryAt || 0) - Date.now()) / 1000));
@@ -254,6 +264,22 @@ const checkSession = debounce(async () => {
 app.conn.addEventListener('refused', checkSession);
 app.conn.addEventListener('kicked', checkSession);
 
+// ---------------------------------------------------------------- people
+
+// Screens show people by name (directory.js); the names follow the users
+// view, so a user registered or renamed meanwhile is shown by name too.
+function followPeople() {
+  const refresh = debounce(() => refreshPeople({ fresh: true }).catch(() => {}), 500);
+  app.conn.subscribe('view:users', refresh);
+}
+
+// A change made while the connection is down waits in the connection and is
+// sent when it is back (api.js); say so, unless a dialog says it itself.
+app.addEventListener('command-queued', () => {
+  if (document.querySelector('dialog[open]')) return;
+  toast('Not connected: your change will be sent when the connection is back.', { kind: 'info', timeout: 8000 });
+});
+
 // ---------------------------------------------------------------- notifications
 
 // Each push is toasted once and kept in the notification centre. A toast
@@ -270,7 +296,7 @@ function startNotifications() {
     const actionFor = n.approval_id ? { label: 'Open request', run: () => { location.hash = noticeHref(n, hashForStream); } }
       : /action/.test(n.kind || '') ? { label: 'Open inbox', run: () => { location.hash = '#/inbox'; } }
         : n.subject_stream ? { label: 'Open', run: () => { location.hash = hashForStream(n.subject_stream); } } : null;
-    const t = toast(n.title || 'Something new waits for you', {
+    const t = toast(n.title ? readable(n.title) : 'Something new waits for you', {
       kind: 'notice',
       timeout: decided ? 20_000 : 10_000,
       action: actionFor,
@@ -355,8 +381,7 @@ function setBadge(n) {
     b.textContent = n > 99 ? '99+' : String(n);
     b.hidden = n === 0;
   }
-  const link = shell.navList.querySelector('[data-nav="#/inbox"]');
-  if (link) link.setAttribute('aria-label', n ? `Inbox, ${n} waiting for you` : 'Inbox');
+  shell.badgeWords.textContent = n ? `, ${n} waiting for you` : '';
   const top = root.querySelector('.top-inbox');
   if (top) top.setAttribute('aria-label', n ? `Inbox, ${n} waiting for you` : 'Inbox');
   updateTitle();
@@ -379,7 +404,7 @@ function renderPast() {
   replace(b,
     h('span.banner-icon', { 'aria-hidden': 'true' }, icon('history')),
     h('span', h('strong', 'You are looking at the past: '),
-      `the ISMS as it stood at position ${app.asOf.position}`, app.asOf.at ? ` (${fmtInstant(app.asOf.at)})` : '',
+      `the ISMS as it stood at position ${app.asOf.position}`, app.asOf.at ? [' (', instant(app.asOf.at), ')'] : '',
       '. Nothing can be changed while you look back.'),
     h('span.banner-actions',
       h('a.btn.btn-small.btn-quiet-inverse', { href: '#/history' }, 'Change'),
@@ -389,6 +414,7 @@ function renderPast() {
 
 app.addEventListener('asof', () => {
   renderPast();
+  renderConn({ state: app.conn.state, retryAt: app.conn.retryAt });
   route();
 });
 
@@ -451,6 +477,8 @@ async function route() {
   }
   const main = shell.main;
   replace(main, loading());
+  await loadPeople();
+  if (current !== ctx) return;
   try {
     const node = await match.screen.render(ctx);
     if (current !== ctx) return;

@@ -2,12 +2,12 @@
 // approved before: per kind of subject (risk acceptance, document, SoA,
 // objective, management review minutes, scope).
 
-import { h, humanize, fmtDay, fmtInstant, fmtRelative } from './dom.js';
+import { h, humanize, day, instant } from './dom.js';
 import { levelChip, chip } from './ui.js';
 import { showValue, textDiff } from './diff.js';
 import { ROLE_LABELS } from './roles.js';
 import { app } from './state.js';
-import { users } from './directory.js';
+import { users, person, people, personName } from './directory.js';
 import { annexA } from './matrix.js';
 
 export const KIND_LABELS = {
@@ -54,7 +54,8 @@ function render(key, v) {
     if (!v || !v.score) return h('span.muted', 'not rated');
     return h('span', levelChip(v.level, v.score), ' ', `likelihood ${v.likelihood} × impact ${v.impact}`);
   }
-  if (/(_date|_due|due_on|review_date)$/.test(key) || key === 'treatment_due') return fmtDay(v);
+  if (/(_date|_due|due_on|review_date)$/.test(key) || key === 'treatment_due') return day(v);
+  if (key === 'owner' && v) return person(v);
   if (key === 'treatment_option' && v) return humanize(v);
   if (key === 'within_appetite') return v ? chip('Yes', 'ok') : chip('No — above appetite', 'bad');
   if (key === 'content_sha256' && v) return h('code', String(v).slice(0, 16) + '…');
@@ -95,7 +96,7 @@ function soaDiff(content, previous) {
       previous ? `${entries.length} control${entries.length === 1 ? '' : 's'} change compared with the published version:` : 'First publication: every control as decided.'),
     // Wide screens: one table. Phones: one card per control (the table is
     // hidden by the stylesheet), so nothing scrolls sideways.
-    h('div.table-wrap.scroll-box.soa-diff-table', h('table.difftable.soa-diff',
+    h('div.table-wrap.scroll-box.soa-diff-table', { tabindex: '0', role: 'region', 'aria-label': 'Controls of the Statement of Applicability' }, h('table.difftable.soa-diff',
       h('thead', h('tr', h('th', { scope: 'col' }, 'Control'), h('th', { scope: 'col' }, 'Applicability'), h('th', { scope: 'col' }, 'Implementation'), h('th', { scope: 'col' }, 'Justification'))),
       h('tbody', entries.map((e) => {
         const p = prevBy.get(e.control);
@@ -140,9 +141,9 @@ function fmtSoa(k, v) {
 
 function minutes(content) {
   return h('div.stack',
-    content.held_on ? h('p', 'Held on ', fmtDay(content.held_on), content.attendees && content.attendees.length ? ` with ${content.attendees.join(', ')}` : '') : null,
+    content.held_on ? h('p', 'Held on ', day(content.held_on), content.attendees && content.attendees.length ? [' with ', people(content.attendees)] : '') : null,
     content.decisions && content.decisions.length ? h('div', h('h4', 'Decisions'), h('ul.plain', content.decisions.map((d) => h('li', h('b', humanize(d.kind)), ': ', d.text)))) : null,
-    content.actions && content.actions.length ? h('div', h('h4', 'Actions'), h('ul.plain', content.actions.map((a) => h('li', a.description, ' — ', a.owner, ', due ', fmtDay(a.due_date))))) : null,
+    content.actions && content.actions.length ? h('div', h('h4', 'Actions'), h('ul.plain', content.actions.map((a) => h('li', a.description, ' — ', person(a.owner), ', due ', day(a.due_date))))) : null,
     content.items && content.items.length ? h('div', h('h4', 'Items discussed'), h('ul.plain', content.items.map((i) => h('li', h('b', humanize(i.input)), ': ', i.discussion)))) : null);
 }
 
@@ -160,7 +161,7 @@ export function askBlock(item) {
   } else if (kind === 'document.approval') {
     body = h('div.stack', contentTable(content, previous, DOCUMENT_FIELDS),
       previous ? textDiff(previous.text, content.text, { label: 'Text: changes since the approved version' })
-        : h('div', h('h4', 'Text'), h('div.doc-text', content.text || '')));
+        : h('div', h('h4', 'Text'), h('div.doc-text', { tabindex: '0', role: 'region', 'aria-label': `Text of ${content.title || 'the document'}` }, content.text || '')));
   } else if (kind === 'soa.publication') {
     heading = previous ? 'Controls that change compared with the published Statement of Applicability' : 'The Statement of Applicability to publish';
     body = soaDiff(content, previous);
@@ -181,7 +182,7 @@ export function policySteps(item) {
   const p = item.policy || {};
   const decided = item.decisions || [];
   const steps = [];
-  for (const u of p.required_users || []) steps.push({ key: `user:${u}`, label: u });
+  for (const u of p.required_users || []) steps.push({ key: `user:${u}`, label: personName(u) });
   for (const r of p.required_roles || []) steps.push({ key: `role:${r}`, label: ROLE_LABELS[r] || humanize(r) });
   // Only a request still open has a step whose turn it is now.
   let nowMarked = !!item.state && item.state !== 'open';
@@ -191,22 +192,21 @@ export function policySteps(item) {
       const isNow = !d && !nowMarked;
       if (isNow) nowMarked = true;
       return h('span.step', { class: d ? 'done' : isNow ? 'now' : null },
-        d ? '✓ ' : '', s.label, d && s.key.startsWith('role:') ? ` (${d.reviewer})` : !d && isNow ? ' — now' : '');
+        d ? '✓ ' : '', s.label, d && s.key.startsWith('role:') ? ` (${personName(d.reviewer)})` : !d && isNow ? ' — now' : '');
     }),
     p.min_approvals ? h('span.muted', { style: 'font-size:.84rem;align-self:center' }, `${p.min_approvals} approval${p.min_approvals === 1 ? '' : 's'} needed${p.ordered ? ', in this order' : ''}`) : null);
 }
 
 export function requestMeta(item) {
-  return h('div.approval-meta', 'Requested by ', h('b', item.requested_by || '—'), ' ',
-    h('time', { datetime: item.requested_at, title: fmtInstant(item.requested_at) }, fmtRelative(item.requested_at)));
+  return h('div.approval-meta', 'Requested by ', h('b', person(item.requested_by)), ' on ', instant(item.requested_at));
 }
 
 // The decisions taken so far, with their comments.
 export function decisionsList(decisions) {
   if (!decisions || !decisions.length) return null;
   return h('ul.timeline', decisions.map((d) => h('li',
-    h('div.tl-when', fmtInstant(d.at), d.position ? h('div.tl-pos', `#${d.position}`) : null),
-    h('div', h('div.tl-what', d.approved ? '✓ Approved' : '✗ Rejected', ' by ', d.reviewer),
+    h('div.tl-when', instant(d.at), d.position ? h('div.tl-pos', `#${d.position}`) : null),
+    h('div', h('div.tl-what', d.approved ? '✓ Approved' : '✗ Rejected', ' by ', person(d.reviewer)),
       d.roles && d.roles.length ? h('div.tl-who', d.roles.map((r) => ROLE_LABELS[r] || r).join(', ')) : null,
       d.comment ? h('div.tl-why', d.comment) : null))));
 }
@@ -261,6 +261,6 @@ export function outcomeBlock(o, { lead } = {}) {
   if (!o) return null;
   return h('div.outcome', { class: `outcome-${o.tone}`, dataset: { outcome: o.state } },
     lead ? h('p.outcome-lead', lead) : null,
-    h('p.outcome-verdict', h('strong', o.verdict), o.at ? h('span.muted', ' · ', h('time', { datetime: o.at, title: fmtInstant(o.at) }, fmtRelative(o.at))) : null),
+    h('p.outcome-verdict', h('strong', o.verdict), o.at ? h('span.muted', ' · ', instant(o.at)) : null),
     o.reason ? h('blockquote.outcome-reason', h('span.sr-only', 'Reason: '), o.reason) : h('p.muted', 'No reason was given.'));
 }

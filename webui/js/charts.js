@@ -27,7 +27,9 @@ export function heatMap({ title, counts, matrix, onPick, selected }) {
       cells.push(h('td.hm-cell', { class: `band-${band || 'none'}${n ? ' has' : ''}${isSel ? ' selected' : ''}` },
         onPick && n
           ? h('button.hm-btn', { type: 'button', 'aria-label': label, 'aria-pressed': isSel ? 'true' : 'false', onclick: () => onPick(l, i) }, content)
-          : h('span.hm-val', { 'aria-label': label, title: label }, content)));
+          // A static cell says what it counts in words for screen readers (a
+          // span has no role that takes a label); the tooltip says it too.
+          : h('span.hm-val', { title: label }, h('span', { 'aria-hidden': 'true' }, content), h('span.sr-only', label))));
     }
     rows.push(h('tr', cells));
   }

@@ -50,7 +50,8 @@ export function textDiff(before, after, { label = 'Changes to the text' } = {}) 
   flush(true);
   return h('figure.textdiff',
     h('figcaption', label, ' ', h('span.diff-stat', h('span.diff-add', `+${added}`), ' ', h('span.diff-del', `−${removed}`))),
-    h('div.diff-body', rows));
+    // The body scrolls when long: it takes the focus, so that a keyboard scrolls it too.
+    h('div.diff-body', { tabindex: '0', role: 'region', 'aria-label': label }, rows));
 }
 
 function line(l) {

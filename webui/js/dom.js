@@ -66,35 +66,39 @@ export const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel
 
 // ---------------------------------------------------------------- formatting
 
-const dateFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
-const dateTimeFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+// One way of writing dates for people, whatever the browser's locale:
+// "2 Mar 2026" for a calendar day, "2 Mar 2026, 14:05" (local time) for an
+// instant. On screen they are <time> elements (day(), instant()) whose
+// tooltip and datetime give the ISO value the server sent.
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const pad2 = (n) => String(n).padStart(2, '0');
 
 // "2026-03-02" → "2 Mar 2026" (a calendar day: no time zone shift).
 export function fmtDay(day) {
   if (!day) return '—';
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
-  if (!m) return day;
-  return dateFmt.format(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], 12)));
+  if (!m || +m[2] < 1 || +m[2] > 12) return String(day);
+  return `${+m[3]} ${MONTHS[+m[2] - 1]} ${m[1]}`;
 }
 
-// RFC 3339 instant → local date and time.
+// RFC 3339 instant → "2 Mar 2026, 14:05" in local time.
 export function fmtInstant(at) {
   if (!at) return '—';
   const d = new Date(at);
-  return Number.isNaN(d.getTime()) ? at : dateTimeFmt.format(d);
+  if (Number.isNaN(d.getTime())) return String(at);
+  return `${d.getDate()} ${MONTHS[d.getMonth()]} ${d.getFullYear()}, ${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
 }
 
-// "3 hours ago" / "in 5 days" for an instant or a day.
-export function fmtRelative(at, now = Date.now()) {
-  if (!at) return '';
-  const t = /^\d{4}-\d{2}-\d{2}$/.test(at) ? Date.parse(at + 'T12:00:00Z') : Date.parse(at);
-  if (Number.isNaN(t)) return '';
-  const diff = t - now;
-  const abs = Math.abs(diff);
-  const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
-  const units = [['year', 365 * 864e5], ['month', 30 * 864e5], ['week', 7 * 864e5], ['day', 864e5], ['hour', 36e5], ['minute', 6e4]];
-  for (const [unit, ms] of units) if (abs >= ms) return rtf.format(Math.round(diff / ms), unit);
-  return 'just now';
+// A calendar day on screen: <time datetime="2026-03-02" title="2026-03-02">2 Mar 2026</time>; "—" without one.
+export function day(value, attrs = {}) {
+  if (!value) return '—';
+  return h('time', { datetime: value, title: value, ...attrs }, fmtDay(value));
+}
+
+// An instant on screen: <time datetime title> with the server's ISO value; "—" without one.
+export function instant(value, attrs = {}) {
+  if (!value) return '—';
+  return h('time', { datetime: value, title: value, ...attrs }, fmtInstant(value));
 }
 
 // Snake-case wire words → words a person reads: "treatment_planned" → "Treatment planned".

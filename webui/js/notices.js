@@ -8,7 +8,7 @@
 // A button in the top bar opens it as a panel; each entry links to what it
 // is about (an approval request's own page, which says who decided and why).
 
-import { h, replace, fmtInstant, fmtRelative } from './dom.js';
+import { h, replace, instant } from './dom.js';
 import { app } from './state.js';
 import { loading, explain } from './ui.js';
 import { outcomeOf, kindLabel } from './approvalview.js';
@@ -117,7 +117,7 @@ export function noticeCentre(hashForStream) {
       list.length ? h('ul.notices-list', list.map((n) => h('li.notice', { class: n.read ? null : 'unread', dataset: { notice: n.id } },
         h('a.notice-title', { href: noticeHref(n, hashForStream), onclick: () => close(false) }, n.verdict ? `${n.verdict}: ${stripVerdict(n.title)}` : n.title),
         n.reason ? h('blockquote.notice-reason', h('span.sr-only', 'Reason: '), n.reason) : null,
-        h('div.notice-when', h('time', { datetime: n.received_at, title: fmtInstant(n.received_at) }, fmtRelative(n.received_at))))))
+        h('div.notice-when', instant(n.received_at)))))
         : h('p.muted', 'Nothing yet. New requests and decisions about yours appear here as they arrive.'));
   }
 
@@ -143,7 +143,7 @@ export function noticeCentre(hashForStream) {
         return h('li.notice', { dataset: { approval: a.id, outcome: a.state } },
           h('a.notice-title', { href: `#/approvals/${encodeURIComponent(a.id)}`, onclick: () => close(false) }, `${o ? o.verdict : a.state}: ${a.summary || a.subject_stream}`),
           o && o.reason ? h('blockquote.notice-reason', h('span.sr-only', 'Reason: '), o.reason) : null,
-          h('div.notice-when', kindLabel(a.subject_kind), a.concluded_at ? [' · ', h('time', { datetime: a.concluded_at, title: fmtInstant(a.concluded_at) }, fmtRelative(a.concluded_at))] : null));
+          h('div.notice-when', kindLabel(a.subject_kind), a.concluded_at ? [' · ', instant(a.concluded_at)] : null));
       };
       replace(decided,
         h('h3.notices-sub', 'Your requests, decided lately'),

@@ -60,6 +60,9 @@ class AppState extends EventTarget {
   // (code `id_taken`, field `stream`), not "changed in the meantime".
   command(type, stream, data, opts) {
     if (this.asOf) return Promise.reject(Object.assign(new Error('Return to the present to make changes.'), { code: 'past' }));
+    // Sent while the connection is down, the command waits and goes out once
+    // it is back (with its command_id, so at most once): the shell says so.
+    if (!this.conn.isOpen) this.dispatchEvent(new CustomEvent('command-queued', { detail: { type, stream } }));
     const sent = this.conn.command(type, stream, data, opts);
     if (!opts || opts.expectedVersion !== 0) return sent;
     return sent.catch((err) => {

@@ -1,7 +1,7 @@
 // Shared UI pieces: error words, toasts, dialogs, form fields, chips, and the
 // loading / empty / error states every screen uses.
 
-import { h, append, replace, humanize, fmtDay } from './dom.js';
+import { h, append, replace, humanize, day } from './dom.js';
 import { app } from './state.js';
 import { nextId } from './directory.js';
 
@@ -249,11 +249,13 @@ export function queryParams(query, keys, flags = []) {
 // the dialog in words, the dialog stays open with what was typed.
 export function openDialog({ title, intro, fields, submitLabel = 'Save', onSubmit, danger = false, wide = false }) {
   const errorBox = h('div.form-error', { role: 'alert', hidden: true });
+  const waitBox = h('div.form-wait', { role: 'status', hidden: true });
   const submit = h('button.btn', { type: 'submit', class: danger ? 'btn-danger' : 'btn-primary' }, submitLabel);
   const form = h('form.dialog-form', { novalidate: true },
     intro ? h('p.dialog-intro', intro) : null,
     fields,
     errorBox,
+    waitBox,
     h('div.dialog-actions',
       h('button.btn.btn-quiet', { type: 'button', onclick: () => close() }, 'Cancel'),
       submit));
@@ -274,6 +276,17 @@ export function openDialog({ title, intro, fields, submitLabel = 'Save', onSubmi
     }
     submit.disabled = true;
     submit.classList.add('busy');
+    // A command sent while the connection is down waits for it (api.js):
+    // the dialog says so, and says when it goes out.
+    const queued = () => {
+      waitBox.textContent = 'Not connected: this will be sent when the connection is back. Keep this window open to see the result.';
+      waitBox.hidden = false;
+    };
+    const back = (e) => {
+      if (!waitBox.hidden && e.detail.state === 'open') waitBox.textContent = 'The connection is back: sending…';
+    };
+    app.addEventListener('command-queued', queued);
+    app.conn.addEventListener('state', back);
     try {
       await onSubmit(formValues(form), form);
       close();
@@ -282,6 +295,9 @@ export function openDialog({ title, intro, fields, submitLabel = 'Save', onSubmi
       errorBox.hidden = false;
       if (err.code === 'id_taken') markIdField(form);
     } finally {
+      app.removeEventListener('command-queued', queued);
+      app.conn.removeEventListener('state', back);
+      waitBox.hidden = true;
       submit.disabled = false;
       submit.classList.remove('busy');
     }
@@ -405,8 +421,8 @@ export function pageHeader(title, { subtitle, actions, back } = {}) {
       actions && actions.filter(Boolean).length ? h('div.page-actions', actions) : null));
 }
 
-export function dayCell(day, overdue) {
-  return h('span', { class: overdue ? 'overdue' : null }, fmtDay(day), overdue ? h('span.overdue-tag', ' overdue') : null);
+export function dayCell(value, overdue) {
+  return h('span', { class: overdue ? 'overdue' : null }, day(value), overdue ? h('span.overdue-tag', ' overdue') : null);
 }
 
 // A region whose content is loaded: shows loading, then content or an error

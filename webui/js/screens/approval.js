@@ -8,12 +8,13 @@
 // or it was withdrawn), the form gives way to who decided and why, and the
 // typed comment stays on the page to copy.
 
-import { h, replace, fmtInstant } from '../dom.js';
+import { h, replace, instant } from '../dom.js';
 import { app } from '../state.js';
 import { pageHeader, loading, errorState, stateChip, facts, section } from '../ui.js';
 import { policySteps, decisionsList, kindLabel, askBlock, requestMeta, outcomeOf, outcomeBlock } from '../approvalview.js';
 import { decideForm } from './inbox.js';
 import { hashForStream } from '../app.js';
+import { readable } from '../directory.js';
 
 export async function render(ctx) {
   const id = ctx.params.id;
@@ -50,7 +51,7 @@ export async function render(ctx) {
       }
       replace(head, section(null,
         h('div.approval-kind', kindLabel(a.subject_kind)),
-        h('h2.approval-title', a.summary || a.subject_stream),
+        h('h2.approval-title', a.summary ? readable(a.summary) : a.subject_stream),
         requestMeta(a),
         h('div.row', { style: 'margin-top:10px' }, stateChip(a.state), h('a', { href: hashForStream(a.subject_stream) }, `Open ${a.subject_stream}`)),
         policySteps(a),
@@ -71,7 +72,7 @@ export async function render(ctx) {
         ['Approval id', h('code', a.id)],
         ['Subject version', String(a.subject_version)],
         ['Content hash', h('code', String(a.content_hash || '').slice(0, 20) + '…')],
-        ['Concluded', a.concluded_at ? fmtInstant(a.concluded_at) : 'not yet'],
+        ['Concluded', a.concluded_at ? instant(a.concluded_at) : 'not yet'],
         a.void_reason ? ['Voided because', a.void_reason] : null,
         a.outcome_comment ? ['Outcome comment', a.outcome_comment] : null,
       ])));
@@ -87,7 +88,7 @@ export async function render(ctx) {
     let next = null;
     try { next = ((await app.query('inbox', {}, { now: true })).approvals || []).find((x) => x.id !== id) || null; } catch { /* the note below still leads back */ }
     const target = next
-      ? h('a.next-link', { href: `#/approvals/${encodeURIComponent(next.id)}` }, next.summary || next.subject_stream)
+      ? h('a.next-link', { href: `#/approvals/${encodeURIComponent(next.id)}` }, next.summary ? readable(next.summary) : next.subject_stream)
       : null;
     const note = next
       ? h('p.next-up', 'Next waiting for you: ', target)

@@ -1,10 +1,10 @@
 // The internal audit programme (9.2): planned audits, their findings (a
 // finding of nonconformity raises a nonconformity by itself) and reports.
 
-import { h, replace, fmtDay, humanize, todayUtc, monthsAhead } from '../dom.js';
+import { h, replace, day, humanize, todayUtc, monthsAhead } from '../dom.js';
 import { app } from '../state.js';
 import { toast, stateChip, chip, field, openDialog, writeButton, empty, facts, registerScreen } from '../ui.js';
-import { userOptions, nextId } from '../directory.js';
+import { userOptions, nextId, person } from '../directory.js';
 
 const FINDING_TONE = { nonconformity_major: 'bad', nonconformity_minor: 'warn', observation: 'neutral', opportunity: 'info' };
 
@@ -35,10 +35,10 @@ export async function render(ctx) {
         h('div', h('span.id-cell', a.id), ' ', h('b', a.scope)),
         h('div.row', stateChip(a.state), a.overdue ? chip('Overdue', 'bad') : null)),
       facts([
-        ['Area', a.area], ['Criteria', a.criteria], ['Process owner', a.process_owner], ['Lead auditor', a.lead_auditor],
-        ['Planned', `${fmtDay(a.planned_start)} – ${fmtDay(a.planned_end)}`],
-        a.performed_on ? ['Performed', fmtDay(a.performed_on)] : null,
-        a.reported_on ? ['Reported', `${fmtDay(a.reported_on)}: ${a.conclusion || ''}`] : null,
+        ['Area', a.area], ['Criteria', a.criteria], ['Process owner', person(a.process_owner)], ['Lead auditor', person(a.lead_auditor)],
+        ['Planned', h('span', day(a.planned_start), ' – ', day(a.planned_end))],
+        a.performed_on ? ['Performed', day(a.performed_on)] : null,
+        a.reported_on ? ['Reported', h('span', day(a.reported_on), a.conclusion ? `: ${a.conclusion}` : '')] : null,
       ]),
       (a.findings || []).length ? h('ul.timeline', { style: 'margin-top:12px' }, a.findings.map((f) => h('li',
         h('div.tl-when', chip(humanize(f.type), FINDING_TONE[f.type] || 'neutral')),

@@ -2,11 +2,12 @@
 // how it differs from what is published, every version's approval, the
 // review due date, and the history.
 
-import { h, replace, fmtDay, fmtInstant, humanize } from '../dom.js';
+import { h, replace, day, instant, humanize } from '../dom.js';
 import { app } from '../state.js';
 import { pageHeader, loading, toast, explain, stateChip, chip, field, openDialog, confirmDialog, writeButton, facts, section, followView, requestApprovalDialog } from '../ui.js';
 import { textDiff } from '../diff.js';
 import { timeline } from './risk.js';
+import { person, people } from '../directory.js';
 
 export async function render(ctx) {
   const id = ctx.params.id;
@@ -35,8 +36,8 @@ export async function render(ctx) {
     const textBox = h('div');
     const drawText = () => {
       if (textMode === 'diff' && differs) replace(textBox, textDiff(d.published_text, d.text, { label: `Changes from v${d.published_version} (in force) to v${d.working_version} (working)` }));
-      else if (textMode === 'published' && d.published_version) replace(textBox, h('div.doc-text', d.published_text || ''));
-      else replace(textBox, h('div.doc-text', d.text || ''));
+      else if (textMode === 'published' && d.published_version) replace(textBox, docText(`Text of v${d.published_version} (in force)`, d.published_text));
+      else replace(textBox, docText(`Text of v${d.working_version} (working)`, d.text));
     };
     const modeBtn = (mode, label) => h('button.btn.btn-small', { type: 'button', class: textMode === mode ? 'btn-primary' : 'btn-quiet', 'aria-pressed': String(textMode === mode),
       onclick: () => { textMode = mode; draw(d); } }, label);
@@ -47,18 +48,18 @@ export async function render(ctx) {
       h('div.grid-2',
         section('In force', facts([
           ['Published version', d.published_version ? `v${d.published_version}` : 'none yet'],
-          ['Published on', d.published_on ? fmtDay(d.published_on) : '—'],
-          ['Owner', d.owner], ['Classification', humanize(d.classification)],
+          ['Published on', day(d.published_on)],
+          ['Owner', person(d.owner)], ['Classification', humanize(d.classification)],
           ['Review interval', `${d.review_interval_months} months`],
-          ['Review due', d.review_due_on ? h('span', { class: d.review_due ? 'overdue' : null }, fmtDay(d.review_due_on)) : '—'],
-          d.last_reviewed_on ? ['Last review', `${fmtDay(d.last_reviewed_on)} by ${d.last_reviewed_by}: ${humanize(d.last_review_outcome)}`] : null,
+          ['Review due', d.review_due_on ? h('span', { class: d.review_due ? 'overdue' : null }, day(d.review_due_on)) : '—'],
+          d.last_reviewed_on ? ['Last review', h('span', day(d.last_reviewed_on), ' by ', person(d.last_reviewed_by), `: ${humanize(d.last_review_outcome)}`)] : null,
         ])),
         section('Versions', h('div.table-wrap', h('table.data', h('thead', h('tr', h('th', 'Version'), h('th', 'State'), h('th', 'Drafted'), h('th', 'Approved by'))),
           h('tbody', (d.versions || []).slice().reverse().map((v) => h('tr',
             h('td', `v${v.document_version}`, v.change_note ? h('div.muted', { style: 'font-size:.82rem' }, v.change_note) : null),
             h('td', stateChip(v.state)),
-            h('td', fmtInstant(v.drafted_at), h('div.muted', { style: 'font-size:.82rem' }, v.drafted_by)),
-            h('td', (v.approved_by || []).join(', ') || '—')))))))),
+            h('td', instant(v.drafted_at), h('div.muted', { style: 'font-size:.82rem' }, person(v.drafted_by))),
+            h('td', people(v.approved_by))))))))),
       section(h('span.row', 'Text', h('span.spacer'),
         differs ? modeBtn('diff', 'Changes') : null,
         modeBtn('working', `Working v${d.working_version}`),
@@ -96,6 +97,12 @@ function requestDialog(d) {
     title: `Request approval of ${d.id} v${d.working_version}`,
     summary: { rows: 3 },
   });
+}
+
+// A document's text; it scrolls when long, so it takes the focus (a keyboard
+// scrolls it) and is named for screen readers.
+function docText(label, text) {
+  return h('div.doc-text', { tabindex: '0', role: 'region', 'aria-label': label }, text || '');
 }
 
 async function publish(d) {

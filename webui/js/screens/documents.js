@@ -1,10 +1,10 @@
 // Documented information (5.2, 7.5): policies, procedures and records with
 // their versions, approval state and review due dates.
 
-import { h, replace, fmtDay, humanize } from '../dom.js';
+import { h, replace, day, humanize } from '../dom.js';
 import { app } from '../state.js';
 import { toast, stateChip, chip, field, openDialog, empty, userError, registerScreen, queryParams, queryFilters } from '../ui.js';
-import { userOptions, nextId } from '../directory.js';
+import { userOptions, nextId, person } from '../directory.js';
 
 export async function render(ctx) {
   const q = { kind: '', state: '', review_due: '', ...ctx.query };
@@ -27,10 +27,10 @@ export async function render(ctx) {
       h('tbody', docs.map((d) => h('tr', { dataset: { document: d.id } },
         h('td.cell-main', { 'data-label': 'Document' }, h('span.id-cell', d.id), ' ', h('a.rowlink', { href: `#/documents/${encodeURIComponent(d.id)}` }, d.title)),
         h('td', { 'data-label': 'Kind' }, humanize(d.kind)),
-        h('td', { 'data-label': 'Owner' }, d.owner),
+        h('td', { 'data-label': 'Owner' }, person(d.owner)),
         h('td', { 'data-label': 'Working version' }, `v${d.working_version} `, stateChip(d.state)),
-        h('td', { 'data-label': 'In force' }, d.published_version ? `v${d.published_version} since ${fmtDay(d.published_on)}` : h('span.muted', 'not published')),
-        h('td', { 'data-label': 'Review due' }, d.review_due_on ? h('span', { class: d.review_due ? 'overdue' : null }, fmtDay(d.review_due_on), d.review_due ? ' · due' : '') : '—')))))) :
+        h('td', { 'data-label': 'In force' }, d.published_version ? [`v${d.published_version} since `, day(d.published_on)] : h('span.muted', 'not published')),
+        h('td', { 'data-label': 'Review due' }, d.review_due_on ? h('span', { class: d.review_due ? 'overdue' : null }, day(d.review_due_on), d.review_due ? ' · due' : '') : '—')))))) :
       empty('No document', q.kind || q.state || q.review_due ? 'No document matches the filters.' : 'Draft the information security policy first (5.2).'));
   }
 

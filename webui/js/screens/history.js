@@ -3,11 +3,12 @@
 // checkpoints and the evidence bundle (docs/auditors.md), the event log with
 // filters, and the evidence export (the NDJSON of /api/events).
 
-import { h, replace, fmtInstant, humanize, download, todayUtc } from '../dom.js';
+import { h, replace, instant, humanize, download, todayUtc } from '../dom.js';
 import { app } from '../state.js';
 import { http } from '../api.js';
 import { pageHeader, loading, errorState, toast, explain, field, section, facts, empty, stateChip } from '../ui.js';
 import { hashForStream } from '../app.js';
+import { person, readable } from '../directory.js';
 
 export async function render(ctx) {
   const q = { stream: '', type: '', actor: '', from: '', to: '', limit: '100', ...ctx.query };
@@ -75,7 +76,7 @@ export async function render(ctx) {
 
     replace(timeBox, h('div.timecontrol',
       h('p', cur
-        ? h('span', h('strong', `Looking at position ${cur.position}`), cur.at ? ` — ${fmtInstant(cur.at)}` : '', `. The log has ${head} events.`)
+        ? h('span', h('strong', `Looking at position ${cur.position}`), cur.at ? [' — ', instant(cur.at)] : '', `. The log has ${head} events.`)
         : h('span', 'You are looking at the present: ', h('strong', `${head} events`), ' in the log. Choose a point to see every screen as it stood then.')),
       h('div.timecontrol-row',
         h('div.field', { style: 'flex:1;min-width:200px' }, h('label', { for: 'tc-time' }, 'Date and time (your local time)'), when),
@@ -130,7 +131,7 @@ export async function render(ctx) {
         h('div', { style: 'margin-top:12px' }, facts([
           ['Head position', String(health.head.position)],
           ['Views include', `position ${health.views_position}`],
-          ['Verified at', fmtInstant(new Date().toISOString())],
+          ['Verified at', instant(new Date().toISOString())],
         ])),
         h('div', { style: 'margin-top:10px' }, h('div.muted', { style: 'font-size:.8rem;font-weight:600;text-transform:uppercase;letter-spacing:.04em' }, 'Head hash (SHA-256)'),
           h('code.hash', { dataset: { testid: 'head-hash' } }, v.verified ? v.hash : health.head.hash)),
@@ -188,7 +189,7 @@ export async function render(ctx) {
         ? h('div', { dataset: { testid: 'newest-checkpoint' }, style: 'margin-top:12px' },
           facts([
             ['Newest checkpoint', h('span', { dataset: { testid: 'newest-position' } }, `position ${newest.position}`)],
-            ['Signed', h('time', { datetime: newest.time, title: newest.time }, fmtInstant(newest.time))],
+            ['Signed', instant(newest.time)],
             ['Checkpoints', h('span', { dataset: { testid: 'checkpoint-count' } }, String(list.length))],
           ]),
           h('div', { style: 'margin-top:10px' }, label('Merkle root of the newest'), h('code.hash', newest.merkle_root)),
@@ -260,9 +261,10 @@ export async function render(ctx) {
           h('thead', h('tr', h('th', '#'), h('th', 'When'), h('th', 'Who'), h('th', 'What'), h('th', 'Stream'), h('th', 'Type'))),
           h('tbody', events.map((e) => h('tr',
             h('td.id-cell', { 'data-label': 'Position' }, String(e.position)),
-            h('td.nowrap', { 'data-label': 'When' }, h('time', { datetime: e.at, title: e.at }, fmtInstant(e.at))),
-            h('td', { 'data-label': 'Who' }, e.by),
-            h('td.cell-main', { 'data-label': 'What' }, e.text, e.comment ? h('div.tl-why', e.comment) : null),
+            h('td.nowrap', { 'data-label': 'When' }, instant(e.at)),
+            h('td', { 'data-label': 'Who' }, person(e.by)),
+            // The feed's text starts with the actor's id, who is in the column before.
+            h('td.cell-main', { 'data-label': 'What' }, readable(String(e.text || '').replace(`${e.by}: `, '')), e.comment ? h('div.tl-why', e.comment) : null),
             h('td', { 'data-label': 'Stream' }, h('a', { href: hashForStream(e.stream) }, e.stream)),
             h('td', { 'data-label': 'Type' }, h('code.event-type', e.type))))))) : empty('No event matches', 'Change or clear the filters.'),
         params.limit < 1000 && (data.events || []).length >= params.limit
@@ -288,11 +290,12 @@ export async function render(ctx) {
         list.length ? h('div.table-wrap', h('table.data.responsive', { 'aria-label': 'Approval requests' },
           h('thead', h('tr', h('th', 'Request'), h('th', 'Requested'), h('th', 'State'), h('th', 'Decided by'), h('th', 'Concluded'))),
           h('tbody', list.map((a) => h('tr',
-            h('td.cell-main', { 'data-label': 'Request' }, h('a', { href: `#/approvals/${encodeURIComponent(a.id)}` }, a.summary || a.id), h('div.muted', { style: 'font-size:.82rem' }, h('code', a.id))),
-            h('td', { 'data-label': 'Requested' }, a.requested_by, h('div.muted', { style: 'font-size:.82rem' }, fmtInstant(a.requested_at))),
+            h('td.cell-main', { 'data-label': 'Request' }, h('a', { href: `#/approvals/${encodeURIComponent(a.id)}` }, a.summary ? readable(a.summary) : a.id), h('div.muted', { style: 'font-size:.82rem' }, h('code', a.id))),
+            h('td', { 'data-label': 'Requested' }, person(a.requested_by), h('div.muted', { style: 'font-size:.82rem' }, instant(a.requested_at))),
             h('td', { 'data-label': 'State' }, stateChip(a.state)),
-            h('td', { 'data-label': 'Decided by' }, (a.decisions || []).map((d) => `${d.approved ? '✓' : '✗'} ${d.reviewer}`).join(', ') || '—'),
-            h('td', { 'data-label': 'Concluded' }, a.concluded_at ? fmtInstant(a.concluded_at) : '—')))))) : empty('No approval request', approvalState ? 'None in this state.' : 'Approval requests appear here as they are made.'));
+            h('td', { 'data-label': 'Decided by' }, (a.decisions || []).length
+              ? (a.decisions || []).flatMap((d, k) => [k ? ', ' : '', `${d.approved ? '✓' : '✗'} `, person(d.reviewer)]) : '—'),
+            h('td', { 'data-label': 'Concluded' }, instant(a.concluded_at))))))) : empty('No approval request', approvalState ? 'None in this state.' : 'Approval requests appear here as they are made.'));
     } catch (err) {
       replace(approvalsBox, errorState(err, drawApprovals));
     }

@@ -4,11 +4,12 @@
 // New requests arrive live (notifications push) without a reload; cards are
 // updated in place so a comment being typed is never lost.
 
-import { h, replace, fmtDay, fmtRelative } from '../dom.js';
+import { h, replace, day, instant } from '../dom.js';
 import { app } from '../state.js';
 import { pageHeader, loading, errorState, empty, toast, explain } from '../ui.js';
 import { askBlock, policySteps, requestMeta, kindLabel, findApproval, outcomeOf, outcomeBlock } from '../approvalview.js';
 import { hashForStream } from '../app.js';
+import { person, readable } from '../directory.js';
 
 export async function render(ctx) {
   const approvalsBox = h('div.approvals-list');
@@ -87,13 +88,13 @@ export async function render(ctx) {
       h('tbody', actions.map((a) => h('tr',
         h('td.cell-main', { 'data-label': 'Action' }, a.description),
         h('td', { 'data-label': 'Where' }, h('a', { href: hashForStream(a.stream) }, a.kind === 'review_action' ? `Management review ${a.stream.replace(/^review-/, '')}` : `Nonconformity ${a.stream.replace(/^nc-/, '')}`), ` · ${a.action_id}`),
-        h('td', { 'data-label': 'Due' }, h('span.overdue', fmtDay(a.due_on), ' · overdue')))))))) : h('p.muted', 'No overdue action is assigned to you.'));
+        h('td', { 'data-label': 'Due' }, h('span.overdue', day(a.due_on), ' · overdue')))))))) : h('p.muted', 'No overdue action is assigned to you.'));
 
     const mine = data.my_open_requests || [];
     replace(mineBox, mine.length ? h('div.card', h('ul.timeline', mine.map((m) => h('li',
-      h('div.tl-when', fmtRelative(m.requested_at)),
+      h('div.tl-when', instant(m.requested_at)),
       h('div',
-        h('div.tl-what', h('a', { href: `#/approvals/${encodeURIComponent(m.id)}` }, m.summary || m.id)),
+        h('div.tl-what', h('a', { href: `#/approvals/${encodeURIComponent(m.id)}` }, m.summary ? readable(m.summary) : m.id)),
         h('div.tl-who', `${(m.decisions || []).length} decision${(m.decisions || []).length === 1 ? '' : 's'} so far · you requested it, so someone else decides it (segregation of duties)`)))))) : h('p.muted', 'You have no open request.'));
   }
 
@@ -127,19 +128,19 @@ export async function render(ctx) {
 // What the time rules say is due (the `due` view), for the ISMS manager.
 function dueCard(d) {
   const groups = [
-    ['Risk acceptances expiring', d.acceptances_expiring, (x) => [h('a', { href: hashForStream(x.stream) }, x.stream.replace(/^risk-/, 'Risk ')), ` — ${x.owner || ''}, on ${fmtDay(x.due)}`]],
-    ['Risk acceptances expired', d.acceptances_expired, (x) => [h('a', { href: hashForStream(x.stream) }, x.stream.replace(/^risk-/, 'Risk ')), ` — since ${fmtDay(x.due)}`]],
-    ['Risk treatments overdue', d.treatments_overdue, (x) => [h('a', { href: hashForStream(x.stream) }, x.stream.replace(/^risk-/, 'Risk ')), ` — due ${fmtDay(x.due)}`]],
-    ['Document reviews due', d.documents_review_due, (x) => [h('a', { href: hashForStream(x.stream) }, `${x.id} ${x.title}`), ` — ${fmtDay(x.review_due_on)}`]],
-    ['Actions overdue', d.actions_overdue, (x) => [h('a', { href: hashForStream(x.stream) }, x.description), ` — ${x.owner}, due ${fmtDay(x.due_on)}`]],
-    ['Objectives overdue', d.objectives_overdue, (x) => [h('a', { href: '#/objectives' }, x.statement), ` — ${x.owner}, due ${fmtDay(x.due_on)}`]],
+    ['Risk acceptances expiring', d.acceptances_expiring, (x) => [h('a', { href: hashForStream(x.stream) }, x.stream.replace(/^risk-/, 'Risk ')), ' — ', person(x.owner), ', on ', day(x.due)]],
+    ['Risk acceptances expired', d.acceptances_expired, (x) => [h('a', { href: hashForStream(x.stream) }, x.stream.replace(/^risk-/, 'Risk ')), ' — since ', day(x.due)]],
+    ['Risk treatments overdue', d.treatments_overdue, (x) => [h('a', { href: hashForStream(x.stream) }, x.stream.replace(/^risk-/, 'Risk ')), ' — due ', day(x.due)]],
+    ['Document reviews due', d.documents_review_due, (x) => [h('a', { href: hashForStream(x.stream) }, `${x.id} ${x.title}`), ' — ', day(x.review_due_on)]],
+    ['Actions overdue', d.actions_overdue, (x) => [h('a', { href: hashForStream(x.stream) }, x.description), ' — ', person(x.owner), ', due ', day(x.due_on)]],
+    ['Objectives overdue', d.objectives_overdue, (x) => [h('a', { href: '#/objectives' }, x.statement), ' — ', person(x.owner), ', due ', day(x.due_on)]],
   ].filter(([, list]) => list && list.length);
   const review = d.management_review || {};
   if (!groups.length && !review.due) {
-    return h('p.muted', `Nothing is due.${review.next_due_on ? ` The next management review is due on ${fmtDay(review.next_due_on)}.` : ''}`);
+    return h('p.muted', 'Nothing is due.', review.next_due_on ? [' The next management review is due on ', day(review.next_due_on), '.'] : '');
   }
   return h('div.card', h('div.stack', { style: 'gap:14px' },
-    review.due ? h('div.overdue', 'A management review is due', review.next_due_on ? ` (since ${fmtDay(review.next_due_on)})` : '', '. ', h('a', { href: '#/reviews' }, 'Schedule it')) : null,
+    review.due ? h('div.overdue', 'A management review is due', review.next_due_on ? [' (since ', day(review.next_due_on), ')'] : '', '. ', h('a', { href: '#/reviews' }, 'Schedule it')) : null,
     groups.map(([title, list, render]) => h('div', h('h3', { style: 'font-size:.92rem;margin-bottom:4px' }, `${title} (${list.length})`),
       h('ul.plain', list.slice(0, 8).map((x) => h('li', render(x)))),
       list.length > 8 ? h('p.muted', `and ${list.length - 8} more`) : null))));
@@ -155,7 +156,7 @@ export function approvalCard(item, onDecided) {
     h('div.approval-head',
       h('div',
         h('div.approval-kind', kindLabel(item.subject_kind)),
-        h('h3.approval-title', { id: `ap-${cssId(item.id)}`, tabindex: '-1' }, h('a', { href: `#/approvals/${encodeURIComponent(item.id)}` }, item.summary || item.subject_stream)),
+        h('h3.approval-title', { id: `ap-${cssId(item.id)}`, tabindex: '-1' }, h('a', { href: `#/approvals/${encodeURIComponent(item.id)}` }, item.summary ? readable(item.summary) : item.subject_stream)),
         requestMeta(item)),
       subjectLink),
     policySteps(item),

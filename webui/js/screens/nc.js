@@ -2,10 +2,10 @@
 // them, its corrective actions (overdue flagged; the implementer of an
 // action never verifies it), and its history.
 
-import { h, replace, fmtDay, humanize, monthsAhead } from '../dom.js';
+import { h, replace, day, humanize, monthsAhead } from '../dom.js';
 import { app } from '../state.js';
 import { pageHeader, loading, toast, chip, stateChip, field, openDialog, writeButton, facts, section, followView, actionFields } from '../ui.js';
-import { userOptions } from '../directory.js';
+import { userOptions, person, personName } from '../directory.js';
 import { timeline } from './risk.js';
 
 export async function render(ctx) {
@@ -40,12 +40,12 @@ export async function render(ctx) {
         section('The steps of 10.2', h('ol.steps', steps.map((x, k) => h('li', { class: x.done ? 'done' : k === firstOpen ? 'current' : null },
           h('div.step-code', x.step), h('div.step-title', x.title), stepDetail(x.detail))))),
         section('Facts', facts([
-          ['Source', humanize(n.source)], ['Reference', n.reference], ['Raised', `${fmtDay(n.raised_on)} by ${n.raised_by || '—'}`],
+          ['Source', humanize(n.source)], ['Reference', n.reference], ['Raised', h('span', day(n.raised_on), ' by ', person(n.raised_by))],
           n.audit_id ? ['Audit', h('a', { href: '#/audits' }, `${n.audit_id} / ${n.finding_id}`)] : null,
           n.review_id ? ['Management review', h('a', { href: `#/reviews/${encodeURIComponent(n.review_id)}` }, n.review_id)] : null,
           ['Containment', n.containment || '—'], ['Root cause', n.root_cause || '—'],
           ['Similar nonconformities', n.similar_checked ? (n.similar_found ? 'found' : 'none found') : 'not checked yet'],
-          n.closed_on ? ['Closed', fmtDay(n.closed_on)] : null,
+          n.closed_on ? ['Closed', day(n.closed_on)] : null,
         ]))),
       section('Corrective actions', actionsTable(n)),
       section('History', timeline(n.history || [])));
@@ -55,11 +55,11 @@ export async function render(ctx) {
     if (!d || typeof d !== 'object') return null;
     const parts = [];
     if (d.description) parts.push(d.description);
-    if (d.on) parts.push(`on ${fmtDay(d.on)}`);
-    if (d.by) parts.push(`by ${d.by}`);
+    if (d.on) parts.push(['on ', day(d.on)]);
+    if (d.by) parts.push(['by ', person(d.by)]);
     if ('planned' in d) parts.push(`${d.done ?? 0} of ${d.planned} actions done`);
     if ('verified' in d) parts.push(`${d.verified} verified${d.ineffective_verifications ? `, ${d.ineffective_verifications} found ineffective` : ''}`);
-    return parts.length ? h('div.step-detail', parts.join(' · ')) : null;
+    return parts.length ? h('div.step-detail', parts.flatMap((p, k) => (k ? [' · ', p] : [p]))) : null;
   }
 
   function actionsTable(n) {
@@ -69,12 +69,12 @@ export async function render(ctx) {
       h('thead', h('tr', h('th', 'Action'), h('th', 'Owner'), h('th', 'Due'), h('th', 'Status'), h('th', 'Evidence and verification'), h('th', h('span.sr-only', 'Actions')))),
       h('tbody', actions.map((a) => h('tr', { dataset: { action: a.action_id } },
         h('td.cell-main', { 'data-label': 'Action' }, h('span.id-cell', a.action_id), ' ', a.description),
-        h('td', { 'data-label': 'Owner' }, a.owner),
-        h('td', { 'data-label': 'Due' }, h('span', { class: a.overdue ? 'overdue' : null }, fmtDay(a.due_on), a.overdue ? ' · overdue' : '')),
+        h('td', { 'data-label': 'Owner' }, person(a.owner)),
+        h('td', { 'data-label': 'Due' }, h('span', { class: a.overdue ? 'overdue' : null }, day(a.due_on), a.overdue ? ' · overdue' : '')),
         h('td', { 'data-label': 'Status' }, stateChip(a.status === 'done' ? 'actions_done' : a.status === 'verified' ? 'actions_verified' : 'planned', humanize(a.status))),
         h('td', { 'data-label': 'Evidence' },
-          a.evidence ? h('div', a.evidence, h('div.muted', { style: 'font-size:.82rem' }, `done ${fmtDay(a.completed_on)} by ${a.completed_by}`)) : h('span.muted', '—'),
-          a.verified_by ? h('div.muted', { style: 'font-size:.82rem' }, `verified ${fmtDay(a.verified_on)} by ${a.verified_by}${a.verification_notes ? ': ' + a.verification_notes : ''}`) : null,
+          a.evidence ? h('div', a.evidence, h('div.muted', { style: 'font-size:.82rem' }, 'done ', day(a.completed_on), ' by ', person(a.completed_by))) : h('span.muted', '—'),
+          a.verified_by ? h('div.muted', { style: 'font-size:.82rem' }, 'verified ', day(a.verified_on), ' by ', person(a.verified_by), a.verification_notes ? `: ${a.verification_notes}` : '') : null,
           a.ineffective_verifications ? h('div.overdue', { style: 'font-size:.82rem' }, `${a.ineffective_verifications} verification(s) found it ineffective`) : null),
         h('td', { 'data-label': '' },
           writeButton('nc.complete_action', 'Mark done', () => completeDialog(n, a), { small: true, on: a, owner: a.owner }),
@@ -129,7 +129,7 @@ async function planDialog(n) {
     submitLabel: 'Plan action',
     onSubmit: async (v) => {
       await app.command('nc.plan_action', n.stream, { action_id: v.action_id, description: v.description, owner: v.owner, due_date: v.due_date }, { expectedVersion: n.version });
-      toast(`Action ${v.action_id} planned; ${v.owner} is told.`, { kind: 'ok' });
+      toast(`Action ${v.action_id} planned; ${personName(v.owner)} is told.`, { kind: 'ok' });
     },
   });
 }

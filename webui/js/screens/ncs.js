@@ -1,7 +1,7 @@
 // Nonconformities and corrective actions (10.2): a board by state, overdue
 // actions flagged, and the form to raise a nonconformity.
 
-import { h, replace, fmtDay, humanize, todayUtc } from '../dom.js';
+import { h, replace, day, humanize, todayUtc, plural } from '../dom.js';
 import { app } from '../state.js';
 import { toast, chip, field, openDialog, empty, registerScreen, queryParams, queryFilters } from '../ui.js';
 import { nextId } from '../directory.js';
@@ -48,16 +48,21 @@ export async function render(ctx) {
       replace(list, empty('No nonconformity', q.severity || q.source || q.overdue ? 'No nonconformity matches the filters.' : 'Nonconformities come from audits, incidents and management reviews, or are raised here.'));
       return;
     }
-    replace(list, h('div.board', { role: 'list', 'aria-label': 'Nonconformities by state' }, COLUMNS.map(([title, states]) => {
+    // A list of columns, each a heading (its state and how many are in it,
+    // the count apart from the words) over the list of its cards.
+    replace(list, h('ul.board', { 'aria-label': 'Nonconformities by state' }, COLUMNS.map(([title, states], k) => {
       const items = ncs.filter((n) => states.includes(n.state));
-      return h('section.board-col', { role: 'listitem', 'aria-label': `${title}: ${items.length}` },
-        h('h2', h('span', title), h('span', String(items.length))),
-        items.map((n) => h('a.board-card', { href: `#/nonconformities/${encodeURIComponent(n.id)}`, class: n.overdue_actions ? 'overdue-card' : null, dataset: { nc: n.id } },
-          h('div.row', { style: 'justify-content:space-between' }, h('span.board-card-id', n.id), chip(humanize(n.severity), SEVERITY_TONE[n.severity] || 'neutral')),
-          h('div.board-card-text', n.description),
-          h('div.muted', { style: 'font-size:.8rem' }, humanize(n.source), n.reference ? ` · ${n.reference}` : '', ` · ${fmtDay(n.raised_on)}`),
-          n.actions && n.actions.length ? h('div', { style: 'font-size:.8rem;margin-top:4px' }, `${n.actions.filter((a) => a.status !== 'planned').length}/${n.actions.length} actions done`,
-            n.overdue_actions ? h('span.overdue', ` · ${n.overdue_actions} overdue`) : null) : null)));
+      const headingId = `board-col-${k}`;
+      return h('li.board-col',
+        h('h2.board-col-title', { id: headingId }, h('span', title), ' ',
+          h('span.board-count', h('span.sr-only', '('), String(items.length), h('span.sr-only', items.length === 1 ? ' nonconformity)' : ' nonconformities)'))),
+        items.length ? h('ul.board-cards', { 'aria-labelledby': headingId }, items.map((n) => h('li',
+          h('a.board-card', { href: `#/nonconformities/${encodeURIComponent(n.id)}`, class: n.overdue_actions ? 'overdue-card' : null, dataset: { nc: n.id } },
+            h('div.row', { style: 'justify-content:space-between' }, h('span.board-card-id', n.id), chip(humanize(n.severity), SEVERITY_TONE[n.severity] || 'neutral')),
+            h('div.board-card-text', n.description),
+            h('div.muted', { style: 'font-size:.8rem' }, humanize(n.source), n.reference ? ` · ${n.reference}` : '', ' · ', day(n.raised_on)),
+            n.actions && n.actions.length ? h('div', { style: 'font-size:.8rem;margin-top:4px' }, `${n.actions.filter((a) => a.status !== 'planned').length} of ${plural(n.actions.length, 'action')} done`,
+              n.overdue_actions ? h('span.overdue', ` · ${n.overdue_actions} overdue`) : null) : null)))) : null);
     })));
   }
 
@@ -81,7 +86,7 @@ function raiseDialog(data) {
   const suggested = nextId('NC-', ((data && data.nonconformities) || []).map((n) => n.id));
   openDialog({
     title: 'Raise a nonconformity',
-    intro: `Raised on ${fmtDay(todayUtc())}. The ISMS manager is told at once.`,
+    intro: ['Raised on ', day(todayUtc()), '. The ISMS manager is told at once.'],
     fields: h('div.form-grid',
       field({ label: 'Id', name: 'nc_id', value: suggested, required: true }),
       field({ label: 'Severity', name: 'severity', type: 'select', value: 'minor', options: [['major', 'Major'], ['minor', 'Minor'], ['observation', 'Observation']], required: true }),

@@ -1,11 +1,11 @@
 // Information security objectives (6.2, 9.1): targets and measured progress
 // as small inline SVG charts; overdue objectives highlighted.
 
-import { h, replace, fmtDay, todayUtc, monthsAhead } from '../dom.js';
+import { h, replace, day, todayUtc, monthsAhead } from '../dom.js';
 import { app } from '../state.js';
 import { toast, stateChip, chip, field, openDialog, writeButton, empty, registerScreen, queryParams, requestApprovalDialog, queryFilters } from '../ui.js';
 import { progressChart } from '../charts.js';
-import { userOptions, nextId } from '../directory.js';
+import { userOptions, nextId, person } from '../directory.js';
 
 export async function render(ctx) {
   const q = { state: '', overdue: '', ...ctx.query };
@@ -58,8 +58,8 @@ export async function render(ctx) {
       h('div.objective-figures',
         h('span', 'Target ', h('b', `${o.target} ${o.unit || ''}`)),
         h('span', 'Latest ', h('b', latest ? `${latest.value} ${o.unit || ''}` : '—')),
-        h('span', 'Due ', h('b', { class: o.overdue ? 'overdue' : null }, fmtDay(o.due_on))),
-        h('span', 'Owner ', h('b', o.owner || '—'))),
+        h('span', 'Due ', h('b', { class: o.overdue ? 'overdue' : null }, day(o.due_on))),
+        h('span', 'Owner ', h('b', person(o.owner)))),
       h('div.muted', { style: 'font-size:.86rem;margin-bottom:6px' }, 'Measure: ', o.measure || '—'),
       progressChart({ progress: o.progress, target: o.target, unit: o.unit, overdue: o.overdue, dueOn: o.due_on }),
       o.pending_approval_id ? h('p', { style: 'margin-top:8px;font-size:.9rem' }, 'Waiting for approval: ', h('a', { href: `#/approvals/${encodeURIComponent(o.pending_approval_id)}` }, o.pending_approval_id)) : null,

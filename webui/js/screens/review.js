@@ -3,10 +3,10 @@
 // the `review:<id>` channel), and the items, decisions and actions the chair
 // records — pushed to every participant the moment they are recorded.
 
-import { h, replace, fmtDay, humanize, monthsAhead, debounce } from '../dom.js';
+import { h, replace, day, humanize, monthsAhead, debounce } from '../dom.js';
 import { app } from '../state.js';
 import { pageHeader, loading, errorState, toast, explain, stateChip, chip, levelChip, field, openDialog, writeButton, facts, section, empty, actionFields, requestApprovalDialog } from '../ui.js';
-import { userOptions, nextId } from '../directory.js';
+import { userOptions, nextId, person, people, personName } from '../directory.js';
 
 export const INPUTS = [
   ['previous_actions', 'a', 'Status of actions from previous management reviews'],
@@ -73,7 +73,7 @@ export async function render(ctx) {
     const inSession = s === 'open';
     replace(head, pageHeader(`Management review ${r.id}`, {
       back: ['#/reviews', 'Management review'],
-      subtitle: h('span.row', stateChip(s), h('span', `Planned ${fmtDay(r.planned_on)}`), h('span', 'Chair: ', h('b', r.chair))),
+      subtitle: h('span.row', stateChip(s), h('span', 'Planned ', day(r.planned_on)), h('span', 'Chair: ', h('b', person(r.chair)))),
       actions: [
         // What the review's state admits comes with it (allowed_commands).
         writeButton('review.assemble_inputs', s === 'scheduled' ? 'Assemble inputs' : 'Re-assemble inputs', () => assemble(r), { kind: s === 'scheduled' ? 'primary' : 'quiet', on: r }),
@@ -84,12 +84,12 @@ export async function render(ctx) {
       ],
     }));
     replace(sessionBox, facts([
-      ['Held on', r.held_on ? fmtDay(r.held_on) : 'not yet'],
-      ['Attendees', (r.attendees || []).join(', ') || '—'],
-      r.apologies && r.apologies.length ? ['Apologies', r.apologies.join(', ')] : null,
-      ['Inputs assembled', r.inputs_assembled ? `${fmtDay(r.assembled_on)} (position ${r.inputs_as_of_position})` : 'not yet'],
+      ['Held on', r.held_on ? day(r.held_on) : 'not yet'],
+      ['Attendees', h('span', people(r.attendees))],
+      r.apologies && r.apologies.length ? ['Apologies', h('span', people(r.apologies))] : null,
+      ['Inputs assembled', r.inputs_assembled ? h('span', day(r.assembled_on), ` (position ${r.inputs_as_of_position})`) : 'not yet'],
       r.pending_approval_id ? ['Minutes', h('a', { href: `#/approvals/${encodeURIComponent(r.pending_approval_id)}` }, 'waiting for approval')] : null,
-      (r.minutes_approved_by || []).length ? ['Minutes approved by', r.minutes_approved_by.join(', ')] : null,
+      (r.minutes_approved_by || []).length ? ['Minutes approved by', h('span', people(r.minutes_approved_by))] : null,
       r.previous_review_id ? ['Previous review', h('a', { href: `#/reviews/${encodeURIComponent(r.previous_review_id)}` }, r.previous_review_id)] : null,
     ]));
     const live = body.querySelector('#review-live');
@@ -103,7 +103,7 @@ export async function render(ctx) {
         writeButton('review.record_action', '+ Action', () => actionDialog(r, reviewsData), { small: true, on: r })),
         (r.actions || []).length ? h('div', { role: 'list', 'aria-label': 'Actions', 'aria-live': 'polite' }, r.actions.map((a) => mark(`a:${a.id}`, h('div.decision', { role: 'listitem', dataset: { action: a.id } },
           h('div.row', h('b', a.description), h('span.spacer'), a.done ? chip('Done', 'ok') : a.overdue ? chip('Overdue', 'bad') : chip('Open', 'info')),
-          h('div.muted', { style: 'font-size:.86rem' }, `${a.owner} · due ${fmtDay(a.due_on)}`, a.decision_id ? ` · from decision ${a.decision_id}` : ''),
+          h('div.muted', { style: 'font-size:.86rem' }, person(a.owner), ' · due ', day(a.due_on), a.decision_id ? ` · from decision ${a.decision_id}` : ''),
           a.evidence ? h('div.tl-why', a.evidence) : null,
           writeButton('review.complete_action', 'Mark done', () => completeDialog(r, a), { small: true, kind: 'quiet', on: a, owner: a.owner }))))) : h('p.muted', 'No action recorded.'))));
     if (pack) drawAgenda();
@@ -121,7 +121,7 @@ export async function render(ctx) {
     if (!p) { replace(agendaBox, empty('No inputs yet')); return; }
     const items = (review && review.items) || [];
     replace(agendaBox,
-      h('p.muted', { style: 'font-size:.88rem' }, `Compared with ${p.previous_review_id ? `review ${p.previous_review_id}` : 'the beginning (no previous review)'} · as of position ${p.as_of_position} · ${fmtDay(p.today)}`),
+      h('p.muted', { style: 'font-size:.88rem' }, `Compared with ${p.previous_review_id ? `review ${p.previous_review_id}` : 'the beginning (no previous review)'} · as of position ${p.as_of_position} · `, day(p.today)),
       h('div.agenda', INPUTS.map(([key, letter, title]) => {
         const discussed = items.filter((i) => i.input === key);
         return h('details.agenda-item', { open: true, dataset: { input: key } },
@@ -140,7 +140,7 @@ export async function render(ctx) {
     const unsubscribe = app.conn.subscribe(`review:${id}`, (data) => {
       if (data && data.presence) {
         present = data.presence;
-        replace(presenceBox, present.length ? present.map((u) => h('span.row', { style: 'gap:6px', dataset: { present: u } }, h('span.avatar', { 'aria-hidden': 'true' }, u.slice(0, 2).toUpperCase()), h('span', u))) : h('span.muted', 'Nobody else is here.'));
+        replace(presenceBox, present.length ? present.map((u) => h('span.row', { style: 'gap:6px', dataset: { present: u } }, h('span.avatar', { 'aria-hidden': 'true' }, initials(personName(u))), h('span', person(u)))) : h('span.muted', 'Nobody else is here.'));
       } else if (data && data.event) {
         refresh();
       }
@@ -149,6 +149,12 @@ export async function render(ctx) {
   }
   await reload();
   return page;
+}
+
+// "Mara Hansen" → "MH"; a user id without a name → its first two letters.
+function initials(name) {
+  const parts = String(name).split(/\s+/).filter(Boolean);
+  return (parts.length > 1 ? parts.slice(0, 2).map((p) => p[0]) : [String(name).slice(0, 2)]).join('').toUpperCase();
 }
 
 // ---------------------------------------------------------------- inputs
@@ -167,7 +173,7 @@ function inputBody(key, x) {
   switch (key) {
     case 'previous_actions':
       return h('div', h('p', `${x.open ?? 0} open, ${x.done ?? 0} done, ${x.overdue ?? 0} overdue.`),
-        list(x.actions, (a) => [a.description, ` — ${a.owner}, due ${fmtDay(a.due_on)} `, a.done ? chip('done', 'ok') : a.overdue ? chip('overdue', 'bad') : chip('open', 'info')], 'No action from previous reviews.'));
+        list(x.actions, (a) => [a.description, ' — ', person(a.owner), ', due ', day(a.due_on), ' ', a.done ? chip('done', 'ok') : a.overdue ? chip('overdue', 'bad') : chip('open', 'info')], 'No action from previous reviews.'));
     case 'issue_changes':
       return h('div', changes(x.changes), list(x.current, (i) => [chip(humanize(i.kind), 'neutral'), ' ', i.description], 'No issue recorded.'));
     case 'interested_party_changes':
@@ -193,7 +199,7 @@ function inputBody(key, x) {
       return h('div.stack', { style: 'gap:10px' },
         changes(x.changes),
         h('div', h('b', 'Above the risk appetite: '),
-          list(x.above_appetite, (r) => [h('a', { href: `#/risks/${encodeURIComponent(r.id)}` }, `${r.id} ${r.title}`), ' ', levelChip(r.level), ` — ${r.owner}`], 'No risk above appetite.')),
+          list(x.above_appetite, (r) => [h('a', { href: `#/risks/${encodeURIComponent(r.id)}` }, `${r.id} ${r.title}`), ' ', levelChip(r.level), ' — ', person(r.owner)], 'No risk above appetite.')),
         h('div', h('b', 'Risk treatment plan: '), `${(tp.treatments_overdue || []).length} treatments overdue, ${(tp.acceptances_expiring || []).length} acceptances expiring, ${(tp.acceptances_expired || []).length} expired.`),
         h('div', `${(x.identified_since_previous_review || []).length} risks identified and ${(x.retired_since_previous_review || []).length} retired since the previous review.`));
     }
@@ -228,13 +234,13 @@ async function assemble(r) {
 }
 
 async function attendanceDialog(r, present) {
-  const people = await userOptions();
+  const everyone = await userOptions();
   const chosen = (r.attendees && r.attendees.length ? r.attendees : [...new Set([r.chair, ...present])]);
   openDialog({
     title: 'Attendance',
     intro: 'Who takes part. The chair, from top management, must attend (9.3.1). Those in the room are ticked.',
     fields: [
-      field({ label: 'Attendees', name: 'attendees', type: 'checkboxes', options: people, value: chosen }),
+      field({ label: 'Attendees', name: 'attendees', type: 'checkboxes', options: everyone, value: chosen }),
       field({ label: 'Apologies', name: 'apologies', hint: 'User ids separated by commas (optional)', value: (r.apologies || []).join(', ') }),
     ],
     submitLabel: 'Record attendance',
@@ -294,7 +300,7 @@ async function actionDialog(r, data) {
       const data = { action_id: v.action_id, description: v.description, owner: v.owner, due_date: v.due_date };
       if (v.decision_id) data.decision_id = v.decision_id;
       await app.command('review.record_action', r.stream, data);
-      toast(`Action recorded; ${v.owner} is told.`, { kind: 'ok' });
+      toast(`Action recorded; ${personName(v.owner)} is told.`, { kind: 'ok' });
     },
   });
 }

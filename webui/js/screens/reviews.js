@@ -1,10 +1,10 @@
 // Management reviews (9.3): the programme — when the next review is due, each
 // review's state, decisions and actions — and scheduling a new one.
 
-import { h, replace, fmtDay, monthsAhead } from '../dom.js';
+import { h, replace, day, monthsAhead } from '../dom.js';
 import { app } from '../state.js';
 import { toast, stateChip, chip, field, openDialog, empty, registerScreen } from '../ui.js';
-import { userOptions, nextId } from '../directory.js';
+import { userOptions, nextId, person, personName } from '../directory.js';
 
 export async function render(ctx) {
   const { page, body, reload } = registerScreen(ctx, {
@@ -19,7 +19,7 @@ export async function render(ctx) {
     const reviews = (data.reviews || []).slice().sort((a, b) => (a.planned_on < b.planned_on ? 1 : -1));
     replace(body,
       h('div.kpis',
-        h('div.kpi', { class: data.review_due ? 'bad' : '' }, h('div.kpi-value', data.next_review_due_on ? fmtDay(data.next_review_due_on) : '—'), h('div.kpi-label', data.review_due ? 'Next review is due' : 'Next review due')),
+        h('div.kpi', { class: data.review_due ? 'bad' : '' }, h('div.kpi-value', day(data.next_review_due_on)), h('div.kpi-label', data.review_due ? 'Next review is due' : 'Next review due')),
         h('div.kpi', h('div.kpi-value', String(reviews.length)), h('div.kpi-label', 'Reviews in the programme')),
         h('div.kpi', { class: reviews.some((r) => r.overdue_actions) ? 'bad' : 'ok' }, h('div.kpi-value', String(reviews.reduce((s, r) => s + (r.overdue_actions || 0), 0))), h('div.kpi-label', 'Overdue review actions'))),
       reviews.length ? h('section.card', h('div.table-wrap', h('table.data.responsive', { 'aria-label': 'Management reviews' },
@@ -27,8 +27,8 @@ export async function render(ctx) {
         h('tbody', reviews.map((r) => h('tr', { dataset: { review: r.id } },
           h('td.cell-main', { 'data-label': 'Review' }, h('a.rowlink', { href: `#/reviews/${encodeURIComponent(r.id)}` }, `Management review ${r.id}`),
             r.state === 'open' ? h('span', ' ', chip('● in session — join', 'ok')) : null),
-          h('td', { 'data-label': 'Planned' }, fmtDay(r.planned_on), r.held_on ? h('div.muted', { style: 'font-size:.82rem' }, `held ${fmtDay(r.held_on)}`) : null),
-          h('td', { 'data-label': 'Chair' }, r.chair),
+          h('td', { 'data-label': 'Planned' }, day(r.planned_on), r.held_on ? h('div.muted', { style: 'font-size:.82rem' }, 'held ', day(r.held_on)) : null),
+          h('td', { 'data-label': 'Chair' }, person(r.chair)),
           h('td', { 'data-label': 'State' }, stateChip(r.state)),
           h('td', { 'data-label': 'Decisions' }, String((r.decisions || []).length)),
           h('td', { 'data-label': 'Actions' }, `${(r.actions || []).filter((a) => a.done).length}/${(r.actions || []).length} done`,
@@ -54,7 +54,7 @@ async function scheduleDialog(data) {
     submitLabel: 'Schedule',
     onSubmit: async (v) => {
       await app.command('review.schedule', `review-${v.review_id}`, { review_id: v.review_id, planned_on: v.planned_on, chair: v.chair, interval_months: v.interval_months }, { expectedVersion: 0 });
-      toast(`Review ${v.review_id} scheduled; ${v.chair} is told.`, { kind: 'ok' });
+      toast(`Review ${v.review_id} scheduled; ${personName(v.chair)} is told.`, { kind: 'ok' });
       location.hash = `#/reviews/${encodeURIComponent(v.review_id)}`;
     },
   });

@@ -3,11 +3,11 @@
 // manager (and the risk owner, for their own risks) assess and plan
 // treatment here; the ISMS manager requests acceptance.
 
-import { h, replace, fmtDay, fmtInstant, humanize, todayUtc, monthsAhead } from '../dom.js';
+import { h, replace, day, instant, humanize, todayUtc, monthsAhead } from '../dom.js';
 import { app } from '../state.js';
 import { pageHeader, loading, toast, levelChip, stateChip, chip, field, openDialog, writeButton, facts, section, userError, followView } from '../ui.js';
 import { riskMatrix, rate, annexA } from '../matrix.js';
-import { userOptions } from '../directory.js';
+import { userOptions, person, people, personName, readable } from '../directory.js';
 
 export async function render(ctx) {
   const id = ctx.params.id;
@@ -31,7 +31,7 @@ export async function render(ctx) {
     ];
     replace(head, pageHeader(r.title || `Risk ${id}`, {
       back: ['#/risks', 'Risk register'],
-      subtitle: h('span.row', h('span.id-cell', r.id), stateChip(r.state), h('span', 'Owner: ', h('b', r.owner || '—'))),
+      subtitle: h('span.row', h('span.id-cell', r.id), stateChip(r.state), h('span', 'Owner: ', h('b', person(r.owner)))),
       actions,
     }));
     const acc = r.acceptance || {};
@@ -60,10 +60,10 @@ export async function render(ctx) {
               ['Option', humanize(t.option)],
               ['Annex A controls', (t.controls || []).length ? h('span', (t.controls || []).map((c) => h('a.chip.tone-info', { href: `#/soa?control=${encodeURIComponent(c)}`, style: 'margin-right:4px;text-decoration:none' }, c))) : 'none'],
               ['Actions', t.actions],
-              ['Due', fmtDay(t.due)],
+              ['Due', day(t.due)],
               ['Target residual', t.target && t.target.score ? levelChip(t.target.level, t.target.score) : '—'],
               ['Implemented', t.implemented_on
-                ? h('span', { dataset: { testid: 'treatment-implemented' } }, chip(`Implemented ${fmtDay(t.implemented_on)}`, 'ok'), ' ', t.evidence)
+                ? h('span', { dataset: { testid: 'treatment-implemented' } }, chip(['Implemented ', day(t.implemented_on)], 'ok'), ' ', t.evidence)
                 : (t.due && t.due < todayUtc() ? h('b.overdue', 'Not yet — overdue') : 'Not yet')],
             ])
             : h('p.muted', 'No treatment planned yet.'),
@@ -75,11 +75,11 @@ export async function render(ctx) {
             ['Residual', r.residual && r.residual.score ? h('span', levelChip(r.residual.level, r.residual.score), ` ${r.residual.likelihood} × ${r.residual.impact}`) : '—'],
             ['Within appetite', r.residual && r.residual.score ? (r.within_appetite ? 'yes' : h('b.overdue', 'no')) : '—'],
             ['Acceptance', acc.state ? stateChip(acc.state === 'requested' ? 'requested' : acc.state) : 'not requested'],
-            acc.accepted_by && acc.accepted_by.length ? ['Accepted by', acc.accepted_by.join(', ')] : null,
-            acc.accepted_at ? ['Accepted at', fmtInstant(acc.accepted_at)] : null,
-            acc.accepted_until ? ['Accepted until', fmtDay(acc.accepted_until)] : null,
-            acc.requested_review_date ? ['Review date asked', fmtDay(acc.requested_review_date)] : null,
-            acc.rejected_by ? ['Rejected by', acc.rejected_by] : null,
+            acc.accepted_by && acc.accepted_by.length ? ['Accepted by', h('span', people(acc.accepted_by))] : null,
+            acc.accepted_at ? ['Accepted at', instant(acc.accepted_at)] : null,
+            acc.accepted_until ? ['Accepted until', day(acc.accepted_until)] : null,
+            acc.requested_review_date ? ['Review date asked', day(acc.requested_review_date)] : null,
+            acc.rejected_by ? ['Rejected by', person(acc.rejected_by)] : null,
           ]))),
       section(h('span', 'History ', h('span.muted', { style: 'font-weight:400' }, `(${(r.history || []).length} events)`)), timeline(r.history || [])));
   }
@@ -91,10 +91,10 @@ export async function render(ctx) {
 export function timeline(history) {
   if (!history.length) return h('p.muted', 'No event yet.');
   return h('ol.timeline', { 'aria-label': 'History' }, history.map((e) => h('li',
-    h('div.tl-when', h('time', { datetime: e.at }, fmtInstant(e.at)), h('div.tl-pos', `position ${e.position} · v${e.version}`)),
+    h('div.tl-when', instant(e.at), h('div.tl-pos', `position ${e.position} · v${e.version}`)),
     h('div',
-      h('div.tl-what', e.summary || humanize(e.type)),
-      h('div.tl-who', 'by ', h('b', e.by || '—'), ' · ', h('code.event-type', e.type)),
+      h('div.tl-what', e.summary ? readable(e.summary) : humanize(e.type)),
+      h('div.tl-who', 'by ', h('b', person(e.by)), ' · ', h('code.event-type', e.type)),
       e.comment ? h('div.tl-why', e.comment) : null))));
 }
 
@@ -168,7 +168,7 @@ function acceptanceDialog(r) {
   const above = r.residual && r.residual.score && r.within_appetite === false;
   openDialog({
     title: `Request acceptance of ${r.id}`,
-    intro: `The risk owner (${r.owner}) is asked to accept the residual risk${above ? ', then top management, because it is above the risk appetite' : ''} (6.1.3 f).`,
+    intro: `The risk owner (${personName(r.owner)}) is asked to accept the residual risk${above ? ', then top management, because it is above the risk appetite' : ''} (6.1.3 f).`,
     fields: [
       field({ label: 'Accepted until (review date)', name: 'review_date', type: 'date', value: monthsAhead(r, 12), required: true }),
       field({ label: 'Comment for the approvers', name: 'comment', type: 'textarea', hint: 'What the approvers should know.' }),
@@ -178,7 +178,7 @@ function acceptanceDialog(r) {
       const data = { review_date: v.review_date };
       if (v.comment) data.comment = v.comment;
       await app.command('risk.request_acceptance', r.stream, data, { expectedVersion: r.version, comment: v.comment || undefined });
-      toast(`Acceptance of ${r.id} requested. ${r.owner} is notified.`, { kind: 'ok' });
+      toast(`Acceptance of ${r.id} requested. ${personName(r.owner)} is notified.`, { kind: 'ok' });
     },
   });
 }
@@ -201,7 +201,7 @@ async function changeOwnerDialog(r) {
   openDialog({
     title: `Change the owner of risk ${r.id}`,
     intro: r.state === 'acceptance_requested'
-      ? `The new owner decides on acceptance: the request now waiting for ${r.owner} is withdrawn, and you request acceptance again.`
+      ? `The new owner decides on acceptance: the request now waiting for ${personName(r.owner)} is withdrawn, and you request acceptance again.`
       : 'The new owner is told at once. An acceptance in force stays in force until its review date.',
     fields: [
       field({ label: 'New owner', name: 'owner', type: 'select', options: [['', 'Choose…'], ...owners], required: true }),
@@ -210,7 +210,7 @@ async function changeOwnerDialog(r) {
     submitLabel: 'Change owner',
     onSubmit: async (v) => {
       await app.command('risk.change_owner', r.stream, { owner: v.owner, reason: v.reason }, { expectedVersion: r.version, comment: v.reason });
-      toast(`Risk ${r.id} now belongs to ${v.owner}.`, { kind: 'ok' });
+      toast(`Risk ${r.id} now belongs to ${personName(v.owner)}.`, { kind: 'ok' });
     },
   });
 }

@@ -2,11 +2,11 @@
 // view's params), heat maps of inherent and residual risk, and the form to
 // identify a new risk. Updates live while looking at the present.
 
-import { h, replace, fmtDay, humanize } from '../dom.js';
+import { h, replace, day, humanize, plural } from '../dom.js';
 import { app } from '../state.js';
 import { empty, toast, levelChip, stateChip, field, openDialog, userError, registerScreen, queryParams, queryFilters } from '../ui.js';
 import { heatMap } from '../charts.js';
-import { userOptions, nextId } from '../directory.js';
+import { userOptions, nextId, person, personName } from '../directory.js';
 
 
 export async function render(ctx) {
@@ -27,10 +27,15 @@ export async function render(ctx) {
   function draw(data) {
     const matrix = data.matrix || {};
     const bands = (matrix.bands || []).map((b) => b.name);
-    let risks = data.risks || [];
+    // A retired risk has left the register (and the heat maps): the list,
+    // its count and the figures above count the risks in the register, the
+    // retired ones only when the state filter asks for them.
+    const all = (data.risks || []).filter((r) => q.state === 'retired' || r.state !== 'retired');
+    const retired = (data.risks || []).length - all.length;
+    let risks = all;
     if (q.text) {
       const t = q.text.toLowerCase();
-      risks = risks.filter((r) => [r.id, r.title, r.asset, r.threat, r.vulnerability, r.owner, r.category].join(' ').toLowerCase().includes(t));
+      risks = risks.filter((r) => [r.id, r.title, r.asset, r.threat, r.vulnerability, r.owner, personName(r.owner), r.category].join(' ').toLowerCase().includes(t));
     }
     if (cell) {
       risks = risks.filter((r) => {
@@ -38,7 +43,6 @@ export async function render(ctx) {
         return x && x.likelihood === cell.l && x.impact === cell.i && r.state !== 'retired';
       });
     }
-    const all = data.risks || [];
     const above = all.filter((r) => r.state !== 'retired' && r.residual && r.residual.score && r.within_appetite === false).length;
     const waiting = all.filter((r) => r.state === 'acceptance_requested').length;
     const expired = all.filter((r) => r.state === 'acceptance_expired').length;
@@ -54,7 +58,7 @@ export async function render(ctx) {
     }
     replace(top,
       h('div.kpis',
-        kpi(all.filter((r) => r.state !== 'retired').length, 'Risks in the register'),
+        kpi(all.length, counted(all.length)),
         kpi(above, 'Residual risk above appetite', above ? 'bad' : 'ok'),
         kpi(waiting, 'Waiting for acceptance', waiting ? 'warn' : ''),
         kpi(accepted, 'Accepted', 'ok'),
@@ -64,12 +68,33 @@ export async function render(ctx) {
         h('section.card', heatMap({ title: 'Residual risk (after treatment)', counts: data.heat_map && data.heat_map.residual, matrix: data.heat_map ? { ...matrix, ...data.heat_map } : matrix, onPick: pick('residual'), selected: cell && cell.map === 'residual' ? cell : null }), legend(matrix))));
     replace(list,
       cell ? h('p.row', h('span', `Showing the risks rated likelihood ${cell.l} × impact ${cell.i} (${cell.map}).`), h('button.link-btn', { type: 'button', onclick: () => { cell = null; draw(last()); } }, 'Show all')) : null,
-      h('p.muted', { 'aria-live': 'polite', style: 'font-size:.86rem' }, `${risks.length} of ${all.length} risks`),
+      h('p.muted.list-count', { 'aria-live': 'polite' },
+        risks.length === all.length ? `Listing ${all.length === 1 ? 'the' : 'all'} ${counted(all.length, { lower: true })}` : `Listing ${risks.length} of the ${counted(all.length, { lower: true })}`,
+        retired && q.state !== 'retired' ? [` · ${plural(retired, 'retired risk')} not listed (`,
+          h('button.link-btn', { type: 'button', onclick: () => showRetired() }, 'list the retired'), ')'] : null),
       risks.length ? table(risks) : empty('No risk matches', all.length ? 'Change or clear the filters to see more risks.' : 'The register is empty. The ISMS manager or a risk owner identifies the first risk.'));
   }
 
   function kpi(value, label, tone = '') {
     return h('div.kpi', { class: tone }, h('div.kpi-value', String(value)), h('div.kpi-label', label));
+  }
+
+  // What the first figure and the list count: the risks in the register, or
+  // those the server-side filters select, or the retired ones.
+  function counted(n, { lower = false } = {}) {
+    const filtered = q.owner || q.level || q.residual_level || (q.state && q.state !== 'retired');
+    const what = q.state === 'retired' ? (n === 1 ? 'Retired risk' : 'Retired risks')
+      : filtered ? `${n === 1 ? 'Risk' : 'Risks'} matching the filters` : `${n === 1 ? 'Risk' : 'Risks'} in the register`;
+    const text = lower ? what.charAt(0).toLowerCase() + what.slice(1) : what;
+    return lower ? `${n} ${text}` : text;
+  }
+
+  function showRetired() {
+    q.state = 'retired';
+    const select = filterBox && filterBox.querySelector('select[name=state]');
+    if (select) select.value = 'retired';
+    ctx.setQuery(q);
+    reload();
   }
 
   function legend(matrix) {
@@ -84,11 +109,12 @@ export async function render(ctx) {
     const search = field({ label: 'Search', name: 'text', type: 'search', value: q.text, placeholder: 'Title, asset, threat, owner…' });
     search.classList.add('field-grow');
     search.querySelector('input').addEventListener('input', (e) => { q.text = e.target.value; ctx.setQuery(q); draw(last()); });
-    const owners = [...new Set((last().risks || []).map((r) => r.owner).filter(Boolean))].sort();
+    const owners = [...new Set((last().risks || []).map((r) => r.owner).filter(Boolean))]
+      .map((o) => [o, personName(o)]).sort((a, b) => a[1].localeCompare(b[1]));
     return h('div.filters',
       search,
       sel('state', 'State', app.states('risks')),
-      sel('owner', 'Owner', owners.map((o) => [o, o])),
+      sel('owner', 'Owner', owners),
       sel('level', 'Inherent level', bands.map((b) => [b, humanize(b)])),
       sel('residual_level', 'Residual level', bands.map((b) => [b, humanize(b)])));
   }
@@ -110,12 +136,12 @@ export async function render(ctx) {
         h('td.id-cell', { 'data-label': 'ID' }, r.id),
         h('td.cell-main', { 'data-label': 'Risk' }, h('a.rowlink', { href: `#/risks/${encodeURIComponent(r.id)}` }, r.title || r.id),
           h('div.muted', { style: 'font-size:.84rem' }, [r.asset, r.threat].filter(Boolean).join(' · '))),
-        h('td', { 'data-label': 'Owner' }, r.owner || '—'),
+        h('td', { 'data-label': 'Owner' }, person(r.owner)),
         h('td', { 'data-label': 'State' }, stateChip(r.state)),
         h('td', { 'data-label': 'Inherent' }, r.inherent && r.inherent.score ? levelChip(r.inherent.level, r.inherent.score) : h('span.muted', '—')),
         h('td', { 'data-label': 'Residual' }, r.residual && r.residual.score ? levelChip(r.residual.level, r.residual.score) : h('span.muted', '—')),
-        h('td.nowrap', { 'data-label': 'Treatment due' }, r.treatment_due ? fmtDay(r.treatment_due) : '—'),
-        h('td.nowrap', { 'data-label': 'Review' }, r.review_date ? fmtDay(r.review_date) : '—'))))));
+        h('td.nowrap', { 'data-label': 'Treatment due' }, day(r.treatment_due)),
+        h('td.nowrap', { 'data-label': 'Review' }, day(r.review_date)))))));
   }
 
   await reload();

@@ -3,10 +3,10 @@
 // `scope` view. The ISMS manager edits a draft; top management's approval
 // makes it the scope in force (the approval screen shows the difference).
 
-import { h, replace, fmtDay } from '../dom.js';
+import { h, replace, day } from '../dom.js';
 import { app } from '../state.js';
 import { pageHeader, loading, toast, explain, chip, field, openDialog, writeButton, empty, facts, section, confirmDialog, userError, followView, requestApprovalDialog } from '../ui.js';
-import { nextId } from '../directory.js';
+import { nextId, people } from '../directory.js';
 
 const STREAM = 'scope-main';
 
@@ -30,7 +30,7 @@ export async function render(ctx) {
 
     const standing = s.effective
       ? h('div.row', { dataset: { testid: 'scope-in-force' } }, chip('In force', 'ok'),
-        h('span', ` since ${fmtDay(s.effective_since)}, approved by ${(s.approved_by || []).join(', ') || '—'}`))
+        h('span', ' since ', day(s.effective_since), ', approved by ', people(s.approved_by)))
       : h('div.row', chip('Not yet approved', 'warn'), h('span.muted', ' Top management has not approved a scope yet.'));
     const draftNote = pending
       ? h('p', { dataset: { testid: 'scope-pending' } }, chip('Awaiting approval', 'warn'), ' ',

@@ -3,10 +3,11 @@
 // linked risks — with a CSV download generated in the browser. The ISMS
 // manager decides controls and requests publication here.
 
-import { h, replace, fmtInstant, humanize, download, todayUtc } from '../dom.js';
+import { h, replace, instant, humanize, download, todayUtc } from '../dom.js';
 import { app } from '../state.js';
 import { pageHeader, loading, toast, stateChip, chip, field, openDialog, writeButton, empty, followView, queryParams, queryFilters } from '../ui.js';
 import { stackBar } from '../charts.js';
+import { people } from '../directory.js';
 
 const STATUSES = ['not_started', 'planned', 'partial', 'implemented'];
 
@@ -51,7 +52,7 @@ export async function render(ctx) {
       h('section.card',
         h('div.row',
           h('div', { style: 'flex:1;min-width:240px' },
-            h('div', h('b', 'Published version: '), data.published_version ? `v${data.published_version}, ${fmtInstant(data.published_at)}${(data.published_by || []).length ? ', approved by ' + data.published_by.join(', ') : ''}` : 'not published yet'),
+            h('div', h('b', 'Published version: '), data.published_version ? [`v${data.published_version}, `, instant(data.published_at), (data.published_by || []).length ? [', approved by ', people(data.published_by)] : ''] : 'not published yet'),
             // Without a published version there is nothing to compare with:
             // every decision is still a draft.
             h('div.muted', !data.published_version

@@ -2,7 +2,7 @@
 // passwords, disable and enable. Identity lives in the event log; passwords
 // only as Argon2id hashes outside it (POST /api/users/password).
 
-import { h, replace, fmtInstant } from '../dom.js';
+import { h, replace, instant } from '../dom.js';
 import { app } from '../state.js';
 import { http } from '../api.js';
 import { toast, explain, chip, field, openDialog, writeButton, empty, userError, registerScreen } from '../ui.js';
@@ -27,7 +27,7 @@ export async function render(ctx) {
         h('td.cell-main', { 'data-label': 'User' }, h('b', u.name || u.id), h('div.muted', { style: 'font-size:.84rem' }, h('code', u.id), u.email ? ` · ${u.email}` : '')),
         h('td', { 'data-label': 'Roles' }, (u.roles || []).length ? h('span.row', { style: 'gap:4px' }, u.roles.map((r) => chip(ROLE_LABELS[r] || r, 'info'))) : h('span.muted', 'none')),
         h('td', { 'data-label': 'Status' }, u.enabled === false ? chip('Disabled', 'bad') : chip('Active', 'ok')),
-        h('td', { 'data-label': 'Registered' }, fmtInstant(u.registered_at)),
+        h('td', { 'data-label': 'Registered' }, instant(u.registered_at)),
         h('td', { 'data-label': '' }, h('div.row', { style: 'gap:6px;justify-content:flex-end' },
           writeButton('user.grant_role', 'Roles', () => rolesDialog(u), { small: true, kind: 'quiet' }),
           app.roleAllows('users.password') && !app.past ? h('button.btn.btn-small.btn-quiet', { type: 'button', dataset: { write: 'users.password' }, onclick: () => passwordDialog(u) }, 'Password') : null,
