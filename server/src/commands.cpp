@@ -38,6 +38,16 @@ command_outcome failure(std::string_view code, std::string message, std::string 
   return o;
 }
 
+// A command sent for another version of its stream than the stored one.
+// Expecting version 0 is creating the entity: then its id is taken, which is
+// what the client has to hear (field `stream`).
+command_outcome version_conflict(const std::string& stream, std::uint64_t expected, std::string mismatch) {
+  if (expected == 0)
+    return failure("conflict", stream + " exists already: the id is taken, choose another (nothing was written)",
+                   "stream");
+  return failure("conflict", std::move(mismatch));
+}
+
 // The failure handler of a pool job that owes `reply`: an `internal` error.
 // What the job threw is in the server log, not in the reply.
 worker_pool::failure_fn answer_internal(std::function<void(command_outcome)> reply) {
@@ -242,9 +252,9 @@ void command_pipeline::attempt(std::string user_id, command_request request, int
   const std::uint64_t current_position = history->empty() ? 0 : history->back().position;
   histories_.put(std::move(*stored));  // the next command on this stream reads only what follows
   if (request.expected_version && *request.expected_version != current_version)
-    return done(failure("conflict", "stream " + request.stream + " is at version " +
-                                        std::to_string(current_version) + ", not " +
-                                        std::to_string(*request.expected_version)));
+    return done(version_conflict(request.stream, *request.expected_version,
+                                 "stream " + request.stream + " is at version " + std::to_string(current_version) +
+                                     ", not " + std::to_string(*request.expected_version)));
 
   // The aggregate parses the command and folds the stream; the facts from
   // other streams it names (the risk matrix, a user, an approval's subject)
@@ -301,7 +311,10 @@ void command_pipeline::attempt(std::string user_id, command_request request, int
       }
       auto code = wire_code(r.error().code);
       if (code == "internal") log::error("commands", "append failed: " + r.error().message);
-      pool_.post([done, o = failure(code, r.error().message)]() mutable { done(std::move(o)); }, answer_internal(done));
+      auto o = r.error().code == eventstore::errc::conflict && request.expected_version
+                   ? version_conflict(request.stream, *request.expected_version, r.error().message)
+                   : failure(code, r.error().message);
+      pool_.post([done, o = std::move(o)]() mutable { done(std::move(o)); }, answer_internal(done));
       return;
     }
     if (r->duplicate) {

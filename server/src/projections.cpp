@@ -562,11 +562,13 @@ std::expected<json, domain::rejection> projection_engine::query(std::optional<st
     return std::unexpected(domain::rejection{domain::rejection_kind::rule, "", err.message});
   };
   std::expected<json, domain::rejection> out = std::unexpected(domain::rejection{});
+  views_ptr past;
   if (position) {
-    auto past = as_of_position(*position);
-    if (!past) return store_failure(past.error());
-    answered_at = (*past)->position;
-    out = views::query(**past, view, params, viewer, today, window);
+    auto at = as_of_position(*position);
+    if (!at) return store_failure(at.error());
+    past = std::move(*at);
+    answered_at = past->position;
+    out = views::query(*past, view, params, viewer, today, window);
   } else {
     read_current([&](const views::all_views& v) {
       answered_at = v.position;
@@ -574,6 +576,10 @@ std::expected<json, domain::rejection> projection_engine::query(std::optional<st
     });
   }
   if (!out) return out;
+  if (view == "activity") {
+    auto done = complete_activity(*out, params, answered_at, past);
+    if (!done) return store_failure(done.error());
+  }
   if (const std::string stream = views::history_stream(view, *out); !stream.empty()) {
     auto history = history_of(stream, answered_at);
     if (!history) return store_failure(history.error());
@@ -591,6 +597,149 @@ std::expected<json, domain::rejection> projection_engine::query(std::optional<st
       for (const char* key : {"approvals", "count", "by_state"}) (*out)[key] = std::move((*all)[key]);
     }
   return out;
+}
+
+namespace {
+
+// The domain's view of a stored event for a line of the activity feed: what
+// the line shows, without parsing the payload.
+domain::recorded_event line_event(const eventstore::event_view& e) {
+  domain::recorded_event out;
+  out.position = e.position;
+  out.stream = std::string(e.stream);
+  out.version = e.version;
+  out.type = std::string(e.type);
+  out.meta.actor = std::string(e.actor);
+  out.meta.recorded_at = domain::instant{std::chrono::milliseconds{e.recorded_at_ms}};
+  if (e.extra_json.size() > 2) {
+    const json extra = json::parse(e.extra_json, nullptr, false);
+    if (auto it = extra.find("comment"); extra.is_object() && it != extra.end() && it->is_string())
+      out.meta.comment = it->get<std::string>();
+  }
+  return out;
+}
+
+std::int64_t day_start_ms(domain::date d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::sys_days{d}.time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+// The feed in the views holds the latest lines only: a page it cannot fill
+// is completed from the log itself, newest first, below the feed's oldest
+// line, reading at most activity_scan_budget events per answer (the answer's
+// next_before then says where to go on).
+std::expected<void, eventstore::error> projection_engine::complete_activity(json& out, const json& params,
+                                                                            std::uint64_t at,
+                                                                            const views_ptr& past) const {
+  auto filter = views::read_activity_filter(params);
+  if (!filter) return {};  // the query refused it already
+  const auto& f = *filter;
+  auto& events = out["events"];
+  const std::uint64_t window_from = out.value("window_from", std::uint64_t{0});
+  if (window_from <= 1 || out.contains("next_before")) return {};
+  if (events.size() >= f.limit) {
+    // A full page from the feed: older matches may lie beyond it, in the log.
+    out["next_before"] = events.back().at("position");
+    return {};
+  }
+  // Positions [lo, hi] are the ones left to look at.
+  std::uint64_t hi = std::min({at, f.before - 1, window_from - 1});
+  std::uint64_t lo = 1;
+  if (f.from) {
+    auto p = position_at(day_start_ms(*f.from) - 1);
+    if (!p) return std::unexpected(p.error());
+    lo = *p + 1;
+  }
+  if (f.to) {
+    auto p = position_at(day_start_ms(*f.to + std::chrono::days{1}) - 1);
+    if (!p) return std::unexpected(p.error());
+    hi = std::min(hi, *p);
+  }
+  std::vector<views::activity_line> found;
+  const std::size_t wanted = f.limit - events.size();
+  std::optional<std::uint64_t> next;
+  const auto take = [&](const domain::recorded_event& e) {
+    if (is_log_record(e.stream)) return true;
+    auto line = views::activity_line_of(e, {}, true);
+    if (!f.matches(line)) return true;
+    if (found.size() == wanted) {
+      next = found.back().position;
+      return false;
+    }
+    found.push_back(std::move(line));
+    return true;
+  };
+  if (lo <= hi && !f.stream.empty()) {
+    // One stream: its own index, not the whole log.
+    auto history = store_.read_stream(f.stream);
+    if (!history) {
+      if (history.error().code != eventstore::errc::invalid_stream) return std::unexpected(history.error());
+    } else {
+      for (auto it = history->rbegin(); it != history->rend(); ++it) {
+        if (it->position > hi) continue;
+        if (it->position < lo) break;
+        domain::recorded_event e;
+        e.position = it->position;
+        e.stream = it->stream;
+        e.version = it->version;
+        e.type = it->type;
+        e.meta.actor = it->metadata.actor;
+        e.meta.recorded_at = domain::instant{std::chrono::milliseconds{it->metadata.recorded_at_ms}};
+        if (auto c = it->metadata.extra.find("comment"); c != it->metadata.extra.end() && c->is_string())
+          e.meta.comment = c->get<std::string>();
+        if (!take(e)) break;
+      }
+    }
+  } else if (lo <= hi) {
+    // Backwards through the log in chunks, each read forwards.
+    std::uint64_t scanned = 0;
+    std::uint64_t top = hi;
+    while (!next && top >= lo) {
+      if (scanned >= activity_scan_budget) {
+        next = top + 1;
+        break;
+      }
+      const std::uint64_t bottom = top - std::min<std::uint64_t>(top - lo, activity_scan_chunk - 1);
+      std::vector<domain::recorded_event> chunk;
+      auto visited = store_.scan(bottom, top, [&](const eventstore::event_view& e) {
+        chunk.push_back(line_event(e));
+        return true;
+      });
+      if (!visited) return std::unexpected(visited.error());
+      scanned += top - bottom + 1;
+      for (auto it = chunk.rbegin(); it != chunk.rend(); ++it)
+        if (!take(*it)) break;
+      if (bottom == lo) break;
+      top = bottom - 1;
+    }
+  }
+  if (found.empty() && !next) return {};
+  // Titles as the views answering the query know them.
+  const auto titled = [&](const views::all_views& v) {
+    for (auto& line : found) {
+      domain::recorded_event e;
+      e.position = line.position;
+      e.stream = line.stream;
+      e.type = line.type;
+      e.meta.actor = line.by;
+      e.meta.comment = line.comment;
+      const std::string subject = views::subject_title(v, line.stream);
+      if (!subject.empty()) {
+        auto again = views::activity_line_of(e, subject, true);
+        line.text = std::move(again.text);
+      }
+    }
+  };
+  if (past) titled(*past);
+  else read_current(titled);
+  const json more = views::activity_reply(found, next, window_from);
+  for (const auto& e : more["events"]) events.push_back(e);
+  out["count"] = events.size();
+  if (next) out["next_before"] = *next;
+  return {};
 }
 
 std::expected<std::uint64_t, eventstore::error> projection_engine::position_at(std::int64_t instant_ms) const {

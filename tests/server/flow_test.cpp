@@ -129,6 +129,17 @@ TEST_F(risk_flow, stale_expected_version_is_a_conflict_and_writes_nothing) {
   EXPECT_EQ(srv.store().current_head().position, head);
 }
 
+TEST_F(risk_flow, creating_an_entity_whose_id_is_taken_says_so_and_writes_nothing) {
+  ASSERT_TRUE(ok(manager->command("risk.identify", "risk-R-4", identify_data("owner"), 0)));
+  const auto head = srv.store().current_head().position;
+  auto again = manager->command("risk.identify", "risk-R-4", identify_data("owner", "Another risk under the same id"), 0);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(error_code(again), "conflict");
+  EXPECT_EQ((*again)["error"]["field"], "stream") << again->dump();
+  EXPECT_NE((*again)["error"]["message"].get<std::string>().find("the id is taken"), std::string::npos) << again->dump();
+  EXPECT_EQ(srv.store().current_head().position, head);
+}
+
 TEST_F(risk_flow, a_retried_command_id_is_answered_once) {
   auto first = manager->command("risk.identify", "risk-R-3", identify_data("owner"), std::nullopt, "cmd-identify-R-3");
   ASSERT_TRUE(ok(first));

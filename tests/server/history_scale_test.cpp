@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -236,6 +237,90 @@ TEST_F(history_scale, views_keep_recent_approvals_and_a_subjects_approvals_are_r
   auto all_r1 = client_->query("approvals", {{"subject_stream", "risk-R-1"}});
   ASSERT_TRUE(ok(all_r1));
   EXPECT_EQ((*all_r1)["result"]["data"]["count"], cycles);
+}
+
+// The event log over the whole history, not only the feed's latest 1,000
+// lines: a day long past, one stream's events on a day, and every event of
+// a type page by page, each equal to what the store holds.
+TEST_F(history_scale, the_event_log_filters_and_pages_the_whole_history_on_the_server) {
+  // A day later, signed in afresh (a session lasts hours, not days).
+  const auto next_day = [&] {
+    srv_.advance_days(1);
+    client_ = testing::connect_as(srv_, srv_.token_of("manager"));
+    ASSERT_NE(client_, nullptr);
+  };
+  next_day();  // 2026-03-03
+  reassess(*client_, 30, round_);
+  next_day();  // 2026-03-04
+  reassess(*client_, 30, round_);
+  next_day();  // 2026-03-05
+  reassess(*client_, 10, round_);
+  srv_.app().settle();
+
+  // What the log holds, newest first, by the store itself.
+  auto all = srv_.store().read_all(1, 100000);
+  ASSERT_TRUE(all.has_value());
+  const auto expected = [&](const std::function<bool(const eventstore::recorded_event&)>& pick) {
+    std::vector<std::uint64_t> out;
+    for (auto it = all->rbegin(); it != all->rend(); ++it)
+      if (it->stream != eventstore::erasure_stream && !it->stream.starts_with("ledger.") && pick(*it))
+        out.push_back(it->position);
+    return out;
+  };
+  const auto day_of = [](const eventstore::recorded_event& e) {
+    return domain::format_date(std::chrono::floor<std::chrono::days>(
+        domain::instant{std::chrono::milliseconds{e.metadata.recorded_at_ms}}));
+  };
+  const auto positions = [](const json& reply) {
+    std::vector<std::uint64_t> out;
+    for (const auto& e : reply["result"]["data"]["events"]) out.push_back(e["position"].get<std::uint64_t>());
+    return out;
+  };
+
+  // The first day lies beyond the feed's lines.
+  auto first_day = client_->query("activity", {{"from", "2026-03-02"}, {"to", "2026-03-02"}, {"limit", 1000}});
+  ASSERT_TRUE(ok(first_day)) << (first_day ? first_day->dump() : "no reply");
+  const auto want_first = expected([&](const auto& e) { return day_of(e) == "2026-03-02"; });
+  ASSERT_GE(want_first.size(), 20u);
+  EXPECT_GT((*first_day)["result"]["data"]["window_from"].get<std::uint64_t>(), want_first.front());
+  EXPECT_EQ(positions(*first_day), want_first);
+  EXPECT_FALSE((*first_day)["result"]["data"].contains("next_before"));
+  for (const auto& e : (*first_day)["result"]["data"]["events"]) {
+    EXPECT_EQ(e["at"].get<std::string>().substr(0, 10), "2026-03-02");
+    if (e["stream"] == "risk-R-3") {
+      EXPECT_NE(e["text"].get<std::string>().find("Ransomware on file server 3"), std::string::npos) << e;
+    }
+  }
+
+  // One stream on one day.
+  auto r7 = client_->query("activity", {{"stream", "risk-R-7"}, {"from", "2026-03-03"}, {"to", "2026-03-03"}, {"limit", 1000}});
+  ASSERT_TRUE(ok(r7));
+  const auto want_r7 = expected([&](const auto& e) { return e.stream == "risk-R-7" && day_of(e) == "2026-03-03"; });
+  EXPECT_EQ(want_r7.size(), 30u);
+  EXPECT_EQ(positions(*r7), want_r7);
+
+  // Every assessment, 100 at a time, through the cursor.
+  std::vector<std::uint64_t> paged;
+  json params{{"type", "risk.assessed.v1"}, {"limit", 100}};
+  for (int page = 0; page < 50; ++page) {
+    auto r = client_->query("activity", params);
+    ASSERT_TRUE(ok(r)) << (r ? r->dump() : "no reply");
+    const auto got = positions(*r);
+    EXPECT_LE(got.size(), 100u);
+    paged.insert(paged.end(), got.begin(), got.end());
+    if (!(*r)["result"]["data"].contains("next_before")) break;
+    params["before"] = (*r)["result"]["data"]["next_before"];
+  }
+  EXPECT_EQ(paged, expected([](const auto& e) { return e.type == "risk.assessed.v1"; }));
+  EXPECT_EQ(paged.size(), 70u * risks);
+
+  // A day that is not one, and an empty range, are refused.
+  auto bad = client_->query("activity", {{"from", "2026-02-30"}});
+  ASSERT_TRUE(bad.has_value());
+  EXPECT_EQ((*bad)["error"]["code"], "bad_request") << bad->dump();
+  auto backwards = client_->query("activity", {{"from", "2026-03-04"}, {"to", "2026-03-03"}});
+  ASSERT_TRUE(backwards.has_value());
+  EXPECT_EQ((*backwards)["error"]["field"], "params.to") << backwards->dump();
 }
 
 }  // namespace

@@ -161,6 +161,14 @@ class query_params {
   std::int64_t integer(std::string_view key, std::int64_t lo, std::int64_t hi, std::int64_t fallback) {
     return take(int_param(params_, key, lo, hi, fallback), fallback);
   }
+  // An optional day (YYYY-MM-DD): absent or null → nullopt.
+  std::optional<date> day(std::string_view key) {
+    const std::string text = this->text(key, 10);
+    if (text.empty() || !ok()) return std::nullopt;
+    auto d = parse_date(text);
+    if (!d) note(bad_param(key, "must be a day, YYYY-MM-DD").error());
+    return d;
+  }
   // An optional boolean: absent → fallback.
   bool flag(std::string_view key, bool fallback = false) {
     if (!params_.is_object()) return fallback;

@@ -103,7 +103,8 @@ std::optional<std::string> fold_event(all_views& v, const recorded_event& e) {
   return "unknown event type '" + e.type + "'";
 }
 
-// What a stream is about, in a few words, for the activity feed.
+}  // namespace
+
 std::string subject_title(const all_views& v, const std::string& stream) {
   const std::string id = id_in_stream(stream);
   const auto cut = [](std::string s) {
@@ -130,6 +131,8 @@ std::string subject_title(const all_views& v, const std::string& stream) {
     if (auto it = v.audits.audits.find(id); it != v.audits.audits.end()) return cut(it->second.area);
   return {};
 }
+
+namespace {
 
 bool holds(const actor& a, std::initializer_list<role> rs) {
   for (role r : rs)

@@ -11,7 +11,7 @@ import { hashForStream } from '../app.js';
 import { person, readable } from '../directory.js';
 
 export async function render(ctx) {
-  const q = { stream: '', type: '', actor: '', from: '', to: '', limit: '100', ...ctx.query };
+  const q = { stream: '', type: '', actor: '', from: '', to: '', ...ctx.query };
   const timeBox = h('div', loading());
   const verifyBox = h('div', loading('Verifying the chain…'));
   const logBox = h('div', loading());
@@ -246,29 +246,41 @@ export async function render(ctx) {
         inp('to', 'To', '', 'date'));
       replace(logBox, logFilters, logList);
     }
-    const params = { limit: Number(q.limit) || 100 };
-    if (q.stream) params.stream = q.stream;
-    if (q.type) params.type = q.type;
-    if (q.actor) params.actor = q.actor;
+    // The server filters and pages the whole log (the feed's latest lines
+    // and, beyond them, the log itself), newest first.
+    const params = { limit: 100 };
+    for (const key of ['stream', 'type', 'actor', 'from', 'to']) if (q[key]) params[key] = q[key];
     try {
-      const data = await app.query('activity', params);
-      let events = data.events || [];
-      if (q.from) events = events.filter((e) => e.at.slice(0, 10) >= q.from);
-      if (q.to) events = events.filter((e) => e.at.slice(0, 10) <= q.to);
-      replace(logList,
-        h('p.muted', { style: 'font-size:.86rem' }, `${events.length} events shown, newest first${app.past ? `, up to position ${app.asOf.position}` : ''}. The feed holds the latest 1000; older events are in the evidence export.`),
-        events.length ? h('div.table-wrap', h('table.data.responsive', { 'aria-label': 'Event log' },
-          h('thead', h('tr', h('th', '#'), h('th', 'When'), h('th', 'Who'), h('th', 'What'), h('th', 'Stream'), h('th', 'Type'))),
-          h('tbody', events.map((e) => h('tr',
-            h('td.id-cell', { 'data-label': 'Position' }, String(e.position)),
-            h('td.nowrap', { 'data-label': 'When' }, instant(e.at)),
-            h('td', { 'data-label': 'Who' }, person(e.by)),
-            // The feed's text starts with the actor's id, who is in the column before.
-            h('td.cell-main', { 'data-label': 'What' }, readable(String(e.text || '').replace(`${e.by}: `, '')), e.comment ? h('div.tl-why', e.comment) : null),
-            h('td', { 'data-label': 'Stream' }, h('a', { href: hashForStream(e.stream) }, e.stream)),
-            h('td', { 'data-label': 'Type' }, h('code.event-type', e.type))))))) : empty('No event matches', 'Change or clear the filters.'),
-        params.limit < 1000 && (data.events || []).length >= params.limit
-          ? h('button.btn', { type: 'button', style: 'margin-top:12px', onclick: () => { q.limit = String(Math.min(1000, params.limit * 4)); ctx.setQuery(q); drawLog(); } }, 'Show more') : null);
+      const pages = [];
+      let data = await app.query('activity', params);
+      pages.push(...(data.events || []));
+      const draw = () => {
+        const events = pages;
+        replace(logList,
+          h('p.muted', { style: 'font-size:.86rem' }, `${events.length} event${events.length === 1 ? '' : 's'} shown, newest first${app.past ? `, up to position ${app.asOf.position}` : ''}${data.next_before ? '; older ones may match' : ''}.`),
+          events.length ? h('div.table-wrap', h('table.data.responsive', { 'aria-label': 'Event log' },
+            h('thead', h('tr', h('th', '#'), h('th', 'When'), h('th', 'Who'), h('th', 'What'), h('th', 'Stream'), h('th', 'Type'))),
+            h('tbody', events.map((e) => h('tr',
+              h('td.id-cell', { 'data-label': 'Position' }, String(e.position)),
+              h('td.nowrap', { 'data-label': 'When' }, instant(e.at)),
+              h('td', { 'data-label': 'Who' }, person(e.by)),
+              // The feed's text starts with the actor's id, who is in the column before.
+              h('td.cell-main', { 'data-label': 'What' }, readable(String(e.text || '').replace(`${e.by}: `, '')), e.comment ? h('div.tl-why', e.comment) : null),
+              h('td', { 'data-label': 'Stream' }, h('a', { href: hashForStream(e.stream) }, e.stream)),
+              h('td', { 'data-label': 'Type' }, h('code.event-type', e.type))))))) : (data.next_before ? null : empty('No event matches', 'Change or clear the filters.')),
+          data.next_before
+            ? h('button.btn#log-more', { type: 'button', style: 'margin-top:12px', onclick: async (ev) => {
+              ev.currentTarget.disabled = true;
+              try {
+                data = await app.query('activity', { ...params, before: data.next_before });
+                pages.push(...(data.events || []));
+                draw();
+              } catch (err) {
+                replace(logList, errorState(err, drawLog));
+              }
+            } }, events.length ? 'Show older events' : 'Search older events') : null);
+      };
+      draw();
     } catch (err) {
       replace(logList, errorState(err, drawLog));
     }

@@ -47,6 +47,11 @@
 
 namespace isms::server {
 
+// The activity feed's answers read older events from the log in chunks of
+// this many positions, and at most activity_scan_budget positions per answer.
+inline constexpr std::uint64_t activity_scan_chunk = 512;
+inline constexpr std::uint64_t activity_scan_budget = 100000;
+
 struct projection_options {
   // Fewest events between two snapshots on disk. Default: 1000
   std::uint64_t snapshot_every = 1000;
@@ -164,6 +169,10 @@ class projection_engine {
   void remember(views_ptr v) const;
   // Frees `garbage` on the writer thread.
   void discard(std::shared_ptr<const void> garbage) const;
+  [[nodiscard]] std::expected<void, eventstore::error> complete_activity(domain::json& out,
+                                                                        const domain::json& params,
+                                                                        std::uint64_t at,
+                                                                        const views_ptr& past) const;
   [[nodiscard]] std::expected<domain::views::all_views, eventstore::error> subject_approvals(
       std::string_view subject, std::uint64_t position) const;
 

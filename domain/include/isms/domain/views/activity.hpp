@@ -6,8 +6,11 @@
 
 #include <cstddef>
 #include <deque>
+#include <cstdint>
 #include <expected>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "isms/domain/core.hpp"
 #include "isms/domain/views/common.hpp"
@@ -43,9 +46,33 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(activity_view, lines)
 void fold_activity(activity_view& v, const recorded_event& e, const std::string& subject,
                    bool readable);
 
-// `activity`: params {limit?: 1–1000 (default 50), stream?, actor?, type?} — `type`
-// matches a whole wire type ("risk.accepted.v1") or a prefix ending in "."
-// ("risk."). Newest first.
+// What an `activity` query asks for: params {limit?: 1–1000 (default 50),
+// stream?, actor?, type?, from?, to?, before?}. `type` matches a whole wire
+// type ("risk.accepted.v1") or a prefix ending in "." ("risk."); `from` and
+// `to` are days (YYYY-MM-DD, UTC, both included); `before` a position (only
+// older events: the cursor of the next page).
+struct activity_filter {
+  std::size_t limit = 50;
+  std::string stream, actor, type;
+  std::optional<date> from, to;
+  std::uint64_t before = UINT64_MAX;
+
+  [[nodiscard]] bool matches(const activity_line& line) const;
+};
+[[nodiscard]] std::expected<activity_filter, rejection> read_activity_filter(const json& params);
+
+// The line one event gives (as fold_activity appends it).
+[[nodiscard]] activity_line activity_line_of(const recorded_event& e, const std::string& subject, bool readable);
+
+// The answer: {events (newest first), count, next_before?, window_from}.
+// `next_before` is the cursor of the next page, present when older events may
+// match; `window_from` the oldest position the feed holds (0 when empty): the
+// feed keeps the latest lines only, and older ones are read from the log by
+// whoever holds it (the server completes the answer).
+[[nodiscard]] json activity_reply(const std::vector<activity_line>& lines, std::optional<std::uint64_t> next_before,
+                                  std::uint64_t window_from);
+
+// `activity`: the lines of the feed matching the filter, newest first.
 [[nodiscard]] std::expected<json, rejection> query_activity(const activity_view& v, const json& params);
 
 }  // namespace isms::domain::views

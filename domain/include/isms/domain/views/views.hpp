@@ -113,6 +113,10 @@ inline constexpr int snapshot_format = 1;
                                                    const json& params, const actor& viewer,
                                                    date today, std::optional<row_window> window = std::nullopt);
 
+// What `stream` is about in `v`, in a few words (a risk's title), for the
+// activity feed; "" when the views know no title for it.
+[[nodiscard]] std::string subject_title(const all_views& v, const std::string& stream);
+
 // The names query() answers, in documentation order.
 [[nodiscard]] std::vector<std::string_view> view_names();
 
