@@ -63,12 +63,14 @@ after(async () => {
 // Every screen, with the user who sees it.
 function screens() {
   const enc = encodeURIComponent;
+  // What changed over the last 100 days (the demo's history is longer).
+  const compare = `#/compare?from=${new Date(Date.now() - 100 * 864e5).toISOString().slice(0, 10)}&to=now`;
   return [
     ['mara.hansen', ['#/inbox', '#/risks', `#/risks/${enc(ids.risk)}`, '#/soa', '#/objectives', '#/nonconformities',
       `#/nonconformities/${enc(ids.nc)}`, '#/documents', `#/documents/${enc(ids.document)}`, `#/documents/${enc(ids.plainDocument)}`, '#/reviews',
-      `#/reviews/${enc(ids.review)}`, '#/audits', '#/scope', '#/history', `#/approvals/${enc(ids.approval)}`, '#/account']],
+      `#/reviews/${enc(ids.review)}`, '#/audits', '#/scope', '#/history', compare, `#/approvals/${enc(ids.approval)}`, '#/account']],
     ['henrik.brandt', ['#/inbox', `#/approvals/${enc(ids.approval)}`]],
-    ['peter.graf', ['#/history']],
+    ['peter.graf', ['#/history', compare]],
     ['admin', ['#/users']],
   ];
 }

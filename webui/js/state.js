@@ -66,7 +66,7 @@ class AppState extends EventTarget {
     const sent = this.conn.command(type, stream, data, opts);
     if (!opts || opts.expectedVersion !== 0) return sent;
     return sent.catch((err) => {
-      if (err && err.code === 'conflict' && err.field !== 'command_id') throw idTaken(stream);
+      if (err && err.code === 'conflict' && err.field === 'stream') throw idTaken(stream);
       throw err;
     });
   }

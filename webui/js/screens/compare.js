@@ -5,7 +5,8 @@
 // (`#/compare?from=2026-01-01&to=now`), so a comparison can be bookmarked and
 // shared; see changes.js for the points and the grouping.
 
-import { h, replace, fmtDay, fmtInstant, humanize, todayUtc, plural } from '../dom.js';
+import { h, replace, fmtDay, fmtInstant, instant, humanize, todayUtc, plural } from '../dom.js';
+import { person } from '../directory.js';
 import { app } from '../state.js';
 import { http } from '../api.js';
 import { pageHeader, loading, errorState, section, stateLabel, chip, empty } from '../ui.js';
@@ -311,7 +312,7 @@ export async function render(ctx) {
         h('a.cmp-event-pos', { href: historyHref({ stream: ev.stream, type: ev.type, from: day, to: day }), 'aria-label': `Event ${ev.position} in the event log` }, `#${ev.position}`),
         h('span.cmp-event-what', eventWords(ev)),
         elsewhere ? h('code.cmp-event-stream', ev.stream) : null),
-      h('div.cmp-event-meta', h('time', { datetime: ev.at }, fmtInstant(ev.at)), ' · ', ev.by),
+      h('div.cmp-event-meta', instant(ev.at), ' · ', person(ev.by)),
       ev.comment ? h('div.tl-why.cmp-event-why', ev.comment) : null);
   }
 
