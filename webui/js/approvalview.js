@@ -7,7 +7,7 @@ import { levelChip, chip } from './ui.js';
 import { showValue, textDiff } from './diff.js';
 import { ROLE_LABELS } from './roles.js';
 import { app } from './state.js';
-import { users, person, people, personName } from './directory.js';
+import { loadPeople, person, people, personName } from './directory.js';
 import { annexA } from './matrix.js';
 
 export const KIND_LABELS = {
@@ -221,15 +221,10 @@ export async function findApproval(id, subjectStream) {
   return (data.approvals || []).find((x) => x.id === id) || null;
 }
 
-// A person's name as the `users` view gives it ("Henrik Brandt"), else the id.
-export async function personName(id) {
-  if (!id) return '';
-  try {
-    const u = (await users()).find((x) => x.id === id);
-    return (u && u.name) || id;
-  } catch {
-    return id;
-  }
+// A person's name once the users are loaded ("Henrik Brandt"), else the id.
+async function loadedName(id) {
+  await loadPeople();
+  return personName(id);
 }
 
 // Who concluded a request and why, in words: {verdict, by, reason, at,
@@ -241,11 +236,11 @@ export async function outcomeOf(a, me = app.user && app.user.id) {
   if (a.state === 'rejected') {
     const d = decisions.find((x) => !x.approved && (!a.rejected_by || x.reviewer === a.rejected_by)) || {};
     const by = a.rejected_by || d.reviewer || '';
-    return { state: 'rejected', tone: 'bad', by, verdict: by === me ? 'You rejected this' : `Rejected by ${await personName(by)}`, reason: d.comment || a.outcome_comment || '', at: a.concluded_at || d.at };
+    return { state: 'rejected', tone: 'bad', by, verdict: by === me ? 'You rejected this' : `Rejected by ${await loadedName(by)}`, reason: d.comment || a.outcome_comment || '', at: a.concluded_at || d.at };
   }
   if (a.state === 'approved') {
     const last = decisions.filter((x) => x.approved).at(-1) || {};
-    const names = await Promise.all((a.approvers || []).map((u) => (u === me ? 'you' : personName(u))));
+    const names = await Promise.all((a.approvers || []).map((u) => (u === me ? 'you' : loadedName(u))));
     return { state: 'approved', tone: 'ok', by: last.reviewer || '', verdict: `Approved by ${names.join(' and ') || '—'}`, reason: a.outcome_comment || last.comment || '', at: a.concluded_at || last.at };
   }
   if (a.state === 'voided') {
