@@ -69,10 +69,10 @@ test('a day long past shows every event of that day, filtered on the server', as
   const { context, page } = await signIn(browser, server.url, AUDITOR, `demo-${AUDITOR}`);
   try {
     const table = await openLog(page);
-    await page.getByLabel('From').fill(day);
-    await page.getByLabel('From').dispatchEvent('change');
-    await page.getByLabel('To').fill(day);
-    await page.getByLabel('To').dispatchEvent('change');
+    await page.getByLabel('From', { exact: true }).fill(day);
+    await page.getByLabel('From', { exact: true }).dispatchEvent('change');
+    await page.getByLabel('To', { exact: true }).fill(day);
+    await page.getByLabel('To', { exact: true }).dispatchEvent('change');
     await page.waitForFunction((want) => document.querySelectorAll('table[aria-label="Event log"] tbody tr').length === want,
       positions.length, { timeout: 10_000 }).catch(() => {});
     const shown = await positionsIn(table);
