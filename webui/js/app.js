@@ -325,7 +325,7 @@ async function explainDecision(n, t) {
     const o = await outcomeOf(await findApproval(n.approval_id, n.subject_stream));
     if (!o) return;
     const summary = String(n.title || '').replace(/^[^:]+: /, '');
-    t.setText(h('strong', o.verdict), ': ', summary,
+    t.setText(h('strong', o.verdict), ': ', readable(summary),
       o.reason ? h('span.toast-reason', h('span.sr-only', 'Reason: '), `“${o.reason}”`) : null);
     notices.update(n.id, { verdict: o.verdict, reason: o.reason });
   } catch { /* the toast keeps the title the server sent */ }

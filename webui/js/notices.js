@@ -9,6 +9,7 @@
 // is about (an approval request's own page, which says who decided and why).
 
 import { h, replace, instant } from './dom.js';
+import { readable } from './directory.js';
 import { app } from './state.js';
 import { loading, explain } from './ui.js';
 import { outcomeOf, kindLabel } from './approvalview.js';
@@ -115,7 +116,7 @@ export function noticeCentre(hashForStream) {
     const list = notices.list;
     replace(received, h('h3.notices-sub', 'Received in this window'),
       list.length ? h('ul.notices-list', list.map((n) => h('li.notice', { class: n.read ? null : 'unread', dataset: { notice: n.id } },
-        h('a.notice-title', { href: noticeHref(n, hashForStream), onclick: () => close(false) }, n.verdict ? `${n.verdict}: ${stripVerdict(n.title)}` : n.title),
+        h('a.notice-title', { href: noticeHref(n, hashForStream), onclick: () => close(false) }, readable(n.verdict ? `${n.verdict}: ${stripVerdict(n.title)}` : n.title)),
         n.reason ? h('blockquote.notice-reason', h('span.sr-only', 'Reason: '), n.reason) : null,
         h('div.notice-when', instant(n.received_at)))))
         : h('p.muted', 'Nothing yet. New requests and decisions about yours appear here as they arrive.'));
@@ -141,7 +142,7 @@ export function noticeCentre(hashForStream) {
       const row = async (a) => {
         const o = await outcomeOf(a);
         return h('li.notice', { dataset: { approval: a.id, outcome: a.state } },
-          h('a.notice-title', { href: `#/approvals/${encodeURIComponent(a.id)}`, onclick: () => close(false) }, `${o ? o.verdict : a.state}: ${a.summary || a.subject_stream}`),
+          h('a.notice-title', { href: `#/approvals/${encodeURIComponent(a.id)}`, onclick: () => close(false) }, readable(`${o ? o.verdict : a.state}: ${a.summary || a.subject_stream}`)),
           o && o.reason ? h('blockquote.notice-reason', h('span.sr-only', 'Reason: '), o.reason) : null,
           h('div.notice-when', kindLabel(a.subject_kind), a.concluded_at ? [' · ', instant(a.concluded_at)] : null));
       };
