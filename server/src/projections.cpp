@@ -38,15 +38,16 @@ std::string chunk_key(std::uint64_t position, std::size_t i) {
   return std::string(chunk_prefix) + std::to_string(position) + "/" + std::to_string(i);
 }
 
-// The domain's view of a stored event, parsing only what the fold reads: the
-// payload, and the metadata's extra object only when it holds something.
-domain::recorded_event from_view(const eventstore::event_view& e) {
+// The domain's view of a stored event, parsing only what is read: the
+// payload (unless `payload` is false: a line of the activity feed shows none
+// of it), and the metadata's extra object only when it holds something.
+domain::recorded_event from_view(const eventstore::event_view& e, bool payload = true) {
   domain::recorded_event out;
   out.position = e.position;
   out.stream = std::string(e.stream);
   out.version = e.version;
   out.type = std::string(e.type);
-  out.data = json::parse(e.data_json);
+  if (payload) out.data = json::parse(e.data_json);
   out.meta.actor = std::string(e.actor);
   out.meta.recorded_at = domain::instant{std::chrono::milliseconds{e.recorded_at_ms}};
   out.meta.command_id = std::string(e.command_id);
@@ -601,24 +602,6 @@ std::expected<json, domain::rejection> projection_engine::query(std::optional<st
 
 namespace {
 
-// The domain's view of a stored event for a line of the activity feed: what
-// the line shows, without parsing the payload.
-domain::recorded_event line_event(const eventstore::event_view& e) {
-  domain::recorded_event out;
-  out.position = e.position;
-  out.stream = std::string(e.stream);
-  out.version = e.version;
-  out.type = std::string(e.type);
-  out.meta.actor = std::string(e.actor);
-  out.meta.recorded_at = domain::instant{std::chrono::milliseconds{e.recorded_at_ms}};
-  if (e.extra_json.size() > 2) {
-    const json extra = json::parse(e.extra_json, nullptr, false);
-    if (auto it = extra.find("comment"); extra.is_object() && it != extra.end() && it->is_string())
-      out.meta.comment = it->get<std::string>();
-  }
-  return out;
-}
-
 std::int64_t day_start_ms(domain::date d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::sys_days{d}.time_since_epoch())
@@ -705,7 +688,7 @@ std::expected<void, eventstore::error> projection_engine::complete_activity(json
       const std::uint64_t bottom = top - std::min<std::uint64_t>(top - lo, activity_scan_chunk - 1);
       std::vector<domain::recorded_event> chunk;
       auto visited = store_.scan(bottom, top, [&](const eventstore::event_view& e) {
-        chunk.push_back(line_event(e));
+        chunk.push_back(from_view(e, false));
         return true;
       });
       if (!visited) return std::unexpected(visited.error());

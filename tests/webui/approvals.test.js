@@ -18,7 +18,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, ApiClient, signIn, shot, loadDemo } from './harness.js';
+import { startServer, launchBrowser, ApiClient, signIn, shot, loadDemo, until, visible } from './harness.js';
 
 const PREFIX = 'demo-';
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -48,24 +48,6 @@ async function otherTab(context, hash) {
   await page.goto(`${server.url}/${hash}`);
   await page.locator('.conn-status .dot-live').waitFor();
   return page;
-}
-
-async function until(check, what, timeout = 10_000) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) assert.fail(`not reached within ${timeout} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function visible(locator, what, timeout = 10_000) {
-  try {
-    await locator.first().waitFor({ state: 'visible', timeout });
-  } catch {
-    assert.fail(`not visible within ${timeout} ms: ${what}`);
-  }
 }
 
 // Resolves when `locator` has left the page, failing with a clear message.

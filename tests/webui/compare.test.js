@@ -11,7 +11,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, ApiClient, signIn, shot, loadDemo } from './harness.js';
+import { startServer, launchBrowser, ApiClient, signIn, shot, loadDemo, visible as visibleWithin } from './harness.js';
+
+// The comparison of a long period takes a moment to draw.
+const visible = (locator, what, timeout = 15_000) => visibleWithin(locator, what, timeout);
 
 const PREFIX = 'demo-';
 const AUDITOR = 'peter.graf';       // external auditor: reads the event log and checkpoints
@@ -120,14 +123,6 @@ async function session(user, context) {
   const s = await signIn(browser, server.url, user, PREFIX + user, context);
   open.push(s.context);
   return s;
-}
-
-async function visible(locator, what, timeout = 15_000) {
-  try {
-    await locator.first().waitFor({ state: 'visible', timeout });
-  } catch {
-    assert.fail(`not visible within ${timeout} ms: ${what}`);
-  }
 }
 
 const text = async (locator) => (await locator.first().innerText()).replace(/\s+/g, ' ').trim();

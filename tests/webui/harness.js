@@ -4,6 +4,7 @@
 // server's own origin (the server refuses foreign origins, and this needs no
 // WebSocket library in node).
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -253,4 +254,25 @@ function run(binary, args) {
     child.on('error', (e) => resolve({ code: -1, signal: null, out: String(e) }));
     child.on('exit', (code, signal) => resolve({ code, signal, out }));
   });
+}
+
+// Polls a condition (reactions such as "approval complete → risk accepted"
+// run just after the command's reply) until it holds, failing with `what`.
+export async function until(check, what, timeout = 10_000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) assert.fail(`not reached within ${timeout} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+// Resolves when `locator` is visible, failing with a clear message.
+export async function visible(locator, what, timeout = 10_000) {
+  try {
+    await locator.first().waitFor({ state: 'visible', timeout });
+  } catch {
+    assert.fail(`not visible within ${timeout} ms: ${what}`);
+  }
 }

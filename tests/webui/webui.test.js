@@ -13,7 +13,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
-import { startServer, launchBrowser, ApiClient, signIn, shot, loadDemo, ADMIN_PASSWORD, PASSWORD } from './harness.js';
+import { startServer, launchBrowser, ApiClient, signIn, shot, loadDemo, until, visible, ADMIN_PASSWORD, PASSWORD } from './harness.js';
 
 const USERS = [
   ['mia', 'Mia Manager', ['isms_manager', 'top_management']],
@@ -47,26 +47,6 @@ async function plannedRisk(id, { title, owner = 'olga', l = 4, i = 4, tl = 2, ti
   return stream;
 }
 
-// Polls an API condition (reactions such as "approval complete → risk
-// accepted" run just after the command's reply).
-async function until(check, what, timeout = 10_000) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) assert.fail(`not reached within ${timeout} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-// Resolves when `locator` is visible, failing with a clear message.
-async function visible(locator, what, timeout = 10_000) {
-  try {
-    await locator.first().waitFor({ state: 'visible', timeout });
-  } catch {
-    assert.fail(`not visible within ${timeout} ms: ${what}`);
-  }
-}
 
 // Marks the page so that a reload (or navigation away) can be detected.
 async function markPage(page) {
