@@ -126,3 +126,40 @@ test('one stream\'s events on a range of days come from the server, not from the
     await context.close();
   }
 });
+
+// Runs last: it adds a thousand events to the demo's log. The comparison
+// reads a period's events through the same paged query, so an ISMS manager
+// (who may not read the event log export) sees the events of a period that
+// holds more than one page of them.
+test('the comparison lists every event of a long period for an ISMS manager', async (t) => {
+  if (skip) { t.skip(skip); return; }
+  const MANAGER = 'mara.hansen';
+  // The demo's newest assessment: its risk is changed in any period from
+  // that day to now.
+  const assessed = log.filter((e) => e.type === 'risk.assessed.v1').at(-1);
+  const id = assessed.stream.replace(/^risk-/, '');
+  const api = await ApiClient.open(browser, server.url, MANAGER, `demo-${MANAGER}`);
+  try {
+    await api.command('risk.identify', 'risk-R-99', {
+      title: 'Many reassessments', description: '', asset: 'file servers', threat: 'ransomware',
+      vulnerability: 'unpatched SMB', owner: 'jonas.richter', category: 'Cyber',
+    }, { expected_version: 0 });
+    for (let i = 0; i < 1000; i++) {
+      await api.command('risk.assess', 'risk-R-99', { likelihood: 1 + (i % 5), impact: 1 + ((i * 3) % 5), rationale: `round ${i}` });
+    }
+  } finally {
+    await api.close();
+  }
+  const { context, page } = await signIn(browser, server.url, MANAGER, `demo-${MANAGER}`);
+  try {
+    // A date stands for the end of that day: the day before the assessment.
+    const dayBefore = new Date(assessed.metadata.recorded_at_ms - 864e5).toISOString().slice(0, 10);
+    await page.goto(`${server.url}/#/compare?from=${dayBefore}&to=now`);
+    const card = page.locator(`section.cmp-register[data-register="risks"] article.cmp-entity[data-entity="${id}"]`);
+    await card.waitFor({ timeout: 30_000 });
+    assert.equal(await card.locator(`li.cmp-event[data-position="${assessed.position}"]`).count(), 1,
+      `${id}'s assessment at position ${assessed.position}, 1,000 events before the end of the period, is listed on its card`);
+  } finally {
+    await context.close();
+  }
+});

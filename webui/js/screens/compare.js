@@ -14,8 +14,9 @@ import {
   REGISTERS, parsePoint, pointToken, asOfOf, groupChanges, eventsOfEntity, eventsOfRegister, eventWords, fromLog, isRating,
 } from '../changes.js';
 
-// The feed (`activity`) keeps the latest 1000 events; auditors read the rest
-// of a longer period from the event log, up to this many.
+// The period's events: the `activity` query, 1000 at a time, paged back
+// through the log up to LOG_LIMIT events; auditors read the same events with
+// their data from the event log export.
 const FEED_LIMIT = 1000;
 const LOG_LIMIT = 10000;
 const LOG_PAGE = 5000;
@@ -151,8 +152,19 @@ export async function render(ctx) {
   async function loadEvents(a, b) {
     if (b <= a) return { list: [], count: 0, complete: true };
     const byPosition = new Map();
-    const feed = await app.conn.query('activity', { limit: FEED_LIMIT }, { position: b });
-    for (const e of feed.data.events || []) if (e.position > a && e.position <= b) byPosition.set(e.position, { ...e, data: null });
+    // The activity query pages back through the whole log (`before`, answered
+    // by `next_before`): every event of the period, up to LOG_LIMIT of them.
+    let params = { limit: FEED_LIMIT };
+    let reached = false;
+    for (let pages = 0, seen = 0; pages < LOG_LIMIT / FEED_LIMIT * 2 && seen < LOG_LIMIT; pages++) {
+      const feed = await app.conn.query('activity', params, { position: b });
+      const events = feed.data.events || [];
+      for (const e of events) if (e.position > a && e.position <= b) byPosition.set(e.position, { ...e, data: null });
+      seen += events.length;
+      const oldest = events.length ? events[events.length - 1].position : null;
+      if (!feed.data.next_before || (oldest !== null && oldest <= a + 1)) { reached = true; break; }
+      params = { limit: FEED_LIMIT, before: feed.data.next_before };
+    }
     // Auditors read the log itself: every event of the period (up to
     // LOG_LIMIT), with its data, which says which SoA control or context
     // item an event is about.
@@ -175,7 +187,9 @@ export async function render(ctx) {
       } catch { /* the feed's events are still listed */ }
     }
     const list = [...byPosition.values()].sort((x, y) => x.position - y.position);
-    return { list, count: b - a, complete: list.length >= b - a, oldest: list.length ? list[0].position : b + 1 };
+    // The log's own records (signed checkpoints, erasures) are not ISMS
+    // events: a period reached to its start is complete without them.
+    return { list, count: b - a, complete: reached || list.length >= b - a, oldest: list.length ? list[0].position : b + 1 };
   }
 
   async function loadRegister(reg, a, b) {
@@ -206,7 +220,7 @@ export async function render(ctx) {
         h('p.cmp-count', { dataset: { testid: 'compare-events' } }, a.position === b.position
           ? 'Both points are the same position in the log: nothing changed in between.'
           : `${plural(events.count, 'event')} recorded in between (positions ${a.position + 1} to ${b.position}).`,
-        !events.complete && events.count ? h('span.muted', ` The oldest ${events.oldest - a.position - 1} of them are not listed on the cards below: the activity feed keeps the latest ${FEED_LIMIT}; the event log export holds them all.`) : null),
+        !events.complete && events.count ? h('span.muted', ` The oldest ${events.oldest - a.position - 1} of them are not listed on the cards below: the screen reads the latest ${LOG_LIMIT}; the event log holds them all.`) : null),
         changed.length ? h('ul.cmp-overview', changed.map((r) => h('li',
           h('button.link-btn', { type: 'button', onclick: () => { const s = sections.get(r.reg.view); s.scrollIntoView({ block: 'start' }); s.querySelector('h2').focus(); } }, r.reg.title),
           ' ', counts(r.groups)))) : null,
