@@ -160,7 +160,11 @@ http_request to_request(const http::request<http::string_body>& req, std::string
   }
   out.body = req.body();
   out.remote = std::move(remote);
-  out.id = new_request_id();
+  // A reverse proxy's id for the request, when it is a safe one, so that its
+  // log and ours name the request alike; otherwise the server's own.
+  const auto given = req.find("X-Request-Id");
+  out.id = given != req.end() && acceptable_request_id(given->value()) ? std::string(given->value())
+                                                                        : new_request_id();
   return out;
 }
 

@@ -178,7 +178,38 @@ TEST(request_id, ids_are_unique_and_safe_in_a_header) {
   for (const auto& id : {a, b}) EXPECT_TRUE(std::regex_match(id, std::regex("[0-9a-f]{8}-[0-9a-f]+"))) << id;
 }
 
+TEST(request_id, an_incoming_id_is_kept_only_when_it_is_short_and_plain) {
+  EXPECT_TRUE(server::acceptable_request_id("3f9a2c1e-2a"));
+  EXPECT_TRUE(server::acceptable_request_id("nginx.7f3a_01:B"));
+  EXPECT_TRUE(server::acceptable_request_id(std::string(64, 'a')));
+  EXPECT_FALSE(server::acceptable_request_id(""));
+  EXPECT_FALSE(server::acceptable_request_id(std::string(65, 'a')));
+  for (const char* bad : {"a b", "a\"b", "a\tb", "id;drop", "ünicode", "a/b", "{\"x\":1}"})
+    EXPECT_FALSE(server::acceptable_request_id(bad)) << bad;
+}
+
 // ------------------------------------------------------------ a real server
+
+// Behind a reverse proxy the proxy's X-Request-Id names the request in the
+// answer and in the access log; an unsafe one is replaced by the server's own.
+TEST(access_log, a_proxys_request_id_is_kept_and_an_unsafe_one_replaced) {
+  captured_log captured(log::format::json);
+  test_server srv;
+  auto kept = http_call(srv.port(), "GET", "/healthz", "", {{"X-Request-Id", "proxy-7f3a.42"}});
+  ASSERT_EQ(kept.status, 200u);
+  EXPECT_EQ(kept.header("x-request-id"), "proxy-7f3a.42");
+  auto line = captured.access("GET", "/healthz", 200);
+  ASSERT_TRUE(line);
+  EXPECT_EQ((*line)["request_id"], "proxy-7f3a.42");
+
+  auto replaced = http_call(srv.port(), "GET", "/api/nothing-here", "", {{"X-Request-Id", std::string(200, 'x')}});
+  ASSERT_EQ(replaced.status, 404u);
+  EXPECT_TRUE(std::regex_match(replaced.header("x-request-id"), std::regex("[0-9a-f]{8}-[0-9a-f]+")))
+      << replaced.header("x-request-id");
+  auto replaced_line = captured.access("GET", "/api/nothing-here", 404);
+  ASSERT_TRUE(replaced_line);
+  EXPECT_EQ((*replaced_line)["request_id"], replaced.header("x-request-id"));
+}
 
 TEST(access_log, every_answer_names_the_request_id_the_log_names) {
   captured_log captured(log::format::json);

@@ -45,6 +45,11 @@ struct http_response {
 // within a run; short, and only [0-9a-f-], so it is safe in a header and a log.
 [[nodiscard]] std::string new_request_id();
 
+// Whether an incoming X-Request-Id (a reverse proxy's) is kept as the
+// request's id: 1–64 characters of [A-Za-z0-9._:-], so that it is as safe
+// in a header and a log line as the server's own ids.
+[[nodiscard]] bool acceptable_request_id(std::string_view id);
+
 // The value of a query parameter ("from" in "from=3&limit=10"), percent-decoded;
 // nullopt-like empty + false when absent.
 [[nodiscard]] bool query_param(std::string_view query, std::string_view name, std::string& value);
