@@ -641,18 +641,17 @@ std::expected<void, eventstore::error> projection_engine::complete_activity(json
     if (!p) return std::unexpected(p.error());
     hi = std::min(hi, *p);
   }
-  std::vector<views::activity_line> found;
+  // The matching events; their lines are made at the end, with titles.
+  std::vector<domain::recorded_event> found;
   const std::size_t wanted = f.limit - events.size();
   std::optional<std::uint64_t> next;
-  const auto take = [&](const domain::recorded_event& e) {
-    if (is_log_record(e.stream)) return true;
-    auto line = views::activity_line_of(e, {}, true);
-    if (!f.matches(line)) return true;
+  const auto take = [&](domain::recorded_event&& e) {
+    if (is_log_record(e.stream) || !f.matches(views::activity_line_of(e, {}, true))) return true;
     if (found.size() == wanted) {
       next = found.back().position;
       return false;
     }
-    found.push_back(std::move(line));
+    found.push_back(std::move(e));
     return true;
   };
   if (lo <= hi && !f.stream.empty()) {
@@ -663,17 +662,7 @@ std::expected<void, eventstore::error> projection_engine::complete_activity(json
     } else {
       for (auto it = history->rbegin(); it != history->rend(); ++it) {
         if (it->position > hi) continue;
-        if (it->position < lo) break;
-        domain::recorded_event e;
-        e.position = it->position;
-        e.stream = it->stream;
-        e.version = it->version;
-        e.type = it->type;
-        e.meta.actor = it->metadata.actor;
-        e.meta.recorded_at = domain::instant{std::chrono::milliseconds{it->metadata.recorded_at_ms}};
-        if (auto c = it->metadata.extra.find("comment"); c != it->metadata.extra.end() && c->is_string())
-          e.meta.comment = c->get<std::string>();
-        if (!take(e)) break;
+        if (it->position < lo || !take(to_domain_moved(std::move(*it)))) break;
       }
     }
   } else if (lo <= hi) {
@@ -694,31 +683,21 @@ std::expected<void, eventstore::error> projection_engine::complete_activity(json
       if (!visited) return std::unexpected(visited.error());
       scanned += top - bottom + 1;
       for (auto it = chunk.rbegin(); it != chunk.rend(); ++it)
-        if (!take(*it)) break;
+        if (!take(std::move(*it))) break;
       if (bottom == lo) break;
       top = bottom - 1;
     }
   }
   if (found.empty() && !next) return {};
-  // Titles as the views answering the query know them.
+  // Titled as the views answering the query know their subjects.
+  std::vector<views::activity_line> lines;
+  lines.reserve(found.size());
   const auto titled = [&](const views::all_views& v) {
-    for (auto& line : found) {
-      domain::recorded_event e;
-      e.position = line.position;
-      e.stream = line.stream;
-      e.type = line.type;
-      e.meta.actor = line.by;
-      e.meta.comment = line.comment;
-      const std::string subject = views::subject_title(v, line.stream);
-      if (!subject.empty()) {
-        auto again = views::activity_line_of(e, subject, true);
-        line.text = std::move(again.text);
-      }
-    }
+    for (const auto& e : found) lines.push_back(views::activity_line_of(e, views::subject_title(v, e.stream), true));
   };
   if (past) titled(*past);
   else read_current(titled);
-  const json more = views::activity_reply(found, next, window_from);
+  const json more = views::activity_reply(lines, next, window_from);
   for (const auto& e : more["events"]) events.push_back(e);
   out["count"] = events.size();
   if (next) out["next_before"] = *next;

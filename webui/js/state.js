@@ -55,17 +55,15 @@ class AppState extends EventTarget {
     return this.conn.query(view, params, asOf);
   }
 
-  // A command sent with expected version 0 creates its stream; a conflict
-  // then means the stream exists — the id is taken — and says so
-  // (code `id_taken`, field `stream`), not "changed in the meantime".
+  // The server answers a creating command whose stream exists with a
+  // conflict on `stream`: the id is taken, said in the words of the form
+  // (code `id_taken`), not "changed in the meantime".
   command(type, stream, data, opts) {
     if (this.asOf) return Promise.reject(Object.assign(new Error('Return to the present to make changes.'), { code: 'past' }));
     // Sent while the connection is down, the command waits and goes out once
     // it is back (with its command_id, so at most once): the shell says so.
     if (!this.conn.isOpen) this.dispatchEvent(new CustomEvent('command-queued', { detail: { type, stream } }));
-    const sent = this.conn.command(type, stream, data, opts);
-    if (!opts || opts.expectedVersion !== 0) return sent;
-    return sent.catch((err) => {
+    return this.conn.command(type, stream, data, opts).catch((err) => {
       if (err && err.code === 'conflict' && err.field === 'stream') throw idTaken(stream);
       throw err;
     });
