@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "isms/eventstore/store.hpp"
+#include "support/options.hpp"
 #include "support/store_probe.hpp"
 
 namespace es = isms::eventstore;
@@ -95,19 +96,10 @@ void print_line(const char* what, const latency_stats& s, const char* vs, double
 
 int main(int argc, char** argv) {
   config c;
-  std::filesystem::path given;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--dir" && i + 1 < argc) {
-      given = argv[++i];
-    } else if (a == "--seconds" && i + 1 < argc) {
-      c.seconds = std::atof(argv[++i]);
-      if (c.seconds <= 0) c.seconds = 3;
-    } else {
-      std::fprintf(stderr, "usage: %s [--dir DIR] [--seconds N]\n", argv[0]);
-      return 2;
-    }
-  }
+  options opt(argc, argv, "[--dir DIR] [--seconds N]");
+  const std::filesystem::path given = opt.text("dir", "");
+  c.seconds = opt.number("seconds", 3);
+  if (!opt.valid()) return 2;
   // The default: a temporary directory under the current directory, so the
   // store and the ceiling share its filesystem.
   std::filesystem::path base = given.empty() ? std::filesystem::current_path() : given;

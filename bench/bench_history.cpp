@@ -54,9 +54,11 @@
 #include "isms/domain/core.hpp"
 #include "isms/domain/dispatch.hpp"
 #include "isms/domain/reactions.hpp"
+#include "isms/domain/recorded.hpp"
 #include "isms/eventstore/store.hpp"
 #include "support/ismsd.hpp"
 #include "support/net.hpp"
+#include "support/options.hpp"
 #include "support/store_probe.hpp"
 
 using namespace isms::bench;
@@ -169,18 +171,10 @@ class history_builder final {
       ed.metadata.recorded_at_ms = last_ms_;
       ed.metadata.extra = json::object();
       if (!comment.empty()) ed.metadata.extra["comment"] = comment;
-      dom::recorded_event r;
-      r.position = next_position_ + recorded.size();
-      r.stream = stream;
-      r.version = version + recorded.size() + 1;
-      r.type = ne.type;
-      r.data = std::move(ne.data);
-      r.meta.actor = by.user_id;
-      r.meta.recorded_at = ctx.now;
-      r.meta.command_id = ctx.command_id;
+      auto r = dom::record_decided(std::move(ne), {stream, version + recorded.size() + 1, next_position_ + recorded.size()},
+                                   ctx, comment);
       r.meta.correlation_id = ed.metadata.correlation_id;
       r.meta.causation_id = causation;
-      r.meta.comment = comment;
       events.push_back(std::move(ed));
       recorded.push_back(std::move(r));
     }
@@ -560,39 +554,19 @@ void print_table(const std::vector<size_figures>& all) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::uint64_t> sizes{10000, 100000, 1000000};
-  int risks = 5000, as_of_n = 50;
-  bool keep = false, build_only = false;
-  fs::path base = fs::current_path();
-  fs::path exe = default_ismsd();
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--sizes" && i + 1 < argc) {
-      sizes.clear();
-      std::stringstream in(argv[++i]);
-      std::string item;
-      while (std::getline(in, item, ','))
-        if (!item.empty()) sizes.push_back(std::strtoull(item.c_str(), nullptr, 10));
-    } else if (a == "--risks" && i + 1 < argc) {
-      risks = std::max(1, std::atoi(argv[++i]));
-    } else if (a == "--as-of" && i + 1 < argc) {
-      as_of_n = std::max(1, std::atoi(argv[++i]));
-    } else if (a == "--dir" && i + 1 < argc) {
-      base = argv[++i];
-    } else if (a == "--ismsd" && i + 1 < argc) {
-      exe = argv[++i];
-    } else if (a == "--keep") {
-      keep = true;
-    } else if (a == "--build-only") {
-      build_only = true;
-    } else {
-      std::fprintf(stderr,
-                   "usage: %s [--sizes 10000,100000,1000000] [--risks N] [--as-of N] [--dir DIR] [--ismsd PATH] "
-                   "[--keep] [--build-only]\n",
-                   argv[0]);
-      return 2;
-    }
-  }
+  options opt(argc, argv,
+              "[--sizes 10000,100000,1000000] [--risks N] [--as-of N] [--dir DIR] [--ismsd PATH] [--keep] "
+              "[--build-only]",
+              {"keep", "build-only"});
+  const auto size_list = opt.list("sizes", {10000, 100000, 1000000});
+  const std::vector<std::uint64_t> sizes(size_list.begin(), size_list.end());
+  const int risks = static_cast<int>(opt.number("risks", 5000));
+  const int as_of_n = static_cast<int>(opt.number("as-of", 50));
+  const fs::path base = opt.text("dir", fs::current_path().string());
+  const fs::path exe = opt.text("ismsd", default_ismsd().string());
+  const bool keep = opt.flag("keep");
+  const bool build_only = opt.flag("build-only");
+  if (!opt.valid() || risks < 1 || as_of_n < 1) return 2;
   raise_fd_limit();
   const fs::path run = make_run_dir(base, "bench-history");
   const double load_before = loadavg();

@@ -32,6 +32,7 @@
 
 #include "support/ismsd.hpp"
 #include "support/net.hpp"
+#include "support/options.hpp"
 #include "support/store_probe.hpp"
 
 using namespace isms::bench;
@@ -83,26 +84,12 @@ latency_stats command_latency(ws_session& ws, double seconds, std::uint64_t& seq
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::size_t sessions = 10000;
-  double seconds = 5;
-  fs::path base = fs::current_path();
-  fs::path exe = default_ismsd();
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--sessions" && i + 1 < argc) {
-      sessions = std::strtoull(argv[++i], nullptr, 10);
-    } else if (a == "--seconds" && i + 1 < argc) {
-      seconds = std::atof(argv[++i]);
-      if (seconds <= 0) seconds = 5;
-    } else if (a == "--dir" && i + 1 < argc) {
-      base = argv[++i];
-    } else if (a == "--ismsd" && i + 1 < argc) {
-      exe = argv[++i];
-    } else {
-      std::fprintf(stderr, "usage: %s [--sessions N] [--seconds N] [--dir DIR] [--ismsd PATH]\n", argv[0]);
-      return 2;
-    }
-  }
+  options opt(argc, argv, "[--sessions N] [--seconds N] [--dir DIR] [--ismsd PATH]");
+  const auto sessions = static_cast<std::size_t>(opt.number("sessions", 10000));
+  const double seconds = opt.number("seconds", 5);
+  const fs::path base = opt.text("dir", fs::current_path().string());
+  const fs::path exe = opt.text("ismsd", default_ismsd().string());
+  if (!opt.valid()) return 2;
   const std::uint64_t fd_limit = raise_fd_limit();
   if (fd_limit < sessions + 256)
     std::fprintf(stderr, "warning: fd limit %llu is below %zu sessions\n", static_cast<unsigned long long>(fd_limit),

@@ -40,6 +40,7 @@
 
 #include "support/ismsd.hpp"
 #include "support/net.hpp"
+#include "support/options.hpp"
 #include "support/store_probe.hpp"
 
 using namespace isms::bench;
@@ -368,38 +369,17 @@ std::vector<std::string> setup_isms(std::uint16_t port) {
   return tokens;
 }
 
-std::vector<int> parse_list(const std::string& s) {
-  std::vector<int> out;
-  std::stringstream in(s);
-  std::string item;
-  while (std::getline(in, item, ','))
-    if (!item.empty()) out.push_back(std::atoi(item.c_str()));
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  double seconds = 10, store_seconds = 3;
-  std::vector<int> counts{1, 64, 1000};
-  fs::path base = fs::current_path();
-  fs::path exe = default_ismsd();
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--seconds" && i + 1 < argc) {
-      seconds = std::atof(argv[++i]);
-      if (seconds <= 0) seconds = 10;
-    } else if (a == "--connections" && i + 1 < argc) {
-      counts = parse_list(argv[++i]);
-    } else if (a == "--dir" && i + 1 < argc) {
-      base = argv[++i];
-    } else if (a == "--ismsd" && i + 1 < argc) {
-      exe = argv[++i];
-    } else {
-      std::fprintf(stderr, "usage: %s [--seconds N] [--connections 1,64,1000] [--dir DIR] [--ismsd PATH]\n", argv[0]);
-      return 2;
-    }
-  }
+  const double store_seconds = 3;
+  options opt(argc, argv, "[--seconds N] [--connections 1,64,1000] [--dir DIR] [--ismsd PATH]");
+  const double seconds = opt.number("seconds", 10);
+  const auto count_list = opt.list("connections", {1, 64, 1000});
+  const std::vector<int> counts(count_list.begin(), count_list.end());
+  const fs::path base = opt.text("dir", fs::current_path().string());
+  const fs::path exe = opt.text("ismsd", default_ismsd().string());
+  if (!opt.valid()) return 2;
   const std::uint64_t fd_limit = raise_fd_limit();
   const fs::path run = make_run_dir(base, "bench-ws");
   const double load_before = loadavg();

@@ -13,16 +13,14 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "isms/server/asio_names.hpp"
+
 #include <atomic>
 #include <thread>
 
 namespace isms::bench {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
+using namespace isms::asio_names;
 using net::awaitable;
 using net::use_awaitable;
 using steady = std::chrono::steady_clock;

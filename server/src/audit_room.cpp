@@ -1,6 +1,9 @@
 #include "isms/server/audit_room.hpp"
 
 #include <algorithm>
+#include <expected>
+#include <string>
+#include <utility>
 
 #include "isms/server/json_input.hpp"
 #include "isms/server/log.hpp"
@@ -131,23 +134,38 @@ http_response audit_room::checkpoint_key(const http_request& request) const {
   return json_response(200, key_json(parts_.checkpoints->key()));
 }
 
+namespace {
+
+// The two sizes a proof is asked about: `first` (1 or more, required) and
+// `second` (the log's head unless given), or the 400 that says how to ask.
+std::expected<std::pair<std::uint64_t, std::uint64_t>, http_response> proof_sizes(
+    const http_request& request, std::string_view first, std::string_view second, std::uint64_t head) {
+  const auto a = query_number(request.query, first, 0);
+  const auto b = query_number(request.query, second, head);
+  if (!a || *a == 0 || !b)
+    return std::unexpected(json_error(400, "bad_request",
+                                      "send " + std::string(first) + "=N (1 or more) and, optionally, " +
+                                          std::string(second) + "=N (decimal digits)"));
+  return std::pair{*a, *b};
+}
+
+}  // namespace
+
 http_response audit_room::inclusion_proof(const http_request& request) const {
   auto who = require_caller(parts_.identify, request, endpoint("events.export"));
   if (!who) return who.error();
-  const std::uint64_t head = store_.current_head().position;
-  const auto position = query_number(request.query, "position", 0);
-  const auto size = query_number(request.query, "tree_size", head);
-  if (!position || *position == 0 || !size)
-    return json_error(400, "bad_request", "send position=P (1 or more) and, optionally, tree_size=N (decimal digits)");
-  auto proof = store_.inclusion_proof(*position, *size);
+  auto sizes = proof_sizes(request, "position", "tree_size", store_.current_head().position);
+  if (!sizes) return sizes.error();
+  const auto [position, size] = *sizes;
+  auto proof = store_.inclusion_proof(position, size);
   if (!proof) return store_refusal(proof.error());
-  auto root = store_.merkle_root(*size);
+  auto root = store_.merkle_root(size);
   if (!root) return store_refusal(root.error());
-  auto event = store_.read_all(*position, 1);
+  auto event = store_.read_all(position, 1);
   if (!event) return store_refusal(event.error());
-  if (event->empty()) return json_error(404, "not_found", "no event at position " + std::to_string(*position));
-  return json_response(200, json{{"position", *position},
-                                 {"tree_size", *size},
+  if (event->empty()) return json_error(404, "not_found", "no event at position " + std::to_string(position));
+  return json_response(200, json{{"position", position},
+                                 {"tree_size", size},
                                  {"leaf", eventstore::to_hex(event->front().hash)},
                                  {"proof", hex_list(*proof)},
                                  {"root", eventstore::to_hex(*root)}});
@@ -156,19 +174,17 @@ http_response audit_room::inclusion_proof(const http_request& request) const {
 http_response audit_room::consistency_proof(const http_request& request) const {
   auto who = require_caller(parts_.identify, request, endpoint("events.export"));
   if (!who) return who.error();
-  const std::uint64_t head = store_.current_head().position;
-  const auto from = query_number(request.query, "from", 0);
-  const auto to = query_number(request.query, "to", head);
-  if (!from || *from == 0 || !to)
-    return json_error(400, "bad_request", "send from=M (1 or more) and, optionally, to=N (decimal digits)");
-  auto proof = store_.consistency_proof(*from, *to);
+  auto sizes = proof_sizes(request, "from", "to", store_.current_head().position);
+  if (!sizes) return sizes.error();
+  const auto [from, to] = *sizes;
+  auto proof = store_.consistency_proof(from, to);
   if (!proof) return store_refusal(proof.error());
-  auto from_root = store_.merkle_root(*from);
-  auto to_root = store_.merkle_root(*to);
+  auto from_root = store_.merkle_root(from);
+  auto to_root = store_.merkle_root(to);
   if (!from_root) return store_refusal(from_root.error());
   if (!to_root) return store_refusal(to_root.error());
-  return json_response(200, json{{"from", *from},
-                                 {"to", *to},
+  return json_response(200, json{{"from", from},
+                                 {"to", to},
                                  {"proof", hex_list(*proof)},
                                  {"from_root", eventstore::to_hex(*from_root)},
                                  {"to_root", eventstore::to_hex(*to_root)}});

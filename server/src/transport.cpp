@@ -43,13 +43,11 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include "isms/server/asio_names.hpp"
+
 namespace isms::server {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
+using namespace isms::asio_names;
 namespace fs = std::filesystem;
 
 namespace {

@@ -12,6 +12,7 @@
 
 #include "isms/domain/dispatch.hpp"
 #include "isms/domain/reactions.hpp"
+#include "isms/domain/recorded.hpp"
 
 namespace isms::domain::testing {
 
@@ -31,16 +32,7 @@ class in_memory_log final {
     std::vector<recorded_event> out;
     auto& idx = streams_[stream];
     for (const auto& e : events) {
-      recorded_event r;
-      r.position = all_.size() + 1;
-      r.stream = stream;
-      r.version = idx.size() + 1;
-      r.type = e.type;
-      r.data = e.data;
-      r.meta.actor = ctx.by.user_id;
-      r.meta.recorded_at = ctx.now;
-      r.meta.command_id = ctx.command_id;
-      r.meta.comment = comment;
+      auto r = record_decided(e, {stream, idx.size() + 1, all_.size() + 1}, ctx, comment);
       idx.push_back(all_.size());
       all_.push_back(r);
       out.push_back(r);

@@ -15,6 +15,7 @@
 
 #include "isms/domain/authorization.hpp"
 #include "isms/domain/dispatch.hpp"
+#include "isms/domain/recorded.hpp"
 #include "isms/server/json_input.hpp"
 
 namespace {
@@ -55,17 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     const auto d = domain::decide_command(parts[0], parts[1], *data, history, ctx, related);
     if (!d) continue;
     for (const auto& e : *d) {
-      domain::recorded_event r;
-      r.position = ++position;
-      r.stream = std::string(parts[1]);
-      r.version = history.size() + 1;
-      r.type = e.type;
-      r.data = e.data;
-      r.meta.actor = ctx.by.user_id;
-      r.meta.recorded_at = ctx.now;
-      r.meta.command_id = ctx.command_id;
       (void)canonical::json_text(e.data);
-      history.push_back(std::move(r));
+      history.push_back(domain::record_decided(e, {std::string(parts[1]), history.size() + 1, ++position}, ctx));
     }
   }
   return 0;

@@ -16,9 +16,6 @@
 #include "support/client.hpp"
 #include "support/ismsd_process.hpp"
 
-#ifndef ISMSD_PATH
-#error "ISMSD_PATH must name the ismsd executable"
-#endif
 
 namespace isms::testing {
 namespace {
@@ -43,13 +40,7 @@ run_result run_ismsd(const std::vector<std::string>& args, const std::string& in
     ::dup2(out[1], STDERR_FILENO);
     ::close(out[0]);
     ::close(out[1]);
-    std::vector<std::string> all{ISMSD_PATH};
-    all.insert(all.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : all) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(ISMSD_PATH, argv.data());
-    ::_exit(127);
+    exec_ismsd(args);
   }
   ::close(out[1]);
   ::close(in[0]);
@@ -66,11 +57,7 @@ run_result run_ismsd(const std::vector<std::string>& args, const std::string& in
   return r;
 }
 
-fs::path temp_dir() {
-  std::string tmpl = (fs::temp_directory_path() / "ismsd-offline-XXXXXX").string();
-  if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp");
-  return tmpl;
-}
+fs::path temp_dir() { return make_temp_dir("ismsd-offline"); }
 
 TEST(offline_commands, backup_of_a_missing_store_is_refused_and_creates_nothing) {
   const auto root = temp_dir();

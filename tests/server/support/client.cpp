@@ -17,13 +17,11 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include "isms/server/asio_names.hpp"
+
 namespace isms::testing {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
+using namespace isms::asio_names;
 using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
@@ -212,23 +210,22 @@ std::unique_ptr<ws_client> ws_client::connect(std::uint16_t port, const options&
   return std::unique_ptr<ws_client>(new ws_client(std::move(p)));
 }
 
-void ws_client::send_text(const std::string& text) {
-  beast::error_code ec;
-  impl_->with_ws([&](auto& ws) {
-    ws.text(true);
-    ws.write(net::buffer(text), ec);
-  });
-  if (ec) impl_->open = false;
-}
+namespace {
 
-void ws_client::send_binary(const std::string& bytes) {
+void send_frame(ws_client::impl& to, const std::string& bytes, bool binary) {
   beast::error_code ec;
-  impl_->with_ws([&](auto& ws) {
-    ws.binary(true);
+  to.with_ws([&](auto& ws) {
+    ws.binary(binary);
     ws.write(net::buffer(bytes), ec);
   });
-  if (ec) impl_->open = false;
+  if (ec) to.open = false;
 }
+
+}  // namespace
+
+void ws_client::send_text(const std::string& text) { send_frame(*impl_, text, false); }
+
+void ws_client::send_binary(const std::string& bytes) { send_frame(*impl_, bytes, true); }
 
 std::optional<std::string> ws_client::read(std::chrono::milliseconds timeout) {
   if (!impl_->open) return std::nullopt;

@@ -46,6 +46,16 @@ std::size_t child_output::wait_for(std::string_view needle, std::size_t from, st
   return at == std::string::npos ? at : at + needle.size();
 }
 
+void exec_ismsd(const std::vector<std::string>& args) {
+  std::vector<std::string> all{ISMSD_PATH};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  ::execv(ISMSD_PATH, argv.data());
+  ::_exit(127);
+}
+
 ismsd_child spawn_ismsd(const std::filesystem::path& data, const std::string& admin_password,
                         const std::vector<std::string>& extra) {
   int out[2];
@@ -58,13 +68,9 @@ ismsd_child spawn_ismsd(const std::filesystem::path& data, const std::string& ad
     ::close(out[0]);
     ::close(out[1]);
     ::setenv("ISMS_ADMIN_PASSWORD", admin_password.c_str(), 1);
-    std::vector<std::string> args{ISMSD_PATH, "serve", "--data", data.string(), "--address", "127.0.0.1", "--port", "0"};
-    for (const auto& e : extra) args.push_back(e);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(ISMSD_PATH, argv.data());
-    ::_exit(127);
+    std::vector<std::string> args{"serve", "--data", data.string(), "--address", "127.0.0.1", "--port", "0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    exec_ismsd(args);
   }
   ::close(out[1]);
   char buf[4096];

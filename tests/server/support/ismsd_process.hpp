@@ -50,6 +50,10 @@ struct ismsd_child {
 // ISMS_ADMIN_PASSWORD set and waits for the line with its port (http:// or,
 // with TLS, https://; port stays 0 when it exits first). Its later output is
 // collected in `log` so that it never blocks.
+// In a forked child: replaces it with ismsd run with `args` (after the
+// program's own name); exits 127 if that fails. Never returns.
+[[noreturn]] void exec_ismsd(const std::vector<std::string>& args);
+
 ismsd_child spawn_ismsd(const std::filesystem::path& data, const std::string& admin_password,
                         const std::vector<std::string>& extra = {});
 
