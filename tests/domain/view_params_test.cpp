@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "isms/domain/views/views.hpp"
@@ -72,24 +76,63 @@ TEST(ViewReplies, MonthsAheadAreCountedAsTheDomainCountsMonths) {
 // The vocabulary the clients show is the views' own: every state it lists
 // for a register is a state that register's view filters on, and every state
 // the filter names (other than aliases such as "open") is listed, in order.
+// Each state carries a label and one of the six tones.
 TEST(Vocabulary, EveryRegistersStatesAreTheStatesItsViewFiltersOn) {
   const json v = vocabulary();
-  for (const auto& [view, states] : v.items()) {
-    SCOPED_TRACE(view);
+  // The view and the filter each list is checked against; an empty view: a
+  // list no view filters on.
+  const std::map<std::string, std::pair<std::string, std::string>> filtered_by{
+      {"risks", {"risks", "state"}},
+      {"documents", {"documents", "state"}},
+      {"nonconformities", {"nonconformities", "state"}},
+      {"objectives", {"objectives", "state"}},
+      {"approvals", {"approvals", "state"}},
+      {"audits", {"audits", "state"}},
+      {"reviews", {"reviews", "state"}},
+      {"soa_applicability", {"soa", "applicability"}},
+      {"soa_status", {"soa", "status"}},
+      {"corrective_actions", {"", ""}},
+  };
+  const std::set<std::string> tones{"ok", "info", "warn", "bad", "neutral", "muted"};
+  ASSERT_EQ(v.size(), filtered_by.size());
+  for (const auto& [key, states] : v.items()) {
+    SCOPED_TRACE(key);
+    ASSERT_TRUE(filtered_by.contains(key)) << "no view is named for this list";
+    const auto& [view, param] = filtered_by.at(key);
     ASSERT_FALSE(states.empty());
     for (const auto& s : states) {
       EXPECT_FALSE(s.at("label").get<std::string>().empty());
-      EXPECT_TRUE(ask(view, R"({"state":")" + s.at("state").get<std::string>() + R"("})"))
-          << s.at("state") << " is not a state the view knows";
+      EXPECT_TRUE(tones.contains(s.at("tone").get<std::string>())) << s;
+      if (view.empty()) continue;
+      EXPECT_TRUE(ask(view, json{{param, s.at("state")}}.dump()))
+          << s.at("state") << " is not a " << param << " the view knows";
     }
-    const auto refused = ask(view, R"({"state":"no_such_state"})");
+    if (view.empty()) continue;
+    const auto refused = ask(view, json{{param, "no_such_state"}}.dump());
     ASSERT_FALSE(refused);
     std::string listed;
     for (const auto& s : states) listed += (listed.empty() ? "" : ", ") + s.at("state").get<std::string>();
     EXPECT_NE(refused.error().message.find(listed), std::string::npos)
         << refused.error().message << " does not list, in this order: " << listed;
   }
-  EXPECT_EQ(v.at("risks").at(2), (json{{"state", "treatment_planned"}, {"label", "Treatment planned"}}));
+  EXPECT_EQ(v.at("risks").at(2), (json{{"state", "treatment_planned"}, {"label", "Treatment planned"}, {"tone", "info"}}));
+}
+
+// The nonconformity board groups states by their step of 10.2: every state
+// names one, and the states of one step stand together in lifecycle order.
+TEST(Vocabulary, NonconformityStatesNameTheirStepOf10_2InOneRunEach) {
+  const json ncs = vocabulary().at("nonconformities");
+  std::vector<std::string> steps;
+  for (const auto& s : ncs) {
+    const auto stage = s.at("stage").get<std::string>();
+    ASSERT_FALSE(stage.empty()) << s;
+    if (steps.empty() || steps.back() != stage) {
+      EXPECT_EQ(std::find(steps.begin(), steps.end(), stage), steps.end()) << stage << " stands in two places";
+      steps.push_back(stage);
+    }
+  }
+  EXPECT_EQ(steps.size(), 6u);
+  EXPECT_EQ(ncs.at(1).at("stage"), ncs.at(3).at("stage"));  // contained … similar checked: one step
 }
 
 TEST(ViewParams, ActivityLimitZeroFromTheWireIsRefused) {

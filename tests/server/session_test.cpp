@@ -144,9 +144,10 @@ TEST(sessions, the_session_carries_the_vocabulary_of_the_registers) {
   const json v = json::parse(r.body).at("vocabulary");
   EXPECT_EQ(v, domain::views::vocabulary());
   ASSERT_EQ(v.at("risks").size(), 7u);
-  EXPECT_EQ(v.at("risks").front(), (json{{"state", "identified"}, {"label", "Identified"}}));
+  EXPECT_EQ(v.at("risks").front(), (json{{"state", "identified"}, {"label", "Identified"}, {"tone", "neutral"}}));
   EXPECT_EQ(v.at("risks").back().at("state"), "retired");
-  for (const char* reg : {"documents", "nonconformities", "objectives", "approvals", "audits", "reviews"})
+  for (const char* reg : {"documents", "nonconformities", "objectives", "approvals", "audits", "reviews",
+                          "soa_applicability", "soa_status", "corrective_actions"})
     EXPECT_FALSE(v.at(reg).empty()) << reg;
 }
 

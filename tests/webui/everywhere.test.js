@@ -239,6 +239,39 @@ test('the nonconformity board keeps each column\'s count apart from its label', 
   }
 });
 
+test('the board\'s columns and the states\' tones are the ones the server gives', async (t) => {
+  const s = await session(t, 'mara.hansen');
+  if (!s) return;
+  // The session reply's vocabulary, with every step of 10.2 renamed and
+  // every corrective action's state turned to the "bad" tone: the board and
+  // the chips follow what the server says, with no list of their own.
+  let steps = [];
+  await s.page.route('**/api/session', async (route) => {
+    if (route.request().method() !== 'GET') return route.continue();
+    const response = await route.fetch();
+    const body = await response.json();
+    for (const st of body.vocabulary.nonconformities) st.stage = `Step: ${st.stage}`;
+    for (const st of body.vocabulary.corrective_actions) st.tone = 'bad';
+    steps = [...new Set(body.vocabulary.nonconformities.map((st) => st.stage))];
+    await route.fulfill({ response, json: body });
+  });
+  try {
+    // A fresh load of the app, which asks for the session.
+    await show(s.page, '#/nonconformities');
+    await s.page.reload();
+    await settle(s.page);
+    assert.ok(steps.length >= 5, 'the session reply groups the states into steps');
+    const titles = await s.page.locator('.board-col h2 > span:first-child').allTextContents();
+    assert.deepEqual(titles, steps);
+    await show(s.page, `#/nonconformities/${encodeURIComponent(ids.nc)}`);
+    const chips = s.page.locator('td[data-label="Status"] .chip');
+    assert.ok(await chips.count() > 0, 'the nonconformity lists its actions');
+    for (const c of await chips.all()) assert.match(await c.getAttribute('class'), /\btone-bad\b/);
+  } finally {
+    await s.page.unrouteAll({ behavior: 'ignoreErrors' });
+  }
+});
+
 test('the risk table fits its box at 1440 px', async (t) => {
   const s = await session(t, 'mara.hansen');
   if (!s) return;

@@ -39,8 +39,19 @@ class AppState extends EventTarget {
 
   // The label the server gives a state of a register, or null.
   stateLabel(register, state) {
-    const s = (this.vocabulary[register] || []).find((x) => x.state === state);
+    const s = this.stateEntry(register, state);
     return s ? s.label : null;
+  }
+
+  // What the server says of a state ({state, label, tone, stage?}): of the
+  // register named, or of the first register that lists it; null if none.
+  stateEntry(register, state) {
+    const registers = register ? [register] : Object.keys(this.vocabulary);
+    for (const r of registers) {
+      const s = (this.vocabulary[r] || []).find((x) => x.state === state);
+      if (s) return s;
+    }
+    return null;
   }
 
   // Queries honour the time control: while it is set, every query carries as_of.

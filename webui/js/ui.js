@@ -103,32 +103,18 @@ export function levelChip(level, score) {
   return h('span.chip', { class: LEVEL_CLASS[level] || 'chip-muted' }, humanize(level), score ? h('span.chip-score', ` ${score}`) : null);
 }
 
-const STATE_TONE = {
-  identified: 'neutral', assessed: 'info', treatment_planned: 'info', acceptance_requested: 'warn',
-  accepted: 'ok', acceptance_expired: 'bad', retired: 'muted',
-  open: 'warn', requested: 'warn', approved: 'ok', rejected: 'bad', voided: 'muted',
-  draft: 'neutral', approval_requested: 'warn', published: 'ok', superseded: 'muted',
-  proposed: 'neutral', set: 'info', achieved: 'ok', missed: 'bad',
-  raised: 'bad', contained: 'warn', root_cause_recorded: 'warn', similar_checked: 'warn', actions_planned: 'info',
-  actions_done: 'info', actions_verified: 'ok', closed: 'muted',
-  scheduled: 'neutral', inputs_assembled: 'info', minutes_pending: 'warn', minutes_approved: 'ok',
-  planned: 'neutral', performed: 'info', reported: 'ok',
-  applicable: 'ok', excluded: 'muted', undecided: 'warn',
-  not_started: 'bad', partial: 'warn', implemented: 'ok',
-};
-
-// The states of the registers are labelled by the server (the session's
-// `vocabulary`); a state no register lists (an SoA status) reads as its name.
-export function stateLabel(state) {
-  for (const register of Object.keys(app.vocabulary || {})) {
-    const label = app.stateLabel(register, state);
-    if (label) return label;
-  }
-  return humanize(state);
+// The states of the registers are labelled and toned by the server (the
+// session's `vocabulary`): of `register` where the caller names it, else of
+// the first register that lists the state; a state none lists reads as its
+// name, in the neutral tone.
+export function stateLabel(state, register) {
+  const s = app.stateEntry(register, state);
+  return s ? s.label : humanize(state);
 }
 
-export function stateChip(state, label) {
-  return h('span.chip', { class: `tone-${STATE_TONE[state] || 'neutral'}` }, label || stateLabel(state));
+export function stateChip(state, label, register) {
+  const s = app.stateEntry(register, state);
+  return h('span.chip', { class: `tone-${(s && s.tone) || 'neutral'}` }, label || (s ? s.label : humanize(state)));
 }
 
 export function chip(text, tone = 'neutral') { return h('span.chip', { class: `tone-${tone}` }, text); }

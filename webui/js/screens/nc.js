@@ -71,7 +71,7 @@ export async function render(ctx) {
         h('td.cell-main', { 'data-label': 'Action' }, h('span.id-cell', a.action_id), ' ', a.description),
         h('td', { 'data-label': 'Owner' }, person(a.owner)),
         h('td', { 'data-label': 'Due' }, h('span', { class: a.overdue ? 'overdue' : null }, day(a.due_on), a.overdue ? ' · overdue' : '')),
-        h('td', { 'data-label': 'Status' }, stateChip(a.status === 'done' ? 'actions_done' : a.status === 'verified' ? 'actions_verified' : 'planned', humanize(a.status))),
+        h('td', { 'data-label': 'Status' }, stateChip(a.status, null, 'corrective_actions')),
         h('td', { 'data-label': 'Evidence' },
           a.evidence ? h('div', a.evidence, h('div.muted', { style: 'font-size:.82rem' }, 'done ', day(a.completed_on), ' by ', person(a.completed_by))) : h('span.muted', '—'),
           a.verified_by ? h('div.muted', { style: 'font-size:.82rem' }, 'verified ', day(a.verified_on), ' by ', person(a.verified_by), a.verification_notes ? `: ${a.verification_notes}` : '') : null,

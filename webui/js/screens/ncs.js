@@ -6,14 +6,17 @@ import { app } from '../state.js';
 import { toast, chip, field, openDialog, empty, registerScreen, queryParams, queryFilters } from '../ui.js';
 import { nextId } from '../directory.js';
 
-const COLUMNS = [
-  ['Raised', ['raised']],
-  ['Contained, cause sought', ['contained', 'root_cause_recorded', 'similar_checked']],
-  ['Actions planned', ['actions_planned']],
-  ['Actions done', ['actions_done']],
-  ['Effectiveness verified', ['actions_verified']],
-  ['Closed', ['closed']],
-];
+// The board's columns: the steps of 10.2 in order, each with its states,
+// as the server groups them (the vocabulary's `stage` of each state).
+function columns() {
+  const out = [];
+  for (const s of app.vocabulary.nonconformities || []) {
+    const last = out[out.length - 1];
+    if (last && last[0] === s.stage) last[1].push(s.state);
+    else out.push([s.stage, [s.state]]);
+  }
+  return out;
+}
 const SEVERITY_TONE = { major: 'bad', minor: 'warn', observation: 'neutral' };
 
 export async function render(ctx) {
@@ -50,7 +53,7 @@ export async function render(ctx) {
     }
     // A list of columns, each a heading (its state and how many are in it,
     // the count apart from the words) over the list of its cards.
-    replace(list, h('ul.board', { 'aria-label': 'Nonconformities by state' }, COLUMNS.map(([title, states], k) => {
+    replace(list, h('ul.board', { 'aria-label': 'Nonconformities by state' }, columns().map(([title, states], k) => {
       const items = ncs.filter((n) => states.includes(n.state));
       const headingId = `board-col-${k}`;
       return h('li.board-col',

@@ -106,8 +106,8 @@ export async function render(ctx) {
             h('div.ctl-title', h('span.id-cell', x.id), ' ', x.title),
             x.justification ? h('div.ctl-just', x.justification) : null,
             x.differs_from_published ? h('div', chip('changed since publication', 'warn')) : null),
-          h('td', { 'data-label': 'Applicability' }, stateChip(x.applicability)),
-          h('td', { 'data-label': 'Implementation' }, x.applicable ? stateChip(x.implementation_status) : h('span.muted', '—')),
+          h('td', { 'data-label': 'Applicability' }, stateChip(x.applicability, null, 'soa_applicability')),
+          h('td', { 'data-label': 'Implementation' }, x.applicable ? stateChip(x.implementation_status, null, 'soa_status') : h('span.muted', '—')),
           h('td', { 'data-label': 'Linked risks' }, (x.linked_risks || []).length ? h('span', x.linked_risks.map((r, k) => [k ? ', ' : '', h('a', { href: `#/risks/${encodeURIComponent(r)}` }, r)])) : h('span.muted', '—')),
           app.roleAllows('soa.decide_control') ? h('td', { 'data-label': '' }, writeButton('soa.decide_control', 'Edit', () => editDialog(x), { kind: 'quiet', small: true })) : null))))));
   }

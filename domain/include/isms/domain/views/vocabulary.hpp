@@ -10,9 +10,16 @@
 
 namespace isms::domain::views {
 
-// {"risks": [{"state": "identified", "label": "Identified"}, …], "documents": …,
-//  "nonconformities": …, "objectives": …, "approvals": …, "audits": …, "reviews": …}
-// Each key is the view whose entries carry these states in `state`.
+// {"risks": [{"state": "identified", "label": "Identified", "tone": "neutral"}, …],
+//  "documents": …, "nonconformities": …, "objectives": …, "approvals": …,
+//  "audits": …, "reviews": …, "soa_applicability": …, "soa_status": …,
+//  "corrective_actions": …}
+// The first seven keys are views whose entries carry these states in `state`;
+// soa_applicability and soa_status are the `soa` view's per-control choices
+// (its `applicability` and `status` filters); corrective_actions the status
+// of a nonconformity's action. Each state has a tone (how it stands: ok,
+// info, warn, bad, neutral, muted); a nonconformity's state also names its
+// step of 10.2 (`stage`), by which the board groups them.
 [[nodiscard]] json vocabulary();
 
 }  // namespace isms::domain::views
