@@ -236,8 +236,10 @@ void ledger::after_apply(const views::all_views& after, const domain::recorded_e
   }
 
   std::vector<std::pair<std::string, json>> out;
-  // Notifications handled before a restart are not computed again.
-  if (!(replaying && notifier_->handled(e.position))) {
+  // Notifications handled before a restart are not computed again. Nor are
+  // those of any replayed event when no webhook is posted: the log is read
+  // at start before anyone can connect, so they would reach no one.
+  if (!(replaying && (notifier_->handled(e.position) || !notifier_->posts_webhooks()))) {
     for (const auto& n : views::notifications_for(after, e)) out.emplace_back(n.user_id, notification_json(n));
   }
   notifier_->on_event(e.position, out);

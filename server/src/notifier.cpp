@@ -174,9 +174,9 @@ void notifier::on_event(std::uint64_t position, const std::vector<std::pair<std:
     if (!options_.webhook_urls.empty()) {
       for (const auto& [_, n] : notifications) enqueue_locked(n);
       persist_locked();  // before anyone is told: the posts survive a crash
+      cv_.notify_all();  // the delivery thread sleeps unless posts wait
     }
   }
-  cv_.notify_all();
   for (const auto& [user, n] : notifications) push_(user, n);
 }
 

@@ -167,6 +167,7 @@ void projection_engine::start() {
   if (next_replay_report_ <= replay_until_)
     log::info("views", "folding the views from position " + std::to_string(replay_from_ + 1) + " to " +
                            std::to_string(replay_until_));
+  catch_up();
   subscription_ = store_.subscribe(
       current_.position + 1, [this](const eventstore::recorded_event& e) { on_event(e); },
       [](const eventstore::error& err) {
@@ -191,10 +192,41 @@ projection_engine::~projection_engine() {
   if (behind && current_.position > 0) write_snapshot(current_);
 }
 
-void projection_engine::on_event(const eventstore::recorded_event& stored) {
+void projection_engine::catch_up() {
+  // The subscription would deliver the same events, each fully decoded
+  // (payload, metadata, hashes) and copied; a scan parses only the payload.
+  // What the scan cannot read is left to the subscription, which meets the
+  // same record and reports it.
+  std::vector<domain::recorded_event> batch;
+  while (current_.position < replay_until_) {
+    const std::uint64_t from = current_.position + 1;
+    const std::uint64_t to = std::min(replay_until_, current_.position + read_chunk);
+    batch.clear();
+    std::optional<std::string> bad;
+    auto visited = store_.scan(from, to, [&](const eventstore::event_view& e) {
+      try {
+        batch.push_back(from_view(e));
+      } catch (const std::exception& ex) {
+        bad = "position " + std::to_string(e.position) + ": " + ex.what();
+        return false;
+      }
+      return true;
+    });
+    for (const auto& e : batch) apply(e);
+    if (!visited || bad || *visited == 0) {
+      if (!visited || bad)
+        log::warn("views", "reading the log at start stopped at position " + std::to_string(current_.position + 1) +
+                               ": " + (bad ? *bad : visited.error().message) + "; the subscription goes on from there");
+      return;
+    }
+  }
+}
+
+void projection_engine::on_event(const eventstore::recorded_event& stored) { apply(to_domain(stored)); }
+
+void projection_engine::apply(const domain::recorded_event& e) {
   const auto started = std::chrono::steady_clock::now();
-  const domain::recorded_event e = to_domain(stored);
-  if (is_erasure(stored.stream) && stored.position > current_.position) {
+  if (is_erasure(e.stream) && e.position > current_.position) {
     // Personal data was erased from an earlier event: the views and every
     // snapshot may still hold it, so the snapshots are dropped and the views
     // folded again from the redacted log. Erasures are rare; this costs one
@@ -209,12 +241,12 @@ void projection_engine::on_event(const eventstore::recorded_event& stored) {
       writer_cv_.wait(wl, [this] { return !writing_; });
       drop_snapshots();
     }
-    auto rebuilt = rebuild_from_scratch(stored.position - 1);
+    auto rebuilt = rebuild_from_scratch(e.position - 1);
     std::unique_lock lock(mutex_);
     if (rebuilt) {
       current_ = std::move(*rebuilt);
     } else {
-      log::error("views", "refolding after the erasure at position " + std::to_string(stored.position) +
+      log::error("views", "refolding after the erasure at position " + std::to_string(e.position) +
                               " failed: " + rebuilt.error().message);
     }
     fold_into(current_, e);

@@ -59,6 +59,9 @@ class notifier {
   // it): its notifications need not be computed again.
   [[nodiscard]] bool handled(std::uint64_t position) const;
 
+  // Whether notifications are posted to webhooks (any URL configured).
+  [[nodiscard]] bool posts_webhooks() const noexcept { return !options_.webhook_urls.empty(); }
+
   // The notifications caused by the event at `position`. Events at or below
   // the persisted checkpoint were already handled before a restart and are
   // skipped. Called on the projection delivery thread, in position order.

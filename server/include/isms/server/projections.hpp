@@ -99,6 +99,10 @@ class projection_engine {
   ~projection_engine();  // writes a final snapshot
 
   // Starts folding the log's events (call once, when the listener is ready).
+  // The stretch between the restored views and the log's head is folded
+  // before it returns, read with the store's scan (only the payload parsed,
+  // in batches, on the calling thread); a subscription then delivers every
+  // later event.
   void start();
 
   // Runs `reader` on the current views under a shared lock.
@@ -156,6 +160,12 @@ class projection_engine {
   };
 
   void on_event(const eventstore::recorded_event& e);
+  // Folds `e` into the current views and does what follows from it: the
+  // listener, a snapshot when one is due, the waiters. The one path of every
+  // event, read at start-up or delivered by the subscription.
+  void apply(const domain::recorded_event& e);
+  // Folds the log up to its head as start() found it, through scan.
+  void catch_up();
   [[nodiscard]] std::expected<std::shared_ptr<const domain::views::all_views>, eventstore::error> views_as_of(
       std::uint64_t position) const;
   void writer_loop();
