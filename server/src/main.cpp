@@ -714,9 +714,12 @@ int main(int argc, char** argv) {
   // glibc gives each thread that allocates its own heap arena (up to 8 per
   // core), and freed memory stays in the arena it came from: past views built
   // on one worker thread would stay resident as long as the process lives. A
-  // few arenas keep the heap compact; the server's threads rarely allocate at
-  // the same moment. An operator may override with MALLOC_ARENA_MAX.
-  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
+  // few arenas keep the heap compact. Three, not two: folding the log at start
+  // and encoding its snapshots allocate at the same moment on two threads,
+  // and with two arenas they queue for one (the fold ran at half speed; at
+  // 1M events RSS after queries stays below 512 MiB with three, see
+  // docs/performance.md). An operator may override with MALLOC_ARENA_MAX.
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 3);
   std::string problem;
   auto args = parse_args(argc, argv, problem);
   if (!args) {

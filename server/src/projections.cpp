@@ -274,7 +274,11 @@ void projection_engine::apply(const domain::recorded_event& e) {
   if (listener_) listener_(current_, e, e.position <= replay_until_);
   if (e.position >= next_snapshot_at_) {
     // The copy is the only work on this thread; encoding and writing happen
-    // on the writer thread. A snapshot still waiting is replaced.
+    // on the writer thread. Live, a snapshot still waiting is replaced (the
+    // next one is as good). While the log behind the head is read at start,
+    // which outruns the writer, each waits for the one before to be taken:
+    // time travel needs every one of them, a spacing apart.
+    const bool replaying = e.position <= replay_until_;
     auto copy = std::make_shared<const views::all_views>(current_);
     std::size_t last_bytes = 0;
     {
@@ -284,7 +288,8 @@ void projection_engine::apply(const domain::recorded_event& e) {
     next_snapshot_at_ =
         e.position + std::max<std::uint64_t>(options_.snapshot_every, last_bytes / options_.snapshot_bytes_per_event);
     {
-      std::lock_guard lock(writer_mutex_);
+      std::unique_lock lock(writer_mutex_);
+      if (replaying) writer_cv_.wait(lock, [this] { return pending_ == nullptr || stopping_; });
       pending_ = std::move(copy);
     }
     writer_cv_.notify_all();
@@ -319,6 +324,7 @@ void projection_engine::writer_loop() {
     views_ptr v = std::move(pending_);
     writing_ = true;
     lock.unlock();
+    writer_cv_.notify_all();  // a start-up fold may wait for the hand-over
     write_snapshot(*v);
     v.reset();
     lock.lock();
