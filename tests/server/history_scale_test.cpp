@@ -3,12 +3,14 @@
 // chunks) through a bounded cache; a restart folds only the tail.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <random>
 #include <thread>
 
 #include "isms/domain/views/views.hpp"
+#include "isms/eventstore/store.hpp"
 #include "isms/server/ledger.hpp"
 #include "support/client.hpp"
 #include "support/test_server.hpp"
@@ -25,9 +27,17 @@ constexpr int risks = 20;
 
 bool ok(const std::optional<json>& r) { return r && r->contains("result"); }
 
+// A test may ask the next start for a snapshot every this many events, with
+// no spacing by size (0: the usual schedule).
+std::uint64_t snapshot_every_next_start = 0;
+
 void tweak(server::server_config& c) {
   c.ledger.projections.snapshot_every = 100;
   c.ledger.projections.snapshot_bytes_per_event = 64;
+  if (snapshot_every_next_start != 0) {
+    c.ledger.projections.snapshot_every = snapshot_every_next_start;
+    c.ledger.projections.snapshot_bytes_per_event = std::uint64_t{1} << 40;
+  }
   c.ledger.projections.cached_views = 3;
   c.ledger.projections.snapshot_chunk_bytes = 1024;  // every snapshot spans many chunks
   c.ledger.ws.requests_per_second = 1e6;  // one client sends thousands of commands
@@ -159,6 +169,49 @@ TEST_F(history_scale, restarts_fold_only_the_tail) {
   auto rebuilt = srv_.app().views().rebuild_from_scratch(head);
   ASSERT_TRUE(rebuilt.has_value());
   EXPECT_EQ(views::snapshot(*rebuilt), after);
+}
+
+// A start that folds the whole log (no snapshot to start from: a first
+// start on an imported store, or after the snapshots were dropped) reads it
+// faster than the writer encodes snapshots; it still leaves one every
+// spacing, for time travel, and ends at the same views. The start asks for
+// one every 20 events, more often than the writer could keep up with.
+TEST_F(history_scale, a_start_that_folds_the_whole_log_leaves_a_snapshot_every_spacing) {
+  reassess(*client_, 60, round_);
+  srv_.app().settle();
+  struct reset {
+    ~reset() { snapshot_every_next_start = 0; }
+  } reset_after;
+  snapshot_every_next_start = 20;
+  const auto head = srv_.store().current_head().position;
+  json before;
+  srv_.app().views().read_current([&](const views::all_views& v) { before = views::snapshot(v); });
+  srv_.stop();
+  {
+    auto opened = eventstore::store::open(eventstore::options{}, srv_.dir());
+    ASSERT_TRUE(opened.has_value());
+    ASSERT_TRUE((*opened)->erase_meta("views/snapshots").has_value());  // the index: no snapshot is known
+  }
+  srv_.restart();
+  srv_.app().settle();
+  auto& engine = srv_.app().views();
+  EXPECT_EQ(engine.stats().started_from, 0u);
+  wait_for_snapshot_writer(srv_.app(), head / 20 - 1);
+  json after;
+  engine.read_current([&](const views::all_views& v) { after = views::snapshot(v); });
+  EXPECT_EQ(after, before);
+  // One every 20 events of the log read at start, and none lost.
+  const auto s = engine.stats();
+  EXPECT_GE(s.snapshots + 1, head / 20) << "head " << head;
+  EXPECT_EQ(s.snapshot_failures, 0u);
+  // And time travel from them equals the full fold.
+  for (const std::uint64_t p : {head / 4, head / 2, head - 7}) {
+    auto past = engine.as_of_position(p);
+    ASSERT_TRUE(past.has_value()) << p;
+    auto rebuilt = engine.rebuild_from_scratch(p);
+    ASSERT_TRUE(rebuilt.has_value());
+    EXPECT_EQ(views::snapshot(**past), views::snapshot(*rebuilt)) << "as of " << p;
+  }
 }
 
 // Many acceptance cycles: every concluded approval stays in its streams, the
