@@ -132,14 +132,18 @@ projection_engine::projection_engine(projection_options options, eventstore::sto
     index_ = std::move(kept);
     (void)write_index();
   }
-  // The newest readable snapshot is where start-up begins.
+  // The newest readable snapshot is where start-up begins. One this build
+  // can never decode (written with another layout of the views, damaged) is
+  // removed, so that time travel does not try it again on every question.
+  std::vector<snapshot_ref> unreadable;
   for (auto it = index_.rbegin(); it != index_.rend(); ++it) {
     if (it->position > head) continue;
     auto restored = read_snapshot(*it);
     if (!restored) {
-      log::warn("views", "snapshot at position " + std::to_string(it->position) + " unusable (" + restored.error() +
-                             "); trying an earlier one");
+      log::warn("views", "snapshot at position " + std::to_string(it->position) + " unusable (" +
+                             restored.error().message + "); trying an earlier one");
       ++stats_.snapshot_failures;
+      if (!restored.error().readable) unreadable.push_back(*it);
       continue;
     }
     current_ = std::move(*restored);
@@ -147,6 +151,14 @@ projection_engine::projection_engine(projection_options options, eventstore::sto
     log::info("views", "restored the snapshot at position " + std::to_string(current_.position) + " of " +
                            std::to_string(head));
     break;
+  }
+  if (!unreadable.empty()) {
+    for (const auto& s : unreadable) {
+      for (std::size_t i = 0; i < s.chunks; ++i) (void)store_.erase_meta(chunk_key(s.position, i));
+      std::erase_if(index_, [&](const snapshot_ref& x) { return x.position == s.position; });
+    }
+    log::info("views", "removed " + std::to_string(unreadable.size()) + " snapshot(s) this build cannot read");
+    (void)write_index();
   }
   if (!index_.empty()) {
     stats_.last_snapshot_position = index_.back().position;
@@ -334,9 +346,9 @@ void projection_engine::writer_loop() {
 }
 
 bool projection_engine::write_snapshot(const views::all_views& v) {
-  std::vector<std::uint8_t> bytes;
+  std::string bytes;
   try {
-    bytes = json::to_msgpack(views::snapshot(v));
+    bytes = views::encode_snapshot(v);
   } catch (const std::exception& ex) {
     log::error("views", std::string("could not encode the views snapshot: ") + ex.what());
     std::lock_guard lock(index_mutex_);
@@ -347,8 +359,7 @@ bool projection_engine::write_snapshot(const views::all_views& v) {
   const std::size_t chunks = (bytes.size() + chunk - 1) / chunk;
   for (std::size_t i = 0; i < chunks; ++i) {
     const std::size_t from = i * chunk;
-    const std::string_view part(reinterpret_cast<const char*>(bytes.data()) + from,
-                                std::min(chunk, bytes.size() - from));
+    const std::string_view part = std::string_view(bytes).substr(from, chunk);
     if (auto r = store_.put_meta(chunk_key(v.position, i), part); !r) {
       log::warn("views", "could not write the views snapshot at position " + std::to_string(v.position) + ": " +
                              r.error().message);
@@ -390,28 +401,39 @@ void projection_engine::drop_snapshots() {
   stats_.last_snapshot_bytes = 0;
 }
 
-std::expected<views::all_views, std::string> projection_engine::read_snapshot(const snapshot_ref& ref) const {
+std::expected<views::all_views, projection_engine::snapshot_failure> projection_engine::read_snapshot(
+    const snapshot_ref& ref) const {
   std::string bytes;
   bytes.reserve(ref.bytes);
   for (std::size_t i = 0; i < ref.chunks; ++i) {
     auto part = store_.get_meta(chunk_key(ref.position, i));
-    if (!part) return std::unexpected("chunk " + std::to_string(i) + ": " + part.error().message);
+    if (!part) {
+      const bool missing = part.error().code == eventstore::errc::not_found;
+      return std::unexpected(snapshot_failure{"chunk " + std::to_string(i) + ": " + part.error().message, !missing});
+    }
     bytes += *part;
   }
+  const auto fail = [](std::string message) { return std::unexpected(snapshot_failure{std::move(message)}); };
   if (bytes.size() != ref.bytes)
-    return std::unexpected("size " + std::to_string(bytes.size()) + " instead of " + std::to_string(ref.bytes));
-  json j;
-  try {
-    j = json::from_msgpack(bytes);
-  } catch (const std::exception& ex) {
-    return std::unexpected(std::string("not decodable: ") + ex.what());
+    return fail("size " + std::to_string(bytes.size()) + " instead of " + std::to_string(ref.bytes));
+  std::expected<views::all_views, std::string> v;
+  if (views::is_binary_snapshot(bytes)) {
+    v = views::decode_snapshot(bytes);
+  } else {
+    // Written by an earlier version: the views as MessagePack of their JSON.
+    json j;
+    try {
+      j = json::from_msgpack(bytes);
+    } catch (const std::exception& ex) {
+      return fail(std::string("not decodable: ") + ex.what());
+    }
+    v = views::restore_snapshot(j);
+    discard(std::make_shared<const json>(std::move(j)));
   }
-  auto v = views::restore_snapshot(j);
-  discard(std::make_shared<const json>(std::move(j)));
-  if (!v) return std::unexpected(v.error());
-  if (v->position != ref.position) return std::unexpected("holds another position");
+  if (!v) return fail(v.error());
+  if (v->position != ref.position) return fail("holds another position");
   v->keep_history = false;
-  return v;
+  return std::move(*v);
 }
 
 void projection_engine::discard(std::shared_ptr<const void> garbage) const {
@@ -529,7 +551,7 @@ std::expected<std::shared_ptr<const views::all_views>, eventstore::error> projec
              " ms)";
     } else {
       log::warn("views", "snapshot at position " + std::to_string(on_disk->position) + " unusable: " +
-                             restored.error());
+                             restored.error().message);
       std::lock_guard lock(index_mutex_);
       ++stats_.snapshot_failures;
       if (cached) v = *cached;

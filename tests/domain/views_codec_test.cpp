@@ -13,6 +13,7 @@
 #include "isms/domain/soa.hpp"
 #include "isms/domain/user.hpp"
 #include "isms/domain/views/views.hpp"
+#include "../../domain/src/views/binary_codec.hpp"
 
 namespace isms::domain::views {
 namespace {
@@ -98,6 +99,136 @@ TEST(Snapshot, RestoreRefusesAnotherFormatOrAMalformedDocument) {
   ASSERT_FALSE(restore_snapshot(missing));
   EXPECT_NE(restore_snapshot(missing).error().find("users"), std::string::npos);
   EXPECT_FALSE(restore_snapshot(json::array()));
+}
+
+// The binary snapshot (what the server stores): the same views back.
+TEST(BinarySnapshot, RoundTripsExactly) {
+  const auto log = sample_log();
+  const all_views full = fold(log);
+  for (std::size_t k = 0; k <= log.size(); ++k) {
+    const all_views at_k = fold(log, k);
+    const std::string bytes = encode_snapshot(at_k);
+    ASSERT_TRUE(is_binary_snapshot(bytes));
+    auto back = decode_snapshot(bytes);
+    ASSERT_TRUE(back.has_value()) << back.error();
+    EXPECT_TRUE(*back == at_k) << "at " << k;
+    EXPECT_EQ(snapshot(*back), snapshot(at_k)) << "at " << k;
+    all_views v = std::move(*back);
+    for (std::size_t i = k; i < log.size(); ++i) v = evolve(std::move(v), log[i]);
+    EXPECT_TRUE(v == full) << "snapshot at " << k;
+  }
+  // Neither a JSON text nor its MessagePack is taken for one.
+  EXPECT_FALSE(is_binary_snapshot(snapshot(full).dump()));
+  const auto packed = json::to_msgpack(snapshot(full));
+  EXPECT_FALSE(is_binary_snapshot(std::string(packed.begin(), packed.end())));
+}
+
+TEST(BinarySnapshot, RefusesEveryTruncationAndTrailingBytes) {
+  const std::string bytes = encode_snapshot(fold(sample_log()));
+  for (std::size_t n = 0; n < bytes.size(); ++n)
+    EXPECT_FALSE(decode_snapshot(std::string_view(bytes).substr(0, n))) << "the first " << n << " bytes";
+  const auto longer = decode_snapshot(bytes + "x");
+  ASSERT_FALSE(longer);
+  EXPECT_NE(longer.error().find("after the last view"), std::string::npos) << longer.error();
+}
+
+TEST(BinarySnapshot, SurvivesAnyDamagedByte) {
+  // Each byte in turn replaced: refused, or read as some views, never a
+  // read past the end (the sanitizer build runs this too).
+  // A damaged header (tag, format, layout) is always refused.
+  const std::string bytes = encode_snapshot(fold(sample_log()));
+  const std::size_t header = bytes.find("views") + 5 + 1 + 8;
+  std::size_t refused = 0;
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    for (unsigned char with : {0x00, 0x7f, 0xff}) {
+      std::string damaged = bytes;
+      if (static_cast<unsigned char>(damaged[i]) == with) continue;
+      damaged[i] = static_cast<char>(with);
+      const bool ok = decode_snapshot(damaged).has_value();
+      if (!ok) ++refused;
+      EXPECT_TRUE(i >= header || !ok) << "damaged header byte " << i << " was accepted";
+    }
+  EXPECT_GT(refused, header);
+}
+
+TEST(BinarySnapshot, RefusesAnotherLayoutAndCountsLargerThanTheInput) {
+  const std::string bytes = encode_snapshot(fold(sample_log()));
+  // The layout's fingerprint follows the magic and the format (one byte).
+  const std::size_t fingerprint_at = bytes.find("views") + 5 + 1;
+  std::string other = bytes;
+  other[fingerprint_at] = static_cast<char>(other[fingerprint_at] ^ 0x01);
+  const auto refused = decode_snapshot(other);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().find("layout"), std::string::npos) << refused.error();
+
+  // Empty views: header, position 0, as_of 0, skipped 0, then the count of
+  // the skipped events kept. A count of 2^40 must fail, not allocate.
+  std::string empty = encode_snapshot(all_views{});
+  const std::size_t count_at = fingerprint_at + 8 + 3;
+  ASSERT_EQ(empty[count_at], '\0');
+  binary::writer huge;
+  huge.varint(std::uint64_t{1} << 40);
+  empty.replace(count_at, 1, std::move(huge).take());
+  const auto too_many = decode_snapshot(empty);
+  ASSERT_FALSE(too_many);
+  EXPECT_NE(too_many.error().find("exceeds the bytes left"), std::string::npos) << too_many.error();
+}
+
+struct layout_a {
+  std::string x;
+  int y = 0;
+};
+ISMS_VIEW_FIELDS(layout_a, x, y)
+struct layout_added {
+  std::string x;
+  int y = 0;
+  std::string z;
+};
+ISMS_VIEW_FIELDS(layout_added, x, y, z)
+struct layout_retyped {
+  std::string x;
+  std::uint64_t y = 0;
+};
+ISMS_VIEW_FIELDS(layout_retyped, x, y)
+struct layout_renamed {
+  std::string x;
+  int w = 0;
+};
+ISMS_VIEW_FIELDS(layout_renamed, x, w)
+
+TEST(BinarySnapshot, TheLayoutFingerprintFollowsEveryFieldsNameAndType) {
+  const auto a = binary::layout_fingerprint<layout_a>();
+  EXPECT_EQ(a, binary::layout_fingerprint<layout_a>());
+  EXPECT_NE(a, binary::layout_fingerprint<layout_added>());
+  EXPECT_NE(a, binary::layout_fingerprint<layout_retyped>());
+  EXPECT_NE(a, binary::layout_fingerprint<layout_renamed>());
+  using list = std::vector<layout_a>;
+  using by_name = std::map<std::string, layout_a>;
+  EXPECT_NE(binary::layout_fingerprint<list>(), binary::layout_fingerprint<by_name>());
+}
+
+TEST(BinarySnapshot, JsonValuesKeepTheirKindAndRefuseDeepNesting) {
+  const json j = json::parse(R"({"a":[1,-2,3.5,"x",null,true,false,{"b":{}}],"big":18446744073709551615,
+                                 "min":-9223372036854775808})");
+  binary::writer w;
+  binary::put(w, j);
+  const std::string bytes = std::move(w).take();
+  binary::reader r(bytes);
+  json back;
+  binary::get(r, back);
+  ASSERT_FALSE(r.failed()) << r.error();
+  EXPECT_EQ(back, j);
+  EXPECT_EQ(back.dump(), j.dump());
+
+  json deep = json::array();
+  for (int i = 0; i < binary::max_json_depth + 10; ++i) deep = json::array({std::move(deep)});
+  binary::writer dw;
+  binary::put(dw, deep);
+  const std::string deep_bytes = std::move(dw).take();
+  binary::reader dr(deep_bytes);
+  json ignored;
+  binary::get(dr, ignored);
+  EXPECT_TRUE(dr.failed());
 }
 
 TEST(Fold, SkipsAndCountsEventsItCannotReadAndNeverCrashes) {

@@ -658,6 +658,24 @@ outcome check_seed(std::uint64_t seed, int steps) {
     EXPECT_TRUE(v == full) << "seed " << seed << ", snapshot at " << k;
   }
 
+  // The same through the binary snapshot the server stores.
+  for (std::size_t k : {std::size_t{0}, n / 3, n / 2, n - 1, n}) {
+    auto restored = decode_snapshot(encode_snapshot(fold_from_scratch(log, k)));
+    EXPECT_TRUE(restored.has_value()) << (restored ? "" : restored.error());
+    if (!restored) continue;
+    all_views v = std::move(*restored);
+    for (std::size_t i = k; i < n; ++i) v = evolve(std::move(v), log[i]);
+    EXPECT_TRUE(v == full) << "seed " << seed << ", binary snapshot at " << k;
+  }
+  {
+    auto back = decode_snapshot(encode_snapshot(live));
+    EXPECT_TRUE(back.has_value()) << (back ? "" : back.error());
+    EXPECT_TRUE(back && *back == live) << "seed " << seed;
+    if (back) {
+      EXPECT_EQ(snapshot(*back), snapshot(live)) << "seed " << seed;
+    }
+  }
+
   // Every view answers, identically for the restored and the live views.
   const auto restored = restore_snapshot(json::parse(snapshot(live).dump())).value();
   for (const actor& viewer : {actor{"mia", {role::isms_manager}}, actor{"tom", {role::top_management}},

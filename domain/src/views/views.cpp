@@ -14,6 +14,7 @@
 #include "isms/domain/scope.hpp"
 #include "isms/domain/soa.hpp"
 #include "isms/domain/user.hpp"
+#include "binary_codec.hpp"
 #include "support.hpp"
 #include "../wire_fields.hpp"
 
@@ -272,6 +273,85 @@ std::expected<all_views, std::string> restore_snapshot(const json& j) {
   } catch (const std::exception& ex) {
     return std::unexpected("snapshot: " + part + ": " + ex.what());
   }
+  return v;
+}
+
+namespace {
+
+// The binary snapshot's header: a tag no MessagePack or JSON document starts
+// with, the format, and the fingerprint of the views' layout.
+constexpr std::string_view binary_magic = "\xffISMS-views";
+constexpr std::uint64_t binary_format = 1;
+
+// The layout of everything a binary snapshot holds, in the order written.
+struct stored_layout {
+  std::deque<skipped_event> skipped_recent;
+  risk_register risks;
+  soa_view soa;
+  objectives_view objectives;
+  nonconformities_view nonconformities;
+  approvals_view approvals;
+  documents_view documents;
+  audits_view audits;
+  reviews_view reviews;
+  scope_view scope;
+  users_view users;
+  activity_view activity;
+};
+
+template <class Self, class F>
+  requires std::same_as<std::remove_const_t<Self>, stored_layout>
+void visit_fields(Self& x, F&& f) {
+  f("skipped_recent", x.skipped_recent);
+  each_stored_view(x, f);
+}
+
+std::uint64_t stored_fingerprint() {
+  static const std::uint64_t fingerprint = binary::layout_fingerprint<stored_layout>();
+  return fingerprint;
+}
+
+}  // namespace
+
+bool is_binary_snapshot(std::string_view bytes) { return bytes.starts_with(binary_magic); }
+
+std::string encode_snapshot(const all_views& v) {
+  binary::writer w;
+  w.raw(binary_magic);
+  w.varint(binary_format);
+  w.fixed64(stored_fingerprint());
+  w.varint(v.position);
+  binary::put(w, static_cast<std::int64_t>(v.as_of.time_since_epoch().count()));
+  w.varint(v.skipped);
+  binary::put(w, v.skipped_recent);
+  each_stored_view(v, [&w](const char*, const auto& view) { binary::put(w, view); });
+  return std::move(w).take();
+}
+
+std::expected<all_views, std::string> decode_snapshot(std::string_view bytes) {
+  if (!is_binary_snapshot(bytes)) return std::unexpected("snapshot: not a binary snapshot");
+  binary::reader r(bytes.substr(binary_magic.size()));
+  if (const auto format = r.varint(); format != binary_format)
+    return std::unexpected("snapshot: binary format " + std::to_string(format) + " instead of " +
+                           std::to_string(binary_format));
+  if (r.fixed64() != stored_fingerprint())
+    return std::unexpected("snapshot: written by a build whose views have another layout");
+  all_views v;
+  v.position = r.varint();
+  std::int64_t ms = 0;
+  binary::get(r, ms);
+  v.as_of = instant{std::chrono::milliseconds{ms}};
+  v.skipped = r.varint();
+  binary::get(r, v.skipped_recent);
+  std::string part = "header";
+  each_stored_view(v, [&](const char* name, auto& view) {
+    if (r.failed()) return;
+    part = name;
+    binary::get(r, view);
+  });
+  if (r.failed()) return std::unexpected("snapshot: " + part + ": " + r.error());
+  if (r.remaining() != 0)
+    return std::unexpected("snapshot: " + std::to_string(r.remaining()) + " bytes after the last view");
   return v;
 }
 

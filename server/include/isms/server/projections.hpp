@@ -173,7 +173,14 @@ class projection_engine {
   void drop_snapshots();
   // Records index_ in the store (caller holds index_mutex_ or is the constructor).
   [[nodiscard]] eventstore::result<void> write_index();
-  [[nodiscard]] std::expected<domain::views::all_views, std::string> read_snapshot(const snapshot_ref& ref) const;
+  // Why a snapshot could not be restored; `readable` is false when its bytes
+  // can never be decoded by this build (another layout, damaged), true when
+  // the store could not be read.
+  struct snapshot_failure {
+    std::string message;
+    bool readable = false;
+  };
+  [[nodiscard]] std::expected<domain::views::all_views, snapshot_failure> read_snapshot(const snapshot_ref& ref) const;
   [[nodiscard]] std::expected<void, eventstore::error> fold_until(domain::views::all_views& v,
                                                                   std::uint64_t position) const;
   void remember(views_ptr v) const;

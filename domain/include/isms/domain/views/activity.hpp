@@ -31,15 +31,15 @@ struct activity_line {
 
   friend bool operator==(const activity_line&, const activity_line&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(activity_line, position, at, by, stream, type, text,
-                                                comment)
+ISMS_VIEW_FIELDS(activity_line, position, at, by, stream, type, text,
+                 comment)
 
 struct activity_view {
   std::deque<activity_line> lines;  // oldest first
 
   friend bool operator==(const activity_view&, const activity_view&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(activity_view, lines)
+ISMS_VIEW_FIELDS(activity_view, lines)
 
 // Appends the line of `e`; `subject` names what the stream is about (a risk's
 // title), may be empty; `readable` is false for an event the views skipped.

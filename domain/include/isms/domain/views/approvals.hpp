@@ -34,8 +34,8 @@ struct approval_decision_entry {
 
   friend bool operator==(const approval_decision_entry&, const approval_decision_entry&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(approval_decision_entry, reviewer, approved, step,
-                                                roles, comment, policy_version, at, position)
+ISMS_VIEW_FIELDS(approval_decision_entry, reviewer, approved, step,
+                 roles, comment, policy_version, at, position)
 
 struct approval_entry {
   std::string id;      // the approval id
@@ -69,12 +69,12 @@ struct approval_entry {
 
   friend bool operator==(const approval_entry&, const approval_entry&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(approval_entry, id, stream, state, subject_stream,
-                                                subject_version, subject_kind, content_hash, policy,
-                                                on_approved, on_rejected, summary, requested_by,
-                                                requested_at, decisions, approvers, rejected_by,
-                                                outcome_comment, void_reason, concluded_at,
-                                                subject_after, previous_approval_id, version, changed)
+ISMS_VIEW_FIELDS(approval_entry, id, stream, state, subject_stream,
+                 subject_version, subject_kind, content_hash, policy,
+                 on_approved, on_rejected, summary, requested_by,
+                 requested_at, decisions, approvers, rejected_by,
+                 outcome_comment, void_reason, concluded_at,
+                 subject_after, previous_approval_id, version, changed)
 
 // How many concluded approvals the views keep when they drop history
 // (fold_approval with keep_all = false), besides each subject's last
@@ -91,7 +91,7 @@ struct approvals_view {
 
   friend bool operator==(const approvals_view&, const approvals_view&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(approvals_view, approvals, last_approved, concluded)
+ISMS_VIEW_FIELDS(approvals_view, approvals, last_approved, concluded)
 
 // A subject's request event (one carrying an "approval" object), folded
 // after the subject's own view: `content` is the subject's approval-relevant

@@ -28,8 +28,8 @@ struct audit_finding_entry {
 
   friend bool operator==(const audit_finding_entry&, const audit_finding_entry&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(audit_finding_entry, finding_id, type, reference, text,
-                                                recorded_by, recorded_at, nc_id)
+ISMS_VIEW_FIELDS(audit_finding_entry, finding_id, type, reference, text,
+                 recorded_by, recorded_at, nc_id)
 
 struct audit_entry {
   std::string id;  // the <id> of "audit-<id>"
@@ -47,19 +47,19 @@ struct audit_entry {
 
   friend bool operator==(const audit_entry&, const audit_entry&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(audit_entry, id, stream, audit_id, scope, criteria,
-                                                lead_auditor, area, process_owner, planned_start,
-                                                planned_end, state, performed_on, auditors,
-                                                performed_summary, findings, reported_on,
-                                                report_summary, conclusion, issued_by, version,
-                                                changed, history)
+ISMS_VIEW_FIELDS(audit_entry, id, stream, audit_id, scope, criteria,
+                 lead_auditor, area, process_owner, planned_start,
+                 planned_end, state, performed_on, auditors,
+                 performed_summary, findings, reported_on,
+                 report_summary, conclusion, issued_by, version,
+                 changed, history)
 
 struct audits_view {
   std::map<std::string, audit_entry> audits;  // by id
 
   friend bool operator==(const audits_view&, const audits_view&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(audits_view, audits)
+ISMS_VIEW_FIELDS(audits_view, audits)
 
 void fold_audit(audits_view& v, const recorded_event& e, const internal_audit::event& ev);
 

@@ -10,13 +10,29 @@
 //
 // Thread-safety: value types and pure functions only.
 
+#include <concepts>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
 #include "isms/domain/core.hpp"
+
+// Declares a view structure's fields once, for both of its codecs: the JSON
+// conversions (to_json/from_json, a missing field keeps its default) and
+// visit_fields(x, f), which calls f("name", x.name) for each field in the
+// order given, used by the binary snapshot codec (binary_codec.hpp). The order
+// is part of the binary layout, whose fingerprint a snapshot records.
+#define ISMS_VIEW_FIELD_VISIT(member) f(#member, x.member);
+#define ISMS_VIEW_FIELDS(Type, ...)                                                  \
+  NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Type, __VA_ARGS__)                 \
+  template <class Self, class F>                                                     \
+    requires std::same_as<std::remove_const_t<Self>, Type>                           \
+  void visit_fields(Self& x, F&& f) {                                                \
+    NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(ISMS_VIEW_FIELD_VISIT, __VA_ARGS__))    \
+  }
 
 namespace isms::domain::views {
 
@@ -29,7 +45,7 @@ struct last_change {
 
   friend bool operator==(const last_change&, const last_change&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(last_change, position, at, by, type)
+ISMS_VIEW_FIELDS(last_change, position, at, by, type)
 
 // One step of an entity's history: who, when, why, what.
 struct history_entry {
@@ -43,8 +59,8 @@ struct history_entry {
 
   friend bool operator==(const history_entry&, const history_entry&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(history_entry, position, version, at, by, type,
-                                                comment, summary)
+ISMS_VIEW_FIELDS(history_entry, position, version, at, by, type,
+                 comment, summary)
 
 [[nodiscard]] last_change change_of(const recorded_event& e);
 

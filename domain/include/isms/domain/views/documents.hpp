@@ -29,9 +29,9 @@ struct document_version_entry {
 
   friend bool operator==(const document_version_entry&, const document_version_entry&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(document_version_entry, document_version,
-                                                content_sha256, change_note, drafted_at, drafted_by,
-                                                state, approved_by, published_on)
+ISMS_VIEW_FIELDS(document_version_entry, document_version,
+                 content_sha256, change_note, drafted_at, drafted_by,
+                 state, approved_by, published_on)
 
 struct document_entry {
   std::string id;      // the <id> of "document-<id>"
@@ -65,22 +65,22 @@ struct document_entry {
 
   friend bool operator==(const document_entry&, const document_entry&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(document_entry, id, stream, document_id, kind, title,
-                                                owner, classification, review_interval_months,
-                                                document_version, text, content_sha256, working,
-                                                pending_approval_id, has_published,
-                                                published_version, published_text, published_sha256,
-                                                published_on, last_reviewed_on, last_review_outcome,
-                                                retired, version, last_reviewed_by,
-                                                last_review_notes, retired_reason, retired_on,
-                                                versions, changed, history)
+ISMS_VIEW_FIELDS(document_entry, id, stream, document_id, kind, title,
+                 owner, classification, review_interval_months,
+                 document_version, text, content_sha256, working,
+                 pending_approval_id, has_published,
+                 published_version, published_text, published_sha256,
+                 published_on, last_reviewed_on, last_review_outcome,
+                 retired, version, last_reviewed_by,
+                 last_review_notes, retired_reason, retired_on,
+                 versions, changed, history)
 
 struct documents_view {
   std::map<std::string, document_entry> documents;  // by id
 
   friend bool operator==(const documents_view&, const documents_view&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(documents_view, documents)
+ISMS_VIEW_FIELDS(documents_view, documents)
 
 // The aggregate state the entry mirrors.
 [[nodiscard]] document::state document_state_of(const document_entry& d);

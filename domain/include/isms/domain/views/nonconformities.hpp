@@ -28,10 +28,10 @@ struct nc_action_entry {
 
   friend bool operator==(const nc_action_entry&, const nc_action_entry&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(nc_action_entry, action_id, description, owner,
-                                                due_on, status, evidence, completed_on, completed_by,
-                                                verified_by, verification_notes,
-                                                ineffective_verifications, verified_on, planned_at)
+ISMS_VIEW_FIELDS(nc_action_entry, action_id, description, owner,
+                 due_on, status, evidence, completed_on, completed_by,
+                 verified_by, verification_notes,
+                 ineffective_verifications, verified_on, planned_at)
 
 struct nc_step_record {
   std::string description;
@@ -40,7 +40,7 @@ struct nc_step_record {
 
   friend bool operator==(const nc_step_record&, const nc_step_record&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(nc_step_record, description, on, by)
+ISMS_VIEW_FIELDS(nc_step_record, description, on, by)
 
 struct nc_entry {
   std::string id;  // the <id> of "nc-<id>"
@@ -64,20 +64,20 @@ struct nc_entry {
 
   friend bool operator==(const nc_entry&, const nc_entry&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(nc_entry, id, stream, nc_id, source, reference,
-                                                severity, description, raised_on, raised_by,
-                                                audit_id, finding_id, review_id, containment,
-                                                root_cause, similar_checked, similar_found, actions,
-                                                closed, closed_on, version, containment_step,
-                                                root_cause_step, similar_step, related_ncs,
-                                                closed_by, closing_comment, changed, history)
+ISMS_VIEW_FIELDS(nc_entry, id, stream, nc_id, source, reference,
+                 severity, description, raised_on, raised_by,
+                 audit_id, finding_id, review_id, containment,
+                 root_cause, similar_checked, similar_found, actions,
+                 closed, closed_on, version, containment_step,
+                 root_cause_step, similar_step, related_ncs,
+                 closed_by, closing_comment, changed, history)
 
 struct nonconformities_view {
   std::map<std::string, nc_entry> ncs;  // by id
 
   friend bool operator==(const nonconformities_view&, const nonconformities_view&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(nonconformities_view, ncs)
+ISMS_VIEW_FIELDS(nonconformities_view, ncs)
 
 [[nodiscard]] nonconformity::state nc_state_of(const nc_entry& n);
 

@@ -25,9 +25,9 @@ struct objective_terms {
 
   friend bool operator==(const objective_terms&, const objective_terms&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(objective_terms, statement, measure, target_value,
-                                                unit, owner, due_on, resources, evaluation,
-                                                related_policy)
+ISMS_VIEW_FIELDS(objective_terms, statement, measure, target_value,
+                 unit, owner, due_on, resources, evaluation,
+                 related_policy)
 
 struct objective_measurement {
   double value = 0;
@@ -37,7 +37,7 @@ struct objective_measurement {
 
   friend bool operator==(const objective_measurement&, const objective_measurement&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(objective_measurement, value, on, note, by)
+ISMS_VIEW_FIELDS(objective_measurement, value, on, note, by)
 
 struct objective_entry {
   std::string id;  // the <id> of "objective-<id>"
@@ -61,17 +61,17 @@ struct objective_entry {
 
   friend bool operator==(const objective_entry&, const objective_entry&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(objective_entry, id, stream, objective_id, state,
-                                                has_in_force, in_force, proposal, proposal_open,
-                                                pending_approval_id, progress, version, closed_on,
-                                                closing_note, set_by, changed, history)
+ISMS_VIEW_FIELDS(objective_entry, id, stream, objective_id, state,
+                 has_in_force, in_force, proposal, proposal_open,
+                 pending_approval_id, progress, version, closed_on,
+                 closing_note, set_by, changed, history)
 
 struct objectives_view {
   std::map<std::string, objective_entry> objectives;  // by id
 
   friend bool operator==(const objectives_view&, const objectives_view&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(objectives_view, objectives)
+ISMS_VIEW_FIELDS(objectives_view, objectives)
 
 [[nodiscard]] objective::state objective_state_of(const objective_entry& o);
 

@@ -23,13 +23,13 @@ struct review_item_entry {
   std::string item_id, input, discussion;
   friend bool operator==(const review_item_entry&, const review_item_entry&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(review_item_entry, item_id, input, discussion)
+ISMS_VIEW_FIELDS(review_item_entry, item_id, input, discussion)
 
 struct review_decision_entry {
   std::string decision_id, kind, text, item_id;
   friend bool operator==(const review_decision_entry&, const review_decision_entry&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(review_decision_entry, decision_id, kind, text, item_id)
+ISMS_VIEW_FIELDS(review_decision_entry, decision_id, kind, text, item_id)
 
 struct review_action_entry {
   std::string action_id, description, owner, due_on, decision_id;
@@ -37,9 +37,9 @@ struct review_action_entry {
   std::string evidence, completed_on, completed_by;
   friend bool operator==(const review_action_entry&, const review_action_entry&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(review_action_entry, action_id, description, owner,
-                                                due_on, decision_id, done, evidence, completed_on,
-                                                completed_by)
+ISMS_VIEW_FIELDS(review_action_entry, action_id, description, owner,
+                 due_on, decision_id, done, evidence, completed_on,
+                 completed_by)
 
 struct review_entry {
   std::string id;  // the <id> of "review-<id>"
@@ -74,20 +74,20 @@ struct review_entry {
 
   friend bool operator==(const review_entry&, const review_entry&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(review_entry, id, stream, review_id, planned_on, chair,
-                                                interval_months, state, has_inputs, pack, pack_sha256,
-                                                as_of_position, assembled_on, held_on, has_attendance,
-                                                attendees, apologies, items, decisions, actions,
-                                                pending_approval_id, minutes_hash, version,
-                                                minutes_approved_by, closed_on, closed_by, baseline,
-                                                baseline_position, changed, history)
+ISMS_VIEW_FIELDS(review_entry, id, stream, review_id, planned_on, chair,
+                 interval_months, state, has_inputs, pack, pack_sha256,
+                 as_of_position, assembled_on, held_on, has_attendance,
+                 attendees, apologies, items, decisions, actions,
+                 pending_approval_id, minutes_hash, version,
+                 minutes_approved_by, closed_on, closed_by, baseline,
+                 baseline_position, changed, history)
 
 struct reviews_view {
   std::map<std::string, review_entry> reviews;  // by id
 
   friend bool operator==(const reviews_view&, const reviews_view&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(reviews_view, reviews)
+ISMS_VIEW_FIELDS(reviews_view, reviews)
 
 [[nodiscard]] management_review::state review_state_of(const review_entry& r);
 

@@ -17,6 +17,26 @@
 #include "isms/domain/risk_matrix.hpp"
 #include "isms/domain/views/common.hpp"
 
+namespace isms::domain::risk_matrix {
+// The binary snapshot's layout of the matrix a register holds (common.hpp).
+template <class Self, class F>
+  requires std::same_as<std::remove_const_t<Self>, level_band>
+void visit_fields(Self& x, F&& f) {
+  f("name", x.name);
+  f("min_score", x.min_score);
+  f("max_score", x.max_score);
+}
+template <class Self, class F>
+  requires std::same_as<std::remove_const_t<Self>, matrix>
+void visit_fields(Self& x, F&& f) {
+  f("likelihood_labels", x.likelihood_labels);
+  f("impact_labels", x.impact_labels);
+  f("bands", x.bands);
+  f("appetite", x.appetite);
+  f("version", x.version);
+}
+}  // namespace isms::domain::risk_matrix
+
 namespace isms::domain::views {
 
 // A rating on the risk matrix; all zero and level "" when not rated.
@@ -28,7 +48,7 @@ struct risk_rating {
 
   friend bool operator==(const risk_rating&, const risk_rating&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(risk_rating, likelihood, impact, score, level)
+ISMS_VIEW_FIELDS(risk_rating, likelihood, impact, score, level)
 
 struct risk_entry {
   std::string id;      // "R-12"
@@ -69,17 +89,17 @@ struct risk_entry {
 
   friend bool operator==(const risk_entry&, const risk_entry&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(risk_entry, id, stream, title, description, asset,
-                                                threat, vulnerability, owner, category, state,
-                                                inherent, inherent_within_appetite,
-                                                assessment_rationale, matrix_version,
-                                                treatment_option, controls, treatment_actions,
-                                                treatment_due, treatment_target, treatment_implemented_on,
-                                                treatment_evidence, residual, within_appetite,
-                                                acceptance, pending_approval_id,
-                                                requested_review_date, accepted_by, accepted_at,
-                                                accepted_until, rejected_by, retired_reason,
-                                                version, changed, history)
+ISMS_VIEW_FIELDS(risk_entry, id, stream, title, description, asset,
+                 threat, vulnerability, owner, category, state,
+                 inherent, inherent_within_appetite,
+                 assessment_rationale, matrix_version,
+                 treatment_option, controls, treatment_actions,
+                 treatment_due, treatment_target, treatment_implemented_on,
+                 treatment_evidence, residual, within_appetite,
+                 acceptance, pending_approval_id,
+                 requested_review_date, accepted_by, accepted_at,
+                 accepted_until, rejected_by, retired_reason,
+                 version, changed, history)
 
 struct risk_register {
   std::map<std::string, risk_entry> risks;  // by id
@@ -91,6 +111,12 @@ struct risk_register {
 // The stored form (the views snapshot); from_json throws on a malformed one.
 void to_json(json& j, const risk_register& r);
 void from_json(const json& j, risk_register& r);
+template <class Self, class F>
+  requires std::same_as<std::remove_const_t<Self>, risk_register>
+void visit_fields(Self& x, F&& f) {
+  f("risks", x.risks);
+  f("matrix", x.matrix);
+}
 
 // Folds one decoded event of a risk stream / of the risk matrix configuration.
 void fold_risk(risk_register& r, const recorded_event& e, const risk::event& ev);

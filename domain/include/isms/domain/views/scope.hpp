@@ -38,9 +38,9 @@ struct scope_view {
   friend bool operator==(const scope_view&, const scope_view&) = default;
 };
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(scope_view, draft, has_effective, effective, effective_hash,
-                                                effective_since, approved_by, pending_approval_id, under_approval,
-                                                version, changed, history)
+ISMS_VIEW_FIELDS(scope_view, draft, has_effective, effective, effective_hash,
+                 effective_since, approved_by, pending_approval_id, under_approval,
+                 version, changed, history)
 
 void fold_scope(scope_view& v, const recorded_event& e, const scope::event& ev);
 

@@ -22,6 +22,16 @@ namespace isms::domain::soa {
 // justification, status, linked_risks}, status by its wire name.
 void to_json(json& j, const entry& e);
 void from_json(const json& j, entry& e);
+// The binary snapshot's layout of an entry (common.hpp).
+template <class Self, class F>
+  requires std::same_as<std::remove_const_t<Self>, entry>
+void visit_fields(Self& x, F&& f) {
+  f("decided", x.decided);
+  f("applicable", x.applicable);
+  f("justification", x.justification);
+  f("status", x.status);
+  f("linked_risks", x.linked_risks);
+}
 }  // namespace isms::domain::soa
 
 namespace isms::domain::views {
@@ -48,10 +58,10 @@ struct soa_view {
   friend bool operator==(const soa_view&, const soa_view&) = default;
 };
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(soa_view, entries, version, pending_approval_id, proposed_version,
-                                                pending_hash, published_version, published_hash,
-                                                published_entries, published_at, published_by, entry_changed,
-                                                changed, history)
+ISMS_VIEW_FIELDS(soa_view, entries, version, pending_approval_id, proposed_version,
+                 pending_hash, published_version, published_hash,
+                 published_entries, published_at, published_by, entry_changed,
+                 changed, history)
 
 // The aggregate state the view mirrors (soa::content, soa::content_hash).
 [[nodiscard]] soa::state soa_state_of(const soa_view& v);

@@ -27,15 +27,15 @@ struct user_entry {
 
   friend bool operator==(const user_entry&, const user_entry&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(user_entry, id, name, email, roles, enabled,
-                                                registered_at, changed)
+ISMS_VIEW_FIELDS(user_entry, id, name, email, roles, enabled,
+                 registered_at, changed)
 
 struct users_view {
   std::map<std::string, user_entry> users;  // by id
 
   friend bool operator==(const users_view&, const users_view&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(users_view, users)
+ISMS_VIEW_FIELDS(users_view, users)
 
 void fold_user(users_view& v, const recorded_event& e, const user::event& ev);
 

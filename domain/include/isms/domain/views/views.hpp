@@ -49,7 +49,7 @@ struct skipped_event {
 
   friend bool operator==(const skipped_event&, const skipped_event&) = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(skipped_event, position, stream, type, reason)
+ISMS_VIEW_FIELDS(skipped_event, position, stream, type, reason)
 
 // How many skipped events are kept with their reason. Default: 20 (the latest).
 inline constexpr std::size_t skipped_kept = 20;
@@ -95,6 +95,18 @@ struct all_views {
 // part that failed.
 [[nodiscard]] json snapshot(const all_views& v);
 [[nodiscard]] std::expected<all_views, std::string> restore_snapshot(const json& j);
+
+// The same content in binary (binary_codec.hpp): each structure's fields in
+// declaration order, no JSON tree on either side, so that a snapshot of
+// megabytes restores in milliseconds. decode_snapshot(encode_snapshot(v)) ==
+// v. The bytes start with a tag (is_binary_snapshot) and record the layout of
+// the views they were written with: decode refuses another layout, a
+// truncated or corrupted input, or trailing bytes, with a message naming the
+// view that failed; it never reads past the end nor allocates more than the
+// input could fill.
+[[nodiscard]] std::string encode_snapshot(const all_views& v);
+[[nodiscard]] std::expected<all_views, std::string> decode_snapshot(std::string_view bytes);
+[[nodiscard]] bool is_binary_snapshot(std::string_view bytes);
 
 // The format version of snapshot(). Default: 1.
 inline constexpr int snapshot_format = 1;
