@@ -214,6 +214,86 @@ TEST_F(history_scale, a_start_that_folds_the_whole_log_leaves_a_snapshot_every_s
   }
 }
 
+// Snapshots are the views in their binary layout. One written before, as
+// MessagePack of the views' JSON, is still read; one this build can never
+// decode (another layout, damaged) is removed at start, so that time travel
+// does not try it again, and start-up takes the one before it.
+TEST_F(history_scale, earlier_snapshots_are_read_and_ones_no_build_can_read_are_removed) {
+  reassess(*client_, 30, round_);
+  srv_.app().settle();
+  wait_for_snapshot_writer(srv_.app(), 3);
+  json before;
+  srv_.app().views().read_current([&](const views::all_views& v) { before = views::snapshot(v); });
+  srv_.stop();  // a clean stop writes one at the head
+  std::uint64_t damaged = 0, earlier = 0;
+  {
+    auto opened = eventstore::store::open(eventstore::options{}, srv_.dir());
+    ASSERT_TRUE(opened.has_value());
+    auto& store = **opened;
+    json index = json::parse(store.get_meta("views/snapshots").value());
+    auto& list = index["snapshots"];
+    ASSERT_GE(list.size(), 2u) << index.dump();
+    const auto key = [](std::uint64_t p, std::size_t i) {
+      return "views/snapshot/" + std::to_string(p) + "/" + std::to_string(i);
+    };
+    const auto read = [&](const json& ref) {
+      std::string bytes;
+      for (std::size_t i = 0; i < ref[2].get<std::size_t>(); ++i) bytes += store.get_meta(key(ref[0], i)).value();
+      return bytes;
+    };
+    // The newest: its layout fingerprint damaged.
+    json& newest = list[list.size() - 1];
+    damaged = newest[0].get<std::uint64_t>();
+    std::string first = store.get_meta(key(damaged, 0)).value();
+    ASSERT_TRUE(views::is_binary_snapshot(first));
+    const std::size_t fingerprint_at = first.find("views") + 5 + 1;
+    first[fingerprint_at] = static_cast<char>(first[fingerprint_at] ^ 0x40);
+    ASSERT_TRUE(store.put_meta(key(damaged, 0), first).has_value());
+    // The one before: rewritten in the earlier encoding.
+    json& before_newest = list[list.size() - 2];
+    earlier = before_newest[0].get<std::uint64_t>();
+    auto v = views::decode_snapshot(read(before_newest));
+    ASSERT_TRUE(v.has_value()) << v.error();
+    const auto packed = json::to_msgpack(views::snapshot(*v));
+    for (std::size_t i = 0; i < before_newest[2].get<std::size_t>(); ++i)
+      ASSERT_TRUE(store.erase_meta(key(earlier, i)).has_value());
+    ASSERT_TRUE(store.put_meta(key(earlier, 0), std::string(packed.begin(), packed.end())).has_value());
+    before_newest[1] = packed.size();
+    before_newest[2] = 1;
+    ASSERT_TRUE(store.put_meta("views/snapshots", index.dump()).has_value());
+  }
+  srv_.restart();
+  srv_.app().settle();
+  const auto s = srv_.app().views().stats();
+  EXPECT_EQ(s.started_from, earlier);
+  EXPECT_EQ(s.snapshot_failures, 1u);
+  json after;
+  srv_.app().views().read_current([&](const views::all_views& v) { after = views::snapshot(v); });
+  EXPECT_EQ(after, before);
+  // Time travel just past the damaged one folds from the earlier one
+  // (trying the damaged one again would count a second failure) and equals
+  // the full fold.
+  ws_client::options o;
+  o.bearer = srv_.token_of("manager");
+  client_ = ws_client::connect(srv_.port(), o);
+  ASSERT_NE(client_, nullptr);
+  reassess(*client_, 1, round_);
+  srv_.app().settle();
+  auto past = srv_.app().views().as_of_position(damaged + 5);
+  ASSERT_TRUE(past.has_value());
+  auto rebuilt = srv_.app().views().rebuild_from_scratch(damaged + 5);
+  ASSERT_TRUE(rebuilt.has_value());
+  EXPECT_EQ(views::snapshot(**past), views::snapshot(*rebuilt));
+  EXPECT_EQ(srv_.app().views().stats().snapshot_failures, 1u);
+  // And it is gone from the index and the store.
+  srv_.stop();
+  auto opened = eventstore::store::open(eventstore::options{}, srv_.dir());
+  ASSERT_TRUE(opened.has_value());
+  const json index = json::parse((*opened)->get_meta("views/snapshots").value());
+  for (const auto& ref : index["snapshots"]) EXPECT_NE(ref[0].get<std::uint64_t>(), damaged) << index.dump();
+  EXPECT_FALSE((*opened)->get_meta("views/snapshot/" + std::to_string(damaged) + "/0").has_value());
+}
+
 // Many acceptance cycles: every concluded approval stays in its streams, the
 // views keep the recent ones and each subject's last approved one.
 TEST_F(history_scale, views_keep_recent_approvals_and_a_subjects_approvals_are_read_from_its_streams) {
