@@ -231,6 +231,27 @@ result<void> store::put_meta(std::string_view key, std::string_view value) {
   return {};
 }
 
+result<void> store::put_meta(std::span<const std::pair<std::string, std::string_view>> entries) {
+  rocksdb::WriteBatch batch;
+  for (const auto& [key, value] : entries) {
+    if (key.empty() || key.size() > max_meta_key)
+      return std::unexpected(make_error(errc::invalid_argument, "meta key must be 1..256 bytes"));
+    if (value.size() > impl_->opts_.max_meta_bytes)
+      return std::unexpected(make_error(errc::invalid_argument, "meta value larger than " +
+                                                                    std::to_string(impl_->opts_.max_meta_bytes) +
+                                                                    " bytes"));
+    if (auto s = batch.Put(impl_->cf(cf_meta), rocksdb::Slice(key.data(), key.size()),
+                           rocksdb::Slice(value.data(), value.size()));
+        !s.ok())
+      return std::unexpected(io_error(s, "writing meta keys"));
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = impl_->opts_.sync;
+  auto s = impl_->db_->Write(wo, &batch);
+  if (!s.ok()) return std::unexpected(io_error(s, "writing meta keys"));
+  return {};
+}
+
 result<std::string> store::get_meta(std::string_view key) const {
   if (key.empty() || key.size() > max_meta_key)
     return std::unexpected(make_error(errc::invalid_argument, "meta key must be 1..256 bytes"));

@@ -261,6 +261,33 @@ TEST(Fold, SkipsAndCountsEventsItCannotReadAndNeverCrashes) {
   EXPECT_TRUE(v.scope == clean.scope);
 }
 
+// A fold that knows where it ends builds only the activity lines the feed
+// keeps: the same views as the fold that builds every line.
+TEST(Fold, SkippingTheActivityLinesTheFeedDropsChangesNothing) {
+  auto log = sample_log();
+  for (std::uint64_t version = 4; log.size() < activity_capacity + 300; ++version) {
+    const int likelihood = 1 + static_cast<int>(version % 4);
+    log.push_back(event_at(log.size() + 1, "risk-R-1", version,
+                           risk::encode(risk::assessed{likelihood, 2, likelihood * 2, "low", true,
+                                                       "round " + std::to_string(version), 0, true})));
+  }
+  const all_views every_line = fold(log);
+  ASSERT_EQ(every_line.activity.lines.size(), activity_capacity);
+  const auto fold_from = [&](std::uint64_t from) {
+    all_views v = initial_views();
+    v.activity_from = from;
+    for (const auto& e : log) v = evolve(std::move(v), e);
+    v.activity_from = 0;
+    return v;
+  };
+  const std::uint64_t n = log.size();
+  EXPECT_TRUE(fold_from(n - activity_capacity + 1) == every_line);
+  // One line later, and the feed misses its oldest line.
+  const all_views short_one = fold_from(n - activity_capacity + 2);
+  EXPECT_EQ(short_one.activity.lines.size(), activity_capacity - 1);
+  EXPECT_FALSE(short_one == every_line);
+}
+
 TEST(Fold, AReplayedEventChangesNothing) {
   const auto log = sample_log();
   const all_views v = fold(log);

@@ -39,5 +39,28 @@ TEST(meta, bounds_on_keys_and_values) {
   EXPECT_EQ(s->get_meta("").error().code, errc::invalid_argument);
 }
 
+// Several keys in one write: all survive a reopen, or, when one is out of
+// bounds, none is written.
+TEST(meta, several_keys_in_one_write_all_or_none) {
+  temp_dir dir;
+  options o;
+  o.max_meta_bytes = 100;
+  {
+    auto s = open_store(dir.path(), o);
+    const std::vector<std::pair<std::string, std::string_view>> good{{"snap/1/0", "first"}, {"snap/1/1", "second"}};
+    ASSERT_TRUE(s->put_meta(good));
+    const std::string too_long(101, 'v');
+    const std::vector<std::pair<std::string, std::string_view>> bad{{"snap/2/0", "fine"}, {"snap/2/1", too_long}};
+    EXPECT_EQ(s->put_meta(bad).error().code, errc::invalid_argument);
+    const std::vector<std::pair<std::string, std::string_view>> no_key{{"snap/3/0", "fine"}, {"", "x"}};
+    EXPECT_EQ(s->put_meta(no_key).error().code, errc::invalid_argument);
+  }
+  auto s = open_store(dir.path(), o);
+  EXPECT_EQ(*s->get_meta("snap/1/0"), "first");
+  EXPECT_EQ(*s->get_meta("snap/1/1"), "second");
+  EXPECT_EQ(s->get_meta("snap/2/0").error().code, errc::not_found);
+  EXPECT_EQ(s->get_meta("snap/3/0").error().code, errc::not_found);
+}
+
 }  // namespace
 }  // namespace isms::eventstore

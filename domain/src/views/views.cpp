@@ -208,7 +208,8 @@ all_views evolve(all_views v, const recorded_event& e) {
     v.skipped_recent.push_back(skipped_event{e.position, e.stream, e.type, *error});
     while (v.skipped_recent.size() > skipped_kept) v.skipped_recent.pop_front();
   }
-  fold_activity(v.activity, e, error ? std::string{} : subject_title(v, e.stream), !error);
+  if (e.position >= v.activity_from)
+    fold_activity(v.activity, e, error ? std::string{} : subject_title(v, e.stream), !error);
   if (!v.keep_history)
     if (auto* h = history_on(v, e.stream)) {
       h->clear();

@@ -22,6 +22,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -483,6 +484,10 @@ class store {
   // (synced when options::sync) when it returns. Keys: 1..256 bytes.
   // Errors: invalid_argument, io.
   [[nodiscard]] result<void> put_meta(std::string_view key, std::string_view value);
+  // Several keys in one atomic, durable write (one sync for all): all are
+  // stored or none. The same bounds as put_meta, checked before anything is
+  // written.
+  [[nodiscard]] result<void> put_meta(std::span<const std::pair<std::string, std::string_view>> entries);
   // The value stored under `key`, or errc::not_found.
   [[nodiscard]] result<std::string> get_meta(std::string_view key) const;
 

@@ -79,6 +79,13 @@ struct all_views {
   // stream_history). Not part of the snapshot. Default: true.
   bool keep_history = true;
 
+  // Events before this position leave no line in the activity feed. A fold
+  // that knows where it ends (time travel to a position P) sets it to
+  // P - activity_capacity + 1: positions are dense, so the lines it skips are
+  // the ones the feed would drop before P. Not part of the snapshot.
+  // Default: 0 (every event).
+  std::uint64_t activity_from = 0;
+
   friend bool operator==(const all_views&, const all_views&) = default;
 };
 
