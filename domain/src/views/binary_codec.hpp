@@ -23,10 +23,12 @@
 // No field names are written, so the bytes are only meaningful to a build
 // with the same layout: layout_fingerprint<T>() hashes the names and kinds of
 // every field, recursively, and a snapshot records it. The reader checks every
-// length against what is left, so a count can never ask for more memory than
-// the input could fill, and a truncated or corrupted input fails with a
-// message instead of reading past its end.
+// length and count against what is left (each element takes at least one
+// byte) and reserves memory only up to a bound, so a damaged count cannot
+// make it allocate far beyond the input; a truncated or corrupted input fails
+// with a message instead of reading past its end.
 
+#include <algorithm>
 #include <bit>
 #include <concepts>
 #include <cstdint>
@@ -344,7 +346,9 @@ void get(reader& r, T& x) {
   } else if constexpr (is_sequence<T>::value) {
     x.clear();
     const std::size_t n = r.count();
-    if constexpr (requires { x.reserve(n); }) x.reserve(n);
+    // Reserved up to a bound: a damaged count may pass count() (one byte
+    // per element) yet name elements far larger in memory than in bytes.
+    if constexpr (requires { x.reserve(n); }) x.reserve(std::min<std::size_t>(n, 1024));
     for (std::size_t i = 0; i < n && !r.failed(); ++i) get(r, x.emplace_back());
   } else if constexpr (declared_fields<T>) {
     visit_fields(x, [&r](const char*, auto& m) {
