@@ -324,6 +324,7 @@ struct size_figures {
   double build_s = 0;
   std::uint64_t store_bytes = 0;
   double store_bytes_per_event = 0, export_bytes_per_event = 0;
+  double data_bytes_per_event_after = 0;  // the log and the views snapshots, after the run
   double raw_iter_eps = 0, verify_eps = 0;
   double rebuild_s = 0, rebuild_eps = 0, chain_verified_s = -1;
   double restart_s = 0;
@@ -341,6 +342,7 @@ json figures_json(const size_figures& f) {
           {"build_eps", f.build_s > 0 ? f.events / f.build_s : 0},
           {"store_bytes", f.store_bytes},
           {"store_bytes_per_event", f.store_bytes_per_event},
+          {"data_bytes_per_event_after", f.data_bytes_per_event_after},
           {"export_bytes_per_event", f.export_bytes_per_event},
           {"store_export_ratio", f.export_bytes_per_event > 0 ? f.store_bytes_per_event / f.export_bytes_per_event : 0},
           {"raw_iter_eps", f.raw_iter_eps},
@@ -500,6 +502,8 @@ size_figures measure_size(const fs::path& exe, const fs::path& dir, std::uint64_
   f.restart_s = seconds_since(t);
   f.rss_restart_kib = again->rss_kib();
   again->stop();
+  f.data_bytes_per_event_after =
+      static_cast<double>(directory_bytes(data)) / static_cast<double>(std::max<std::uint64_t>(1, f.events));
   return f;
 }
 
@@ -523,6 +527,8 @@ void print_size(const size_figures& f, bool build_only) {
               f.export_eps);
   std::printf("  second start (views snapshot) %.2f s (target <= 2); RSS %.1f MiB\n", f.restart_s,
               f.rss_restart_kib / 1024.0);
+  std::printf("  data directory after the run (log and views snapshots) %.0f bytes/event (%.2fx export; target <= 2)\n",
+              f.data_bytes_per_event_after, f.data_bytes_per_event_after / f.export_bytes_per_event);
 }
 
 void print_table(const std::vector<size_figures>& all) {
@@ -536,6 +542,8 @@ void print_table(const std::vector<size_figures>& all) {
   };
   row("build (s)", [](const size_figures& f) { return f.build_s; }, " %12.1f");
   row("store bytes/event", [](const size_figures& f) { return f.store_bytes_per_event; }, " %12.0f");
+  row("data bytes/event after the run", [](const size_figures& f) { return f.data_bytes_per_event_after; },
+      " %12.0f");
   row("export bytes/event", [](const size_figures& f) { return f.export_bytes_per_event; }, " %12.0f");
   row("RSS first start (MiB)", [](const size_figures& f) { return f.rss_first_start_kib / 1024.0; }, " %12.1f");
   row("RSS after queries (MiB)", [](const size_figures& f) { return f.rss_after_queries_kib / 1024.0; }, " %12.1f");
