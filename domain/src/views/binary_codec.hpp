@@ -418,18 +418,22 @@ void describe(std::string& out) {
   }
 }
 
-// FNV-1a of describe<T>(): a check that the bytes were written by the same
-// layout, not a defence against a forger (snapshots live in the store).
-template <class T>
-std::uint64_t layout_fingerprint() {
-  std::string text;
-  describe<T>(text);
+// FNV-1a of a layout's text: a check that the bytes were written by the
+// same layout, not a defence against a forger (snapshots live in the store).
+inline std::uint64_t fingerprint_of(std::string_view layout) {
   std::uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : text) {
+  for (unsigned char c : layout) {
     h ^= c;
     h *= 1099511628211ull;
   }
   return h;
+}
+
+template <class T>
+std::uint64_t layout_fingerprint() {
+  std::string text;
+  describe<T>(text);
+  return fingerprint_of(text);
 }
 
 }  // namespace isms::domain::views::binary

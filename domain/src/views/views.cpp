@@ -284,31 +284,19 @@ namespace {
 constexpr std::string_view binary_magic = "\xffISMS-views";
 constexpr std::uint64_t binary_format = 1;
 
-// The layout of everything a binary snapshot holds, in the order written.
-struct stored_layout {
-  std::deque<skipped_event> skipped_recent;
-  risk_register risks;
-  soa_view soa;
-  objectives_view objectives;
-  nonconformities_view nonconformities;
-  approvals_view approvals;
-  documents_view documents;
-  audits_view audits;
-  reviews_view reviews;
-  scope_view scope;
-  users_view users;
-  activity_view activity;
-};
-
-template <class Self, class F>
-  requires std::same_as<std::remove_const_t<Self>, stored_layout>
-void visit_fields(Self& x, F&& f) {
-  f("skipped_recent", x.skipped_recent);
-  each_stored_view(x, f);
-}
-
+// The layout of everything a binary snapshot holds after its header, in the
+// order written: the skipped events kept, then each stored view by name.
 std::uint64_t stored_fingerprint() {
-  static const std::uint64_t fingerprint = binary::layout_fingerprint<stored_layout>();
+  static const std::uint64_t fingerprint = [] {
+    std::string text;
+    binary::describe<std::deque<skipped_event>>(text);
+    const all_views sample;
+    each_stored_view(sample, [&text](const char* name, const auto& view) {
+      text += name;
+      binary::describe<std::remove_cvref_t<decltype(view)>>(text);
+    });
+    return binary::fingerprint_of(text);
+  }();
   return fingerprint;
 }
 

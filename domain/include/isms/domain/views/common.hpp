@@ -25,14 +25,18 @@
 // visit_fields(x, f), which calls f("name", x.name) for each field in the
 // order given, used by the binary snapshot codec (binary_codec.hpp). The order
 // is part of the binary layout, whose fingerprint a snapshot records.
+// ISMS_VISIT_FIELDS declares visit_fields alone, for a structure whose JSON
+// form is written by hand.
 #define ISMS_VIEW_FIELD_VISIT(member) f(#member, x.member);
-#define ISMS_VIEW_FIELDS(Type, ...)                                                  \
-  NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Type, __VA_ARGS__)                 \
-  template <class Self, class F>                                                     \
-    requires std::same_as<std::remove_const_t<Self>, Type>                           \
-  void visit_fields(Self& x, F&& f) {                                                \
-    NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(ISMS_VIEW_FIELD_VISIT, __VA_ARGS__))    \
+#define ISMS_VISIT_FIELDS(Type, ...)                                              \
+  template <class Self, class F>                                                  \
+    requires std::same_as<std::remove_const_t<Self>, Type>                        \
+  void visit_fields(Self& x, F&& f) {                                             \
+    NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(ISMS_VIEW_FIELD_VISIT, __VA_ARGS__)) \
   }
+#define ISMS_VIEW_FIELDS(Type, ...)                                 \
+  NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Type, __VA_ARGS__) \
+  ISMS_VISIT_FIELDS(Type, __VA_ARGS__)
 
 namespace isms::domain::views {
 

@@ -19,22 +19,8 @@
 
 namespace isms::domain::risk_matrix {
 // The binary snapshot's layout of the matrix a register holds (common.hpp).
-template <class Self, class F>
-  requires std::same_as<std::remove_const_t<Self>, level_band>
-void visit_fields(Self& x, F&& f) {
-  f("name", x.name);
-  f("min_score", x.min_score);
-  f("max_score", x.max_score);
-}
-template <class Self, class F>
-  requires std::same_as<std::remove_const_t<Self>, matrix>
-void visit_fields(Self& x, F&& f) {
-  f("likelihood_labels", x.likelihood_labels);
-  f("impact_labels", x.impact_labels);
-  f("bands", x.bands);
-  f("appetite", x.appetite);
-  f("version", x.version);
-}
+ISMS_VISIT_FIELDS(level_band, name, min_score, max_score)
+ISMS_VISIT_FIELDS(matrix, likelihood_labels, impact_labels, bands, appetite, version)
 }  // namespace isms::domain::risk_matrix
 
 namespace isms::domain::views {
@@ -111,12 +97,7 @@ struct risk_register {
 // The stored form (the views snapshot); from_json throws on a malformed one.
 void to_json(json& j, const risk_register& r);
 void from_json(const json& j, risk_register& r);
-template <class Self, class F>
-  requires std::same_as<std::remove_const_t<Self>, risk_register>
-void visit_fields(Self& x, F&& f) {
-  f("risks", x.risks);
-  f("matrix", x.matrix);
-}
+ISMS_VISIT_FIELDS(risk_register, risks, matrix)
 
 // Folds one decoded event of a risk stream / of the risk matrix configuration.
 void fold_risk(risk_register& r, const recorded_event& e, const risk::event& ev);

@@ -23,15 +23,7 @@ namespace isms::domain::soa {
 void to_json(json& j, const entry& e);
 void from_json(const json& j, entry& e);
 // The binary snapshot's layout of an entry (common.hpp).
-template <class Self, class F>
-  requires std::same_as<std::remove_const_t<Self>, entry>
-void visit_fields(Self& x, F&& f) {
-  f("decided", x.decided);
-  f("applicable", x.applicable);
-  f("justification", x.justification);
-  f("status", x.status);
-  f("linked_risks", x.linked_risks);
-}
+ISMS_VISIT_FIELDS(entry, decided, applicable, justification, status, linked_risks)
 }  // namespace isms::domain::soa
 
 namespace isms::domain::views {
