@@ -218,17 +218,8 @@ void store::impl::purge_old_versions(std::uint64_t position) {
 }
 
 result<void> store::put_meta(std::string_view key, std::string_view value) {
-  if (key.empty() || key.size() > max_meta_key)
-    return std::unexpected(make_error(errc::invalid_argument, "meta key must be 1..256 bytes"));
-  if (value.size() > impl_->opts_.max_meta_bytes)
-    return std::unexpected(make_error(errc::invalid_argument, "meta value larger than " +
-                                                                  std::to_string(impl_->opts_.max_meta_bytes) + " bytes"));
-  rocksdb::WriteOptions wo;
-  wo.sync = impl_->opts_.sync;
-  auto s = impl_->db_->Put(wo, impl_->cf(cf_meta), rocksdb::Slice(key.data(), key.size()),
-                           rocksdb::Slice(value.data(), value.size()));
-  if (!s.ok()) return std::unexpected(io_error(s, "writing meta key"));
-  return {};
+  const std::pair<std::string, std::string_view> one{std::string(key), value};
+  return put_meta(std::span(&one, 1));
 }
 
 result<void> store::put_meta(std::span<const std::pair<std::string, std::string_view>> entries) {

@@ -143,7 +143,7 @@ projection_engine::projection_engine(projection_options options, eventstore::sto
       log::warn("views", "snapshot at position " + std::to_string(it->position) + " unusable (" +
                              restored.error().message + "); trying an earlier one");
       ++stats_.snapshot_failures;
-      if (!restored.error().readable) unreadable.push_back(*it);
+      if (restored.error().permanent) unreadable.push_back(*it);
       continue;
     }
     current_ = std::move(*restored);
@@ -414,7 +414,7 @@ std::expected<views::all_views, projection_engine::snapshot_failure> projection_
     auto part = store_.get_meta(chunk_key(ref.position, i));
     if (!part) {
       const bool missing = part.error().code == eventstore::errc::not_found;
-      return std::unexpected(snapshot_failure{"chunk " + std::to_string(i) + ": " + part.error().message, !missing});
+      return std::unexpected(snapshot_failure{"chunk " + std::to_string(i) + ": " + part.error().message, missing});
     }
     bytes += *part;
   }

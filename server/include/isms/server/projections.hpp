@@ -16,8 +16,10 @@
 //
 // Ownership: the subscription's delivery thread is the only writer of the
 // current views, folding each event in place under an exclusive lock; readers
-// run their query under a shared lock. Snapshots are encoded and written by
-// the engine's own writer thread, off the path every command reply waits on.
+// run their query under a shared lock. A due snapshot is encoded by the
+// thread that folds (a read of the views: ~20 ms for those of 5,000 risks,
+// once per spacing) and written by the engine's own writer thread, off the
+// path every command reply waits on.
 //
 // "As of position p" folds the events after the nearest snapshot (cached or on
 // disk) at or before p. "As of instant t" finds the last event recorded at or
@@ -184,12 +186,12 @@ class projection_engine {
   void drop_snapshots();
   // Records index_ in the store (caller holds index_mutex_ or is the constructor).
   [[nodiscard]] eventstore::result<void> write_index();
-  // Why a snapshot could not be restored; `readable` is false when its bytes
-  // can never be decoded by this build (another layout, damaged), true when
-  // the store could not be read.
+  // Why a snapshot could not be restored; `permanent` when this build can
+  // never decode it (another layout, damaged, chunks missing), not when the
+  // store could not be read this time.
   struct snapshot_failure {
     std::string message;
-    bool readable = false;
+    bool permanent = true;
   };
   [[nodiscard]] std::expected<domain::views::all_views, snapshot_failure> read_snapshot(const snapshot_ref& ref) const;
   [[nodiscard]] std::expected<void, eventstore::error> fold_until(domain::views::all_views& v,
