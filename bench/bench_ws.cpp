@@ -18,7 +18,10 @@
 // Prints requests/s and commands/s with p50/p99/p99.9, errors, the ratios to
 // both limits, the load average; the last line is one JSON object.
 //
-// Usage: bench_ws [--seconds N] [--connections 1,64,1000] [--dir DIR] [--ismsd PATH]
+//   4. one long stream (--long-stream N, default 2000; 0 skips it): one
+//      connection assesses one risk N times; the first and last tenth are
+//      timed apart, and /metrics gives the events folded per command.
+// Usage: bench_ws [--seconds N] [--connections 1,64,1000] [--long-stream N] [--dir DIR] [--ismsd PATH]
 
 #include <unistd.h>
 
@@ -369,11 +372,80 @@ std::vector<std::string> setup_isms(std::uint16_t port) {
   return tokens;
 }
 
+// One connection commands one risk again and again: does a command cost more
+// as its stream grows? The first and last tenth of the commands are timed
+// apart, and the server's count of events folded to decide them is read from
+// /metrics before and after.
+struct long_stream_result {
+  int commands = 0;
+  latency_stats first, last;  // the first and the last tenth
+  double events_folded_per_command = 0;
+  std::size_t errors = 0;
+};
+
+double events_folded(std::uint16_t port) {
+  const auto r = http_call(port, "GET", "/metrics");
+  const std::string name = "ismsd_command_events_folded_total ";
+  const auto at = r.body.find("\n" + name);
+  return at == std::string::npos ? -1 : std::strtod(r.body.c_str() + at + 1 + name.size(), nullptr);
+}
+
+long_stream_result run_long_stream(std::uint16_t port, const std::string& token, int n) {
+  long_stream_result out;
+  out.commands = n;
+  auto ws = ws_session::connect(port, token);
+  if (!ws) {
+    std::fprintf(stderr, "cannot open the WebSocket API\n");
+    std::exit(1);
+  }
+  const std::string stream = "risk-LONG-1";
+  must(ws->request({{"op", "command"},
+                    {"type", "risk.identify"},
+                    {"stream", stream},
+                    {"expected_version", 0},
+                    {"data",
+                     {{"title", "Loss of the payroll provider's service"},
+                      {"asset", "Payroll"},
+                      {"threat", "Supplier outage"},
+                      {"vulnerability", "No second provider"},
+                      {"owner", mix_script::user_id(1)},
+                      {"category", "suppliers"}}}}),
+       "risk.identify " + stream);
+  const double folded_before = events_folded(port);
+  const int tenth = std::max(1, n / 10);
+  std::vector<double> first, last;
+  const auto started = clock_type::now();
+  auto first_end = started, last_start = started;
+  for (int i = 0; i < n; ++i) {
+    if (i == tenth) first_end = clock_type::now();
+    if (i == n - tenth) last_start = clock_type::now();
+    const auto t = clock_type::now();
+    auto r = ws->request({{"op", "command"},
+                          {"type", "risk.assess"},
+                          {"stream", stream},
+                          {"data",
+                           {{"likelihood", 1 + i % 5},
+                            {"impact", 1 + (i / 5) % 5},
+                            {"rationale", "quarterly reassessment " + std::to_string(i)}}}});
+    const double us = us_since(t);
+    if (!r || !r->value("ok", false)) ++out.errors;
+    if (i < tenth) first.push_back(us);
+    if (i >= n - tenth) last.push_back(us);
+  }
+  const auto ended = clock_type::now();
+  out.first = summarize(first, std::chrono::duration<double>(first_end - started).count());
+  out.last = summarize(last, std::chrono::duration<double>(ended - last_start).count());
+  const double folded_after = events_folded(port);
+  if (folded_before >= 0 && folded_after >= 0) out.events_folded_per_command = (folded_after - folded_before) / n;
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const double store_seconds = 3;
-  options opt(argc, argv, "[--seconds N] [--connections 1,64,1000] [--dir DIR] [--ismsd PATH]");
+  options opt(argc, argv, "[--seconds N] [--connections 1,64,1000] [--long-stream N] [--dir DIR] [--ismsd PATH]");
+  const int long_stream = static_cast<int>(opt.number("long-stream", 2000));
   const double seconds = opt.number("seconds", 10);
   const auto count_list = opt.list("connections", {1, 64, 1000});
   const std::vector<int> counts(count_list.begin(), count_list.end());
@@ -409,6 +481,15 @@ int main(int argc, char** argv) {
   }
   const std::uint64_t rss_end = server->rss_kib();
   std::printf("%-22s RSS after the load %llu KiB\n", "ismsd", static_cast<unsigned long long>(rss_end));
+  long_stream_result longest;
+  if (long_stream > 0) {
+    longest = run_long_stream(server->port(), tokens[0], long_stream);
+    std::printf("%-22s %d risk.assess on one risk, 1 conn: first tenth %.0f cmd/s p50 %.0f us; last tenth %.0f cmd/s "
+                "p50 %.0f us (%.2fx the first's p50); %.2f events folded per command; errors %zu\n",
+                "ismsd, one long stream", long_stream, longest.first.eps, longest.first.p50_us, longest.last.eps,
+                longest.last.p50_us, longest.first.p50_us > 0 ? longest.last.p50_us / longest.first.p50_us : 0,
+                longest.events_folded_per_command, longest.errors);
+  }
   server->stop();
 
   // 3. The transport's limit: the same scripts, replies of the same sizes.
@@ -454,7 +535,15 @@ int main(int argc, char** argv) {
               {"store_64_p99_us", store64.p99_us},
               {"rss_after_setup_kib", rss_start},
               {"rss_after_load_kib", rss_end},
-              {"phases", phases}};
+              {"phases", phases},
+              {"long_stream",
+               {{"commands", longest.commands},
+                {"first_tenth_cmd_per_s", longest.first.eps},
+                {"first_tenth_p50_us", longest.first.p50_us},
+                {"last_tenth_cmd_per_s", longest.last.eps},
+                {"last_tenth_p50_us", longest.last.p50_us},
+                {"events_folded_per_command", longest.events_folded_per_command},
+                {"errors", longest.errors}}}};
   fs::remove_all(run);
   std::printf("%s\n", out.dump().c_str());
   return 0;

@@ -23,6 +23,21 @@ namespace isms::domain {
 
 namespace {
 
+// An aggregate's folded state, with where its stream stood.
+template <class State>
+class typed_state final : public folded_state {
+ public:
+  typed_state(State s, std::uint64_t version, std::uint64_t position)
+      : state(std::move(s)), version_(version), position_(position) {}
+  [[nodiscard]] std::uint64_t version() const override { return version_; }
+  [[nodiscard]] std::uint64_t position() const override { return position_; }
+  const State state;
+
+ private:
+  std::uint64_t version_;
+  std::uint64_t position_;
+};
+
 // A parsed command and its folded state, waiting for its facts. `Decide` is
 // the aggregate's decide; an aggregate whose decisions look at other streams
 // also names `Reads` (which streams) and `FactsFrom` (the typed facts its
@@ -30,7 +45,10 @@ namespace {
 template <auto Decide, auto Reads, auto FactsFrom, class Command, class State>
 class folded_command final : public prepared_command {
  public:
-  folded_command(Command c, State s) : command_(std::move(c)), state_(std::move(s)) {}
+  folded_command(Command c, std::shared_ptr<const typed_state<State>> s)
+      : command_(std::move(c)), folded_(std::move(s)), state_(folded_->state) {}
+
+  [[nodiscard]] shared_state folded() const override { return folded_; }
 
   [[nodiscard]] std::vector<std::string> reads() const override {
     if constexpr (std::is_null_pointer_v<decltype(Reads)>) {
@@ -48,8 +66,8 @@ class folded_command final : public prepared_command {
       // never an empty stream: deciding on it would decide on a wrong fact.
       for (const auto& stream : reads())
         if (!read.contains(stream))
-          return std::unexpected(rejection{rejection_kind::rule, "",
-                                           "the decision needs " + stream + ", which was not read"});
+          return std::unexpected(
+              rejection{rejection_kind::rule, "", "the decision needs " + stream + ", which was not read"});
       auto facts = FactsFrom(command_, state_, read);
       if (!facts) return std::unexpected(facts.error());
       return Decide(command_, state_, *facts, ctx);
@@ -58,20 +76,44 @@ class folded_command final : public prepared_command {
 
  private:
   Command command_;
-  State state_;
+  std::shared_ptr<const typed_state<State>> folded_;
+  const State& state_;  // folded_->state
 };
 
-// Every aggregate's preparer: parse, fold, hold both for the decision.
-template <auto Parse, auto Fold, auto Decide, auto Reads = nullptr, auto FactsFrom = nullptr>
-prepared prepare(std::string_view command_type, const json& data, std::span<const recorded_event> history) {
+// Every aggregate's preparer: parse, fold on from `from` (copied: it may be
+// shared), hold both for the decision.
+template <auto Parse, auto Initial, auto Fold, auto Decide, auto Reads = nullptr, auto FactsFrom = nullptr>
+prepared prepare(std::string_view command_type, const json& data, const shared_state& from,
+                 std::span<const recorded_event> history) {
+  using state = decltype(Initial());
+  const auto broken = [](std::string why) {
+    return std::unexpected(rejection{rejection_kind::rule, "history", std::move(why)});
+  };
   auto c = Parse(command_type, data);
   if (!c) return std::unexpected(c.error());
-  auto s = Fold(history);
+  std::uint64_t version = 0;
+  std::uint64_t position = 0;
+  std::expected<state, rejection> s = std::unexpected(rejection{});
+  if (from) {
+    const auto* typed = dynamic_cast<const typed_state<state>*>(from.get());
+    if (typed == nullptr) return broken("the folded state handed in is of another aggregate");
+    version = typed->version();
+    position = typed->position();
+    if (!history.empty() && history.front().version != version + 1)
+      return broken("the events handed in start at version " + std::to_string(history.front().version) +
+                    ", not right after the folded state's " + std::to_string(version));
+    s = Fold(history, typed->state);
+  } else {
+    s = Fold(history, Initial());
+  }
   if (!s) return std::unexpected(s.error());
+  if (!history.empty()) {
+    version = history.back().version;
+    position = history.back().position;
+  }
   using command = std::decay_t<decltype(*c)>;
-  using state = std::decay_t<decltype(*s)>;
-  return std::make_unique<const folded_command<Decide, Reads, FactsFrom, command, state>>(std::move(*c),
-                                                                                         std::move(*s));
+  return std::make_unique<const folded_command<Decide, Reads, FactsFrom, command, state>>(
+      std::move(*c), std::make_shared<const typed_state<state>>(std::move(*s), version, position));
 }
 
 // One line per aggregate: command prefix, stream kind, singleton id (empty:
@@ -82,25 +124,31 @@ const std::vector<route>& table() {
   namespace ia = internal_audit;
   static const std::vector<route> routes{
       {"risk_matrix", "config", "risk-matrix",
-       &prepare<&risk_matrix::parse_command, &risk_matrix::fold, &risk_matrix::decide>},
+       &prepare<&risk_matrix::parse_command, &risk_matrix::initial_state, &risk_matrix::fold, &risk_matrix::decide>},
       {"risk", "risk", "",
-       &prepare<&risk::parse_command, &risk::fold, &risk::decide, &risk::reads, &risk::facts_from>},
+       &prepare<&risk::parse_command, &risk::initial_state, &risk::fold, &risk::decide, &risk::reads,
+                &risk::facts_from>},
       {"approval", "approval", "",
-       &prepare<&approval::parse_command, &approval::fold, &approval::decide, &approval::reads,
-                &approval::facts_from>,
+       &prepare<&approval::parse_command, &approval::initial_state, &approval::fold, &approval::decide,
+                &approval::reads, &approval::facts_from>,
        &approval::check_stream},
       {"soa", "soa", "main",
-       &prepare<&soa::parse_command, &soa::fold, &soa::decide, &soa::reads, &soa::facts_from>},
-      {"user", "user", "", &prepare<&user::parse_command, &user::fold, &user::decide>},
-      {"scope", "scope", "main", &prepare<&scope::parse_command, &scope::fold, &scope::decide>},
-      {"document", "document", "", &prepare<&document::parse_command, &document::fold, &document::decide>,
+       &prepare<&soa::parse_command, &soa::initial_state, &soa::fold, &soa::decide, &soa::reads, &soa::facts_from>},
+      {"user", "user", "", &prepare<&user::parse_command, &user::initial_state, &user::fold, &user::decide>},
+      {"scope", "scope", "main", &prepare<&scope::parse_command, &scope::initial_state, &scope::fold, &scope::decide>},
+      {"document", "document", "",
+       &prepare<&document::parse_command, &document::initial_state, &document::fold, &document::decide>,
        &document::check_stream},
-      {"objective", "objective", "", &prepare<&objective::parse_command, &objective::fold, &objective::decide>,
+      {"objective", "objective", "",
+       &prepare<&objective::parse_command, &objective::initial_state, &objective::fold, &objective::decide>,
        &objective::check_stream},
-      {"nc", "nc", "", &prepare<&nc::parse_command, &nc::fold, &nc::decide, &nc::reads, &nc::facts_from>,
+      {"nc", "nc", "",
+       &prepare<&nc::parse_command, &nc::initial_state, &nc::fold, &nc::decide, &nc::reads, &nc::facts_from>,
        &nc::check_stream},
-      {"audit", "audit", "", &prepare<&ia::parse_command, &ia::fold, &ia::decide>, &ia::check_stream},
-      {"review", "review", "", &prepare<&mr::parse_command, &mr::fold, &mr::decide>, &mr::check_stream},
+      {"audit", "audit", "", &prepare<&ia::parse_command, &ia::initial_state, &ia::fold, &ia::decide>,
+       &ia::check_stream},
+      {"review", "review", "", &prepare<&mr::parse_command, &mr::initial_state, &mr::fold, &mr::decide>,
+       &mr::check_stream},
   };
   return routes;
 }
@@ -162,7 +210,7 @@ const route* route_for_command(std::string_view command_type) noexcept {
 }
 
 std::optional<rejection> admit_command(std::string_view command_type, std::string_view stream, const json& data,
-                                      const command_context& ctx) {
+                                       const command_context& ctx) {
   const route* r = route_for_command(command_type);
   if (r == nullptr || !allowed_roles(command_type))
     return rejection{rejection_kind::invalid, "type", "unknown command type '" + std::string(command_type) + "'"};
@@ -184,9 +232,10 @@ std::optional<rejection> admit_command(std::string_view command_type, std::strin
 }
 
 prepared prepare_command(std::string_view command_type, std::string_view stream, const json& data,
-                         std::span<const recorded_event> history, const command_context& ctx) {
+                         std::span<const recorded_event> history, const command_context& ctx,
+                         const shared_state& from) {
   if (auto refused = admit_command(command_type, stream, data, ctx)) return std::unexpected(*refused);
-  return route_for_command(command_type)->prepare(command_type, data, history);
+  return route_for_command(command_type)->prepare(command_type, data, from, history);
 }
 
 decision decide_command(std::string_view command_type, std::string_view stream, const json& data,

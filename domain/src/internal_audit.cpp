@@ -300,8 +300,8 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
       c);
 }
 
-std::expected<state, rejection> fold(std::span<const recorded_event> history) {
-  return wire::fold(initial_state(), history, decode, evolve);
+std::expected<state, rejection> fold(std::span<const recorded_event> history, state from) {
+  return wire::fold(std::move(from), history, decode, evolve);
 }
 
 std::vector<follow_up> raise_nonconformity_from_finding(const recorded_event& event, const stream_reads&) {

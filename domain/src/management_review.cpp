@@ -505,8 +505,8 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
       c);
 }
 
-std::expected<state, rejection> fold(std::span<const recorded_event> history) {
-  return wire::fold(initial_state(), history, decode, evolve);
+std::expected<state, rejection> fold(std::span<const recorded_event> history, state from) {
+  return wire::fold(std::move(from), history, decode, evolve);
 }
 
 // ---------------------------------------------------------------------------

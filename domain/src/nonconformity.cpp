@@ -440,8 +440,8 @@ decision decide_rules(const command& c, const state& s, const command_context& c
 
 }  // namespace
 
-std::expected<state, rejection> fold(std::span<const recorded_event> history) {
-  return wire::fold(initial_state(), history, decode, evolve);
+std::expected<state, rejection> fold(std::span<const recorded_event> history, state from) {
+  return wire::fold(std::move(from), history, decode, evolve);
 }
 
 namespace {

@@ -552,8 +552,8 @@ state evolve(state s, const event& e) {
   return s;
 }
 
-std::expected<state, rejection> fold(std::span<const recorded_event> history) {
-  auto s = wire::fold(initial_state(), history, decode, evolve);
+std::expected<state, rejection> fold(std::span<const recorded_event> history, state from) {
+  auto s = wire::fold(std::move(from), history, decode, evolve);
   if (!s) return s;
   if (!history.empty()) {
     s->stream = history.back().stream;

@@ -184,8 +184,8 @@ state evolve(state s, const event& e) {
   return s;
 }
 
-std::expected<state, rejection> fold(std::span<const recorded_event> history) {
-  return wire::fold(initial_state(), history, decode, evolve);
+std::expected<state, rejection> fold(std::span<const recorded_event> history, state from) {
+  return wire::fold(std::move(from), history, decode, evolve);
 }
 
 json content(const state& s) {

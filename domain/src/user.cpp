@@ -138,8 +138,8 @@ state evolve(state s, const event& e) {
   return s;
 }
 
-std::expected<state, rejection> fold(std::span<const recorded_event> history) {
-  auto s = wire::fold(initial_state(), history, decode, evolve);
+std::expected<state, rejection> fold(std::span<const recorded_event> history, state from) {
+  auto s = wire::fold(std::move(from), history, decode, evolve);
   if (s && !history.empty()) {
     const auto& stream = history.back().stream;
     s->id = stream.starts_with("user-") ? stream.substr(5) : stream;

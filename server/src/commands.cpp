@@ -119,6 +119,7 @@ command_figures command_tally::figures() const {
       if (const auto n = counts_[row * outcome_count + out].load(std::memory_order_relaxed); n != 0)
         f.answered.push_back({row < types_.size() ? types_[row] : other_label, outcome_labels[out], n});
   f.seconds = seconds_.snapshot();
+  f.events_folded = events_folded_.load(std::memory_order_relaxed);
   return f;
 }
 
@@ -129,7 +130,8 @@ command_pipeline::command_pipeline(pipeline_options options, eventstore::store& 
       views_(views),
       pool_(pool),
       clock_(std::move(clock)),
-      histories_(options.history_cache_events) {}
+      histories_(options.history_cache_events),
+      states_(options.state_cache_streams) {}
 
 domain::actor command_pipeline::actor_of(const std::string& user_id) const {
   domain::actor a;
@@ -240,17 +242,17 @@ void command_pipeline::attempt(std::string user_id, command_request request, int
     if (known->has_value()) return answer_recorded(user_id, request, **known, std::move(done));
   }
 
-  // The stream's history: what the cache holds plus what was appended since.
-  auto stored = histories_.read(store_, request.stream);
-  if (!stored) {
-    if (stored.error().code == eventstore::errc::invalid_stream)
-      return done(failure("bad_request", "stream: " + stored.error().message, "stream"));
-    return done(failure("internal", stored.error().message));
+  // The stream as the decision needs it: the state folded by the last
+  // decision on it and the events appended since, else its whole history
+  // (what the history cache holds plus what was appended since).
+  auto stream = stream_to_decide(request.stream);
+  if (!stream) {
+    if (stream.error().code == eventstore::errc::invalid_stream)
+      return done(failure("bad_request", "stream: " + stream.error().message, "stream"));
+    return done(failure("internal", stream.error().message));
   }
-  const std::shared_ptr<const history_cache::history> history = stored->events;
-  const std::uint64_t current_version = stored->version();
-  const std::uint64_t current_position = history->empty() ? 0 : history->back().position;
-  histories_.put(std::move(*stored));  // the next command on this stream reads only what follows
+  const std::uint64_t current_version = stream->version();
+  const std::uint64_t current_position = stream->position();
   if (request.expected_version && *request.expected_version != current_version)
     return done(version_conflict(request.stream, *request.expected_version,
                                  "stream " + request.stream + " is at version " + std::to_string(current_version) +
@@ -259,9 +261,13 @@ void command_pipeline::attempt(std::string user_id, command_request request, int
   // The aggregate parses the command and folds the stream; the facts from
   // other streams it names (the risk matrix, a user, an approval's subject)
   // are read here, and the decision is taken on them alone.
-  auto prepared = domain::prepare_command(request.type, request.stream, request.data, *history, ctx);
+  auto prepared = domain::prepare_command(request.type, request.stream, request.data, *stream->events, ctx,
+                                          stream->from);
+  tally_.folded(stream->events->size());
   if (!prepared)
     return done(failure(domain::wire_code(prepared.error().kind), prepared.error().message, prepared.error().field));
+  // The next command on this stream folds on from here.
+  states_.put(request.stream, (*prepared)->folded(), stream->generation);
   domain::stream_reads read;
   if (auto r = read_into((*prepared)->reads(), read); !r) return done(failure("internal", r.error().message));
   auto decided = (*prepared)->decide(read, ctx);
@@ -294,7 +300,7 @@ void command_pipeline::attempt(std::string user_id, command_request request, int
 
   // The stream and command id go to the store; the request itself (its data
   // a JSON tree) moves into the completion, which needs it only to retry.
-  std::string stream = request.stream;
+  std::string stream_id = request.stream;
   std::string command_id = request.command_id;
   auto on_appended = [this, user_id = std::move(user_id), request = std::move(request), attempt_no,
                       done = std::move(done)](eventstore::result<eventstore::append_result> r) mutable {
@@ -337,11 +343,32 @@ void command_pipeline::attempt(std::string user_id, command_request request, int
   // recorded_at is non-decreasing in position order, which time travel by
   // instant relies on. The stamp runs under the store's queue lock, which
   // serializes every access to last_stamp_.
-  store_.append_async(std::move(stream), eventstore::expected_version::exact(current_version), std::move(events),
+  store_.append_async(std::move(stream_id), eventstore::expected_version::exact(current_version), std::move(events),
                       std::move(command_id), std::move(on_appended), [this] {
                         last_stamp_ = std::max(clock_(), last_stamp_);
                         return last_stamp_;
                       });
+}
+
+eventstore::result<command_pipeline::stream_state> command_pipeline::stream_to_decide(std::string_view stream) {
+  auto prior = states_.get(stream);
+  if (prior.state) {
+    auto tail = store_.read_stream(stream, prior.state->version() + 1);
+    if (!tail) return std::unexpected(tail.error());
+    // The store's next version follows on, unless the stream was rewritten
+    // meanwhile (then forget_all() ran and the state is not used).
+    if (tail->empty() || tail->front().version == prior.state->version() + 1) {
+      auto events = std::make_shared<history_cache::history>();
+      events->reserve(tail->size());
+      for (auto& e : *tail) events->push_back(to_domain_moved(std::move(e)));
+      return stream_state{std::move(prior.state), std::move(events), prior.generation};
+    }
+  }
+  auto whole = histories_.read(store_, stream);
+  if (!whole) return std::unexpected(whole.error());
+  stream_state out{nullptr, whole->events, prior.generation};
+  histories_.put(std::move(*whole));  // the next read of this stream reads only what follows
+  return out;
 }
 
 eventstore::result<void> command_pipeline::read_into(std::span<const std::string> streams,

@@ -66,6 +66,8 @@ const std::vector<option>& options() {
        [](server_config& c, const json& v) { c.ledger.projections.cached_views = v.get<std::size_t>(); }},
       {"history_cache_events", k::integer, 0, 10000000,
        [](server_config& c, const json& v) { c.ledger.pipeline.history_cache_events = v.get<std::size_t>(); }},
+      {"state_cache_streams", k::integer, 0, 10000000,
+       [](server_config& c, const json& v) { c.ledger.pipeline.state_cache_streams = v.get<std::size_t>(); }},
       {"view_reply_cache_bytes", k::integer, 0, 1 << 30,
        [](server_config& c, const json& v) { c.ledger.ws.view_reply_cache_bytes = v.get<std::size_t>(); }},
       // limits

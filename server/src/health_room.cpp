@@ -79,6 +79,10 @@ http_response metrics_answer(const server_figures& f) {
   write_histogram(out, "ismsd_command_seconds",
                   "Seconds from a command's arrival in the pipeline to its reply (decision, append, views).",
                   f.commands.seconds);
+  write_counter(out, "ismsd_command_events_folded_total",
+                "Events of commanded streams folded to decide: about one per event recorded while the folded-state "
+                "cache holds the streams commanded, every event of the stream per command when it does not.",
+                f.commands.events_folded);
 
   write_counter(out, "ismsd_http_requests_total", "HTTP requests answered.", f.http_requests);
   write_counter(out, "ismsd_http_errors_total", "HTTP requests answered with status 400 or above.", f.http_errors);

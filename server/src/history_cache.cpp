@@ -104,4 +104,44 @@ std::size_t history_cache::events_held() const {
   return events_;
 }
 
+state_cache::lease state_cache::get(std::string_view stream) const {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(stream);
+  if (it == entries_.end()) return {nullptr, generation_};
+  lru_.splice(lru_.begin(), lru_, it->second.lru);
+  return {it->second.state, generation_};
+}
+
+void state_cache::put(std::string_view stream, domain::shared_state state, std::uint64_t generation) {
+  if (!state || max_streams_ == 0) return;
+  std::lock_guard lock(mutex_);
+  if (generation != generation_) return;
+  auto it = entries_.find(stream);
+  if (it != entries_.end()) {
+    if (it->second.state->version() >= state->version()) return;
+    it->second.state = std::move(state);
+    lru_.splice(lru_.begin(), lru_, it->second.lru);
+    return;
+  }
+  it = entries_.emplace(std::string(stream), entry{std::move(state), {}}).first;
+  lru_.push_front(it->first);
+  it->second.lru = lru_.begin();
+  while (entries_.size() > max_streams_) {
+    entries_.erase(entries_.find(lru_.back()));
+    lru_.pop_back();
+  }
+}
+
+void state_cache::forget_all() {
+  std::lock_guard lock(mutex_);
+  ++generation_;
+  entries_.clear();
+  lru_.clear();
+}
+
+std::size_t state_cache::streams_held() const {
+  std::lock_guard lock(mutex_);
+  return entries_.size();
+}
+
 }  // namespace isms::server

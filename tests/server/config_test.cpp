@@ -29,13 +29,14 @@ TEST(config, applies_settings_and_limits) {
 TEST(config, sets_the_memory_bounds_of_views_caches_and_snapshots) {
   server_config c;
   auto r = apply_config(json::parse(R"({"views_snapshot_every": 5000, "views_snapshot_bytes_per_event": 512,
-      "views_cached": 1, "history_cache_events": 0, "view_reply_cache_bytes": 0})"),
+      "views_cached": 1, "history_cache_events": 0, "state_cache_streams": 7, "view_reply_cache_bytes": 0})"),
                         c);
   ASSERT_TRUE(r) << r.error();
   EXPECT_EQ(c.ledger.projections.snapshot_every, 5000u);
   EXPECT_EQ(c.ledger.projections.snapshot_bytes_per_event, 512u);
   EXPECT_EQ(c.ledger.projections.cached_views, 1u);
   EXPECT_EQ(c.ledger.pipeline.history_cache_events, 0u);
+  EXPECT_EQ(c.ledger.pipeline.state_cache_streams, 7u);
   EXPECT_EQ(c.ledger.ws.view_reply_cache_bytes, 0u);
   EXPECT_FALSE(apply_config(json::parse(R"({"views_snapshot_every": 0})"), c));
   EXPECT_FALSE(apply_config(json::parse(R"({"views_cached": 1000})"), c));

@@ -159,5 +159,51 @@ TEST(history_cache, holds_at_most_its_bound_of_events_dropping_the_least_recentl
   EXPECT_EQ(off.events_held(), 0u);
 }
 
+// A state as an aggregate would hand it out; only its version matters here.
+struct state_at final : domain::folded_state {
+  explicit state_at(std::uint64_t v) : v_(v) {}
+  [[nodiscard]] std::uint64_t version() const override { return v_; }
+  [[nodiscard]] std::uint64_t position() const override { return v_ * 10; }
+  std::uint64_t v_;
+};
+
+std::uint64_t version_held(const state_cache& c, std::string_view stream) {
+  auto l = c.get(stream);
+  return l.state ? l.state->version() : 0;
+}
+
+TEST(state_cache, keeps_the_latest_version_of_each_stream_within_its_bound) {
+  state_cache cache(2);
+  cache.put("risk-a", std::make_shared<state_at>(3), cache.get("risk-a").generation);
+  // An older state, decided on by a slower command, does not replace a newer one.
+  cache.put("risk-a", std::make_shared<state_at>(2), cache.get("risk-a").generation);
+  EXPECT_EQ(version_held(cache, "risk-a"), 3u);
+  cache.put("risk-a", std::make_shared<state_at>(5), cache.get("risk-a").generation);
+  EXPECT_EQ(version_held(cache, "risk-a"), 5u);
+  cache.put("risk-b", std::make_shared<state_at>(1), 0);
+  EXPECT_EQ(version_held(cache, "risk-a"), 5u);  // a used last: b goes first
+  cache.put("risk-c", std::make_shared<state_at>(1), 0);
+  EXPECT_EQ(cache.streams_held(), 2u);
+  EXPECT_EQ(version_held(cache, "risk-b"), 0u);
+  EXPECT_EQ(version_held(cache, "risk-a"), 5u);
+  EXPECT_EQ(version_held(cache, "risk-c"), 1u);
+
+  state_cache off(0);
+  off.put("risk-a", std::make_shared<state_at>(1), 0);
+  EXPECT_EQ(off.streams_held(), 0u);
+}
+
+TEST(state_cache, after_an_erasure_no_state_folded_before_it_is_kept) {
+  state_cache cache(10);
+  const auto before = cache.get("user-a").generation;  // a command deciding while the erasure happens
+  cache.put("user-a", std::make_shared<state_at>(3), before);
+  cache.forget_all();
+  EXPECT_EQ(cache.streams_held(), 0u);
+  cache.put("user-a", std::make_shared<state_at>(4), before);  // folded from what was read before: not kept
+  EXPECT_EQ(version_held(cache, "user-a"), 0u);
+  cache.put("user-a", std::make_shared<state_at>(4), cache.get("user-a").generation);
+  EXPECT_EQ(version_held(cache, "user-a"), 4u);
+}
+
 }  // namespace
 }  // namespace isms::server

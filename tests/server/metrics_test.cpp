@@ -240,6 +240,54 @@ std::string error_code(const std::optional<json>& reply) {
   return (*reply)["error"].value("code", "");
 }
 
+// Commands on one risk, one after another: what the server folded to decide
+// them, and the register they leave.
+struct one_risk_run {
+  double events_folded = 0;
+  json risk;  // the register's row
+};
+
+one_risk_run assess_one_risk_again_and_again(std::size_t state_cache_streams, int times) {
+  test_server srv([&](server::server_config& c) { c.ledger.pipeline.state_cache_streams = state_cache_streams; });
+  const std::string token = srv.add_user("manager", {"isms_manager"});
+  srv.add_user("owner", {"risk_owner"});
+  auto manager = connect_as(srv, token);
+  EXPECT_TRUE(manager);
+  if (!manager) return {};
+  srv.app().settle();
+  const double before = scrape(srv).value("ismsd_command_events_folded_total", -1);
+  EXPECT_GE(before, 0) << "ismsd_command_events_folded_total is not reported";
+  EXPECT_TRUE(ok(manager->command("risk.identify", "risk-R-1", identify_data("owner"))));
+  for (int i = 0; i < times; ++i) {
+    auto r = manager->command(
+        "risk.assess", "risk-R-1",
+        {{"likelihood", 1 + i % 5}, {"impact", 1 + (i / 5) % 5}, {"rationale", "round " + std::to_string(i)}});
+    EXPECT_TRUE(ok(r)) << r.value_or(json()).dump();
+  }
+  one_risk_run out;
+  out.events_folded = scrape(srv).value("ismsd_command_events_folded_total") - before;
+  auto risks = manager->query("risks");
+  EXPECT_TRUE(ok(risks)) << risks.value_or(json()).dump();
+  if (ok(risks)) out.risk = (*risks)["result"]["data"]["risks"].at(0);
+  return out;
+}
+
+TEST(metrics_on_a_server, a_stream_commanded_again_folds_only_what_it_gained_since) {
+  constexpr int times = 30;
+  const auto cached = assess_one_risk_again_and_again(4096, times);
+  const auto uncached = assess_one_risk_again_and_again(0, times);
+  // With the folded state kept, each command folds the event its
+  // predecessor recorded: one per command. Without, the whole stream each
+  // time: 0 + 1 + … + times.
+  EXPECT_EQ(cached.events_folded, times);
+  EXPECT_EQ(uncached.events_folded, times * (times + 1) / 2);
+  // And both decided alike.
+  ASSERT_FALSE(cached.risk.is_null());
+  EXPECT_EQ(cached.risk, uncached.risk);
+  EXPECT_EQ(cached.risk["inherent"].value("likelihood", 0), 1 + (times - 1) % 5) << cached.risk.dump();
+  EXPECT_EQ(cached.risk["inherent"].value("impact", 0), 1 + ((times - 1) / 5) % 5) << cached.risk.dump();
+}
+
 TEST(metrics_on_a_server, commands_are_counted_by_type_and_outcome_and_timed_once_each) {
   test_server srv;
   const std::string token = srv.add_user("manager", {"isms_manager"});

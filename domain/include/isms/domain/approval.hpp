@@ -189,7 +189,8 @@ struct state {
 
 [[nodiscard]] state initial_state();
 [[nodiscard]] state evolve(state s, const event& e);
-[[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history);
+[[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history,
+                                                 state from = initial_state());
 
 // What an approval decision knows of its subject: open, approve and reject
 // read the subject's stream, to check that the request is recorded there and

@@ -9,6 +9,9 @@
 //   - its commands: plain structs in a closed std::variant, each with a wire
 //     type ("risk.identify") and a validating parser that names the bad field;
 //   - state: initial_state(), evolve(state, event) — never fails, never validates;
+//     fold(history, from = initial_state()) — a left fold of evolve over the
+//     decoded history, so folding on from a state folded earlier equals
+//     folding the whole stream;
 //   - decide(command, state, context) → events or a rejection — holds every rule.
 //
 // Thread-safety: everything here is a value type; no shared mutable state.

@@ -54,6 +54,22 @@ class stream_reads {
   std::uint64_t bound_ = UINT64_MAX;
 };
 
+// A stream's state as its aggregate folded it, opaque outside the domain. A
+// prepared command hands out the state it decided on; preparing a later
+// command on the same stream from it folds only the events appended since,
+// instead of the whole stream (a stream's history only grows, and folding is
+// a left fold: the result is the same). Immutable, so one may be shared.
+class folded_state {
+ public:
+  virtual ~folded_state() = default;
+  // The stream version folded (0: no event).
+  [[nodiscard]] virtual std::uint64_t version() const = 0;
+  // The position of the last event folded (0: no event).
+  [[nodiscard]] virtual std::uint64_t position() const = 0;
+};
+
+using shared_state = std::shared_ptr<const folded_state>;
+
 // A command parsed and its stream's history folded, waiting for the facts
 // from other streams it needs: the server calls reads(), reads those streams
 // (through its caches) and calls decide(). Pure; safe to call from any thread.
@@ -65,13 +81,17 @@ class prepared_command {
   // Decides on the folded state and the facts in `read` (streams it did not
   // name are not looked at).
   [[nodiscard]] virtual decision decide(const stream_reads& read, const command_context& ctx) const = 0;
+  // The state this command decides on, to prepare the next one from.
+  [[nodiscard]] virtual shared_state folded() const = 0;
 };
 
 using prepared = std::expected<std::unique_ptr<const prepared_command>, rejection>;
 
-// An aggregate's uniform entry point: parse the command and fold the history
-// (an undecodable event is a `rule` rejection naming its position).
-using command_preparer = prepared (*)(std::string_view command_type, const json& data,
+// An aggregate's uniform entry point: parse the command and fold `history`
+// on from `from` (from the first event when null); `history` holds the
+// events after from's version, without a gap. A `from` of another aggregate,
+// a gap, or an undecodable event is a `rule` rejection.
+using command_preparer = prepared (*)(std::string_view command_type, const json& data, const shared_state& from,
                                       std::span<const recorded_event> history);
 
 // Optional per-aggregate check that a command's payload agrees with the stream
@@ -120,9 +140,12 @@ struct route {
                                                      const json& data, const command_context& ctx);
 
 // Admits the command (admit_command) and prepares it: the aggregate parses
-// it and folds `history`. Never throws for bad input.
+// it and folds `history`, the stream's events after `from` (a state an
+// earlier command on this stream folded, see folded_state), or the whole
+// stream when `from` is null. Never throws for bad input.
 [[nodiscard]] prepared prepare_command(std::string_view command_type, std::string_view stream, const json& data,
-                                       std::span<const recorded_event> history, const command_context& ctx);
+                                       std::span<const recorded_event> history, const command_context& ctx,
+                                       const shared_state& from = nullptr);
 
 // prepare_command, then decide with the facts in `read`, which must hold the
 // streams the prepared command reads(). For callers that have every stream

@@ -259,7 +259,8 @@ struct state {
 
 [[nodiscard]] state initial_state();
 [[nodiscard]] state evolve(state s, const event& e);
-[[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history);
+[[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history,
+                                                 state from = initial_state());
 [[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx);
 
 // The state precondition of the commands people send about a management

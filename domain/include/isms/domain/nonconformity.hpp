@@ -224,7 +224,8 @@ struct state {
 
 [[nodiscard]] state initial_state();
 [[nodiscard]] state evolve(state s, const event& e);
-[[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history);
+[[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history,
+                                                 state from = initial_state());
 
 // What a nonconformity decision knows of other streams: a raise that names an
 // audit finding reads the audit's stream ("audit-<audit_id>"), and the

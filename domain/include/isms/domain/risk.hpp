@@ -295,7 +295,8 @@ struct state {
 
 // Folds a risk stream's history (stream and version included). An undecodable
 // event is a `rule` rejection naming its position.
-[[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history);
+[[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history,
+                                                 state from = initial_state());
 
 // What a risk decision knows of other streams. reads() names the streams,
 // the server reads them, facts_from() folds them; decide checks them.

@@ -159,7 +159,8 @@ struct state {
 
 [[nodiscard]] state initial_state();
 [[nodiscard]] state evolve(state s, const event& e);
-[[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history);
+[[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history,
+                                                 state from = initial_state());
 // What an SoA decision knows of other streams: a control decision reads the
 // streams of the risks it links ("risk-<id>"), which must be in the register.
 struct facts {

@@ -73,6 +73,10 @@ struct pipeline_options {
   // command reads only what was appended to its stream since the last one
   // (history_cache.hpp); 0 reads every stream whole each time. Default: 8192
   std::size_t history_cache_events = 8192;
+  // Streams whose folded state is kept, so that a command folds only what
+  // its stream gained since the last one (state_cache in history_cache.hpp);
+  // 0 folds every stream from its first event each time. Default: 4096
+  std::size_t state_cache_streams = 4096;
 };
 
 // The commands answered, for /metrics.
@@ -84,6 +88,7 @@ struct command_figures {
   };
   std::vector<line> answered;            // each (type, outcome) answered at least once, by type, then outcome
   metrics::histogram_snapshot seconds;   // from submit() to the reply, per command
+  std::uint64_t events_folded = 0;       // of commanded streams, folded to decide
 };
 
 // Counts commands by type and outcome in a fixed table of atomics, and times
@@ -99,12 +104,15 @@ class command_tally {
   [[nodiscard]] std::size_t type_index(std::string_view type) const noexcept;
   // Counts one command answered with `o` after `took`.
   void record(std::size_t type_index, const command_outcome& o, std::chrono::steady_clock::duration took) noexcept;
+  // Counts `n` events of a commanded stream folded to decide.
+  void folded(std::size_t n) noexcept { events_folded_.fetch_add(n, std::memory_order_relaxed); }
   [[nodiscard]] command_figures figures() const;
 
  private:
   std::vector<std::string_view> types_;  // the domain's, sorted; row types_.size() is "other"
   std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;  // (types_.size() + 1) rows × the outcome labels
   metrics::histogram seconds_;
+  std::atomic<std::uint64_t> events_folded_{0};
 };
 
 // The time source of the server, in UTC milliseconds. Injected so tests and
@@ -133,9 +141,12 @@ class command_pipeline {
   // The roles a user holds now (empty if unknown or disabled).
   [[nodiscard]] domain::actor actor_of(const std::string& user_id) const;
 
-  // Forgets every cached stream history. Call after anything that rewrites
-  // stored events (a payload erasure).
-  void forget_cached_histories() { histories_.forget_all(); }
+  // Forgets every cached stream history and folded state. Call after
+  // anything that rewrites stored events (a payload erasure).
+  void forget_cached_histories() {
+    histories_.forget_all();
+    states_.forget_all();
+  }
 
   // Reads the other streams a decision or reaction names into `read`: the
   // store's events through the history cache (a stream read recently costs
@@ -154,6 +165,20 @@ class command_pipeline {
  private:
   void attempt(std::string user_id, command_request request, int attempt_no,
                std::function<void(command_outcome)> done);
+  // A stream as a decision takes it: a folded state and the events after it,
+  // or (`from` null) the whole history.
+  struct stream_state {
+    domain::shared_state from;
+    std::shared_ptr<const history_cache::history> events;  // never null
+    std::uint64_t generation = 0;                          // of states_, when read
+    [[nodiscard]] std::uint64_t version() const {
+      return events->empty() ? (from ? from->version() : 0) : events->back().version;
+    }
+    [[nodiscard]] std::uint64_t position() const {
+      return events->empty() ? (from ? from->position() : 0) : events->back().position;
+    }
+  };
+  [[nodiscard]] eventstore::result<stream_state> stream_to_decide(std::string_view stream);
   // Answers a command whose id the store already holds (`original`).
   void answer_recorded(const std::string& user_id, const command_request& request,
                        const eventstore::append_result& original, std::function<void(command_outcome)> done);
@@ -164,6 +189,7 @@ class command_pipeline {
   worker_pool& pool_;
   clock_fn clock_;
   mutable history_cache histories_;
+  state_cache states_;
   command_tally tally_;
   // The last recorded_at given; read and written only by the stamp the store
   // calls under its queue lock (see attempt()).

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "isms/domain/core.hpp"
+#include "isms/domain/dispatch.hpp"
 #include "isms/eventstore/store.hpp"
 
 namespace isms::server {
@@ -72,6 +73,53 @@ class history_cache {
   std::unordered_map<std::string, entry> entries_;
   std::list<std::string> lru_;  // most recently used first
   std::size_t events_ = 0;
+  std::uint64_t generation_ = 0;
+};
+
+// The folded state of recently commanded streams (domain::folded_state), so
+// that deciding a command folds only the events its stream gained since the
+// last decision on it, however long the stream has grown (the history cache
+// keeps no stream longer than its bound; this keeps any).
+//
+// A state put is the fold of the stream's stored events up to its version:
+// streams are append-only, and anything that rewrites a stored event (a
+// payload erasure) must call forget_all(), after which states folded from
+// earlier reads are not put back. Bounded by the number of streams (least
+// recently used go first).
+//
+// Thread-safety: every member may be called from any thread.
+class state_cache {
+ public:
+  struct lease {
+    domain::shared_state state;  // null when none is kept
+    std::uint64_t generation = 0;
+  };
+
+  // `max_streams` 0 turns the cache off.
+  explicit state_cache(std::size_t max_streams) : max_streams_(max_streams) {}
+
+  [[nodiscard]] lease get(std::string_view stream) const;
+  // Keeps `state` for `stream` unless forget_all() ran since `generation`
+  // was handed out or a later version is kept already.
+  void put(std::string_view stream, domain::shared_state state, std::uint64_t generation);
+  void forget_all();
+  // Streams held now (for tests).
+  [[nodiscard]] std::size_t streams_held() const;
+
+ private:
+  struct entry {
+    domain::shared_state state;
+    std::list<std::string>::iterator lru;  // position in lru_
+  };
+
+  const std::size_t max_streams_;
+  mutable std::mutex mutex_;
+  // Found by a string_view without building a string.
+  struct hash : std::hash<std::string_view> {
+    using is_transparent = void;
+  };
+  mutable std::unordered_map<std::string, entry, hash, std::equal_to<>> entries_;
+  mutable std::list<std::string> lru_;  // most recently used first
   std::uint64_t generation_ = 0;
 };
 
