@@ -59,11 +59,16 @@ ledger::ledger(ledger_options options, eventstore::store& store)
   reactions_ = std::make_unique<reaction_runner>(store_, *pipeline_);
   time_rules_ = std::make_unique<time_rules>(time_rules_parts{
       options_.clock,
-      [this](domain::date today) {
-        std::expected<json, domain::rejection> due = std::unexpected(domain::rejection{});
+      [this](domain::date today) -> std::expected<due_today, domain::rejection> {
+        std::expected<json, domain::rejection> lists = std::unexpected(domain::rejection{});
+        std::vector<std::string> managers;
         const domain::actor system{"system", {domain::role::system}};
-        views_->read_current([&](const views::all_views& v) { due = views::query(v, "due", json::object(), system, today); });
-        return due;
+        views_->read_current([&](const views::all_views& v) {
+          lists = views::query(v, "due", json::object(), system, today);
+          managers = views::users_holding(v.users, domain::role::isms_manager);
+        });
+        if (!lists) return std::unexpected(lists.error());
+        return due_today{std::move(*lists), std::move(managers)};
       },
       [this](command_request req) { return pipeline_->run("system", std::move(req)); },
       [this](const std::string& key, const std::string& user_id, const json& n) { notifier_->remind(key, user_id, n); }});

@@ -21,7 +21,7 @@ time_rules_report time_rules::run_once() const {
     report.error = "the due view is unavailable: " + due.error().message;
     return report;
   }
-  for (const auto& cmd : due_commands(*due)) {
+  for (const auto& cmd : due_commands(due->lists)) {
     command_request req;
     req.type = cmd.command_type;
     req.stream = cmd.stream;
@@ -38,7 +38,7 @@ time_rules_report time_rules::run_once() const {
         log::warn("scheduler", cmd.command_type + " on " + cmd.stream + ": " + o.error_code + ": " + o.error_message);
     }
   }
-  for (const auto& n : due_reminders(*due)) {
+  for (const auto& n : due_reminders(due->lists, due->isms_managers)) {
     parts_.remind(n.id, n.user_id, notification_json(n));
     ++report.reminders;
   }

@@ -188,9 +188,11 @@ std::vector<due_command> due_commands(const json& due) {
   return out;
 }
 
-std::vector<notification> due_reminders(const json& due) {
+std::vector<notification> due_reminders(const json& due, std::span<const std::string> isms_managers) {
   std::vector<notification> out;
-  each_due_item(due, [&out](std::string_view list, std::string_view title, const json& item) {
+  each_due_item(due, [&](std::string_view list, std::string_view title, const json& item) {
+    // Told when the scheduler records the expiry, not reminded as well.
+    if (list == "acceptances_expired") return;
     const std::string owner = text_of(item, {"owner"});
     if (owner.empty()) return;
     const std::string what = text_of(item, {"id", "stream"});
@@ -203,6 +205,15 @@ std::vector<notification> due_reminders(const json& due) {
     std::string detail = text_of(item, {"message", "title", "statement", "description"});
     n.title = std::string(title) + (detail.empty() ? "" : ": " + detail);
     n.subject_stream = text_of(item, {"stream"});
+    // 6.1.3: the ISMS manager prepares the renewal of an acceptance with its owner.
+    if (list == "acceptances_expiring")
+      for (const auto& manager : isms_managers) {
+        if (manager == owner) continue;
+        notification m = n;
+        m.id += ":" + manager;
+        m.user_id = manager;
+        out.push_back(std::move(m));
+      }
     out.push_back(std::move(n));
   });
   return out;

@@ -120,6 +120,57 @@ TEST(live, a_due_reminder_is_pushed_once) {
   EXPECT_FALSE(owner->wait_push("notifications", std::chrono::milliseconds(500)));
 }
 
+// An acceptance coming up for review reminds its owner and every ISMS
+// manager (docs/domain.md), once each; when it expires the owner is told
+// once, by the expiry itself, not by a reminder of the same fact as well.
+TEST(live, an_expiring_acceptance_reminds_owner_and_managers_and_its_expiry_is_told_once) {
+  test_server srv([](server::server_config& c) { c.ledger.auth.session_ttl = std::chrono::days(800); });
+  auto manager = connect_as(srv, srv.add_user("mia", {"isms_manager"}));
+  srv.add_user("max", {"isms_manager"});
+  srv.add_user("olga", {"risk_owner"});
+  ASSERT_NE(manager, nullptr);
+  risk_awaiting_olga(*manager, srv);  // reviewed a year from today by default
+  auto owner = connect_as(srv, srv.token_of("olga"));
+  ASSERT_TRUE(ok(owner->command("approval.approve", "approval-risk-R-2.v4", {{"comment", "accepted"}})));
+  srv.app().settle();
+  // In place, so that no overdue treatment is reminded meanwhile.
+  auto done = manager->command("risk.record_treatment_implemented", "risk-R-2", {{"evidence", "monitoring report"}});
+  ASSERT_TRUE(ok(done)) << done.value_or(json()).dump();
+  srv.app().settle();
+  auto other_manager = connect_as(srv, srv.token_of("max"));
+  for (ws_client* c : {owner.get(), other_manager.get()})
+    ASSERT_TRUE(ok(c->request({{"op", "subscribe"}, {"channel", "notifications"}})));
+  // What each of them was pushed on `notifications` before a ping's reply, by kind.
+  const auto pushed = [](ws_client& c) {
+    std::vector<std::string> kinds;
+    auto pong = c.request({{"op", "ping"}});
+    EXPECT_TRUE(ok(pong)) << pong.value_or(json("no reply")).dump();
+    for (const auto& p : c.take_pushes())
+      if (p.value("push", "") == "notifications") kinds.push_back(p["data"].value("kind", ""));
+    return kinds;
+  };
+  using kinds = std::vector<std::string>;
+
+  srv.advance_days(350);  // the review date is within 30 days
+  srv.app().run_scheduler_once();
+  EXPECT_EQ(pushed(*owner), kinds{"acceptances_expiring"});
+  EXPECT_EQ(pushed(*other_manager), kinds{"acceptances_expiring"});
+  srv.advance_days(1);
+  srv.app().run_scheduler_once();
+  EXPECT_EQ(pushed(*owner), kinds{});
+  EXPECT_EQ(pushed(*other_manager), kinds{});
+
+  srv.advance_days(30);  // past the review date: the scheduler expires the acceptance
+  srv.app().run_scheduler_once();
+  srv.app().settle();
+  EXPECT_EQ(pushed(*owner), kinds{"risk_acceptance_expired"});
+  EXPECT_EQ(pushed(*other_manager), kinds{});
+  srv.advance_days(1);
+  srv.app().run_scheduler_once();
+  srv.app().settle();
+  EXPECT_EQ(pushed(*owner), kinds{});
+}
+
 // An administrator need not wait for the scheduler: POST /api/rules/run runs
 // the same rules now, and only an administrator may.
 TEST(live, an_administrator_runs_the_time_rules_on_demand) {

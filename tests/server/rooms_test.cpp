@@ -3,6 +3,7 @@
 // "who sent this request" elsewhere, and no ledger, no transport.
 
 #include <fstream>
+#include <map>
 #include <future>
 
 #include <gtest/gtest.h>
@@ -15,6 +16,7 @@
 #include "isms/server/session_room.hpp"
 #include "isms/server/static_site.hpp"
 #include "isms/server/time_rules.hpp"
+#include "isms/server/view_access.hpp"
 
 namespace isms::testing {
 namespace {
@@ -307,15 +309,20 @@ TEST(time_rules, the_due_commands_run_as_the_system_and_reminders_go_out) {
   std::vector<std::pair<std::string, json>> reminded;
   domain::date asked{};
   server::time_rules rules({[] { return t0 + 3600000; },
-                            [&](domain::date today) -> std::expected<json, domain::rejection> {
+                            [&](domain::date today) -> std::expected<server::due_today, domain::rejection> {
                               asked = today;
-                              return json{{"acceptances_expired",
-                                           {{{"stream", "risk-R1"},
-                                             {"owner", "olga"},
-                                             {"command", {{"type", "risk.expire_acceptance"},
-                                                          {"stream", "risk-R1"},
-                                                          {"data", json::object()},
-                                                          {"command_id", "expire:risk-R1:2026-03-02"}}}}}}};
+                              return server::due_today{
+                                  json{{"acceptances_expired",
+                                        {{{"stream", "risk-R1"},
+                                          {"owner", "olga"},
+                                          {"command", {{"type", "risk.expire_acceptance"},
+                                                       {"stream", "risk-R1"},
+                                                       {"data", json::object()},
+                                                       {"command_id", "expire:risk-R1:2026-03-02"}}}}}},
+                                        {"treatments_overdue",
+                                         {{{"id", "risk-R2"}, {"stream", "risk-R2"}, {"owner", "olga"},
+                                           {"due", "2026-03-01"}}}}},
+                                  {"mia"}};
                             },
                             [&](server::command_request r) {
                               ran.push_back(r);
@@ -330,10 +337,38 @@ TEST(time_rules, the_due_commands_run_as_the_system_and_reminders_go_out) {
   EXPECT_EQ(ran[0].type, "risk.expire_acceptance");
   EXPECT_EQ(ran[0].command_id, "expire:risk-R1:2026-03-02");
   EXPECT_TRUE(ran[0].as_system);
+  // The expiry is told by the event the command records, not reminded too.
   ASSERT_EQ(reminded.size(), 1u);
-  EXPECT_EQ(reminded[0].first, "due:acceptances_expired:risk-R1:|olga");
+  EXPECT_EQ(reminded[0].first, "due:treatments_overdue:risk-R2:2026-03-01|olga");
   EXPECT_EQ(reminded[0].second["user_id"], "olga");
-  EXPECT_EQ(reminded[0].second["subject_stream"], "risk-R1");
+  EXPECT_EQ(reminded[0].second["subject_stream"], "risk-R2");
+}
+
+// Who each list of the `due` view reminds (docs/views.md, "Reminders"): one
+// reminder per person and item, to the people the docs name.
+TEST(time_rules, each_kind_of_reminder_reaches_the_people_the_docs_name_once) {
+  const json item{{"id", "X-1"}, {"stream", "risk-R1"}, {"owner", "olga"}, {"due", "2026-03-20"}};
+  const std::vector<std::string> managers{"mia", "olga", "max"};  // olga is also an ISMS manager
+  const auto who = [&](const std::string& list) {
+    std::map<std::string, std::string> to;  // user → reminder id
+    for (const auto& n : server::due_reminders(json{{list, {item}}}, managers)) {
+      EXPECT_EQ(n.kind, list);
+      EXPECT_TRUE(to.emplace(n.user_id, n.id).second) << list << ": " << n.user_id << " reminded twice";
+    }
+    return to;
+  };
+  using users = std::map<std::string, std::string>;
+  // The owner and every ISMS manager (docs/domain.md, the risk's time rules).
+  EXPECT_EQ(who("acceptances_expiring"), (users{{"olga", "due:acceptances_expiring:X-1:2026-03-20"},
+                                                {"mia", "due:acceptances_expiring:X-1:2026-03-20:mia"},
+                                                {"max", "due:acceptances_expiring:X-1:2026-03-20:max"}}));
+  // Told once, by risk.acceptance_expired.v1's own notification.
+  EXPECT_EQ(who("acceptances_expired"), users{});
+  for (const std::string list : {"treatments_overdue", "documents_review_due", "actions_overdue", "objectives_overdue"})
+    EXPECT_EQ(who(list), (users{{"olga", "due:" + list + ":X-1:2026-03-20"}})) << list;
+  // An item without an owner reminds nobody, and neither does an unknown list.
+  EXPECT_TRUE(server::due_reminders(json{{"acceptances_expiring", {json{{"id", "X-2"}}}}}, managers).empty());
+  EXPECT_TRUE(server::due_reminders(json{{"unknown_list", {item}}}, managers).empty());
 }
 
 }  // namespace

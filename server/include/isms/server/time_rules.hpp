@@ -16,10 +16,16 @@
 
 namespace isms::server {
 
+// What is due today and who the ISMS managers are, read from the same views.
+struct due_today {
+  json lists;                              // the `due` view
+  std::vector<std::string> isms_managers;  // enabled holders of the role
+};
+
 struct time_rules_parts {
   clock_fn clock;
   // The `due` view for `today`, read from the current views as the system.
-  std::function<std::expected<json, domain::rejection>(domain::date today)> due;
+  std::function<std::expected<due_today, domain::rejection>(domain::date today)> due;
   // Runs a command through the pipeline as the system.
   std::function<command_outcome(command_request)> run;
   // Sends a reminder once per `key` ever.

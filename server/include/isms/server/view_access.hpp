@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <expected>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,9 +63,14 @@ struct due_command {
   std::string command_id;
 };
 [[nodiscard]] std::vector<due_command> due_commands(const json& due);
-// Reminders the time rules say are due now; `id` is stable per item and due
-// date, so each is sent once.
-[[nodiscard]] std::vector<notification> due_reminders(const json& due);
+// Reminders the time rules say are due now, one per person told of each
+// item: its owner, and for an acceptance expiring soon every ISMS manager in
+// `isms_managers` as well (docs/views.md, "Reminders"). An expired
+// acceptance has none: the expiry the scheduler records notifies its owner
+// (`risk_acceptance_expired`), one notification for one fact. `id` is stable
+// per item, due date and person, so each is sent once:
+// `due:<list>:<item>:<date>` for the owner, `…:<user>` for anyone else.
+[[nodiscard]] std::vector<notification> due_reminders(const json& due, std::span<const std::string> isms_managers);
 // A notification as pushes and webhooks carry it (every member present).
 [[nodiscard]] json notification_json(const notification& n);
 
