@@ -33,6 +33,9 @@ constexpr std::uint64_t replay_report_min = 50000;
 // of its bytes (measured on 1M events: 8.6 MB restored in 40–120 ms, events
 // folded at ~70,000/s).
 constexpr std::size_t restore_bytes_per_event = 1500;
+// Freed views' pages are given back (malloc_trim) once no view has been
+// freed for this long.
+constexpr std::chrono::seconds trim_when_idle_for{1};
 
 std::string chunk_key(std::uint64_t position, std::size_t i) {
   return std::string(chunk_prefix) + std::to_string(position) + "/" + std::to_string(i);
@@ -322,16 +325,29 @@ void projection_engine::apply(const domain::recorded_event& e) {
 
 void projection_engine::writer_loop() {
   std::unique_lock lock(writer_mutex_);
+  bool untrimmed = false;  // freed pages not yet given back
+  const auto work = [this] { return stopping_ || pending_ != nullptr || !garbage_.empty(); };
   for (;;) {
-    writer_cv_.wait(lock, [this] { return stopping_ || pending_ != nullptr || !garbage_.empty(); });
+    if (!untrimmed) {
+      writer_cv_.wait(lock, work);
+    } else if (!writer_cv_.wait_for(lock, trim_when_idle_for, work)) {
+      // Time travel has paused: the pages of the views it freed go back to
+      // the system. Trimming after every answer made the next restore fault
+      // every page in again, which doubled the time of an as_of.
+      lock.unlock();
+      malloc_trim(0);
+      lock.lock();
+      untrimmed = false;
+      continue;
+    }
     if (!garbage_.empty()) {
-      // Large trees freed here, not on the thread that answers a query.
+      // Large views freed here, not on the thread that answers a query.
       std::vector<std::shared_ptr<const void>> garbage;
       garbage.swap(garbage_);
       lock.unlock();
       garbage.clear();
-      malloc_trim(0);
       lock.lock();
+      untrimmed = true;
       continue;
     }
     if (!pending_) return;  // stopping
