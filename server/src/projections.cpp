@@ -423,7 +423,7 @@ void projection_engine::drop_snapshots() {
 }
 
 std::expected<views::all_views, projection_engine::snapshot_failure> projection_engine::read_snapshot(
-    const snapshot_ref& ref) const {
+    const snapshot_ref& ref, views::view_set only) const {
   std::string bytes;
   bytes.reserve(ref.bytes);
   for (std::size_t i = 0; i < ref.chunks; ++i) {
@@ -439,7 +439,7 @@ std::expected<views::all_views, projection_engine::snapshot_failure> projection_
     return fail("size " + std::to_string(bytes.size()) + " instead of " + std::to_string(ref.bytes));
   std::expected<views::all_views, std::string> v;
   if (views::is_binary_snapshot(bytes)) {
-    v = views::decode_snapshot(bytes);
+    v = views::decode_snapshot(bytes, only);
   } else {
     // Written by an earlier version: the views as MessagePack of their JSON.
     json j;
@@ -484,7 +484,8 @@ std::expected<void, eventstore::error> fold_views_until(const eventstore::store&
     std::optional<std::string> bad;
     auto visited = store.scan(from, to, [&](const eventstore::event_view& e) {
       try {
-        fold_into(v, from_view(e));
+        // An event that changes none of the views held passes by unparsed.
+        fold_into(v, from_view(e, views::folds_into(v.held, e.type)));
       } catch (const std::exception& ex) {
         bad = "position " + std::to_string(e.position) + ": " + ex.what();
         return false;
@@ -502,7 +503,7 @@ void projection_engine::remember(views_ptr v) const {
   std::vector<views_ptr> evicted;  // freed outside the lock
   {
     std::lock_guard lock(cache_mutex_);
-    std::erase_if(cache_, [&](const views_ptr& c) { return c->position == v->position; });
+    std::erase_if(cache_, [&](const views_ptr& c) { return c->position == v->position && v->held.covers(c->held); });
     cache_.push_back(std::move(v));
     while (cache_.size() > options_.cached_views) {
       evicted.push_back(std::move(cache_.front()));
@@ -525,25 +526,26 @@ std::uint64_t projection_engine::position() const {
 }
 
 std::expected<std::shared_ptr<const views::all_views>, eventstore::error> projection_engine::as_of_position(
-    std::uint64_t position) const {
+    std::uint64_t position, views::view_set need) const {
   const auto started = std::chrono::steady_clock::now();
-  auto v = views_as_of(position);
+  auto v = views_as_of(position, need);
   if (v) as_of_seconds_.observe_since(started);
   return v;
 }
 
 std::expected<std::shared_ptr<const views::all_views>, eventstore::error> projection_engine::views_as_of(
-    std::uint64_t position) const {
+    std::uint64_t position, views::view_set need) const {
   {
     std::shared_lock lock(mutex_);
     if (position >= current_.position) return std::make_shared<const views::all_views>(current_);
   }
-  // The nearest base at or before the position: a cached view, else the
-  // newest snapshot on disk, else the empty views.
+  // The nearest base at or before the position that holds the views needed:
+  // a cached view, else the newest snapshot on disk, else the empty views.
   views_ptr cached;
   {
     std::lock_guard lock(cache_mutex_);
     for (auto it = cache_.rbegin(); it != cache_.rend(); ++it) {
+      if (!(*it)->held.covers(need)) continue;
       if ((*it)->position == position) {
         views_ptr hit = *it;
         cache_.erase(std::next(it).base());
@@ -562,13 +564,14 @@ std::expected<std::shared_ptr<const views::all_views>, eventstore::error> projec
   const auto started = std::chrono::steady_clock::now();
   std::string from = "the empty views";
   views::all_views v = empty_views();
+  v.held = need;
   const std::uint64_t cached_at = cached ? cached->position : 0;
   // Reading a snapshot costs about as much as folding one event per
   // restore_bytes_per_event of it: a cached view no further behind than that
   // is the better start.
   if (on_disk && (!cached || position - cached_at > position - on_disk->position +
                                                         on_disk->bytes / restore_bytes_per_event)) {
-    auto restored = read_snapshot(*on_disk);
+    auto restored = read_snapshot(*on_disk, need);
     if (restored) {
       v = std::move(*restored);  // folded on in place: only the answer is cached
       from = "the snapshot at " + std::to_string(v.position) + " (" + std::to_string(on_disk->bytes) + " bytes, " +
@@ -652,7 +655,7 @@ std::expected<json, domain::rejection> projection_engine::query(std::optional<st
   std::expected<json, domain::rejection> out = std::unexpected(domain::rejection{});
   views_ptr past;
   if (position) {
-    auto at = as_of_position(*position);
+    auto at = as_of_position(*position, views::views_read_by(view));
     if (!at) return store_failure(at.error());
     past = std::move(*at);
     answered_at = past->position;

@@ -18,6 +18,13 @@
 namespace isms::domain::views {
 namespace {
 
+template <class T>
+std::string binary_of(const T& value) {
+  binary::writer w;
+  binary::put(w, value);
+  return std::move(w).take();
+}
+
 date day(std::string_view s) { return parse_date(s).value(); }
 
 recorded_event event_at(std::uint64_t position, std::string stream, std::uint64_t version, const new_event& e,
@@ -172,6 +179,81 @@ TEST(BinarySnapshot, RefusesAnotherLayoutAndCountsLargerThanTheInput) {
   const auto too_many = decode_snapshot(empty);
   ASSERT_FALSE(too_many);
   EXPECT_NE(too_many.error().find("exceeds the bytes left"), std::string::npos) << too_many.error();
+}
+
+// A snapshot is one section per view: a reader restores the views it needs
+// and steps over the others' bytes without reading them.
+TEST(BinarySnapshot, RestoresOnlyTheViewsAskedFor) {
+  const all_views full = fold(sample_log());
+  ASSERT_FALSE(full.risks.risks.empty());
+  ASSERT_FALSE(full.users.users.empty());
+  const std::string bytes = encode_snapshot(full);
+  const view_set only{stored_view::risks, stored_view::soa};
+  auto part = decode_snapshot(bytes, only);
+  ASSERT_TRUE(part.has_value()) << part.error();
+  EXPECT_TRUE(part->held == only);
+  EXPECT_EQ(part->position, full.position);
+  EXPECT_TRUE(part->risks == full.risks);
+  EXPECT_TRUE(part->soa == full.soa);
+  EXPECT_TRUE(part->users == users_view{}) << "a view not asked for stays empty";
+  EXPECT_TRUE(part->approvals == approvals_view{});
+  EXPECT_TRUE(part->activity == activity_view{});
+  // Damage inside the users' section goes unnoticed by a reader that skips
+  // it, and is refused, naming the view, by one that reads it.
+  const std::string users_bytes = binary_of(full.users);
+  const std::size_t users_at = bytes.rfind(users_bytes);
+  ASSERT_NE(users_at, std::string::npos);
+  ASSERT_GE(users_at, 8u);
+  ASSERT_EQ(bytes.substr(users_at - 8, 8), [&] {
+    binary::writer w;
+    w.fixed64(users_bytes.size());
+    return std::move(w).take();
+  }()) << "the users' section, after its length";
+  std::string damaged = bytes;
+  damaged.replace(users_at, 1, 1, static_cast<char>(0xff));
+  damaged.replace(users_at + 1, 9, 9, static_cast<char>(0xff));
+  EXPECT_TRUE(decode_snapshot(damaged, only).has_value());
+  const auto whole = decode_snapshot(damaged);
+  ASSERT_FALSE(whole);
+  EXPECT_NE(whole.error().find("users"), std::string::npos) << whole.error();
+  // A section longer than what is left is refused.
+  std::string longer = bytes;
+  longer.replace(users_at - 8, 8, 8, static_cast<char>(0x7f));
+  ASSERT_FALSE(decode_snapshot(longer, only));
+  EXPECT_NE(decode_snapshot(longer, only).error().find("exceeds the bytes left"), std::string::npos);
+}
+
+// Snapshots written before the sections (format 1: the views one after the
+// other) still restore, whole, whatever is asked for.
+TEST(BinarySnapshot, ReadsTheFormatWithoutSections) {
+  const all_views full = fold(sample_log());
+  ASSERT_TRUE(full.skipped_recent.empty());
+  const std::string bytes = encode_snapshot(full);
+  // Header: tag, format, fingerprint, position, as_of, skipped, the count of
+  // skipped events kept; then eleven sections, each a fixed64 length and
+  // the view.
+  const std::size_t format_at = bytes.find("views") + 5;
+  ASSERT_EQ(bytes[format_at], '\x02');
+  binary::writer header;
+  header.varint(full.position);
+  header.varint(binary::zigzag(full.as_of.time_since_epoch().count()));
+  header.varint(0);
+  header.varint(0);
+  std::size_t at = format_at + 1 + 8 + header.size();
+  std::string old = bytes.substr(0, at);
+  old[format_at] = '\x01';
+  for (int view = 0; view < 11; ++view) {
+    ASSERT_LE(at + 8, bytes.size());
+    std::uint64_t length = 0;
+    for (int i = 0; i < 8; ++i) length |= std::uint64_t{static_cast<unsigned char>(bytes[at + i])} << (8 * i);
+    old += bytes.substr(at + 8, length);
+    at += 8 + length;
+  }
+  ASSERT_EQ(at, bytes.size());
+  auto back = decode_snapshot(old, view_set{stored_view::risks});
+  ASSERT_TRUE(back.has_value()) << back.error();
+  EXPECT_TRUE(back->held.whole());
+  EXPECT_TRUE(*back == full);
 }
 
 struct layout_a {

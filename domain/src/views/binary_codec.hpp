@@ -65,6 +65,15 @@ class writer {
     out_.append(s);
   }
   void raw(std::string_view s) { out_.append(s); }
+  // Room for a fixed64 written later with fill64 (a length known only once
+  // what follows is written): returns where it is.
+  [[nodiscard]] std::size_t hold64() {
+    out_.append(8, '\0');
+    return out_.size() - 8;
+  }
+  void fill64(std::size_t at, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) out_[at + i] = static_cast<char>(static_cast<std::uint8_t>(v >> (8 * i)));
+  }
   [[nodiscard]] std::string take() && { return std::move(out_); }
   [[nodiscard]] std::size_t size() const noexcept { return out_.size(); }
 

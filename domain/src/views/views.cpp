@@ -28,20 +28,21 @@ struct event_home {
   std::string_view type_prefix;
   std::string_view stream_prefix;  // "<kind>-", or the whole singleton stream
   bool singleton;
+  stored_view view;  // the view its events fold into
 };
 
 constexpr event_home homes[] = {
-    {"risk", "risk-", false},
-    {"risk_matrix", "config-risk-matrix", true},
-    {"user", "user-", false},
-    {"approval", "approval-", false},
-    {"soa", "soa-main", true},
-    {"scope", "scope-main", true},
-    {"document", "document-", false},
-    {"objective", "objective-", false},
-    {"nc", "nc-", false},
-    {"audit", "audit-", false},
-    {"review", "review-", false},
+    {"risk", "risk-", false, stored_view::risks},
+    {"risk_matrix", "config-risk-matrix", true, stored_view::risks},
+    {"user", "user-", false, stored_view::users},
+    {"approval", "approval-", false, stored_view::approvals},
+    {"soa", "soa-main", true, stored_view::soa},
+    {"scope", "scope-main", true, stored_view::scope},
+    {"document", "document-", false, stored_view::documents},
+    {"objective", "objective-", false, stored_view::objectives},
+    {"nc", "nc-", false, stored_view::nonconformities},
+    {"audit", "audit-", false, stored_view::audits},
+    {"review", "review-", false, stored_view::reviews},
 };
 
 const event_home* home_of(std::string_view type) {
@@ -105,6 +106,31 @@ std::optional<std::string> fold_event(all_views& v, const recorded_event& e) {
 }
 
 }  // namespace
+
+view_set views_read_by(std::string_view view) {
+  // Each of these queries reads its own view (soa also the risk register),
+  // and the folds of these views read nothing but their own view and the
+  // event. The approvals fold reads its subjects' views, the reviews fold
+  // all of them (a review's baseline), the activity feed every title: those
+  // and the views that combine several need every view.
+  using enum stored_view;
+  if (view == "risks" || view == "risk") return {risks};
+  if (view == "soa") return {soa, risks};
+  if (view == "objectives") return {objectives};
+  if (view == "nonconformities" || view == "nonconformity") return {nonconformities};
+  if (view == "documents" || view == "document") return {documents};
+  if (view == "audits") return {audits};
+  if (view == "scope") return {scope};
+  if (view == "users") return {users};
+  return view_set::every();
+}
+
+bool folds_into(view_set held, std::string_view type) {
+  // Every event leaves a line in the feed and may carry an approval request.
+  if (held.has(stored_view::activity) || held.has(stored_view::approvals)) return true;
+  const event_home* h = home_of(type);
+  return h != nullptr && held.has(h->view);
+}
 
 std::string subject_title(const all_views& v, const std::string& stream) {
   const std::string id = id_in_stream(stream);
@@ -192,10 +218,12 @@ all_views evolve(all_views v, const recorded_event& e) {
   if (e.position != 0 && e.position <= v.position) return v;  // already folded
   v.position = e.position;
   v.as_of = e.meta.recorded_at;
+  if (!v.held.whole() && !folds_into(v.held, e.type)) return v;
   std::optional<std::string> error;
   try {
     error = fold_event(v, e);
-    if (!error && !e.stream.starts_with("approval-") && e.data.is_object() && e.data.contains("approval")) {
+    if (!error && v.held.has(stored_view::approvals) && !e.stream.starts_with("approval-") && e.data.is_object() &&
+        e.data.contains("approval")) {
       // A subject asked for approval: remember what it put to the reviewers.
       if (auto req = parse_approval_request(e.data.at("approval"), "approval"))
         note_approval_request(v.approvals, e, *req, subject_content(v, e.stream));
@@ -208,7 +236,7 @@ all_views evolve(all_views v, const recorded_event& e) {
     v.skipped_recent.push_back(skipped_event{e.position, e.stream, e.type, *error});
     while (v.skipped_recent.size() > skipped_kept) v.skipped_recent.pop_front();
   }
-  if (e.position >= v.activity_from)
+  if (e.position >= v.activity_from && v.held.has(stored_view::activity))
     fold_activity(v.activity, e, error ? std::string{} : subject_title(v, e.stream), !error);
   if (!v.keep_history)
     if (auto* h = history_on(v, e.stream)) {
@@ -221,21 +249,21 @@ all_views evolve(all_views v, const recorded_event& e) {
 namespace {
 
 // Each view a snapshot holds, under its name in the snapshot: the one list
-// snapshot() writes and restore_snapshot() reads. `Views` is all_views,
-// const or not.
+// the snapshot codecs write and read. `Views` is all_views, const or not.
 template <class Views, class F>
 void each_stored_view(Views& v, F&& f) {
-  f("risks", v.risks);
-  f("soa", v.soa);
-  f("objectives", v.objectives);
-  f("nonconformities", v.nonconformities);
-  f("approvals", v.approvals);
-  f("documents", v.documents);
-  f("audits", v.audits);
-  f("reviews", v.reviews);
-  f("scope", v.scope);
-  f("users", v.users);
-  f("activity", v.activity);
+  using enum stored_view;
+  f("risks", risks, v.risks);
+  f("soa", soa, v.soa);
+  f("objectives", objectives, v.objectives);
+  f("nonconformities", nonconformities, v.nonconformities);
+  f("approvals", approvals, v.approvals);
+  f("documents", documents, v.documents);
+  f("audits", audits, v.audits);
+  f("reviews", reviews, v.reviews);
+  f("scope", scope, v.scope);
+  f("users", users, v.users);
+  f("activity", activity, v.activity);
 }
 
 }  // namespace
@@ -246,7 +274,7 @@ json snapshot(const all_views& v) {
          {"as_of", format_instant(v.as_of)},
          {"skipped", v.skipped},
          {"skipped_recent", v.skipped_recent}};
-  each_stored_view(v, [&j](const char* name, const auto& view) { j[name] = view; });
+  each_stored_view(v, [&j](const char* name, stored_view, const auto& view) { j[name] = view; });
   return j;
 }
 
@@ -267,7 +295,7 @@ std::expected<all_views, std::string> restore_snapshot(const json& j) {
     v.skipped = j.at("skipped").get<std::uint64_t>();
     v.skipped_recent = j.at("skipped_recent").get<std::deque<skipped_event>>();
     // `part` names the view that failed.
-    each_stored_view(v, [&](const char* name, auto& view) {
+    each_stored_view(v, [&](const char* name, stored_view, auto& view) {
       part = name;
       j.at(part).get_to(view);
     });
@@ -280,9 +308,13 @@ std::expected<all_views, std::string> restore_snapshot(const json& j) {
 namespace {
 
 // The binary snapshot's header: a tag no MessagePack or JSON document starts
-// with, the format, and the fingerprint of the views' layout.
+// with, the format, and the fingerprint of the views' layout. Format 1 wrote
+// the views one after the other; format 2 puts each in a section prefixed by
+// its length (fixed64), so that a reader can step over the views it does not
+// need.
 constexpr std::string_view binary_magic = "\xffISMS-views";
-constexpr std::uint64_t binary_format = 1;
+constexpr std::uint64_t binary_format = 2;
+constexpr std::uint64_t binary_format_unsectioned = 1;
 
 // The layout of everything a binary snapshot holds after its header, in the
 // order written: the skipped events kept, then each stored view by name.
@@ -291,7 +323,7 @@ std::uint64_t stored_fingerprint() {
     std::string text;
     binary::describe<std::deque<skipped_event>>(text);
     const all_views sample;
-    each_stored_view(sample, [&text](const char* name, const auto& view) {
+    each_stored_view(sample, [&text](const char* name, stored_view, const auto& view) {
       text += name;
       binary::describe<std::remove_cvref_t<decltype(view)>>(text);
     });
@@ -313,16 +345,22 @@ std::string encode_snapshot(const all_views& v) {
   binary::put(w, static_cast<std::int64_t>(v.as_of.time_since_epoch().count()));
   w.varint(v.skipped);
   binary::put(w, v.skipped_recent);
-  each_stored_view(v, [&w](const char*, const auto& view) { binary::put(w, view); });
+  each_stored_view(v, [&w](const char*, stored_view, const auto& view) {
+    const std::size_t length_at = w.hold64();
+    binary::put(w, view);
+    w.fill64(length_at, w.size() - length_at - 8);
+  });
   return std::move(w).take();
 }
 
-std::expected<all_views, std::string> decode_snapshot(std::string_view bytes) {
+std::expected<all_views, std::string> decode_snapshot(std::string_view bytes, view_set only) {
   if (!is_binary_snapshot(bytes)) return std::unexpected("snapshot: not a binary snapshot");
   binary::reader r(bytes.substr(binary_magic.size()));
-  if (const auto format = r.varint(); format != binary_format)
+  const auto format = r.varint();
+  if (format != binary_format && format != binary_format_unsectioned)
     return std::unexpected("snapshot: binary format " + std::to_string(format) + " instead of " +
                            std::to_string(binary_format));
+  const bool sectioned = format == binary_format;
   if (r.fixed64() != stored_fingerprint())
     return std::unexpected("snapshot: written by a build whose views have another layout");
   all_views v;
@@ -333,12 +371,23 @@ std::expected<all_views, std::string> decode_snapshot(std::string_view bytes) {
   v.skipped = r.varint();
   binary::get(r, v.skipped_recent);
   std::string part = "header";
-  each_stored_view(v, [&](const char* name, auto& view) {
-    if (r.failed()) return;
+  std::string failure;
+  each_stored_view(v, [&](const char* name, stored_view id, auto& view) {
+    if (r.failed() || !failure.empty()) return;
     part = name;
-    binary::get(r, view);
+    if (!sectioned) return binary::get(r, view);
+    const std::uint64_t length = r.fixed64();
+    if (length > r.remaining()) return r.fail("a section of " + std::to_string(length) + " bytes exceeds the bytes left");
+    const std::string_view section = r.raw(static_cast<std::size_t>(length));
+    if (!only.has(id)) return;
+    binary::reader in(section);
+    binary::get(in, view);
+    if (in.failed()) failure = in.error();
+    else if (in.remaining() != 0) failure = std::to_string(in.remaining()) + " bytes after the view";
   });
   if (r.failed()) return std::unexpected("snapshot: " + part + ": " + r.error());
+  if (!failure.empty()) return std::unexpected("snapshot: " + part + ": " + failure);
+  if (sectioned) v.held = only;
   if (r.remaining() != 0)
     return std::unexpected("snapshot: " + std::to_string(r.remaining()) + " bytes after the last view");
   return v;

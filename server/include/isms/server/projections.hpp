@@ -118,10 +118,13 @@ class projection_engine {
 
   // The views as they stood right after `position` (0 → the empty views),
   // shared read-only with other queries at the same position. Positions
-  // beyond the current one give the current views. Errors: store errors.
-  // Each answer is timed (projection_stats::as_of_seconds).
+  // beyond the current one give the current views. The answer holds at
+  // least the views of `need` (a closed set, domain::views::views_read_by):
+  // only those are restored and folded, unless a cached past view that holds
+  // more is the nearer start. Errors: store errors. Each answer is timed
+  // (projection_stats::as_of_seconds).
   [[nodiscard]] std::expected<std::shared_ptr<const domain::views::all_views>, eventstore::error> as_of_position(
-      std::uint64_t position) const;
+      std::uint64_t position, domain::views::view_set need = domain::views::view_set::every()) const;
 
   // The history lines of the entity on `stream` up to `position`, as the
   // views with histories kept show them (domain::views::stream_history).
@@ -172,7 +175,7 @@ class projection_engine {
   // Folds the log up to its head as start() found it, through scan.
   void catch_up();
   [[nodiscard]] std::expected<std::shared_ptr<const domain::views::all_views>, eventstore::error> views_as_of(
-      std::uint64_t position) const;
+      std::uint64_t position, domain::views::view_set need) const;
   void writer_loop();
   // The views encoded for a snapshot: encoding reads the views, so it runs
   // on the thread that owns them; the writer thread only stores the bytes.
@@ -193,7 +196,10 @@ class projection_engine {
     std::string message;
     bool permanent = true;
   };
-  [[nodiscard]] std::expected<domain::views::all_views, snapshot_failure> read_snapshot(const snapshot_ref& ref) const;
+  // Restores the views of `only` from the snapshot `ref` (older snapshots,
+  // without sections, restore whole).
+  [[nodiscard]] std::expected<domain::views::all_views, snapshot_failure> read_snapshot(
+      const snapshot_ref& ref, domain::views::view_set only = domain::views::view_set::every()) const;
   [[nodiscard]] std::expected<void, eventstore::error> fold_until(domain::views::all_views& v,
                                                                   std::uint64_t position) const;
   void remember(views_ptr v) const;

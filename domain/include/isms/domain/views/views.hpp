@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <deque>
 #include <expected>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -54,6 +55,59 @@ ISMS_VIEW_FIELDS(skipped_event, position, stream, type, reason)
 // How many skipped events are kept with their reason. Default: 20 (the latest).
 inline constexpr std::size_t skipped_kept = 20;
 
+// The views an all_views holds. The server's live views hold every one; a
+// view asked for as of a past position needs only those its query reads
+// (views_read_by), so that time travel restores and folds only those. A set
+// is closed when the folds of its views read no view outside it (the
+// approvals fold reads its subjects' views, for instance); folding a set
+// that is not closed gives views that differ from the full fold.
+enum class stored_view : std::uint8_t {
+  risks,
+  soa,
+  objectives,
+  nonconformities,
+  approvals,
+  documents,
+  audits,
+  reviews,
+  scope,
+  users,
+  activity,
+};
+
+class view_set {
+ public:
+  constexpr view_set() = default;  // none
+  constexpr view_set(std::initializer_list<stored_view> views) {
+    for (stored_view v : views) bits_ |= bit(v);
+  }
+  [[nodiscard]] static constexpr view_set every() {
+    view_set s;
+    s.bits_ = bit(stored_view::activity) * 2 - 1;
+    return s;
+  }
+  [[nodiscard]] constexpr bool has(stored_view v) const noexcept { return (bits_ & bit(v)) != 0; }
+  [[nodiscard]] constexpr bool covers(view_set other) const noexcept { return (bits_ & other.bits_) == other.bits_; }
+  [[nodiscard]] constexpr bool whole() const noexcept { return covers(every()); }
+  friend constexpr bool operator==(view_set, view_set) = default;
+
+ private:
+  static constexpr std::uint16_t bit(stored_view v) noexcept {
+    return static_cast<std::uint16_t>(1u << static_cast<unsigned>(v));
+  }
+  std::uint16_t bits_ = 0;
+};
+
+// The views that query(v, view, …) reads, with everything their folds read
+// in turn: a fold of only these views, from a snapshot restored with only
+// these, gives the same answer as the fold of every view. Every view for an
+// unknown name.
+[[nodiscard]] view_set views_read_by(std::string_view view);
+
+// Whether folding an event of `type` changes any view of `held` (events that
+// change none pass by without their payload being read).
+[[nodiscard]] bool folds_into(view_set held, std::string_view type);
+
 struct all_views {
   std::uint64_t position = 0;  // the last event folded; 0 before any
   instant as_of{};             // its recorded_at
@@ -86,6 +140,11 @@ struct all_views {
   // Default: 0 (every event).
   std::uint64_t activity_from = 0;
 
+  // The views this value holds; the others stay empty and their events pass
+  // by (only position and as_of move). Set by decode_snapshot. Not part of
+  // the snapshot. Default: every view.
+  view_set held = view_set::every();
+
   friend bool operator==(const all_views&, const all_views&) = default;
 };
 
@@ -93,7 +152,9 @@ struct all_views {
 
 // The fold: never fails; an event it cannot decode or does not know is
 // skipped (counted in `skipped`), never a crash. Events must come in position
-// order; an event at or before `position` (a replay) changes nothing.
+// order; an event at or before `position` (a replay) changes nothing. Of
+// views that hold only some (`held`), an event that folds into none of them
+// moves only position and as_of.
 [[nodiscard]] all_views evolve(all_views v, const recorded_event& e);
 
 // Snapshot codec: restore_snapshot(snapshot(v)) == v, also through the JSON
@@ -111,8 +172,14 @@ struct all_views {
 // truncated or corrupted input, or trailing bytes, with a message naming the
 // view that failed; it never reads past the end nor allocates more than the
 // input could fill.
+//
+// Each view is stored as a section of its own, prefixed by its length:
+// decode_snapshot(bytes, only) decodes the views of `only` and steps over the
+// rest (the result holds `only`). Snapshots of the first binary format, one
+// run of every view without lengths, are still read whole.
 [[nodiscard]] std::string encode_snapshot(const all_views& v);
-[[nodiscard]] std::expected<all_views, std::string> decode_snapshot(std::string_view bytes);
+[[nodiscard]] std::expected<all_views, std::string> decode_snapshot(std::string_view bytes,
+                                                                    view_set only = view_set::every());
 [[nodiscard]] bool is_binary_snapshot(std::string_view bytes);
 
 // The format version of snapshot(). Default: 1.
