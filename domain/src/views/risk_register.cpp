@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
+#include <vector>
 
 #include "support.hpp"
 
@@ -337,18 +339,19 @@ std::expected<json, rejection> query_risks(const risk_register& reg, const json&
   else if (key == "residual_score") by([](const risk_entry* r) -> const int& { return r->residual.score; });
   else if (key == "due") by([](const risk_entry* r) -> const std::string& { return r->treatment_due; });
   else if (key == "changed") by([](const risk_entry* r) -> const std::uint64_t& { return r->changed.position; });
-  else by([](const risk_entry* r) -> const std::string& { return r->id; });
+  // By id: the register is a map by id, so ascending ids are its own order.
+  else if (desc) by([](const risk_entry* r) -> const std::string& { return r->id; });
 
+  // Counted in plain integers, turned into JSON once: the aggregates cover
+  // every matching row, however few the page shows.
   const int lmax = reg.matrix.max_likelihood(), imax = reg.matrix.max_impact();
-  const auto empty_map = [&] {
-    return json(std::vector<std::vector<int>>(static_cast<std::size_t>(lmax),
-                                              std::vector<int>(static_cast<std::size_t>(imax), 0)));
-  };
-  json inherent_map = empty_map(), residual_map = empty_map();
-  json inherent_levels = json::object(), residual_levels = json::object();
+  using cells = std::vector<std::vector<int>>;
+  cells inherent_cells(static_cast<std::size_t>(lmax), std::vector<int>(static_cast<std::size_t>(imax), 0));
+  cells residual_cells = inherent_cells;
+  std::map<std::string, int, std::less<>> inherent_count, residual_count;
   for (const auto& b : reg.matrix.bands) {
-    inherent_levels[b.name] = 0;
-    residual_levels[b.name] = 0;
+    inherent_count[b.name] = 0;
+    residual_count[b.name] = 0;
   }
   json list = json::array();
   const std::size_t from = window ? std::min(window->offset, rows.size()) : 0;
@@ -357,17 +360,17 @@ std::expected<json, rejection> query_risks(const risk_register& reg, const json&
     const risk_entry* r = rows[i];
     if (i >= from && i < to) list.push_back(risk_summary_json(*r));
     if (r->state == "retired") continue;
-    const auto count = [&](json& map, json& levels_count, const risk_rating& x) {
+    const auto count = [&](cells& map, std::map<std::string, int, std::less<>>& levels_count, const risk_rating& x) {
       if (x.score == 0) return;
-      if (x.likelihood >= 1 && x.likelihood <= lmax && x.impact >= 1 && x.impact <= imax) {
-        auto& cell = map[static_cast<std::size_t>(x.likelihood - 1)][static_cast<std::size_t>(x.impact - 1)];
-        cell = cell.get<int>() + 1;
-      }
-      if (!x.level.empty()) levels_count[x.level] = levels_count.value(x.level, 0) + 1;
+      if (x.likelihood >= 1 && x.likelihood <= lmax && x.impact >= 1 && x.impact <= imax)
+        ++map[static_cast<std::size_t>(x.likelihood - 1)][static_cast<std::size_t>(x.impact - 1)];
+      if (!x.level.empty()) ++levels_count[x.level];
     };
-    count(inherent_map, inherent_levels, r->inherent);
-    count(residual_map, residual_levels, r->residual);
+    count(inherent_cells, inherent_count, r->inherent);
+    count(residual_cells, residual_count, r->residual);
   }
+  const json inherent_map = inherent_cells, residual_map = residual_cells;
+  const json inherent_levels = inherent_count, residual_levels = residual_count;
   json out{{"risks", list},
               {"count", rows.size()},
               {"heat_map",
