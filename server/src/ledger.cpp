@@ -40,6 +40,13 @@ ledger::ledger(ledger_options options, eventstore::store& store)
     views_->read_current([&](const views::all_views& v) { enabled = user_enabled(v, user_id); });
     return enabled;
   });
+  if (!options_.webhook_secret_file.empty()) {
+    auto secrets = read_webhook_secrets(options_.webhook_secret_file);
+    if (!secrets) throw std::runtime_error(secrets.error());
+    options_.notify.webhook_secrets = std::move(*secrets);
+    log::info("notify", "webhook posts are signed with " + std::to_string(options_.notify.webhook_secrets.size()) +
+                            " secret(s) from " + options_.webhook_secret_file.string());
+  }
   notifier_ = std::make_unique<notifier>(options_.notify, store_, [this](const std::string& user, const json& n) {
     if (ws_) ws_->push_notification(user, n);
   });

@@ -1,9 +1,15 @@
 #include "isms/server/notifier.hpp"
 
 #include <curl/curl.h>
+#include <sodium.h>
+#include <sys/stat.h>
 
 #include <algorithm>
+#include <array>
 #include <climits>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <memory>
 
 #include "isms/server/json_input.hpp"
@@ -33,10 +39,69 @@ bool curl_ready() {
 // delivery thread.
 std::size_t stop_at_body(char*, std::size_t, std::size_t, void*) { return 0; }
 
+// A secret shorter than this is a password, not a key.
+constexpr std::size_t min_secret_bytes = 16;
+constexpr std::size_t max_secrets = 8;
+constexpr std::uintmax_t max_secret_file_bytes = 64 * 1024;
+
 }  // namespace
 
+std::string webhook_signature(const std::vector<std::string>& secrets, std::int64_t unix_seconds,
+                              std::string_view body) {
+  const std::string stamp = std::to_string(unix_seconds);
+  std::string out = "t=" + stamp;
+  for (const auto& secret : secrets) {
+    crypto_auth_hmacsha256_state state;
+    std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac{};
+    crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(secret.data()), secret.size());
+    crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(stamp.data()), stamp.size());
+    crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>("."), 1);
+    crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(body.data()), body.size());
+    crypto_auth_hmacsha256_final(&state, mac.data());
+    sodium_memzero(&state, sizeof state);
+    std::array<char, 2 * crypto_auth_hmacsha256_BYTES + 1> hex{};
+    sodium_bin2hex(hex.data(), hex.size(), mac.data(), mac.size());
+    out += ",v1=";
+    out += hex.data();
+  }
+  return out;
+}
+
+std::expected<std::vector<std::string>, std::string> read_webhook_secrets(const std::filesystem::path& file) {
+  const std::string name = "the webhook secret file " + file.string();
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) return std::unexpected(name + " cannot be read");
+  if (!S_ISREG(st.st_mode)) return std::unexpected(name + " is not a file");
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%03o", static_cast<unsigned>(st.st_mode & 0777));
+    return std::unexpected(name + " may be read or written by others (mode " + mode +
+                           "); make it the server user's alone: chmod 600 " + file.string());
+  }
+  if (static_cast<std::uintmax_t>(st.st_size) > max_secret_file_bytes) return std::unexpected(name + " is too large");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::unexpected(name + " cannot be read");
+  std::vector<std::string> secrets;
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos) continue;
+    const auto last = line.find_last_not_of(" \t\r");
+    std::string secret = line.substr(first, last - first + 1);
+    if (secret.size() < min_secret_bytes)
+      return std::unexpected(name + ": a secret of " + std::to_string(secret.size()) + " bytes; at least " +
+                             std::to_string(min_secret_bytes) + " are needed (e.g. openssl rand -hex 32)");
+    secrets.push_back(std::move(secret));
+  }
+  if (secrets.empty()) return std::unexpected(name + " holds no secret");
+  if (secrets.size() > max_secrets)
+    return std::unexpected(name + " holds " + std::to_string(secrets.size()) + " secrets; at most " +
+                           std::to_string(max_secrets));
+  return secrets;
+}
+
 bool http_post(const std::string& url, const std::string& body, std::chrono::milliseconds timeout,
-               std::string& error) {
+               std::string& error, const std::vector<std::string>& extra_headers) {
   if (!url.starts_with("http://") && !url.starts_with("https://")) {
     error = "only http:// and https:// URLs are supported";
     return false;
@@ -51,9 +116,18 @@ bool http_post(const std::string& url, const std::string& body, std::chrono::mil
     return false;
   }
   // "Expect:" keeps libcurl from waiting for a 100 Continue before a larger body.
+  std::vector<std::string> lines{"Content-Type: application/json", "Expect:"};
+  for (const auto& h : extra_headers) {
+    // A line break would start another header (or the body): refused, not sent.
+    if (h.find_first_of("\r\n") != std::string::npos) {
+      error = "a header line holds a line break";
+      return false;
+    }
+    lines.push_back(h);
+  }
   curl_slist* list = nullptr;
-  for (const char* line : {"Content-Type: application/json", "Expect:"}) {
-    curl_slist* longer = curl_slist_append(list, line);
+  for (const auto& line : lines) {
+    curl_slist* longer = curl_slist_append(list, line.c_str());
     if (!longer) {
       curl_slist_free_all(list);
       error = "out of memory";
@@ -224,8 +298,15 @@ void notifier::run() {
     }
     const pending item = *due;
     lock.unlock();
+    // Signed at each attempt: the time in the signature is when it was sent.
+    std::vector<std::string> headers{"ISMS-Delivery: " + std::to_string(item.seq)};
+    if (!options_.webhook_secrets.empty()) {
+      const auto seconds =
+          std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      headers.push_back("ISMS-Signature: " + webhook_signature(options_.webhook_secrets, seconds, item.body));
+    }
     std::string error;
-    const bool ok = http_post(item.url, item.body, options_.webhook_timeout, error);
+    const bool ok = http_post(item.url, item.body, options_.webhook_timeout, error, headers);
     lock.lock();
     auto it = std::find_if(outbox_.begin(), outbox_.end(), [&](const pending& p) { return p.seq == item.seq; });
     if (it == outbox_.end()) continue;

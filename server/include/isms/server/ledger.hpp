@@ -70,6 +70,10 @@ struct ledger_options {
   // missing; a key readable by others is refused). Default: none here (no
   // checkpoints are signed); `ismsd serve` uses "<data dir>-signing.key".
   std::filesystem::path signing_key_file;
+  // The secrets that sign webhook posts, one per line (read_webhook_secrets;
+  // mode 0600). Read at start into notify.webhook_secrets; a file that cannot
+  // be used stops the start. Default: none (posts go unsigned)
+  std::filesystem::path webhook_secret_file;
   // How often the server signs a checkpoint of its log; one is signed at
   // every orderly stop as well. Default: 24 h
   std::chrono::seconds checkpoint_interval{86400};

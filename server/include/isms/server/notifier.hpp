@@ -10,7 +10,10 @@
 // before the event that caused it counts as notified. Delivery is at least
 // once: retried with exponential backoff until a 2xx answer, across
 // restarts. http:// and https:// URLs (libcurl; https verifies the
-// receiver's certificate against the system's CA store).
+// receiver's certificate against the system's CA store). With secrets
+// configured, every attempt carries an `ISMS-Signature` header (HMAC-SHA256
+// of its time and body; see webhook_signature) so that a receiver can tell a
+// post of this server from any other.
 //
 // Thread-safety: every public member may be called from any thread.
 
@@ -18,10 +21,13 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <expected>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -35,6 +41,11 @@ struct notifier_options {
   // URLs receiving a JSON POST per notification ("http://host:port/path" or
   // "https://…"). Default: none
   std::vector<std::string> webhook_urls;
+  // Keys that sign every post (read from the file named by the setting
+  // `webhook_secret_file`, see read_webhook_secrets); each signs, so that a
+  // receiver can move from one key to the next without a gap. Empty: posts
+  // go unsigned. Default: none
+  std::vector<std::string> webhook_secrets;
   // One deadline per delivery attempt over name resolution, connect, TLS,
   // sending and the answer's status line; past it the attempt fails and is
   // retried. Default: 5 s
@@ -104,10 +115,26 @@ class notifier {
   std::thread thread_;
 };
 
-// POSTs `body` as application/json to an http:// or https:// URL; true on a
-// 2xx answer. The whole attempt (DNS included) ends within `timeout`;
-// redirects are not followed. `error` says why not otherwise. Thread-safe.
+// POSTs `body` as application/json to an http:// or https:// URL, with the
+// given extra header lines ("Name: value"); true on a 2xx answer. The whole
+// attempt (DNS included) ends within `timeout`; redirects are not followed.
+// `error` says why not otherwise. Thread-safe.
 [[nodiscard]] bool http_post(const std::string& url, const std::string& body, std::chrono::milliseconds timeout,
-                             std::string& error);
+                             std::string& error, const std::vector<std::string>& headers = {});
+
+// The value of the `ISMS-Signature` header of a post sent at `unix_seconds`:
+// "t=<unix_seconds>,v1=<hex>[,v1=<hex>…]", one v1 per secret, each the
+// lower-case hex of HMAC-SHA256(secret, "<unix_seconds>.<body>"). A receiver
+// recomputes it with its secret, compares in constant time, and refuses a
+// time too far from its own clock (a replayed post).
+[[nodiscard]] std::string webhook_signature(const std::vector<std::string>& secrets, std::int64_t unix_seconds,
+                                            std::string_view body);
+
+// The webhook secrets in `file`: one per non-empty line (surrounding spaces
+// and the line end are not part of it), at least 16 bytes each, at most 8.
+// A file others may read or write is refused (as for the signing key), as are
+// an empty or a missing one.
+[[nodiscard]] std::expected<std::vector<std::string>, std::string> read_webhook_secrets(
+    const std::filesystem::path& file);
 
 }  // namespace isms::server
