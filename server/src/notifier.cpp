@@ -100,8 +100,7 @@ std::expected<std::vector<std::string>, std::string> read_webhook_secrets(const 
   return secrets;
 }
 
-bool http_post(const std::string& url, const std::string& body, std::chrono::milliseconds timeout,
-               std::string& error, const std::vector<std::string>& extra_headers) {
+bool http_post(const std::string& url, const std::string& body, const post_options& options, std::string& error) {
   if (!url.starts_with("http://") && !url.starts_with("https://")) {
     error = "only http:// and https:// URLs are supported";
     return false;
@@ -117,7 +116,7 @@ bool http_post(const std::string& url, const std::string& body, std::chrono::mil
   }
   // "Expect:" keeps libcurl from waiting for a 100 Continue before a larger body.
   std::vector<std::string> lines{"Content-Type: application/json", "Expect:"};
-  for (const auto& h : extra_headers) {
+  for (const auto& h : options.headers) {
     // A line break would start another header (or the body): refused, not sent.
     if (h.find_first_of("\r\n") != std::string::npos) {
       error = "a header line holds a line break";
@@ -139,7 +138,7 @@ bool http_post(const std::string& url, const std::string& body, std::chrono::mil
   char curl_error[CURL_ERROR_SIZE] = {};
   // One deadline over everything: name resolution (libcurl's threaded
   // resolver honours it), connect, TLS, sending and the answer.
-  const long timeout_ms = static_cast<long>(std::clamp<std::int64_t>(timeout.count(), 1, LONG_MAX));
+  const long timeout_ms = static_cast<long>(std::clamp<std::int64_t>(options.timeout.count(), 1, LONG_MAX));
   CURL* h = curl.get();
   bool set = curl_easy_setopt(h, CURLOPT_URL, url.c_str()) == CURLE_OK &&
              curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
@@ -152,7 +151,11 @@ bool http_post(const std::string& url, const std::string& body, std::chrono::mil
              curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size())) == CURLE_OK &&
              curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data()) == CURLE_OK &&
              curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &stop_at_body) == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_error) == CURLE_OK;
+             curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_error) == CURLE_OK &&
+             curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
+             curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
+             (options.ca_file.empty() ||
+              curl_easy_setopt(h, CURLOPT_CAINFO, options.ca_file.c_str()) == CURLE_OK);
   if (!set) {
     error = "libcurl refused an option";
     return false;
@@ -306,7 +309,9 @@ void notifier::run() {
       headers.push_back("ISMS-Signature: " + webhook_signature(options_.webhook_secrets, seconds, item.body));
     }
     std::string error;
-    const bool ok = http_post(item.url, item.body, options_.webhook_timeout, error, headers);
+    const bool ok = http_post(item.url, item.body,
+                              {.timeout = options_.webhook_timeout, .headers = headers, .ca_file = options_.webhook_ca_file},
+                              error);
     lock.lock();
     auto it = std::find_if(outbox_.begin(), outbox_.end(), [&](const pending& p) { return p.seq == item.seq; });
     if (it == outbox_.end()) continue;

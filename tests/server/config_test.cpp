@@ -13,7 +13,7 @@ using nlohmann::json;
 TEST(config, applies_settings_and_limits) {
   server_config c;
   auto r = apply_config(json::parse(R"({"port": 9000, "address": "::1", "webhooks": ["http://127.0.0.1:1/x"],
-      "webhook_secret_file": "/etc/isms-ledger/webhook.secret",
+      "webhook_secret_file": "/etc/isms-ledger/webhook.secret", "webhook_ca_file": "/etc/isms-ledger/hooks-ca.pem",
       "limits": {"max_ws_message_bytes": 4096, "requests_per_second": 2.5, "login_failures_per_account": 3,
                  "session_ttl_s": 600}})"),
                         c);
@@ -22,6 +22,7 @@ TEST(config, applies_settings_and_limits) {
   EXPECT_EQ(c.transport.address, "::1");
   EXPECT_EQ(c.ledger.notify.webhook_urls.size(), 1u);
   EXPECT_EQ(c.ledger.webhook_secret_file, "/etc/isms-ledger/webhook.secret");
+  EXPECT_EQ(c.ledger.notify.webhook_ca_file, "/etc/isms-ledger/hooks-ca.pem");
   EXPECT_EQ(c.ledger.ws.max_message_bytes, 4096u);
   EXPECT_DOUBLE_EQ(c.ledger.ws.requests_per_second, 2.5);
   EXPECT_EQ(c.ledger.auth.max_failures_per_account, 3u);

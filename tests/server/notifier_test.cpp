@@ -36,7 +36,7 @@ TEST(webhook_client, a_stalled_receiver_ends_the_attempt_with_a_timeout) {
   loopback_receiver stalled(std::nullopt);
   std::string error;
   // Returns at all only because the timeout covers waiting for the answer.
-  EXPECT_FALSE(http_post(stalled.url(), R"({"seq":1})", 200ms, error));
+  EXPECT_FALSE(http_post(stalled.url(), R"({"seq":1})", {.timeout = 200ms}, error));
   EXPECT_NE(error.find("timed out"), std::string::npos) << error;
   const auto requests = stalled.wait_for(1);
   ASSERT_EQ(requests.size(), 1u);
@@ -46,14 +46,14 @@ TEST(webhook_client, a_stalled_receiver_ends_the_attempt_with_a_timeout) {
 TEST(webhook_client, a_2xx_answer_with_a_body_is_a_delivery_and_others_are_not) {
   loopback_receiver ok(std::string("HTTP/1.1 200 OK\r\nContent-Length: 11\r\nConnection: close\r\n\r\n{\"ok\":true}"));
   std::string error;
-  EXPECT_TRUE(http_post(ok.url(), R"({"seq":1})", 5s, error)) << error;
+  EXPECT_TRUE(http_post(ok.url(), R"({"seq":1})", {}, error)) << error;
   const auto requests = ok.wait_for(1);
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_NE(requests[0].find("Content-Type: application/json\r\n"), std::string::npos) << requests[0];
   EXPECT_TRUE(requests[0].ends_with("\r\n\r\n{\"seq\":1}")) << requests[0];
 
   loopback_receiver refusing(std::string("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"));
-  EXPECT_FALSE(http_post(refusing.url(), "{}", 5s, error));
+  EXPECT_FALSE(http_post(refusing.url(), "{}", {}, error));
   EXPECT_EQ(error, "answered 503");
 }
 
@@ -62,13 +62,13 @@ TEST(webhook_client, an_https_url_is_spoken_to_in_tls) {
   // a TLS handshake record (content type 22), not a plain HTTP request.
   loopback_receiver plain(std::nullopt);
   std::string error;
-  EXPECT_FALSE(http_post(plain.url("https"), "{}", 300ms, error));
+  EXPECT_FALSE(http_post(plain.url("https"), "{}", {.timeout = 300ms}, error));
   const auto first = plain.wait_for(1);
   ASSERT_EQ(first.size(), 1u);
   ASSERT_FALSE(first[0].empty());
   EXPECT_EQ(static_cast<unsigned char>(first[0][0]), 0x16) << "not a TLS record: " << first[0];
 
-  EXPECT_FALSE(http_post("ftp://127.0.0.1/x", "{}", 300ms, error));
+  EXPECT_FALSE(http_post("ftp://127.0.0.1/x", "{}", {.timeout = 300ms}, error));
   EXPECT_EQ(error, "only http:// and https:// URLs are supported");
 }
 
@@ -131,12 +131,12 @@ TEST(webhook_signature, is_the_hmac_sha256_of_the_time_a_dot_and_the_body_with_e
 TEST(webhook_client, extra_header_lines_are_sent_and_one_with_a_line_break_is_refused) {
   loopback_receiver ok{std::string(loopback_receiver::no_content)};
   std::string error;
-  EXPECT_TRUE(http_post(ok.url(), "{}", 5s, error, {"ISMS-Delivery: 7"})) << error;
+  EXPECT_TRUE(http_post(ok.url(), "{}", {.headers = {"ISMS-Delivery: 7"}}, error)) << error;
   const auto requests = ok.wait_for(1);
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(header_lines(requests[0])["ISMS-Delivery"], "7") << requests[0];
 
-  EXPECT_FALSE(http_post(ok.url(), "{}", 5s, error, {"ISMS-Delivery: 7\r\nX-Injected: 1"}));
+  EXPECT_FALSE(http_post(ok.url(), "{}", {.headers = {"ISMS-Delivery: 7\r\nX-Injected: 1"}}, error));
   EXPECT_EQ(error, "a header line holds a line break");
 }
 

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "isms/server/notifier.hpp"
 #include "support/client.hpp"
 #include "support/ismsd_process.hpp"
 
@@ -123,6 +124,29 @@ TEST(tls, https_and_wss_are_served_and_plain_http_is_turned_away) {
   EXPECT_EQ(status, 403u);
 
   ws.reset();
+  stop(child);
+  fs::remove_all(dir);
+}
+
+// ismsd over TLS stands in for an https:// webhook receiver: its sign-in
+// answers a POST with 200.
+TEST(tls, a_webhook_post_over_https_is_delivered_only_to_a_receiver_whose_certificate_is_trusted) {
+  const auto dir = make_temp_dir("ismsd-tls-hook");
+  const auto cert = make_certificate(dir, "receiver");
+  const auto other = make_certificate(dir, "other");
+  auto child = spawn_ismsd(dir / "data", admin_password, tls_flags(cert));
+  ASSERT_NE(child.port, 0) << child.output;
+  const std::string url = "https://127.0.0.1:" + std::to_string(child.port) + "/api/session";
+  const std::string body = json{{"username", "admin"}, {"password", admin_password}}.dump();
+  std::string error;
+  // Self-signed, so in no system CA store: refused in the handshake.
+  EXPECT_FALSE(server::http_post(url, body, {}, error));
+  EXPECT_NE(error.find("certificate"), std::string::npos) << error;
+  // Trusting another certificate than the receiver's: refused too.
+  EXPECT_FALSE(server::http_post(url, body, {.ca_file = other.certificate}, error));
+  EXPECT_NE(error.find("certificate"), std::string::npos) << error;
+  // Trusting the receiver's: delivered.
+  EXPECT_TRUE(server::http_post(url, body, {.ca_file = cert.certificate}, error)) << error;
   stop(child);
   fs::remove_all(dir);
 }

@@ -10,10 +10,10 @@
 // before the event that caused it counts as notified. Delivery is at least
 // once: retried with exponential backoff until a 2xx answer, across
 // restarts. http:// and https:// URLs (libcurl; https verifies the
-// receiver's certificate against the system's CA store). With secrets
-// configured, every attempt carries an `ISMS-Signature` header (HMAC-SHA256
-// of its time and body; see webhook_signature) so that a receiver can tell a
-// post of this server from any other.
+// receiver's certificate against the system's CA store, or a given CA file).
+// With secrets configured, every attempt carries an `ISMS-Signature` header
+// (HMAC-SHA256 of its time and body; see webhook_signature) so that a
+// receiver can tell a post of this server from any other.
 //
 // Thread-safety: every public member may be called from any thread.
 
@@ -50,6 +50,9 @@ struct notifier_options {
   // sending and the answer's status line; past it the attempt fails and is
   // retried. Default: 5 s
   std::chrono::milliseconds webhook_timeout{5000};
+  // PEM certificates that https:// receivers' chains must lead to, instead
+  // of the system's CA store (a private CA). Default: none
+  std::filesystem::path webhook_ca_file;
   // First retry delay; doubles per failed attempt up to the maximum. Default: 1 s
   std::chrono::milliseconds retry_initial{1000};
   // Longest delay between two attempts. Default: 10 min
@@ -115,12 +118,21 @@ class notifier {
   std::thread thread_;
 };
 
-// POSTs `body` as application/json to an http:// or https:// URL, with the
-// given extra header lines ("Name: value"); true on a 2xx answer. The whole
-// attempt (DNS included) ends within `timeout`; redirects are not followed.
-// `error` says why not otherwise. Thread-safe.
-[[nodiscard]] bool http_post(const std::string& url, const std::string& body, std::chrono::milliseconds timeout,
-                             std::string& error, const std::vector<std::string>& headers = {});
+struct post_options {
+  // One deadline over the whole attempt, name resolution included.
+  std::chrono::milliseconds timeout{5000};
+  // Extra header lines, "Name: value"; one holding a line break is refused.
+  std::vector<std::string> headers;
+  // PEM certificates an https:// receiver's chain must lead to. Empty: the
+  // system's CA store.
+  std::filesystem::path ca_file;
+};
+
+// POSTs `body` as application/json to an http:// or https:// URL; true on a
+// 2xx answer. Redirects are not followed, no proxy is used. `error` says why
+// not otherwise. Thread-safe.
+[[nodiscard]] bool http_post(const std::string& url, const std::string& body, const post_options& options,
+                             std::string& error);
 
 // The value of the `ISMS-Signature` header of a post sent at `unix_seconds`:
 // "t=<unix_seconds>,v1=<hex>[,v1=<hex>…]", one v1 per secret, each the
