@@ -310,9 +310,41 @@ test('the external auditor travels back before the approval, returns to now, and
   assert.equal(await page.locator('.page-head').getByText('Accepted', { exact: true }).count(), 0);
   await shot(page, '07-auditor-in-the-past');
 
+  // The register downloaded in the past is the register of that position.
+  // R-1's state in the risk register's CSV, and the position stamped on it.
+  const cells = (line) => {
+    const out = [''];
+    let quoted = false;
+    for (let k = 0; k < line.length; k++) {
+      const ch = line[k];
+      if (quoted && ch === '"' && line[k + 1] === '"') { out[out.length - 1] += '"'; k++; }
+      else if (ch === '"') quoted = !quoted;
+      else if (ch === ',' && !quoted) out.push('');
+      else out[out.length - 1] += ch;
+    }
+    return out;
+  };
+  const riskRow = async () => {
+    await page.goto(`${server.url}/#/risks`);
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+    const rows = fs.readFileSync(await file.path(), 'utf8').trimEnd().split('\n');
+    const stamp = /^\ufeff# position (\d+)$/.exec(rows[0]);
+    assert.ok(stamp, `the position line: ${rows[0]}`);
+    const header = cells(rows[1]);
+    const r1 = rows.map(cells).find((r) => r[0] === 'R-1');
+    assert.ok(r1, 'R-1 is in the register');
+    return { position: Number(stamp[1]), state: r1[header.indexOf('state')] };
+  };
+  assert.deepEqual(await riskRow(), { position: accepted.position - 1, state: 'acceptance_requested' });
+  await page.goto(`${server.url}/#/risks/R-1`);
+  await visible(page.locator('.page-head').getByText('Acceptance requested'), 'R-1 again, in the past');
+
   await page.locator('.banner-past').getByRole('button', { name: 'Return to now' }).click();
   await visible(page.locator('.page-head').getByText('Accepted', { exact: true }), 'R-1 accepted now');
   assert.equal(await page.locator('.banner-past').isVisible(), false, 'the past banner is gone');
+  const present = await riskRow();
+  assert.equal(present.state, 'accepted');
+  assert.ok(present.position >= accepted.position, 'stamped with a position of the present');
 
   // The evidence export is the whole log as NDJSON, chained by hashes.
   await page.goto(`${server.url}/#/history`);
@@ -324,12 +356,16 @@ test('the external auditor travels back before the approval, returns to now, and
   for (let k = 1; k < lines.length; k++) assert.equal(lines[k].prev_hash, lines[k - 1].hash, `the chain at position ${k + 1}`);
   assert.ok(lines.length <= head.position);
 
-  // The SoA downloads as CSV: a header and the 93 Annex A controls.
+  // The SoA downloads as the server's CSV: UTF-8 with a byte order mark,
+  // the position it stands at, a header and the 93 Annex A controls.
   await page.goto(`${server.url}/#/soa`);
   const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
-  const rows = fs.readFileSync(await csv.path(), 'utf8').trimEnd().split('\r\n');
-  assert.equal(rows.length, 94, 'header and 93 controls');
-  assert.match(rows[0], /^\ufeffControl,Title,Theme,Applicability/);
+  const rows = fs.readFileSync(await csv.path(), 'utf8').trimEnd().split('\n');
+  assert.equal(rows.length, 95, 'position, header and 93 controls');
+  assert.match(rows[0], /^\ufeff# position \d+$/);
+  assert.match(rows[1], /^control,title,decided,applicable,justification/);
+  assert.match(csv.suggestedFilename(), /^isms-statement_of_applicability-\d+\.csv$/);
+
 
   // No control that writes, on any screen; and clicking every button on
   // every screen sends no command.

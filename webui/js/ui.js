@@ -207,14 +207,15 @@ export function followView(ctx, view, { body, params = () => ({}), draw }) {
 // A register screen: its title and subtitle over a body that shows loading
 // until `view` is first drawn, with the register's one writing action
 // ([command, label, dialog]) in the header; dialog is called with the last
-// result of the view. Follows the view (followView); draw(data) gets each
-// result. Returns {page, body, reload, last()}.
-export function registerScreen(ctx, { title, subtitle, action: [command, label, dialog], view, params, draw }) {
+// result of the view. `csv` lists the server's CSV files of the register
+// ([name, label] pairs, csvButtons). Follows the view (followView); draw(data)
+// gets each result. Returns {page, body, reload, last()}.
+export function registerScreen(ctx, { title, subtitle, action: [command, label, dialog], view, params, draw, csv = [] }) {
   let last = null;
   const body = h('div', loading());
   const page = h('div', pageHeader(title, {
     subtitle,
-    actions: [writeButton(command, label, () => dialog(last))],
+    actions: [...csvButtons(csv), writeButton(command, label, () => dialog(last))],
   }), body);
   const reload = followView(ctx, view, { body, params, draw: (data) => draw((last = data)) });
   return { page, body, reload, last: () => last };
@@ -397,6 +398,24 @@ export function facts(rows) {
 
 export function section(title, ...children) {
   return h('section.card', title ? h('h2.card-title', title) : null, children);
+}
+
+// Buttons that download registers as the server writes them
+// (GET /api/registers/<name>.csv: the whole register, UTF-8 for spreadsheet
+// programs, the position stamped in its first line), as of the time control's
+// position while it is set. One [name, label] pair per file; a lone file's
+// button reads "Download CSV".
+export function csvButtons(files) {
+  return files.map(([name, label]) => h('button.btn', {
+    type: 'button',
+    onclick: () => {
+      const at = app.asOf ? `?position=${encodeURIComponent(app.asOf.position)}` : '';
+      const a = h('a', { href: `/api/registers/${encodeURIComponent(name)}.csv${at}`, download: '', hidden: true });
+      document.body.append(a);
+      a.click();
+      a.remove();
+    },
+  }, files.length === 1 ? 'Download CSV' : `${label} (CSV)`));
 }
 
 export function pageHeader(title, { subtitle, actions, back } = {}) {

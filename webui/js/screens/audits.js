@@ -14,6 +14,7 @@ export async function render(ctx) {
     subtitle: 'The audit programme: scope, criteria, auditors, findings and reports (9.2).',
     action: ['audit.plan', '+ Plan an audit', planDialog],
     view: 'audits',
+    csv: [['internal_audits', 'Audits'], ['audit_findings', 'Findings']],
     draw,
   });
 

@@ -29,6 +29,7 @@ export async function render(ctx) {
     subtitle: 'React, find the cause, act, verify effectiveness, keep the evidence (10.2).',
     action: ['nc.raise', '+ Raise a nonconformity', raiseDialog],
     view: 'nonconformities',
+    csv: [['nonconformities', 'Nonconformities'], ['corrective_actions', 'Corrective actions']],
     params: () => queryParams(q, ['severity', 'source'], ['overdue']),
     draw,
   });

@@ -17,6 +17,7 @@ export async function render(ctx) {
     subtitle: 'Information security objectives, their targets and the progress measured against them (6.2, 9.1).',
     action: ['objective.propose', '+ Propose an objective', proposeDialog],
     view: 'objectives',
+    csv: [['objectives', 'Objectives']],
     params: () => queryParams(q, ['state'], ['overdue']),
     draw,
   });

@@ -9,6 +9,7 @@ import { userOptions, nextId, person, personName } from '../directory.js';
 export async function render(ctx) {
   const { page, body, reload } = registerScreen(ctx, {
     view: 'reviews',
+    csv: [['management_reviews', 'Reviews'], ['review_actions', 'Review actions']],
     title: 'Management review',
     subtitle: 'Top management reviews the ISMS at planned intervals (9.3): inputs a–g, decisions, actions, approved minutes.',
     action: ['review.schedule', '+ Schedule a review', scheduleDialog],

@@ -20,6 +20,7 @@ export async function render(ctx) {
     subtitle: 'Risks to information security, their assessment, treatment and acceptance (6.1.2, 6.1.3, 8.2, 8.3).',
     action: ['risk.identify', '+ Identify a risk', identifyDialog],
     view: 'risks',
+    csv: [['risk_register', 'Risk register']],
     params: () => queryParams(q, ['state', 'owner', 'level', 'residual_level', 'sort', 'order']),
     draw,
   });

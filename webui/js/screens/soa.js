@@ -1,11 +1,11 @@
 // Statement of Applicability (6.1.3 d): the 93 Annex A controls of ISO/IEC
 // 27001:2022 by theme — applicability, justification, implementation status,
-// linked risks — with a CSV download generated in the browser. The ISMS
+// linked risks — with the server's CSV of it for download. The ISMS
 // manager decides controls and requests publication here.
 
-import { h, replace, instant, humanize, download, todayUtc } from '../dom.js';
+import { h, replace, instant, humanize } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, toast, stateChip, chip, field, openDialog, writeButton, empty, followView, queryParams, queryFilters } from '../ui.js';
+import { pageHeader, csvButtons, loading, toast, stateChip, chip, field, openDialog, writeButton, empty, followView, queryParams, queryFilters } from '../ui.js';
 import { stackBar } from '../charts.js';
 import { people } from '../directory.js';
 
@@ -33,7 +33,7 @@ export async function render(ctx) {
     replace(head, pageHeader('Statement of Applicability', {
       subtitle: 'The Annex A controls of ISO/IEC 27001:2022: which apply and why, how far each is implemented, and the risks they treat (6.1.3 d).',
       actions: [
-        h('button.btn', { type: 'button', onclick: () => downloadCsv(data) }, 'Download CSV'),
+        ...csvButtons([['statement_of_applicability', 'Statement of Applicability']]),
         // What the SoA's state admits comes with it (allowed_commands).
         writeButton('soa.request_publication', 'Request publication', () => publishDialog(data), { on: data }),
       ],
@@ -114,25 +114,6 @@ export async function render(ctx) {
 
   await reload();
   return page;
-}
-
-function csvCell(v) {
-  const s = Array.isArray(v) ? v.join(' ') : v === null || v === undefined ? '' : String(v);
-  return /[",\n;]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function soaCsv(data) {
-  const rows = [['Control', 'Title', 'Theme', 'Applicability', 'Justification', 'Implementation status', 'Linked risks', 'Differs from published']];
-  for (const t of data.themes || [])
-    for (const x of t.controls)
-      rows.push([x.id, x.title, t.title || t.theme, x.applicability, x.justification, x.applicable ? x.implementation_status : '', x.linked_risks || [], x.differs_from_published ? 'yes' : 'no']);
-  return '\ufeff' + rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
-}
-
-function downloadCsv(data) {
-  const suffix = app.asOf ? `as-of-position-${app.asOf.position}` : todayUtc();
-  download(`statement-of-applicability-${suffix}.csv`, soaCsv(data), 'text/csv;charset=utf-8');
-  toast('The Statement of Applicability was downloaded as CSV.', { kind: 'ok', timeout: 3000 });
 }
 
 function editDialog(x) {

@@ -1,0 +1,71 @@
+#include "isms/server/registers_room.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "isms/domain/core.hpp"
+#include "isms/server/log.hpp"
+
+namespace isms::server {
+
+namespace {
+// Read first by spreadsheet programs to learn that the text is UTF-8.
+constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
+}  // namespace
+
+registers_room::registers_room(worker_pool& pool, registers_room_parts parts)
+    : pool_(pool), parts_(std::move(parts)) {}
+
+void registers_room::add_routes(router& routes) {
+  routes.on_prefix(std::string(prefix), {"GET"},
+                   on_pool(pool_, [this](const http_request& r) { return answer(r); }, "the register export failed"));
+}
+
+http_response registers_room::answer(const http_request& request) const {
+  auto who = require_caller(parts_.identify, request);
+  if (!who) return who.error();
+  if (who->actor.roles.empty()) return json_error(403, "forbidden", "the viewer holds no role");
+  const std::string_view file = std::string_view(request.path).substr(prefix.size());
+  if (!file.ends_with(".csv") || file.find('/') != std::string_view::npos)
+    return json_error(404, "not_found", "no such register; the files are named <register>.csv");
+
+  std::string position_text, time_text;
+  const bool by_position = query_param(request.query, "position", position_text);
+  const bool by_time = query_param(request.query, "time", time_text);
+  if (by_position && by_time) return json_error(400, "bad_request", "ask for a position or a time, not both");
+  const std::uint64_t now = parts_.views_position();
+  std::uint64_t position = now;
+  if (by_position) {
+    const auto p = parse_decimal(position_text);
+    if (!p) return json_error(400, "bad_request", "position must be a position (decimal digits only)");
+    if (*p > now)
+      return json_error(400, "bad_request",
+                        "position " + std::to_string(*p) + " is beyond the log, which ends at " + std::to_string(now));
+    position = *p;
+  } else if (by_time) {
+    const auto instant = domain::parse_instant(time_text);
+    if (!instant) return json_error(400, "bad_request", "time must be RFC 3339 UTC, e.g. 2026-11-29T10:00:00Z");
+    const auto at =
+        parts_.position_at(std::chrono::duration_cast<std::chrono::milliseconds>(instant->time_since_epoch()).count());
+    if (!at) return json_error(500, "internal", at.error());
+    position = std::min(*at, now);
+  }
+
+  auto files = parts_.registers(position);
+  if (!files) return json_error(500, "internal", files.error());
+  const auto it = std::ranges::find(*files, file, &register_csv::name);
+  if (it == files->end()) return json_error(404, "not_found", "no register named " + std::string(file));
+  http_response r;
+  r.content_type = "text/csv; charset=utf-8";
+  r.body.reserve(utf8_bom.size() + it->text.size());
+  r.body += utf8_bom;
+  r.body += it->text;
+  const std::string stem(file.substr(0, file.size() - 4));
+  r.headers.emplace_back("Content-Disposition",
+                         "attachment; filename=\"isms-" + stem + "-" + std::to_string(position) + ".csv\"");
+  r.headers.emplace_back("X-Position", std::to_string(position));
+  return r;
+}
+
+}  // namespace isms::server
