@@ -9,7 +9,7 @@ ISMS_BUILD_PACKAGES=(
   g++ cmake ninja-build ccache pkg-config git curl ca-certificates
   libboost1.81-dev librocksdb-dev nlohmann-json3-dev
   libssl-dev libsodium-dev libcurl4-openssl-dev libarchive-dev libgtest-dev libgmock-dev
-  python3 python3-websockets
+  python3 python3-websockets python3-aiosmtpd
   chromium nodejs
 )
 # The fuzz targets (ops/fuzz, run briefly by ops/test) need libFuzzer from a

@@ -48,9 +48,33 @@ ledger::ledger(ledger_options options, eventstore::store& store)
     log::info("notify", "webhook posts are signed with " + std::to_string(options_.notify.webhook_secrets.size()) +
                             " secret(s) from " + options_.webhook_secret_file.string());
   }
-  notifier_ = std::make_unique<notifier>(options_.notify, store_, [this](const std::string& user, const json& n) {
-    if (ws_) ws_->push_notification(user, n);
-  });
+  if (!options_.smtp_password_file.empty()) {
+    auto lines = read_secret_lines(options_.smtp_password_file, "the SMTP password file");
+    if (!lines) throw std::runtime_error(lines.error());
+    if (lines->size() != 1)
+      throw std::runtime_error("the SMTP password file " + options_.smtp_password_file.string() +
+                               " holds more than one line");
+    options_.notify.mail.password = lines->front();
+  }
+  if (options_.notify.mail.enabled())
+    log::info("notify", "notifications are mailed through " + options_.notify.mail.url + " from " +
+                            options_.notify.mail.from);
+  notifier_ = std::make_unique<notifier>(
+      options_.notify, store_,
+      [this](const std::string& user, const json& n) {
+        if (ws_) ws_->push_notification(user, n);
+      },
+      [this](const std::string& user_id) {
+        // The views as they stand: the notifier is called on the thread that
+        // folds them, outside their lock, or from the time rules.
+        std::optional<mail_recipient> to;
+        views_->read_current([&](const views::all_views& v) {
+          const auto it = v.users.users.find(user_id);
+          if (it != v.users.users.end() && it->second.enabled && !it->second.email.empty())
+            to = mail_recipient{it->second.email, it->second.name};
+        });
+        return to;
+      });
   views_ = std::make_unique<projection_engine>(
       options_.projections, store_,
       [this](const views::all_views& after, const domain::recorded_event& e, bool replaying) {
@@ -259,9 +283,9 @@ void ledger::after_apply(const views::all_views& after, const domain::recorded_e
 
   std::vector<std::pair<std::string, json>> out;
   // Notifications handled before a restart are not computed again. Nor are
-  // those of any replayed event when no webhook is posted: the log is read
+  // those of any replayed event when nothing is posted or mailed: the log is read
   // at start before anyone can connect, so they would reach no one.
-  if (!(replaying && (notifier_->handled(e.position) || !notifier_->posts_webhooks()))) {
+  if (!(replaying && (notifier_->handled(e.position) || !notifier_->sends_outside()))) {
     for (const auto& n : views::notifications_for(after, e)) out.emplace_back(n.user_id, notification_json(n));
   }
   notifier_->on_event(e.position, out);

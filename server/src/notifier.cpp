@@ -67,8 +67,9 @@ std::string webhook_signature(const std::vector<std::string>& secrets, std::int6
   return out;
 }
 
-std::expected<std::vector<std::string>, std::string> read_webhook_secrets(const std::filesystem::path& file) {
-  const std::string name = "the webhook secret file " + file.string();
+std::expected<std::vector<std::string>, std::string> read_secret_lines(const std::filesystem::path& file,
+                                                                       const std::string& what) {
+  const std::string name = what + " " + file.string();
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0) return std::unexpected(name + " cannot be read");
   if (!S_ISREG(st.st_mode)) return std::unexpected(name + " is not a file");
@@ -81,22 +82,30 @@ std::expected<std::vector<std::string>, std::string> read_webhook_secrets(const 
   if (static_cast<std::uintmax_t>(st.st_size) > max_secret_file_bytes) return std::unexpected(name + " is too large");
   std::ifstream in(file, std::ios::binary);
   if (!in) return std::unexpected(name + " cannot be read");
-  std::vector<std::string> secrets;
+  std::vector<std::string> lines;
   std::string line;
   while (std::getline(in, line)) {
     const auto first = line.find_first_not_of(" \t\r");
     if (first == std::string::npos) continue;
     const auto last = line.find_last_not_of(" \t\r");
-    std::string secret = line.substr(first, last - first + 1);
-    if (secret.size() < min_secret_bytes)
-      return std::unexpected(name + ": a secret of " + std::to_string(secret.size()) + " bytes; at least " +
-                             std::to_string(min_secret_bytes) + " are needed (e.g. openssl rand -hex 32)");
-    secrets.push_back(std::move(secret));
+    lines.push_back(line.substr(first, last - first + 1));
   }
-  if (secrets.empty()) return std::unexpected(name + " holds no secret");
-  if (secrets.size() > max_secrets)
-    return std::unexpected(name + " holds " + std::to_string(secrets.size()) + " secrets; at most " +
-                           std::to_string(max_secrets));
+  if (lines.empty()) return std::unexpected(name + " holds no secret");
+  return lines;
+}
+
+std::expected<std::vector<std::string>, std::string> read_webhook_secrets(const std::filesystem::path& file) {
+  const std::string what = "the webhook secret file";
+  auto secrets = read_secret_lines(file, what);
+  if (!secrets) return secrets;
+  for (const auto& secret : *secrets)
+    if (secret.size() < min_secret_bytes)
+      return std::unexpected(what + " " + file.string() + ": a secret of " + std::to_string(secret.size()) +
+                             " bytes; at least " + std::to_string(min_secret_bytes) +
+                             " are needed (e.g. openssl rand -hex 32)");
+  if (secrets->size() > max_secrets)
+    return std::unexpected(what + " " + file.string() + " holds " + std::to_string(secrets->size()) +
+                           " secrets; at most " + std::to_string(max_secrets));
   return secrets;
 }
 
@@ -175,8 +184,8 @@ bool http_post(const std::string& url, const std::string& body, const post_optio
   return true;
 }
 
-notifier::notifier(notifier_options options, eventstore::store& store, push_fn push)
-    : options_(std::move(options)), store_(store), push_(std::move(push)) {
+notifier::notifier(notifier_options options, eventstore::store& store, push_fn push, recipient_fn recipient)
+    : options_(std::move(options)), store_(store), push_(std::move(push)), recipient_(std::move(recipient)) {
   if (auto stored = store_.get_meta(outbox_key)) {
     const json j = read_json(*stored, max_stored_json_depth).value_or(json());
     if (j.is_object()) {
@@ -191,10 +200,11 @@ notifier::notifier(notifier_options options, eventstore::store& store, push_fn p
           pending item;
           item.seq = p.value("seq", std::uint64_t{0});
           item.url = p.value("url", std::string{});
+          item.to = p.value("to", std::string{});
           item.body = p.value("body", std::string{});
           item.attempts = p.value("attempts", 0);
           item.next_attempt_ms = 0;  // try again soon after a restart
-          if (!item.url.empty()) outbox_.push_back(std::move(item));
+          if (!item.url.empty() || !item.to.empty()) outbox_.push_back(std::move(item));
         }
       }
     } else {
@@ -213,7 +223,7 @@ notifier::~notifier() {
   thread_.join();
 }
 
-void notifier::enqueue_locked(const json& notification) {
+void notifier::enqueue_locked(const std::string& user_id, const json& notification) {
   for (const auto& url : options_.webhook_urls) {
     pending item;
     item.seq = next_seq_++;
@@ -221,9 +231,18 @@ void notifier::enqueue_locked(const json& notification) {
     item.body = json{{"seq", item.seq}, {"notification", notification}}.dump();
     outbox_.push_back(std::move(item));
   }
+  if (options_.mail.enabled() && recipient_) {
+    if (const auto to = recipient_(user_id); to && !to->address.empty()) {
+      pending item;
+      item.seq = next_seq_++;
+      item.to = to->address;
+      item.body = compose_mail(options_.mail, to->address, to->name, notification, now_ms());
+      outbox_.push_back(std::move(item));
+    }
+  }
   while (outbox_.size() > options_.max_outbox) {
-    log::warn("notify", "webhook outbox full; dropping post #" + std::to_string(outbox_.front().seq) + " to " +
-                            outbox_.front().url);
+    log::warn("notify", "outbox full; dropping #" + std::to_string(outbox_.front().seq) + " to " +
+                            (outbox_.front().to.empty() ? outbox_.front().url : outbox_.front().to));
     outbox_.pop_front();
   }
 }
@@ -231,7 +250,7 @@ void notifier::enqueue_locked(const json& notification) {
 void notifier::persist_locked() {
   json pending_json = json::array();
   for (const auto& p : outbox_)
-    pending_json.push_back({{"seq", p.seq}, {"url", p.url}, {"body", p.body}, {"attempts", p.attempts}});
+    pending_json.push_back({{"seq", p.seq}, {"url", p.url}, {"to", p.to}, {"body", p.body}, {"attempts", p.attempts}});
   const json j{{"checkpoint", checkpoint_}, {"next_seq", next_seq_}, {"reminded", reminded_}, {"pending", pending_json}};
   if (auto r = store_.put_meta(outbox_key, j.dump()); !r)
     log::error("notify", "could not persist the outbox: " + r.error().message);
@@ -248,8 +267,8 @@ void notifier::on_event(std::uint64_t position, const std::vector<std::pair<std:
     if (position <= checkpoint_) return;  // handled before a restart
     checkpoint_ = position;
     if (notifications.empty()) return;
-    if (!options_.webhook_urls.empty()) {
-      for (const auto& [_, n] : notifications) enqueue_locked(n);
+    if (sends_outside()) {
+      for (const auto& [user, n] : notifications) enqueue_locked(user, n);
       persist_locked();  // before anyone is told: the posts survive a crash
       cv_.notify_all();  // the delivery thread sleeps unless posts wait
     }
@@ -261,7 +280,7 @@ void notifier::remind(const std::string& key, const std::string& user_id, const 
   {
     std::lock_guard lock(mutex_);
     if (!reminded_.insert(key).second) return;
-    if (!options_.webhook_urls.empty()) enqueue_locked(notification);
+    if (sends_outside()) enqueue_locked(user_id, notification);
     persist_locked();
   }
   cv_.notify_all();
@@ -301,17 +320,23 @@ void notifier::run() {
     }
     const pending item = *due;
     lock.unlock();
-    // Signed at each attempt: the time in the signature is when it was sent.
-    std::vector<std::string> headers{"ISMS-Delivery: " + std::to_string(item.seq)};
-    if (!options_.webhook_secrets.empty()) {
-      const auto seconds =
-          std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-      headers.push_back("ISMS-Signature: " + webhook_signature(options_.webhook_secrets, seconds, item.body));
-    }
     std::string error;
-    const bool ok = http_post(item.url, item.body,
-                              {.timeout = options_.webhook_timeout, .headers = headers, .ca_file = options_.webhook_ca_file},
-                              error);
+    bool ok = false;
+    if (!item.to.empty()) {
+      ok = smtp_send(options_.mail, item.to, item.body, error);
+    } else {
+      // Signed at each attempt: the time in the signature is when it was sent.
+      std::vector<std::string> headers{"ISMS-Delivery: " + std::to_string(item.seq)};
+      if (!options_.webhook_secrets.empty()) {
+        const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+        headers.push_back("ISMS-Signature: " + webhook_signature(options_.webhook_secrets, seconds, item.body));
+      }
+      ok = http_post(item.url, item.body,
+                     {.timeout = options_.webhook_timeout, .headers = headers, .ca_file = options_.webhook_ca_file},
+                     error);
+    }
     lock.lock();
     auto it = std::find_if(outbox_.begin(), outbox_.end(), [&](const pending& p) { return p.seq == item.seq; });
     if (it == outbox_.end()) continue;
@@ -323,7 +348,8 @@ void notifier::run() {
       const auto delay = std::min<std::int64_t>(options_.retry_max.count(),
                                                 options_.retry_initial.count() << std::min(it->attempts - 1, 20));
       it->next_attempt_ms = now_ms() + delay;
-      log::warn("notify", "webhook post #" + std::to_string(item.seq) + " to " + item.url + " failed (" + error +
+      log::warn("notify", (item.to.empty() ? "webhook post #" : "mail #") + std::to_string(item.seq) + " to " +
+                              (item.to.empty() ? item.url : item.to) + " failed (" + error +
                               "); attempt " + std::to_string(it->attempts) + ", retrying in " +
                               std::to_string(delay) + " ms");
     }

@@ -75,6 +75,9 @@ struct ledger_options {
   // mode 0600). Read at start into notify.webhook_secrets; a file that cannot
   // be used stops the start. Default: none (posts go unsigned)
   std::filesystem::path webhook_secret_file;
+  // The SMTP password, the file's one line (read_secret_lines; mode 0600).
+  // Read at start into notify.mail.password. Default: none
+  std::filesystem::path smtp_password_file;
   // How often the server signs a checkpoint of its log; one is signed at
   // every orderly stop as well. Default: 24 h
   std::chrono::seconds checkpoint_interval{86400};

@@ -5,6 +5,9 @@
 // its user subscribed to "notifications" (an offline reviewer finds the same
 // thing in their inbox view at next login).
 //
+// E-mail: each notification is also mailed to its user, when e-mail is
+// configured and the user has an address (mail.hpp), through the same outbox.
+//
 // Webhooks: each notification is also POSTed as JSON to every configured
 // URL, from a durable outbox persisted in the store's meta column family
 // before the event that caused it counts as notified. Delivery is at least
@@ -25,6 +28,7 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -34,6 +38,7 @@
 #include <nlohmann/json.hpp>
 
 #include "isms/eventstore/store.hpp"
+#include "isms/server/mail.hpp"
 
 namespace isms::server {
 
@@ -57,24 +62,37 @@ struct notifier_options {
   std::chrono::milliseconds retry_initial{1000};
   // Longest delay between two attempts. Default: 10 min
   std::chrono::milliseconds retry_max{10 * 60 * 1000};
-  // Most undelivered webhook posts kept; beyond it the oldest are dropped
-  // (and logged). Default: 10000
+  // Most undelivered webhook posts and mails kept; beyond it the oldest are
+  // dropped (and logged). Default: 10000
   std::size_t max_outbox = 10000;
+  // E-mail: each notification also goes to its user's address, when the
+  // user has one, through the same outbox. Default: off (no url)
+  mail_options mail;
+};
+
+// Where a user's mail goes: their address and name.
+struct mail_recipient {
+  std::string address;
+  std::string name;
 };
 
 class notifier {
  public:
   using push_fn = std::function<void(const std::string& user_id, const nlohmann::json& notification)>;
+  // A user's mail address now, nullopt when they have none (or are disabled).
+  using recipient_fn = std::function<std::optional<mail_recipient>(const std::string& user_id)>;
 
-  notifier(notifier_options options, eventstore::store& store, push_fn push);
+  notifier(notifier_options options, eventstore::store& store, push_fn push, recipient_fn recipient = {});
   ~notifier();  // stops the delivery thread; the outbox stays persisted
 
   // Whether the event at `position` was handled before (a restart replays
   // it): its notifications need not be computed again.
   [[nodiscard]] bool handled(std::uint64_t position) const;
 
-  // Whether notifications are posted to webhooks (any URL configured).
-  [[nodiscard]] bool posts_webhooks() const noexcept { return !options_.webhook_urls.empty(); }
+  // Whether notifications leave the server (a webhook URL or e-mail configured).
+  [[nodiscard]] bool sends_outside() const noexcept {
+    return !options_.webhook_urls.empty() || options_.mail.enabled();
+  }
 
   // The notifications caused by the event at `position`. Events at or below
   // the persisted checkpoint were already handled before a restart and are
@@ -86,26 +104,28 @@ class notifier {
   // persisted).
   void remind(const std::string& key, const std::string& user_id, const nlohmann::json& notification);
 
-  // Undelivered webhook posts (for /metrics and tests).
+  // Undelivered webhook posts and mails (for /metrics and tests).
   [[nodiscard]] std::size_t outbox_size() const;
-  // Webhook posts delivered since start.
+  // Webhook posts and mails delivered since start.
   [[nodiscard]] std::uint64_t delivered() const;
 
  private:
   struct pending {
     std::uint64_t seq = 0;
-    std::string url;
-    std::string body;
+    std::string url;  // a webhook post: where to
+    std::string to;   // a mail: the address (url empty)
+    std::string body;  // the JSON posted, or the whole mail message
     int attempts = 0;
     std::int64_t next_attempt_ms = 0;
   };
-  void enqueue_locked(const nlohmann::json& notification);
+  void enqueue_locked(const std::string& user_id, const nlohmann::json& notification);
   void persist_locked();
   void run();
 
   notifier_options options_;
   eventstore::store& store_;
   push_fn push_;
+  recipient_fn recipient_;
 
   mutable std::mutex mutex_;
   std::condition_variable cv_;
@@ -142,10 +162,14 @@ struct post_options {
 [[nodiscard]] std::string webhook_signature(const std::vector<std::string>& secrets, std::int64_t unix_seconds,
                                             std::string_view body);
 
-// The webhook secrets in `file`: one per non-empty line (surrounding spaces
-// and the line end are not part of it), at least 16 bytes each, at most 8.
-// A file others may read or write is refused (as for the signing key), as are
-// an empty or a missing one.
+// The non-empty lines of a file of secrets (surrounding spaces and the line
+// end not part of them), `what` naming it in errors. A file others may read
+// or write is refused (as the signing key is), as are an empty or a missing one.
+[[nodiscard]] std::expected<std::vector<std::string>, std::string> read_secret_lines(
+    const std::filesystem::path& file, const std::string& what);
+
+// The webhook secrets in `file` (read_secret_lines): one per line, at least
+// 16 bytes each, at most 8.
 [[nodiscard]] std::expected<std::vector<std::string>, std::string> read_webhook_secrets(
     const std::filesystem::path& file);
 

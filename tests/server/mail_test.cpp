@@ -1,0 +1,255 @@
+// Notifications by e-mail: the message a notification becomes, and its
+// delivery through a real SMTP server on loopback (Debian's aiosmtpd, see
+// support/smtp_sink.py) that accepts, refuses for a while, or is not there
+// yet; and a whole server mailing a user it notifies.
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sodium.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "isms/server/mail.hpp"
+#include "isms/server/notifier.hpp"
+#include "support/client.hpp"
+#include "support/ismsd_process.hpp"
+#include "support/loopback_receiver.hpp"
+#include "support/test_server.hpp"
+
+namespace isms::server {
+namespace {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+// support/smtp_sink.py on 127.0.0.1:port, saving what it accepts in a
+// folder of its own; stopped (SIGTERM) when destroyed.
+class smtp_sink {
+ public:
+  explicit smtp_sink(std::uint16_t port, int refuse = 0) : port_(port), folder_(testing::make_temp_dir("ismsd-mail")) {
+    int out[2];
+    if (::pipe(out) != 0) throw std::runtime_error("pipe");
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(out[1], STDOUT_FILENO);
+      ::close(out[0]);
+      ::close(out[1]);
+      const std::string port_text = std::to_string(port), refuse_text = std::to_string(refuse);
+      ::execl("/usr/bin/python3", "python3", SMTP_SINK_PATH, port_text.c_str(), folder_.c_str(), refuse_text.c_str(),
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    // "ready" once it listens (or nothing, if it could not start).
+    std::string said;
+    char c = 0;
+    while (::read(out[0], &c, 1) == 1 && c != '\n') said += c;
+    ::close(out[0]);
+    if (said != "ready") throw std::runtime_error("the SMTP sink did not start: " + said);
+  }
+  ~smtp_sink() {
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    std::error_code ec;
+    fs::remove_all(folder_, ec);
+  }
+  smtp_sink(const smtp_sink&) = delete;
+  smtp_sink& operator=(const smtp_sink&) = delete;
+
+  [[nodiscard]] std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+  // The messages saved so far, in the order accepted.
+  [[nodiscard]] std::vector<std::string> messages() const {
+    std::vector<std::string> out;
+    for (int n = 1;; ++n) {
+      std::ifstream in(folder_ / (std::to_string(n) + ".eml"), std::ios::binary);
+      if (!in) return out;
+      std::ostringstream text;
+      text << in.rdbuf();
+      out.push_back(text.str());
+    }
+  }
+  // Waits until `n` messages were saved (or a generous deadline passed).
+  std::vector<std::string> wait_for(std::size_t n) const {
+    const auto until = std::chrono::steady_clock::now() + 30s;
+    auto got = messages();
+    while (got.size() < n && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(20ms);
+      got = messages();
+    }
+    return got;
+  }
+
+ private:
+  std::uint16_t port_;
+  fs::path folder_;
+  pid_t pid_ = -1;
+};
+
+mail_options options_for(const std::string& url) {
+  mail_options o;
+  o.url = url;
+  o.from = "ISMS Ledger <isms@example.com>";
+  o.require_tls = false;  // the loopback sink speaks no TLS
+  o.web_url = "https://isms.example.com/";
+  o.timeout = 5s;
+  return o;
+}
+
+// The decoded content of the body part of `type` ("text/plain").
+std::string part(const std::string& message, const std::string& type) {
+  const auto at = message.find("Content-Type: " + type);
+  if (at == std::string::npos) return {};
+  const auto start = message.find("\r\n\r\n", at) + 4;
+  const auto end = message.find("\r\n--", start);
+  const std::string encoded = message.substr(start, end - start);
+  std::string out(encoded.size(), '\0');
+  std::size_t length = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), encoded.data(), encoded.size(),
+                        "\r\n", &length, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
+    return "(not base64)";
+  out.resize(length);
+  return out;
+}
+
+// The header block of a message (up to the first empty line).
+std::string headers_of(const std::string& message) { return message.substr(0, message.find("\r\n\r\n") + 2); }
+
+bool wait_until(const std::function<bool()>& done) {
+  const auto until = std::chrono::steady_clock::now() + 30s;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
+TEST(mail, a_notification_becomes_a_message_no_text_can_add_a_header_to) {
+  const json n{{"id", "n-12-olga"},
+               {"kind", "approval_requested"},
+               {"title", "Approve the acceptance of “Ransomware”\r\nBcc: evil@example.net"},
+               {"approval_id", "ap 1"}};
+  const std::string m = compose_mail(options_for("smtp://127.0.0.1:1"), "olga@example.com", "Olga Ström", n,
+                                     1764750000000);
+  const std::string headers = headers_of(m);
+  EXPECT_NE(headers.find("From: ISMS Ledger <isms@example.com>\r\n"), std::string::npos) << headers;
+  EXPECT_NE(headers.find("To: =?UTF-8?B?"), std::string::npos) << headers;
+  EXPECT_NE(headers.find(" <olga@example.com>\r\n"), std::string::npos) << headers;
+  EXPECT_NE(headers.find("Subject: =?UTF-8?B?"), std::string::npos) << headers;
+  EXPECT_NE(headers.find("Date: Wed, 03 Dec 2025 08:20:00 +0000\r\n"), std::string::npos) << headers;
+  EXPECT_NE(headers.find("Message-ID: <n-12-olga@example.com>\r\n"), std::string::npos) << headers;
+  EXPECT_NE(headers.find("Auto-Submitted: auto-generated\r\n"), std::string::npos) << headers;
+  // The title's line break did not start a header of its own.
+  EXPECT_EQ(m.find("\nBcc:"), std::string::npos) << m;
+  for (std::size_t at = 0, next; at < m.size(); at = next + 2) {
+    next = m.find("\r\n", at);
+    ASSERT_NE(next, std::string::npos) << "every line ends with CRLF";
+    EXPECT_LE(next - at, 78u) << m.substr(at, next - at);
+  }
+  const std::string text = part(m, "text/plain");
+  EXPECT_NE(text.find("Approve the acceptance of “Ransomware”  Bcc: evil@example.net"), std::string::npos) << text;
+  EXPECT_NE(text.find("https://isms.example.com/#/approvals/ap%201"), std::string::npos) << text;
+  const std::string html = part(m, "text/html");
+  EXPECT_NE(html.find("<a href=\"https://isms.example.com/#/approvals/ap%201\">"), std::string::npos) << html;
+
+  // Without an approval the link is the inbox; markup in a title stays text.
+  const std::string plain = compose_mail(options_for("smtp://127.0.0.1:1"), "olga@example.com", "",
+                                         json{{"id", "n-3-olga"}, {"title", "<b>Review</b> due"}}, 0);
+  EXPECT_NE(part(plain, "text/plain").find("https://isms.example.com/#/inbox"), std::string::npos);
+  EXPECT_NE(part(plain, "text/html").find("&lt;b&gt;Review&lt;/b&gt; due"), std::string::npos);
+  EXPECT_NE(headers_of(plain).find("To: <olga@example.com>\r\n"), std::string::npos) << headers_of(plain);
+}
+
+TEST(mail, is_delivered_to_an_smtp_server_and_refused_where_starttls_is_required_but_not_offered) {
+  smtp_sink sink(testing::unused_port());
+  const auto options = options_for(sink.url());
+  const std::string m = compose_mail(options, "olga@example.com", "Olga", json{{"id", "n-1-olga"}, {"title", "Hi"}}, 0);
+  std::string error;
+  ASSERT_TRUE(smtp_send(options, "olga@example.com", m, error)) << error;
+  auto got = sink.wait_for(1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(got[0].starts_with("X-Envelope-To: olga@example.com\r\n")) << got[0];
+  EXPECT_NE(got[0].find("Message-ID: <n-1-olga@example.com>"), std::string::npos) << got[0];
+
+  auto strict = options;
+  strict.require_tls = true;
+  EXPECT_FALSE(smtp_send(strict, "olga@example.com", m, error));
+  EXPECT_FALSE(error.empty());
+  EXPECT_FALSE(smtp_send(options, "olga@example.com>\r\nRCPT TO:<x@example.net", m, error));
+  EXPECT_NE(error.find("not a mail address"), std::string::npos) << error;
+  auto web = options;
+  web.url = "http://127.0.0.1:1";
+  EXPECT_FALSE(smtp_send(web, "olga@example.com", m, error));
+  EXPECT_EQ(error, "only smtp:// and smtps:// URLs are supported");
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(sink.messages().size(), 1u) << "a refused attempt delivered something";
+}
+
+TEST(mail, the_outbox_mails_each_user_with_an_address_and_retries_a_server_that_is_away_or_refuses) {
+  const auto dir = testing::make_temp_dir("ismsd-mail-outbox");
+  const std::uint16_t port = testing::unused_port();
+  {
+    auto store = eventstore::store::open(eventstore::options{}, dir);
+    ASSERT_TRUE(store) << store.error().message;
+    notifier_options options;
+    options.mail = options_for("smtp://127.0.0.1:" + std::to_string(port));
+    options.retry_initial = 20ms;
+    options.retry_max = 100ms;
+    notifier n(
+        options, **store, [](const std::string&, const json&) {},
+        [](const std::string& user) -> std::optional<mail_recipient> {
+          if (user == "olga") return mail_recipient{"olga@example.com", "Olga"};
+          return std::nullopt;  // bob has no address
+        });
+    n.on_event(1, {{"olga", json{{"id", "n-1-olga"}, {"title", "You own the risk R-1"}}},
+                   {"bob", json{{"id", "n-1-bob"}, {"title", "You own the risk R-2"}}}});
+    EXPECT_EQ(n.outbox_size(), 1u) << "one mail: bob has no address";
+    // Nobody listens yet: attempts fail and the mail stays.
+    std::this_thread::sleep_for(300ms);
+    EXPECT_EQ(n.delivered(), 0u);
+    EXPECT_EQ(n.outbox_size(), 1u);
+    // A server that refuses the first attempt (451), then accepts.
+    smtp_sink sink(port, 1);
+    ASSERT_TRUE(wait_until([&] { return n.delivered() == 1; })) << "the mail was never delivered";
+    const auto got = sink.wait_for(1);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_NE(got[0].find("Message-ID: <n-1-olga@example.com>"), std::string::npos) << got[0];
+    EXPECT_NE(part(got[0], "text/plain").find("You own the risk R-1"), std::string::npos);
+    EXPECT_EQ(n.outbox_size(), 0u);
+  }
+  fs::remove_all(dir);
+}
+
+TEST(mail, a_server_mails_the_user_it_notifies_at_the_address_they_were_registered_with) {
+  smtp_sink sink(testing::unused_port());
+  testing::test_server srv([&](server_config& c) { c.ledger.notify.mail = options_for(sink.url()); });
+  const std::string manager = srv.add_user("manager", {"isms_manager"});
+  auto admin = testing::connect_as(srv, testing::login(srv.port(), "admin", testing::test_server::admin_password));
+  ASSERT_NE(admin, nullptr);
+  ASSERT_TRUE(testing::ok(admin->command(
+      "user.register", "user-olga",
+      {{"name", "Olga Owner"}, {"email", "olga@example.com"}, {"roles", json::array({"risk_owner"})}})));
+  auto c = testing::connect_as(srv, manager);
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(testing::ok(c->command("risk.identify", "risk-R-1", testing::identify_data("olga", "Laptop theft"))));
+  const auto got = sink.wait_for(1);
+  ASSERT_EQ(got.size(), 1u) << "olga was not mailed";
+  EXPECT_TRUE(got[0].starts_with("X-Envelope-To: olga@example.com\r\n")) << got[0];
+  EXPECT_NE(part(got[0], "text/plain").find("Laptop theft"), std::string::npos) << part(got[0], "text/plain");
+  // The manager has no address: nothing else was sent.
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(sink.messages().size(), 1u);
+}
+
+}  // namespace
+}  // namespace isms::server
