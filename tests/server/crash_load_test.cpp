@@ -229,8 +229,7 @@ TEST(crash_load, sixteen_clients_five_sigkills_nothing_acknowledged_is_lost_and_
             << requested.size() << " approvals opened by reactions, " << all->size() << " events, " << served.size()
             << " views equal to a rebuild\n";
   store->reset();
-  std::error_code ec;
-  std::filesystem::remove_all(data, ec);
+  remove_data_dir(data);
 }
 
 }  // namespace

@@ -322,7 +322,7 @@ class DocsExamples : public ::testing::Test {
       ::kill(child_->pid, SIGTERM);
       wait_exit(child_->pid);
     }
-    std::filesystem::remove_all(*dir_);
+    remove_data_dir(*dir_);
     delete child_;
     delete dir_;
   }

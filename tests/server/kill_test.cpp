@@ -107,8 +107,7 @@ TEST(kill, every_acknowledged_command_survives_sigkill) {
   ASSERT_TRUE(all);
   expect_gapless_and_verified(**store, *all);
   if (::testing::Test::HasFatalFailure()) return;
-  std::error_code ec;
-  std::filesystem::remove_all(data, ec);
+  remove_data_dir(data);
 }
 
 TEST(kill, sigterm_stops_cleanly_and_keeps_everything) {
@@ -139,8 +138,7 @@ TEST(kill, sigterm_stops_cleanly_and_keeps_everything) {
   c2.reset();
   ::kill(again.pid, SIGTERM);
   wait_exit(again.pid);
-  std::error_code ec;
-  std::filesystem::remove_all(data, ec);
+  remove_data_dir(data);
 }
 
 // SIGTERM while several clients keep commands in flight: every command the
@@ -242,8 +240,7 @@ TEST(kill, sigterm_answers_every_command_it_accepted_before_closing) {
   auto verified = (*store)->verify();
   EXPECT_TRUE(verified) << verified.error().message;
   store->reset();
-  std::error_code ec;
-  std::filesystem::remove_all(data, ec);
+  remove_data_dir(data);
 }
 
 TEST(kill, refuses_a_taken_port_and_an_unwritable_directory_with_a_clear_message) {
@@ -280,8 +277,7 @@ TEST(kill, refuses_a_taken_port_and_an_unwritable_directory_with_a_clear_message
     EXPECT_NE(WEXITSTATUS(wait_exit(refused.pid)), 0);
     EXPECT_NE(refused.output.find("data directory"), std::string::npos) << refused.output;
   }
-  std::error_code ec;
-  std::filesystem::remove_all(data, ec);
+  remove_data_dir(data);
 }
 
 }  // namespace

@@ -101,7 +101,10 @@ async def run(port, token):
 
 def main():
     ismsd = sys.argv[1]
-    with tempfile.TemporaryDirectory() as data:
+    # The data folder inside a temporary one: the signing key ismsd creates
+    # beside it goes when the temporary folder does.
+    with tempfile.TemporaryDirectory() as folder:
+        data = os.path.join(folder, "data")
         env = dict(os.environ, ISMS_ADMIN_PASSWORD=ADMIN_PASSWORD)
         proc = subprocess.Popen([ismsd, "serve", "--data", data, "--port", "0", "--address", "127.0.0.1"],
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "support/client.hpp"
 #include "support/test_server.hpp"
@@ -70,16 +71,16 @@ TEST(registers_http, a_register_as_csv_now_and_as_it_stood_for_anyone_holding_a_
 
   // Bad requests get a clear answer, and the server goes on.
   const std::string beyond = std::to_string(srv.store().current_head().position + 10);
-  for (const std::string target :
-       {"/api/registers/risk_register.csv?position=abc", "/api/registers/risk_register.csv?position=" + beyond,
-        "/api/registers/risk_register.csv?position=1&time=2026-01-01T00:00:00Z",
-        "/api/registers/risk_register.csv?time=yesterday"}) {
+  for (const std::string& target : std::vector<std::string>{
+           "/api/registers/risk_register.csv?position=abc", "/api/registers/risk_register.csv?position=" + beyond,
+           "/api/registers/risk_register.csv?position=1&time=2026-01-01T00:00:00Z",
+           "/api/registers/risk_register.csv?time=yesterday"}) {
     const auto r = get(target, manager);
     EXPECT_EQ(r.status, 400u) << target << ": " << r.body;
     EXPECT_EQ(r.json_body()["error"]["code"], "bad_request") << target;
   }
-  for (const std::string target : {"/api/registers/assets.csv", "/api/registers/risk_register",
-                                   "/api/registers/", "/api/registers/x/risk_register.csv"}) {
+  for (const std::string target : {"/api/registers/assets.csv", "/api/registers/risk_register", "/api/registers/",
+                                   "/api/registers/x/risk_register.csv"}) {
     const auto r = get(target, manager);
     EXPECT_EQ(r.status, 404u) << target << ": " << r.body;
   }

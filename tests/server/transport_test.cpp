@@ -157,7 +157,7 @@ TEST(transport, ismsd_raises_its_open_file_limit_to_the_hard_limit) {
 
   ::kill(child.pid, SIGTERM);
   EXPECT_EQ(wait_exit(child.pid), 0);
-  std::filesystem::remove_all(data);
+  remove_data_dir(data);
 }
 
 }  // namespace

@@ -122,6 +122,14 @@ std::filesystem::path make_temp_dir(std::string_view prefix) {
   return tmpl;
 }
 
+void remove_data_dir(const std::filesystem::path& data) {
+  std::error_code ec;
+  std::filesystem::remove_all(data, ec);
+  std::filesystem::path normal = data.lexically_normal();
+  if (!normal.has_filename()) normal = normal.parent_path();
+  std::filesystem::remove(normal.string() + "-signing.key", ec);
+}
+
 void expect_gapless_and_verified(eventstore::store& store, const std::vector<eventstore::recorded_event>& all) {
   for (std::size_t i = 0; i < all.size(); ++i) ASSERT_EQ(all[i].position, i + 1) << "gap in positions";
   auto verified = store.verify();

@@ -64,6 +64,11 @@ int wait_exit(pid_t pid, std::chrono::seconds limit = std::chrono::seconds(60));
 // A new, empty temporary directory named "<prefix>-XXXXXX".
 std::filesystem::path make_temp_dir(std::string_view prefix);
 
+// Removes a data folder ismsd served, and the signing key `ismsd serve`
+// creates beside it by default ("<data>-signing.key"), so that no key of a
+// test is left in the temporary directory.
+void remove_data_dir(const std::filesystem::path& data);
+
 // After a process held the store: `all` (every event of `store`) has
 // positions 1, 2, … without a gap, and the whole chain verifies up to the last.
 void expect_gapless_and_verified(eventstore::store& store, const std::vector<eventstore::recorded_event>& all);
