@@ -6,7 +6,7 @@
 
 #include "isms/server/audit_room.hpp"
 #include "isms/server/registers_csv.hpp"
-#include "isms/server/registers_room.hpp"
+#include "isms/server/reports_room.hpp"
 #include "isms/server/backup_room.hpp"
 #include "isms/server/checkpoints.hpp"
 #include "isms/server/health_room.hpp"
@@ -147,10 +147,16 @@ void ledger::add_routes() {
           [this](const std::string& user_id, const std::string& why) { ws_->close_user(user_id, why); },
           [this](const std::string& token, const std::string& why) { ws_->close_session(token, why); }});
   identify_fn identify = [this](const http_request& r) { return session_->identify(r); };
-  const registers_at_fn registers_at = [this](std::uint64_t position)
-      -> std::expected<std::vector<register_csv>, std::string> {
+  const auto views_at = [this](std::uint64_t position)
+      -> std::expected<std::shared_ptr<const views::all_views>, std::string> {
     auto at = views_->as_of_position(position);
-    if (!at) return std::unexpected("the registers at " + std::to_string(position) + ": " + at.error().message);
+    if (!at) return std::unexpected("the views at " + std::to_string(position) + ": " + at.error().message);
+    return *at;
+  };
+  const registers_at_fn registers_at = [views_at](std::uint64_t position)
+      -> std::expected<std::vector<register_csv>, std::string> {
+    auto at = views_at(position);
+    if (!at) return std::unexpected(at.error());
     return registers_csv(**at, position);
   };
   audit_ = std::make_unique<audit_room>(
@@ -163,14 +169,26 @@ void ledger::add_routes() {
                        },
                        checkpoints_.get(), registers_at});
   backup_ = std::make_unique<backup_room>(options_.backup_dir, store_, *pool_, identify, options_.clock);
-  registers_ = std::make_unique<registers_room>(
-      *pool_, registers_room_parts{identify, [this] { return views_->position(); },
-                                   [this](std::int64_t ms) -> std::expected<std::uint64_t, std::string> {
-                                     auto p = views_->position_at(ms);
-                                     if (!p) return std::unexpected(p.error().message);
-                                     return *p;
-                                   },
-                                   registers_at});
+  reports_ = std::make_unique<reports_room>(
+      *pool_, reports_room_parts{identify, [this] { return views_->position(); },
+                                 [this](std::int64_t ms) -> std::expected<std::uint64_t, std::string> {
+                                   auto p = views_->position_at(ms);
+                                   if (!p) return std::unexpected(p.error().message);
+                                   return *p;
+                                 },
+                                 views_at,
+                                 [this](std::uint64_t position) -> std::expected<std::string, std::string> {
+                                   if (position == 0) return std::string(64, '0');
+                                   std::string hash;
+                                   auto seen = store_.scan(position, position, [&](const eventstore::event_view& e) {
+                                     hash = eventstore::to_hex(e.hash);
+                                     return false;
+                                   });
+                                   if (!seen) return std::unexpected(seen.error().message);
+                                   if (hash.empty()) return std::unexpected("no event at " + std::to_string(position));
+                                   return hash;
+                                 },
+                                 options_.clock});
   health_ = std::make_unique<health_room>([this] {
     server_figures f{store_.current_head(),     store_.health(),          verifier_->current(),
                      views_->stats(),           reactions_position(), http_requests_.load(),
@@ -188,7 +206,7 @@ void ledger::add_routes() {
   session_->add_routes(routes_);
   audit_->add_routes(routes_);
   backup_->add_routes(routes_);
-  registers_->add_routes(routes_);
+  reports_->add_routes(routes_);
   health_->add_routes(routes_);
   // The time rules now, for an administrator who will not wait for the scheduler.
   routes_.on("/api/rules/run", {"POST"},

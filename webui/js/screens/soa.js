@@ -1,6 +1,6 @@
 // Statement of Applicability (6.1.3 d): the 93 Annex A controls of ISO/IEC
 // 27001:2022 by theme — applicability, justification, implementation status,
-// linked risks — with the server's CSV of it for download. The ISMS
+// linked risks — with the server's CSV of it and its printed document. The ISMS
 // manager decides controls and requests publication here.
 
 import { h, replace, instant, humanize } from '../dom.js';
@@ -34,6 +34,7 @@ export async function render(ctx) {
       subtitle: 'The Annex A controls of ISO/IEC 27001:2022: which apply and why, how far each is implemented, and the risks they treat (6.1.3 d).',
       actions: [
         ...csvButtons([['statement_of_applicability', 'Statement of Applicability']]),
+        h('button.btn', { type: 'button', onclick: printSoa }, 'Print'),
         // What the SoA's state admits comes with it (allowed_commands).
         writeButton('soa.request_publication', 'Request publication', () => publishDialog(data), { on: data }),
       ],
@@ -114,6 +115,13 @@ export async function render(ctx) {
 
   await reload();
   return page;
+}
+
+// The document to print, from the server (GET /api/print/soa.html), in a
+// tab of its own: as of the time control's position while it is set.
+function printSoa() {
+  const at = app.asOf ? `?position=${encodeURIComponent(app.asOf.position)}` : '';
+  window.open(`/api/print/soa.html${at}`, '_blank', 'noopener');
 }
 
 function editDialog(x) {

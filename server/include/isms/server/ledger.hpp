@@ -2,7 +2,7 @@
 // The ISMS Ledger application behind the transport: the composition root. It
 // owns the services — projections, the command pipeline, reactions,
 // notifications, the scheduler, sessions — and the rooms of the HTTP API
-// (session_room, audit_room, backup_room, registers_room, health_room, the web UI's files),
+// (session_room, audit_room, backup_room, reports_room, health_room, the web UI's files),
 // registers their routes in one table (router.hpp) and decides WebSocket
 // upgrades.
 //
@@ -34,7 +34,7 @@ namespace isms::server {
 
 class audit_room;
 class backup_room;
-class registers_room;
+class reports_room;
 class checkpoint_keeper;
 class health_room;
 class reaction_runner;
@@ -173,7 +173,7 @@ class ledger final : public application {
   std::unique_ptr<session_room> session_;
   std::unique_ptr<audit_room> audit_;
   std::unique_ptr<backup_room> backup_;
-  std::unique_ptr<registers_room> registers_;
+  std::unique_ptr<reports_room> reports_;
   std::unique_ptr<health_room> health_;
   router routes_;  // filled in the constructor, read-only after
 

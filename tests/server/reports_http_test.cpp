@@ -1,7 +1,8 @@
-// The registers as CSV over HTTP (GET /api/registers/<name>.csv), against a
-// real server: who may read them, the file's form (UTF-8 with a byte order
-// mark, the position stamped, an attachment), now and as they stood at a past
-// position or time, and what a bad request gets.
+// What people hand to others, over HTTP against a real server: the registers
+// as CSV (GET /api/registers/<name>.csv: who may read them, the file's form —
+// UTF-8 with a byte order mark, the position stamped, an attachment — now and
+// as they stood at a past position or time, and what a bad request gets), and
+// the Statement of Applicability to print (GET /api/print/soa.html).
 
 #include <gtest/gtest.h>
 
@@ -16,7 +17,7 @@ namespace {
 
 constexpr std::string_view bom = "\xEF\xBB\xBF";
 
-TEST(registers_http, a_register_as_csv_now_and_as_it_stood_for_anyone_holding_a_role) {
+TEST(reports_http, a_register_as_csv_now_and_as_it_stood_for_anyone_holding_a_role) {
   test_server srv;
   const std::string manager = srv.add_user("manager", {"isms_manager"});
   const std::string olga = srv.add_user("olga", {"risk_owner"});
@@ -89,6 +90,66 @@ TEST(registers_http, a_register_as_csv_now_and_as_it_stood_for_anyone_holding_a_
                 .status,
             405u);
   EXPECT_EQ(get("/api/registers/risk_register.csv", manager).status, 200u);
+}
+
+// How often `needle` occurs in `text`.
+std::size_t occurrences(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
+  return n;
+}
+
+TEST(reports_http, the_soa_prints_with_its_position_and_hash_and_every_text_escaped) {
+  test_server srv;
+  const std::string manager = srv.add_user("manager", {"isms_manager"});
+  const std::string olga = srv.add_user("olga", {"risk_owner"});
+  auto c = connect_as(srv, manager);
+  ASSERT_NE(c, nullptr);
+  const auto first = c->command("soa.decide_control", "soa-main",
+                                {{"control_id", "5.1"},
+                                 {"applicable", true},
+                                 {"justification", "Policies <script>alert(1)</script> & \"rules\""}});
+  ASSERT_TRUE(ok(first)) << first->dump();
+  const std::uint64_t at_first = (*first)["result"]["position"];
+  ASSERT_TRUE(ok(c->command("soa.decide_control", "soa-main",
+                            {{"control_id", "7.4"}, {"applicable", false}, {"justification", "No premises of our own"}})));
+  srv.app().settle();
+  const auto get = [&](const std::string& target, const std::string& token) {
+    return http_call(srv.port(), "GET", target, {}, {{"Authorization", "Bearer " + token}});
+  };
+  EXPECT_EQ(http_call(srv.port(), "GET", "/api/print/soa.html").status, 401u);
+
+  const auto now = get("/api/print/soa.html", olga);
+  ASSERT_EQ(now.status, 200u) << now.body;
+  EXPECT_EQ(now.header("content-type"), "text/html; charset=utf-8");
+  const std::string position = now.header("x-position");
+  const auto head = srv.store().current_head();
+  ASSERT_EQ(position, std::to_string(srv.app().views().position()));
+  EXPECT_NE(now.body.find("position <b class=\"position\">" + position + "</b>"), std::string::npos);
+  if (std::to_string(head.position) == position)
+    EXPECT_NE(now.body.find(eventstore::to_hex(head.hash)), std::string::npos) << "the hash at the position";
+  EXPECT_NE(now.body.find("<link rel=\"stylesheet\" href=\"/css/print.css\">"), std::string::npos);
+  EXPECT_EQ(occurrences(now.body, "<tr class=\"control "), 93u);
+  EXPECT_EQ(occurrences(now.body, "<tr class=\"control applicable\">"), 1u);
+  EXPECT_EQ(occurrences(now.body, "<tr class=\"control excluded\">"), 1u);
+  EXPECT_NE(now.body.find("No premises of our own"), std::string::npos);
+  // Text from the log is text, never markup.
+  EXPECT_EQ(now.body.find("<script"), std::string::npos) << "a script in the printed page";
+  EXPECT_NE(now.body.find("Policies &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;rules&quot;"), std::string::npos);
+  EXPECT_NE(now.body.find("not yet: the working copy"), std::string::npos) << "never published";
+
+  // As it stood after the first decision: 7.4 is not decided yet.
+  const auto past = get("/api/print/soa.html?position=" + std::to_string(at_first), manager);
+  ASSERT_EQ(past.status, 200u) << past.body;
+  EXPECT_EQ(past.header("x-position"), std::to_string(at_first));
+  EXPECT_EQ(occurrences(past.body, "<tr class=\"control excluded\">"), 0u);
+  EXPECT_EQ(occurrences(past.body, "<tr class=\"control applicable\">"), 1u);
+  const auto at_start = get("/api/print/soa.html?position=0", manager);
+  ASSERT_EQ(at_start.status, 200u);
+  EXPECT_NE(at_start.body.find(std::string(64, '0')), std::string::npos) << "the hash before the first event";
+
+  EXPECT_EQ(get("/api/print/risks.html", manager).status, 404u);
+  EXPECT_EQ(get("/api/print/soa.html?position=x", manager).status, 400u);
 }
 
 }  // namespace
