@@ -95,6 +95,10 @@ http_response reports_room::printable(const http_request& request) const {
   http_response r;
   r.content_type = "text/html; charset=utf-8";
   r.body = soa_document(**views, *position, *hash, printed);
+  // Its stylesheet and nothing else: no script runs in a printed document.
+  r.headers.emplace_back("Content-Security-Policy",
+                         "default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self' data:; "
+                         "frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
   r.headers.emplace_back("X-Position", std::to_string(*position));
   return r;
 }

@@ -122,12 +122,17 @@ TEST(reports_http, the_soa_prints_with_its_position_and_hash_and_every_text_esca
   const auto now = get("/api/print/soa.html", olga);
   ASSERT_EQ(now.status, 200u) << now.body;
   EXPECT_EQ(now.header("content-type"), "text/html; charset=utf-8");
+  const std::string policy = now.header("content-security-policy");
+  EXPECT_NE(policy.find("style-src 'self'"), std::string::npos) << policy;
+  EXPECT_EQ(policy.find("script-src"), std::string::npos) << policy;
+  EXPECT_TRUE(policy.starts_with("default-src 'none'")) << policy;
   const std::string position = now.header("x-position");
   const auto head = srv.store().current_head();
   ASSERT_EQ(position, std::to_string(srv.app().views().position()));
   EXPECT_NE(now.body.find("position <b class=\"position\">" + position + "</b>"), std::string::npos);
-  if (std::to_string(head.position) == position)
+  if (std::to_string(head.position) == position) {
     EXPECT_NE(now.body.find(eventstore::to_hex(head.hash)), std::string::npos) << "the hash at the position";
+  }
   EXPECT_NE(now.body.find("<link rel=\"stylesheet\" href=\"/css/print.css\">"), std::string::npos);
   EXPECT_EQ(occurrences(now.body, "<tr class=\"control "), 93u);
   EXPECT_EQ(occurrences(now.body, "<tr class=\"control applicable\">"), 1u);
