@@ -10,6 +10,8 @@
 #include <ctime>
 #include <memory>
 
+#include "isms/server/http_types.hpp"
+
 namespace isms::server {
 
 using json = nlohmann::json;
@@ -80,21 +82,6 @@ std::string header_text(std::string_view text) {
     if (!out.empty()) out += "\r\n ";
     out += "=?UTF-8?B?" + base64(std::string_view(line).substr(at, end - at)) + "?=";
     at = end;
-  }
-  return out;
-}
-
-std::string html_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
   }
   return out;
 }

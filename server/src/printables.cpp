@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "isms/domain/views/soa.hpp"
+#include "isms/server/http_types.hpp"
 
 namespace isms::server {
 
@@ -10,22 +11,6 @@ using json = nlohmann::json;
 namespace views = domain::views;
 
 namespace {
-
-std::string escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string text_of(const json& j, const char* key) {
   const auto it = j.find(key);
@@ -68,16 +53,16 @@ std::string soa_document(const views::all_views& v, std::uint64_t position, cons
        "applicable and why, and how far it is implemented.</p>\n";
   h += "<dl class=\"stamp\">\n";
   h += "<dt>As of</dt><dd>position <b class=\"position\">" + std::to_string(position) + "</b> of the event log";
-  if (position > 0) h += ", recorded " + escape(when(domain::format_instant(v.as_of)));
+  if (position > 0) h += ", recorded " + html_escape(when(domain::format_instant(v.as_of)));
   h += "</dd>\n";
-  h += "<dt>Hash at that position</dt><dd class=\"hash\">" + escape(hash_hex) + "</dd>\n";
+  h += "<dt>Hash at that position</dt><dd class=\"hash\">" + html_escape(hash_hex) + "</dd>\n";
   h += "<dt>Published</dt><dd>";
   if (published > 0) {
     h += "version " + std::to_string(published);
-    if (const std::string at = text_of(soa, "published_at"); !at.empty()) h += ", " + escape(when(at));
+    if (const std::string at = text_of(soa, "published_at"); !at.empty()) h += ", " + html_escape(when(at));
     std::string by;
     for (const auto& id : soa.value("published_by", json::array()))
-      if (id.is_string()) by += (by.empty() ? "" : ", ") + escape(name_of(v, id.get<std::string>()));
+      if (id.is_string()) by += (by.empty() ? "" : ", ") + html_escape(name_of(v, id.get<std::string>()));
     if (!by.empty()) h += ", approved by " + by;
     h += soa.value("differs_from_published", false)
              ? ". The working copy below differs from it in " + std::to_string(soa.value("differing_controls", 0)) +
@@ -92,10 +77,10 @@ std::string soa_document(const views::all_views& v, std::uint64_t position, cons
        std::to_string(counts.value("implemented", 0)) + " implemented), " +
        std::to_string(counts.value("excluded", 0)) + " excluded, " + std::to_string(counts.value("undecided", 0)) +
        " undecided</dd>\n";
-  h += "<dt>Printed</dt><dd>" + escape(when(printed_at)) + "</dd>\n</dl>\n</header>\n";
+  h += "<dt>Printed</dt><dd>" + html_escape(when(printed_at)) + "</dd>\n</dl>\n</header>\n";
 
   for (const auto& theme : soa.value("themes", json::array())) {
-    h += "<section class=\"theme\">\n<h2>" + escape(text_of(theme, "title")) + " controls</h2>\n";
+    h += "<section class=\"theme\">\n<h2>" + html_escape(text_of(theme, "title")) + " controls</h2>\n";
     h += "<table>\n<thead><tr><th class=\"c-id\">Control</th><th class=\"c-title\">Title</th>"
          "<th class=\"c-app\">Applicable</th><th class=\"c-why\">Justification</th>"
          "<th class=\"c-impl\">Implementation</th><th class=\"c-risks\">Risks</th></tr></thead>\n<tbody>\n";
@@ -104,21 +89,21 @@ std::string soa_document(const views::all_views& v, std::uint64_t position, cons
       const bool applicable = applicability == "applicable";
       std::string risks;
       for (const auto& r : c.value("linked_risks", json::array()))
-        if (r.is_string()) risks += (risks.empty() ? "" : ", ") + escape(r.get<std::string>());
-      h += "<tr class=\"control " + escape(applicability) + "\">";
-      h += "<td class=\"c-id\">" + escape(text_of(c, "id")) +
+        if (r.is_string()) risks += (risks.empty() ? "" : ", ") + html_escape(r.get<std::string>());
+      h += "<tr class=\"control " + html_escape(applicability) + "\">";
+      h += "<td class=\"c-id\">" + html_escape(text_of(c, "id")) +
            (c.value("differs_from_published", false) && published > 0 ? " ◆" : "") + "</td>";
-      h += "<td class=\"c-title\">" + escape(text_of(c, "title")) + "</td>";
+      h += "<td class=\"c-title\">" + html_escape(text_of(c, "title")) + "</td>";
       h += "<td class=\"c-app\">" +
            std::string(applicable ? "Yes" : applicability == "excluded" ? "No" : "Not decided") + "</td>";
-      h += "<td class=\"c-why\">" + escape(text_of(c, "justification")) + "</td>";
-      h += "<td class=\"c-impl\">" + (applicable ? escape(words(text_of(c, "implementation_status"))) : "—") + "</td>";
+      h += "<td class=\"c-why\">" + html_escape(text_of(c, "justification")) + "</td>";
+      h += "<td class=\"c-impl\">" + (applicable ? html_escape(words(text_of(c, "implementation_status"))) : "—") + "</td>";
       h += "<td class=\"c-risks\">" + risks + "</td></tr>\n";
     }
     h += "</tbody>\n</table>\n</section>\n";
   }
   h += "<footer class=\"doc-foot\"><p>Made by ISMS Ledger from its event log at position " + std::to_string(position) +
-       " (hash " + escape(hash_hex.substr(0, 16)) +
+       " (hash " + html_escape(hash_hex.substr(0, 16)) +
        "…). An auditor ties this paper to the signed history with the inclusion proof of that position "
        "against a signed checkpoint.</p></footer>\n";
   h += "</body>\n</html>\n";

@@ -62,6 +62,10 @@ struct http_response {
 // otherwise. Every number the server reads from a URL goes through this.
 [[nodiscard]] std::optional<std::uint64_t> parse_decimal(std::string_view text) noexcept;
 
+// Text made safe as HTML element content and as a quoted attribute value:
+// & < > " ' as character references, everything else as it is.
+[[nodiscard]] std::string html_escape(std::string_view text);
+
 // Query parameter `name` read with parse_decimal after percent-decoding:
 // `fallback` when the parameter is absent, nullopt when it is present but not
 // such a number (an empty value included).
