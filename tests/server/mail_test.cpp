@@ -37,6 +37,9 @@ namespace fs = std::filesystem;
 class smtp_sink {
  public:
   explicit smtp_sink(std::uint16_t port, int refuse = 0) : port_(port), folder_(testing::make_temp_dir("ismsd-mail")) {
+    // Everything the child needs is made before fork: between fork and exec
+    // it may only call what is async-signal-safe (no allocation).
+    const std::string port_text = std::to_string(port), refuse_text = std::to_string(refuse);
     int out[2];
     if (::pipe(out) != 0) throw std::runtime_error("pipe");
     pid_ = ::fork();
@@ -44,7 +47,6 @@ class smtp_sink {
       ::dup2(out[1], STDOUT_FILENO);
       ::close(out[0]);
       ::close(out[1]);
-      const std::string port_text = std::to_string(port), refuse_text = std::to_string(refuse);
       ::execl("/usr/bin/python3", "python3", SMTP_SINK_PATH, port_text.c_str(), folder_.c_str(), refuse_text.c_str(),
               static_cast<char*>(nullptr));
       ::_exit(127);
