@@ -1,16 +1,17 @@
 #include "isms/server/mail.hpp"
 
 #include <curl/curl.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <climits>
 #include <cstdio>
 #include <ctime>
 #include <memory>
 
 #include "isms/server/http_types.hpp"
+#include "outbound.hpp"
 
 namespace isms::server {
 
@@ -18,27 +19,11 @@ using json = nlohmann::json;
 
 namespace {
 
-// libcurl's process-wide set-up (reference-counted: the webhook client's
-// call and this one may both run).
-bool curl_ready() {
-  static const bool ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-  return ready;
-}
-
 std::string base64(std::string_view in) {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  for (std::size_t i = 0; i < in.size(); i += 3) {
-    const std::uint32_t b0 = static_cast<unsigned char>(in[i]);
-    const std::uint32_t b1 = i + 1 < in.size() ? static_cast<unsigned char>(in[i + 1]) : 0;
-    const std::uint32_t b2 = i + 2 < in.size() ? static_cast<unsigned char>(in[i + 2]) : 0;
-    const std::uint32_t n = (b0 << 16) | (b1 << 8) | b2;
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    out += i + 1 < in.size() ? alphabet[(n >> 6) & 63] : '=';
-    out += i + 2 < in.size() ? alphabet[n & 63] : '=';
-  }
+  std::string out(sodium_base64_ENCODED_LEN(in.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(in.data()), in.size(),
+                    sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // the terminating NUL
   return out;
 }
 
@@ -204,15 +189,6 @@ bool smtp_send(const mail_options& options, const std::string& to, const std::st
     error = "not a mail address: " + one_line(to);
     return false;
   }
-  if (!curl_ready()) {
-    error = "libcurl could not be initialised";
-    return false;
-  }
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-  if (!curl) {
-    error = "libcurl could not start a transfer";
-    return false;
-  }
   const std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> recipients(
       curl_slist_append(nullptr, ("<" + to + ">").c_str()), &curl_slist_free_all);
   if (!recipients) {
@@ -222,25 +198,18 @@ bool smtp_send(const mail_options& options, const std::string& to, const std::st
   const std::string from = "<" + mail_address(options.from) + ">";
   reader body{message};
   char curl_error[CURL_ERROR_SIZE] = {};
-  const long timeout_ms = static_cast<long>(std::clamp<std::int64_t>(options.timeout.count(), 1, LONG_MAX));
+  const curl_handle curl =
+      outbound_transfer(options.url, "smtp,smtps", options.timeout, options.ca_file, curl_error, error);
+  if (!curl) return false;
   CURL* h = curl.get();
-  bool set = curl_easy_setopt(h, CURLOPT_URL, options.url.c_str()) == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps") == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_PROXY, "") == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(options.require_tls ? CURLUSESSL_ALL
+  bool set = curl_easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(options.require_tls ? CURLUSESSL_ALL
                                                                                         : CURLUSESSL_TRY)) ==
                  CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
-             (options.ca_file.empty() || curl_easy_setopt(h, CURLOPT_CAINFO, options.ca_file.c_str()) == CURLE_OK) &&
              curl_easy_setopt(h, CURLOPT_MAIL_FROM, from.c_str()) == CURLE_OK &&
              curl_easy_setopt(h, CURLOPT_MAIL_RCPT, recipients.get()) == CURLE_OK &&
              curl_easy_setopt(h, CURLOPT_READFUNCTION, &read_message) == CURLE_OK &&
              curl_easy_setopt(h, CURLOPT_READDATA, &body) == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_UPLOAD, 1L) == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_error) == CURLE_OK;
+             curl_easy_setopt(h, CURLOPT_UPLOAD, 1L) == CURLE_OK;
   if (set && !options.user.empty())
     set = curl_easy_setopt(h, CURLOPT_USERNAME, options.user.c_str()) == CURLE_OK &&
           curl_easy_setopt(h, CURLOPT_PASSWORD, options.password.c_str()) == CURLE_OK;

@@ -9,11 +9,11 @@
 #include <climits>
 #include <cstdio>
 #include <fstream>
-#include <iterator>
 #include <memory>
 
 #include "isms/server/json_input.hpp"
 #include "isms/server/log.hpp"
+#include "outbound.hpp"
 
 namespace isms::server {
 
@@ -26,12 +26,6 @@ constexpr std::string_view outbox_key = "notify/outbox";
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// libcurl's process-wide set-up, once, before the first transfer.
-bool curl_ready() {
-  static const bool ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-  return ready;
 }
 
 // The answer's body is not needed: the status line decides. Reading stops at
@@ -114,15 +108,6 @@ bool http_post(const std::string& url, const std::string& body, const post_optio
     error = "only http:// and https:// URLs are supported";
     return false;
   }
-  if (!curl_ready()) {
-    error = "libcurl could not be initialised";
-    return false;
-  }
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-  if (!curl) {
-    error = "libcurl could not start a transfer";
-    return false;
-  }
   // "Expect:" keeps libcurl from waiting for a 100 Continue before a larger body.
   std::vector<std::string> lines{"Content-Type: application/json", "Expect:"};
   for (const auto& h : options.headers) {
@@ -147,24 +132,16 @@ bool http_post(const std::string& url, const std::string& body, const post_optio
   char curl_error[CURL_ERROR_SIZE] = {};
   // One deadline over everything: name resolution (libcurl's threaded
   // resolver honours it), connect, TLS, sending and the answer.
-  const long timeout_ms = static_cast<long>(std::clamp<std::int64_t>(options.timeout.count(), 1, LONG_MAX));
+  const curl_handle curl = outbound_transfer(url, "http,https", options.timeout, options.ca_file, curl_error, error);
+  if (!curl) return false;
   CURL* h = curl.get();
-  bool set = curl_easy_setopt(h, CURLOPT_URL, url.c_str()) == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_PROXY, "") == CURLE_OK &&  // not from http_proxy & co.
-             curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get()) == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_USERAGENT, "ismsd") == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size())) == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data()) == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &stop_at_body) == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_error) == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
-             (options.ca_file.empty() ||
-              curl_easy_setopt(h, CURLOPT_CAINFO, options.ca_file.c_str()) == CURLE_OK);
+  const bool set =
+      curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+      curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get()) == CURLE_OK &&
+      curl_easy_setopt(h, CURLOPT_USERAGENT, "ismsd") == CURLE_OK &&
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size())) == CURLE_OK &&
+      curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data()) == CURLE_OK &&
+      curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &stop_at_body) == CURLE_OK;
   if (!set) {
     error = "libcurl refused an option";
     return false;

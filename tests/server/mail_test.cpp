@@ -253,5 +253,19 @@ TEST(mail, a_server_mails_the_user_it_notifies_at_the_address_they_were_register
   EXPECT_EQ(sink.messages().size(), 1u);
 }
 
+TEST(mail, a_server_refuses_to_start_on_an_smtp_password_file_of_more_than_one_line) {
+  const auto dir = testing::make_temp_dir("ismsd-mail-password");
+  const auto file = dir / "smtp.password";
+  std::ofstream(file) << "first-password-line\nsecond-line\n";
+  fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
+  auto refused = testing::spawn_ismsd(dir / "data", "an-admin-password-of-length",
+                                      {"--smtp_password_file", file.string()});
+  EXPECT_EQ(refused.port, 0) << refused.output;
+  const int status = testing::wait_exit(refused.pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+  EXPECT_NE(refused.output.find("holds more than one line"), std::string::npos) << refused.output;
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace isms::server
