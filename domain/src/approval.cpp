@@ -146,7 +146,7 @@ std::expected<event, std::string> decode_event(std::string_view type, const json
   if (type == reviewer_approved::type)
     return read_event<event>(type, data, [&](fields& f) {
       return reviewer_approved{f.raw_text("reviewer"), stored_roles(f, "roles"), f.raw_text("step"),
-                               f.opt_text("comment"), policy_version(f)};
+                               f.opt_text("comment"), policy_version(f), f.opt_text("confirmed_with")};
     });
   if (type == reviewer_rejected::type)
     return read_event<event>(type, data, [&](fields& f) {
@@ -218,9 +218,11 @@ new_event encode(const event& e) {
         if constexpr (std::is_same_v<T, opened>) {
           return {std::string(opened::type), encode_data(v)};
         } else if constexpr (std::is_same_v<T, reviewer_approved>) {
-          return {std::string(reviewer_approved::type),
-                  {{"reviewer", v.reviewer}, {"roles", role_names(v.roles)}, {"step", v.step},
-                   {"comment", v.comment}, {"policy_version", v.policy_version}}};
+          new_event out{std::string(reviewer_approved::type),
+                        {{"reviewer", v.reviewer}, {"roles", role_names(v.roles)}, {"step", v.step},
+                         {"comment", v.comment}, {"policy_version", v.policy_version}}};
+          if (!v.confirmed_with.empty()) out.data["confirmed_with"] = v.confirmed_with;
+          return out;
         } else if constexpr (std::is_same_v<T, reviewer_rejected>) {
           return {std::string(reviewer_rejected::type),
                   {{"reviewer", v.reviewer}, {"roles", role_names(v.roles)}, {"comment", v.comment},
@@ -380,6 +382,14 @@ std::expected<facts, rejection> facts_from(const command& c, const state& s, con
   return f;
 }
 
+bool needs_confirmation(const opened& request) noexcept {
+  const std::string_view kind = request.subject_kind;
+  if (kind == "soa.publication" || kind == "document.approval" || kind == "review.minutes") return true;
+  // An acceptance above appetite is the one whose policy asks top management.
+  const auto& roles = request.policy.required_roles;
+  return kind == "risk.acceptance" && std::find(roles.begin(), roles.end(), role::top_management) != roles.end();
+}
+
 decision decide(const command& c, const state& s, const facts& f, const command_context& ctx) {
   return std::visit(
       [&](const auto& cmd) -> decision {
@@ -402,8 +412,14 @@ decision decide(const command& c, const state& s, const facts& f, const command_
           const auto& req = s.request;
           const int pv = req.policy.version;
           if constexpr (std::is_same_v<T, approve>) {
-            std::vector<new_event> out{encode(reviewer_approved{ctx.by.user_id, ctx.by.roles, *step, cmd.comment, pv})};
-            state next = evolve(s, reviewer_approved{ctx.by.user_id, ctx.by.roles, *step, cmd.comment, pv});
+            if (needs_confirmation(req) && ctx.second_factor && ctx.confirmed == confirmation::none)
+              return std::unexpected(rejection{
+                  rejection_kind::unconfirmed, "confirm",
+                  "approving this is a decision that matters: confirm it with the code of your authenticator app"});
+            const reviewer_approved given{ctx.by.user_id, ctx.by.roles, *step, cmd.comment, pv,
+                                          std::string(to_string(ctx.confirmed))};
+            std::vector<new_event> out{encode(given)};
+            state next = evolve(s, given);
             if (complete(next, progress_of(next)))
               out.push_back(encode(approved{req.approval_id, req.subject_stream, req.subject_version,
                                             req.on_approved, req.on_rejected, next.approvers(),

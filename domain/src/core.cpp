@@ -36,6 +36,15 @@ std::string_view to_string(role r) noexcept { return wire::name_of(role_names, r
 
 std::optional<role> role_from_string(std::string_view s) noexcept { return wire::value_of(role_names, s); }
 
+std::string_view to_string(confirmation c) noexcept {
+  switch (c) {
+    case confirmation::none: return "";
+    case confirmation::totp: return "totp";
+    case confirmation::recovery_code: return "recovery_code";
+  }
+  return "";
+}
+
 bool actor::has(role r) const noexcept {
   return std::find(roles.begin(), roles.end(), r) != roles.end();
 }
@@ -46,6 +55,7 @@ std::string_view wire_code(rejection_kind k) noexcept {
     case rejection_kind::forbidden: return "forbidden";
     case rejection_kind::not_found: return "not_found";
     case rejection_kind::rule: return "rejected";
+    case rejection_kind::unconfirmed: return "confirmation_required";
   }
   return "rejected";
 }

@@ -2,10 +2,13 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "isms/server/json_input.hpp"
 #include "isms/server/log.hpp"
+#include "isms/server/totp.hpp"
 
 namespace isms::server {
 
@@ -83,10 +86,8 @@ bool auth_service::limited(std::deque<std::int64_t>& failures, std::size_t max, 
   return failures.size() >= max;
 }
 
-std::expected<session_info, auth_error> auth_service::login(std::string_view user_id, std::string_view password,
-                                                            std::string_view remote_address,
-                                                            std::chrono::system_clock::time_point now) {
-  const std::int64_t now_ms = to_ms(now);
+std::expected<void, auth_error> auth_service::check_password(std::string_view user_id, std::string_view password,
+                                                             std::string_view remote_address, std::int64_t now_ms) {
   {
     std::lock_guard lock(mutex_);
     if (limited(account_failures_[std::string(user_id)], options_.max_failures_per_account, now_ms) ||
@@ -111,13 +112,39 @@ std::expected<session_info, auth_error> auth_service::login(std::string_view use
                           options_.argon2_memlimit, crypto_pwhash_ALG_ARGON2ID13);
   }
   if (ok) ok = is_enabled_(user_id);
+  if (ok) return {};
+  std::lock_guard lock(mutex_);
+  account_failures_[std::string(user_id)].push_back(now_ms);
+  address_failures_[std::string(remote_address)].push_back(now_ms);
+  return std::unexpected(auth_error{auth_errc::unauthenticated, "unknown user or wrong password"});
+}
+
+std::expected<void, auth_error> auth_service::verify_password(std::string_view user_id, std::string_view password,
+                                                              std::string_view remote_address,
+                                                              std::chrono::system_clock::time_point now) {
+  return check_password(user_id, password, remote_address, to_ms(now));
+}
+
+std::expected<session_info, auth_error> auth_service::login(std::string_view user_id, std::string_view password,
+                                                            std::string_view remote_address,
+                                                            std::chrono::system_clock::time_point now,
+                                                            std::string_view code) {
+  const std::int64_t now_ms = to_ms(now);
+  if (auto r = check_password(user_id, password, remote_address, now_ms); !r) return std::unexpected(r.error());
+  if (has_second_factor(user_id)) {
+    if (code.empty())
+      return std::unexpected(auth_error{auth_errc::second_factor_required,
+                                        "enter the code of your authenticator app, or a recovery code"});
+    if (auto c = check_second_factor(user_id, code, now); !c) {
+      if (c.error().code == auth_errc::unauthenticated) {
+        std::lock_guard lock(mutex_);
+        address_failures_[std::string(remote_address)].push_back(now_ms);
+      }
+      return std::unexpected(c.error());
+    }
+  }
 
   std::lock_guard lock(mutex_);
-  if (!ok) {
-    account_failures_[std::string(user_id)].push_back(now_ms);
-    address_failures_[std::string(remote_address)].push_back(now_ms);
-    return std::unexpected(auth_error{auth_errc::unauthenticated, "unknown user or wrong password"});
-  }
   account_failures_.erase(std::string(user_id));
 
   session_info s;
@@ -133,6 +160,177 @@ std::expected<session_info, auth_error> auth_service::login(std::string_view use
     return std::unexpected(auth_error{auth_errc::io, r.error().message});
   }
   return s;
+}
+
+// ---- the second factor -------------------------------------------------------
+
+namespace {
+
+constexpr std::string_view factor_key_prefix = "auth/second_factor/";
+constexpr std::string_view pending_key_prefix = "auth/second_factor_pending/";
+constexpr std::size_t secret_bytes = 20;  // 160 bits, RFC 4226's recommendation
+constexpr int recovery_code_count = 10;
+constexpr std::int64_t enrolment_ttl_ms = 15 * 60 * 1000;
+
+std::string key_for(std::string_view prefix, std::string_view user_id) {
+  std::string key(prefix);
+  key += user_id;
+  return key;
+}
+
+// A recovery code as typed: case, spaces and dashes do not matter.
+std::string normalised_code(std::string_view code) {
+  std::string out;
+  for (char c : code) {
+    if (c == ' ' || c == '-') continue;
+    out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return out;
+}
+
+std::string recovery_digest(std::string_view code) {
+  return eventstore::to_hex(eventstore::sha256(normalised_code(code)));
+}
+
+// "xxxxx-xxxxx" from an alphabet without look-alikes (about 49 bits each).
+std::string random_recovery_code() {
+  static constexpr char alphabet[] = "abcdefghjkmnpqrstuvwxyz23456789";
+  std::string out;
+  for (int i = 0; i < 10; ++i) {
+    if (i == 5) out += '-';
+    out += alphabet[randombytes_uniform(sizeof alphabet - 1)];
+  }
+  return out;
+}
+
+struct stored_factor {
+  std::string secret;  // raw bytes
+  std::int64_t last_step = -1;
+  std::vector<std::string> recovery;  // SHA-256 hex of each unused code
+};
+
+std::optional<stored_factor> read_factor(const eventstore::store& store, std::string_view user_id) {
+  auto raw = store.get_meta(key_for(factor_key_prefix, user_id));
+  if (!raw) return std::nullopt;
+  auto j = read_json(*raw, max_stored_json_depth).value_or(nlohmann::json());
+  if (!j.is_object() || !j.contains("secret") || !j["secret"].is_string()) {
+    // Unreadable: the factor is still there, and nothing matches it, so the
+    // account stays closed rather than falling back to the password alone.
+    log::warn("auth", "the second factor of " + std::string(user_id) + " is unreadable");
+    return stored_factor{};
+  }
+  stored_factor f;
+  f.secret = totp::base32_decode(j["secret"].get<std::string>()).value_or(std::string());
+  f.last_step = j.value("last_step", std::int64_t{-1});
+  if (auto it = j.find("recovery"); it != j.end() && it->is_array())
+    for (const auto& d : *it)
+      if (d.is_string()) f.recovery.push_back(d.get<std::string>());
+  return f;
+}
+
+eventstore::result<void> write_factor(eventstore::store& store, std::string_view user_id, const stored_factor& f) {
+  const nlohmann::json j{{"secret", totp::base32_encode(f.secret)}, {"last_step", f.last_step}, {"recovery", f.recovery}};
+  return store.put_meta(key_for(factor_key_prefix, user_id), j.dump());
+}
+
+}  // namespace
+
+std::expected<std::string, auth_error> auth_service::begin_second_factor(std::string_view user_id,
+                                                                         std::chrono::system_clock::time_point now) {
+  std::string secret(secret_bytes, '\0');
+  randombytes_buf(secret.data(), secret.size());
+  const nlohmann::json j{{"secret", totp::base32_encode(secret)}, {"begun_at_ms", to_ms(now)}};
+  std::lock_guard lock(mutex_);
+  if (auto r = store_.put_meta(key_for(pending_key_prefix, user_id), j.dump()); !r)
+    return std::unexpected(auth_error{auth_errc::io, r.error().message});
+  return totp::base32_encode(secret);
+}
+
+std::expected<std::vector<std::string>, auth_error> auth_service::confirm_second_factor(
+    std::string_view user_id, std::string_view code, std::chrono::system_clock::time_point now) {
+  const std::int64_t now_ms = to_ms(now);
+  std::lock_guard lock(mutex_);
+  auto& failures = account_failures_[std::string(user_id)];
+  if (limited(failures, options_.max_failures_per_account, now_ms))
+    return std::unexpected(auth_error{auth_errc::rate_limited, "too many wrong codes; try again later"});
+  auto raw = store_.get_meta(key_for(pending_key_prefix, user_id));
+  auto j = raw ? read_json(*raw, max_stored_json_depth).value_or(nlohmann::json()) : nlohmann::json();
+  if (!j.is_object() || !j.contains("secret") || !j["secret"].is_string() ||
+      j.value("begun_at_ms", std::int64_t{0}) + enrolment_ttl_ms <= now_ms)
+    return std::unexpected(auth_error{auth_errc::invalid, "no enrolment is under way; begin again"});
+  const std::string secret = totp::base32_decode(j["secret"].get<std::string>()).value_or(std::string());
+  auto step = totp::accept(secret, normalised_code(code), now_ms / 1000, -1);
+  if (secret.empty() || !step) {
+    failures.push_back(now_ms);
+    return std::unexpected(auth_error{auth_errc::unauthenticated, "the code does not match; check the app's clock"});
+  }
+  stored_factor f{secret, *step, {}};
+  std::vector<std::string> codes;
+  for (int i = 0; i < recovery_code_count; ++i) {
+    codes.push_back(random_recovery_code());
+    f.recovery.push_back(recovery_digest(codes.back()));
+  }
+  if (auto r = write_factor(store_, user_id, f); !r) return std::unexpected(auth_error{auth_errc::io, r.error().message});
+  (void)store_.erase_meta(key_for(pending_key_prefix, user_id));
+  return codes;
+}
+
+std::expected<domain::confirmation, auth_error> auth_service::check_second_factor(
+    std::string_view user_id, std::string_view code, std::chrono::system_clock::time_point now) {
+  const std::int64_t now_ms = to_ms(now);
+  // Under the lock from reading to writing: a code accepted once is not
+  // accepted again by a request racing this one.
+  std::lock_guard lock(mutex_);
+  auto& failures = account_failures_[std::string(user_id)];
+  if (limited(failures, options_.max_failures_per_account, now_ms))
+    return std::unexpected(auth_error{auth_errc::rate_limited, "too many wrong codes; try again later"});
+  auto f = read_factor(store_, user_id);
+  if (!f) return std::unexpected(auth_error{auth_errc::invalid, "no second factor is enrolled"});
+  const std::string typed = normalised_code(code);
+  domain::confirmation how = domain::confirmation::none;
+  if (typed.size() == static_cast<std::size_t>(totp::digits)) {
+    if (auto step = f->secret.empty() ? std::nullopt : totp::accept(f->secret, typed, now_ms / 1000, f->last_step)) {
+      f->last_step = *step;
+      how = domain::confirmation::totp;
+    }
+  } else if (!typed.empty() && typed.size() <= 64) {
+    const std::string digest = recovery_digest(typed);
+    if (auto it = std::find(f->recovery.begin(), f->recovery.end(), digest); it != f->recovery.end()) {
+      f->recovery.erase(it);
+      how = domain::confirmation::recovery_code;
+    }
+  }
+  if (how == domain::confirmation::none) {
+    failures.push_back(now_ms);
+    return std::unexpected(
+        auth_error{auth_errc::unauthenticated, "the code is wrong or was used already; wait for the next one"});
+  }
+  if (auto r = write_factor(store_, user_id, *f); !r) return std::unexpected(auth_error{auth_errc::io, r.error().message});
+  if (how == domain::confirmation::recovery_code)
+    log::warn("auth", std::string(user_id) + " used a recovery code; " + std::to_string(f->recovery.size()) + " left");
+  return how;
+}
+
+bool auth_service::has_second_factor(std::string_view user_id) const {
+  return !user_id.empty() && store_.get_meta(key_for(factor_key_prefix, user_id)).has_value();
+}
+
+std::size_t auth_service::recovery_codes_left(std::string_view user_id) const {
+  auto f = read_factor(store_, user_id);
+  return f ? f->recovery.size() : 0;
+}
+
+bool auth_service::second_factor_required(const domain::actor& who) const {
+  return std::any_of(options_.second_factor_roles.begin(), options_.second_factor_roles.end(),
+                     [&](domain::role r) { return who.has(r); });
+}
+
+std::expected<void, auth_error> auth_service::remove_second_factor(std::string_view user_id) {
+  std::lock_guard lock(mutex_);
+  (void)store_.erase_meta(key_for(pending_key_prefix, user_id));
+  if (auto r = store_.erase_meta(key_for(factor_key_prefix, user_id)); !r)
+    return std::unexpected(auth_error{auth_errc::io, r.error().message});
+  return {};
 }
 
 eventstore::result<void> auth_service::persist_sessions_locked() {

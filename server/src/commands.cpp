@@ -242,6 +242,24 @@ void command_pipeline::attempt(std::string user_id, command_request request, int
     if (known->has_value()) return answer_recorded(user_id, request, **known, std::move(done));
   }
 
+  // The sender's second factor: required by their roles before they act at
+  // all, and a code sent with the command checked (once, on the first
+  // attempt: a retry after a conflict keeps what it confirmed).
+  if (!request.as_system && !request.roles_override && second_factor_.enrolled) {
+    ctx.second_factor = second_factor_.enrolled(user_id);
+    if (!ctx.second_factor && second_factor_.required(ctx.by))
+      return done(failure("forbidden",
+                          "your roles require a second factor: enrol one under Account before you act"));
+    if (attempt_no == 0 && !request.confirm_code.empty()) {
+      if (!ctx.second_factor)
+        return done(failure("bad_request", "no second factor is enrolled to confirm with", "confirm.code"));
+      auto confirmed = second_factor_.check(user_id, request.confirm_code);
+      if (!confirmed) return done(failure(confirmed.error().first, confirmed.error().second, "confirm.code"));
+      request.confirmed = *confirmed;
+    }
+    ctx.confirmed = request.confirmed;
+  }
+
   // The stream as the decision needs it: the state folded by the last
   // decision on it and the events appended since, else its whole history
   // (what the history cache holds plus what was appended since).

@@ -124,6 +124,16 @@ const std::vector<option>& options() {
        [](server_config& c, const json& v) { c.ledger.auth.max_failures_per_account = v.get<std::size_t>(); }},
       {"login_failures_per_address", k::integer, 1, 100000,
        [](server_config& c, const json& v) { c.ledger.auth.max_failures_per_address = v.get<std::size_t>(); }},
+      {"second_factor_roles", k::text_list, 0, 0,
+       [](server_config& c, const json& v) {
+         c.ledger.auth.second_factor_roles.clear();
+         for (const auto& r : v)
+           if (auto role = domain::role_from_string(r.get<std::string>())) c.ledger.auth.second_factor_roles.push_back(*role);
+       },
+       {"admin", "isms_manager", "top_management", "risk_owner", "contributor", "internal_auditor",
+        "external_auditor"}},
+      {"second_factor_issuer", k::text, 0, 0,
+       [](server_config& c, const json& v) { c.ledger.auth.second_factor_issuer = v.get<std::string>(); }},
       {"login_window_s", k::integer, 1, 86400,
        [](server_config& c, const json& v) { c.ledger.auth.login_window = std::chrono::seconds{v.get<std::int64_t>()}; }},
       {"session_ttl_s", k::integer, 60, 90 * 86400,
@@ -171,8 +181,15 @@ std::expected<void, std::string> apply_one(const option& o, const json& v, serve
       break;
     case option::kind::text_list:
       if (!v.is_array()) return std::unexpected(name + ": must be a list of strings");
-      for (const auto& e : v)
+      for (const auto& e : v) {
         if (!e.is_string()) return std::unexpected(name + ": must be a list of strings");
+        // A list of words from `choices`, when the setting names them.
+        if (!o.choices.empty() && std::ranges::find(o.choices, e.get_ref<const std::string&>()) == o.choices.end()) {
+          std::string words;
+          for (const auto& c : o.choices) words += (words.empty() ? "\"" : ", \"") + std::string(c) + "\"";
+          return std::unexpected(name + ": \"" + e.get<std::string>() + "\" is not one of " + words);
+        }
+      }
       break;
     case option::kind::choice: {
       const bool known = v.is_string() && std::ranges::find(o.choices, v.get_ref<const std::string&>()) !=

@@ -24,6 +24,7 @@ const endpoint_permission endpoint_table[] = {
     {"backup", {role::admin}, "only an administrator takes backups"},
     {"rules.run", {role::admin}, "only an administrator runs the time rules on demand"},
     {"users.password", {role::admin}, "only an administrator sets another user's password"},
+    {"users.second_factor", {role::admin}, "only an administrator resets another user's second factor"},
 };
 }  // namespace
 

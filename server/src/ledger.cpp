@@ -81,6 +81,20 @@ ledger::ledger(ledger_options options, eventstore::store& store)
         after_apply(after, e, replaying);
       });
   pipeline_ = std::make_unique<command_pipeline>(options_.pipeline, store_, *views_, *pool_, options_.clock);
+  pipeline_->use_second_factor(second_factor_gate{
+      [this](const std::string& user_id) { return auth_->has_second_factor(user_id); },
+      [this](const domain::actor& who) { return auth_->second_factor_required(who); },
+      [this](const std::string& user_id, const std::string& code)
+          -> std::expected<domain::confirmation, std::pair<std::string, std::string>> {
+        auto c = auth_->check_second_factor(user_id, code,
+                                            std::chrono::system_clock::time_point{std::chrono::milliseconds{now_ms()}});
+        if (c) return *c;
+        switch (c.error().code) {
+          case auth_errc::rate_limited: return std::unexpected(std::pair{std::string("rate_limited"), c.error().message});
+          case auth_errc::io: return std::unexpected(std::pair{std::string("unavailable"), c.error().message});
+          default: return std::unexpected(std::pair{std::string("unauthenticated"), c.error().message});
+        }
+      }});
   ws_ = std::make_shared<ws_api>(options_.ws, *pipeline_, *views_, *pool_, options_.clock,
                                  [this](const std::string& token) {
                                    return auth_->authenticate(token, std::chrono::system_clock::time_point{

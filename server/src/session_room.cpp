@@ -2,6 +2,7 @@
 
 #include "isms/server/json_input.hpp"
 #include "isms/server/log.hpp"
+#include "isms/server/totp.hpp"
 #include "isms/domain/views/vocabulary.hpp"
 
 namespace isms::server {
@@ -41,6 +42,24 @@ bool two_strings(const json& body, const char* a, const char* b) {
   return body.is_object() && body.contains(a) && body[a].is_string() && body.contains(b) && body[b].is_string();
 }
 
+// The "code" member of a body (a second factor's code), or empty.
+std::string code_in(const json& body) {
+  auto it = body.find("code");
+  return it != body.end() && it->is_string() && it->get_ref<const std::string&>().size() <= 64 ? it->get<std::string>()
+                                                                                               : std::string();
+}
+
+http_response auth_failure(const auth_error& e) {
+  switch (e.code) {
+    case auth_errc::rate_limited: return json_error(429, "rate_limited", e.message);
+    case auth_errc::invalid: return json_error(400, "bad_request", e.message);
+    case auth_errc::io: return json_error(503, "unavailable", e.message);
+    case auth_errc::unauthenticated: return json_error(401, "unauthenticated", e.message);
+    case auth_errc::second_factor_required: return json_error(401, "second_factor_required", e.message);
+  }
+  return json_error(401, "unauthenticated", e.message);
+}
+
 }  // namespace
 
 session_room::session_room(session_room_options options, auth_service& auth, worker_pool& pool,
@@ -77,6 +96,16 @@ void session_room::add_routes(router& routes) {
   routes.on("/api/session/password", {"POST"}, [this](http_request request, http_reply reply) {
     change_own_password(std::move(request), std::move(reply));
   });
+  routes.on("/api/session/second-factor", {"POST", "DELETE"}, [this](http_request request, http_reply reply) {
+    if (request.method == "POST") return begin_second_factor(std::move(request), std::move(reply));
+    remove_second_factor(std::move(request), std::move(reply));
+  });
+  routes.on("/api/session/second-factor/confirm", {"POST"}, [this](http_request request, http_reply reply) {
+    confirm_second_factor(std::move(request), std::move(reply));
+  });
+  routes.on("/api/users/second-factor/reset", {"POST"}, [this](http_request request, http_reply reply) {
+    reset_second_factor(std::move(request), std::move(reply));
+  });
 }
 
 std::string session_room::cookie_for(const std::string& token) const {
@@ -86,24 +115,18 @@ std::string session_room::cookie_for(const std::string& token) const {
 
 void session_room::login(http_request request, http_reply reply) {
   const json body = read_json(request.body, options_.max_json_depth).value_or(json());
-  if (!two_strings(body, "username", "password"))
-    return reply(json_error(400, "bad_request", "send {\"username\": string, \"password\": string}"));
+  if (!two_strings(body, "username", "password") || (body.contains("code") && !body["code"].is_string()))
+    return reply(json_error(400, "bad_request",
+                            "send {\"username\": string, \"password\": string, \"code\"?: string}"));
   // Argon2id is slow on purpose: off the I/O threads.
   auto answer = at_most_once(std::move(reply));
   pool_.post([this, body, remote = address_only(request.remote), reply = answer] {
     const std::string user_id = body["username"].get<std::string>();
-    auto s = auth_.login(user_id, body["password"].get<std::string>(), remote, now());
-    if (!s) {
-      switch (s.error().code) {
-        case auth_errc::rate_limited: return reply(json_error(429, "rate_limited", s.error().message));
-        case auth_errc::invalid: return reply(json_error(400, "bad_request", s.error().message));
-        case auth_errc::io: return reply(json_error(503, "unavailable", s.error().message));
-        case auth_errc::unauthenticated: return reply(json_error(401, "unauthenticated", s.error().message));
-      }
-    }
+    auto s = auth_.login(user_id, body["password"].get<std::string>(), remote, now(), code_in(body));
+    if (!s) return reply(auth_failure(s.error()));
     http_response r = json_response(
         200, json{{"token", s->token},
-                  {"user", parts_.user_summary(user_id)},
+                  {"user", summary_of(user_id)},
                   {"expires_at_ms", s->expires_at_ms},
                   {"vocabulary", domain::views::vocabulary()}});
     r.headers.emplace_back("Set-Cookie", cookie_for(s->token));
@@ -126,7 +149,7 @@ http_response session_room::logout(const http_request& request) {
 http_response session_room::whoami(const http_request& request) const {
   auto who = identify(request);
   if (!who) return json_error(401, "unauthenticated", "not signed in");
-  return json_response(200, json{{"user", parts_.user_summary(who->user_id)}, {"vocabulary", domain::views::vocabulary()}});
+  return json_response(200, json{{"user", summary_of(who->user_id)}, {"vocabulary", domain::views::vocabulary()}});
 }
 
 void session_room::set_password(http_request request, http_reply reply) {
@@ -189,6 +212,100 @@ void session_room::change_own_password(http_request request, http_reply reply) {
     r.headers.emplace_back("Set-Cookie", cookie_for(fresh->token));
     reply(std::move(r));
   }, reply_internal(answer));
+}
+
+json session_room::summary_of(std::string_view user_id) const {
+  json user = parts_.user_summary(user_id);
+  const bool enrolled = auth_.has_second_factor(user_id);
+  user["second_factor"] = json{{"enrolled", enrolled},
+                               {"required", auth_.second_factor_required(parts_.actor_of(std::string(user_id)))},
+                               {"recovery_codes_left", enrolled ? auth_.recovery_codes_left(user_id) : 0}};
+  return user;
+}
+
+void session_room::begin_second_factor(http_request request, http_reply reply) {
+  auto who = identify(request);
+  if (!who) return reply(json_error(401, "unauthenticated", "sign in first"));
+  const json body = read_json(request.body, options_.max_json_depth).value_or(json());
+  if (!body.is_object() || !body.contains("password") || !body["password"].is_string())
+    return reply(json_error(400, "bad_request", "send {\"password\": string}: your password, to show it is you"));
+  // A new factor is a change to how the account proves itself: the
+  // password first, and the current code too where a factor is enrolled.
+  auto answer = at_most_once(std::move(reply));
+  pool_.post([this, user_id = who->user_id, password = body["password"].get<std::string>(), code = code_in(body),
+              remote = address_only(request.remote), reply = answer] {
+    if (auto ok = auth_.verify_password(user_id, password, remote, now()); !ok) {
+      if (ok.error().code == auth_errc::unauthenticated)
+        return reply(json_error(403, "forbidden", "the password is wrong"));
+      return reply(auth_failure(ok.error()));
+    }
+    if (auth_.has_second_factor(user_id)) {
+      if (code.empty())
+        return reply(json_error(401, "second_factor_required",
+                                "enter a code of your current second factor to replace it"));
+      if (auto c = auth_.check_second_factor(user_id, code, now()); !c) return reply(auth_failure(c.error()));
+    }
+    auto secret = auth_.begin_second_factor(user_id, now());
+    if (!secret) return reply(auth_failure(secret.error()));
+    const std::string uri = totp::otpauth_uri(auth_.second_factor_issuer(), user_id, *secret);
+    log::info("auth", user_id + " began enrolling a second factor");
+    reply(json_response(200, json{{"secret", *secret},
+                                  {"uri", uri},
+                                  {"qr", totp::qr_rows(uri)},
+                                  {"digits", totp::digits},
+                                  {"period", totp::step_seconds}}));
+  }, reply_internal(answer));
+}
+
+void session_room::confirm_second_factor(http_request request, http_reply reply) {
+  auto who = identify(request);
+  if (!who) return reply(json_error(401, "unauthenticated", "sign in first"));
+  const json body = read_json(request.body, options_.max_json_depth).value_or(json());
+  if (!body.is_object() || !body.contains("code") || !body["code"].is_string())
+    return reply(json_error(400, "bad_request", "send {\"code\": string}: the code the app shows now"));
+  auto answer = at_most_once(std::move(reply));
+  pool_.post([this, user_id = who->user_id, code = code_in(body), reply = answer] {
+    auto codes = auth_.confirm_second_factor(user_id, code, now());
+    if (!codes) return reply(auth_failure(codes.error()));
+    log::info("auth", user_id + " enrolled a second factor");
+    reply(json_response(200, json{{"ok", true}, {"recovery_codes", *codes}}));
+  }, reply_internal(answer));
+}
+
+void session_room::remove_second_factor(http_request request, http_reply reply) {
+  auto who = identify(request);
+  if (!who) return reply(json_error(401, "unauthenticated", "sign in first"));
+  if (auth_.second_factor_required(who->actor))
+    return reply(json_error(409, "conflict",
+                            "your roles require a second factor: enrol a new one to replace it instead"));
+  const json body = read_json(request.body, options_.max_json_depth).value_or(json());
+  if (!body.is_object() || !body.contains("code") || !body["code"].is_string())
+    return reply(json_error(400, "bad_request", "send {\"code\": string}: a code of the factor to remove"));
+  auto answer = at_most_once(std::move(reply));
+  pool_.post([this, user_id = who->user_id, code = code_in(body), reply = answer] {
+    if (auto c = auth_.check_second_factor(user_id, code, now()); !c) return reply(auth_failure(c.error()));
+    if (auto r = auth_.remove_second_factor(user_id); !r) return reply(auth_failure(r.error()));
+    log::info("auth", user_id + " removed their second factor");
+    reply(json_response(200, json{{"ok", true}}));
+  }, reply_internal(answer));
+}
+
+void session_room::reset_second_factor(http_request request, http_reply reply) {
+  auto who = require_caller([this](const http_request& r) { return identify(r); }, request,
+                            endpoint("users.second_factor"));
+  if (!who) return reply(std::move(who.error()));
+  const json body = read_json(request.body, options_.max_json_depth).value_or(json());
+  if (!body.is_object() || !body.contains("user") || !body["user"].is_string())
+    return reply(json_error(400, "bad_request", "send {\"user\": string}"));
+  const std::string user_id = body["user"].get<std::string>();
+  if (!parts_.user_exists(user_id)) return reply(json_error(404, "not_found", "no user '" + user_id + "'"));
+  if (auto r = auth_.remove_second_factor(user_id); !r) return reply(auth_failure(r.error()));
+  // Whoever held a session of the user's may have been the one who took the
+  // phone: the user signs in again, and enrols anew.
+  auth_.revoke_user(user_id);
+  parts_.close_user(user_id, "your second factor was reset; sign in again");
+  log::warn("auth", who->user_id + " reset the second factor of " + user_id);
+  reply(json_response(200, json{{"ok", true}}));
 }
 
 }  // namespace isms::server

@@ -55,6 +55,13 @@ std::expected<ws_command, ws_request_error> read_command(const json& id, const j
     if (!v->is_object()) return refuse(id, "\"data\" must be an object", "data");
     cmd.data = *v;
   }
+  if (const json* v = field_of(req, "confirm")) {
+    const json* code = v->is_object() ? field_of(*v, "code") : nullptr;
+    if (!code || !code->is_string() || code->get_ref<const std::string&>().empty() ||
+        code->get_ref<const std::string&>().size() > 64)
+      return refuse(id, "\"confirm\" must be {\"code\": a code of your second factor}", "confirm.code");
+    cmd.confirm_code = code->get<std::string>();
+  }
   if (auto it = cmd.data.find("comment"); it != cmd.data.end() && it->is_string()) cmd.comment = it->get<std::string>();
   if (auto it = req.find("comment"); it != req.end() && it->is_string()) cmd.comment = it->get<std::string>();
   return cmd;

@@ -161,6 +161,71 @@ TEST(ApprovalDecide, CompletesWhenEveryStepIsMet) {
                                         {"olga", "tom"}, "ok for a year", 1})}));
 }
 
+// ---- confirming a decision that matters -----------------------------------------
+
+command_context with_factor(command_context ctx, confirmation c = confirmation::none) {
+  ctx.second_factor = true;
+  ctx.confirmed = c;
+  return ctx;
+}
+
+TEST(ApprovalConfirm, AnApproverWithASecondFactorConfirmsAnAboveAppetiteAcceptance) {
+  world w;
+  const events given{encode(opened_with()),
+                     encode(reviewer_approved{"olga", {role::risk_owner}, "user:olga", "agreed", 1})};
+  // Sent in the session alone: refused, naming what is missing.
+  EXPECT_REJECTED(w.when("approval.approve", json::object(), given, with_factor(top())), rejection_kind::unconfirmed,
+                  "confirm");
+  // Confirmed with the authenticator: decided, and the event says how.
+  const auto d = w.when("approval.approve", json::object(), given, with_factor(top(), confirmation::totp));
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->front().data.at("confirmed_with"), "totp");
+  const auto back = decode(d->front().type, d->front().data);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(std::get<reviewer_approved>(*back).confirmed_with, "totp");
+  // A recovery code is a confirmation too, and recorded as what it was.
+  const auto r = w.when("approval.approve", json::object(), given, with_factor(top(), confirmation::recovery_code));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->front().data.at("confirmed_with"), "recovery_code");
+}
+
+TEST(ApprovalConfirm, WithoutASecondFactorTheSessionDecidesAndNothingIsClaimed) {
+  world w;
+  const auto d = w.when("approval.approve", json::object(), {encode(opened_with())}, owner());
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_FALSE(d->front().data.contains("confirmed_with")) << d->front().data.dump();
+}
+
+TEST(ApprovalConfirm, OnlyDecisionsThatMatterAskForIt) {
+  // An acceptance within appetite: the risk owner's alone, not asked.
+  const approval_policy owner_only{{}, {"olga"}, 1, true, 1};
+  world within(owner_only);
+  const auto d = within.when("approval.approve", json::object(), {encode(opened_with(owner_only))},
+                             with_factor(owner()));
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_FALSE(d->front().data.contains("confirmed_with"));
+
+  opened o = opened_with();
+  EXPECT_TRUE(needs_confirmation(o)) << "above appetite: its policy asks top management";
+  o.policy = owner_only;
+  EXPECT_FALSE(needs_confirmation(o));
+  for (const char* kind : {"soa.publication", "document.approval", "review.minutes"}) {
+    o.subject_kind = kind;
+    EXPECT_TRUE(needs_confirmation(o)) << kind;
+  }
+  for (const char* kind : {"objective.setting", "scope.change"}) {
+    o.subject_kind = kind;
+    EXPECT_FALSE(needs_confirmation(o)) << kind;
+  }
+}
+
+TEST(ApprovalConfirm, ARejectionNeedsNoConfirmation) {
+  world w;
+  const auto d = w.when("approval.reject", {{"comment", "not without a plan"}}, {encode(opened_with())},
+                        with_factor(owner()));
+  ASSERT_TRUE(d) << d.error().message;
+}
+
 TEST(ApprovalDecide, AReviewerDecidesOnce) {
   world w;
   const events given{encode(opened_with()),

@@ -100,7 +100,7 @@ TEST(sessions, the_session_says_which_commands_and_endpoints_the_user_may_use) {
   const auto [admin, admin_endpoints] = may(srv.add_user("root", {"admin"}));
   EXPECT_TRUE(admin.contains("user.register"));
   EXPECT_FALSE(admin.contains("risk.identify"));
-  EXPECT_EQ(admin_endpoints, (std::set<std::string>{"events.export", "checkpoints.make", "erasure", "backup", "rules.run", "users.password"}));
+  EXPECT_EQ(admin_endpoints, (std::set<std::string>{"events.export", "checkpoints.make", "erasure", "backup", "rules.run", "users.password", "users.second_factor"}));
 
   // Exactly the domain's rows for the role, nothing more.
   const domain::actor mia{"mia", {domain::role::isms_manager}};

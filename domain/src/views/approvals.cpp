@@ -107,7 +107,7 @@ void fold_approval(approvals_view& v, const recorded_event& e, const approval::e
                  },
                  [&](const approval::reviewer_approved& x) {
                    a.decisions.push_back({x.reviewer, true, x.step, role_names(x.roles), x.comment,
-                                          x.policy_version, at, e.position});
+                                          x.policy_version, at, e.position, x.confirmed_with});
                  },
                  [&](const approval::reviewer_rejected& x) {
                    a.decisions.push_back({x.reviewer, false, "", role_names(x.roles), x.comment,

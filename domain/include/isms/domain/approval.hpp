@@ -16,7 +16,9 @@
 //   - ordered policies take the steps in order (required users first, then
 //     required roles);
 //   - the subject must not have changed since the request;
-//   - every decision records the policy version it was taken under.
+//   - every decision records the policy version it was taken under;
+//   - a reviewer with a second factor confirms with it an approval that
+//     matters (needs_confirmation), and the approval records how.
 //
 // Thread-safety: value types and pure functions.
 
@@ -68,6 +70,10 @@ struct reviewer_approved {
   std::string step;         // the policy step filled: "user:<id>", "role:<role>" or "additional"
   std::string comment;
   int policy_version = 0;
+  // How the reviewer confirmed this approval beyond their session: "totp",
+  // "recovery_code", or empty (the session alone; also every approval
+  // recorded before confirmations existed).
+  std::string confirmed_with;
   friend bool operator==(const reviewer_approved&, const reviewer_approved&) = default;
 };
 
@@ -191,6 +197,14 @@ struct state {
 [[nodiscard]] state evolve(state s, const event& e);
 [[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history,
                                                  state from = initial_state());
+
+// Whether approving this request is a decision that matters enough to ask
+// the approver for a fresh proof that it is them: accepting a residual risk
+// above the risk appetite (6.1.3 f; its policy asks top management),
+// publishing the Statement of Applicability (6.1.3 d), approving a document
+// version (a policy, 5.2 and 7.5.2) and approving management review minutes
+// (9.3.3).
+[[nodiscard]] bool needs_confirmation(const opened& request) noexcept;
 
 // What an approval decision knows of its subject: open, approve and reject
 // read the subject's stream, to check that the request is recorded there and

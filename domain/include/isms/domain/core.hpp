@@ -63,11 +63,27 @@ struct actor {
   [[nodiscard]] bool has(role r) const noexcept;
 };
 
+// How the actor proved, for this one command, that it is really them: a
+// fresh proof beyond the session they send it in (docs/security.md, "A
+// second factor"). The server checks the proof; the domain only reads the
+// outcome, and records it with the decisions that need one.
+enum class confirmation {
+  none,           // the session alone
+  totp,           // a current code of the actor's authenticator (RFC 6238)
+  recovery_code,  // one of the actor's single-use recovery codes
+};
+
+[[nodiscard]] std::string_view to_string(confirmation c) noexcept;
+
 // Everything about a command that is not its payload, supplied by the server.
 struct command_context {
   actor by;
   instant now;             // server time, UTC
   std::string command_id;  // client-chosen or derived (reactions); unique per command
+  // The actor has a second factor enrolled, so a decision that matters
+  // asks them to confirm it with that factor.
+  bool second_factor = false;
+  confirmation confirmed = confirmation::none;
 };
 
 // Why decide said no. Maps one-to-one onto the wire error codes.
@@ -76,6 +92,8 @@ enum class rejection_kind {
   forbidden,  // the actor's roles do not allow this command here       → forbidden
   not_found,  // the command addresses something that does not exist    → not_found
   rule,       // an ISMS rule says no (the message names the rule)      → rejected
+  unconfirmed,  // a decision that matters, sent without the actor's
+                // second factor confirming it                          → confirmation_required
 };
 
 struct rejection {

@@ -9,6 +9,12 @@
 // of the data directory does not hand out live sessions. Sessions expire and
 // can be revoked (logout, or every session of a user at once).
 //
+// A second factor (TOTP, RFC 6238, totp.hpp) is kept the same way, beside
+// the password: its secret, the last time step used (a code is accepted
+// once) and the SHA-256 of each unused recovery code. Once enrolled, a
+// sign-in needs a current code, and so does a decision that matters
+// (domain::approval::needs_confirmation).
+//
 // Thread-safety: every member may be called from any thread.
 
 #include <chrono>
@@ -22,7 +28,9 @@
 #include <string>
 #include <string_view>
 #include <deque>
+#include <vector>
 
+#include "isms/domain/core.hpp"
 #include "isms/eventstore/store.hpp"
 
 namespace isms::server {
@@ -41,13 +49,20 @@ struct auth_options {
   // Tests lower them to keep suites fast; never lower in production.
   unsigned long long argon2_opslimit = 0;  // 0 → crypto_pwhash_OPSLIMIT_INTERACTIVE
   std::size_t argon2_memlimit = 0;         // 0 → crypto_pwhash_MEMLIMIT_INTERACTIVE
+  // Users holding any of these roles must enrol a second factor: until
+  // they do, they may sign in, read and enrol, but every command of theirs
+  // is refused. Default: none
+  std::vector<domain::role> second_factor_roles;
+  // The issuer an authenticator app lists the account under. Default: "ISMS Ledger"
+  std::string second_factor_issuer = "ISMS Ledger";
 };
 
 enum class auth_errc {
   unauthenticated,  // unknown user, wrong password, disabled user, or bad/expired token
   rate_limited,     // too many failed logins for this account or address
-  invalid,          // a password that is empty or too long (> 1024 bytes)
+  invalid,          // a password that is empty or too long (> 1024 bytes); no enrolment begun
   io,               // the store could not persist the credential or session
+  second_factor_required,  // the password is right; now the code of the user's second factor
 };
 
 struct auth_error {
@@ -81,9 +96,47 @@ class auth_service {
   // address without port, for the per-address limit. Slow on purpose
   // (Argon2id): call it off the I/O threads. Errors: unauthenticated,
   // rate_limited, invalid, io.
+  // With a second factor enrolled, `code` must be one of its codes (a
+  // current TOTP code or an unused recovery code); without it the answer is
+  // second_factor_required once the password is right.
   [[nodiscard]] std::expected<session_info, auth_error> login(std::string_view user_id, std::string_view password,
                                                               std::string_view remote_address,
-                                                              std::chrono::system_clock::time_point now);
+                                                              std::chrono::system_clock::time_point now,
+                                                              std::string_view code = {});
+
+  // Checks a password without opening a session (a fresh proof before a
+  // change to the account). Counted and limited like a login.
+  [[nodiscard]] std::expected<void, auth_error> verify_password(std::string_view user_id, std::string_view password,
+                                                                std::string_view remote_address,
+                                                                std::chrono::system_clock::time_point now);
+
+  // ---- the second factor ----------------------------------------------------
+
+  // Starts enrolling a new TOTP secret for the user (replacing one not yet
+  // confirmed; an enrolled factor stays in force until the new one is
+  // confirmed). Returns the secret in base32. Errors: io.
+  [[nodiscard]] std::expected<std::string, auth_error> begin_second_factor(std::string_view user_id,
+                                                                         std::chrono::system_clock::time_point now);
+  // Confirms the enrolment begun within the last 15 minutes with a current
+  // code of the new secret; the new factor takes effect and its recovery
+  // codes are returned, the only time they are shown. Errors: invalid (none
+  // begun, or expired), unauthenticated (wrong code), rate_limited, io.
+  [[nodiscard]] std::expected<std::vector<std::string>, auth_error> confirm_second_factor(
+      std::string_view user_id, std::string_view code, std::chrono::system_clock::time_point now);
+  // Checks a code of the user's second factor: a TOTP code (each accepted
+  // once) or a recovery code (used up). Wrong codes count against the
+  // account's sign-in limit. Errors: invalid (none enrolled),
+  // unauthenticated, rate_limited, io.
+  [[nodiscard]] std::expected<domain::confirmation, auth_error> check_second_factor(
+      std::string_view user_id, std::string_view code, std::chrono::system_clock::time_point now);
+  [[nodiscard]] bool has_second_factor(std::string_view user_id) const;
+  // Unused recovery codes of the user's second factor (0 without one).
+  [[nodiscard]] std::size_t recovery_codes_left(std::string_view user_id) const;
+  // Whether the actor's roles require a second factor (second_factor_roles).
+  [[nodiscard]] bool second_factor_required(const domain::actor& who) const;
+  // Removes the user's second factor, enrolled or begun. Errors: io.
+  [[nodiscard]] std::expected<void, auth_error> remove_second_factor(std::string_view user_id);
+  [[nodiscard]] const std::string& second_factor_issuer() const { return options_.second_factor_issuer; }
 
   // The live session a token names, or nullopt (unknown, expired, revoked,
   // or its user disabled).
@@ -106,6 +159,10 @@ class auth_service {
     std::int64_t expires_at_ms;
   };
   bool limited(std::deque<std::int64_t>& failures, std::size_t max, std::int64_t now_ms) const;
+  // The password check of login and verify_password: rate limits, Argon2id,
+  // and the failure counted. Errors: unauthenticated, rate_limited, invalid.
+  std::expected<void, auth_error> check_password(std::string_view user_id, std::string_view password,
+                                                 std::string_view remote_address, std::int64_t now_ms);
   // Writes the live sessions (token digests) to the store; mutex_ held.
   eventstore::result<void> persist_sessions_locked();
 

@@ -48,6 +48,12 @@ struct command_request {
   std::string comment;                          // the why, recorded in metadata
   std::string correlation_id;
   std::string causation_id;
+  // A code of the sender's second factor confirming this command (wire:
+  // "confirm": {"code": …}); checked, and used up, only once the command is
+  // admitted and not a retry of one already recorded.
+  std::string confirm_code;
+  // Server-internal: what confirm_code was found to be, once checked.
+  domain::confirmation confirmed = domain::confirmation::none;
   // Server-internal, never from the wire: decide with exactly these roles
   // instead of the user's current ones (the first administrator's bootstrap).
   std::optional<std::vector<domain::role>> roles_override;
@@ -119,6 +125,21 @@ class command_tally {
 // the demo loader can drive time; production uses the system clock.
 using clock_fn = std::function<std::int64_t()>;
 
+// What the pipeline asks of the server's credentials (auth_service), so
+// that a command can be confirmed with its sender's second factor.
+struct second_factor_gate {
+  // Whether the user has a second factor enrolled.
+  std::function<bool(const std::string& user_id)> enrolled;
+  // Whether the actor's roles require one (a command of theirs is refused
+  // until they have enrolled).
+  std::function<bool(const domain::actor& who)> required;
+  // Checks (and uses up) a code: the confirmation it gives, or the wire
+  // error {code, message} to answer with.
+  std::function<std::expected<domain::confirmation, std::pair<std::string, std::string>>(const std::string& user_id,
+                                                                                          const std::string& code)>
+      check;
+};
+
 class command_pipeline {
  public:
   command_pipeline(pipeline_options options, eventstore::store& store, projection_engine& views,
@@ -131,6 +152,10 @@ class command_pipeline {
   // the work throws on the worker pool, with `internal` instead. The command
   // stops counting as in flight (drain()) once `done` returns or throws.
   void submit(std::string user_id, command_request request, std::function<void(command_outcome)> done);
+
+  // Installs the second factor's checks; without them no command can be
+  // confirmed and no role requires a factor. Call before the first submit.
+  void use_second_factor(second_factor_gate gate) { second_factor_ = std::move(gate); }
 
   // The commands answered since start, by type and outcome, and their times.
   [[nodiscard]] command_figures figures() const { return tally_.figures(); }
@@ -191,6 +216,7 @@ class command_pipeline {
   mutable history_cache histories_;
   state_cache states_;
   command_tally tally_;
+  second_factor_gate second_factor_;
   // The last recorded_at given; read and written only by the stamp the store
   // calls under its queue lock (see attempt()).
   std::int64_t last_stamp_ = 0;

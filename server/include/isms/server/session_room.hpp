@@ -1,8 +1,12 @@
 #pragma once
 // The session endpoints: sign in (POST /api/session), who am I (GET), sign
 // out (DELETE), change one's own password (POST /api/session/password), an
-// administrator sets a user's password (POST /api/users/password); and who
-// sent a request (bearer token or the session cookie), for every other room.
+// administrator sets a user's password (POST /api/users/password); one's
+// second factor: begin enrolling (POST /api/session/second-factor, with the
+// password), confirm it (POST …/second-factor/confirm, with a code; the
+// recovery codes are the answer), remove it (DELETE, with a code), and an
+// administrator resets a user's (POST /api/users/second-factor/reset); and
+// who sent a request (bearer token or the session cookie), for every other room.
 // Password hashing runs on the worker pool, never on an I/O thread.
 // Thread-safety: all members may be called from any thread.
 
@@ -63,6 +67,12 @@ class session_room {
   http_response whoami(const http_request& request) const;
   void set_password(http_request request, http_reply reply);
   void change_own_password(http_request request, http_reply reply);
+  void begin_second_factor(http_request request, http_reply reply);
+  void confirm_second_factor(http_request request, http_reply reply);
+  void remove_second_factor(http_request request, http_reply reply);
+  void reset_second_factor(http_request request, http_reply reply);
+  // user_summary with the user's "second_factor": {enrolled, required, recovery_codes_left}.
+  nlohmann::json summary_of(std::string_view user_id) const;
   std::string cookie_for(const std::string& token) const;
   std::chrono::system_clock::time_point now() const;
 

@@ -45,6 +45,7 @@ struct ws_command {
   std::optional<std::uint64_t> expected_version;
   nlohmann::json data = nlohmann::json::object();
   std::string comment;
+  std::string confirm_code;  // "confirm": {"code": "…"}, a code of the sender's second factor
   bool operator==(const ws_command&) const = default;
 };
 

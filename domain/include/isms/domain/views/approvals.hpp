@@ -31,11 +31,12 @@ struct approval_decision_entry {
   int policy_version = 0;
   std::string at;
   std::uint64_t position = 0;
+  std::string confirmed_with;      // "totp", "recovery_code", or empty: the session alone
 
   friend bool operator==(const approval_decision_entry&, const approval_decision_entry&) = default;
 };
 ISMS_VIEW_FIELDS(approval_decision_entry, reviewer, approved, step,
-                 roles, comment, policy_version, at, position)
+                 roles, comment, policy_version, at, position, confirmed_with)
 
 struct approval_entry {
   std::string id;      // the approval id
