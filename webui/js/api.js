@@ -44,7 +44,7 @@ async function httpJson(method, path, body) {
 }
 
 export const http = {
-  signIn: (username, password) => httpJson('POST', '/api/session', { username, password }),
+  signIn: (username, password, code) => httpJson('POST', '/api/session', code ? { username, password, code } : { username, password }),
   whoAmI: () => httpJson('GET', '/api/session'),
   signOut: () => httpJson('DELETE', '/api/session'),
   changeOwnPassword: (current, next) => httpJson('POST', '/api/session/password', { current, new: next }),

@@ -1,6 +1,8 @@
 // Sign-in: username and password against POST /api/session. The server
 // answers 401 for any wrong combination (and for disabled users), 429 while
-// an account or address is paused after too many failures.
+// an account or address is paused after too many failures. A user with a
+// second factor is asked, once the password is right, for the code of their
+// authenticator app (or a recovery code).
 
 import { h } from '../dom.js';
 import { http } from '../api.js';
@@ -9,10 +11,13 @@ export function render({ message, onSignedIn }) {
   const error = h('div.form-error', { role: 'alert', hidden: true });
   const user = h('input#signin-user', { type: 'text', name: 'username', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' });
   const pass = h('input#signin-pass', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
+  const code = h('input#signin-code', { type: 'text', name: 'code', autocomplete: 'one-time-code', inputmode: 'numeric', autocapitalize: 'none', spellcheck: 'false' });
+  const codeField = h('div.field', { hidden: true }, h('label', { for: 'signin-code' }, 'Code from your authenticator app (or a recovery code)'), code);
   const submit = h('button.btn.btn-primary', { type: 'submit' }, 'Sign in');
   const form = h('form', { novalidate: true, 'aria-describedby': 'signin-error' },
     h('div.field', h('label', { for: 'signin-user' }, 'User name'), user),
     h('div.field', h('label', { for: 'signin-pass' }, 'Password'), pass),
+    codeField,
     error,
     submit);
   error.id = 'signin-error';
@@ -29,9 +34,19 @@ export function render({ message, onSignedIn }) {
     submit.disabled = true;
     submit.classList.add('busy');
     try {
-      const r = await http.signIn(user.value.trim(), pass.value);
+      const r = await http.signIn(user.value.trim(), pass.value, codeField.hidden ? '' : code.value.trim());
       onSignedIn(r.user, r.vocabulary);
     } catch (err) {
+      if (err.code === 'second_factor_required') {
+        codeField.hidden = false;
+        show('Enter the code your authenticator app shows now.', code);
+        return;
+      }
+      if (!codeField.hidden && err.status === 401) {
+        code.value = '';
+        show('The code is not right or was used already. Wait for the next one and try again.', code);
+        return;
+      }
       pass.value = '';
       if (err.status === 401) show('The user name or password is not right. Check them and try again — after several failed attempts, signing in is paused for a while.', pass);
       else if (err.status === 429) show('Too many failed attempts. For your protection, signing in is paused for a while (up to 15 minutes). Try again later, or ask your administrator to reset your password.', pass);
