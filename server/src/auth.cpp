@@ -239,11 +239,12 @@ std::expected<std::string, auth_error> auth_service::begin_second_factor(std::st
                                                                          std::chrono::system_clock::time_point now) {
   std::string secret(secret_bytes, '\0');
   randombytes_buf(secret.data(), secret.size());
-  const nlohmann::json j{{"secret", totp::base32_encode(secret)}, {"begun_at_ms", to_ms(now)}};
+  std::string encoded = totp::base32_encode(secret);
+  const nlohmann::json j{{"secret", encoded}, {"begun_at_ms", to_ms(now)}};
   std::lock_guard lock(mutex_);
   if (auto r = store_.put_meta(key_for(pending_key_prefix, user_id), j.dump()); !r)
     return std::unexpected(auth_error{auth_errc::io, r.error().message});
-  return totp::base32_encode(secret);
+  return encoded;
 }
 
 std::expected<std::vector<std::string>, auth_error> auth_service::confirm_second_factor(

@@ -73,6 +73,20 @@ TEST(config, flags_override_and_are_validated) {
   EXPECT_FALSE(apply_flags({{"no_such_flag", "1"}}, c));
 }
 
+TEST(config, second_factor_roles_are_role_names_and_nothing_else) {
+  server_config c;
+  EXPECT_TRUE(c.ledger.auth.second_factor_roles.empty());
+  ASSERT_TRUE(apply_config(json::parse(R"({"second_factor_roles": ["admin", "top_management"]})"), c));
+  EXPECT_EQ(c.ledger.auth.second_factor_roles,
+            (std::vector<domain::role>{domain::role::admin, domain::role::top_management}));
+  auto r = apply_config(json::parse(R"({"second_factor_roles": ["top_management", "ceo"]})"), c);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find(R"("ceo" is not one of)"), std::string::npos) << r.error();
+  EXPECT_EQ(c.ledger.auth.second_factor_roles.size(), 2u) << "a refused list changes nothing";
+  r = apply_flags({{"second_factor_roles", "system"}}, c);
+  ASSERT_FALSE(r) << "the server's own role needs no factor";
+}
+
 TEST(config, log_format_is_text_or_json_and_nothing_else) {
   server_config c;
   EXPECT_EQ(c.log_format, log::format::text);

@@ -193,6 +193,13 @@ TEST(second_factor, a_sign_in_needs_a_current_code_each_accepted_once_or_a_recov
                  .json_body();
   EXPECT_EQ(who.at("user").at("second_factor").at("recovery_codes_left"), 9);
 
+  // Replacing the factor needs a code of the current one besides the password.
+  const auto session = with_code.json_body().at("token").get<std::string>();
+  auto replace = http_call(srv.port(), "POST", "/api/session/second-factor", json{{"password", "pw-tom"}}.dump(),
+                           bearer(session));
+  EXPECT_EQ(replace.status, 401u) << replace.body;
+  EXPECT_EQ(replace.json_body().at("error").at("code"), "second_factor_required");
+
   // The factor outlives a restart: it is kept in the store.
   srv.restart();
   EXPECT_EQ(sign_in(srv, "tom").json_body().at("error").at("code"), "second_factor_required");
