@@ -95,6 +95,19 @@ struct isms {
   }
 };
 
+TEST(InboxView, AnAcceptanceWithinAppetiteNeedsNoConfirmation) {
+  isms w;
+  w.run_as(mia, "risk.identify", "risk-R-1",
+           {{"title", "Ransomware"}, {"asset", "file servers"}, {"threat", "ransomware"},
+            {"vulnerability", "unpatched SMB"}, {"owner", "olga"}, {"category", "operations"}});
+  w.run_as(mia, "risk.assess", "risk-R-1", {{"likelihood", 4}, {"impact", 5}, {"rationale", "seen twice"}});
+  w.plan(1, 2);
+  w.run_as(mia, "risk.request_acceptance", "risk-R-1", {{"review_date", "2027-03-01"}});
+  const json inbox = must(query(w.views(), "inbox", json::object(), olga, today));
+  ASSERT_EQ(inbox.at("approvals").size(), 1u);
+  EXPECT_EQ(inbox.at("approvals")[0].at("needs_confirmation"), false);
+}
+
 TEST(InboxView, AnOrderedApprovalWaitsForEachReviewerInTurn) {
   isms w;
   w.planned_risk();
@@ -109,6 +122,8 @@ TEST(InboxView, AnOrderedApprovalWaitsForEachReviewerInTurn) {
   EXPECT_EQ(item.at("content").at("residual").at("level"), "high");
   EXPECT_TRUE(item.at("difference").is_null());  // never approved before
   EXPECT_EQ(item.at("content_hash").get<std::string>().size(), 64u);
+  // Above appetite: approving it is confirmed with a second factor.
+  EXPECT_EQ(item.at("needs_confirmation"), true);
   // Top management's turn comes after the risk owner's; the requester never sees it.
   EXPECT_TRUE(must(query(v, "inbox", json::object(), tom, today)).at("approvals").empty());
   EXPECT_TRUE(must(query(v, "inbox", json::object(), mia, today)).at("approvals").empty());

@@ -1,13 +1,19 @@
-// Signing in with a second factor, on the demo ISMS: a top manager enrols an
-// authenticator (over the API, as the account's owner), then signs in
-// through the page. The password alone is not enough: the page asks for the
-// code, a wrong code is refused, and a current one (computed here with
-// RFC 6238, HMAC-SHA-1) opens the app.
+// A second factor on the demo ISMS, with codes computed here (RFC 6238,
+// HMAC-SHA-1):
+//
+// - a top manager enrolled over the API signs in through the page: the
+//   password alone is not enough, the page asks for the code, a wrong code
+//   is refused, and a current one opens the app;
+// - another top manager, on a phone, sets up the app on the account page
+//   (QR code and key, confirmed with a code; the recovery codes shown once),
+//   then approves R-12's acceptance above appetite from the inbox: the card
+//   asks for the code, a wrong one is refused and nothing is recorded, and
+//   the decision recorded with a current code says it was confirmed.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { startServer, launchBrowser, loadDemo } from './harness.js';
+import { startServer, launchBrowser, loadDemo, signIn, ApiClient, until, visible, shot } from './harness.js';
 
 const USER = 'henrik.brandt';
 let server;
@@ -89,6 +95,71 @@ test('a user with a second factor signs in with the code the page asks for', asy
     await page.click('form button[type=submit]');
     await page.locator('.topbar').waitFor();
   } finally {
+    await context.close();
+  }
+});
+
+test('a top manager sets up the app on a phone and confirms an acceptance above appetite with it', async (t) => {
+  if (skip) { t.skip(skip); return; }
+  const user = 'claudia.weber';
+  const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+  const { context, page } = await signIn(browser, server.url, user, `demo-${user}`, phone);
+  const auditor = await ApiClient.open(browser, server.url, 'mara.hansen', 'demo-mara.hansen');
+  try {
+    await page.goto(`${server.url}/#/account`);
+    await visible(page.locator('#sf-start'), 'the button that sets up a second factor');
+    await page.click('#sf-start');
+    await page.fill('#sf-password', 'wrong password here');
+    await page.click('#second-factor form button[type=submit]');
+    await page.waitForFunction(() => /password is not right/.test(document.querySelector('#second-factor .form-error').textContent));
+    await page.fill('#sf-password', `demo-${user}`);
+    await page.click('#second-factor form button[type=submit]');
+    await visible(page.locator('#sf-qr'), 'the QR code');
+    // The QR code is drawn from the server's modules: a square with a path.
+    assert.ok((await page.locator('#sf-qr path').getAttribute('d')).length > 1000, 'the QR code has modules');
+    await shot(page, 'second-factor-scan');
+    const secret = base32Decode(await page.locator('#sf-secret').getAttribute('data-secret'));
+    await page.fill('#sf-code', '000000');
+    await page.click('#second-factor form button[type=submit]');
+    await page.waitForFunction(() => /not right/.test(document.querySelector('#second-factor .form-error').textContent));
+    await page.fill('#sf-code', totp(secret, Date.now() / 1000));
+    await page.click('#second-factor form button[type=submit]');
+    await visible(page.locator('#sf-recovery'), 'the recovery codes');
+    const codes = await page.locator('#sf-recovery li').allTextContents();
+    assert.equal(codes.length, 10);
+    await shot(page, 'second-factor-recovery-codes');
+    for (const c of codes) assert.match(c, /^[a-z0-9]{5}-[a-z0-9]{5}$/);
+    await page.click('#sf-done');
+    await page.waitForFunction(() => /On/.test(document.querySelector('#second-factor').textContent) && !document.querySelector('#sf-recovery'));
+    assert.equal(await page.locator('#sf-remove').count(), 1, 'a factor no role requires can be turned off');
+
+    // R-12's acceptance waits for the board: the card asks for the code.
+    await page.goto(`${server.url}/#/inbox`);
+    const card = page.locator('.approval-card', { hasText: 'R-12' }).first();
+    await visible(card, "R-12's acceptance in the inbox");
+    const code = card.locator('.confirm-code input');
+    await visible(code, 'the code field of a decision that needs confirming');
+    await card.locator('textarea[name=comment]').fill('Accepted until the patch window in Q1.');
+    await card.locator('button', { hasText: 'Approve' }).click();
+    await until(async () => /Enter the code/.test(await card.locator('.form-error').textContent()), 'the request for a code');
+    await code.fill('000000');
+    await card.locator('button', { hasText: 'Approve' }).click();
+    await until(async () => /not right/.test(await card.locator('.form-error').textContent()), 'a wrong code refused');
+    const before = (await auditor.query('approvals')).data.approvals.find((a) => a.subject_stream === 'risk-R-12' && a.state === 'open');
+    assert.ok(before, 'the acceptance is still open after a wrong code');
+    assert.ok(!before.decisions.some((d) => d.reviewer === user), 'a wrong code records no decision');
+
+    // The code of the next step: the current one confirmed the enrolment.
+    await code.fill(totp(secret, Date.now() / 1000 + 30));
+    await card.locator('button', { hasText: 'Approve' }).click();
+    await shot(page, 'second-factor-confirm-decision');
+    await visible(card.locator('.approval-done'), 'the recorded decision');
+    const after = (await auditor.query('approvals')).data.approvals.find((a) => a.id === before.id);
+    const mine = after.decisions.find((d) => d.reviewer === user);
+    assert.ok(mine && mine.approved, JSON.stringify(after.decisions));
+    assert.equal(mine.confirmed_with, 'totp');
+  } finally {
+    await auditor.close();
     await context.close();
   }
 });

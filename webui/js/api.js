@@ -49,6 +49,13 @@ export const http = {
   signOut: () => httpJson('DELETE', '/api/session'),
   changeOwnPassword: (current, next) => httpJson('POST', '/api/session/password', { current, new: next }),
   setPassword: (user, password) => httpJson('POST', '/api/users/password', { user, password }),
+  // A second factor (TOTP): begin with the password (and a current code when
+  // one is enrolled already), confirm with a code of the new secret (the
+  // answer carries the recovery codes, shown this once), remove with a code.
+  beginSecondFactor: (password, code) => httpJson('POST', '/api/session/second-factor', code ? { password, code } : { password }),
+  confirmSecondFactor: (code) => httpJson('POST', '/api/session/second-factor/confirm', { code }),
+  removeSecondFactor: (code) => httpJson('DELETE', '/api/session/second-factor', { code }),
+  resetSecondFactor: (user) => httpJson('POST', '/api/users/second-factor/reset', { user }),
   verify: () => httpJson('GET', '/api/verify'),
   // Signed checkpoints (docs/auditors.md): the list with the current key, a
   // new one now (the newest again when nothing was appended since), the key.
@@ -269,10 +276,13 @@ export class Connection extends EventTarget {
     });
   }
 
-  // A command with its own idempotency key: resending after a lost reply is safe.
-  command(type, stream, data = {}, { comment, expectedVersion } = {}) {
+  // A command with its own idempotency key: resending after a lost reply is
+  // safe. `confirmCode` confirms a decision that matters with the second
+  // factor (the server answers `confirmation_required` without it).
+  command(type, stream, data = {}, { comment, expectedVersion, confirmCode } = {}) {
     const body = { op: 'command', type, stream, data, command_id: `ui-${randomId(12)}` };
     if (comment) body.comment = comment;
+    if (confirmCode) body.confirm = { code: confirmCode };
     if (expectedVersion !== undefined && expectedVersion !== null) body.expected_version = expectedVersion;
     return this.request(body);
   }

@@ -160,6 +160,7 @@ function buildShell() {
   const connStatus = h('div.conn-status', { role: 'status', 'aria-live': 'polite' });
   const connBanner = h('div.banner.banner-conn', { role: 'status', hidden: true });
   const pastBanner = h('div.banner.banner-past', { role: 'region', 'aria-label': 'Looking at the past', hidden: true });
+  const factorBanner = h('div.banner.banner-factor', { role: 'region', 'aria-label': 'Second factor required', hidden: true });
   const main = h('main#main', { tabindex: '-1' });
   const nav = h('nav.sidebar#sidebar', { 'aria-label': 'Main' },
     h('div.sidebar-brand', logo(), h('button.icon-btn.drawer-close', { type: 'button', 'aria-label': 'Close the menu', onclick: () => { toggleNav(false); shell.menuBtn.focus(); } }, '×')),
@@ -185,10 +186,11 @@ function buildShell() {
     h('div.notices-anchor', centre.button, centre.panel),
     userBox);
   replace(root,
-    h('div.shell', topbar, pastBanner, connBanner, h('div.body', nav, scrim, main)));
-  shell = { main, nav, navList, badge, badgeWords, topBadge, connStatus, connBanner, pastBanner, menuBtn, centre };
+    h('div.shell', topbar, pastBanner, factorBanner, connBanner, h('div.body', nav, scrim, main)));
+  shell = { main, nav, navList, badge, badgeWords, topBadge, connStatus, connBanner, pastBanner, factorBanner, menuBtn, centre };
   renderConn({ state: app.conn.state });
   renderPast();
+  renderFactor();
   refreshBadge();
 }
 
@@ -411,6 +413,22 @@ function renderPast() {
       h('button.btn.btn-small', { type: 'button', onclick: () => app.setAsOf(null) }, 'Return to now')));
   b.hidden = false;
 }
+
+// A user whose roles require a second factor may read and enrol, but may not
+// act until enrolled: the banner says so on every page until they have.
+function renderFactor() {
+  if (!shell) return;
+  const b = shell.factorBanner;
+  const f = app.user && app.user.second_factor;
+  if (!f || !f.required || f.enrolled) { b.hidden = true; clear(b); return; }
+  replace(b,
+    h('span', h('strong', 'Your role requires a second factor. '),
+      'Until you set up an authenticator app, you can read but not approve or change anything.'),
+    h('span.banner-actions', h('a.btn.btn-small.btn-primary', { href: '#/account' }, 'Set it up')));
+  b.hidden = false;
+}
+
+app.addEventListener('second-factor-changed', () => renderFactor());
 
 app.addEventListener('asof', () => {
   renderPast();

@@ -31,6 +31,7 @@ export function explain(err) {
     case 'conflict': return 'Someone else changed this in the meantime, so nothing was saved. The page now shows the latest state — check it and try again.';
     case 'id_taken': return `${err.message} Choose another id; nothing was saved.`;
     case 'forbidden': return `Your role does not allow this.${msg ? ' ' + msg : ''}`;
+    case 'confirmation_required': return 'This decision needs your second factor: enter the code your authenticator app shows now, and decide again.';
     case 'rejected': return `The ISMS rules do not allow this: ${msg || 'the request was refused.'}`;
     case 'bad_request': return field ? `Please check “${field}”: ${msg}` : `The request was not accepted: ${msg}`;
     case 'not_found': return `This could not be found. ${msg}`.trim();

@@ -54,7 +54,8 @@ json inbox_of(const all_views& v, const actor& viewer, date today) {
     if (a.requested_by == viewer.user_id)
       mine.push_back({{"id", a.id}, {"subject_stream", a.subject_stream}, {"summary", a.summary},
                       {"requested_at", a.requested_at}, {"decisions", a.decisions}});
-    if (!approval::awaits(approval_state_of(a), viewer)) continue;
+    const approval::state st = approval_state_of(a);
+    if (!approval::awaits(st, viewer)) continue;
     json item{{"id", a.id},
               {"approval_id", a.id},
               {"stream", a.stream},
@@ -69,7 +70,9 @@ json inbox_of(const all_views& v, const actor& viewer, date today) {
               {"decisions", a.decisions},
               {"content", a.subject_after},
               {"previously_approved", previously_approved(v.approvals, a)},
-              {"previously_approved_by", a.previous_approval_id}};
+              {"previously_approved_by", a.previous_approval_id},
+              // Approving it asks a reviewer with a second factor for a code.
+              {"needs_confirmation", approval::needs_confirmation(st.request)}};
     const json& before = item.at("previously_approved");
     item["difference"] = before.is_null() ? json(nullptr) : diff(before, a.subject_after);
     approvals.push_back(std::move(item));

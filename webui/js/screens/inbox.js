@@ -180,6 +180,15 @@ export function decideForm(item, onDecided) {
   const id = `c-${cssId(item.id)}`;
   const comment = h('textarea', { id, name: 'comment', rows: 2, placeholder: 'Why you approve or reject — recorded with your decision' });
   const err = h('div.form-error', { role: 'alert', hidden: true });
+  // A decision that matters (an acceptance above appetite, the SoA's
+  // publication, a document version, review minutes) is confirmed with the
+  // approver's second factor: the server asks for it, and the field appears.
+  const codeId = `code-${cssId(item.id)}`;
+  const code = h('input', { id: codeId, name: 'code', type: 'text', autocomplete: 'one-time-code', inputmode: 'numeric', autocapitalize: 'none', spellcheck: 'false', maxlength: 16 });
+  const asked = !!(item.needs_confirmation && app.user?.second_factor?.enrolled);
+  const codeField = h('div.field.confirm-code', { hidden: !asked },
+    h('label', { for: codeId }, 'Code from your authenticator app (or a recovery code)'), code,
+    h('p.hint', 'This decision is recorded as confirmed with your second factor.'));
   const box = h('div.approval-decide');
   const approve = h('button.btn.btn-approve.btn-large', { type: 'button', dataset: { write: 'approval.approve' } }, 'Approve');
   const reject = h('button.btn.btn-danger.btn-large', { type: 'button', dataset: { write: 'approval.reject' } }, 'Reject');
@@ -200,11 +209,20 @@ export function decideForm(item, onDecided) {
       comment.focus();
       return;
     }
+    const confirmCode = approved && !codeField.hidden ? code.value.replace(/\s+/g, '') : '';
+    if (approved && !codeField.hidden && !confirmCode) {
+      err.textContent = 'Enter the code your authenticator app shows now.';
+      err.hidden = false;
+      code.setAttribute('aria-invalid', 'true');
+      code.focus();
+      return;
+    }
+    code.removeAttribute('aria-invalid');
     const btn = approved ? approve : reject;
     approve.disabled = reject.disabled = true;
     btn.classList.add('busy');
     try {
-      const r = await app.command(approved ? 'approval.approve' : 'approval.reject', item.stream || `approval-${item.id}`, text ? { comment: text } : {}, { comment: text || undefined });
+      const r = await app.command(approved ? 'approval.approve' : 'approval.reject', item.stream || `approval-${item.id}`, text ? { comment: text } : {}, { comment: text || undefined, confirmCode: confirmCode || undefined });
       done = true;
       // A rejection is a decision, not a success: it is not shown in green.
       bar.remove();
@@ -218,7 +236,20 @@ export function decideForm(item, onDecided) {
       app.dispatchEvent(new CustomEvent('inbox-changed'));
       if (onDecided) onDecided(approved, r);
     } catch (e) {
-      err.textContent = explain(e);
+      if (approved && e.code === 'confirmation_required') {
+        codeField.hidden = false;
+        err.textContent = 'This decision needs your second factor: enter the code your authenticator app shows now, then approve again.';
+        code.setAttribute('aria-invalid', 'true');
+        setTimeout(() => code.focus(), 0);
+      } else if (e.field === 'confirm.code') {
+        code.value = '';
+        code.setAttribute('aria-invalid', 'true');
+        err.textContent = e.code === 'rate_limited' ? 'Too many wrong codes. Wait a while before you try again.'
+          : 'The code is not right or was used already. Wait for the next one and approve again.';
+        setTimeout(() => code.focus(), 0);
+      } else {
+        err.textContent = explain(e);
+      }
       err.hidden = false;
       approve.disabled = reject.disabled = false;
     } finally {
@@ -247,6 +278,7 @@ export function decideForm(item, onDecided) {
 
   box.append(
     h('div.field', { style: 'margin:0' }, h('label', { for: id }, 'Your comment ', h('span.muted', { style: 'font-weight:400' }, '(required to reject)')), comment),
+    codeField,
     err);
   box.bar = bar;
   box.comment = comment;

@@ -31,6 +31,7 @@ export async function render(ctx) {
         h('td', { 'data-label': '' }, h('div.row', { style: 'gap:6px;justify-content:flex-end' },
           writeButton('user.grant_role', 'Roles', () => rolesDialog(u), { small: true, kind: 'quiet' }),
           app.roleAllows('users.password') && !app.past ? h('button.btn.btn-small.btn-quiet', { type: 'button', dataset: { write: 'users.password' }, onclick: () => passwordDialog(u) }, 'Password') : null,
+          app.roleAllows('users.second_factor') && !app.past && u.id !== app.user.id ? h('button.btn.btn-small.btn-quiet', { type: 'button', dataset: { write: 'users.second_factor' }, onclick: () => resetFactorDialog(u) }, 'Reset second factor') : null,
           u.enabled === false
             ? writeButton('user.enable', 'Enable', () => enableDialog(u), { small: true, kind: 'quiet' })
             : u.id !== app.user.id ? writeButton('user.disable', 'Disable', () => disableDialog(u), { small: true, kind: 'danger' }) : null)))))))) :
@@ -106,6 +107,23 @@ function passwordDialog(u) {
       if (v.password !== v.repeat) throw userError('The two passwords differ.');
       await http.setPassword(u.id, v.password);
       toast(`Password of ${u.id} set.`, { kind: 'ok' });
+    },
+  });
+}
+
+// For a user who lost their phone and their recovery codes: the factor is
+// removed and their sessions end; they sign in with the password and enrol
+// again (at once, if their roles require one).
+function resetFactorDialog(u) {
+  openDialog({
+    title: `Reset the second factor of ${u.name || u.id}`,
+    intro: 'Do this only when you are sure it is them asking (for example in person): whoever knows their password can then sign in without a code until they set up a new app. Their open sessions end.',
+    fields: [],
+    submitLabel: 'Reset second factor',
+    danger: true,
+    onSubmit: async () => {
+      await http.resetSecondFactor(u.id);
+      toast(`The second factor of ${u.id} is reset.`, { kind: 'ok' });
     },
   });
 }
