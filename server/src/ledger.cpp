@@ -59,6 +59,7 @@ ledger::ledger(ledger_options options, eventstore::store& store)
   if (options_.notify.mail.enabled())
     log::info("notify", "notifications are mailed through " + options_.notify.mail.url + " from " +
                             options_.notify.mail.from);
+  centre_ = std::make_unique<notification_centre>(options_.centre, store_);
   notifier_ = std::make_unique<notifier>(
       options_.notify, store_,
       [this](const std::string& user, const json& n) {
@@ -117,7 +118,9 @@ ledger::ledger(ledger_options options, eventstore::store& store)
         return due_today{std::move(*lists), std::move(managers)};
       },
       [this](command_request req) { return pipeline_->run("system", std::move(req)); },
-      [this](const std::string& key, const std::string& user_id, const json& n) { notifier_->remind(key, user_id, n); }});
+      [this](const std::string& key, const std::string& user_id, const json& n) {
+        if (notifier_->remind(key, user_id, n)) centre_->remind(user_id, n, now_ms());
+      }});
   if (options_.scheduler_interval.count() > 0)
     scheduler_ = std::make_unique<scheduler>(
         std::chrono::duration_cast<std::chrono::milliseconds>(options_.scheduler_interval),
@@ -218,6 +221,7 @@ void ledger::add_routes() {
     return f;
   });
   session_->add_routes(routes_);
+  centre_->add_routes(routes_, identify, *pool_);
   audit_->add_routes(routes_);
   backup_->add_routes(routes_);
   reports_->add_routes(routes_);
@@ -289,6 +293,7 @@ ledger::~ledger() {
   views_.reset();
   pipeline_.reset();
   notifier_.reset();
+  centre_.reset();  // after the views: stores what they handed in
   ws_.reset();
   auth_.reset();
 }
@@ -314,13 +319,17 @@ void ledger::after_apply(const views::all_views& after, const domain::recorded_e
   }
 
   std::vector<std::pair<std::string, json>> out;
-  // Notifications handled before a restart are not computed again. Nor are
-  // those of any replayed event when nothing is posted or mailed: the log is read
-  // at start before anyone can connect, so they would reach no one.
-  if (!(replaying && (notifier_->handled(e.position) || !notifier_->sends_outside()))) {
+  // A replayed event's notifications are computed only for whoever has not
+  // handled them before a restart: the outbox when anything is posted or
+  // mailed, and the notification centre (the log is read at start before
+  // anyone can connect, so a push would reach no one).
+  const bool outbox_behind = notifier_->sends_outside() && !notifier_->handled(e.position);
+  if (!replaying || outbox_behind || !centre_->handled(e.position)) {
     for (const auto& n : views::notifications_for(after, e)) out.emplace_back(n.user_id, notification_json(n));
   }
   notifier_->on_event(e.position, out);
+  centre_->on_event(e.position, out,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(e.meta.recorded_at.time_since_epoch()).count());
   if (ws_) ws_->on_applied(after, e);
 }
 

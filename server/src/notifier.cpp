@@ -253,15 +253,16 @@ void notifier::on_event(std::uint64_t position, const std::vector<std::pair<std:
   for (const auto& [user, n] : notifications) push_(user, n);
 }
 
-void notifier::remind(const std::string& key, const std::string& user_id, const json& notification) {
+bool notifier::remind(const std::string& key, const std::string& user_id, const json& notification) {
   {
     std::lock_guard lock(mutex_);
-    if (!reminded_.insert(key).second) return;
+    if (!reminded_.insert(key).second) return false;
     if (sends_outside()) enqueue_locked(user_id, notification);
     persist_locked();
   }
   cv_.notify_all();
   push_(user_id, notification);
+  return true;
 }
 
 std::size_t notifier::outbox_size() const {

@@ -22,6 +22,7 @@
 #include "isms/server/auth.hpp"
 #include "isms/server/chain_verifier.hpp"
 #include "isms/server/commands.hpp"
+#include "isms/server/notification_centre.hpp"
 #include "isms/server/notifier.hpp"
 #include "isms/server/projections.hpp"
 #include "isms/server/router.hpp"
@@ -93,6 +94,7 @@ struct ledger_options {
   pipeline_options pipeline;
   ws_api_options ws;
   notifier_options notify;
+  notification_centre_options centre;
   // The server's clock, UTC ms. Default: the system clock.
   clock_fn clock;
 };
@@ -156,6 +158,7 @@ class ledger final : public application {
   std::unique_ptr<worker_pool> pool_;
   std::unique_ptr<auth_service> auth_;
   std::unique_ptr<notifier> notifier_;
+  std::unique_ptr<notification_centre> centre_;
   std::shared_ptr<ws_api> ws_;
   std::unique_ptr<projection_engine> views_;
   std::unique_ptr<command_pipeline> pipeline_;

@@ -101,8 +101,8 @@ class notifier {
   void on_event(std::uint64_t position, const std::vector<std::pair<std::string, nlohmann::json>>& notifications);
 
   // A time-driven reminder, sent once per `key` ever (the set of sent keys is
-  // persisted).
-  void remind(const std::string& key, const std::string& user_id, const nlohmann::json& notification);
+  // persisted). True when sent now, false when it was sent before.
+  bool remind(const std::string& key, const std::string& user_id, const nlohmann::json& notification);
 
   // Undelivered webhook posts and mails (for /metrics and tests).
   [[nodiscard]] std::size_t outbox_size() const;
