@@ -56,6 +56,9 @@ export const http = {
   confirmSecondFactor: (code) => httpJson('POST', '/api/session/second-factor/confirm', { code }),
   removeSecondFactor: (code) => httpJson('DELETE', '/api/session/second-factor', { code }),
   resetSecondFactor: (user) => httpJson('POST', '/api/users/second-factor/reset', { user }),
+  // The notification centre: what the user was sent, kept by the server.
+  notifications: (limit = 30) => httpJson('GET', `/api/notifications?limit=${limit}`),
+  markNotificationsRead: (upTo) => httpJson('POST', '/api/notifications/read', { up_to: upTo }),
   verify: () => httpJson('GET', '/api/verify'),
   // Signed checkpoints (docs/auditors.md): the list with the current key, a
   // new one now (the newest again when nothing was appended since), the key.

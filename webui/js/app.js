@@ -250,6 +250,7 @@ app.conn.addEventListener('reconnected', () => {
   if (app.conn.attempt === 0 && wasDown) toast('Connection restored. The page is up to date.', { kind: 'ok', timeout: 3000 });
   wasDown = false;
   refreshBadge();
+  notices.load();  // what was sent while the connection was down
   if (current && current.reload) current.reload();
 });
 let wasDown = false;
@@ -290,6 +291,7 @@ app.addEventListener('command-queued', () => {
 // is asked; one announcing a request waiting for me closes once that request
 // is decided (by me, here or elsewhere, or by someone else) or withdrawn.
 function startNotifications() {
+  notices.load();  // also what was sent while signed out
   app.conn.subscribe('notifications', (n) => {
     if (!n || seenNotifications.has(n.id)) return;
     seenNotifications.add(n.id);

@@ -1,9 +1,10 @@
-// The notification centre: the `notifications` pushes this browser tab
-// received, kept for the tab (sessionStorage, the newest 30), so that a toast
-// that went by can be opened again; and, from the views, what they already
-// hold about the user's approvals: their own requests decided lately and the
-// requests for them that someone else decided (the `approvals` view — the
-// server keeps no list of notifications sent).
+// The notification centre: every notification the user was sent, kept by
+// the server (GET /api/notifications), also those sent while they were
+// offline, reminders included; pushes that arrive while the page is open
+// join the list at once. Opening the panel marks them read (on the server,
+// so in every tab and on every device). Below them, from the views, what they
+// already hold about the user's approvals: their own requests decided lately
+// and the requests for them that someone else decided.
 //
 // A button in the top bar opens it as a panel; each entry links to what it
 // is about (an approval request's own page, which says who decided and why).
@@ -11,10 +12,10 @@
 import { h, replace, instant } from './dom.js';
 import { readable } from './directory.js';
 import { app } from './state.js';
+import { http } from './api.js';
 import { loading, explain } from './ui.js';
 import { outcomeOf, kindLabel } from './approvalview.js';
 
-const KEY = 'isms.notifications';
 const KEEP = 30;
 const SHOW_DECIDED = 6;
 
@@ -23,10 +24,32 @@ const SHOW_DECIDED = 6;
 class Notices extends EventTarget {
   constructor() {
     super();
-    this.list = load();   // newest first: {id, kind, title, subject_stream, approval_id, position, received_at, read, verdict?, reason?}
+    this.list = [];   // newest first: {id, seq?, kind, title, subject_stream, approval_id, position, received_at, read, verdict?, reason?}
+    this.unreadOnServer = 0;
+    this.loaded = false;
   }
 
   has(id) { return this.list.some((n) => n.id === id); }
+
+  // The server's list, with what this page learnt (verdicts) kept.
+  async load() {
+    try {
+      const r = await http.notifications(KEEP);
+      const known = new Map(this.list.map((n) => [n.id, n]));
+      const fromServer = (r.notifications || []).map((n) => ({
+        id: n.id, seq: n.seq, kind: n.kind, title: n.title, subject_stream: n.subject_stream,
+        approval_id: n.approval_id || '', position: n.position, received_at: n.at, read: !!n.read,
+        verdict: known.get(n.id)?.verdict, reason: known.get(n.id)?.reason,
+      }));
+      const ids = new Set(fromServer.map((n) => n.id));
+      // Pushed and not yet listed (kept a moment later): stays on top.
+      const pushed = this.list.filter((n) => !ids.has(n.id) && n.seq === undefined);
+      this.list = pushed.concat(fromServer).slice(0, KEEP);
+      this.unreadOnServer = r.unread || 0;
+      this.loaded = true;
+      this.changed();
+    } catch { /* offline or signed out: the list stays as it was */ }
+  }
 
   // Keeps a pushed notification; false when it was kept already.
   add(n) {
@@ -34,6 +57,7 @@ class Notices extends EventTarget {
     const { id, kind, title, subject_stream, approval_id, position } = n;
     this.list.unshift({ id, kind, title, subject_stream, approval_id: approval_id || '', position, received_at: new Date().toISOString(), read: false });
     this.list.length = Math.min(this.list.length, KEEP);
+    this.unreadOnServer += 1;
     this.changed();
     return true;
   }
@@ -45,32 +69,31 @@ class Notices extends EventTarget {
     this.changed();
   }
 
-  get unread() { return this.list.filter((n) => !n.read).length; }
+  // Unread ones, also those beyond the newest KEEP the panel lists.
+  get unread() { return Math.max(this.unreadOnServer, this.list.filter((n) => !n.read).length); }
 
-  markAllRead() {
+  async markAllRead() {
     if (!this.unread) return;
     for (const n of this.list) n.read = true;
+    this.unreadOnServer = 0;
     this.changed();
+    try {
+      // Listed again first, so that a notification just pushed has its seq.
+      const r = await http.notifications(1);
+      const newest = (r.notifications || [])[0];
+      if (newest) await http.markNotificationsRead(newest.seq);
+    } catch { /* the server keeps them unread; the next load says so */ }
   }
 
   clear() {
     this.list = [];
-    sessionStorage.removeItem(KEY);
+    this.unreadOnServer = 0;
+    this.loaded = false;
     this.dispatchEvent(new CustomEvent('change'));
   }
 
   changed() {
-    try { sessionStorage.setItem(KEY, JSON.stringify(this.list)); } catch { /* storage full or off: the list lives in memory */ }
     this.dispatchEvent(new CustomEvent('change'));
-  }
-}
-
-function load() {
-  try {
-    const v = JSON.parse(sessionStorage.getItem(KEY) || '[]');
-    return Array.isArray(v) ? v.filter((n) => n && typeof n.id === 'string').slice(0, KEEP) : [];
-  } catch {
-    return [];
   }
 }
 
@@ -114,12 +137,12 @@ export function noticeCentre(hashForStream) {
 
   function paintReceived() {
     const list = notices.list;
-    replace(received, h('h3.notices-sub', 'Received in this window'),
+    replace(received, h('h3.notices-sub', 'Sent to you'),
       list.length ? h('ul.notices-list', list.map((n) => h('li.notice', { class: n.read ? null : 'unread', dataset: { notice: n.id } },
         h('a.notice-title', { href: noticeHref(n, hashForStream), onclick: () => close(false) }, readable(n.verdict ? `${n.verdict}: ${stripVerdict(n.title)}` : n.title)),
         n.reason ? h('blockquote.notice-reason', h('span.sr-only', 'Reason: '), n.reason) : null,
         h('div.notice-when', instant(n.received_at)))))
-        : h('p.muted', 'Nothing yet. New requests and decisions about yours appear here as they arrive.'));
+        : h('p.muted', notices.loaded ? 'Nothing yet. New requests, decisions about yours and reminders appear here — also those sent while you were away.' : 'Loading…'));
   }
 
   // The user's own requests decided lately, and requests for them decided by
@@ -157,6 +180,7 @@ export function noticeCentre(hashForStream) {
 
   function open() {
     paintReceived();
+    notices.load();
     paintDecided();
     panel.hidden = false;
     button.setAttribute('aria-expanded', 'true');

@@ -1,0 +1,88 @@
+// The notification centre on the demo ISMS: what a user was sent is kept by
+// the server, so that it is found in the app afterwards.
+//
+// - Henrik Brandt signs in for the first time: the bell already counts what
+//   was sent to him during the story, the panel lists R-12's acceptance
+//   request with a link to it; once opened, the count is gone — also after
+//   a reload (read is kept on the server), while the entries stay.
+// - Jonas Richter is signed out when Mara Hansen makes him the owner of a
+//   new risk; signing in later, he finds it in the centre, unread.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, loadDemo, signIn, ApiClient, until, visible } from './harness.js';
+
+let server;
+let browser;
+let skip = '';
+
+before(async () => {
+  const demo = await loadDemo('demo-');
+  if (demo.skip) { skip = demo.skip; return; }
+  server = await startServer({ data: demo.data });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) await server.stop();
+});
+
+async function badgeCount(page) {
+  const badge = page.locator('.top-notices .badge');
+  if (await badge.isHidden()) return 0;
+  return Number((await badge.textContent()).replace('+', ''));
+}
+
+test('what a user was sent before signing in is in the centre, and read once opened, on the server', async (t) => {
+  if (skip) { t.skip(skip); return; }
+  const { context, page } = await signIn(browser, server.url, 'henrik.brandt', 'demo-henrik.brandt');
+  try {
+    await until(async () => (await badgeCount(page)) > 0, 'an unread count on the bell');
+    await page.click('.top-notices');
+    const panel = page.locator('#notices-panel');
+    await visible(panel, 'the notification centre');
+    const entry = panel.locator('.notice', { hasText: 'R-12' }).first();
+    await visible(entry, "R-12's acceptance request among what was sent");
+    assert.equal(await entry.evaluate((li) => li.classList.contains('unread')), true);
+    assert.match(await entry.locator('a.notice-title').getAttribute('href'), /^#\/approvals\//);
+    await page.keyboard.press('Escape');
+    await until(async () => (await badgeCount(page)) === 0, 'the count gone once the centre was opened');
+
+    // Read on the server: a reload (or another device) counts nothing unread.
+    await page.reload();
+    await page.locator('.topbar').waitFor();
+    await page.locator('.conn-status .dot-live').waitFor();
+    await page.waitForTimeout(500);
+    assert.equal(await badgeCount(page), 0, 'read is kept by the server');
+    await page.click('.top-notices');
+    await visible(panel.locator('.notice', { hasText: 'R-12' }).first(), 'the entries are still listed');
+    assert.equal(await panel.locator('.notice.unread').count(), 0);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a notification sent while the user was signed out waits in the centre', async (t) => {
+  if (skip) { t.skip(skip); return; }
+  const manager = await ApiClient.open(browser, server.url, 'mara.hansen', 'demo-mara.hansen');
+  try {
+    await manager.command('risk.identify', 'risk-R-90', {
+      title: 'Courier tablets without device management', asset: 'Courier tablets', threat: 'Loss of a tablet',
+      vulnerability: 'No remote wipe', owner: 'jonas.richter', category: 'technical',
+    });
+  } finally {
+    await manager.close();
+  }
+  const { context, page } = await signIn(browser, server.url, 'jonas.richter', 'demo-jonas.richter');
+  try {
+    await until(async () => (await badgeCount(page)) > 0, 'an unread count on the bell');
+    await page.click('.top-notices');
+    const entry = page.locator('#notices-panel .notice', { hasText: 'R-90' }).first();
+    await visible(entry, 'the new risk among what was sent while signed out');
+    assert.equal(await entry.evaluate((li) => li.classList.contains('unread')), true);
+    assert.match(await entry.textContent(), /You own the risk risk-R-90/);
+  } finally {
+    await context.close();
+  }
+});
