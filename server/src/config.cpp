@@ -56,6 +56,8 @@ const std::vector<option>& options() {
        [](server_config& c, const json& v) { c.transport.tls_private_key = v.get<std::string>(); }},
       {"webhooks", k::text_list, 0, 0,
        [](server_config& c, const json& v) { c.ledger.notify.webhook_urls = v.get<std::vector<std::string>>(); }},
+      {"mail_digest_hour_utc", k::integer, 0, 23,
+       [](server_config& c, const json& v) { c.ledger.notify.digest_hour = v.get<int>(); }},
       {"notifications_kept_per_user", k::integer, 1, 10000,
        [](server_config& c, const json& v) { c.ledger.centre.keep_per_user = v.get<std::size_t>(); }},
       {"webhook_ca_file", k::text, 0, 0,

@@ -75,6 +75,9 @@ ledger::ledger(ledger_options options, eventstore::store& store)
             to = mail_recipient{it->second.email, it->second.name};
         });
         return to;
+      },
+      [this](const std::string& user_id, std::string_view category) {
+        return centre_->mail_preference(user_id, category);
       });
   views_ = std::make_unique<projection_engine>(
       options_.projections, store_,
@@ -221,7 +224,15 @@ void ledger::add_routes() {
     return f;
   });
   session_->add_routes(routes_);
-  centre_->add_routes(routes_, identify, *pool_);
+  centre_->add_routes(routes_, identify, *pool_, [this](const std::string& user_id) {
+    std::string address;
+    views_->read_current([&](const views::all_views& v) {
+      if (const auto it = v.users.users.find(user_id); it != v.users.users.end()) address = it->second.email;
+    });
+    return json{{"sent", options_.notify.mail.enabled()},
+                {"address", address},
+                {"digest_hour_utc", options_.notify.digest_hour}};
+  });
   audit_->add_routes(routes_);
   backup_->add_routes(routes_);
   reports_->add_routes(routes_);
@@ -340,7 +351,9 @@ std::uint64_t ledger::reactions_position() const {
 
 time_rules_report ledger::run_scheduler_once() {
   std::lock_guard lock(rules_mutex_);
-  return time_rules_->run_once();
+  time_rules_report report = time_rules_->run_once();
+  report.digests = notifier_->send_digests(now_ms());
+  return report;
 }
 
 std::expected<std::optional<std::string>, std::string> ledger::bootstrap_admin(const std::string& password) {

@@ -134,39 +134,33 @@ std::string mail_address(std::string_view mailbox) {
   return std::string(mailbox.substr(first, last - first + 1));
 }
 
-std::string compose_mail(const mail_options& options, const std::string& to, const std::string& to_name,
-                         const json& notification, std::int64_t now_ms) {
-  const auto text_of = [&](const char* key) {
-    const auto it = notification.find(key);
-    return it != notification.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
-  const std::string id = token(text_of("id"));
-  const std::string title = one_line(text_of("title"));
-  const std::string approval = text_of("approval_id");
-  const std::string kind = text_of("kind");
-  std::string link;
-  if (!options.web_url.empty()) {
-    std::string base = options.web_url;
-    while (base.ends_with('/')) base.pop_back();
-    link = base + (approval.empty() ? "/#/inbox" : "/#/approvals/" + percent_encode(approval));
-  }
+namespace {
+
+// The web UI's address of a notification: its approval's page, else the inbox.
+std::string link_for(const mail_options& options, const std::string& approval) {
+  if (options.web_url.empty()) return {};
+  std::string base = options.web_url;
+  while (base.ends_with('/')) base.pop_back();
+  return base + (approval.empty() ? "/#/inbox" : "/#/approvals/" + percent_encode(approval));
+}
+
+std::string text_of(const json& notification, const char* key) {
+  const auto it = notification.find(key);
+  return it != notification.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// The whole message: headers, then the text and HTML alternatives.
+std::string message(const mail_options& options, const std::string& to, const std::string& to_name,
+                    const std::string& subject, const std::string& id, const std::string& text,
+                    const std::string& html, std::int64_t now_ms) {
   const std::string from_address = mail_address(options.from);
   const auto at = from_address.find('@');
   const std::string domain = at == std::string::npos ? "isms-ledger.invalid" : token(from_address.substr(at + 1));
-
-  std::string text = title + "\r\n\r\n";
-  if (!link.empty()) text += "Open it in ISMS Ledger: " + link + "\r\n\r\n";
-  text += "-- \r\nISMS Ledger tells you of what waits for you or concerns you (" + kind + ").\r\n";
-  std::string html = "<!doctype html><html><body style=\"font-family:sans-serif\"><p>" + html_escape(title) + "</p>";
-  if (!link.empty()) html += "<p><a href=\"" + html_escape(link) + "\">Open it in ISMS Ledger</a></p>";
-  html += "<p style=\"color:#666;font-size:small\">ISMS Ledger tells you of what waits for you or concerns you (" +
-          html_escape(kind) + ").</p></body></html>\r\n";
-
   const std::string boundary = "isms-" + id;
   std::string m;
   m += "From: " + one_line(options.from) + "\r\n";
   m += "To: " + (to_name.empty() ? std::string() : header_text(to_name) + " ") + "<" + one_line(to) + ">\r\n";
-  m += "Subject: " + header_text("ISMS: " + title) + "\r\n";
+  m += "Subject: " + header_text(subject) + "\r\n";
   m += "Date: " + rfc5322_date(now_ms) + "\r\n";
   m += "Message-ID: <" + id + "@" + domain + ">\r\n";
   m += "Auto-Submitted: auto-generated\r\n";
@@ -178,6 +172,75 @@ std::string compose_mail(const mail_options& options, const std::string& to, con
   m += base64_lines(html);
   m += "--" + boundary + "--\r\n";
   return m;
+}
+
+constexpr std::string_view html_head = "<!doctype html><html><body style=\"font-family:sans-serif\">";
+
+}  // namespace
+
+std::string compose_mail(const mail_options& options, const std::string& to, const std::string& to_name,
+                         const json& notification, std::int64_t now_ms) {
+  const std::string id = token(text_of(notification, "id"));
+  const std::string title = one_line(text_of(notification, "title"));
+  const std::string kind = text_of(notification, "kind");
+  const std::string link = link_for(options, text_of(notification, "approval_id"));
+
+  std::string text = title + "\r\n\r\n";
+  if (!link.empty()) text += "Open it in ISMS Ledger: " + link + "\r\n\r\n";
+  text += "-- \r\nISMS Ledger tells you of what waits for you or concerns you (" + kind + ").\r\n";
+  std::string html = std::string(html_head) + "<p>" + html_escape(title) + "</p>";
+  if (!link.empty()) html += "<p><a href=\"" + html_escape(link) + "\">Open it in ISMS Ledger</a></p>";
+  html += "<p style=\"color:#666;font-size:small\">ISMS Ledger tells you of what waits for you or concerns you (" +
+          html_escape(kind) + ").</p></body></html>\r\n";
+  return message(options, to, to_name, "ISMS: " + title, id, text, html, now_ms);
+}
+
+std::string compose_digest(const mail_options& options, const std::string& to, const std::string& to_name,
+                           const std::vector<json>& notifications, std::string_view day, std::int64_t now_ms) {
+  const std::string count = std::to_string(notifications.size());
+  const std::string what = notifications.size() == 1 ? "1 notification" : count + " notifications";
+  std::string text = "What ISMS Ledger told you of since the last summary (" + what + "):\r\n\r\n";
+  std::string html = std::string(html_head) + "<p>What ISMS Ledger told you of since the last summary (" +
+                     html_escape(what) + "):</p><ul>";
+  for (const auto& n : notifications) {
+    const std::string title = one_line(text_of(n, "title"));
+    const std::string link = link_for(options, text_of(n, "approval_id"));
+    text += "- " + title + "\r\n";
+    if (!link.empty()) text += "  " + link + "\r\n";
+    html += "<li>" + (link.empty() ? html_escape(title)
+                                   : "<a href=\"" + html_escape(link) + "\">" + html_escape(title) + "</a>") +
+            "</li>";
+  }
+  const std::string inbox = link_for(options, "");
+  if (!inbox.empty()) text += "\r\nYour inbox: " + inbox + "\r\n";
+  text += "\r\n-- \r\nThe daily summary you chose in ISMS Ledger (My account, e-mail).\r\n";
+  html += "</ul><p style=\"color:#666;font-size:small\">The daily summary you chose in ISMS Ledger (My account, "
+          "e-mail).</p></body></html>\r\n";
+  return message(options, to, to_name, "ISMS: your daily summary, " + what, "digest-" + token(to) + "-" + token(day),
+                 text, html, now_ms);
+}
+
+std::string_view mail_category(const json& notification) {
+  const std::string kind = text_of(notification, "kind");
+  if (kind.starts_with("approval_")) return "approvals";
+  if (text_of(notification, "id").starts_with("due:") || kind == "risk_acceptance_expired") return "reminders";
+  return "assignments";
+}
+
+std::optional<mail_mode> mail_mode_from(std::string_view text) {
+  if (text == "immediately") return mail_mode::immediately;
+  if (text == "digest") return mail_mode::digest;
+  if (text == "off") return mail_mode::off;
+  return std::nullopt;
+}
+
+std::string_view to_string(mail_mode mode) {
+  switch (mode) {
+    case mail_mode::immediately: return "immediately";
+    case mail_mode::digest: return "digest";
+    case mail_mode::off: return "off";
+  }
+  return "immediately";
 }
 
 bool smtp_send(const mail_options& options, const std::string& to, const std::string& message, std::string& error) {

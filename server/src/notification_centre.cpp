@@ -202,7 +202,76 @@ std::expected<std::uint64_t, std::string> notification_centre::mark_read(const s
   return unread_of(u);
 }
 
-void notification_centre::add_routes(router& routes, identify_fn identify, worker_pool& pool) {
+namespace {
+std::string preferences_key(std::string_view user_id) { return "prefs/mail/" + std::string(user_id); }
+}  // namespace
+
+json notification_centre::mail_preferences(const std::string& user_id) const {
+  std::lock_guard lock(preferences_mutex_);
+  return preferences_locked(user_id);
+}
+
+const json& notification_centre::preferences_locked(const std::string& user_id) const {
+  auto it = preferences_.find(user_id);
+  if (it == preferences_.end()) {
+    json stored = json::object();
+    if (auto v = store_.get_meta(preferences_key(user_id)))
+      stored = read_json(*v, max_stored_json_depth).value_or(json::object());
+    json whole = json::object();
+    for (const auto category : mail_categories) {
+      const auto at = stored.find(category);
+      const bool known = at != stored.end() && at->is_string() && mail_mode_from(at->get<std::string>());
+      whole[std::string(category)] = known ? at->get<std::string>() : std::string(to_string(mail_mode::immediately));
+    }
+    it = preferences_.emplace(user_id, std::move(whole)).first;
+  }
+  return it->second;
+}
+
+mail_mode notification_centre::mail_preference(const std::string& user_id, std::string_view category) const {
+  const json p = mail_preferences(user_id);
+  const auto it = p.find(category);
+  return it == p.end() ? mail_mode::immediately : mail_mode_from(it->get<std::string>()).value_or(mail_mode::immediately);
+}
+
+std::expected<json, std::string> notification_centre::set_mail_preferences(const std::string& user_id,
+                                                                          const json& choices) {
+  if (!choices.is_object()) return std::unexpected("send {category: mode}");
+  std::lock_guard lock(preferences_mutex_);
+  json next = preferences_locked(user_id);
+  for (const auto& [category, mode] : choices.items()) {
+    if (std::ranges::find(mail_categories, category) == mail_categories.end())
+      return std::unexpected("no category '" + category + "': approvals, assignments or reminders");
+    if (!mode.is_string() || !mail_mode_from(mode.get<std::string>()))
+      return std::unexpected(category + ": immediately, digest or off");
+    next[category] = mode;
+  }
+  if (auto r = store_.put_meta(preferences_key(user_id), next.dump()); !r) return std::unexpected(r.error().message);
+  preferences_[user_id] = next;
+  return next;
+}
+
+void notification_centre::add_routes(router& routes, identify_fn identify, worker_pool& pool,
+                                     mail_status_fn mail_status) {
+  routes.on("/api/notifications/preferences", {"GET", "PUT"},
+            on_pool(pool, [this, identify, mail_status](const http_request& r) {
+              auto who = require_caller(identify, r);
+              if (!who) return who.error();
+              json mail = mail_status ? mail_status(who->user_id) : json::object();
+              if (r.method == "PUT") {
+                const json body = read_json(r.body).value_or(json());
+                if (!body.is_object() || !body.contains("mail"))
+                  return json_error(400, "bad_request",
+                                    "send {\"mail\": {\"approvals\" | \"assignments\" | \"reminders\": "
+                                    "\"immediately\" | \"digest\" | \"off\"}}");
+                auto set = set_mail_preferences(who->user_id, body["mail"]);
+                if (!set) return json_error(400, "bad_request", "mail: " + set.error());
+                mail["preferences"] = *set;
+              } else {
+                mail["preferences"] = mail_preferences(who->user_id);
+              }
+              return json_response(200, json{{"mail", mail}});
+            }, "the preferences could not be read or stored"));
   routes.on("/api/notifications", {"GET"},
             on_pool(pool, [this, identify](const http_request& r) {
               auto who = require_caller(identify, r);

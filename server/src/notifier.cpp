@@ -11,6 +11,7 @@
 #include <fstream>
 #include <memory>
 
+#include "isms/domain/core.hpp"
 #include "isms/server/json_input.hpp"
 #include "isms/server/log.hpp"
 #include "outbound.hpp"
@@ -161,8 +162,13 @@ bool http_post(const std::string& url, const std::string& body, const post_optio
   return true;
 }
 
-notifier::notifier(notifier_options options, eventstore::store& store, push_fn push, recipient_fn recipient)
-    : options_(std::move(options)), store_(store), push_(std::move(push)), recipient_(std::move(recipient)) {
+notifier::notifier(notifier_options options, eventstore::store& store, push_fn push, recipient_fn recipient,
+                   preference_fn preference)
+    : options_(std::move(options)),
+      store_(store),
+      push_(std::move(push)),
+      recipient_(std::move(recipient)),
+      preference_(std::move(preference)) {
   if (auto stored = store_.get_meta(outbox_key)) {
     const json j = read_json(*stored, max_stored_json_depth).value_or(json());
     if (j.is_object()) {
@@ -171,6 +177,11 @@ notifier::notifier(notifier_options options, eventstore::store& store, push_fn p
       if (auto it = j.find("reminded"); it != j.end() && it->is_array())
         for (const auto& k : *it)
           if (k.is_string()) reminded_.insert(k.get<std::string>());
+      if (auto it = j.find("digests"); it != j.end() && it->is_object())
+        for (const auto& [user, items] : it->items())
+          if (items.is_array()) digests_[user] = items.get<std::vector<json>>();
+      if (auto it = j.find("last_digest_day"); it != j.end() && it->is_string())
+        last_digest_day_ = it->get<std::string>();
       if (auto it = j.find("pending"); it != j.end() && it->is_array()) {
         for (const auto& p : *it) {
           if (!p.is_object()) continue;
@@ -209,7 +220,15 @@ void notifier::enqueue_locked(const std::string& user_id, const json& notificati
     outbox_.push_back(std::move(item));
   }
   if (options_.mail.enabled() && recipient_) {
-    if (const auto to = recipient_(user_id); to && !to->address.empty()) {
+    const mail_mode mode = preference_ ? preference_(user_id, mail_category(notification)) : mail_mode::immediately;
+    if (mode == mail_mode::digest) {
+      auto& waiting = digests_[user_id];
+      waiting.push_back(notification);
+      if (waiting.size() > options_.max_digest_items)
+        waiting.erase(waiting.begin(), waiting.begin() + static_cast<std::ptrdiff_t>(waiting.size() - options_.max_digest_items));
+    } else if (mode == mail_mode::off) {
+      // Not mailed: the notification centre keeps it.
+    } else if (const auto to = recipient_(user_id); to && !to->address.empty()) {
       pending item;
       item.seq = next_seq_++;
       item.to = to->address;
@@ -228,7 +247,8 @@ void notifier::persist_locked() {
   json pending_json = json::array();
   for (const auto& p : outbox_)
     pending_json.push_back({{"seq", p.seq}, {"url", p.url}, {"to", p.to}, {"body", p.body}, {"attempts", p.attempts}});
-  const json j{{"checkpoint", checkpoint_}, {"next_seq", next_seq_}, {"reminded", reminded_}, {"pending", pending_json}};
+  const json j{{"checkpoint", checkpoint_}, {"next_seq", next_seq_},       {"reminded", reminded_},
+               {"pending", pending_json}, {"digests", digests_},           {"last_digest_day", last_digest_day_}};
   if (auto r = store_.put_meta(outbox_key, j.dump()); !r)
     log::error("notify", "could not persist the outbox: " + r.error().message);
 }
@@ -263,6 +283,41 @@ bool notifier::remind(const std::string& key, const std::string& user_id, const 
   cv_.notify_all();
   push_(user_id, notification);
   return true;
+}
+
+std::size_t notifier::send_digests(std::int64_t now_ms) {
+  const auto now = std::chrono::sys_time<std::chrono::milliseconds>{std::chrono::milliseconds{now_ms}};
+  const auto day = std::chrono::floor<std::chrono::days>(now);
+  const auto hour = std::chrono::duration_cast<std::chrono::hours>(now - day).count();
+  const std::string day_text = domain::format_date(day);
+  std::size_t sent = 0;
+  {
+    std::lock_guard lock(mutex_);
+    if (hour < options_.digest_hour || last_digest_day_ == day_text) return 0;
+    last_digest_day_ = day_text;
+    for (auto& [user, items] : digests_) {
+      if (items.empty() || !options_.mail.enabled() || !recipient_) continue;
+      const auto to = recipient_(user);
+      if (!to || to->address.empty()) continue;
+      pending item;
+      item.seq = next_seq_++;
+      item.to = to->address;
+      item.body = compose_digest(options_.mail, to->address, to->name, items, day_text, now_ms);
+      outbox_.push_back(std::move(item));
+      ++sent;
+    }
+    // Also those of users who have no address now: a summary is for a day.
+    digests_.clear();
+    persist_locked();
+  }
+  if (sent != 0) cv_.notify_all();
+  return sent;
+}
+
+std::size_t notifier::digest_size(const std::string& user_id) const {
+  std::lock_guard lock(mutex_);
+  const auto it = digests_.find(user_id);
+  return it == digests_.end() ? 0 : it->second.size();
 }
 
 std::size_t notifier::outbox_size() const {

@@ -6,7 +6,8 @@ namespace isms::server {
 
 json time_rules_json(const time_rules_report& r) {
   return json{{"today", r.today},     {"commands", r.commands}, {"applied", r.applied},
-              {"already_done", r.already_done}, {"refused", r.refused},   {"reminders", r.reminders}};
+              {"already_done", r.already_done}, {"refused", r.refused},   {"reminders", r.reminders},
+              {"digests", r.digests}};
 }
 
 time_rules_report time_rules::run_once() const {

@@ -253,6 +253,127 @@ TEST(mail, a_server_mails_the_user_it_notifies_at_the_address_they_were_register
   EXPECT_EQ(sink.messages().size(), 1u);
 }
 
+TEST(mail, each_category_goes_out_as_the_user_chose_at_once_in_the_daily_summary_or_not_at_all) {
+  const auto dir = testing::make_temp_dir("ismsd-mail-digest");
+  smtp_sink sink(testing::unused_port());
+  // 2026-03-02, 06:00 and 08:00 UTC.
+  const std::int64_t six = 1772431200000, eight = six + 2 * 3600 * 1000;
+  {
+    auto store = eventstore::store::open(eventstore::options{}, dir);
+    ASSERT_TRUE(store) << store.error().message;
+    notifier_options options;
+    options.mail = options_for(sink.url());
+    const auto recipient = [](const std::string& user) -> std::optional<mail_recipient> {
+      return mail_recipient{user + "@example.com", user};
+    };
+    // olga: approvals in the summary; bob: approvals never; the rest at once.
+    const auto preference = [](const std::string& user, std::string_view category) {
+      if (category != "approvals") return mail_mode::immediately;
+      return user == "olga" ? mail_mode::digest : mail_mode::off;
+    };
+    {
+      notifier n(options, **store, [](const std::string&, const json&) {}, recipient, preference);
+      n.on_event(1, {{"olga", json{{"id", "n-1-olga"}, {"kind", "approval_requested"}, {"title", "Approve R-1"},
+                                   {"approval_id", "risk-R-1.v4"}}},
+                     {"bob", json{{"id", "n-1-bob"}, {"kind", "approval_requested"}, {"title", "Approve R-1"}}}});
+      n.on_event(2, {{"olga", json{{"id", "n-2-olga"}, {"kind", "risk_assigned"}, {"title", "You own R-2"}}}});
+      ASSERT_EQ(sink.wait_for(1).size(), 1u);
+      EXPECT_EQ(n.digest_size("olga"), 1u);
+      EXPECT_EQ(n.digest_size("bob"), 0u) << "off is off";
+    }
+    // The summary waits across a restart, and goes out from the hour on, once a day.
+    notifier n(options, **store, [](const std::string&, const json&) {}, recipient, preference);
+    EXPECT_EQ(n.digest_size("olga"), 1u);
+    n.on_event(3, {{"olga", json{{"id", "n-3-olga"}, {"kind", "approval_your_turn"}, {"title", "Your turn on R-3"}}}});
+    EXPECT_EQ(n.send_digests(six), 0u) << "before digest_hour";
+    EXPECT_EQ(n.send_digests(eight), 1u);
+    EXPECT_EQ(n.send_digests(eight + 60'000), 0u) << "once a day";
+    EXPECT_EQ(n.digest_size("olga"), 0u);
+    const auto got = sink.wait_for(2);
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_NE(part(got[0], "text/plain").find("You own R-2"), std::string::npos);
+    const std::string summary = got[1];
+    EXPECT_TRUE(summary.starts_with("X-Envelope-To: olga@example.com\r\n")) << summary;
+    EXPECT_NE(summary.find("Message-ID: <digest-olga_example.com-2026-03-02@example.com>"), std::string::npos)
+        << headers_of(summary);
+    const std::string text = part(summary, "text/plain");
+    EXPECT_NE(text.find("2 notifications"), std::string::npos) << text;
+    EXPECT_NE(text.find("- Approve R-1\r\n  https://isms.example.com/#/approvals/risk-R-1.v4"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("- Your turn on R-3"), std::string::npos) << text;
+    std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(sink.messages().size(), 2u) << "bob's approval was mailed although he chose off";
+  }
+  fs::remove_all(dir);
+}
+
+TEST(mail, a_user_chooses_per_category_on_a_server_and_the_scheduler_sends_the_summary) {
+  smtp_sink sink(testing::unused_port());
+  testing::test_server srv([&](server_config& c) { c.ledger.notify.mail = options_for(sink.url()); });
+  auto admin = testing::connect_as(srv, testing::login(srv.port(), "admin", testing::test_server::admin_password));
+  ASSERT_NE(admin, nullptr);
+  ASSERT_TRUE(testing::ok(admin->command(
+      "user.register", "user-olga",
+      {{"name", "Olga Owner"}, {"email", "olga@example.com"}, {"roles", json::array({"risk_owner"})}})));
+  const std::vector<std::pair<std::string, std::string>> as_admin{
+      {"Authorization", "Bearer " + testing::login(srv.port(), "admin", testing::test_server::admin_password)}};
+  ASSERT_EQ(testing::http_call(srv.port(), "POST", "/api/users/password",
+                               json{{"user", "olga"}, {"password", "pw-olga-for-mail"}}.dump(), as_admin)
+                .status,
+            200u);
+  const std::string olga = testing::login(srv.port(), "olga", "pw-olga-for-mail");
+  const std::vector<std::pair<std::string, std::string>> as_olga{{"Authorization", "Bearer " + olga}};
+
+  auto got = testing::http_call(srv.port(), "GET", "/api/notifications/preferences", "", as_olga);
+  ASSERT_EQ(got.status, 200u) << got.body;
+  EXPECT_EQ(got.json_body().at("mail"),
+            (json{{"sent", true},
+                  {"address", "olga@example.com"},
+                  {"digest_hour_utc", 7},
+                  {"preferences", {{"approvals", "immediately"}, {"assignments", "immediately"}, {"reminders", "immediately"}}}}));
+  EXPECT_EQ(testing::http_call(srv.port(), "GET", "/api/notifications/preferences").status, 401u);
+  for (const auto* bad : {R"({"mail":{"approvals":"weekly"}})", R"({"mail":{"gossip":"off"}})", R"({"mail":[]})", "{}",
+                          R"({"mail":{"approvals":1}})"}) {
+    auto r = testing::http_call(srv.port(), "PUT", "/api/notifications/preferences", bad, as_olga);
+    EXPECT_EQ(r.status, 400u) << bad << " → " << r.body;
+  }
+  auto set = testing::http_call(srv.port(), "PUT", "/api/notifications/preferences",
+                                R"({"mail":{"approvals":"digest","reminders":"off"}})", as_olga);
+  ASSERT_EQ(set.status, 200u) << set.body;
+  EXPECT_EQ(set.json_body().at("mail").at("preferences"),
+            (json{{"approvals", "digest"}, {"assignments", "immediately"}, {"reminders", "off"}}));
+
+  // The assignment is mailed at once; the request for her approval waits for the summary.
+  auto manager = testing::connect_as(srv, srv.add_user("mia", {"isms_manager"}));
+  testing::risk_awaiting_olga(*manager, srv);
+  const auto first = sink.wait_for(1);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_NE(part(first[0], "text/plain").find("You own the risk risk-R-2"), std::string::npos)
+      << part(first[0], "text/plain");
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(sink.messages().size(), 1u) << "the approval request was mailed at once";
+
+  // Chosen preferences outlive a restart; the summary goes out with the time rules.
+  srv.restart();
+  const std::vector<std::pair<std::string, std::string>> again{
+      {"Authorization", "Bearer " + testing::login(srv.port(), "olga", "pw-olga-for-mail")}};
+  EXPECT_EQ(testing::http_call(srv.port(), "GET", "/api/notifications/preferences", "", again)
+                .json_body()
+                .at("mail")
+                .at("preferences")
+                .at("approvals"),
+            "digest");
+  // Today's summary went out already (the scheduler runs at start); the
+  // request waits for tomorrow's.
+  EXPECT_EQ(srv.app().run_scheduler_once().digests, 0u);
+  srv.advance_days(1);
+  EXPECT_EQ(srv.app().run_scheduler_once().digests, 1u);
+  const auto both = sink.wait_for(2);
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_NE(part(both[1], "text/plain").find("Approval requested"), std::string::npos) << part(both[1], "text/plain");
+  EXPECT_EQ(srv.app().run_scheduler_once().digests, 0u) << "one summary a day";
+}
+
 TEST(mail, a_server_refuses_to_start_on_an_smtp_password_file_of_more_than_one_line) {
   const auto dir = testing::make_temp_dir("ismsd-mail-password");
   const auto file = dir / "smtp.password";

@@ -7,11 +7,14 @@
 // is the notification's id, so a retry is recognisable as the same mail.
 // Thread-safety: plain functions of their arguments.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -50,6 +53,25 @@ struct mail_options {
 // (an address) named `to_name`, dated `now_ms` (UTC).
 [[nodiscard]] std::string compose_mail(const mail_options& options, const std::string& to, const std::string& to_name,
                                        const nlohmann::json& notification, std::int64_t now_ms);
+
+// One mail for several notifications (the daily summary), to `to` named
+// `to_name`: each title with its link; `day` (YYYY-MM-DD) makes its
+// Message-ID, so a retry is the same summary.
+[[nodiscard]] std::string compose_digest(const mail_options& options, const std::string& to,
+                                         const std::string& to_name, const std::vector<nlohmann::json>& notifications,
+                                         std::string_view day, std::int64_t now_ms);
+
+// How a user wants the notifications of one category mailed.
+enum class mail_mode { immediately, digest, off };
+
+// The categories a user chooses for: "approvals" (a request waits, is
+// decided or withdrawn), "reminders" (the time rules' reminders and an
+// acceptance that expired), "assignments" (everything else: a risk, action,
+// objective, review or audit of theirs).
+inline constexpr std::array<std::string_view, 3> mail_categories{"approvals", "assignments", "reminders"};
+[[nodiscard]] std::string_view mail_category(const nlohmann::json& notification);
+[[nodiscard]] std::optional<mail_mode> mail_mode_from(std::string_view text);
+[[nodiscard]] std::string_view to_string(mail_mode mode);
 
 // Sends `message` to `to` through the configured server; true when the
 // server accepted it. `error` says why not otherwise (the server's answer

@@ -23,8 +23,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <expected>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -32,6 +35,7 @@
 #include <nlohmann/json.hpp>
 
 #include "isms/eventstore/store.hpp"
+#include "isms/server/mail.hpp"
 #include "isms/server/router.hpp"
 #include "isms/server/http_room.hpp"
 #include "isms/server/worker_pool.hpp"
@@ -81,8 +85,23 @@ class notification_centre {
   // returns the unread count after. Errors: the store's message.
   [[nodiscard]] std::expected<std::uint64_t, std::string> mark_read(const std::string& user_id, std::uint64_t seq);
 
-  // GET /api/notifications and POST /api/notifications/read (docs/protocol.md).
-  void add_routes(router& routes, identify_fn identify, worker_pool& pool);
+  // How the user wants each category of notification mailed (mail_category;
+  // immediately unless they chose otherwise), kept in the store's metadata
+  // (`prefs/mail/<user id>`).
+  [[nodiscard]] mail_mode mail_preference(const std::string& user_id, std::string_view category) const;
+  [[nodiscard]] nlohmann::json mail_preferences(const std::string& user_id) const;
+  // `choices`: {category: "immediately" | "digest" | "off"}, any subset;
+  // an unknown category or mode is refused, nothing changed.
+  [[nodiscard]] std::expected<nlohmann::json, std::string> set_mail_preferences(const std::string& user_id,
+                                                                               const nlohmann::json& choices);
+
+  // What the preferences answer says besides them: whether this server
+  // mails at all, and the user's address (empty: none registered).
+  using mail_status_fn = std::function<nlohmann::json(const std::string& user_id)>;
+
+  // GET /api/notifications, POST /api/notifications/read, GET and PUT
+  // /api/notifications/preferences (docs/protocol.md).
+  void add_routes(router& routes, identify_fn identify, worker_pool& pool, mail_status_fn mail_status);
 
  private:
   struct queued {
@@ -91,6 +110,7 @@ class notification_centre {
     std::int64_t at_ms = 0;
   };
   void run();
+  const nlohmann::json& preferences_locked(const std::string& user_id) const;
   void store_batch(std::vector<queued>& batch, std::uint64_t position);
 
   notification_centre_options options_;
@@ -107,6 +127,9 @@ class notification_centre {
   bool stopping_ = false;
 
   mutable std::mutex io_mutex_;  // read-modify-write of users' values
+
+  mutable std::mutex preferences_mutex_;
+  mutable std::map<std::string, nlohmann::json, std::less<>> preferences_;  // read through, written through
   std::thread thread_;
 };
 

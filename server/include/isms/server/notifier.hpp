@@ -27,6 +27,7 @@
 #include <expected>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -68,6 +69,12 @@ struct notifier_options {
   // E-mail: each notification also goes to its user's address, when the
   // user has one, through the same outbox. Default: off (no url)
   mail_options mail;
+  // The hour (UTC, 0–23) from which the daily summary goes out to those who
+  // chose it for a category. Default: 7
+  int digest_hour = 7;
+  // Most notifications one user's daily summary holds; beyond it the oldest
+  // are dropped from it (they stay in the notification centre). Default: 500
+  std::size_t max_digest_items = 500;
 };
 
 // Where a user's mail goes: their address and name.
@@ -81,8 +88,11 @@ class notifier {
   using push_fn = std::function<void(const std::string& user_id, const nlohmann::json& notification)>;
   // A user's mail address now, nullopt when they have none (or are disabled).
   using recipient_fn = std::function<std::optional<mail_recipient>(const std::string& user_id)>;
+  // How a user wants a category of notifications mailed (mail_category).
+  using preference_fn = std::function<mail_mode(const std::string& user_id, std::string_view category)>;
 
-  notifier(notifier_options options, eventstore::store& store, push_fn push, recipient_fn recipient = {});
+  notifier(notifier_options options, eventstore::store& store, push_fn push, recipient_fn recipient = {},
+           preference_fn preference = {});
   ~notifier();  // stops the delivery thread; the outbox stays persisted
 
   // Whether the event at `position` was handled before (a restart replays
@@ -103,6 +113,14 @@ class notifier {
   // A time-driven reminder, sent once per `key` ever (the set of sent keys is
   // persisted). True when sent now, false when it was sent before.
   bool remind(const std::string& key, const std::string& user_id, const nlohmann::json& notification);
+
+  // The daily summaries, once a day from options.digest_hour (UTC) of
+  // `now_ms`'s day: one mail per user with notifications waiting for it.
+  // Returns the number of summaries queued (0 before the hour, or when
+  // today's went out already).
+  std::size_t send_digests(std::int64_t now_ms);
+  // Notifications waiting for a user's next summary (for tests).
+  [[nodiscard]] std::size_t digest_size(const std::string& user_id) const;
 
   // Undelivered webhook posts and mails (for /metrics and tests).
   [[nodiscard]] std::size_t outbox_size() const;
@@ -126,11 +144,14 @@ class notifier {
   eventstore::store& store_;
   push_fn push_;
   recipient_fn recipient_;
+  preference_fn preference_;
 
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<pending> outbox_;
   std::set<std::string> reminded_;
+  std::map<std::string, std::vector<nlohmann::json>> digests_;  // user → waiting for the summary
+  std::string last_digest_day_;                                  // YYYY-MM-DD of the last summaries
   std::uint64_t checkpoint_ = 0;
   std::uint64_t next_seq_ = 1;
   std::uint64_t delivered_ = 0;

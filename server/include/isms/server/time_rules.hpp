@@ -40,11 +40,12 @@ struct time_rules_report {
   std::size_t already_done = 0;   // of them, recorded by an earlier run (the same command id)
   std::size_t refused = 0;        // of them, refused or failed (logged)
   std::size_t reminders = 0;      // reminders due (each is sent once ever, however often it is due)
+  std::size_t digests = 0;        // daily mail summaries queued (the ledger's run: once a day)
   bool ok = true;                 // false when the due view could not be read
   std::string error;
 };
 
-// The report as JSON: {"today", "commands", "applied", "already_done", "refused", "reminders"}.
+// The report as JSON: {"today", "commands", "applied", "already_done", "refused", "reminders", "digests"}.
 [[nodiscard]] json time_rules_json(const time_rules_report& r);
 
 class time_rules {
