@@ -7,10 +7,12 @@
 //   a reload (read is kept on the server), while the entries stay.
 // - Jonas Richter is signed out when Mara Hansen makes him the owner of a
 //   new risk; signing in later, he finds it in the centre, unread.
+// - Eva Schmidt, on a phone, chooses a daily summary for approvals and no
+//   mail for reminders; the choice is kept by the server.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, loadDemo, signIn, ApiClient, until, visible } from './harness.js';
+import { startServer, launchBrowser, loadDemo, signIn, ApiClient, until, visible, shot } from './harness.js';
 
 let server;
 let browser;
@@ -44,6 +46,7 @@ test('what a user was sent before signing in is in the centre, and read once ope
     await visible(panel, 'the notification centre');
     const entry = panel.locator('.notice', { hasText: 'R-12' }).first();
     await visible(entry, "R-12's acceptance request among what was sent");
+    await shot(page, 'notification-centre', { fullPage: false });
     assert.equal(await entry.evaluate((li) => li.classList.contains('unread')), true);
     assert.match(await entry.locator('a.notice-title').getAttribute('href'), /^#\/approvals\//);
     await page.keyboard.press('Escape');
@@ -82,6 +85,33 @@ test('a notification sent while the user was signed out waits in the centre', as
     await visible(entry, 'the new risk among what was sent while signed out');
     assert.equal(await entry.evaluate((li) => li.classList.contains('unread')), true);
     assert.match(await entry.textContent(), /You own the risk risk-R-90/);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a user chooses on the account page how each kind of notification is mailed, and it is kept', async (t) => {
+  if (skip) { t.skip(skip); return; }
+  const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+  const { context, page } = await signIn(browser, server.url, 'eva.schmidt', 'demo-eva.schmidt', phone);
+  try {
+    await page.goto(`${server.url}/#/account`);
+    const approvals = page.locator('#mail-approvals');
+    await visible(approvals, 'the e-mail choice for approvals');
+    assert.equal(await approvals.inputValue(), 'immediately', 'at once until chosen otherwise');
+    await approvals.selectOption('digest');
+    await page.locator('#mail-reminders').selectOption('off');
+    await page.locator('#mail-preferences button[type=submit]').click();
+    await visible(page.locator('.toast', { hasText: 'e-mail settings are saved' }), 'the saved note');
+
+    await page.reload();
+    await visible(page.locator('#mail-approvals'), 'the e-mail choices after a reload');
+    assert.equal(await page.locator('#mail-approvals').inputValue(), 'digest');
+    assert.equal(await page.locator('#mail-reminders').inputValue(), 'off');
+    assert.equal(await page.locator('#mail-assignments').inputValue(), 'immediately');
+    await shot(page, 'account-mail-preferences');
+    const kept = await page.evaluate(async () => (await (await fetch('/api/notifications/preferences')).json()).mail.preferences);
+    assert.deepEqual(kept, { approvals: 'digest', assignments: 'immediately', reminders: 'off' });
   } finally {
     await context.close();
   }

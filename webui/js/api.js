@@ -59,6 +59,8 @@ export const http = {
   // The notification centre: what the user was sent, kept by the server.
   notifications: (limit = 30) => httpJson('GET', `/api/notifications?limit=${limit}`),
   markNotificationsRead: (upTo) => httpJson('POST', '/api/notifications/read', { up_to: upTo }),
+  notificationPreferences: () => httpJson('GET', '/api/notifications/preferences'),
+  setNotificationPreferences: (mail) => httpJson('PUT', '/api/notifications/preferences', { mail }),
   verify: () => httpJson('GET', '/api/verify'),
   // Signed checkpoints (docs/auditors.md): the list with the current key, a
   // new one now (the newest again when nothing was appended since), the key.

@@ -4,7 +4,7 @@
 import { h, replace } from '../dom.js';
 import { app } from '../state.js';
 import { http } from '../api.js';
-import { pageHeader, section, facts, chip, toast } from '../ui.js';
+import { pageHeader, section, facts, chip, toast, loading } from '../ui.js';
 import { ROLE_LABELS } from '../roles.js';
 import { signOut } from '../app.js';
 
@@ -56,7 +56,67 @@ export async function render() {
         ['Roles', (u.roles || []).length ? h('span.row', { style: 'gap:4px' }, u.roles.map((r) => chip(ROLE_LABELS[r] || r, 'info'))) : 'none'],
       ]), h('p.muted', { style: 'margin-top:12px;font-size:.88rem' }, 'Roles are granted by an administrator. Everything you do is recorded with your name.')),
       section('Change your password', form)),
-    secondFactor());
+    h('div.grid-2', secondFactor(), mailPreferences()));
+}
+
+// ---------------------------------------------------------------- e-mail
+
+const MAIL_CATEGORIES = [
+  ['approvals', 'Approvals', 'A request waits for you or your turn has come; a request of yours was decided or withdrawn.'],
+  ['assignments', 'Assignments', 'A risk, corrective action, objective, review or audit became yours; a nonconformity was raised.'],
+  ['reminders', 'Reminders', 'Something of yours is due or overdue; an acceptance expired.'],
+];
+const MAIL_MODES = [['immediately', 'At once'], ['digest', 'In a daily summary'], ['off', 'Not by e-mail']];
+
+// How each category of notification reaches the user by mail. Whatever is
+// chosen, the notification centre (the bell) keeps every notification.
+function mailPreferences() {
+  const body = h('div.mail-preferences', loading('Loading your e-mail settings…'));
+  const box = section('E-mail', body);
+  box.id = 'mail-preferences';
+  (async () => {
+    let mail;
+    try {
+      mail = (await http.notificationPreferences()).mail;
+    } catch (x) {
+      replace(body, h('p.form-error', { role: 'alert' }, x.message || 'Your e-mail settings could not be read.'));
+      return;
+    }
+    const note = { style: 'font-size:.88rem;margin-bottom:12px' };
+    const where = !mail.sent
+      ? h('p.muted', note, 'This server sends no e-mail. Notifications reach you in the app: the bell keeps every one.')
+      : !mail.address
+        ? h('p.muted', note, 'No e-mail address is registered for you; an administrator adds it. Until then notifications reach you in the app only.')
+        : h('p.muted', note, 'Mails go to ', h('b', mail.address), `. A daily summary leaves at ${String(mail.digest_hour_utc).padStart(2, '0')}:00 UTC. The bell keeps every notification, whatever you choose.`);
+    const err = h('div.form-error', { role: 'alert', hidden: true });
+    const selects = MAIL_CATEGORIES.map(([key, label, hint]) => {
+      const id = `mail-${key}`;
+      const select = h(`select#${id}`, { name: key, 'aria-describedby': `${id}-hint` },
+        MAIL_MODES.map(([v, l]) => h('option', { value: v, selected: mail.preferences[key] === v }, l)));
+      return [key, select, h('div.field', h('label', { for: id }, label), select, h(`p.hint#${id}-hint`, hint))];
+    });
+    const save = h('button.btn.btn-primary', { type: 'submit' }, 'Save');
+    const form = h('form', { novalidate: true }, where, selects.map(([, , f]) => f), err, save);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      err.hidden = true;
+      save.disabled = true;
+      save.classList.add('busy');
+      try {
+        const chosen = Object.fromEntries(selects.map(([k, sel]) => [k, sel.value]));
+        await http.setNotificationPreferences(chosen);
+        toast('Your e-mail settings are saved.', { kind: 'ok' });
+      } catch (x) {
+        err.textContent = x.message || 'Your e-mail settings could not be saved.';
+        err.hidden = false;
+      } finally {
+        save.disabled = false;
+        save.classList.remove('busy');
+      }
+    });
+    replace(body, form);
+  })();
+  return box;
 }
 
 // ---------------------------------------------------------------- second factor
