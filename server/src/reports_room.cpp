@@ -84,17 +84,43 @@ http_response reports_room::printable(const http_request& request) const {
   if (!who) return who.error();
   if (who->actor.roles.empty()) return json_error(403, "forbidden", "the viewer holds no role");
   const std::string_view name = std::string_view(request.path).substr(print_prefix.size());
-  if (name != "soa.html") return json_error(404, "not_found", "no such document; there is soa.html");
+  // soa.html, risk-treatment-plan.html, review-<id>.html, nonconformity-<id>.html
+  const auto id_in = [&](std::string_view prefix) -> std::string {
+    if (!name.starts_with(prefix) || !name.ends_with(".html")) return {};
+    return std::string(name.substr(prefix.size(), name.size() - prefix.size() - 5));
+  };
+  const std::string review_id = id_in("review-"), nc_id = id_in("nonconformity-");
+  if (name != "soa.html" && name != "risk-treatment-plan.html" && review_id.empty() && nc_id.empty())
+    return json_error(404, "not_found",
+                      "no such document; there are soa.html, risk-treatment-plan.html, review-<id>.html and "
+                      "nonconformity-<id>.html");
   const auto position = position_of(request);
   if (!position) return position.error();
   const auto views = parts_.views_at(*position);
   if (!views) return json_error(500, "internal", views.error());
   const auto hash = parts_.hash_at(*position);
   if (!hash) return json_error(500, "internal", hash.error());
-  const auto printed = domain::format_instant(domain::instant{std::chrono::milliseconds{parts_.clock()}});
+  const auto now = domain::instant{std::chrono::milliseconds{parts_.clock()}};
+  const auto printed = domain::format_instant(now);
+  const auto today = std::chrono::floor<std::chrono::days>(now);
+  std::expected<std::string, domain::rejection> document = std::unexpected(domain::rejection{});
+  if (name == "soa.html")
+    document = soa_document(**views, *position, *hash, printed);
+  else if (name == "risk-treatment-plan.html")
+    document = risk_treatment_plan_document(**views, who->actor, today, *position, *hash, printed);
+  else if (!review_id.empty())
+    document = review_minutes_document(**views, who->actor, today, review_id, *position, *hash, printed);
+  else
+    document = nonconformity_report_document(**views, who->actor, today, nc_id, *position, *hash, printed);
+  if (!document) {
+    const auto& e = document.error();
+    if (e.kind == domain::rejection_kind::not_found) return json_error(404, "not_found", e.message);
+    if (e.kind == domain::rejection_kind::forbidden) return json_error(403, "forbidden", e.message);
+    return json_error(400, "bad_request", e.message);
+  }
   http_response r;
   r.content_type = "text/html; charset=utf-8";
-  r.body = soa_document(**views, *position, *hash, printed);
+  r.body = std::move(*document);
   // Its stylesheet and nothing else: no script runs in a printed document.
   r.headers.emplace_back("Content-Security-Policy",
                          "default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self' data:; "

@@ -157,5 +157,111 @@ TEST(reports_http, the_soa_prints_with_its_position_and_hash_and_every_text_esca
   EXPECT_EQ(get("/api/print/soa.html?position=x", manager).status, 400u);
 }
 
+TEST(reports_http, the_risk_treatment_plan_prints_each_live_risk_highest_first_as_it_stood) {
+  test_server srv;
+  std::string manager = srv.add_user("manager", {"isms_manager"});
+  std::string olga = srv.add_user("olga", {"risk_owner"});
+  auto c = connect_as(srv, manager);
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(ok(c->command("risk.identify", "risk-R-1", identify_data("olga", "Laptops <b>stolen</b>"))));
+  ASSERT_TRUE(ok(c->command("risk.assess", "risk-R-1", {{"likelihood", 2}, {"impact", 2}, {"rationale", "x"}})));
+  ASSERT_TRUE(ok(c->command("risk.identify", "risk-R-2", identify_data("olga", "Ransomware"))));
+  ASSERT_TRUE(ok(c->command("risk.assess", "risk-R-2", {{"likelihood", 4}, {"impact", 5}, {"rationale", "x"}})));
+  auto planned = c->command("risk.plan_treatment", "risk-R-2",
+                            {{"option", "modify"}, {"controls", {"8.7", "8.8"}}, {"actions", "EDR & patching"},
+                             {"target_likelihood", 2}, {"target_impact", 4}, {"due", "2026-03-20"}});
+  ASSERT_TRUE(ok(planned)) << planned->dump();
+  const std::uint64_t at_plan = (*planned)["result"]["position"];
+  ASSERT_TRUE(ok(c->command("risk.identify", "risk-R-3", identify_data("olga", "Old fax line"))));
+  ASSERT_TRUE(ok(c->command("risk.retire", "risk-R-3", {{"reason", "the line was cut"}})));
+  srv.app().settle();
+  srv.advance_days(30);  // the plan's due date has passed (and the sessions ended)
+  manager = login(srv.port(), "manager", "pw-manager");
+  olga = login(srv.port(), "olga", "pw-olga");
+  const auto get = [&](const std::string& target, const std::string& token) {
+    return http_call(srv.port(), "GET", target, {}, {{"Authorization", "Bearer " + token}});
+  };
+  EXPECT_EQ(http_call(srv.port(), "GET", "/api/print/risk-treatment-plan.html").status, 401u);
+  const auto now = get("/api/print/risk-treatment-plan.html", olga);
+  ASSERT_EQ(now.status, 200u) << now.body;
+  EXPECT_TRUE(now.header("content-security-policy").starts_with("default-src 'none'"));
+  EXPECT_NE(now.body.find("<h1>Risk treatment plan</h1>"), std::string::npos);
+  EXPECT_EQ(occurrences(now.body, "<tr class=\"risk"), 2u) << "the retired risk is not listed";
+  EXPECT_NE(now.body.find("1 retired, not listed"), std::string::npos);
+  // R-1 has no residual rating yet: nothing to call above appetite.
+  EXPECT_EQ(occurrences(now.body, "<tr class=\"risk above\">"), 0u);
+  // Highest inherent rating first; the plan's controls, actions and due date.
+  EXPECT_LT(now.body.find("Ransomware"), now.body.find("Laptops"));
+  EXPECT_NE(now.body.find("8.7, 8.8"), std::string::npos);
+  EXPECT_NE(now.body.find("modify: EDR &amp; patching"), std::string::npos);
+  EXPECT_NE(now.body.find("due 2026-03-20 <b class=\"late\">overdue</b>"), std::string::npos)
+      << "due before the server's day (2026-04-01)";
+  EXPECT_NE(now.body.find("Laptops &lt;b&gt;stolen&lt;/b&gt;"), std::string::npos);
+  EXPECT_EQ(now.body.find("<b>stolen"), std::string::npos);
+
+  // As it stood before R-3 existed and before R-2's plan: no treatment yet.
+  const auto past = get("/api/print/risk-treatment-plan.html?position=" + std::to_string(at_plan - 1), manager);
+  ASSERT_EQ(past.status, 200u);
+  EXPECT_EQ(past.header("x-position"), std::to_string(at_plan - 1));
+  EXPECT_EQ(past.body.find("8.7, 8.8"), std::string::npos);
+  EXPECT_NE(past.body.find("0 retired"), std::string::npos);
+}
+
+TEST(reports_http, a_nonconformity_report_and_review_minutes_print_what_10_2_and_9_3_ask_for) {
+  test_server srv;
+  const std::string manager = srv.add_user("mia", {"isms_manager"});
+  srv.add_user("carl", {"contributor"});
+  const std::string chair_token = srv.add_user("olivia", {"top_management"});
+  auto c = connect_as(srv, manager);
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(ok(c->command("nc.raise", "nc-NC-1",
+                            {{"nc_id", "NC-1"}, {"source", "incident"}, {"reference", "A.8.8"}, {"severity", "major"},
+                             {"description", "Patches <late> on 4 servers"}})));
+  ASSERT_TRUE(ok(c->command("nc.record_containment", "nc-NC-1", {{"description", "Patched by hand"}})));
+  ASSERT_TRUE(ok(c->command("nc.record_root_cause", "nc-NC-1", {{"description", "No patch window agreed"}})));
+  ASSERT_TRUE(ok(c->command("nc.record_similar_check", "nc-NC-1", {{"similar_found", false}, {"details", "none"}})));
+  ASSERT_TRUE(ok(c->command("nc.plan_action", "nc-NC-1",
+                            {{"action_id", "A1"}, {"description", "Monthly patch window"}, {"owner", "carl"},
+                             {"due_date", "2026-04-01"}})));
+  ASSERT_TRUE(ok(c->command("review.schedule", "review-MR-1",
+                            {{"review_id", "MR-1"}, {"planned_on", "2026-03-02"}, {"chair", "olivia"},
+                             {"interval_months", 12}})));
+  auto pack = c->query("review_pack", {{"id", "MR-1"}});
+  ASSERT_TRUE(ok(pack)) << pack->dump();
+  ASSERT_TRUE(ok(c->command("review.assemble_inputs", "review-MR-1",
+                            {{"pack", (*pack)["result"]["data"]["pack"]},
+                             {"as_of_position", (*pack)["result"]["position"]}})));
+  ASSERT_TRUE(ok(c->command("review.open", "review-MR-1", json::object())));
+  ASSERT_TRUE(ok(c->command("review.record_attendance", "review-MR-1", {{"attendees", {"olivia", "mia"}}})));
+  auto chair = connect_as(srv, chair_token);
+  ASSERT_TRUE(ok(chair->command("review.record_decision", "review-MR-1",
+                                {{"decision_id", "D1"}, {"kind", "isms_change"},
+                                 {"text", "Extend the scope to the Hamburg warehouse"}})));
+  srv.app().settle();
+  const auto get = [&](const std::string& target) {
+    return http_call(srv.port(), "GET", target, {}, {{"Authorization", "Bearer " + manager}});
+  };
+
+  const auto report = get("/api/print/nonconformity-NC-1.html");
+  ASSERT_EQ(report.status, 200u) << report.body;
+  EXPECT_NE(report.body.find("<h1>Nonconformity NC-1: report</h1>"), std::string::npos);
+  EXPECT_NE(report.body.find("Patches &lt;late&gt; on 4 servers"), std::string::npos);
+  EXPECT_NE(report.body.find("Patched by hand"), std::string::npos);
+  EXPECT_NE(report.body.find("No patch window agreed"), std::string::npos);
+  EXPECT_NE(report.body.find("checked: none found"), std::string::npos);
+  EXPECT_NE(report.body.find("Monthly patch window"), std::string::npos);
+  EXPECT_GE(occurrences(report.body, "<tr class=\"step"), 6u) << "the steps of 10.2";
+  EXPECT_EQ(get("/api/print/nonconformity-NC-9.html").status, 404u);
+
+  const auto minutes = get("/api/print/review-MR-1.html");
+  ASSERT_EQ(minutes.status, 200u) << minutes.body;
+  EXPECT_NE(minutes.body.find("<h1>Management review MR-1: minutes</h1>"), std::string::npos);
+  EXPECT_NE(minutes.body.find("Extend the scope to the Hamburg warehouse"), std::string::npos);
+  EXPECT_NE(minutes.body.find("<dt>Attendees</dt><dd>User olivia, User mia</dd>"), std::string::npos) << minutes.body;
+  EXPECT_NE(minutes.body.find("not yet put to approval"), std::string::npos);
+  EXPECT_EQ(get("/api/print/review-MR-7.html").status, 404u);
+  EXPECT_EQ(get("/api/print/review-.html").status, 404u);
+}
+
 }  // namespace
 }  // namespace isms::testing

@@ -211,12 +211,12 @@ export function followView(ctx, view, { body, params = () => ({}), draw }) {
 // result of the view. `csv` lists the server's CSV files of the register
 // ([name, label] pairs, csvButtons). Follows the view (followView); draw(data)
 // gets each result. Returns {page, body, reload, last()}.
-export function registerScreen(ctx, { title, subtitle, action: [command, label, dialog], view, params, draw, csv = [] }) {
+export function registerScreen(ctx, { title, subtitle, action: [command, label, dialog], view, params, draw, csv = [], print = [] }) {
   let last = null;
   const body = h('div', loading());
   const page = h('div', pageHeader(title, {
     subtitle,
-    actions: [...csvButtons(csv), writeButton(command, label, () => dialog(last))],
+    actions: [...csvButtons(csv), ...print.map(([name, text]) => printButton(name, text)), writeButton(command, label, () => dialog(last))],
   }), body);
   const reload = followView(ctx, view, { body, params, draw: (data) => draw((last = data)) });
   return { page, body, reload, last: () => last };
@@ -406,6 +406,19 @@ export function section(title, ...children) {
 // programs, the position stamped in its first line), as of the time control's
 // position while it is set. One [name, label] pair per file; a lone file's
 // button reads "Download CSV".
+// A document the server prints (GET /api/print/<name>.html), opened in a tab
+// of its own: as of the time control's position while it is set.
+export function printButton(name, label = 'Print') {
+  return h('button.btn', {
+    type: 'button',
+    dataset: { print: name },
+    onclick: () => {
+      const at = app.asOf ? `?position=${encodeURIComponent(app.asOf.position)}` : '';
+      window.open(`/api/print/${encodeURIComponent(name)}.html${at}`, '_blank', 'noopener');
+    },
+  }, label);
+}
+
 export function csvButtons(files) {
   return files.map(([name, label]) => h('button.btn', {
     type: 'button',

@@ -4,7 +4,7 @@
 
 import { h, replace, day, humanize, monthsAhead } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, toast, chip, stateChip, field, openDialog, writeButton, facts, section, followView, actionFields } from '../ui.js';
+import { pageHeader, printButton, loading, toast, chip, stateChip, field, openDialog, writeButton, facts, section, followView, actionFields } from '../ui.js';
 import { userOptions, person, personName } from '../directory.js';
 import { timeline } from './risk.js';
 
@@ -26,6 +26,7 @@ export async function render(ctx) {
       // The state's admitted commands come with the nonconformity; of the
       // steps the domain allows to record again, the screen offers the next.
       actions: [
+        printButton(`nonconformity-${n.id}`, 'Print the report'),
         !n.containment ? writeButton('nc.record_containment', 'Record reaction', () => textDialog(n, 'nc.record_containment', 'React and contain (10.2 a)', 'What was done to control and correct it, and deal with the consequences'), { on: n }) : null,
         !n.root_cause ? writeButton('nc.record_root_cause', 'Record root cause', () => textDialog(n, 'nc.record_root_cause', 'Root cause (10.2 b 2)', 'Why it happened'), { on: n }) : null,
         !n.similar_checked ? writeButton('nc.record_similar_check', 'Record similar check', () => similarDialog(n), { on: n }) : null,

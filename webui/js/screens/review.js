@@ -5,7 +5,7 @@
 
 import { h, replace, day, humanize, monthsAhead, debounce } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, errorState, toast, explain, stateChip, chip, levelChip, field, openDialog, writeButton, facts, section, empty, actionFields, requestApprovalDialog } from '../ui.js';
+import { pageHeader, printButton, loading, errorState, toast, explain, stateChip, chip, levelChip, field, openDialog, writeButton, facts, section, empty, actionFields, requestApprovalDialog } from '../ui.js';
 import { userOptions, nextId, person, people, personName } from '../directory.js';
 
 export const INPUTS = [
@@ -75,6 +75,7 @@ export async function render(ctx) {
       back: ['#/reviews', 'Management review'],
       subtitle: h('span.row', stateChip(s), h('span', 'Planned ', day(r.planned_on)), h('span', 'Chair: ', h('b', person(r.chair)))),
       actions: [
+        printButton(`review-${r.id}`, 'Print the minutes'),
         // What the review's state admits comes with it (allowed_commands).
         writeButton('review.assemble_inputs', s === 'scheduled' ? 'Assemble inputs' : 'Re-assemble inputs', () => assemble(r), { kind: s === 'scheduled' ? 'primary' : 'quiet', on: r }),
         writeButton('review.open', 'Open the session', () => simple(r, 'review.open', 'The session is open.'), { on: r }),

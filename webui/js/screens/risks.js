@@ -21,6 +21,7 @@ export async function render(ctx) {
     action: ['risk.identify', '+ Identify a risk', identifyDialog],
     view: 'risks',
     csv: [['risk_register', 'Risk register']],
+    print: [['risk-treatment-plan', 'Print the treatment plan']],
     params: () => queryParams(q, ['state', 'owner', 'level', 'residual_level', 'sort', 'order']),
     draw,
   });

@@ -5,7 +5,7 @@
 
 import { h, replace, instant, humanize } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, csvButtons, loading, toast, stateChip, chip, field, openDialog, writeButton, empty, followView, queryParams, queryFilters } from '../ui.js';
+import { pageHeader, csvButtons, printButton, loading, toast, stateChip, chip, field, openDialog, writeButton, empty, followView, queryParams, queryFilters } from '../ui.js';
 import { stackBar } from '../charts.js';
 import { people } from '../directory.js';
 
@@ -34,7 +34,7 @@ export async function render(ctx) {
       subtitle: 'The Annex A controls of ISO/IEC 27001:2022: which apply and why, how far each is implemented, and the risks they treat (6.1.3 d).',
       actions: [
         ...csvButtons([['statement_of_applicability', 'Statement of Applicability']]),
-        h('button.btn', { type: 'button', onclick: printSoa }, 'Print'),
+        printButton('soa'),
         // What the SoA's state admits comes with it (allowed_commands).
         writeButton('soa.request_publication', 'Request publication', () => publishDialog(data), { on: data }),
       ],
@@ -115,13 +115,6 @@ export async function render(ctx) {
 
   await reload();
   return page;
-}
-
-// The document to print, from the server (GET /api/print/soa.html), in a
-// tab of its own: as of the time control's position while it is set.
-function printSoa() {
-  const at = app.asOf ? `?position=${encodeURIComponent(app.asOf.position)}` : '';
-  window.open(`/api/print/soa.html${at}`, '_blank', 'noopener');
 }
 
 function editDialog(x) {
