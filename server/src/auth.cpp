@@ -146,7 +146,19 @@ std::expected<session_info, auth_error> auth_service::login(std::string_view use
 
   std::lock_guard lock(mutex_);
   account_failures_.erase(std::string(user_id));
+  return open_session_locked(user_id, now_ms);
+}
 
+std::expected<session_info, auth_error> auth_service::open_session(std::string_view user_id,
+                                                                   std::chrono::system_clock::time_point now) {
+  if (!is_enabled_(user_id))
+    return std::unexpected(auth_error{auth_errc::unauthenticated, "no enabled user '" + std::string(user_id) + "'"});
+  std::lock_guard lock(mutex_);
+  return open_session_locked(user_id, to_ms(now));
+}
+
+std::expected<session_info, auth_error> auth_service::open_session_locked(std::string_view user_id,
+                                                                          std::int64_t now_ms) {
   session_info s;
   s.token = random_hex(32);
   s.user_id = std::string(user_id);

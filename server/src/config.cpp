@@ -73,6 +73,31 @@ const std::vector<option>& options() {
        [](server_config& c, const json& v) { c.ledger.notify.mail.require_tls = v.get<bool>(); }},
       {"smtp_ca_file", k::text, 0, 0,
        [](server_config& c, const json& v) { c.ledger.notify.mail.ca_file = v.get<std::string>(); }},
+      {"oidc_issuer", k::text, 0, 0, [](server_config& c, const json& v) { c.ledger.oidc.issuer = v.get<std::string>(); }},
+      {"oidc_client_id", k::text, 0, 0,
+       [](server_config& c, const json& v) { c.ledger.oidc.client_id = v.get<std::string>(); }},
+      {"oidc_client_secret_file", k::text, 0, 0,
+       [](server_config& c, const json& v) { c.ledger.oidc_client_secret_file = v.get<std::string>(); }},
+      {"oidc_name", k::text, 0, 0,
+       [](server_config& c, const json& v) { c.ledger.oidc.display_name = v.get<std::string>(); }},
+      {"oidc_user_claim", k::text, 0, 0,
+       [](server_config& c, const json& v) { c.ledger.oidc.user_claim = v.get<std::string>(); }},
+      {"oidc_groups_claim", k::text, 0, 0,
+       [](server_config& c, const json& v) { c.ledger.oidc.groups_claim = v.get<std::string>(); }},
+      {"oidc_group_roles", k::text_list, 0, 0,
+       [](server_config& c, const json& v) {
+         // "group=role" each (checked in apply_one).
+         c.ledger.oidc.group_roles.clear();
+         for (const auto& entry : v) {
+           const std::string text = entry.get<std::string>();
+           const auto eq = text.rfind('=');
+           if (eq == std::string::npos) continue;
+           c.ledger.oidc.group_roles[text.substr(0, eq)].push_back(text.substr(eq + 1));
+         }
+       }},
+      {"oidc_create_users", k::boolean, 0, 0,
+       [](server_config& c, const json& v) { c.ledger.oidc.create_users = v.get<bool>(); }},
+      {"oidc_ca_file", k::text, 0, 0, [](server_config& c, const json& v) { c.ledger.oidc.ca_file = v.get<std::string>(); }},
       {"public_url", k::text, 0, 0,
        [](server_config& c, const json& v) { c.ledger.notify.mail.web_url = v.get<std::string>(); }},
       {"scheduler_interval_s", k::integer, 1, 86400,
@@ -192,6 +217,12 @@ std::expected<void, std::string> apply_one(const option& o, const json& v, serve
           std::string words;
           for (const auto& c : o.choices) words += (words.empty() ? "\"" : ", \"") + std::string(c) + "\"";
           return std::unexpected(name + ": \"" + e.get<std::string>() + "\" is not one of " + words);
+        }
+        if (o.name == "oidc_group_roles") {
+          const std::string& text = e.get_ref<const std::string&>();
+          const auto eq = text.rfind('=');
+          if (eq == std::string::npos || eq == 0 || !domain::role_from_string(text.substr(eq + 1)))
+            return std::unexpected(name + ": \"" + text + "\" is not group=role (a role such as top_management)");
         }
       }
       break;

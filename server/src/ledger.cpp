@@ -56,6 +56,18 @@ ledger::ledger(ledger_options options, eventstore::store& store)
                                " holds more than one line");
     options_.notify.mail.password = lines->front();
   }
+  if (options_.oidc.enabled()) {
+    if (options_.oidc.client_id.empty()) throw std::runtime_error("oidc_issuer is set but oidc_client_id is not");
+    if (!options_.oidc_client_secret_file.empty()) {
+      auto lines = read_secret_lines(options_.oidc_client_secret_file, "the OpenID Connect client secret file");
+      if (!lines) throw std::runtime_error(lines.error());
+      options_.oidc.client_secret = lines->front();
+    }
+    oidc_ = std::make_unique<oidc_client>(options_.oidc);
+    log::info("oidc", "single sign-on through " + options_.oidc.issuer + " as client " + options_.oidc.client_id +
+                          (options_.oidc.create_users ? "; unknown users are created with the roles of their groups"
+                                                      : "; unknown users are refused"));
+  }
   if (options_.notify.mail.enabled())
     log::info("notify", "notifications are mailed through " + options_.notify.mail.url + " from " +
                             options_.notify.mail.from);
@@ -151,7 +163,9 @@ ledger::ledger(ledger_options options, eventstore::store& store)
 
 void ledger::add_routes() {
   session_ = std::make_unique<session_room>(
-      session_room_options{options_.auth.session_ttl, options_.secure_cookie, options_.max_json_depth}, *auth_, *pool_,
+      session_room_options{options_.auth.session_ttl, options_.secure_cookie, options_.max_json_depth,
+                           options_.notify.mail.web_url},
+      *auth_, *pool_,
       session_room_parts{
           options_.clock, [this](const std::string& user_id) { return pipeline_->actor_of(user_id); },
           [this](std::string_view user_id) {
@@ -165,7 +179,24 @@ void ledger::add_routes() {
             return known;
           },
           [this](const std::string& user_id, const std::string& why) { ws_->close_user(user_id, why); },
-          [this](const std::string& token, const std::string& why) { ws_->close_session(token, why); }});
+          [this](const std::string& token, const std::string& why) { ws_->close_session(token, why); },
+          [this](const oidc_identity& who, const std::vector<std::string>& roles) -> std::expected<void, std::string> {
+            command_request req;
+            req.type = "user.register";
+            req.stream = "user-" + who.user_id;
+            req.command_id = "sso-register:" + who.user_id;
+            req.data = {{"name", who.name.empty() ? who.user_id : who.name}, {"roles", roles}};
+            if (!who.email.empty()) req.data["email"] = who.email;
+            req.as_system = true;
+            req.roles_override = std::vector<domain::role>{domain::role::admin};
+            req.comment = "created at the first sign-in through " + options_.oidc.issuer + " (subject " +
+                          who.subject + ")";
+            const auto o = pipeline_->run("system", std::move(req));
+            if (!o.ok) return std::unexpected(o.error_code + ": " + o.error_message);
+            views_->wait_applied(o.position);
+            return {};
+          }},
+      oidc_.get());
   identify_fn identify = [this](const http_request& r) { return session_->identify(r); };
   const auto views_at = [this](std::uint64_t position)
       -> std::expected<std::shared_ptr<const views::all_views>, std::string> {

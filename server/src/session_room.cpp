@@ -1,5 +1,7 @@
 #include "isms/server/session_room.hpp"
 
+#include <algorithm>
+
 #include "isms/server/json_input.hpp"
 #include "isms/server/log.hpp"
 #include "isms/server/totp.hpp"
@@ -63,8 +65,8 @@ http_response auth_failure(const auth_error& e) {
 }  // namespace
 
 session_room::session_room(session_room_options options, auth_service& auth, worker_pool& pool,
-                           session_room_parts parts)
-    : options_(options), auth_(auth), pool_(pool), parts_(std::move(parts)) {}
+                           session_room_parts parts, oidc_client* oidc)
+    : options_(std::move(options)), auth_(auth), pool_(pool), parts_(std::move(parts)), oidc_(oidc) {}
 
 std::chrono::system_clock::time_point session_room::now() const {
   return std::chrono::system_clock::time_point{std::chrono::milliseconds{parts_.clock()}};
@@ -91,6 +93,16 @@ void session_room::add_routes(router& routes) {
     if (request.method == "DELETE") return reply(logout(request));
     reply(whoami(request));
   });
+  // Single sign-on: whether it is offered (for the sign-in page), the way
+  // out to the provider, and the way back.
+  routes.on("/api/oidc", {"GET"}, [this](http_request, http_reply reply) {
+    reply(json_response(200, oidc_ ? json{{"enabled", true}, {"name", oidc_->options().display_name}}
+                                   : json{{"enabled", false}}));
+  });
+  routes.on("/api/oidc/start", {"GET"},
+            [this](http_request request, http_reply reply) { oidc_start(std::move(request), std::move(reply)); });
+  routes.on("/api/oidc/callback", {"GET"},
+            [this](http_request request, http_reply reply) { oidc_callback(std::move(request), std::move(reply)); });
   routes.on("/api/users/password", {"POST"},
             [this](http_request request, http_reply reply) { set_password(std::move(request), std::move(reply)); });
   routes.on("/api/session/password", {"POST"}, [this](http_request request, http_reply reply) {
@@ -210,6 +222,112 @@ void session_room::change_own_password(http_request request, http_reply reply) {
     http_response r =
         json_response(200, json{{"ok", true}, {"token", fresh->token}, {"expires_at_ms", fresh->expires_at_ms}});
     r.headers.emplace_back("Set-Cookie", cookie_for(fresh->token));
+    reply(std::move(r));
+  }, reply_internal(answer));
+}
+
+namespace {
+
+// A redirect the browser follows (the provider, or back to the web UI).
+http_response redirect_to(const std::string& location) {
+  http_response r;
+  r.status = 302;
+  r.content_type = "text/plain; charset=utf-8";
+  r.body = "See " + location + "\n";
+  r.headers.emplace_back("Location", location);
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+// Back to the sign-in page, saying why in a word it knows.
+http_response back_to_sign_in(std::string_view why) { return redirect_to("/?signin_error=" + std::string(why)); }
+
+bool host_is_safe(std::string_view host) {
+  if (host.empty() || host.size() > 255) return false;
+  return std::ranges::all_of(host, [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+  });
+}
+
+}  // namespace
+
+std::string session_room::oidc_redirect_uri(const http_request& request) const {
+  std::string base = options_.public_url;
+  if (base.empty()) {
+    const std::string_view host = request.header("host");
+    if (!host_is_safe(host)) return {};
+    base = (options_.secure_cookie ? "https://" : "http://") + std::string(host);
+  }
+  while (base.ends_with('/')) base.pop_back();
+  return base + "/api/oidc/callback";
+}
+
+void session_room::oidc_start(http_request request, http_reply reply) {
+  if (!oidc_) return reply(json_error(404, "not_found", "single sign-on is not configured"));
+  const std::string redirect_uri = oidc_redirect_uri(request);
+  if (redirect_uri.empty()) return reply(json_error(400, "bad_request", "no usable Host header"));
+  auto answer = at_most_once(std::move(reply));
+  // Discovery may talk to the provider: off the I/O threads.
+  pool_.post([this, redirect_uri, reply = answer] {
+    auto url = oidc_->begin(redirect_uri, parts_.clock());
+    if (!url) {
+      log::warn("oidc", "a sign-in could not begin: " + url.error());
+      return reply(back_to_sign_in("provider_unavailable"));
+    }
+    reply(redirect_to(*url));
+  }, reply_internal(answer));
+}
+
+void session_room::oidc_callback(http_request request, http_reply reply) {
+  if (!oidc_) return reply(json_error(404, "not_found", "single sign-on is not configured"));
+  std::string state, code, error;
+  (void)query_param(request.query, "state", state);
+  (void)query_param(request.query, "code", code);
+  if (query_param(request.query, "error", error)) {
+    log::info("oidc", "the provider ended a sign-in: " + error.substr(0, 100));
+    return reply(back_to_sign_in("provider_refused"));
+  }
+  auto answer = at_most_once(std::move(reply));
+  pool_.post([this, state, code, reply = answer] {
+    auto who = oidc_->finish(state, code, parts_.clock());
+    if (!who) {
+      log::warn("oidc", "a sign-in was refused: " + who.error());
+      return reply(back_to_sign_in("sso_failed"));
+    }
+    const std::string& user_id = who->user_id;
+    if (!parts_.user_exists(user_id)) {
+      if (!oidc_->options().create_users) {
+        log::warn("oidc", "refused " + user_id + " (subject " + who->subject + "): no such user here");
+        return reply(back_to_sign_in("unknown_user"));
+      }
+      const auto roles = oidc_->roles_of(who->groups);
+      if (roles.empty()) {
+        log::warn("oidc", "refused to create " + user_id + ": none of their groups maps to a role");
+        return reply(back_to_sign_in("no_role"));
+      }
+      if (auto r = parts_.register_user(*who, roles); !r) {
+        log::warn("oidc", "could not create " + user_id + ": " + r.error());
+        return reply(back_to_sign_in("sso_failed"));
+      }
+      log::info("oidc", "created " + user_id + " at their first sign-in");
+    }
+    auto session = auth_.open_session(user_id, now());
+    if (!session) {
+      log::warn("oidc", "no session for " + user_id + ": " + session.error().message);
+      return reply(back_to_sign_in("unknown_user"));
+    }
+    log::info("oidc", user_id + " signed in through " + oidc_->options().issuer);
+    // A page of this origin moves on to the web UI, so that the session
+    // cookie (SameSite=Strict) goes with what follows: a redirect chain that
+    // began at the provider would not carry it.
+    http_response r;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" "
+             "content=\"0;url=/\"><title>Signed in</title></head><body><p>Signed in. <a href=\"/\">Continue to ISMS "
+             "Ledger</a></p></body></html>\n";
+    r.headers.emplace_back("Set-Cookie", cookie_for(session->token));
+    r.headers.emplace_back("Cache-Control", "no-store");
+    r.actor = user_id;
     reply(std::move(r));
   }, reply_internal(answer));
 }

@@ -104,6 +104,12 @@ class auth_service {
                                                               std::chrono::system_clock::time_point now,
                                                               std::string_view code = {});
 
+  // Opens a session for a user whose identity was proven elsewhere (a
+  // single sign-on provider's ID token). Errors: unauthenticated (no such
+  // enabled user), io.
+  [[nodiscard]] std::expected<session_info, auth_error> open_session(std::string_view user_id,
+                                                                     std::chrono::system_clock::time_point now);
+
   // Checks a password without opening a session (a fresh proof before a
   // change to the account). Counted and limited like a login.
   [[nodiscard]] std::expected<void, auth_error> verify_password(std::string_view user_id, std::string_view password,
@@ -165,6 +171,7 @@ class auth_service {
                                                  std::string_view remote_address, std::int64_t now_ms);
   // Writes the live sessions (token digests) to the store; mutex_ held.
   eventstore::result<void> persist_sessions_locked();
+  std::expected<session_info, auth_error> open_session_locked(std::string_view user_id, std::int64_t now_ms);
 
   auth_options options_;
   eventstore::store& store_;

@@ -24,6 +24,7 @@
 #include "isms/server/commands.hpp"
 #include "isms/server/notification_centre.hpp"
 #include "isms/server/notifier.hpp"
+#include "isms/server/oidc.hpp"
 #include "isms/server/projections.hpp"
 #include "isms/server/router.hpp"
 #include "isms/server/static_site.hpp"
@@ -95,6 +96,10 @@ struct ledger_options {
   ws_api_options ws;
   notifier_options notify;
   notification_centre_options centre;
+  // Single sign-on (OpenID Connect); off without an issuer. Its client
+  // secret is read from oidc_client_secret_file (mode 0600).
+  oidc_options oidc;
+  std::filesystem::path oidc_client_secret_file;
   // The server's clock, UTC ms. Default: the system clock.
   clock_fn clock;
 };
@@ -159,6 +164,7 @@ class ledger final : public application {
   std::unique_ptr<auth_service> auth_;
   std::unique_ptr<notifier> notifier_;
   std::unique_ptr<notification_centre> centre_;
+  std::unique_ptr<oidc_client> oidc_;
   std::shared_ptr<ws_api> ws_;
   std::unique_ptr<projection_engine> views_;
   std::unique_ptr<command_pipeline> pipeline_;

@@ -11,16 +11,19 @@
 // Thread-safety: all members may be called from any thread.
 
 #include <chrono>
+#include <expected>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "isms/server/auth.hpp"
 #include "isms/server/commands.hpp"
 #include "isms/server/http_room.hpp"
+#include "isms/server/oidc.hpp"
 
 namespace isms::server {
 
@@ -32,6 +35,11 @@ struct session_room_options {
   bool secure_cookie = false;
   // Deepest nesting of a body's JSON. Default: 64
   std::size_t max_json_depth = 64;
+  // Where people open the web UI ("https://isms.example.com"): single
+  // sign-on returns to <public_url>/api/oidc/callback. Empty: the address
+  // the browser used (its Host header; the provider accepts only the
+  // redirect URIs registered with it). Default: none
+  std::string public_url;
 };
 
 // What the room reads and tells outside itself.
@@ -45,13 +53,19 @@ struct session_room_parts {
   // Closes a user's, or one session's, open WebSockets with a reason.
   std::function<void(const std::string& user_id, const std::string& reason)> close_user;
   std::function<void(const std::string& token, const std::string& reason)> close_session;
+  // Registers a user a single sign-on provider vouched for, with these
+  // roles (oidc_options::create_users). Errors: why not.
+  std::function<std::expected<void, std::string>(const oidc_identity& who, const std::vector<std::string>& roles)>
+      register_user;
 };
 
 class session_room {
  public:
   static constexpr std::string_view cookie_name = "isms_session";
 
-  session_room(session_room_options options, auth_service& auth, worker_pool& pool, session_room_parts parts);
+  // `oidc`: the single sign-on provider's client, or null when none is configured.
+  session_room(session_room_options options, auth_service& auth, worker_pool& pool, session_room_parts parts,
+               oidc_client* oidc = nullptr);
 
   // The signed-in sender of a request, or nullopt.
   [[nodiscard]] std::optional<caller> identify(const http_request& request) const;
@@ -71,6 +85,9 @@ class session_room {
   void confirm_second_factor(http_request request, http_reply reply);
   void remove_second_factor(http_request request, http_reply reply);
   void reset_second_factor(http_request request, http_reply reply);
+  void oidc_start(http_request request, http_reply reply);
+  void oidc_callback(http_request request, http_reply reply);
+  std::string oidc_redirect_uri(const http_request& request) const;
   // user_summary with the user's "second_factor": {enrolled, required, recovery_codes_left}.
   nlohmann::json summary_of(std::string_view user_id) const;
   std::string cookie_for(const std::string& token) const;
@@ -80,6 +97,7 @@ class session_room {
   auth_service& auth_;
   worker_pool& pool_;
   session_room_parts parts_;
+  oidc_client* oidc_;
 };
 
 }  // namespace isms::server
