@@ -29,14 +29,15 @@ export function required(name) {
 
 // Starts ismsd and resolves once it prints its address. Without options:
 // a fresh data directory and port 0. {data, port} restart on what a
-// previous server left (to test reconnecting clients).
-export async function startServer({ data = null, port = 0 } = {}) {
+// previous server left (to test reconnecting clients); `args`: further
+// settings as flags (["--oidc_issuer", "http://…", …]).
+export async function startServer({ data = null, port = 0, args = [] } = {}) {
   const binary = required('ISMSD');
   const webui = required('ISMS_WEBUI_DIR');
   data ||= fs.mkdtempSync(path.join(os.tmpdir(), 'isms-webui-test-'));
   const backups = path.join(data, 'backups');
   const child = spawn(binary, ['serve', '--data', data, '--address', '127.0.0.1', '--port', String(port), '--webui', webui,
-    '--backup_dir', backups], {
+    '--backup_dir', backups, ...args], {
     env: { ...process.env, ISMS_ADMIN_PASSWORD: ADMIN_PASSWORD },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

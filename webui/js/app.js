@@ -97,12 +97,15 @@ const seenNotifications = new Set();
 // ---------------------------------------------------------------- boot
 
 async function boot() {
+  // A single sign-on the server refused comes back as ?signin_error=<why>.
+  const refused = new URLSearchParams(location.search).get('signin_error');
+  if (refused !== null) history.replaceState(null, '', location.pathname + location.hash);
   try {
     const me = await http.whoAmI();
     signedIn(me.user, me.vocabulary);
   } catch (err) {
     if (err.code === 'offline') showSignIn('The server cannot be reached. Check the network connection and reload.');
-    else showSignIn();
+    else showSignIn(refused !== null ? signin.ssoMessage(refused) || undefined : undefined);
   }
 }
 

@@ -2,9 +2,12 @@
 // answers 401 for any wrong combination (and for disabled users), 429 while
 // an account or address is paused after too many failures. A user with a
 // second factor is asked, once the password is right, for the code of their
-// authenticator app (or a recovery code).
+// authenticator app (or a recovery code). Where the server offers single
+// sign-on, a button leads through the organisation's identity provider
+// (GET /api/oidc/start); a sign-in it refused comes back here with
+// ?signin_error=<why>, said in words by ssoMessage.
 
-import { h } from '../dom.js';
+import { h, replace } from '../dom.js';
 import { http } from '../api.js';
 
 export function render({ message, onSignedIn }) {
@@ -65,6 +68,17 @@ export function render({ message, onSignedIn }) {
     if (focus) { focus.setAttribute('aria-invalid', 'true'); focus.focus(); }
   }
 
+  // Single sign-on, when the server offers it: the way through the
+  // organisation's identity provider, above the password form.
+  const sso = h('div.signin-sso', { hidden: true });
+  fetch('/api/oidc', { credentials: 'same-origin' }).then((r) => (r.ok ? r.json() : null)).then((o) => {
+    if (!o || !o.enabled) return;
+    replace(sso,
+      h('a.btn.btn-primary.btn-block#signin-sso', { href: '/api/oidc/start' }, `Sign in with ${o.name}`),
+      h('p.signin-or', h('span', 'or with a password of ISMS Ledger')));
+    sso.hidden = false;
+  }).catch(() => { /* offered only when the server says so */ });
+
   const page = h('div.signin-page',
     h('main.signin-card', { id: 'main' },
       h('div.brand', h('svg.brand-mark', { viewBox: '0 0 32 32', 'aria-hidden': 'true' },
@@ -73,8 +87,21 @@ export function render({ message, onSignedIn }) {
       h('h1', 'Sign in'),
       h('p.subtitle', 'Information security management system — ISO/IEC 27001:2022'),
       message ? h('div.signin-note', { role: 'status' }, message) : null,
+      sso,
       form,
       h('p.signin-foot', 'Every decision you take here is recorded, with your name and the time, in a tamper-evident log.')));
   setTimeout(() => user.focus(), 0);
   return page;
+}
+
+// Why a single sign-on came back without a session, in words.
+export function ssoMessage(code) {
+  switch (code) {
+    case 'unknown_user': return 'Your identity provider signed you in, but ISMS Ledger has no user of that name. Ask your administrator to register you.';
+    case 'no_role': return 'Your identity provider signed you in, but none of your groups gives you a role in ISMS Ledger. Ask your administrator.';
+    case 'provider_unavailable': return 'The identity provider cannot be reached right now. Try again in a moment, or sign in with a password.';
+    case 'provider_refused': return 'The identity provider did not sign you in.';
+    case 'sso_failed': return 'The sign-in through your identity provider could not be checked, so it was refused. Try again; if it keeps failing, tell your administrator.';
+    default: return '';
+  }
 }
