@@ -334,8 +334,11 @@ std::size_t auth_service::recovery_codes_left(std::string_view user_id) const {
 }
 
 bool auth_service::second_factor_required(const domain::actor& who) const {
+  // A local account: one that signs in with a password here. A user who
+  // signs in only through the identity provider gets a second factor there.
   return std::any_of(options_.second_factor_roles.begin(), options_.second_factor_roles.end(),
-                     [&](domain::role r) { return who.has(r); });
+                     [&](domain::role r) { return who.has(r); }) &&
+         has_password(who.user_id);
 }
 
 std::expected<void, auth_error> auth_service::remove_second_factor(std::string_view user_id) {

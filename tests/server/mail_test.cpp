@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -352,6 +353,13 @@ TEST(mail, a_user_chooses_per_category_on_a_server_and_the_scheduler_sends_the_s
       << part(first[0], "text/plain");
   std::this_thread::sleep_for(200ms);
   EXPECT_EQ(sink.messages().size(), 1u) << "the approval request was mailed at once";
+  // Mailed or waiting for the summary, both are in her notification centre.
+  const json centre =
+      testing::http_call(srv.port(), "GET", "/api/notifications", "", as_olga).json_body().at("notifications");
+  std::vector<std::string> kinds;
+  for (const auto& n : centre) kinds.push_back(n.at("kind").get<std::string>());
+  EXPECT_NE(std::ranges::find(kinds, "risk_assigned"), kinds.end()) << centre.dump();
+  EXPECT_NE(std::ranges::find(kinds, "approval_requested"), kinds.end()) << centre.dump();
 
   // Chosen preferences outlive a restart; the summary goes out with the time rules.
   srv.restart();

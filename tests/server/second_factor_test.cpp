@@ -320,6 +320,30 @@ TEST(second_factor, a_role_that_requires_one_acts_only_once_enrolled) {
   EXPECT_EQ(again.json_body().at("user").at("second_factor").at("enrolled"), false);
 }
 
+TEST(second_factor, an_account_that_signs_in_only_through_the_identity_provider_is_not_held_to_the_roles_rule) {
+  test_server srv([](server::server_config& c) {
+    c.ledger.auth.second_factor_roles = {domain::role::top_management};
+  });
+  auto admin = connect_as(srv, login(srv.port(), "admin", test_server::admin_password));
+  ASSERT_TRUE(ok(admin->command("user.register", "user-tina",
+                                {{"name", "Tina (single sign-on)"}, {"roles", json::array({"top_management"})}})));
+  srv.app().settle();
+  // A session as the single sign-on callback opens one: no password here.
+  auto session = srv.app().auth().open_session("tina", std::chrono::system_clock::time_point{
+                                                            std::chrono::milliseconds{srv.now_ms.load()}});
+  ASSERT_TRUE(session) << session.error().message;
+  auto who = http_call(srv.port(), "GET", "/api/session", "", bearer(session->token)).json_body();
+  EXPECT_EQ(who.at("user").at("second_factor").at("required"), false) << who.dump();
+  auto tina = connect_as(srv, session->token);
+  auto acting = tina->command("approval.approve", "approval-risk-R-9.v4", json::object());
+  EXPECT_EQ(error_code(acting), "not_found") << "decided, not barred: " << acting->dump();
+  EXPECT_EQ((*acting)["error"].value("message", "").find("second factor"), std::string::npos) << acting->dump();
+  // The same roles on a local account (a password of its own): held to the rule.
+  EXPECT_TRUE(srv.app().auth().set_password("tina", "a-password-of-her-own"));
+  who = http_call(srv.port(), "GET", "/api/session", "", bearer(session->token)).json_body();
+  EXPECT_EQ(who.at("user").at("second_factor").at("required"), true) << who.dump();
+}
+
 TEST(second_factor, a_user_whose_roles_do_not_require_one_may_remove_it_with_a_code) {
   test_server srv;
   const auto mia = srv.add_user("mia", {"isms_manager"});

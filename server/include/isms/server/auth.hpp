@@ -138,7 +138,9 @@ class auth_service {
   [[nodiscard]] bool has_second_factor(std::string_view user_id) const;
   // Unused recovery codes of the user's second factor (0 without one).
   [[nodiscard]] std::size_t recovery_codes_left(std::string_view user_id) const;
-  // Whether the actor's roles require a second factor (second_factor_roles).
+  // Whether the actor's roles require a second factor (second_factor_roles)
+  // of this local account (one with a password; a user who signs in only
+  // through the identity provider is held to the provider's own).
   [[nodiscard]] bool second_factor_required(const domain::actor& who) const;
   // Removes the user's second factor, enrolled or begun. Errors: io.
   [[nodiscard]] std::expected<void, auth_error> remove_second_factor(std::string_view user_id);
