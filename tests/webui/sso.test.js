@@ -12,7 +12,10 @@
 //   and an expired one (both signed with the provider's own key) are each
 //   refused, and the sign-in page says so;
 // - the callback of a finished sign-in, replayed (its state), is refused
-//   and signs nobody in.
+//   and signs nobody in;
+// - the provider rotates its keys (a new key published, ID tokens signed
+//   with it): ISMS Ledger fetches the key set again and signs the user in;
+//   a token signed with a key the provider never published is refused.
 // The tampering is a middleware in front of the provider's token endpoint,
 // which changes the ID token the provider issued.
 
@@ -39,6 +42,9 @@ let browser;
 let idp;
 let key;
 let mode = 'honest';  // what the middleware does to the next ID tokens
+let rotated = null;   // the provider's next key {private, public}, once it has rotated
+let stranger = null;  // a key the provider never publishes
+let firstSignIn = 0;  // when ISMS Ledger first fetched the provider's keys
 const secretDir = fs.mkdtempSync(path.join(os.tmpdir(), 'isms-sso-'));
 
 async function freePort() {
@@ -58,6 +64,8 @@ async function changed(idToken) {
     claims.preferred_username = 'admin';  // someone else, the provider's signature kept
     return `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
   }
+  if (mode === 'rotated') return new jose.SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k2', typ: 'JWT' }).sign(rotated.private);
+  if (mode === 'stranger') return new jose.SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k9', typ: 'JWT' }).sign(stranger);
   if (mode === 'audience') claims.aud = 'another-client';
   if (mode === 'expired') {
     const now = Math.floor(Date.now() / 1000);
@@ -95,8 +103,15 @@ before(async () => {
       return { accountId: id, claims: async () => ({ sub: id, preferred_username: id, name: a.name, email: a.email, groups: a.groups }) };
     },
   });
+  const next2 = await jose.generateKeyPair('RS256', { extractable: true });
+  rotated = { private: next2.privateKey, public: { ...(await jose.exportJWK(next2.publicKey)), kid: 'k2', alg: 'RS256', use: 'sig' } };
+  stranger = (await jose.generateKeyPair('RS256')).privateKey;
   provider.use(async (ctx, next) => {
     await next();
+    // After the rotation the key set publishes the new key too.
+    if (ctx.method === 'GET' && ctx.path === '/jwks' && mode === 'rotated' && ctx.body && Array.isArray(ctx.body.keys)) {
+      ctx.body = { keys: [...ctx.body.keys, rotated.public] };
+    }
     if (ctx.method === 'POST' && ctx.path === '/token' && ctx.body && ctx.body.id_token) {
       ctx.body = { ...ctx.body, id_token: await changed(ctx.body.id_token) };
     }
@@ -155,6 +170,7 @@ async function refusedWith(page, words) {
 }
 
 test('a user of the identity provider signs in and lands with the roles of their groups', async () => {
+  firstSignIn = Date.now();
   const { context, page, callback } = await throughProvider('anna.becker');
   try {
     await page.locator('.topbar').waitFor();
@@ -216,5 +232,30 @@ test('the provider is trusted again once the ID tokens are honest', async () => 
     assert.match(await page.locator('.userbox-roles').textContent(), /Top management/);
   } finally {
     await context.close();
+  }
+});
+
+test('after the provider rotates its keys, ISMS Ledger fetches them again; a key never published is refused', async () => {
+  // The key set is fetched again at most every ten seconds: past them.
+  const wait = firstSignIn + 10_500 - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  mode = 'stranger';
+  try {
+    const { context, page } = await throughProvider('anna.becker');
+    await refusedWith(page, /could not be checked/);
+    assert.match(server.log(), /unknown_key/);
+    await context.close();
+  } finally {
+    mode = 'honest';
+  }
+  await new Promise((r) => setTimeout(r, 10_500));
+  mode = 'rotated';
+  try {
+    const { context, page } = await throughProvider('anna.becker');
+    await page.locator('.topbar').waitFor();
+    assert.match(await page.locator('.userbox-user').textContent(), /Anna Becker/);
+    await context.close();
+  } finally {
+    mode = 'honest';
   }
 });
