@@ -7,7 +7,8 @@
 // Through the browser:
 // - the sign-in page offers the provider; Anna (group isms-team) signs in
 //   there and lands in ISMS Ledger as an ISMS manager, created at once;
-// - Olaf, whose only group maps to no role, is refused;
+// - Olaf, whose only group maps to no role, is refused; on a server that
+//   creates no users, a user it does not know is refused;
 // - an ID token changed on its way (to name the administrator), one for another audience
 //   and an expired one (both signed with the provider's own key) are each
 //   refused, and the sign-in page says so;
@@ -38,6 +39,7 @@ const ACCOUNTS = {
 };
 
 let server;
+let strict;  // a second ismsd that creates no users at sign-in
 let browser;
 let idp;
 let key;
@@ -78,6 +80,7 @@ async function changed(idToken) {
 before(async () => {
   const idpPort = await freePort();
   const ismsPort = await freePort();
+  const strictPort = await freePort();
   const issuer = `http://127.0.0.1:${idpPort}`;
   const pair = await jose.generateKeyPair('RS256', { extractable: true });
   key = pair.privateKey;
@@ -86,7 +89,7 @@ before(async () => {
     clients: [{
       client_id: CLIENT,
       client_secret: SECRET,
-      redirect_uris: [`http://127.0.0.1:${ismsPort}/api/oidc/callback`],
+      redirect_uris: [`http://127.0.0.1:${ismsPort}/api/oidc/callback`, `http://127.0.0.1:${strictPort}/api/oidc/callback`],
       grant_types: ['authorization_code'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
@@ -126,12 +129,18 @@ before(async () => {
       '--oidc_name', 'Nordlicht ID', '--oidc_create_users', 'true',
       '--oidc_group_roles', 'isms-team=isms_manager,board=top_management'],
   });
+  strict = await startServer({
+    port: strictPort,
+    args: ['--oidc_issuer', issuer, '--oidc_client_id', CLIENT, '--oidc_client_secret_file', secretFile,
+      '--oidc_name', 'Nordlicht ID', '--oidc_group_roles', 'isms-team=isms_manager'],
+  });
   browser = await launchBrowser();
 });
 
 after(async () => {
   if (browser) await browser.close();
   if (server) await server.stop();
+  if (strict) await strict.stop();
   if (idp) await new Promise((r) => idp.close(r));
   fs.rmSync(secretDir, { recursive: true, force: true });
 });
@@ -139,17 +148,17 @@ after(async () => {
 // Signs in at the provider as `login` in a fresh browser (no provider
 // session), from ISMS Ledger's sign-in page. Returns the page once back at
 // ISMS Ledger, and the callback URL the provider sent the browser to.
-async function throughProvider(login) {
+async function throughProvider(login, at = server) {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
   let callback = '';
   page.on('request', (r) => { if (r.url().includes('/api/oidc/callback')) callback = r.url(); });
-  await page.goto(`${server.url}/`);
+  await page.goto(`${at.url}/`);
   const sso = page.locator('#signin-sso');
   await visible(sso, 'the single sign-on button');
   assert.equal((await sso.textContent()).trim(), 'Sign in with Nordlicht ID');
   await sso.click();
-  await page.waitForURL((u) => u.port !== String(server.port()));
+  await page.waitForURL((u) => u.port !== String(at.port()));
   await page.fill('input[name=login]', login);
   await page.fill('input[name=password]', 'any password: the development login checks none');
   await page.click('button[type=submit]');
@@ -157,7 +166,7 @@ async function throughProvider(login) {
   const consent = page.locator('button[type=submit]', { hasText: /continue/i });
   await consent.first().waitFor({ timeout: 10_000 });
   await consent.first().click();
-  await page.waitForURL((u) => u.port === String(server.port()) && !u.pathname.startsWith('/api/'));
+  await page.waitForURL((u) => u.port === String(at.port()) && !u.pathname.startsWith('/api/'));
   return { context, page, callback };
 }
 
@@ -198,6 +207,16 @@ test('a user whose groups map to no role is refused', async () => {
   const { context, page } = await throughProvider('olaf.lund');
   try {
     await refusedWith(page, /none of your groups/);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a server that creates no users refuses one it does not know', async () => {
+  const { context, page } = await throughProvider('anna.becker', strict);
+  try {
+    await refusedWith(page, /no user of that name/);
+    assert.match(strict.log(), /refused anna\.becker .*no such user here/);
   } finally {
     await context.close();
   }
