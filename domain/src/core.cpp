@@ -41,6 +41,7 @@ std::string_view to_string(confirmation c) noexcept {
     case confirmation::none: return "";
     case confirmation::totp: return "totp";
     case confirmation::recovery_code: return "recovery_code";
+    case confirmation::sign_in: return "sign_in";
   }
   return "";
 }

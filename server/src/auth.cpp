@@ -157,6 +157,19 @@ std::expected<session_info, auth_error> auth_service::open_session(std::string_v
   return open_session_locked(user_id, to_ms(now));
 }
 
+void auth_service::note_fresh_sign_in(std::string_view user_id, std::chrono::system_clock::time_point now) {
+  const std::int64_t until =
+      to_ms(now) + std::chrono::duration_cast<std::chrono::milliseconds>(fresh_sign_in_lifetime).count();
+  std::lock_guard lock(mutex_);
+  fresh_sign_ins_.insert_or_assign(std::string(user_id), until);
+}
+
+std::int64_t auth_service::fresh_sign_in_until(std::string_view user_id) const {
+  std::lock_guard lock(mutex_);
+  const auto it = fresh_sign_ins_.find(user_id);
+  return it == fresh_sign_ins_.end() ? 0 : it->second;
+}
+
 std::expected<session_info, auth_error> auth_service::open_session_locked(std::string_view user_id,
                                                                           std::int64_t now_ms) {
   session_info s;

@@ -257,6 +257,13 @@ void command_pipeline::attempt(std::string user_id, command_request request, int
       if (!confirmed) return done(failure(confirmed.error().first, confirmed.error().second, "confirm.code"));
       request.confirmed = *confirmed;
     }
+    if (attempt_no == 0 && request.confirm_sign_in) {
+      if (!second_factor_.fresh_sign_in || !second_factor_.fresh_sign_in(user_id))
+        return done(failure("unauthenticated",
+                            "sign in again at the identity provider (within the last five minutes) to confirm this",
+                            "confirm.sign_in"));
+      request.confirmed = domain::confirmation::sign_in;
+    }
     ctx.confirmed = request.confirmed;
   }
 

@@ -98,7 +98,11 @@ ledger::ledger(ledger_options options, eventstore::store& store)
       });
   pipeline_ = std::make_unique<command_pipeline>(options_.pipeline, store_, *views_, *pool_, options_.clock);
   pipeline_->use_second_factor(second_factor_gate{
-      [this](const std::string& user_id) { return auth_->has_second_factor(user_id); },
+      [this](const std::string& user_id) {
+        // Signing in only through the identity provider, the provider is the
+        // factor: a decision that matters is confirmed by signing in there again.
+        return auth_->has_second_factor(user_id) || (oidc_ && !auth_->has_password(user_id));
+      },
       [this](const domain::actor& who) { return auth_->second_factor_required(who); },
       [this](const std::string& user_id, const std::string& code)
           -> std::expected<domain::confirmation, std::pair<std::string, std::string>> {
@@ -110,7 +114,8 @@ ledger::ledger(ledger_options options, eventstore::store& store)
           case auth_errc::io: return std::unexpected(std::pair{std::string("unavailable"), c.error().message});
           default: return std::unexpected(std::pair{std::string("unauthenticated"), c.error().message});
         }
-      }});
+      },
+      [this](const std::string& user_id) { return auth_->fresh_sign_in_until(user_id) > now_ms(); }});
   ws_ = std::make_shared<ws_api>(options_.ws, *pipeline_, *views_, *pool_, options_.clock,
                                  [this](const std::string& token) {
                                    return auth_->authenticate(token, std::chrono::system_clock::time_point{

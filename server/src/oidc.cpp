@@ -148,10 +148,11 @@ std::expected<jose::key_set, std::string> oidc_client::keys(bool refresh, std::i
   return *set;
 }
 
-std::expected<std::string, std::string> oidc_client::begin(const std::string& redirect_uri, std::int64_t now_ms) {
+std::expected<std::string, std::string> oidc_client::begin(const std::string& redirect_uri, std::int64_t now_ms,
+                                                           const std::string& purpose, bool again) {
   auto p = discovered();
   if (!p) return std::unexpected(p.error());
-  pending request{random_token(24), random_token(48), redirect_uri, now_ms + state_lifetime_ms};
+  pending request{random_token(24), random_token(48), redirect_uri, now_ms + state_lifetime_ms, purpose, now_ms};
   const std::string state = random_token(24);
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(request.verifier.data()), request.verifier.size(), digest);
@@ -163,7 +164,7 @@ std::expected<std::string, std::string> oidc_client::begin(const std::string& re
                           "&redirect_uri=" + form_escape(redirect_uri) + "&scope=" +
                           form_escape("openid" + (options_.extra_scopes.empty() ? "" : " " + options_.extra_scopes)) +
                           "&state=" + state + "&nonce=" + request.nonce + "&code_challenge=" + challenge +
-                          "&code_challenge_method=S256";
+                          "&code_challenge_method=S256" + (again ? "&prompt=login&max_age=0" : "");
   std::lock_guard lock(mutex_);
   std::erase_if(pending_, [&](const auto& kv) { return kv.second.expires_ms <= now_ms; });
   if (pending_.size() >= max_pending) return std::unexpected("too many sign-ins are under way; try again shortly");
@@ -233,6 +234,10 @@ std::expected<oidc_identity, std::string> oidc_client::finish(const std::string&
     for (const auto& g : *it)
       if (g.is_string()) who.groups.push_back(g.get<std::string>());
   if (who.user_id.empty()) return std::unexpected("the ID token carries no '" + options_.user_claim + "' claim");
+  if (const auto it = claims.find("auth_time"); it != claims.end() && it->is_number())
+    who.auth_time_s = static_cast<std::int64_t>(it->get<double>());
+  who.purpose = request.purpose;
+  who.begun_ms = request.begun_ms;
   return who;
 }
 

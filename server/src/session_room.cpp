@@ -266,10 +266,24 @@ void session_room::oidc_start(http_request request, http_reply reply) {
   if (!oidc_) return reply(json_error(404, "not_found", "single sign-on is not configured"));
   const std::string redirect_uri = oidc_redirect_uri(request);
   if (redirect_uri.empty()) return reply(json_error(400, "bad_request", "no usable Host header"));
+  // ?confirm=1: a signed-in user signs in again, as a fresh proof for the
+  // decisions that need one; ?then=#/… is where the web UI goes on after.
+  std::string confirm, then;
+  (void)query_param(request.query, "then", then);
+  std::string purpose;
+  if (query_param(request.query, "confirm", confirm) && confirm == "1") {
+    auto who = identify(request);
+    if (!who) return reply(json_error(401, "unauthenticated", "sign in first"));
+    const bool safe_then = then.size() < 200 && then.starts_with("#/") &&
+                           std::ranges::all_of(then, [](char c) {
+                             return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("#/-_.?=&%").find(c) != std::string_view::npos;
+                           });
+    purpose = json{{"confirm", who->user_id}, {"then", safe_then ? then : std::string("#/inbox")}}.dump();
+  }
   auto answer = at_most_once(std::move(reply));
   // Discovery may talk to the provider: off the I/O threads.
-  pool_.post([this, redirect_uri, reply = answer] {
-    auto url = oidc_->begin(redirect_uri, parts_.clock());
+  pool_.post([this, redirect_uri, purpose, reply = answer] {
+    auto url = oidc_->begin(redirect_uri, parts_.clock(), purpose, !purpose.empty());
     if (!url) {
       log::warn("oidc", "a sign-in could not begin: " + url.error());
       return reply(back_to_sign_in("provider_unavailable"));
@@ -295,6 +309,22 @@ void session_room::oidc_callback(http_request request, http_reply reply) {
       return reply(back_to_sign_in("sso_failed"));
     }
     const std::string& user_id = who->user_id;
+    if (!who->purpose.empty()) {
+      // A fresh proof of the user who asked for it: the provider
+      // authenticated them after the confirmation began (max_age=0).
+      const json purpose = json::parse(who->purpose);
+      const std::string asked_by = purpose.value("confirm", std::string{});
+      const std::int64_t skew_s = oidc_->options().clock_skew.count();
+      if (user_id != asked_by || who->auth_time_s == 0 || who->auth_time_s + skew_s < who->begun_ms / 1000) {
+        log::warn("oidc", "a confirmation for " + asked_by + " was refused: signed in as " + user_id +
+                              (who->auth_time_s == 0 ? ", no auth_time" : ", authenticated " +
+                                                                             std::to_string(who->auth_time_s)));
+        return reply(back_to_sign_in("sso_failed"));
+      }
+      auth_.note_fresh_sign_in(user_id, now());
+      log::info("oidc", user_id + " signed in again at the provider to confirm a decision");
+      return reply(redirect_to("/" + purpose.value("then", std::string("#/inbox"))));
+    }
     if (!parts_.user_exists(user_id)) {
       if (!oidc_->options().create_users) {
         log::warn("oidc", "refused " + user_id + " (subject " + who->subject + "): no such user here");
@@ -335,9 +365,14 @@ void session_room::oidc_callback(http_request request, http_reply reply) {
 json session_room::summary_of(std::string_view user_id) const {
   json user = parts_.user_summary(user_id);
   const bool enrolled = auth_.has_second_factor(user_id);
+  // A user who signs in only through the identity provider confirms a
+  // decision by signing in there again.
+  const bool by_sign_in = !enrolled && oidc_ && !auth_.has_password(user_id);
   user["second_factor"] = json{{"enrolled", enrolled},
                                {"required", auth_.second_factor_required(parts_.actor_of(std::string(user_id)))},
-                               {"recovery_codes_left", enrolled ? auth_.recovery_codes_left(user_id) : 0}};
+                               {"recovery_codes_left", enrolled ? auth_.recovery_codes_left(user_id) : 0},
+                               {"confirm_by", enrolled ? "totp" : by_sign_in ? "sign_in" : ""},
+                               {"fresh_sign_in_until_ms", auth_.fresh_sign_in_until(user_id)}};
   return user;
 }
 

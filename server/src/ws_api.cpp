@@ -256,6 +256,7 @@ void ws_api::op_command(const std::shared_ptr<ws_connection>& conn, const std::s
   cmd.data = std::move(req.data);
   cmd.comment = std::move(req.comment);
   cmd.confirm_code = std::move(req.confirm_code);
+  cmd.confirm_sign_in = req.confirm_sign_in;
   pipeline_.submit(user_id, std::move(cmd), [conn, id](command_outcome o) {
     if (!o.ok) return conn->send(error_reply(id, o.error_code, o.error_message, o.error_field));
     json result{{"position", o.position}, {"version", o.version}};

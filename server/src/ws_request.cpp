@@ -57,10 +57,18 @@ std::expected<ws_command, ws_request_error> read_command(const json& id, const j
   }
   if (const json* v = field_of(req, "confirm")) {
     const json* code = v->is_object() ? field_of(*v, "code") : nullptr;
-    if (!code || !code->is_string() || code->get_ref<const std::string&>().empty() ||
-        code->get_ref<const std::string&>().size() > 64)
-      return refuse(id, "\"confirm\" must be {\"code\": a code of your second factor}", "confirm.code");
-    cmd.confirm_code = code->get<std::string>();
+    const json* sign_in = v->is_object() ? field_of(*v, "sign_in") : nullptr;
+    if (sign_in && !code && sign_in->is_boolean() && sign_in->get<bool>() && v->size() == 1) {
+      cmd.confirm_sign_in = true;
+    } else {
+      if (!code || !code->is_string() || code->get_ref<const std::string&>().empty() ||
+          code->get_ref<const std::string&>().size() > 64 || v->size() != 1)
+        return refuse(id,
+                      "\"confirm\" must be {\"code\": a code of your second factor} or {\"sign_in\": true} after "
+                      "signing in again at the identity provider",
+                      "confirm.code");
+      cmd.confirm_code = code->get<std::string>();
+    }
   }
   if (auto it = cmd.data.find("comment"); it != cmd.data.end() && it->is_string()) cmd.comment = it->get<std::string>();
   if (auto it = req.find("comment"); it != req.end() && it->is_string()) cmd.comment = it->get<std::string>();

@@ -282,6 +282,56 @@ TEST(second_factor, an_above_appetite_acceptance_is_approved_only_with_a_code_an
   EXPECT_EQ((*risk)["result"]["data"].value("state", ""), "accepted") << risk->dump();
 }
 
+TEST(second_factor, a_user_of_the_identity_provider_confirms_a_decision_by_signing_in_there_again) {
+  test_server srv([](server::server_config& c) {
+    c.ledger.oidc.issuer = "https://id.example.invalid";  // never asked: the sign-ins are opened below
+    c.ledger.oidc.client_id = "isms-ledger";
+  });
+  auto manager = connect_as(srv, srv.add_user("mia", {"isms_manager"}));
+  auto olga = connect_as(srv, srv.add_user("olga", {"risk_owner"}));
+  auto admin = connect_as(srv, login(srv.port(), "admin", test_server::admin_password));
+  ASSERT_TRUE(ok(admin->command("user.register", "user-tina",
+                                {{"name", "Tina (single sign-on)"}, {"roles", json::array({"top_management"})}})));
+  above_appetite_awaiting_tom(*manager, *olga, srv);
+  const auto now = [&] { return std::chrono::system_clock::time_point{std::chrono::milliseconds{srv.now_ms.load()}}; };
+  auto session = srv.app().auth().open_session("tina", now());
+  ASSERT_TRUE(session);
+  auto who = http_call(srv.port(), "GET", "/api/session", "", bearer(session->token)).json_body();
+  EXPECT_EQ(who.at("user").at("second_factor").at("confirm_by"), "sign_in") << who.dump();
+  auto tina = connect_as(srv, session->token);
+  const auto approve = [&](const json& confirm) {
+    json request{{"op", "command"}, {"type", "approval.approve"}, {"stream", "approval-risk-R-2.v4"},
+                 {"data", {{"comment", "for the board"}}}};
+    if (!confirm.is_null()) request["confirm"] = confirm;
+    return tina->request(request);
+  };
+  const auto head = srv.store().current_head().position;
+  EXPECT_EQ(error_code(approve(nullptr)), "confirmation_required");
+  auto stale = approve({{"sign_in", true}});
+  EXPECT_EQ(error_code(stale), "unauthenticated") << stale->dump();
+  EXPECT_EQ((*stale)["error"].value("field", ""), "confirm.sign_in");
+  EXPECT_EQ(error_code(approve({{"sign_in", false}})), "bad_request");
+  EXPECT_EQ(error_code(approve({{"sign_in", true}, {"code", "123456"}})), "bad_request");
+  // A sign-in again six minutes ago is no longer fresh.
+  srv.app().auth().note_fresh_sign_in("tina", now() - std::chrono::minutes(6));
+  EXPECT_EQ(error_code(approve({{"sign_in", true}})), "unauthenticated");
+  EXPECT_EQ(srv.store().current_head().position, head) << "nothing was written";
+
+  srv.app().auth().note_fresh_sign_in("tina", now());
+  auto confirmed = approve({{"sign_in", true}});
+  ASSERT_TRUE(ok(confirmed)) << confirmed->dump();
+  srv.app().settle();
+  auto recorded = srv.store().read_stream("approval-risk-R-2.v4", 0, 100);
+  ASSERT_TRUE(recorded);
+  bool found = false;
+  for (const auto& e : *recorded)
+    if (e.type == "approval.reviewer_approved.v1" && e.metadata.actor == "tina") {
+      EXPECT_EQ(e.data.value("confirmed_with", ""), "sign_in") << e.data.dump();
+      found = true;
+    }
+  EXPECT_TRUE(found);
+}
+
 TEST(second_factor, a_role_that_requires_one_acts_only_once_enrolled) {
   test_server srv([](server::server_config& c) {
     c.ledger.auth.second_factor_roles = {domain::role::top_management};

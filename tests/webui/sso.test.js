@@ -16,7 +16,11 @@
 //   and signs nobody in;
 // - the provider rotates its keys (a new key published, ID tokens signed
 //   with it): ISMS Ledger fetches the key set again and signs the user in;
-//   a token signed with a key the provider never published is refused.
+//   a token signed with a key the provider never published is refused;
+// - a top manager who signs in only through the provider approves a risk
+//   acceptance above appetite: the approval asks for a fresh proof, they
+//   sign in at the provider again (prompt=login, max_age=0), come back and
+//   approve, and the decision records that it was confirmed by that sign-in.
 // The tampering is a middleware in front of the provider's token endpoint,
 // which changes the ID token the provider issued.
 
@@ -28,7 +32,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as jose from 'jose';
 import Provider from 'oidc-provider';
-import { startServer, launchBrowser, visible, shot } from './harness.js';
+import { startServer, launchBrowser, visible, shot, until, ApiClient, ADMIN_PASSWORD, PASSWORD } from './harness.js';
 
 const CLIENT = 'isms-ledger';
 const SECRET = 'a-client-secret-of-the-test-provider';
@@ -276,5 +280,77 @@ test('after the provider rotates its keys, ISMS Ledger fetches them again; a key
     await context.close();
   } finally {
     mode = 'honest';
+  }
+});
+
+test('a decision that matters is confirmed by signing in again at the provider, and says so', async () => {
+  // The request: Mia (ISMS manager) asks to accept risk R-1 of Rolf above
+  // appetite; Rolf approves his step; the board's step waits for Bea, who
+  // signs in only through the provider.
+  const admin = await ApiClient.open(browser, server.url, 'admin', ADMIN_PASSWORD);
+  for (const [id, role] of [['mia', 'isms_manager'], ['rolf', 'risk_owner']]) {
+    await admin.command('user.register', `user-${id}`, { name: id, roles: [role] });
+    const set = await admin.http('POST', '/api/users/password', { user: id, password: PASSWORD });
+    assert.equal(set.status, 200, set.body);
+  }
+  const mia = await ApiClient.open(browser, server.url, 'mia', PASSWORD);
+  await mia.command('risk.identify', 'risk-R-1', { title: 'Unpatched depot servers', asset: 'Depot servers', threat: 'Ransomware',
+    vulnerability: 'Patches late', owner: 'rolf', category: 'technical' });
+  await mia.command('risk.assess', 'risk-R-1', { likelihood: 4, impact: 5, rationale: 'seen at a peer' });
+  const due = new Date(Date.now() + 40 * 86400_000).toISOString().slice(0, 10);
+  await mia.command('risk.plan_treatment', 'risk-R-1', { option: 'modify', controls: ['8.8'], actions: 'Monthly patch window',
+    target_likelihood: 3, target_impact: 4, due });
+  const review = new Date(Date.now() + 300 * 86400_000).toISOString().slice(0, 10);
+  await mia.command('risk.request_acceptance', 'risk-R-1', { review_date: review });
+  const rolf = await ApiClient.open(browser, server.url, 'rolf', PASSWORD);
+  let waiting = null;
+  await until(async () => {
+    waiting = (await rolf.query('inbox')).data.approvals.find((a) => a.subject_stream === 'risk-R-1');
+    return !!waiting;
+  }, "the request in Rolf's inbox");
+  assert.equal(waiting.needs_confirmation, true);
+  await rolf.command('approval.approve', waiting.stream, { comment: 'as the owner' });
+
+  const { context, page } = await throughProvider('bea.kraus');
+  try {
+    await page.locator('.topbar').waitFor();
+    await page.goto(`${server.url}/#/inbox`);
+    const card = page.locator('.approval-card', { hasText: 'risk-R-1' }).first();
+    await visible(card, 'the request in Bea\'s inbox');
+    const confirm = card.locator('a.confirm-sign-in-link');
+    await visible(confirm, 'the way to confirm by signing in again');
+
+    // Approving without the fresh sign-in is refused, and nothing is recorded.
+    await card.locator('button', { hasText: 'Approve' }).click();
+    await until(async () => /fresh sign-in/.test(await card.locator('.form-error').textContent()), 'the refusal');
+    const open = (await mia.query('approvals')).data.approvals.find((a) => a.id === waiting.id);
+    assert.ok(!open.decisions.some((d) => d.reviewer === 'bea.kraus'));
+
+    // Signing in again at the provider: it asks for the login once more.
+    await confirm.click();
+    await page.waitForURL((u) => u.port !== String(server.port()));
+    await page.fill('input[name=login]', 'bea.kraus');
+    await page.fill('input[name=password]', 'again');
+    await page.click('button[type=submit]');
+    const consent = page.locator('button[type=submit]', { hasText: /continue/i });
+    await Promise.race([
+      page.waitForURL((u) => u.port === String(server.port()) && !u.pathname.startsWith('/api/')),
+      consent.first().waitFor({ timeout: 15_000 }).then(() => consent.first().click()),
+    ]);
+    await page.waitForURL((u) => u.port === String(server.port()) && !u.pathname.startsWith('/api/'));
+    await page.locator('.topbar').waitFor();
+    const again = page.locator('.approval-card', { hasText: 'risk-R-1' }).first();
+    await visible(again.locator('.confirm-sign-in .form-ok'), 'the confirmation shown on the card');
+    await again.locator('textarea[name=comment]').fill('Accepted for the board until the patch window runs.');
+    await shot(page, 'sso-confirmed-decision');
+    await again.locator('button', { hasText: 'Approve' }).click();
+    await visible(again.locator('.approval-done'), 'the recorded decision');
+    const decided = (await mia.query('approvals')).data.approvals.find((a) => a.id === waiting.id);
+    const mine = decided.decisions.find((d) => d.reviewer === 'bea.kraus');
+    assert.ok(mine && mine.approved, JSON.stringify(decided.decisions));
+    assert.equal(mine.confirmed_with, 'sign_in');
+  } finally {
+    await context.close();
+    for (const c of [admin, mia, rolf]) await c.close();
   }
 });

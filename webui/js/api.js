@@ -284,10 +284,11 @@ export class Connection extends EventTarget {
   // A command with its own idempotency key: resending after a lost reply is
   // safe. `confirmCode` confirms a decision that matters with the second
   // factor (the server answers `confirmation_required` without it).
-  command(type, stream, data = {}, { comment, expectedVersion, confirmCode } = {}) {
+  command(type, stream, data = {}, { comment, expectedVersion, confirmCode, confirmSignIn } = {}) {
     const body = { op: 'command', type, stream, data, command_id: `ui-${randomId(12)}` };
     if (comment) body.comment = comment;
     if (confirmCode) body.confirm = { code: confirmCode };
+    else if (confirmSignIn) body.confirm = { sign_in: true };
     if (expectedVersion !== undefined && expectedVersion !== null) body.expected_version = expectedVersion;
     return this.request(body);
   }

@@ -185,8 +185,26 @@ export function decideForm(item, onDecided) {
   // approver's second factor: the server asks for it, and the field appears.
   const codeId = `code-${cssId(item.id)}`;
   const code = h('input', { id: codeId, name: 'code', type: 'text', autocomplete: 'one-time-code', inputmode: 'numeric', autocapitalize: 'none', spellcheck: 'false', maxlength: 16 });
-  const asked = !!(item.needs_confirmation && app.user?.second_factor?.enrolled);
-  const codeField = h('div.field.confirm-code', { hidden: !asked },
+  const factor = app.user?.second_factor || {};
+  // Signing in only through the identity provider, the user confirms by
+  // signing in there again (then comes back to this page to decide).
+  const bySignIn = factor.confirm_by === 'sign_in';
+  const fresh = bySignIn && factor.fresh_sign_in_until_ms > Date.now();
+  const asked = !!(item.needs_confirmation && factor.enrolled);
+  const signInBox = h('div.confirm-sign-in', { hidden: !(item.needs_confirmation && bySignIn) });
+  const drawSignIn = (again) => {
+    if (fresh && !again) {
+      replace(signInBox, h('p.form-ok', { role: 'status' },
+        `Confirmed: you signed in again. Approve before ${new Date(factor.fresh_sign_in_until_ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}; your decision is recorded as confirmed this way.`));
+      return;
+    }
+    const then = encodeURIComponent(location.hash || '#/inbox');
+    replace(signInBox,
+      h('p.hint', 'This decision needs a fresh proof that it is you: sign in again at your identity provider, then approve here within five minutes.'),
+      h('a.btn.btn-primary.confirm-sign-in-link', { href: `/api/oidc/start?confirm=1&then=${then}` }, 'Confirm by signing in again'));
+  };
+  drawSignIn(false);
+  const codeField = h('div.field.confirm-code', { hidden: !asked || bySignIn },
     h('label', { for: codeId }, 'Code from your authenticator app (or a recovery code)'), code,
     h('p.hint', 'This decision is recorded as confirmed with your second factor.'));
   const box = h('div.approval-decide');
@@ -209,6 +227,7 @@ export function decideForm(item, onDecided) {
       comment.focus();
       return;
     }
+    const confirmSignIn = approved && bySignIn && fresh;
     const confirmCode = approved && !codeField.hidden ? code.value.replace(/\s+/g, '') : '';
     if (approved && !codeField.hidden && !confirmCode) {
       err.textContent = 'Enter the code your authenticator app shows now.';
@@ -222,7 +241,7 @@ export function decideForm(item, onDecided) {
     approve.disabled = reject.disabled = true;
     btn.classList.add('busy');
     try {
-      const r = await app.command(approved ? 'approval.approve' : 'approval.reject', item.stream || `approval-${item.id}`, text ? { comment: text } : {}, { comment: text || undefined, confirmCode: confirmCode || undefined });
+      const r = await app.command(approved ? 'approval.approve' : 'approval.reject', item.stream || `approval-${item.id}`, text ? { comment: text } : {}, { comment: text || undefined, confirmCode: confirmCode || undefined, confirmSignIn: confirmSignIn || undefined });
       done = true;
       // A rejection is a decision, not a success: it is not shown in green.
       bar.remove();
@@ -236,7 +255,11 @@ export function decideForm(item, onDecided) {
       app.dispatchEvent(new CustomEvent('inbox-changed'));
       if (onDecided) onDecided(approved, r);
     } catch (e) {
-      if (approved && e.code === 'confirmation_required') {
+      if (approved && bySignIn && (e.code === 'confirmation_required' || e.field === 'confirm.sign_in')) {
+        signInBox.hidden = false;
+        drawSignIn(true);
+        err.textContent = 'This decision needs a fresh sign-in at your identity provider: use the button above, then approve again.';
+      } else if (approved && e.code === 'confirmation_required') {
         codeField.hidden = false;
         err.textContent = 'This decision needs your second factor: enter the code your authenticator app shows now, then approve again.';
         code.setAttribute('aria-invalid', 'true');
@@ -277,6 +300,7 @@ export function decideForm(item, onDecided) {
   }
 
   box.append(
+    signInBox,
     h('div.field', { style: 'margin:0' }, h('label', { for: id }, 'Your comment ', h('span.muted', { style: 'font-weight:400' }, '(required to reject)')), comment),
     codeField,
     err);

@@ -71,6 +71,7 @@ enum class confirmation {
   none,           // the session alone
   totp,           // a current code of the actor's authenticator (RFC 6238)
   recovery_code,  // one of the actor's single-use recovery codes
+  sign_in,        // a sign-in again at the identity provider, minutes ago (single sign-on)
 };
 
 [[nodiscard]] std::string_view to_string(confirmation c) noexcept;

@@ -110,6 +110,14 @@ class auth_service {
   [[nodiscard]] std::expected<session_info, auth_error> open_session(std::string_view user_id,
                                                                      std::chrono::system_clock::time_point now);
 
+  // A sign-in again at the identity provider (single sign-on), just now:
+  // for the next fresh_sign_in_lifetime it confirms the user's decisions
+  // that need a fresh proof. Kept in memory only.
+  static constexpr std::chrono::minutes fresh_sign_in_lifetime{5};
+  void note_fresh_sign_in(std::string_view user_id, std::chrono::system_clock::time_point now);
+  // Until when (UTC ms) the user's last fresh sign-in confirms; 0: none.
+  [[nodiscard]] std::int64_t fresh_sign_in_until(std::string_view user_id) const;
+
   // Checks a password without opening a session (a fresh proof before a
   // change to the account). Counted and limited like a login.
   [[nodiscard]] std::expected<void, auth_error> verify_password(std::string_view user_id, std::string_view password,
@@ -178,6 +186,7 @@ class auth_service {
   auth_options options_;
   eventstore::store& store_;
   std::function<bool(std::string_view)> is_enabled_;
+  std::map<std::string, std::int64_t, std::less<>> fresh_sign_ins_;  // user → until (ms); under mutex_
   mutable std::mutex mutex_;
   std::map<std::string, stored_session, std::less<>> sessions_;  // key: sha256(token) hex
   std::map<std::string, std::deque<std::int64_t>, std::less<>> account_failures_;

@@ -52,6 +52,9 @@ struct command_request {
   // "confirm": {"code": …}); checked, and used up, only once the command is
   // admitted and not a retry of one already recorded.
   std::string confirm_code;
+  // Confirmed instead by a sign-in again at the identity provider minutes
+  // ago (wire: "confirm": {"sign_in": true}); checked like a code.
+  bool confirm_sign_in = false;
   // Server-internal: what confirm_code was found to be, once checked.
   domain::confirmation confirmed = domain::confirmation::none;
   // Server-internal, never from the wire: decide with exactly these roles
@@ -128,7 +131,8 @@ using clock_fn = std::function<std::int64_t()>;
 // What the pipeline asks of the server's credentials (auth_service), so
 // that a command can be confirmed with its sender's second factor.
 struct second_factor_gate {
-  // Whether the user has a second factor enrolled.
+  // Whether the user has a second factor: enrolled (TOTP), or, signing in
+  // only through the identity provider, the provider itself.
   std::function<bool(const std::string& user_id)> enrolled;
   // Whether the actor's roles require one (a command of theirs is refused
   // until they have enrolled).
@@ -138,6 +142,9 @@ struct second_factor_gate {
   std::function<std::expected<domain::confirmation, std::pair<std::string, std::string>>(const std::string& user_id,
                                                                                           const std::string& code)>
       check;
+  // Whether the user signed in again at the identity provider recently
+  // enough to confirm a decision now.
+  std::function<bool(const std::string& user_id)> fresh_sign_in;
 };
 
 class command_pipeline {

@@ -67,6 +67,9 @@ struct oidc_identity {
   std::string email;
   std::vector<std::string> groups;
   std::string subject;  // "sub"
+  std::int64_t auth_time_s = 0;  // when the provider last authenticated them ("auth_time"), 0 if not said
+  std::string purpose;           // as given to begin()
+  std::int64_t begun_ms = 0;     // when the sign-in began
 };
 
 class oidc_client {
@@ -78,7 +81,10 @@ class oidc_client {
   // Begins a sign-in that returns to `redirect_uri`: the provider's
   // authorization URL to send the browser to. `now_ms`: the server's clock.
   // Errors: the provider's discovery document could not be read.
-  [[nodiscard]] std::expected<std::string, std::string> begin(const std::string& redirect_uri, std::int64_t now_ms);
+  // `again`: the provider must authenticate the user anew (prompt=login,
+  // max_age=0), for a fresh proof; `purpose` comes back from finish().
+  [[nodiscard]] std::expected<std::string, std::string> begin(const std::string& redirect_uri, std::int64_t now_ms,
+                                                              const std::string& purpose = {}, bool again = false);
 
   // Finishes the sign-in the provider returned with `state` and `code`:
   // exchanges the code (with the PKCE verifier and the client secret) for
@@ -96,6 +102,8 @@ class oidc_client {
     std::string verifier;
     std::string redirect_uri;
     std::int64_t expires_ms = 0;
+    std::string purpose;
+    std::int64_t begun_ms = 0;
   };
   struct provider {
     std::string authorization_endpoint;

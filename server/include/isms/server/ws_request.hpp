@@ -46,6 +46,7 @@ struct ws_command {
   nlohmann::json data = nlohmann::json::object();
   std::string comment;
   std::string confirm_code;  // "confirm": {"code": "…"}, a code of the sender's second factor
+  bool confirm_sign_in = false;  // "confirm": {"sign_in": true}: the sender signed in again at the identity provider
   bool operator==(const ws_command&) const = default;
 };
 
