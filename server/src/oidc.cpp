@@ -19,6 +19,7 @@ constexpr std::int64_t state_lifetime_ms = 10 * 60 * 1000;
 constexpr std::size_t max_pending = 10000;
 // A token naming an unknown key fetches the set again, at most this often.
 constexpr std::int64_t keys_refetch_ms = 10 * 1000;
+constexpr std::int64_t discovery_retry_after_ms = 30 * 1000;
 
 std::string random_token(std::size_t bytes) {
   std::string raw(bytes, '\0');
@@ -107,38 +108,59 @@ oidc_client::oidc_client(oidc_options options) : options_(std::move(options)) {
   while (options_.issuer.ends_with('/')) options_.issuer.pop_back();
 }
 
-std::expected<oidc_client::provider, std::string> oidc_client::discovered() {
+std::uint64_t oidc_client::provider_requests() const {
+  std::lock_guard lock(mutex_);
+  return provider_requests_;
+}
+
+std::expected<fetched, std::string> oidc_client::ask(const std::string& url, const std::string& form,
+                                                     const std::vector<std::string>& headers) {
+  {
+    std::lock_guard lock(mutex_);
+    ++provider_requests_;
+  }
+  return fetch(url, form, headers, options_.timeout, options_.ca_file);
+}
+
+std::expected<oidc_client::provider, std::string> oidc_client::discovered(std::int64_t now_ms) {
   {
     std::lock_guard lock(mutex_);
     if (provider_) return *provider_;
+    if (now_ms < discovery_retry_ms_) return std::unexpected(discovery_error_ + " (not asked again yet)");
   }
+  const auto failed = [&](std::string why) -> std::expected<provider, std::string> {
+    std::lock_guard lock(mutex_);
+    discovery_retry_ms_ = now_ms + discovery_retry_after_ms;
+    discovery_error_ = why;
+    return std::unexpected(std::move(why));
+  };
   const std::string url = options_.issuer + "/.well-known/openid-configuration";
-  auto got = fetch(url, "", {"Accept: application/json"}, options_.timeout, options_.ca_file);
-  if (!got) return std::unexpected("the provider's discovery document: " + got.error());
+  auto got = ask(url, "", {"Accept: application/json"});
+  if (!got) return failed("the provider's discovery document: " + got.error());
   const json doc = json_of(*got, "discovery");
-  if (!doc.is_object()) return std::unexpected("the provider's discovery document: answered " + std::to_string(got->status));
+  if (!doc.is_object()) return failed("the provider's discovery document: answered " + std::to_string(got->status));
   // Core discovery §4.3: the issuer in the document is the one configured.
   std::string issuer = text_member(doc, "issuer");
   while (issuer.ends_with('/')) issuer.pop_back();
   if (issuer != options_.issuer)
-    return std::unexpected("the discovery document names the issuer '" + text_member(doc, "issuer") + "', not '" +
-                           options_.issuer + "'");
+    return failed("the discovery document names the issuer '" + text_member(doc, "issuer") + "', not '" +
+                  options_.issuer + "'");
   provider p{text_member(doc, "authorization_endpoint"), text_member(doc, "token_endpoint"), text_member(doc, "jwks_uri")};
   if (!acceptable_url(p.authorization_endpoint) || !acceptable_url(p.token_endpoint) || !acceptable_url(p.jwks_uri))
-    return std::unexpected("the discovery document lacks an https authorization, token or JWKS endpoint");
+    return failed("the discovery document lacks an https authorization, token or JWKS endpoint");
   std::lock_guard lock(mutex_);
   provider_ = p;
   return p;
 }
 
 std::expected<jose::key_set, std::string> oidc_client::keys(bool refresh, std::int64_t now_ms) {
-  auto p = discovered();
+  auto p = discovered(now_ms);
   if (!p) return std::unexpected(p.error());
   {
     std::lock_guard lock(mutex_);
     if (keys_ && (!refresh || now_ms - keys_fetched_ms_ < keys_refetch_ms)) return *keys_;
   }
-  auto got = fetch(p->jwks_uri, "", {"Accept: application/json"}, options_.timeout, options_.ca_file);
+  auto got = ask(p->jwks_uri, "", {"Accept: application/json"});
   if (!got) return std::unexpected("the provider's keys: " + got.error());
   auto set = jose::key_set::from_json(json_of(*got, "jwks"));
   if (!set) return std::unexpected("the provider's keys: " + set.error());
@@ -150,7 +172,7 @@ std::expected<jose::key_set, std::string> oidc_client::keys(bool refresh, std::i
 
 std::expected<std::string, std::string> oidc_client::begin(const std::string& redirect_uri, std::int64_t now_ms,
                                                            const std::string& purpose, bool again) {
-  auto p = discovered();
+  auto p = discovered(now_ms);
   if (!p) return std::unexpected(p.error());
   pending request{random_token(24), random_token(48), redirect_uri, now_ms + state_lifetime_ms, purpose, now_ms};
   const std::string state = random_token(24);
@@ -167,7 +189,10 @@ std::expected<std::string, std::string> oidc_client::begin(const std::string& re
                           "&code_challenge_method=S256" + (again ? "&prompt=login&max_age=0" : "");
   std::lock_guard lock(mutex_);
   std::erase_if(pending_, [&](const auto& kv) { return kv.second.expires_ms <= now_ms; });
-  if (pending_.size() >= max_pending) return std::unexpected("too many sign-ins are under way; try again shortly");
+  // Bounded: the oldest begun sign-in makes way (the map is keyed by random
+  // states, so the oldest is looked for).
+  if (pending_.size() >= max_pending)
+    pending_.erase(std::ranges::min_element(pending_, {}, [](const auto& kv) { return kv.second.begun_ms; }));
   pending_.emplace(state, std::move(request));
   return url;
 }
@@ -184,7 +209,7 @@ std::expected<oidc_identity, std::string> oidc_client::finish(const std::string&
   }
   if (request.expires_ms <= now_ms) return std::unexpected("the sign-in took longer than ten minutes");
   if (code.empty() || code.size() > 4096) return std::unexpected("no authorization code");
-  auto p = discovered();
+  auto p = discovered(now_ms);
   if (!p) return std::unexpected(p.error());
 
   // client_secret_basic (RFC 6749 §2.3.1): the id and secret form-encoded, then base64.
@@ -196,10 +221,9 @@ std::expected<oidc_identity, std::string> oidc_client::finish(const std::string&
   const std::string form = "grant_type=authorization_code&code=" + form_escape(code) +
                            "&redirect_uri=" + form_escape(request.redirect_uri) +
                            "&code_verifier=" + form_escape(request.verifier);
-  auto got = fetch(p->token_endpoint, form,
-                   {"Accept: application/json", "Content-Type: application/x-www-form-urlencoded",
-                    "Authorization: Basic " + basic},
-                   options_.timeout, options_.ca_file);
+  auto got = ask(p->token_endpoint, form,
+                 {"Accept: application/json", "Content-Type: application/x-www-form-urlencoded",
+                  "Authorization: Basic " + basic});
   if (!got) return std::unexpected("the token endpoint: " + got.error());
   const json tokens = json_of(*got, "token");
   const std::string id_token = text_member(tokens, "id_token");

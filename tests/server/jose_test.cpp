@@ -1,6 +1,8 @@
 // The JOSE layer of single sign-on: base64url, compact JWS parsing, RS256
 // and ES256 signatures checked against a JWK set (keys made here with
-// OpenSSL, tokens signed here), and the ID token's claims.
+// OpenSSL, tokens signed here), and the ID token's claims; and how the
+// OpenID Connect client treats a provider that is down or a forged callback
+// (the whole flow runs against a real provider in tests/webui/sso.test.js).
 
 #include "isms/server/jose.hpp"
 
@@ -14,6 +16,9 @@
 
 #include <memory>
 #include <string>
+
+#include "isms/server/oidc.hpp"
+#include "support/loopback_receiver.hpp"
 
 namespace isms::server::jose {
 namespace {
@@ -193,6 +198,37 @@ TEST(jose, an_id_token_is_for_this_client_from_this_issuer_current_and_with_the_
   several["aud"] = json::array({"another-client", "isms-ledger"});
   several["azp"] = "isms-ledger";
   EXPECT_TRUE(check_id_token_claims(several, want));
+}
+
+TEST(oidc_client, a_provider_that_is_down_is_asked_again_only_after_thirty_seconds) {
+  testing::loopback_receiver down(std::string("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
+  oidc_options o;
+  o.issuer = "http://127.0.0.1:" + std::to_string(down.port());
+  o.client_id = "isms-ledger";
+  oidc_client client(o);
+  const std::int64_t t = 1'800'000'000'000;
+  auto first = client.begin("http://127.0.0.1:1/api/oidc/callback", t);
+  ASSERT_FALSE(first);
+  EXPECT_NE(first.error().find("answered 503"), std::string::npos) << first.error();
+  EXPECT_EQ(client.provider_requests(), 1u);
+  // Every click within the next thirty seconds fails at once, without
+  // holding a worker thread on the provider.
+  for (int i = 0; i < 20; ++i) EXPECT_FALSE(client.begin("http://127.0.0.1:1/api/oidc/callback", t + 1000 * i));
+  EXPECT_EQ(client.provider_requests(), 1u);
+  EXPECT_FALSE(client.begin("http://127.0.0.1:1/api/oidc/callback", t + 31'000));
+  EXPECT_EQ(client.provider_requests(), 2u);
+  ASSERT_EQ(down.wait_for(2).size(), 2u);
+}
+
+TEST(oidc_client, a_callback_with_a_state_it_did_not_give_is_refused_without_asking_the_provider) {
+  oidc_options o;
+  o.issuer = "https://id.example.invalid";
+  o.client_id = "isms-ledger";
+  oidc_client client(o);
+  auto forged = client.finish("a-state-nobody-gave", "a-code", 1'800'000'000'000);
+  ASSERT_FALSE(forged);
+  EXPECT_NE(forged.error().find("unknown or used state"), std::string::npos) << forged.error();
+  EXPECT_EQ(client.provider_requests(), 0u);
 }
 
 }  // namespace

@@ -7,7 +7,9 @@
 // issuer, audience, expiry with a clock skew, nonce.
 //
 // Each sign-in that is begun holds a state for ten minutes, used once: a
-// callback with an unknown, used or expired state is refused.
+// callback with an unknown, used or expired state is refused. At most 10,000
+// are held; beyond, the oldest make way. A discovery that failed is tried
+// again only after 30 seconds.
 //
 // Talks to the provider through libcurl (https verified against the system's
 // CA store or `ca_file`; http only to a loopback provider, for tests).
@@ -72,6 +74,18 @@ struct oidc_identity {
   std::int64_t begun_ms = 0;     // when the sign-in began
 };
 
+// An HTTP exchange with a provider: GET when `form` is empty, else POST of
+// `form` as application/x-www-form-urlencoded. Answers (status, body);
+// bodies past 1 MiB are refused. `headers`: extra "Name: value" lines.
+struct fetched {
+  long status = 0;
+  std::string body;
+};
+[[nodiscard]] std::expected<fetched, std::string> fetch(const std::string& url, const std::string& form,
+                                                        const std::vector<std::string>& headers,
+                                                        std::chrono::milliseconds timeout,
+                                                        const std::filesystem::path& ca_file);
+
 class oidc_client {
  public:
   explicit oidc_client(oidc_options options);
@@ -93,6 +107,9 @@ class oidc_client {
   [[nodiscard]] std::expected<oidc_identity, std::string> finish(const std::string& state, const std::string& code,
                                                                  std::int64_t now_ms);
 
+  // Requests sent to the provider since start (discovery, keys, tokens).
+  [[nodiscard]] std::uint64_t provider_requests() const;
+
   // The roles of `groups` by group_roles, each once, in order of mention.
   [[nodiscard]] std::vector<std::string> roles_of(const std::vector<std::string>& groups) const;
 
@@ -110,27 +127,22 @@ class oidc_client {
     std::string token_endpoint;
     std::string jwks_uri;
   };
-  std::expected<provider, std::string> discovered();
+  std::expected<provider, std::string> discovered(std::int64_t now_ms);
+  std::expected<fetched, std::string> ask(const std::string& url, const std::string& form,
+                                          const std::vector<std::string>& headers);
   std::expected<jose::key_set, std::string> keys(bool refresh, std::int64_t now_ms);
 
   oidc_options options_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::optional<provider> provider_;
+  // A discovery that failed is not tried again before this (UTC ms): a
+  // provider that is down does not hold the worker threads at every click.
+  std::int64_t discovery_retry_ms_ = 0;
+  std::string discovery_error_;
+  std::uint64_t provider_requests_ = 0;
   std::optional<jose::key_set> keys_;
   std::int64_t keys_fetched_ms_ = 0;
   std::map<std::string, pending> pending_;  // by state
 };
-
-// An HTTP exchange with a provider: GET when `form` is empty, else POST of
-// `form` as application/x-www-form-urlencoded. Answers (status, body);
-// bodies past 1 MiB are refused. `headers`: extra "Name: value" lines.
-struct fetched {
-  long status = 0;
-  std::string body;
-};
-[[nodiscard]] std::expected<fetched, std::string> fetch(const std::string& url, const std::string& form,
-                                                        const std::vector<std::string>& headers,
-                                                        std::chrono::milliseconds timeout,
-                                                        const std::filesystem::path& ca_file);
 
 }  // namespace isms::server
