@@ -274,7 +274,7 @@ http_response audit_room::erase_personal_data(const http_request& request) {
   }
   // The answer means no command decides on a history read before the
   // erasure, and the views no longer hold the erased fields.
-  if (parts_.after_erasure) parts_.after_erasure(r->erasure_position);
+  if (parts_.after_erasure) parts_.after_erasure(req.position, r->erasure_position);
   log::info("erasure", who->user_id + " erased " + std::to_string(req.fields.size()) + " field(s) of position " +
                            std::to_string(req.position) + " (erasure event at position " +
                            std::to_string(r->erasure_position) + ")");

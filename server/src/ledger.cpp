@@ -218,10 +218,17 @@ void ledger::add_routes() {
   audit_ = std::make_unique<audit_room>(
       audit_room_options{options_.max_export_events, options_.max_json_depth}, store_, *verifier_, *pool_,
       audit_room_parts{identify, options_.clock,
-                       [this](std::uint64_t erasure_position) {
+                       [this](std::uint64_t erased_position, std::uint64_t erasure_position) {
                          // Nor does a command decide on a history read before the erasure.
                          pipeline_->forget_cached_histories();
                          views_->wait_applied(erasure_position);
+                         // Nor does the notification centre keep titles made from it.
+                         std::string stream;
+                         (void)store_.scan(erased_position, erased_position, [&](const eventstore::event_view& e) {
+                           stream = std::string(e.stream);
+                           return false;
+                         });
+                         centre_->forget(stream, erased_position);
                        },
                        checkpoints_.get(), registers_at});
   backup_ = std::make_unique<backup_room>(options_.backup_dir, store_, *pool_, identify, options_.clock);

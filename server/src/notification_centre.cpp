@@ -16,6 +16,7 @@ using nlohmann::json;
 namespace {
 
 constexpr std::string_view checkpoint_key = "centre/checkpoint";
+constexpr std::string_view users_key = "centre/users";
 constexpr std::size_t most_per_page = 200;
 
 std::string user_key(std::string_view user_id) { return "centre/" + std::string(user_id); }
@@ -56,6 +57,12 @@ notification_centre::notification_centre(notification_centre_options options, ev
       log::error("notify", "could not store the notification centre's checkpoint: " + r.error().message);
   }
   queued_position_ = taken_position_ = stored_position_;
+  if (auto stored = store_.get_meta(users_key)) {
+    const json ids = read_json(*stored, max_stored_json_depth).value_or(json::array());
+    if (ids.is_array())
+      for (const auto& id : ids)
+        if (id.is_string()) users_.insert(id.get<std::string>());
+  }
   thread_ = std::thread([this] { run(); });
 }
 
@@ -151,11 +158,17 @@ void notification_centre::store_batch(std::vector<queued>& batch, std::uint64_t 
       items.erase(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(items.size() - options_.keep_per_user));
   }
   std::vector<std::string> keys, values;
-  keys.reserve(users.size() + 1);
-  values.reserve(users.size() + 1);
+  keys.reserve(users.size() + 2);
+  values.reserve(users.size() + 2);
+  bool new_user = false;
   for (const auto& [user, u] : users) {
     keys.push_back(user_key(user));
     values.push_back(u.dump());
+    new_user = users_.insert(user).second || new_user;
+  }
+  if (new_user) {
+    keys.emplace_back(users_key);
+    values.push_back(json(users_).dump());
   }
   keys.emplace_back(checkpoint_key);
   values.push_back(std::to_string(position));
@@ -164,6 +177,36 @@ void notification_centre::store_batch(std::vector<queued>& batch, std::uint64_t 
   if (auto r = store_.put_meta(entries); !r)
     log::error("notify", "could not store " + std::to_string(batch.size()) +
                              " notification(s) in the centre: " + r.error().message);
+}
+
+void notification_centre::forget(const std::string& stream, std::uint64_t position) {
+  flush();  // what was queued before the erasure is stored, then forgotten
+  std::lock_guard io(io_mutex_);
+  std::vector<std::string> keys, values;
+  std::size_t dropped = 0;
+  for (const auto& user : users_) {
+    json u = load_user(store_, user);
+    json& items = u["items"];
+    const auto before = items.size();
+    items.erase(std::remove_if(items.begin(), items.end(),
+                               [&](const json& i) {
+                                 return i.value("position", std::uint64_t{0}) == position ||
+                                        (!stream.empty() && i.value("subject_stream", std::string{}) == stream);
+                               }),
+                items.end());
+    if (items.size() == before) continue;
+    dropped += before - items.size();
+    keys.push_back(user_key(user));
+    values.push_back(u.dump());
+  }
+  if (keys.empty()) return;
+  std::vector<std::pair<std::string, std::string_view>> entries;
+  for (std::size_t i = 0; i < keys.size(); ++i) entries.emplace_back(keys[i], values[i]);
+  if (auto r = store_.put_meta(entries); !r)
+    log::error("notify", "could not drop the notifications made from an erased event: " + r.error().message);
+  else
+    log::info("notify", "dropped " + std::to_string(dropped) + " notification(s) made from the erased event at " +
+                            std::to_string(position));
 }
 
 std::expected<notification_page, std::string> notification_centre::list(const std::string& user_id, std::size_t limit,

@@ -153,7 +153,7 @@ TEST(audit_room, export_and_verify_are_for_auditors_and_admins_and_erasure_for_a
                           {as_header({{"root", {domain::role::admin}},
                                       {"eve", {domain::role::external_auditor}},
                                       {"ann", {domain::role::isms_manager}}}),
-                           [] { return t0; }, [&](std::uint64_t p) { erased_at.push_back(p); }});
+                           [] { return t0; }, [&](std::uint64_t, std::uint64_t p) { erased_at.push_back(p); }});
 
   EXPECT_EQ(room.events_export(request_as("")).status, 401u);
   EXPECT_EQ(room.events_export(request_as("ann")).status, 403u);

@@ -36,10 +36,10 @@ struct audit_room_options {
 struct audit_room_parts {
   identify_fn identify;
   clock_fn clock;
-  // Called once an erasure is in the log, with the erasure event's position:
+  // Called once an erasure is in the log, with the erased event's position and the erasure event's:
   // returns when nothing the server holds (cached histories, views) still
   // carries the erased fields.
-  std::function<void(std::uint64_t erasure_position)> after_erasure;
+  std::function<void(std::uint64_t erased_position, std::uint64_t erasure_position)> after_erasure;
   // Signs and lists checkpoints; the checkpoint and evidence routes answer 503 without it.
   checkpoint_keeper* checkpoints = nullptr;
   // The registers as CSV at a position, for the evidence bundle.

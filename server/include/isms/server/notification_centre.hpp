@@ -26,6 +26,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -73,6 +74,11 @@ class notification_centre {
                 std::int64_t at_ms);
   // A time-driven reminder sent now (`at_ms`).
   void remind(const std::string& user_id, const nlohmann::json& notification, std::int64_t at_ms);
+
+  // After an erasure of the event at `position` of `stream`: every kept
+  // notification caused by that event or about that stream (its title may
+  // hold what was erased) is dropped, for every user. Errors: logged.
+  void forget(const std::string& stream, std::uint64_t position);
 
   // Blocks until everything queued before the call is stored.
   void flush();
@@ -127,6 +133,7 @@ class notification_centre {
   bool stopping_ = false;
 
   mutable std::mutex io_mutex_;  // read-modify-write of users' values
+  std::set<std::string> users_;  // who has a centre (`centre/users`); under io_mutex_
 
   mutable std::mutex preferences_mutex_;
   mutable std::map<std::string, nlohmann::json, std::less<>> preferences_;  // read through, written through
