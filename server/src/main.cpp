@@ -31,6 +31,7 @@
 #include "isms/server/checkpoints.hpp"
 #include "isms/server/config.hpp"
 #include "isms/server/demo.hpp"
+#include "isms/server/notification_centre.hpp"
 #include "isms/server/evidence.hpp"
 #include "isms/server/http_types.hpp"
 #include "isms/server/ledger.hpp"
@@ -561,6 +562,14 @@ int erase(const parsed_args& args) {
   std::printf("erased %zu field(s) of position %llu; the erasure is event %llu (tombstone %s)\n", req.fields.size(),
               static_cast<unsigned long long>(req.position), static_cast<unsigned long long>(r->erasure_position),
               eventstore::to_hex(r->tombstone_digest).c_str());
+  // The notification centre's titles made from the erased event go too.
+  std::string stream;
+  (void)(*s)->scan(req.position, req.position, [&](const eventstore::event_view& e) {
+    stream = std::string(e.stream);
+    return false;
+  });
+  server::notification_centre centre({}, **s);
+  centre.forget(stream, req.position);
   return 0;
 }
 

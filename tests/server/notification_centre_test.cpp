@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "support/client.hpp"
@@ -174,6 +175,26 @@ TEST(notification_centre, an_erasure_drops_the_notifications_made_from_what_it_e
   manager.reset();
   srv.restart();
   EXPECT_EQ(centre_of(srv, srv.token_of("olga")).dump().find("Jane Roe"), std::string::npos) << "for good";
+}
+
+TEST(notification_centre, the_offline_erasure_drops_them_too) {
+  test_server srv;
+  auto manager = connect_as(srv, srv.add_user("mia", {"isms_manager"}));
+  srv.add_user("olga", {"risk_owner"});
+  auto named = manager->command("risk.identify", "risk-R-1", identify_data("olga", "Laptop of Jane Roe stolen"));
+  ASSERT_TRUE(ok(named)) << named->dump();
+  const std::uint64_t position = (*named)["result"]["position"];
+  srv.app().settle();
+  manager.reset();
+  srv.stop();
+  const std::string command = std::string(ISMSD_PATH) + " erase --data '" + srv.dir().string() +
+                              "' --position " + std::to_string(position) +
+                              " --fields title --reason 'GDPR Art. 17' > /dev/null 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  srv.restart();
+  const json centre = centre_of(srv, login(srv.port(), "olga", "pw-olga"));
+  EXPECT_EQ(centre.dump().find("Jane Roe"), std::string::npos) << centre.dump();
+  EXPECT_TRUE(centre.at("notifications").empty()) << centre.dump();
 }
 
 // After a crash the events since the stored checkpoint are handed in again:
