@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ADMIN_PASSWORD = 'admin-password-for-tests-only';
@@ -259,6 +260,25 @@ function run(binary, args) {
 
 // Polls a condition (reactions such as "approval complete → risk accepted"
 // run just after the command's reply) until it holds, failing with `what`.
+// The demo ISMS on a server of its own, with a browser, for one test file:
+// before its tests `ready({server, browser, skip})` receives them (`skip`
+// says why there is no demo, else ''); after them both are closed.
+export function withDemo(ready, passwordPrefix = 'demo-') {
+  let server = null;
+  let browser = null;
+  before(async () => {
+    const demo = await loadDemo(passwordPrefix);
+    if (demo.skip) { ready({ server, browser, skip: demo.skip }); return; }
+    server = await startServer({ data: demo.data });
+    browser = await launchBrowser();
+    ready({ server, browser, skip: '' });
+  });
+  after(async () => {
+    if (browser) await browser.close();
+    if (server) await server.stop();
+  });
+}
+
 export async function until(check, what, timeout = 10_000) {
   const end = Date.now() + timeout;
   for (;;) {

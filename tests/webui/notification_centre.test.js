@@ -10,25 +10,15 @@
 // - Eva Schmidt, on a phone, chooses a daily summary for approvals and no
 //   mail for reminders; the choice is kept by the server.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, loadDemo, signIn, ApiClient, until, visible, shot } from './harness.js';
+import { withDemo, signIn, ApiClient, until, visible, shot } from './harness.js';
 
 let server;
 let browser;
 let skip = '';
 
-before(async () => {
-  const demo = await loadDemo('demo-');
-  if (demo.skip) { skip = demo.skip; return; }
-  server = await startServer({ data: demo.data });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-});
+withDemo((d) => ({ server, browser, skip } = d));
 
 async function badgeCount(page) {
   const badge = page.locator('.top-notices .badge');

@@ -7,11 +7,11 @@
 // Each page is looked at as an image at A4 width with print media (a
 // screenshot kept with the others) and printed to PDF by chromium.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, launchBrowser, signIn, shot, loadDemo, settle, screenshotDir } from './harness.js';
+import { withDemo, signIn, shot, settle, screenshotDir } from './harness.js';
 
 const AUDITOR = 'peter.graf';
 // A4 at CSS's 96 pixels per inch, and in PDF points.
@@ -21,17 +21,7 @@ let server;
 let browser;
 let skip = '';
 
-before(async () => {
-  const demo = await loadDemo('demo-');
-  if (demo.skip) { skip = demo.skip; return; }
-  server = await startServer({ data: demo.data });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-});
+withDemo((d) => ({ server, browser, skip } = d));
 
 // The printed page as paper: A4 width, print media, print.css applied,
 // nothing wider than the page, body text of a readable size; a screenshot

@@ -10,10 +10,10 @@
 //   asks for the code, a wrong one is refused and nothing is recorded, and
 //   the decision recorded with a current code says it was confirmed.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { startServer, launchBrowser, loadDemo, signIn, ApiClient, until, visible, shot } from './harness.js';
+import { withDemo, signIn, ApiClient, until, visible, shot } from './harness.js';
 
 const USER = 'henrik.brandt';
 let server;
@@ -49,17 +49,7 @@ async function call(method, path, body, token) {
   return { status: res.status, body: await res.json() };
 }
 
-before(async () => {
-  const demo = await loadDemo('demo-');
-  if (demo.skip) { skip = demo.skip; return; }
-  server = await startServer({ data: demo.data });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-});
+withDemo((d) => ({ server, browser, skip } = d));
 
 test('a user with a second factor signs in with the code the page asks for', async (t) => {
   if (skip) { t.skip(skip); return; }
