@@ -200,6 +200,25 @@ void ledger::add_routes() {
             if (!o.ok) return std::unexpected(o.error_code + ": " + o.error_message);
             views_->wait_applied(o.position);
             return {};
+          },
+          [this](const std::string& user_id, const std::vector<std::string>& grant,
+                 const std::vector<std::string>& revoke, const std::string& why) -> std::expected<void, std::string> {
+            std::uint64_t last = 0;
+            for (const auto& [type, roles] : {std::pair{"user.grant_role", &grant}, std::pair{"user.revoke_role", &revoke}})
+              for (const auto& role : *roles) {
+                command_request req;
+                req.type = type;
+                req.stream = "user-" + user_id;
+                req.data = {{"role", role}};
+                req.as_system = true;
+                req.roles_override = std::vector<domain::role>{domain::role::admin};
+                req.comment = "as " + why + " say";
+                const auto o = pipeline_->run("system", std::move(req));
+                if (!o.ok) return std::unexpected(o.error_code + ": " + o.error_message);
+                last = o.position;
+              }
+            views_->wait_applied(last);
+            return {};
           }},
       oidc_.get());
   identify_fn identify = [this](const http_request& r) { return session_->identify(r); };

@@ -340,6 +340,38 @@ void session_room::oidc_callback(http_request request, http_reply reply) {
         return reply(back_to_sign_in("sso_failed"));
       }
       log::info("oidc", "created " + user_id + " at their first sign-in");
+    } else if (!oidc_->options().group_roles.empty() && parts_.sync_roles) {
+      // The roles the groups map to follow the groups at every sign-in;
+      // roles no group maps to (granted here by an administrator) stay.
+      const auto mapped = oidc_->roles_of(who->groups);
+      std::vector<std::string> managed;
+      for (const auto& [group, roles] : oidc_->options().group_roles)
+        for (const auto& r : roles)
+          if (std::ranges::find(managed, r) == managed.end()) managed.push_back(r);
+      const auto held = parts_.actor_of(user_id).roles;
+      const auto holds = [&](const std::string& r) {
+        return std::ranges::any_of(held, [&](domain::role h) { return domain::to_string(h) == r; });
+      };
+      std::vector<std::string> grant, revoke;
+      for (const auto& r : managed) {
+        const bool should = std::ranges::find(mapped, r) != mapped.end();
+        if (should && !holds(r)) grant.push_back(r);
+        if (!should && holds(r)) revoke.push_back(r);
+      }
+      if (!grant.empty() || !revoke.empty()) {
+        if (auto r = parts_.sync_roles(user_id, grant, revoke,
+                                       "the groups at " + oidc_->options().issuer + " (subject " + who->subject + ")");
+            !r) {
+          log::warn("oidc", "could not bring the roles of " + user_id + " in line with their groups: " + r.error());
+          return reply(back_to_sign_in("sso_failed"));
+        }
+        log::info("oidc", "roles of " + user_id + " follow their groups: " + std::to_string(grant.size()) +
+                              " granted, " + std::to_string(revoke.size()) + " revoked");
+      }
+      if (parts_.actor_of(user_id).roles.empty()) {
+        log::warn("oidc", "refused " + user_id + ": none of their groups maps to a role any more");
+        return reply(back_to_sign_in("no_role"));
+      }
     }
     auto session = auth_.open_session(user_id, now());
     if (!session) {

@@ -20,7 +20,9 @@
 // - a top manager who signs in only through the provider approves a risk
 //   acceptance above appetite: the approval asks for a fresh proof, they
 //   sign in at the provider again (prompt=login, max_age=0), come back and
-//   approve, and the decision records that it was confirmed by that sign-in.
+//   approve, and the decision records that it was confirmed by that sign-in;
+// - the roles the groups map to follow the groups at each sign-in, and a
+//   role an administrator granted by hand stays.
 // The tampering is a middleware in front of the provider's token endpoint,
 // which changes the ID token the provider issued.
 
@@ -352,5 +354,33 @@ test('a decision that matters is confirmed by signing in again at the provider, 
   } finally {
     await context.close();
     for (const c of [admin, mia, rolf]) await c.close();
+  }
+});
+
+test('the roles the groups map to follow the groups at each sign-in; a role granted here stays', async () => {
+  const admin = await ApiClient.open(browser, server.url, 'admin', ADMIN_PASSWORD);
+  const rolesOf = async () => {
+    const users = (await admin.query('users')).data.users;
+    return [...users.find((u) => u.id === 'anna.becker').roles].sort();
+  };
+  try {
+    await admin.command('user.grant_role', 'user-anna.becker', { role: 'contributor' });
+    assert.deepEqual(await rolesOf(), ['contributor', 'isms_manager']);
+    ACCOUNTS['anna.becker'].groups = ['staff', 'board'];
+    let { context, page } = await throughProvider('anna.becker');
+    await page.locator('.topbar').waitFor();
+    assert.match(await page.locator('.userbox-roles').textContent(), /Top management/);
+    await context.close();
+    assert.deepEqual(await rolesOf(), ['contributor', 'top_management']);
+
+    ACCOUNTS['anna.becker'].groups = ['canteen'];
+    ({ context, page } = await throughProvider('anna.becker'));
+    await page.locator('.topbar').waitFor();
+    await context.close();
+    assert.deepEqual(await rolesOf(), ['contributor'], 'only the role granted here is left');
+    assert.match(server.log(), /roles of anna\.becker follow their groups: 0 granted, 1 revoked/);
+  } finally {
+    ACCOUNTS['anna.becker'].groups = ['staff', 'isms-team'];
+    await admin.close();
   }
 });

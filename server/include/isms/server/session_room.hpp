@@ -57,6 +57,11 @@ struct session_room_parts {
   // roles (oidc_options::create_users). Errors: why not.
   std::function<std::expected<void, std::string>(const oidc_identity& who, const std::vector<std::string>& roles)>
       register_user;
+  // Grants and revokes roles of a user as the identity provider's groups now
+  // say (the roles oidc_group_roles maps to; others are left alone).
+  std::function<std::expected<void, std::string>(const std::string& user_id, const std::vector<std::string>& grant,
+                                                 const std::vector<std::string>& revoke, const std::string& why)>
+      sync_roles;
 };
 
 class session_room {
