@@ -37,7 +37,9 @@ namespace fs = std::filesystem;
 // folder of its own; stopped (SIGTERM) when destroyed.
 class smtp_sink {
  public:
-  explicit smtp_sink(std::uint16_t port, int refuse = 0) : port_(port), folder_(testing::make_temp_dir("ismsd-mail")) {
+  // `credentials` "user:password": the sink requires SMTP authentication with them.
+  explicit smtp_sink(std::uint16_t port, int refuse = 0, const std::string& credentials = {})
+      : port_(port), folder_(testing::make_temp_dir("ismsd-mail")) {
     // Everything the child needs is made before fork: between fork and exec
     // it may only call what is async-signal-safe (no allocation).
     const std::string port_text = std::to_string(port), refuse_text = std::to_string(refuse);
@@ -48,8 +50,12 @@ class smtp_sink {
       ::dup2(out[1], STDOUT_FILENO);
       ::close(out[0]);
       ::close(out[1]);
-      ::execl("/usr/bin/python3", "python3", SMTP_SINK_PATH, port_text.c_str(), folder_.c_str(), refuse_text.c_str(),
-              static_cast<char*>(nullptr));
+      if (credentials.empty())
+        ::execl("/usr/bin/python3", "python3", SMTP_SINK_PATH, port_text.c_str(), folder_.c_str(), refuse_text.c_str(),
+                static_cast<char*>(nullptr));
+      else
+        ::execl("/usr/bin/python3", "python3", SMTP_SINK_PATH, port_text.c_str(), folder_.c_str(), refuse_text.c_str(),
+                credentials.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
     ::close(out[1]);
@@ -196,6 +202,23 @@ TEST(mail, is_delivered_to_an_smtp_server_and_refused_where_starttls_is_required
   EXPECT_EQ(error, "only smtp:// and smtps:// URLs are supported");
   std::this_thread::sleep_for(100ms);
   EXPECT_EQ(sink.messages().size(), 1u) << "a refused attempt delivered something";
+}
+
+TEST(mail, authenticates_to_a_server_that_requires_it_and_is_refused_with_a_wrong_password) {
+  smtp_sink sink(testing::unused_port(), 0, "isms:s3cret-for-the-test");
+  auto options = options_for(sink.url());
+  const std::string m = compose_mail(options, "olga@example.com", "Olga", json{{"id", "n-1-olga"}, {"title", "Hi"}}, 0);
+  std::string error;
+  EXPECT_FALSE(smtp_send(options, "olga@example.com", m, error)) << "no authentication offered";
+  options.user = "isms";
+  options.password = "not-the-password";
+  EXPECT_FALSE(smtp_send(options, "olga@example.com", m, error));
+  EXPECT_FALSE(error.empty());
+  std::this_thread::sleep_for(100ms);
+  EXPECT_TRUE(sink.messages().empty());
+  options.password = "s3cret-for-the-test";
+  ASSERT_TRUE(smtp_send(options, "olga@example.com", m, error)) << error;
+  ASSERT_EQ(sink.wait_for(1).size(), 1u);
 }
 
 TEST(mail, the_outbox_mails_each_user_with_an_address_and_retries_a_server_that_is_away_or_refuses) {
@@ -362,6 +385,8 @@ TEST(mail, a_user_chooses_per_category_on_a_server_and_the_scheduler_sends_the_s
   EXPECT_NE(std::ranges::find(kinds, "approval_requested"), kinds.end()) << centre.dump();
 
   // Chosen preferences outlive a restart; the summary goes out with the time rules.
+  manager.reset();  // open connections would hold the restart for their grace period
+  admin.reset();
   srv.restart();
   const std::vector<std::pair<std::string, std::string>> again{
       {"Authorization", "Bearer " + testing::login(srv.port(), "olga", "pw-olga-for-mail")}};
