@@ -1,13 +1,18 @@
 #include "isms/server/auth.hpp"
 
+#include <fcntl.h>
 #include <sodium.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 
 #include "isms/server/json_input.hpp"
 #include "isms/server/log.hpp"
+#include "isms/server/notifier.hpp"
 #include "isms/server/totp.hpp"
 
 namespace isms::server {
@@ -187,6 +192,33 @@ std::expected<session_info, auth_error> auth_service::open_session_locked(std::s
   return s;
 }
 
+std::expected<std::string, std::string> load_or_create_secret_key(const std::filesystem::path& file) {
+  constexpr std::size_t key_bytes = crypto_aead_xchacha20poly1305_ietf_KEYBYTES;
+  if (!std::filesystem::exists(file)) {
+    std::string key(key_bytes, '\0');
+    randombytes_buf(key.data(), key.size());
+    std::string hex(key_bytes * 2 + 1, '\0');
+    sodium_bin2hex(hex.data(), hex.size(), reinterpret_cast<const unsigned char*>(key.data()), key.size());
+    hex.back() = '\n';
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return std::unexpected("cannot create the second factor key " + file.string() + ": " + std::strerror(errno));
+    const bool written = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!written) return std::unexpected("cannot write the second factor key " + file.string());
+    return key;
+  }
+  auto lines = read_secret_lines(file, "the second factor key file");
+  if (!lines) return std::unexpected(lines.error());
+  std::string key(key_bytes, '\0');
+  std::size_t length = 0;
+  if (lines->size() != 1 || lines->front().size() != key_bytes * 2 ||
+      sodium_hex2bin(reinterpret_cast<unsigned char*>(key.data()), key.size(), lines->front().data(),
+                     lines->front().size(), nullptr, &length, nullptr) != 0 ||
+      length != key_bytes)
+    return std::unexpected("the second factor key " + file.string() + " is not 64 hex digits on one line");
+  return key;
+}
+
 // ---- the second factor -------------------------------------------------------
 
 namespace {
@@ -228,16 +260,69 @@ std::string random_recovery_code() {
   return out;
 }
 
+// A secret-holding value as stored: "sealed1:" and the hex of nonce and
+// ciphertext when a key is configured (the meta key is the associated data,
+// so a value moved to another user's key does not open), else the JSON as is.
+constexpr std::string_view sealed_prefix = "sealed1:";
+
+std::string seal(const std::string& key, std::string_view meta_key, const std::string& plain) {
+  if (key.size() != crypto_aead_xchacha20poly1305_ietf_KEYBYTES) return plain;
+  std::string nonce(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, '\0');
+  randombytes_buf(nonce.data(), nonce.size());
+  std::string cipher(plain.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
+  unsigned long long length = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(
+      reinterpret_cast<unsigned char*>(cipher.data()), &length, reinterpret_cast<const unsigned char*>(plain.data()),
+      plain.size(), reinterpret_cast<const unsigned char*>(meta_key.data()), meta_key.size(), nullptr,
+      reinterpret_cast<const unsigned char*>(nonce.data()), reinterpret_cast<const unsigned char*>(key.data()));
+  cipher.resize(length);
+  const std::string both = nonce + cipher;
+  std::string hex(both.size() * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), reinterpret_cast<const unsigned char*>(both.data()), both.size());
+  hex.pop_back();
+  return std::string(sealed_prefix) + hex;
+}
+
+// The JSON of a stored value; nullopt when it is sealed and cannot be opened
+// (no key, another key, or damaged).
+std::optional<std::string> unseal(const std::string& key, std::string_view meta_key, const std::string& stored) {
+  if (!stored.starts_with(sealed_prefix)) return stored;  // stored before sealing was configured
+  const std::string_view hex = std::string_view(stored).substr(sealed_prefix.size());
+  if (key.size() != crypto_aead_xchacha20poly1305_ietf_KEYBYTES || hex.size() % 2 != 0) return std::nullopt;
+  std::string both(hex.size() / 2, '\0');
+  std::size_t bin_length = 0;
+  if (sodium_hex2bin(reinterpret_cast<unsigned char*>(both.data()), both.size(), hex.data(), hex.size(), nullptr,
+                     &bin_length, nullptr) != 0 ||
+      bin_length < crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES)
+    return std::nullopt;
+  const auto* nonce = reinterpret_cast<const unsigned char*>(both.data());
+  const auto* cipher = nonce + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+  const std::size_t cipher_length = bin_length - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+  std::string plain(cipher_length, '\0');
+  unsigned long long length = 0;
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(reinterpret_cast<unsigned char*>(plain.data()), &length, nullptr,
+                                                 cipher, cipher_length,
+                                                 reinterpret_cast<const unsigned char*>(meta_key.data()),
+                                                 meta_key.size(), nonce,
+                                                 reinterpret_cast<const unsigned char*>(key.data())) != 0)
+    return std::nullopt;
+  plain.resize(length);
+  return plain;
+}
+
 struct stored_factor {
   std::string secret;  // raw bytes
   std::int64_t last_step = -1;
   std::vector<std::string> recovery;  // SHA-256 hex of each unused code
 };
 
-std::optional<stored_factor> read_factor(const eventstore::store& store, std::string_view user_id) {
-  auto raw = store.get_meta(key_for(factor_key_prefix, user_id));
+std::optional<stored_factor> read_factor(const eventstore::store& store, const std::string& seal_key,
+                                         std::string_view user_id) {
+  const std::string meta_key = key_for(factor_key_prefix, user_id);
+  auto raw = store.get_meta(meta_key);
   if (!raw) return std::nullopt;
-  auto j = read_json(*raw, max_stored_json_depth).value_or(nlohmann::json());
+  const auto opened = unseal(seal_key, meta_key, *raw);
+  auto j = opened ? read_json(*opened, max_stored_json_depth).value_or(nlohmann::json()) : nlohmann::json();
   if (!j.is_object() || !j.contains("secret") || !j["secret"].is_string()) {
     // Unreadable: the factor is still there, and nothing matches it, so the
     // account stays closed rather than falling back to the password alone.
@@ -253,9 +338,11 @@ std::optional<stored_factor> read_factor(const eventstore::store& store, std::st
   return f;
 }
 
-eventstore::result<void> write_factor(eventstore::store& store, std::string_view user_id, const stored_factor& f) {
+eventstore::result<void> write_factor(eventstore::store& store, const std::string& seal_key, std::string_view user_id,
+                                      const stored_factor& f) {
   const nlohmann::json j{{"secret", totp::base32_encode(f.secret)}, {"last_step", f.last_step}, {"recovery", f.recovery}};
-  return store.put_meta(key_for(factor_key_prefix, user_id), j.dump());
+  const std::string meta_key = key_for(factor_key_prefix, user_id);
+  return store.put_meta(meta_key, seal(seal_key, meta_key, j.dump()));
 }
 
 }  // namespace
@@ -266,8 +353,9 @@ std::expected<std::string, auth_error> auth_service::begin_second_factor(std::st
   randombytes_buf(secret.data(), secret.size());
   std::string encoded = totp::base32_encode(secret);
   const nlohmann::json j{{"secret", encoded}, {"begun_at_ms", to_ms(now)}};
+  const std::string meta_key = key_for(pending_key_prefix, user_id);
   std::lock_guard lock(mutex_);
-  if (auto r = store_.put_meta(key_for(pending_key_prefix, user_id), j.dump()); !r)
+  if (auto r = store_.put_meta(meta_key, seal(options_.secret_key, meta_key, j.dump())); !r)
     return std::unexpected(auth_error{auth_errc::io, r.error().message});
   return encoded;
 }
@@ -279,8 +367,10 @@ std::expected<std::vector<std::string>, auth_error> auth_service::confirm_second
   auto& failures = account_failures_[std::string(user_id)];
   if (limited(failures, options_.max_failures_per_account, now_ms))
     return std::unexpected(auth_error{auth_errc::rate_limited, "too many wrong codes; try again later"});
-  auto raw = store_.get_meta(key_for(pending_key_prefix, user_id));
-  auto j = raw ? read_json(*raw, max_stored_json_depth).value_or(nlohmann::json()) : nlohmann::json();
+  const std::string pending_key = key_for(pending_key_prefix, user_id);
+  auto raw = store_.get_meta(pending_key);
+  const auto opened = raw ? unseal(options_.secret_key, pending_key, *raw) : std::nullopt;
+  auto j = opened ? read_json(*opened, max_stored_json_depth).value_or(nlohmann::json()) : nlohmann::json();
   if (!j.is_object() || !j.contains("secret") || !j["secret"].is_string() ||
       j.value("begun_at_ms", std::int64_t{0}) + enrolment_ttl_ms <= now_ms)
     return std::unexpected(auth_error{auth_errc::invalid, "no enrolment is under way; begin again"});
@@ -296,7 +386,7 @@ std::expected<std::vector<std::string>, auth_error> auth_service::confirm_second
     codes.push_back(random_recovery_code());
     f.recovery.push_back(recovery_digest(codes.back()));
   }
-  if (auto r = write_factor(store_, user_id, f); !r) return std::unexpected(auth_error{auth_errc::io, r.error().message});
+  if (auto r = write_factor(store_, options_.secret_key, user_id, f); !r) return std::unexpected(auth_error{auth_errc::io, r.error().message});
   (void)store_.erase_meta(key_for(pending_key_prefix, user_id));
   return codes;
 }
@@ -310,7 +400,7 @@ std::expected<domain::confirmation, auth_error> auth_service::check_second_facto
   auto& failures = account_failures_[std::string(user_id)];
   if (limited(failures, options_.max_failures_per_account, now_ms))
     return std::unexpected(auth_error{auth_errc::rate_limited, "too many wrong codes; try again later"});
-  auto f = read_factor(store_, user_id);
+  auto f = read_factor(store_, options_.secret_key, user_id);
   if (!f) return std::unexpected(auth_error{auth_errc::invalid, "no second factor is enrolled"});
   const std::string typed = normalised_code(code);
   domain::confirmation how = domain::confirmation::none;
@@ -331,7 +421,7 @@ std::expected<domain::confirmation, auth_error> auth_service::check_second_facto
     return std::unexpected(
         auth_error{auth_errc::unauthenticated, "the code is wrong or was used already; wait for the next one"});
   }
-  if (auto r = write_factor(store_, user_id, *f); !r) return std::unexpected(auth_error{auth_errc::io, r.error().message});
+  if (auto r = write_factor(store_, options_.secret_key, user_id, *f); !r) return std::unexpected(auth_error{auth_errc::io, r.error().message});
   if (how == domain::confirmation::recovery_code)
     log::warn("auth", std::string(user_id) + " used a recovery code; " + std::to_string(f->recovery.size()) + " left");
   return how;
@@ -342,7 +432,7 @@ bool auth_service::has_second_factor(std::string_view user_id) const {
 }
 
 std::size_t auth_service::recovery_codes_left(std::string_view user_id) const {
-  auto f = read_factor(store_, user_id);
+  auto f = read_factor(store_, options_.secret_key, user_id);
   return f ? f->recovery.size() : 0;
 }
 

@@ -161,6 +161,8 @@ const std::vector<option>& options() {
        },
        {"admin", "isms_manager", "top_management", "risk_owner", "contributor", "internal_auditor",
         "external_auditor"}},
+      {"second_factor_key_file", k::text, 0, 0,
+       [](server_config& c, const json& v) { c.ledger.second_factor_key_file = v.get<std::string>(); }},
       {"second_factor_issuer", k::text, 0, 0,
        [](server_config& c, const json& v) { c.ledger.auth.second_factor_issuer = v.get<std::string>(); }},
       {"login_window_s", k::integer, 1, 86400,

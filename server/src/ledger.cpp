@@ -36,6 +36,12 @@ ledger::ledger(ledger_options options, eventstore::store& store)
   for (const auto& why : webui_.skipped()) log::warn("webui", "not served: " + why);
   if (!options_.clock) options_.clock = system_now_ms;
   pool_ = std::make_unique<worker_pool>(options_.workers);
+  if (!options_.second_factor_key_file.empty()) {
+    auto key = load_or_create_secret_key(options_.second_factor_key_file);
+    if (!key) throw std::runtime_error(key.error());
+    options_.auth.secret_key = std::move(*key);
+    log::info("auth", "second factors are sealed with the key in " + options_.second_factor_key_file.string());
+  }
   auth_ = std::make_unique<auth_service>(options_.auth, store_, [this](std::string_view user_id) {
     bool enabled = false;
     views_->read_current([&](const views::all_views& v) { enabled = user_enabled(v, user_id); });

@@ -318,6 +318,8 @@ int serve(const parsed_args& args, const char* argv0) {
   if (config.ledger.backup_dir.empty()) config.ledger.backup_dir = beside_data(config.data_dir, "-backups");
   if (config.ledger.signing_key_file.empty())
     config.ledger.signing_key_file = beside_data(config.data_dir, "-signing.key");
+  if (config.ledger.second_factor_key_file.empty())
+    config.ledger.second_factor_key_file = beside_data(config.data_dir, "-second-factor.key");
   auto store = open_store(config.data_dir);
   if (!store) return fail(store.error());
   const auto head = (*store)->current_head();

@@ -8,8 +8,12 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "isms/server/totp.hpp"
 #include "support/client.hpp"
+#include "support/ismsd_process.hpp"
 #include "support/test_server.hpp"
 
 namespace isms::testing {
@@ -203,6 +207,46 @@ TEST(second_factor, a_sign_in_needs_a_current_code_each_accepted_once_or_a_recov
   // The factor outlives a restart: it is kept in the store.
   srv.restart();
   EXPECT_EQ(sign_in(srv, "tom").json_body().at("error").at("code"), "second_factor_required");
+}
+
+TEST(second_factor, secrets_are_sealed_with_a_key_outside_the_data_folder_and_a_wrong_key_opens_nothing) {
+  const auto key_dir = make_temp_dir("ismsd-factor-key");
+  const auto key_file = key_dir / "second-factor.key";
+  test_server srv([&](server::server_config& c) { c.ledger.second_factor_key_file = key_file; });
+  ASSERT_TRUE(std::filesystem::exists(key_file)) << "made at the first start";
+  EXPECT_EQ(std::filesystem::status(key_file).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  const auto tom = srv.add_user("tom", {"top_management"});
+  const auto factor = enrol(srv, tom, "pw-tom");
+  const auto stored = srv.store().get_meta("auth/second_factor/tom");
+  ASSERT_TRUE(stored);
+  EXPECT_TRUE(stored->starts_with("sealed1:")) << *stored;
+  EXPECT_EQ(stored->find(totp::base32_encode(factor.secret)), std::string::npos) << "the secret in the clear";
+  EXPECT_EQ(stored->find("recovery"), std::string::npos);
+
+  // The same key after a restart: the factor works.
+  srv.now_ms += 60'000;
+  srv.restart();
+  EXPECT_EQ(sign_in(srv, "tom", code_now(srv, factor.secret)).status, 200u);
+
+  // Another key (the data folder copied without its key): the factor is
+  // still there, and nothing opens it: neither the password alone nor the code.
+  srv.stop();
+  {
+    std::ofstream out(key_file, std::ios::trunc);
+    out << std::string(64, 'a') << "\n";
+  }
+  srv.now_ms += 60'000;
+  srv.restart();
+  EXPECT_EQ(sign_in(srv, "tom").json_body().at("error").at("code"), "second_factor_required");
+  EXPECT_EQ(sign_in(srv, "tom", code_now(srv, factor.secret)).status, 401u);
+  EXPECT_EQ(sign_in(srv, "tom", factor.recovery_codes[0]).status, 401u);
+
+  // A key others may read is refused, and so the server does not start.
+  std::filesystem::permissions(key_file, std::filesystem::perms::group_read, std::filesystem::perm_options::add);
+  srv.stop();
+  EXPECT_ANY_THROW(srv.restart());
+  std::filesystem::remove_all(key_dir);
 }
 
 TEST(second_factor, wrong_codes_count_against_the_accounts_sign_in_limit) {

@@ -62,7 +62,7 @@ export async function startServer({ data = null, port = 0, args = [] } = {}) {
     log: () => log,
     port: () => Number(new URL(url).port),
     // Stops the server (SIGTERM: it drains and exits); removes the data
-    // directory and the signing key ismsd keeps beside it unless keepData.
+    // directory and the keys ismsd keeps beside it unless keepData.
     async stop({ keepData = false } = {}) {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
@@ -82,6 +82,7 @@ export async function startServer({ data = null, port = 0, args = [] } = {}) {
       if (!keepData) {
         fs.rmSync(data, { recursive: true, force: true });
         fs.rmSync(`${path.resolve(data)}-signing.key`, { force: true });
+        fs.rmSync(`${path.resolve(data)}-second-factor.key`, { force: true });
       }
     },
   };

@@ -128,6 +128,7 @@ void remove_data_dir(const std::filesystem::path& data) {
   std::filesystem::path normal = data.lexically_normal();
   if (!normal.has_filename()) normal = normal.parent_path();
   std::filesystem::remove(normal.string() + "-signing.key", ec);
+  std::filesystem::remove(normal.string() + "-second-factor.key", ec);
 }
 
 void expect_gapless_and_verified(eventstore::store& store, const std::vector<eventstore::recorded_event>& all) {

@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdint>
 #include <expected>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -55,7 +56,19 @@ struct auth_options {
   std::vector<domain::role> second_factor_roles;
   // The issuer an authenticator app lists the account under. Default: "ISMS Ledger"
   std::string second_factor_issuer = "ISMS Ledger";
+  // 32 bytes that seal the second factors' secrets in the store
+  // (XChaCha20-Poly1305, bound to the user), from a key file outside the
+  // data folder (second_factor_key_file), so that a copy of the data folder
+  // does not pass anyone's second factor. Empty: stored unsealed. A sealed
+  // secret without the key reads as unreadable: that account's factor
+  // matches nothing (closed, not open). Default: empty
+  std::string secret_key;
 };
+
+// The 32-byte key in `file` (64 hex digits on one line, a file of its owner
+// alone), made with fresh random bytes when the file does not exist yet.
+// Errors: a message naming the file.
+[[nodiscard]] std::expected<std::string, std::string> load_or_create_secret_key(const std::filesystem::path& file);
 
 enum class auth_errc {
   unauthenticated,  // unknown user, wrong password, disabled user, or bad/expired token

@@ -73,6 +73,10 @@ struct ledger_options {
   // missing; a key readable by others is refused). Default: none here (no
   // checkpoints are signed); `ismsd serve` uses "<data dir>-signing.key".
   std::filesystem::path signing_key_file;
+  // The key that seals second factors' secrets in the store (32 random
+  // bytes, hex, mode 0600; created when missing). Empty: stored unsealed.
+  // `ismsd serve` defaults it to <data dir>-second-factor.key.
+  std::filesystem::path second_factor_key_file;
   // The secrets that sign webhook posts, one per line (read_webhook_secrets;
   // mode 0600). Read at start into notify.webhook_secrets; a file that cannot
   // be used stops the start. Default: none (posts go unsigned)
