@@ -249,6 +249,30 @@ TEST(second_factor, secrets_are_sealed_with_a_key_outside_the_data_folder_and_a_
   std::filesystem::remove_all(key_dir);
 }
 
+TEST(second_factor, an_enrolment_not_confirmed_within_fifteen_minutes_is_over_and_a_code_needs_a_factor) {
+  test_server srv([](server::server_config& c) { c.ledger.auth.session_ttl = std::chrono::hours(2); });
+  const auto tom = srv.add_user("tom", {"top_management"});
+  auto begun = http_call(srv.port(), "POST", "/api/session/second-factor", json{{"password", "pw-tom"}}.dump(),
+                         bearer(tom));
+  ASSERT_EQ(begun.status, 200u) << begun.body;
+  const std::string secret = *totp::base32_decode(begun.json_body().at("secret").get<std::string>());
+  srv.now_ms += 16 * 60'000;
+  auto late = http_call(srv.port(), "POST", "/api/session/second-factor/confirm",
+                        json{{"code", code_now(srv, secret)}}.dump(), bearer(tom));
+  EXPECT_EQ(late.status, 400u) << late.body;
+  EXPECT_EQ(http_call(srv.port(), "GET", "/api/session", "", bearer(tom))
+                .json_body().at("user").at("second_factor").at("enrolled"), false);
+
+  // A code sent with a command by someone who has no factor: a bad request, nothing written.
+  auto c = connect_as(srv, tom);
+  const auto head = srv.store().current_head().position;
+  auto confirmed = c->request({{"op", "command"}, {"type", "approval.approve"}, {"stream", "approval-risk-R-9.v4"},
+                               {"data", json::object()}, {"confirm", {{"code", "123456"}}}});
+  EXPECT_EQ(error_code(confirmed), "bad_request") << confirmed->dump();
+  EXPECT_EQ((*confirmed)["error"].value("field", ""), "confirm.code");
+  EXPECT_EQ(srv.store().current_head().position, head);
+}
+
 TEST(second_factor, wrong_codes_count_against_the_accounts_sign_in_limit) {
   test_server srv([](server::server_config& c) { c.ledger.auth.max_failures_per_account = 3; });
   const auto tom = srv.add_user("tom", {"top_management"});
