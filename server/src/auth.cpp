@@ -386,8 +386,9 @@ std::expected<std::vector<std::string>, auth_error> auth_service::confirm_second
     codes.push_back(random_recovery_code());
     f.recovery.push_back(recovery_digest(codes.back()));
   }
-  if (auto r = write_factor(store_, options_.secret_key, user_id, f); !r) return std::unexpected(auth_error{auth_errc::io, r.error().message});
-  (void)store_.erase_meta(key_for(pending_key_prefix, user_id));
+  if (auto r = write_factor(store_, options_.secret_key, user_id, f); !r)
+    return std::unexpected(auth_error{auth_errc::io, r.error().message});
+  (void)store_.erase_meta(pending_key);
   return codes;
 }
 
@@ -421,7 +422,8 @@ std::expected<domain::confirmation, auth_error> auth_service::check_second_facto
     return std::unexpected(
         auth_error{auth_errc::unauthenticated, "the code is wrong or was used already; wait for the next one"});
   }
-  if (auto r = write_factor(store_, options_.secret_key, user_id, *f); !r) return std::unexpected(auth_error{auth_errc::io, r.error().message});
+  if (auto r = write_factor(store_, options_.secret_key, user_id, *f); !r)
+    return std::unexpected(auth_error{auth_errc::io, r.error().message});
   if (how == domain::confirmation::recovery_code)
     log::warn("auth", std::string(user_id) + " used a recovery code; " + std::to_string(f->recovery.size()) + " left");
   return how;
@@ -429,6 +431,12 @@ std::expected<domain::confirmation, auth_error> auth_service::check_second_facto
 
 bool auth_service::has_second_factor(std::string_view user_id) const {
   return !user_id.empty() && store_.get_meta(key_for(factor_key_prefix, user_id)).has_value();
+}
+
+std::string_view auth_service::confirm_by(std::string_view user_id) const {
+  if (has_second_factor(user_id)) return "totp";
+  if (options_.identity_provider && !user_id.empty() && !has_password(user_id)) return "sign_in";
+  return "";
 }
 
 std::size_t auth_service::recovery_codes_left(std::string_view user_id) const {

@@ -36,6 +36,7 @@ ledger::ledger(ledger_options options, eventstore::store& store)
   for (const auto& why : webui_.skipped()) log::warn("webui", "not served: " + why);
   if (!options_.clock) options_.clock = system_now_ms;
   pool_ = std::make_unique<worker_pool>(options_.workers);
+  options_.auth.identity_provider = options_.oidc.enabled();
   if (!options_.second_factor_key_file.empty()) {
     auto key = load_or_create_secret_key(options_.second_factor_key_file);
     if (!key) throw std::runtime_error(key.error());
@@ -104,11 +105,7 @@ ledger::ledger(ledger_options options, eventstore::store& store)
       });
   pipeline_ = std::make_unique<command_pipeline>(options_.pipeline, store_, *views_, *pool_, options_.clock);
   pipeline_->use_second_factor(second_factor_gate{
-      [this](const std::string& user_id) {
-        // Signing in only through the identity provider, the provider is the
-        // factor: a decision that matters is confirmed by signing in there again.
-        return auth_->has_second_factor(user_id) || (oidc_ && !auth_->has_password(user_id));
-      },
+      [this](const std::string& user_id) { return !auth_->confirm_by(user_id).empty(); },
       [this](const domain::actor& who) { return auth_->second_factor_required(who); },
       [this](const std::string& user_id, const std::string& code)
           -> std::expected<domain::confirmation, std::pair<std::string, std::string>> {

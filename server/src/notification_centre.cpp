@@ -48,15 +48,16 @@ std::uint64_t unread_of(const json& user) {
 notification_centre::notification_centre(notification_centre_options options, eventstore::store& store)
     : options_(options), store_(store) {
   if (options_.keep_per_user == 0) options_.keep_per_user = 1;
+  std::uint64_t stored_position = 0;
   if (auto stored = store_.get_meta(checkpoint_key)) {
-    stored_position_ = parse_decimal(*stored).value_or(0);
+    stored_position = parse_decimal(*stored).value_or(0);
   } else {
     // The history before the centre existed is not turned into notifications.
-    stored_position_ = store_.current_head().position;
-    if (auto r = store_.put_meta(checkpoint_key, std::to_string(stored_position_)); !r)
+    stored_position = store_.current_head().position;
+    if (auto r = store_.put_meta(checkpoint_key, std::to_string(stored_position)); !r)
       log::error("notify", "could not store the notification centre's checkpoint: " + r.error().message);
   }
-  queued_position_ = taken_position_ = stored_position_;
+  queued_position_ = taken_position_ = stored_position;
   if (auto stored = store_.get_meta(users_key)) {
     const json ids = read_json(*stored, max_stored_json_depth).value_or(json::array());
     if (ids.is_array())
@@ -130,7 +131,6 @@ void notification_centre::run() {
     lock.unlock();
     store_batch(batch, position);
     lock.lock();
-    stored_position_ = position;
     ++batches_done_;
     cv_.notify_all();
   }
@@ -272,7 +272,8 @@ const json& notification_centre::preferences_locked(const std::string& user_id) 
 }
 
 mail_mode notification_centre::mail_preference(const std::string& user_id, std::string_view category) const {
-  const json p = mail_preferences(user_id);
+  std::lock_guard lock(preferences_mutex_);
+  const json& p = preferences_locked(user_id);
   const auto it = p.find(category);
   return it == p.end() ? mail_mode::immediately : mail_mode_from(it->get<std::string>()).value_or(mail_mode::immediately);
 }

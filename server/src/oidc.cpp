@@ -63,11 +63,10 @@ bool acceptable_url(const std::string& url) {
   return false;
 }
 
-json json_of(const fetched& f, const char* what) {
+// The JSON of a 200 answer; null otherwise.
+json json_of(const fetched& f) {
   if (f.status != 200) return json();
-  auto j = read_json(f.body, 32);
-  (void)what;
-  return j ? *j : json();
+  return read_json(f.body, 32).value_or(json());
 }
 
 }  // namespace
@@ -137,7 +136,7 @@ std::expected<oidc_client::provider, std::string> oidc_client::discovered(std::i
   const std::string url = options_.issuer + "/.well-known/openid-configuration";
   auto got = ask(url, "", {"Accept: application/json"});
   if (!got) return failed("the provider's discovery document: " + got.error());
-  const json doc = json_of(*got, "discovery");
+  const json doc = json_of(*got);
   if (!doc.is_object()) return failed("the provider's discovery document: answered " + std::to_string(got->status));
   // Core discovery §4.3: the issuer in the document is the one configured.
   std::string issuer = text_member(doc, "issuer");
@@ -162,7 +161,7 @@ std::expected<jose::key_set, std::string> oidc_client::keys(bool refresh, std::i
   }
   auto got = ask(p->jwks_uri, "", {"Accept: application/json"});
   if (!got) return std::unexpected("the provider's keys: " + got.error());
-  auto set = jose::key_set::from_json(json_of(*got, "jwks"));
+  auto set = jose::key_set::from_json(json_of(*got));
   if (!set) return std::unexpected("the provider's keys: " + set.error());
   std::lock_guard lock(mutex_);
   keys_ = *set;
@@ -225,7 +224,7 @@ std::expected<oidc_identity, std::string> oidc_client::finish(const std::string&
                  {"Accept: application/json", "Content-Type: application/x-www-form-urlencoded",
                   "Authorization: Basic " + basic});
   if (!got) return std::unexpected("the token endpoint: " + got.error());
-  const json tokens = json_of(*got, "token");
+  const json tokens = json_of(*got);
   const std::string id_token = text_member(tokens, "id_token");
   if (id_token.empty())
     return std::unexpected("the token endpoint answered " + std::to_string(got->status) + " without an ID token: " +

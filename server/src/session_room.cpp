@@ -397,13 +397,10 @@ void session_room::oidc_callback(http_request request, http_reply reply) {
 json session_room::summary_of(std::string_view user_id) const {
   json user = parts_.user_summary(user_id);
   const bool enrolled = auth_.has_second_factor(user_id);
-  // A user who signs in only through the identity provider confirms a
-  // decision by signing in there again.
-  const bool by_sign_in = !enrolled && oidc_ && !auth_.has_password(user_id);
   user["second_factor"] = json{{"enrolled", enrolled},
                                {"required", auth_.second_factor_required(parts_.actor_of(std::string(user_id)))},
                                {"recovery_codes_left", enrolled ? auth_.recovery_codes_left(user_id) : 0},
-                               {"confirm_by", enrolled ? "totp" : by_sign_in ? "sign_in" : ""},
+                               {"confirm_by", auth_.confirm_by(user_id)},
                                {"fresh_sign_in_until_ms", auth_.fresh_sign_in_until(user_id)}};
   return user;
 }

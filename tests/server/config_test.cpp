@@ -79,9 +79,9 @@ TEST(config, second_factor_roles_are_role_names_and_nothing_else) {
   ASSERT_TRUE(apply_config(json::parse(R"({"second_factor_roles": ["admin", "top_management"]})"), c));
   EXPECT_EQ(c.ledger.auth.second_factor_roles,
             (std::vector<domain::role>{domain::role::admin, domain::role::top_management}));
-  auto r = apply_config(json::parse(R"({"second_factor_roles": ["top_management", "ceo"]})"), c);
+  auto r = apply_config(json::parse(R"({"second_factor_roles": ["top_management", "board_member"]})"), c);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().find(R"("ceo" is not one of)"), std::string::npos) << r.error();
+  EXPECT_NE(r.error().find(R"("board_member" is not one of)"), std::string::npos) << r.error();
   EXPECT_EQ(c.ledger.auth.second_factor_roles.size(), 2u) << "a refused list changes nothing";
   r = apply_flags({{"second_factor_roles", "system"}}, c);
   ASSERT_FALSE(r) << "the server's own role needs no factor";

@@ -63,6 +63,10 @@ struct auth_options {
   // secret without the key reads as unreadable: that account's factor
   // matches nothing (closed, not open). Default: empty
   std::string secret_key;
+  // Users sign in through an identity provider too (single sign-on): one
+  // without a password here has the provider as their second factor.
+  // Default: false
+  bool identity_provider = false;
 };
 
 // The 32-byte key in `file` (64 hex digits on one line, a file of its owner
@@ -157,6 +161,10 @@ class auth_service {
   [[nodiscard]] std::expected<domain::confirmation, auth_error> check_second_factor(
       std::string_view user_id, std::string_view code, std::chrono::system_clock::time_point now);
   [[nodiscard]] bool has_second_factor(std::string_view user_id) const;
+  // How the user confirms a decision that matters: "totp" (an enrolled
+  // factor), "sign_in" (no password here, under identity_provider: a sign-in
+  // there again) or "" (nothing to confirm with).
+  [[nodiscard]] std::string_view confirm_by(std::string_view user_id) const;
   // Unused recovery codes of the user's second factor (0 without one).
   [[nodiscard]] std::size_t recovery_codes_left(std::string_view user_id) const;
   // Whether the actor's roles require a second factor (second_factor_roles)

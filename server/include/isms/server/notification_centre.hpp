@@ -127,7 +127,6 @@ class notification_centre {
   std::vector<queued> queue_;
   std::uint64_t queued_position_ = 0;  // the last event position handed in
   std::uint64_t taken_position_ = 0;   // the last position the writer took
-  std::uint64_t stored_position_ = 0;  // the checkpoint stored
   std::uint64_t batches_started_ = 0, batches_done_ = 0;
   int flushing_ = 0;  // callers waiting in flush()
   bool stopping_ = false;
