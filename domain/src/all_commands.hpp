@@ -11,6 +11,7 @@
 
 #include "isms/domain/approval.hpp"
 #include "isms/domain/document.hpp"
+#include "isms/domain/incident.hpp"
 #include "isms/domain/internal_audit.hpp"
 #include "isms/domain/management_review.hpp"
 #include "isms/domain/nonconformity.hpp"
@@ -29,7 +30,7 @@ struct variant_list {};
 using command_variants =
     variant_list<risk_matrix::command, risk::command, approval::command, soa::command, user::command,
                  scope::command, document::command, objective::command, nonconformity::command,
-                 internal_audit::command, management_review::command>;
+                 internal_audit::command, management_review::command, incident::command>;
 
 // One entry per command struct: `Row::of<T>()` for every alternative T of
 // every variant of the list, in order. Row names the entry type (`type`) and

@@ -8,6 +8,7 @@
 #include "isms/domain/approval.hpp"
 #include "isms/domain/authorization.hpp"
 #include "isms/domain/document.hpp"
+#include "isms/domain/incident.hpp"
 #include "isms/domain/internal_audit.hpp"
 #include "isms/domain/management_review.hpp"
 #include "isms/domain/nonconformity.hpp"
@@ -149,6 +150,9 @@ const std::vector<route>& table() {
        &ia::check_stream},
       {"review", "review", "", &prepare<&mr::parse_command, &mr::initial_state, &mr::fold, &mr::decide>,
        &mr::check_stream},
+      {"incident", "incident", "",
+       &prepare<&incident::parse_command, &incident::initial_state, &incident::fold, &incident::decide>,
+       &incident::check_stream},
   };
   return routes;
 }

@@ -73,6 +73,7 @@ new_event encode(const event& e) {
             if (!x.audit_id.empty()) d["audit_id"] = x.audit_id;
             if (!x.finding_id.empty()) d["finding_id"] = x.finding_id;
             if (!x.review_id.empty()) d["review_id"] = x.review_id;
+            if (!x.incident_id.empty()) d["incident_id"] = x.incident_id;
             return new_event{std::string(raised::type), d};
           },
           [](const containment_recorded& x) {
@@ -143,6 +144,7 @@ T read(fields& f, as<T>) {
   x.audit_id = f.opt_id("audit_id");
   x.finding_id = f.opt_id("finding_id");
   x.review_id = f.opt_id("review_id");
+  x.incident_id = f.opt_id("incident_id");
   if constexpr (std::same_as<T, raise>) {
     if (!f.ok()) return x;
     if (x.audit_id.empty() != x.finding_id.empty())
@@ -153,8 +155,11 @@ T read(fields& f, as<T>) {
       f.fail("source", "must be internal_audit for a nonconformity raised from an audit finding");
     else if (!x.review_id.empty() && x.from != source::management_review)
       f.fail("source", "must be management_review for a nonconformity raised from a management review");
-    else if (!x.review_id.empty() && !x.audit_id.empty())
-      f.fail("review_id", "a nonconformity comes from an audit finding or a review, not both");
+    else if (!x.incident_id.empty() && x.from != source::incident)
+      f.fail("source", "must be incident for a nonconformity raised from an incident");
+    else if (int{!x.review_id.empty()} + int{!x.audit_id.empty()} + int{!x.incident_id.empty()} > 1)
+      f.fail(x.review_id.empty() ? "incident_id" : "review_id",
+             "a nonconformity comes from one of an audit finding, a review or an incident");
   }
   return x;
 }
@@ -377,7 +382,7 @@ decision decide_rules(const command& c, const state& s, const command_context& c
   if (const auto* x = std::get_if<raise>(&c)) {
     if (auto r = state_refusal(raise::type, s)) return std::unexpected(*r);
     return one(encode(raised{x->nc_id, x->from, x->reference, x->level, x->description, today, who,
-                             x->audit_id, x->finding_id, x->review_id}));
+                             x->audit_id, x->finding_id, x->review_id, x->incident_id}));
   }
   if (auto r = existence_refusal(s)) return std::unexpected(*r);
 

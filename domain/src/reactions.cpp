@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "isms/domain/incident.hpp"
 #include "isms/domain/internal_audit.hpp"
 #include "wire_fields.hpp"
 
@@ -21,6 +22,8 @@ constexpr std::array all_reactions{
                    &void_approval_reads},
     named_reaction{"raise a nonconformity from an audit finding",
                    &internal_audit::raise_nonconformity_from_finding},
+    named_reaction{"raise a nonconformity from an incident's lessons learned",
+                   &incident::raise_nonconformity_from_lessons},
 };
 
 bool is_approval_stream(std::string_view stream) { return stream.starts_with("approval-"); }

@@ -89,6 +89,8 @@ TEST(Vocabulary, EveryRegistersStatesAreTheStatesItsViewFiltersOn) {
       {"approvals", {"approvals", "state"}},
       {"audits", {"audits", "state"}},
       {"reviews", {"reviews", "state"}},
+      {"incidents", {"incidents", "state"}},
+      {"incident_severities", {"incidents", "severity"}},
       {"soa_applicability", {"soa", "applicability"}},
       {"soa_status", {"soa", "status"}},
       {"corrective_actions", {"", ""}},

@@ -24,6 +24,7 @@
 #include "isms/domain/approval.hpp"
 #include "isms/domain/dispatch.hpp"
 #include "isms/domain/document.hpp"
+#include "isms/domain/incident.hpp"
 #include "isms/domain/internal_audit.hpp"
 #include "isms/domain/management_review.hpp"
 #include "isms/domain/nonconformity.hpp"
@@ -135,7 +136,7 @@ class simulation {
   }
 
   void step() {
-    switch (pick(0, 12)) {
+    switch (pick(0, 13)) {
       case 0: return risk_step();
       case 1: return risk_step();
       case 2: return approval_step();
@@ -148,6 +149,7 @@ class simulation {
       case 8: return nc_step();
       case 9: return audit_step();
       case 10: return review_step();
+      case 12: return incident_step();
       default: return time_step();
     }
   }
@@ -415,6 +417,59 @@ class simulation {
     }
   }
 
+  // Mostly the next step of the incident's lifecycle, sometimes any step.
+  void incident_step() {
+    const std::string iid = id("INC", 5);
+    const std::string stream = "incident-" + iid;
+    const person& manager = someone(role::isms_manager);
+    const auto it = live_.incidents.incidents.find(iid);
+    const std::string state = it == live_.incidents.incidents.end() ? "" : it->second.state;
+    int what = pick(0, 5);
+    if (chance(85)) {
+      if (state.empty()) what = 0;
+      else if (state == "closed") return;
+      else if (state == "reported") what = chance(80) ? 1 : 3;
+      else if (it->second.classification == "event") what = 5;
+      else if (state == "triaged") what = chance(70) ? 2 : 3;
+      else if (state == "contained") what = chance(70) ? 4 : 1;
+      else if (state == "resolved") what = 5;
+    }
+    const std::string handler = it == live_.incidents.incidents.end() || it->second.handler.empty()
+                                    ? std::string("olga")
+                                    : it->second.handler;
+    const person& handling = chance(50) ? manager : someone(role::risk_owner);
+    switch (what) {
+      case 0:
+        return issue("incident.report", stream,
+                     {{"incident_id", iid}, {"title", "incident " + iid}, {"description", "what happened"}},
+                     one_of<person>(people));
+      case 1:
+        return issue("incident.triage", stream,
+                     {{"classification", chance(25) ? "event" : "incident"},
+                      {"severity", one_of<std::string>({"low", "medium", "high", "critical"})},
+                      {"handler", chance(50) ? "olga" : "otto"},
+                      {"related_risks", chance(50) ? json::array({id("R", 12)}) : json::array()}},
+                     manager);
+      case 2:
+        return issue("incident.record_containment", stream, {{"description", "contained"}},
+                     handling.id == handler || handling.roles[0] == role::isms_manager ? handling
+                                                                                       : person{handler, {role::risk_owner}});
+      case 3:
+        return issue("incident.record_evidence", stream, {{"description", "logs kept"}}, manager);
+      case 4:
+        return issue("incident.resolve", stream, {{"description", "resolved"}}, person{handler, {role::risk_owner}});
+      default: {
+        json close{{"lessons", "learned"}};
+        if (chance(40)) {
+          close["raise_nonconformity"] = true;
+          close["nc_reference"] = "A.5.24";
+          close["nc_severity"] = one_of<std::string>({"major", "minor", "observation"});
+        }
+        return issue("incident.close", stream, close, manager);
+      }
+    }
+  }
+
   void audit_step() {
     const std::string audit = id("IA", 4);
     const std::string stream = "audit-" + audit;
@@ -593,6 +648,17 @@ void expect_agrees_with_aggregates(const simulation& sim) {
       EXPECT_TRUE(v.nonconformities.ncs.contains(f.nc_id)) << a.stream << " " << f.finding_id;
     }
   }
+  for (const auto& [id, i] : v.incidents.incidents) {
+    const auto s = aggregate_state(sim, i.stream, incident::initial_state(), incident::decode, incident::evolve);
+    EXPECT_EQ(i.state, incident::to_string(s.current)) << i.stream;
+    EXPECT_EQ(i.evidence.size(), s.evidence) << i.stream;
+    // What the view hands the web UI is what the aggregate admits.
+    EXPECT_EQ(incident::admitted_commands(incident_state_of(i)), incident::admitted_commands(s)) << i.stream;
+    // Lessons that raise a nonconformity raised it (a reaction).
+    if (!i.nc_id.empty()) {
+      EXPECT_TRUE(v.nonconformities.ncs.contains(i.nc_id)) << i.stream;
+    }
+  }
   for (const auto& [id, r] : v.reviews.reviews) {
     const auto s = aggregate_state(sim, r.stream, management_review::initial_state(), management_review::decode,
                                    management_review::evolve);
@@ -686,9 +752,11 @@ outcome check_seed(std::uint64_t seed, int steps) {
       if (name == "document" && !live.documents.documents.empty()) params["id"] = live.documents.documents.begin()->first;
       if (name == "nonconformity" && !live.nonconformities.ncs.empty()) params["id"] = live.nonconformities.ncs.begin()->first;
       if (name == "review_pack" && !live.reviews.reviews.empty()) params["id"] = live.reviews.reviews.begin()->first;
+      if (name == "incident" && !live.incidents.incidents.empty()) params["id"] = live.incidents.incidents.begin()->first;
       const auto a = query(live, name, params, viewer, sim.today());
       const auto b = query(restored, name, params, viewer, sim.today());
-      if (!params.empty() || (name != "risk" && name != "document" && name != "nonconformity" && name != "review_pack")) {
+      if (!params.empty() || (name != "risk" && name != "document" && name != "nonconformity" && name != "review_pack" &&
+                              name != "incident")) {
         EXPECT_TRUE(a.has_value()) << name << ": " << (a ? "" : a.error().message);
       }
       EXPECT_EQ(a.has_value(), b.has_value());
@@ -717,6 +785,8 @@ outcome check_seed(std::uint64_t seed, int steps) {
       if (name == "nonconformity" && !live.nonconformities.ncs.empty())
         params["id"] = live.nonconformities.ncs.rbegin()->first;
       if (name == "review_pack" && !live.reviews.reviews.empty()) params["id"] = live.reviews.reviews.rbegin()->first;
+      if (name == "incident" && !live.incidents.incidents.empty())
+        params["id"] = live.incidents.incidents.rbegin()->first;
       const auto a = query(full, name, params, manager, sim.today());
       const auto b = query(part, name, params, manager, sim.today());
       EXPECT_EQ(a.has_value(), b.has_value()) << name;

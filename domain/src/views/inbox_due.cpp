@@ -79,12 +79,32 @@ json inbox_of(const all_views& v, const actor& viewer, date today) {
   }
   json actions = overdue_nc_actions(v, today, viewer.user_id);
   for (auto& a : overdue_review_actions(v, today, viewer.user_id)) actions.push_back(std::move(a));
+  // Incidents waiting for the viewer: reports to triage (ISMS managers) and
+  // open incidents they handle.
+  json incidents = json::array();
+  const bool triages = viewer.has(role::isms_manager);
+  for (const auto& [id, i] : v.incidents.incidents) {
+    if (i.incident_id.empty() || i.state == "closed") continue;
+    const bool to_triage = triages && i.state == "reported";
+    const bool handles = i.handler == viewer.user_id;
+    if (!to_triage && !handles) continue;
+    incidents.push_back({{"id", i.stream},
+                         {"stream", i.stream},
+                         {"incident_id", i.incident_id},
+                         {"title", i.title},
+                         {"state", i.state},
+                         {"severity", i.severity},
+                         {"reported_on", i.reported_on},
+                         {"waits_for", to_triage ? "triage" : "handling"}});
+  }
+  const std::size_t count = approvals.size() + actions.size() + incidents.size();
   return {{"user_id", viewer.user_id},
           {"roles", role_list(viewer)},
           {"approvals", approvals},
           {"overdue_actions", actions},
+          {"incidents", incidents},
           {"my_open_requests", mine},
-          {"count", approvals.size() + actions.size()}};
+          {"count", count}};
 }
 
 json due_at(const all_views& v, date today) {

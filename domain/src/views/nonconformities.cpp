@@ -46,6 +46,7 @@ nonconformity::state nc_state_of(const nc_entry& n) {
   s.nc.audit_id = n.audit_id;
   s.nc.finding_id = n.finding_id;
   s.nc.review_id = n.review_id;
+  s.nc.incident_id = n.incident_id;
   s.containment = n.containment;
   s.root_cause = n.root_cause;
   s.similar_checked = n.similar_checked;
@@ -83,6 +84,7 @@ void fold_nonconformity(nonconformities_view& v, const recorded_event& e, const 
   n.audit_id = s.nc.audit_id;
   n.finding_id = s.nc.finding_id;
   n.review_id = s.nc.review_id;
+  n.incident_id = s.nc.incident_id;
   n.containment = s.containment;
   n.root_cause = s.root_cause;
   n.similar_checked = s.similar_checked;
@@ -181,7 +183,7 @@ std::vector<std::string> nc_overdue_actions(const nc_entry& n, date today) {
 }
 
 ISMS_WIRE_MEMBERS(nc_entry, id, stream, severity, source, reference, description, raised_on, raised_by, audit_id,
-                  finding_id, review_id, containment, root_cause, similar_checked, similar_found, closed_on, version)
+                  finding_id, review_id, incident_id, containment, root_cause, similar_checked, similar_found, closed_on, version)
 
 json nc_json(const nc_entry& n, date today) {
   const auto overdue = nc_overdue_actions(n, today);

@@ -2,6 +2,7 @@
 #include <set>
 
 #include "isms/domain/approval.hpp"
+#include "isms/domain/incident.hpp"
 #include "isms/domain/internal_audit.hpp"
 #include "isms/domain/management_review.hpp"
 #include "isms/domain/nonconformity.hpp"
@@ -107,6 +108,11 @@ std::vector<notification> notifications_for(const all_views& v, const recorded_e
   namespace nc = nonconformity;
   namespace mr = management_review;
   namespace ia = internal_audit;
+  namespace in = incident;
+  const auto incident_here = [&]() -> const incident_entry* {
+    const auto it = v.incidents.incidents.find(id_in_stream(e.stream));
+    return it != v.incidents.incidents.end() ? &it->second : nullptr;
+  };
   (void)(on<approval::opened>(e, approval::decode,
                               [&](const auto&) {
                                 // Every reviewer the policy names, also those whose step of an
@@ -202,6 +208,36 @@ std::vector<notification> notifications_for(const all_views& v, const recorded_e
                                         format_date(x.planned_on),
                                     e.stream);
                            }) ||
+         // Reported: every ISMS manager at once (A.5.25 assesses it without delay).
+         on<in::reported>(e, in::decode,
+                          [&](const auto& x) {
+                            managers_but(x.reported_by, "incident_reported",
+                                         "Incident reported: " + x.title + " (" + e.stream + ")");
+                          }) ||
+         on<in::triaged>(e, in::decode,
+                         [&](const auto& x) {
+                           const incident_entry* i = incident_here();
+                           const std::string title = i ? i->title : e.stream;
+                           if (x.handler != x.triaged_by)
+                             r.tell(x.handler, "incident_assigned",
+                                    "You handle " + std::string(in::to_string(x.as)) + " " + e.stream + " (" +
+                                        std::string(in::to_string(x.level)) + "): " + title,
+                                    e.stream);
+                           // The owners of the risks it touches reassess them.
+                           for (const auto& risk_id : x.related_risks)
+                             if (const auto it = v.risks.risks.find(risk_id); it != v.risks.risks.end())
+                               if (it->second.owner != x.triaged_by)
+                                 r.tell(it->second.owner, "incident_concerns_risk",
+                                        "Incident " + e.stream + " concerns your risk risk-" + risk_id + " \"" +
+                                            it->second.title + "\": reassess it",
+                                        e.stream);
+                         }) ||
+         on<in::closed>(e, in::decode,
+                        [&](const auto& x) {
+                          if (const incident_entry* i = incident_here(); i && i->reported_by != x.closed_by)
+                            r.tell(i->reported_by, "incident_closed",
+                                   "The incident you reported is closed: " + i->title, e.stream);
+                        }) ||
          on<ia::planned>(e, ia::decode, [&](const auto& x) {
            const std::string title = "Internal audit " + x.audit_id + " of " + x.area + " planned from " +
                                      format_date(x.planned_start) + " to " + format_date(x.planned_end);

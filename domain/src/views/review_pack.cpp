@@ -98,6 +98,9 @@ json review_baseline(const all_views& v) {
   for (const auto& [rid, r] : v.reviews.reviews)
     for (const auto& a : r.actions)
       actions.push_back({{"id", rid + "/" + a.action_id}, {"done", a.done}});
+  json incidents = json::array();
+  for (const auto& [id, i] : v.incidents.incidents)
+    incidents.push_back({{"id", id}, {"state", i.state}, {"severity", i.severity}, {"classification", i.classification}});
   return {{"position", v.position},
           {"at", format_instant(v.as_of)},
           {"risks", risks},
@@ -106,7 +109,8 @@ json review_baseline(const all_views& v) {
           {"nonconformities", ncs},
           {"objectives", objectives},
           {"audits", audits},
-          {"review_actions", actions}};
+          {"review_actions", actions},
+          {"incidents", incidents}};
 }
 
 json review_pack(const json& previous, std::string_view previous_review_id, const all_views& now,
@@ -218,7 +222,36 @@ json review_pack(const json& previous, std::string_view previous_review_id, cons
       audits.push_back({{"id", id}, {"area", a.area}, {"state", a.state}, {"reported_on", a.reported_on},
                         {"conclusion", a.conclusion}, {"findings_since_previous_review", findings}});
     }
+    // Information security incidents (A.5.24–5.28): what was reported and
+    // closed since the previous review, what is open, and the trend.
+    json incidents_reported = json::array(), incidents_closed = json::array();
+    json incidents_open_by_severity = {{"low", 0}, {"medium", 0}, {"high", 0}, {"critical", 0}, {"untriaged", 0}};
+    std::size_t incidents_open_before = 0, incidents_open_now = 0, events_only = 0;
+    const auto incidents_before = by_id(list_of(previous, "incidents"));
+    for (const auto& [_, b] : incidents_before) incidents_open_before += text_of(b, "state") == "closed" ? 0 : 1;
+    for (const auto& [id, i] : now.incidents.incidents) {
+      const auto was = incidents_before.find(id);
+      const json line{{"id", id}, {"title", i.title}, {"classification", i.classification},
+                      {"severity", i.severity}, {"state", i.state}, {"reported_on", i.reported_on}};
+      if (was == incidents_before.end()) {
+        incidents_reported.push_back(line);
+        events_only += i.classification == "event" ? 1 : 0;
+      }
+      if (i.state == "closed" && (was == incidents_before.end() || text_of(was->second, "state") != "closed"))
+        incidents_closed.push_back(line);
+      if (i.state != "closed") {
+        ++incidents_open_now;
+        const std::string sev = i.severity.empty() ? "untriaged" : i.severity;
+        incidents_open_by_severity[sev] = incidents_open_by_severity.value(sev, 0) + 1;
+      }
+    }
     pack[key(mr::input::security_performance)] = {
+        {"incidents",
+         {{"reported_since_previous_review", incidents_reported},
+          {"closed_since_previous_review", incidents_closed},
+          {"events_not_incidents_since_previous_review", events_only},
+          {"open_by_severity", incidents_open_by_severity},
+          {"trend", {{"open_at_previous_review", incidents_open_before}, {"open_now", incidents_open_now}}}}},
         {"nonconformities",
          {{"raised_since_previous_review", raised}, {"closed_since_previous_review", closed},
           {"open_by_severity", open_by_severity}, {"by_state", by_state},
@@ -291,8 +324,18 @@ json review_pack(const json& previous, std::string_view previous_review_id, cons
         for (const auto& d : it->second.decisions)
           if (d.kind == "improvement_opportunity")
             decisions.push_back({{"id", d.decision_id}, {"text", d.text}});
+    // The lessons learned from incidents closed since the previous review (A.5.27).
+    json lessons = json::array();
+    const auto incidents_before = by_id(list_of(previous, "incidents"));
+    for (const auto& [id, i] : now.incidents.incidents) {
+      const auto was = incidents_before.find(id);
+      if (i.state == "closed" && !i.lessons.empty() &&
+          (was == incidents_before.end() || text_of(was->second, "state") != "closed"))
+        lessons.push_back({{"id", id}, {"title", i.title}, {"lessons", i.lessons}, {"nc_id", i.nc_id}});
+    }
     pack[key(mr::input::improvement_opportunities)] = {
         {"audit_opportunities_since_previous_review", opportunities},
+        {"incident_lessons_since_previous_review", lessons},
         {"observations_since_previous_review", observations},
         {"previous_review_improvement_decisions", decisions}};
   }

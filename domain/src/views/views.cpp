@@ -4,6 +4,7 @@
 
 #include "isms/domain/approval.hpp"
 #include "isms/domain/document.hpp"
+#include "isms/domain/incident.hpp"
 #include "isms/domain/internal_audit.hpp"
 #include "isms/domain/management_review.hpp"
 #include "isms/domain/nonconformity.hpp"
@@ -43,6 +44,7 @@ constexpr event_home homes[] = {
     {"nc", "nc-", false, stored_view::nonconformities},
     {"audit", "audit-", false, stored_view::audits},
     {"review", "review-", false, stored_view::reviews},
+    {"incident", "incident-", false, stored_view::incidents},
 };
 
 const event_home* home_of(std::string_view type) {
@@ -90,6 +92,8 @@ std::optional<std::string> fold_event(all_views& v, const recorded_event& e) {
   if (p == "nc")
     return apply(e, nonconformity::decode,
                  [&](const nonconformity::event& x) { fold_nonconformity(v.nonconformities, e, x); });
+  if (p == "incident")
+    return apply(e, incident::decode, [&](const incident::event& x) { fold_incident(v.incidents, e, x); });
   if (p == "audit")
     return apply(e, internal_audit::decode, [&](const internal_audit::event& x) { fold_audit(v.audits, e, x); });
   if (p == "review")
@@ -122,6 +126,7 @@ view_set views_read_by(std::string_view view) {
   if (view == "audits") return {audits};
   if (view == "scope") return {scope};
   if (view == "users") return {users};
+  if (view == "incidents" || view == "incident") return {incidents};
   return view_set::every();
 }
 
@@ -156,6 +161,8 @@ std::string subject_title(const all_views& v, const std::string& stream) {
     if (auto it = v.approvals.approvals.find(id); it != v.approvals.approvals.end()) return cut(it->second.summary);
   if (stream.starts_with("audit-"))
     if (auto it = v.audits.audits.find(id); it != v.audits.audits.end()) return cut(it->second.area);
+  if (stream.starts_with("incident-"))
+    if (auto it = v.incidents.incidents.find(id); it != v.incidents.incidents.end()) return cut(it->second.title);
   return {};
 }
 
@@ -189,6 +196,7 @@ std::vector<history_entry>* history_on(all_views& v, std::string_view stream) {
   if (stream.starts_with("objective-")) return in(v.objectives.objectives);
   if (stream.starts_with("audit-")) return in(v.audits.audits);
   if (stream.starts_with("review-")) return in(v.reviews.reviews);
+  if (stream.starts_with("incident-")) return in(v.incidents.incidents);
   if (stream == soa::stream_id) return &v.soa.history;
   if (stream == scope::stream_id) return &v.scope.history;
   return nullptr;
@@ -200,7 +208,7 @@ all_views initial_views() { return all_views{}; }
 
 std::string history_stream(std::string_view view, const json& answer) {
   if (view == "scope") return std::string(scope::stream_id);
-  if (view != "risk" && view != "document" && view != "nonconformity") return {};
+  if (view != "risk" && view != "document" && view != "nonconformity" && view != "incident") return {};
   if (!answer.is_object()) return {};
   auto stream = answer.find("stream");
   return stream != answer.end() && stream->is_string() ? stream->get<std::string>() : std::string{};
@@ -263,6 +271,7 @@ void each_stored_view(Views& v, F&& f) {
   f("reviews", reviews, v.reviews);
   f("scope", scope, v.scope);
   f("users", users, v.users);
+  f("incidents", incidents, v.incidents);
   f("activity", activity, v.activity);
 }
 
@@ -396,7 +405,7 @@ std::expected<all_views, std::string> decode_snapshot(std::string_view bytes, vi
 std::vector<std::string_view> view_names() {
   return {"risks",   "risk",    "soa",         "objectives", "nonconformities", "nonconformity",
           "inbox",   "approvals", "documents", "document",  "audits",          "reviews",
-          "review_pack", "scope", "users",     "activity",   "due"};
+          "review_pack", "scope", "users",     "incidents", "incident",  "activity",   "due"};
 }
 
 json subject_content(const all_views& v, std::string_view stream) {
@@ -441,7 +450,9 @@ std::expected<json, rejection> query(const all_views& v, std::string_view view, 
     // Identity only: contact details for those who manage users and the ISMS.
     if (out && !holds(viewer, {role::admin, role::isms_manager}))
       for (auto& u : (*out)["users"]) u.erase("email");
-  } else if (view == "activity") out = query_activity(v.activity, params);
+  } else if (view == "incidents") out = query_incidents(v.incidents, params);
+  else if (view == "incident") out = query_incident(v.incidents, params);
+  else if (view == "activity") out = query_activity(v.activity, params);
   else if (view == "due") out = due_at(v, today);
   else
     return std::unexpected(

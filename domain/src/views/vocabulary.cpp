@@ -4,6 +4,7 @@
 #include <string_view>
 #include <utility>
 
+#include "isms/domain/incident.hpp"
 #include "isms/domain/internal_audit.hpp"
 #include "isms/domain/management_review.hpp"
 #include "isms/domain/risk.hpp"
@@ -40,6 +41,7 @@ json vocabulary() {
   using rs = risk::status;
   using ms = management_review::status;
   using as = internal_audit::status;
+  using is = incident::status;
   return {
       {"risks", states({{risk::to_string(rs::identified), "Identified", "neutral"},
                         {risk::to_string(rs::assessed), "Assessed", "info"},
@@ -72,6 +74,15 @@ json vocabulary() {
                             {"approved", "Approved", "ok"},
                             {"rejected", "Rejected", "bad"},
                             {"voided", "Voided", "muted"}})},
+      {"incidents", states({{incident::to_string(is::reported), "Reported", "bad"},
+                            {incident::to_string(is::triaged), "Triaged", "warn"},
+                            {incident::to_string(is::contained), "Contained", "info"},
+                            {incident::to_string(is::resolved), "Resolved", "ok"},
+                            {incident::to_string(is::closed), "Closed", "muted"}})},
+      {"incident_severities", states({{"low", "Low", "neutral"},
+                                      {"medium", "Medium", "warn"},
+                                      {"high", "High", "bad"},
+                                      {"critical", "Critical", "bad"}})},
       {"audits", states({{internal_audit::to_string(as::planned), "Planned", "neutral"},
                          {internal_audit::to_string(as::performed), "Performed", "info"},
                          {internal_audit::to_string(as::reported), "Reported", "ok"}})},

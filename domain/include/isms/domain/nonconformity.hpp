@@ -61,6 +61,7 @@ struct raised {  // nc.raised.v1
   std::string audit_id;    // with finding_id when raised from an audit finding, else empty
   std::string finding_id;
   std::string review_id;   // when raised from a management review, else empty
+  std::string incident_id;  // when raised from an incident's lessons learned, else empty
 };
 struct containment_recorded {  // nc.containment_recorded.v1 — 10.2 a
   static constexpr std::string_view type = "nc.containment_recorded.v1";
@@ -122,7 +123,7 @@ using event = std::variant<raised, containment_recorded, root_cause_recorded, si
 // Commands ("nc.<verb>").
 
 // nc.raise {nc_id, source, reference, severity, description,
-//           audit_id?, finding_id?, review_id?}
+//           audit_id?, finding_id?, review_id?, incident_id?}
 struct raise {
   static constexpr std::string_view type = "nc.raise";
   static constexpr role_set allowed = roles_of({role::isms_manager, role::top_management, role::risk_owner, role::contributor, role::internal_auditor, role::system});
@@ -131,7 +132,7 @@ struct raise {
   std::string reference;
   severity level = severity::minor;
   std::string description;
-  std::string audit_id, finding_id, review_id;
+  std::string audit_id, finding_id, review_id, incident_id;
 };
 struct record_containment {  // nc.record_containment {description}
   static constexpr std::string_view type = "nc.record_containment";

@@ -47,7 +47,7 @@ struct nc_entry {
   std::string stream;
   // What nonconformity::state holds.
   std::string nc_id, source, reference, severity, description, raised_on, raised_by;
-  std::string audit_id, finding_id, review_id;
+  std::string audit_id, finding_id, review_id, incident_id;
   std::string containment, root_cause;
   bool similar_checked = false;
   bool similar_found = false;
@@ -66,7 +66,7 @@ struct nc_entry {
 };
 ISMS_VIEW_FIELDS(nc_entry, id, stream, nc_id, source, reference,
                  severity, description, raised_on, raised_by,
-                 audit_id, finding_id, review_id, containment,
+                 audit_id, finding_id, review_id, incident_id, containment,
                  root_cause, similar_checked, similar_found, actions,
                  closed, closed_on, version, containment_step,
                  root_cause_step, similar_step, related_ncs,

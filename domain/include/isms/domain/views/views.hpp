@@ -31,6 +31,7 @@
 #include "isms/domain/views/approvals.hpp"
 #include "isms/domain/views/audits.hpp"
 #include "isms/domain/views/documents.hpp"
+#include "isms/domain/views/incidents.hpp"
 #include "isms/domain/views/nonconformities.hpp"
 #include "isms/domain/views/objectives.hpp"
 #include "isms/domain/views/reviews.hpp"
@@ -72,7 +73,8 @@ enum class stored_view : std::uint8_t {
   reviews,
   scope,
   users,
-  activity,
+  incidents,
+  activity,  // keep last: view_set::every() counts up to it
 };
 
 class view_set {
@@ -124,6 +126,7 @@ struct all_views {
   reviews_view reviews;
   scope_view scope;
   users_view users;
+  incidents_view incidents;
   activity_view activity;
 
   // Whether entities keep their history (one line per event of their
@@ -258,7 +261,7 @@ struct notification {
 
 // Entity histories on demand (for views kept with keep_history = false).
 // The stream whose history `answer` (query's answer of `view`) carries under
-// "history" ("risk", "document", "nonconformity": the entity's stream, as
+// "history" ("risk", "document", "nonconformity", "incident": the entity's stream, as
 // the answer names it; "scope": the scope's), or "" when it shows none.
 [[nodiscard]] std::string history_stream(std::string_view view, const json& answer);
 
