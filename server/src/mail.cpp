@@ -136,17 +136,33 @@ std::string mail_address(std::string_view mailbox) {
 
 namespace {
 
-// The web UI's address of a notification: its approval's page, else the inbox.
-std::string link_for(const mail_options& options, const std::string& approval) {
-  if (options.web_url.empty()) return {};
-  std::string base = options.web_url;
-  while (base.ends_with('/')) base.pop_back();
-  return base + (approval.empty() ? "/#/inbox" : "/#/approvals/" + percent_encode(approval));
-}
-
 std::string text_of(const json& notification, const char* key) {
   const auto it = notification.find(key);
   return it != notification.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// The web UI's address of `fragment` ("#/inbox"), or "" without a web URL.
+std::string web_link(const mail_options& options, const std::string& fragment) {
+  if (options.web_url.empty()) return {};
+  std::string base = options.web_url;
+  while (base.ends_with('/')) base.pop_back();
+  return base + "/" + fragment;
+}
+
+// The web UI's page of a notification: its approval's, else the page of the
+// entity it is about (the routes of webui/js/app.js), else the inbox.
+std::string link_for(const mail_options& options, const json& notification) {
+  if (const std::string approval = text_of(notification, "approval_id"); !approval.empty())
+    return web_link(options, "#/approvals/" + percent_encode(approval));
+  static constexpr std::pair<std::string_view, std::string_view> pages[] = {
+      {"risk-", "risks"},       {"nc-", "nonconformities"}, {"document-", "documents"},
+      {"review-", "reviews"},   {"incident-", "incidents"},
+  };
+  const std::string stream = text_of(notification, "subject_stream");
+  for (const auto& [prefix, page] : pages)
+    if (stream.size() > prefix.size() && stream.starts_with(prefix))
+      return web_link(options, "#/" + std::string(page) + "/" + percent_encode(stream.substr(prefix.size())));
+  return web_link(options, "#/inbox");
 }
 
 // The whole message: headers, then the text and HTML alternatives.
@@ -183,7 +199,7 @@ std::string compose_mail(const mail_options& options, const std::string& to, con
   const std::string id = token(text_of(notification, "id"));
   const std::string title = one_line(text_of(notification, "title"));
   const std::string kind = text_of(notification, "kind");
-  const std::string link = link_for(options, text_of(notification, "approval_id"));
+  const std::string link = link_for(options, notification);
 
   std::string text = title + "\r\n\r\n";
   if (!link.empty()) text += "Open it in ISMS Ledger: " + link + "\r\n\r\n";
@@ -204,14 +220,14 @@ std::string compose_digest(const mail_options& options, const std::string& to, c
                      html_escape(what) + "):</p><ul>";
   for (const auto& n : notifications) {
     const std::string title = one_line(text_of(n, "title"));
-    const std::string link = link_for(options, text_of(n, "approval_id"));
+    const std::string link = link_for(options, n);
     text += "- " + title + "\r\n";
     if (!link.empty()) text += "  " + link + "\r\n";
     html += "<li>" + (link.empty() ? html_escape(title)
                                    : "<a href=\"" + html_escape(link) + "\">" + html_escape(title) + "</a>") +
             "</li>";
   }
-  const std::string inbox = link_for(options, "");
+  const std::string inbox = web_link(options, "#/inbox");
   if (!inbox.empty()) text += "\r\nYour inbox: " + inbox + "\r\n";
   text += "\r\n-- \r\nThe daily summary you chose in ISMS Ledger (My account, e-mail).\r\n";
   html += "</ul><p style=\"color:#666;font-size:small\">The daily summary you chose in ISMS Ledger (My account, "
@@ -223,6 +239,7 @@ std::string compose_digest(const mail_options& options, const std::string& to, c
 std::string_view mail_category(const json& notification) {
   const std::string kind = text_of(notification, "kind");
   if (kind.starts_with("approval_")) return "approvals";
+  if (kind.starts_with("incident_")) return "incidents";
   if (text_of(notification, "id").starts_with("due:") || kind == "risk_acceptance_expired") return "reminders";
   return "assignments";
 }

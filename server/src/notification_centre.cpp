@@ -285,7 +285,7 @@ std::expected<json, std::string> notification_centre::set_mail_preferences(const
   json next = preferences_locked(user_id);
   for (const auto& [category, mode] : choices.items()) {
     if (std::ranges::find(mail_categories, category) == mail_categories.end())
-      return std::unexpected("no category '" + category + "': approvals, assignments or reminders");
+      return std::unexpected("no category '" + category + "': approvals, assignments, incidents or reminders");
     if (!mode.is_string() || !mail_mode_from(mode.get<std::string>()))
       return std::unexpected(category + ": immediately, digest or off");
     next[category] = mode;
@@ -306,7 +306,7 @@ void notification_centre::add_routes(router& routes, identify_fn identify, worke
                 const json body = read_json(r.body).value_or(json());
                 if (!body.is_object() || !body.contains("mail"))
                   return json_error(400, "bad_request",
-                                    "send {\"mail\": {\"approvals\" | \"assignments\" | \"reminders\": "
+                                    "send {\"mail\": {\"approvals\" | \"assignments\" | \"incidents\" | \"reminders\": "
                                     "\"immediately\" | \"digest\" | \"off\"}}");
                 auto set = set_mail_preferences(who->user_id, body["mail"]);
                 if (!set) return json_error(400, "bad_request", "mail: " + set.error());

@@ -231,6 +231,33 @@ std::vector<register_csv> reviews(const views::reviews_view& v, std::uint64_t po
   return out;
 }
 
+std::vector<register_csv> incidents(const views::incidents_view& v, std::uint64_t position) {
+  table incidents(position, {"id", "state", "title", "description", "occurred_on", "affected", "reported_on",
+                             "reported_by", "classification", "severity", "category", "handler", "triage_notes",
+                             "related_risks", "contained_on", "containment", "resolved_on", "resolution",
+                             "evidence_records", "closed_on", "lessons", "nonconformity", "version",
+                             ISMS_CHANGED_COLUMNS});
+  table evidence(position, {"incident", "description", "recorded_on", "recorded_by"});
+  for (const auto& [id, i] : v.incidents) {
+    if (i.incident_id.empty()) continue;
+    incidents.cell(id).cell(i.state).cell(i.title).cell(i.description).cell(i.occurred_on).cell(i.affected)
+        .cell(i.reported_on).cell(i.reported_by).cell(i.classification).cell(i.severity).cell(i.category)
+        .cell(i.handler).cell(i.triage_notes).cell(i.related_risks).cell(i.containment.on)
+        .cell(i.containment.description).cell(i.resolution.on).cell(i.resolution.description)
+        .cell(static_cast<std::uint64_t>(i.evidence.size())).cell(i.closed_on).cell(i.lessons).cell(i.nc_id)
+        .cell(i.version).changed(i.changed);
+    incidents.end_row();
+    for (const auto& e : i.evidence) {
+      evidence.cell(id).cell(e.description).cell(e.on).cell(e.by);
+      evidence.end_row();
+    }
+  }
+  std::vector<register_csv> out;
+  out.push_back(std::move(incidents).done("incidents.csv"));
+  out.push_back(std::move(evidence).done("incident_evidence.csv"));
+  return out;
+}
+
 #undef ISMS_CHANGED_COLUMNS
 
 }  // namespace
@@ -243,6 +270,7 @@ std::vector<register_csv> registers_csv(const views::all_views& v, std::uint64_t
   for (auto& f : nonconformities(v.nonconformities, position)) out.push_back(std::move(f));
   for (auto& f : audits(v.audits, position)) out.push_back(std::move(f));
   for (auto& f : reviews(v.reviews, position)) out.push_back(std::move(f));
+  for (auto& f : incidents(v.incidents, position)) out.push_back(std::move(f));
   return out;
 }
 

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -277,6 +278,48 @@ TEST(mail, a_server_mails_the_user_it_notifies_at_the_address_they_were_register
   EXPECT_EQ(sink.messages().size(), 1u);
 }
 
+// An incident reported by anyone reaches every ISMS manager at once, by
+// mail and in their notification centre (A.5.25: assessed without delay).
+TEST(mail, an_incident_anyone_reports_is_mailed_to_every_isms_manager_at_once_and_kept_in_their_centre) {
+  smtp_sink sink(testing::unused_port());
+  testing::test_server srv([&](server_config& c) { c.ledger.notify.mail = options_for(sink.url()); });
+  auto admin = testing::connect_as(srv, testing::login(srv.port(), "admin", testing::test_server::admin_password));
+  ASSERT_NE(admin, nullptr);
+  const std::vector<std::pair<std::string, std::string>> as_admin{
+      {"Authorization", "Bearer " + testing::login(srv.port(), "admin", testing::test_server::admin_password)}};
+  for (const std::string id : {"mia", "max"}) {
+    ASSERT_TRUE(testing::ok(admin->command(
+        "user.register", "user-" + id,
+        {{"name", "Manager " + id}, {"email", id + "@example.com"}, {"roles", json::array({"isms_manager"})}})));
+    ASSERT_EQ(testing::http_call(srv.port(), "POST", "/api/users/password",
+                                 json{{"user", id}, {"password", "pw-" + id + "-for-mail"}}.dump(), as_admin)
+                  .status,
+              200u);
+  }
+  auto carl = testing::connect_as(srv, srv.add_user("carl", {"contributor"}));
+  ASSERT_NE(carl, nullptr);
+  ASSERT_TRUE(testing::ok(carl->command("incident.report", "incident-INC-1",
+                                        {{"incident_id", "INC-1"},
+                                         {"title", "Laptop left on the train"},
+                                         {"description", "LT-0412 stayed in the luggage rack"}})));
+  const auto got = sink.wait_for(2);
+  ASSERT_EQ(got.size(), 2u);
+  std::set<std::string> to;
+  for (const auto& m : got) {
+    to.insert(m.substr(0, m.find("\r\n")));
+    EXPECT_NE(part(m, "text/plain").find("Laptop left on the train"), std::string::npos) << part(m, "text/plain");
+    EXPECT_NE(part(m, "text/plain").find("#/incidents/INC-1"), std::string::npos) << part(m, "text/plain");
+  }
+  EXPECT_EQ(to, (std::set<std::string>{"X-Envelope-To: max@example.com", "X-Envelope-To: mia@example.com"}));
+  const auto centre = testing::http_call(srv.port(), "GET", "/api/notifications", "",
+                                         {{"Authorization", "Bearer " + testing::login(srv.port(), "mia", "pw-mia-for-mail")}});
+  ASSERT_EQ(centre.status, 200u) << centre.body;
+  const json items = centre.json_body().at("notifications");
+  ASSERT_FALSE(items.empty()) << centre.body;
+  EXPECT_EQ(items[0].at("kind"), "incident_reported") << items[0];
+  EXPECT_EQ(items[0].at("subject_stream"), "incident-INC-1");
+}
+
 TEST(mail, each_category_goes_out_as_the_user_chose_at_once_in_the_daily_summary_or_not_at_all) {
   const auto dir = testing::make_temp_dir("ismsd-mail-digest");
   smtp_sink sink(testing::unused_port());
@@ -354,7 +397,9 @@ TEST(mail, a_user_chooses_per_category_on_a_server_and_the_scheduler_sends_the_s
             (json{{"sent", true},
                   {"address", "olga@example.com"},
                   {"digest_hour_utc", 7},
-                  {"preferences", {{"approvals", "immediately"}, {"assignments", "immediately"}, {"reminders", "immediately"}}}}));
+                  {"preferences",
+                    {{"approvals", "immediately"}, {"assignments", "immediately"}, {"incidents", "immediately"},
+                     {"reminders", "immediately"}}}}));
   EXPECT_EQ(testing::http_call(srv.port(), "GET", "/api/notifications/preferences").status, 401u);
   for (const auto* bad : {R"({"mail":{"approvals":"weekly"}})", R"({"mail":{"gossip":"off"}})", R"({"mail":[]})", "{}",
                           R"({"mail":{"approvals":1}})"}) {
@@ -365,7 +410,7 @@ TEST(mail, a_user_chooses_per_category_on_a_server_and_the_scheduler_sends_the_s
                                 R"({"mail":{"approvals":"digest","reminders":"off"}})", as_olga);
   ASSERT_EQ(set.status, 200u) << set.body;
   EXPECT_EQ(set.json_body().at("mail").at("preferences"),
-            (json{{"approvals", "digest"}, {"assignments", "immediately"}, {"reminders", "off"}}));
+            (json{{"approvals", "digest"}, {"assignments", "immediately"}, {"incidents", "immediately"}, {"reminders", "off"}}));
 
   // The assignment is mailed at once; the request for her approval waits for the summary.
   auto manager = testing::connect_as(srv, srv.add_user("mia", {"isms_manager"}));

@@ -50,8 +50,8 @@ TEST(notification_centre, keeps_what_an_offline_user_was_sent_across_a_restart_a
   for (std::size_t i = 1; i < items.size(); ++i)
     EXPECT_GT(items[i - 1].at("seq").get<std::uint64_t>(), items[i].at("seq").get<std::uint64_t>());
   // Nobody else's: the manager was told nothing of olga's.
-  const json mias = centre_of(srv, srv.token_of("mia"));
-  for (const auto& n : mias.at("notifications")) EXPECT_EQ(n.at("user_id"), "mia");
+  const json managers_centre = centre_of(srv, srv.token_of("mia"));
+  for (const auto& n : managers_centre.at("notifications")) EXPECT_EQ(n.at("user_id"), "mia");
 
   // Kept across a restart, and not again when the log is read at start.
   const std::size_t kept = items.size();

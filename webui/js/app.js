@@ -24,6 +24,8 @@ import * as documentScreen from './screens/document.js';
 import * as reviews from './screens/reviews.js';
 import * as review from './screens/review.js';
 import * as audits from './screens/audits.js';
+import * as incidents from './screens/incidents.js';
+import * as incident from './screens/incident.js';
 import * as historyScreen from './screens/history.js';
 import * as compare from './screens/compare.js';
 import * as users from './screens/users.js';
@@ -45,6 +47,8 @@ const ROUTES = [
   ['reviews', reviews],
   ['reviews/:id', review],
   ['audits', audits],
+  ['incidents', incidents],
+  ['incidents/:id', incident],
   ['scope', scope],
   ['history', historyScreen],
   ['compare', compare],
@@ -57,6 +61,7 @@ const NAV = [
   { href: '#/risks', label: 'Risk register', icon: 'risk' },
   { href: '#/soa', label: 'Statement of Applicability', short: 'SoA', icon: 'soa' },
   { href: '#/objectives', label: 'Objectives', icon: 'target' },
+  { href: '#/incidents', label: 'Incidents', icon: 'incident' },
   { href: '#/nonconformities', label: 'Nonconformities', icon: 'nc' },
   { href: '#/documents', label: 'Documents', icon: 'doc' },
   { href: '#/reviews', label: 'Management review', icon: 'review' },
@@ -73,6 +78,7 @@ const ICONS = {
   soa: 'M5 4h14v16H5zM8 8h8M8 12h8M8 16h5',
   target: 'M12 3a9 9 0 1 0 .01 0M12 7a5 5 0 1 0 .01 0M12 11a1 1 0 1 0 .01 0',
   nc: 'M12 3a9 9 0 1 0 .01 0M12 8v5M12 16h.01',
+  incident: 'M12 2l8 4v6c0 5-3.5 8.5-8 10-4.5-1.5-8-5-8-10V6zM12 8v5M12 16h.01',
   doc: 'M6 3h9l4 4v14H6zM14 3v5h5M9 13h7M9 17h7',
   review: 'M4 5h16v11H8l-4 4zM8 9h8M8 12h5',
   audit: 'M9 4h6v3H9zM6 6h3M15 6h3v15H6V6M9 13l2 2 4-4',
@@ -363,7 +369,7 @@ export function hashForStream(stream) {
   const m = /^([a-z_]+)-(.+)$/.exec(stream || '');
   if (!m) return '#/inbox';
   const [, kind, id] = m;
-  const map = { risk: 'risks', document: 'documents', nc: 'nonconformities', review: 'reviews', audit: 'audits', objective: 'objectives', approval: 'approvals', user: 'users' };
+  const map = { risk: 'risks', document: 'documents', nc: 'nonconformities', incident: 'incidents', review: 'reviews', audit: 'audits', objective: 'objectives', approval: 'approvals', user: 'users' };
   if (kind === 'soa') return '#/soa';
   if (kind === 'scope') return '#/scope';
   if (kind === 'objective') return '#/objectives';

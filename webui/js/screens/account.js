@@ -64,6 +64,7 @@ export async function render() {
 const MAIL_CATEGORIES = [
   ['approvals', 'Approvals', 'A request waits for you or your turn has come; a request of yours was decided or withdrawn.'],
   ['assignments', 'Assignments', 'A risk, corrective action, objective, review or audit became yours; a nonconformity was raised.'],
+  ['incidents', 'Incidents', 'An incident was reported, became yours to handle or touches a risk of yours; one you reported was closed.'],
   ['reminders', 'Reminders', 'Something of yours is due or overdue; an acceptance expired.'],
 ];
 const MAIL_MODES = [['immediately', 'At once'], ['digest', 'In a daily summary'], ['off', 'Not by e-mail']];

@@ -6,14 +6,16 @@
 
 import { h, replace, day, instant } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, errorState, empty, toast, explain } from '../ui.js';
+import { pageHeader, loading, errorState, empty, toast, explain, writeButton } from '../ui.js';
 import { askBlock, policySteps, requestMeta, kindLabel, findApproval, outcomeOf, outcomeBlock } from '../approvalview.js';
 import { hashForStream } from '../app.js';
 import { person, readable } from '../directory.js';
+import { reportDialog } from './incidents.js';
 
 export async function render(ctx) {
   const approvalsBox = h('div.approvals-list');
   const actionsBox = h('div');
+  const incidentsBox = h('div');
   const mineBox = h('div');
   const dueBox = h('div');
   const manager = app.hasRole('isms_manager');
@@ -26,13 +28,19 @@ export async function render(ctx) {
     'Nothing else waits for your approval. ', h('a', { href: '#/inbox', onclick: (e) => { e.preventDefault(); window.scrollTo(0, 0); } }, 'Back to the top'));
 
   const page = h('div.inbox',
-    pageHeader('Inbox', { subtitle: 'What waits for your decision or action. New requests appear here at once.' }),
+    pageHeader('Inbox', {
+      subtitle: 'What waits for your decision or action. New requests appear here at once.',
+      // Reporting an incident is open to everyone, and never more than one tap away.
+      actions: [writeButton('incident.report', 'Report an incident', () => reportDialog(null), { kind: 'quiet' })],
+    }),
     status,
     h('h2.inbox-section-title', { id: 'inbox-approvals' }, 'Waiting for your approval'),
     approvalsBox,
     allDone,
     h('h2.inbox-section-title', 'Your overdue actions'),
     actionsBox,
+    h('h2.inbox-section-title', 'Incidents waiting for you'),
+    incidentsBox,
     h('h2.inbox-section-title', 'Your requests waiting for others'),
     mineBox,
     manager ? h('h2.inbox-section-title', 'Coming due in the ISMS') : null,
@@ -89,6 +97,13 @@ export async function render(ctx) {
         h('td.cell-main', { 'data-label': 'Action' }, a.description),
         h('td', { 'data-label': 'Where' }, h('a', { href: hashForStream(a.stream) }, a.kind === 'review_action' ? `Management review ${a.stream.replace(/^review-/, '')}` : `Nonconformity ${a.stream.replace(/^nc-/, '')}`), ` · ${a.action_id}`),
         h('td', { 'data-label': 'Due' }, h('span.overdue', day(a.due_on), ' · overdue')))))))) : h('p.muted', 'No overdue action is assigned to you.'));
+
+    const incidents = data.incidents || [];
+    replace(incidentsBox, incidents.length ? h('div.card', h('ul.timeline', { 'aria-label': 'Incidents waiting for you' }, incidents.map((i) => h('li', { dataset: { incident: i.incident_id } },
+      h('div.tl-when', day(i.reported_on)),
+      h('div',
+        h('div.tl-what', h('a', { href: hashForStream(i.stream) }, `${i.incident_id}: ${i.title}`)),
+        h('div.tl-who', i.waits_for === 'triage' ? 'Reported, waiting for triage' : `You handle it · ${i.state}${i.severity ? ` · ${i.severity} severity` : ''}`)))))) : h('p.muted', 'No incident waits for you.'));
 
     const mine = data.my_open_requests || [];
     replace(mineBox, mine.length ? h('div.card', h('ul.timeline', mine.map((m) => h('li',

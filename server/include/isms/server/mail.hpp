@@ -65,10 +65,11 @@ struct mail_options {
 enum class mail_mode { immediately, digest, off };
 
 // The categories a user chooses for: "approvals" (a request waits, is
-// decided or withdrawn), "reminders" (the time rules' reminders and an
-// acceptance that expired), "assignments" (everything else: a risk, action,
-// objective, review or audit of theirs).
-inline constexpr std::array<std::string_view, 3> mail_categories{"approvals", "assignments", "reminders"};
+// decided or withdrawn), "incidents" (one was reported, is theirs to handle,
+// touches a risk of theirs, or the one they reported is closed), "reminders"
+// (the time rules' reminders and an acceptance that expired), "assignments"
+// (everything else: a risk, action, objective, review or audit of theirs).
+inline constexpr std::array<std::string_view, 4> mail_categories{"approvals", "assignments", "incidents", "reminders"};
 [[nodiscard]] std::string_view mail_category(const nlohmann::json& notification);
 [[nodiscard]] std::optional<mail_mode> mail_mode_from(std::string_view text);
 [[nodiscard]] std::string_view to_string(mail_mode mode);
