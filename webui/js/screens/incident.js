@@ -18,7 +18,7 @@ export async function render(ctx) {
   const body = h('div', loading());
   const page = h('div', head, body);
 
-  followView(ctx, 'incident', { body, params: () => ({ id }), draw });
+  const reload = followView(ctx, 'incident', { body, params: () => ({ id }), draw });
 
   function draw(i) {
     const stream = `incident-${i.id}`;
@@ -71,6 +71,7 @@ export async function render(ctx) {
     return h('span', r.description, h('span.muted', ' — ', day(r.on), ' by ', person(r.by)));
   }
 
+  await reload();
   return page;
 }
 

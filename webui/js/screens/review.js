@@ -183,7 +183,15 @@ function inputBody(key, x) {
       const nc = x.nonconformities || {};
       const sev = nc.open_by_severity || {};
       const fo = x.fulfilment_of_objectives || {};
+      // Packs assembled before the incident register carry no `incidents`.
+      const inc = x.incidents;
+      const isev = (inc && inc.open_by_severity) || {};
       return h('div.stack', { style: 'gap:10px' },
+        inc ? h('div', h('b', 'Information security incidents: '),
+          `${(inc.reported_since_previous_review || []).length} reported (${inc.events_not_incidents_since_previous_review ?? 0} of them events, not incidents) and ${(inc.closed_since_previous_review || []).length} closed since the previous review; `,
+          `${(inc.trend || {}).open_now ?? 0} open now (${(inc.trend || {}).open_at_previous_review ?? 0} at the previous review)`,
+          (isev.critical || isev.high) ? `, ${isev.critical ?? 0} critical and ${isev.high ?? 0} high.` : '.',
+          list(inc.reported_since_previous_review, (i) => [h('a', { href: `#/incidents/${encodeURIComponent(i.id)}` }, `${i.id} ${i.title}`), ' ', i.severity ? chip(humanize(i.severity), i.severity === 'high' || i.severity === 'critical' ? 'bad' : 'neutral') : null, ' ', humanize(i.state)], 'No incident reported.')) : null,
         h('div', h('b', 'Nonconformities and corrective actions: '), `${sev.major ?? 0} major, ${sev.minor ?? 0} minor, ${sev.observation ?? 0} observations open; `,
           `${(nc.raised_since_previous_review || []).length} raised and ${(nc.closed_since_previous_review || []).length} closed since the previous review; `,
           `${nc.corrective_actions_open ?? 0} actions open, ${nc.corrective_actions_overdue ?? 0} overdue.`),
@@ -207,6 +215,8 @@ function inputBody(key, x) {
     case 'improvement_opportunities':
       return h('div',
         list([...(x.audit_opportunities_since_previous_review || []), ...(x.observations_since_previous_review || [])], (o) => o.text || o.description || JSON.stringify(o), 'No opportunity from audits or observations.'),
+        (x.incident_lessons_since_previous_review || []).length ? h('div', h('b', 'Lessons learned from incidents: '),
+          list(x.incident_lessons_since_previous_review, (l) => [h('a', { href: `#/incidents/${encodeURIComponent(l.id)}` }, l.id), ': ', l.lessons])) : null,
         (x.previous_review_improvement_decisions || []).length ? h('div', h('b', 'Improvement decided at the previous review: '), list(x.previous_review_improvement_decisions, (d) => d.text)) : null);
     default:
       return h('pre', JSON.stringify(x, null, 2));
