@@ -101,7 +101,7 @@ test('a user chooses on the account page how each kind of notification is mailed
     assert.equal(await page.locator('#mail-assignments').inputValue(), 'immediately');
     await shot(page, 'account-mail-preferences');
     const kept = await page.evaluate(async () => (await (await fetch('/api/notifications/preferences')).json()).mail.preferences);
-    assert.deepEqual(kept, { approvals: 'digest', assignments: 'immediately', reminders: 'off' });
+    assert.deepEqual(kept, { approvals: 'digest', assignments: 'immediately', incidents: 'immediately', reminders: 'off' });
   } finally {
     await context.close();
   }
