@@ -20,6 +20,7 @@
 #include "isms/domain/risk_matrix.hpp"
 #include "isms/domain/scope.hpp"
 #include "isms/domain/soa.hpp"
+#include "isms/domain/supplier.hpp"
 #include "isms/domain/user.hpp"
 
 namespace isms::domain::detail {
@@ -30,7 +31,8 @@ struct variant_list {};
 using command_variants =
     variant_list<risk_matrix::command, risk::command, approval::command, soa::command, user::command,
                  scope::command, document::command, objective::command, nonconformity::command,
-                 internal_audit::command, management_review::command, incident::command>;
+                 internal_audit::command, management_review::command, incident::command,
+                 supplier::command>;
 
 // One entry per command struct: `Row::of<T>()` for every alternative T of
 // every variant of the list, in order. Row names the entry type (`type`) and

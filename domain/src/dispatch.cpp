@@ -17,6 +17,7 @@
 #include "isms/domain/risk_matrix.hpp"
 #include "isms/domain/scope.hpp"
 #include "isms/domain/soa.hpp"
+#include "isms/domain/supplier.hpp"
 #include "isms/domain/user.hpp"
 #include "all_commands.hpp"
 
@@ -153,6 +154,9 @@ const std::vector<route>& table() {
       {"incident", "incident", "",
        &prepare<&incident::parse_command, &incident::initial_state, &incident::fold, &incident::decide>,
        &incident::check_stream},
+      {"supplier", "supplier", "",
+       &prepare<&supplier::parse_command, &supplier::initial_state, &supplier::fold, &supplier::decide>,
+       &supplier::check_stream},
   };
   return routes;
 }

@@ -157,6 +157,7 @@ constexpr std::pair<std::string_view, std::string_view> due_lists[] = {
     {"documents_review_due", "Document review due"},
     {"actions_overdue", "Action overdue"},
     {"objectives_overdue", "Objective overdue"},
+    {"supplier_assessments_due", "Supplier assessment due"},
 };
 
 // Calls f(list, title, item) for each object item of each due list.

@@ -91,6 +91,8 @@ TEST(Vocabulary, EveryRegistersStatesAreTheStatesItsViewFiltersOn) {
       {"reviews", {"reviews", "state"}},
       {"incidents", {"incidents", "state"}},
       {"incident_severities", {"incidents", "severity"}},
+      {"suppliers", {"suppliers", "state"}},
+      {"supplier_criticalities", {"suppliers", "criticality"}},
       {"soa_applicability", {"soa", "applicability"}},
       {"soa_status", {"soa", "status"}},
       {"corrective_actions", {"", ""}},

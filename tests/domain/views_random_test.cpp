@@ -136,7 +136,7 @@ class simulation {
   }
 
   void step() {
-    switch (pick(0, 13)) {
+    switch (pick(0, 14)) {
       case 0: return risk_step();
       case 1: return risk_step();
       case 2: return approval_step();
@@ -150,6 +150,7 @@ class simulation {
       case 9: return audit_step();
       case 10: return review_step();
       case 12: return incident_step();
+      case 13: return supplier_step();
       default: return time_step();
     }
   }
@@ -417,6 +418,47 @@ class simulation {
     }
   }
 
+  // Mostly the next plausible step for the supplier, sometimes any step; its
+  // acceptance goes through approval_step like every other subject.
+  void supplier_step() {
+    const std::string sid = id("S", 4);
+    const std::string stream = "supplier-" + sid;
+    const person& manager = someone(role::isms_manager);
+    const auto it = live_.suppliers.suppliers.find(sid);
+    int what = pick(0, 4);
+    if (chance(85)) {
+      if (it == live_.suppliers.suppliers.end()) what = 0;
+      else if (it->second.state == "terminated") return;
+      else if (!it->second.pending_approval_id.empty()) return approval_step();
+      else if (!it->second.has_accepted) what = chance(80) ? 2 : 1;
+      else what = chance(60) ? 3 : chance(60) ? 1 : 4;
+    }
+    switch (what) {
+      case 0:
+        return issue("supplier.register", stream,
+                     {{"supplier_id", sid}, {"name", "supplier " + sid}, {"services", "hosting"},
+                      {"data_handled", "customer data"},
+                      {"criticality", one_of<std::string>({"low", "medium", "high", "critical"})},
+                      {"security_requirements", "ISO 27001"}, {"owner", chance(50) ? "olga" : "otto"}},
+                     manager);
+      case 1:
+        return issue("supplier.change", stream,
+                     {{"criticality", one_of<std::string>({"low", "medium", "high", "critical"})}, {"reason", "review"}},
+                     manager);
+      case 2:
+        return issue("supplier.request_acceptance", stream, json::object(), manager);
+      case 3: {
+        const std::string owner = it == live_.suppliers.suppliers.end() ? "olga" : it->second.terms.owner;
+        return issue("supplier.record_assessment", stream,
+                     {{"result", one_of<std::string>({"satisfactory", "conditional", "unsatisfactory"})},
+                      {"findings", "checked"}, {"next_due", day_in(1, 120)}},
+                     chance(50) ? manager : person{owner, {role::risk_owner}});
+      }
+      default:
+        return issue("supplier.terminate", stream, {{"reason", "ended"}}, manager);
+    }
+  }
+
   // Mostly the next step of the incident's lifecycle, sometimes any step.
   void incident_step() {
     const std::string iid = id("INC", 5);
@@ -648,6 +690,12 @@ void expect_agrees_with_aggregates(const simulation& sim) {
       EXPECT_TRUE(v.nonconformities.ncs.contains(f.nc_id)) << a.stream << " " << f.finding_id;
     }
   }
+  for (const auto& [id, sup] : v.suppliers.suppliers) {
+    const auto s = aggregate_state(sim, sup.stream, supplier::initial_state(), supplier::decode, supplier::evolve);
+    EXPECT_EQ(sup.state, supplier::to_string(s.current)) << sup.stream;
+    EXPECT_EQ(supplier::admitted_commands(supplier_state_of(sup)), supplier::admitted_commands(s)) << sup.stream;
+    EXPECT_EQ(supplier_subject_content(sup), supplier::approval_content(s)) << sup.stream;
+  }
   for (const auto& [id, i] : v.incidents.incidents) {
     const auto s = aggregate_state(sim, i.stream, incident::initial_state(), incident::decode, incident::evolve);
     EXPECT_EQ(i.state, incident::to_string(s.current)) << i.stream;
@@ -753,10 +801,11 @@ outcome check_seed(std::uint64_t seed, int steps) {
       if (name == "nonconformity" && !live.nonconformities.ncs.empty()) params["id"] = live.nonconformities.ncs.begin()->first;
       if (name == "review_pack" && !live.reviews.reviews.empty()) params["id"] = live.reviews.reviews.begin()->first;
       if (name == "incident" && !live.incidents.incidents.empty()) params["id"] = live.incidents.incidents.begin()->first;
+      if (name == "supplier" && !live.suppliers.suppliers.empty()) params["id"] = live.suppliers.suppliers.begin()->first;
       const auto a = query(live, name, params, viewer, sim.today());
       const auto b = query(restored, name, params, viewer, sim.today());
       if (!params.empty() || (name != "risk" && name != "document" && name != "nonconformity" && name != "review_pack" &&
-                              name != "incident")) {
+                              name != "incident" && name != "supplier")) {
         EXPECT_TRUE(a.has_value()) << name << ": " << (a ? "" : a.error().message);
       }
       EXPECT_EQ(a.has_value(), b.has_value());
@@ -787,6 +836,8 @@ outcome check_seed(std::uint64_t seed, int steps) {
       if (name == "review_pack" && !live.reviews.reviews.empty()) params["id"] = live.reviews.reviews.rbegin()->first;
       if (name == "incident" && !live.incidents.incidents.empty())
         params["id"] = live.incidents.incidents.rbegin()->first;
+      if (name == "supplier" && !live.suppliers.suppliers.empty())
+        params["id"] = live.suppliers.suppliers.rbegin()->first;
       const auto a = query(full, name, params, manager, sim.today());
       const auto b = query(part, name, params, manager, sim.today());
       EXPECT_EQ(a.has_value(), b.has_value()) << name;

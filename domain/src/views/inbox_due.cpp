@@ -2,6 +2,7 @@
 
 #include "isms/domain/approval.hpp"
 #include "isms/domain/risk.hpp"
+#include "isms/domain/supplier.hpp"
 #include "isms/domain/views/views.hpp"
 
 namespace isms::domain::views {
@@ -144,6 +145,13 @@ json due_at(const all_views& v, date today) {
                             {"owner", o.in_force.owner}, {"due_on", o.in_force.due_on}});
   json actions = overdue_nc_actions(v, today, "");
   for (auto& a : overdue_review_actions(v, today, "")) actions.push_back(std::move(a));
+  // 5.22: the periodic assessment of an accepted supplier, by the supplier
+  // aggregate's own time rule.
+  json suppliers = json::array();
+  for (const auto& [id, s] : v.suppliers.suppliers)
+    if (supplier::assessment_due(supplier_state_of(s), today))
+      suppliers.push_back({{"id", id}, {"stream", s.stream}, {"title", s.terms.name}, {"owner", s.terms.owner},
+                           {"due_on", s.next_due}, {"overdue", s.next_due < format_date(today)}});
   const std::string review_due_on = next_review_due(v.reviews);
   const bool review_due = !review_due_on.empty() && review_due_on <= format_date(today);
   return {{"acceptances_expiring", expiring},
@@ -152,10 +160,11 @@ json due_at(const all_views& v, date today) {
           {"documents_review_due", documents},
           {"actions_overdue", actions},
           {"objectives_overdue", objectives},
+          {"supplier_assessments_due", suppliers},
           {"management_review", {{"next_due_on", review_due_on.empty() ? json(nullptr) : json(review_due_on)},
                                  {"due", review_due}}},
           {"count", expiring.size() + expired.size() + treatment.size() + documents.size() + actions.size() +
-                        objectives.size() + (review_due ? 1 : 0)}};
+                        objectives.size() + suppliers.size() + (review_due ? 1 : 0)}};
 }
 
 }  // namespace isms::domain::views

@@ -8,6 +8,7 @@
 #include "isms/domain/nonconformity.hpp"
 #include "isms/domain/objective.hpp"
 #include "isms/domain/risk.hpp"
+#include "isms/domain/supplier.hpp"
 #include "isms/domain/views/views.hpp"
 
 namespace isms::domain::views {
@@ -238,6 +239,24 @@ std::vector<notification> notifications_for(const all_views& v, const recorded_e
                             r.tell(i->reported_by, "incident_closed",
                                    "The incident you reported is closed: " + i->title, e.stream);
                         }) ||
+         on<supplier::registered>(e, supplier::decode,
+                                  [&](const auto& x) {
+                                    if (x.recorded.owner != x.registered_by)
+                                      r.tell(x.recorded.owner, "supplier_assigned",
+                                             "You own the relationship with supplier " + x.recorded.name + " (" +
+                                                 e.stream + ")",
+                                             e.stream);
+                                  }) ||
+         // 5.22: an assessment that is not satisfactory is for the ISMS managers to act on.
+         on<supplier::assessed>(e, supplier::decode,
+                                [&](const auto& x) {
+                                  if (x.outcome == supplier::result::satisfactory) return;
+                                  const auto it = v.suppliers.suppliers.find(id_in_stream(e.stream));
+                                  const std::string name = it != v.suppliers.suppliers.end() ? it->second.terms.name : e.stream;
+                                  managers_but(x.assessed_by, "supplier_assessment_" + std::string(supplier::to_string(x.outcome)),
+                                               "Supplier " + name + " assessed " +
+                                                   std::string(supplier::to_string(x.outcome)) + ": " + x.findings);
+                                }) ||
          on<ia::planned>(e, ia::decode, [&](const auto& x) {
            const std::string title = "Internal audit " + x.audit_id + " of " + x.area + " planned from " +
                                      format_date(x.planned_start) + " to " + format_date(x.planned_end);

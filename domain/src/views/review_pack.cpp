@@ -4,6 +4,7 @@
 
 #include "isms/domain/management_review.hpp"
 #include "isms/domain/risk.hpp"
+#include "isms/domain/supplier.hpp"
 #include "isms/domain/views/views.hpp"
 #include "support.hpp"
 
@@ -101,6 +102,9 @@ json review_baseline(const all_views& v) {
   json incidents = json::array();
   for (const auto& [id, i] : v.incidents.incidents)
     incidents.push_back({{"id", id}, {"state", i.state}, {"severity", i.severity}, {"classification", i.classification}});
+  json suppliers = json::array();
+  for (const auto& [id, s] : v.suppliers.suppliers)
+    suppliers.push_back({{"id", id}, {"state", s.state}, {"assessments", s.assessments}, {"last_result", s.last_result}});
   return {{"position", v.position},
           {"at", format_instant(v.as_of)},
           {"risks", risks},
@@ -110,7 +114,8 @@ json review_baseline(const all_views& v) {
           {"objectives", objectives},
           {"audits", audits},
           {"review_actions", actions},
-          {"incidents", incidents}};
+          {"incidents", incidents},
+          {"suppliers", suppliers}};
 }
 
 json review_pack(const json& previous, std::string_view previous_review_id, const all_views& now,
@@ -266,7 +271,30 @@ json review_pack(const json& previous, std::string_view previous_review_id, cons
 
   // e) feedback from interested parties: what reached the ISMS as external
   // audit nonconformities, and the interested parties' requirements as recorded.
+  // Supplier performance (A.5.22): the assessments since the previous
+  // review, those not satisfactory, and those due.
+  json assessed = json::array(), not_satisfactory = json::array(), assessments_due = json::array();
+  {
+    const auto before = by_id(list_of(previous, "suppliers"));
+    for (const auto& [id, s] : now.suppliers.suppliers) {
+      if (s.supplier_id.empty() || s.state == "terminated") continue;
+      const auto was = before.find(id);
+      const std::size_t seen = was == before.end() ? 0 : count_of(was->second, "assessments");
+      const json line{{"id", id}, {"name", s.terms.name}, {"criticality", s.terms.criticality},
+                      {"result", s.last_result}, {"findings", s.last_findings}, {"assessed_on", s.last_assessed_on},
+                      {"next_due", s.next_due}};
+      if (s.assessments > seen) {
+        assessed.push_back(line);
+        if (s.last_result != "satisfactory") not_satisfactory.push_back(line);
+      }
+      if (supplier::assessment_due(supplier_state_of(s), today)) assessments_due.push_back(line);
+    }
+  }
   pack[key(mr::input::interested_party_feedback)] = {
+      {"supplier_performance",
+       {{"assessed_since_previous_review", assessed},
+        {"not_satisfactory_since_previous_review", not_satisfactory},
+        {"assessments_due", assessments_due}}},
       {"external_audit_nonconformities_since_previous_review", external_ncs},
       {"interested_parties", current.at("interested_parties").size()}};
 

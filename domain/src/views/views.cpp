@@ -14,6 +14,7 @@
 #include "isms/domain/risk_matrix.hpp"
 #include "isms/domain/scope.hpp"
 #include "isms/domain/soa.hpp"
+#include "isms/domain/supplier.hpp"
 #include "isms/domain/user.hpp"
 #include "binary_codec.hpp"
 #include "support.hpp"
@@ -45,6 +46,7 @@ constexpr event_home homes[] = {
     {"audit", "audit-", false, stored_view::audits},
     {"review", "review-", false, stored_view::reviews},
     {"incident", "incident-", false, stored_view::incidents},
+    {"supplier", "supplier-", false, stored_view::suppliers},
 };
 
 const event_home* home_of(std::string_view type) {
@@ -92,6 +94,8 @@ std::optional<std::string> fold_event(all_views& v, const recorded_event& e) {
   if (p == "nc")
     return apply(e, nonconformity::decode,
                  [&](const nonconformity::event& x) { fold_nonconformity(v.nonconformities, e, x); });
+  if (p == "supplier")
+    return apply(e, supplier::decode, [&](const supplier::event& x) { fold_supplier(v.suppliers, e, x); });
   if (p == "incident")
     return apply(e, incident::decode, [&](const incident::event& x) { fold_incident(v.incidents, e, x); });
   if (p == "audit")
@@ -127,6 +131,7 @@ view_set views_read_by(std::string_view view) {
   if (view == "scope") return {scope};
   if (view == "users") return {users};
   if (view == "incidents" || view == "incident") return {incidents};
+  if (view == "suppliers" || view == "supplier") return {suppliers};
   return view_set::every();
 }
 
@@ -163,6 +168,8 @@ std::string subject_title(const all_views& v, const std::string& stream) {
     if (auto it = v.audits.audits.find(id); it != v.audits.audits.end()) return cut(it->second.area);
   if (stream.starts_with("incident-"))
     if (auto it = v.incidents.incidents.find(id); it != v.incidents.incidents.end()) return cut(it->second.title);
+  if (stream.starts_with("supplier-"))
+    if (auto it = v.suppliers.suppliers.find(id); it != v.suppliers.suppliers.end()) return cut(it->second.terms.name);
   return {};
 }
 
@@ -197,6 +204,7 @@ std::vector<history_entry>* history_on(all_views& v, std::string_view stream) {
   if (stream.starts_with("audit-")) return in(v.audits.audits);
   if (stream.starts_with("review-")) return in(v.reviews.reviews);
   if (stream.starts_with("incident-")) return in(v.incidents.incidents);
+  if (stream.starts_with("supplier-")) return in(v.suppliers.suppliers);
   if (stream == soa::stream_id) return &v.soa.history;
   if (stream == scope::stream_id) return &v.scope.history;
   return nullptr;
@@ -208,7 +216,9 @@ all_views initial_views() { return all_views{}; }
 
 std::string history_stream(std::string_view view, const json& answer) {
   if (view == "scope") return std::string(scope::stream_id);
-  if (view != "risk" && view != "document" && view != "nonconformity" && view != "incident") return {};
+  if (view != "risk" && view != "document" && view != "nonconformity" && view != "incident" &&
+      view != "supplier")
+    return {};
   if (!answer.is_object()) return {};
   auto stream = answer.find("stream");
   return stream != answer.end() && stream->is_string() ? stream->get<std::string>() : std::string{};
@@ -272,6 +282,7 @@ void each_stored_view(Views& v, F&& f) {
   f("scope", scope, v.scope);
   f("users", users, v.users);
   f("incidents", incidents, v.incidents);
+  f("suppliers", suppliers, v.suppliers);
   f("activity", activity, v.activity);
 }
 
@@ -405,7 +416,7 @@ std::expected<all_views, std::string> decode_snapshot(std::string_view bytes, vi
 std::vector<std::string_view> view_names() {
   return {"risks",   "risk",    "soa",         "objectives", "nonconformities", "nonconformity",
           "inbox",   "approvals", "documents", "document",  "audits",          "reviews",
-          "review_pack", "scope", "users",     "incidents", "incident",  "activity",   "due"};
+          "review_pack", "scope", "users",     "incidents", "incident",  "suppliers", "supplier", "activity",   "due"};
 }
 
 json subject_content(const all_views& v, std::string_view stream) {
@@ -420,6 +431,9 @@ json subject_content(const all_views& v, std::string_view stream) {
       return objective_subject_content(it->second);
   if (stream.starts_with("review-"))
     if (auto it = v.reviews.reviews.find(id); it != v.reviews.reviews.end()) return review_subject_content(it->second);
+  if (stream.starts_with("supplier-"))
+    if (auto it = v.suppliers.suppliers.find(id); it != v.suppliers.suppliers.end())
+      return supplier_subject_content(it->second);
   if (stream == soa::stream_id) return soa_subject_content(v.soa);
   if (stream == scope::stream_id) return scope_subject_content(v.scope);
   return nullptr;
@@ -452,6 +466,8 @@ std::expected<json, rejection> query(const all_views& v, std::string_view view, 
       for (auto& u : (*out)["users"]) u.erase("email");
   } else if (view == "incidents") out = query_incidents(v.incidents, params);
   else if (view == "incident") out = query_incident(v.incidents, params);
+  else if (view == "suppliers") out = query_suppliers(v.suppliers, params, today);
+  else if (view == "supplier") out = query_supplier(v.suppliers, params, today);
   else if (view == "activity") out = query_activity(v.activity, params);
   else if (view == "due") out = due_at(v, today);
   else

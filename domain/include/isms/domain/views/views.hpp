@@ -38,6 +38,7 @@
 #include "isms/domain/views/risk_register.hpp"
 #include "isms/domain/views/scope.hpp"
 #include "isms/domain/views/soa.hpp"
+#include "isms/domain/views/suppliers.hpp"
 #include "isms/domain/views/users.hpp"
 
 namespace isms::domain::views {
@@ -74,6 +75,7 @@ enum class stored_view : std::uint8_t {
   scope,
   users,
   incidents,
+  suppliers,
   activity,  // keep last: view_set::every() counts up to it
 };
 
@@ -127,6 +129,7 @@ struct all_views {
   scope_view scope;
   users_view users;
   incidents_view incidents;
+  suppliers_view suppliers;
   activity_view activity;
 
   // Whether entities keep their history (one line per event of their
