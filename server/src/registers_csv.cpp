@@ -258,6 +258,24 @@ std::vector<register_csv> incidents(const views::incidents_view& v, std::uint64_
   return out;
 }
 
+register_csv suppliers(const views::suppliers_view& v, std::uint64_t position) {
+  table t(position, {"id", "state", "name", "services", "data_handled", "criticality", "security_requirements",
+                     "agreement", "owner", "linked_risks", "accepted_on", "accepted_by", "changed_since_acceptance",
+                     "awaiting_acceptance", "last_result", "last_findings", "last_assessed_on", "next_due",
+                     "assessments", "terminated_on", "termination_reason", "version", ISMS_CHANGED_COLUMNS});
+  for (const auto& [id, s] : v.suppliers) {
+    if (s.supplier_id.empty()) continue;
+    t.cell(id).cell(s.state).cell(s.terms.name).cell(s.terms.services).cell(s.terms.data_handled)
+        .cell(s.terms.criticality).cell(s.terms.security_requirements).cell(s.terms.agreement).cell(s.terms.owner)
+        .cell(s.terms.linked_risks).cell(s.accepted_on).cell(s.accepted_by)
+        .cell(s.has_accepted && !(s.accepted == s.terms)).cell(!s.pending_approval_id.empty()).cell(s.last_result)
+        .cell(s.last_findings).cell(s.last_assessed_on).cell(s.next_due).cell(s.assessments).cell(s.terminated_on)
+        .cell(s.termination_reason).cell(s.version).changed(s.changed);
+    t.end_row();
+  }
+  return std::move(t).done("suppliers.csv");
+}
+
 #undef ISMS_CHANGED_COLUMNS
 
 }  // namespace
@@ -271,6 +289,7 @@ std::vector<register_csv> registers_csv(const views::all_views& v, std::uint64_t
   for (auto& f : audits(v.audits, position)) out.push_back(std::move(f));
   for (auto& f : reviews(v.reviews, position)) out.push_back(std::move(f));
   for (auto& f : incidents(v.incidents, position)) out.push_back(std::move(f));
+  out.push_back(suppliers(v.suppliers, position));
   return out;
 }
 

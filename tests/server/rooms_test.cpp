@@ -364,7 +364,8 @@ TEST(time_rules, each_kind_of_reminder_reaches_the_people_the_docs_name_once) {
                                                 {"max", "due:acceptances_expiring:X-1:2026-03-20:max"}}));
   // Told once, by risk.acceptance_expired.v1's own notification.
   EXPECT_EQ(who("acceptances_expired"), users{});
-  for (const std::string list : {"treatments_overdue", "documents_review_due", "actions_overdue", "objectives_overdue"})
+  for (const std::string list : {"treatments_overdue", "documents_review_due", "actions_overdue", "objectives_overdue",
+                                 "supplier_assessments_due"})
     EXPECT_EQ(who(list), (users{{"olga", "due:" + list + ":X-1:2026-03-20"}})) << list;
   // An item without an owner reminds nobody, and neither does an unknown list.
   EXPECT_TRUE(server::due_reminders(json{{"acceptances_expiring", {json{{"id", "X-2"}}}}}, managers).empty());

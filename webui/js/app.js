@@ -26,6 +26,8 @@ import * as review from './screens/review.js';
 import * as audits from './screens/audits.js';
 import * as incidents from './screens/incidents.js';
 import * as incident from './screens/incident.js';
+import * as suppliers from './screens/suppliers.js';
+import * as supplierScreen from './screens/supplier.js';
 import * as historyScreen from './screens/history.js';
 import * as compare from './screens/compare.js';
 import * as users from './screens/users.js';
@@ -49,6 +51,8 @@ const ROUTES = [
   ['audits', audits],
   ['incidents', incidents],
   ['incidents/:id', incident],
+  ['suppliers', suppliers],
+  ['suppliers/:id', supplierScreen],
   ['scope', scope],
   ['history', historyScreen],
   ['compare', compare],
@@ -66,6 +70,7 @@ const NAV = [
   { href: '#/documents', label: 'Documents', icon: 'doc' },
   { href: '#/reviews', label: 'Management review', icon: 'review' },
   { href: '#/audits', label: 'Internal audits', icon: 'audit' },
+  { href: '#/suppliers', label: 'Suppliers', icon: 'supplier' },
   { href: '#/scope', label: 'Context & scope', icon: 'scope' },
   { href: '#/history', label: 'Audit & history', icon: 'history' },
   { href: '#/compare', label: 'Compare two dates', icon: 'compare' },
@@ -79,6 +84,7 @@ const ICONS = {
   target: 'M12 3a9 9 0 1 0 .01 0M12 7a5 5 0 1 0 .01 0M12 11a1 1 0 1 0 .01 0',
   nc: 'M12 3a9 9 0 1 0 .01 0M12 8v5M12 16h.01',
   incident: 'M12 2l8 4v6c0 5-3.5 8.5-8 10-4.5-1.5-8-5-8-10V6zM12 8v5M12 16h.01',
+  supplier: 'M3 7h11v9H3zM14 10h4l3 3v3h-7M7 19a2 2 0 1 0 0-4 2 2 0 0 0 0 4M17 19a2 2 0 1 0 0-4 2 2 0 0 0 0 4',
   doc: 'M6 3h9l4 4v14H6zM14 3v5h5M9 13h7M9 17h7',
   review: 'M4 5h16v11H8l-4 4zM8 9h8M8 12h5',
   audit: 'M9 4h6v3H9zM6 6h3M15 6h3v15H6V6M9 13l2 2 4-4',
@@ -369,7 +375,7 @@ export function hashForStream(stream) {
   const m = /^([a-z_]+)-(.+)$/.exec(stream || '');
   if (!m) return '#/inbox';
   const [, kind, id] = m;
-  const map = { risk: 'risks', document: 'documents', nc: 'nonconformities', incident: 'incidents', review: 'reviews', audit: 'audits', objective: 'objectives', approval: 'approvals', user: 'users' };
+  const map = { risk: 'risks', document: 'documents', nc: 'nonconformities', incident: 'incidents', supplier: 'suppliers', review: 'reviews', audit: 'audits', objective: 'objectives', approval: 'approvals', user: 'users' };
   if (kind === 'soa') return '#/soa';
   if (kind === 'scope') return '#/scope';
   if (kind === 'objective') return '#/objectives';

@@ -17,6 +17,7 @@ export const KIND_LABELS = {
   'objective.setting': 'Information security objective',
   'review.minutes': 'Management review minutes',
   'scope.approval': 'ISMS scope',
+  'supplier.acceptance': 'Supplier acceptance',
 };
 
 export function kindLabel(kind) {
@@ -40,6 +41,12 @@ const OBJECTIVE_FIELDS = [
   ['statement', 'Objective'], ['measure', 'Measure'], ['target_value', 'Target'], ['unit', 'Unit'],
   ['owner', 'Owner'], ['due_date', 'Due'], ['resources', 'Resources'], ['evaluation', 'How it is evaluated'],
   ['related_policy', 'Related policy'],
+];
+
+const SUPPLIER_FIELDS = [
+  ['name', 'Supplier'], ['services', 'Services'], ['data_handled', 'Information it handles'], ['criticality', 'Criticality'],
+  ['security_requirements', 'Security requirements in the agreement'], ['agreement', 'Agreement'], ['owner', 'Relationship owner'],
+  ['linked_risks', 'Linked risks'],
 ];
 
 const DOCUMENT_FIELDS = [
@@ -169,6 +176,8 @@ export function askBlock(item) {
     body = contentTable(content, previous, OBJECTIVE_FIELDS);
   } else if (kind === 'review.minutes') {
     body = minutes(content);
+  } else if (kind === 'supplier.acceptance') {
+    body = contentTable(content, previous, SUPPLIER_FIELDS);
   } else if (Array.isArray(content)) {
     body = showValue(content);
   } else {

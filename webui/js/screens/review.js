@@ -201,8 +201,15 @@ function inputBody(key, x) {
           list((x.audit_results || {}).audits, (a) => [`${a.id} ${a.area}: `, humanize(a.state), a.conclusion ? ` — ${a.conclusion}` : ''], 'No audit.')),
         h('div', h('b', 'Fulfilment of objectives: '), `${(fo.achieved_since_previous_review || []).length} achieved, ${(fo.missed_since_previous_review || []).length} missed, ${(fo.overdue || []).length} overdue.`));
     }
-    case 'interested_party_feedback':
-      return h('div', h('p', `${(x.external_audit_nonconformities_since_previous_review || []).length} nonconformities from external audits since the previous review; ${x.interested_parties ?? 0} interested parties on record.`));
+    case 'interested_party_feedback': {
+      // Packs assembled before the supplier register carry no `supplier_performance`.
+      const sp = x.supplier_performance;
+      return h('div.stack', { style: 'gap:10px' },
+        h('p', `${(x.external_audit_nonconformities_since_previous_review || []).length} nonconformities from external audits since the previous review; ${x.interested_parties ?? 0} interested parties on record.`),
+        sp ? h('div', h('b', 'Supplier performance: '),
+          `${(sp.assessed_since_previous_review || []).length} assessed since the previous review, ${(sp.not_satisfactory_since_previous_review || []).length} not satisfactory; ${(sp.assessments_due || []).length} assessments due.`,
+          list(sp.not_satisfactory_since_previous_review, (s) => [h('a', { href: `#/suppliers/${encodeURIComponent(s.id)}` }, s.name), ' ', chip(humanize(s.result), s.result === 'unsatisfactory' ? 'bad' : 'warn'), s.findings ? ` — ${s.findings}` : ''], 'Every supplier assessed was satisfactory.')) : null);
+    }
     case 'risk_assessment': {
       const tp = x.treatment_plan || {};
       return h('div.stack', { style: 'gap:10px' },
