@@ -516,11 +516,17 @@ class websocket_session final : public ws_connection,
 
   void do_write() {
     ws_.text(true);
+    writing_ = true;
     ws_.async_write(net::buffer(queue_.front()),
                     beast::bind_front_handler(&websocket_session::on_write, this->shared_from_this()));
   }
 
   void on_write(beast::error_code ec, std::size_t) {
+    writing_ = false;
+    // Finished while this write was under way (a client dropped for not
+    // reading, a read that failed): its completion may still report success,
+    // and nothing after it is to be written.
+    if (closed_) return queue_.clear();
     if (ec) return finish();
     queued_bytes_ -= queue_.front().size();
     queue_.pop_front();
@@ -531,7 +537,10 @@ class websocket_session final : public ws_connection,
   void finish() {
     if (closed_) return;
     closed_ = true;
-    queue_.clear();
+    // The message a write under way reads from stays until that write
+    // completes (on_write); the rest goes now.
+    if (writing_) queue_.erase(queue_.begin() + 1, queue_.end());
+    else queue_.clear();
     queued_bytes_ = 0;
     if (opened_) handler_->on_close(this->shared_from_this());
   }
@@ -551,6 +560,7 @@ class websocket_session final : public ws_connection,
   bool opened_ = false;
   bool closing_ = false;
   bool closed_ = false;
+  bool writing_ = false;  // an async_write of queue_.front() is under way
   std::uint64_t enrolled_ = 0;
 };
 
