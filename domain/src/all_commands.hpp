@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "isms/domain/approval.hpp"
+#include "isms/domain/asset.hpp"
 #include "isms/domain/document.hpp"
 #include "isms/domain/incident.hpp"
 #include "isms/domain/internal_audit.hpp"
@@ -32,7 +33,7 @@ using command_variants =
     variant_list<risk_matrix::command, risk::command, approval::command, soa::command, user::command,
                  scope::command, document::command, objective::command, nonconformity::command,
                  internal_audit::command, management_review::command, incident::command,
-                 supplier::command>;
+                 supplier::command, asset::command>;
 
 // One entry per command struct: `Row::of<T>()` for every alternative T of
 // every variant of the list, in order. Row names the entry type (`type`) and

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "isms/domain/approval.hpp"
+#include "isms/domain/asset.hpp"
 #include "isms/domain/authorization.hpp"
 #include "isms/domain/document.hpp"
 #include "isms/domain/incident.hpp"
@@ -157,6 +158,8 @@ const std::vector<route>& table() {
       {"supplier", "supplier", "",
        &prepare<&supplier::parse_command, &supplier::initial_state, &supplier::fold, &supplier::decide>,
        &supplier::check_stream},
+      {"asset", "asset", "", &prepare<&asset::parse_command, &asset::initial_state, &asset::fold, &asset::decide>,
+       &asset::check_stream},
   };
   return routes;
 }

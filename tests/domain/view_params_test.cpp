@@ -92,6 +92,8 @@ TEST(Vocabulary, EveryRegistersStatesAreTheStatesItsViewFiltersOn) {
       {"incidents", {"incidents", "state"}},
       {"incident_severities", {"incidents", "severity"}},
       {"suppliers", {"suppliers", "state"}},
+      {"assets", {"assets", "state"}},
+      {"asset_classifications", {"assets", "classification"}},
       {"supplier_criticalities", {"suppliers", "criticality"}},
       {"soa_applicability", {"soa", "applicability"}},
       {"soa_status", {"soa", "status"}},

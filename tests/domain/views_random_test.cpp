@@ -136,7 +136,7 @@ class simulation {
   }
 
   void step() {
-    switch (pick(0, 14)) {
+    switch (pick(0, 15)) {
       case 0: return risk_step();
       case 1: return risk_step();
       case 2: return approval_step();
@@ -151,6 +151,7 @@ class simulation {
       case 10: return review_step();
       case 12: return incident_step();
       case 13: return supplier_step();
+      case 14: return asset_step();
       default: return time_step();
     }
   }
@@ -415,6 +416,41 @@ class simulation {
                      manager);
       default:
         return issue("nc.close", stream, {{"comment", "closed"}}, manager);
+    }
+  }
+
+  // Mostly the next plausible step for the asset, sometimes any step; a
+  // reclassification's approval goes through approval_step.
+  void asset_step() {
+    const std::string aid = id("A", 5);
+    const std::string stream = "asset-" + aid;
+    const person& manager = someone(role::isms_manager);
+    const auto it = live_.assets.assets.find(aid);
+    int what = pick(0, 3);
+    if (chance(85)) {
+      if (it == live_.assets.assets.end()) what = 0;
+      else if (it->second.state == "retired") return;
+      else if (!it->second.pending_approval_id.empty()) return approval_step();
+      else what = chance(50) ? 2 : chance(70) ? 1 : 3;
+    }
+    const std::string owner = it == live_.assets.assets.end() ? "olga" : it->second.owner;
+    const person& actor = chance(60) ? manager : (owner == "olga" || owner == "otto" ? person{owner, {role::risk_owner}} : manager);
+    const std::vector<std::string> levels{"public", "internal", "confidential", "strictly_confidential"};
+    switch (what) {
+      case 0:
+        return issue("asset.register", stream,
+                     {{"asset_id", aid}, {"name", "asset " + aid},
+                      {"type", one_of<std::string>({"information", "software", "hardware", "service"})},
+                      {"owner", chance(50) ? "olga" : "otto"}, {"classification", one_of(levels)}},
+                     manager);
+      case 1:
+        return issue("asset.change", stream, {{"location", "site " + std::to_string(pick(1, 9))}, {"reason", "moved"}},
+                     actor);
+      case 2:
+        return issue("asset.request_reclassification", stream,
+                     {{"classification", one_of(levels)}, {"reason", "review"}}, actor);
+      default:
+        return issue("asset.retire", stream, {{"disposal_method", "wiped"}, {"disposal_record", "CHG-1"}}, actor);
     }
   }
 
@@ -690,6 +726,13 @@ void expect_agrees_with_aggregates(const simulation& sim) {
       EXPECT_TRUE(v.nonconformities.ncs.contains(f.nc_id)) << a.stream << " " << f.finding_id;
     }
   }
+  for (const auto& [id, a] : v.assets.assets) {
+    const auto s = aggregate_state(sim, a.stream, asset::initial_state(), asset::decode, asset::evolve);
+    EXPECT_EQ(a.state, asset::to_string(s.current)) << a.stream;
+    EXPECT_EQ(a.classification, asset::to_string(s.level)) << a.stream;
+    EXPECT_EQ(asset::admitted_commands(asset_state_of(a)), asset::admitted_commands(s)) << a.stream;
+    EXPECT_EQ(asset_subject_content(a), asset::approval_content(s)) << a.stream;
+  }
   for (const auto& [id, sup] : v.suppliers.suppliers) {
     const auto s = aggregate_state(sim, sup.stream, supplier::initial_state(), supplier::decode, supplier::evolve);
     EXPECT_EQ(sup.state, supplier::to_string(s.current)) << sup.stream;
@@ -802,10 +845,11 @@ outcome check_seed(std::uint64_t seed, int steps) {
       if (name == "review_pack" && !live.reviews.reviews.empty()) params["id"] = live.reviews.reviews.begin()->first;
       if (name == "incident" && !live.incidents.incidents.empty()) params["id"] = live.incidents.incidents.begin()->first;
       if (name == "supplier" && !live.suppliers.suppliers.empty()) params["id"] = live.suppliers.suppliers.begin()->first;
+      if (name == "asset" && !live.assets.assets.empty()) params["id"] = live.assets.assets.begin()->first;
       const auto a = query(live, name, params, viewer, sim.today());
       const auto b = query(restored, name, params, viewer, sim.today());
       if (!params.empty() || (name != "risk" && name != "document" && name != "nonconformity" && name != "review_pack" &&
-                              name != "incident" && name != "supplier")) {
+                              name != "incident" && name != "supplier" && name != "asset")) {
         EXPECT_TRUE(a.has_value()) << name << ": " << (a ? "" : a.error().message);
       }
       EXPECT_EQ(a.has_value(), b.has_value());
@@ -838,6 +882,7 @@ outcome check_seed(std::uint64_t seed, int steps) {
         params["id"] = live.incidents.incidents.rbegin()->first;
       if (name == "supplier" && !live.suppliers.suppliers.empty())
         params["id"] = live.suppliers.suppliers.rbegin()->first;
+      if (name == "asset" && !live.assets.assets.empty()) params["id"] = live.assets.assets.rbegin()->first;
       const auto a = query(full, name, params, manager, sim.today());
       const auto b = query(part, name, params, manager, sim.today());
       EXPECT_EQ(a.has_value(), b.has_value()) << name;

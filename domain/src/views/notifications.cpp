@@ -2,6 +2,7 @@
 #include <set>
 
 #include "isms/domain/approval.hpp"
+#include "isms/domain/asset.hpp"
 #include "isms/domain/incident.hpp"
 #include "isms/domain/internal_audit.hpp"
 #include "isms/domain/management_review.hpp"
@@ -239,6 +240,14 @@ std::vector<notification> notifications_for(const all_views& v, const recorded_e
                             r.tell(i->reported_by, "incident_closed",
                                    "The incident you reported is closed: " + i->title, e.stream);
                         }) ||
+         on<asset::registered>(e, asset::decode,
+                               [&](const auto& x) {
+                                 if (x.recorded.owner != x.registered_by)
+                                   r.tell(x.recorded.owner, "asset_assigned",
+                                          "You own the asset " + x.recorded.name + " (" + e.stream + "), classified " +
+                                              std::string(asset::to_string(x.level)),
+                                          e.stream);
+                               }) ||
          on<supplier::registered>(e, supplier::decode,
                                   [&](const auto& x) {
                                     if (x.recorded.owner != x.registered_by)

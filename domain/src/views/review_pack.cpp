@@ -102,6 +102,9 @@ json review_baseline(const all_views& v) {
   json incidents = json::array();
   for (const auto& [id, i] : v.incidents.incidents)
     incidents.push_back({{"id", id}, {"state", i.state}, {"severity", i.severity}, {"classification", i.classification}});
+  json assets = json::array();
+  for (const auto& [id, a] : v.assets.assets)
+    assets.push_back({{"id", id}, {"state", a.state}, {"classification", a.classification}});
   json suppliers = json::array();
   for (const auto& [id, s] : v.suppliers.suppliers)
     suppliers.push_back({{"id", id}, {"state", s.state}, {"assessments", s.assessments}, {"last_result", s.last_result}});
@@ -115,7 +118,8 @@ json review_baseline(const all_views& v) {
           {"audits", audits},
           {"review_actions", actions},
           {"incidents", incidents},
-          {"suppliers", suppliers}};
+          {"suppliers", suppliers},
+          {"assets", assets}};
 }
 
 json review_pack(const json& previous, std::string_view previous_review_id, const all_views& now,
@@ -156,7 +160,30 @@ json review_pack(const json& previous, std::string_view previous_review_id, cons
   }
 
   // b) and c) changes in issues and in interested parties' needs and expectations.
+  // Changes in the assets (A.5.9): registered, retired and reclassified since.
+  json assets_registered = json::array(), assets_retired = json::array(), assets_reclassified = json::array();
+  {
+    const auto before = by_id(list_of(previous, "assets"));
+    for (const auto& [id, a] : now.assets.assets) {
+      if (a.asset_id.empty()) continue;
+      const auto was = before.find(id);
+      const json line{{"id", id}, {"name", a.name}, {"type", a.type}, {"classification", a.classification},
+                      {"owner", a.owner}};
+      if (was == before.end()) assets_registered.push_back(line);
+      if (a.state == "retired" && (was == before.end() || text_of(was->second, "state") != "retired"))
+        assets_retired.push_back(line);
+      if (was != before.end() && text_of(was->second, "classification") != a.classification) {
+        json l = line;
+        l["was"] = text_of(was->second, "classification");
+        assets_reclassified.push_back(std::move(l));
+      }
+    }
+  }
   pack[key(mr::input::issue_changes)] = {
+      {"asset_changes",
+       {{"registered_since_previous_review", assets_registered},
+        {"retired_since_previous_review", assets_retired},
+        {"reclassified_since_previous_review", assets_reclassified}}},
       {"changes", changes(list_of(previous, "issues"), current.at("issues"))},
       {"current", current.at("issues")},
       {"scope_effective", now.scope.has_effective},

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "isms/domain/approval.hpp"
+#include "isms/domain/asset.hpp"
 #include "isms/domain/document.hpp"
 #include "isms/domain/incident.hpp"
 #include "isms/domain/internal_audit.hpp"
@@ -47,6 +48,7 @@ constexpr event_home homes[] = {
     {"review", "review-", false, stored_view::reviews},
     {"incident", "incident-", false, stored_view::incidents},
     {"supplier", "supplier-", false, stored_view::suppliers},
+    {"asset", "asset-", false, stored_view::assets},
 };
 
 const event_home* home_of(std::string_view type) {
@@ -94,6 +96,7 @@ std::optional<std::string> fold_event(all_views& v, const recorded_event& e) {
   if (p == "nc")
     return apply(e, nonconformity::decode,
                  [&](const nonconformity::event& x) { fold_nonconformity(v.nonconformities, e, x); });
+  if (p == "asset") return apply(e, asset::decode, [&](const asset::event& x) { fold_asset(v.assets, e, x); });
   if (p == "supplier")
     return apply(e, supplier::decode, [&](const supplier::event& x) { fold_supplier(v.suppliers, e, x); });
   if (p == "incident")
@@ -132,6 +135,7 @@ view_set views_read_by(std::string_view view) {
   if (view == "users") return {users};
   if (view == "incidents" || view == "incident") return {incidents};
   if (view == "suppliers" || view == "supplier") return {suppliers};
+  if (view == "assets" || view == "asset") return {assets};
   return view_set::every();
 }
 
@@ -170,6 +174,8 @@ std::string subject_title(const all_views& v, const std::string& stream) {
     if (auto it = v.incidents.incidents.find(id); it != v.incidents.incidents.end()) return cut(it->second.title);
   if (stream.starts_with("supplier-"))
     if (auto it = v.suppliers.suppliers.find(id); it != v.suppliers.suppliers.end()) return cut(it->second.terms.name);
+  if (stream.starts_with("asset-"))
+    if (auto it = v.assets.assets.find(id); it != v.assets.assets.end()) return cut(it->second.name);
   return {};
 }
 
@@ -205,6 +211,7 @@ std::vector<history_entry>* history_on(all_views& v, std::string_view stream) {
   if (stream.starts_with("review-")) return in(v.reviews.reviews);
   if (stream.starts_with("incident-")) return in(v.incidents.incidents);
   if (stream.starts_with("supplier-")) return in(v.suppliers.suppliers);
+  if (stream.starts_with("asset-")) return in(v.assets.assets);
   if (stream == soa::stream_id) return &v.soa.history;
   if (stream == scope::stream_id) return &v.scope.history;
   return nullptr;
@@ -217,7 +224,7 @@ all_views initial_views() { return all_views{}; }
 std::string history_stream(std::string_view view, const json& answer) {
   if (view == "scope") return std::string(scope::stream_id);
   if (view != "risk" && view != "document" && view != "nonconformity" && view != "incident" &&
-      view != "supplier")
+      view != "supplier" && view != "asset")
     return {};
   if (!answer.is_object()) return {};
   auto stream = answer.find("stream");
@@ -283,6 +290,7 @@ void each_stored_view(Views& v, F&& f) {
   f("users", users, v.users);
   f("incidents", incidents, v.incidents);
   f("suppliers", suppliers, v.suppliers);
+  f("assets", assets, v.assets);
   f("activity", activity, v.activity);
 }
 
@@ -416,7 +424,7 @@ std::expected<all_views, std::string> decode_snapshot(std::string_view bytes, vi
 std::vector<std::string_view> view_names() {
   return {"risks",   "risk",    "soa",         "objectives", "nonconformities", "nonconformity",
           "inbox",   "approvals", "documents", "document",  "audits",          "reviews",
-          "review_pack", "scope", "users",     "incidents", "incident",  "suppliers", "supplier", "activity",   "due"};
+          "review_pack", "scope", "users",     "incidents", "incident",  "suppliers", "supplier", "assets", "asset", "activity",   "due"};
 }
 
 json subject_content(const all_views& v, std::string_view stream) {
@@ -434,6 +442,8 @@ json subject_content(const all_views& v, std::string_view stream) {
   if (stream.starts_with("supplier-"))
     if (auto it = v.suppliers.suppliers.find(id); it != v.suppliers.suppliers.end())
       return supplier_subject_content(it->second);
+  if (stream.starts_with("asset-"))
+    if (auto it = v.assets.assets.find(id); it != v.assets.assets.end()) return asset_subject_content(it->second);
   if (stream == soa::stream_id) return soa_subject_content(v.soa);
   if (stream == scope::stream_id) return scope_subject_content(v.scope);
   return nullptr;
@@ -468,6 +478,8 @@ std::expected<json, rejection> query(const all_views& v, std::string_view view, 
   else if (view == "incident") out = query_incident(v.incidents, params);
   else if (view == "suppliers") out = query_suppliers(v.suppliers, params, today);
   else if (view == "supplier") out = query_supplier(v.suppliers, params, today);
+  else if (view == "assets") out = query_assets(v.assets, params);
+  else if (view == "asset") out = query_asset(v.assets, params);
   else if (view == "activity") out = query_activity(v.activity, params);
   else if (view == "due") out = due_at(v, today);
   else

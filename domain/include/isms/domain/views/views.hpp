@@ -29,6 +29,7 @@
 #include "isms/domain/core.hpp"
 #include "isms/domain/views/activity.hpp"
 #include "isms/domain/views/approvals.hpp"
+#include "isms/domain/views/assets.hpp"
 #include "isms/domain/views/audits.hpp"
 #include "isms/domain/views/documents.hpp"
 #include "isms/domain/views/incidents.hpp"
@@ -76,6 +77,7 @@ enum class stored_view : std::uint8_t {
   users,
   incidents,
   suppliers,
+  assets,
   activity,  // keep last: view_set::every() counts up to it
 };
 
@@ -130,6 +132,7 @@ struct all_views {
   users_view users;
   incidents_view incidents;
   suppliers_view suppliers;
+  assets_view assets;
   activity_view activity;
 
   // Whether entities keep their history (one line per event of their
