@@ -156,7 +156,7 @@ std::string link_for(const mail_options& options, const json& notification) {
     return web_link(options, "#/approvals/" + percent_encode(approval));
   static constexpr std::pair<std::string_view, std::string_view> pages[] = {
       {"risk-", "risks"},       {"nc-", "nonconformities"}, {"document-", "documents"},
-      {"review-", "reviews"},   {"incident-", "incidents"}, {"supplier-", "suppliers"},
+      {"review-", "reviews"},   {"incident-", "incidents"}, {"supplier-", "suppliers"}, {"asset-", "assets"},
   };
   const std::string stream = text_of(notification, "subject_stream");
   for (const auto& [prefix, page] : pages)

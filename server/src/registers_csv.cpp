@@ -276,6 +276,21 @@ register_csv suppliers(const views::suppliers_view& v, std::uint64_t position) {
   return std::move(t).done("suppliers.csv");
 }
 
+register_csv assets(const views::assets_view& v, std::uint64_t position) {
+  table t(position, {"id", "state", "name", "type", "description", "owner", "classification", "location",
+                     "acceptable_use", "proposed_classification", "registered_on", "classified_on", "retired_on",
+                     "disposal_method", "disposal_record", "version", ISMS_CHANGED_COLUMNS});
+  for (const auto& [id, a] : v.assets) {
+    if (a.asset_id.empty()) continue;
+    t.cell(id).cell(a.state).cell(a.name).cell(a.type).cell(a.description).cell(a.owner).cell(a.classification)
+        .cell(a.location).cell(a.acceptable_use).cell(a.proposed_classification).cell(a.registered_on)
+        .cell(a.classified_on).cell(a.retired_on).cell(a.disposal_method).cell(a.disposal_record).cell(a.version)
+        .changed(a.changed);
+    t.end_row();
+  }
+  return std::move(t).done("assets.csv");
+}
+
 #undef ISMS_CHANGED_COLUMNS
 
 }  // namespace
@@ -290,6 +305,7 @@ std::vector<register_csv> registers_csv(const views::all_views& v, std::uint64_t
   for (auto& f : reviews(v.reviews, position)) out.push_back(std::move(f));
   for (auto& f : incidents(v.incidents, position)) out.push_back(std::move(f));
   out.push_back(suppliers(v.suppliers, position));
+  out.push_back(assets(v.assets, position));
   return out;
 }
 

@@ -64,7 +64,7 @@ json user_summary(const all_views& v, std::string_view user_id) {
 
 namespace {
 constexpr std::string_view paged_views[] = {"risks",   "objectives", "nonconformities", "approvals", "documents",
-                                            "audits",  "reviews",    "users",           "incidents", "suppliers"};
+                                            "audits",  "reviews",    "users",           "incidents", "suppliers", "assets"};
 
 std::unexpected<domain::rejection> bad_page_param(const char* name, std::string rule) {
   return std::unexpected(domain::rejection{domain::rejection_kind::invalid, std::string("params.") + name, std::move(rule)});

@@ -37,7 +37,7 @@ std::string visibility_of(std::string_view view, const domain::actor& viewer) {
   static const std::set<std::string_view> same_for_everyone{
       "risks",  "risk",   "soa",     "objectives", "nonconformities", "nonconformity", "approvals",
       "documents", "document", "audits", "reviews", "review_pack", "scope", "incidents", "incident", "suppliers", "supplier",
-      "activity", "due"};
+      "assets", "asset", "activity", "due"};
   if (viewer.roles.empty()) return {};
   if (same_for_everyone.contains(view)) return "*";
   if (view == "users")

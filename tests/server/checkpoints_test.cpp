@@ -278,7 +278,8 @@ TEST(registers_csv, quote_what_needs_quoting_and_keep_formulas_as_text) {
   EXPECT_EQ(names, (std::vector<std::string>{"risk_register.csv", "statement_of_applicability.csv", "objectives.csv",
                                              "nonconformities.csv", "corrective_actions.csv", "internal_audits.csv",
                                              "audit_findings.csv", "management_reviews.csv", "review_actions.csv",
-                                             "incidents.csv", "incident_evidence.csv", "suppliers.csv"}));
+                                             "incidents.csv", "incident_evidence.csv", "suppliers.csv",
+                                             "assets.csv"}));
   // The SoA lists all 93 controls of Annex A, undecided ones too.
   const std::string& soa = files[1].text;
   EXPECT_EQ(std::ranges::count(soa, '\n'), 2 + 93);

@@ -80,7 +80,7 @@ TEST(reports_http, a_register_as_csv_now_and_as_it_stood_for_anyone_holding_a_ro
     EXPECT_EQ(r.status, 400u) << target << ": " << r.body;
     EXPECT_EQ(r.json_body()["error"]["code"], "bad_request") << target;
   }
-  for (const std::string target : {"/api/registers/assets.csv", "/api/registers/risk_register", "/api/registers/",
+  for (const std::string target : {"/api/registers/no_such_register.csv", "/api/registers/risk_register", "/api/registers/",
                                    "/api/registers/x/risk_register.csv"}) {
     const auto r = get(target, manager);
     EXPECT_EQ(r.status, 404u) << target << ": " << r.body;

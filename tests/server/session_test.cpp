@@ -126,7 +126,8 @@ TEST(sessions, the_session_says_which_commands_the_user_may_send_only_about_thei
   EXPECT_EQ(own_only(srv.add_user("rob", {"risk_owner"})),
             (std::set<std::string>{"risk.identify", "risk.assess", "risk.plan_treatment",
                                    "risk.record_treatment_implemented", "incident.record_containment",
-                                   "incident.record_evidence", "incident.resolve", "supplier.record_assessment"}));
+                                   "incident.record_evidence", "incident.resolve", "supplier.record_assessment",
+                                   "asset.change", "asset.request_reclassification", "asset.retire"}));
   EXPECT_EQ(own_only(srv.add_user("cleo", {"contributor"})),
             (std::set<std::string>{"document.draft", "document.revise", "document.record_review",
                                    "objective.record_progress", "nc.complete_action",

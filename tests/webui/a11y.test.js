@@ -68,7 +68,7 @@ function screens() {
   return [
     ['mara.hansen', ['#/inbox', '#/risks', `#/risks/${enc(ids.risk)}`, '#/soa', '#/objectives', '#/nonconformities',
       `#/nonconformities/${enc(ids.nc)}`, '#/documents', `#/documents/${enc(ids.document)}`, `#/documents/${enc(ids.plainDocument)}`, '#/reviews',
-      `#/reviews/${enc(ids.review)}`, '#/audits', '#/incidents', '#/incidents/INC-4519', '#/suppliers', '#/suppliers/S-2', '#/scope', '#/history', compare,
+      `#/reviews/${enc(ids.review)}`, '#/audits', '#/incidents', '#/incidents/INC-4519', '#/suppliers', '#/suppliers/S-2', '#/assets', '#/assets/A-7', '#/scope', '#/history', compare,
       `#/approvals/${enc(ids.approval)}`, '#/account']],
     ['henrik.brandt', ['#/inbox', `#/approvals/${enc(ids.approval)}`]],
     ['peter.graf', ['#/history', compare]],

@@ -83,7 +83,8 @@ function visibleText(page) {
 
 const SCREENS = () => ['#/inbox', '#/risks', `#/risks/${ids.risk}`, '#/objectives', '#/nonconformities', `#/nonconformities/${ids.nc}`,
   '#/documents', `#/documents/${ids.document}`, '#/reviews', `#/reviews/${ids.review}`, '#/audits', '#/incidents',
-  '#/incidents/INC-4519', '#/suppliers', '#/suppliers/S-2', '#/soa', '#/scope',
+  '#/incidents/INC-4519', '#/suppliers', '#/suppliers/S-2', '#/assets',
+  '#/assets/A-7', '#/soa', '#/scope',
   '#/history', `#/approvals/${ids.approval}`];
 
 test('people are shown by their names, not by their user ids', async (t) => {

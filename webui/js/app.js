@@ -27,6 +27,8 @@ import * as audits from './screens/audits.js';
 import * as incidents from './screens/incidents.js';
 import * as incident from './screens/incident.js';
 import * as suppliers from './screens/suppliers.js';
+import * as assets from './screens/assets.js';
+import * as assetScreen from './screens/asset.js';
 import * as supplierScreen from './screens/supplier.js';
 import * as historyScreen from './screens/history.js';
 import * as compare from './screens/compare.js';
@@ -51,6 +53,8 @@ const ROUTES = [
   ['audits', audits],
   ['incidents', incidents],
   ['incidents/:id', incident],
+  ['assets', assets],
+  ['assets/:id', assetScreen],
   ['suppliers', suppliers],
   ['suppliers/:id', supplierScreen],
   ['scope', scope],
@@ -70,6 +74,7 @@ const NAV = [
   { href: '#/documents', label: 'Documents', icon: 'doc' },
   { href: '#/reviews', label: 'Management review', icon: 'review' },
   { href: '#/audits', label: 'Internal audits', icon: 'audit' },
+  { href: '#/assets', label: 'Assets', icon: 'asset' },
   { href: '#/suppliers', label: 'Suppliers', icon: 'supplier' },
   { href: '#/scope', label: 'Context & scope', icon: 'scope' },
   { href: '#/history', label: 'Audit & history', icon: 'history' },
@@ -84,6 +89,7 @@ const ICONS = {
   target: 'M12 3a9 9 0 1 0 .01 0M12 7a5 5 0 1 0 .01 0M12 11a1 1 0 1 0 .01 0',
   nc: 'M12 3a9 9 0 1 0 .01 0M12 8v5M12 16h.01',
   incident: 'M12 2l8 4v6c0 5-3.5 8.5-8 10-4.5-1.5-8-5-8-10V6zM12 8v5M12 16h.01',
+  asset: 'M4 7l8-4 8 4v10l-8 4-8-4zM4 7l8 4 8-4M12 11v10',
   supplier: 'M3 7h11v9H3zM14 10h4l3 3v3h-7M7 19a2 2 0 1 0 0-4 2 2 0 0 0 0 4M17 19a2 2 0 1 0 0-4 2 2 0 0 0 0 4',
   doc: 'M6 3h9l4 4v14H6zM14 3v5h5M9 13h7M9 17h7',
   review: 'M4 5h16v11H8l-4 4zM8 9h8M8 12h5',
@@ -375,7 +381,7 @@ export function hashForStream(stream) {
   const m = /^([a-z_]+)-(.+)$/.exec(stream || '');
   if (!m) return '#/inbox';
   const [, kind, id] = m;
-  const map = { risk: 'risks', document: 'documents', nc: 'nonconformities', incident: 'incidents', supplier: 'suppliers', review: 'reviews', audit: 'audits', objective: 'objectives', approval: 'approvals', user: 'users' };
+  const map = { risk: 'risks', document: 'documents', nc: 'nonconformities', incident: 'incidents', supplier: 'suppliers', asset: 'assets', review: 'reviews', audit: 'audits', objective: 'objectives', approval: 'approvals', user: 'users' };
   if (kind === 'soa') return '#/soa';
   if (kind === 'scope') return '#/scope';
   if (kind === 'objective') return '#/objectives';

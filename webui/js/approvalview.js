@@ -18,6 +18,7 @@ export const KIND_LABELS = {
   'review.minutes': 'Management review minutes',
   'scope.approval': 'ISMS scope',
   'supplier.acceptance': 'Supplier acceptance',
+  'asset.classification': 'Asset classification',
 };
 
 export function kindLabel(kind) {
@@ -47,6 +48,11 @@ const SUPPLIER_FIELDS = [
   ['name', 'Supplier'], ['services', 'Services'], ['data_handled', 'Information it handles'], ['criticality', 'Criticality'],
   ['security_requirements', 'Security requirements in the agreement'], ['agreement', 'Agreement'], ['owner', 'Relationship owner'],
   ['linked_risks', 'Linked risks'],
+];
+
+const ASSET_FIELDS = [
+  ['name', 'Asset'], ['owner', 'Owner'], ['classification_in_force', 'Classified now'],
+  ['classification_proposed', 'Proposed classification'], ['reason', 'Why'],
 ];
 
 const DOCUMENT_FIELDS = [
@@ -176,6 +182,8 @@ export function askBlock(item) {
     body = contentTable(content, previous, OBJECTIVE_FIELDS);
   } else if (kind === 'review.minutes') {
     body = minutes(content);
+  } else if (kind === 'asset.classification') {
+    body = contentTable(content, previous, ASSET_FIELDS);
   } else if (kind === 'supplier.acceptance') {
     body = contentTable(content, previous, SUPPLIER_FIELDS);
   } else if (Array.isArray(content)) {
