@@ -268,7 +268,7 @@ register_csv suppliers(const views::suppliers_view& v, std::uint64_t position) {
     t.cell(id).cell(s.state).cell(s.terms.name).cell(s.terms.services).cell(s.terms.data_handled)
         .cell(s.terms.criticality).cell(s.terms.security_requirements).cell(s.terms.agreement).cell(s.terms.owner)
         .cell(s.terms.linked_risks).cell(s.accepted_on).cell(s.accepted_by)
-        .cell(s.has_accepted && !(s.accepted == s.terms)).cell(!s.pending_approval_id.empty()).cell(s.last_result)
+        .cell(views::changed_since_acceptance(s)).cell(!s.pending_approval_id.empty()).cell(s.last_result)
         .cell(s.last_findings).cell(s.last_assessed_on).cell(s.next_due).cell(s.assessments).cell(s.terminated_on)
         .cell(s.termination_reason).cell(s.version).changed(s.changed);
     t.end_row();

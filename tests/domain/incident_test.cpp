@@ -18,6 +18,11 @@ namespace in = incident;
 
 command_context owner(std::string user = "rob") { return as(std::move(user), {role::risk_owner}); }
 
+json follow_up_data_with_review(json data) {
+  data["review_id"] = "MR-1";
+  return data;
+}
+
 json report_data() {
   return {{"incident_id", "INC-3"},
           {"title", "Phishing mail opened in accounts payable"},
@@ -185,6 +190,11 @@ TEST(incident, lessons_that_raise_a_nonconformity_name_its_reference_and_severit
   wrong["source"] = "other";
   expect_rejected(decide_command("nc.raise", follow[0].stream, wrong, {}, manager(), no_streams),
                   rejection_kind::invalid, "data.source");
+
+  // A nonconformity comes from one origin: an incident and a review at once is refused.
+  json both = follow_up_data_with_review(follow[0].data);
+  expect_rejected(decide_command("nc.raise", follow[0].stream, both, {}, manager(), no_streams),
+                  rejection_kind::invalid, "data.source", "management_review");
 
   // Lessons without a nonconformity raise nothing.
   e.data = in::encode(in::closed{"x", false, "", "", day(today), "mia"}).data;

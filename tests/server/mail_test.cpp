@@ -180,6 +180,29 @@ TEST(mail, a_notification_becomes_a_message_no_text_can_add_a_header_to) {
   EXPECT_NE(headers_of(plain).find("To: <olga@example.com>\r\n"), std::string::npos) << headers_of(plain);
 }
 
+// Each notification falls in the one category a user chooses for, and its
+// mail links to the page of what it is about.
+TEST(mail, each_notification_falls_in_one_category_and_links_to_the_page_it_is_about) {
+  EXPECT_EQ(mail_category(json{{"kind", "approval_requested"}}), "approvals");
+  EXPECT_EQ(mail_category(json{{"kind", "incident_reported"}}), "incidents");
+  EXPECT_EQ(mail_category(json{{"kind", "incident_concerns_risk"}}), "incidents");
+  EXPECT_EQ(mail_category(json{{"kind", "risk_acceptance_expired"}}), "reminders");
+  EXPECT_EQ(mail_category(json{{"id", "due:supplier_assessments_due:S-1:2026-06-01"}, {"kind", "supplier_assessments_due"}}),
+            "reminders");
+  EXPECT_EQ(mail_category(json{{"kind", "supplier_assigned"}}), "assignments");
+  const auto link = [](const std::string& stream) {
+    return part(compose_mail(options_for("smtp://127.0.0.1:1"), "olga@example.com", "",
+                             json{{"id", "n-1-olga"}, {"title", "t"}, {"subject_stream", stream}}, 0),
+                "text/plain");
+  };
+  EXPECT_NE(link("incident-INC-1").find("https://isms.example.com/#/incidents/INC-1"), std::string::npos);
+  EXPECT_NE(link("supplier-S-2").find("https://isms.example.com/#/suppliers/S-2"), std::string::npos);
+  EXPECT_NE(link("asset-A-7").find("https://isms.example.com/#/assets/A-7"), std::string::npos);
+  EXPECT_NE(link("risk-R-12").find("https://isms.example.com/#/risks/R-12"), std::string::npos);
+  // A stream without a page of its own: the inbox.
+  EXPECT_NE(link("user-olga").find("https://isms.example.com/#/inbox"), std::string::npos);
+}
+
 TEST(mail, is_delivered_to_an_smtp_server_and_refused_where_starttls_is_required_but_not_offered) {
   smtp_sink sink(testing::unused_port());
   const auto options = options_for(sink.url());

@@ -290,6 +290,14 @@ export async function until(check, what, timeout = 10_000) {
   }
 }
 
+// Submits the open dialog's form and waits until the dialog is gone (the
+// command succeeded; a refusal keeps it open and the wait fails).
+export async function submitDialog(page) {
+  const dialog = page.locator('dialog.dialog');
+  await dialog.locator('button[type=submit]').click();
+  await dialog.waitFor({ state: 'detached', timeout: 15_000 });
+}
+
 // Resolves when `locator` is visible, failing with a clear message.
 export async function visible(locator, what, timeout = 10_000) {
   try {

@@ -15,19 +15,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withDemo, signIn, ApiClient, until, visible, shot, settle, PHONE } from './harness.js';
+import { withDemo, signIn, ApiClient, until, visible, shot, settle, PHONE, submitDialog } from './harness.js';
 
 let server;
 let browser;
 let skip = '';
 
 withDemo((d) => ({ server, browser, skip } = d));
-
-async function submitDialog(page) {
-  const dialog = page.locator('dialog.dialog');
-  await dialog.locator('button[type=submit]').click();
-  await dialog.waitFor({ state: 'detached', timeout: 15_000 });
-}
 
 test('an incident reported on a phone reaches the ISMS manager, its handler and the lessons learned', async (t) => {
   if (skip) { t.skip(skip); return; }

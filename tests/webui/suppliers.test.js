@@ -12,19 +12,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withDemo, signIn, ApiClient, until, visible, shot, settle } from './harness.js';
+import { withDemo, signIn, ApiClient, until, visible, shot, settle, submitDialog } from './harness.js';
 
 let server;
 let browser;
 let skip = '';
 
 withDemo((d) => ({ server, browser, skip } = d));
-
-async function submitDialog(page) {
-  const dialog = page.locator('dialog.dialog');
-  await dialog.locator('button[type=submit]').click();
-  await dialog.waitFor({ state: 'detached', timeout: 15_000 });
-}
 
 test('a supplier is registered, accepted by top management and assessed by its owner', async (t) => {
   if (skip) { t.skip(skip); return; }

@@ -391,6 +391,16 @@ export function writeButton(type, label, onclick, { kind = 'primary', small = fa
   }, label);
 }
 
+// One key figure over its label; `tone` (ok, warn, bad or '') colours it.
+export function kpi(value, label, tone = '') {
+  return h('div.kpi', { class: tone }, h('div.kpi-value', String(value)), h('div.kpi-label', label));
+}
+
+// The risk ids in a free-text field ("R-4, risk-R-12"), without the stream prefix.
+export function riskIds(text) {
+  return String(text || '').split(/[\s,;]+/).map((r) => r.replace(/^risk-/, '')).filter(Boolean);
+}
+
 // Key facts as a definition list: [[label, value], …]; null values skipped.
 export function facts(rows) {
   return h('dl.facts', rows.filter((r) => r && r[1] !== undefined && r[1] !== null).map(([k, v]) =>

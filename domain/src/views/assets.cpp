@@ -70,7 +70,7 @@ void fold_asset(assets_view& v, const recorded_event& e, const asset::event& ev)
                    a.history.push_back(history_of(e, "reclassification put to approval"));
                  },
                  [&](const as::reclassified& x) {
-                   a.classified_on = format_instant(e.meta.recorded_at).substr(0, 10);
+                   a.classified_on = format_date(day_of(e.meta.recorded_at));
                    a.history.push_back(history_of(e, "classified " + a.classification + " (was " + before + ")",
                                                   x.comment));
                  },

@@ -72,7 +72,7 @@ void fold_supplier(suppliers_view& v, const recorded_event& e, const supplier::e
                  [&](const sp::changed& x) { s.history.push_back(history_of(e, "terms changed", x.reason)); },
                  [&](const sp::acceptance_requested&) { s.history.push_back(history_of(e, "acceptance requested")); },
                  [&](const sp::accepted& x) {
-                   s.accepted_on = format_instant(e.meta.recorded_at).substr(0, 10);
+                   s.accepted_on = format_date(day_of(e.meta.recorded_at));
                    s.accepted_by = x.approvers;
                    s.history.push_back(history_of(e, "accepted", x.comment));
                  },
@@ -98,6 +98,10 @@ void fold_supplier(suppliers_view& v, const recorded_event& e, const supplier::e
              ev);
 }
 
+bool changed_since_acceptance(const supplier_entry& s) {
+  return s.has_accepted && !supplier_state_of(s).accepted_as_recorded();
+}
+
 json supplier_subject_content(const supplier_entry& s) { return sp::approval_content(supplier_state_of(s)); }
 
 json supplier_json(const supplier_entry& s, date today) {
@@ -108,7 +112,7 @@ json supplier_json(const supplier_entry& s, date today) {
   j["supplier_id"] = s.supplier_id;
   j["state"] = s.state;
   j["accepted"] = s.has_accepted;
-  j["changed_since_acceptance"] = s.has_accepted && !st.accepted_as_recorded();
+  j["changed_since_acceptance"] = changed_since_acceptance(s);
   j["awaiting_acceptance"] = !s.pending_approval_id.empty();
   j["pending_approval_id"] = s.pending_approval_id;
   j["registered_on"] = s.registered_on;

@@ -4,7 +4,7 @@
 
 import { h, replace, day, humanize } from '../dom.js';
 import { app } from '../state.js';
-import { toast, chip, stateChip, field, openDialog, empty, registerScreen, queryParams, queryFilters } from '../ui.js';
+import { toast, chip, stateChip, field, openDialog, empty, registerScreen, queryParams, queryFilters, kpi } from '../ui.js';
 import { userOptions, nextId, person } from '../directory.js';
 
 export const CLASSIFICATION_TONE = { public: 'neutral', internal: 'info', confidential: 'warn', strictly_confidential: 'bad' };
@@ -55,10 +55,6 @@ export async function render(ctx) {
           a.proposed_classification ? h('span.muted', { style: 'font-size:.82rem' }, ' → ', humanize(a.proposed_classification), ' awaiting approval') : null),
         h('td', { 'data-label': 'Owner' }, person(a.owner)),
         h('td', { 'data-label': 'Location' }, a.location || h('span.muted', '—'))))))));
-  }
-
-  function kpi(value, label, tone = '') {
-    return h('div.kpi', { class: tone }, h('div.kpi-value', String(value)), h('div.kpi-label', label));
   }
 
   function filters() {

@@ -6,7 +6,7 @@
 
 import { h, replace, day, humanize } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, toast, chip, stateChip, field, openDialog, writeButton, facts, section, followView } from '../ui.js';
+import { pageHeader, loading, toast, chip, stateChip, field, openDialog, writeButton, facts, section, followView, riskIds } from '../ui.js';
 import { userOptions, person } from '../directory.js';
 import { timeline } from './risk.js';
 import { SEVERITY_TONE } from './incidents.js';
@@ -95,7 +95,7 @@ async function triageDialog(i, stream) {
       h('div.span-2', field({ label: 'Notes', name: 'notes', type: 'textarea', value: i.triage_notes || '' }))),
     submitLabel: 'Save triage',
     onSubmit: async (v) => {
-      const related = v.related_risks.split(/[\s,;]+/).map((r) => r.replace(/^risk-/, '')).filter(Boolean);
+      const related = riskIds(v.related_risks);
       const data = { classification: v.classification, severity: v.severity, handler: v.handler, related_risks: related };
       if (v.category) data.category = v.category;
       if (v.notes) data.notes = v.notes;

@@ -4,7 +4,7 @@
 
 import { h, replace, day, humanize, todayUtc } from '../dom.js';
 import { app } from '../state.js';
-import { toast, chip, stateChip, field, openDialog, empty, registerScreen, queryParams, queryFilters } from '../ui.js';
+import { toast, chip, stateChip, field, openDialog, empty, registerScreen, queryParams, queryFilters, kpi } from '../ui.js';
 import { nextId, person } from '../directory.js';
 
 export const SEVERITY_TONE = { low: 'neutral', medium: 'warn', high: 'bad', critical: 'bad' };
@@ -51,10 +51,6 @@ export async function render(ctx) {
         h('td', { 'data-label': 'State' }, stateChip(i.state, null, 'incidents')),
         h('td', { 'data-label': 'Reported' }, day(i.reported_on), ' by ', person(i.reported_by)),
         h('td', { 'data-label': 'Handler' }, i.handler ? person(i.handler) : h('span.muted', '—'))))))));
-  }
-
-  function kpi(value, label, tone = '') {
-    return h('div.kpi', { class: tone }, h('div.kpi-value', String(value)), h('div.kpi-label', label));
   }
 
   function filters() {

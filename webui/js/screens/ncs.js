@@ -3,7 +3,7 @@
 
 import { h, replace, day, humanize, todayUtc, plural } from '../dom.js';
 import { app } from '../state.js';
-import { toast, chip, field, openDialog, empty, registerScreen, queryParams, queryFilters } from '../ui.js';
+import { toast, chip, field, openDialog, empty, registerScreen, queryParams, queryFilters, kpi } from '../ui.js';
 import { nextId } from '../directory.js';
 
 // The board's columns: the steps of 10.2 in order, each with its states,
@@ -68,10 +68,6 @@ export async function render(ctx) {
             n.actions && n.actions.length ? h('div', { style: 'font-size:.8rem;margin-top:4px' }, `${n.actions.filter((a) => a.status !== 'planned').length} of ${plural(n.actions.length, 'action')} done`,
               n.overdue_actions ? h('span.overdue', ` · ${n.overdue_actions} overdue`) : null) : null)))) : null);
     })));
-  }
-
-  function kpi(value, label, tone = '') {
-    return h('div.kpi', { class: tone }, h('div.kpi-value', String(value)), h('div.kpi-label', label));
   }
 
   function filters() {

@@ -3,7 +3,7 @@
 
 import { h, replace, day, todayUtc, monthsAhead } from '../dom.js';
 import { app } from '../state.js';
-import { toast, stateChip, chip, field, openDialog, writeButton, empty, registerScreen, queryParams, requestApprovalDialog, queryFilters } from '../ui.js';
+import { toast, stateChip, chip, field, openDialog, writeButton, empty, registerScreen, queryParams, requestApprovalDialog, queryFilters, kpi } from '../ui.js';
 import { progressChart } from '../charts.js';
 import { userOptions, nextId, person } from '../directory.js';
 
@@ -35,10 +35,6 @@ export async function render(ctx) {
     replace(list, objectives.length
       ? h('div.cards-grid', objectives.map(card))
       : empty('No objective', (data.count === 0 && !q.state && !q.overdue) ? 'The ISMS manager proposes objectives; top management sets them.' : 'No objective matches the filters.'));
-  }
-
-  function kpi(value, label, tone = '') {
-    return h('div.kpi', { class: tone }, h('div.kpi-value', String(value)), h('div.kpi-label', label));
   }
 
   function filters() {

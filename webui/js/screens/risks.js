@@ -4,7 +4,7 @@
 
 import { h, replace, day, humanize, plural } from '../dom.js';
 import { app } from '../state.js';
-import { empty, toast, levelChip, stateChip, field, openDialog, userError, registerScreen, queryParams, queryFilters } from '../ui.js';
+import { empty, toast, levelChip, stateChip, field, openDialog, userError, registerScreen, queryParams, queryFilters, kpi } from '../ui.js';
 import { heatMap } from '../charts.js';
 import { userOptions, nextId, person, personName } from '../directory.js';
 
@@ -75,10 +75,6 @@ export async function render(ctx) {
         retired && q.state !== 'retired' ? [` · ${plural(retired, 'retired risk')} not listed (`,
           h('button.link-btn', { type: 'button', onclick: () => showRetired() }, 'list the retired'), ')'] : null),
       risks.length ? table(risks) : empty('No risk matches', all.length ? 'Change or clear the filters to see more risks.' : 'The register is empty. The ISMS manager or a risk owner identifies the first risk.'));
-  }
-
-  function kpi(value, label, tone = '') {
-    return h('div.kpi', { class: tone }, h('div.kpi-value', String(value)), h('div.kpi-label', label));
   }
 
   // What the first figure and the list count: the risks in the register, or

@@ -5,7 +5,7 @@
 
 import { h, replace, instant, humanize } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, csvButtons, printButton, loading, toast, stateChip, chip, field, openDialog, writeButton, empty, followView, queryParams, queryFilters } from '../ui.js';
+import { pageHeader, csvButtons, printButton, loading, toast, stateChip, chip, field, openDialog, writeButton, empty, followView, queryParams, queryFilters, kpi } from '../ui.js';
 import { stackBar } from '../charts.js';
 import { people } from '../directory.js';
 
@@ -82,10 +82,6 @@ export async function render(ctx) {
       { label: 'Planned', value: n.planned, tone: 'info' },
       { label: 'Not started', value: n.not_started, tone: 'bad' },
     ];
-  }
-
-  function kpi(value, label, tone = '') {
-    return h('div.kpi', { class: tone }, h('div.kpi-value', String(value)), h('div.kpi-label', label));
   }
 
   function filters() {

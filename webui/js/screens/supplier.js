@@ -4,10 +4,10 @@
 
 import { h, replace, day, humanize, monthsAhead } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, toast, chip, field, openDialog, writeButton, facts, section, followView, requestApprovalDialog } from '../ui.js';
+import { pageHeader, loading, toast, chip, field, openDialog, writeButton, facts, section, followView, requestApprovalDialog, riskIds } from '../ui.js';
 import { userOptions, person } from '../directory.js';
 import { timeline } from './risk.js';
-import { CRITICALITY_TONE, RESULT_TONE, acceptance, splitIds } from './suppliers.js';
+import { CRITICALITY_TONE, RESULT_TONE, acceptance } from './suppliers.js';
 
 export async function render(ctx) {
   const id = ctx.params.id;
@@ -93,7 +93,7 @@ async function changeDialog(s) {
       const data = { reason: v.reason };
       for (const k of ['name', 'criticality', 'services', 'data_handled', 'security_requirements', 'agreement', 'owner'])
         if (v[k] !== (s[k] ?? '')) data[k] = v[k];
-      const risks = splitIds(v.linked_risks);
+      const risks = riskIds(v.linked_risks);
       if (JSON.stringify(risks) !== JSON.stringify(s.linked_risks || [])) data.linked_risks = risks;
       await app.command('supplier.change', s.stream, data, { expectedVersion: s.version });
       toast('Terms changed.', { kind: 'ok' });

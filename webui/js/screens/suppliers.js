@@ -4,7 +4,7 @@
 
 import { h, replace, day, humanize } from '../dom.js';
 import { app } from '../state.js';
-import { toast, chip, stateChip, field, openDialog, empty, registerScreen, queryParams, queryFilters } from '../ui.js';
+import { toast, chip, stateChip, field, openDialog, empty, registerScreen, queryParams, queryFilters, kpi, riskIds } from '../ui.js';
 import { userOptions, nextId, person } from '../directory.js';
 
 export const CRITICALITY_TONE = { low: 'neutral', medium: 'info', high: 'warn', critical: 'bad' };
@@ -55,10 +55,6 @@ export async function render(ctx) {
         h('td', { 'data-label': 'Owner' }, person(s.owner))))))));
   }
 
-  function kpi(value, label, tone = '') {
-    return h('div.kpi', { class: tone }, h('div.kpi-value', String(value)), h('div.kpi-label', label));
-  }
-
   function filters() {
     const f = queryFilters(ctx, q, reload);
     return h('div.filters',
@@ -97,7 +93,7 @@ export async function registerDialog(data) {
       field({ label: 'Linked risks (ids, separated by commas)', name: 'linked_risks', placeholder: 'e.g. R-02' })),
     submitLabel: 'Register',
     onSubmit: async (v) => {
-      const body = { ...v, linked_risks: splitIds(v.linked_risks) };
+      const body = { ...v, linked_risks: riskIds(v.linked_risks) };
       if (!body.agreement) delete body.agreement;
       await app.command('supplier.register', `supplier-${v.supplier_id}`, body, { expectedVersion: 0 });
       toast(`Supplier ${v.supplier_id} registered. Request its acceptance when the terms are complete.`, { kind: 'ok' });
@@ -106,7 +102,4 @@ export async function registerDialog(data) {
   });
 }
 
-export function splitIds(text) {
-  return String(text || '').split(/[\s,;]+/).map((r) => r.replace(/^risk-/, '')).filter(Boolean);
-}
 

@@ -65,6 +65,10 @@ ISMS_VIEW_FIELDS(suppliers_view, suppliers)
 
 void fold_supplier(suppliers_view& v, const recorded_event& e, const supplier::event& ev);
 
+// Accepted once, and the terms recorded now are not the ones accepted
+// (supplier::state::accepted_as_recorded).
+[[nodiscard]] bool changed_since_acceptance(const supplier_entry& s);
+
 [[nodiscard]] json supplier_json(const supplier_entry& s, date today);
 
 // What an acceptance of the supplier binds (supplier::approval_content).
