@@ -9,6 +9,7 @@
 #include "isms/domain/asset.hpp"
 #include "isms/domain/authorization.hpp"
 #include "isms/domain/document.hpp"
+#include "isms/domain/evidence.hpp"
 #include "isms/domain/incident.hpp"
 #include "isms/domain/internal_audit.hpp"
 #include "isms/domain/management_review.hpp"
@@ -160,6 +161,10 @@ const std::vector<route>& table() {
        &supplier::check_stream},
       {"asset", "asset", "", &prepare<&asset::parse_command, &asset::initial_state, &asset::fold, &asset::decide>,
        &asset::check_stream},
+      {"evidence", "evidence", "",
+       &prepare<&evidence::parse_command, &evidence::initial_state, &evidence::fold, &evidence::decide,
+                &evidence::reads, &evidence::facts_from>,
+       &evidence::check_stream},
   };
   return routes;
 }

@@ -93,6 +93,7 @@ TEST(Vocabulary, EveryRegistersStatesAreTheStatesItsViewFiltersOn) {
       {"incident_severities", {"incidents", "severity"}},
       {"suppliers", {"suppliers", "state"}},
       {"assets", {"assets", "state"}},
+      {"evidence", {"evidence", "status"}},
       {"asset_classifications", {"assets", "classification"}},
       {"supplier_criticalities", {"suppliers", "criticality"}},
       {"soa_applicability", {"soa", "applicability"}},

@@ -230,7 +230,7 @@ TEST(BinarySnapshot, ReadsTheFormatWithoutSections) {
   ASSERT_TRUE(full.skipped_recent.empty());
   const std::string bytes = encode_snapshot(full);
   // Header: tag, format, fingerprint, position, as_of, skipped, the count of
-  // skipped events kept; then fourteen sections, each a fixed64 length and
+  // skipped events kept; then fifteen sections, each a fixed64 length and
   // the view.
   const std::size_t format_at = bytes.find("views") + 5;
   ASSERT_EQ(bytes[format_at], '\x02');
@@ -242,7 +242,7 @@ TEST(BinarySnapshot, ReadsTheFormatWithoutSections) {
   std::size_t at = format_at + 1 + 8 + header.size();
   std::string old = bytes.substr(0, at);
   old[format_at] = '\x01';
-  for (int view = 0; view < 14; ++view) {
+  for (int view = 0; view < 15; ++view) {
     ASSERT_LE(at + 8, bytes.size());
     std::uint64_t length = 0;
     for (int i = 0; i < 8; ++i) length |= std::uint64_t{static_cast<unsigned char>(bytes[at + i])} << (8 * i);

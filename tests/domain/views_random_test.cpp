@@ -24,6 +24,7 @@
 #include "isms/domain/approval.hpp"
 #include "isms/domain/dispatch.hpp"
 #include "isms/domain/document.hpp"
+#include "isms/domain/evidence.hpp"
 #include "isms/domain/incident.hpp"
 #include "isms/domain/internal_audit.hpp"
 #include "isms/domain/management_review.hpp"
@@ -136,7 +137,7 @@ class simulation {
   }
 
   void step() {
-    switch (pick(0, 15)) {
+    switch (pick(0, 16)) {
       case 0: return risk_step();
       case 1: return risk_step();
       case 2: return approval_step();
@@ -152,6 +153,7 @@ class simulation {
       case 12: return incident_step();
       case 13: return supplier_step();
       case 14: return asset_step();
+      case 15: return evidence_step();
       default: return time_step();
     }
   }
@@ -416,6 +418,39 @@ class simulation {
                      manager);
       default:
         return issue("nc.close", stream, {{"comment", "closed"}}, manager);
+    }
+  }
+
+  // Evidence: attached to a risk on record or a control (sometimes to a
+  // risk that is not: refused), reviewed with a new day, withdrawn.
+  void evidence_step() {
+    const std::string eid = id("EV", 6);
+    const std::string stream = "evidence-" + eid;
+    const person& manager = someone(role::isms_manager);
+    const auto it = live_.evidence.files.find(eid);
+    const bool exists = it != live_.evidence.files.end() && !it->second.evidence_id.empty();
+    int what = exists ? (chance(70) ? 1 : 2) : 0;
+    if (chance(10)) what = pick(0, 2);
+    const person actor = chance(50) || !exists ? manager : person{it->second.owner, {role::risk_owner}};
+    const std::string day_ahead = format_date(day_of(now_) + std::chrono::days{pick(1, 60)});
+    switch (what) {
+      case 0: {
+        std::string kind = "control";
+        std::string subject = one_of<std::string>({"5.15", "8.5", "8.13"});
+        if (chance(70)) {
+          kind = "risk";
+          subject = live_.risks.risks.empty() || chance(10) ? "R-none" : live_.risks.risks.begin()->first;
+        }
+        json d{{"evidence_id", eid}, {"subject_kind", kind}, {"subject_id", subject}, {"purpose", "shows it"},
+               {"digest", std::string(64, 'c')}, {"name", "e.pdf"}, {"media_type", "application/pdf"},
+               {"size", pick(1, 9999)}, {"owner", chance(50) ? "olga" : "otto"}};
+        if (chance(70)) d["review_by"] = day_ahead;
+        return issue("evidence.attach", stream, d, manager);
+      }
+      case 1:
+        return issue("evidence.review", stream, {{"review_by", day_ahead}, {"note", "checked"}}, actor);
+      default:
+        return issue("evidence.withdraw", stream, {{"reason", "superseded"}}, actor);
     }
   }
 
@@ -732,6 +767,14 @@ void expect_agrees_with_aggregates(const simulation& sim) {
     EXPECT_EQ(a.classification, asset::to_string(s.level)) << a.stream;
     EXPECT_EQ(asset::admitted_commands(asset_state_of(a)), asset::admitted_commands(s)) << a.stream;
     EXPECT_EQ(asset_subject_content(a), asset::approval_content(s)) << a.stream;
+  }
+  for (const auto& [id, x] : v.evidence.files) {
+    const auto s = aggregate_state(sim, x.stream, evidence::initial_state(), evidence::decode, evidence::evolve);
+    EXPECT_EQ(x.owner, s.owner) << x.stream;
+    EXPECT_EQ(x.withdrawn, s.withdrawn) << x.stream;
+    EXPECT_EQ(x.review_by, s.review_by ? format_date(*s.review_by) : std::string{}) << x.stream;
+    EXPECT_EQ(x.digest, s.content.digest) << x.stream;
+    EXPECT_EQ(evidence::admitted_commands(evidence_state_of(x)), evidence::admitted_commands(s)) << x.stream;
   }
   for (const auto& [id, sup] : v.suppliers.suppliers) {
     const auto s = aggregate_state(sim, sup.stream, supplier::initial_state(), supplier::decode, supplier::evolve);

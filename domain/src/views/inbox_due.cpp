@@ -2,6 +2,8 @@
 
 #include "isms/domain/approval.hpp"
 #include "isms/domain/risk.hpp"
+#include "isms/domain/evidence.hpp"
+#include "isms/domain/soa.hpp"
 #include "isms/domain/supplier.hpp"
 #include "isms/domain/views/views.hpp"
 
@@ -152,6 +154,16 @@ json due_at(const all_views& v, date today) {
     if (supplier::assessment_due(supplier_state_of(s), today))
       suppliers.push_back({{"id", id}, {"stream", s.stream}, {"title", s.terms.name}, {"owner", s.terms.owner},
                            {"due_on", s.next_due}, {"overdue", s.next_due < format_date(today)}});
+  // Evidence whose review day is near or past (evidence::review_due), for its owner.
+  json evidence_due = json::array();
+  for (const auto& [id, x] : v.evidence.files)
+    if (const auto s = evidence_state_of(x); evidence::review_due(s, today))
+      evidence_due.push_back({{"id", id}, {"stream", x.stream}, {"title", x.name}, {"owner", x.owner},
+                              {"subject_kind", x.subject_kind}, {"subject_id", x.subject_id},
+                              {"subject_stream", s.kind == evidence::subject_kind::control
+                                                     ? std::string(soa::stream_id)
+                                                     : evidence::subject_stream(s.kind, s.subject_id)},
+                              {"due_on", x.review_by}, {"overdue", x.review_by < format_date(today)}});
   const std::string review_due_on = next_review_due(v.reviews);
   const bool review_due = !review_due_on.empty() && review_due_on <= format_date(today);
   return {{"acceptances_expiring", expiring},
@@ -161,10 +173,11 @@ json due_at(const all_views& v, date today) {
           {"actions_overdue", actions},
           {"objectives_overdue", objectives},
           {"supplier_assessments_due", suppliers},
+          {"evidence_review_due", evidence_due},
           {"management_review", {{"next_due_on", review_due_on.empty() ? json(nullptr) : json(review_due_on)},
                                  {"due", review_due}}},
           {"count", expiring.size() + expired.size() + treatment.size() + documents.size() + actions.size() +
-                        objectives.size() + suppliers.size() + (review_due ? 1 : 0)}};
+                        objectives.size() + suppliers.size() + evidence_due.size() + (review_due ? 1 : 0)}};
 }
 
 }  // namespace isms::domain::views

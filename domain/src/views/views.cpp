@@ -4,6 +4,7 @@
 
 #include "isms/domain/approval.hpp"
 #include "isms/domain/asset.hpp"
+#include "isms/domain/evidence.hpp"
 #include "isms/domain/document.hpp"
 #include "isms/domain/incident.hpp"
 #include "isms/domain/internal_audit.hpp"
@@ -49,6 +50,7 @@ constexpr event_home homes[] = {
     {"incident", "incident-", false, stored_view::incidents},
     {"supplier", "supplier-", false, stored_view::suppliers},
     {"asset", "asset-", false, stored_view::assets},
+    {"evidence", "evidence-", false, stored_view::evidence},
 };
 
 const event_home* home_of(std::string_view type) {
@@ -97,6 +99,8 @@ std::optional<std::string> fold_event(all_views& v, const recorded_event& e) {
     return apply(e, nonconformity::decode,
                  [&](const nonconformity::event& x) { fold_nonconformity(v.nonconformities, e, x); });
   if (p == "asset") return apply(e, asset::decode, [&](const asset::event& x) { fold_asset(v.assets, e, x); });
+  if (p == "evidence")
+    return apply(e, evidence::decode, [&](const evidence::event& x) { fold_evidence(v.evidence, e, x); });
   if (p == "supplier")
     return apply(e, supplier::decode, [&](const supplier::event& x) { fold_supplier(v.suppliers, e, x); });
   if (p == "incident")
@@ -126,7 +130,7 @@ view_set views_read_by(std::string_view view) {
   // and the views that combine several need every view.
   using enum stored_view;
   if (view == "risks" || view == "risk") return {risks};
-  if (view == "soa") return {soa, risks};
+  if (view == "soa") return {soa, risks, evidence};
   if (view == "objectives") return {objectives};
   if (view == "nonconformities" || view == "nonconformity") return {nonconformities};
   if (view == "documents" || view == "document") return {documents};
@@ -136,6 +140,7 @@ view_set views_read_by(std::string_view view) {
   if (view == "incidents" || view == "incident") return {incidents};
   if (view == "suppliers" || view == "supplier") return {suppliers};
   if (view == "assets" || view == "asset") return {assets};
+  if (view == "evidence") return {evidence};
   return view_set::every();
 }
 
@@ -176,6 +181,8 @@ std::string subject_title(const all_views& v, const std::string& stream) {
     if (auto it = v.suppliers.suppliers.find(id); it != v.suppliers.suppliers.end()) return cut(it->second.terms.name);
   if (stream.starts_with("asset-"))
     if (auto it = v.assets.assets.find(id); it != v.assets.assets.end()) return cut(it->second.name);
+  if (stream.starts_with("evidence-"))
+    if (auto it = v.evidence.files.find(id); it != v.evidence.files.end()) return cut(it->second.name);
   return {};
 }
 
@@ -185,6 +192,28 @@ bool holds(const actor& a, std::initializer_list<role> rs) {
   for (role r : rs)
     if (a.has(r)) return true;
   return false;
+}
+
+// Each control of a `soa` answer gains its evidence files' counts by status
+// ("evidence": {current, stale, withdrawn}): a control whose evidence is all
+// stale shows it.
+void note_control_evidence(json& answer, const evidence_view& files, date today) {
+  std::map<std::string, json, std::less<>> by_control;
+  for (const auto& [_, x] : files.files) {
+    if (x.subject_kind != "control" || x.evidence_id.empty()) continue;
+    json& counts = by_control.try_emplace(x.subject_id, json{{"current", 0}, {"stale", 0}, {"withdrawn", 0}})
+                       .first->second;
+    const std::string status = evidence_status(x, today);
+    counts[status] = counts[status].get<int>() + 1;
+  }
+  const json none{{"current", 0}, {"stale", 0}, {"withdrawn", 0}};
+  auto themes = answer.find("themes");
+  if (themes == answer.end() || !themes->is_array()) return;
+  for (auto& theme : *themes)
+    for (auto& control : theme["controls"]) {
+      const auto it = by_control.find(control.value("id", ""));
+      control["evidence"] = it == by_control.end() ? none : it->second;
+    }
 }
 
 std::expected<json, rejection> query_review_pack(const all_views& v, const json& params, date today) {
@@ -212,6 +241,7 @@ std::vector<history_entry>* history_on(all_views& v, std::string_view stream) {
   if (stream.starts_with("incident-")) return in(v.incidents.incidents);
   if (stream.starts_with("supplier-")) return in(v.suppliers.suppliers);
   if (stream.starts_with("asset-")) return in(v.assets.assets);
+  if (stream.starts_with("evidence-")) return in(v.evidence.files);
   if (stream == soa::stream_id) return &v.soa.history;
   if (stream == scope::stream_id) return &v.scope.history;
   return nullptr;
@@ -291,6 +321,7 @@ void each_stored_view(Views& v, F&& f) {
   f("incidents", incidents, v.incidents);
   f("suppliers", suppliers, v.suppliers);
   f("assets", assets, v.assets);
+  f("evidence", evidence, v.evidence);
   f("activity", activity, v.activity);
 }
 
@@ -424,7 +455,7 @@ std::expected<all_views, std::string> decode_snapshot(std::string_view bytes, vi
 std::vector<std::string_view> view_names() {
   return {"risks",   "risk",    "soa",         "objectives", "nonconformities", "nonconformity",
           "inbox",   "approvals", "documents", "document",  "audits",          "reviews",
-          "review_pack", "scope", "users",     "incidents", "incident",  "suppliers", "supplier", "assets", "asset", "activity",   "due"};
+          "review_pack", "scope", "users",     "incidents", "incident",  "suppliers", "supplier", "assets", "asset", "evidence", "activity",   "due"};
 }
 
 json subject_content(const all_views& v, std::string_view stream) {
@@ -457,7 +488,10 @@ std::expected<json, rejection> query(const all_views& v, std::string_view view, 
   std::expected<json, rejection> out = std::unexpected(rejection{});
   if (view == "risks") out = query_risks(v.risks, params, window);
   else if (view == "risk") out = query_risk(v.risks, params);
-  else if (view == "soa") out = query_soa(v.soa, v.risks, params);
+  else if (view == "soa") {
+    out = query_soa(v.soa, v.risks, params);
+    if (out) note_control_evidence(*out, v.evidence, today);
+  }
   else if (view == "objectives") out = query_objectives(v.objectives, params, today);
   else if (view == "nonconformities") out = query_nonconformities(v.nonconformities, params, today);
   else if (view == "nonconformity") out = query_nonconformity(v.nonconformities, params, today);
@@ -480,6 +514,7 @@ std::expected<json, rejection> query(const all_views& v, std::string_view view, 
   else if (view == "supplier") out = query_supplier(v.suppliers, params, today);
   else if (view == "assets") out = query_assets(v.assets, params);
   else if (view == "asset") out = query_asset(v.assets, params);
+  else if (view == "evidence") out = query_evidence(v.evidence, params, today);
   else if (view == "activity") out = query_activity(v.activity, params);
   else if (view == "due") out = due_at(v, today);
   else

@@ -84,6 +84,7 @@ json vocabulary() {
                                       {"high", "High", "bad"},
                                       {"critical", "Critical", "bad"}})},
       {"assets", states({{"in_use", "In use", "ok"}, {"retired", "Retired", "muted"}})},
+      {"evidence", states({{"current", "Current", "ok"}, {"stale", "Stale: review due", "bad"}, {"withdrawn", "Withdrawn", "muted"}})},
       {"asset_classifications", states({{"public", "Public", "neutral"},
                                         {"internal", "Internal", "info"},
                                         {"confidential", "Confidential", "warn"},

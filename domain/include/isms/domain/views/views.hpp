@@ -30,6 +30,7 @@
 #include "isms/domain/views/activity.hpp"
 #include "isms/domain/views/approvals.hpp"
 #include "isms/domain/views/assets.hpp"
+#include "isms/domain/views/evidence.hpp"
 #include "isms/domain/views/audits.hpp"
 #include "isms/domain/views/documents.hpp"
 #include "isms/domain/views/incidents.hpp"
@@ -78,6 +79,7 @@ enum class stored_view : std::uint8_t {
   incidents,
   suppliers,
   assets,
+  evidence,
   activity,  // keep last: view_set::every() counts up to it
 };
 
@@ -133,6 +135,7 @@ struct all_views {
   incidents_view incidents;
   suppliers_view suppliers;
   assets_view assets;
+  evidence_view evidence;
   activity_view activity;
 
   // Whether entities keep their history (one line per event of their
