@@ -554,6 +554,31 @@ def check_events(files, manifest, first, last):
     return events, hashes
 
 
+def check_evidence_files(files, manifest, events):
+    """Every evidence file an event attaches (evidence.attached.v1) is in files/, named by its SHA-256,
+    and its bytes hash to that name: the bytes are the ones the event recorded. A digest the bundle
+    says it could not carry (manifest "evidence_files_missing") is reported, not failed.
+    Returns (files checked, digests missing)."""
+    missing = set(manifest.get('evidence_files_missing') or [])
+    checked = 0
+    for name, data in files.items():
+        if name.startswith('files/'):
+            if sha256(data).hex() != name[len('files/'):]:
+                raise Failure(f'{name}: its bytes do not hash to its name')
+            checked += 1
+    for e in events:
+        if e.get('type') != 'evidence.attached.v1' or e.get('data_erased') or not isinstance(e.get('data'), dict):
+            continue
+        digest = e['data'].get('digest')
+        if f'files/{digest}' not in files and digest not in missing:
+            raise Failure(f"position {e['position']}: attaches the evidence file {digest}, which the bundle lacks")
+        size = e['data'].get('size')
+        if f'files/{digest}' in files and size != len(files[f'files/{digest}']):
+            raise Failure(f"position {e['position']}: records {size} bytes for {digest}, the file holds "
+                          f"{len(files[f'files/{digest}'])}")
+    return checked, sorted(missing)
+
+
 def check_checkpoints(files, events, trust):
     """Check 3: every checkpoint (listed in checkpoints.json or recorded in the log) is signed along the
     chain of trust, and key.json is where the chain ends. Returns (checkpoints in order, keys of the chain)."""
@@ -678,6 +703,7 @@ def verify_bundle(path, kept_path=None, proof_path=None, trust=None):
     top, files = read_bundle(path)
     manifest, first, last = check_manifest(top, files)
     events, hashes = check_events(files, manifest, first, last)
+    evidence_checked, evidence_missing = check_evidence_files(files, manifest, events)
     checkpoints, keys = check_checkpoints(files, events, trust)
 
     proofs = parse_json(files.get('proofs.json', b'{}'), 'proofs.json')
@@ -706,6 +732,11 @@ def verify_bundle(path, kept_path=None, proof_path=None, trust=None):
              f'{len(checkpoints)} checkpoints signed by {signers}{kept_note}',
              f"  manifest: {len(manifest['files'])} files match; recorded hashes recomputed: "
              + ', '.join(f'{k} {v}' for k, v in counts.items() if k != 'skipped')]
+    if evidence_checked:
+        lines.append(f'  evidence files: {evidence_checked} match the digests their events recorded')
+    if evidence_missing:
+        lines.append(f"  note: the server could not include {len(evidence_missing)} evidence files: "
+                     + ', '.join(evidence_missing))
     if counts['skipped']:
         lines.append(f"  not recomputed: {counts['skipped']} (approval requests of other subjects than documents, "
                      'erased payloads, documents drafted before the bundle starts)')

@@ -198,6 +198,7 @@ http_response audit_room::evidence_bundle(const http_request& request) {
   if (parts_.checkpoints == nullptr) return json_error(503, "unavailable", "this server does not sign checkpoints");
   evidence_request want;
   want.actor = who->user_id;
+  want.files = parts_.evidence_files;
   const auto from = query_number(request.query, "from", 1);
   const auto to = query_number(request.query, "to", 0);
   if (!from || !to) return json_error(400, "bad_request", "from and to are positions (decimal digits only)");

@@ -7,12 +7,13 @@
 namespace isms::server {
 
 backup_room::backup_room(std::filesystem::path backup_dir, eventstore::store& store, worker_pool& pool,
-                         identify_fn identify, clock_fn clock)
+                         identify_fn identify, clock_fn clock, const evidence_files* evidence)
     : backup_dir_(std::move(backup_dir)),
       store_(store),
       pool_(pool),
       identify_(std::move(identify)),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      evidence_(evidence) {}
 
 void backup_room::add_routes(router& routes) {
   routes.on("/api/backup", {"POST"},
@@ -45,11 +46,24 @@ http_response backup_room::backup(const http_request& request) {
     log::error("backup", "backup to " + target.string() + " failed: " + r.error().message);
     return json_error(500, "internal", "backup failed: " + r.error().message);
   }
+  // After the checkpoint: every file an event in it names was stored
+  // before that event was appended.
+  std::uint64_t files = 0;
+  if (evidence_ != nullptr) {
+    auto copied = evidence_->copy_to(target / "evidence");
+    if (!copied) {
+      log::error("backup", "backup to " + target.string() + ": the evidence files: " + copied.error());
+      return json_error(500, "internal", "backup failed: the evidence files: " + copied.error());
+    }
+    files = *copied;
+  }
   log::info("backup", "online backup by " + who->user_id + " written to " + target.string() +
-                          " (holds at least position " + std::to_string(head.position) + ")");
+                          " (holds at least position " + std::to_string(head.position) + ", " +
+                          std::to_string(files) + " evidence files)");
   return json_response(200, nlohmann::json{{"path", std::filesystem::absolute(target).string()},
                                            {"position", head.position},
-                                           {"head_hash", eventstore::to_hex(head.hash)}});
+                                           {"head_hash", eventstore::to_hex(head.hash)},
+                                           {"evidence_files", files}});
 }
 
 }  // namespace isms::server

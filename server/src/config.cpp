@@ -40,6 +40,7 @@ const std::vector<option>& options() {
        },
        {"text", "json"}},
       {"backup_dir", k::text, 0, 0, [](server_config& c, const json& v) { c.ledger.backup_dir = v.get<std::string>(); }},
+      {"evidence_dir", k::text, 0, 0, [](server_config& c, const json& v) { c.ledger.evidence_dir = v.get<std::string>(); }},
       {"signing_key", k::text, 0, 0,
        [](server_config& c, const json& v) { c.ledger.signing_key_file = v.get<std::string>(); }},
       {"checkpoint_interval_s", k::integer, 60, 31 * 86400,
@@ -117,6 +118,8 @@ const std::vector<option>& options() {
       // limits
       {"max_body_bytes", k::integer, 1024, 64 << 20,
        [](server_config& c, const json& v) { c.transport.max_body_bytes = v.get<std::size_t>(); }},
+      {"max_evidence_bytes", k::integer, 1024, std::int64_t{1} << 36,
+       [](server_config& c, const json& v) { c.ledger.evidence.max_file_bytes = v.get<std::uint64_t>(); }},
       {"read_timeout_s", k::integer, 1, 3600,
        [](server_config& c, const json& v) { c.transport.read_timeout = std::chrono::seconds{v.get<std::int64_t>()}; }},
       {"max_connections", k::integer, 1, 1000000,
@@ -252,7 +255,7 @@ std::expected<void, std::string> apply_config(const json& doc, server_config& co
       if (!value.is_object()) return std::unexpected("limits: must be an object");
       for (const auto& [lkey, lvalue] : value.items()) {
         const option* o = find_option(lkey);
-        if (!o || o->name == "data" || o->name == "address" || o->name == "port" || o->name == "backup_dir" ||
+        if (!o || o->name == "data" || o->name == "address" || o->name == "port" || o->name == "backup_dir" || o->name == "evidence_dir" ||
             o->name == "signing_key" || o->name == "log_format" || o->name == "tls_certificate" ||
             o->name == "tls_private_key")
           return std::unexpected("limits." + lkey + ": unknown setting");

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "isms/canonical/canonical.hpp"
@@ -182,6 +183,7 @@ std::expected<evidence_summary, std::string> write_evidence(es::store& store, ch
   // The events, and where the bundle holds less than the log, each one's
   // proof of inclusion in the bundle's checkpoint.
   json inclusion = json::array();
+  std::set<std::string> attached;  // digests of the evidence files the events attach
   {
     staged_file events(stage.dir / "events.ndjson");
     std::optional<std::string> failure;
@@ -196,6 +198,9 @@ std::expected<evidence_summary, std::string> write_evidence(es::store& store, ch
         failure = e.error().message;
         return false;
       }
+      if (!request.files.empty() && e->type == "evidence.attached.v1" && e->data.is_object())
+        if (const auto d = e->data.find("digest"); d != e->data.end() && d->is_string())
+          attached.insert(d->get<std::string>());
       events.write(es::to_export_json(*e).dump(-1, ' ', false, json::error_handler_t::strict));
       events.write("\n");
       ++summary.events;
@@ -251,6 +256,30 @@ std::expected<evidence_summary, std::string> write_evidence(es::store& store, ch
       if (auto bad = stage_text("registers/" + r.name, r.text)) return std::unexpected(*bad);
   }
 
+  // The bytes of the evidence files, each read through a hash: a file whose
+  // bytes no longer match its name (its recorded digest) stops the bundle.
+  for (const auto& digest : attached) {
+    const fs::path from = request.files / "sha256" / digest.substr(0, std::min<std::size_t>(2, digest.size())) / digest;
+    std::ifstream in(from, std::ios::binary);
+    if (digest.size() != 64 || !in) {
+      summary.files_missing.push_back(digest);
+      continue;
+    }
+    const std::string name = "files/" + digest;
+    fs::create_directories((stage.dir / name).parent_path());
+    staged_file f(stage.dir / name);
+    std::string chunk(1 << 16, '\0');
+    while (in) {
+      in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+      if (in.gcount() > 0) f.write(std::string_view(chunk.data(), static_cast<std::size_t>(in.gcount())));
+    }
+    auto d = f.finish();
+    if (!d) return std::unexpected(d.error());
+    if (*d != digest) return std::unexpected("the evidence file " + digest + " was altered: its bytes hash to " + *d);
+    digests[name] = *d;
+    ++summary.files;
+  }
+
   json manifest = {{"format", "isms-ledger-evidence-v1"},
                    {"created", newest->time},
                    {"from", summary.from},
@@ -260,14 +289,16 @@ std::expected<evidence_summary, std::string> write_evidence(es::store& store, ch
                    {"events", summary.events},
                    {"files", digests}};
   if (!request.streams.empty()) manifest["streams"] = request.streams;
-  if (!request.streams.empty()) manifest["streams"] = request.streams;
+  if (!summary.files_missing.empty()) manifest["evidence_files_missing"] = summary.files_missing;
   if (auto bad = stage_text("manifest.json", dump(manifest))) return std::unexpected(*bad);
 
   archive_writer archive(sink, seconds_of(newest->time));
   archive.add_folder(top + "/");
   bool registers_folder = false;
+  bool files_folder = false;
   for (const auto& [name, digest] : digests) {
     if (name.starts_with("registers/") && !std::exchange(registers_folder, true)) archive.add_folder(top + "/registers/");
+    if (name.starts_with("files/") && !std::exchange(files_folder, true)) archive.add_folder(top + "/files/");
     if (!archive.add(stage.dir / name, top + "/" + name, name == "verify.py")) break;
   }
   auto written = archive.close();

@@ -252,8 +252,27 @@ void ledger::add_routes() {
                          });
                          centre_->forget(stream, erased_position);
                        },
-                       checkpoints_.get(), registers_at});
-  backup_ = std::make_unique<backup_room>(options_.backup_dir, store_, *pool_, identify, options_.clock);
+                       checkpoints_.get(), registers_at, options_.evidence_dir});
+  if (!options_.evidence_dir.empty()) {
+    evidence_files_ = std::make_unique<evidence_files>(options_.evidence_dir);
+    evidence_ = std::make_unique<evidence_room>(
+        options_.evidence, *evidence_files_, *pool_,
+        evidence_room_parts{identify, [this](const http_request& r) { return origin_allowed(r); },
+                            [this](const std::string& user_id, command_request req) {
+                              return pipeline_->run(user_id, std::move(req));
+                            },
+                            [this](const std::string& id) {
+                              std::optional<views::evidence_entry> found;
+                              views_->read_current([&](const views::all_views& v) {
+                                if (auto it = v.evidence.files.find(id);
+                                    it != v.evidence.files.end() && !it->second.evidence_id.empty())
+                                  found = it->second;
+                              });
+                              return found;
+                            }});
+  }
+  backup_ = std::make_unique<backup_room>(options_.backup_dir, store_, *pool_, identify, options_.clock,
+                                          evidence_files_.get());
   reports_ = std::make_unique<reports_room>(
       *pool_, reports_room_parts{identify, [this] { return views_->position(); },
                                  [this](std::int64_t ms) -> std::expected<std::uint64_t, std::string> {
@@ -300,6 +319,13 @@ void ledger::add_routes() {
   });
   audit_->add_routes(routes_);
   backup_->add_routes(routes_);
+  if (evidence_) {
+    evidence_->add_routes(routes_);
+  } else {
+    routes_.on_prefix("/api/evidence-files", {}, answer_with([](const http_request&) {
+      return json_error(503, "unavailable", "no evidence folder is configured (evidence_dir)");
+    }));
+  }
   reports_->add_routes(routes_);
   health_->add_routes(routes_);
   // The time rules now, for an administrator who will not wait for the scheduler.
@@ -483,6 +509,13 @@ void ledger::handle(http_request request, std::function<void(http_response)> rep
     if (r.actor.empty()) r.actor = actor;
     reply(std::move(r));
   });
+}
+
+body_decision ledger::stream_body(const http_request& head) {
+  if (!evidence_) return {};
+  if (shutting_down_ && head.path == evidence_room::upload_path)
+    return {nullptr, json_error(503, "unavailable", "the server is shutting down")};
+  return evidence_->stream_body(head);
 }
 
 upgrade_decision ledger::upgrade(const http_request& request) {

@@ -61,7 +61,7 @@ constexpr const char* usage_text =
     "  restore  restore a backup      --from DIR --data DIR\n"
     "  erase    erase personal data   --data DIR --position N --fields email[,name...] --reason TEXT\n"
     "                                 [--actor ID] (GDPR Art. 17; the server must be stopped)\n"
-    "  export   the evidence bundle   --data DIR --to FILE.tar.gz [--from N] [--until N] [--streams a,b]\n"
+    "  export   the evidence bundle   --data DIR --to FILE.tar.gz [--from N] [--until N] [--streams a,b] [--evidence_dir DIR]\n"
     "                                 [--signing_key FILE] (for auditors: docs/auditors.md; server stopped)\n"
     "  checkpoint  sign a checkpoint  --data DIR [--signing_key FILE] (the server must be stopped)\n"
     "  key show    the signing key    --data DIR [--signing_key FILE]\n"
@@ -228,6 +228,7 @@ std::expected<server::demo_summary, std::string> load_demo_into(eventstore::stor
   o.auth = ledger.auth;
   o.workers = ledger.workers;
   o.now = ledger.clock;
+  o.evidence_dir = ledger.evidence_dir;
   auto r = server::load_demo(store, o);
   if (!r) return std::unexpected("the demo could not be loaded: " + r.error().message);
   std::printf("Loaded %llu commands (%llu events with the reactions' follow-ups), %s to %s.\n",
@@ -316,6 +317,7 @@ int serve(const parsed_args& args, const char* argv0) {
   // Online backups (POST /api/backup) and the key that signs checkpoints go
   // next to the data by default.
   if (config.ledger.backup_dir.empty()) config.ledger.backup_dir = beside_data(config.data_dir, "-backups");
+  if (config.ledger.evidence_dir.empty()) config.ledger.evidence_dir = beside_data(config.data_dir, "-evidence");
   if (config.ledger.signing_key_file.empty())
     config.ledger.signing_key_file = beside_data(config.data_dir, "-signing.key");
   if (config.ledger.second_factor_key_file.empty())
@@ -442,6 +444,7 @@ int demo(const parsed_args& args) {
     if (!store) return fail(store.error());
   }
   server::ledger_options defaults;
+  defaults.evidence_dir = beside_data(data, "-evidence");
   auto loaded = load_demo_into(**store, args, defaults);
   if (!loaded) return fail(loaded.error());
   print_demo_users(*loaded);
@@ -532,6 +535,19 @@ int restore(const parsed_args& args) {
   progress_meter copied("copied bytes"), verified("verified events");
   if (auto r = eventstore::store::restore(from, data, std::ref(copied), std::ref(verified)); !r)
     return fail("restore failed: " + r.error().message);
+  // The evidence files a backup took along go beside the restored store,
+  // where `ismsd serve --data` looks for them by default.
+  if (std::error_code ec; fs::is_directory(fs::path(from) / "evidence", ec)) {
+    const fs::path target = beside_data(data, "-evidence");
+    try {
+      const server::evidence_files files(fs::path(from) / "evidence");
+      auto copied = files.copy_to(target);
+      if (!copied) return fail("restoring the evidence files failed: " + copied.error());
+      std::printf("restored %llu evidence files into %s\n", static_cast<unsigned long long>(*copied), target.c_str());
+    } catch (const std::exception& e) {
+      return fail(std::string("restoring the evidence files failed: ") + e.what());
+    }
+  }
   std::printf("restored %s into %s; the chain verifies\n", from.c_str(), data.c_str());
   return 0;
 }
@@ -602,7 +618,7 @@ std::expected<server::signing_key, std::string> signing_key_of(const parsed_args
 
 // The evidence bundle of a stopped store, for an auditor (docs/auditors.md).
 int export_evidence(const parsed_args& args) {
-  if (auto bad = unknown_flag(args, {"data", "to", "from", "until", "streams", "signing_key"})) return fail(*bad);
+  if (auto bad = unknown_flag(args, {"data", "to", "from", "until", "streams", "signing_key", "evidence_dir"})) return fail(*bad);
   const fs::path out = flag(args, "to", "");
   if (out.empty()) return fail("export needs --to FILE (the .tar.gz to write)");
   std::error_code ec;
@@ -612,6 +628,9 @@ int export_evidence(const parsed_args& args) {
   if (!parse_u64(flag(args, "from", "1"), want.from)) return fail("--from must be a position");
   if (!parse_u64(flag(args, "until", "0"), want.to)) return fail("--until must be a position");
   want.streams = server::split_list(flag(args, "streams", ""));
+  // The evidence files' bytes come along from where `serve` keeps them.
+  want.files = flag(args, "evidence_dir", "");
+  if (want.files.empty()) want.files = beside_data(flag(args, "data", "./data"), "-evidence");
   auto s = open_existing_store(flag(args, "data", "./data"));
   if (!s) return fail(s.error());
   auto key = signing_key_of(args);

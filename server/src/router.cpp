@@ -42,6 +42,7 @@ void router::dispatch(http_request request, http_reply reply) const {
   if (request.method == "HEAD") {
     reply = [reply = std::move(reply)](http_response r) {
       r.body.clear();
+      r.file.clear();
       reply(std::move(r));
     };
   }

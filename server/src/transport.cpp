@@ -21,6 +21,7 @@
 #include <shared_mutex>
 #include <thread>
 #include <type_traits>
+#include <vector>
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
@@ -144,7 +145,8 @@ std::string endpoint_text(const tcp::socket& socket) {
   return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
-http_request to_request(const http::request<http::string_body>& req, std::string remote) {
+template <class Body>
+http_request to_request(const http::request<Body>& req, std::string remote) {
   http_request out;
   out.method = std::string(req.method_string());
   out.target = std::string(req.target());
@@ -156,7 +158,7 @@ http_request to_request(const http::request<http::string_body>& req, std::string
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     out.headers.emplace_back(std::move(name), std::string(field.value()));
   }
-  out.body = req.body();
+  if constexpr (std::is_same_v<Body, http::string_body>) out.body = req.body();
   out.remote = std::move(remote);
   // A reverse proxy's id for the request, when it is a safe one, so that its
   // log and ours name the request alike; otherwise the server's own.
@@ -628,13 +630,119 @@ class http_session final : public session_base, public std::enable_shared_from_t
   void do_read() {
     busy_ = false;
     if (shutting_down_) return do_close();
-    parser_.emplace();  // a fresh parser per request
-    parser_->body_limit(state_->options.max_body_bytes);
-    parser_->header_limit(16 * 1024);
+    // The headers first: the application may take the body as it arrives
+    // (stream_body) instead of whole.
+    head_.emplace();  // a fresh parser per request
+    head_->header_limit(16 * 1024);
+    // A declared length is checked against the limit that applies once the
+    // headers say which it is (below): Beast checks it only here, while the
+    // headers are parsed, and never again after the parser changes hands.
+    head_->body_limit(boost::none);
     beast::get_lowest_layer(stream_).expires_after(state_->options.read_timeout);
     started_ = std::chrono::steady_clock::now();
+    http::async_read_header(stream_, buffer_, *head_,
+                            beast::bind_front_handler(&http_session::on_header, this->shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec) return on_read(ec, 0);
+    if (!websocket::is_upgrade(head_->get())) {
+      http_request request = to_request(head_->get(), remote_);
+      body_decision decision = state_->app->stream_body(request);
+      if (decision.refusal) {
+        busy_ = true;
+        version_ = head_->get().version();
+        decision.refusal->actor = decision.actor;
+        head_.reset();
+        // The body is not read: the connection cannot serve another request.
+        return write(std::move(request), std::move(*decision.refusal), false);
+      }
+      if (decision.sink) return begin_upload(std::move(decision));
+    }
+    // The same request, its body read whole within the limit: a declared
+    // length over it is refused before a byte is read, a chunked body as soon
+    // as it grows past it.
+    if (const auto length = head_->content_length(); length && *length > state_->options.max_body_bytes) {
+      head_.reset();
+      return send_error_and_close(413, "too_large", "request body exceeds the limit");
+    }
+    parser_.emplace(std::move(*head_));
+    head_.reset();
+    parser_->body_limit(state_->options.max_body_bytes);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&http_session::on_read, this->shared_from_this()));
+  }
+
+  // ---- a body streamed into the application's sink, a piece at a time
+
+  void begin_upload(body_decision decision) {
+    busy_ = true;
+    upload_.emplace(std::move(*head_));
+    head_.reset();
+    upload_->body_limit(decision.max_bytes);
+    sink_ = std::move(decision.sink);
+    if (const auto length = upload_->content_length(); length && *length > decision.max_bytes) {
+      upload_request_ = to_request(upload_->get(), remote_);
+      version_ = upload_->get().version();
+      return end_upload(false, true, true);
+    }
+    upload_request_ = to_request(upload_->get(), remote_);
+    keep_alive_ = upload_->get().keep_alive();
+    version_ = upload_->get().version();
+    chunk_.resize(64 * 1024);
+    if (beast::iequals(upload_->get()[http::field::expect], "100-continue")) {
+      // The client waits for this before it sends the body.
+      auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_, version_);
+      return http::async_write(stream_, *interim, [self = this->shared_from_this(), interim](beast::error_code ec, std::size_t) {
+        if (ec) return self->end_upload(false, false, false);
+        self->read_chunk();
+      });
+    }
+    read_chunk();
+  }
+
+  void read_chunk() {
+    auto& body = upload_->get().body();
+    body.data = chunk_.data();
+    body.size = chunk_.size();
+    beast::get_lowest_layer(stream_).expires_after(state_->options.read_timeout);  // per piece: an idle client ends
+    http::async_read_some(stream_, buffer_, *upload_,
+                          beast::bind_front_handler(&http_session::on_chunk, this->shared_from_this()));
+  }
+
+  void on_chunk(beast::error_code ec, std::size_t) {
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      // Over the limit: answered (the rest is not read). Anything else: the
+      // client left or stalled, and nobody is there to answer.
+      const bool too_large = ec == http::error::body_limit;
+      return end_upload(false, too_large, too_large);
+    }
+    const std::size_t got = chunk_.size() - upload_->get().body().size;
+    if (got != 0 && !sink_->write(std::string_view(chunk_.data(), got))) return end_upload(false, false, true);
+    if (upload_->is_done()) return end_upload(true, false, true);
+    read_chunk();
+  }
+
+  void end_upload(bool complete, bool too_large, bool answer) {
+    auto sink = std::move(sink_);
+    upload_.reset();
+    std::vector<char>().swap(chunk_);
+    auto request = std::make_shared<http_request>(std::move(upload_request_));
+    if (!answer) {
+      sink->finish(false, false, [](http_response) {});
+      beast::error_code ignored;
+      beast::get_lowest_layer(stream_).socket().close(ignored);
+      return;
+    }
+    // Only a body read to its end leaves the connection fit for another request.
+    const bool keep = complete && keep_alive_;
+    auto self = this->shared_from_this();
+    sink->finish(complete, too_large, [self, request, keep](http_response response) {
+      post_while_running(*self->state_, self->executor_, [self, request, keep, response = std::move(response)]() mutable {
+        self->write(std::move(*request), std::move(response), keep && !self->shutting_down_);
+      });
+    });
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -688,9 +796,38 @@ class http_session final : public session_base, public std::enable_shared_from_t
   }
 
   void write(http_request request, http_response response, bool keep_alive) {
+    if (!response.file.empty()) return write_file(std::move(request), std::move(response), keep_alive);
     auto res = std::make_shared<http::response<http::string_body>>(to_beast(response, version_, keep_alive));
     res->set("X-Request-Id", request.id);
     state_->app->log_request(request, response.status, res->body().size(), elapsed(), response.actor);
+    http::async_write(stream_, *res,
+                      [self = this->shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
+                        if (ec) return;
+                        if (!keep_alive) return self->do_close();
+                        self->do_read();
+                      });
+  }
+
+  // A file sent from the disk as it is read: the headers of `response`,
+  // the bytes of response.file.
+  void write_file(http_request request, http_response response, bool keep_alive) {
+    beast::error_code ec;
+    http::file_body::value_type file;
+    file.open(response.file.c_str(), beast::file_mode::scan, ec);
+    if (ec) {
+      response.file.clear();
+      return write(std::move(request), json_error(500, "internal", "cannot read the file"), keep_alive);
+    }
+    const http::response<http::string_body> head = to_beast(response, version_, keep_alive);
+    auto res = std::make_shared<http::response<http::file_body>>(http::status(head.result_int()), version_);
+    for (const auto& field : head)
+      if (field.name() != http::field::content_length) res->insert(field.name_string(), field.value());
+    res->set("X-Request-Id", request.id);
+    res->body() = std::move(file);
+    res->keep_alive(keep_alive);
+    res->prepare_payload();
+    state_->app->log_request(request, response.status, static_cast<std::size_t>(res->body().size()), elapsed(),
+                             response.actor);
     http::async_write(stream_, *res,
                       [self = this->shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
                         if (ec) return;
@@ -735,7 +872,12 @@ class http_session final : public session_base, public std::enable_shared_from_t
   std::shared_ptr<shared_state> state_;
   connection_slot slot_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<http::empty_body>> head_;     // reading the headers
+  std::optional<http::request_parser<http::string_body>> parser_;  // then the body whole
+  std::optional<http::request_parser<http::buffer_body>> upload_;  // or streamed into sink_
+  std::shared_ptr<body_sink> sink_;
+  http_request upload_request_;
+  std::vector<char> chunk_;
   std::string remote_;
   std::chrono::steady_clock::time_point started_;
   bool keep_alive_ = true;

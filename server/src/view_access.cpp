@@ -158,6 +158,7 @@ constexpr std::pair<std::string_view, std::string_view> due_lists[] = {
     {"actions_overdue", "Action overdue"},
     {"objectives_overdue", "Objective overdue"},
     {"supplier_assessments_due", "Supplier assessment due"},
+    {"evidence_review_due", "Evidence review due"},
 };
 
 // Calls f(list, title, item) for each object item of each due list.

@@ -1,5 +1,7 @@
 #include "isms/server/ws_api.hpp"
 
+#include "isms/domain/authorization.hpp"
+
 #include <algorithm>
 #include <set>
 
@@ -37,7 +39,7 @@ std::string visibility_of(std::string_view view, const domain::actor& viewer) {
   static const std::set<std::string_view> same_for_everyone{
       "risks",  "risk",   "soa",     "objectives", "nonconformities", "nonconformity", "approvals",
       "documents", "document", "audits", "reviews", "review_pack", "scope", "incidents", "incident", "suppliers", "supplier",
-      "assets", "asset", "activity", "due"};
+      "assets", "asset", "evidence", "activity", "due"};
   if (viewer.roles.empty()) return {};
   if (same_for_everyone.contains(view)) return "*";
   if (view == "users")
@@ -248,6 +250,16 @@ void ws_api::on_text(const std::shared_ptr<ws_connection>& conn, const std::stri
 
 void ws_api::op_command(const std::shared_ptr<ws_connection>& conn, const std::string& user_id, const json& id,
                         ws_command req) {
+  // Evidence is attached where its bytes arrive, so that what the event
+  // records of them (digest, size) is what the server measured, never what
+  // a client claims.
+  // Who may not attach at all hears `forbidden`, as for any command.
+  if (req.type == "evidence.attach") {
+    if (!domain::may_issue(pipeline_.actor_of(user_id), req.type))
+      return conn->send(error_reply(id, "forbidden", "your roles may not send evidence.attach"));
+    return conn->send(error_reply(id, "bad_request",
+                                  "evidence is attached by uploading its file: POST /api/evidence-files", "type"));
+  }
   command_request cmd;
   cmd.type = std::move(req.type);
   cmd.stream = std::move(req.stream);

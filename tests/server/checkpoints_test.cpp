@@ -222,10 +222,19 @@ TEST_F(checkpoints, the_evidence_bundle_downloads_verifies_with_its_own_verifier
   EXPECT_EQ(call("GET", "/api/evidence", manager_token).status, 403u);
   EXPECT_EQ(http_call(srv.port(), "GET", "/api/evidence").status, 401u);
 
+  // An evidence file attached to R-1: the bundle carries its bytes.
+  const std::string bytes = "restore test protocol\nTMS restored in 2 h 40 min\n";
+  const auto attached = http_call(srv.port(), "POST",
+                                  "/api/evidence-files?subject_kind=risk&subject_id=R-1&purpose=restore%20test&name=t.txt",
+                                  bytes, {{"authorization", "Bearer " + manager_token}, {"content-type", "text/plain"}});
+  ASSERT_EQ(attached.status, 201u) << attached.body;
+  const std::string digest = attached.json_body().at("digest");
+  const auto head_at = srv.store().current_head().position;
+
   auto r = call("GET", "/api/evidence", auditor);
   ASSERT_EQ(r.status, 200u) << r.body;
   EXPECT_EQ(r.header("content-type"), "application/gzip");
-  const std::string name = "isms-evidence-" + std::to_string(head_before);
+  const std::string name = "isms-evidence-" + std::to_string(head_at);
   EXPECT_NE(r.header("content-disposition").find("attachment; filename=\"" + name + ".tar.gz\""), std::string::npos)
       << r.header("content-disposition");
 
@@ -237,11 +246,15 @@ TEST_F(checkpoints, the_evidence_bundle_downloads_verifies_with_its_own_verifier
   std::stringstream out;
   out << std::ifstream(dir / "verify.out").rdbuf();
   EXPECT_EQ(status, 0) << out.str();
-  EXPECT_EQ(out.str().rfind("ok: " + std::to_string(head_before) + " events", 0), 0u) << out.str();
+  EXPECT_EQ(out.str().rfind("ok: " + std::to_string(head_at) + " events", 0), 0u) << out.str();
+  EXPECT_NE(out.str().find("evidence files: 1 match"), std::string::npos) << out.str();
+  std::stringstream carried;
+  carried << std::ifstream(dir / name / "files" / digest, std::ios::binary).rdbuf();
+  EXPECT_EQ(carried.str(), bytes);
 
   std::stringstream risks;
   risks << std::ifstream(dir / name / "registers" / "risk_register.csv").rdbuf();
-  EXPECT_EQ(risks.str().rfind("# position " + std::to_string(head_before) + "\nid,title,", 0), 0u) << risks.str();
+  EXPECT_EQ(risks.str().rfind("# position " + std::to_string(head_at) + "\nid,title,", 0), 0u) << risks.str();
   for (const char* id : {"\nR-1,", "\nR-2,", "\nR-3,"}) EXPECT_NE(risks.str().find(id), std::string::npos) << id;
 }
 

@@ -82,8 +82,11 @@ class DemoTest : public ::testing::Test {
     o.password_prefix = password_prefix;
     o.now = [] { return story_end_ms; };
     o.auth = fast_hashing();
+    o.evidence_dir = evidence_dir();
     loaded_ = new std::expected<server::demo_summary, server::demo_error>(server::load_demo(*store_, o));
-    app_ = new server::ledger(ledger_at_story_end(), *store_);
+    auto lo = ledger_at_story_end();
+    lo.evidence_dir = evidence_dir();
+    app_ = new server::ledger(lo, *store_);
     app_->settle();
   }
 
@@ -93,8 +96,11 @@ class DemoTest : public ::testing::Test {
     delete loaded_;
     std::error_code ec;
     fs::remove_all(*dir_, ec);
+    fs::remove_all(evidence_dir(), ec);
     delete dir_;
   }
+
+  static fs::path evidence_dir() { return dir_->string() + "-evidence"; }
 
   void SetUp() override {
     ASSERT_TRUE(loaded_->has_value()) << loaded_->error().message;
@@ -395,6 +401,24 @@ TEST_F(DemoTest, ChainVerifiesAndTheSchedulerFindsNothingToIssue) {
   ASSERT_TRUE(v.has_value()) << v.error().message;
   EXPECT_EQ(v->position, before);
   EXPECT_GT(summary().commands, 400u);
+}
+
+// Five evidence files, their bytes stored once each and as recorded; the
+// restore test on control 8.13 stale, the MFA export on R-04 due for review.
+TEST_F(DemoTest, EvidenceFilesAreStoredAsRecordedOneStaleOneDueForReview) {
+  const json all = query("evidence");
+  ASSERT_EQ(all.at("count"), 5) << all.dump();
+  for (const auto& x : all.at("evidence")) {
+    const std::string digest = x.at("digest");
+    EXPECT_TRUE(app_->evidence_store()->check(digest, x.at("size").get<std::uint64_t>()).has_value()) << x.dump();
+  }
+  const json stale = query("evidence", {{"status", "stale"}});
+  ASSERT_EQ(stale.at("count"), 1);
+  EXPECT_EQ(stale.at("evidence")[0].at("subject_id"), "8.13");
+  const json due = query("due");
+  bool mfa_due = false;
+  for (const auto& x : due.at("evidence_review_due")) mfa_due = mfa_due || x.at("id") == "EV-0002";
+  EXPECT_TRUE(mfa_due) << due.at("evidence_review_due").dump();
 }
 
 TEST_F(DemoTest, RefusesAStoreThatHoldsEvents) {

@@ -447,7 +447,7 @@ TEST_F(DocsExamples, every_view_shape_of_views_md_is_the_shape_of_the_answers_da
     if (e.kind == "json") check(e);
   // Every view of the server has its shape in views.md.
   for (const char* v : {"risks", "risk", "soa", "objectives", "nonconformities", "nonconformity", "inbox", "approvals",
-                        "documents", "audits", "reviews", "review_pack", "scope", "users", "activity", "due"})
+                        "documents", "audits", "reviews", "review_pack", "scope", "users", "activity", "due", "evidence"})
     EXPECT_TRUE(views.contains(v)) << "no ```json view=" << v << " example in docs/views.md";
 }
 

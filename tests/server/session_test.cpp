@@ -127,12 +127,14 @@ TEST(sessions, the_session_says_which_commands_the_user_may_send_only_about_thei
             (std::set<std::string>{"risk.identify", "risk.assess", "risk.plan_treatment",
                                    "risk.record_treatment_implemented", "incident.record_containment",
                                    "incident.record_evidence", "incident.resolve", "supplier.record_assessment",
-                                   "asset.change", "asset.request_reclassification", "asset.retire"}));
+                                   "asset.change", "asset.request_reclassification", "asset.retire",
+                                   "evidence.review", "evidence.withdraw"}));
   EXPECT_EQ(own_only(srv.add_user("cleo", {"contributor"})),
             (std::set<std::string>{"document.draft", "document.revise", "document.record_review",
                                    "objective.record_progress", "nc.complete_action",
                                    "review.complete_action", "incident.record_containment",
-                                   "incident.record_evidence", "incident.resolve"}));
+                                   "incident.record_evidence", "incident.resolve", "evidence.review",
+                                   "evidence.withdraw"}));
   EXPECT_TRUE(own_only(srv.add_user("mia", {"isms_manager"})).empty()) << "the ISMS manager acts on every entity";
   EXPECT_TRUE(own_only(srv.add_user("max", {"isms_manager", "risk_owner"})).empty());
 }

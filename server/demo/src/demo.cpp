@@ -354,6 +354,17 @@ class player {
     if (!data) return std::unexpected(at_line(line, demo_errc::internal, data.error()));
     req.stream = target->get<std::string>();
     req.data = std::move(*data);
+    // A file the story attaches: its text is stored as the upload would
+    // store it, and the command records what was stored.
+    if (req.type == "evidence.attach" && req.data.is_object() && req.data.contains("file_text")) {
+      if (!req.data["file_text"].is_string())
+        return std::unexpected(at_line(line, demo_errc::story_invalid, "data.file_text must be a string"));
+      auto stored = store_file(req.data["file_text"].get<std::string>());
+      if (!stored) return std::unexpected(at_line(line, demo_errc::internal, stored.error()));
+      req.data.erase("file_text");
+      req.data["digest"] = stored->digest;
+      req.data["size"] = stored->size;
+    }
     const std::string stream = req.stream == c.stream ? c.stream : req.stream + " (" + c.stream + ")";
     auto o = app_.pipeline().run(c.by, std::move(req));
     if (!o.ok)
@@ -400,6 +411,14 @@ class player {
         x = std::move(*resolved);
       }
     return out;
+  }
+
+  std::expected<stored_file, std::string> store_file(const std::string& bytes) {
+    if (app_.evidence_store() == nullptr) return std::unexpected("the story attaches files, but no evidence folder is set");
+    auto upload = app_.evidence_store()->begin();
+    if (!upload) return std::unexpected(upload.error());
+    if (!(*upload)->write(bytes)) return std::unexpected((*upload)->error());
+    return (*upload)->finish();
   }
 
   // The open approval of a subject, as the approvals view lists it (the
@@ -471,6 +490,7 @@ std::expected<demo_summary, demo_error> load_demo(eventstore::store& store, cons
   lo.clock = [&clock] { return clock.load(); };
   lo.auth = options.auth;
   lo.workers = options.workers;
+  lo.evidence_dir = options.evidence_dir;
   // The time rules run when the story says so, not on the loader's wall clock.
   lo.scheduler_interval = std::chrono::hours(24 * 365);
 

@@ -28,6 +28,7 @@ test_server::~test_server() {
   stop();
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
+  std::filesystem::remove_all(dir_.string() + "-evidence", ec);
 }
 
 void test_server::start() {
@@ -35,6 +36,7 @@ void test_server::start() {
   config.transport.address = "127.0.0.1";
   config.transport.port = 0;
   config.ledger.webui_dir.clear();
+  config.ledger.evidence_dir = dir_.string() + "-evidence";
   config.ledger.clock = [this] { return now_ms.load(); };
   config.ledger.scheduler_interval = std::chrono::hours(24);  // tests run the rules explicitly
   config.ledger.auth.argon2_opslimit = crypto_pwhash_OPSLIMIT_MIN;

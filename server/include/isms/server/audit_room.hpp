@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 
 #include "isms/eventstore/store.hpp"
@@ -44,6 +45,8 @@ struct audit_room_parts {
   checkpoint_keeper* checkpoints = nullptr;
   // The registers as CSV at a position, for the evidence bundle.
   registers_at_fn registers;
+  // Where the evidence files' bytes are, for the bundle; empty: none carried.
+  std::filesystem::path evidence_files = {};
 };
 
 class audit_room {

@@ -10,6 +10,8 @@
 //                                       to the bundle's, and inclusion proofs of the
 //                                       events when the bundle holds less than the log
 //   isms-evidence-<T>/registers/*.csv   the registers as the log left them at T
+//   isms-evidence-<T>/files/<sha256>    the bytes of every evidence file an event
+//                                       of the bundle attaches, named by their digest
 //   isms-evidence-<T>/verify.py         the standalone verifier (Python 3, standard library)
 //   isms-evidence-<T>/AUDITORS.md       what it proves and how to run it
 //
@@ -35,6 +37,9 @@ struct evidence_request {
   std::uint64_t to = 0;              // the last position included; 0 or beyond: the bundle's checkpoint
   std::vector<std::string> streams;  // only these streams' events (with inclusion proofs); empty: every stream
   std::string actor;                 // who asked (the checkpoint the bundle makes is theirs)
+  // Where the evidence files' bytes are (evidence_files' root); empty: the
+  // bundle carries none.
+  std::filesystem::path files;
 };
 
 struct evidence_summary {
@@ -42,6 +47,8 @@ struct evidence_summary {
   std::uint64_t events = 0;        // events in events.ndjson
   checkpoint newest;               // the checkpoint the bundle is checked against
   std::uint64_t bytes = 0;         // the archive's size
+  std::uint64_t files = 0;         // evidence files carried under files/
+  std::vector<std::string> files_missing;  // digests an event names whose bytes were not found
 };
 
 // A register as CSV text: its file name under registers/ and its content.

@@ -4,6 +4,7 @@
 // Thread-safety: plain values.
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,9 @@ struct http_response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers, e.g. Set-Cookie
+  // When set, the body is this file's bytes, sent from the disk as they are
+  // read (a download), instead of `body`.
+  std::filesystem::path file;
   // The user (id) the request was answered for, for the access log; empty:
   // nobody signed in. Never sent.
   std::string actor;

@@ -22,6 +22,7 @@
 #include "isms/server/auth.hpp"
 #include "isms/server/chain_verifier.hpp"
 #include "isms/server/commands.hpp"
+#include "isms/server/evidence_room.hpp"
 #include "isms/server/notification_centre.hpp"
 #include "isms/server/notifier.hpp"
 #include "isms/server/oidc.hpp"
@@ -69,6 +70,11 @@ struct ledger_options {
   // Where POST /api/backup writes online backups (one new folder each).
   // Default: none here; `ismsd serve` uses "<data dir>-backups".
   std::filesystem::path backup_dir;
+  // Where the bytes of evidence files are kept (evidence_files.hpp); a
+  // backup takes them along. Default: none here (uploads are refused);
+  // `ismsd serve` uses "<data dir>-evidence".
+  std::filesystem::path evidence_dir;
+  evidence_room_options evidence;
   // The Ed25519 key that signs checkpoints (created there, mode 0600, when
   // missing; a key readable by others is refused). Default: none here (no
   // checkpoints are signed); `ismsd serve` uses "<data dir>-signing.key".
@@ -115,6 +121,7 @@ class ledger final : public application {
 
   void handle(http_request request, std::function<void(http_response)> reply) override;
   upgrade_decision upgrade(const http_request& request) override;
+  body_decision stream_body(const http_request& head) override;
   void log_request(const http_request& request, unsigned status, std::size_t bytes,
                    std::chrono::microseconds elapsed, std::string_view actor) override;
   // Counted for /metrics; logged at DEBUG each, and at WARN at most once a
@@ -139,6 +146,8 @@ class ledger final : public application {
   [[nodiscard]] chain_verifier& verifier() noexcept { return *verifier_; }
   // Null when no signing key is configured.
   [[nodiscard]] checkpoint_keeper* checkpoints() noexcept { return checkpoints_.get(); }
+  // Null when no evidence folder is configured.
+  [[nodiscard]] const evidence_files* evidence_store() const noexcept { return evidence_files_.get(); }
   // Blocks until views and reactions have caught up with the log's head.
   void settle();
   // Runs the time rules once, now (one run at a time), and says what they did.
@@ -186,6 +195,8 @@ class ledger final : public application {
   std::unique_ptr<session_room> session_;
   std::unique_ptr<audit_room> audit_;
   std::unique_ptr<backup_room> backup_;
+  std::unique_ptr<evidence_files> evidence_files_;  // null without evidence_dir
+  std::unique_ptr<evidence_room> evidence_;
   std::unique_ptr<reports_room> reports_;
   std::unique_ptr<health_room> health_;
   router routes_;  // filled in the constructor, read-only after

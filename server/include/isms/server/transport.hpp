@@ -117,6 +117,33 @@ struct upgrade_decision {
   std::string actor = {};  // accepted: the user (id) the WebSocket acts for, for the access log
 };
 
+// Where the body of a request goes as it arrives, for requests too large to
+// hold whole (a file upload). The transport calls write() on an I/O thread
+// with each piece in order, then finish() once.
+class body_sink {
+ public:
+  virtual ~body_sink() = default;
+  // Takes the next bytes of the body; false stops reading it (the sink
+  // answers why in finish, and the connection closes after the answer).
+  virtual bool write(std::string_view bytes) = 0;
+  // The body ended: `complete` when all of it arrived and every write took
+  // it; otherwise the client left, timed out or sent more than max_bytes
+  // (`too_large`). `reply` must be called exactly once, from any thread;
+  // after a client that left it is dropped.
+  virtual void finish(bool complete, bool too_large, std::function<void(http_response)> reply) = 0;
+};
+
+// The decision on a request whose headers have arrived: stream its body into
+// `sink`, refuse it at once with `refusal` (the body is not read and the
+// connection closes after the answer), or neither (the body is read whole,
+// within max_body_bytes, and the request goes to handle()).
+struct body_decision {
+  std::shared_ptr<body_sink> sink;
+  std::optional<http_response> refusal;
+  std::uint64_t max_bytes = 0;  // with a sink: the largest body it takes
+  std::string actor = {};       // for the access log
+};
+
 // The application side of the transport.
 class application {
  public:
@@ -125,6 +152,13 @@ class application {
   virtual void handle(http_request request, std::function<void(http_response)> reply) = 0;
   // Decides a WebSocket upgrade on `path` (authentication, Origin). Called on an I/O thread.
   virtual upgrade_decision upgrade(const http_request& request) = 0;
+  // Decides, once its headers have arrived (`head` has an empty body),
+  // whether a request's body streams into a sink. Called on an I/O thread;
+  // must not block. Default: every body is read whole.
+  virtual body_decision stream_body(const http_request& head) {
+    (void)head;
+    return {};
+  }
   // One line per request for the access log, written before the answer is
   // sent. `actor`: the user (id) it was answered for, or empty.
   virtual void log_request(const http_request& request, unsigned status, std::size_t bytes,

@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,9 @@ struct demo_options {
   auth_options auth;
   // Worker threads of the loading ledger. Default: 2
   unsigned workers = 2;
+  // Where the evidence files of the story are stored (ledger_options::
+  // evidence_dir). Empty: a story that attaches a file cannot be loaded.
+  std::filesystem::path evidence_dir;
   // The story to play, in the format of docs/demo.md. Default: empty, the
   // story of Nordlicht Logistics built into the binary (demo_story()).
   std::string story;
