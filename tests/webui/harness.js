@@ -83,6 +83,7 @@ export async function startServer({ data = null, port = 0, args = [] } = {}) {
         fs.rmSync(data, { recursive: true, force: true });
         fs.rmSync(`${path.resolve(data)}-signing.key`, { force: true });
         fs.rmSync(`${path.resolve(data)}-second-factor.key`, { force: true });
+        fs.rmSync(`${path.resolve(data)}-evidence`, { recursive: true, force: true });
       }
     },
   };
@@ -243,6 +244,7 @@ export async function loadDemo(passwordPrefix) {
   const r = await run(binary, ['demo', '--data', data, '--password-prefix', passwordPrefix]);
   if (r.code !== 0) {
     fs.rmSync(data, { recursive: true, force: true });
+    fs.rmSync(`${data}-evidence`, { recursive: true, force: true });
     return { skip: `ismsd demo failed (exit ${r.code}, signal ${r.signal}): ${r.out.slice(-300)}` };
   }
   return { data };

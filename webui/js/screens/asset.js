@@ -7,6 +7,7 @@ import { app } from '../state.js';
 import { pageHeader, loading, toast, field, openDialog, writeButton, facts, section, followView } from '../ui.js';
 import { userOptions, person } from '../directory.js';
 import { timeline } from './risk.js';
+import { evidenceSection } from '../evidence.js';
 import { classificationChip, TYPES, LEVELS } from './assets.js';
 
 export async function render(ctx) {
@@ -14,6 +15,8 @@ export async function render(ctx) {
   const back = ['#/assets', 'Assets'];
   const head = h('div', pageHeader(`Asset ${id}`, { back }));
   const body = h('div', loading());
+  // Made once: a redraw of the page keeps it (it follows the evidence view itself).
+  const evidence = evidenceSection(ctx, 'asset', id);
   const page = h('div', head, body);
 
   const reload = followView(ctx, 'asset', { body, params: () => ({ id }), draw });
@@ -40,6 +43,7 @@ export async function render(ctx) {
           a.proposed_classification ? ['Proposed', h('span', classificationChip(a.proposed_classification), ' — ', a.proposal_reason, h('div.muted', 'awaiting approval ', h('a', { href: `#/approvals/${encodeURIComponent(a.pending_approval_id)}` }, a.pending_approval_id)))] : null,
           a.state === 'retired' ? ['Retired', h('span', day(a.retired_on), ' by ', person(a.retired_by), ': ', a.disposal_method, h('div.muted', a.disposal_record))] : null,
         ]))),
+      evidence,
       section('History', timeline(a.history || [])));
   }
 

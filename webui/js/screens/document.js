@@ -7,12 +7,15 @@ import { app } from '../state.js';
 import { pageHeader, loading, toast, explain, stateChip, chip, field, openDialog, confirmDialog, writeButton, facts, section, followView, requestApprovalDialog } from '../ui.js';
 import { textDiff } from '../diff.js';
 import { timeline } from './risk.js';
+import { evidenceSection } from '../evidence.js';
 import { person, people } from '../directory.js';
 
 export async function render(ctx) {
   const id = ctx.params.id;
   const head = h('div', pageHeader(`Document ${id}`, { back: ['#/documents', 'Documents'] }));
   const body = h('div', loading());
+  // Made once: a redraw of the page keeps it (it follows the evidence view itself).
+  const evidence = evidenceSection(ctx, 'document', id);
   const page = h('div', head, body);
   let textMode = 'diff';
 
@@ -64,6 +67,7 @@ export async function render(ctx) {
         differs ? modeBtn('diff', 'Changes') : null,
         modeBtn('working', `Working v${d.working_version}`),
         d.published_version ? modeBtn('published', `In force v${d.published_version}`) : null), textBox),
+      evidence,
       section('History', timeline(d.history || [])));
   }
 

@@ -149,6 +149,8 @@ function dueCard(d) {
     ['Document reviews due', d.documents_review_due, (x) => [h('a', { href: hashForStream(x.stream) }, `${x.id} ${x.title}`), ' — ', day(x.review_due_on)]],
     ['Actions overdue', d.actions_overdue, (x) => [h('a', { href: hashForStream(x.stream) }, x.description), ' — ', person(x.owner), ', due ', day(x.due_on)]],
     ['Objectives overdue', d.objectives_overdue, (x) => [h('a', { href: '#/objectives' }, x.statement), ' — ', person(x.owner), ', due ', day(x.due_on)]],
+    ['Supplier assessments due', d.supplier_assessments_due, (x) => [h('a', { href: hashForStream(x.stream) }, x.title), ' — ', person(x.owner), ', due ', day(x.due_on)]],
+    ['Evidence to review', d.evidence_review_due, (x) => [h('a', { href: hashForStream(x.subject_stream) }, x.title), ` (${x.subject_kind} ${x.subject_id}) — `, person(x.owner), x.overdue ? ', stale since ' : ', review by ', day(x.due_on)]],
   ].filter(([, list]) => list && list.length);
   const review = d.management_review || {};
   if (!groups.length && !review.due) {

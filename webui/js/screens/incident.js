@@ -9,6 +9,7 @@ import { app } from '../state.js';
 import { pageHeader, loading, toast, chip, stateChip, field, openDialog, writeButton, facts, section, followView, riskIds } from '../ui.js';
 import { userOptions, person } from '../directory.js';
 import { timeline } from './risk.js';
+import { evidenceSection } from '../evidence.js';
 import { SEVERITY_TONE } from './incidents.js';
 
 export async function render(ctx) {
@@ -16,6 +17,8 @@ export async function render(ctx) {
   const back = ['#/incidents', 'Incidents'];
   const head = h('div', pageHeader(`Incident ${id}`, { back }));
   const body = h('div', loading());
+  // Made once: a redraw of the page keeps it (it follows the evidence view itself).
+  const evidence = evidenceSection(ctx, 'incident', id, { hint: 'What was collected (A.5.28): logs, screenshots, reports' });
   const page = h('div', head, body);
 
   const reload = followView(ctx, 'incident', { body, params: () => ({ id }), draw });
@@ -63,6 +66,7 @@ export async function render(ctx) {
         section('Evidence (A.5.28)', (i.evidence || []).length
           ? h('ul.evidence-list', i.evidence.map((e) => h('li', e.description, h('div.muted', { style: 'font-size:.82rem' }, day(e.on), ' by ', person(e.by)))))
           : h('p.muted', 'No evidence recorded yet.'))),
+      evidence,
       section('History', timeline(i.history || [])));
   }
 

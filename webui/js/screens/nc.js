@@ -7,11 +7,14 @@ import { app } from '../state.js';
 import { pageHeader, printButton, loading, toast, chip, stateChip, field, openDialog, writeButton, facts, section, followView, actionFields } from '../ui.js';
 import { userOptions, person, personName } from '../directory.js';
 import { timeline } from './risk.js';
+import { evidenceSection } from '../evidence.js';
 
 export async function render(ctx) {
   const id = ctx.params.id;
   const head = h('div', pageHeader(`Nonconformity ${id}`, { back: ['#/nonconformities', 'Nonconformities'] }));
   const body = h('div', loading());
+  // Made once: a redraw of the page keeps it (it follows the evidence view itself).
+  const evidence = evidenceSection(ctx, 'nonconformity', id, { hint: 'What shows the corrective actions were taken and work' });
   const page = h('div', head, body);
 
   const reload = followView(ctx, 'nonconformity', { body, params: () => ({ id }), draw });
@@ -49,6 +52,7 @@ export async function render(ctx) {
           n.closed_on ? ['Closed', day(n.closed_on)] : null,
         ]))),
       section('Corrective actions', actionsTable(n)),
+      evidence,
       section('History', timeline(n.history || [])));
   }
 

@@ -8,10 +8,13 @@ import { app } from '../state.js';
 import { pageHeader, loading, toast, levelChip, stateChip, chip, field, openDialog, writeButton, facts, section, userError, followView } from '../ui.js';
 import { riskMatrix, rate, annexA } from '../matrix.js';
 import { userOptions, person, people, personName, readable } from '../directory.js';
+import { evidenceSection } from '../evidence.js';
 
 export async function render(ctx) {
   const id = ctx.params.id;
   const body = h('div', loading());
+  // Made once: a redraw of the page keeps it (it follows the evidence view itself).
+  const evidence = evidenceSection(ctx, 'risk', id, { hint: 'Treatment evidence: what shows the controls are in place' });
   const head = h('div', pageHeader(`Risk ${id}`, { back: ['#/risks', 'Risk register'] }));
   const page = h('div', head, body);
 
@@ -81,6 +84,7 @@ export async function render(ctx) {
             acc.requested_review_date ? ['Review date asked', day(acc.requested_review_date)] : null,
             acc.rejected_by ? ['Rejected by', person(acc.rejected_by)] : null,
           ]))),
+      evidence,
       section(h('span', 'History ', h('span.muted', { style: 'font-weight:400' }, `(${(r.history || []).length} events)`)), timeline(r.history || [])));
   }
 

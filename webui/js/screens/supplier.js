@@ -7,6 +7,7 @@ import { app } from '../state.js';
 import { pageHeader, loading, toast, chip, field, openDialog, writeButton, facts, section, followView, requestApprovalDialog, riskIds } from '../ui.js';
 import { userOptions, person } from '../directory.js';
 import { timeline } from './risk.js';
+import { evidenceSection } from '../evidence.js';
 import { CRITICALITY_TONE, RESULT_TONE, acceptance } from './suppliers.js';
 
 export async function render(ctx) {
@@ -14,6 +15,8 @@ export async function render(ctx) {
   const back = ['#/suppliers', 'Suppliers'];
   const head = h('div', pageHeader(`Supplier ${id}`, { back }));
   const body = h('div', loading());
+  // Made once: a redraw of the page keeps it (it follows the evidence view itself).
+  const evidence = evidenceSection(ctx, 'supplier', id, { hint: 'Agreements, certificates, assessment reports' });
   const page = h('div', head, body);
 
   const reload = followView(ctx, 'supplier', { body, params: () => ({ id }), draw });
@@ -49,6 +52,7 @@ export async function render(ctx) {
           ['Next assessment due', s.next_due ? h('span', { class: s.assessment_due ? 'overdue' : null }, day(s.next_due), s.assessment_due ? ' · due now' : '') : '—'],
           s.terminated_on ? ['Terminated', h('span', day(s.terminated_on), ': ', s.termination_reason)] : null,
         ]))),
+      evidence,
       section('History', timeline(s.history || [])));
   }
 
