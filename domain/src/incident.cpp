@@ -51,6 +51,21 @@ std::string nc_id_for_incident(std::string_view incident_id) {
   return "I-" + sha256_hex(std::string(incident_id)).substr(0, 40);
 }
 
+std::string risk_id_for_incident(std::string_view incident_id) {
+  std::string id = std::string(incident_id) + "-R";
+  if (id.size() <= 64) return id;
+  return "I-" + sha256_hex(id).substr(0, 40);
+}
+
+namespace {
+
+json new_risk_json(const new_risk& r) {
+  return {{"title", r.title},   {"asset", r.asset}, {"threat", r.threat}, {"vulnerability", r.vulnerability},
+          {"owner", r.owner},   {"category", r.category}};
+}
+
+}  // namespace
+
 // ---------------------------------------------------------------------------
 // Events
 
@@ -99,6 +114,7 @@ new_event encode(const event& e) {
               d["nc_reference"] = x.nc_reference;
               d["nc_severity"] = x.nc_severity;
             }
+            if (x.identify_risk) d["new_risk"] = new_risk_json(*x.identify_risk);
             return new_event{std::string(closed::type), d};
           },
       },
@@ -171,6 +187,19 @@ T read(fields& f, as<T>) {
     x.nc_severity = f.text("nc_severity", wire::max_line);
     if (f.ok() && std::ranges::find(nc_severities, x.nc_severity) == std::end(nc_severities))
       f.fail("nc_severity", "must be one of: major, minor, observation");
+  }
+  // The risk's terms as risk.identify reads them.
+  if (const json* v = f.find("new_risk", false); v != nullptr && !v->is_null()) {
+    fields n = f.nested("new_risk");
+    new_risk r;
+    r.title = n.text("title", wire::max_line);
+    r.asset = n.text("asset", wire::max_line);
+    r.threat = n.text("threat", wire::max_line);
+    r.vulnerability = n.text("vulnerability", wire::max_line);
+    r.owner = n.id("owner");
+    r.category = n.text("category", 64);
+    f.adopt(n);
+    x.identify_risk = std::move(r);
   }
   if constexpr (std::same_as<T, closed>) {
     x.closed_on = f.day("closed_on");
@@ -272,7 +301,40 @@ std::vector<std::string> admitted_commands(const state& s) {
   return out;
 }
 
-decision decide(const command& c, const state& s, const command_context& ctx) {
+namespace {
+decision decide_rules(const command& c, const state& s, const command_context& ctx);
+}  // namespace
+
+std::vector<std::string> reads(const command& c, const state&) {
+  if (const auto* x = std::get_if<close>(&c); x != nullptr && x->identify_risk)
+    return {"user-" + x->identify_risk->owner};
+  return {};
+}
+
+std::expected<facts, rejection> facts_from(const command& c, const state& s, const stream_reads& read) {
+  facts f;
+  for (const auto& stream : reads(c, s)) {
+    auto owner = user::fold(read.history(stream));
+    if (!owner) return std::unexpected(owner.error());
+    f.risk_owner = std::move(*owner);
+  }
+  return f;
+}
+
+decision decide(const command& c, const state& s, const facts& f, const command_context& ctx) {
+  if (const auto* x = std::get_if<close>(&c); x != nullptr && x->identify_risk && f.risk_owner) {
+    const std::string& owner = x->identify_risk->owner;
+    if (!f.risk_owner->registered)
+      return wire::refuse(rejection_kind::not_found, "data.new_risk.owner",
+                          "the risk owner '" + owner + "' is not a registered user");
+    if (!f.risk_owner->enabled)
+      return wire::refuse(rejection_kind::rule, "data.new_risk.owner", "the risk owner '" + owner + "' is disabled");
+  }
+  return decide_rules(c, s, ctx);
+}
+
+namespace {
+decision decide_rules(const command& c, const state& s, const command_context& ctx) {
   using wire::one;
   using wire::refuse;
   const date today = day_of(ctx.now);
@@ -303,11 +365,13 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
           },
           [&](const resolve& x) -> decision { return one(encode(resolved{x.description, today, who})); },
           [&](const close& x) -> decision {
-            return one(encode(closed{x.lessons, x.raise_nonconformity, x.nc_reference, x.nc_severity, today, who}));
+            return one(encode(
+                closed{x.lessons, x.raise_nonconformity, x.nc_reference, x.nc_severity, today, who, x.identify_risk}));
           },
       },
       c);
 }
+}  // namespace
 
 std::vector<follow_up> raise_nonconformity_from_lessons(const recorded_event& event, const stream_reads&) {
   if (event.type != closed::type || !event.stream.starts_with(stream_prefix)) return {};
@@ -324,6 +388,19 @@ std::vector<follow_up> raise_nonconformity_from_lessons(const recorded_event& ev
             {"description", wire::clip("Incident " + incident_id + ", lessons learned: " + x.lessons, wire::max_text)},
             {"incident_id", incident_id}};
   return {follow_up{"nc.raise", "nc-" + nc_id, std::move(data), {}}};
+}
+
+std::vector<follow_up> identify_risk_from_lessons(const recorded_event& event, const stream_reads&) {
+  if (event.type != closed::type || !event.stream.starts_with(stream_prefix)) return {};
+  const auto decoded = decode(event.type, event.data);
+  if (!decoded) return {};
+  const auto& x = std::get<closed>(*decoded);
+  if (!x.identify_risk) return {};
+  const std::string incident_id = event.stream.substr(stream_prefix.size());
+  json data = new_risk_json(*x.identify_risk);
+  data["description"] =
+      wire::clip("Identified from the lessons learned of incident " + incident_id + ": " + x.lessons, wire::max_text);
+  return {follow_up{"risk.identify", "risk-" + risk_id_for_incident(incident_id), std::move(data), {}}};
 }
 
 }  // namespace isms::domain::incident

@@ -24,6 +24,7 @@ constexpr std::array all_reactions{
                    &internal_audit::raise_nonconformity_from_finding},
     named_reaction{"raise a nonconformity from an incident's lessons learned",
                    &incident::raise_nonconformity_from_lessons},
+    named_reaction{"identify the risk an incident's lessons learned show", &incident::identify_risk_from_lessons},
 };
 
 bool is_approval_stream(std::string_view stream) { return stream.starts_with("approval-"); }

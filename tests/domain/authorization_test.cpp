@@ -50,10 +50,11 @@ TEST(Authorization, OutcomeCommandsOfApprovalsAreSystemOnly) {
 
 TEST(Authorization, SystemIssuesOnlyWhatReactionsAndTimeRulesNeed) {
   const actor system = as("system", {role::system});
-  EXPECT_FALSE(may_issue(system, "risk.identify"));
+  EXPECT_FALSE(may_issue(system, "risk.assess"));
   EXPECT_FALSE(may_issue(system, "approval.approve"));
   EXPECT_FALSE(may_issue(system, "user.grant_role"));
-  EXPECT_TRUE(may_issue(system, "nc.raise"));  // an audit finding raises a nonconformity
+  EXPECT_TRUE(may_issue(system, "nc.raise"));        // an audit finding raises a nonconformity
+  EXPECT_TRUE(may_issue(system, "risk.identify"));   // an incident's lessons identify a risk
 }
 
 TEST(Authorization, AnyHeldRoleThatIsAllowedSuffices) {

@@ -203,6 +203,52 @@ TEST(incident, lessons_that_raise_a_nonconformity_name_its_reference_and_severit
   EXPECT_LE(in::nc_id_for_incident(std::string(64, 'A')).size(), 64u);
 }
 
+// 6.1.2: the lessons may show a risk; closing names it, and a reaction
+// identifies it as "<incident>-R" with its owner, once, as the system.
+TEST(incident, lessons_that_show_a_risk_identify_it_by_a_reaction) {
+  const events done{reported(), triaged(), contained(), resolved()};
+  const json risk{{"title", "Invoice portal accepts reused passwords"}, {"asset", "Invoice portal"},
+                  {"threat", "Credential stuffing"},                 {"vulnerability", "No MFA, no breach check"},
+                  {"owner", "olga"},                                 {"category", "Cyber"}};
+  json close{{"lessons", "Passwords leak in phishing; the portal has no second factor"}, {"new_risk", risk}};
+  const auto with_users = [&](const events& olga) {
+    given_streams read;
+    read.with("user-olga", olga);
+    return decide_command("incident.close", "incident-INC-3", close, history_of("incident-INC-3", done), manager(),
+                          read);
+  };
+  const new_event olga{"user.registered.v1", {{"name", "Olga"}, {"email", "olga@example.com"}, {"roles", {"risk_owner"}}}};
+  // The owner must be a registered user.
+  expect_rejected(with_users({}), rejection_kind::not_found, "data.new_risk.owner", "not a registered user");
+  json missing = close;
+  missing["new_risk"].erase("threat");
+  expect_rejected(when("incident.close", missing, done), rejection_kind::invalid, "data.new_risk.threat");
+  const auto d = with_users({olga});
+  ASSERT_TRUE(d) << describe(d);
+  EXPECT_EQ(d->front().data.at("new_risk").at("owner"), "olga");
+
+  recorded_event e;
+  e.position = 41;
+  e.stream = "incident-INC-3";
+  e.version = 5;
+  e.type = d->front().type;
+  e.data = d->front().data;
+  const auto follow = react(e, no_streams);
+  ASSERT_EQ(follow.size(), 1u);
+  EXPECT_EQ(follow[0].command_type, "risk.identify");
+  EXPECT_EQ(follow[0].stream, "risk-INC-3-R");
+  EXPECT_EQ(follow[0].data.at("owner"), "olga");
+  EXPECT_NE(follow[0].data.at("description").get<std::string>().find("incident INC-3"), std::string::npos);
+  EXPECT_EQ(follow[0].command_id, react(e, no_streams)[0].command_id);
+  // The system may identify it; the risk owner is checked again there.
+  given_streams read;
+  read.with("user-olga", {olga});
+  const auto identified = decide_command("risk.identify", follow[0].stream, follow[0].data, {}, system_actor(), read);
+  ASSERT_TRUE(identified) << describe(identified);
+  EXPECT_EQ(identified->front().data.at("title"), "Invoice portal accepts reused passwords");
+  EXPECT_EQ(in::risk_id_for_incident(std::string(70, 'x')).size(), 42u);
+}
+
 TEST(incident, events_round_trip) {
   const std::vector<in::event> all{
       in::reported{"INC-3", "t", "d", std::nullopt, "", day(today), "carl"},
@@ -212,6 +258,7 @@ TEST(incident, events_round_trip) {
       in::evidence_recorded{"e", day(today), "rob"},
       in::resolved{"r", day(today), "rob"},
       in::closed{"l", true, "A.5.17", "major", day(today), "mia"},
+      in::closed{"l", false, "", "", day(today), "mia", in::new_risk{"t", "a", "th", "v", "olga", "Cyber"}},
   };
   for (const auto& e : all) {
     const auto encoded = in::encode(e);

@@ -138,7 +138,16 @@ test('an incident reported on a phone reaches the ISMS manager, its handler and 
         await dialog.locator('[name=raise_nonconformity]').check();
         await dialog.locator('[name=nc_reference]').fill('A.7.10');
         await dialog.locator('[name=nc_severity]').selectOption('minor');
+        // The lessons also show a risk: identified by the server once it closes.
+        await dialog.locator('[name=identify_risk]').check();
+        await dialog.locator('[name=risk_title]').fill('Rosters on unencrypted removable media');
+        await dialog.locator('[name=risk_asset]').fill('Driver rosters');
+        await dialog.locator('[name=risk_threat]').fill('Loss of removable media');
+        await dialog.locator('[name=risk_vulnerability]').fill('No encryption enforced for USB sticks');
+        await dialog.locator('[name=risk_category]').fill('People');
+        await dialog.locator('[name=risk_owner]').selectOption('lars.meyer');
         await submitDialog(page);
+        await visible(page.locator(`main a[href="#/risks/${encodeURIComponent(id)}-R"]`), 'the link to the risk identified', 15_000);
         const link = page.locator(`main a[href="#/nonconformities/${encodeURIComponent(id)}-NC"]`);
         await visible(link, 'the link to the nonconformity raised', 15_000);
         await shot(page, 'incident-closed');
@@ -151,6 +160,10 @@ test('an incident reported on a phone reaches the ISMS manager, its handler and 
     const nc = (await api.query('nonconformity', { id: `${id}-NC` })).data;
     assert.equal(nc.source, 'incident');
     assert.equal(nc.incident_id, id);
+    const risk = (await api.query('risk', { id: `${id}-R` })).data;
+    assert.equal(risk.owner, 'lars.meyer');
+    assert.equal(risk.title, 'Rosters on unencrypted removable media');
+    assert.match(risk.description, new RegExp(`incident ${id}`));
 
     // The register as it stood right after the report.
     const before = (await api.query('incidents', { state: 'reported' }, { as_of: { position: reportedAt } })).data;

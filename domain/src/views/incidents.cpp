@@ -90,9 +90,11 @@ void fold_incident(incidents_view& v, const recorded_event& e, const incident::e
                    i.closed_by = x.closed_by;
                    i.state = "closed";
                    if (x.raise_nonconformity) i.nc_id = incident::nc_id_for_incident(i.incident_id);
-                   i.history.push_back(history_of(
-                       e, x.raise_nonconformity ? "closed; nonconformity " + i.nc_id + " raised" : "closed",
-                       x.lessons));
+                   if (x.identify_risk) i.risk_id = incident::risk_id_for_incident(i.incident_id);
+                   std::string summary = "closed";
+                   if (x.raise_nonconformity) summary += "; nonconformity " + i.nc_id + " raised";
+                   if (x.identify_risk) summary += "; risk " + i.risk_id + " identified";
+                   i.history.push_back(history_of(e, summary, x.lessons));
                  },
              },
              ev);
@@ -100,7 +102,7 @@ void fold_incident(incidents_view& v, const recorded_event& e, const incident::e
 
 ISMS_WIRE_MEMBERS(incident_entry, id, stream, incident_id, title, description, occurred_on, affected, reported_on,
                   reported_by, state, classification, severity, category, handler, triage_notes, triaged_on,
-                  triaged_by, related_risks, lessons, closed_on, closed_by, nc_id, version)
+                  triaged_by, related_risks, lessons, closed_on, closed_by, nc_id, risk_id, version)
 
 json incident_json(const incident_entry& i) {
   json j = wire_members(i);

@@ -62,6 +62,7 @@ export async function render(ctx) {
           i.state === 'closed' ? ['Lessons learned (A.5.27)', i.lessons] : null,
           i.closed_on ? ['Closed', h('span', day(i.closed_on), ' by ', person(i.closed_by))] : null,
           i.nc_id ? ['Nonconformity raised', h('a', { href: `#/nonconformities/${encodeURIComponent(i.nc_id)}` }, i.nc_id)] : null,
+          i.risk_id ? ['Risk identified', h('a', { href: `#/risks/${encodeURIComponent(i.risk_id)}` }, i.risk_id)] : null,
         ])),
         section('Evidence (A.5.28)', (i.evidence || []).length
           ? h('ul.evidence-list', i.evidence.map((e) => h('li', e.description, h('div.muted', { style: 'font-size:.82rem' }, day(e.on), ' by ', person(e.by)))))
@@ -120,7 +121,21 @@ function textDialog(stream, type, title, label) {
   });
 }
 
-function closeDialog(i, stream) {
+async function closeDialog(i, stream) {
+  const owners = await userOptions();
+  const risk = h('div.form-grid', { hidden: true },
+    h('div.span-2', field({ label: 'Risk title', name: 'risk_title', placeholder: 'e.g. Invoice portal accepts reused passwords' })),
+    field({ label: 'Asset', name: 'risk_asset' }),
+    field({ label: 'Threat', name: 'risk_threat' }),
+    field({ label: 'Vulnerability', name: 'risk_vulnerability' }),
+    field({ label: 'Category', name: 'risk_category', value: i.category || '' }),
+    field({ label: 'Risk owner', name: 'risk_owner', type: 'select', value: i.handler, options: owners }));
+  const identify = field({ label: 'These lessons show a new risk: identify it (6.1.2)', name: 'identify_risk', type: 'checkbox' });
+  identify.querySelector('input').addEventListener('change', (e) => {
+    risk.hidden = !e.target.checked;
+    for (const n of ['risk_title', 'risk_asset', 'risk_threat', 'risk_vulnerability', 'risk_category'])
+      risk.querySelector(`[name=${n}]`).required = e.target.checked;
+  });
   const nc = h('div.form-grid', { hidden: true },
     field({ label: 'Clause or control not met', name: 'nc_reference', placeholder: 'e.g. A.5.17 or 7.3' }),
     field({ label: 'Severity of the nonconformity', name: 'nc_severity', type: 'select', value: 'minor', options: [['major', 'Major'], ['minor', 'Minor'], ['observation', 'Observation']] }));
@@ -132,13 +147,17 @@ function closeDialog(i, stream) {
   openDialog({
     title: `Close ${i.id}`,
     intro: i.classification === 'event' ? 'Say why this is not an incident.' : 'What was learnt, so that it does not happen again (A.5.27).',
-    fields: h('div', field({ label: i.classification === 'event' ? 'Why it is not an incident' : 'Lessons learned', name: 'lessons', type: 'textarea', rows: 4, required: true }), raise, nc),
+    fields: h('div', field({ label: i.classification === 'event' ? 'Why it is not an incident' : 'Lessons learned', name: 'lessons', type: 'textarea', rows: 4, required: true }), raise, nc, identify, risk),
     submitLabel: 'Close',
     onSubmit: async (v) => {
       const data = { lessons: v.lessons };
       if (v.raise_nonconformity) Object.assign(data, { raise_nonconformity: true, nc_reference: v.nc_reference, nc_severity: v.nc_severity });
+      if (v.identify_risk) {
+        data.new_risk = { title: v.risk_title, asset: v.risk_asset, threat: v.risk_threat, vulnerability: v.risk_vulnerability, owner: v.risk_owner, category: v.risk_category };
+      }
       await app.command('incident.close', stream, data);
-      toast(v.raise_nonconformity ? `Incident ${i.id} closed; the nonconformity is being raised.` : `Incident ${i.id} closed.`, { kind: 'ok' });
+      const follows = [v.raise_nonconformity ? 'the nonconformity is being raised' : '', v.identify_risk ? 'the risk is being identified' : ''].filter(Boolean);
+      toast(follows.length ? `Incident ${i.id} closed; ${follows.join(' and ')}.` : `Incident ${i.id} closed.`, { kind: 'ok' });
     },
   });
 }

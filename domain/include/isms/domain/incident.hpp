@@ -27,6 +27,7 @@
 #include "isms/domain/core.hpp"
 #include "isms/domain/dispatch.hpp"
 #include "isms/domain/reactions.hpp"
+#include "isms/domain/user.hpp"
 #include "isms/domain/wire_type.hpp"
 
 namespace isms::domain::incident {
@@ -46,6 +47,22 @@ enum class status { reported, triaged, contained, resolved, closed };
 // be longer than 64 characters. Deterministic, so a reaction that runs twice
 // raises one nonconformity.
 [[nodiscard]] std::string nc_id_for_incident(std::string_view incident_id);
+// The id of the risk an incident's lessons identify: "<incident_id>-R", or
+// "I-" + 40 hex digits of its SHA-256 (of "<incident_id>-R") when longer
+// than 64 characters. Deterministic, like nc_id_for_incident.
+[[nodiscard]] std::string risk_id_for_incident(std::string_view incident_id);
+
+// A risk the lessons learned show, to be identified when the incident closes
+// (the fields of risk.identify; 6.1.2 a: incidents are a source of risks).
+struct new_risk {
+  std::string title;
+  std::string asset;
+  std::string threat;
+  std::string vulnerability;
+  std::string owner;  // user id of its risk owner
+  std::string category;
+  friend bool operator==(const new_risk&, const new_risk&) = default;
+};
 
 // ---------------------------------------------------------------------------
 // Events. These events are the storage format: change them with care.
@@ -97,6 +114,7 @@ struct closed {  // incident.closed.v1 — 5.27
   std::string nc_severity;          // major | minor | observation, when raised
   date closed_on{};
   std::string closed_by;
+  std::optional<new_risk> identify_risk;  // a risk the lessons show, identified by a reaction
 };
 
 using event = std::variant<reported, triaged, contained, evidence_recorded, resolved, closed>;
@@ -148,7 +166,8 @@ struct resolve {  // incident.resolve {description}
   static constexpr role_set any_entity = roles_of({role::isms_manager});
   std::string description;
 };
-// incident.close {lessons, raise_nonconformity?, nc_reference?, nc_severity?}
+// incident.close {lessons, raise_nonconformity?, nc_reference?, nc_severity?,
+//                 new_risk?: {title, asset, threat, vulnerability, owner, category}}
 struct close {
   static constexpr std::string_view type = "incident.close";
   static constexpr role_set allowed = roles_of({role::isms_manager});
@@ -156,6 +175,7 @@ struct close {
   bool raise_nonconformity = false;
   std::string nc_reference;
   std::string nc_severity;
+  std::optional<new_risk> identify_risk;
 };
 
 using command = std::variant<report, triage, record_containment, record_evidence, resolve, close>;
@@ -186,7 +206,15 @@ struct state {
 [[nodiscard]] state evolve(state s, const event& e);
 [[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history,
                                                  state from = initial_state());
-[[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx);
+// What a decision knows of other streams: a close that identifies a risk
+// reads the user record of that risk's owner ("user-<owner>"), who must be
+// registered and enabled, as risk.identify will require.
+struct facts {
+  std::optional<user::state> risk_owner;
+};
+[[nodiscard]] std::vector<std::string> reads(const command& c, const state& s);
+[[nodiscard]] std::expected<facts, rejection> facts_from(const command& c, const state& s, const stream_reads& read);
+[[nodiscard]] decision decide(const command& c, const state& s, const facts& f, const command_context& ctx);
 
 // The state precondition of every incident command, written once: decide
 // refuses with it, and the views list the command types the state admits.
@@ -197,5 +225,10 @@ struct state {
 // (source incident) on "nc-<nc_id_for_incident>".
 [[nodiscard]] std::vector<follow_up> raise_nonconformity_from_lessons(const recorded_event& event,
                                                                       const stream_reads& read);
+
+// Reaction: incident.closed.v1 with new_risk → risk.identify on
+// "risk-<risk_id_for_incident>", its description naming the incident and
+// the lessons.
+[[nodiscard]] std::vector<follow_up> identify_risk_from_lessons(const recorded_event& event, const stream_reads& read);
 
 }  // namespace isms::domain::incident

@@ -196,7 +196,8 @@ using event = std::variant<identified, assessed, treatment_planned, acceptance_r
 // risk.identify {title, description?, asset, threat, vulnerability, owner, category}
 struct identify {
   static constexpr std::string_view type = "risk.identify";
-  static constexpr role_set allowed = roles_of({role::isms_manager, role::risk_owner});
+  // system: a risk an incident's lessons show (incident::identify_risk_from_lessons)
+  static constexpr role_set allowed = roles_of({role::isms_manager, role::risk_owner, role::system});
   static constexpr role_set any_entity = roles_of({role::isms_manager, role::system});  // the other roles: only what they own
   identified details;
 };

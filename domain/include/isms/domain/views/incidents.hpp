@@ -41,6 +41,7 @@ struct incident_entry {
   std::vector<incident_record> evidence;
   std::string lessons, closed_on, closed_by;
   std::string nc_id;  // the nonconformity the lessons raised, else ""
+  std::string risk_id;  // the risk the lessons identified, else ""
   std::uint64_t version = 0;
   last_change changed;
   std::vector<history_entry> history;
@@ -50,7 +51,7 @@ struct incident_entry {
 ISMS_VIEW_FIELDS(incident_entry, id, stream, incident_id, title, description, occurred_on, affected,
                  reported_on, reported_by, state, classification, severity, category, handler,
                  triage_notes, triaged_on, triaged_by, related_risks, containment, resolution,
-                 evidence, lessons, closed_on, closed_by, nc_id, version, changed, history)
+                 evidence, lessons, closed_on, closed_by, nc_id, risk_id, version, changed, history)
 
 struct incidents_view {
   std::map<std::string, incident_entry> incidents;  // by id
