@@ -1,7 +1,9 @@
 #include "isms/domain/evidence.hpp"
 
 #include "isms/domain/annex_a.hpp"
+#include "isms/domain/asset.hpp"
 #include "isms/domain/authorization.hpp"
+#include "isms/domain/risk.hpp"
 #include "wire_fields.hpp"
 
 namespace isms::domain::evidence {
@@ -240,7 +242,21 @@ std::expected<facts, rejection> facts_from(const command& c, const state&, const
   facts f;
   if (const auto* x = std::get_if<attach>(&c)) {
     const auto stream = subject_stream(x->kind, x->subject_id);
-    f.subject_exists = stream.empty() ? annex_a::find(x->subject_id).has_value() : !read.history(stream).empty();
+    if (stream.empty()) {
+      f.subject_exists = annex_a::find(x->subject_id).has_value();
+      return f;
+    }
+    const auto history = read.history(stream);
+    f.subject_exists = !history.empty();
+    if (x->kind == subject_kind::risk) {
+      auto r = risk::fold(history);
+      if (!r) return std::unexpected(r.error());
+      f.subject_owner = r->details.owner;
+    } else if (x->kind == subject_kind::asset) {
+      auto a = asset::fold(history);
+      if (!a) return std::unexpected(a.error());
+      f.subject_owner = a->recorded.owner;
+    }
   }
   return f;
 }
@@ -262,6 +278,9 @@ decision decide(const command& c, const state& s, const facts& f, const command_
             if (!f.subject_exists)
               return refuse(rejection_kind::not_found, "data.subject_id",
                             "no " + std::string(to_string(x.kind)) + " " + x.subject_id + " on record");
+            if (acts_only_on_own(ctx.by, attach::type) && f.subject_owner != who)
+              return refuse(rejection_kind::forbidden, "",
+                            "a risk owner attaches evidence only to the risks and assets they own");
             if (x.review_by && *x.review_by <= today)
               return refuse(rejection_kind::rule, "data.review_by", "the review day must lie in the future");
             return one(encode(attached{x.evidence_id, x.kind, x.subject_id, x.purpose, x.content,

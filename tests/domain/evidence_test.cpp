@@ -58,11 +58,12 @@ TEST(evidence, a_file_is_attached_to_a_subject_on_record_with_what_the_server_me
   expect_rejected(when("evidence.attach", attach_data(), {}, owner(), {}), rejection_kind::not_found,
                   "data.subject_id", "no risk R-1");
   // An SoA control is named by its Annex A id; no stream is read for it.
-  expect_events(when("evidence.attach", attach_data("control", "5.15"), {}),
+  const auto contributor = as("olga", {role::contributor});
+  expect_events(when("evidence.attach", attach_data("control", "5.15"), {}, contributor),
                 {ev::encode(ev::attached{"EV-1", ev::subject_kind::control, "5.15", "MFA enforced",
                                          {digest, "mfa-report.pdf", "application/pdf", 48213}, "olga",
                                          *parse_date("2026-09-01"), day(today), "olga"})});
-  expect_rejected(when("evidence.attach", attach_data("control", "5.99"), {}), rejection_kind::invalid,
+  expect_rejected(when("evidence.attach", attach_data("control", "5.99"), {}, contributor), rejection_kind::invalid,
                   "data.subject_id");
   EXPECT_EQ(ev::subject_stream(ev::subject_kind::nonconformity, "NC-4"), "nc-NC-4");
   EXPECT_EQ(ev::subject_stream(ev::subject_kind::control, "5.15"), "");
@@ -72,6 +73,24 @@ TEST(evidence, a_file_is_attached_to_a_subject_on_record_with_what_the_server_me
   expect_rejected(when("evidence.attach", attach_data(), {}, as("eve", {role::external_auditor})),
                   rejection_kind::forbidden);
   expect_rejected(when("evidence.attach", attach_data(), {}, as("adam", {role::admin})), rejection_kind::forbidden);
+}
+
+TEST(evidence, a_risk_owner_attaches_evidence_only_to_the_risks_and_assets_they_own) {
+  // R-1 belongs to olga: otto, a risk owner only, may not add to it, nor to
+  // subjects no risk owner owns (a control).
+  expect_rejected(when("evidence.attach", attach_data(), {}, owner("otto")), rejection_kind::forbidden, "",
+                  "risks and assets they own");
+  expect_rejected(when("evidence.attach", attach_data("control", "5.15"), {}, owner("olga")),
+                  rejection_kind::forbidden);
+  // A change of owner moves the right with the risk.
+  events handed = risk_on_record();
+  handed.push_back(new_event{"risk.owner_changed.v1", {{"previous_owner", "olga"}, {"owner", "otto"}, {"reason", "reorganisation"}, {"acceptance_withdrawn", false}}});
+  const auto taken = when("evidence.attach", attach_data(), {}, owner("otto"), handed);
+  ASSERT_TRUE(taken) << describe(taken);
+  expect_rejected(when("evidence.attach", attach_data(), {}, owner("olga"), handed), rejection_kind::forbidden);
+  // A risk owner who also contributes attaches to anything on record.
+  EXPECT_TRUE(when("evidence.attach", attach_data(), {}, as("otto", {role::risk_owner, role::contributor})));
+  EXPECT_TRUE(when("evidence.attach", attach_data(), {}, manager()));
 }
 
 TEST(evidence, what_is_recorded_of_the_file_is_checked) {

@@ -42,11 +42,20 @@ export async function uploadEvidence(file, { kind, subjectId, purpose, reviewBy,
 }
 
 // The evidence section of a subject's page; follows the `evidence` view.
+// A user who attaches only to what they own (a risk owner: their risks and
+// assets) sees "Attach a file" once the page has told the section the
+// subject's owner (`el.setOwner(id)`); subjects without an owner never offer
+// it to them.
 export function evidenceSection(ctx, kind, subjectId, { title = 'Evidence', hint } = {}) {
   const list = h('div', loading());
-  const attach = writeButton('evidence.attach', 'Attach a file', () => attachDialog(kind, subjectId, reload), { small: true, kind: 'quiet' });
-  const el = section(title, hint ? h('p.muted', hint) : null, list, attach ? h('div.row', { style: 'margin-top:8px' }, attach) : null);
+  const attachRow = h('div.row', { style: 'margin-top:8px' });
+  const el = section(title, hint ? h('p.muted', hint) : null, list, attachRow);
   el.dataset.evidence = `${kind}:${subjectId}`;
+  el.setOwner = (ownerId) => {
+    replace(attachRow, writeButton('evidence.attach', 'Attach a file', () => attachDialog(kind, subjectId, reload),
+      { small: true, kind: 'quiet', owner: ownerId }));
+  };
+  el.setOwner(null);
   async function reload() {
     try {
       const data = await app.query('evidence', { subject_kind: kind, subject_id: subjectId });
@@ -58,6 +67,24 @@ export function evidenceSection(ctx, kind, subjectId, { title = 'Evidence', hint
   ctx.live('evidence', reload);
   reload();
   return el;
+}
+
+// A subject's evidence folded into one line (for the cards and rows of a
+// list: an SoA control, an audit, an objective) that opens the list, loaded
+// when first opened. `counts` ({current, stale}), when the view gives them,
+// label it; stale files are flagged.
+export function evidenceDisclosure(ctx, kind, subjectId, counts) {
+  const n = counts || null;
+  const label = !n ? 'Evidence' : n.current + n.stale === 0 ? 'No evidence' : `Evidence: ${n.current + n.stale}`;
+  const box = h('details.ctl-evidence', { dataset: { evidenceOf: `${kind}:${subjectId}` } },
+    h('summary', label, n && n.stale ? [' ', chip(`${n.stale} stale`, 'bad')] : ''));
+  box.addEventListener('toggle', () => {
+    if (box.open && !box.dataset.loaded) {
+      box.dataset.loaded = '1';
+      box.append(evidenceSection(ctx, kind, subjectId, { title: null }));
+    }
+  });
+  return box;
 }
 
 function rows(data, reload) {

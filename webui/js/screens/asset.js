@@ -22,6 +22,7 @@ export async function render(ctx) {
   const reload = followView(ctx, 'asset', { body, params: () => ({ id }), draw });
 
   function draw(a) {
+    evidence.setOwner(a.owner);
     replace(head, pageHeader(a.name || `Asset ${id}`, {
       back,
       subtitle: h('span.row', h('span.id-cell', a.id), classificationChip(a.classification), a.state === 'retired' ? h('span.muted', 'retired') : null),

@@ -5,6 +5,7 @@ import { h, replace, day, humanize, todayUtc, monthsAhead } from '../dom.js';
 import { app } from '../state.js';
 import { toast, stateChip, chip, field, openDialog, writeButton, empty, facts, registerScreen } from '../ui.js';
 import { userOptions, nextId, person } from '../directory.js';
+import { evidenceDisclosure } from '../evidence.js';
 
 const FINDING_TONE = { nonconformity_major: 'bad', nonconformity_minor: 'warn', observation: 'neutral', opportunity: 'info' };
 
@@ -45,6 +46,7 @@ export async function render(ctx) {
         h('div.tl-when', chip(humanize(f.type), FINDING_TONE[f.type] || 'neutral')),
         h('div', h('div.tl-what', `${f.id} · ${f.reference}`), h('div', f.text),
           f.nc_id ? h('a', { href: `#/nonconformities/${encodeURIComponent(f.nc_id)}` }, `Nonconformity ${f.nc_id}`) : null)))) : null,
+      evidenceDisclosure(ctx, 'audit', a.id),
       h('div.row', { style: 'margin-top:12px' },
         // What the audit's state admits and who may send it come with it
         // (allowed_commands, actors).

@@ -6,6 +6,7 @@ import { app } from '../state.js';
 import { toast, stateChip, chip, field, openDialog, writeButton, empty, registerScreen, queryParams, requestApprovalDialog, queryFilters, kpi } from '../ui.js';
 import { progressChart } from '../charts.js';
 import { userOptions, nextId, person } from '../directory.js';
+import { evidenceDisclosure } from '../evidence.js';
 
 export async function render(ctx) {
   const q = { state: '', overdue: '', ...ctx.query };
@@ -61,6 +62,7 @@ export async function render(ctx) {
       progressChart({ progress: o.progress, target: o.target, unit: o.unit, overdue: o.overdue, dueOn: o.due_on }),
       o.pending_approval_id ? h('p', { style: 'margin-top:8px;font-size:.9rem' }, 'Waiting for approval: ', h('a', { href: `#/approvals/${encodeURIComponent(o.pending_approval_id)}` }, o.pending_approval_id)) : null,
       o.closing_note ? h('p.tl-why', o.closing_note) : null,
+      evidenceDisclosure(ctx, 'objective', o.id),
       h('div.row', { style: 'margin-top:12px' },
         // What the objective's state admits comes with it (allowed_commands).
         writeButton('objective.record_progress', 'Record progress', () => progressDialog(o), { small: true, on: o, owner: o.owner }),

@@ -7,6 +7,7 @@ import { h, replace, day, humanize, monthsAhead, debounce } from '../dom.js';
 import { app } from '../state.js';
 import { pageHeader, printButton, loading, errorState, toast, explain, stateChip, chip, levelChip, field, openDialog, writeButton, facts, section, empty, actionFields, requestApprovalDialog } from '../ui.js';
 import { userOptions, nextId, person, people, personName } from '../directory.js';
+import { evidenceSection } from '../evidence.js';
 
 export const INPUTS = [
   ['previous_actions', 'a', 'Status of actions from previous management reviews'],
@@ -44,7 +45,8 @@ export async function render(ctx) {
       review = r;
       reviewsData = data;
       if (first) replace(body, h('div.grid-2', section('In the room', presenceBox), section('Session', sessionBox)),
-        h('div', { id: 'review-live' }), section('Agenda — inputs of 9.3.2', agendaBox));
+        h('div', { id: 'review-live' }), section('Agenda — inputs of 9.3.2', agendaBox),
+        evidenceSection(ctx, 'review', id, { hint: 'Presentations, reports and records of the review' }));
       draw();
       if (first || !pack) loadPack();
       first = false;

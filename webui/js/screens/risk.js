@@ -21,6 +21,7 @@ export async function render(ctx) {
   const reload = followView(ctx, 'risk', { body, params: () => ({ id }), draw });
 
   function draw(r) {
+    evidence.setOwner(r.owner);
     // What the risk's state admits comes with the risk (allowed_commands);
     // whether this user acts only on their own risks comes with the session.
     const on = { on: r, owner: r.owner };

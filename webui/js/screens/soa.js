@@ -5,7 +5,7 @@
 
 import { h, replace, instant, humanize } from '../dom.js';
 import { app } from '../state.js';
-import { evidenceSection } from '../evidence.js';
+import { evidenceDisclosure } from '../evidence.js';
 import { pageHeader, csvButtons, printButton, loading, toast, stateChip, chip, field, openDialog, writeButton, empty, followView, queryParams, queryFilters, kpi } from '../ui.js';
 import { stackBar } from '../charts.js';
 import { people } from '../directory.js';
@@ -104,7 +104,7 @@ export async function render(ctx) {
             h('div.ctl-title', h('span.id-cell', x.id), ' ', x.title),
             x.justification ? h('div.ctl-just', x.justification) : null,
             x.differs_from_published ? h('div', chip('changed since publication', 'warn')) : null,
-            controlEvidence(ctx, x)),
+            h('div', { dataset: { controlEvidence: x.id } }, evidenceDisclosure(ctx, 'control', x.id, x.evidence))),
           h('td', { 'data-label': 'Applicability' }, stateChip(x.applicability, null, 'soa_applicability')),
           h('td', { 'data-label': 'Implementation' }, x.applicable ? stateChip(x.implementation_status, null, 'soa_status') : h('span.muted', '—')),
           h('td', { 'data-label': 'Linked risks' }, (x.linked_risks || []).length ? h('span', x.linked_risks.map((r, k) => [k ? ', ' : '', h('a', { href: `#/risks/${encodeURIComponent(r)}` }, r)])) : h('span.muted', '—')),
@@ -113,22 +113,6 @@ export async function render(ctx) {
 
   await reload();
   return page;
-}
-
-// The control's evidence files: a count (stale ones flagged) that opens the
-// list, loaded when first opened.
-function controlEvidence(ctx, x) {
-  const n = x.evidence || { current: 0, stale: 0 };
-  const label = n.current + n.stale === 0 ? 'No evidence' : `Evidence: ${n.current + n.stale}`;
-  const box = h('details.ctl-evidence', { dataset: { controlEvidence: x.id } },
-    h('summary', label, n.stale ? [' ', chip(`${n.stale} stale`, 'bad')] : ''));
-  box.addEventListener('toggle', () => {
-    if (box.open && !box.dataset.loaded) {
-      box.dataset.loaded = '1';
-      box.append(evidenceSection(ctx, 'control', x.id, { title: null }));
-    }
-  });
-  return h('div', box);
 }
 
 function editDialog(x) {

@@ -105,6 +105,10 @@ struct attach {
   static constexpr std::string_view type = "evidence.attach";
   static constexpr role_set allowed = roles_of(
       {role::isms_manager, role::risk_owner, role::contributor, role::internal_auditor, role::top_management});
+  // A risk owner who holds none of these attaches evidence only to the risks
+  // and assets they own.
+  static constexpr role_set any_entity =
+      roles_of({role::isms_manager, role::contributor, role::internal_auditor, role::top_management});
   std::string evidence_id;
   subject_kind kind = subject_kind::risk;
   std::string subject_id;
@@ -164,6 +168,8 @@ struct state {
 // subject's stream has events; an SoA control is one of Annex A's).
 struct facts {
   bool subject_exists = false;
+  // The subject's owner, for the subjects that have one (a risk, an asset).
+  std::optional<std::string> subject_owner;
 };
 [[nodiscard]] std::vector<std::string> reads(const command& c, const state& s);
 [[nodiscard]] std::expected<facts, rejection> facts_from(const command& c, const state& s, const stream_reads& read);
