@@ -4,6 +4,7 @@
 #include <array>
 
 #include "isms/domain/annex_a.hpp"
+#include "isms/domain/asset.hpp"
 #include "isms/domain/authorization.hpp"
 #include "isms/domain/user.hpp"
 #include "wire_fields.hpp"
@@ -44,12 +45,14 @@ using wire::rule;
 // ---- codecs ----------------------------------------------------------------
 
 // Events whose fields are their members, each under its own name.
-ISMS_WIRE_MEMBERS(identified, title, description, asset, threat, vulnerability, owner, category)
+ISMS_WIRE_MEMBERS(identified, title, description, asset, threat, vulnerability, owner, category, asset_ids)
+ISMS_WIRE_MEMBERS(assets_linked, asset_ids, previous_asset_ids, reason)
 ISMS_WIRE_MEMBERS(assessed, likelihood, impact, score, level, within_appetite, rationale, matrix_version, reassessment)
 ISMS_WIRE_MEMBERS(owner_changed, previous_owner, owner, reason, acceptance_withdrawn)
 ISMS_WIRE_MEMBERS(retired, reason)
 
 json encode_data(const identified& e) { return wire_members(e); }
+json encode_data(const assets_linked& e) { return wire_members(e); }
 json encode_data(const assessed& e) { return wire_members(e); }
 json encode_data(const treatment_planned& e) {
   return {{"option", to_string(e.option)},
@@ -104,11 +107,19 @@ std::string owner_in(fields& f) { return f.id("owner"); }
 
 std::expected<event, std::string> decode_event(std::string_view type, const json& data) {
   using wire::read_event;
+  if (type == identified::upcast_from) {
+    if (!data.is_object()) return std::unexpected("the data of " + std::string(type) + " must be an object");
+    return decode_event(identified::type, upcast_identified_v1(data));
+  }
   if (type == identified::type)
     return read_event<event>(type, data, [](fields& f) {
       return identified{f.raw_text("title"),  f.opt_text("description"), f.raw_text("asset"),
                         f.raw_text("threat"), f.raw_text("vulnerability"), f.raw_text("owner"),
-                        f.raw_text("category")};
+                        f.raw_text("category"), f.strings("asset_ids")};
+    });
+  if (type == assets_linked::type)
+    return read_event<event>(type, data, [](fields& f) {
+      return assets_linked{f.strings("asset_ids"), f.strings("previous_asset_ids"), f.raw_text("reason")};
     });
   if (type == assessed::type)
     return read_event<event>(type, data, [](fields& f) {
@@ -170,11 +181,23 @@ std::expected<event, std::string> decode_event(std::string_view type, const json
 
 // ---- command parsing ---------------------------------------------------------
 
+// The registered assets a risk concerns: ids, each once, at most 50.
+std::vector<std::string> asset_ids_in(fields& f, bool required) {
+  auto ids = required ? f.ids("asset_ids", true, 50) : f.opt_ids("asset_ids", 50);
+  for (std::size_t i = 0; i < ids.size() && f.ok(); ++i)
+    for (std::size_t k = 0; k < i; ++k)
+      if (ids[k] == ids[i]) f.fail("asset_ids[" + std::to_string(i) + "]", "asset listed twice");
+  return ids;
+}
+
 command read_identify(fields& f) {
   identified d;
   d.title = f.text("title", wire::max_line);
   d.description = f.opt_text("description");
-  d.asset = f.text("asset", wire::max_line);
+  d.asset = f.opt_text("asset", wire::max_line);
+  d.asset_ids = asset_ids_in(f, false);
+  if (f.ok() && d.asset.find_first_not_of(" \t\r\n") == std::string::npos && d.asset_ids.empty())
+    f.fail("asset", "name the asset: registered assets in asset_ids, or in words");
   d.threat = f.text("threat", wire::max_line);
   d.vulnerability = f.text("vulnerability", wire::max_line);
   d.owner = owner_in(f);
@@ -262,11 +285,51 @@ std::optional<rejection> check_owner(const facts& f, const std::string& user_id)
   return std::nullopt;
 }
 
+// Each asset named is in the inventory and in use (A.5.9).
+std::optional<rejection> check_assets(const facts& f, const std::vector<std::string>& ids) {
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const auto it = f.assets.find(ids[i]);
+    const std::string at = "data.asset_ids[" + std::to_string(i) + "]";
+    if (it == f.assets.end() || !it->second.registered)
+      return rejection{rejection_kind::not_found, at, "no asset " + ids[i] + " in the inventory"};
+    if (it->second.retired) return rejection{rejection_kind::rule, at, "asset " + ids[i] + " is retired"};
+  }
+  return std::nullopt;
+}
+
 decision decide_identify(const identify& c, const state& s, const command_context& ctx, const facts& f) {
   if (auto r = state_refusal(identify::type, s)) return std::unexpected(*r);
   if (auto r = owner_only_own(ctx, identify::type, c.details.owner, "identify")) return std::unexpected(*r);
   if (auto r = check_owner(f, c.details.owner)) return std::unexpected(*r);
+  if (auto r = check_assets(f, c.details.asset_ids)) return std::unexpected(*r);
   return one(c.details);
+}
+
+decision decide_link_assets(const link_assets& c, const state& s, const command_context& ctx, const facts& f) {
+  if (auto r = check_exists(s)) return std::unexpected(*r);
+  if (auto r = owner_only_own(ctx, link_assets::type, s.details.owner, "link assets to")) return std::unexpected(*r);
+  if (auto r = state_refusal(link_assets::type, s)) return std::unexpected(*r);
+  auto sorted = [](std::vector<std::string> v) {
+    std::ranges::sort(v);
+    return v;
+  };
+  if (sorted(c.asset_ids) == sorted(s.details.asset_ids))
+    return rule("the risk already concerns exactly these assets", "data.asset_ids");
+  if (c.asset_ids.empty() && s.details.asset.find_first_not_of(" \t\r\n") == std::string::npos)
+    return rule("a risk identified without an asset in words keeps at least one registered asset", "data.asset_ids");
+  // Only newly named assets must be in use: a retired one may stay linked.
+  std::vector<std::string> added;
+  for (const auto& id : c.asset_ids)
+    if (std::ranges::find(s.details.asset_ids, id) == s.details.asset_ids.end()) added.push_back(id);
+  for (const auto& id : added) {
+    const auto at = std::ranges::find(c.asset_ids, id) - c.asset_ids.begin();
+    const auto it = f.assets.find(id);
+    const std::string field = "data.asset_ids[" + std::to_string(at) + "]";
+    if (it == f.assets.end() || !it->second.registered)
+      return std::unexpected(rejection{rejection_kind::not_found, field, "no asset " + id + " in the inventory"});
+    if (it->second.retired) return std::unexpected(rejection{rejection_kind::rule, field, "asset " + id + " is retired"});
+  }
+  return one(assets_linked{c.asset_ids, s.details.asset_ids, c.reason});
 }
 
 decision decide_implemented(const record_treatment_implemented& c, const state& s, const command_context& ctx) {
@@ -428,6 +491,9 @@ std::optional<rejection> state_refusal(std::string_view type, const state& s) {
     if (s.status_ != status::treatment_planned)
       return wire::refusal("acceptance is requested once the treatment is planned; the risk is " +
                     std::string(to_string(s.status_)));
+  } else if (type == link_assets::type) {
+    if (s.status_ == status::acceptance_requested)
+      return wire::refusal("acceptance is being decided on this risk as it stands; link assets after the decision");
   } else if (type == record_treatment_implemented::type) {
     if (s.status_ == status::acceptance_requested)
       return wire::refusal("acceptance is being decided on this treatment plan; record its implementation after the decision");
@@ -445,7 +511,8 @@ std::optional<rejection> state_refusal(std::string_view type, const state& s) {
 std::vector<std::string> admitted_commands(const state& s) {
   std::vector<std::string> out;
   for (std::string_view type : {identify::type, assess::type, plan_treatment::type, request_acceptance::type,
-                                record_treatment_implemented::type, change_owner::type, retire::type})
+                                record_treatment_implemented::type, change_owner::type, link_assets::type,
+                                retire::type})
     if (!state_refusal(type, s)) out.emplace_back(type);
   return out;
 }
@@ -475,6 +542,12 @@ std::expected<event, std::string> decode(std::string_view type, const json& data
   return decode_event(type, data);
 }
 
+json upcast_identified_v1(const json& v1) {
+  json v2 = v1;
+  v2["asset_ids"] = json::array();
+  return v2;
+}
+
 std::expected<command, rejection> parse_command(std::string_view type, const json& data) {
   using wire::read_command;
   if (type == identify::type) return read_command<command>(data, read_identify);
@@ -494,6 +567,9 @@ std::expected<command, rejection> parse_command(std::string_view type, const jso
     return read_command<command>(data, [](fields& f) { return command{record_treatment_implemented{f.text("evidence")}}; });
   if (type == retire::type)
     return read_command<command>(data, [](fields& f) { return command{retire{f.text("reason")}}; });
+  if (type == link_assets::type)
+    return read_command<command>(
+        data, [](fields& f) { return command{link_assets{asset_ids_in(f, true), f.text("reason")}}; });
   return std::unexpected(rejection{rejection_kind::invalid, "type", "unknown risk command '" + std::string(type) + "'"});
 }
 
@@ -542,6 +618,8 @@ state evolve(state s, const event& e) {
             s.status_ = status::treatment_planned;
             s.pending.reset();
           }
+        } else if constexpr (std::is_same_v<T, assets_linked>) {
+          s.details.asset_ids = v.asset_ids;
         } else if constexpr (std::is_same_v<T, retired>) {
           s.status_ = status::retired;
           s.retired_reason = v.reason;
@@ -566,7 +644,16 @@ std::vector<std::string> reads(const command& c, const state&) {
   return std::visit(
       [](const auto& cmd) -> std::vector<std::string> {
         using T = std::decay_t<decltype(cmd)>;
-        if constexpr (std::is_same_v<T, identify>) return {"user-" + cmd.details.owner};
+        if constexpr (std::is_same_v<T, identify>) {
+          std::vector<std::string> out{"user-" + cmd.details.owner};
+          for (const auto& id : cmd.details.asset_ids) out.push_back("asset-" + id);
+          return out;
+        }
+        if constexpr (std::is_same_v<T, link_assets>) {
+          std::vector<std::string> out;
+          for (const auto& id : cmd.asset_ids) out.push_back("asset-" + id);
+          return out;
+        }
         if constexpr (std::is_same_v<T, change_owner>) return {"user-" + cmd.owner};
         if constexpr (std::is_same_v<T, assess> || std::is_same_v<T, plan_treatment> ||
                       std::is_same_v<T, request_acceptance>)
@@ -583,6 +670,11 @@ std::expected<facts, rejection> facts_from(const command& c, const state& s, con
       auto m = risk_matrix::current_matrix(read.history(stream));
       if (!m) return std::unexpected(m.error());
       f.matrix = std::move(*m);
+    } else if (stream.starts_with("asset-")) {
+      const auto history = read.history(stream);
+      auto a = asset::fold(history);
+      if (!a) return std::unexpected(a.error());
+      f.assets[stream.substr(6)] = {a->exists, a->current == asset::status::retired};
     } else {
       auto owner = user::fold(read.history(stream));
       if (!owner) return std::unexpected(owner.error());
@@ -614,6 +706,8 @@ decision decide(const command& c, const state& s, const facts& f, const command_
           return decide_implemented(cmd, s, ctx);
         } else if constexpr (std::is_same_v<T, change_owner>) {
           return decide_change_owner(cmd, s, f);
+        } else if constexpr (std::is_same_v<T, link_assets>) {
+          return decide_link_assets(cmd, s, ctx, f);
         } else {
           return decide_retire(cmd, s, ctx);
         }

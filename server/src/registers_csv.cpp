@@ -73,7 +73,7 @@ class table {
 #define ISMS_CHANGED_COLUMNS "changed_position", "changed_at", "changed_by"
 
 register_csv risk_register(const views::risk_register& r, std::uint64_t position) {
-  table t(position, {"id", "title", "owner", "category", "asset", "threat", "vulnerability", "state",
+  table t(position, {"id", "title", "owner", "category", "asset", "asset_ids", "threat", "vulnerability", "state",
                      "inherent_likelihood", "inherent_impact", "inherent_score", "inherent_level",
                      "treatment_option", "controls", "treatment_due", "treatment_implemented_on",
                      "residual_likelihood", "residual_impact", "residual_score", "residual_level",
@@ -81,7 +81,7 @@ register_csv risk_register(const views::risk_register& r, std::uint64_t position
                      "retired_reason", "version", ISMS_CHANGED_COLUMNS});
   for (const auto& [id, e] : r.risks) {
     t.cell(id).cell(e.title).cell(e.owner)
-        .cell(e.category).cell(e.asset).cell(e.threat)
+        .cell(e.category).cell(e.asset).cell(e.asset_ids).cell(e.threat)
         .cell(e.vulnerability).cell(e.state)
         .cell(e.inherent.likelihood).cell(e.inherent.impact).cell(e.inherent.score)
         .cell(e.inherent.level).cell(e.treatment_option).cell(e.controls)

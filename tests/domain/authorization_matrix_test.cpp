@@ -197,10 +197,17 @@ TEST(AuthorizationMatrix, ARiskOwnerActingOnSomeoneElsesRiskIsForbidden) {
   const json plan{{"option", "modify"},      {"controls", {"8.7", "8.8"}}, {"actions", "EDR and monthly patching"},
                   {"target_likelihood", 3}, {"target_impact", 4},        {"due", "2026-06-30"}};
   const json implemented{{"evidence", "EDR rolled out, patch reports attached"}};
+  // The file servers in the asset inventory, for the link.
+  ASSERT_TRUE(log.run("asset.register", "asset-A-1",
+                      {{"asset_id", "A-1"}, {"name", "File servers"}, {"type", "hardware"}, {"owner", "olga"},
+                       {"classification", "internal"}, {"location", "server room"}},
+                      testing::manager()));
+  const json link{{"asset_ids", {"A-1"}}, {"reason", "the file servers are A-1 in the inventory"}};
   const std::vector<std::pair<std::string, json>> steps{{"risk.identify", identify},
                                                         {"risk.assess", assess},
                                                         {"risk.plan_treatment", plan},
-                                                        {"risk.record_treatment_implemented", implemented}};
+                                                        {"risk.record_treatment_implemented", implemented},
+                                                        {"risk.link_assets", link}};
   // Every risk-stream command the table gives risk_owner is exercised here.
   std::set<std::string> covered;
   for (const auto& [type, _] : steps) covered.insert(type);

@@ -106,7 +106,7 @@ TEST(DispatchRoutes, RoutesToTheAggregate) {
   const auto d = log.decide("risk.identify", "risk-R-1", {{"title", "t"}, {"asset", "a"}, {"threat", "t"}, {"vulnerability", "v"},
                                  {"owner", "olga"}, {"category", "c"}}, {}, manager());
   ASSERT_TRUE(d) << d.error().message;
-  EXPECT_EQ((*d)[0].type, "risk.identified.v1");
+  EXPECT_EQ((*d)[0].type, "risk.identified.v2");
   const auto u = log.decide("user.register", "user-new", {{"name", "New"}, {"roles", {"contributor"}}}, {}, admin());
   ASSERT_TRUE(u) << u.error().message;
   EXPECT_EQ((*u)[0].type, "user.registered.v1");

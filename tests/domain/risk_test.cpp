@@ -1,5 +1,7 @@
 #include "isms/domain/risk.hpp"
 
+#include "isms/domain/asset.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -84,8 +86,110 @@ TEST(RiskIdentify, RecordsEveryDetailAnAuditorNeeds) {
   const auto d = w.when("risk.identify", identify_data(), {});
   ASSERT_TRUE(d) << d.error().message;
   ASSERT_EQ(d->size(), 1u);
-  EXPECT_EQ((*d)[0].type, "risk.identified.v1");
+  EXPECT_EQ((*d)[0].type, "risk.identified.v2");
   EXPECT_EQ((*d)[0], encode(details()));
+}
+
+// ---- assets by id ------------------------------------------------------------
+
+// The inventory: in use, A-9 retired.
+void register_assets(in_memory_log& log) {
+  for (const std::string id : {"A-1", "A-2", "A-9"}) {
+    asset::registered r;
+    r.asset_id = id;
+    r.recorded.name = "asset " + id;
+    r.recorded.type = asset::kind::hardware;
+    r.recorded.owner = "olga";
+    r.recorded.location = "DC1";
+    r.registered_on = day("2026-01-05");
+    r.registered_by = "mia";
+    log.append("asset-" + id, {asset::encode(r)}, manager());
+  }
+  log.append("asset-A-9", {asset::encode(asset::retired{"shredded", "ticket 77", day("2026-02-01"), "mia"})}, manager());
+}
+
+TEST(RiskAssets, ARiskNamesRegisteredAssetsInUseOrTheAssetInWords) {
+  world w;
+  register_assets(w.log);
+  json d = identify_data();
+  d["asset_ids"] = {"A-1", "A-2"};
+  const auto named = w.when("risk.identify", d, {});
+  ASSERT_TRUE(named) << named.error().message;
+  EXPECT_EQ(std::get<identified>(*decode((*named)[0].type, (*named)[0].data)).asset_ids,
+            (std::vector<std::string>{"A-1", "A-2"}));
+  // Ids alone, without words, are enough; neither is refused.
+  d.erase("asset");
+  EXPECT_TRUE(w.when("risk.identify", d, {}));
+  d["asset_ids"] = json::array();
+  EXPECT_REJECTED(w.when("risk.identify", d, {}), rejection_kind::invalid, "data.asset");
+  // Every id is in the inventory and in use, and named once.
+  d["asset_ids"] = {"A-1", "A-7"};
+  EXPECT_REJECTED(w.when("risk.identify", d, {}), rejection_kind::not_found, "data.asset_ids[1]");
+  d["asset_ids"] = {"A-9"};
+  EXPECT_REJECTED(w.when("risk.identify", d, {}), rejection_kind::rule, "data.asset_ids[0]");
+  d["asset_ids"] = {"A-1", "A-1"};
+  EXPECT_REJECTED(w.when("risk.identify", d, {}), rejection_kind::invalid, "data.asset_ids[1]");
+  d["asset_ids"] = {"../A-1"};
+  EXPECT_REJECTED(w.when("risk.identify", d, {}), rejection_kind::invalid, "data.asset_ids[0]");
+}
+
+TEST(RiskAssets, ARiskIdentifiedInWordsIsLinkedToTheInventoryLater) {
+  world w;
+  register_assets(w.log);
+  const events given{encode(details())};
+  const json link{{"asset_ids", {"A-2"}}, {"reason", "the file servers are A-2 in the inventory"}};
+  const auto linked = w.when("risk.link_assets", link, given);
+  ASSERT_TRUE(linked) << linked.error().message;
+  EXPECT_EQ((*linked)[0], encode(assets_linked{{"A-2"}, {}, "the file servers are A-2 in the inventory"}));
+  events after = given;
+  after.push_back((*linked)[0]);
+  const auto s = fold(history_of(stream, after));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->details.asset_ids, (std::vector<std::string>{"A-2"}));
+  EXPECT_EQ(s->details.asset, "file servers") << "the words stay as identified";
+  // The same set again says nothing new.
+  EXPECT_REJECTED(w.when("risk.link_assets", link, after), rejection_kind::rule, "data.asset_ids");
+  // A retired asset may stay linked but is not newly linked.
+  EXPECT_REJECTED(w.when("risk.link_assets", {{"asset_ids", {"A-2", "A-9"}}, {"reason", "x"}}, after),
+                  rejection_kind::rule, "data.asset_ids[1]");
+  EXPECT_REJECTED(w.when("risk.link_assets", {{"asset_ids", {"A-3"}}, {"reason", "x"}}, after),
+                  rejection_kind::not_found, "data.asset_ids[0]");
+  // Unlinking everything leaves the words.
+  EXPECT_TRUE(w.when("risk.link_assets", {{"asset_ids", json::array()}, {"reason", "wrong asset"}}, after));
+  // Its owner may link; another owner may not; nor while acceptance is decided; nor once retired.
+  EXPECT_TRUE(w.when("risk.link_assets", link, given, owner()));
+  EXPECT_REJECTED(w.when("risk.link_assets", link, given, other_owner()), rejection_kind::forbidden, "");
+  EXPECT_REJECTED(w.when("risk.link_assets", link, requested()), rejection_kind::rule, "");
+  events gone = given;
+  gone.push_back(encode(retired{"merged"}));
+  EXPECT_REJECTED(w.when("risk.link_assets", link, gone), rejection_kind::rule, "");
+  EXPECT_REJECTED(w.when("risk.link_assets", link, {}), rejection_kind::not_found, "");
+}
+
+TEST(RiskAssets, ARiskIdentifiedBeforeAssetIdsIsReadThroughItsUpcaster) {
+  // As written by earlier releases: risk.identified.v1, the asset in words only.
+  const json v1 = identify_data();
+  const auto e = decode("risk.identified.v1", v1);
+  ASSERT_TRUE(e) << e.error();
+  const auto& x = std::get<identified>(*e);
+  EXPECT_EQ(x, details()) << "every field as written, and no asset ids";
+  EXPECT_TRUE(x.asset_ids.empty());
+  // The upcaster adds the list and changes nothing else.
+  json expected = v1;
+  expected["asset_ids"] = json::array();
+  EXPECT_EQ(upcast_identified_v1(v1), expected);
+  // A stream begun in v1 folds, and takes links and further commands.
+  world w;
+  register_assets(w.log);
+  const events given{new_event{"risk.identified.v1", v1}, encode(high_assessment())};
+  const auto s = fold(history_of(stream, given));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->details.asset, "file servers");
+  EXPECT_EQ(s->status_, status::assessed);
+  EXPECT_TRUE(w.when("risk.link_assets", {{"asset_ids", {"A-1"}}, {"reason", "inventory built"}}, given));
+  // A malformed v1 is refused as before, not upcast into something valid.
+  EXPECT_FALSE(decode("risk.identified.v1", json::array()));
+  EXPECT_FALSE(decode("risk.identified.v1", json{{"title", 3}}));
 }
 
 TEST(RiskIdentify, OnlyOnAnEmptyStream) {
@@ -512,21 +616,24 @@ std::vector<std::string> admitted_after(const events& given) {
 TEST(RiskAdmittedCommands, FollowTheLifecycle) {
   using list = std::vector<std::string>;
   EXPECT_EQ(admitted_after({}), list{"risk.identify"});
-  EXPECT_EQ(admitted_after({encode(details())}), (list{"risk.assess", "risk.change_owner", "risk.retire"}));
+  EXPECT_EQ(admitted_after({encode(details())}),
+            (list{"risk.assess", "risk.change_owner", "risk.link_assets", "risk.retire"}));
   EXPECT_EQ(admitted_after({encode(details()), encode(high_assessment())}),
-            (list{"risk.assess", "risk.plan_treatment", "risk.change_owner", "risk.retire"}));
+            (list{"risk.assess", "risk.plan_treatment", "risk.change_owner", "risk.link_assets", "risk.retire"}));
   EXPECT_EQ(admitted_after(planned()),
             (list{"risk.assess", "risk.plan_treatment", "risk.request_acceptance",
-                  "risk.record_treatment_implemented", "risk.change_owner", "risk.retire"}));
+                  "risk.record_treatment_implemented", "risk.change_owner", "risk.link_assets", "risk.retire"}));
+  // While acceptance is decided, the assets it concerns stay as they are.
   EXPECT_EQ(admitted_after(requested()),
             (list{"risk.assess", "risk.plan_treatment", "risk.change_owner", "risk.retire"}));
   // An accepted risk's plan is not revised: it is reassessed.
   EXPECT_EQ(admitted_after(accepted_until("2027-03-01")),
-            (list{"risk.assess", "risk.record_treatment_implemented", "risk.change_owner", "risk.retire"}));
+            (list{"risk.assess", "risk.record_treatment_implemented", "risk.change_owner", "risk.link_assets",
+                  "risk.retire"}));
   auto done = planned();
   done.push_back(encode(treatment_implemented{"EDR", day("2026-03-01")}));
   EXPECT_EQ(admitted_after(done), (list{"risk.assess", "risk.plan_treatment", "risk.request_acceptance",
-                                        "risk.change_owner", "risk.retire"}));
+                                        "risk.change_owner", "risk.link_assets", "risk.retire"}));
   auto gone = planned();
   gone.push_back(encode(retired{"asset decommissioned"}));
   EXPECT_TRUE(admitted_after(gone).empty());
@@ -648,7 +755,10 @@ TEST(RiskChangeOwner, WithdrawsAPendingAcceptanceAndKeepsOneInForce) {
 // ---- codecs ---------------------------------------------------------------------------
 
 TEST(RiskCodec, EveryEventRoundTrips) {
+  identified with_assets = details();
+  with_assets.asset_ids = {"A-1", "A-2"};
   const std::vector<event> all{details(),
+                               with_assets,
                                high_assessment(),
                                plan(),
                                request_event(planned()),
@@ -657,13 +767,15 @@ TEST(RiskCodec, EveryEventRoundTrips) {
                                acceptance_expired{day("2027-03-01"), day("2027-03-02")},
                                owner_changed{"olga", "otto", "moved", true},
                                treatment_implemented{"report TR-7", day("2026-05-04")},
-                               retired{"gone"}};
+                               retired{"gone"},
+                               assets_linked{{"A-3"}, {"A-1", "A-2"}, "inventory"}};
   for (const auto& e : all) {
     const auto wire = encode(e);
     const auto back = decode(wire.type, wire.data);
     ASSERT_TRUE(back) << wire.type << ": " << back.error();
     EXPECT_EQ(*back, e) << wire.type;
-    EXPECT_TRUE(wire.type.ends_with(".v1"));
+    // Version 1, but for the event that took an upcaster.
+    EXPECT_TRUE(wire.type.ends_with(std::holds_alternative<identified>(e) ? ".v2" : ".v1")) << wire.type;
     EXPECT_TRUE(wire.type.starts_with("risk."));
   }
 }

@@ -115,6 +115,40 @@ TEST(RisksView, ListsEveryRiskWithItsRatingsTreatmentAndHeatMap) {
   EXPECT_EQ(r.at("by_level").at("inherent").at("critical"), 1);
 }
 
+// A risk of an earlier release (risk.identified.v1, its asset in words) and
+// one naming registered assets: both in the register, the first linked
+// later; the asset_id filter finds each asset's risks, and time travel shows
+// the links as they stood.
+TEST(RisksView, RisksNameTheirAssetsByIdOldRisksIncluded) {
+  journal j;
+  j.add("risk-R-1", new_event{"risk.identified.v1",
+                              {{"title", "Laptop theft"}, {"description", ""}, {"asset", "laptops"},
+                               {"threat", "theft"}, {"vulnerability", "no encryption"}, {"owner", "olga"},
+                               {"category", "it"}}});
+  j.add("risk-R-2", risk::encode(risk::identified{"Ransomware", "", "", "ransomware", "unpatched", "otto", "it",
+                                                  {"A-1", "A-2"}}));
+  const auto before = j.fold();
+  j.add("risk-R-1", risk::encode(risk::assets_linked{{"A-4"}, {}, "inventory set up"}));
+  const auto v = j.fold();
+  const json r1 = must(query(v, "risk", {{"id", "R-1"}}, manager, today));
+  EXPECT_EQ(r1.at("asset"), "laptops") << "the words of a v1 risk stay";
+  EXPECT_EQ(r1.at("asset_ids"), json({"A-4"}));
+  EXPECT_EQ(r1.at("history")[0].at("summary"), "identified: Laptop theft (owner olga)");
+  EXPECT_EQ(r1.at("history")[1].at("summary"), "assets: A-4 (were: none)");
+  EXPECT_EQ(r1.at("history")[1].at("comment"), "inventory set up");
+  const auto ids = [](const json& list) {
+    std::vector<std::string> out;
+    for (const auto& r : list.at("risks")) out.push_back(r.at("id"));
+    return out;
+  };
+  EXPECT_EQ(ids(must(query(v, "risks", {{"asset_id", "A-4"}}, manager, today))), std::vector<std::string>{"R-1"});
+  EXPECT_EQ(ids(must(query(v, "risks", {{"asset_id", "A-2"}}, manager, today))), std::vector<std::string>{"R-2"});
+  EXPECT_TRUE(ids(must(query(v, "risks", {{"asset_id", "A-9"}}, manager, today))).empty());
+  EXPECT_TRUE(ids(must(query(before, "risks", {{"asset_id", "A-4"}}, manager, today))).empty())
+      << "before the link, R-1 named no registered asset";
+  EXPECT_EQ(must(query(before, "risk", {{"id", "R-1"}}, manager, today)).at("asset_ids"), json::array());
+}
+
 TEST(RisksView, FiltersByStateOwnerAndLevelAndSorts) {
   journal j;
   add_risk(j, "R-1", "olga", 4, 4, {"8.1"}, 2, 2);

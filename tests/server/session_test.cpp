@@ -128,7 +128,7 @@ TEST(sessions, the_session_says_which_commands_the_user_may_send_only_about_thei
                                    "risk.record_treatment_implemented", "incident.record_containment",
                                    "incident.record_evidence", "incident.resolve", "supplier.record_assessment",
                                    "asset.change", "asset.request_reclassification", "asset.retire",
-                                   "evidence.attach", "evidence.review", "evidence.withdraw"}));
+                                   "evidence.attach", "evidence.review", "evidence.withdraw", "risk.link_assets"}));
   EXPECT_EQ(own_only(srv.add_user("cleo", {"contributor"})),
             (std::set<std::string>{"document.draft", "document.revise", "document.record_review",
                                    "objective.record_progress", "nc.complete_action",

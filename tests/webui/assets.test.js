@@ -7,6 +7,8 @@
 // - Mara Hansen registers a new asset through the form.
 // - The retired EDI gateway keeps its disposal record; the inventory comes
 //   out as CSV.
+// - Lars Meyer links his risk, identified in words, to the Hamburg site in
+//   the inventory; the site's page lists its risks.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -79,5 +81,59 @@ test('an asset is registered through the form, and retired ones keep their dispo
     assert.match(csv, /\nA-8,in_use,Driver telematics data,information,/);
   } finally {
     await context.close();
+  }
+});
+
+// Risks name their assets by id. A risk identified in words a year ago is
+// linked by its owner to the asset in the inventory; the asset's page lists
+// its risks; another owner's risk offers no link.
+test('a risk owner links their risk to the asset in the inventory, and the asset lists its risks', async (t) => {
+  if (skip) { t.skip(skip); return; }
+  const api = await ApiClient.open(browser, server.url, 'mara.hansen', 'demo-mara.hansen');
+  try {
+    // Linked when the inventory was set up: R-01 to the data and the TMS.
+    const r01 = (await api.query('risk', { id: 'R-01' })).data;
+    assert.deepEqual(r01.asset_ids, ['A-1', 'A-2']);
+    const lars = (await api.query('risks', { owner: 'lars.meyer' })).data.risks;
+    const mine = lars.find((r) => !r.asset_ids.length && r.allowed_commands.includes('risk.link_assets'));
+    assert.ok(mine, 'a risk of Lars named in words only, open to a link');
+    const other = (await api.query('risks', { owner: 'eva.schmidt' })).data.risks.find((r) => r.allowed_commands.includes('risk.link_assets'));
+    assert.ok(other, 'a risk of another owner');
+
+    const { context, page } = await signIn(browser, server.url, 'lars.meyer', 'demo-lars.meyer');
+    try {
+      await page.goto(`${server.url}/#/risks/R-01`);
+      await settle(page);
+      await visible(page.locator('[data-asset-link="A-2"]', { hasText: 'Transport management system' }), 'R-01\'s asset A-2 by its name');
+      await page.goto(`${server.url}/#/risks/${encodeURIComponent(other.id)}`);
+      await settle(page);
+      await visible(page.locator('.page-head'), 'another owner\'s risk');
+      assert.equal(await page.locator('[data-write="risk.link_assets"]').count(), 0, 'no link on another owner\'s risk');
+
+      await page.goto(`${server.url}/#/risks/${encodeURIComponent(mine.id)}`);
+      await settle(page);
+      await page.locator('[data-write="risk.link_assets"]').click();
+      const dialog = page.locator('dialog.dialog');
+      await visible(dialog.getByText(mine.asset, { exact: false }).first(), 'the words it was identified with');
+      assert.equal(await dialog.getByLabel(/A-5 · EDI gateway/).count(), 0, 'a retired asset is not offered');
+      await dialog.getByLabel(/A-6 · Warehouse and server room/).check();
+      await dialog.locator('[name=reason]').fill('The server room is part of the Hamburg site (A-6)');
+      await submitDialog(page);
+      await visible(page.locator('[data-asset-link="A-6"]'), 'the asset linked on the risk page', 15_000);
+      await visible(page.locator('main .timeline', { hasText: 'assets: A-6 (were: none)' }), 'the link in the risk\'s history');
+
+      await page.goto(`${server.url}/#/assets/A-6`);
+      await settle(page);
+      const risks = page.locator('[data-asset-risks="A-6"]');
+      await visible(risks.locator(`[data-risk-id="${mine.id}"]`), 'the risk on the asset page');
+      await visible(risks.locator('[data-risk-id="R-07"]'), 'the risk linked when the inventory was set up');
+      await shot(page, 'asset-risks');
+      assert.deepEqual((await api.query('risk', { id: mine.id })).data.asset_ids, ['A-6']);
+      assert.deepEqual((await api.query('risks', { asset_id: 'A-6' })).data.risks.map((r) => r.id).sort(), [mine.id, 'R-07'].sort());
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await api.close();
   }
 });

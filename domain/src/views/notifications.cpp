@@ -78,10 +78,13 @@ json to_json(const notification& n) {
 namespace {
 
 // Calls f(x) with `e` decoded as T (by its aggregate's `decode`) when `e` is
-// an event of T's declared wire type; true when the type matched.
+// an event of T's declared wire type, or of the earlier type T is upcast
+// from; true when the type matched.
 template <class T, class Decode, class F>
 bool on(const recorded_event& e, Decode decode, F&& f) {
-  if (e.type != T::type) return false;
+  bool earlier = false;
+  if constexpr (requires { T::upcast_from; }) earlier = e.type == T::upcast_from;
+  if (e.type != T::type && !earlier) return false;
   if (auto ev = decode(e.type, e.data))
     if (const auto* x = std::get_if<T>(&*ev)) f(*x);
   return true;

@@ -88,6 +88,7 @@ void fold_risk(risk_register& reg, const recorded_event& e, const risk::event& e
             r.title = x.title;
             r.description = x.description;
             r.asset = x.asset;
+            r.asset_ids = x.asset_ids;
             r.threat = x.threat;
             r.vulnerability = x.vulnerability;
             r.owner = x.owner;
@@ -195,6 +196,16 @@ void fold_risk(risk_register& reg, const recorded_event& e, const risk::event& e
                        (x.acceptance_withdrawn ? "; the pending acceptance request is withdrawn" : ""),
                 x.reason));
           },
+          [&](const risk::assets_linked& x) {
+            r.asset_ids = x.asset_ids;
+            const auto list = [](const std::vector<std::string>& ids) {
+              std::string out;
+              for (const auto& id : ids) out += (out.empty() ? "" : ", ") + id;
+              return out.empty() ? std::string("none") : out;
+            };
+            r.history.push_back(
+                history_of(e, "assets: " + list(x.asset_ids) + " (were: " + list(x.previous_asset_ids) + ")", x.reason));
+          },
           [&](const risk::retired& x) {
             withdraw();
             r.retired_reason = x.reason;
@@ -205,7 +216,7 @@ void fold_risk(risk_register& reg, const recorded_event& e, const risk::event& e
       ev);
 }
 
-ISMS_WIRE_MEMBERS(risk_entry, id, stream, title, description, asset, threat, vulnerability, owner, category, state,
+ISMS_WIRE_MEMBERS(risk_entry, id, stream, title, description, asset, asset_ids, threat, vulnerability, owner, category, state,
                   assessment_rationale, matrix_version, controls, treatment_due, retired_reason, version)
 
 json risk_summary_json(const risk_entry& r) {
@@ -260,7 +271,7 @@ risk::state risk_state_of(const risk_entry& r) {
     if (risk::to_string(st) == r.state) s.status_ = st;
   s.stream = r.stream;
   s.version = r.version;
-  s.details = {r.title, r.description, r.asset, r.threat, r.vulnerability, r.owner, r.category};
+  s.details = {r.title, r.description, r.asset, r.threat, r.vulnerability, r.owner, r.category, r.asset_ids};
   if (r.inherent.score != 0)
     s.assessment = risk::assessed{r.inherent.likelihood, r.inherent.impact, r.inherent.score,
                                   r.inherent.level,      r.inherent_within_appetite,
@@ -306,6 +317,7 @@ std::expected<json, rejection> query_risks(const risk_register& reg, const json&
     if (st != risk::status::none) states.push_back(risk::to_string(st));
   const auto state = p.choice("state", states);
   const auto owner = p.text("owner");
+  const auto asset_id = p.text("asset_id");
   std::vector<std::string_view> levels;
   for (const auto& b : reg.matrix.bands) levels.push_back(b.name);
   const auto level = p.choice("level", levels);
@@ -319,6 +331,7 @@ std::expected<json, rejection> query_risks(const risk_register& reg, const json&
   for (const auto& [_, r] : reg.risks) {
     if (!state.empty() && r.state != state) continue;
     if (!owner.empty() && r.owner != owner) continue;
+    if (!asset_id.empty() && std::ranges::find(r.asset_ids, asset_id) == r.asset_ids.end()) continue;
     if (!level.empty() && r.inherent.level != level) continue;
     if (!residual_level.empty() && r.residual.level != residual_level) continue;
     rows.push_back(&r);

@@ -4,7 +4,7 @@
 
 import { h, replace, day, humanize } from '../dom.js';
 import { app } from '../state.js';
-import { pageHeader, loading, toast, field, openDialog, writeButton, facts, section, followView } from '../ui.js';
+import { pageHeader, loading, toast, field, openDialog, writeButton, facts, section, followView, stateChip, levelChip, explain } from '../ui.js';
 import { userOptions, person } from '../directory.js';
 import { timeline } from './risk.js';
 import { evidenceSection } from '../evidence.js';
@@ -17,6 +17,25 @@ export async function render(ctx) {
   const body = h('div', loading());
   // Made once: a redraw of the page keeps it (it follows the evidence view itself).
   const evidence = evidenceSection(ctx, 'asset', id);
+  // The risks that name this asset (the risk register, filtered by the server).
+  const risks = h('div', loading());
+  const risksSection = section('Risks to this asset', risks);
+  risksSection.dataset.assetRisks = id;
+  async function loadRisks() {
+    try {
+      const d = await app.query('risks', { asset_id: id });
+      replace(risks, (d.risks || []).length
+        ? h('ul.plain', d.risks.map((r) => h('li.row', { dataset: { riskId: r.id } },
+          h('a', { href: `#/risks/${encodeURIComponent(r.id)}` }, r.id), h('span', r.title), stateChip(r.state),
+          r.residual && r.residual.score ? levelChip(r.residual.level, r.residual.score)
+            : r.inherent && r.inherent.score ? levelChip(r.inherent.level, r.inherent.score) : null)))
+        : h('p.muted', 'No risk in the register names this asset.'));
+    } catch (err) {
+      replace(risks, h('p.form-error', explain(err)));
+    }
+  }
+  ctx.live('risks', loadRisks);
+  loadRisks();
   const page = h('div', head, body);
 
   const reload = followView(ctx, 'asset', { body, params: () => ({ id }), draw });
@@ -44,6 +63,7 @@ export async function render(ctx) {
           a.proposed_classification ? ['Proposed', h('span', classificationChip(a.proposed_classification), ' — ', a.proposal_reason, h('div.muted', 'awaiting approval ', h('a', { href: `#/approvals/${encodeURIComponent(a.pending_approval_id)}` }, a.pending_approval_id)))] : null,
           a.state === 'retired' ? ['Retired', h('span', day(a.retired_on), ' by ', person(a.retired_by), ': ', a.disposal_method, h('div.muted', a.disposal_record))] : null,
         ]))),
+      risksSection,
       evidence,
       section('History', timeline(a.history || [])));
   }

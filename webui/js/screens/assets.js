@@ -11,6 +11,15 @@ export const CLASSIFICATION_TONE = { public: 'neutral', internal: 'info', confid
 export const TYPES = ['information', 'software', 'hardware', 'service', 'people', 'site', 'other'];
 export const LEVELS = ['public', 'internal', 'confidential', 'strictly_confidential'];
 
+// The inventory as choices for a form: [[id, "A-3 · Name"]], the assets in
+// use and those of `keep` (a retired asset a risk stays linked to).
+export async function assetOptions(keep = []) {
+  const data = await app.query('assets', {});
+  return (data.assets || [])
+    .filter((a) => a.state !== 'retired' || keep.includes(a.id))
+    .map((a) => [a.id, `${a.id} · ${a.name}${a.state === 'retired' ? ' (retired)' : ''}`]);
+}
+
 export function classificationChip(level) {
   return chip(app.stateLabel('asset_classifications', level) || humanize(level), CLASSIFICATION_TONE[level] || 'neutral');
 }

@@ -9,13 +9,27 @@ import { pageHeader, loading, toast, levelChip, stateChip, chip, field, openDial
 import { riskMatrix, rate, annexA } from '../matrix.js';
 import { userOptions, person, people, personName, readable } from '../directory.js';
 import { evidenceSection } from '../evidence.js';
+import { assetOptions } from './assets.js';
 
 export async function render(ctx) {
+  // The registered assets as links, each with its name once it is known.
+  function assetLinks(ids) {
+    return h('span.row', ids.map((a) => {
+      const name = h('span.muted');
+      assetNames.then((n) => { if (n[a]) name.textContent = ` ${n[a]}`; });
+      return h('span', { dataset: { assetLink: a } }, h('a', { href: `#/assets/${encodeURIComponent(a)}` }, a), name);
+    }));
+  }
+
   const id = ctx.params.id;
   const body = h('div', loading());
   // Made once: a redraw of the page keeps it (it follows the evidence view itself).
   const evidence = evidenceSection(ctx, 'risk', id, { hint: 'Treatment evidence: what shows the controls are in place' });
   const head = h('div', pageHeader(`Risk ${id}`, { back: ['#/risks', 'Risk register'] }));
+  // The names of the inventory's assets, for the links to those the risk concerns.
+  const assetNames = app.query('assets', {})
+    .then((d) => Object.fromEntries((d.assets || []).map((a) => [a.id, a.name])))
+    .catch(() => ({}));
   const page = h('div', head, body);
 
   const reload = followView(ctx, 'risk', { body, params: () => ({ id }), draw });
@@ -31,6 +45,7 @@ export async function render(ctx) {
       writeButton('risk.plan_treatment', r.treatment && r.treatment.option ? 'Revise treatment plan' : 'Plan treatment', () => treatmentDialog(r), { kind: r.state === 'assessed' ? 'primary' : 'quiet', ...on }),
       writeButton('risk.request_acceptance', 'Request acceptance', () => acceptanceDialog(r), { ...on }),
       writeButton('risk.change_owner', 'Change owner', () => changeOwnerDialog(r), { kind: 'quiet', ...on }),
+      writeButton('risk.link_assets', 'Link assets', () => linkAssetsDialog(r), { kind: 'quiet', ...on }),
       writeButton('risk.retire', 'Retire', () => retireDialog(r), { kind: 'danger', ...on }),
     ];
     replace(head, pageHeader(r.title || `Risk ${id}`, {
@@ -47,7 +62,9 @@ export async function render(ctx) {
       r.state === 'acceptance_expired' ? h('div.form-error', { role: 'note' }, 'The acceptance reached its review date and expired: the risk must be reassessed.') : null,
       h('div.grid-2',
         section('Identification', facts([
-          ['Asset', r.asset], ['Threat', r.threat], ['Vulnerability', r.vulnerability], ['Category', r.category],
+          (r.asset_ids || []).length ? ['Assets', assetLinks(r.asset_ids)] : null,
+          r.asset ? [(r.asset_ids || []).length ? 'Asset (in words)' : 'Asset', r.asset] : null,
+          ['Threat', r.threat], ['Vulnerability', r.vulnerability], ['Category', r.category],
           r.description ? ['Description', r.description] : null,
         ])),
         section('Assessment',
@@ -216,6 +233,28 @@ async function changeOwnerDialog(r) {
     onSubmit: async (v) => {
       await app.command('risk.change_owner', r.stream, { owner: v.owner, reason: v.reason }, { expectedVersion: r.version, comment: v.reason });
       toast(`Risk ${r.id} now belongs to ${personName(v.owner)}.`, { kind: 'ok' });
+    },
+  });
+}
+
+async function linkAssetsDialog(r) {
+  const linked = r.asset_ids || [];
+  const options = await assetOptions(linked);
+  openDialog({
+    title: `Assets of risk ${r.id}`,
+    intro: r.asset
+      ? `Identified as concerning "${r.asset}". Tick the assets of the inventory it concerns (A.5.9); the words stay in its history.`
+      : 'Tick the assets of the inventory the risk concerns (A.5.9).',
+    fields: [
+      options.length
+        ? field({ label: 'Assets', name: 'asset_ids', type: 'checkboxes', options, value: linked })
+        : h('p.muted', 'The inventory holds no asset yet.'),
+      field({ label: 'Why', name: 'reason', type: 'textarea', required: true }),
+    ],
+    submitLabel: 'Save the assets',
+    onSubmit: async (v) => {
+      await app.command('risk.link_assets', r.stream, { asset_ids: v.asset_ids || [], reason: v.reason }, { expectedVersion: r.version, comment: v.reason });
+      toast(`The assets of risk ${r.id} are saved.`, { kind: 'ok' });
     },
   });
 }

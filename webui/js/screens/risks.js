@@ -7,6 +7,7 @@ import { app } from '../state.js';
 import { empty, toast, levelChip, stateChip, field, openDialog, userError, registerScreen, queryParams, queryFilters, kpi } from '../ui.js';
 import { heatMap } from '../charts.js';
 import { userOptions, nextId, person, personName } from '../directory.js';
+import { assetOptions } from './assets.js';
 
 
 export async function render(ctx) {
@@ -37,7 +38,7 @@ export async function render(ctx) {
     let risks = all;
     if (q.text) {
       const t = q.text.toLowerCase();
-      risks = risks.filter((r) => [r.id, r.title, r.asset, r.threat, r.vulnerability, r.owner, personName(r.owner), r.category].join(' ').toLowerCase().includes(t));
+      risks = risks.filter((r) => [r.id, r.title, r.asset, ...(r.asset_ids || []), r.threat, r.vulnerability, r.owner, personName(r.owner), r.category].join(' ').toLowerCase().includes(t));
     }
     if (cell) {
       risks = risks.filter((r) => {
@@ -133,7 +134,7 @@ export async function render(ctx) {
       h('tbody', risks.map((r) => h('tr', { dataset: { risk: r.id } },
         h('td.id-cell', { 'data-label': 'ID' }, r.id),
         h('td.cell-main', { 'data-label': 'Risk' }, h('a.rowlink', { href: `#/risks/${encodeURIComponent(r.id)}` }, r.title || r.id),
-          h('div.muted', { style: 'font-size:.84rem' }, [r.asset, r.threat].filter(Boolean).join(' · '))),
+          h('div.muted', { style: 'font-size:.84rem' }, [[...(r.asset_ids || []), r.asset].filter(Boolean).join(', '), r.threat].filter(Boolean).join(' · '))),
         h('td', { 'data-label': 'Owner' }, person(r.owner)),
         h('td', { 'data-label': 'State' }, stateChip(r.state)),
         h('td', { 'data-label': 'Inherent' }, r.inherent && r.inherent.score ? levelChip(r.inherent.level, r.inherent.score) : h('span.muted', '—')),
@@ -150,6 +151,7 @@ export async function identifyDialog(data) {
   const owners = await userOptions('risk_owner');
   const ids = ((data && data.risks) || []).map((r) => r.id);
   const suggested = nextId('R-', ids);
+  const inventory = await assetOptions().catch(() => []);
   openDialog({
     title: 'Identify a risk',
     intro: 'A risk to the confidentiality, integrity or availability of information within the scope of the ISMS (6.1.2 c).',
@@ -158,7 +160,8 @@ export async function identifyDialog(data) {
       field({ label: 'Risk id', name: 'id', value: suggested, required: true, hint: 'Letters, digits, "-", "_" or "."' }),
       field({ label: 'Risk owner', name: 'owner', type: 'select', required: true, options: [['', 'Choose…'], ...(owners.length ? owners : [[app.user.id, app.user.id]])], value: app.hasRole('risk_owner') ? app.user.id : '' }),
       h('div.span-2', field({ label: 'Title', name: 'title', required: true, placeholder: 'e.g. Ransomware encrypts the file servers' })),
-      field({ label: 'Asset', name: 'asset', required: true }),
+      inventory.length ? h('div.span-2', field({ label: 'Assets in the inventory (A.5.9)', name: 'asset_ids', type: 'checkboxes', options: inventory })) : null,
+      field({ label: inventory.length ? 'Asset in words' : 'Asset', name: 'asset', hint: inventory.length ? 'For what the inventory does not hold; optional when assets are ticked.' : null }),
       field({ label: 'Category', name: 'category', required: true, placeholder: 'e.g. operations, supplier, people' }),
       field({ label: 'Threat', name: 'threat', required: true }),
       field({ label: 'Vulnerability', name: 'vulnerability', required: true }),
@@ -166,8 +169,10 @@ export async function identifyDialog(data) {
     submitLabel: 'Identify risk',
     onSubmit: async (v) => {
       if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(v.id)) throw userError('The risk id may use letters, digits, "-", "_" and "." and must start with a letter or digit.');
+      const assetIds = v.asset_ids || [];
+      if (!assetIds.length && !String(v.asset || '').trim()) throw userError('Name the asset: tick it in the inventory or describe it in words.');
       await app.command('risk.identify', `risk-${v.id}`, {
-        title: v.title, description: v.description, asset: v.asset, threat: v.threat,
+        title: v.title, description: v.description, asset: v.asset, asset_ids: assetIds, threat: v.threat,
         vulnerability: v.vulnerability, owner: v.owner, category: v.category,
       }, { expectedVersion: 0 });
       toast(`Risk ${v.id} identified.`, { kind: 'ok' });

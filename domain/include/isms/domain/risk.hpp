@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -71,9 +72,15 @@ inline constexpr int expiry_warning_days = 30;
 // ---------------------------------------------------------------------------
 // Events. These events are the storage format: change them with care.
 
-// risk.identified.v1
+// risk.identified.v2 — the risk names the registered assets it concerns
+// (asset_ids, "A-3"); `asset` describes the asset in words, for what is not
+// in the inventory. Events written before (risk.identified.v1, asset in
+// words only) stay as they were written, hash chain and all, and are read
+// through upcast_identified_v1.
 struct identified {
-  static constexpr std::string_view type = "risk.identified.v1";
+  static constexpr std::string_view type = "risk.identified.v2";
+  // The earlier wire type read as this one (upcast_identified_v1).
+  static constexpr std::string_view upcast_from = "risk.identified.v1";
   std::string title;
   std::string description;
   std::string asset;
@@ -81,7 +88,26 @@ struct identified {
   std::string vulnerability;
   std::string owner;     // user id of the risk owner
   std::string category;
+  std::vector<std::string> asset_ids;  // registered assets (asset-<id>)
   friend bool operator==(const identified&, const identified&) = default;
+};
+
+// The upcaster of a risk identified before risks referenced the asset
+// inventory (risk.identified.v1): the same data with `asset_ids: []` (the
+// words of `asset` kept as written), as risk.identified.v2. A pure function
+// of the stored data, applied whenever such an event is read; the stored
+// event is never rewritten.
+[[nodiscard]] json upcast_identified_v1(const json& v1);
+
+// risk.assets_linked.v1 — the registered assets the risk concerns, as a
+// whole new set (a risk identified in words linked to the inventory, an
+// asset added or no longer concerned).
+struct assets_linked {
+  static constexpr std::string_view type = "risk.assets_linked.v1";
+  std::vector<std::string> asset_ids;
+  std::vector<std::string> previous_asset_ids;
+  std::string reason;
+  friend bool operator==(const assets_linked&, const assets_linked&) = default;
 };
 
 // risk.assessed.v1 — also a reassessment (reassessment = true)
@@ -184,7 +210,7 @@ struct retired {
 
 using event = std::variant<identified, assessed, treatment_planned, acceptance_requested, accepted,
                            acceptance_rejected, acceptance_expired, owner_changed, treatment_implemented,
-                           retired>;
+                           retired, assets_linked>;
 
 [[nodiscard]] new_event encode(const event& e);
 // Unknown type or malformed data → an error naming the field; never throws.
@@ -193,7 +219,8 @@ using event = std::variant<identified, assessed, treatment_planned, acceptance_r
 // ---------------------------------------------------------------------------
 // Commands
 
-// risk.identify {title, description?, asset, threat, vulnerability, owner, category}
+// risk.identify {title, description?, asset?, asset_ids?[], threat, vulnerability, owner, category}
+// (asset in words, registered assets by id, or both; at least one)
 struct identify {
   static constexpr std::string_view type = "risk.identify";
   // system: a risk an incident's lessons show (incident::identify_risk_from_lessons)
@@ -261,6 +288,15 @@ struct change_owner {
   std::string reason;
 };
 
+// risk.link_assets {asset_ids[], reason}
+struct link_assets {
+  static constexpr std::string_view type = "risk.link_assets";
+  static constexpr role_set allowed = roles_of({role::isms_manager, role::risk_owner});
+  static constexpr role_set any_entity = roles_of({role::isms_manager});  // the other roles: only what they own
+  std::vector<std::string> asset_ids;
+  std::string reason;
+};
+
 // risk.retire {reason}
 struct retire {
   static constexpr std::string_view type = "risk.retire";
@@ -270,7 +306,7 @@ struct retire {
 
 using command = std::variant<identify, assess, plan_treatment, request_acceptance, accept,
                              reject_acceptance, expire_acceptance, record_treatment_implemented, change_owner,
-                             retire>;
+                             retire, link_assets>;
 
 [[nodiscard]] std::expected<command, rejection> parse_command(std::string_view type, const json& data);
 
@@ -307,6 +343,13 @@ struct facts {
   risk_matrix::matrix matrix = risk_matrix::default_matrix();
   // The user record of the owner that identify or change_owner names.
   user::state owner;
+  // What the inventory holds of each asset that identify or link_assets
+  // names (asset-<id>): on record, and not retired.
+  struct asset_fact {
+    bool registered = false;
+    bool retired = false;
+  };
+  std::map<std::string, asset_fact> assets;
 };
 
 [[nodiscard]] std::vector<std::string> reads(const command& c, const state& s);

@@ -40,6 +40,7 @@ struct risk_entry {
   std::string id;      // "R-12"
   std::string stream;  // "risk-R-12"
   std::string title, description, asset, threat, vulnerability, owner, category;
+  std::vector<std::string> asset_ids;  // the registered assets it concerns
   std::string state;   // risk::to_string(status): identified, assessed, treatment_planned, …
 
   risk_rating inherent;                 // the latest assessment
@@ -75,7 +76,7 @@ struct risk_entry {
 
   friend bool operator==(const risk_entry&, const risk_entry&) = default;
 };
-ISMS_VIEW_FIELDS(risk_entry, id, stream, title, description, asset,
+ISMS_VIEW_FIELDS(risk_entry, id, stream, title, description, asset, asset_ids,
                  threat, vulnerability, owner, category, state,
                  inherent, inherent_within_appetite,
                  assessment_rationale, matrix_version,
@@ -113,7 +114,7 @@ void fold_risk_matrix(risk_register& r, const recorded_event& e, const risk_matr
 // The folded aggregate state the risk's own time rules read (risk::due_on).
 [[nodiscard]] risk::state risk_state_of(const risk_entry& r);
 
-// `risks`: params {state?, owner?, level?, residual_level?, sort?: "id" | "inherent_score" |
+// `risks`: params {state?, owner?, asset_id?, level?, residual_level?, sort?: "id" | "inherent_score" |
 // "residual_score" | "title" | "due", order?: "asc" | "desc"}.
 [[nodiscard]] std::expected<json, rejection> query_risks(const risk_register& r, const json& params,
                                                          std::optional<row_window> window = std::nullopt);
