@@ -133,8 +133,10 @@ test('identifying a risk under an id that exists says the id is taken', async (t
   const dialog = page.locator('dialog[open]');
   await dialog.getByRole('textbox', { name: 'Risk id' }).fill('R-01');
   await dialog.getByRole('combobox', { name: 'Risk owner' }).selectOption('jonas.richter');
-  for (const [name, value] of [['Title', 'Ransomware on the file servers'], ['Asset', 'file servers'], ['Category', 'cyber'],
+  for (const [name, value] of [['Title', 'Ransomware on the file servers'], ['Category', 'cyber'],
     ['Threat', 'ransomware'], ['Vulnerability', 'unpatched SMB']]) await dialog.getByRole('textbox', { name, exact: true }).fill(value);
+  // The asset from the inventory, by its id.
+  await dialog.getByRole('checkbox', { name: /^A-2 · Transport management system/ }).check();
   await dialog.getByRole('button', { name: 'Identify risk' }).click();
 
   const alert = dialog.getByRole('alert');
