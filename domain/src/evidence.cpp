@@ -3,6 +3,11 @@
 #include "isms/domain/annex_a.hpp"
 #include "isms/domain/asset.hpp"
 #include "isms/domain/authorization.hpp"
+#include "isms/domain/document.hpp"
+#include "isms/domain/internal_audit.hpp"
+#include "isms/domain/management_review.hpp"
+#include "isms/domain/nonconformity.hpp"
+#include "isms/domain/objective.hpp"
 #include "isms/domain/risk.hpp"
 #include "wire_fields.hpp"
 
@@ -92,6 +97,7 @@ new_event encode(const event& e) {
                           d["review_by"] = opt_day(x.review_by);
                           d["attached_on"] = format_date(x.attached_on);
                           d["attached_by"] = x.attached_by;
+                          if (!x.part.empty()) d["part"] = x.part;
                           return new_event{std::string(attached::type), d};
                         },
                         [](const reviewed& x) {
@@ -127,6 +133,7 @@ attached read(fields& f, as<attached>) {
   x.review_by = f.opt_day("review_by");
   x.attached_on = f.day("attached_on");
   x.attached_by = f.opt_text("attached_by");
+  x.part = f.opt_text("part", 64);
   return x;
 }
 attach read(fields& f, as<attach>) {
@@ -145,6 +152,9 @@ attach read(fields& f, as<attach>) {
   x.content = read_file(f);
   x.owner = f.opt_id("owner");
   x.review_by = f.opt_day("review_by");
+  x.part = f.opt_text("part", 64);
+  if (f.ok() && !x.part.empty() && part_name(x.kind).empty())
+    f.fail("part", "a " + std::string(to_string(x.kind)) + " has no parts; attach to the whole");
   return x;
 }
 reviewed read(fields& f, as<reviewed>) {
@@ -187,6 +197,7 @@ state evolve(state s, const event& e) {
                    s.evidence_id = x.evidence_id;
                    s.kind = x.kind;
                    s.subject_id = x.subject_id;
+                   s.part = x.part;
                    s.purpose = x.purpose;
                    s.content = x.content;
                    s.owner = x.owner;
@@ -230,6 +241,61 @@ bool review_due(const state& s, date today) {
 
 bool stale(const state& s, date today) { return s.exists && !s.withdrawn && s.review_by && today > *s.review_by; }
 
+std::string_view part_name(subject_kind k) noexcept {
+  switch (k) {
+    case subject_kind::nonconformity: return "action";
+    case subject_kind::audit: return "finding";
+    case subject_kind::document: return "version";
+    case subject_kind::objective: return "measurement";
+    case subject_kind::review: return "action";
+    default: return {};
+  }
+}
+
+namespace {
+
+// The parts a subject has on record, from its stream's history.
+std::expected<std::vector<std::string>, rejection> parts_of(subject_kind k,
+                                                           std::span<const recorded_event> history) {
+  std::vector<std::string> out;
+  switch (k) {
+    case subject_kind::nonconformity: {
+      auto s = nonconformity::fold(history);
+      if (!s) return std::unexpected(s.error());
+      for (const auto& a : s->actions) out.push_back(a.action_id);
+      break;
+    }
+    case subject_kind::audit: {
+      auto s = internal_audit::fold(history);
+      if (!s) return std::unexpected(s.error());
+      for (const auto& x : s->findings) out.push_back(x.finding_id);
+      break;
+    }
+    case subject_kind::document: {
+      auto s = document::fold(history);
+      if (!s) return std::unexpected(s.error());
+      for (std::uint64_t v = 1; v <= s->document_version; ++v) out.push_back(std::to_string(v));
+      break;
+    }
+    case subject_kind::objective: {
+      auto s = objective::fold(history);
+      if (!s) return std::unexpected(s.error());
+      for (const auto& m : s->progress) out.push_back(format_date(m.on));
+      break;
+    }
+    case subject_kind::review: {
+      auto s = management_review::fold(history);
+      if (!s) return std::unexpected(s.error());
+      for (const auto& a : s->actions) out.push_back(a.action_id);
+      break;
+    }
+    default: break;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<std::string> reads(const command& c, const state&) {
   if (const auto* x = std::get_if<attach>(&c)) {
     auto stream = subject_stream(x->kind, x->subject_id);
@@ -256,6 +322,10 @@ std::expected<facts, rejection> facts_from(const command& c, const state&, const
       auto a = asset::fold(history);
       if (!a) return std::unexpected(a.error());
       f.subject_owner = a->recorded.owner;
+    } else if (!x->part.empty()) {
+      auto parts = parts_of(x->kind, history);
+      if (!parts) return std::unexpected(parts.error());
+      f.parts = std::move(*parts);
     }
   }
   return f;
@@ -281,10 +351,14 @@ decision decide(const command& c, const state& s, const facts& f, const command_
             if (acts_only_on_own(ctx.by, attach::type) && f.subject_owner != who)
               return refuse(rejection_kind::forbidden, "",
                             "a risk owner attaches evidence only to the risks and assets they own");
+            if (!x.part.empty() && std::ranges::find(f.parts, x.part) == f.parts.end())
+              return refuse(rejection_kind::not_found, "data.part",
+                            "no " + std::string(part_name(x.kind)) + " " + x.part + " of " +
+                                std::string(to_string(x.kind)) + " " + x.subject_id + " on record");
             if (x.review_by && *x.review_by <= today)
               return refuse(rejection_kind::rule, "data.review_by", "the review day must lie in the future");
             return one(encode(attached{x.evidence_id, x.kind, x.subject_id, x.purpose, x.content,
-                                       x.owner.empty() ? who : x.owner, x.review_by, today, who}));
+                                       x.owner.empty() ? who : x.owner, x.review_by, today, who, x.part}));
           },
           [&](const review& x) -> decision {
             if (x.review_by && *x.review_by <= today)

@@ -94,7 +94,7 @@ std::string disposition(const std::string& name) {
 // What an upload asks to attach, read from its query before the body.
 struct attach_request {
   caller who;
-  std::string evidence_id, subject_kind, subject_id, purpose, name, media_type, owner, review_by;
+  std::string evidence_id, subject_kind, subject_id, part, purpose, name, media_type, owner, review_by;
 };
 
 // Receives the body into the file store; attaches it once complete.
@@ -141,6 +141,7 @@ class upload_sink final : public body_sink, public std::enable_shared_from_this<
                 {"media_type", request_.media_type},  {"size", stored->size}};
     if (!request_.owner.empty()) cmd.data["owner"] = request_.owner;
     if (!request_.review_by.empty()) cmd.data["review_by"] = request_.review_by;
+    if (!request_.part.empty()) cmd.data["part"] = request_.part;
     const command_outcome o = parts_.run(request_.who.user_id, std::move(cmd));
     if (!o.ok) {
       json body{{"error", {{"code", o.error_code}, {"message", o.error_message}}}};
@@ -216,6 +217,7 @@ body_decision evidence_room::stream_body(const http_request& head) {
   };
   a.subject_kind = param("subject_kind");
   a.subject_id = param("subject_id");
+  a.part = param("part");
   a.purpose = param("purpose");
   a.name = base_name(param("name"));
   a.owner = param("owner");

@@ -3,6 +3,7 @@
 // day's time rule; the evidence view with time travel and its snapshot.
 
 #include "isms/domain/evidence.hpp"
+#include "isms/domain/nonconformity.hpp"
 
 #include <gtest/gtest.h>
 
@@ -91,6 +92,45 @@ TEST(evidence, a_risk_owner_attaches_evidence_only_to_the_risks_and_assets_they_
   // A risk owner who also contributes attaches to anything on record.
   EXPECT_TRUE(when("evidence.attach", attach_data(), {}, as("otto", {role::risk_owner, role::contributor})));
   EXPECT_TRUE(when("evidence.attach", attach_data(), {}, manager()));
+}
+
+// A file may evidence one part of its subject: here corrective action A1 of
+// NC-1. The part must be on record; subjects without parts take none.
+TEST(evidence, a_file_evidences_a_part_of_its_subject_that_is_on_record) {
+  namespace nc = nonconformity;
+  nc::raised r;
+  r.nc_id = "NC-1";
+  r.reference = "A.5.15";
+  r.description = "Leavers keep TMS accounts";
+  r.raised_on = day(today);
+  r.raised_by = "mia";
+  const events nc_1{nc::encode(r), nc::encode(nc::action_planned{"A1", "Leaver feed", "olga", day(today)})};
+  const auto on_nc = [&](json data) {
+    given_streams read;
+    read.with("nc-NC-1", nc_1);
+    return decide_command("evidence.attach", "evidence-EV-1", data, history_of("evidence-EV-1", {}), manager(), read);
+  };
+  json d = attach_data("nonconformity", "NC-1");
+  d["part"] = "A1";
+  const auto done = on_nc(d);
+  ASSERT_TRUE(done) << describe(done);
+  const auto e = ev::decode(done->front().type, done->front().data);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(std::get<ev::attached>(*e).part, "A1");
+  EXPECT_EQ(fold({done->front()}).part, "A1");
+  d["part"] = "A9";
+  expect_rejected(on_nc(d), rejection_kind::not_found, "data.part", "no action A9 of nonconformity NC-1");
+  // A risk, an asset, a control, an incident or a supplier is evidenced whole.
+  json whole = attach_data();
+  whole["part"] = "A1";
+  expect_rejected(when("evidence.attach", whole, {}), rejection_kind::invalid, "data.part", "has no parts");
+  EXPECT_EQ(ev::part_name(ev::subject_kind::audit), "finding");
+  EXPECT_EQ(ev::part_name(ev::subject_kind::document), "version");
+  EXPECT_EQ(ev::part_name(ev::subject_kind::objective), "measurement");
+  EXPECT_EQ(ev::part_name(ev::subject_kind::review), "action");
+  EXPECT_EQ(ev::part_name(ev::subject_kind::control), "");
+  // Events written without a part read as evidence for the whole subject.
+  EXPECT_EQ(fold({attached()}).part, "");
 }
 
 TEST(evidence, what_is_recorded_of_the_file_is_checked) {

@@ -403,11 +403,15 @@ TEST_F(DemoTest, ChainVerifiesAndTheSchedulerFindsNothingToIssue) {
   EXPECT_GT(summary().commands, 400u);
 }
 
-// Five evidence files, their bytes stored once each and as recorded; the
-// restore test on control 8.13 stale, the MFA export on R-04 due for review.
+// Six evidence files, their bytes stored once each and as recorded; the
+// restore test on control 8.13 stale, the MFA export on R-04 due for review,
+// the account report on corrective action A2 of IA-1-F1.
 TEST_F(DemoTest, EvidenceFilesAreStoredAsRecordedOneStaleOneDueForReview) {
   const json all = query("evidence");
-  ASSERT_EQ(all.at("count"), 5) << all.dump();
+  ASSERT_EQ(all.at("count"), 6) << all.dump();
+  const json on_action = query("evidence", {{"subject_kind", "nonconformity"}, {"subject_id", "IA-1-F1"}, {"part", "A2"}});
+  ASSERT_EQ(on_action.at("count"), 1) << on_action.dump();
+  EXPECT_EQ(on_action.at("evidence")[0].at("part_name"), "action");
   for (const auto& x : all.at("evidence")) {
     const std::string digest = x.at("digest");
     EXPECT_TRUE(app_->evidence_store()->check(digest, x.at("size").get<std::uint64_t>()).has_value()) << x.dump();

@@ -8,6 +8,7 @@
 //   records the review; the evidence is then current until its new day.
 // - Withdrawn evidence stays in the record with its reason; an external
 //   auditor reads the list and downloads, and is offered no upload.
+// - A file evidences one corrective action of a nonconformity.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -131,5 +132,35 @@ test('withdrawn evidence keeps its reason, and the external auditor reads and do
     assert.equal(status, 200);
   } finally {
     await context.close();
+  }
+});
+
+// Evidence for one part of a subject: the account report on corrective
+// action A2 of IA-1-F1 says so, and a new file goes to action A1 through the
+// dialog's choice of action.
+test('a file evidences one corrective action of a nonconformity', async (t) => {
+  if (skip) { t.skip(skip); return; }
+  const api = await ApiClient.open(browser, server.url, 'mara.hansen', 'demo-mara.hansen');
+  const { context, page } = await signIn(browser, server.url, 'jonas.richter', 'demo-jonas.richter');
+  try {
+    await page.goto(`${server.url}/#/nonconformities/IA-1-F1`);
+    await settle(page);
+    const box = page.locator('[data-evidence="nonconformity:IA-1-F1"]');
+    await visible(box.locator('.evidence-item[data-evidence-id="EV-0006"] [data-part="A2"]', { hasText: 'For action A2' }), 'the report on action A2');
+    await box.locator('[data-write="evidence.attach"]').click();
+    const dialog = page.locator('dialog.dialog');
+    const which = dialog.getByLabel('For which corrective action');
+    assert.deepEqual(await which.locator('option').evaluateAll((o) => o.map((x) => x.value)), ['', 'A1', 'A2']);
+    await which.selectOption('A1');
+    await dialog.locator('input[type=file]').setInputFiles({ name: 'agency-staff-register.csv', mimeType: 'text/csv', buffer: Buffer.from('worker,end_date\nA. Agent,2027-03-31\n') });
+    await dialog.locator('[name=purpose]').fill('Agency staff registered with end dates');
+    await submitDialog(page);
+    await visible(box.locator('.evidence-item', { hasText: 'agency-staff-register.csv' }).locator('[data-part="A1"]'), 'the new file on action A1');
+    const onA1 = (await api.query('evidence', { subject_kind: 'nonconformity', subject_id: 'IA-1-F1', part: 'A1' })).data.evidence;
+    assert.deepEqual(onA1.map((x) => x.name), ['agency-staff-register.csv']);
+    await shot(page, 'evidence-nc-action');
+  } finally {
+    await context.close();
+    await api.close();
   }
 });

@@ -4,7 +4,7 @@
 // to POST /api/evidence-files, which stores it by its SHA-256 and records
 // the attachment), reviewing and withdrawing it.
 
-import { h, replace, day } from './dom.js';
+import { h, replace, day, humanize } from './dom.js';
 import { app } from './state.js';
 import { section, loading, toast, field, openDialog, writeButton, stateChip, explain, chip } from './ui.js';
 import { userOptions, person } from './directory.js';
@@ -17,8 +17,9 @@ export function sizeText(bytes) {
 }
 
 // Uploads `file` as evidence for the subject; resolves to the server's answer.
-export async function uploadEvidence(file, { kind, subjectId, purpose, reviewBy, owner }) {
+export async function uploadEvidence(file, { kind, subjectId, part, purpose, reviewBy, owner }) {
   const q = new URLSearchParams({ subject_kind: kind, subject_id: subjectId, purpose, name: file.name });
+  if (part) q.set('part', part);
   if (reviewBy) q.set('review_by', reviewBy);
   if (owner) q.set('owner', owner);
   let res;
@@ -45,17 +46,21 @@ export async function uploadEvidence(file, { kind, subjectId, purpose, reviewBy,
 // A user who attaches only to what they own (a risk owner: their risks and
 // assets) sees "Attach a file" once the page has told the section the
 // subject's owner (`el.setOwner(id)`); subjects without an owner never offer
-// it to them.
-export function evidenceSection(ctx, kind, subjectId, { title = 'Evidence', hint } = {}) {
+// it to them. A subject with parts (a nonconformity's actions, an audit's
+// findings, …) lets the page name them (`el.setParts(label, [[id, text]])`),
+// and the upload may then evidence one of them.
+export function evidenceSection(ctx, kind, subjectId, { title = 'Evidence', hint, parts: initialParts } = {}) {
+  let parts = initialParts && (initialParts.options || []).length ? initialParts : null;
   const list = h('div', loading());
   const attachRow = h('div.row', { style: 'margin-top:8px' });
   const el = section(title, hint ? h('p.muted', hint) : null, list, attachRow);
   el.dataset.evidence = `${kind}:${subjectId}`;
   el.setOwner = (ownerId) => {
-    replace(attachRow, writeButton('evidence.attach', 'Attach a file', () => attachDialog(kind, subjectId, reload),
+    replace(attachRow, writeButton('evidence.attach', 'Attach a file', () => attachDialog(kind, subjectId, reload, parts),
       { small: true, kind: 'quiet', owner: ownerId }));
   };
   el.setOwner(null);
+  el.setParts = (label, options) => { parts = options && options.length ? { label, options } : null; };
   async function reload() {
     try {
       const data = await app.query('evidence', { subject_kind: kind, subject_id: subjectId });
@@ -73,7 +78,7 @@ export function evidenceSection(ctx, kind, subjectId, { title = 'Evidence', hint
 // list: an SoA control, an audit, an objective) that opens the list, loaded
 // when first opened. `counts` ({current, stale}), when the view gives them,
 // label it; stale files are flagged.
-export function evidenceDisclosure(ctx, kind, subjectId, counts) {
+export function evidenceDisclosure(ctx, kind, subjectId, counts, parts) {
   const n = counts || null;
   const label = !n ? 'Evidence' : n.current + n.stale === 0 ? 'No evidence' : `Evidence: ${n.current + n.stale}`;
   const box = h('details.ctl-evidence', { dataset: { evidenceOf: `${kind}:${subjectId}` } },
@@ -81,7 +86,7 @@ export function evidenceDisclosure(ctx, kind, subjectId, counts) {
   box.addEventListener('toggle', () => {
     if (box.open && !box.dataset.loaded) {
       box.dataset.loaded = '1';
-      box.append(evidenceSection(ctx, kind, subjectId, { title: null }));
+      box.append(evidenceSection(ctx, kind, subjectId, { title: null, parts }));
     }
   });
   return box;
@@ -96,6 +101,7 @@ function rows(data, reload) {
       h('span.muted', ` ${sizeText(x.size)}`),
       stateChip(x.status, null, 'evidence'),
       x.review_due && x.status === 'current' ? chip('review due', 'warn') : null),
+    x.part ? h('div.muted', { dataset: { part: x.part } }, `For ${x.part_name} ${x.part}`) : null,
     h('div', x.purpose),
     h('div.muted',
       'Attached ', day(x.attached_on), ' by ', person(x.attached_by), '; owner ', person(x.owner),
@@ -107,7 +113,7 @@ function rows(data, reload) {
       writeButton('evidence.withdraw', 'Withdraw', () => withdrawDialog(x, reload), { on: x, owner: x.owner, small: true, kind: 'quiet' })))));
 }
 
-async function attachDialog(kind, subjectId, reload) {
+async function attachDialog(kind, subjectId, reload, parts) {
   const owners = await userOptions();
   const fileInput = h('input', { type: 'file', name: 'file', required: true, 'aria-label': 'File' });
   openDialog({
@@ -115,6 +121,7 @@ async function attachDialog(kind, subjectId, reload) {
     intro: 'The file is stored once by its SHA-256 and the record of it can never be changed. PDF, images, office documents and text; 25 MiB at most.',
     fields: h('div',
       h('label.field', h('span.field-label', 'File'), fileInput),
+      parts ? field({ label: `For which ${parts.label}`, name: 'part', type: 'select', value: '', options: [['', `The whole ${humanize(kind)}`], ...parts.options] }) : null,
       field({ label: 'What it shows', name: 'purpose', required: true, placeholder: 'e.g. MFA enforced for all administrators (export of 30 June)' }),
       field({ label: 'Owner', name: 'owner', type: 'select', value: app.user.id, options: owners }),
       field({ label: 'Review by', name: 'review_by', type: 'date', hint: 'Optional. Its owner is reminded two weeks before; after it the evidence counts as stale.' })),
@@ -122,7 +129,7 @@ async function attachDialog(kind, subjectId, reload) {
     onSubmit: async (v) => {
       const file = fileInput.files && fileInput.files[0];
       if (!file) throw new ApiError('bad_request', 'Choose a file.', 'file');
-      const done = await uploadEvidence(file, { kind, subjectId, purpose: v.purpose, reviewBy: v.review_by, owner: v.owner });
+      const done = await uploadEvidence(file, { kind, subjectId, part: v.part, purpose: v.purpose, reviewBy: v.review_by, owner: v.owner });
       toast(done.already_stored ? 'Attached (the same file was stored already).' : `Attached ${file.name}.`, { kind: 'ok' });
       reload();
     },

@@ -33,6 +33,7 @@ evidence::state evidence_state_of(const evidence_entry& x) {
   s.evidence_id = x.evidence_id;
   s.kind = enum_named(kinds, x.subject_kind, ev::subject_kind::risk);
   s.subject_id = x.subject_id;
+  s.part = x.part;
   s.purpose = x.purpose;
   s.content = {x.digest, x.name, x.media_type, x.size};
   s.owner = x.owner;
@@ -50,6 +51,7 @@ void fold_evidence(evidence_view& v, const recorded_event& e, const evidence::ev
   x.evidence_id = s.evidence_id;
   x.subject_kind = ev::to_string(s.kind);
   x.subject_id = s.subject_id;
+  x.part = s.part;
   x.purpose = s.purpose;
   x.digest = s.content.digest;
   x.name = s.content.name;
@@ -63,7 +65,9 @@ void fold_evidence(evidence_view& v, const recorded_event& e, const evidence::ev
                  [&](const ev::attached& a) {
                    x.attached_on = format_date(a.attached_on);
                    x.attached_position = e.position;
-                   x.history.push_back(history_of(e, "attached to " + x.subject_kind + " " + x.subject_id + ": " +
+                   const std::string part =
+                       a.part.empty() ? std::string{} : " (" + std::string(ev::part_name(a.kind)) + " " + a.part + ")";
+                   x.history.push_back(history_of(e, "attached to " + x.subject_kind + " " + x.subject_id + part + ": " +
                                                          a.content.name + " (" + size_text(a.content.size) + ")",
                                                   a.purpose));
                  },
@@ -89,7 +93,7 @@ std::string evidence_status(const evidence_entry& x, date today) {
   return ev::stale(evidence_state_of(x), today) ? "stale" : "current";
 }
 
-ISMS_WIRE_MEMBERS(evidence_entry, id, stream, evidence_id, subject_kind, subject_id, purpose, digest, name, media_type,
+ISMS_WIRE_MEMBERS(evidence_entry, id, stream, evidence_id, subject_kind, subject_id, part, purpose, digest, name, media_type,
                   size, owner, attached_on, attached_by, review_by, reviewed_on, reviewed_by, withdrawn, withdrawn_on,
                   withdrawn_by, withdrawn_reason, version)
 
@@ -101,6 +105,7 @@ json evidence_json(const evidence_entry& x, date today) {
   j["last_change"] = x.changed;
   j["allowed_commands"] = ev::admitted_commands(s);
   j["download"] = "/api/evidence-files/" + x.evidence_id;
+  j["part_name"] = std::string(ev::part_name(enum_named(kinds, x.subject_kind, ev::subject_kind::risk)));
   return j;
 }
 
@@ -109,6 +114,7 @@ std::expected<json, rejection> query_evidence(const evidence_view& v, const json
   const auto kind = p.choice("subject_kind", {"risk", "control", "nonconformity", "audit", "objective", "review",
                                               "document", "incident", "supplier", "asset"});
   const auto subject = p.text("subject_id", 64);
+  const auto part = p.text("part", 64);
   const auto owner = p.text("owner");
   const auto status = p.choice("status", {"current", "stale", "withdrawn"});
   const auto digest = p.text("digest", 64);
@@ -120,6 +126,7 @@ std::expected<json, rejection> query_evidence(const evidence_view& v, const json
     if (x.evidence_id.empty()) continue;
     if (!kind.empty() && x.subject_kind != kind) continue;
     if (!subject.empty() && x.subject_id != subject) continue;
+    if (!part.empty() && x.part != part) continue;
     if (!owner.empty() && x.owner != owner) continue;
     if (!digest.empty() && x.digest != digest) continue;
     const std::string st = evidence_status(x, today);

@@ -46,7 +46,7 @@ export async function render(ctx) {
         h('div.tl-when', chip(humanize(f.type), FINDING_TONE[f.type] || 'neutral')),
         h('div', h('div.tl-what', `${f.id} · ${f.reference}`), h('div', f.text),
           f.nc_id ? h('a', { href: `#/nonconformities/${encodeURIComponent(f.nc_id)}` }, `Nonconformity ${f.nc_id}`) : null)))) : null,
-      evidenceDisclosure(ctx, 'audit', a.id),
+      evidenceDisclosure(ctx, 'audit', a.id, null, { label: 'finding', options: (a.findings || []).map((f) => [f.id, `${f.id} · ${f.reference}`]) }),
       h('div.row', { style: 'margin-top:12px' },
         // What the audit's state admits and who may send it come with it
         // (allowed_commands, actors).

@@ -22,6 +22,7 @@ export async function render(ctx) {
   const reload = followView(ctx, 'document', { body, params: () => ({ id, include_text: true }), draw });
 
   function draw(d) {
+    evidence.setParts('version', (d.versions || []).map((v) => [String(v.document_version), `v${v.document_version}${v.change_note ? ` · ${v.change_note}` : ''}`]));
     const differs = d.published_version && d.working_version !== d.published_version;
     replace(head, pageHeader(d.title || id, {
       back: ['#/documents', 'Documents'],

@@ -20,6 +20,7 @@ export async function render(ctx) {
   const reload = followView(ctx, 'nonconformity', { body, params: () => ({ id }), draw });
 
   function draw(n) {
+    evidence.setParts('corrective action', (n.actions || []).map((a) => [a.action_id, `${a.action_id} · ${a.description}`]));
     const s = n.state;
     const actionsPlanned = (n.actions || []).length > 0;
     replace(head, pageHeader(n.description || `Nonconformity ${id}`, {

@@ -62,7 +62,7 @@ export async function render(ctx) {
       progressChart({ progress: o.progress, target: o.target, unit: o.unit, overdue: o.overdue, dueOn: o.due_on }),
       o.pending_approval_id ? h('p', { style: 'margin-top:8px;font-size:.9rem' }, 'Waiting for approval: ', h('a', { href: `#/approvals/${encodeURIComponent(o.pending_approval_id)}` }, o.pending_approval_id)) : null,
       o.closing_note ? h('p.tl-why', o.closing_note) : null,
-      evidenceDisclosure(ctx, 'objective', o.id),
+      evidenceDisclosure(ctx, 'objective', o.id, null, { label: 'measurement', options: [...new Set((o.progress || []).map((p) => p.on))].map((on) => [on, on]) }),
       h('div.row', { style: 'margin-top:12px' },
         // What the objective's state admits comes with it (allowed_commands).
         writeButton('objective.record_progress', 'Record progress', () => progressDialog(o), { small: true, on: o, owner: o.owner }),

@@ -34,6 +34,7 @@ export async function render(ctx) {
   const seen = new Set();     // decision / action / item ids already shown (to mark new ones)
   let first = true;
 
+  let evidence = null;
   async function reload() {
     try {
       const data = await app.query('reviews');
@@ -44,9 +45,12 @@ export async function render(ctx) {
       }
       review = r;
       reviewsData = data;
-      if (first) replace(body, h('div.grid-2', section('In the room', presenceBox), section('Session', sessionBox)),
-        h('div', { id: 'review-live' }), section('Agenda — inputs of 9.3.2', agendaBox),
-        evidenceSection(ctx, 'review', id, { hint: 'Presentations, reports and records of the review' }));
+      if (first) {
+        evidence = evidenceSection(ctx, 'review', id, { hint: 'Presentations, reports and records of the review' });
+        replace(body, h('div.grid-2', section('In the room', presenceBox), section('Session', sessionBox)),
+          h('div', { id: 'review-live' }), section('Agenda — inputs of 9.3.2', agendaBox), evidence);
+      }
+      evidence.setParts('action', (r.actions || []).map((a) => [a.id, `${a.id} · ${a.description}`]));
       draw();
       if (first || !pack) loadPack();
       first = false;

@@ -45,6 +45,14 @@ enum class subject_kind { risk, control, nonconformity, audit, objective, review
 // control).
 [[nodiscard]] std::string subject_stream(subject_kind k, std::string_view subject_id);
 
+// The part of a subject a file may evidence, where the subject has parts:
+// a nonconformity's corrective action ("A1"), an audit's finding
+// ("IA-1-F1"), a document's version ("3"), an objective's measurement (the
+// day it was recorded, "2026-06-30") and a management review's action. What
+// the part is called for that kind ("action", "finding", "version",
+// "measurement"), or empty when the kind has no parts.
+[[nodiscard]] std::string_view part_name(subject_kind k) noexcept;
+
 // The days before its review day from which evidence is due for review.
 inline constexpr int review_notice_days = 14;
 
@@ -72,6 +80,7 @@ struct attached {  // evidence.attached.v1
   std::optional<date> review_by;
   date attached_on{};
   std::string attached_by;
+  std::string part;  // the part of the subject (part_name), or "" for the whole
 };
 struct reviewed {  // evidence.reviewed.v1 — still valid; the next review day
   static constexpr std::string_view type = "evidence.reviewed.v1";
@@ -96,7 +105,7 @@ using event = std::variant<attached, reviewed, withdrawn>;
 // ---------------------------------------------------------------------------
 // Commands ("evidence.<verb>").
 
-// evidence.attach {evidence_id, subject_kind, subject_id, purpose, digest,
+// evidence.attach {evidence_id, subject_kind, subject_id, part?, purpose, digest,
 //                  name, media_type, size, owner?, review_by?}
 // The server issues it when a file has been uploaded and stored (POST
 // /api/evidence-files), with what it measured of the bytes; clients do not send it
@@ -116,6 +125,7 @@ struct attach {
   file content;
   std::string owner;  // empty: the uploader
   std::optional<date> review_by;
+  std::string part;  // empty: the whole subject
 };
 // evidence.review {review_by?, owner?, note?}
 struct review {
@@ -148,6 +158,7 @@ struct state {
   std::string evidence_id;
   subject_kind kind = subject_kind::risk;
   std::string subject_id;
+  std::string part;
   std::string purpose;
   file content;
   std::string owner;
@@ -170,6 +181,8 @@ struct facts {
   bool subject_exists = false;
   // The subject's owner, for the subjects that have one (a risk, an asset).
   std::optional<std::string> subject_owner;
+  // The parts the subject has on record (part_name), for a subject that has parts.
+  std::vector<std::string> parts;
 };
 [[nodiscard]] std::vector<std::string> reads(const command& c, const state& s);
 [[nodiscard]] std::expected<facts, rejection> facts_from(const command& c, const state& s, const stream_reads& read);

@@ -22,6 +22,7 @@ struct evidence_entry {
   std::string id;  // the <id> of "evidence-<id>"
   std::string stream;
   std::string evidence_id, subject_kind, subject_id, purpose;
+  std::string part;  // the part of the subject (evidence::part_name), "" for the whole
   std::string digest, name, media_type;
   std::uint64_t size = 0;
   std::string owner, attached_on, attached_by;
@@ -35,7 +36,7 @@ struct evidence_entry {
 
   friend bool operator==(const evidence_entry&, const evidence_entry&) = default;
 };
-ISMS_VIEW_FIELDS(evidence_entry, id, stream, evidence_id, subject_kind, subject_id, purpose, digest, name,
+ISMS_VIEW_FIELDS(evidence_entry, id, stream, evidence_id, subject_kind, subject_id, part, purpose, digest, name,
                  media_type, size, owner, attached_on, attached_by, attached_position, review_by, reviewed_on, reviewed_by, withdrawn,
                  withdrawn_on, withdrawn_by, withdrawn_reason, version, changed, history)
 
@@ -55,7 +56,7 @@ void fold_evidence(evidence_view& v, const recorded_event& e, const evidence::ev
 
 [[nodiscard]] json evidence_json(const evidence_entry& x, date today);
 
-// `evidence`: params {subject_kind?, subject_id?, owner?, status?: current |
+// `evidence`: params {subject_kind?, subject_id?, part?, owner?, status?: current |
 // stale | withdrawn, digest?} — newest first, with counts by status.
 [[nodiscard]] std::expected<json, rejection> query_evidence(const evidence_view& v, const json& params, date today);
 
