@@ -285,9 +285,12 @@ std::optional<rejection> check_owner(const facts& f, const std::string& user_id)
   return std::nullopt;
 }
 
-// Each asset named is in the inventory and in use (A.5.9).
-std::optional<rejection> check_assets(const facts& f, const std::vector<std::string>& ids) {
+// Each asset named is in the inventory and in use (A.5.9); those of
+// `linked` (already linked to the risk) may stay linked once retired.
+std::optional<rejection> check_assets(const facts& f, const std::vector<std::string>& ids,
+                                      const std::vector<std::string>& linked = {}) {
   for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (std::ranges::find(linked, ids[i]) != linked.end()) continue;
     const auto it = f.assets.find(ids[i]);
     const std::string at = "data.asset_ids[" + std::to_string(i) + "]";
     if (it == f.assets.end() || !it->second.registered)
@@ -317,18 +320,7 @@ decision decide_link_assets(const link_assets& c, const state& s, const command_
     return rule("the risk already concerns exactly these assets", "data.asset_ids");
   if (c.asset_ids.empty() && s.details.asset.find_first_not_of(" \t\r\n") == std::string::npos)
     return rule("a risk identified without an asset in words keeps at least one registered asset", "data.asset_ids");
-  // Only newly named assets must be in use: a retired one may stay linked.
-  std::vector<std::string> added;
-  for (const auto& id : c.asset_ids)
-    if (std::ranges::find(s.details.asset_ids, id) == s.details.asset_ids.end()) added.push_back(id);
-  for (const auto& id : added) {
-    const auto at = std::ranges::find(c.asset_ids, id) - c.asset_ids.begin();
-    const auto it = f.assets.find(id);
-    const std::string field = "data.asset_ids[" + std::to_string(at) + "]";
-    if (it == f.assets.end() || !it->second.registered)
-      return std::unexpected(rejection{rejection_kind::not_found, field, "no asset " + id + " in the inventory"});
-    if (it->second.retired) return std::unexpected(rejection{rejection_kind::rule, field, "asset " + id + " is retired"});
-  }
+  if (auto r = check_assets(f, c.asset_ids, s.details.asset_ids)) return std::unexpected(*r);
   return one(assets_linked{c.asset_ids, s.details.asset_ids, c.reason});
 }
 
