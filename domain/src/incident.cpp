@@ -373,13 +373,23 @@ decision decide_rules(const command& c, const state& s, const command_context& c
 }
 }  // namespace
 
+namespace {
+
+// An incident closed, as the reactions to its lessons read it: the
+// incident's id and the closing event; nothing for any other event.
+std::optional<std::pair<std::string, closed>> closed_incident(const recorded_event& event) {
+  if (event.type != closed::type || !event.stream.starts_with(stream_prefix)) return std::nullopt;
+  auto decoded = decode(event.type, event.data);
+  if (!decoded) return std::nullopt;
+  return std::pair{event.stream.substr(stream_prefix.size()), std::get<closed>(std::move(*decoded))};
+}
+
+}  // namespace
+
 std::vector<follow_up> raise_nonconformity_from_lessons(const recorded_event& event, const stream_reads&) {
-  if (event.type != closed::type || !event.stream.starts_with(stream_prefix)) return {};
-  const auto decoded = decode(event.type, event.data);
-  if (!decoded) return {};
-  const auto& x = std::get<closed>(*decoded);
-  if (!x.raise_nonconformity) return {};
-  const std::string incident_id = event.stream.substr(stream_prefix.size());
+  const auto c = closed_incident(event);
+  if (!c || !c->second.raise_nonconformity) return {};
+  const auto& [incident_id, x] = *c;
   const std::string nc_id = nc_id_for_incident(incident_id);
   json data{{"nc_id", nc_id},
             {"source", "incident"},
@@ -391,12 +401,9 @@ std::vector<follow_up> raise_nonconformity_from_lessons(const recorded_event& ev
 }
 
 std::vector<follow_up> identify_risk_from_lessons(const recorded_event& event, const stream_reads&) {
-  if (event.type != closed::type || !event.stream.starts_with(stream_prefix)) return {};
-  const auto decoded = decode(event.type, event.data);
-  if (!decoded) return {};
-  const auto& x = std::get<closed>(*decoded);
-  if (!x.identify_risk) return {};
-  const std::string incident_id = event.stream.substr(stream_prefix.size());
+  const auto c = closed_incident(event);
+  if (!c || !c->second.identify_risk) return {};
+  const auto& [incident_id, x] = *c;
   json data = new_risk_json(*x.identify_risk);
   data["description"] =
       wire::clip("Identified from the lessons learned of incident " + incident_id + ": " + x.lessons, wire::max_text);

@@ -53,6 +53,17 @@ decision when(std::string_view type, const json& data, const events& given, cons
 
 in::state fold(const events& given) { return fold_of(given, in::initial_state, in::decode, in::evolve); }
 
+// The closing event as the log records it, for the reactions to read.
+recorded_event closed_at(const new_event& closing) {
+  recorded_event e;
+  e.position = 41;
+  e.stream = "incident-INC-3";
+  e.version = 5;
+  e.type = closing.type;
+  e.data = closing.data;
+  return e;
+}
+
 TEST(incident, anyone_signed_in_reports_an_incident_but_an_external_auditor_does_not) {
   expect_events(when("incident.report", report_data(), {}, contributor("carl")), {reported("carl")});
   for (const auto& ctx : {owner(), top(), auditor(), admin(), manager()})
@@ -167,12 +178,7 @@ TEST(incident, lessons_that_raise_a_nonconformity_name_its_reference_and_severit
   ASSERT_TRUE(d) << describe(d);
 
   // The reaction raises the nonconformity, once, with the incident named.
-  recorded_event e;
-  e.position = 41;
-  e.stream = "incident-INC-3";
-  e.version = 5;
-  e.type = d->front().type;
-  e.data = d->front().data;
+  recorded_event e = closed_at(d->front());
   const auto follow = react(e, no_streams);
   ASSERT_EQ(follow.size(), 1u);
   EXPECT_EQ(follow[0].command_type, "nc.raise");
@@ -227,12 +233,7 @@ TEST(incident, lessons_that_show_a_risk_identify_it_by_a_reaction) {
   ASSERT_TRUE(d) << describe(d);
   EXPECT_EQ(d->front().data.at("new_risk").at("owner"), "olga");
 
-  recorded_event e;
-  e.position = 41;
-  e.stream = "incident-INC-3";
-  e.version = 5;
-  e.type = d->front().type;
-  e.data = d->front().data;
+  const recorded_event e = closed_at(d->front());
   const auto follow = react(e, no_streams);
   ASSERT_EQ(follow.size(), 1u);
   EXPECT_EQ(follow[0].command_type, "risk.identify");
