@@ -11,7 +11,7 @@
 #include "isms/domain/soa.hpp"
 #include "isms/domain/annex_a.hpp"
 
-namespace isms::domain {
+namespace isms::domain::acceptance_flow_test {
 namespace {
 
 using namespace isms::domain::testing;
@@ -186,4 +186,4 @@ TEST_F(flow, SoaPublicationThroughTopManagementApproval) {
 }
 
 }  // namespace
-}  // namespace isms::domain
+}  // namespace isms::domain::acceptance_flow_test

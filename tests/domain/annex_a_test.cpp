@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-namespace isms::domain::annex_a {
+namespace isms::domain::annex_a::annex_a_test {
 namespace {
 
 TEST(AnnexA, HoldsThe93ControlsOfIso27001_2022InFourThemes) {
@@ -65,4 +65,4 @@ TEST(AnnexA, ThemesHaveTheirNames) {
 }
 
 }  // namespace
-}  // namespace isms::domain::annex_a
+}  // namespace isms::domain::annex_a::annex_a_test

@@ -4,7 +4,7 @@
 
 #include "given.hpp"
 
-namespace isms::domain::approval {
+namespace isms::domain::approval::approval_test {
 namespace {
 
 using namespace isms::domain::testing;
@@ -392,4 +392,4 @@ TEST(ApprovalCodec, MalformedDataIsAnErrorNeverAThrow) {
 }
 
 }  // namespace
-}  // namespace isms::domain::approval
+}  // namespace isms::domain::approval::approval_test

@@ -12,7 +12,7 @@
 #include "stream_testing.hpp"
 #include "isms/domain/views/views.hpp"
 
-namespace isms::domain {
+namespace isms::domain::asset_test {
 namespace {
 
 using namespace clause_testing;
@@ -180,4 +180,4 @@ TEST(asset, the_owner_approves_a_reclassification_and_the_inventory_shows_it_as_
 }
 
 }  // namespace
-}  // namespace isms::domain
+}  // namespace isms::domain::asset_test

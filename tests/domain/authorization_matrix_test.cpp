@@ -21,7 +21,7 @@
 #error "ISMS_SOURCE_DIR must name the source tree (docs/domain.md is read from it)"
 #endif
 
-namespace isms::domain {
+namespace isms::domain::authorization_matrix_test {
 namespace {
 
 using testing::in_memory_log;
@@ -228,4 +228,4 @@ TEST(AuthorizationMatrix, ARiskOwnerActingOnSomeoneElsesRiskIsForbidden) {
 }
 
 }  // namespace
-}  // namespace isms::domain
+}  // namespace isms::domain::authorization_matrix_test

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-namespace isms::domain {
+namespace isms::domain::authorization_test {
 namespace {
 
 actor as(std::string id, std::initializer_list<role> roles) { return actor{std::move(id), roles}; }
@@ -87,4 +87,4 @@ TEST(Authorization, MarkdownTableHasOneLinePerRow) {
 }
 
 }  // namespace
-}  // namespace isms::domain
+}  // namespace isms::domain::authorization_test

@@ -13,7 +13,7 @@
 #include "isms/domain/objective.hpp"
 #include "isms/domain/scope.hpp"
 
-namespace isms::domain {
+namespace isms::domain::clause_flow_test {
 namespace {
 
 using namespace isms::domain::testing;
@@ -193,4 +193,4 @@ TEST_F(clause_flow, a_creating_command_names_the_id_of_its_stream) {
 }
 
 }  // namespace
-}  // namespace isms::domain
+}  // namespace isms::domain::clause_flow_test

@@ -11,7 +11,7 @@
 #include "isms/domain/risk.hpp"
 #include "isms/domain/soa.hpp"
 
-namespace isms::domain {
+namespace isms::domain::codec_test {
 namespace {
 
 // Events decode whatever bounds were in force when they were written: a
@@ -89,4 +89,4 @@ TEST(Codec, MalformedEventDataIsAnErrorNamingTheField) {
 }
 
 }  // namespace
-}  // namespace isms::domain
+}  // namespace isms::domain::codec_test

@@ -22,7 +22,7 @@
 #error "ISMS_SOURCE_DIR must name the source tree (the docs are read from it)"
 #endif
 
-namespace isms::domain {
+namespace isms::domain::command_types_test {
 namespace {
 
 constexpr role every_role[] = {role::admin,       role::isms_manager,     role::top_management,   role::risk_owner,
@@ -207,4 +207,4 @@ TEST(CommandTypes, DocsProtocolMdCommandTablesListExactlyTheDeclaredCommandsAndT
 }
 
 }  // namespace
-}  // namespace isms::domain
+}  // namespace isms::domain::command_types_test

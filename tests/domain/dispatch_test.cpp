@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace isms::domain {
+namespace isms::domain::dispatch_test {
 namespace {
 
 const command_context a_manager{actor{"mia", {role::isms_manager}}, instant{}, "c1"};
@@ -52,11 +52,11 @@ TEST(Dispatch, RoutePrefixesAndStreamKindsAreUnique) {
 }
 
 }  // namespace
-}  // namespace isms::domain
+}  // namespace isms::domain::dispatch_test
 
 #include "given.hpp"
 
-namespace isms::domain {
+namespace isms::domain::dispatch_test {
 namespace {
 
 using namespace isms::domain::testing;
@@ -198,4 +198,4 @@ TEST(DecisionFacts, ReadsAsOfAPositionLeaveOutLaterEvents) {
 }
 
 }  // namespace
-}  // namespace isms::domain
+}  // namespace isms::domain::dispatch_test

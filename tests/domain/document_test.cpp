@@ -7,7 +7,7 @@
 #include "clause_testing.hpp"
 #include "stream_testing.hpp"
 
-namespace isms::domain {
+namespace isms::domain::document_test {
 namespace {
 
 using namespace clause_testing;
@@ -319,4 +319,4 @@ TEST(document, malformed_events_decode_to_errors) {
 }
 
 }  // namespace
-}  // namespace isms::domain
+}  // namespace isms::domain::document_test

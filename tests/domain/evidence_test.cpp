@@ -14,7 +14,7 @@
 #include "isms/domain/views/views.hpp"
 #include "stream_testing.hpp"
 
-namespace isms::domain {
+namespace isms::domain::evidence_test {
 namespace {
 
 using namespace clause_testing;
@@ -270,4 +270,4 @@ TEST(evidence, the_evidence_view_lists_it_by_subject_and_status_as_of_any_point)
 }
 
 }  // namespace
-}  // namespace isms::domain
+}  // namespace isms::domain::evidence_test

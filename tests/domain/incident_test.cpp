@@ -10,7 +10,7 @@
 #include "isms/domain/reactions.hpp"
 #include "isms/domain/views/views.hpp"
 
-namespace isms::domain {
+namespace isms::domain::incident_test {
 namespace {
 
 using namespace clause_testing;
@@ -341,4 +341,4 @@ TEST(incident, the_register_inbox_and_notifications_follow_the_events) {
 }
 
 }  // namespace
-}  // namespace isms::domain
+}  // namespace isms::domain::incident_test

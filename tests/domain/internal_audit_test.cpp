@@ -9,7 +9,7 @@
 #include "stream_testing.hpp"
 #include "isms/domain/nonconformity.hpp"
 
-namespace isms::domain {
+namespace isms::domain::internal_audit_test {
 namespace {
 
 using namespace clause_testing;
@@ -246,4 +246,4 @@ TEST(internal_audit, malformed_events_decode_to_errors) {
 }
 
 }  // namespace
-}  // namespace isms::domain
+}  // namespace isms::domain::internal_audit_test

@@ -7,7 +7,7 @@
 #include "clause_testing.hpp"
 #include "stream_testing.hpp"
 
-namespace isms::domain {
+namespace isms::domain::management_review_test {
 namespace {
 
 using namespace clause_testing;
@@ -309,4 +309,4 @@ TEST(management_review, malformed_events_decode_to_errors) {
 }
 
 }  // namespace
-}  // namespace isms::domain
+}  // namespace isms::domain::management_review_test

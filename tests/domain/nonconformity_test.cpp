@@ -8,7 +8,7 @@
 #include "stream_testing.hpp"
 #include "isms/domain/internal_audit.hpp"
 
-namespace isms::domain {
+namespace isms::domain::nonconformity_test {
 namespace {
 
 using namespace clause_testing;
@@ -335,4 +335,4 @@ TEST(nonconformity, malformed_events_decode_to_errors) {
 }
 
 }  // namespace
-}  // namespace isms::domain
+}  // namespace isms::domain::nonconformity_test

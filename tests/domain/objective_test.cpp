@@ -7,7 +7,7 @@
 #include "clause_testing.hpp"
 #include "stream_testing.hpp"
 
-namespace isms::domain {
+namespace isms::domain::objective_test {
 namespace {
 
 using namespace clause_testing;
@@ -292,4 +292,4 @@ TEST(objective, malformed_events_decode_to_errors) {
 }
 
 }  // namespace
-}  // namespace isms::domain
+}  // namespace isms::domain::objective_test

@@ -7,7 +7,7 @@
 
 #include "in_memory_log.hpp"
 
-namespace isms::domain {
+namespace isms::domain::reactions_test {
 namespace {
 
 const std::string hash64(64, 'a');
@@ -334,4 +334,4 @@ TEST(Reactions, AnApprovalOpenedAfterItsSubjectChangedIsVoided) {
 }
 
 }  // namespace
-}  // namespace isms::domain
+}  // namespace isms::domain::reactions_test

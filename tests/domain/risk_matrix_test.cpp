@@ -4,7 +4,7 @@
 
 #include "given.hpp"
 
-namespace isms::domain::risk_matrix {
+namespace isms::domain::risk_matrix::risk_matrix_test {
 namespace {
 
 using namespace isms::domain::testing;
@@ -147,4 +147,4 @@ TEST(RiskMatrixRead, AnUnreadableConfigStreamIsARuleRejection) {
 }
 
 }  // namespace
-}  // namespace isms::domain::risk_matrix
+}  // namespace isms::domain::risk_matrix::risk_matrix_test

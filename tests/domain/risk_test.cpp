@@ -8,7 +8,7 @@
 
 #include "given.hpp"
 
-namespace isms::domain::risk {
+namespace isms::domain::risk::risk_test {
 namespace {
 
 using namespace isms::domain::testing;
@@ -855,4 +855,4 @@ TEST(RiskTimeRules, TreatmentPastItsDueDateIsOverdueUntilImplemented) {
 }
 
 }  // namespace
-}  // namespace isms::domain::risk
+}  // namespace isms::domain::risk::risk_test

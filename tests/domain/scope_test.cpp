@@ -7,7 +7,7 @@
 #include "clause_testing.hpp"
 #include "stream_testing.hpp"
 
-namespace isms::domain {
+namespace isms::domain::scope_test {
 namespace {
 
 using namespace clause_testing;
@@ -312,4 +312,4 @@ TEST(scope, malformed_events_decode_to_errors) {
 }
 
 }  // namespace
-}  // namespace isms::domain
+}  // namespace isms::domain::scope_test

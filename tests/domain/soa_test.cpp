@@ -5,7 +5,7 @@
 #include "given.hpp"
 #include "isms/domain/annex_a.hpp"
 
-namespace isms::domain::soa {
+namespace isms::domain::soa::soa_test {
 namespace {
 
 using namespace isms::domain::testing;
@@ -252,4 +252,4 @@ TEST(SoaCodec, EveryEventRoundTripsAndMalformedDataIsAnError) {
 }
 
 }  // namespace
-}  // namespace isms::domain::soa
+}  // namespace isms::domain::soa::soa_test

@@ -12,7 +12,7 @@
 #include "stream_testing.hpp"
 #include "isms/domain/views/views.hpp"
 
-namespace isms::domain {
+namespace isms::domain::supplier_test {
 namespace {
 
 using namespace clause_testing;
@@ -216,4 +216,4 @@ TEST(supplier, acceptance_through_the_approval_and_the_register_as_of_any_point)
 }
 
 }  // namespace
-}  // namespace isms::domain
+}  // namespace isms::domain::supplier_test

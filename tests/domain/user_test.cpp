@@ -4,7 +4,7 @@
 
 #include "given.hpp"
 
-namespace isms::domain::user {
+namespace isms::domain::user::user_test {
 namespace {
 
 using namespace isms::domain::testing;
@@ -106,4 +106,4 @@ TEST(UserCodec, EveryEventRoundTripsAndMalformedDataIsAnError) {
 }
 
 }  // namespace
-}  // namespace isms::domain::user
+}  // namespace isms::domain::user::user_test

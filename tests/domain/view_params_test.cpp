@@ -14,7 +14,7 @@
 #include "isms/domain/views/views.hpp"
 #include "isms/domain/views/vocabulary.hpp"
 
-namespace isms::domain::views {
+namespace isms::domain::views::view_params_test {
 namespace {
 
 const actor manager{"mia", {role::isms_manager}};
@@ -151,4 +151,4 @@ TEST(ViewParams, ActivityLimitZeroFromTheWireIsRefused) {
 }
 
 }  // namespace
-}  // namespace isms::domain::views
+}  // namespace isms::domain::views::view_params_test

@@ -17,7 +17,7 @@
 #include "isms/domain/scope.hpp"
 #include "isms/domain/views/views.hpp"
 
-namespace isms::domain::views {
+namespace isms::domain::views::views_approvals_test {
 namespace {
 
 using testing::in_memory_log;
@@ -339,4 +339,4 @@ TEST(ReviewPack, AssemblesThe9_3_2InputsAsChangesSinceThePreviousReview) {
 }
 
 }  // namespace
-}  // namespace isms::domain::views
+}  // namespace isms::domain::views::views_approvals_test

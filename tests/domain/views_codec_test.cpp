@@ -15,7 +15,7 @@
 #include "isms/domain/views/views.hpp"
 #include "../../domain/src/views/binary_codec.hpp"
 
-namespace isms::domain::views {
+namespace isms::domain::views::views_codec_test {
 namespace {
 
 template <class T>
@@ -427,4 +427,4 @@ TEST(Diff, OfTheRiskRegisterBetweenTwoPointsInTime) {
 }
 
 }  // namespace
-}  // namespace isms::domain::views
+}  // namespace isms::domain::views::views_codec_test

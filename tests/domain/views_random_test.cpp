@@ -36,7 +36,7 @@
 #include "isms/domain/soa.hpp"
 #include "isms/domain/views/views.hpp"
 
-namespace isms::domain::views {
+namespace isms::domain::views::views_random_test {
 namespace {
 
 using testing::in_memory_log;
@@ -962,4 +962,4 @@ TEST(ViewsRandomized, FoldedEventByEventEqualsFromScratchAndSnapshotsRoundTrip) 
 }
 
 }  // namespace
-}  // namespace isms::domain::views
+}  // namespace isms::domain::views::views_random_test

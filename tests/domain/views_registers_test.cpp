@@ -18,7 +18,7 @@
 #include "isms/domain/user.hpp"
 #include "isms/domain/views/views.hpp"
 
-namespace isms::domain::views {
+namespace isms::domain::views::views_registers_test {
 namespace {
 
 date day(std::string_view s) { return parse_date(s).value(); }
@@ -510,4 +510,4 @@ TEST(Query, RefusesUnknownViewsAndViewersWithoutRoles) {
 }
 
 }  // namespace
-}  // namespace isms::domain::views
+}  // namespace isms::domain::views::views_registers_test

@@ -10,7 +10,7 @@
 
 #include "test_support.hpp"
 
-namespace isms::eventstore {
+namespace isms::eventstore::append_test {
 namespace {
 
 using testing::events;
@@ -491,4 +491,4 @@ TEST(open, without_create_if_missing_an_empty_directory_is_not_found) {
 }
 
 }  // namespace
-}  // namespace isms::eventstore
+}  // namespace isms::eventstore::append_test

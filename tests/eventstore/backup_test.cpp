@@ -6,7 +6,7 @@
 
 #include "test_support.hpp"
 
-namespace isms::eventstore {
+namespace isms::eventstore::backup_test {
 namespace {
 
 using testing::events;
@@ -120,4 +120,4 @@ TEST(restore, refuses_a_non_empty_target_and_a_missing_backup) {
 }
 
 }  // namespace
-}  // namespace isms::eventstore
+}  // namespace isms::eventstore::backup_test

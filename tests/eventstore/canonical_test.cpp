@@ -9,7 +9,7 @@
 
 #include "isms/canonical/canonical.hpp"
 
-namespace isms::canonical {
+namespace isms::canonical::canonical_test {
 namespace {
 
 TEST(Sha256, NistVectors) {
@@ -71,4 +71,4 @@ TEST(Digest, HexRoundTrip) {
 }
 
 }  // namespace
-}  // namespace isms::canonical
+}  // namespace isms::canonical::canonical_test

@@ -6,7 +6,7 @@
 
 #include "test_support.hpp"
 
-namespace isms::eventstore {
+namespace isms::eventstore::chain_test {
 namespace {
 
 std::string hex(std::string_view bytes) {
@@ -190,4 +190,4 @@ TEST(hex, round_trips_and_rejects_bad_input) {
 }
 
 }  // namespace
-}  // namespace isms::eventstore
+}  // namespace isms::eventstore::chain_test

@@ -13,7 +13,7 @@
 
 #include "test_support.hpp"
 
-namespace isms::eventstore {
+namespace isms::eventstore::crash_test {
 namespace {
 
 using testing::temp_dir;
@@ -110,4 +110,4 @@ TEST(crash, every_acknowledged_append_survives_sigkill_and_the_chain_verifies) {
 }
 
 }  // namespace
-}  // namespace isms::eventstore
+}  // namespace isms::eventstore::crash_test

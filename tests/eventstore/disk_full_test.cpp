@@ -12,7 +12,7 @@
 
 #include "test_support.hpp"
 
-namespace isms::eventstore {
+namespace isms::eventstore::disk_full_test {
 namespace {
 
 using testing::make_event;
@@ -151,4 +151,4 @@ TEST(disk_full, appends_fail_with_io_reads_continue_and_appends_resume_when_spac
 }
 
 }  // namespace
-}  // namespace isms::eventstore
+}  // namespace isms::eventstore::disk_full_test

@@ -11,7 +11,7 @@
 #include "raw_db.hpp"
 #include "test_support.hpp"
 
-namespace isms::eventstore {
+namespace isms::eventstore::erase_test {
 namespace {
 
 using testing::corrupted_on_open;
@@ -310,4 +310,4 @@ TEST_F(erased_flag_forgery, verifying_from_a_trusted_prefix_checks_erasures_of_t
 }
 
 }  // namespace
-}  // namespace isms::eventstore
+}  // namespace isms::eventstore::erase_test

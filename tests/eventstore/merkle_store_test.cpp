@@ -8,7 +8,7 @@
 #include "raw_db.hpp"
 #include "test_support.hpp"
 
-namespace isms::eventstore {
+namespace isms::eventstore::merkle_store_test {
 namespace {
 
 namespace merkle = canonical::merkle;
@@ -220,4 +220,4 @@ TEST(merkle_store, a_rewritten_tail_is_not_consistent_with_a_tree_head_kept_from
 }
 
 }  // namespace
-}  // namespace isms::eventstore
+}  // namespace isms::eventstore::merkle_store_test

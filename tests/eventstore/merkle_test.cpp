@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace isms::canonical::merkle {
+namespace isms::canonical::merkle::merkle_test {
 namespace {
 
 // n leaves, each the SHA-256 of its own index (as event hashes are digests).
@@ -118,4 +118,4 @@ TEST(merkle, proofs_are_logarithmic_in_the_size) {
 }
 
 }  // namespace
-}  // namespace isms::canonical::merkle
+}  // namespace isms::canonical::merkle::merkle_test

@@ -2,7 +2,7 @@
 // atomically in their own column family, next to the log.
 #include "test_support.hpp"
 
-namespace isms::eventstore {
+namespace isms::eventstore::meta_test {
 namespace {
 
 using testing::open_store;
@@ -63,4 +63,4 @@ TEST(meta, several_keys_in_one_write_all_or_none) {
 }
 
 }  // namespace
-}  // namespace isms::eventstore
+}  // namespace isms::eventstore::meta_test

@@ -9,7 +9,7 @@
 
 #include "test_support.hpp"
 
-namespace isms::eventstore {
+namespace isms::eventstore::stamp_test {
 namespace {
 
 using testing::make_event;
@@ -110,4 +110,4 @@ TEST(stamp, an_append_refused_before_queueing_is_never_stamped) {
 }
 
 }  // namespace
-}  // namespace isms::eventstore
+}  // namespace isms::eventstore::stamp_test

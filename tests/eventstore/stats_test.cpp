@@ -7,7 +7,7 @@
 
 #include "test_support.hpp"
 
-namespace isms::eventstore {
+namespace isms::eventstore::stats_test {
 namespace {
 
 using testing::events;
@@ -124,4 +124,4 @@ TEST(store_stats, appends_queued_behind_a_busy_writer_are_counted_then_committed
 }
 
 }  // namespace
-}  // namespace isms::eventstore
+}  // namespace isms::eventstore::stats_test

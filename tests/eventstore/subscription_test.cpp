@@ -7,7 +7,7 @@
 
 #include "test_support.hpp"
 
-namespace isms::eventstore {
+namespace isms::eventstore::subscription_test {
 namespace {
 
 using testing::events;
@@ -149,4 +149,4 @@ TEST(subscription, outlived_by_its_handle_after_the_store_is_destroyed) {
 }
 
 }  // namespace
-}  // namespace isms::eventstore
+}  // namespace isms::eventstore::subscription_test

@@ -5,7 +5,7 @@
 #include "raw_db.hpp"
 #include "test_support.hpp"
 
-namespace isms::eventstore {
+namespace isms::eventstore::tamper_test {
 namespace {
 
 using testing::corrupted_on_open;
@@ -255,4 +255,4 @@ TEST_F(tamper, verify_after_links_to_the_trusted_hash_not_the_stored_one) {
 }
 
 }  // namespace
-}  // namespace isms::eventstore
+}  // namespace isms::eventstore::tamper_test

@@ -12,7 +12,7 @@
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::testing {
+namespace isms::testing::authorization_matrix_test {
 namespace {
 
 TEST(authorization_matrix, every_command_type_by_every_role_through_the_pipeline) {
@@ -57,4 +57,4 @@ TEST(authorization_matrix, every_command_type_by_every_role_through_the_pipeline
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::authorization_matrix_test

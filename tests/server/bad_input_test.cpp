@@ -9,7 +9,7 @@
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::testing {
+namespace isms::testing::bad_input_test {
 namespace {
 
 std::string code(const std::optional<json>& reply) {
@@ -205,4 +205,4 @@ TEST(bad_input_http, sessions_expire) {
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::bad_input_test

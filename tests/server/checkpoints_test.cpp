@@ -18,7 +18,7 @@
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::testing {
+namespace isms::testing::checkpoints_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -332,4 +332,4 @@ TEST(signing_key_file, a_server_whose_key_others_may_read_does_not_start) {
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::checkpoints_test

@@ -5,7 +5,7 @@
 
 #include "isms/server/config.hpp"
 
-namespace isms::server {
+namespace isms::server::config_test {
 namespace {
 
 using nlohmann::json;
@@ -139,4 +139,4 @@ TEST(config, tls_needs_both_files_and_then_makes_the_cookie_secure_and_the_origi
 }
 
 }  // namespace
-}  // namespace isms::server
+}  // namespace isms::server::config_test

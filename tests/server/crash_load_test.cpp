@@ -35,7 +35,7 @@
 #include "support/client.hpp"
 #include "support/ismsd_process.hpp"
 
-namespace isms::testing {
+namespace isms::testing::crash_load_test {
 namespace {
 
 constexpr const char* admin_password = "crash-load-admin-password";
@@ -233,4 +233,4 @@ TEST(crash_load, sixteen_clients_five_sigkills_nothing_acknowledged_is_lost_and_
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::crash_load_test

@@ -24,7 +24,7 @@
 #include "isms/server/demo.hpp"
 #include "isms/server/ledger.hpp"
 
-namespace isms::testing {
+namespace isms::testing::demo_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -648,4 +648,4 @@ TEST(DemoStoryData, TheBuiltInStoryIsTheFileInTheSourceTree) {
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::demo_test

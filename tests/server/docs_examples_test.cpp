@@ -28,7 +28,7 @@
 #error "ISMS_DOCS_DIR must name the docs folder"
 #endif
 
-namespace isms::testing {
+namespace isms::testing::docs_examples_test {
 namespace {
 
 // ---- the examples' JSON, with the documents' ellipses ----------------------
@@ -475,4 +475,4 @@ TEST(DocsExampleMatch, a_member_outside_data_or_a_wrong_type_or_value_is_a_disag
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::docs_examples_test

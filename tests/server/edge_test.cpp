@@ -14,7 +14,7 @@
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::testing {
+namespace isms::testing::edge_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -208,4 +208,4 @@ TEST(edge_config, a_deeply_nested_config_file_is_refused) {
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::edge_test

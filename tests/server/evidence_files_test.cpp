@@ -24,7 +24,7 @@
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::testing {
+namespace isms::testing::evidence_files_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -327,4 +327,4 @@ TEST(evidence_files_disk, a_full_disk_answers_507_and_keeps_nothing_half_written
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::evidence_files_test

@@ -11,7 +11,7 @@
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::testing {
+namespace isms::testing::flow_test {
 namespace {
 
 const json* find_risk(const json& register_data, const std::string& id) {
@@ -189,4 +189,4 @@ TEST_F(risk_flow, ndjson_export_reverifies_outside_the_server) {
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::flow_test

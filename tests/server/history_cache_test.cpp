@@ -7,7 +7,7 @@
 #include "isms/server/history_cache.hpp"
 #include "support/ismsd_process.hpp"
 
-namespace isms::server {
+namespace isms::server::history_cache_test {
 namespace {
 
 namespace es = eventstore;
@@ -206,4 +206,4 @@ TEST(state_cache, after_an_erasure_no_state_folded_before_it_is_kept) {
 }
 
 }  // namespace
-}  // namespace isms::server
+}  // namespace isms::server::history_cache_test

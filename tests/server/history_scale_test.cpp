@@ -15,7 +15,7 @@
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
-namespace isms {
+namespace isms::history_scale_test {
 namespace {
 
 using json = nlohmann::json;
@@ -513,4 +513,4 @@ TEST_F(history_scale, the_event_log_filters_and_pages_the_whole_history_on_the_s
 }
 
 }  // namespace
-}  // namespace isms
+}  // namespace isms::history_scale_test

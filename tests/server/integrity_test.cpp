@@ -19,7 +19,7 @@
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::testing {
+namespace isms::testing::integrity_test {
 namespace {
 
 http_result get(const test_server& srv, const std::string& target, const std::string& token) {
@@ -283,4 +283,4 @@ TEST(integrity, a_full_disk_makes_the_server_read_only_until_space_returns) {
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::integrity_test

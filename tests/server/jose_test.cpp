@@ -20,7 +20,7 @@
 #include "isms/server/oidc.hpp"
 #include "support/loopback_receiver.hpp"
 
-namespace isms::server::jose {
+namespace isms::server::jose::jose_test {
 namespace {
 
 using nlohmann::json;
@@ -232,4 +232,4 @@ TEST(oidc_client, a_callback_with_a_state_it_did_not_give_is_refused_without_ask
 }
 
 }  // namespace
-}  // namespace isms::server::jose
+}  // namespace isms::server::jose::jose_test

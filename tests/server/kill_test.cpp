@@ -29,7 +29,7 @@
 #include "support/client.hpp"
 #include "support/ismsd_process.hpp"
 
-namespace isms::testing {
+namespace isms::testing::kill_test {
 namespace {
 
 constexpr const char* admin_password = "kill-test-admin-password";
@@ -281,4 +281,4 @@ TEST(kill, refuses_a_taken_port_and_an_unwritable_directory_with_a_clear_message
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::kill_test

@@ -12,7 +12,7 @@
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::testing {
+namespace isms::testing::live_test {
 namespace {
 
 // The next presence list pushed on `channel`, skipping review events.
@@ -348,4 +348,4 @@ TEST(live, a_password_reset_closes_the_users_open_connections) {
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::live_test

@@ -19,7 +19,7 @@
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::testing {
+namespace isms::testing::log_test {
 namespace {
 
 namespace log = server::log;
@@ -309,4 +309,4 @@ TEST(access_log, a_websocket_upgrade_is_logged_with_its_user) {
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::log_test

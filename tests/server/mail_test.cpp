@@ -27,7 +27,7 @@
 #include "support/loopback_receiver.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::server {
+namespace isms::server::mail_test {
 namespace {
 
 using json = nlohmann::json;
@@ -490,4 +490,4 @@ TEST(mail, a_server_refuses_to_start_on_an_smtp_password_file_of_more_than_one_l
 }
 
 }  // namespace
-}  // namespace isms::server
+}  // namespace isms::server::mail_test

@@ -18,7 +18,7 @@
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::testing {
+namespace isms::testing::metrics_test {
 namespace {
 
 namespace metrics = server::metrics;
@@ -350,4 +350,4 @@ TEST(metrics_on_a_server, commands_are_counted_by_type_and_outcome_and_timed_onc
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::metrics_test

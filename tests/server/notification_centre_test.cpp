@@ -15,7 +15,7 @@
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::testing {
+namespace isms::testing::notification_centre_test {
 namespace {
 
 std::vector<std::pair<std::string, std::string>> bearer(const std::string& token) {
@@ -239,4 +239,4 @@ TEST(notification_centre, a_notification_handed_in_again_after_a_crash_is_kept_o
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::notification_centre_test

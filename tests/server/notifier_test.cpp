@@ -18,7 +18,7 @@
 #include "support/loopback_receiver.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::server {
+namespace isms::server::notifier_test {
 namespace {
 
 using json = nlohmann::json;
@@ -254,4 +254,4 @@ TEST(webhook_secrets, a_server_signs_with_the_secrets_of_its_file_and_refuses_to
 }
 
 }  // namespace
-}  // namespace isms::server
+}  // namespace isms::server::notifier_test

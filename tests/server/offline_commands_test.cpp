@@ -17,7 +17,7 @@
 #include "support/ismsd_process.hpp"
 
 
-namespace isms::testing {
+namespace isms::testing::offline_commands_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -245,4 +245,4 @@ TEST(offline_commands, the_time_rules_run_on_demand_and_record_each_due_command_
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::offline_commands_test

@@ -8,7 +8,7 @@
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::testing {
+namespace isms::testing::query_numbers_test {
 namespace {
 
 using server::parse_decimal;
@@ -55,4 +55,4 @@ TEST(query_numbers, events_export_refuses_every_number_that_is_not_plain_digits)
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::query_numbers_test

@@ -15,7 +15,7 @@
 #include "isms/server/reaction_runner.hpp"
 #include "isms/server/worker_pool.hpp"
 
-namespace isms::server {
+namespace isms::server::reaction_runner_test {
 namespace {
 
 std::filesystem::path fresh_dir() {
@@ -159,4 +159,4 @@ TEST(reaction_runner, a_follow_up_the_store_could_not_take_is_retried_not_droppe
 }
 
 }  // namespace
-}  // namespace isms::server
+}  // namespace isms::server::reaction_runner_test

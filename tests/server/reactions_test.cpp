@@ -10,7 +10,7 @@
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::testing {
+namespace isms::testing::reactions_test {
 namespace {
 
 class reactions : public ::testing::Test {
@@ -145,4 +145,4 @@ TEST_F(reactions, an_approval_opened_after_its_subject_changed_is_voided) {
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::reactions_test

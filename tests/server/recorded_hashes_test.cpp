@@ -17,7 +17,7 @@
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::testing {
+namespace isms::testing::recorded_hashes_test {
 namespace {
 
 // The documented rules, spelled out here rather than taken from the domain:
@@ -115,4 +115,4 @@ TEST_F(recorded_hashes, each_kind_is_recomputed_from_the_export_with_the_documen
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::recorded_hashes_test

@@ -12,7 +12,7 @@
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::testing {
+namespace isms::testing::reports_http_test {
 namespace {
 
 constexpr std::string_view bom = "\xEF\xBB\xBF";
@@ -264,4 +264,4 @@ TEST(reports_http, a_nonconformity_report_and_review_minutes_print_what_10_2_and
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::reports_http_test

@@ -18,7 +18,7 @@
 #include "support/loopback_receiver.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::testing {
+namespace isms::testing::restart_test {
 namespace {
 
 json identify(const std::string& owner) {
@@ -208,4 +208,4 @@ TEST(restart, folding_a_long_stretch_at_start_reports_its_progress_in_the_log) {
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::restart_test

@@ -18,7 +18,7 @@
 #include "isms/server/time_rules.hpp"
 #include "isms/server/view_access.hpp"
 
-namespace isms::testing {
+namespace isms::testing::rooms_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -373,4 +373,4 @@ TEST(time_rules, each_kind_of_reminder_reaches_the_people_the_docs_name_once) {
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::rooms_test

@@ -10,7 +10,7 @@
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::testing {
+namespace isms::testing::router_test {
 namespace {
 
 using server::http_request;
@@ -162,4 +162,4 @@ TEST(edge_http, health_and_metrics_answer_after_the_application_has_begun_to_sto
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::router_test

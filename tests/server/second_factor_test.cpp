@@ -16,7 +16,7 @@
 #include "support/ismsd_process.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::testing {
+namespace isms::testing::second_factor_test {
 namespace {
 
 namespace totp = server::totp;
@@ -472,4 +472,4 @@ TEST(second_factor, a_user_whose_roles_do_not_require_one_may_remove_it_with_a_c
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::second_factor_test

@@ -19,7 +19,7 @@
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::testing {
+namespace isms::testing::session_test {
 namespace {
 
 std::vector<std::pair<std::string, std::string>> bearer(const std::string& token) {
@@ -363,4 +363,4 @@ TEST(paging, a_reply_over_the_queue_bound_is_too_large_and_the_connection_stays)
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::session_test

@@ -27,7 +27,7 @@
 #include "support/client.hpp"
 #include "support/ismsd_process.hpp"
 
-namespace isms::testing {
+namespace isms::testing::tls_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -304,4 +304,4 @@ TEST(tls, a_private_key_every_user_may_read_is_named_in_a_warning) {
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::tls_test

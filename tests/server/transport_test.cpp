@@ -23,7 +23,7 @@
 #include "support/ismsd_process.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::testing {
+namespace isms::testing::transport_test {
 namespace {
 
 // A connected TCP socket of this process and whether it has TCP_NODELAY.
@@ -161,4 +161,4 @@ TEST(transport, ismsd_raises_its_open_file_limit_to_the_hard_limit) {
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::transport_test

@@ -9,7 +9,7 @@
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::testing {
+namespace isms::testing::view_reply_cache_test {
 namespace {
 
 TEST(view_reply_cache, viewers_entitled_to_different_answers_never_share_one) {
@@ -144,4 +144,4 @@ TEST(view_reply_cache, each_entity_lists_what_its_state_admits_alike_for_every_v
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::view_reply_cache_test

@@ -18,7 +18,7 @@
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::server {
+namespace isms::server::worker_pool_test {
 namespace {
 
 TEST(worker_pool, a_throwing_job_is_answered_counted_and_the_pool_keeps_working) {
@@ -238,4 +238,4 @@ TEST_F(failing_jobs, a_query_whose_job_throws_is_answered_internal_once) {
 }
 
 }  // namespace
-}  // namespace isms::server
+}  // namespace isms::server::worker_pool_test

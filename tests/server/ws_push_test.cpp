@@ -20,7 +20,7 @@
 #include "support/client.hpp"
 #include "support/test_server.hpp"
 
-namespace isms::testing {
+namespace isms::testing::ws_push_test {
 namespace {
 
 struct probe {
@@ -248,4 +248,4 @@ TEST(ws_push, closing_a_users_connections_spares_other_users_and_a_new_connectio
 }
 
 }  // namespace
-}  // namespace isms::testing
+}  // namespace isms::testing::ws_push_test

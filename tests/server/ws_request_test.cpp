@@ -9,7 +9,7 @@
 
 #include "isms/server/ws_request.hpp"
 
-namespace isms::server {
+namespace isms::server::ws_request_test {
 namespace {
 
 using json = nlohmann::json;
@@ -274,4 +274,4 @@ TEST(ws_request, subscribe_refusals) {
 }
 
 }  // namespace
-}  // namespace isms::server
+}  // namespace isms::server::ws_request_test
