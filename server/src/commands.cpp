@@ -190,7 +190,9 @@ command_outcome command_pipeline::run(std::string user_id, command_request reque
   std::promise<command_outcome> p;
   auto f = p.get_future();
   submit(std::move(user_id), std::move(request), [&p](command_outcome o) { p.set_value(std::move(o)); });
-  return f.get();
+  // Called from a job of the pool the decision runs on (an upload's attach, a
+  // first sign-in), a plain wait could hold the thread the decision needs.
+  return pool_.wait_helping(f);
 }
 
 void command_pipeline::answer_recorded(const std::string& user_id, const command_request& request,

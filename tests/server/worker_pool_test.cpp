@@ -96,6 +96,30 @@ TEST(worker_pool, at_most_once_gives_one_answer_across_a_job_and_its_failure_han
   EXPECT_EQ(last, "ok");
 }
 
+// Every thread of the pool in a job that waits for a job it posted: with a
+// plain wait they would wait for ever (the jobs they wait for sit behind them
+// in the queue); wait_helping runs them.
+TEST(worker_pool, jobs_that_wait_for_jobs_they_posted_never_hold_every_thread) {
+  std::promise<int> all_done;
+  auto done = all_done.get_future();
+  {
+    worker_pool pool(2);
+    std::atomic<int> answered{0};
+    for (int i = 0; i < 6; ++i)
+      pool.post([&pool, &answered, &all_done, i] {
+        EXPECT_TRUE(pool.on_own_thread());
+        std::promise<int> inner;
+        auto f = inner.get_future();
+        pool.post([&inner, i] { inner.set_value(i * 10); });
+        EXPECT_EQ(pool.wait_helping(f), i * 10);
+        if (++answered == 6) all_done.set_value(6);
+      });
+    ASSERT_EQ(done.wait_for(std::chrono::seconds(60)), std::future_status::ready) << "the pool deadlocked";
+    EXPECT_FALSE(pool.on_own_thread());
+  }
+  EXPECT_EQ(done.get(), 6);
+}
+
 TEST(worker_pool, destruction_still_runs_what_was_posted_after_a_failure) {
   std::atomic<int> ran{0};
   {

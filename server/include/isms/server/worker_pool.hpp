@@ -5,15 +5,22 @@
 // A job that throws does not end the process: the exception is caught, counted
 // (failed_jobs()), logged, and handed to the job's on_failure, which gives the
 // reply the job owed (an `internal` error) where it has one to give.
-// Thread-safety: post(), failed_jobs() and queued_jobs() may be called from any thread,
-// including a job. Destruction runs every job already posted, then joins.
+// A job may wait for work it posted to the same pool (a command decided on the
+// pool, whose reply the job needs): it waits with wait_helping(), which runs
+// queued jobs meanwhile, so that jobs waiting on each other can never hold
+// every thread while what they wait for sits in the queue.
+// Thread-safety: post(), failed_jobs(), queued_jobs() and wait_helping() may
+// be called from any thread, including a job. Destruction runs every job
+// already posted, then joins.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <exception>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -57,6 +64,29 @@ class worker_pool {
     cv_.notify_one();
   }
 
+  // Whether the calling thread is one of this pool's.
+  [[nodiscard]] bool on_own_thread() const noexcept { return running_ == this; }
+
+  // The value of `f`. On one of this pool's threads, runs queued jobs while
+  // it is not ready (what it waits for may be among them); elsewhere, waits.
+  template <class T>
+  T wait_helping(std::future<T>& f) {
+    if (!on_own_thread()) return f.get();
+    while (f.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      entry e;
+      {
+        std::unique_lock lock(mutex_);
+        // Woken by a post; otherwise the value may come from another thread
+        // (the store's writer, the views), so look again soon.
+        if (!cv_.wait_for(lock, std::chrono::milliseconds(1), [&] { return !jobs_.empty(); })) continue;
+        e = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      execute(e);
+    }
+    return f.get();
+  }
+
   // Jobs that threw since construction (exported as a counter on /metrics).
   [[nodiscard]] std::uint64_t failed_jobs() const noexcept { return failed_jobs_.load(std::memory_order_relaxed); }
 
@@ -73,6 +103,7 @@ class worker_pool {
   };
 
   void run() {
+    running_ = this;
     for (;;) {
       entry e;
       {
@@ -82,25 +113,31 @@ class worker_pool {
         e = std::move(jobs_.front());
         jobs_.pop_front();
       }
-      std::string what;
-      try {
-        e.job();
-        continue;
-      } catch (const std::exception& ex) {
-        what = ex.what();
-      } catch (...) {
-        what = "a non-standard exception";
-      }
-      failed_jobs_.fetch_add(1, std::memory_order_relaxed);
-      log::error("workers", "a job failed: " + what);
-      if (!e.on_failure) continue;
-      try {
-        e.on_failure(what);
-      } catch (...) {
-        log::error("workers", "the failure handler of a failed job failed as well");
-      }
+      execute(e);
     }
   }
+
+  void execute(entry& e) {
+    std::string what;
+    try {
+      e.job();
+      return;
+    } catch (const std::exception& ex) {
+      what = ex.what();
+    } catch (...) {
+      what = "a non-standard exception";
+    }
+    failed_jobs_.fetch_add(1, std::memory_order_relaxed);
+    log::error("workers", "a job failed: " + what);
+    if (!e.on_failure) return;
+    try {
+      e.on_failure(what);
+    } catch (...) {
+      log::error("workers", "the failure handler of a failed job failed as well");
+    }
+  }
+
+  static inline thread_local const worker_pool* running_ = nullptr;  // the pool whose thread this is
 
   mutable std::mutex mutex_;
   std::condition_variable cv_;
