@@ -8,6 +8,8 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <random>
 #include <stdexcept>
 
@@ -16,6 +18,35 @@
 namespace isms::server {
 
 namespace fs = std::filesystem;
+
+struct evidence_files::holds {
+  struct entry {
+    std::size_t count = 0;
+    bool created = false;   // no upload had stored these bytes before this run of holds
+    bool attached = false;  // an attach naming them was recorded (or may have been)
+  };
+  std::mutex mutex;
+  std::map<std::string, entry, std::less<>> entries;
+};
+
+class file_hold {
+ public:
+  file_hold(std::shared_ptr<evidence_files::holds> holds, std::string digest, fs::path path)
+      : holds_(std::move(holds)), digest_(std::move(digest)), path_(std::move(path)) {}
+  file_hold(const file_hold&) = delete;
+  file_hold& operator=(const file_hold&) = delete;
+  ~file_hold();
+
+  void attached() {
+    std::lock_guard lock(holds_->mutex);
+    holds_->entries[digest_].attached = true;
+  }
+
+ private:
+  std::shared_ptr<evidence_files::holds> holds_;
+  std::string digest_;
+  fs::path path_;
+};
 
 namespace {
 
@@ -37,7 +68,8 @@ std::string random_name() {
 
 class file_upload final : public evidence_files::upload {
  public:
-  file_upload(const evidence_files& files, fs::path temp, int fd) : files_(files), temp_(std::move(temp)), fd_(fd) {}
+  file_upload(const evidence_files& files, std::shared_ptr<evidence_files::holds> holds, fs::path temp, int fd)
+      : files_(files), holds_(std::move(holds)), temp_(std::move(temp)), fd_(fd) {}
   ~file_upload() override {
     if (fd_ >= 0) ::close(fd_);
     ::unlink(temp_.c_str());  // a stored file keeps its own name (a link)
@@ -70,6 +102,9 @@ class file_upload final : public evidence_files::upload {
     out.size = size_;
     const fs::path target = files_.path_of(out.digest);
     std::error_code ec;
+    // Under the holds' lock: bytes found stored here are held before any
+    // refused attach could remove them.
+    std::lock_guard lock(holds_->mutex);
     fs::create_directories(target.parent_path(), ec);
     if (ec) return std::unexpected(error_ = "cannot create " + target.parent_path().string() + ": " + ec.message());
     // link() fails when the content is there already: stored once.
@@ -77,8 +112,15 @@ class file_upload final : public evidence_files::upload {
       if (errno != EEXIST) return std::unexpected(error_ = "cannot store the file: " + errno_text());
       out.already_stored = true;
     } else if (!sync_dir(target.parent_path())) {
+      ::unlink(target.c_str());
       return std::unexpected(error_ = "cannot sync " + target.parent_path().string());
     }
+    auto& held = holds_->entries[out.digest];
+    if (held.count++ == 0) {
+      held.created = !out.already_stored;
+      held.attached = false;
+    }
+    out.hold = std::make_shared<file_hold>(holds_, out.digest, target);
     return out;  // the destructor removes the incoming name
   }
 
@@ -87,6 +129,7 @@ class file_upload final : public evidence_files::upload {
 
  private:
   const evidence_files& files_;
+  std::shared_ptr<evidence_files::holds> holds_;
   fs::path temp_;
   int fd_ = -1;
   canonical::hasher hash_;
@@ -96,6 +139,21 @@ class file_upload final : public evidence_files::upload {
 
 }  // namespace
 
+file_hold::~file_hold() {
+  std::lock_guard lock(holds_->mutex);
+  const auto it = holds_->entries.find(digest_);
+  if (it == holds_->entries.end() || --it->second.count > 0) return;
+  const bool orphaned = it->second.created && !it->second.attached;
+  holds_->entries.erase(it);
+  if (!orphaned) return;
+  // Stored by this run of holds and named by no attach: as if never uploaded.
+  if (::unlink(path_.c_str()) == 0) (void)sync_dir(path_.parent_path());
+}
+
+void keep_attached(const stored_file& f) {
+  if (f.hold) f.hold->attached();
+}
+
 bool valid_digest(std::string_view digest) noexcept {
   if (digest.size() != 64) return false;
   for (const char c : digest)
@@ -103,7 +161,7 @@ bool valid_digest(std::string_view digest) noexcept {
   return true;
 }
 
-evidence_files::evidence_files(fs::path root) : root_(std::move(root)) {
+evidence_files::evidence_files(fs::path root) : root_(std::move(root)), holds_(std::make_shared<holds>()) {
   std::error_code ec;
   fs::create_directories(root_ / "sha256", ec);
   if (ec) throw std::runtime_error("cannot create the evidence folder " + root_.string() + ": " + ec.message());
@@ -117,7 +175,7 @@ std::expected<std::unique_ptr<evidence_files::upload>, std::string> evidence_fil
   const fs::path temp = root_ / "incoming" / random_name();
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return std::unexpected("cannot create " + temp.string() + ": " + errno_text());
-  return std::make_unique<file_upload>(*this, temp, fd);
+  return std::make_unique<file_upload>(*this, holds_, temp, fd);
 }
 
 fs::path evidence_files::path_of(std::string_view digest) const {

@@ -97,6 +97,15 @@ struct attach_request {
   std::string evidence_id, subject_kind, subject_id, part, purpose, name, media_type, owner, review_by;
 };
 
+// Whether a command's error code says it was refused, so nothing was recorded
+// (not a timeout, an unavailable store or an internal failure).
+bool refused_for_certain(std::string_view code) {
+  for (std::string_view c : {"bad_request", "unauthenticated", "forbidden", "confirmation_required", "not_found",
+                             "conflict", "rejected", "rate_limited", "too_large"})
+    if (code == c) return true;
+  return false;
+}
+
 // Receives the body into the file store; attaches it once complete.
 class upload_sink final : public body_sink, public std::enable_shared_from_this<upload_sink> {
  public:
@@ -143,6 +152,9 @@ class upload_sink final : public body_sink, public std::enable_shared_from_this<
     if (!request_.review_by.empty()) cmd.data["review_by"] = request_.review_by;
     if (!request_.part.empty()) cmd.data["part"] = request_.part;
     const command_outcome o = parts_.run(request_.who.user_id, std::move(cmd));
+    // Bytes a refusal leaves unnamed go again when `stored` does (evidence_files.hpp);
+    // an outcome not known for certain keeps them.
+    if (o.ok || !refused_for_certain(o.error_code)) keep_attached(*stored);
     if (!o.ok) {
       json body{{"error", {{"code", o.error_code}, {"message", o.error_message}}}};
       if (!o.error_field.empty()) body["error"]["field"] = o.error_field;

@@ -14,11 +14,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include "isms/canonical/canonical.hpp"
 #include "support/client.hpp"
@@ -213,6 +215,9 @@ TEST_F(evidence_files_test, refusals_come_before_the_body_and_store_nothing) {
   EXPECT_EQ(head(), after_users);
   EXPECT_GT(after_users, before);
   EXPECT_EQ(files_under(root / "incoming"), 0u);
+  // Nor are the bytes the refused attach would have named kept.
+  EXPECT_EQ(files_under(root / "sha256"), 0u);
+  EXPECT_FALSE(fs::exists(root / "sha256" / sha256_hex(bytes).substr(0, 2) / sha256_hex(bytes)));
   // Over the WebSocket API it is refused: the record must be what the server measured.
   auto c = connect_as(srv, mia);
   const auto ws = c->command("evidence.attach", "evidence-EV-X",
@@ -220,6 +225,47 @@ TEST_F(evidence_files_test, refusals_come_before_the_body_and_store_nothing) {
                               {"purpose", "p"}, {"digest", std::string(64, 'a')}, {"name", "a.pdf"},
                               {"media_type", "application/pdf"}, {"size", 1}});
   EXPECT_EQ(error_code(ws), "bad_request");
+}
+
+// Bytes already attached stay when a later attach of the same bytes is
+// refused; bytes attached while another upload of them is refused stay too.
+TEST_F(evidence_files_test, a_refused_attach_never_takes_bytes_another_attach_names) {
+  const std::string bytes = file_of(120000, 7);
+  const fs::path stored = root / "sha256" / sha256_hex(bytes).substr(0, 2) / sha256_hex(bytes);
+  const std::string to_risk = "subject_kind=risk&subject_id=R-1&purpose=p&name=a.pdf";
+  const std::string to_nobody = "subject_kind=risk&subject_id=R-404&purpose=p&name=a.pdf";
+  const auto first = upload(srv, mia, to_risk, bytes);
+  ASSERT_EQ(first.status, 201u) << first.body;
+  EXPECT_EQ(upload(srv, mia, to_nobody, bytes).status, 404u);
+  EXPECT_TRUE(fs::exists(stored));
+
+  // Uploads of the same new bytes at once, half of them refused: whatever the
+  // order, the bytes stay exactly when one of them was attached.
+  const std::string other = file_of(90000, 8);
+  const fs::path other_stored = root / "sha256" / sha256_hex(other).substr(0, 2) / sha256_hex(other);
+  std::vector<std::thread> threads;
+  std::atomic<int> attached{0}, refused{0};
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&, i] {
+      const auto r = upload(srv, mia, i % 2 == 0 ? to_nobody : to_risk, other);
+      (r.status == 201u ? attached : refused)++;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(attached.load(), 4);
+  EXPECT_EQ(refused.load(), 4);
+  EXPECT_TRUE(fs::exists(other_stored));
+  auto c = connect_as(srv, mia);
+  const auto files = c->query("evidence", {{"digest", sha256_hex(other)}});
+  ASSERT_TRUE(ok(files)) << (files ? files->dump() : "no reply");
+  EXPECT_EQ((*files)["result"]["data"]["evidence"].size(), 4u) << files->dump();
+
+  // All refused: nothing stays.
+  const std::string third = file_of(70000, 9);
+  threads.clear();
+  for (int i = 0; i < 4; ++i) threads.emplace_back([&] { EXPECT_EQ(upload(srv, mia, to_nobody, third).status, 404u); });
+  for (auto& t : threads) t.join();
+  EXPECT_FALSE(fs::exists(root / "sha256" / sha256_hex(third).substr(0, 2) / sha256_hex(third)));
+  EXPECT_EQ(files_under(root / "sha256"), 2u);
 }
 
 TEST_F(evidence_files_test, a_body_over_the_limit_or_cut_short_leaves_nothing_behind) {

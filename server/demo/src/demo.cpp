@@ -355,7 +355,9 @@ class player {
     req.stream = target->get<std::string>();
     req.data = std::move(*data);
     // A file the story attaches: its text is stored as the upload would
-    // store it, and the command records what was stored.
+    // store it, and the command records what was stored (held until then,
+    // kept once recorded: evidence_files.hpp).
+    std::optional<stored_file> file;
     if (req.type == "evidence.attach" && req.data.is_object() && req.data.contains("file_text")) {
       if (!req.data["file_text"].is_string())
         return std::unexpected(at_line(line, demo_errc::story_invalid, "data.file_text must be a string"));
@@ -364,9 +366,11 @@ class player {
       req.data.erase("file_text");
       req.data["digest"] = stored->digest;
       req.data["size"] = stored->size;
+      file = std::move(*stored);
     }
     const std::string stream = req.stream == c.stream ? c.stream : req.stream + " (" + c.stream + ")";
     auto o = app_.pipeline().run(c.by, std::move(req));
+    if (file && o.ok) keep_attached(*file);
     if (!o.ok)
       return std::unexpected(at_line(line, demo_errc::command_failed,
                                      c.type + " on " + stream + " by " + c.by + " was refused: " + o.error_code +

@@ -17,7 +17,14 @@
 // An upload is written to incoming/ as it arrives and hashed on the way; only
 // a complete one, synced, is renamed to its digest's name. A failed or
 // abandoned upload leaves nothing behind (what a crash leaves in incoming/ is
-// removed at the next start).
+// removed at the next start). Stored bytes are held while the attach that
+// names them is decided (stored_file::hold): bytes that no upload had stored
+// before, and that no attach was recorded for once the last hold on them
+// ends, are removed again, so a refused attach leaves nothing behind either.
+// Storing and removing take one lock, so bytes another upload has just found
+// stored are never removed under it. What a crash between storing and
+// attaching leaves in sha256/ stays (unreferenced, harmless, a few bytes of
+// disk).
 //
 // Thread-safety: every member may be called from any thread; one upload is
 // used by one thread at a time.
@@ -31,11 +38,19 @@
 
 namespace isms::server {
 
+// Stored bytes held while the attach naming them is decided (see above).
+class file_hold;
+
 struct stored_file {
   std::string digest;  // 64 lower-case hex digits
   std::uint64_t size = 0;
   bool already_stored = false;  // the same bytes were there before
+  std::shared_ptr<file_hold> hold;  // released with the last copy
 };
+
+// Says that an attach naming the bytes of `f` was recorded, or may have been
+// (an outcome not known for certain): they stay when the hold ends.
+void keep_attached(const stored_file& f);
 
 class evidence_files {
  public:
@@ -73,8 +88,11 @@ class evidence_files {
 
   [[nodiscard]] const std::filesystem::path& root() const noexcept { return root_; }
 
+  struct holds;  // who holds which stored bytes; one lock for storing and removing
+
  private:
   std::filesystem::path root_;
+  std::shared_ptr<holds> holds_;
 };
 
 // Whether `digest` is 64 lower-case hex digits.
