@@ -11,6 +11,7 @@
 
 #include "isms/domain/approval.hpp"
 #include "isms/domain/asset.hpp"
+#include "isms/domain/classification_scheme.hpp"
 #include "isms/domain/document.hpp"
 #include "isms/domain/evidence.hpp"
 #include "isms/domain/incident.hpp"
@@ -34,7 +35,7 @@ using command_variants =
     variant_list<risk_matrix::command, risk::command, approval::command, soa::command, user::command,
                  scope::command, document::command, objective::command, nonconformity::command,
                  internal_audit::command, management_review::command, incident::command,
-                 supplier::command, asset::command, evidence::command>;
+                 supplier::command, classification_scheme::command, asset::command, evidence::command>;
 
 // One entry per command struct: `Row::of<T>()` for every alternative T of
 // every variant of the list, in order. Row names the entry type (`type`) and

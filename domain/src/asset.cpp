@@ -20,13 +20,6 @@ constexpr wire::names<kind, 7> kinds{{
     {kind::other, "other"},
 }};
 
-constexpr wire::names<classification, 4> levels{{
-    {classification::public_, "public"},
-    {classification::internal, "internal"},
-    {classification::confidential, "confidential"},
-    {classification::strictly_confidential, "strictly_confidential"},
-}};
-
 constexpr wire::names<status, 2> statuses{{
     {status::in_use, "in_use"},
     {status::retired, "retired"},
@@ -46,7 +39,6 @@ terms read_terms(fields& f) {
 }  // namespace
 
 std::string_view to_string(kind k) noexcept { return wire::name_of(kinds, k); }
-std::string_view to_string(classification c) noexcept { return wire::name_of(levels, c); }
 std::string_view to_string(status s) noexcept { return wire::name_of(statuses, s); }
 
 json to_json(const terms& t) {
@@ -63,7 +55,7 @@ new_event encode(const event& e) {
           [](const registered& x) {
             json d = to_json(x.recorded);
             d["asset_id"] = x.asset_id;
-            d["classification"] = to_string(x.level);
+            d["classification"] = x.level;
             d["registered_on"] = format_date(x.registered_on);
             d["registered_by"] = x.registered_by;
             return new_event{std::string(registered::type), d};
@@ -75,7 +67,7 @@ new_event encode(const event& e) {
           },
           [](const reclassification_proposed& x) {
             return new_event{std::string(reclassification_proposed::type),
-                             {{"classification", to_string(x.level)}, {"reason", x.reason}}};
+                             {{"classification", x.level}, {"reason", x.reason}}};
           },
           [](const wire::approval_record auto& x) { return wire::event_of(x); },
           [](const retired& x) {
@@ -97,7 +89,7 @@ registered read(fields& f, as<registered>) {
   registered x;
   x.asset_id = f.id("asset_id");
   x.recorded = read_terms(f);
-  x.level = f.choice("classification", levels);
+  x.level = f.id("classification");
   x.registered_on = f.day("registered_on");
   x.registered_by = f.opt_text("registered_by");
   return x;
@@ -106,7 +98,7 @@ register_asset read(fields& f, as<register_asset>) {
   register_asset x;
   x.asset_id = f.id("asset_id");
   x.recorded = read_terms(f);
-  x.level = f.choice("classification", levels);
+  x.level = f.id("classification");
   return x;
 }
 changed read(fields& f, as<changed>) {
@@ -131,7 +123,7 @@ template <class T>
   requires std::same_as<T, reclassification_proposed> || std::same_as<T, request_reclassification>
 T read(fields& f, as<T>) {
   T x;
-  x.level = f.choice("classification", levels);
+  x.level = f.id("classification");
   if constexpr (std::same_as<T, request_reclassification>)
     x.reason = f.text("reason");
   else
@@ -167,8 +159,8 @@ json approval_content(const state& s) {
   return {{"asset_id", s.asset_id},
           {"name", s.recorded.name},
           {"owner", s.recorded.owner},
-          {"classification_in_force", to_string(s.level)},
-          {"classification_proposed", s.proposed ? json(to_string(*s.proposed)) : json(nullptr)},
+          {"classification_in_force", s.level},
+          {"classification_proposed", s.proposed ? json(*s.proposed) : json(nullptr)},
           {"reason", s.proposed ? s.proposal_reason : std::string{}}};
 }
 
@@ -246,7 +238,23 @@ std::vector<std::string> admitted_commands(const state& s) {
   return out;
 }
 
-decision decide(const command& c, const state& s, const command_context& ctx) {
+std::vector<std::string> reads(const command& c, const state&) {
+  if (std::holds_alternative<register_asset>(c) || std::holds_alternative<request_reclassification>(c))
+    return {std::string(classification_scheme::stream_id)};
+  return {};
+}
+
+std::expected<facts, rejection> facts_from(const command& c, const state& s, const stream_reads& read) {
+  facts f;
+  for (const auto& stream : reads(c, s)) {
+    auto scheme = classification_scheme::current_scheme(read.history(stream));
+    if (!scheme) return std::unexpected(scheme.error());
+    f.scheme = std::move(*scheme);
+  }
+  return f;
+}
+
+decision decide(const command& c, const state& s, const facts& f, const command_context& ctx) {
   using wire::one;
   using wire::refuse;
   using wire::rule;
@@ -257,9 +265,19 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
   if (acts_only_on_own(ctx.by, type) && who != s.recorded.owner)
     return refuse(rejection_kind::forbidden, "",
                   "a risk owner acts only on the assets they own (owner: " + s.recorded.owner + ")");
+  // A level newly assigned is one the scheme in force lets be assigned.
+  const auto unassignable = [&](const std::string& level) -> std::optional<rejection> {
+    if (f.scheme.assignable(level)) return std::nullopt;
+    std::string allowed;
+    for (const auto& id : f.scheme.assignable_ids()) allowed += (allowed.empty() ? "" : ", ") + id;
+    const std::string why = f.scheme.find(level) != nullptr ? "level " + level + " is retired from the classification scheme"
+                                                            : "no level " + level + " in the classification scheme";
+    return rejection{rejection_kind::invalid, "data.classification", why + "; assignable: " + allowed};
+  };
   return std::visit(
       overloaded{
           [&](const register_asset& x) -> decision {
+            if (auto r = unassignable(x.level)) return std::unexpected(*r);
             return one(encode(registered{x.asset_id, x.recorded, x.level, today, who}));
           },
           [&](const change& x) -> decision {
@@ -276,7 +294,8 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
           [&](const request_reclassification& x) -> decision {
             if (x.level == s.level)
               return refuse(rejection_kind::rule, "data.classification",
-                            "asset " + s.asset_id + " is already classified " + std::string(to_string(s.level)));
+                            "asset " + s.asset_id + " is already classified " + s.level);
+            if (auto r = unassignable(x.level)) return std::unexpected(*r);
             // The proposal, then the request that binds it (the version after it).
             state proposed = evolve(s, reclassification_proposed{x.level, x.reason});
             const std::string hash = canonical_hash(approval_content(proposed));
@@ -292,8 +311,7 @@ decision decide(const command& c, const state& s, const command_context& ctx) {
             req.on_approved = std::string(reclassify::type);
             req.on_rejected = std::string(reject_reclassification::type);
             req.summary = wire::clip("Classify " + s.recorded.name + " (asset " + s.asset_id + ") as " +
-                                         std::string(to_string(x.level)) + " instead of " +
-                                         std::string(to_string(s.level)),
+                                         f.scheme.name_of(x.level) + " instead of " + f.scheme.name_of(s.level),
                                      wire::max_line);
             req.content_hash = hash;
             std::vector<new_event> out;

@@ -8,6 +8,7 @@
 #include "isms/domain/approval.hpp"
 #include "isms/domain/asset.hpp"
 #include "isms/domain/authorization.hpp"
+#include "isms/domain/classification_scheme.hpp"
 #include "isms/domain/document.hpp"
 #include "isms/domain/evidence.hpp"
 #include "isms/domain/incident.hpp"
@@ -160,7 +161,12 @@ const std::vector<route>& table() {
       {"supplier", "supplier", "",
        &prepare<&supplier::parse_command, &supplier::initial_state, &supplier::fold, &supplier::decide>,
        &supplier::check_stream},
-      {"asset", "asset", "", &prepare<&asset::parse_command, &asset::initial_state, &asset::fold, &asset::decide>,
+      {"classification", "config", "classification",
+       &prepare<&classification_scheme::parse_command, &classification_scheme::initial_state,
+                &classification_scheme::fold, &classification_scheme::decide>},
+      {"asset", "asset", "",
+       &prepare<&asset::parse_command, &asset::initial_state, &asset::fold, &asset::decide, &asset::reads,
+                &asset::facts_from>,
        &asset::check_stream},
       {"evidence", "evidence", "",
        &prepare<&evidence::parse_command, &evidence::initial_state, &evidence::fold, &evidence::decide,

@@ -10,6 +10,7 @@
 #include "given.hpp"
 #include "in_memory_log.hpp"
 #include "stream_testing.hpp"
+#include "isms/domain/classification_scheme.hpp"
 #include "isms/domain/views/views.hpp"
 
 namespace isms::domain::asset_test {
@@ -30,14 +31,31 @@ new_event registered() {
   return ast::encode(ast::registered{"A-7",
                                    {"Customer master data", ast::kind::information, "", "olga", "ERP, EU data centre",
                                     "POL-003"},
-                                   ast::classification::confidential,
+                                   "confidential",
                                    day(today),
                                    "mia"});
 }
 
-decision when(std::string_view type, const json& data, const events& given, const command_context& ctx = manager()) {
+// The classification scheme as configured by `configured` (none: the built-in one).
+given_streams scheme_of(const events& configured = {}) {
+  given_streams read;
+  read.with(std::string(classification_scheme::stream_id), configured);
+  return read;
+}
+
+decision when(std::string_view type, const json& data, const events& given, const command_context& ctx = manager(),
+              const stream_reads& read = scheme_of()) {
   const auto h = history_of("asset-A-7", given);
-  return decide_command(type, "asset-A-7", data, h, ctx, no_streams);
+  return decide_command(type, "asset-A-7", data, h, ctx, read);
+}
+
+// The built-in scheme with "restricted" added between internal and
+// confidential and "public" retired.
+new_event scheme_configured() {
+  auto s = classification_scheme::default_scheme();
+  s.levels[0].retired = true;
+  s.levels.insert(s.levels.begin() + 2, {"restricted", "Restricted", "Named teams", "Team folders only", false});
+  return classification_scheme::encode(classification_scheme::configured{s, "mia", "restricted tier added"});
 }
 
 ast::state fold(const events& given) { return fold_of(given, ast::initial_state, ast::decode, ast::evolve); }
@@ -48,7 +66,10 @@ TEST(asset, an_isms_manager_registers_an_asset_with_its_owner_and_classification
   expect_rejected(when("asset.register", register_data(), {registered()}), rejection_kind::rule, "", "already registered");
   json bad = register_data();
   bad["classification"] = "secret";
-  expect_rejected(when("asset.register", bad, {}), rejection_kind::invalid, "data.classification");
+  expect_rejected(when("asset.register", bad, {}), rejection_kind::invalid, "data.classification", "no level secret");
+  // The decision needs the scheme: not handed it, it refuses rather than guess.
+  expect_rejected(when("asset.register", register_data(), {}, manager(), no_streams), rejection_kind::rule, "",
+                  "config-classification");
   bad = register_data();
   bad.erase("owner");
   expect_rejected(when("asset.register", bad, {}), rejection_kind::invalid, "data.owner");
@@ -87,7 +108,7 @@ TEST(asset, a_reclassification_is_proposed_and_decided_by_the_owner_or_top_manag
                             pending, system_actor());
   ASSERT_TRUE(granted) << describe(granted);
   pending.push_back(granted->front());
-  EXPECT_EQ(fold(pending).level, ast::classification::strictly_confidential);
+  EXPECT_EQ(fold(pending).level, "strictly_confidential");
   EXPECT_FALSE(fold(pending).proposed.has_value());
 }
 
@@ -174,6 +195,125 @@ TEST(asset, the_owner_approves_a_reclassification_and_the_inventory_shows_it_as_
   EXPECT_TRUE(void_sent);
   for (const auto& e : log.all()) v = views::evolve(std::move(v), e);
   EXPECT_EQ(views::query(v, "asset", json{{"id", "A-7"}}, mia.by, day(today))->at("pending_approval_id"), "");
+  const auto back = views::decode_snapshot(views::encode_snapshot(v));
+  ASSERT_TRUE(back) << back.error();
+  EXPECT_EQ(back->assets, v.assets);
+}
+
+// The scheme is configuration: levels added and retired, never removed; a
+// retired level is not newly assigned, and assets at it keep it.
+TEST(classification_scheme, levels_are_added_and_retired_but_never_removed) {
+  namespace cs = classification_scheme;
+  const auto configure = [](const json& data, const events& given, const command_context& ctx = manager()) {
+    const auto h = history_of(std::string(cs::stream_id), given);
+    return decide_command("classification.configure", cs::stream_id, data, h, ctx, no_streams);
+  };
+  const json configured = scheme_configured().data;
+  json data{{"levels", configured.at("levels")}, {"comment", "restricted tier added"}};
+  const auto d = configure(data, {});
+  ASSERT_TRUE(d) << describe(d);
+  EXPECT_EQ((*d)[0].type, "classification.configured.v1");
+  EXPECT_EQ((*d)[0].data.at("configured_by"), "mia");
+  expect_rejected(configure(data, {}, owner()), rejection_kind::forbidden);
+  expect_rejected(configure(data, {scheme_configured()}), rejection_kind::rule, "", "already configured");
+
+  // Leaving a level out is refused, whether built in or configured.
+  json without = data;
+  without["levels"].erase(3);  // confidential
+  expect_rejected(configure(without, {}), rejection_kind::rule, "data.levels", "retire it instead");
+  without = data;
+  without["levels"].erase(2);  // restricted, configured before
+  expect_rejected(configure(without, {scheme_configured()}), rejection_kind::rule, "data.levels", "retire it instead");
+
+  // The payload's own rules.
+  json twice = data;
+  twice["levels"][1]["id"] = "restricted";
+  expect_rejected(configure(twice, {}), rejection_kind::invalid, "data.levels[2].id", "listed twice");
+  json one_left = data;
+  for (std::size_t i = 1; i < one_left["levels"].size(); ++i) one_left["levels"][i]["retired"] = i != 1;
+  expect_rejected(configure(one_left, {}), rejection_kind::invalid, "data.levels", "at least two");
+  json nameless = data;
+  nameless["levels"][0].erase("name");
+  expect_rejected(configure(nameless, {}), rejection_kind::invalid, "data.levels[0].name");
+
+  // What the folded scheme says, and what assets may be given.
+  const auto scheme = cs::current_scheme(history_of(std::string(cs::stream_id), {scheme_configured()}));
+  ASSERT_TRUE(scheme) << scheme.error().message;
+  EXPECT_EQ(scheme->version, 1u);
+  EXPECT_EQ(scheme->assignable_ids(), (std::vector<std::string>{"internal", "restricted", "confidential", "strictly_confidential"}));
+  EXPECT_EQ(scheme->name_of("restricted"), "Restricted");
+  EXPECT_FALSE(scheme->assignable("public"));
+  EXPECT_NE(scheme->find("public"), nullptr);
+
+  json restricted = register_data();
+  restricted["classification"] = "restricted";
+  expect_rejected(when("asset.register", restricted, {}), rejection_kind::invalid, "data.classification", "no level");
+  expect_events(when("asset.register", restricted, {}, manager(), scheme_of({scheme_configured()})),
+                {ast::encode(ast::registered{"A-7",
+                                             {"Customer master data", ast::kind::information, "", "olga",
+                                              "ERP, EU data centre", "POL-003"},
+                                             "restricted",
+                                             day(today),
+                                             "mia"})});
+  json public_ = register_data();
+  public_["classification"] = "public";
+  expect_rejected(when("asset.register", public_, {}, manager(), scheme_of({scheme_configured()})),
+                  rejection_kind::invalid, "data.classification", "retired");
+  expect_rejected(when("asset.request_reclassification", {{"classification", "public"}, {"reason", "r"}},
+                       {registered()}, manager(), scheme_of({scheme_configured()})),
+                  rejection_kind::invalid, "data.classification", "retired");
+  const auto asked = when("asset.request_reclassification", {{"classification", "restricted"}, {"reason", "r"}},
+                          {registered()}, manager(), scheme_of({scheme_configured()}));
+  ASSERT_TRUE(asked) << describe(asked);
+  EXPECT_NE((*asked)[1].data.at("approval").at("summary").get<std::string>().find("as Restricted instead of Confidential"),
+            std::string::npos)
+      << (*asked)[1].data.dump();
+}
+
+// The inventory carries the scheme in force, as of any point; filters and
+// counts follow its levels; an asset at a level later retired keeps it.
+TEST(classification_scheme, the_inventory_shows_the_scheme_in_force_as_of_any_point) {
+  testing::in_memory_log log;
+  testing::register_users(log);
+  const command_context mia{actor{"mia", {role::isms_manager}}, at(now), "c1"};
+  json public_ = register_data();
+  public_["classification"] = "public";
+  ASSERT_TRUE(log.run("asset.register", "asset-A-7", public_, mia));
+  views::all_views before = views::initial_views();
+  for (const auto& e : log.all()) before = views::evolve(std::move(before), e);
+  const json configured = scheme_configured().data;
+  ASSERT_TRUE(log.run("classification.configure", std::string(classification_scheme::stream_id),
+                      {{"levels", configured.at("levels")}}, mia));
+  views::all_views v = views::initial_views();
+  for (const auto& e : log.all()) v = views::evolve(std::move(v), e);
+
+  const auto now_ = views::query(v, "assets", json::object(), mia.by, day(today));
+  ASSERT_TRUE(now_) << now_.error().message;
+  const json& levels = now_->at("classification_scheme").at("levels");
+  ASSERT_EQ(levels.size(), 5u);
+  EXPECT_EQ(levels[2].at("id"), "restricted");
+  EXPECT_EQ(levels[0].at("retired"), true);
+  EXPECT_EQ(levels[0].at("assets_in_use"), 1);
+  EXPECT_EQ(now_->at("classification_scheme").at("version"), 1);
+  EXPECT_EQ(now_->at("assets")[0].at("classification"), "public");
+  EXPECT_EQ(now_->at("by_classification").at("restricted"), 0);
+  EXPECT_TRUE(views::query(v, "assets", json{{"classification", "restricted"}}, mia.by, day(today)));
+  EXPECT_EQ(views::query(v, "asset", json{{"id", "A-7"}}, mia.by, day(today))->at("classification_scheme"),
+            [&] {
+              json j = now_->at("classification_scheme");
+              for (auto& l : j["levels"]) l.erase("assets_in_use");
+              return j;
+            }());
+
+  const auto then = views::query(before, "assets", json::object(), mia.by, day(today));
+  ASSERT_TRUE(then);
+  EXPECT_EQ(then->at("classification_scheme").at("levels").size(), 4u);
+  EXPECT_EQ(then->at("classification_scheme").at("version"), 0);
+  const auto unknown = views::query(before, "assets", json{{"classification", "restricted"}}, mia.by, day(today));
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message.find("public, internal, confidential, strictly_confidential"), std::string::npos)
+      << unknown.error().message;
+
   const auto back = views::decode_snapshot(views::encode_snapshot(v));
   ASSERT_TRUE(back) << back.error();
   EXPECT_EQ(back->assets, v.assets);

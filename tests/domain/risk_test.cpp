@@ -101,6 +101,7 @@ void register_assets(in_memory_log& log) {
     r.recorded.type = asset::kind::hardware;
     r.recorded.owner = "olga";
     r.recorded.location = "DC1";
+    r.level = "internal";
     r.registered_on = day("2026-01-05");
     r.registered_by = "mia";
     log.append("asset-" + id, {asset::encode(r)}, manager());

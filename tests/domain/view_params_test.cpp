@@ -94,7 +94,6 @@ TEST(Vocabulary, EveryRegistersStatesAreTheStatesItsViewFiltersOn) {
       {"suppliers", {"suppliers", "state"}},
       {"assets", {"assets", "state"}},
       {"evidence", {"evidence", "status"}},
-      {"asset_classifications", {"assets", "classification"}},
       {"supplier_criticalities", {"suppliers", "criticality"}},
       {"soa_applicability", {"soa", "applicability"}},
       {"soa_status", {"soa", "status"}},

@@ -22,6 +22,7 @@
 #include "in_memory_log.hpp"
 #include "isms/domain/annex_a.hpp"
 #include "isms/domain/approval.hpp"
+#include "isms/domain/classification_scheme.hpp"
 #include "isms/domain/dispatch.hpp"
 #include "isms/domain/document.hpp"
 #include "isms/domain/evidence.hpp"
@@ -470,7 +471,20 @@ class simulation {
     }
     const std::string owner = it == live_.assets.assets.end() ? "olga" : it->second.owner;
     const person& actor = chance(60) ? manager : (owner == "olga" || owner == "otto" ? person{owner, {role::risk_owner}} : manager);
-    const std::vector<std::string> levels{"public", "internal", "confidential", "strictly_confidential"};
+    // Now and then the scheme changes: a level added, or one retired or taken
+    // back into use; the commands below also name levels it does not admit.
+    if (chance(4)) {
+      json levels = classification_scheme::to_json(live_.assets.scheme).at("levels");
+      if (levels.size() < 5 && chance(50)) {
+        levels.push_back({{"id", "secret"}, {"name", "Secret"}, {"handling", "named people only"}});
+      } else {
+        json& l = levels[static_cast<std::size_t>(pick(0, static_cast<int>(levels.size()) - 1))];
+        l["retired"] = !l.at("retired").get<bool>();
+      }
+      return issue("classification.configure", "config-classification", {{"levels", levels}, {"comment", "review"}},
+                   manager);
+    }
+    const std::vector<std::string> levels{"public", "internal", "confidential", "strictly_confidential", "secret"};
     switch (what) {
       case 0:
         return issue("asset.register", stream,
@@ -764,10 +778,15 @@ void expect_agrees_with_aggregates(const simulation& sim) {
   for (const auto& [id, a] : v.assets.assets) {
     const auto s = aggregate_state(sim, a.stream, asset::initial_state(), asset::decode, asset::evolve);
     EXPECT_EQ(a.state, asset::to_string(s.current)) << a.stream;
-    EXPECT_EQ(a.classification, asset::to_string(s.level)) << a.stream;
+    EXPECT_EQ(a.classification, s.level) << a.stream;
+    EXPECT_NE(v.assets.scheme.find(a.classification), nullptr) << a.stream << " is at a level outside the scheme";
     EXPECT_EQ(asset::admitted_commands(asset_state_of(a)), asset::admitted_commands(s)) << a.stream;
     EXPECT_EQ(asset_subject_content(a), asset::approval_content(s)) << a.stream;
   }
+  const auto scheme = aggregate_state(sim, std::string(classification_scheme::stream_id),
+                                     classification_scheme::initial_state(), classification_scheme::decode,
+                                     classification_scheme::evolve);
+  EXPECT_EQ(v.assets.scheme, scheme.current);
   for (const auto& [id, x] : v.evidence.files) {
     const auto s = aggregate_state(sim, x.stream, evidence::initial_state(), evidence::decode, evidence::evolve);
     EXPECT_EQ(x.owner, s.owner) << x.stream;

@@ -137,3 +137,62 @@ test('a risk owner links their risk to the asset in the inventory, and the asset
     await api.close();
   }
 });
+
+// The classification scheme is configuration: Mara adds a "Restricted" level
+// between internal and confidential and retires "Public"; the inventory shows
+// the scheme with its handling rules, the forms offer the new level and no
+// longer the retired one, and an asset at the retired level keeps it.
+test('the ISMS manager adds a level to the classification scheme and retires one', async (t) => {
+  if (skip) { t.skip(skip); return; }
+  const api = await ApiClient.open(browser, server.url, 'mara.hansen', 'demo-mara.hansen');
+  const { context, page } = await signIn(browser, server.url, 'mara.hansen', 'demo-mara.hansen');
+  try {
+    const before = (await api.query('assets', {})).data.classification_scheme;
+    assert.deepEqual(before.levels.map((l) => l.id), ['public', 'internal', 'confidential', 'strictly_confidential']);
+    assert.equal(before.version, 1, 'the demo company configured its scheme');
+    // An asset at the level about to be retired.
+    await api.command('asset.register', 'asset-A-90', { asset_id: 'A-90', name: 'Price list', type: 'information', owner: 'mara.hansen', classification: 'public' });
+
+    await page.goto(`${server.url}/#/assets`);
+    await settle(page);
+    const scheme = page.locator('[data-classification-scheme]');
+    await visible(scheme.locator('tr[data-level="confidential"]', { hasText: 'POL-002' }), 'the handling rules of the demo scheme');
+    await scheme.locator('[data-write="classification.configure"]').click();
+    const dialog = page.locator('dialog.dialog');
+    await dialog.locator('fieldset[data-level="public"] input[type=checkbox]').check();
+    await dialog.locator('[name=new-id]').fill('restricted');
+    await dialog.locator('[name=new-name]').fill('Restricted');
+    await dialog.locator('[name=new-rank]').selectOption({ label: 'Confidential' });
+    await dialog.locator('[name=new-handling]').fill('Team folders only; never sent outside');
+    await dialog.locator('[name=comment]').fill('A tier for information of one team');
+    await submitDialog(page);
+    await visible(scheme.locator('tr[data-level="restricted"]', { hasText: 'Team folders only' }), 'the new level in the scheme', 15_000);
+    await visible(scheme.locator('tr[data-level="public"]', { hasText: 'retired level' }), 'the retired level, still listed');
+    await shot(page, 'classification-scheme');
+
+    const after = (await api.query('assets', {})).data.classification_scheme;
+    assert.deepEqual(after.levels.map((l) => l.id), ['public', 'internal', 'restricted', 'confidential', 'strictly_confidential']);
+    assert.equal(after.levels[0].retired, true);
+    assert.equal(after.levels[0].assets_in_use, 1);
+
+    // The register form offers the new level and not the retired one.
+    await page.locator('main [data-write="asset.register"]').click();
+    const options = await dialog.locator('[name=classification] option').evaluateAll((os) => os.map((o) => o.value));
+    assert.deepEqual(options, ['internal', 'restricted', 'confidential', 'strictly_confidential']);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+    // The asset at the retired level keeps it; the server refuses the level anew.
+    const kept = (await api.query('asset', { id: 'A-90' })).data;
+    assert.equal(kept.classification, 'public');
+    const refused = await api.raw({ op: 'command', type: 'asset.register', stream: 'asset-A-91', data: { asset_id: 'A-91', name: 'Flyer', type: 'information', owner: 'mara.hansen', classification: 'public' } });
+    assert.equal(refused.ok, false);
+    assert.equal(refused.error.code, 'bad_request');
+    assert.match(refused.error.message, /retired/);
+    await page.goto(`${server.url}/#/assets/A-90`);
+    await settle(page);
+    await visible(page.locator('main .chip', { hasText: 'Public (retired level)' }).first(), 'the level in force, marked retired');
+  } finally {
+    await context.close();
+    await api.close();
+  }
+});

@@ -1,6 +1,7 @@
 #include "isms/domain/views/assets.hpp"
 
 #include <array>
+#include <map>
 
 #include "support.hpp"
 
@@ -12,9 +13,14 @@ namespace as = asset;
 
 constexpr std::array kinds{as::kind::information, as::kind::software, as::kind::hardware, as::kind::service,
                            as::kind::people,      as::kind::site,     as::kind::other};
-constexpr std::array levels{as::classification::public_, as::classification::internal,
-                            as::classification::confidential, as::classification::strictly_confidential};
 constexpr std::array statuses{as::status::in_use, as::status::retired};
+
+// The scheme as the views show it: its levels in order, and its version.
+json scheme_json(const classification_scheme::scheme& s) {
+  json j = classification_scheme::to_json(s);
+  j["version"] = s.version;
+  return j;
+}
 
 }  // namespace
 
@@ -26,9 +32,8 @@ asset::state asset_state_of(const asset_entry& a) {
   s.current = enum_named(statuses, a.state, as::status::in_use);
   s.recorded = {a.name, enum_named(kinds, a.type, as::kind::other), a.description, a.owner, a.location,
                 a.acceptable_use};
-  s.level = enum_named(levels, a.classification, as::classification::internal);
-  if (!a.proposed_classification.empty())
-    s.proposed = enum_named(levels, a.proposed_classification, as::classification::internal);
+  s.level = a.classification;
+  if (!a.proposed_classification.empty()) s.proposed = a.proposed_classification;
   s.proposal_reason = a.proposal_reason;
   s.pending_approval_id = a.pending_approval_id;
   return s;
@@ -47,8 +52,8 @@ void fold_asset(assets_view& v, const recorded_event& e, const asset::event& ev)
   a.owner = s.recorded.owner;
   a.location = s.recorded.location;
   a.acceptable_use = s.recorded.acceptable_use;
-  a.classification = as::to_string(s.level);
-  a.proposed_classification = s.proposed ? std::string(as::to_string(*s.proposed)) : std::string{};
+  a.classification = s.level;
+  a.proposed_classification = s.proposed.value_or(std::string{});
   a.proposal_reason = s.proposed ? s.proposal_reason : std::string{};
   a.pending_approval_id = s.pending_approval_id;
   a.state = as::to_string(s.current);
@@ -57,12 +62,12 @@ void fold_asset(assets_view& v, const recorded_event& e, const asset::event& ev)
                    a.registered_on = format_date(x.registered_on);
                    a.registered_by = x.registered_by;
                    a.classified_on = a.registered_on;
-                   a.history.push_back(history_of(e, "registered: " + x.recorded.name + ", " + a.classification,
+                   a.history.push_back(history_of(e, "registered: " + x.recorded.name + ", " + v.scheme.name_of(a.classification),
                                                   x.recorded.description));
                  },
                  [&](const as::changed& x) { a.history.push_back(history_of(e, "terms changed", x.reason)); },
                  [&](const as::reclassification_proposed& x) {
-                   a.history.push_back(history_of(e, "reclassification to " + std::string(as::to_string(x.level)) +
+                   a.history.push_back(history_of(e, "reclassification to " + v.scheme.name_of(x.level) +
                                                          " proposed",
                                                   x.reason));
                  },
@@ -71,7 +76,7 @@ void fold_asset(assets_view& v, const recorded_event& e, const asset::event& ev)
                  },
                  [&](const as::reclassified& x) {
                    a.classified_on = format_date(day_of(e.meta.recorded_at));
-                   a.history.push_back(history_of(e, "classified " + a.classification + " (was " + before + ")",
+                   a.history.push_back(history_of(e, "classified " + v.scheme.name_of(a.classification) + " (was " + v.scheme.name_of(before) + ")",
                                                   x.comment));
                  },
                  [&](const as::reclassification_rejected& x) {
@@ -86,6 +91,15 @@ void fold_asset(assets_view& v, const recorded_event& e, const asset::event& ev)
                  },
              },
              ev);
+}
+
+void fold_classification_scheme(assets_view& v, const recorded_event& e, const classification_scheme::event& ev) {
+  std::visit(
+      [&](const classification_scheme::configured& c) {
+        v.scheme = c.content;
+        v.scheme.version = e.version;
+      },
+      ev);
 }
 
 json asset_subject_content(const asset_entry& a) { return as::approval_content(asset_state_of(a)); }
@@ -106,15 +120,20 @@ std::expected<json, rejection> query_assets(const assets_view& v, const json& pa
   support::query_params p(params);
   const auto state = p.choice("state", {"in_use", "retired"});
   const auto type = p.choice("type", {"information", "software", "hardware", "service", "people", "site", "other"});
-  const auto classification = p.choice("classification", {"public", "internal", "confidential", "strictly_confidential"});
+  std::vector<std::string_view> level_ids;
+  for (const auto& l : v.scheme.levels) level_ids.push_back(l.id);
+  const auto classification = p.choice("classification", level_ids);
   const auto owner = p.text("owner");
   if (!p.ok()) return p.failure();
   json list = json::array();
   json by_type = json::object();
-  json by_classification = {{"public", 0}, {"internal", 0}, {"confidential", 0}, {"strictly_confidential", 0}};
+  json by_classification = json::object();
+  for (const auto& l : v.scheme.levels) by_classification[l.id] = 0;
   std::size_t awaiting = 0;
+  std::map<std::string, std::size_t, std::less<>> in_use_at;  // every asset in use, whatever the filters
   for (const auto& [_, a] : v.assets) {
     if (a.asset_id.empty()) continue;
+    if (a.state == "in_use") ++in_use_at[a.classification];
     if (!state.empty() && a.state != state) continue;
     if (!type.empty() && a.type != type) continue;
     if (!classification.empty() && a.classification != classification) continue;
@@ -126,8 +145,11 @@ std::expected<json, rejection> query_assets(const assets_view& v, const json& pa
     awaiting += a.pending_approval_id.empty() ? 0 : 1;
     list.push_back(asset_json(a));
   }
+  json scheme = scheme_json(v.scheme);
+  for (auto& level : scheme.at("levels")) level["assets_in_use"] = in_use_at[level.at("id").get<std::string>()];
   return json{{"assets", list},
               {"count", list.size()},
+              {"classification_scheme", std::move(scheme)},
               {"by_type", by_type},
               {"by_classification", by_classification},
               {"reclassifications_awaiting_approval", awaiting}};
@@ -139,6 +161,7 @@ std::expected<json, rejection> query_asset(const assets_view& v, const json& par
   if (!p.ok()) return p.failure();
   json j = asset_json(*found);
   j["history"] = found->history;
+  j["classification_scheme"] = scheme_json(v.scheme);
   return j;
 }
 

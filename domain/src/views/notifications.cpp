@@ -248,7 +248,7 @@ std::vector<notification> notifications_for(const all_views& v, const recorded_e
                                  if (x.recorded.owner != x.registered_by)
                                    r.tell(x.recorded.owner, "asset_assigned",
                                           "You own the asset " + x.recorded.name + " (" + e.stream + "), classified " +
-                                              std::string(asset::to_string(x.level)),
+                                              x.level,
                                           e.stream);
                                }) ||
          on<supplier::registered>(e, supplier::decode,

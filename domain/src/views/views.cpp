@@ -4,6 +4,7 @@
 
 #include "isms/domain/approval.hpp"
 #include "isms/domain/asset.hpp"
+#include "isms/domain/classification_scheme.hpp"
 #include "isms/domain/evidence.hpp"
 #include "isms/domain/document.hpp"
 #include "isms/domain/incident.hpp"
@@ -50,6 +51,7 @@ constexpr event_home homes[] = {
     {"incident", "incident-", false, stored_view::incidents},
     {"supplier", "supplier-", false, stored_view::suppliers},
     {"asset", "asset-", false, stored_view::assets},
+    {"classification", "config-classification", true, stored_view::assets},
     {"evidence", "evidence-", false, stored_view::evidence},
 };
 
@@ -99,6 +101,9 @@ std::optional<std::string> fold_event(all_views& v, const recorded_event& e) {
     return apply(e, nonconformity::decode,
                  [&](const nonconformity::event& x) { fold_nonconformity(v.nonconformities, e, x); });
   if (p == "asset") return apply(e, asset::decode, [&](const asset::event& x) { fold_asset(v.assets, e, x); });
+  if (p == "classification")
+    return apply(e, classification_scheme::decode,
+                 [&](const classification_scheme::event& x) { fold_classification_scheme(v.assets, e, x); });
   if (p == "evidence")
     return apply(e, evidence::decode, [&](const evidence::event& x) { fold_evidence(v.evidence, e, x); });
   if (p == "supplier")

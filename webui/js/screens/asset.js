@@ -8,7 +8,7 @@ import { pageHeader, loading, toast, field, openDialog, writeButton, facts, sect
 import { userOptions, person } from '../directory.js';
 import { timeline } from './risk.js';
 import { evidenceSection } from '../evidence.js';
-import { classificationChip, TYPES, LEVELS } from './assets.js';
+import { classificationChip, TYPES, levelOptions, useScheme } from './assets.js';
 
 export async function render(ctx) {
   const id = ctx.params.id;
@@ -41,6 +41,7 @@ export async function render(ctx) {
   const reload = followView(ctx, 'asset', { body, params: () => ({ id }), draw });
 
   function draw(a) {
+    useScheme(a.classification_scheme);
     evidence.setOwner(a.owner);
     replace(head, pageHeader(a.name || `Asset ${id}`, {
       back,
@@ -77,7 +78,7 @@ function reclassifyDialog(a) {
     title: `Classify ${a.name}`,
     intro: a.owner === app.user.id ? 'As its owner you propose; top management decides.' : 'Its owner decides whether the new classification applies.',
     fields: h('div',
-      field({ label: 'Classification', name: 'classification', type: 'select', value: a.classification, options: LEVELS.filter((l) => l !== a.classification).map((l) => [l, humanize(l)]), required: true }),
+      field({ label: 'Classification', name: 'classification', type: 'select', value: a.classification, options: levelOptions(a.classification), required: true }),
       field({ label: 'Why', name: 'reason', type: 'textarea', rows: 3, required: true })),
     submitLabel: 'Put to approval',
     onSubmit: async (v) => {

@@ -9,8 +9,12 @@
 // takes effect when the asset's owner approves it (top management when the
 // owner proposed it), through the approval pattern (reactions.hpp).
 //
-// The classification scheme is the four levels below (public, internal,
-// confidential, strictly confidential), in increasing order of protection.
+// The levels an asset is classified at are those of the configurable
+// classification scheme (classification_scheme.hpp, stream
+// "config-classification"): registering an asset and proposing a
+// reclassification read the scheme in force and accept only a level that may
+// be assigned (in the scheme, not retired). Events record the level's id,
+// which never leaves the scheme, so every past event still names a level.
 //
 // Thread-safety: value types and pure functions only.
 
@@ -25,6 +29,7 @@
 
 #include "isms/domain/approval_record.hpp"
 #include "isms/domain/authorization.hpp"
+#include "isms/domain/classification_scheme.hpp"
 #include "isms/domain/core.hpp"
 #include "isms/domain/dispatch.hpp"
 #include "isms/domain/reactions.hpp"
@@ -33,11 +38,9 @@
 namespace isms::domain::asset {
 
 enum class kind { information, software, hardware, service, people, site, other };
-enum class classification { public_, internal, confidential, strictly_confidential };
 enum class status { in_use, retired };
 
 [[nodiscard]] std::string_view to_string(kind k) noexcept;
-[[nodiscard]] std::string_view to_string(classification c) noexcept;
 [[nodiscard]] std::string_view to_string(status s) noexcept;
 
 // What is recorded of an asset besides its classification.
@@ -61,7 +64,7 @@ struct registered {  // asset.registered.v1
   static constexpr std::string_view type = "asset.registered.v1";
   std::string asset_id;
   terms recorded;
-  classification level = classification::internal;
+  std::string level;  // a level id of the classification scheme
   date registered_on{};
   std::string registered_by;
 };
@@ -72,7 +75,7 @@ struct changed {  // asset.changed.v1 — the terms as they are now
 };
 struct reclassification_proposed {  // asset.reclassification_proposed.v1
   static constexpr std::string_view type = "asset.reclassification_proposed.v1";
-  classification level = classification::internal;
+  std::string level;  // a level id of the classification scheme
   std::string reason;
 };
 struct reclassification_requested : approval_asked {  // asset.reclassification_requested.v1
@@ -107,7 +110,7 @@ struct register_asset {
   static constexpr role_set allowed = roles_of({role::isms_manager});
   std::string asset_id;
   terms recorded;
-  classification level = classification::internal;
+  std::string level;  // a level id of the classification scheme
 };
 // asset.change {reason, and any of name, type, description, owner, location, acceptable_use}
 struct change {
@@ -123,7 +126,7 @@ struct request_reclassification {
   static constexpr std::string_view type = "asset.request_reclassification";
   static constexpr role_set allowed = roles_of({role::isms_manager, role::risk_owner});
   static constexpr role_set any_entity = roles_of({role::isms_manager});
-  classification level = classification::internal;
+  std::string level;  // a level id of the classification scheme
   std::string reason;
 };
 struct reclassify {  // asset.reclassify (system)
@@ -159,8 +162,8 @@ struct state {
   std::string asset_id;
   status current = status::in_use;
   terms recorded;
-  classification level = classification::internal;
-  std::optional<classification> proposed;  // a reclassification awaiting approval
+  std::string level;  // a level id of the classification scheme
+  std::optional<std::string> proposed;  // a reclassification awaiting approval
   std::string proposal_reason;
   std::string pending_approval_id;
 };
@@ -176,7 +179,16 @@ struct state {
 [[nodiscard]] state evolve(state s, const event& e);
 [[nodiscard]] std::expected<state, rejection> fold(std::span<const recorded_event> history,
                                                  state from = initial_state());
-[[nodiscard]] decision decide(const command& c, const state& s, const command_context& ctx);
+
+// What an asset decision knows of other streams: the classification scheme in
+// force, for register and request_reclassification.
+struct facts {
+  classification_scheme::scheme scheme = classification_scheme::default_scheme();
+};
+[[nodiscard]] std::vector<std::string> reads(const command& c, const state& s);
+[[nodiscard]] std::expected<facts, rejection> facts_from(const command& c, const state& s,
+                                                         const stream_reads& read);
+[[nodiscard]] decision decide(const command& c, const state& s, const facts& f, const command_context& ctx);
 
 // The state precondition of the commands people send about an asset,
 // written once: decide refuses with it, and the views list what it admits.
