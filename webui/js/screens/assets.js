@@ -155,7 +155,7 @@ function schemeSection(s) {
 // Every level stays (history names it): it can be renamed, described or
 // retired; one new level may be added at a time, at a chosen rank.
 function schemeDialog(levels) {
-  const rows = levels.map((l, i) => h('fieldset.field-group', { dataset: { level: l.id } },
+  const rows = levels.map((l, i) => h('fieldset.scheme-level', { dataset: { level: l.id } },
     h('legend', `${l.name} (${l.id})`),
     h('div.form-grid',
       field({ label: 'Name', name: `name-${i}`, value: l.name, required: true }),
@@ -167,7 +167,7 @@ function schemeDialog(levels) {
     intro: 'A level in use or used before is never removed: retire it instead. A new level takes the rank you choose.',
     wide: true,
     fields: h('div', rows,
-      h('fieldset.field-group', h('legend', 'Add a level (optional)'),
+      h('fieldset.scheme-level', h('legend', 'Add a level (optional)'),
         h('div.form-grid',
           field({ label: 'Id', name: 'new-id', placeholder: 'e.g. restricted' }),
           field({ label: 'Name', name: 'new-name', placeholder: 'e.g. Restricted' }),
