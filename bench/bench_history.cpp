@@ -14,8 +14,9 @@
 //      reactions (isms::domain::react) issue the follow-ups as the server
 //      would (approval.open, risk.accept, risk.reject_acceptance), and the
 //      events are appended to the store directly, pipelined, with the metadata
-//      the server records; the reactions' checkpoint is set to the head, as
-//      the server's reaction runner would have left it;
+//      the server records; the reactions' and the notification centre's
+//      checkpoints are set to the head, where a server that recorded the
+//      events would have left them;
 //   3. with the server stopped: the store's bytes per event, raw RocksDB
 //      iteration of its events, `ismsd verify` (the chain walked offline);
 //   4. first start (the views folded from the users' snapshot, i.e. the whole
@@ -309,8 +310,12 @@ std::size_t build_history(const fs::path& data, std::uint64_t target, int risks)
       ++cycles;
     }
     b.drain();
-    if (auto r = (*opened)->put_meta("reactions/checkpoint", std::to_string(b.head())); !r)
-      history_builder::fail("put_meta: " + r.error().message);
+    // Where a server that recorded these events would have left the reaction
+    // runner and the notification centre: every reaction run, every
+    // notification stored as it was sent.
+    for (const char* checkpoint : {"reactions/checkpoint", "centre/checkpoint"})
+      if (auto r = (*opened)->put_meta(checkpoint, std::to_string(b.head())); !r)
+        history_builder::fail("put_meta: " + r.error().message);
   }
   return cycles;
 }

@@ -78,7 +78,7 @@ void fold_into(views::all_views& v, const domain::recorded_event& e) {
     v.as_of = e.meta.recorded_at;
     return;
   }
-  v = views::evolve(std::move(v), e);
+  views::evolve_in_place(v, e);
 }
 
 views::all_views empty_views() {
@@ -640,7 +640,7 @@ std::expected<views::all_views, eventstore::error> projection_engine::subject_ap
   }
   std::ranges::sort(*events, {}, &domain::recorded_event::position);
   views::all_views v = views::initial_views();  // everything kept: this is one subject's history
-  for (const auto& e : *events) v = views::evolve(std::move(v), e);
+  for (const auto& e : *events) views::evolve_in_place(v, e);
   return v;
 }
 

@@ -203,7 +203,7 @@ std::expected<json, rejection> query_approvals(const approvals_view& v, const js
     ++matching;
     counts[a.state] = counts.value(a.state, 0) + 1;
   }
-  json out{{"approvals", list}, {"count", matching}, {"by_state", counts}};
+  json out{{"approvals", std::move(list)}, {"count", matching}, {"by_state", counts}};
   if (window) out["window"] = true;
   return out;
 }

@@ -147,8 +147,9 @@ std::expected<json, rejection> query_assets(const assets_view& v, const json& pa
   }
   json scheme = scheme_json(v.scheme);
   for (auto& level : scheme.at("levels")) level["assets_in_use"] = in_use_at[level.at("id").get<std::string>()];
-  return json{{"assets", list},
-              {"count", list.size()},
+  const std::size_t count = list.size();  // read before the list is moved into the answer
+  return json{{"assets", std::move(list)},
+              {"count", count},
               {"classification_scheme", std::move(scheme)},
               {"by_type", by_type},
               {"by_classification", by_classification},

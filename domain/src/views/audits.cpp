@@ -110,7 +110,8 @@ std::expected<json, rejection> query_audits(const audits_view& v, const json& pa
     counts[a.state] = counts.value(a.state, 0) + 1;
     list.push_back(audit_json(a, today));
   }
-  return json{{"audits", list}, {"count", list.size()}, {"by_state", counts}};
+  const std::size_t count = list.size();  // read before the list is moved into the answer
+  return json{{"audits", std::move(list)}, {"count", count}, {"by_state", counts}};
 }
 
 }  // namespace isms::domain::views

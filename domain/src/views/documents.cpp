@@ -204,7 +204,8 @@ std::expected<json, rejection> query_documents(const documents_view& v, const js
     if (due_only && !j.at("review_due").get<bool>()) continue;
     list.push_back(std::move(j));
   }
-  return json{{"documents", list}, {"count", list.size()}};
+  const std::size_t count = list.size();  // read before the list is moved into the answer
+  return json{{"documents", std::move(list)}, {"count", count}};
 }
 
 std::expected<json, rejection> query_document(const documents_view& v, const json& params, date today) {

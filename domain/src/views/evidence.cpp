@@ -141,7 +141,8 @@ std::expected<json, rejection> query_evidence(const evidence_view& v, const json
   });
   json list = json::array();
   for (const auto* x : rows) list.push_back(evidence_json(*x, today));
-  return json{{"evidence", list}, {"count", list.size()}, {"by_status", counts}, {"review_due", review_due}};
+  const std::size_t count = list.size();  // read before the list is moved into the answer
+  return json{{"evidence", std::move(list)}, {"count", count}, {"by_status", counts}, {"review_due", review_due}};
 }
 
 }  // namespace isms::domain::views

@@ -139,8 +139,9 @@ std::expected<json, rejection> query_incidents(const incidents_view& v, const js
     if (i.state != "closed") ++open;
     list.push_back(incident_json(i));
   }
-  return json{{"incidents", list},
-              {"count", list.size()},
+  const std::size_t count = list.size();  // read before the list is moved into the answer
+  return json{{"incidents", std::move(list)},
+              {"count", count},
               {"open", open},
               {"by_state", by_state},
               {"by_severity", by_severity}};

@@ -236,8 +236,9 @@ std::expected<json, rejection> query_nonconformities(const nonconformities_view&
     overdue_actions += j.at("overdue_actions").get<std::size_t>();
     list.push_back(std::move(j));
   }
-  return json{{"nonconformities", list},
-              {"count", list.size()},
+  const std::size_t count = list.size();  // read before the list is moved into the answer
+  return json{{"nonconformities", std::move(list)},
+              {"count", count},
               {"by_state", by_state},
               {"by_severity", by_severity},
               {"open_actions", open_actions},

@@ -158,7 +158,8 @@ std::expected<json, rejection> query_objectives(const objectives_view& v, const 
     if (j.at("overdue").get<bool>()) counts["overdue"] = counts["overdue"].get<int>() + 1;
     list.push_back(std::move(j));
   }
-  return json{{"objectives", list}, {"count", list.size()}, {"by_state", counts}};
+  const std::size_t count = list.size();  // read before the list is moved into the answer
+  return json{{"objectives", std::move(list)}, {"count", count}, {"by_state", counts}};
 }
 
 }  // namespace isms::domain::views

@@ -217,8 +217,9 @@ std::expected<json, rejection> query_reviews(const reviews_view& v, const json& 
     list.push_back(std::move(j));
   }
   const std::string due = next_review_due(v);
-  return json{{"reviews", list},
-              {"count", list.size()},
+  const std::size_t count = list.size();  // read before the list is moved into the answer
+  return json{{"reviews", std::move(list)},
+              {"count", count},
               {"next_review_due_on", due.empty() ? json(nullptr) : json(due)},
               {"review_due", !due.empty() && due <= format_date(today)}};
 }

@@ -384,7 +384,7 @@ std::expected<json, rejection> query_risks(const risk_register& reg, const json&
   }
   const json inherent_map = inherent_cells, residual_map = residual_cells;
   const json inherent_levels = inherent_count, residual_levels = residual_count;
-  json out{{"risks", list},
+  json out{{"risks", std::move(list)},
               {"count", rows.size()},
               {"heat_map",
                {{"likelihood_labels", reg.matrix.likelihood_labels},

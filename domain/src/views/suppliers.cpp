@@ -161,8 +161,9 @@ std::expected<json, rejection> query_suppliers(const suppliers_view& v, const js
     due += j.at("assessment_due").get<bool>() ? 1 : 0;
     list.push_back(std::move(j));
   }
-  return json{{"suppliers", list},
-              {"count", list.size()},
+  const std::size_t count = list.size();  // read before the list is moved into the answer
+  return json{{"suppliers", std::move(list)},
+              {"count", count},
               {"by_state", by_state},
               {"by_criticality", by_criticality},
               {"by_last_result", by_result},

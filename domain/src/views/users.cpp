@@ -58,7 +58,8 @@ std::expected<json, rejection> query_users(const users_view& v, const json& para
     j.erase("changed");
     list.push_back(std::move(j));
   }
-  return json{{"users", list}, {"count", list.size()}};
+  const std::size_t count = list.size();  // read before the list is moved into the answer
+  return json{{"users", std::move(list)}, {"count", count}};
 }
 
 }  // namespace isms::domain::views

@@ -269,16 +269,21 @@ std::string history_stream(std::string_view view, const json& answer) {
 json stream_history(std::span<const recorded_event> events) {
   if (events.empty()) return json::array();
   all_views v;
-  for (const auto& e : events) v = evolve(std::move(v), e);
+  for (const auto& e : events) evolve_in_place(v, e);
   const auto* h = history_on(v, events.front().stream);
   return h ? json(*h) : json::array();
 }
 
 all_views evolve(all_views v, const recorded_event& e) {
-  if (e.position != 0 && e.position <= v.position) return v;  // already folded
+  evolve_in_place(v, e);
+  return v;
+}
+
+void evolve_in_place(all_views& v, const recorded_event& e) {
+  if (e.position != 0 && e.position <= v.position) return;  // already folded
   v.position = e.position;
   v.as_of = e.meta.recorded_at;
-  if (!v.held.whole() && !folds_into(v.held, e.type)) return v;
+  if (!v.held.whole() && !folds_into(v.held, e.type)) return;
   std::optional<std::string> error;
   try {
     error = fold_event(v, e);
@@ -303,7 +308,6 @@ all_views evolve(all_views v, const recorded_event& e) {
       h->clear();
       h->shrink_to_fit();
     }
-  return v;
 }
 
 namespace {

@@ -168,6 +168,9 @@ struct all_views {
 // views that hold only some (`held`), an event that folds into none of them
 // moves only position and as_of.
 [[nodiscard]] all_views evolve(all_views v, const recorded_event& e);
+// The same fold on the views in place: what a long fold uses, since all_views
+// holds dozens of containers and moving it in and out per event shows.
+void evolve_in_place(all_views& v, const recorded_event& e);
 
 // Snapshot codec: restore_snapshot(snapshot(v)) == v, also through the JSON
 // text (dump / parse). A snapshot records its format version; restore
