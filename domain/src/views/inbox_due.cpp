@@ -103,10 +103,10 @@ json inbox_of(const all_views& v, const actor& viewer, date today) {
   const std::size_t count = approvals.size() + actions.size() + incidents.size();
   return {{"user_id", viewer.user_id},
           {"roles", role_list(viewer)},
-          {"approvals", approvals},
-          {"overdue_actions", actions},
-          {"incidents", incidents},
-          {"my_open_requests", mine},
+          {"approvals", std::move(approvals)},
+          {"overdue_actions", std::move(actions)},
+          {"incidents", std::move(incidents)},
+          {"my_open_requests", std::move(mine)},
           {"count", count}};
 }
 
@@ -166,18 +166,20 @@ json due_at(const all_views& v, date today) {
                               {"due_on", x.review_by}, {"overdue", x.review_by < format_date(today)}});
   const std::string review_due_on = next_review_due(v.reviews);
   const bool review_due = !review_due_on.empty() && review_due_on <= format_date(today);
-  return {{"acceptances_expiring", expiring},
-          {"acceptances_expired", expired},
-          {"treatments_overdue", treatment},
-          {"documents_review_due", documents},
-          {"actions_overdue", actions},
-          {"objectives_overdue", objectives},
-          {"supplier_assessments_due", suppliers},
-          {"evidence_review_due", evidence_due},
+  // Counted before the lists are moved into the answer.
+  const std::size_t count = expiring.size() + expired.size() + treatment.size() + documents.size() + actions.size() +
+                            objectives.size() + suppliers.size() + evidence_due.size() + (review_due ? 1 : 0);
+  return {{"acceptances_expiring", std::move(expiring)},
+          {"acceptances_expired", std::move(expired)},
+          {"treatments_overdue", std::move(treatment)},
+          {"documents_review_due", std::move(documents)},
+          {"actions_overdue", std::move(actions)},
+          {"objectives_overdue", std::move(objectives)},
+          {"supplier_assessments_due", std::move(suppliers)},
+          {"evidence_review_due", std::move(evidence_due)},
           {"management_review", {{"next_due_on", review_due_on.empty() ? json(nullptr) : json(review_due_on)},
                                  {"due", review_due}}},
-          {"count", expiring.size() + expired.size() + treatment.size() + documents.size() + actions.size() +
-                        objectives.size() + suppliers.size() + evidence_due.size() + (review_due ? 1 : 0)}};
+          {"count", count}};
 }
 
 }  // namespace isms::domain::views

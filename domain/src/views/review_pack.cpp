@@ -110,16 +110,16 @@ json review_baseline(const all_views& v) {
     suppliers.push_back({{"id", id}, {"state", s.state}, {"assessments", s.assessments}, {"last_result", s.last_result}});
   return {{"position", v.position},
           {"at", format_instant(v.as_of)},
-          {"risks", risks},
+          {"risks", std::move(risks)},
           {"issues", issues_of(sc)},
           {"interested_parties", parties_of(sc)},
-          {"nonconformities", ncs},
-          {"objectives", objectives},
-          {"audits", audits},
-          {"review_actions", actions},
-          {"incidents", incidents},
-          {"suppliers", suppliers},
-          {"assets", assets}};
+          {"nonconformities", std::move(ncs)},
+          {"objectives", std::move(objectives)},
+          {"audits", std::move(audits)},
+          {"review_actions", std::move(actions)},
+          {"incidents", std::move(incidents)},
+          {"suppliers", std::move(suppliers)},
+          {"assets", std::move(assets)}};
 }
 
 json review_pack(const json& previous, std::string_view previous_review_id, const all_views& now,
@@ -155,7 +155,7 @@ json review_pack(const json& previous, std::string_view previous_review_id, cons
         done_since += newly_done ? 1 : 0;
       }
     }
-    pack[key(mr::input::previous_actions)] = {{"actions", actions}, {"open", open}, {"done", done},
+    pack[key(mr::input::previous_actions)] = {{"actions", std::move(actions)}, {"open", open}, {"done", done},
                                               {"overdue", overdue}, {"done_since_previous_review", done_since}};
   }
 
@@ -252,7 +252,7 @@ json review_pack(const json& previous, std::string_view previous_review_id, cons
         findings.push_back(std::move(f));
       }
       audits.push_back({{"id", id}, {"area", a.area}, {"state", a.state}, {"reported_on", a.reported_on},
-                        {"conclusion", a.conclusion}, {"findings_since_previous_review", findings}});
+                        {"conclusion", a.conclusion}, {"findings_since_previous_review", std::move(findings)}});
     }
     // Information security incidents (A.5.24–5.28): what was reported and
     // closed since the previous review, what is open, and the trend.
@@ -389,10 +389,10 @@ json review_pack(const json& previous, std::string_view previous_review_id, cons
         lessons.push_back({{"id", id}, {"title", i.title}, {"lessons", i.lessons}, {"nc_id", i.nc_id}});
     }
     pack[key(mr::input::improvement_opportunities)] = {
-        {"audit_opportunities_since_previous_review", opportunities},
-        {"incident_lessons_since_previous_review", lessons},
-        {"observations_since_previous_review", observations},
-        {"previous_review_improvement_decisions", decisions}};
+        {"audit_opportunities_since_previous_review", std::move(opportunities)},
+        {"incident_lessons_since_previous_review", std::move(lessons)},
+        {"observations_since_previous_review", std::move(observations)},
+        {"previous_review_improvement_decisions", std::move(decisions)}};
   }
   return pack;
 }

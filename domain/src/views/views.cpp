@@ -227,7 +227,7 @@ std::expected<json, rejection> query_review_pack(const all_views& v, const json&
   if (!p.ok()) return p.failure();
   const review_entry* prev = previous_review(v.reviews, *r, v.position);
   json pack = review_pack(prev ? prev->baseline : json(nullptr), prev ? prev->id : std::string{}, v, r->id, today);
-  return json{{"id", r->id}, {"previous_review_position", prev ? prev->baseline_position : 0}, {"pack", pack}};
+  return json{{"id", r->id}, {"previous_review_position", prev ? prev->baseline_position : 0}, {"pack", std::move(pack)}};
 }
 
 // The history of the entity living on `stream`, or nullptr.
