@@ -11,7 +11,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       g++ cmake ninja-build pkg-config \
       libboost1.81-dev librocksdb-dev nlohmann-json3-dev \
-      libssl-dev libsodium-dev libcurl4-openssl-dev libarchive-dev libqrencode-dev \
+      libssl-dev libsodium-dev libcurl4-openssl-dev libarchive-dev libqrencode-dev libgoogle-perftools-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -25,12 +25,13 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PRE
 
 # ---- runtime: the installed tree and the shared libraries it links ----------
 FROM debian:12-slim
-# ismsd links RocksDB, libsodium, libcurl (OpenSSL), libarchive, libqrencode and OpenSSL's
-# libcrypto; ca-certificates verifies https:// webhook receivers; curl runs
+# ismsd links RocksDB, libsodium, libcurl (OpenSSL), libarchive, libqrencode, tcmalloc and
+# OpenSSL's libcrypto; ca-certificates verifies https:// webhook receivers; curl runs
 # the health check (it costs little: libcurl4 is needed anyway).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      librocksdb7.8 libsodium23 libcurl4 libarchive13 libqrencode4 libssl3 ca-certificates curl \
+      librocksdb7.8 libsodium23 libcurl4 libarchive13 libqrencode4 libtcmalloc-minimal4 libssl3 \
+      ca-certificates curl \
  && rm -rf /var/lib/apt/lists/*
 # An unprivileged user with a fixed id (for runAsNonRoot and for host folders
 # mounted in), owning the two folders the server writes; a new volume takes

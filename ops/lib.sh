@@ -8,7 +8,8 @@ ISMS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ISMS_BUILD_PACKAGES=(
   g++ cmake ninja-build ccache pkg-config git curl ca-certificates
   libboost1.81-dev librocksdb-dev nlohmann-json3-dev
-  libssl-dev libsodium-dev libcurl4-openssl-dev libarchive-dev libqrencode-dev libgtest-dev libgmock-dev
+  libssl-dev libsodium-dev libcurl4-openssl-dev libarchive-dev libqrencode-dev libgoogle-perftools-dev
+  libgtest-dev libgmock-dev
   python3 python3-websockets python3-aiosmtpd
   chromium nodejs
 )

@@ -749,7 +749,11 @@ int main(int argc, char** argv) {
   // and with two arenas they queue for one (the fold ran at half speed; at
   // 1M events RSS after queries stays below 512 MiB with three, see
   // docs/performance.md). An operator may override with MALLOC_ARENA_MAX.
+  // Built with tcmalloc (ISMS_TCMALLOC, the default), glibc's allocator is
+  // not the one in use and this changes nothing.
+#ifndef ISMSD_TCMALLOC
   if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 3);
+#endif
   std::string problem;
   auto args = parse_args(argc, argv, problem);
   if (!args) {

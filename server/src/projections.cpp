@@ -34,7 +34,9 @@ constexpr std::uint64_t replay_report_min = 50000;
 // folded at ~70,000/s).
 constexpr std::size_t restore_bytes_per_event = 1500;
 // Freed views' pages are given back (malloc_trim) once no view has been
-// freed for this long.
+// freed for this long. That is glibc's allocator; ismsd built with tcmalloc
+// (the default) gives pages back on tcmalloc's own schedule, and the call
+// only trims glibc's unused heap.
 constexpr std::chrono::seconds trim_when_idle_for{1};
 
 std::string chunk_key(std::uint64_t position, std::size_t i) {
