@@ -61,12 +61,44 @@ std::string_view wire_code(rejection_kind k) noexcept {
   return "rejected";
 }
 
-std::string format_date(date d) {
+namespace {
+
+// Two digits of v (0..99) at p.
+void put_two_digits(char* p, unsigned v) {
+  p[0] = static_cast<char>('0' + v / 10);
+  p[1] = static_cast<char>('0' + v % 10);
+}
+
+// "YYYY-MM-DD" into p[0..10) for a year of four digits; false for any other
+// year (written by the general path). Dates and instants are formatted for
+// every event the views fold, so this avoids snprintf.
+bool put_date(char* p, date d) {
+  const std::chrono::year_month_day ymd{d};
+  const int y = static_cast<int>(ymd.year());
+  if (y < 0 || y > 9999) return false;
+  put_two_digits(p, static_cast<unsigned>(y / 100));
+  put_two_digits(p + 2, static_cast<unsigned>(y % 100));
+  p[4] = '-';
+  put_two_digits(p + 5, static_cast<unsigned>(ymd.month()));
+  p[7] = '-';
+  put_two_digits(p + 8, static_cast<unsigned>(ymd.day()));
+  return true;
+}
+
+std::string format_date_general(date d) {
   const std::chrono::year_month_day ymd{d};
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
   return buf;
+}
+
+}  // namespace
+
+std::string format_date(date d) {
+  std::string s(10, '0');
+  if (!put_date(s.data(), d)) return format_date_general(d);
+  return s;
 }
 
 std::optional<date> parse_date(std::string_view s) {
@@ -83,11 +115,28 @@ std::optional<date> parse_date(std::string_view s) {
 std::string format_instant(instant t) {
   const auto day = std::chrono::floor<std::chrono::days>(t);
   const std::chrono::hh_mm_ss hms{t - day};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "T%02d:%02d:%02d.%03dZ", static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
-                static_cast<int>(hms.subseconds().count()));
-  return format_date(day) + buf;
+  const auto h = static_cast<unsigned>(hms.hours().count());
+  const auto m = static_cast<unsigned>(hms.minutes().count());
+  const auto sec = static_cast<unsigned>(hms.seconds().count());
+  const auto ms = static_cast<unsigned>(hms.subseconds().count());
+  std::string s(24, '0');  // YYYY-MM-DDTHH:MM:SS.mmmZ
+  char* p = s.data();
+  if (!put_date(p, day)) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "T%02u:%02u:%02u.%03uZ", h, m, sec, ms);
+    return format_date_general(day) + buf;
+  }
+  p[10] = 'T';
+  put_two_digits(p + 11, h);
+  p[13] = ':';
+  put_two_digits(p + 14, m);
+  p[16] = ':';
+  put_two_digits(p + 17, sec);
+  p[19] = '.';
+  p[20] = static_cast<char>('0' + ms / 100);
+  put_two_digits(p + 21, ms % 100);
+  p[23] = 'Z';
+  return s;
 }
 
 std::optional<instant> parse_instant(std::string_view s) {

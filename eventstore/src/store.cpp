@@ -234,6 +234,17 @@ result<void> store::impl::open_db() {
       t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     co.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
     if (i == cf_default || i == cf_chain || i == cf_meta) co.write_buffer_size = 4 << 20;
+    if (i == cf_meta) {
+      // Large values (the views' snapshot chunks, up to 1 MiB each) are
+      // written once and read whole: kept in blob files, compressed once at
+      // flush and never rewritten when compaction merges the small keys
+      // around them. Garbage collection moves the live ones out of old blob
+      // files once deleted snapshots leave them mostly dead.
+      co.enable_blob_files = true;
+      co.min_blob_size = 64 << 10;
+      co.blob_compression_type = rocksdb::kSnappyCompression;
+      co.enable_blob_garbage_collection = true;
+    }
     if (i == cf_events) co.memtable_insert_with_hint_prefix_extractor = std::make_shared<whole_cf_prefix>();
     if (i == cf_index) co.memtable_insert_with_hint_prefix_extractor = std::make_shared<stream_prefix>();
     if (i == cf_idem || i == cf_heads) {

@@ -385,8 +385,13 @@ void projection_engine::writer_loop() {
 }
 
 std::optional<projection_engine::encoded_views> projection_engine::encode(const views::all_views& v) {
+  std::size_t recent_bytes = 0;  // allocates the bytes once
+  {
+    std::lock_guard lock(index_mutex_);
+    recent_bytes = stats_.last_snapshot_bytes;
+  }
   try {
-    return encoded_views{v.position, views::encode_snapshot(v)};
+    return encoded_views{v.position, views::encode_snapshot(v, recent_bytes)};
   } catch (const std::exception& ex) {
     log::error("views", std::string("could not encode the views snapshot: ") + ex.what());
     std::lock_guard lock(index_mutex_);

@@ -5,14 +5,65 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
+#include <random>
 #include <string>
 
+#include "isms/domain/core.hpp"
 #include "isms/domain/management_review.hpp"
 #include "isms/domain/risk.hpp"
 #include "isms/domain/soa.hpp"
 
 namespace isms::domain::codec_test {
 namespace {
+
+// Dates and instants are written by hand (no printf per event the views
+// fold): the text must stay what printf gave, for years of four digits and
+// any other, and read back to the same value.
+std::string printf_date(date d) {
+  const std::chrono::year_month_day ymd{d};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+std::string printf_instant(instant t) {
+  const auto day = std::chrono::floor<std::chrono::days>(t);
+  const std::chrono::hh_mm_ss hms{t - day};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "T%02d:%02d:%02d.%03dZ", static_cast<int>(hms.hours().count()),
+                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
+                static_cast<int>(hms.subseconds().count()));
+  return printf_date(day) + buf;
+}
+
+TEST(Codec, DatesAndInstantsReadAsPrintfWroteThemAndRoundTrip) {
+  using namespace std::chrono;
+  std::mt19937_64 rng(20261206);
+  const auto first = sys_days{year{0} / January / 1}.time_since_epoch().count();
+  const auto last = sys_days{year{9999} / December / 31}.time_since_epoch().count();
+  std::uniform_int_distribution<long long> day_of(first, last);
+  std::uniform_int_distribution<long long> ms_of(0, 86'400'000 - 1);
+  for (int i = 0; i < 20'000; ++i) {
+    const date d{days{day_of(rng)}};
+    const instant t = instant{d} + milliseconds{i < 4 ? (i % 2 == 0 ? 0 : 86'400'000 - 1) : ms_of(rng)};
+    ASSERT_EQ(format_date(d), printf_date(d));
+    ASSERT_EQ(format_instant(t), printf_instant(t));
+    ASSERT_EQ(parse_date(format_date(d)), d);
+    ASSERT_EQ(parse_instant(format_instant(t)), t);
+  }
+  // The bounds of four digits, and beyond them the general path.
+  for (const int y : {0, 1, 999, 1000, 1970, 9999, 10000, 12345, -1, -44}) {
+    const date d = sys_days{year{y} / February / 28};
+    EXPECT_EQ(format_date(d), printf_date(d)) << y;
+    EXPECT_EQ(format_instant(instant{d} + milliseconds{45'296'789}), printf_instant(instant{d} + milliseconds{45'296'789}))
+        << y;
+  }
+  EXPECT_EQ(format_instant(instant{sys_days{year{2026} / December / 6}} + milliseconds{7'384'005}),
+            "2026-12-06T02:03:04.005Z");
+}
 
 // Events decode whatever bounds were in force when they were written: a
 // recorded event is never refused for a length.

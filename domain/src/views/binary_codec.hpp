@@ -65,6 +65,8 @@ class writer {
     out_.append(s);
   }
   void raw(std::string_view s) { out_.append(s); }
+  // Room for n bytes in all, so that a large output grows without copies.
+  void reserve(std::size_t n) { out_.reserve(n); }
   // Room for a fixed64 written later with fill64 (a length known only once
   // what follows is written): returns where it is.
   [[nodiscard]] std::size_t hold64() {

@@ -404,8 +404,9 @@ std::uint64_t stored_fingerprint() {
 
 bool is_binary_snapshot(std::string_view bytes) { return bytes.starts_with(binary_magic); }
 
-std::string encode_snapshot(const all_views& v) {
+std::string encode_snapshot(const all_views& v, std::size_t size_hint) {
   binary::writer w;
+  if (size_hint > 0) w.reserve(size_hint + size_hint / 8);
   w.raw(binary_magic);
   w.varint(binary_format);
   w.fixed64(stored_fingerprint());

@@ -192,7 +192,10 @@ void evolve_in_place(all_views& v, const recorded_event& e);
 // decode_snapshot(bytes, only) decodes the views of `only` and steps over the
 // rest (the result holds `only`). Snapshots of the first binary format, one
 // run of every view without lengths, are still read whole.
-[[nodiscard]] std::string encode_snapshot(const all_views& v);
+//
+// `size_hint`: the size of a recent snapshot of the same views, if known, so
+// that the bytes are allocated once rather than grown by copies. Default: 0.
+[[nodiscard]] std::string encode_snapshot(const all_views& v, std::size_t size_hint = 0);
 [[nodiscard]] std::expected<all_views, std::string> decode_snapshot(std::string_view bytes,
                                                                     view_set only = view_set::every());
 [[nodiscard]] bool is_binary_snapshot(std::string_view bytes);
