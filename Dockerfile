@@ -25,12 +25,12 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PRE
 
 # ---- runtime: the installed tree and the shared libraries it links ----------
 FROM debian:12-slim
-# ismsd links RocksDB, libsodium, libcurl (OpenSSL), libarchive, libqrencode, tcmalloc and
+# ismsd links RocksDB, libsodium, libcurl (OpenSSL), libarchive, libqrencode, tcmalloc, simdjson and
 # OpenSSL's libcrypto; ca-certificates verifies https:// webhook receivers; curl runs
 # the health check (it costs little: libcurl4 is needed anyway).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      librocksdb7.8 libsodium23 libcurl4 libarchive13 libqrencode4 libtcmalloc-minimal4 libssl3 \
+      librocksdb7.8 libsodium23 libcurl4 libarchive13 libqrencode4 libtcmalloc-minimal4 libsimdjson14 libssl3 \
       ca-certificates curl \
  && rm -rf /var/lib/apt/lists/*
 # An unprivileged user with a fixed id (for runAsNonRoot and for host folders

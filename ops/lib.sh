@@ -7,7 +7,7 @@ ISMS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Debian 12 packages the build and the tests need.
 ISMS_BUILD_PACKAGES=(
   g++ cmake ninja-build ccache pkg-config git curl ca-certificates
-  libboost1.81-dev librocksdb-dev nlohmann-json3-dev
+  libboost1.81-dev librocksdb-dev nlohmann-json3-dev libsimdjson-dev
   libssl-dev libsodium-dev libcurl4-openssl-dev libarchive-dev libqrencode-dev libgoogle-perftools-dev
   libgtest-dev libgmock-dev
   python3 python3-websockets python3-aiosmtpd

@@ -220,7 +220,7 @@ result<recorded_event> event_view::materialize() const {
   e.stream.assign(stream);
   e.version = version;
   e.type.assign(type);
-  e.data = nlohmann::json::parse(data_json, nullptr, /*allow_exceptions=*/false);
+  e.data = canonical::parse_json(data_json, /*allow_exceptions=*/false);
   if (e.data.is_discarded()) return bad("payload is not valid JSON");
   e.metadata.actor.assign(actor);
   e.metadata.command_id.assign(command_id);

@@ -6,6 +6,7 @@
 
 #include <malloc.h>
 
+#include "isms/canonical/canonical.hpp"
 #include "isms/server/checkpoints.hpp"
 #include "isms/server/history_cache.hpp"
 #include "isms/server/json_input.hpp"
@@ -53,7 +54,7 @@ domain::recorded_event from_view(const eventstore::event_view& e, bool payload =
   out.stream = std::string(e.stream);
   out.version = e.version;
   out.type = std::string(e.type);
-  if (payload) out.data = json::parse(e.data_json);
+  if (payload) out.data = canonical::parse_json(e.data_json);
   out.meta.actor = std::string(e.actor);
   out.meta.recorded_at = domain::instant{std::chrono::milliseconds{e.recorded_at_ms}};
   out.meta.command_id = std::string(e.command_id);
