@@ -457,7 +457,6 @@ void ws_api::on_applied(const views::all_views&, const domain::recorded_event& e
   std::string review_channel;
   if (kind_id.starts_with("review-")) review_channel = std::string(review_channel_prefix) + kind_id.substr(7);
 
-  const json change{{"position", e.position}, {"stream", e.stream}, {"version", e.version}, {"type", e.type}};
   std::string event_msg;  // built lazily: only when someone listens to the feed or the review
   auto full_event = [&]() -> const std::string& {
     if (event_msg.empty()) {
@@ -491,7 +490,12 @@ void ws_api::on_applied(const views::all_views&, const domain::recorded_event& e
     for (const auto& w : *to)
       if (auto conn = w.lock()) conn->send(msg);
   };
-  for (const auto& [ch, to] : view_targets) send_all(to, dump(json{{"push", ch}, {"data", change}}));
+  if (!view_targets.empty()) {
+    // Built only when someone listens: every event passes here, most with
+    // no view subscriber (and all of them while start-up folds the log).
+    const json change{{"position", e.position}, {"stream", e.stream}, {"version", e.version}, {"type", e.type}};
+    for (const auto& [ch, to] : view_targets) send_all(to, dump(json{{"push", ch}, {"data", change}}));
+  }
   if (feed_targets) send_all(feed_targets, "{\"push\":\"events\",\"data\":" + full_event() + "}");
   if (review_targets)
     send_all(review_targets, "{\"push\":\"" + review_channel + "\",\"data\":{\"event\":" + full_event() + "}}");

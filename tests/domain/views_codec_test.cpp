@@ -313,6 +313,37 @@ TEST(BinarySnapshot, JsonValuesKeepTheirKindAndRefuseDeepNesting) {
   EXPECT_TRUE(dr.failed());
 }
 
+// What an approval binds is kept as JSON text: written and read as one
+// string, the same value in JSON, and refused when the bytes hold text that
+// is not JSON.
+TEST(BinarySnapshot, JsonTextRoundTripsAndRefusesTextThatIsNotJson) {
+  const json content = json::parse(R"({"title":"Theft","score":16,"controls":["8.1"],"ratio":0.5,"owner":null})");
+  const json_text t(content);
+  EXPECT_EQ(t.value(), content);
+  EXPECT_EQ(t.value().dump(), content.dump());
+  EXPECT_TRUE(json_text{}.is_null());
+  EXPECT_EQ(json(t), content);
+  EXPECT_EQ(json(t).get<json_text>(), t);
+
+  binary::writer w;
+  binary::put(w, t);
+  const std::string bytes = std::move(w).take();
+  binary::reader r(bytes);
+  json_text back;
+  binary::get(r, back);
+  ASSERT_FALSE(r.failed()) << r.error();
+  EXPECT_EQ(back, t);
+
+  std::string damaged = bytes;
+  damaged[damaged.find('{')] = 'x';
+  binary::reader dr(damaged);
+  json_text ignored;
+  binary::get(dr, ignored);
+  EXPECT_TRUE(dr.failed());
+  EXPECT_FALSE(json_text::from_text("{\"a\":"));
+  EXPECT_TRUE(json_text::from_text("{\"a\":1}"));
+}
+
 TEST(Fold, SkipsAndCountsEventsItCannotReadAndNeverCrashes) {
   auto log = sample_log();
   std::vector<recorded_event> noisy, renumbered;

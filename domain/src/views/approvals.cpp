@@ -27,7 +27,7 @@ template <class Request>
 void note_what_is_asked(approval_entry& a, const Request& r) {
   a.subject_kind = r.subject_kind;
   a.content_hash = r.content_hash;
-  a.policy = to_json(r.policy);
+  a.policy = json_text(to_json(r.policy));
   a.on_approved = r.on_approved;
   a.on_rejected = r.on_rejected;
   a.summary = r.summary;
@@ -43,7 +43,7 @@ void note_approval_request(approvals_view& v, const recorded_event& e, const app
   note_what_is_asked(a, req);
   a.requested_by = e.meta.actor;
   a.requested_at = format_instant(e.meta.recorded_at);
-  a.subject_after = std::move(content);
+  a.subject_after = json_text(content);
   const auto before = v.last_approved.find(e.stream);
   a.previous_approval_id = before == v.last_approved.end() ? std::string{} : before->second;
   if (a.changed.position == 0) a.changed = change_of(e);
@@ -155,7 +155,7 @@ approval::state approval_state_of(const approval_entry& a) {
   s.request.subject_version = a.subject_version;
   s.request.subject_kind = a.subject_kind;
   s.request.content_hash = a.content_hash;
-  if (auto p = parse_approval_policy(a.policy, "policy")) s.request.policy = *p;
+  if (auto p = parse_approval_policy(a.policy.value(), "policy")) s.request.policy = *p;
   s.request.on_approved = a.on_approved;
   s.request.on_rejected = a.on_rejected;
   s.request.summary = a.summary;
@@ -179,7 +179,7 @@ json approval_json(const approval_entry& a) {
 json previously_approved(const approvals_view& v, const approval_entry& a) {
   if (a.previous_approval_id.empty()) return nullptr;
   const auto it = v.approvals.find(a.previous_approval_id);
-  return it == v.approvals.end() ? json(nullptr) : it->second.subject_after;
+  return it == v.approvals.end() ? json(nullptr) : it->second.subject_after.value();
 }
 
 std::expected<json, rejection> query_approvals(const approvals_view& v, const json& params,

@@ -17,6 +17,7 @@
 //   map                 varint count, then key and value of each, in order
 //   optional            one byte (0 absent, 1 present), then the value
 //   json                a tagged tree (json_tag below)
+//   json_text           its text, as a string (checked to be JSON on reading)
 //   a declared struct   its fields, in declaration order, without names
 //   anything else       its JSON conversion, as json
 //
@@ -44,6 +45,7 @@
 #include <vector>
 
 #include "isms/domain/core.hpp"
+#include "isms/domain/views/common.hpp"
 
 namespace isms::domain::views::binary {
 
@@ -292,6 +294,8 @@ void put(writer& w, const T& x) {
     w.text(x);
   } else if constexpr (std::same_as<T, json>) {
     put_json(w, x);
+  } else if constexpr (std::same_as<T, json_text>) {
+    w.text(x.text());
   } else if constexpr (is_optional<T>::value) {
     w.byte(x ? 1 : 0);
     if (x) put(w, *x);
@@ -335,6 +339,10 @@ void get(reader& r, T& x) {
     x = std::string(r.text());
   } else if constexpr (std::same_as<T, json>) {
     get_json(r, x);
+  } else if constexpr (std::same_as<T, json_text>) {
+    auto t = json_text::from_text(std::string(r.text()));
+    if (!t) return r.fail("a JSON text that is not JSON");
+    x = std::move(*t);
   } else if constexpr (is_optional<T>::value) {
     const auto present = r.byte();
     if (present > 1) return r.fail("an optional marker that is neither 0 nor 1");
@@ -400,6 +408,8 @@ void describe(std::string& out) {
     out += 's';
   } else if constexpr (std::same_as<T, json>) {
     out += 'j';
+  } else if constexpr (std::same_as<T, json_text>) {
+    out += 'J';
   } else if constexpr (is_optional<T>::value) {
     out += "o(";
     describe<typename T::value_type>(out);

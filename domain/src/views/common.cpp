@@ -1,6 +1,22 @@
 #include "isms/domain/views/common.hpp"
 
+#include "isms/canonical/canonical.hpp"
+
 namespace isms::domain::views {
+
+json_text::json_text(const json& v) : text_(v.dump(-1, ' ', false, json::error_handler_t::replace)) {}
+
+json json_text::value() const { return canonical::parse_json(text_); }
+
+std::optional<json_text> json_text::from_text(std::string text) {
+  if (!canonical::valid_json(text)) return std::nullopt;
+  json_text t;
+  t.text_ = std::move(text);
+  return t;
+}
+
+void to_json(json& j, const json_text& t) { j = t.value(); }
+void from_json(const json& j, json_text& t) { t = json_text(j); }
 
 last_change change_of(const recorded_event& e) {
   return last_change{e.position, format_instant(e.meta.recorded_at), e.meta.actor, e.type};

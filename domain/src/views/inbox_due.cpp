@@ -69,15 +69,15 @@ json inbox_of(const all_views& v, const actor& viewer, date today) {
               {"content_hash", a.content_hash},
               {"requested_by", a.requested_by},
               {"requested_at", a.requested_at},
-              {"policy", a.policy},
+              {"policy", a.policy.value()},
               {"decisions", a.decisions},
-              {"content", a.subject_after},
+              {"content", a.subject_after.value()},
               {"previously_approved", previously_approved(v.approvals, a)},
               {"previously_approved_by", a.previous_approval_id},
               // Approving it asks a reviewer with a second factor for a code.
               {"needs_confirmation", approval::needs_confirmation(st.request)}};
     const json& before = item.at("previously_approved");
-    item["difference"] = before.is_null() ? json(nullptr) : diff(before, a.subject_after);
+    item["difference"] = before.is_null() ? json(nullptr) : diff(before, item.at("content"));
     approvals.push_back(std::move(item));
   }
   json actions = overdue_nc_actions(v, today, viewer.user_id);

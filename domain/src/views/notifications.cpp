@@ -53,7 +53,7 @@ std::vector<std::string> reviewers_now(const all_views& v, const approval_entry&
 // required roles, without the requester.
 std::vector<std::string> all_reviewers(const all_views& v, const approval_entry& a) {
   std::vector<std::string> out;
-  const auto policy = parse_approval_policy(a.policy, "policy");
+  const auto policy = parse_approval_policy(a.policy.value(), "policy");
   if (!policy) return out;
   out = policy->required_users;
   for (role r : policy->required_roles)

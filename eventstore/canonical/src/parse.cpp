@@ -58,12 +58,21 @@ void build(dom::element e, json& out) {
   }
 }
 
+dom::parser& thread_parser() {
+  thread_local dom::parser parser;
+  return parser;
+}
+
 }  // namespace
+
+bool valid_json(std::string_view text) {
+  if (text.size() <= fast_limit && !thread_parser().parse(text.data(), text.size(), true).error()) return true;
+  return nlohmann::json::accept(text);
+}
 
 json parse_json(std::string_view text, bool allow_exceptions) {
   if (text.size() <= fast_limit) {
-    thread_local dom::parser parser;
-    const auto doc = parser.parse(text.data(), text.size(), /*realloc_if_needed=*/true);
+    const auto doc = thread_parser().parse(text.data(), text.size(), /*realloc_if_needed=*/true);
     if (!doc.error()) {
       json out;
       build(doc.value_unsafe(), out);

@@ -48,7 +48,7 @@ struct approval_entry {
   std::uint64_t subject_version = 0;
   std::string subject_kind;
   std::string content_hash;
-  json policy = json::object();    // reactions.hpp to_json(approval_policy)
+  json_text policy{json::object()};  // reactions.hpp to_json(approval_policy)
   std::string on_approved;
   std::string on_rejected;
   std::string summary;
@@ -63,7 +63,7 @@ struct approval_entry {
   // The subject's approval-relevant content as put to approval, and the
   // approval that last approved the same subject before ("" when none): its
   // subject_after is what was approved then.
-  json subject_after;
+  json_text subject_after;
   std::string previous_approval_id;
   std::uint64_t version = 0;  // approval stream version
   last_change changed;

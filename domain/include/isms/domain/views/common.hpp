@@ -12,6 +12,7 @@
 
 #include <concepts>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -39,6 +40,29 @@
   ISMS_VISIT_FIELDS(Type, __VA_ARGS__)
 
 namespace isms::domain::views {
+
+// A JSON value the views keep and seldom read (what an approval binds: its
+// subject's content, its policy), held as its compact text: a snapshot
+// writes and reads it as one string instead of walking a tree each time, and
+// it takes a fraction of a tree's memory. value() reads it back. As JSON (the
+// views' JSON snapshot, answers) it is the value itself. Default: null.
+class json_text {
+ public:
+  json_text() = default;
+  explicit json_text(const json& v);
+  [[nodiscard]] json value() const;
+  [[nodiscard]] bool is_null() const noexcept { return text_ == "null"; }
+  [[nodiscard]] const std::string& text() const noexcept { return text_; }
+  // For readers of stored bytes: nullopt unless `text` is valid JSON.
+  [[nodiscard]] static std::optional<json_text> from_text(std::string text);
+
+  friend bool operator==(const json_text&, const json_text&) = default;
+
+ private:
+  std::string text_ = "null";
+};
+void to_json(json& j, const json_text& t);
+void from_json(const json& j, json_text& t);
 
 // Who changed an entity last, when, and by which event.
 struct last_change {

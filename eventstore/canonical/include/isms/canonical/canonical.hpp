@@ -93,4 +93,8 @@ inline constexpr int max_depth = 128;
 // discarded value when allow_exceptions is false.
 [[nodiscard]] nlohmann::json parse_json(std::string_view text, bool allow_exceptions = true);
 
+// Whether parse_json would read `text` without an error, without building
+// the tree.
+[[nodiscard]] bool valid_json(std::string_view text);
+
 }  // namespace isms::canonical
