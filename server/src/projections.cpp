@@ -453,16 +453,21 @@ std::expected<views::all_views, projection_engine::snapshot_failure> projection_
     const snapshot_ref& ref, views::view_set only) const {
   std::string bytes;
   bytes.reserve(ref.bytes);
-  for (std::size_t i = 0; i < ref.chunks; ++i) {
+  // Sections are stored in order (the risk register first): a view that
+  // reads only the first few stops at the chunk where the last of them ends.
+  bool enough = false;
+  for (std::size_t i = 0; i < ref.chunks && !enough; ++i) {
     auto part = store_.get_meta(chunk_key(ref.position, i));
     if (!part) {
       const bool missing = part.error().code == eventstore::errc::not_found;
       return std::unexpected(snapshot_failure{"chunk " + std::to_string(i) + ": " + part.error().message, missing});
     }
     bytes += *part;
+    if (!only.whole())
+      if (const auto needed = views::snapshot_bytes_for(bytes, only)) enough = bytes.size() >= *needed;
   }
   const auto fail = [](std::string message) { return std::unexpected(snapshot_failure{std::move(message)}); };
-  if (bytes.size() != ref.bytes)
+  if (!enough && bytes.size() != ref.bytes)
     return fail("size " + std::to_string(bytes.size()) + " instead of " + std::to_string(ref.bytes));
   std::expected<views::all_views, std::string> v;
   if (views::is_binary_snapshot(bytes)) {

@@ -216,11 +216,53 @@ TEST(BinarySnapshot, RestoresOnlyTheViewsAskedFor) {
   const auto whole = decode_snapshot(damaged);
   ASSERT_FALSE(whole);
   EXPECT_NE(whole.error().find("users"), std::string::npos) << whole.error();
-  // A section longer than what is left is refused.
+  // A section longer than what is left is refused by a reader that reads
+  // up to it; one that stops at the last section it asked for never looks.
   std::string longer = bytes;
   longer.replace(users_at - 8, 8, 8, static_cast<char>(0x7f));
-  ASSERT_FALSE(decode_snapshot(longer, only));
-  EXPECT_NE(decode_snapshot(longer, only).error().find("exceeds the bytes left"), std::string::npos);
+  EXPECT_TRUE(decode_snapshot(longer, only).has_value());
+  ASSERT_FALSE(decode_snapshot(longer));
+  EXPECT_NE(decode_snapshot(longer).error().find("exceeds the bytes left"), std::string::npos);
+  const std::size_t soa_at = bytes.find(binary_of(full.soa), bytes.find(binary_of(full.risks)) + 1);
+  ASSERT_NE(soa_at, std::string::npos);
+  std::string longer_soa = bytes;
+  longer_soa.replace(soa_at - 8, 8, 8, static_cast<char>(0x7f));
+  ASSERT_FALSE(decode_snapshot(longer_soa, only));
+  EXPECT_NE(decode_snapshot(longer_soa, only).error().find("exceeds the bytes left"), std::string::npos);
+}
+
+// A query that reads only the first sections needs only the snapshot's
+// leading bytes: snapshot_bytes_for says how many, from any prefix that
+// shows it, and those bytes restore the same views as the whole snapshot.
+TEST(BinarySnapshot, TheLeadingBytesOfTheSectionsAskedForRestoreThem) {
+  const all_views full = fold(sample_log());
+  const std::string bytes = encode_snapshot(full);
+  for (const view_set only : {view_set{stored_view::risks}, view_set{stored_view::risks, stored_view::soa},
+                              views_read_by("users"), views_read_by("activity"), view_set{}}) {
+    const auto from_all = decode_snapshot(bytes, only);
+    ASSERT_TRUE(from_all) << from_all.error();
+    std::optional<std::size_t> first_known;
+    for (std::size_t n = 0; n <= bytes.size(); ++n) {
+      const auto needed = snapshot_bytes_for(std::string_view(bytes).substr(0, n), only);
+      if (!needed) {
+        EXPECT_FALSE(first_known) << "known at " << *first_known << ", unknown again at " << n;
+        continue;
+      }
+      if (!first_known) first_known = n;
+      ASSERT_LE(*needed, bytes.size());
+      const auto from_prefix = decode_snapshot(std::string_view(bytes).substr(0, *needed), only);
+      ASSERT_TRUE(from_prefix) << from_prefix.error();
+      EXPECT_TRUE(*from_prefix == *from_all);
+      if (*needed > 0 && !only.whole()) {
+        EXPECT_FALSE(decode_snapshot(std::string_view(bytes).substr(0, *needed - 1), only));
+      }
+    }
+    EXPECT_TRUE(first_known) << "the whole snapshot shows where its sections end";
+  }
+  // The risk register is the first section: the register alone is a strict prefix.
+  EXPECT_LT(*snapshot_bytes_for(bytes, view_set{stored_view::risks}), bytes.size());
+  EXPECT_EQ(*snapshot_bytes_for(bytes, view_set::every()), bytes.size());
+  EXPECT_FALSE(snapshot_bytes_for("not a snapshot", view_set{stored_view::risks}));
 }
 
 // Snapshots written before the sections (format 1: the views one after the

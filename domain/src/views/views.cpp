@@ -422,33 +422,93 @@ std::string encode_snapshot(const all_views& v, std::size_t size_hint) {
   return std::move(w).take();
 }
 
-std::expected<all_views, std::string> decode_snapshot(std::string_view bytes, view_set only) {
-  if (!is_binary_snapshot(bytes)) return std::unexpected("snapshot: not a binary snapshot");
-  binary::reader r(bytes.substr(binary_magic.size()));
+namespace {
+
+// The header of a binary snapshot, up to the first section.
+struct snapshot_header {
+  bool sectioned = false;
+  all_views v;  // position, as_of, skipped, skipped_recent
+};
+
+std::expected<snapshot_header, std::string> read_header(binary::reader& r) {
+  snapshot_header h;
   const auto format = r.varint();
+  if (r.failed()) return std::unexpected("snapshot: header: " + r.error());
   if (format != binary_format && format != binary_format_unsectioned)
     return std::unexpected("snapshot: binary format " + std::to_string(format) + " instead of " +
                            std::to_string(binary_format));
-  const bool sectioned = format == binary_format;
+  h.sectioned = format == binary_format;
   if (r.fixed64() != stored_fingerprint())
     return std::unexpected("snapshot: written by a build whose views have another layout");
-  all_views v;
-  v.position = r.varint();
+  h.v.position = r.varint();
   std::int64_t ms = 0;
   binary::get(r, ms);
-  v.as_of = instant{std::chrono::milliseconds{ms}};
-  v.skipped = r.varint();
-  binary::get(r, v.skipped_recent);
+  h.v.as_of = instant{std::chrono::milliseconds{ms}};
+  h.v.skipped = r.varint();
+  binary::get(r, h.v.skipped_recent);
+  if (r.failed()) return std::unexpected("snapshot: header: " + r.error());
+  return h;
+}
+
+}  // namespace
+
+std::optional<std::size_t> snapshot_bytes_for(std::string_view prefix, view_set only) {
+  if (!is_binary_snapshot(prefix)) return std::nullopt;
+  binary::reader r(prefix.substr(binary_magic.size()));
+  auto h = read_header(r);
+  if (!h || !h->sectioned) return std::nullopt;
+  std::size_t at = prefix.size() - r.remaining();  // where the next section's length is
+  view_set done;
+  std::optional<std::size_t> end;
+  each_stored_view(h->v, [&](const char*, stored_view id, const auto&) {
+    if (end || at == SIZE_MAX) return;
+    if (done.covers(only)) {
+      end = at;
+      return;
+    }
+    if (at + 8 > prefix.size()) {
+      at = SIZE_MAX;  // its length is not read yet
+      return;
+    }
+    std::uint64_t length = 0;
+    for (int i = 0; i < 8; ++i) length |= static_cast<std::uint64_t>(static_cast<unsigned char>(prefix[at + i])) << (8 * i);
+    if (length > SIZE_MAX / 2) {
+      at = SIZE_MAX;  // damaged: decode will say so, from the whole snapshot
+      return;
+    }
+    at += 8 + static_cast<std::size_t>(length);
+    if (only.has(id)) done = done.with(id);
+  });
+  if (!end && at != SIZE_MAX && done.covers(only)) end = at;  // the last section was needed
+  return end;
+}
+
+std::expected<all_views, std::string> decode_snapshot(std::string_view bytes, view_set only) {
+  if (!is_binary_snapshot(bytes)) return std::unexpected("snapshot: not a binary snapshot");
+  binary::reader r(bytes.substr(binary_magic.size()));
+  auto header = read_header(r);
+  if (!header) return std::unexpected(header.error());
+  const bool sectioned = header->sectioned;
+  all_views v = std::move(header->v);
   std::string part = "header";
   std::string failure;
+  // Of a snapshot with sections, only the bytes up to the last section asked
+  // for are read (snapshot_bytes_for): what follows may be absent.
+  view_set done;
+  bool stopped = false;
   each_stored_view(v, [&](const char* name, stored_view id, auto& view) {
-    if (r.failed() || !failure.empty()) return;
+    if (r.failed() || !failure.empty() || stopped) return;
+    if (sectioned && !only.whole() && done.covers(only)) {
+      stopped = true;
+      return;
+    }
     part = name;
     if (!sectioned) return binary::get(r, view);
     const std::uint64_t length = r.fixed64();
     if (length > r.remaining()) return r.fail("a section of " + std::to_string(length) + " bytes exceeds the bytes left");
     const std::string_view section = r.raw(static_cast<std::size_t>(length));
     if (!only.has(id)) return;
+    done = done.with(id);
     binary::reader in(section);
     binary::get(in, view);
     if (in.failed()) failure = in.error();
@@ -457,7 +517,7 @@ std::expected<all_views, std::string> decode_snapshot(std::string_view bytes, vi
   if (r.failed()) return std::unexpected("snapshot: " + part + ": " + r.error());
   if (!failure.empty()) return std::unexpected("snapshot: " + part + ": " + failure);
   if (sectioned) v.held = only;
-  if (r.remaining() != 0)
+  if (!stopped && r.remaining() != 0)
     return std::unexpected("snapshot: " + std::to_string(r.remaining()) + " bytes after the last view");
   return v;
 }

@@ -97,6 +97,11 @@ class view_set {
   [[nodiscard]] constexpr bool has(stored_view v) const noexcept { return (bits_ & bit(v)) != 0; }
   [[nodiscard]] constexpr bool covers(view_set other) const noexcept { return (bits_ & other.bits_) == other.bits_; }
   [[nodiscard]] constexpr bool whole() const noexcept { return covers(every()); }
+  [[nodiscard]] constexpr view_set with(stored_view v) const noexcept {
+    view_set s = *this;
+    s.bits_ |= bit(v);
+    return s;
+  }
   friend constexpr bool operator==(view_set, view_set) = default;
 
  private:
@@ -199,6 +204,15 @@ void evolve_in_place(all_views& v, const recorded_event& e);
 [[nodiscard]] std::expected<all_views, std::string> decode_snapshot(std::string_view bytes,
                                                                     view_set only = view_set::every());
 [[nodiscard]] bool is_binary_snapshot(std::string_view bytes);
+
+// How many leading bytes of a snapshot decode_snapshot(bytes, only) reads:
+// the end of the last section of `only` (sections are stored in the order of
+// stored_view), as soon as `prefix`, the first bytes of the snapshot, shows
+// where that is; nullopt while it does not (read more), and for a snapshot
+// without sections or not binary (read it whole). decode_snapshot(bytes,
+// only) with `only` short of every view stops after its last section, so
+// those leading bytes are all it needs.
+[[nodiscard]] std::optional<std::size_t> snapshot_bytes_for(std::string_view prefix, view_set only);
 
 // The format version of snapshot(). Default: 1.
 inline constexpr int snapshot_format = 1;
