@@ -230,7 +230,7 @@ result<recorded_event> event_view::materialize() const {
   if (extra_json == "{}") {
     e.metadata.extra = nlohmann::json::object();
   } else {
-    e.metadata.extra = nlohmann::json::parse(extra_json, nullptr, false);
+    e.metadata.extra = canonical::parse_json(extra_json, /*allow_exceptions=*/false);
     if (e.metadata.extra.is_discarded() || !e.metadata.extra.is_object())
       return bad("metadata.extra is not a JSON object");
   }

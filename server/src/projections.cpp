@@ -61,7 +61,7 @@ domain::recorded_event from_view(const eventstore::event_view& e, bool payload =
   out.meta.correlation_id = std::string(e.correlation_id);
   out.meta.causation_id = std::string(e.causation_id);
   if (e.extra_json.size() > 2) {
-    const json extra = json::parse(e.extra_json);
+    const json extra = canonical::parse_json(e.extra_json);
     if (auto it = extra.find("comment"); it != extra.end() && it->is_string())
       out.meta.comment = it->get<std::string>();
   }
