@@ -470,8 +470,7 @@ std::optional<std::size_t> snapshot_bytes_for(std::string_view prefix, view_set 
       at = SIZE_MAX;  // its length is not read yet
       return;
     }
-    std::uint64_t length = 0;
-    for (int i = 0; i < 8; ++i) length |= static_cast<std::uint64_t>(static_cast<unsigned char>(prefix[at + i])) << (8 * i);
+    const std::uint64_t length = binary::reader(prefix.substr(at, 8)).fixed64();
     if (length > SIZE_MAX / 2) {
       at = SIZE_MAX;  // damaged: decode will say so, from the whole snapshot
       return;
@@ -498,7 +497,7 @@ std::expected<all_views, std::string> decode_snapshot(std::string_view bytes, vi
   bool stopped = false;
   each_stored_view(v, [&](const char* name, stored_view id, auto& view) {
     if (r.failed() || !failure.empty() || stopped) return;
-    if (sectioned && !only.whole() && done.covers(only)) {
+    if (sectioned && done.covers(only)) {
       stopped = true;
       return;
     }
