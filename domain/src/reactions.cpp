@@ -181,12 +181,14 @@ struct pending_request {
 };
 
 std::optional<pending_request> request_before(const recorded_event& event, std::span<const recorded_event> subject) {
-  std::optional<pending_request> pending;
-  for (const auto& e : subject) {
-    if (e.version >= event.version) break;
-    if (auto r = request_in(e)) pending = pending_request{std::move(*r), e.version};
+  // From the newest event back: the first well-formed request met is the
+  // latest, and a long stream costs only the events since its last request
+  // (each one met before it would be parsed and then replaced).
+  for (auto it = subject.rbegin(); it != subject.rend(); ++it) {
+    if (it->version >= event.version) continue;
+    if (auto r = request_in(*it)) return pending_request{std::move(*r), it->version};
   }
-  return pending;
+  return std::nullopt;
 }
 
 }  // namespace

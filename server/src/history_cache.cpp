@@ -66,12 +66,17 @@ void history_cache::put(lease l) {
   if (!l.events || l.events->empty() || l.events->size() > max_events_) return;
   // Versions are 1..n in order; anything else is not kept.
   if (l.version() != l.events->size()) return;
+  // What leaves the cache is destroyed after the lock is released (`evicted`
+  // outlives `lock`): freeing a history of thousands of decoded events is
+  // not done while every other reader of the cache waits.
+  std::vector<std::shared_ptr<history>> evicted;
   std::lock_guard lock(mutex_);
   if (l.generation != generation_) return;
   auto [it, fresh] = entries_.try_emplace(l.stream);
   if (!fresh) {
     if (it->second.events->size() >= l.events->size()) return;
     events_ -= it->second.events->size();
+    evicted.push_back(std::move(it->second.events));
     lru_.erase(it->second.lru);
   }
   // Made non-const by read(); handed out as const only.
@@ -79,13 +84,14 @@ void history_cache::put(lease l) {
   lru_.push_front(it->first);
   it->second.lru = lru_.begin();
   events_ += it->second.events->size();
-  evict_locked();
+  evict_locked(evicted);
 }
 
-void history_cache::evict_locked() {
+void history_cache::evict_locked(std::vector<std::shared_ptr<history>>& evicted) {
   while (events_ > max_events_ && !lru_.empty()) {
     auto it = entries_.find(lru_.back());
     events_ -= it->second.events->size();
+    evicted.push_back(std::move(it->second.events));
     entries_.erase(it);
     lru_.pop_back();
   }

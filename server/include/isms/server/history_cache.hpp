@@ -66,7 +66,7 @@ class history_cache {
     std::shared_ptr<history> events;
     std::list<std::string>::iterator lru;  // position in lru_
   };
-  void evict_locked();
+  void evict_locked(std::vector<std::shared_ptr<history>>& evicted);
 
   const std::size_t max_events_;
   mutable std::mutex mutex_;
