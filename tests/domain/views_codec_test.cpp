@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
+
 #include <string>
 #include <vector>
 
@@ -488,6 +491,50 @@ TEST(Diff, ComparesOtherValuesStructurally) {
   ASSERT_EQ(lists.at("changed").size(), 1u);
   EXPECT_EQ(lists.at("changed")[0].at("after"), json({"a", "b", "c"}));
   EXPECT_EQ(diff(json{{"a/b", 1}}, json{{"a/b", 2}}).at("changed")[0].at("path"), "/a~1b");
+}
+
+TEST(Diff, OfLongEntityListsFindsEveryChangeWhateverTheOrder) {
+  // 3,000 entities, the "after" list reversed: every third one changed,
+  // every seventh removed, 50 added. Matching is by id alone.
+  constexpr int n = 3000;
+  json before_rows = json::array(), after_rows = json::array();
+  std::set<std::string> expect_removed, expect_changed, expect_added;
+  for (int i = 0; i < n; ++i) {
+    const std::string id = "R-" + std::to_string(i);
+    before_rows.push_back({{"id", id}, {"level", "low"}, {"nested", {{"score", i}}}});
+    if (i % 7 == 0) {
+      expect_removed.insert(id);
+      continue;
+    }
+    const bool changes = i % 3 == 0;
+    if (changes) expect_changed.insert("/risks/" + id + "/nested/score");
+    after_rows.push_back({{"id", id}, {"level", "low"}, {"nested", {{"score", changes ? i + 1 : i}}}});
+  }
+  for (int i = 0; i < 50; ++i) {
+    const std::string id = "N-" + std::to_string(i);
+    expect_added.insert(id);
+    after_rows.push_back({{"id", id}, {"level", "high"}});
+  }
+  std::reverse(after_rows.begin(), after_rows.end());
+  const json d = diff(json{{"risks", before_rows}}, json{{"risks", after_rows}});
+  std::set<std::string> removed, changed, added;
+  for (const auto& r : d.at("removed")) removed.insert(r.at("id").get<std::string>());
+  for (const auto& a : d.at("added")) added.insert(a.at("id").get<std::string>());
+  for (const auto& c : d.at("changed")) {
+    changed.insert(c.at("path").get<std::string>());
+    const auto id = c.at("id").get<std::string>();
+    const int i = std::stoi(id.substr(2));
+    EXPECT_EQ(c.at("before"), i);
+    EXPECT_EQ(c.at("after"), i + 1);
+    EXPECT_EQ(c.at("entity"), "/risks/" + id);
+  }
+  EXPECT_EQ(removed, expect_removed);
+  EXPECT_EQ(added, expect_added);
+  EXPECT_EQ(changed, expect_changed);
+  EXPECT_EQ(d.at("changed").size(), expect_changed.size());  // nothing reported twice
+  // The changes come in the order of the later list.
+  ASSERT_FALSE(d.at("changed").empty());
+  EXPECT_EQ(d.at("changed")[0].at("id"), "R-2997");
 }
 
 TEST(Diff, OfTheRiskRegisterBetweenTwoPointsInTime) {
